@@ -1,0 +1,8 @@
+// Package forum is the domain of Palabre and its storage: members, sessions,
+// roles, trust levels, categories, threads, posts and everything members do
+// with them.
+//
+// It imports the standard library, sqlx and lib/pq only. It never imports
+// gin, net/http handlers, bluemonday or the moderation package: HTTP lives in
+// server, the moderation pipeline in moderation.
+package forum
