@@ -1,0 +1,20 @@
+# Palabre — the two set-up commands are `make run` and `make test`.
+.PHONY: run test build vet bench clean-data
+
+run: ## local PostgreSQL under .data/, migrations, demo on first run, serve on :8080
+	@scripts/run.sh
+
+test: ## throwaway PostgreSQL, go vet, go test -race over the whole suite
+	@scripts/test.sh
+
+build:
+	go build -o bin/palabre .
+
+vet:
+	go vet ./...
+
+bench: ## micro-benchmarks (go test -bench; the HTTP load benchmark comes with issue 9)
+	go test -run "^$$" -bench . -benchmem ./moderation/...
+
+clean-data: ## removes the local cluster and demo data of `make run`
+	rm -rf .data

@@ -1,0 +1,108 @@
+package forum
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// PoolOptions size the connection pool. An untuned pool (database/sql keeps
+// only 2 idle connections by default) reconnects under load and costs a
+// multiple of the throughput; idle connections are kept equal to the maximum.
+type PoolOptions struct {
+	MaxConns    int           // open connections at most
+	MaxLifetime time.Duration // recycle connections after this long
+	WaitFor     time.Duration // how long Open waits for the database to answer
+}
+
+// DB is Palabre's storage: one PostgreSQL pool and the statements prepared on
+// the hot paths.
+type DB struct {
+	*sqlx.DB
+	stmts preparedStatements
+}
+
+// Open connects to PostgreSQL, waiting up to opt.WaitFor for it to answer
+// (a database starting beside the server is normal), and sizes the pool.
+func Open(ctx context.Context, url string, opt PoolOptions, log *slog.Logger) (*DB, error) {
+	connector, err := pq.NewConnector(url)
+	if err != nil {
+		return nil, fmt.Errorf("database URL: %w", err)
+	}
+	raw := sqlx.NewDb(sql.OpenDB(connector), "postgres")
+	if opt.MaxConns <= 0 {
+		opt.MaxConns = 16
+	}
+	raw.SetMaxOpenConns(opt.MaxConns)
+	raw.SetMaxIdleConns(opt.MaxConns)
+	raw.SetConnMaxLifetime(opt.MaxLifetime)
+	raw.SetConnMaxIdleTime(5 * time.Minute)
+
+	if err := waitForDatabase(ctx, raw, opt.WaitFor, log); err != nil {
+		raw.Close()
+		return nil, err
+	}
+	return &DB{DB: raw}, nil
+}
+
+// Prepare prepares the statements of the hot paths. It needs the schema, so
+// it runs after migrations.
+func (db *DB) Prepare(ctx context.Context) error {
+	return db.stmts.prepare(ctx, db.DB)
+}
+
+// Close closes prepared statements and the pool.
+func (db *DB) Close() error {
+	db.stmts.close()
+	return db.DB.Close()
+}
+
+func waitForDatabase(ctx context.Context, db *sqlx.DB, wait time.Duration, log *slog.Logger) error {
+	deadline := time.Now().Add(wait)
+	delay := 200 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := db.PingContext(pingCtx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if time.Now().Add(delay).After(deadline) {
+			return fmt.Errorf("database not reachable after %s: %w", wait.Round(time.Second), err)
+		}
+		log.Info("waiting for the database", "attempt", attempt, "error", err.Error())
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		delay = min(delay*2, 2*time.Second)
+	}
+}
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.PingContext(ctx); err != nil {
+		return &Error{Code: EUNAVAILABLE, Key: "error.unavailable", Err: err}
+	}
+	return nil
+}
+
+// isUniqueViolation reports whether err is PostgreSQL's unique_violation on
+// the named constraint (any constraint when name is empty).
+func isUniqueViolation(err error, name string) bool {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
+		return name == "" || pqErr.Constraint == name
+	}
+	return false
+}

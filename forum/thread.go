@@ -1,0 +1,187 @@
+package forum
+
+import (
+	"context"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Post statuses.
+const (
+	StatusPublished = "published"
+	StatusHeld      = "held"
+	StatusHidden    = "hidden"
+	StatusDeleted   = "deleted"
+)
+
+// Thread is a conversation in a category.
+type Thread struct {
+	ID             int64     `db:"id" json:"id"`
+	CategoryID     int64     `db:"category_id" json:"category_id"`
+	CategorySlug   string    `db:"category_slug" json:"category_slug"`
+	CategoryName   string    `db:"category_name" json:"category_name"`
+	AuthorID       *int64    `db:"author_id" json:"author_id"`
+	AuthorName     *string   `db:"author_name" json:"author_name"`
+	Title          string    `db:"title" json:"title"`
+	Slug           string    `db:"slug" json:"slug"`
+	Status         string    `db:"status" json:"status"`
+	Pinned         bool      `db:"pinned" json:"pinned"`
+	Locked         bool      `db:"locked" json:"locked"`
+	Closed         bool      `db:"closed" json:"closed"`
+	PostCount      int       `db:"post_count" json:"post_count"`
+	LastPostAt     time.Time `db:"last_post_at" json:"last_post_at"`
+	LastPosterName *string   `db:"last_poster_name" json:"last_poster_name"`
+	CreatedAt      time.Time `db:"created_at" json:"created_at"`
+}
+
+// Replies is the number of published posts after the first.
+func (t *Thread) Replies() int { return max(t.PostCount-1, 0) }
+
+// Post is one message of a thread.
+type Post struct {
+	ID           int64      `db:"id" json:"id"`
+	ThreadID     int64      `db:"thread_id" json:"thread_id"`
+	Number       int        `db:"number" json:"number"`
+	AuthorID     *int64     `db:"author_id" json:"author_id"`
+	ReplyTo      *int       `db:"reply_to" json:"reply_to,omitempty"`
+	BodyMarkdown string     `db:"body_markdown" json:"-"`
+	BodyHTML     string     `db:"body_html" json:"html"`
+	Status       string     `db:"status" json:"status"`
+	CreatedAt    time.Time  `db:"created_at" json:"created_at"`
+	EditedAt     *time.Time `db:"edited_at" json:"edited_at,omitempty"`
+}
+
+// NewThread is a thread about to be stored: the moderation pipeline has
+// already normalised its title and rendered and sanitized its body.
+type NewThread struct {
+	CategoryID   int64
+	AuthorID     int64
+	Title        string
+	BodyMarkdown string
+	BodyHTML     string
+	Status       string // StatusPublished or StatusHeld
+}
+
+const insertThread = `
+INSERT INTO threads (category_id, author_id, title, slug, status, post_count, last_poster_id)
+VALUES ($1, $2, $3, $4, $5, CASE WHEN $5 = 'published' THEN 1 ELSE 0 END, $2)
+RETURNING id, created_at`
+
+const insertFirstPost = `
+INSERT INTO posts (thread_id, number, author_id, body_markdown, body_html, status)
+VALUES ($1, 1, $2, $3, $4, $5)
+RETURNING id, created_at`
+
+const setThreadLastPost = `UPDATE threads SET last_post_id = $2, last_post_at = $3 WHERE id = $1`
+
+// CreateThreadTx stores a thread and its first post in tx. Permissions and the
+// guidelines have been checked by the caller (moderation.Submit).
+func CreateThreadTx(ctx context.Context, tx *sqlx.Tx, nt NewThread) (*Thread, *Post, error) {
+	var cat struct {
+		ReadOnly bool `db:"read_only"`
+	}
+	if err := tx.GetContext(ctx, &cat, `SELECT read_only FROM categories WHERE id = $1`, nt.CategoryID); err != nil {
+		return nil, nil, notFound(err, "category.not_found", "reading a category")
+	}
+	if cat.ReadOnly && !ActorFrom(ctx).IsStaff() {
+		return nil, nil, Errorf(EFORBIDDEN, "category.read_only", nil)
+	}
+	slug := Slugify(nt.Title)
+	if slug == "" {
+		slug = "t"
+	}
+	t := &Thread{CategoryID: nt.CategoryID, AuthorID: &nt.AuthorID, Title: nt.Title, Slug: slug, Status: nt.Status}
+	if err := tx.QueryRowxContext(ctx, insertThread, nt.CategoryID, nt.AuthorID, nt.Title, slug, nt.Status).
+		Scan(&t.ID, &t.CreatedAt); err != nil {
+		return nil, nil, Internal("creating a thread", err)
+	}
+	p := &Post{ThreadID: t.ID, Number: 1, AuthorID: &nt.AuthorID, BodyMarkdown: nt.BodyMarkdown, BodyHTML: nt.BodyHTML, Status: nt.Status}
+	if err := tx.QueryRowxContext(ctx, insertFirstPost, t.ID, nt.AuthorID, nt.BodyMarkdown, nt.BodyHTML, nt.Status).
+		Scan(&p.ID, &p.CreatedAt); err != nil {
+		return nil, nil, Internal("creating a post", err)
+	}
+	if _, err := tx.ExecContext(ctx, setThreadLastPost, t.ID, p.ID, p.CreatedAt); err != nil {
+		return nil, nil, Internal("updating a thread", err)
+	}
+	t.LastPostAt = p.CreatedAt
+	if nt.Status == StatusPublished {
+		t.PostCount = 1
+	}
+	return t, p, nil
+}
+
+// NewReply is a reply about to be stored, already through the pipeline.
+type NewReply struct {
+	ThreadID     int64
+	AuthorID     int64
+	ReplyTo      *int
+	BodyMarkdown string
+	BodyHTML     string
+	Status       string
+}
+
+const lockThreadForReply = `SELECT locked, closed, status FROM threads WHERE id = $1 FOR UPDATE`
+
+const insertReply = `
+INSERT INTO posts (thread_id, number, author_id, reply_to, body_markdown, body_html, status)
+VALUES ($1, (SELECT coalesce(max(number), 0) + 1 FROM posts WHERE thread_id = $1), $2, $3, $4, $5, $6)
+RETURNING id, number, created_at`
+
+const bumpThread = `
+UPDATE threads SET post_count = post_count + 1, last_post_at = $2, last_post_id = $3, last_poster_id = $4
+WHERE id = $1`
+
+// CreateReplyTx stores a reply in tx. The thread row is locked for the
+// transaction, so post numbers and counters stay right under concurrent
+// posting.
+func CreateReplyTx(ctx context.Context, tx *sqlx.Tx, nr NewReply) (*Post, error) {
+	var th struct {
+		Locked bool   `db:"locked"`
+		Closed bool   `db:"closed"`
+		Status string `db:"status"`
+	}
+	if err := tx.GetContext(ctx, &th, lockThreadForReply, nr.ThreadID); err != nil {
+		return nil, notFound(err, "thread.not_found", "reading a thread")
+	}
+	staff := ActorFrom(ctx).IsStaff()
+	switch {
+	case th.Status != StatusPublished && !staff:
+		return nil, Errorf(ENOTFOUND, "thread.not_found", nil)
+	case (th.Locked || th.Closed) && !staff:
+		return nil, Errorf(EFORBIDDEN, "thread.locked", nil)
+	}
+	p := &Post{ThreadID: nr.ThreadID, AuthorID: &nr.AuthorID, ReplyTo: nr.ReplyTo, BodyMarkdown: nr.BodyMarkdown, BodyHTML: nr.BodyHTML, Status: nr.Status}
+	if err := tx.QueryRowxContext(ctx, insertReply, nr.ThreadID, nr.AuthorID, nr.ReplyTo, nr.BodyMarkdown, nr.BodyHTML, nr.Status).
+		Scan(&p.ID, &p.Number, &p.CreatedAt); err != nil {
+		return nil, Internal("creating a post", err)
+	}
+	if nr.Status == StatusPublished {
+		if _, err := tx.ExecContext(ctx, bumpThread, nr.ThreadID, p.CreatedAt, p.ID, nr.AuthorID); err != nil {
+			return nil, Internal("updating a thread", err)
+		}
+	}
+	return p, nil
+}
+
+const threadColumns = `
+	t.id, t.category_id, c.slug AS category_slug, c.name AS category_name, t.author_id,
+	a.username AS author_name, t.title, t.slug, t.status, t.pinned, t.locked, t.closed,
+	t.post_count, t.last_post_at, lp.username AS last_poster_name, t.created_at`
+
+const selectLatestThreads = `
+SELECT` + threadColumns + `
+FROM threads t
+JOIN categories c ON c.id = t.category_id
+LEFT JOIN members a ON a.id = t.author_id
+LEFT JOIN members lp ON lp.id = t.last_poster_id
+WHERE t.status = 'published'
+ORDER BY t.last_post_at DESC, t.id DESC
+LIMIT $1`
+
+// LatestThreads lists the most recently active published threads.
+func (db *DB) LatestThreads(ctx context.Context, limit int) ([]Thread, error) {
+	var out []Thread
+	err := db.SelectContext(ctx, &out, selectLatestThreads, limit)
+	return out, Internal("listing threads", err)
+}

@@ -1,0 +1,286 @@
+// Command palabre is the Palabre community forum server: serve, migrate,
+// administer, seed a demo. Wiring only: the work is in forum, moderation and
+// server.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/palabre/palabre/forum"
+	"github.com/palabre/palabre/migrations"
+	"github.com/palabre/palabre/moderation"
+	"github.com/palabre/palabre/server"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// usageError is a command line that cannot be understood: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+const usage = `usage:
+  palabre serve [--no-migrate]          runs migrations (unless --no-migrate), then serves
+  palabre migrate [up|status]
+  palabre admin create-member --username U --email E --role member|moderator|admin
+                [--password P | --password-file F] [--trust-level 0-4]
+  palabre admin token --username U [--name N]   prints a new personal API token
+  palabre demo [--if-empty]             seeds a small demo community into an empty database
+  palabre version
+configuration: PALABRE_* environment variables (see README.md)`
+
+// run is the whole command; it returns the exit status.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	err := dispatch(ctx, args, getenv, stdin, stdout, stderr)
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "palabre: %s\n%s\n", ue.msg, usage)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "palabre: %s\n", oneLine(err))
+		return 1
+	}
+}
+
+func dispatch(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError{"a command is needed"}
+	}
+	if args[0] == "version" || args[0] == "--version" {
+		fmt.Fprintln(stdout, "palabre", version)
+		return nil
+	}
+	if args[0] == "help" || args[0] == "--help" || args[0] == "-h" {
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	cfg, err := server.LoadConfig(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	log := newLogger(cfg.LogFormat, stderr)
+	switch args[0] {
+	case "serve":
+		return cmdServe(ctx, cfg, log, args[1:])
+	case "migrate":
+		return cmdMigrate(ctx, cfg, log, args[1:], stdout)
+	case "admin":
+		return cmdAdmin(ctx, cfg, log, args[1:], stdin, stdout)
+	case "demo":
+		return cmdDemo(ctx, cfg, log, args[1:], stdout)
+	}
+	return usageError{fmt.Sprintf("unknown command %q", args[0])}
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// Main is a running Palabre server: a test starts it on port 0 and stops it
+// by cancelling the context given to Run.
+type Main struct {
+	Config    server.Config
+	Log       *slog.Logger
+	NoMigrate bool
+
+	db       *forum.DB
+	server   *server.Server
+	listener net.Listener
+}
+
+// Open connects to the database, brings the schema up to date (or refuses
+// a schema that is behind), builds the server and starts listening.
+func (m *Main) Open(ctx context.Context) error {
+	db, err := openDB(ctx, m.Config, m.Log)
+	if err != nil {
+		return err
+	}
+	m.db = db
+	if err := ensureSchema(db, m.NoMigrate, m.Log); err != nil {
+		return err
+	}
+	if err := db.Prepare(ctx); err != nil {
+		return err
+	}
+	if m.server, err = server.New(m.Config, db, m.Log); err != nil {
+		return err
+	}
+	if m.listener, err = net.Listen("tcp", m.Config.Listen); err != nil {
+		return fmt.Errorf("listening on %s: %w", m.Config.Listen, err)
+	}
+	return nil
+}
+
+// Addr is the address the server listens on (useful with port 0).
+func (m *Main) Addr() string { return m.listener.Addr().String() }
+
+// Run serves until ctx ends, then shuts down gracefully.
+func (m *Main) Run(ctx context.Context) error {
+	m.Log.Info("serving", "addr", m.Addr(), "url", m.Config.BaseURL.String(), "version", version)
+	return m.server.Serve(ctx, m.listener)
+}
+
+// Close releases the database after the server has stopped.
+func (m *Main) Close() error {
+	if m.db != nil {
+		return m.db.Close()
+	}
+	return nil
+}
+
+func cmdServe(ctx context.Context, cfg server.Config, log *slog.Logger, args []string) error {
+	m := &Main{Config: cfg, Log: log}
+	for _, a := range args {
+		switch a {
+		case "--no-migrate":
+			m.NoMigrate = true
+		default:
+			return usageError{fmt.Sprintf("serve: unknown flag %q", a)}
+		}
+	}
+	start := time.Now()
+	defer m.Close()
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	log.Info("ready", "after", time.Since(start).Round(time.Millisecond))
+	err := m.Run(ctx)
+	log.Info("stopped")
+	return err
+}
+
+func openDB(ctx context.Context, cfg server.Config, log *slog.Logger) (*forum.DB, error) {
+	if cfg.DatabaseURL == "" {
+		return nil, errors.New("PALABRE_DATABASE_URL is not set (make run provides a local database)")
+	}
+	return forum.Open(ctx, cfg.DatabaseURL, forum.PoolOptions{
+		MaxConns: cfg.DBMaxConns, MaxLifetime: time.Hour, WaitFor: cfg.DBWait,
+	}, log)
+}
+
+// ensureSchema migrates, or with noMigrate refuses a schema that is behind.
+func ensureSchema(db *forum.DB, noMigrate bool, log *slog.Logger) error {
+	if !noMigrate {
+		if err := migrations.Up(db.DB.DB); err != nil {
+			return err
+		}
+	}
+	st, err := migrations.Check(db.DB.DB)
+	switch {
+	case err != nil:
+		return err
+	case st.Dirty:
+		return fmt.Errorf("the database schema is dirty at version %d: a migration failed half-way; repair it by hand", st.Current)
+	case st.Current > st.Latest:
+		log.Warn("the database schema is newer than this binary", "schema", st.Current, "binary", st.Latest)
+	case st.Behind():
+		return fmt.Errorf("the database schema is at version %d, this binary needs %d: run `palabre migrate up` or serve without --no-migrate", st.Current, st.Latest)
+	}
+	return nil
+}
+
+func cmdMigrate(ctx context.Context, cfg server.Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	action := "up"
+	if len(args) > 0 {
+		action = args[0]
+	}
+	if len(args) > 1 || (action != "up" && action != "status") {
+		return usageError{"migrate takes up or status"}
+	}
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if action == "up" {
+		if err := migrations.Up(db.DB.DB); err != nil {
+			return err
+		}
+	}
+	st, err := migrations.Check(db.DB.DB)
+	if err != nil {
+		return err
+	}
+	state := "current"
+	switch {
+	case st.Dirty:
+		state = "dirty"
+	case st.Behind():
+		state = "behind"
+	}
+	fmt.Fprintf(stdout, "schema version %d of %d (%s)\n", st.Current, st.Latest, state)
+	return nil
+}
+
+func cmdDemo(ctx context.Context, cfg server.Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	ifEmpty := false
+	for _, a := range args {
+		if a != "--if-empty" {
+			return usageError{fmt.Sprintf("demo: unknown flag %q", a)}
+		}
+		ifEmpty = true
+	}
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := ensureSchema(db, false, log); err != nil {
+		return err
+	}
+	if err := db.Prepare(ctx); err != nil {
+		return err
+	}
+	accounts, err := moderation.SeedDemo(ctx, db, moderation.NewPipeline(db))
+	if forum.ErrorCode(err) == forum.ECONFLICT {
+		if ifEmpty {
+			return nil
+		}
+		return errors.New("the database already has members: the demo only seeds an empty database")
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Demo community seeded. Accounts (passwords are random, keep them):\n")
+	for _, a := range accounts {
+		fmt.Fprintf(stdout, "  %-10s %-9s password: %s\n", a.Username, a.Role, a.Password)
+	}
+	fmt.Fprintf(stdout, "Open %s and log in as %s to administer.\n", cfg.BaseURL, accounts[0].Username)
+	return nil
+}
+
+// oneLine keeps an error message on one line for stderr.
+func oneLine(err error) string {
+	s := err.Error()
+	out := make([]rune, 0, len(s))
+	for _, r := range s {
+		if r == '\n' {
+			r = ';'
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}

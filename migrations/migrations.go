@@ -1,0 +1,116 @@
+// Package migrations holds Palabre's numbered SQL migrations, embedded in the
+// binary, and applies them with golang-migrate. The postgres driver of
+// golang-migrate takes a PostgreSQL advisory lock around every run, so several
+// instances starting together do not race.
+package migrations
+
+import (
+	"crypto/sha256"
+	"database/sql"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/golang-migrate/migrate/v4"
+	"github.com/golang-migrate/migrate/v4/database/postgres"
+	"github.com/golang-migrate/migrate/v4/source/iofs"
+)
+
+// FS holds the migration files: NNNN_name.up.sql, never edited once landed.
+//
+//go:embed *.sql
+var FS embed.FS
+
+// Status describes the schema of a database against the embedded migrations.
+type Status struct {
+	Current uint // version applied, 0 when none
+	Latest  uint // newest embedded version
+	Dirty   bool // a migration failed half-way: a human must look
+}
+
+// Behind reports whether the database needs migrating.
+func (s Status) Behind() bool { return s.Current < s.Latest }
+
+// Up applies every pending migration.
+func Up(db *sql.DB) error {
+	m, err := open(db)
+	if err != nil {
+		return err
+	}
+	if err := m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		return fmt.Errorf("migrating: %w", err)
+	}
+	return nil
+}
+
+// Check reads the schema version of db without changing anything.
+func Check(db *sql.DB) (Status, error) {
+	st := Status{Latest: Latest()}
+	err := db.QueryRow(`SELECT version, dirty FROM schema_migrations LIMIT 1`).Scan(&st.Current, &st.Dirty)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return st, nil
+	case err != nil && strings.Contains(err.Error(), `"schema_migrations" does not exist`):
+		return st, nil
+	case err != nil:
+		return st, fmt.Errorf("reading the schema version: %w", err)
+	}
+	return st, nil
+}
+
+func open(db *sql.DB) (*migrate.Migrate, error) {
+	src, err := iofs.New(FS, ".")
+	if err != nil {
+		return nil, fmt.Errorf("reading embedded migrations: %w", err)
+	}
+	drv, err := postgres.WithInstance(db, &postgres.Config{})
+	if err != nil {
+		return nil, fmt.Errorf("preparing migrations: %w", err)
+	}
+	m, err := migrate.NewWithInstance("iofs", src, "postgres", drv)
+	if err != nil {
+		return nil, fmt.Errorf("preparing migrations: %w", err)
+	}
+	return m, nil
+}
+
+// Latest returns the newest embedded migration version.
+func Latest() uint {
+	var latest uint
+	for _, name := range names() {
+		n, err := strconv.ParseUint(strings.SplitN(name, "_", 2)[0], 10, 32)
+		if err == nil && uint(n) > latest {
+			latest = uint(n)
+		}
+	}
+	return latest
+}
+
+// Fingerprint is a digest of every embedded migration: tests name their
+// template database after it, so a changed migration gets a fresh template.
+func Fingerprint() string {
+	h := sha256.New()
+	for _, name := range names() {
+		b, _ := FS.ReadFile(name)
+		h.Write([]byte(name))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+func names() []string {
+	entries, _ := fs.ReadDir(FS, ".")
+	var out []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".sql") {
+			out = append(out, e.Name())
+		}
+	}
+	sort.Strings(out)
+	return out
+}

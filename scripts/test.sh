@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# make test: a throwaway socket-only PostgreSQL cluster, Chromium for the browser
+# tests (installed with apt when missing), then go vet and the whole suite with
+# the race detector. Each test package clones its own database from a migrated
+# template (see forum/forumtest).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/pg.sh
+
+pg_find_bindir
+tmp=$(mktemp -d /tmp/palabre-test.XXXXXX)
+chmod 755 "$tmp"
+cleanup() {
+	pg_stop "$tmp/pg"
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+# Durability is not under test: fsync off makes cloning databases cheap.
+pg_start "$tmp/pg" "$tmp/sock" -c fsync=off -c synchronous_commit=off -c full_page_writes=off
+PALABRE_TEST_DATABASE_URL=$(pg_url "$tmp/sock" postgres)
+export PALABRE_TEST_DATABASE_URL
+
+if [ -z "${PALABRE_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		pg_log "installing chromium with apt-get for the browser tests (once)…"
+		apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2 ||
+			pg_die "apt-get install chromium failed"
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+		sudo -n apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive sudo -n apt-get install -y -qq chromium >&2 ||
+			pg_die "apt-get install chromium failed"
+	else
+		pg_die "chromium is needed by the browser tests: sudo apt-get install chromium (or set PALABRE_CHROMIUM to a Chromium binary)"
+	fi
+fi
+
+go vet ./...
+go test -race -count=1 -timeout 20m ./... "$@"

@@ -1,0 +1,42 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/palabre/palabre/forum"
+)
+
+func (s *Server) apiCategories(c *gin.Context) {
+	cats, err := s.db.Categories(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if cats == nil {
+		cats = []forum.Category{}
+	}
+	c.JSON(http.StatusOK, gin.H{"categories": cats})
+}
+
+type createCategoryRequest struct {
+	Name        string `json:"name"`
+	Slug        string `json:"slug"`
+	Description string `json:"description"`
+	Position    int    `json:"position"`
+	ReadOnly    bool   `json:"read_only"`
+}
+
+func (s *Server) apiCreateCategory(c *gin.Context) {
+	var req createCategoryRequest
+	if !s.bindJSON(c, &req) {
+		return
+	}
+	cat, err := s.db.CreateCategory(c.Request.Context(), forum.NewCategory(req))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"category": cat})
+}

@@ -1,0 +1,147 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the server's configuration, read once from the environment
+// (PALABRE_*, each also readable from a file named by NAME_FILE) and
+// validated before anything starts.
+type Config struct {
+	DatabaseURL     string
+	Listen          string
+	BaseURL         *url.URL
+	Locale          string
+	LogFormat       string
+	SMTPURL         *url.URL // nil: emails are logged, not sent
+	TrustedProxies  []netip.Prefix
+	DBMaxConns      int
+	DBWait          time.Duration
+	ShutdownTimeout time.Duration
+	MaxBodyBytes    int64
+}
+
+// Secure reports whether the public URL is https (Secure cookies, HSTS).
+func (c Config) Secure() bool { return c.BaseURL != nil && c.BaseURL.Scheme == "https" }
+
+// LoadConfig reads the configuration through getenv (os.Getenv in
+// production). Every invalid variable is reported, each by name.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	r := envReader{getenv: getenv}
+	c := Config{
+		DatabaseURL:     r.str("PALABRE_DATABASE_URL", ""),
+		Listen:          r.str("PALABRE_LISTEN", "127.0.0.1:8080"),
+		Locale:          r.oneOf("PALABRE_LOCALE", "fr", "fr", "en"),
+		LogFormat:       r.oneOf("PALABRE_LOG_FORMAT", "text", "text", "json"),
+		DBMaxConns:      r.integer("PALABRE_DB_MAX_CONNS", 16, 1, 1000),
+		DBWait:          r.duration("PALABRE_DB_WAIT", 30*time.Second),
+		ShutdownTimeout: r.duration("PALABRE_SHUTDOWN_TIMEOUT", 15*time.Second),
+		MaxBodyBytes:    int64(r.integer("PALABRE_MAX_BODY_BYTES", 1<<20, 1<<10, 1<<30)),
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		r.fail("PALABRE_LISTEN", c.Listen, "want host:port, for example 127.0.0.1:8080")
+	}
+	base := r.str("PALABRE_BASE_URL", "http://"+c.Listen)
+	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		r.fail("PALABRE_BASE_URL", base, "want an absolute http:// or https:// URL")
+	} else {
+		u.Path = strings.TrimSuffix(u.Path, "/")
+		c.BaseURL = u
+	}
+	if s := r.str("PALABRE_SMTP_URL", ""); s != "" {
+		if u, err := url.Parse(s); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+			r.fail("PALABRE_SMTP_URL", "(hidden)", "want smtp://user:pass@host:port")
+		} else {
+			c.SMTPURL = u
+		}
+	}
+	for _, s := range strings.FieldsFunc(r.str("PALABRE_TRUSTED_PROXIES", ""), func(r rune) bool { return r == ',' || r == ' ' }) {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			if a, aerr := netip.ParseAddr(s); aerr == nil {
+				p, err = a.Prefix(a.BitLen())
+			}
+		}
+		if err != nil {
+			r.fail("PALABRE_TRUSTED_PROXIES", s, "want CIDRs such as 10.0.0.0/8, separated by commas")
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
+	return c, errors.Join(r.errs...)
+}
+
+// envReader reads variables and collects what is wrong with them.
+type envReader struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (r *envReader) fail(name, value, want string) {
+	r.errs = append(r.errs, fmt.Errorf("%s=%q: %s", name, value, want))
+}
+
+// str returns NAME, or the content of the file named by NAME_FILE.
+func (r *envReader) str(name, def string) string {
+	v, file := r.getenv(name), r.getenv(name+"_FILE")
+	switch {
+	case v != "" && file != "":
+		r.errs = append(r.errs, fmt.Errorf("%s and %s_FILE are both set: keep one", name, name))
+		return def
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			r.errs = append(r.errs, fmt.Errorf("%s_FILE: %w", name, err))
+			return def
+		}
+		return strings.TrimRight(string(b), "\r\n")
+	case v != "":
+		return v
+	}
+	return def
+}
+
+func (r *envReader) oneOf(name, def string, allowed ...string) string {
+	v := r.str(name, def)
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	r.fail(name, v, "want one of "+strings.Join(allowed, ", "))
+	return def
+}
+
+func (r *envReader) integer(name string, def, lo, hi int) int {
+	s := r.str(name, "")
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		r.fail(name, s, fmt.Sprintf("want a whole number from %d to %d", lo, hi))
+		return def
+	}
+	return n
+}
+
+func (r *envReader) duration(name string, def time.Duration) time.Duration {
+	s := r.str(name, "")
+	if s == "" {
+		return def
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		r.fail(name, s, "want a duration such as 30s or 2m")
+		return def
+	}
+	return d
+}

@@ -1,0 +1,84 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/palabre/palabre/forum"
+)
+
+// statusOf is the one table from domain error codes to HTTP statuses.
+var statusOf = map[string]int{
+	forum.EINVALID:      http.StatusBadRequest,
+	forum.ENOTFOUND:     http.StatusNotFound,
+	forum.EUNAUTHORIZED: http.StatusUnauthorized,
+	forum.EFORBIDDEN:    http.StatusForbidden,
+	forum.ECONFLICT:     http.StatusConflict,
+	forum.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	forum.ERATELIMITED:  http.StatusTooManyRequests,
+	forum.EREJECTED:     http.StatusUnprocessableEntity,
+	forum.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	forum.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// apiError is the body of every JSON error (shared/API.md).
+type apiError struct {
+	Error apiErrorBody `json:"error"`
+}
+
+type apiErrorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// domainError turns any error into a domain error, recognising the
+// transport's own failures (an oversized body).
+func domainError(err error) *forum.Error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return forum.Errorf(forum.ETOOLARGE, "error.body_too_large", map[string]any{"Max": tooBig.Limit})
+	}
+	return forum.AsError(err)
+}
+
+// fail answers err: the JSON error body under /api/, the error page
+// elsewhere. The client sees a safe message in its language; the log gets the
+// cause of internal errors, once.
+func (s *Server) fail(c *gin.Context, err error) {
+	fe := domainError(err)
+	status := statusOf[fe.Code]
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	if status >= 500 {
+		s.log.Error("request failed", "request_id", c.GetString(ctxRequestID), "path", c.Request.URL.Path, "error", err)
+	}
+	if fe.Code == forum.EUNAUTHORIZED && !isAPI(c) {
+		c.Redirect(http.StatusSeeOther, "/login?next="+c.Request.URL.RequestURI())
+		c.Abort()
+		return
+	}
+	msg := s.lang(c).Msg(fe.Key, fe.Args)
+	if isAPI(c) {
+		c.AbortWithStatusJSON(status, apiError{Error: apiErrorBody{Code: fe.Code, Message: msg, Field: fe.Field}})
+		return
+	}
+	s.render(c, status, "error", s.lang(c).T("error.title", "Status", status), errorPage{Status: status, Message: msg})
+	c.Abort()
+}
+
+type errorPage struct {
+	Status  int
+	Message string
+}
+
+func isAPI(c *gin.Context) bool { return strings.HasPrefix(c.Request.URL.Path, "/api/") }
+
+// notFoundHandler answers unknown routes.
+func (s *Server) notFoundHandler(c *gin.Context) {
+	s.fail(c, forum.Errorf(forum.ENOTFOUND, "error.not_found", nil))
+}

@@ -1,0 +1,44 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/palabre/palabre/migrations"
+)
+
+// healthz answers while the process is alive, whatever its dependencies.
+func (s *Server) healthz(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	c.String(http.StatusOK, "ok\n")
+}
+
+// readyz answers 200 when the database is reachable and its schema current:
+// a load balancer sends traffic only then.
+func (s *Server) readyz(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.db.Ping(ctx); err != nil {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"ready": false, "database": "unreachable"})
+		return
+	}
+	st, err := migrations.Check(s.db.DB.DB)
+	if err != nil || st.Dirty || st.Behind() {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"ready": false, "database": "ok", "schema": st.Current, "schema_latest": st.Latest})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"ready": true, "database": "ok", "schema": st.Current})
+}
+
+func (s *Server) methodNotAllowed(c *gin.Context) {
+	if isAPI(c) {
+		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, apiError{Error: apiErrorBody{
+			Code: "method_not_allowed", Message: s.lang(c).T("error.method_not_allowed")}})
+		return
+	}
+	c.String(http.StatusMethodNotAllowed, s.lang(c).T("error.method_not_allowed"))
+}

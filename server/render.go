@@ -1,0 +1,116 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/palabre/palabre/forum"
+)
+
+// pageNames are the pages the handlers render. Each must exist as NAME.html:
+// a missing one stops the start, never a request.
+var pageNames = []string{"home", "error"}
+
+// Pages holds one parsed template per page: the layout, the partials
+// (_*.html) and the page's own file, parsed once at start-up.
+type Pages struct {
+	pages map[string]*template.Template
+}
+
+// LoadPages parses the templates of fsys.
+func LoadPages(fsys fs.FS, funcs template.FuncMap) (*Pages, error) {
+	base := template.New("layout.html").Funcs(funcs)
+	if _, err := base.ParseFS(fsys, "layout.html"); err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	if partials, _ := fs.Glob(fsys, "_*.html"); len(partials) > 0 {
+		if _, err := base.ParseFS(fsys, partials...); err != nil {
+			return nil, fmt.Errorf("templates: %w", err)
+		}
+	}
+	p := &Pages{pages: map[string]*template.Template{}}
+	files, _ := fs.Glob(fsys, "*.html")
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		if name == "layout" || strings.HasPrefix(name, "_") {
+			continue
+		}
+		t, err := template.Must(base.Clone()).ParseFS(fsys, f)
+		if err != nil {
+			return nil, fmt.Errorf("templates: %w", err)
+		}
+		p.pages[name] = t
+	}
+	for _, name := range pageNames {
+		if p.pages[name] == nil {
+			return nil, fmt.Errorf("templates: page %s.html is missing", name)
+		}
+	}
+	return p, nil
+}
+
+// View is what every page template receives.
+type View struct {
+	*Lang            // T: translations in the reader's language
+	Title     string // the page's own title, before the site name
+	SiteName  string //
+	Member    *forum.Member
+	Path      string    // the request path, for navigation state
+	RequestID string    //
+	Now       time.Time //
+	Data      any       // the page's own data
+}
+
+var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// render executes a page into a buffer first, so that a template error
+// becomes a clean 500 and never half a page.
+func (s *Server) render(c *gin.Context, status int, page, title string, data any) {
+	v := s.view(c, title, data)
+	buf := bufferPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufferPool.Put(buf)
+	t := s.pages.pages[page]
+	if t == nil {
+		s.internalError(c, fmt.Errorf("page %q is not declared in pageNames", page))
+		return
+	}
+	if err := t.ExecuteTemplate(buf, "layout.html", v); err != nil {
+		s.internalError(c, fmt.Errorf("rendering %s: %w", page, err))
+		return
+	}
+	c.Header("Cache-Control", "no-cache")
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+func (s *Server) view(c *gin.Context, title string, data any) *View {
+	return &View{
+		Lang:      s.lang(c),
+		Title:     title,
+		SiteName:  s.siteName(),
+		Member:    forum.MemberFrom(c.Request.Context()),
+		Path:      c.Request.URL.Path,
+		RequestID: c.GetString(ctxRequestID),
+		Now:       time.Now(),
+		Data:      data,
+	}
+}
+
+// internalError logs err and answers a bare 500: used when even the error
+// page cannot be rendered.
+func (s *Server) internalError(c *gin.Context, err error) {
+	s.log.Error("internal error", "request_id", c.GetString(ctxRequestID), "error", err)
+	if !c.Writer.Written() {
+		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("500 internal server error\n"))
+	}
+	c.Abort()
+}

@@ -1,0 +1,124 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/palabre/palabre/forum"
+	"github.com/palabre/palabre/static"
+	"github.com/palabre/palabre/templates"
+)
+
+// Server is Palabre's HTTP server.
+type Server struct {
+	cfg     Config
+	db      *forum.DB
+	log     *slog.Logger
+	catalog *Catalog
+	assets  *Assets
+	pages   *Pages
+	engine  *gin.Engine
+	http    *http.Server
+}
+
+// New builds the server: translations, static files and templates are loaded
+// and checked here, so that a broken build fails at start-up.
+func New(cfg Config, db *forum.DB, log *slog.Logger) (*Server, error) {
+	s := &Server{cfg: cfg, db: db, log: log}
+	var err error
+	if s.catalog, err = LoadCatalog(templates.FS, "locales", cfg.Locale); err != nil {
+		return nil, err
+	}
+	if s.assets, err = LoadAssets(static.FS); err != nil {
+		return nil, err
+	}
+	if s.pages, err = LoadPages(templates.FS, s.templateFuncs()); err != nil {
+		return nil, err
+	}
+	gin.SetMode(gin.ReleaseMode)
+	s.engine = gin.New()
+	s.engine.RedirectTrailingSlash = true
+	s.engine.HandleMethodNotAllowed = true
+	proxies := make([]string, len(cfg.TrustedProxies))
+	for i, p := range cfg.TrustedProxies {
+		proxies[i] = p.String()
+	}
+	if err := s.engine.SetTrustedProxies(proxies); err != nil {
+		return nil, fmt.Errorf("PALABRE_TRUSTED_PROXIES: %w", err)
+	}
+	s.routes()
+	s.http = &http.Server{
+		Handler: s.Handler(),
+		// Every timeout is set: a slow client must not hold a connection.
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// Handler is the whole HTTP handler: the Gin engine behind the cross-origin
+// protection of cookie-authenticated writes (Sec-Fetch-Site and Origin are
+// checked on every unsafe method; API clients with bearer tokens send
+// neither and pass).
+func (s *Server) Handler() http.Handler {
+	return http.NewCrossOriginProtection().Handler(s.engine)
+}
+
+// Serve answers requests on ln until ctx ends, then shuts down gracefully:
+// no new connections, in-flight requests finish within the shutdown timeout.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	err := s.http.Shutdown(shutdownCtx)
+	if serveErr := <-errc; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	return err
+}
+
+func (s *Server) templateFuncs() template.FuncMap {
+	return template.FuncMap{
+		"asset": s.assets.URL,
+	}
+}
+
+// lang returns the reader's language, chosen once per request.
+func (s *Server) lang(c *gin.Context) *Lang {
+	if l, ok := c.Get(ctxLang); ok {
+		return l.(*Lang)
+	}
+	pref := ""
+	if m := forum.MemberFrom(c.Request.Context()); m != nil {
+		pref = m.Locale
+	}
+	if pref == "" {
+		if ck, err := c.Cookie("lang"); err == nil && isLang(ck) {
+			pref = ck
+		}
+	}
+	l := s.catalog.Negotiate(pref, c.GetHeader("Accept-Language"))
+	c.Set(ctxLang, l)
+	return l
+}
+
+// siteName is the community's name shown in titles and feeds.
+func (s *Server) siteName() string { return "Palabre" }
