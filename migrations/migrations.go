@@ -5,6 +5,7 @@
 package migrations
 
 import (
+	"context"
 	"crypto/sha256"
 	"database/sql"
 	"embed"
@@ -42,6 +43,8 @@ func Up(db *sql.DB) error {
 	if err != nil {
 		return err
 	}
+	// Close returns the driver's connection to db; the caller still owns db.
+	defer m.Close()
 	if err := m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
 		return fmt.Errorf("migrating: %w", err)
 	}
@@ -68,8 +71,15 @@ func open(db *sql.DB) (*migrate.Migrate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading embedded migrations: %w", err)
 	}
-	drv, err := postgres.WithInstance(db, &postgres.Config{})
+	// WithConnection, not WithInstance: closing the migrator then closes
+	// only this connection, never the caller's pool.
+	conn, err := db.Conn(context.Background())
 	if err != nil {
+		return nil, fmt.Errorf("connecting for migrations: %w", err)
+	}
+	drv, err := postgres.WithConnection(context.Background(), conn, &postgres.Config{})
+	if err != nil {
+		conn.Close()
 		return nil, fmt.Errorf("preparing migrations: %w", err)
 	}
 	m, err := migrate.NewWithInstance("iofs", src, "postgres", drv)

@@ -140,7 +140,8 @@ func ensureTemplate(ctx context.Context, admin *sql.DB) (string, error) {
 		return "", fmt.Errorf("migrating the template: %w", err)
 	}
 	// Renamed only once complete, so a crash mid-way never leaves a broken
-	// template behind.
+	// template behind. Backends of closed connections may linger a moment.
+	conn.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, building)
 	if _, err := conn.ExecContext(ctx, `ALTER DATABASE `+quoteIdent(building)+` RENAME TO `+quoteIdent(name)); err != nil {
 		return "", fmt.Errorf("naming the template: %w", err)
 	}
@@ -184,3 +185,30 @@ func withDatabase(raw, db string) (string, error) {
 }
 
 func quoteIdent(s string) string { return `"` + s + `"` }
+
+// EmptyDatabaseURL creates a database without any schema, dropped when the
+// test ends, and returns its URL: for tests of migrations and of start-up.
+func EmptyDatabaseURL(t testing.TB) string {
+	t.Helper()
+	admin := os.Getenv(EnvURL)
+	if admin == "" {
+		t.Fatalf("%s is not set: run the tests with `make test`", EnvURL)
+	}
+	adb, err := sql.Open("postgres", admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := uniqueName() + "_empty"
+	if _, err := adb.Exec(`CREATE DATABASE ` + quoteIdent(name)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		adb.Exec(`DROP DATABASE IF EXISTS ` + quoteIdent(name) + ` WITH (FORCE)`)
+		adb.Close()
+	})
+	u, err := withDatabase(admin, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}

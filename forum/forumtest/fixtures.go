@@ -1,0 +1,50 @@
+package forumtest
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/palabre/palabre/forum"
+)
+
+var seq atomic.Int64
+
+// Unique returns a short name unique within the test binary, for rows that
+// must not clash between tests sharing the database.
+func Unique(prefix string) string {
+	return fmt.Sprintf("%s%d", prefix, seq.Add(1))
+}
+
+// Password is the password of every member MustMember creates.
+const Password = "correct horse battery staple"
+
+// MustMember creates a member with the given role and trust level.
+func MustMember(t testing.TB, db *forum.DB, role forum.Role, trust int) *forum.Member {
+	t.Helper()
+	name := Unique("member")
+	m, err := db.CreateMember(forum.WithSystem(context.Background()), forum.NewMember{
+		Username: name, Email: name + "@example.org", Password: Password, Role: role, TrustLevel: trust,
+	})
+	if err != nil {
+		t.Fatalf("creating member %s: %v", name, err)
+	}
+	return m
+}
+
+// MustCategory creates a category.
+func MustCategory(t testing.TB, db *forum.DB) *forum.Category {
+	t.Helper()
+	name := Unique("Catégorie ")
+	c, err := db.CreateCategory(forum.WithSystem(context.Background()), forum.NewCategory{Name: name})
+	if err != nil {
+		t.Fatalf("creating category %s: %v", name, err)
+	}
+	return c
+}
+
+// As returns a context in which m acts.
+func As(m *forum.Member) context.Context {
+	return forum.WithMember(context.Background(), m)
+}

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/palabre/palabre/forum/forumtest"
+	"github.com/palabre/palabre/server"
+)
+
+func TestMain(m *testing.M) { forumtest.Main(m) }
+
+// testServer is a real Palabre server started through Main on port 0 against
+// the test package's database, seeded with the demo community once.
+type testServer struct {
+	URL      string
+	Accounts map[string]string // username → password of the demo accounts
+}
+
+var sharedServer *testServer
+
+// startServer starts Main once for the package (like `palabre serve` after
+// `palabre demo`) and returns it; it stops when the test binary ends.
+func startServer(t *testing.T) *testServer {
+	t.Helper()
+	if sharedServer != nil {
+		return sharedServer
+	}
+	dbURL := forumtest.URL(t)
+	env := map[string]string{"PALABRE_DATABASE_URL": dbURL, "PALABRE_LISTEN": "127.0.0.1:0", "PALABRE_LOCALE": "fr"}
+	getenv := func(k string) string { return env[k] }
+
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"demo"}, getenv, strings.NewReader(""), &out, &errOut); code != 0 {
+		t.Fatalf("palabre demo exited %d: %s", code, errOut.String())
+	}
+	accounts := map[string]string{}
+	for _, line := range strings.Split(out.String(), "\n") {
+		if f := strings.Fields(line); len(f) == 4 && f[2] == "password:" {
+			accounts[f[0]] = f[3]
+		}
+	}
+	if len(accounts) == 0 {
+		t.Fatalf("palabre demo printed no accounts:\n%s", out.String())
+	}
+
+	cfg, err := server.LoadConfig(getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Main{Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if err := m.Open(context.Background()); err != nil {
+		t.Fatalf("opening the server: %v", err)
+	}
+	go func() {
+		// Serves until the test binary exits; the process end closes it.
+		if err := m.Run(context.Background()); err != nil {
+			panic(err)
+		}
+	}()
+	sharedServer = &testServer{URL: "http://" + m.Addr(), Accounts: accounts}
+	return sharedServer
+}
+
+func TestEndToEndServeAnswersHealthAndHome(t *testing.T) {
+	ts := startServer(t)
+	client := &http.Client{Timeout: 10 * time.Second}
+
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := client.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s = %d, want 200", path, resp.StatusCode)
+		}
+	}
+
+	resp, err := client.Get(ts.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET / = %d", resp.StatusCode)
+	}
+	for _, want := range []string{"Présentations", "Entraide", "Bienvenue sur le forum !"} {
+		if !bytes.Contains(body, []byte(want)) {
+			t.Errorf("home page lacks %q", want)
+		}
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+		t.Errorf("CSP = %q", csp)
+	}
+}
+
+func TestEndToEndAdminTokenAuthenticatesTheAPI(t *testing.T) {
+	ts := startServer(t)
+	env := map[string]string{"PALABRE_DATABASE_URL": forumtest.URL(t)}
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"admin", "token", "--username", "camille"}, func(k string) string { return env[k] }, nil, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("admin token exited %d: %s", code, errOut.String())
+	}
+	token := strings.TrimSpace(out.String())
+	if !strings.HasPrefix(token, "plb_") || strings.Contains(token, "\n") {
+		t.Fatalf("admin token printed %q, want a single plb_ token", out.String())
+	}
+	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/api/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got struct {
+		Member struct {
+			Username string `json:"username"`
+			Role     string `json:"role"`
+		} `json:"member"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /api/v1/me = %d, %v", resp.StatusCode, err)
+	}
+	if got.Member.Username != "camille" || got.Member.Role != "admin" {
+		t.Errorf("me = %+v", got.Member)
+	}
+}

@@ -1,0 +1,78 @@
+package server
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoadConfigDefaults(t *testing.T) {
+	c, err := LoadConfig(envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:8080" || c.BaseURL.String() != "http://127.0.0.1:8080" || c.Locale != "fr" ||
+		c.LogFormat != "text" || c.SMTPURL != nil || c.Secure() || c.DBMaxConns != 16 || c.DBWait != 30*time.Second {
+		t.Errorf("defaults: %+v", c)
+	}
+}
+
+func TestLoadConfigNamesEveryInvalidVariable(t *testing.T) {
+	_, err := LoadConfig(envOf(map[string]string{
+		"PALABRE_LISTEN":          "8080",
+		"PALABRE_BASE_URL":        "ftp://example.org",
+		"PALABRE_LOCALE":          "de",
+		"PALABRE_LOG_FORMAT":      "xml",
+		"PALABRE_SMTP_URL":        "http://mail",
+		"PALABRE_TRUSTED_PROXIES": "10.0.0.0/8, not-a-cidr",
+		"PALABRE_DB_MAX_CONNS":    "0",
+		"PALABRE_DB_WAIT":         "soon",
+	}))
+	if err == nil {
+		t.Fatal("invalid configuration accepted")
+	}
+	for _, name := range []string{"PALABRE_LISTEN", "PALABRE_BASE_URL", "PALABRE_LOCALE", "PALABRE_LOG_FORMAT",
+		"PALABRE_SMTP_URL", "PALABRE_TRUSTED_PROXIES", "PALABRE_DB_MAX_CONNS", "PALABRE_DB_WAIT"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("the error does not name %s: %v", name, err)
+		}
+	}
+	if strings.Contains(err.Error(), "http://mail") {
+		t.Error("the SMTP URL (which holds a password) is echoed")
+	}
+}
+
+func TestLoadConfigReadsSecretsFromFiles(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "db")
+	os.WriteFile(f, []byte("postgres:///palabre?host=/run/pg\n"), 0o600)
+	c, err := LoadConfig(envOf(map[string]string{
+		"PALABRE_DATABASE_URL_FILE": f,
+		"PALABRE_BASE_URL":          "https://forum.example.org/",
+		"PALABRE_TRUSTED_PROXIES":   "10.0.0.0/8,192.168.1.7",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseURL != "postgres:///palabre?host=/run/pg" {
+		t.Errorf("DatabaseURL = %q", c.DatabaseURL)
+	}
+	if !c.Secure() || c.BaseURL.String() != "https://forum.example.org" {
+		t.Errorf("BaseURL = %v", c.BaseURL)
+	}
+	if len(c.TrustedProxies) != 2 || c.TrustedProxies[1].String() != "192.168.1.7/32" {
+		t.Errorf("TrustedProxies = %v", c.TrustedProxies)
+	}
+
+	_, err = LoadConfig(envOf(map[string]string{"PALABRE_DATABASE_URL": "x", "PALABRE_DATABASE_URL_FILE": f}))
+	if err == nil || !strings.Contains(err.Error(), "both set") {
+		t.Errorf("both NAME and NAME_FILE: %v", err)
+	}
+	_, err = LoadConfig(envOf(map[string]string{"PALABRE_DATABASE_URL_FILE": "/nonexistent/secret"}))
+	if err == nil || !strings.Contains(err.Error(), "PALABRE_DATABASE_URL_FILE") {
+		t.Errorf("missing file: %v", err)
+	}
+}

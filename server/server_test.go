@@ -1,0 +1,255 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/palabre/palabre/forum"
+	"github.com/palabre/palabre/forum/forumtest"
+)
+
+func TestMain(m *testing.M) { forumtest.Main(m) }
+
+var (
+	testSrvOnce sync.Once
+	testSrv     *Server
+)
+
+// newTestServer returns the real server (real engine, middleware, templates)
+// over the package's test database.
+func newTestServer(t *testing.T) *Server {
+	t.Helper()
+	db := forumtest.DB(t)
+	testSrvOnce.Do(func() {
+		cfg, err := LoadConfig(func(k string) string {
+			return map[string]string{"PALABRE_MAX_BODY_BYTES": "4096"}[k]
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := New(cfg, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A route that panics, to test recovery.
+		s.engine.GET("/test-panic", func(*gin.Context) { panic("secret internal detail") })
+		testSrv = s
+	})
+	if testSrv == nil {
+		t.Fatal("test server failed to start")
+	}
+	return testSrv
+}
+
+type request struct {
+	method, path, body string
+	header             map[string]string
+}
+
+func (s *Server) do(t *testing.T, r request) *httptest.ResponseRecorder {
+	t.Helper()
+	if r.method == "" {
+		r.method = http.MethodGet
+	}
+	req := httptest.NewRequest(r.method, r.path, strings.NewReader(r.body))
+	if r.body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range r.header {
+		req.Header.Set(k, v)
+	}
+	w := httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, req)
+	return w
+}
+
+func bearer(t *testing.T, db *forum.DB, m *forum.Member) map[string]string {
+	t.Helper()
+	token, err := db.CreateAPIToken(forum.WithSystem(context.Background()), m.ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"Authorization": "Bearer " + token}
+}
+
+func decodeError(t *testing.T, w *httptest.ResponseRecorder) apiErrorBody {
+	t.Helper()
+	var e apiError
+	if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Error.Code == "" {
+		t.Fatalf("not an API error body: %s", w.Body.String())
+	}
+	return e.Error
+}
+
+func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
+	s := newTestServer(t)
+	for _, path := range []string{"/", "/nowhere", "/api/v1/categories", "/healthz"} {
+		w := s.do(t, request{path: path})
+		h := w.Header()
+		csp := h.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe") || !strings.Contains(csp, "frame-ancestors 'none'") {
+			t.Errorf("%s: CSP %q", path, csp)
+		}
+		for k, v := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "strict-origin-when-cross-origin"} {
+			if h.Get(k) != v {
+				t.Errorf("%s: %s = %q, want %q", path, k, h.Get(k), v)
+			}
+		}
+		if h.Get("X-Request-ID") == "" {
+			t.Errorf("%s: no X-Request-ID", path)
+		}
+		if h.Get("Strict-Transport-Security") != "" {
+			t.Errorf("%s: HSTS on an http base URL", path)
+		}
+	}
+}
+
+func TestErrorsAreJSONUnderAPIAndPagesElsewhere(t *testing.T) {
+	s := newTestServer(t)
+	w := s.do(t, request{path: "/api/v1/nowhere"})
+	if w.Code != 404 || decodeError(t, w).Code != forum.ENOTFOUND {
+		t.Errorf("API 404: %d %s", w.Code, w.Body)
+	}
+	w = s.do(t, request{path: "/nowhere", header: map[string]string{"Accept-Language": "en"}})
+	if w.Code != 404 || !strings.Contains(w.Header().Get("Content-Type"), "text/html") ||
+		!strings.Contains(w.Body.String(), "This page does not exist") {
+		t.Errorf("HTML 404: %d %s", w.Code, w.Body)
+	}
+	w = s.do(t, request{path: "/nowhere", header: map[string]string{"Accept-Language": "fr-CA,fr;q=0.9"}})
+	if !strings.Contains(w.Body.String(), "Cette page n’existe pas") {
+		t.Errorf("French 404 page: %s", w.Body)
+	}
+}
+
+func TestPanicsBecomeA500ThatLeaksNothing(t *testing.T) {
+	s := newTestServer(t)
+	w := s.do(t, request{path: "/test-panic"})
+	if w.Code != 500 {
+		t.Fatalf("status %d", w.Code)
+	}
+	if strings.Contains(w.Body.String(), "secret internal detail") || strings.Contains(w.Body.String(), "goroutine") {
+		t.Errorf("the 500 page leaks internals: %s", w.Body)
+	}
+}
+
+func TestRequestBodiesAreLimited(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	admin := forumtest.MustMember(t, db, forum.RoleAdmin, 4)
+	big := `{"name": "` + strings.Repeat("a", 5000) + `"}`
+	w := s.do(t, request{method: "POST", path: "/api/v1/categories", body: big, header: bearer(t, db, admin)})
+	if w.Code != http.StatusRequestEntityTooLarge || decodeError(t, w).Code != forum.ETOOLARGE {
+		t.Errorf("oversized body: %d %s", w.Code, w.Body)
+	}
+}
+
+func TestCreateCategoryThroughTheAPI(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	admin := forumtest.MustMember(t, db, forum.RoleAdmin, 4)
+	member := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	name := forumtest.Unique("Entraide ")
+
+	cases := []struct {
+		label  string
+		header map[string]string
+		body   string
+		status int
+		code   string
+	}{
+		{"anonymous", nil, `{"name": "x"}`, 401, forum.EUNAUTHORIZED},
+		{"bad token", map[string]string{"Authorization": "Bearer plb_nope"}, `{"name": "x"}`, 401, forum.EUNAUTHORIZED},
+		{"member", bearer(t, db, member), `{"name": "x"}`, 403, forum.EFORBIDDEN},
+		{"invalid JSON", bearer(t, db, admin), `{"name": `, 400, forum.EINVALID},
+		{"unknown field", bearer(t, db, admin), `{"name": "x", "colour": "red"}`, 400, forum.EINVALID},
+		{"empty name", bearer(t, db, admin), `{"name": "  "}`, 400, forum.EINVALID},
+		{"admin", bearer(t, db, admin), `{"name": "` + name + `", "description": "On s’entraide"}`, 201, ""},
+		{"duplicate", bearer(t, db, admin), `{"name": "` + name + `"}`, 409, forum.ECONFLICT},
+	}
+	for _, c := range cases {
+		t.Run(c.label, func(t *testing.T) {
+			w := s.do(t, request{method: "POST", path: "/api/v1/categories", body: c.body, header: c.header})
+			if w.Code != c.status {
+				t.Fatalf("status %d, want %d: %s", w.Code, c.status, w.Body)
+			}
+			if c.code != "" && decodeError(t, w).Code != c.code {
+				t.Errorf("code %s, want %s", decodeError(t, w).Code, c.code)
+			}
+		})
+	}
+
+	w := s.do(t, request{path: "/api/v1/categories"})
+	var got struct{ Categories []forum.Category }
+	json.Unmarshal(w.Body.Bytes(), &got)
+	found := false
+	for _, c := range got.Categories {
+		found = found || c.Name == name
+	}
+	if w.Code != 200 || !found {
+		t.Errorf("GET /api/v1/categories lacks %q: %s", name, w.Body)
+	}
+}
+
+func TestCrossOriginCookieWritesAreRefused(t *testing.T) {
+	s := newTestServer(t)
+	w := s.do(t, request{method: "POST", path: "/api/v1/categories", body: `{"name":"x"}`,
+		header: map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}})
+	if w.Code != http.StatusForbidden {
+		t.Errorf("cross-site POST: %d, want 403", w.Code)
+	}
+}
+
+func TestStaticAssetsAreHashedAndCachedForever(t *testing.T) {
+	s := newTestServer(t)
+	url, err := s.assets.URL("css/palabre.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := s.do(t, request{path: url, header: map[string]string{"Accept-Encoding": "gzip"}})
+	if w.Code != 200 || w.Header().Get("Content-Encoding") != "gzip" ||
+		!strings.Contains(w.Header().Get("Cache-Control"), "immutable") || w.Header().Get("Content-Type") != "text/css; charset=utf-8" {
+		t.Errorf("asset: %d %v", w.Code, w.Header())
+	}
+	etag := w.Header().Get("ETag")
+	w = s.do(t, request{path: url, header: map[string]string{"If-None-Match": etag}})
+	if w.Code != http.StatusNotModified {
+		t.Errorf("revalidation: %d, want 304", w.Code)
+	}
+	if w := s.do(t, request{path: "/static/css/palabre.css"}); w.Code != 404 {
+		t.Errorf("unhashed URL: %d, want 404", w.Code)
+	}
+	if _, err := s.assets.URL("css/missing.css"); err == nil {
+		t.Error("URL of a missing asset did not fail")
+	}
+}
+
+func TestReadyzChecksDatabaseAndSchema(t *testing.T) {
+	s := newTestServer(t)
+	w := s.do(t, request{path: "/readyz"})
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `"ready":true`) {
+		t.Errorf("readyz: %d %s", w.Code, w.Body)
+	}
+}
+
+func TestHomeListsCategoriesInTheReadersLanguage(t *testing.T) {
+	s := newTestServer(t)
+	c := forumtest.MustCategory(t, forumtest.DB(t))
+	w := s.do(t, request{path: "/", header: map[string]string{"Accept-Language": "en-GB,en;q=0.9"}})
+	body := w.Body.String()
+	if w.Code != 200 || !strings.Contains(body, c.Name) || !strings.Contains(body, `<html lang="en">`) || !strings.Contains(body, "Categories") {
+		t.Errorf("home: %d %s", w.Code, body)
+	}
+	w = s.do(t, request{path: "/"})
+	if !strings.Contains(w.Body.String(), `<html lang="fr">`) || !strings.Contains(w.Body.String(), "Catégories") {
+		t.Errorf("home in the default language: %s", w.Body)
+	}
+}
