@@ -17,8 +17,17 @@ import (
 )
 
 // pageNames are the pages the handlers render. Each must exist as NAME.html:
-// a missing one stops the start, never a request.
-var pageNames = []string{"home", "error"}
+// a missing one stops the start, never a request. One line per page, grouped
+// by area.
+var pageNames = []string{
+	// foundation
+	"home",
+	"error",
+	// members
+	// forum
+	// moderation
+	// admin
+}
 
 // Pages holds one parsed template per page: the layout, the partials
 // (_*.html) and the page's own file, parsed once at start-up.

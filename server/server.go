@@ -25,6 +25,7 @@ type Server struct {
 	catalog *Catalog
 	assets  *Assets
 	pages   *Pages
+	openAPI []byte
 	engine  *gin.Engine
 	http    *http.Server
 }
@@ -41,6 +42,9 @@ func New(cfg Config, db *forum.DB, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	if s.pages, err = LoadPages(templates.FS, s.templateFuncs()); err != nil {
+		return nil, err
+	}
+	if s.openAPI, err = buildOpenAPI(); err != nil {
 		return nil, err
 	}
 	gin.SetMode(gin.ReleaseMode)
@@ -98,6 +102,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 func (s *Server) templateFuncs() template.FuncMap {
 	return template.FuncMap{
 		"asset": s.assets.URL,
+		"dict":  dict,
 	}
 }
 
@@ -122,3 +127,20 @@ func (s *Server) lang(c *gin.Context) *Lang {
 
 // siteName is the community's name shown in titles and feeds.
 func (s *Server) siteName() string { return "Palabre" }
+
+// dict builds a map from name/value pairs, to pass several values to a
+// partial template: {{template "field" dict "Form" .Data.Form "Name" "email"}}.
+func dict(pairs ...any) (map[string]any, error) {
+	if len(pairs)%2 != 0 {
+		return nil, fmt.Errorf("dict: odd number of arguments")
+	}
+	m := make(map[string]any, len(pairs)/2)
+	for i := 0; i < len(pairs); i += 2 {
+		k, ok := pairs[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("dict: key %v is not a string", pairs[i])
+		}
+		m[k] = pairs[i+1]
+	}
+	return m, nil
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -251,5 +252,33 @@ func TestHomeListsCategoriesInTheReadersLanguage(t *testing.T) {
 	w = s.do(t, request{path: "/"})
 	if !strings.Contains(w.Body.String(), `<html lang="fr">`) || !strings.Contains(w.Body.String(), "Catégories") {
 		t.Errorf("home in the default language: %s", w.Body)
+	}
+}
+
+// Every /api/v1 route is described in the OpenAPI document, with its method.
+func TestOpenAPIDescribesEveryRoute(t *testing.T) {
+	s := newTestServer(t)
+	w := s.do(t, request{path: "/api/v1/openapi.json"})
+	var doc struct {
+		OpenAPI string                                `json:"openapi"`
+		Paths   map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil || doc.OpenAPI == "" {
+		t.Fatalf("openapi.json: %v %s", err, w.Body)
+	}
+	n := 0
+	for _, r := range s.engine.Routes() {
+		if !strings.HasPrefix(r.Path, "/api/v1/") || r.Path == "/api/v1/openapi.json" {
+			continue
+		}
+		n++
+		// Gin writes :id where OpenAPI writes {id}.
+		p := regexp.MustCompile(`:([a-z_]+)`).ReplaceAllString(strings.TrimPrefix(r.Path, "/api/v1"), "{$1}")
+		if _, ok := doc.Paths[p][strings.ToLower(r.Method)]; !ok {
+			t.Errorf("%s %s is not in the OpenAPI document", r.Method, p)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no API route found")
 	}
 }
