@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -137,10 +138,33 @@ func (m *Main) Open(ctx context.Context) error {
 // Addr is the address the server listens on (useful with port 0).
 func (m *Main) Addr() string { return m.listener.Addr().String() }
 
-// Run serves until ctx ends, then shuts down gracefully.
+// Run serves until ctx ends, then shuts down gracefully: HTTP first, then
+// the background work, so that nothing a request started is cut short.
 func (m *Main) Run(ctx context.Context) error {
+	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	for name, work := range m.backgroundWork() {
+		wg.Go(func() {
+			if err := work(bg); err != nil {
+				m.Log.Error("background work stopped", "work", name, "error", err)
+			}
+		})
+	}
 	m.Log.Info("serving", "addr", m.Addr(), "url", m.Config.BaseURL.String(), "version", version)
-	return m.server.Serve(ctx, m.listener)
+	err := m.server.Serve(ctx, m.listener)
+	stopBackground()
+	wg.Wait()
+	return err
+}
+
+// backgroundWork is what runs beside the HTTP server until it stops, by
+// name: each returns when its context ends.
+func (m *Main) backgroundWork() map[string]func(context.Context) error {
+	return map[string]func(context.Context) error{
+		"listen": func(ctx context.Context) error {
+			return m.db.Listen(ctx, m.Log, m.db.CacheHandlers())
+		},
+	}
 }
 
 // Close releases the database after the server has stopped.

@@ -25,7 +25,9 @@ type PoolOptions struct {
 // the hot paths.
 type DB struct {
 	*sqlx.DB
-	stmts preparedStatements
+	url      string // for LISTEN, which needs its own connection
+	stmts    preparedStatements
+	settings settingsCache
 }
 
 // Open connects to PostgreSQL, waiting up to opt.WaitFor for it to answer
@@ -48,7 +50,7 @@ func Open(ctx context.Context, url string, opt PoolOptions, log *slog.Logger) (*
 		raw.Close()
 		return nil, err
 	}
-	return &DB{DB: raw}, nil
+	return &DB{DB: raw, url: url}, nil
 }
 
 // Prepare prepares the statements of the hot paths. It needs the schema, so

@@ -40,6 +40,10 @@ type Member struct {
 	Status            string     `db:"status" json:"status"`
 	Locale            string     `db:"locale" json:"locale,omitempty"`
 	GuidelinesVersion *int       `db:"guidelines_version" json:"-"`
+	SilencedUntil     *time.Time `db:"silenced_until" json:"silenced_until,omitempty"`
+	SuspendedUntil    *time.Time `db:"suspended_until" json:"suspended_until,omitempty"`
+	BannedAt          *time.Time `db:"banned_at" json:"banned_at,omitempty"`
+	SanctionReason    string     `db:"sanction_reason" json:"-"`
 	CreatedAt         time.Time  `db:"created_at" json:"created_at"`
 	LastSeenAt        *time.Time `db:"last_seen_at" json:"-"`
 }
@@ -48,10 +52,27 @@ type Member struct {
 // memberColumnsM the same for a query where members is aliased m.
 const (
 	memberColumns = `id, username, display_name, email, role, trust_level, status, locale,
-	guidelines_version, created_at, last_seen_at`
+	guidelines_version, silenced_until, suspended_until, banned_at, sanction_reason,
+	created_at, last_seen_at`
 	memberColumnsM = `m.id, m.username, m.display_name, m.email, m.role, m.trust_level, m.status,
-	m.locale, m.guidelines_version, m.created_at, m.last_seen_at`
+	m.locale, m.guidelines_version, m.silenced_until, m.suspended_until, m.banned_at,
+	m.sanction_reason, m.created_at, m.last_seen_at`
 )
+
+// IsBanned reports whether the member is banned for good.
+func (m *Member) IsBanned() bool { return m != nil && m.BannedAt != nil }
+
+// IsSuspended reports whether the member may not log in at now (a ban
+// suspends for good).
+func (m *Member) IsSuspended(now time.Time) bool {
+	return m != nil && (m.BannedAt != nil || (m.SuspendedUntil != nil && now.Before(*m.SuspendedUntil)))
+}
+
+// IsSilenced reports whether the member may read but not post at now
+// (suspended and banned members cannot post either).
+func (m *Member) IsSilenced(now time.Time) bool {
+	return m != nil && (m.IsSuspended(now) || (m.SilencedUntil != nil && now.Before(*m.SilencedUntil)))
+}
 
 // IsStaff reports whether the member moderates (moderators and admins).
 func (m *Member) IsStaff() bool {

@@ -17,6 +17,12 @@ CREATE TABLE members (
     trust_level_locked  boolean NOT NULL DEFAULT false, -- set by an admin: no automatic promotion
     status              text NOT NULL DEFAULT 'active'
                         CHECK (status IN ('pending', 'active', 'deleted')),
+    -- Sanctions in force (their history is in sanctions): each ends by
+    -- itself when its date passes; a ban has no end.
+    silenced_until      timestamptz,               -- can read, cannot post
+    suspended_until     timestamptz,               -- cannot log in
+    banned_at           timestamptz,
+    sanction_reason     text NOT NULL DEFAULT '',
     locale              text NOT NULL DEFAULT '',  -- '' means: the site's language
     bio_markdown        text NOT NULL DEFAULT '',
     bio_html            text NOT NULL DEFAULT '',
