@@ -3,7 +3,7 @@ package server
 // routes registers every route of the server, in one place, grouped by area.
 func (s *Server) routes() {
 	e := s.engine
-	e.Use(requestID(), s.accessLog(), s.recovery(), s.securityHeaders(), s.limitBody(), s.authenticate())
+	e.Use(requestID(), s.accessLog(), s.recovery(), s.securityHeaders(), compress(), s.limitBody(), s.authenticate())
 	e.NoRoute(s.notFoundHandler)
 	e.NoMethod(s.methodNotAllowed)
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
@@ -280,5 +281,30 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no API route found")
+	}
+}
+
+func TestPagesAreCompressedForClientsThatAcceptIt(t *testing.T) {
+	s := newTestServer(t)
+	for i := 0; i < 3; i++ {
+		forumtest.MustCategory(t, forumtest.DB(t)) // enough content to pass the threshold
+	}
+	w := s.do(t, request{path: "/", header: map[string]string{"Accept-Encoding": "gzip, deflate"}})
+	if w.Code != 200 || w.Header().Get("Content-Encoding") != "gzip" {
+		t.Fatalf("home: %d %v", w.Code, w.Header())
+	}
+	zr, err := gzip.NewReader(w.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, err := io.ReadAll(zr)
+	if err != nil || !strings.Contains(string(html), "</html>") {
+		t.Errorf("the gzipped page does not decode: %v", err)
+	}
+	if w := s.do(t, request{path: "/"}); w.Header().Get("Content-Encoding") != "" || !strings.Contains(w.Body.String(), "</html>") {
+		t.Errorf("a client without gzip got %q", w.Header().Get("Content-Encoding"))
+	}
+	if w := s.do(t, request{path: "/healthz", header: map[string]string{"Accept-Encoding": "gzip"}}); w.Header().Get("Content-Encoding") != "" {
+		t.Error("a 3-byte answer was compressed")
 	}
 }
