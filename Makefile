@@ -13,8 +13,9 @@ build:
 vet:
 	go vet ./...
 
-bench: ## micro-benchmarks (go test -bench; the HTTP load benchmark comes with issue 9)
-	go test -run "^$$" -bench . -benchmem ./moderation/...
+bench: ## load benchmark with wrk against a seeded forum (SCALE=large for 1M posts), then the Go benchmarks
+	@scripts/bench.sh
+	go test -run '^$$' -bench . -benchmem ./moderation/...
 
 clean-data: ## removes the local cluster and demo data of `make run`
 	rm -rf .data
