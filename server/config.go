@@ -27,6 +27,7 @@ type Config struct {
 	DBWait          time.Duration
 	ShutdownTimeout time.Duration
 	MaxBodyBytes    int64
+	PageCache       bool // cache anonymous pages in memory (invalidated through NOTIFY)
 }
 
 // Secure reports whether the public URL is https (Secure cookies, HSTS).
@@ -45,6 +46,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DBWait:          r.duration("PALABRE_DB_WAIT", 30*time.Second),
 		ShutdownTimeout: r.duration("PALABRE_SHUTDOWN_TIMEOUT", 15*time.Second),
 		MaxBodyBytes:    int64(r.integer("PALABRE_MAX_BODY_BYTES", 1<<20, 1<<10, 1<<30)),
+		PageCache:       r.oneOf("PALABRE_PAGE_CACHE", "on", "on", "off") == "on",
 	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		r.fail("PALABRE_LISTEN", c.Listen, "want host:port, for example 127.0.0.1:8080")

@@ -98,6 +98,8 @@ func (s *Server) render(c *gin.Context, status int, page, title string, data any
 		return
 	}
 	c.Header("Cache-Control", "no-cache")
+	c.Header("Vary", "Accept-Encoding, Accept-Language, Cookie")
+	s.pageCache.store(c, status, buf.Bytes())
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 

@@ -17,7 +17,7 @@ func (s *Server) routes() {
 	api.GET("/openapi.json", s.apiOpenAPI)
 
 	// Foundation.
-	e.GET("/", s.htmlHome)
+	e.GET("/", s.cached, s.htmlHome)
 	api.GET("/categories", s.apiCategories)
 	api.POST("/categories", s.apiCreateCategory)
 

@@ -20,22 +20,23 @@ import (
 
 // Server is Palabre's HTTP server.
 type Server struct {
-	cfg      Config
-	db       *forum.DB
-	pipeline *moderation.Pipeline
-	log      *slog.Logger
-	catalog  *Catalog
-	assets   *Assets
-	pages    *Pages
-	openAPI  []byte
-	engine   *gin.Engine
-	http     *http.Server
+	cfg       Config
+	db        *forum.DB
+	pipeline  *moderation.Pipeline
+	log       *slog.Logger
+	catalog   *Catalog
+	assets    *Assets
+	pages     *Pages
+	openAPI   []byte
+	pageCache *pageCache
+	engine    *gin.Engine
+	http      *http.Server
 }
 
 // New builds the server: translations, static files and templates are loaded
 // and checked here, so that a broken build fails at start-up.
 func New(cfg Config, db *forum.DB, log *slog.Logger) (*Server, error) {
-	s := &Server{cfg: cfg, db: db, log: log, pipeline: moderation.NewPipeline(db)}
+	s := &Server{cfg: cfg, db: db, log: log, pipeline: moderation.NewPipeline(db), pageCache: newPageCache()}
 	var err error
 	if s.catalog, err = LoadCatalog(templates.FS, "locales", cfg.Locale); err != nil {
 		return nil, err

@@ -33,7 +33,9 @@ func newTestServer(t *testing.T) *Server {
 	db := forumtest.DB(t)
 	testSrvOnce.Do(func() {
 		cfg, err := LoadConfig(func(k string) string {
-			return map[string]string{"PALABRE_MAX_BODY_BYTES": "4096"}[k]
+			// The page cache is tested on its own server: here every
+			// request must see what the test just wrote.
+			return map[string]string{"PALABRE_MAX_BODY_BYTES": "4096", "PALABRE_PAGE_CACHE": "off"}[k]
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -1,0 +1,134 @@
+package server
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// ChannelContent is the NOTIFY channel that database triggers signal on any
+// change to what public pages show (migration 0006): every instance then
+// drops its cached pages.
+const ChannelContent = "palabre_content"
+
+// pageCacheTTL bounds how long a page may be served from memory even if a
+// notification were lost.
+const pageCacheTTL = 5 * time.Minute
+
+// pageCacheMax bounds memory: past it the cache starts over.
+const pageCacheMax = 5000
+
+// pageCache keeps the pages anonymous readers get, rendered and compressed
+// once, like Discourse's anonymous cache. Members and anything that is not a
+// plain GET bypass it.
+type pageCache struct {
+	generation atomic.Uint64
+	mu         sync.RWMutex
+	entries    map[string]*cachedPage
+}
+
+type cachedPage struct {
+	generation uint64
+	stored     time.Time
+	body, gz   []byte
+	etag       string
+}
+
+const ctxCacheKey = "page_cache_key"
+
+func newPageCache() *pageCache { return &pageCache{entries: map[string]*cachedPage{}} }
+
+// invalidate drops every cached page (called on NOTIFY).
+func (pc *pageCache) invalidate() {
+	pc.generation.Add(1)
+	pc.mu.Lock()
+	pc.entries = map[string]*cachedPage{}
+	pc.mu.Unlock()
+}
+
+// anonymous reports whether the request carries no credentials at all; a
+// stale cookie only costs a cache miss.
+func anonymous(c *gin.Context) bool {
+	if c.GetHeader("Authorization") != "" {
+		return false
+	}
+	for _, ck := range c.Request.Cookies() {
+		if ck.Name != "lang" {
+			return false
+		}
+	}
+	return true
+}
+
+// cached serves an anonymous GET from the cache, or lets the handler run and
+// marks the request so that render stores the page.
+func (s *Server) cached(c *gin.Context) {
+	if !s.cfg.PageCache || c.Request.Method != http.MethodGet || !anonymous(c) {
+		c.Next()
+		return
+	}
+	key := s.lang(c).Code + " " + c.Request.URL.RequestURI()
+	gen := s.pageCache.generation.Load()
+	s.pageCache.mu.RLock()
+	e := s.pageCache.entries[key]
+	s.pageCache.mu.RUnlock()
+	if e == nil || e.generation != gen || time.Since(e.stored) > pageCacheTTL {
+		c.Set(ctxCacheKey, key)
+		c.Next()
+		return
+	}
+	h := c.Writer.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("ETag", e.etag)
+	h.Set("Vary", "Accept-Encoding, Accept-Language, Cookie")
+	if c.GetHeader("If-None-Match") == e.etag {
+		c.AbortWithStatus(http.StatusNotModified)
+		return
+	}
+	body := e.body
+	if acceptsGzip(c.Request) {
+		h.Set("Content-Encoding", "gzip")
+		body = e.gz
+	}
+	c.Writer.WriteHeader(http.StatusOK)
+	c.Writer.Write(body)
+	c.Abort()
+}
+
+// store keeps a page rendered for an anonymous reader, if the request was
+// marked by cached and the page is a 200, and gives it its ETag.
+func (pc *pageCache) store(c *gin.Context, status int, body []byte) {
+	key := c.GetString(ctxCacheKey)
+	if key == "" || status != http.StatusOK {
+		return
+	}
+	gen := pc.generation.Load()
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(body)
+	zw.Close()
+	sum := sha256.Sum256(body)
+	e := &cachedPage{generation: gen, stored: time.Now(), body: bytes.Clone(body), gz: gz.Bytes(), etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+	pc.mu.Lock()
+	if len(pc.entries) >= pageCacheMax {
+		pc.entries = map[string]*cachedPage{}
+	}
+	pc.entries[key] = e
+	pc.mu.Unlock()
+	c.Header("ETag", e.etag)
+}
+
+// CacheHandlers are the NOTIFY handlers of the server's caches.
+func (s *Server) CacheHandlers() map[string]func(string) {
+	return map[string]func(string){
+		ChannelContent: func(string) { s.pageCache.invalidate() },
+	}
+}

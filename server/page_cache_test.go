@@ -1,0 +1,73 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/palabre/palabre/forum"
+	"github.com/palabre/palabre/forum/forumtest"
+)
+
+func TestAnonymousPagesAreCachedUntilContentChanges(t *testing.T) {
+	newTestServer(t)
+	db := forumtest.DB(t)
+	cfg, err := LoadConfig(func(string) string { return "" })
+	if err != nil || !cfg.PageCache {
+		t.Fatalf("the page cache is not on by default: %v", err)
+	}
+	s, err := New(cfg, db, testSrv.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := forumtest.MustCategory(t, db)
+	w := s.do(t, request{path: "/?cache-test"})
+	if w.Code != 200 || !strings.Contains(w.Body.String(), first.Name) {
+		t.Fatalf("first render: %d", w.Code)
+	}
+	etag := w.Header().Get("ETag")
+	if etag == "" {
+		t.Fatal("no ETag on a cached page")
+	}
+	// A change made behind the server's back (another instance) is not seen
+	// until the notification arrives…
+	second := forumtest.Unique("Catégorie cachée ")
+	if _, err := db.Exec(`INSERT INTO categories (slug, name) VALUES ($1, $2)`, forum.Slugify(second), second); err != nil {
+		t.Fatal(err)
+	}
+	w = s.do(t, request{path: "/?cache-test", header: map[string]string{"Accept-Encoding": "gzip"}})
+	if w.Header().Get("Content-Encoding") != "gzip" || w.Header().Get("ETag") != etag {
+		t.Fatalf("second request was not served from the cache: %v", w.Header())
+	}
+	if w := s.do(t, request{path: "/?cache-test", header: map[string]string{"If-None-Match": etag}}); w.Code != http.StatusNotModified {
+		t.Errorf("revalidation: %d", w.Code)
+	}
+	// …which the database's trigger sends on commit.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got := make(chan struct{}, 10)
+	ready := make(chan struct{})
+	go db.Listen(ctx, s.log, map[string]func(string){ChannelContent: func(p string) {
+		select {
+		case <-ready:
+			s.pageCache.invalidate()
+			got <- struct{}{}
+		default:
+			close(ready)
+		}
+	}})
+	<-ready
+	db.MustExec(`UPDATE categories SET description = 'changée' WHERE id = $1`, first.ID)
+	<-got
+	w = s.do(t, request{path: "/?cache-test"})
+	if !strings.Contains(w.Body.String(), second) {
+		t.Error("the page was not rendered again after the notification")
+	}
+	// Members never get the cached page.
+	member := forumtest.MustMember(t, db, forum.RoleMember, 1)
+	w = s.do(t, request{path: "/?cache-test", header: bearer(t, db, member)})
+	if !strings.Contains(w.Body.String(), member.Username) {
+		t.Error("a member got the anonymous page")
+	}
+}
