@@ -80,10 +80,12 @@ func (s *Server) cached(c *gin.Context) {
 	e := s.pageCache.entries[key]
 	s.pageCache.mu.RUnlock()
 	if e == nil || e.generation != gen || time.Since(e.stored) > pageCacheTTL {
+		s.metrics.pageCacheMisses.Add(1)
 		c.Set(ctxCacheKey, key)
 		c.Next()
 		return
 	}
+	s.metrics.pageCacheHits.Add(1)
 	h := c.Writer.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")

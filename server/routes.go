@@ -3,13 +3,14 @@ package server
 // routes registers every route of the server, in one place, grouped by area.
 func (s *Server) routes() {
 	e := s.engine
-	e.Use(requestID(), s.accessLog(), s.recovery(), s.securityHeaders(), compress(), s.limitBody(), s.authenticate())
+	e.Use(requestID(), s.accessLog(), s.countRequests(), s.recovery(), s.securityHeaders(), compress(), s.limitBody(), s.authenticate())
 	e.NoRoute(s.notFoundHandler)
 	e.NoMethod(s.methodNotAllowed)
 
 	// Operations and assets.
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", s.serveMetrics)
 	e.GET("/static/*file", s.assets.serve)
 	e.HEAD("/static/*file", s.assets.serve)
 

@@ -29,6 +29,7 @@ type Server struct {
 	pages     *Pages
 	openAPI   []byte
 	pageCache *pageCache
+	metrics   *metrics
 	engine    *gin.Engine
 	http      *http.Server
 }
@@ -36,7 +37,7 @@ type Server struct {
 // New builds the server: translations, static files and templates are loaded
 // and checked here, so that a broken build fails at start-up.
 func New(cfg Config, db *forum.DB, log *slog.Logger) (*Server, error) {
-	s := &Server{cfg: cfg, db: db, log: log, pipeline: moderation.NewPipeline(db), pageCache: newPageCache()}
+	s := &Server{cfg: cfg, db: db, log: log, pipeline: moderation.NewPipeline(db), pageCache: newPageCache(), metrics: newMetrics()}
 	var err error
 	if s.catalog, err = LoadCatalog(templates.FS, "locales", cfg.Locale); err != nil {
 		return nil, err
