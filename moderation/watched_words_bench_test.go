@@ -1,0 +1,135 @@
+package moderation
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	bobu "github.com/BobuSumisu/aho-corasick"
+	petar "github.com/petar-dambovaliev/aho-corasick"
+)
+
+// The two Aho–Corasick libraries in go.mod, compared on what the matcher
+// does: build one automaton from n watched-word keys, then find every
+// (overlapping) occurrence in the skeleton of a 1 KB post.
+
+var benchSizes = []int{10, 1000, 10000}
+
+// benchWords returns n watched words that look like French words, some
+// with wildcards, always the same.
+func benchWords(n int) []WatchedWord {
+	const letters = "eeeeeaaaasssiiiinnnttttrrrluuoodcmpvqfbghjxyzk"
+	rng := rand.New(rand.NewPCG(1, 2))
+	words := make([]WatchedWord, n)
+	for i := range words {
+		var b strings.Builder
+		for range 4 + rng.IntN(7) {
+			b.WriteByte(letters[rng.IntN(len(letters))])
+		}
+		p := b.String()
+		switch i % 10 {
+		case 0:
+			p += "*"
+		case 1:
+			p = "*" + p
+		case 2:
+			p += " " + words[i-1].Pattern[1:] // a phrase
+		}
+		words[i] = WatchedWord{RuleID: int64(i%50 + 1), Pattern: p}
+	}
+	return words
+}
+
+// benchKeys returns the automaton keys of n watched words.
+func benchKeys(n int) []string {
+	keys, _ := watchedKeys(benchWords(n))
+	return keys
+}
+
+func BenchmarkAhoCorasickBuild(b *testing.B) {
+	for _, n := range benchSizes {
+		keys := benchKeys(n)
+		bkeys := make([][]byte, len(keys))
+		for i, k := range keys {
+			bkeys[i] = []byte(k)
+		}
+		b.Run(fmt.Sprintf("bobu/%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				bobu.NewTrieBuilder().AddPatterns(bkeys).Build()
+			}
+		})
+		for _, dfa := range []bool{false, true} {
+			b.Run(fmt.Sprintf("petar-dfa=%v/%d", dfa, n), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					builder := petar.NewAhoCorasickBuilder(petar.Opts{MatchKind: petar.StandardMatch, DFA: dfa})
+					builder.Build(keys)
+				}
+			})
+		}
+	}
+}
+
+func BenchmarkAhoCorasickMatch(b *testing.B) {
+	sk := buildSkeleton(frenchPost)
+	text := append([]byte(nil), sk.text...)
+	sk.release()
+	for _, n := range benchSizes {
+		keys := benchKeys(n)
+		bkeys := make([][]byte, len(keys))
+		for i, k := range keys {
+			bkeys[i] = []byte(k)
+		}
+		trie := bobu.NewTrieBuilder().AddPatterns(bkeys).Build()
+		b.Run(fmt.Sprintf("bobu/%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			b.ReportAllocs()
+			for b.Loop() {
+				hits := 0
+				trie.Walk(text, func(end, n, pattern int64) bool { hits++; return true })
+			}
+		})
+		for _, dfa := range []bool{false, true} {
+			builder := petar.NewAhoCorasickBuilder(petar.Opts{MatchKind: petar.StandardMatch, DFA: dfa})
+			ac := builder.Build(keys)
+			b.Run(fmt.Sprintf("petar-dfa=%v/%d", dfa, n), func(b *testing.B) {
+				b.SetBytes(int64(len(text)))
+				b.ReportAllocs()
+				for b.Loop() {
+					hits := 0
+					it := ac.IterOverlappingByte(text)
+					for h := it.Next(); h != nil; h = it.Next() {
+						hits++
+					}
+				}
+			})
+		}
+	}
+}
+
+func BenchmarkCompileWatchedWords(b *testing.B) {
+	for _, n := range benchSizes {
+		words := benchWords(n)
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				CompileWatchedWords(words)
+			}
+		})
+	}
+}
+
+func BenchmarkWordMatcherMatch(b *testing.B) {
+	for _, n := range benchSizes {
+		m := CompileWatchedWords(benchWords(n))
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			b.SetBytes(int64(len(frenchPost)))
+			b.ReportAllocs()
+			for b.Loop() {
+				m.Match(frenchPost)
+			}
+		})
+	}
+}
