@@ -25,9 +25,10 @@ type PoolOptions struct {
 // the hot paths.
 type DB struct {
 	*sqlx.DB
-	url      string // for LISTEN, which needs its own connection
-	stmts    preparedStatements
-	settings settingsCache
+	url        string // for LISTEN, which needs its own connection
+	stmts      preparedStatements
+	settings   settingsCache
+	guidelines guidelinesCache
 }
 
 // Open connects to PostgreSQL, waiting up to opt.WaitFor for it to answer

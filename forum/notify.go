@@ -49,9 +49,29 @@ func (db *DB) Listen(ctx context.Context, log *slog.Logger, handlers map[string]
 	}
 }
 
+// ChannelContent is the NOTIFY channel that database triggers signal on
+// any change to what pages show (migration 0006).
+const ChannelContent = "palabre_content"
+
 // CacheHandlers are the NOTIFY handlers of the storage's own caches.
 func (db *DB) CacheHandlers() map[string]func(string) {
 	return map[string]func(string){
 		ChannelSettings: func(string) { db.InvalidateSettings() },
+		ChannelContent:  func(string) { db.InvalidateGuidelines() },
 	}
+}
+
+// MergeHandlers combines handler maps; handlers of the same channel all run.
+func MergeHandlers(sets ...map[string]func(string)) map[string]func(string) {
+	out := map[string]func(string){}
+	for _, set := range sets {
+		for ch, h := range set {
+			if prev := out[ch]; prev != nil {
+				out[ch] = func(p string) { prev(p); h(p) }
+			} else {
+				out[ch] = h
+			}
+		}
+	}
+	return out
 }

@@ -11,12 +11,13 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/palabre/palabre/forum"
 )
 
-// ChannelContent is the NOTIFY channel that database triggers signal on any
-// change to what public pages show (migration 0006): every instance then
-// drops its cached pages.
-const ChannelContent = "palabre_content"
+// ChannelContent: on a change to what pages show, every instance drops its
+// cached pages.
+const ChannelContent = forum.ChannelContent
 
 // pageCacheTTL bounds how long a page may be served from memory even if a
 // notification were lost.

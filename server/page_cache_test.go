@@ -66,6 +66,11 @@ func TestAnonymousPagesAreCachedUntilContentChanges(t *testing.T) {
 	}
 	// Members never get the cached page.
 	member := forumtest.MustMember(t, db, forum.RoleMember, 1)
+	if v, _ := db.RequiredGuidelinesVersion(context.Background()); v > 0 {
+		if err := db.AcceptGuidelines(forumtest.As(member), v); err != nil {
+			t.Fatal(err)
+		}
+	}
 	w = s.do(t, request{path: "/?cache-test", header: bearer(t, db, member)})
 	if !strings.Contains(w.Body.String(), member.Username) {
 		t.Error("a member got the anonymous page")

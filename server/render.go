@@ -23,6 +23,8 @@ var pageNames = []string{
 	// foundation
 	"home",
 	"error",
+	"guidelines",
+	"admin_guidelines",
 	// members
 	// forum
 	// moderation

@@ -3,7 +3,7 @@ package server
 // routes registers every route of the server, in one place, grouped by area.
 func (s *Server) routes() {
 	e := s.engine
-	e.Use(requestID(), s.accessLog(), s.countRequests(), s.recovery(), s.securityHeaders(), compress(), s.limitBody(), s.authenticate())
+	e.Use(requestID(), s.accessLog(), s.countRequests(), s.recovery(), s.securityHeaders(), compress(), s.limitBody(), s.authenticate(), s.requireGuidelines())
 	e.NoRoute(s.notFoundHandler)
 	e.NoMethod(s.methodNotAllowed)
 
@@ -19,6 +19,13 @@ func (s *Server) routes() {
 
 	// Foundation.
 	e.GET("/", s.cached, s.htmlHome)
+	e.GET("/guidelines", s.cached, s.htmlGuidelines)
+	e.GET("/guidelines/accept", s.htmlGuidelinesAcceptForm)
+	e.POST("/guidelines/accept", s.htmlGuidelinesAccept)
+	e.GET("/admin/guidelines", s.htmlAdminGuidelinesForm)
+	e.POST("/admin/guidelines", s.htmlAdminGuidelines)
+	api.GET("/guidelines", s.apiGuidelines)
+	api.PUT("/guidelines", s.apiPublishGuidelines)
 	api.GET("/categories", s.apiCategories)
 	api.POST("/categories", s.apiCreateCategory)
 

@@ -1,0 +1,144 @@
+package forum
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// GuidelineVersion is one published version of the community guidelines.
+type GuidelineVersion struct {
+	Version            int       `db:"version" json:"version"`
+	BodyMarkdown       string    `db:"body_markdown" json:"body_markdown"`
+	BodyHTML           string    `db:"body_html" json:"html"`
+	RequiresAcceptance bool      `db:"requires_acceptance" json:"requires_acceptance"`
+	PublishedBy        *string   `db:"published_by" json:"published_by,omitempty"`
+	PublishedAt        time.Time `db:"published_at" json:"published_at"`
+}
+
+const guidelineColumns = `g.version, g.body_markdown, g.body_html, g.requires_acceptance,
+	m.username AS published_by, g.published_at`
+
+const selectGuidelineVersion = `
+SELECT ` + guidelineColumns + `
+FROM guideline_versions g LEFT JOIN members m ON m.id = g.published_by
+WHERE g.version = $1`
+
+const selectCurrentGuidelines = `
+SELECT ` + guidelineColumns + `
+FROM guideline_versions g LEFT JOIN members m ON m.id = g.published_by
+ORDER BY g.version DESC LIMIT 1`
+
+// Guidelines returns the version in force, ENOTFOUND when none was
+// published yet.
+func (db *DB) Guidelines(ctx context.Context) (*GuidelineVersion, error) {
+	var g GuidelineVersion
+	err := db.GetContext(ctx, &g, selectCurrentGuidelines)
+	return &g, notFound(err, "guidelines.none", "reading the guidelines")
+}
+
+// GuidelinesVersion returns one version.
+func (db *DB) GuidelinesVersion(ctx context.Context, version int) (*GuidelineVersion, error) {
+	var g GuidelineVersion
+	err := db.GetContext(ctx, &g, selectGuidelineVersion, version)
+	return &g, notFound(err, "guidelines.version_not_found", "reading the guidelines")
+}
+
+const selectGuidelineVersions = `
+SELECT ` + guidelineColumns + `
+FROM guideline_versions g LEFT JOIN members m ON m.id = g.published_by
+ORDER BY g.version DESC`
+
+// GuidelinesHistory lists every version, newest first.
+func (db *DB) GuidelinesHistory(ctx context.Context) ([]GuidelineVersion, error) {
+	var out []GuidelineVersion
+	err := db.SelectContext(ctx, &out, selectGuidelineVersions)
+	return out, Internal("listing the guidelines", err)
+}
+
+const insertGuidelineVersion = `
+INSERT INTO guideline_versions (version, body_markdown, body_html, requires_acceptance, published_by)
+SELECT coalesce(max(version), 0) + 1, $1, $2, $3, $4 FROM guideline_versions
+RETURNING version, published_at`
+
+// PublishGuidelinesTx stores a new version (already rendered and sanitized
+// by the moderation pipeline) in tx and writes it to the moderation log.
+// Admins only.
+func PublishGuidelinesTx(ctx context.Context, tx *sqlx.Tx, markdown, html string, requireAcceptance bool) (*GuidelineVersion, error) {
+	if err := RequireAdmin(ctx); err != nil {
+		return nil, err
+	}
+	// One publication at a time: versions are numbered without gaps.
+	if _, err := tx.ExecContext(ctx, `LOCK TABLE guideline_versions IN EXCLUSIVE MODE`); err != nil {
+		return nil, Internal("locking the guidelines", err)
+	}
+	g := &GuidelineVersion{BodyMarkdown: markdown, BodyHTML: html, RequiresAcceptance: requireAcceptance}
+	if m := MemberFrom(ctx); m != nil {
+		g.PublishedBy = &m.Username
+	}
+	if err := tx.QueryRowxContext(ctx, insertGuidelineVersion, markdown, html, requireAcceptance, actorID(ctx)).
+		Scan(&g.Version, &g.PublishedAt); err != nil {
+		return nil, Internal("publishing the guidelines", err)
+	}
+	v := int64(g.Version)
+	err := LogTx(ctx, tx, LogEntry{Action: "guidelines.publish", TargetType: "guidelines", TargetID: &v,
+		After: map[string]any{"version": g.Version, "requires_acceptance": requireAcceptance}})
+	return g, err
+}
+
+// guidelinesCache remembers the newest version members must have accepted;
+// the content NOTIFY channel empties it on every instance.
+type guidelinesCache struct {
+	mu       sync.Mutex
+	loaded   bool
+	required int // 0: none
+}
+
+const selectRequiredGuidelines = `SELECT max(version) FROM guideline_versions WHERE requires_acceptance`
+
+// RequiredGuidelinesVersion returns the newest version that members must
+// accept before going on, 0 when none.
+func (db *DB) RequiredGuidelinesVersion(ctx context.Context) (int, error) {
+	c := &db.guidelines
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.loaded {
+		return c.required, nil
+	}
+	var v sql.NullInt64
+	if err := db.GetContext(ctx, &v, selectRequiredGuidelines); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, Internal("reading the guidelines", err)
+	}
+	c.required, c.loaded = int(v.Int64), true
+	return c.required, nil
+}
+
+// InvalidateGuidelines empties this instance's guidelines cache.
+func (db *DB) InvalidateGuidelines() {
+	db.guidelines.mu.Lock()
+	db.guidelines.loaded = false
+	db.guidelines.mu.Unlock()
+}
+
+const acceptGuidelines = `
+UPDATE members SET guidelines_version = $2 WHERE id = $1 AND coalesce(guidelines_version, 0) < $2`
+
+// AcceptGuidelines records that the acting member accepted a version.
+func (db *DB) AcceptGuidelines(ctx context.Context, version int) error {
+	m, err := RequireMember(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := db.GuidelinesVersion(ctx, version); err != nil {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, acceptGuidelines, m.ID, version); err != nil {
+		return Internal("accepting the guidelines", err)
+	}
+	m.GuidelinesVersion = &version
+	return nil
+}
