@@ -59,14 +59,15 @@ func (s *Server) htmlGuidelines(c *gin.Context) {
 
 // requireGuidelines sends a member who has not accepted the guidelines
 // version that requires acceptance to the acceptance page first. Only HTML
-// page views are stopped; reading the guidelines, logging out and the API
-// are not.
+// page views are stopped; reading the guidelines, logging out, the account
+// pages (export, deletion) and the API are not.
 func (s *Server) requireGuidelines() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		m := forum.MemberFrom(c.Request.Context())
 		p := c.Request.URL.Path
 		if m == nil || c.Request.Method != http.MethodGet || isAPI(c) ||
 			strings.HasPrefix(p, "/guidelines") || strings.HasPrefix(p, "/static/") || p == "/logout" ||
+			strings.HasPrefix(p, "/account") || p == "/suspended" ||
 			p == "/healthz" || p == "/readyz" || p == "/metrics" {
 			c.Next()
 			return
