@@ -33,5 +33,23 @@ if [ -z "${PALABRE_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
 	fi
 fi
 
+# axe-core, for the accessibility audit of the browser tests, from the npm
+# registry; kept under .data so that it is fetched once.
+axe=$PWD/.data/test-tools/node_modules/axe-core/axe.min.js
+if [ ! -f "$axe" ]; then
+	if ! command -v npm >/dev/null 2>&1; then
+		if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >&2 || pg_die "apt-get install npm failed"
+		else
+			pg_die "npm is needed to fetch axe-core for the accessibility tests: sudo apt-get install npm"
+		fi
+	fi
+	pg_log "installing axe-core for the accessibility tests (once)…"
+	mkdir -p .data/test-tools
+	npm install --silent --no-audit --no-fund --prefix .data/test-tools axe-core@4.14.1 >&2 || pg_die "npm install axe-core failed"
+fi
+PALABRE_AXE_JS=$axe
+export PALABRE_AXE_JS
+
 go vet ./...
 go test -race -count=1 -timeout 20m ./... "$@"
