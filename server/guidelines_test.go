@@ -18,6 +18,12 @@ func TestGuidelinesArePublishedVersionedAndAccepted(t *testing.T) {
 	admin := forumtest.MustMember(t, db, forum.RoleAdmin, 4)
 	member := forumtest.MustMember(t, db, forum.RoleMember, 1)
 	mod := forumtest.MustMember(t, db, forum.RoleModerator, 3)
+	// The version published below requires acceptance: the other tests of
+	// the package share the database and must not meet it.
+	t.Cleanup(func() {
+		db.MustExec(`UPDATE guideline_versions SET requires_acceptance = false`)
+		db.InvalidateGuidelines()
+	})
 
 	v1 := "## Respect\n\nOn se respecte, même en désaccord.\n\n## Pas de spam\n\nNi publicité ni liens répétés."
 	w := s.do(t, request{method: "PUT", path: "/api/v1/guidelines", body: `{"body_markdown": ` + quote(v1) + `}`, header: bearer(t, db, admin)})
