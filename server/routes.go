@@ -19,6 +19,7 @@ func (s *Server) routes() {
 
 	// Foundation.
 	e.GET("/", s.cached, s.htmlHome)
+	e.GET("/lang/:code", s.htmlSetLanguage)
 	e.GET("/guidelines", s.cached, s.htmlGuidelines)
 	e.GET("/guidelines/accept", s.htmlGuidelinesAcceptForm)
 	e.POST("/guidelines/accept", s.htmlGuidelinesAccept)

@@ -310,3 +310,25 @@ func TestPagesAreCompressedForClientsThatAcceptIt(t *testing.T) {
 		t.Error("a 3-byte answer was compressed")
 	}
 }
+
+func TestVisitorsSwitchLanguage(t *testing.T) {
+	s := newTestServer(t)
+	w := s.do(t, request{path: "/lang/en?next=/guidelines"})
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/guidelines" {
+		t.Fatalf("switching: %d %v", w.Code, w.Header())
+	}
+	ck := w.Result().Cookies()
+	if len(ck) != 1 || ck[0].Name != "lang" || ck[0].Value != "en" || !ck[0].HttpOnly {
+		t.Fatalf("cookie: %v", ck)
+	}
+	w = s.do(t, request{path: "/", header: map[string]string{"Cookie": "lang=en", "Accept-Language": "fr"}})
+	if !strings.Contains(w.Body.String(), `<html lang="en">`) || !strings.Contains(w.Body.String(), `href="/lang/fr?next=%2f"`) {
+		t.Errorf("the cookie's language was not used")
+	}
+	if w := s.do(t, request{path: "/lang/de"}); w.Code != 404 {
+		t.Errorf("unknown language: %d", w.Code)
+	}
+	if w := s.do(t, request{path: "/lang/fr?next=//evil.example"}); w.Header().Get("Location") != "/" {
+		t.Errorf("foreign redirect: %v", w.Header().Get("Location"))
+	}
+}
