@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -26,10 +27,21 @@ func (s *Server) htmlSetLanguage(c *gin.Context) {
 	})
 	next := localPath(c.Query("next"))
 	if next == "" {
-		next = "/"
+		next = refererPath(c)
 	}
 	c.Header("Cache-Control", "no-store")
 	c.Redirect(http.StatusSeeOther, next)
+}
+
+// refererPath returns the path of the page the visitor came from when it is
+// on this site (the footer links carry no path, so that no page echoes its
+// own URL), "/" otherwise.
+func refererPath(c *gin.Context) string {
+	u, err := url.Parse(c.GetHeader("Referer"))
+	if err != nil || u.Host != c.Request.Host || localPath(u.RequestURI()) == "" {
+		return "/"
+	}
+	return u.RequestURI()
 }
 
 // otherLanguages lists the languages a reader may switch to from the page.

@@ -322,7 +322,7 @@ func TestVisitorsSwitchLanguage(t *testing.T) {
 		t.Fatalf("cookie: %v", ck)
 	}
 	w = s.do(t, request{path: "/", header: map[string]string{"Cookie": "lang=en", "Accept-Language": "fr"}})
-	if !strings.Contains(w.Body.String(), `<html lang="en">`) || !strings.Contains(w.Body.String(), `href="/lang/fr?next=%2f"`) {
+	if !strings.Contains(w.Body.String(), `<html lang="en">`) || !strings.Contains(w.Body.String(), `href="/lang/fr"`) {
 		t.Errorf("the cookie's language was not used")
 	}
 	if w := s.do(t, request{path: "/lang/de"}); w.Code != 404 {
@@ -330,5 +330,14 @@ func TestVisitorsSwitchLanguage(t *testing.T) {
 	}
 	if w := s.do(t, request{path: "/lang/fr?next=//evil.example"}); w.Header().Get("Location") != "/" {
 		t.Errorf("foreign redirect: %v", w.Header().Get("Location"))
+	}
+	// Without ?next=, back to the page the visitor came from on this site.
+	w = s.do(t, request{path: "/lang/fr", header: map[string]string{"Referer": "http://example.com/c/entraide?after=x"}})
+	if w.Header().Get("Location") != "/c/entraide?after=x" {
+		t.Errorf("back to the referring page: %v", w.Header().Get("Location"))
+	}
+	w = s.do(t, request{path: "/lang/fr", header: map[string]string{"Referer": "https://evil.example/x"}})
+	if w.Header().Get("Location") != "/" {
+		t.Errorf("back to a foreign referrer: %v", w.Header().Get("Location"))
 	}
 }
