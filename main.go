@@ -109,6 +109,7 @@ type Main struct {
 
 	db       *forum.DB
 	server   *server.Server
+	mailer   *server.Mailer
 	listener net.Listener
 }
 
@@ -126,7 +127,19 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := db.Prepare(ctx); err != nil {
 		return err
 	}
+	// Posts are indexed for search in the site's language; with no locale
+	// setting, that is the server's.
+	if err := db.RecordServerLocale(ctx, m.Config.Locale); err != nil {
+		return err
+	}
+	// A new community gets the default guidelines and rules, in its language.
+	if err := moderation.EnsureDefaults(ctx, db, m.Config.Locale); err != nil {
+		return err
+	}
 	if m.server, err = server.New(m.Config, db, m.Log); err != nil {
+		return err
+	}
+	if m.mailer, err = server.NewMailer(m.Config, db, m.Log); err != nil {
 		return err
 	}
 	if m.listener, err = net.Listen("tcp", m.Config.Listen); err != nil {
@@ -162,8 +175,23 @@ func (m *Main) Run(ctx context.Context) error {
 func (m *Main) backgroundWork() map[string]func(context.Context) error {
 	return map[string]func(context.Context) error{
 		"listen": func(ctx context.Context) error {
-			return m.db.Listen(ctx, m.Log, m.db.CacheHandlers())
+			handlers := forum.MergeHandlers(m.db.CacheHandlers(), m.server.CacheHandlers(), m.server.Pipeline().CacheHandlers())
+			handlers[forum.ChannelOutbox] = func(string) { m.mailer.Kick() }
+			return m.db.Listen(ctx, m.Log, handlers)
 		},
+		"mail": m.mailer.Run,
+		"jobs": m.jobRunner().Run,
+	}
+}
+
+// jobRunner runs the background jobs kept in the database (trust-level
+// promotion…), claimed by whichever instance is free.
+func (m *Main) jobRunner() *forum.JobRunner {
+	return &forum.JobRunner{
+		DB:       m.db,
+		Log:      m.Log.With("work", "jobs"),
+		Handlers: map[string]forum.JobHandler{forum.JobTrustPromotion: m.db.TrustPromotionJob},
+		Periodic: []forum.PeriodicJob{{Kind: forum.JobTrustPromotion, Every: forum.TrustPromotionEvery}},
 	}
 }
 

@@ -28,6 +28,21 @@ type Error struct {
 	Args  map[string]any // values interpolated into the message
 	Field string         // the form field at fault, if any
 	Err   error          // the underlying cause; logged, never shown to clients
+	// Rules are the guideline rules that refused the text (EREJECTED).
+	Rules []RuleRef
+}
+
+// RuleRef names a guideline rule, for the author of a text it refused.
+type RuleRef struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// WithRules returns a copy of e that names the rules that refused the text.
+func (e *Error) WithRules(rules []RuleRef) *Error {
+	c := *e
+	c.Rules = rules
+	return &c
 }
 
 // Errorf returns a domain error with a code, a message key and its arguments.

@@ -45,6 +45,36 @@ type Settings struct {
 	ReportsPerDay       int        `json:"reports_per_day"`
 	ReportHideThreshold float64    `json:"report_hide_threshold"` // 0: never hide automatically
 	ReportWeights       [5]float64 `json:"report_weights"`
+	// EscalationLadder is the sanction proposed for a member's next offence,
+	// by how many sanctions they had: "warn", "silence:24h", "suspend:168h",
+	// "ban" (the last step repeats). AutoEscalate applies it without asking
+	// when a moderator acts on a member's post.
+	EscalationLadder []string `json:"escalation_ladder"`
+	AutoEscalate     bool     `json:"auto_escalate"`
+	// PublicModLog opens /transparency: the moderation log without the
+	// moderators' names.
+	PublicModLog bool `json:"public_mod_log"`
+
+	// Automatic trust-level promotion, Discourse's names and defaults
+	// (forum/trust.go). TL3 looks at the last TL3PeriodDays only.
+	TL1TopicsEntered       int `json:"tl1_requires_topics_entered"`
+	TL1PostsRead           int `json:"tl1_requires_read_posts"`
+	TL1MinutesSpent        int `json:"tl1_requires_time_spent_mins"`
+	TL2TopicsEntered       int `json:"tl2_requires_topics_entered"`
+	TL2PostsRead           int `json:"tl2_requires_read_posts"`
+	TL2MinutesSpent        int `json:"tl2_requires_time_spent_mins"`
+	TL2DaysVisited         int `json:"tl2_requires_days_visited"`
+	TL2LikesReceived       int `json:"tl2_requires_likes_received"`
+	TL2LikesGiven          int `json:"tl2_requires_likes_given"`
+	TL2TopicsRepliedTo     int `json:"tl2_requires_topic_reply_count"`
+	TL3PeriodDays          int `json:"tl3_time_period"`
+	TL3DaysVisited         int `json:"tl3_requires_days_visited"`
+	TL3TopicsRepliedTo     int `json:"tl3_requires_topics_replied_to"`
+	TL3TopicsViewedPercent int `json:"tl3_requires_topics_viewed"` // of the topics created in the period
+	TL3PostsReadPercent    int `json:"tl3_requires_posts_read"`    // of the posts created in the period
+	TL3LikesGiven          int `json:"tl3_requires_likes_given"`
+	TL3LikesReceived       int `json:"tl3_requires_likes_received"`
+	TL3PromotionMinDays    int `json:"tl3_promotion_min_duration"` // no demotion before
 }
 
 // DefaultSettings are the settings of a new community, modelled on what
@@ -69,6 +99,25 @@ func DefaultSettings() Settings {
 		ReportsPerDay:          20,
 		ReportHideThreshold:    3,
 		ReportWeights:          [5]float64{0.5, 1, 1, 1.5, 2},
+		EscalationLadder:       []string{"warn", "silence:24h", "suspend:168h", "ban"},
+		TL1TopicsEntered:       5,
+		TL1PostsRead:           30,
+		TL1MinutesSpent:        10,
+		TL2TopicsEntered:       20,
+		TL2PostsRead:           100,
+		TL2MinutesSpent:        60,
+		TL2DaysVisited:         15,
+		TL2LikesReceived:       1,
+		TL2LikesGiven:          1,
+		TL2TopicsRepliedTo:     3,
+		TL3PeriodDays:          100,
+		TL3DaysVisited:         50,
+		TL3TopicsRepliedTo:     10,
+		TL3TopicsViewedPercent: 25,
+		TL3PostsReadPercent:    25,
+		TL3LikesGiven:          30,
+		TL3LikesReceived:       20,
+		TL3PromotionMinDays:    14,
 	}
 }
 
@@ -103,6 +152,12 @@ func (s *Settings) Validate() error {
 		return bad("reports_per_day", "settings.out_of_range", map[string]any{"Min": 1, "Max": 1000})
 	case s.ReportHideThreshold < 0:
 		return bad("report_hide_threshold", "settings.not_negative", nil)
+	}
+	if err := s.validateTrust(); err != nil {
+		return err
+	}
+	if err := ValidateEscalationLadder(s.EscalationLadder); err != nil {
+		return err
 	}
 	for tl := range 5 {
 		switch {

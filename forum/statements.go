@@ -13,6 +13,12 @@ import (
 type preparedStatements struct {
 	memberByAPIToken *sqlx.Stmt
 	categories       *sqlx.Stmt
+	sessionMember    *sqlx.Stmt
+	// forum: the thread page and the thread lists
+	thread          *sqlx.Stmt
+	threadPosts     *sqlx.Stmt
+	categoryThreads *sqlx.Stmt
+	latestThreads   *sqlx.Stmt
 }
 
 func (s *preparedStatements) prepare(ctx context.Context, db *sqlx.DB) error {
@@ -22,6 +28,11 @@ func (s *preparedStatements) prepare(ctx context.Context, db *sqlx.DB) error {
 	}{
 		{&s.memberByAPIToken, selectMemberByAPIToken},
 		{&s.categories, selectCategories},
+		{&s.sessionMember, selectSessionMember},
+		{&s.thread, selectThread},
+		{&s.threadPosts, selectThreadPosts},
+		{&s.categoryThreads, selectCategoryThreads},
+		{&s.latestThreads, selectLatestThreads},
 	} {
 		stmt, err := db.PreparexContext(ctx, p.query)
 		if err != nil {
@@ -34,7 +45,8 @@ func (s *preparedStatements) prepare(ctx context.Context, db *sqlx.DB) error {
 }
 
 func (s *preparedStatements) close() {
-	for _, st := range []*sqlx.Stmt{s.memberByAPIToken, s.categories} {
+	for _, st := range []*sqlx.Stmt{s.memberByAPIToken, s.categories, s.sessionMember,
+		s.thread, s.threadPosts, s.categoryThreads, s.latestThreads} {
 		if st != nil {
 			st.Close()
 		}

@@ -2,6 +2,7 @@ package forum
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -31,8 +32,14 @@ type Thread struct {
 	Closed         bool      `db:"closed" json:"closed"`
 	PostCount      int       `db:"post_count" json:"post_count"`
 	LastPostAt     time.Time `db:"last_post_at" json:"last_post_at"`
+	LastPostNumber int       `db:"last_post_number" json:"last_post_number"`
 	LastPosterName *string   `db:"last_poster_name" json:"last_poster_name"`
 	CreatedAt      time.Time `db:"created_at" json:"created_at"`
+
+	// Reading state of the member who lists or reads the thread; nil for
+	// visitors and for threads the member never opened.
+	LastRead *int `db:"last_read" json:"last_read,omitempty"`
+	Unread   *int `db:"unread" json:"unread,omitempty"`
 }
 
 // Replies is the number of published posts after the first.
@@ -44,12 +51,19 @@ type Post struct {
 	ThreadID     int64      `db:"thread_id" json:"thread_id"`
 	Number       int        `db:"number" json:"number"`
 	AuthorID     *int64     `db:"author_id" json:"author_id"`
+	AuthorName   *string    `db:"author_name" json:"-"`
 	ReplyTo      *int       `db:"reply_to" json:"reply_to,omitempty"`
 	BodyMarkdown string     `db:"body_markdown" json:"-"`
 	BodyHTML     string     `db:"body_html" json:"html"`
 	Status       string     `db:"status" json:"status"`
 	CreatedAt    time.Time  `db:"created_at" json:"created_at"`
 	EditedAt     *time.Time `db:"edited_at" json:"edited_at,omitempty"`
+	EditCount    int        `db:"edit_count" json:"edit_count"`
+	LikeCount    int        `db:"like_count" json:"like_count"`
+	Liked        bool       `db:"liked" json:"liked"` // by the member reading
+	// Redacted is set when the reader may not see the body of a hidden or
+	// deleted post: BodyHTML and BodyMarkdown are then empty.
+	Redacted bool `db:"-" json:"redacted,omitempty"`
 }
 
 // NewThread is a thread about to be stored: the moderation pipeline has
@@ -121,7 +135,10 @@ type NewReply struct {
 	Status       string
 }
 
-const lockThreadForReply = `SELECT locked, closed, status FROM threads WHERE id = $1 FOR UPDATE`
+const lockThreadForReply = `SELECT locked, closed, status, author_id FROM threads WHERE id = $1 FOR UPDATE`
+
+const selectReplyTarget = `
+SELECT status, author_id FROM posts WHERE thread_id = $1 AND number = $2`
 
 const insertReply = `
 INSERT INTO posts (thread_id, number, author_id, reply_to, body_markdown, body_html, status)
@@ -129,7 +146,8 @@ VALUES ($1, (SELECT coalesce(max(number), 0) + 1 FROM posts WHERE thread_id = $1
 RETURNING id, number, created_at`
 
 const bumpThread = `
-UPDATE threads SET post_count = post_count + 1, last_post_at = $2, last_post_id = $3, last_poster_id = $4
+UPDATE threads SET post_count = post_count + 1, last_post_at = $2, last_post_id = $3, last_poster_id = $4,
+	last_post_number = $5
 WHERE id = $1`
 
 // CreateReplyTx stores a reply in tx. The thread row is locked for the
@@ -137,19 +155,37 @@ WHERE id = $1`
 // posting.
 func CreateReplyTx(ctx context.Context, tx *sqlx.Tx, nr NewReply) (*Post, error) {
 	var th struct {
-		Locked bool   `db:"locked"`
-		Closed bool   `db:"closed"`
-		Status string `db:"status"`
+		Locked   bool   `db:"locked"`
+		Closed   bool   `db:"closed"`
+		Status   string `db:"status"`
+		AuthorID *int64 `db:"author_id"`
 	}
 	if err := tx.GetContext(ctx, &th, lockThreadForReply, nr.ThreadID); err != nil {
 		return nil, notFound(err, "thread.not_found", "reading a thread")
 	}
-	staff := ActorFrom(ctx).IsStaff()
+	actor := ActorFrom(ctx)
+	staff := actor.IsStaff()
 	switch {
-	case th.Status != StatusPublished && !staff:
+	case !actor.canSeeThread(th.Status, th.AuthorID):
 		return nil, Errorf(ENOTFOUND, "thread.not_found", nil)
+	case th.Status != StatusPublished && !staff:
+		// The author of a thread still held for approval waits for it.
+		return nil, Errorf(EFORBIDDEN, "thread.not_open", nil)
 	case (th.Locked || th.Closed) && !staff:
 		return nil, Errorf(EFORBIDDEN, "thread.locked", nil)
+	}
+	if nr.ReplyTo != nil {
+		var target struct {
+			Status   string `db:"status"`
+			AuthorID *int64 `db:"author_id"`
+		}
+		err := tx.GetContext(ctx, &target, selectReplyTarget, nr.ThreadID, *nr.ReplyTo)
+		if err != nil || !actor.canSeePost(target.Status, target.AuthorID) {
+			if err != nil && err != sql.ErrNoRows {
+				return nil, Internal("reading the post replied to", err)
+			}
+			return nil, Errorf(EINVALID, "post.reply_to_invalid", nil).OnField("reply_to")
+		}
 	}
 	p := &Post{ThreadID: nr.ThreadID, AuthorID: &nr.AuthorID, ReplyTo: nr.ReplyTo, BodyMarkdown: nr.BodyMarkdown, BodyHTML: nr.BodyHTML, Status: nr.Status}
 	if err := tx.QueryRowxContext(ctx, insertReply, nr.ThreadID, nr.AuthorID, nr.ReplyTo, nr.BodyMarkdown, nr.BodyHTML, nr.Status).
@@ -157,31 +193,9 @@ func CreateReplyTx(ctx context.Context, tx *sqlx.Tx, nr NewReply) (*Post, error)
 		return nil, Internal("creating a post", err)
 	}
 	if nr.Status == StatusPublished {
-		if _, err := tx.ExecContext(ctx, bumpThread, nr.ThreadID, p.CreatedAt, p.ID, nr.AuthorID); err != nil {
+		if _, err := tx.ExecContext(ctx, bumpThread, nr.ThreadID, p.CreatedAt, p.ID, nr.AuthorID, p.Number); err != nil {
 			return nil, Internal("updating a thread", err)
 		}
 	}
 	return p, nil
-}
-
-const threadColumns = `
-	t.id, t.category_id, c.slug AS category_slug, c.name AS category_name, t.author_id,
-	a.username AS author_name, t.title, t.slug, t.status, t.pinned, t.locked, t.closed,
-	t.post_count, t.last_post_at, lp.username AS last_poster_name, t.created_at`
-
-const selectLatestThreads = `
-SELECT` + threadColumns + `
-FROM threads t
-JOIN categories c ON c.id = t.category_id
-LEFT JOIN members a ON a.id = t.author_id
-LEFT JOIN members lp ON lp.id = t.last_poster_id
-WHERE t.status = 'published'
-ORDER BY t.last_post_at DESC, t.id DESC
-LIMIT $1`
-
-// LatestThreads lists the most recently active published threads.
-func (db *DB) LatestThreads(ctx context.Context, limit int) ([]Thread, error) {
-	var out []Thread
-	err := db.SelectContext(ctx, &out, selectLatestThreads, limit)
-	return out, Internal("listing threads", err)
 }

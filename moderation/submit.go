@@ -8,17 +8,11 @@ import (
 	"github.com/palabre/palabre/forum"
 )
 
-// Length limits of submitted texts until they become settings (issue
-// "Guidelines administration").
-var (
-	titleLimits = TextLimits{MinRunes: 3, MaxRunes: 200}
-	bodyLimits  = TextLimits{MinRunes: 1, MaxRunes: 32000}
-)
-
 // Pipeline is the way every text a member submits goes: normalise, render
 // Markdown, sanitize, apply the guidelines, store with the verdict.
 type Pipeline struct {
-	db *forum.DB
+	db    *forum.DB
+	rules ruleCache // the guideline rules, compiled (rule_set.go)
 }
 
 // NewPipeline returns the pipeline over db.
@@ -31,18 +25,9 @@ type Prepared struct {
 	Rendered Rendered
 }
 
-// prepareBody normalises, renders and sanitizes a post body for its author.
-func (p *Pipeline) prepareBody(ctx context.Context, author *forum.Member, body string) (*Prepared, error) {
-	md, err := Normalize(body, "body", bodyLimits)
-	if err != nil {
-		return nil, err
-	}
-	allowImages := author.TrustLevel >= forum.TrustBasic || author.IsStaff()
-	r := Render(md, RenderOptions{
-		AllowImages:  allowImages,
-		MemberExists: p.memberExists(ctx),
-	})
-	return &Prepared{Markdown: md, HTML: Sanitize(r.HTML, allowImages), Rendered: r}, nil
+// refs are what the body refers to, for notifications.
+func (b *Prepared) refs() forum.PostRefs {
+	return forum.PostRefs{Mentions: b.Rendered.Mentions, Quotes: b.Rendered.Quotes}
 }
 
 // memberExists looks mentioned names up, once per name and post.
@@ -69,29 +54,41 @@ type ThreadSubmission struct {
 type Submitted struct {
 	Thread *forum.Thread
 	Post   *forum.Post
+	// Verdict says why the post is held (Post.Status "held") or censored:
+	// Verdict.Deciding() are the reasons to show its author.
+	Verdict *Verdict
 }
 
 // SubmitThread runs a new thread through the pipeline and stores it.
 func (p *Pipeline) SubmitThread(ctx context.Context, s ThreadSubmission) (*Submitted, error) {
-	author, err := forum.RequireMember(ctx)
+	// A silenced (or suspended) member is told until when and why.
+	author, err := p.db.RequirePoster(ctx)
 	if err != nil {
 		return nil, err
 	}
-	title, err := Normalize(s.Title, "title", titleLimits)
+	c, err := p.check(ctx, author, &s.Title, s.Body)
 	if err != nil {
 		return nil, err
 	}
-	body, err := p.prepareBody(ctx, author, s.Body)
-	if err != nil {
-		return nil, err
-	}
-	out := &Submitted{}
+	body := &c.Prepared
+	out := &Submitted{Verdict: &c.Verdict}
 	err = p.db.InTx(ctx, func(tx *sqlx.Tx) error {
+		// Rate limits, duplicates, new members: may still hold or refuse.
+		if err := c.historyTx(ctx, tx, true); err != nil {
+			return err
+		}
 		out.Thread, out.Post, err = forum.CreateThreadTx(ctx, tx, forum.NewThread{
-			CategoryID: s.CategoryID, AuthorID: author.ID, Title: title,
-			BodyMarkdown: body.Markdown, BodyHTML: body.HTML, Status: forum.StatusPublished,
+			CategoryID: s.CategoryID, AuthorID: author.ID, Title: c.Title,
+			BodyMarkdown: body.Markdown, BodyHTML: body.HTML, Status: c.Verdict.Status(),
 		})
-		return err
+		if err != nil {
+			return err
+		}
+		if err := forum.RecordPostTx(ctx, tx, out.Post, body.refs()); err != nil {
+			return err
+		}
+		// The review item and the log line of a held or flagged post.
+		return recordVerdictTx(ctx, tx, out.Post, &c.Verdict)
 	})
 	if err != nil {
 		return nil, err
@@ -108,21 +105,80 @@ type ReplySubmission struct {
 
 // SubmitReply runs a reply through the pipeline and stores it.
 func (p *Pipeline) SubmitReply(ctx context.Context, s ReplySubmission) (*Submitted, error) {
-	author, err := forum.RequireMember(ctx)
+	// A silenced (or suspended) member is told until when and why.
+	author, err := p.db.RequirePoster(ctx)
 	if err != nil {
 		return nil, err
 	}
-	body, err := p.prepareBody(ctx, author, s.Body)
+	c, err := p.check(ctx, author, nil, s.Body)
 	if err != nil {
 		return nil, err
 	}
-	out := &Submitted{}
+	body := &c.Prepared
+	out := &Submitted{Verdict: &c.Verdict}
 	err = p.db.InTx(ctx, func(tx *sqlx.Tx) error {
+		// Rate limits, duplicates, new members: may still hold or refuse.
+		if err := c.historyTx(ctx, tx, false); err != nil {
+			return err
+		}
 		out.Post, err = forum.CreateReplyTx(ctx, tx, forum.NewReply{
 			ThreadID: s.ThreadID, AuthorID: author.ID, ReplyTo: s.ReplyTo,
-			BodyMarkdown: body.Markdown, BodyHTML: body.HTML, Status: forum.StatusPublished,
+			BodyMarkdown: body.Markdown, BodyHTML: body.HTML, Status: c.Verdict.Status(),
 		})
-		return err
+		if err != nil {
+			return err
+		}
+		// Mentions, quotes and notifications, in the post's transaction.
+		if err := forum.RecordPostTx(ctx, tx, out.Post, body.refs()); err != nil {
+			return err
+		}
+		// The review item and the log line of a held or flagged post.
+		return recordVerdictTx(ctx, tx, out.Post, &c.Verdict)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// EditSubmission is a new body for a post, as its author (or a moderator)
+// typed it.
+type EditSubmission struct {
+	PostID int64
+	Body   string
+}
+
+// SubmitEdit runs an edited body through the pipeline again and stores it;
+// the previous body is kept as a revision. The author may edit within the
+// edit window, staff always (forum.EditPostTx checks).
+func (p *Pipeline) SubmitEdit(ctx context.Context, s EditSubmission) (*Submitted, error) {
+	editor, err := p.db.RequirePoster(ctx)
+	if err != nil {
+		return nil, err
+	}
+	window, err := p.db.EditWindow(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// An edit goes through the text rules again (not the rate limits).
+	c, err := p.check(ctx, editor, nil, s.Body)
+	if err != nil {
+		return nil, err
+	}
+	body := &c.Prepared
+	status := "" // unchanged, unless the rules hold the new text
+	if c.Verdict.Outcome == OutcomeHold {
+		status = forum.StatusHeld
+	}
+	out := &Submitted{Verdict: &c.Verdict}
+	err = p.db.InTx(ctx, func(tx *sqlx.Tx) error {
+		out.Post, err = forum.EditPostTx(ctx, tx, window, forum.PostEdit{
+			PostID: s.PostID, BodyMarkdown: body.Markdown, BodyHTML: body.HTML, Status: status,
+		})
+		if err != nil {
+			return err
+		}
+		return recordVerdictTx(ctx, tx, out.Post, &c.Verdict)
 	})
 	if err != nil {
 		return nil, err

@@ -40,3 +40,32 @@ func (s *Server) apiCreateCategory(c *gin.Context) {
 	}
 	c.JSON(http.StatusCreated, gin.H{"category": cat})
 }
+
+func (s *Server) apiUpdateCategory(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "category.not_found")
+	if !ok {
+		return
+	}
+	var req createCategoryRequest
+	if !s.bindJSON(c, &req) {
+		return
+	}
+	cat, err := s.db.UpdateCategory(c.Request.Context(), id, forum.NewCategory(req))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"category": cat})
+}
+
+func (s *Server) apiDeleteCategory(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "category.not_found")
+	if !ok {
+		return
+	}
+	if err := s.db.DeleteCategory(c.Request.Context(), id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

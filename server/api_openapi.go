@@ -20,15 +20,16 @@ import (
 var openAPIFiles embed.FS
 
 type openAPIPart struct {
-	Paths      map[string]json.RawMessage `json:"paths"`
+	Paths      map[string]map[string]json.RawMessage `json:"paths"` // path → method → operation
 	Components struct {
 		Schemas   map[string]json.RawMessage `json:"schemas"`
 		Responses map[string]json.RawMessage `json:"responses"`
 	} `json:"components"`
 }
 
-// buildOpenAPI merges the parts into one document; a path or schema defined
-// twice is an error.
+// buildOpenAPI merges the parts into one document: parts may describe
+// different methods of one path (GET /me and PATCH /me); an operation or a
+// schema defined twice is an error.
 func buildOpenAPI() ([]byte, error) {
 	var doc map[string]any
 	base, err := openAPIFiles.ReadFile("openapi/base.json")
@@ -38,7 +39,7 @@ func buildOpenAPI() ([]byte, error) {
 	if err := json.Unmarshal(base, &doc); err != nil {
 		return nil, fmt.Errorf("openapi/base.json: %w", err)
 	}
-	paths := map[string]json.RawMessage{}
+	paths := map[string]map[string]json.RawMessage{}
 	components := doc["components"].(map[string]any)
 	schemas := components["schemas"].(map[string]any)
 	names, _ := fs.Glob(openAPIFiles, "openapi/*.json")
@@ -52,11 +53,16 @@ func buildOpenAPI() ([]byte, error) {
 		if err := json.Unmarshal(b, &part); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		for p, v := range part.Paths {
-			if _, dup := paths[p]; dup {
-				return nil, fmt.Errorf("%s: path %s is described twice", name, p)
+		for p, ops := range part.Paths {
+			if paths[p] == nil {
+				paths[p] = map[string]json.RawMessage{}
 			}
-			paths[p] = v
+			for method, op := range ops {
+				if _, dup := paths[p][method]; dup {
+					return nil, fmt.Errorf("%s: %s %s is described twice", name, method, p)
+				}
+				paths[p][method] = op
+			}
 		}
 		for s, v := range part.Components.Schemas {
 			if _, dup := schemas[s]; dup {

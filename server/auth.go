@@ -1,18 +1,31 @@
 package server
 
 import (
+	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/palabre/palabre/forum"
 )
 
+// SessionCookie is the name of the session cookie.
+const SessionCookie = "palabre_session"
+
+// ctxSessionToken holds the session cookie's value once it is known to be
+// valid (for log-out and "revoke my other sessions").
+const ctxSessionToken = "session_token"
+
 // authenticate resolves the actor of the request and puts it in the request
 // context, where forum and moderation find it: a bearer token for API
-// clients. A token that is present but unknown is refused, never ignored.
+// clients first, else the session cookie of browsers. A token that is
+// present but unknown is refused, never ignored; an unknown or expired
+// cookie is cleared and the visitor is anonymous. A suspended or banned
+// member is logged out.
 func (s *Server) authenticate() gin.HandlerFunc {
 	return func(c *gin.Context) {
+		ctx := c.Request.Context()
 		var member *forum.Member
 		if h := c.GetHeader("Authorization"); h != "" {
 			scheme, token, _ := strings.Cut(h, " ")
@@ -20,14 +33,67 @@ func (s *Server) authenticate() gin.HandlerFunc {
 				s.fail(c, forum.Errorf(forum.EUNAUTHORIZED, "auth.token_invalid", nil))
 				return
 			}
-			m, err := s.db.MemberByAPIToken(c.Request.Context(), strings.TrimSpace(token))
+			m, err := s.db.MemberByAPIToken(ctx, strings.TrimSpace(token))
 			if err != nil {
 				s.fail(c, err)
 				return
 			}
+			if err := forum.CanLogIn(m, time.Now()); err != nil {
+				s.fail(c, err)
+				return
+			}
 			member = m
+		} else if token, err := c.Cookie(SessionCookie); err == nil && token != "" {
+			sess, m, refreshed, err := s.db.SessionMember(ctx, token)
+			switch {
+			case forum.ErrorCode(err) == forum.EUNAUTHORIZED:
+				s.clearSessionCookie(c)
+			case err != nil:
+				s.fail(c, err)
+				return
+			case m.IsSuspended(time.Now()):
+				if err := s.db.DeleteMemberSessions(forum.WithSystem(ctx), m.ID); err != nil {
+					s.fail(c, err)
+					return
+				}
+				s.clearSessionCookie(c)
+			default:
+				member = m
+				c.Set(ctxSessionToken, token)
+				if refreshed && sess.Remember {
+					s.setSessionCookie(c, token, true)
+				}
+			}
 		}
-		c.Request = c.Request.WithContext(forum.WithMember(c.Request.Context(), member))
+		if member != nil {
+			if err := s.db.TouchMember(ctx, member.ID, member.LastSeenAt); err != nil {
+				s.fail(c, err)
+				return
+			}
+		}
+		c.Request = c.Request.WithContext(forum.WithMember(ctx, member))
 		c.Next()
 	}
+}
+
+// setSessionCookie gives the browser its session: HttpOnly (no script reads
+// it), SameSite=Lax (not sent on cross-site posts), Secure when the site is
+// https. A "remember me" cookie persists for the session's lifetime; a plain
+// one ends with the browser (and its session after 12 idle hours anyway).
+func (s *Server) setSessionCookie(c *gin.Context, token string, remember bool) {
+	ck := &http.Cookie{
+		Name: SessionCookie, Value: token, Path: "/",
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.Secure(),
+	}
+	if remember {
+		ck.MaxAge = int(forum.RememberSessionLifetime / time.Second)
+	}
+	http.SetCookie(c.Writer, ck)
+}
+
+func (s *Server) clearSessionCookie(c *gin.Context) {
+	http.SetCookie(c.Writer, &http.Cookie{
+		Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.Secure(),
+	})
 }

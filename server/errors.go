@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/palabre/palabre/forum"
+	"github.com/palabre/palabre/moderation"
 )
 
 // statusOf is the one table from domain error codes to HTTP statuses.
@@ -33,6 +34,30 @@ type apiErrorBody struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+	// Rules are the guideline rules that refused the text (422 rejected).
+	Rules []forum.RuleRef `json:"rules,omitempty"`
+}
+
+// apiReason is a guideline rule that held, censored or refused a text,
+// with what its author is told, in their language.
+type apiReason struct {
+	Rule    forum.RuleRef `json:"rule"`
+	Action  string        `json:"action"`
+	Message string        `json:"message"`
+}
+
+// verdictReasons are the reasons the author of a stored submission is told
+// (why it is held, which words were masked); empty when it was published
+// as written.
+func (s *Server) verdictReasons(c *gin.Context, v *moderation.Verdict) []apiReason {
+	out := []apiReason{}
+	if v == nil {
+		return out
+	}
+	for _, r := range v.Deciding() {
+		out = append(out, apiReason{Rule: r.Rule, Action: r.Action, Message: s.lang(c).Msg(r.Key, r.Args)})
+	}
+	return out
 }
 
 // domainError turns any error into a domain error, recognising the
@@ -64,7 +89,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 	}
 	msg := s.lang(c).Msg(fe.Key, fe.Args)
 	if isAPI(c) {
-		c.AbortWithStatusJSON(status, apiError{Error: apiErrorBody{Code: fe.Code, Message: msg, Field: fe.Field}})
+		c.AbortWithStatusJSON(status, apiError{Error: apiErrorBody{Code: fe.Code, Message: msg, Field: fe.Field, Rules: fe.Rules}})
 		return
 	}
 	s.render(c, status, "error", s.lang(c).T("error.title", "Status", status), errorPage{Status: status, Message: msg})

@@ -26,9 +26,44 @@ var pageNames = []string{
 	"guidelines",
 	"admin_guidelines",
 	// members
+	"signup",
+	"login",
+	"password_forgot",
+	"password_reset",
+	"verify_email",
+	"account_tokens",
+	"account_sessions",
+	"profile",
+	"account",
+	"account_delete",
+	"suspended",
 	// forum
+	"notifications",
+	"search",
+	"category",
+	"latest",
+	"thread",
+	"thread_new",
+	"post_edit",
+	"post_revisions",
+	"post_delete",
+	"admin_categories",
 	// moderation
+	"report_form",
+	"review_queue",
+	"review_item",
+	"modlog",
+	"transparency",
 	// admin
+	"admin",
+	"admin_dashboard",
+	"admin_settings",
+	"admin_rules",
+	"admin_rule",
+	"admin_rules_words",
+	"admin_rules_test",
+	"admin_members",
+	"admin_member",
 }
 
 // Pages holds one parsed template per page: the layout, the partials
@@ -79,6 +114,7 @@ type View struct {
 	RequestID string    //
 	Now       time.Time //
 	Data      any       // the page's own data
+	Unread    int       // the member's unread notifications (header badge)
 }
 
 var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -115,6 +151,7 @@ func (s *Server) view(c *gin.Context, title string, data any) *View {
 		RequestID: c.GetString(ctxRequestID),
 		Now:       time.Now(),
 		Data:      data,
+		Unread:    s.unreadBadge(c),
 	}
 }
 

@@ -76,6 +76,10 @@ func New(cfg Config, db *forum.DB, log *slog.Logger) (*Server, error) {
 	return s, nil
 }
 
+// Pipeline is the moderation pipeline the server submits texts to (its
+// compiled rules listen for changes: main wires its NOTIFY handlers).
+func (s *Server) Pipeline() *moderation.Pipeline { return s.pipeline }
+
 // Handler is the whole HTTP handler: the Gin engine behind the cross-origin
 // protection of cookie-authenticated writes (Sec-Fetch-Site and Origin are
 // checked on every unsafe method; API clients with bearer tokens send

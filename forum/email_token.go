@@ -1,0 +1,200 @@
+package forum
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Purposes of emailed tokens, and how long each is valid.
+const (
+	TokenVerifyEmail   = "verify_email"
+	TokenResetPassword = "reset_password"
+
+	VerifyEmailTokenLifetime   = 48 * time.Hour
+	ResetPasswordTokenLifetime = time.Hour
+)
+
+const insertEmailToken = `
+INSERT INTO email_tokens (token_hash, member_id, purpose, email, expires_at)
+VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))`
+
+// createEmailTokenTx stores a new single-use token for a member and returns
+// it; only its hash is kept. An earlier unused token of the same purpose is
+// cancelled: only the latest link works.
+func createEmailTokenTx(ctx context.Context, tx sqlx.ExecerContext, memberID int64, purpose, email string, ttl time.Duration) (string, error) {
+	plain, hash, err := NewToken("")
+	if err != nil {
+		return "", err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM email_tokens WHERE member_id = $1 AND purpose = $2 AND used_at IS NULL`, memberID, purpose); err != nil {
+		return "", Internal("cancelling earlier links", err)
+	}
+	if _, err := tx.ExecContext(ctx, insertEmailToken, hash, memberID, purpose, email, ttl.Seconds()); err != nil {
+		return "", Internal("storing a link", err)
+	}
+	return plain, nil
+}
+
+// consumeEmailToken marks a token used, once: of two concurrent uses only
+// one gets the row back.
+const consumeEmailToken = `
+UPDATE email_tokens SET used_at = now()
+WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
+RETURNING member_id, email`
+
+const selectEmailToken = `
+SELECT member_id, email FROM email_tokens
+WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()`
+
+type emailTokenRow struct {
+	MemberID int64  `db:"member_id"`
+	Email    string `db:"email"`
+}
+
+func tokenInvalid() error { return Errorf(EINVALID, "auth.link_invalid", nil) }
+
+// emailToken reads (consume false) or uses up (consume true) a token.
+func emailToken(ctx context.Context, q sqlx.QueryerContext, token, purpose string, consume bool) (*emailTokenRow, error) {
+	if token == "" || len(token) > 100 {
+		return nil, tokenInvalid()
+	}
+	query := selectEmailToken
+	if consume {
+		query = consumeEmailToken
+	}
+	var row emailTokenRow
+	err := sqlx.GetContext(ctx, q, &row, query, HashToken(token), purpose)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, tokenInvalid()
+	case err != nil:
+		return nil, Internal("reading a link", err)
+	}
+	return &row, nil
+}
+
+// VerifyEmail uses a verification link: the address it was sent to is
+// confirmed, if it is still the member's.
+func (db *DB) VerifyEmail(ctx context.Context, token string) (*Member, error) {
+	var m Member
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		row, err := emailToken(ctx, tx, token, TokenVerifyEmail, true)
+		if err != nil {
+			return err
+		}
+		err = tx.GetContext(ctx, &m, `UPDATE members SET email_verified_at = coalesce(email_verified_at, now())
+			WHERE id = $1 AND email_key = $2 AND status <> 'deleted' RETURNING `+memberColumns, row.MemberID, EmailKey(row.Email))
+		if errors.Is(err, sql.ErrNoRows) {
+			return tokenInvalid() // the address changed since
+		}
+		return Internal("confirming an address", err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// CheckResetToken tells whether a reset link is still usable, without using
+// it, so that the page can say so before the member types a password.
+func (db *DB) CheckResetToken(ctx context.Context, token string) error {
+	_, err := emailToken(ctx, db, token, TokenResetPassword, false)
+	return err
+}
+
+const selectMemberForReset = `SELECT ` + memberColumns + ` FROM members WHERE email_key = $1 AND status <> 'deleted'`
+
+// RequestPasswordReset mails a reset link to the account of an address, if
+// there is one. It answers the same whether or not there is (no account
+// enumeration): only the mailbox's owner learns. locale is the requester's
+// language, used when the member has not chosen one.
+func (db *DB) RequestPasswordReset(ctx context.Context, email, locale, clientIP string) error {
+	addr, err := NormalizeEmail(email)
+	if err != nil {
+		return err
+	}
+	if err := db.CheckLimit(ctx, LimitResetPerAddress, clientIP); err != nil {
+		return err
+	}
+	if err := db.RecordAttempt(ctx, LimitResetPerAddress, clientIP); err != nil {
+		return err
+	}
+	var m Member
+	err = db.GetContext(ctx, &m, selectMemberForReset, EmailKey(addr))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	} else if err != nil {
+		return Internal("reading a member", err)
+	}
+	return db.InTx(ctx, func(tx *sqlx.Tx) error {
+		token, err := createEmailTokenTx(ctx, tx, m.ID, TokenResetPassword, m.Email, ResetPasswordTokenLifetime)
+		if err != nil {
+			return err
+		}
+		return EnqueueMailTx(ctx, tx, Mail{Recipient: m.Email, Kind: MailResetPassword, Locale: mailLocale(&m, locale),
+			Data: map[string]string{"Username": m.Username, "Token": token}})
+	})
+}
+
+// ResetPassword sets a new password through a reset link. The link is used
+// up only when the password is accepted; every session of the member is
+// closed (whoever knew the old password is logged out), and the address is
+// confirmed, since the member has just read mail sent to it.
+func (db *DB) ResetPassword(ctx context.Context, token, password string) (*Member, error) {
+	row, err := emailToken(ctx, db, token, TokenResetPassword, false)
+	if err != nil {
+		return nil, err
+	}
+	m, err := db.MemberByID(ctx, row.MemberID)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckPassword(password, m.Username, m.Email); err != nil {
+		return nil, err
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return nil, err
+	}
+	err = db.InTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := emailToken(ctx, tx, token, TokenResetPassword, true); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE members SET password_hash = $2,
+			email_verified_at = CASE WHEN email_key = $3 THEN coalesce(email_verified_at, now()) ELSE email_verified_at END
+			WHERE id = $1`, m.ID, hash, EmailKey(row.Email)); err != nil {
+			return Internal("storing a password", err)
+		}
+		if err := deleteMemberSessionsTx(ctx, tx, m.ID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM login_attempts WHERE kind = $1 AND subject = $2`,
+			LimitLoginPerAccount.Kind, accountSubject(m.ID))
+		return Internal("clearing attempts", err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// PurgeEmailTokens removes links expired or used more than a day ago.
+func (db *DB) PurgeEmailTokens(ctx context.Context) (int64, error) {
+	res, err := db.ExecContext(ctx, `DELETE FROM email_tokens WHERE expires_at < now() - interval '1 day'`)
+	if err != nil {
+		return 0, Internal("purging links", err)
+	}
+	return res.RowsAffected()
+}
+
+// mailLocale is the language of a mail to m: theirs, else the requester's.
+func mailLocale(m *Member, requester string) string {
+	if m != nil && m.Locale != "" {
+		return m.Locale
+	}
+	return requester
+}

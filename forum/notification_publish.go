@@ -1,0 +1,151 @@
+package forum
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// PostRefs are what a post refers to, as the Markdown renderer found them.
+type PostRefs struct {
+	Mentions []string // usernames mentioned, without @
+	Quotes   []int64  // ids of the posts quoted
+}
+
+// RecordPostTx is called in the transaction that stores a post, whatever
+// its status: it remembers whom the post mentions and what it quotes (so
+// that a held post notifies when it is approved), makes the author of a new
+// thread watch it, and notifies at once when the post is published.
+func RecordPostTx(ctx context.Context, tx *sqlx.Tx, p *Post, refs PostRefs) error {
+	if len(refs.Mentions) > 0 {
+		keys := make([]string, 0, len(refs.Mentions))
+		for _, name := range refs.Mentions {
+			if k, err := NormalizeUsername(name); err == nil {
+				keys = append(keys, k)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `
+INSERT INTO post_mentions (post_id, member_id)
+SELECT $1, id FROM members WHERE username_key = ANY($2)
+ON CONFLICT DO NOTHING`, p.ID, pq.Array(keys)); err != nil {
+			return Internal("recording mentions", err)
+		}
+	}
+	if len(refs.Quotes) > 0 {
+		if _, err := tx.ExecContext(ctx, `
+INSERT INTO post_quotes (post_id, quoted_post_id)
+SELECT $1, id FROM posts WHERE id = ANY($2) AND id <> $1
+ON CONFLICT DO NOTHING`, p.ID, pq.Array(refs.Quotes)); err != nil {
+			return Internal("recording quotes", err)
+		}
+	}
+	if p.Number == 1 && p.AuthorID != nil {
+		if err := watchTx(ctx, tx, *p.AuthorID, p.ThreadID, 0, WatchWatching, false); err != nil {
+			return err
+		}
+	}
+	if p.Status == StatusPublished {
+		return NotifyPublishedTx(ctx, tx, p.ID)
+	}
+	return nil
+}
+
+// notifyPublished creates, for a post just published, at most one
+// notification per member, the most specific first (mention, quote, reply
+// to their post, then watching the thread or, for an opening post, the
+// category). Nobody is notified of their own post, of a post they cannot
+// see, from a thread or category they muted, or twice for one post.
+const notifyPublished = `
+WITH p AS (
+	SELECT p.id, p.thread_id, p.number, p.author_id, p.reply_to, p.status,
+		t.category_id, t.status AS thread_status, t.title
+	FROM posts p JOIN threads t ON t.id = p.thread_id
+	WHERE p.id = $1
+), candidates AS (
+	SELECT pm.member_id, 'mention' AS kind, 1 AS rank FROM post_mentions pm WHERE pm.post_id = $1
+	UNION ALL
+	SELECT q.author_id, 'quote', 2 FROM post_quotes pq JOIN posts q ON q.id = pq.quoted_post_id WHERE pq.post_id = $1
+	UNION ALL
+	SELECT r.author_id, 'reply', 3 FROM p JOIN posts r ON r.thread_id = p.thread_id AND r.number = p.reply_to
+	UNION ALL
+	SELECT w.member_id, 'watching', 4 FROM p JOIN watches w ON w.thread_id = p.thread_id AND w.level = 'watching'
+	WHERE p.number > 1
+	UNION ALL
+	SELECT w.member_id, 'new_thread', 4 FROM p JOIN watches w ON w.category_id = p.category_id AND w.level = 'watching'
+	WHERE p.number = 1
+), inserted AS (
+	INSERT INTO notifications (member_id, kind, actor_id, thread_id, post_id)
+	SELECT DISTINCT ON (c.member_id) c.member_id, c.kind, p.author_id, p.thread_id, p.id
+	FROM candidates c
+	CROSS JOIN p
+	JOIN members m ON m.id = c.member_id
+	LEFT JOIN watches tw ON tw.member_id = m.id AND tw.thread_id = p.thread_id
+	LEFT JOIN watches cw ON cw.member_id = m.id AND cw.category_id = p.category_id
+	WHERE p.status = 'published'
+		AND m.id IS DISTINCT FROM p.author_id
+		AND m.status <> 'deleted' AND m.banned_at IS NULL
+		AND (p.thread_status = 'published' OR m.role IN ('moderator', 'admin'))
+		AND coalesce(tw.level, cw.level, 'normal') <> 'muted'
+		AND NOT EXISTS (SELECT 1 FROM notifications o
+			WHERE o.member_id = m.id AND o.post_id = p.id AND o.kind NOT IN ('like', 'moderation'))
+	ORDER BY c.member_id, c.rank
+	RETURNING member_id, kind, post_id
+)
+SELECT i.kind, i.post_id, m.username, m.email, m.locale, coalesce(a.username, '') AS actor, p.title,
+	CASE WHEN i.kind = 'mention' THEN m.email_on_mention
+	     WHEN i.kind = 'quote' THEN m.email_on_quote
+	     ELSE m.email_on_reply END AS wants_email
+FROM inserted i
+CROSS JOIN p
+JOIN members m ON m.id = i.member_id
+LEFT JOIN members a ON a.id = p.author_id`
+
+// notified is a notification just created, with what its email needs.
+type notified struct {
+	Kind       string `db:"kind"`
+	PostID     *int64 `db:"post_id"`
+	Username   string `db:"username"`
+	Email      string `db:"email"`
+	Locale     string `db:"locale"`
+	Actor      string `db:"actor"`
+	Title      string `db:"title"`
+	WantsEmail bool   `db:"wants_email"`
+
+	Extra map[string]string `db:"-"` // more data for the mail's text
+}
+
+// NotifyPublishedTx notifies about a post that has just become published:
+// from RecordPostTx for a post published at once, and by the review queue
+// when a held post is approved. Calling it twice for a post notifies once.
+func NotifyPublishedTx(ctx context.Context, tx *sqlx.Tx, postID int64) error {
+	var rows []notified
+	if err := tx.SelectContext(ctx, &rows, notifyPublished, postID); err != nil {
+		return Internal("notifying", err)
+	}
+	return mailNotificationsTx(ctx, tx, rows)
+}
+
+// mailNotificationsTx queues the emails of the notifications that their
+// recipients asked to receive by email (members' preferences). The text is
+// composed when the mail is sent, in the recipient's language, from the
+// catalogue's mail.notify_KIND.subject and .body.
+func mailNotificationsTx(ctx context.Context, tx *sqlx.Tx, rows []notified) error {
+	for _, n := range rows {
+		if !n.WantsEmail || n.Email == "" {
+			continue
+		}
+		data := map[string]string{"Username": n.Username, "Actor": n.Actor, "Title": n.Title}
+		for k, v := range n.Extra {
+			data[k] = v
+		}
+		if n.PostID != nil {
+			data["Path"] = "/p/" + strconv.FormatInt(*n.PostID, 10)
+		}
+		if err := EnqueueMailTx(ctx, tx, Mail{Recipient: n.Email, Kind: "notify_" + n.Kind, Locale: n.Locale, Data: data}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

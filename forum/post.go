@@ -1,0 +1,184 @@
+package forum
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// PostsPerPage is the number of posts on a page of a thread.
+const PostsPerPage = 20
+
+// PostPage is one page of a thread's posts, in number order.
+type PostPage struct {
+	Posts []Post
+	Next  int // post number to continue after, 0 on the last page
+}
+
+const postColumns = `
+	p.id, p.thread_id, p.number, p.author_id, a.username AS author_name, p.reply_to,
+	p.body_markdown, p.body_html, p.status, p.created_at, p.edited_at, p.edit_count, p.like_count`
+
+// selectThreadPosts reads a page of a thread by keyset on the post number:
+// an index range scan on posts (thread_id, number), with the viewer's likes.
+var selectThreadPosts = viewerSQL(`
+SELECT`+postColumns+`, (l.member_id IS NOT NULL) AS liked
+FROM posts p
+LEFT JOIN members a ON a.id = p.author_id
+LEFT JOIN likes l ON l.post_id = p.id AND l.member_id = $V
+WHERE p.thread_id = $1 AND p.number > $3 AND `+visiblePostSQL+`
+ORDER BY p.number
+LIMIT $4`, "$2::bigint", "$5::boolean")
+
+// ThreadPosts returns the posts of a thread after the number after, as the
+// actor of ctx may see them (held posts of others left out, hidden and
+// deleted ones redacted). The caller has checked the thread with ThreadByID.
+func (db *DB) ThreadPosts(ctx context.Context, threadID int64, after int) (*PostPage, error) {
+	a := ActorFrom(ctx)
+	var posts []Post
+	err := db.stmts.threadPosts.SelectContext(ctx, &posts, threadID, a.viewerID(), max(after, 0), PostsPerPage+1, a.IsStaff())
+	if err != nil {
+		return nil, Internal("reading a thread's posts", err)
+	}
+	page := &PostPage{Posts: posts}
+	if len(posts) > PostsPerPage {
+		page.Posts = posts[:PostsPerPage]
+		page.Next = page.Posts[PostsPerPage-1].Number
+	}
+	if page.Posts == nil {
+		page.Posts = []Post{}
+	}
+	for i := range page.Posts {
+		a.redact(&page.Posts[i])
+	}
+	return page, nil
+}
+
+var selectPost = viewerSQL(`
+SELECT`+postColumns+`, (l.member_id IS NOT NULL) AS liked
+FROM posts p
+LEFT JOIN members a ON a.id = p.author_id
+LEFT JOIN likes l ON l.post_id = p.id AND l.member_id = $V
+WHERE p.id = $1`, "$2::bigint", "false")
+
+// PostByID returns a post and its thread as the actor of ctx may see them;
+// ENOTFOUND for a held post of someone else or a post of a thread they may
+// not open.
+func (db *DB) PostByID(ctx context.Context, id int64) (*Post, *Thread, error) {
+	a := ActorFrom(ctx)
+	var p Post
+	if err := db.GetContext(ctx, &p, selectPost, id, a.viewerID()); err != nil {
+		return nil, nil, notFound(err, "post.not_found", "reading a post")
+	}
+	if !a.canSeePost(p.Status, p.AuthorID) {
+		return nil, nil, Errorf(ENOTFOUND, "post.not_found", nil)
+	}
+	t, err := db.ThreadByID(ctx, p.ThreadID)
+	if err != nil {
+		if ErrorCode(err) == ENOTFOUND {
+			return nil, nil, Errorf(ENOTFOUND, "post.not_found", nil)
+		}
+		return nil, nil, err
+	}
+	a.redact(&p)
+	return &p, t, nil
+}
+
+// PageAfter is the ?after= of the thread page that shows post number n:
+// pages start at multiples of PostsPerPage, so permalinks survive posts
+// being added.
+func PageAfter(n int) int {
+	if n <= 1 {
+		return 0
+	}
+	return (n - 1) / PostsPerPage * PostsPerPage
+}
+
+// postForUpdate is a post locked for a change, with its thread's state.
+type postForUpdate struct {
+	Post
+	ThreadLocked   bool   `db:"thread_locked"`
+	ThreadStatus   string `db:"thread_status"`
+	ThreadAuthorID *int64 `db:"thread_author_id"`
+}
+
+const selectPostForUpdate = `
+SELECT p.id, p.thread_id, p.number, p.author_id, p.reply_to, p.body_markdown, p.body_html,
+	p.status, p.created_at, p.edited_at, p.edit_count, p.like_count,
+	(t.locked OR t.closed) AS thread_locked, t.status AS thread_status, t.author_id AS thread_author_id
+FROM posts p JOIN threads t ON t.id = p.thread_id
+WHERE p.id = $1
+FOR UPDATE OF p`
+
+// postForUpdateTx locks a post and its thread (the thread first, as replies
+// and status changes do, so that they never deadlock).
+func postForUpdateTx(ctx context.Context, tx *sqlx.Tx, id int64) (*postForUpdate, error) {
+	var threadID int64
+	if err := tx.GetContext(ctx, &threadID, `SELECT thread_id FROM posts WHERE id = $1`, id); err != nil {
+		return nil, notFound(err, "post.not_found", "reading a post")
+	}
+	if _, err := threadForUpdateTx(ctx, tx, threadID); err != nil {
+		return nil, err
+	}
+	var p postForUpdate
+	err := tx.GetContext(ctx, &p, selectPostForUpdate, id)
+	a := ActorFrom(ctx)
+	if err == nil && (!a.canSeePost(p.Status, p.AuthorID) || !a.canSeeThread(p.ThreadStatus, p.ThreadAuthorID)) {
+		err = sql.ErrNoRows
+	}
+	return &p, notFound(err, "post.not_found", "reading a post")
+}
+
+// refreshThreadTx recomputes a thread's counters and last post from its
+// published posts, after a post changed status.
+const refreshThread = `
+WITH last AS (
+	SELECT id, created_at, author_id, number FROM posts
+	WHERE thread_id = $1 AND status = 'published' ORDER BY number DESC LIMIT 1)
+UPDATE threads t SET
+	post_count = (SELECT count(*) FROM posts WHERE thread_id = $1 AND status = 'published'),
+	last_post_id = (SELECT id FROM last),
+	last_post_at = coalesce((SELECT created_at FROM last), t.created_at),
+	last_poster_id = (SELECT author_id FROM last),
+	last_post_number = coalesce((SELECT number FROM last), 1)
+WHERE t.id = $1`
+
+func refreshThreadTx(ctx context.Context, tx *sqlx.Tx, threadID int64) error {
+	_, err := tx.ExecContext(ctx, refreshThread, threadID)
+	return Internal("updating a thread's counters", err)
+}
+
+// SetPostStatusTx changes a post's status (publish a held post, hide,
+// delete) in tx and keeps the thread right: the first post carries its
+// thread's status, and the thread's counters and last post are recomputed.
+// Permissions are the caller's (the moderation actions check them).
+func SetPostStatusTx(ctx context.Context, tx *sqlx.Tx, postID int64, status string) error {
+	switch status {
+	case StatusPublished, StatusHeld, StatusHidden, StatusDeleted:
+	default:
+		return Internal("changing a post's status", errors.New("unknown status "+status))
+	}
+	var p struct {
+		ThreadID int64 `db:"thread_id"`
+		Number   int   `db:"number"`
+	}
+	if err := tx.GetContext(ctx, &p, `SELECT thread_id, number FROM posts WHERE id = $1`, postID); err != nil {
+		return notFound(err, "post.not_found", "changing a post's status")
+	}
+	// The thread row is locked first, as by replies: counters recomputed
+	// below see every committed post.
+	if _, err := threadForUpdateTx(ctx, tx, p.ThreadID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE posts SET status = $2 WHERE id = $1`, postID, status); err != nil {
+		return Internal("changing a post's status", err)
+	}
+	if p.Number == 1 {
+		if _, err := tx.ExecContext(ctx, `UPDATE threads SET status = $2 WHERE id = $1`, p.ThreadID, status); err != nil {
+			return Internal("changing a thread's status", err)
+		}
+	}
+	return refreshThreadTx(ctx, tx, p.ThreadID)
+}

@@ -1,0 +1,171 @@
+package moderation
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/palabre/palabre/forum"
+)
+
+// The sanctions of the review queue are applied inside the decision's
+// transaction, so that a decision and its sanction happen together or not
+// at all; the rules are forum.Sanction's (staff only, never oneself, only
+// admins sanction staff).
+
+type sanctionTarget struct {
+	ID             int64      `db:"id"`
+	Role           string     `db:"role"`
+	Status         string     `db:"status"`
+	SilencedUntil  *time.Time `db:"silenced_until"`
+	SuspendedUntil *time.Time `db:"suspended_until"`
+	BannedAt       *time.Time `db:"banned_at"`
+	SanctionReason string     `db:"sanction_reason"`
+}
+
+// state is what the moderation log records before and after.
+func (t *sanctionTarget) state() map[string]any {
+	return map[string]any{"silenced_until": t.SilencedUntil, "suspended_until": t.SuspendedUntil,
+		"banned_at": t.BannedAt, "sanction_reason": t.SanctionReason}
+}
+
+// lockSanctionTarget locks the member a decision sanctions and checks that
+// the actor may.
+func lockSanctionTarget(ctx context.Context, tx *sqlx.Tx, memberID int64) (*sanctionTarget, error) {
+	a := forum.ActorFrom(ctx)
+	if !a.IsStaff() {
+		return nil, forum.Errorf(forum.EFORBIDDEN, "review.staff_only", nil)
+	}
+	var t sanctionTarget
+	err := tx.GetContext(ctx, &t, `SELECT id, role, status, silenced_until, suspended_until, banned_at, sanction_reason
+FROM members WHERE id = $1 FOR UPDATE`, memberID)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && t.Status == "deleted") {
+		return nil, forum.Errorf(forum.ENOTFOUND, "member.not_found", nil)
+	}
+	if err != nil {
+		return nil, forum.Internal("reading a member", err)
+	}
+	if a.Member != nil {
+		if a.Member.ID == t.ID {
+			return nil, forum.Errorf(forum.EFORBIDDEN, "sanction.self", nil)
+		}
+		if t.Role != string(forum.RoleMember) && !a.Member.IsAdmin() {
+			return nil, forum.Errorf(forum.EFORBIDDEN, "sanction.target_staff", nil)
+		}
+	}
+	return &t, nil
+}
+
+var sanctionNotices = map[string]string{
+	forum.SanctionWarning: forum.ModerationWarning, forum.SanctionSilence: forum.ModerationSilence,
+	forum.SanctionSuspension: forum.ModerationSuspension, forum.SanctionBan: forum.ModerationBan,
+}
+
+// sanction applies a sanction of kind to the member the item concerns,
+// with the reason cited, and tells them.
+func (r *resolution) sanction(ctx context.Context, tx *sqlx.Tx, kind string, until *time.Time) error {
+	if r.it.SubjectID == nil {
+		return forum.Errorf(forum.ENOTFOUND, "member.not_found", nil)
+	}
+	if r.reason == "" {
+		return forum.Errorf(forum.EINVALID, "review.message_required", nil).OnField("message")
+	}
+	if len([]rune(r.reason)) > forum.SanctionReasonMaxLength {
+		return forum.Errorf(forum.ETOOLARGE, "text.too_long", map[string]any{"Max": forum.SanctionReasonMaxLength}).OnField("message")
+	}
+	t, err := lockSanctionTarget(ctx, tx, *r.it.SubjectID)
+	if err != nil {
+		return err
+	}
+	before := t.state()
+	now := time.Now()
+	switch kind {
+	case forum.SanctionSilence:
+		t.SilencedUntil, t.SanctionReason = until, r.reason
+	case forum.SanctionSuspension:
+		t.SuspendedUntil, t.SanctionReason = until, r.reason
+	case forum.SanctionBan:
+		t.BannedAt, t.SanctionReason = &now, r.reason
+	default:
+		until = nil
+	}
+	var sanctionID int64
+	if err := tx.GetContext(ctx, &sanctionID, `INSERT INTO sanctions (member_id, kind, reason, until, created_by)
+VALUES ($1, $2, $3, $4, $5) RETURNING id`, t.ID, kind, r.reason, until, actorIDOf(ctx)); err != nil {
+		return forum.Internal("recording a sanction", err)
+	}
+	if kind != forum.SanctionWarning {
+		if _, err := tx.ExecContext(ctx, `UPDATE members SET silenced_until = $2, suspended_until = $3, banned_at = $4,
+	sanction_reason = $5 WHERE id = $1`, t.ID, t.SilencedUntil, t.SuspendedUntil, t.BannedAt, t.SanctionReason); err != nil {
+			return forum.Internal("applying a sanction", err)
+		}
+	}
+	if kind == forum.SanctionSuspension || kind == forum.SanctionBan {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE member_id = $1`, t.ID); err != nil {
+			return forum.Internal("ending sessions", err)
+		}
+	}
+	if err := forum.LogTx(ctx, tx, forum.LogEntry{
+		Action: "member." + kind, TargetType: "member", TargetID: &t.ID, Reason: r.reason,
+		Before: before, After: map[string]any{"sanction_id": sanctionID, "until": until, "state": t.state(), "review_item": r.it.ID},
+	}); err != nil {
+		return err
+	}
+	return notifyTx(ctx, tx, &t.ID, sanctionNotices[kind], r.reason, r.it.ThreadID, r.it.PostID)
+}
+
+// refreshSanctionState recomputes a member's sanctions in force from the
+// sanctions not lifted.
+const refreshSanctionState = `
+UPDATE members m SET
+	silenced_until = (SELECT max(until) FROM sanctions s
+		WHERE s.member_id = m.id AND s.kind = 'silence' AND s.revoked_at IS NULL AND s.until > now()),
+	suspended_until = (SELECT max(until) FROM sanctions s
+		WHERE s.member_id = m.id AND s.kind = 'suspension' AND s.revoked_at IS NULL AND s.until > now()),
+	banned_at = (SELECT max(created_at) FROM sanctions s
+		WHERE s.member_id = m.id AND s.kind = 'ban' AND s.revoked_at IS NULL),
+	sanction_reason = coalesce((SELECT reason FROM sanctions s
+		WHERE s.member_id = m.id AND s.kind <> 'warning' AND s.revoked_at IS NULL AND (s.until IS NULL OR s.until > now())
+		ORDER BY s.created_at DESC, s.id DESC LIMIT 1), '')
+WHERE m.id = $1`
+
+// appeal decides an appeal: the sanction stands, or it is lifted.
+func (r *resolution) appeal(ctx context.Context, tx *sqlx.Tx) error {
+	s := r.it.Sanction
+	if s == nil || r.it.SubjectID == nil {
+		return forum.Errorf(forum.ENOTFOUND, "sanction.not_found", nil)
+	}
+	t, err := lockSanctionTarget(ctx, tx, *r.it.SubjectID)
+	if err != nil {
+		return err
+	}
+	r.upheld = false
+	if r.d.Action == ActUphold {
+		if _, err := tx.ExecContext(ctx, `UPDATE sanctions SET appeal_outcome = 'upheld' WHERE id = $1`, s.ID); err != nil {
+			return forum.Internal("deciding an appeal", err)
+		}
+		return forum.LogTx(ctx, tx, forum.LogEntry{Action: "member.appeal_upheld", TargetType: "member", TargetID: &t.ID,
+			Reason: r.reason, After: map[string]any{"sanction_id": s.ID, "review_item": r.it.ID}})
+	}
+	before := t.state()
+	if _, err := tx.ExecContext(ctx, `UPDATE sanctions SET appeal_outcome = 'lifted',
+	revoked_at = coalesce(revoked_at, now()), revoked_by = coalesce(revoked_by, $2) WHERE id = $1`, s.ID, actorIDOf(ctx)); err != nil {
+		return forum.Internal("lifting a sanction", err)
+	}
+	if _, err := tx.ExecContext(ctx, refreshSanctionState, t.ID); err != nil {
+		return forum.Internal("lifting a sanction", err)
+	}
+	var after sanctionTarget
+	if err := tx.GetContext(ctx, &after, `SELECT id, role, status, silenced_until, suspended_until, banned_at, sanction_reason
+FROM members WHERE id = $1`, t.ID); err != nil {
+		return forum.Internal("reading a member", err)
+	}
+	if err := forum.LogTx(ctx, tx, forum.LogEntry{Action: "member.lift_" + s.Kind, TargetType: "member", TargetID: &t.ID,
+		Reason: r.reason, Before: before, After: map[string]any{"sanction_id": s.ID, "state": after.state(), "review_item": r.it.ID}}); err != nil {
+		return err
+	}
+	return notifyTx(ctx, tx, &t.ID, forum.ModerationLifted, r.reason, nil, nil)
+}

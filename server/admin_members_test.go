@@ -1,0 +1,168 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/palabre/palabre/forum"
+	"github.com/palabre/palabre/forum/forumtest"
+)
+
+// Admins search the members by name or address prefix, role, trust level
+// and status, page by page, and change roles, trust levels and category
+// moderators; pending sign-ups are approved.
+func TestPeopleSearchAndChanges(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	ctx := context.Background()
+	admin := forumtest.MustMember(t, db, forum.RoleAdmin, 4)
+	auth := bearer(t, db, admin)
+	prefix := strings.ToLower(forumtest.Unique("zz_pp"))
+	var ids []int64
+	for i := range 3 {
+		m, err := db.CreateMember(forum.WithSystem(ctx), forum.NewMember{Username: prefix + "x" + strconv.Itoa(i), Email: prefix + strconv.Itoa(i) + "@example.org", Password: forumtest.Password})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, m.ID)
+	}
+	// The underscore is a LIKE wildcard: it must be matched literally.
+	w := s.do(t, request{path: "/api/v1/admin/members?q=" + url.QueryEscape(strings.ToUpper(prefix)), header: auth})
+	var page struct {
+		Members []apiAdminMember
+		Next    *int64
+	}
+	json.Unmarshal(w.Body.Bytes(), &page)
+	if w.Code != 200 || len(page.Members) != 3 || page.Members[0].ID != ids[2] || page.Members[0].Email == "" {
+		t.Fatalf("search: %d %s", w.Code, w.Body)
+	}
+	w = s.do(t, request{path: "/api/v1/admin/members?q=" + url.QueryEscape(strings.Replace(prefix, "_", "%", 1)), header: auth})
+	json.Unmarshal(w.Body.Bytes(), &page)
+	if len(page.Members) != 0 {
+		t.Errorf("%% is a wildcard: %s", w.Body)
+	}
+
+	// Role, locked trust level and category moderation through the API.
+	cat := forumtest.MustCategory(t, db)
+	id := strconv.FormatInt(ids[0], 10)
+	w = s.do(t, request{method: "PATCH", path: "/api/v1/admin/members/" + id, header: auth,
+		body: `{"role": "moderator", "trust_level": 3, "moderated_categories": [` + strconv.FormatInt(cat.ID, 10) + `]}`})
+	var one struct{ Member apiAdminMember }
+	json.Unmarshal(w.Body.Bytes(), &one)
+	if w.Code != 200 || one.Member.Role != forum.RoleModerator || one.Member.TrustLevel != 3 || !one.Member.TrustLevelLocked ||
+		len(one.Member.ModeratedCategories) != 1 || one.Member.ModeratedCategories[0] != cat.ID {
+		t.Fatalf("patch: %d %s", w.Code, w.Body)
+	}
+	w = s.do(t, request{path: "/api/v1/admin/members?q=" + prefix + "&role=moderator&trust_level=3", header: auth})
+	json.Unmarshal(w.Body.Bytes(), &page)
+	if len(page.Members) != 1 || page.Members[0].ID != ids[0] {
+		t.Errorf("filters: %s", w.Body)
+	}
+	w = s.do(t, request{method: "PATCH", path: "/api/v1/admin/members/" + id, header: auth, body: `{"trust_level_locked": false, "moderated_categories": []}`})
+	json.Unmarshal(w.Body.Bytes(), &one)
+	if one.Member.TrustLevelLocked || len(one.Member.ModeratedCategories) != 0 {
+		t.Errorf("unlock: %s", w.Body)
+	}
+	for _, c := range []struct{ body, field string }{
+		{`{"role": "king"}`, "role"},
+		{`{"trust_level": 7}`, "trust_level"},
+	} {
+		w := s.do(t, request{method: "PATCH", path: "/api/v1/admin/members/" + id, header: auth, body: c.body})
+		if w.Code != 400 || decodeError(t, w).Field != c.field {
+			t.Errorf("%s: %d %s", c.body, w.Code, w.Body)
+		}
+	}
+	if w := s.do(t, request{path: "/api/v1/admin/members?status=sleeping", header: auth}); w.Code != 400 || decodeError(t, w).Field != "status" {
+		t.Errorf("bad status: %d %s", w.Code, w.Body)
+	}
+	if w := s.do(t, request{method: "PATCH", path: "/api/v1/admin/members/" + strconv.FormatInt(admin.ID, 10), header: auth, body: `{"role": "member"}`}); w.Code != 403 {
+		t.Errorf("an admin demoted themselves: %d", w.Code)
+	}
+	var log []string
+	db.SelectContext(ctx, &log, `SELECT action FROM mod_log WHERE target_type = 'member' AND target_id = $1 ORDER BY id`, ids[0])
+	if strings.Join(log, ",") != "member.role,member.trust_level,member.category_moderator_add,member.trust_level,member.category_moderator_remove" {
+		t.Errorf("moderation log: %v", log)
+	}
+
+	// Keyset pages: one member a page, no one twice, no one missed.
+	var seen []int64
+	after := ""
+	for range 5 {
+		q := url.Values{"q": {prefix}}
+		if after != "" {
+			q.Set("after", after)
+		}
+		w := s.do(t, request{path: "/api/v1/admin/members?" + q.Encode() + "&limit=1", header: auth})
+		json.Unmarshal(w.Body.Bytes(), &page)
+		for _, m := range page.Members {
+			seen = append(seen, m.ID)
+		}
+		if page.Next == nil {
+			break
+		}
+		after = strconv.FormatInt(*page.Next, 10)
+	}
+	if len(seen) != 3 {
+		t.Errorf("pages gave %v", seen)
+	}
+
+	// The pages: search, a member, approving a pending sign-up.
+	if _, err := db.ExecContext(ctx, `UPDATE members SET status = 'pending' WHERE id = $1`, ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(s)
+	b.logIn(t, admin.Username, forumtest.Password, false)
+	w = b.do(t, "GET", "/admin/members?status=pending&q="+prefix, nil, nil)
+	if w.Code != 200 || !strings.Contains(w.Body.String(), prefix+"x1") || strings.Contains(w.Body.String(), prefix+"x2") {
+		t.Errorf("pending list: %d %s", w.Code, w.Body)
+	}
+	if w := b.do(t, "GET", "/admin", nil, nil); !strings.Contains(w.Body.String(), "your approval") {
+		t.Errorf("the admin home does not show pending sign-ups")
+	}
+	same := map[string]string{"Sec-Fetch-Site": "same-origin"}
+	w = b.do(t, "POST", "/admin/members/"+strconv.FormatInt(ids[1], 10)+"/approve", url.Values{}, same)
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("approve: %d %s", w.Code, w.Body)
+	}
+	w = b.do(t, "GET", w.Header().Get("Location"), nil, nil)
+	if !strings.Contains(w.Body.String(), "Account approved") || !strings.Contains(w.Body.String(), "Active") {
+		t.Errorf("after approval: %s", w.Body)
+	}
+	w = b.do(t, "POST", "/admin/members/"+strconv.FormatInt(ids[1], 10)+"/trust", url.Values{"trust_level": {"9"}}, same)
+	if w.Code != 400 || !strings.Contains(w.Body.String(), `class="field has-error"`) {
+		t.Errorf("bad trust level: %d", w.Code)
+	}
+	w = b.do(t, "POST", "/admin/members/"+strconv.FormatInt(ids[1], 10)+"/categories", url.Values{"category": {strconv.FormatInt(cat.ID, 10)}}, same)
+	if w.Code != http.StatusSeeOther {
+		t.Errorf("categories: %d", w.Code)
+	}
+	cats, _ := db.ModeratedCategories(ctx, ids[1])
+	if len(cats) != 1 || cats[0].ID != cat.ID {
+		t.Errorf("moderated categories: %v", cats)
+	}
+}
+
+// The dashboard is a page for moderators too, its charts drawn in SVG
+// without a style attribute.
+func TestDashboardPageForStaff(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	b, _ := loggedIn(t, s, forum.RoleModerator, 3)
+	w := b.do(t, "GET", "/admin/dashboard", nil, nil)
+	body := w.Body.String()
+	if w.Code != 200 || !strings.Contains(body, `<svg class="bar-chart"`) || !strings.Contains(body, "Median time to a first reply") || strings.Contains(body, "style=") {
+		t.Fatalf("dashboard: %d %s", w.Code, body)
+	}
+	if strings.Contains(body, `href="/admin/settings"`) {
+		t.Error("a moderator sees the admin navigation")
+	}
+	w = s.do(t, request{path: "/api/v1/admin/dashboard", header: bearer(t, db, forumtest.MustMember(t, db, forum.RoleModerator, 2))})
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `"window_days":30`) {
+		t.Errorf("dashboard API: %d %s", w.Code, w.Body)
+	}
+}

@@ -1,0 +1,159 @@
+package server
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/palabre/palabre/forum"
+)
+
+// apiAdminMember is a member as admins see them through the API.
+type apiAdminMember struct {
+	forum.Member
+	Email               string     `json:"email"`
+	LastSeenAt          *time.Time `json:"last_seen_at,omitempty"`
+	TrustLevelLocked    bool       `json:"trust_level_locked"`
+	PostCount           int        `json:"post_count"`
+	ModeratedCategories []int64    `json:"moderated_categories"`
+}
+
+func toAPIAdminMember(m *forum.AdminMember) apiAdminMember {
+	cats := []int64(m.ModeratedCategories)
+	if cats == nil {
+		cats = []int64{}
+	}
+	return apiAdminMember{Member: m.Member, Email: m.Email, LastSeenAt: m.LastSeenAt,
+		TrustLevelLocked: m.TrustLevelLocked, PostCount: m.PostCount, ModeratedCategories: cats}
+}
+
+// apiAdminMembers searches the members (admins): ?q=&role=&trust_level=&status=&after=.
+func (s *Server) apiAdminMembers(c *gin.Context) {
+	f, err := memberFilterFrom(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	page, err := s.db.SearchMembers(c.Request.Context(), f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := make([]apiAdminMember, len(page.Members))
+	for i := range page.Members {
+		out[i] = toAPIAdminMember(&page.Members[i])
+	}
+	var next *int64
+	if page.Next != 0 {
+		next = &page.Next
+	}
+	c.JSON(http.StatusOK, gin.H{"members": out, "next": next})
+}
+
+func (s *Server) apiAdminMember(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "member.not_found")
+	if !ok {
+		return
+	}
+	m, err := s.db.AdminMemberByID(c.Request.Context(), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"member": toAPIAdminMember(m)})
+}
+
+// adminMemberPatch changes a member's role or trust level; a trust level
+// set by hand is locked, "trust_level_locked": false hands it back to the
+// promotion job.
+type adminMemberPatch struct {
+	Role                *forum.Role `json:"role"`
+	TrustLevel          *int        `json:"trust_level"`
+	TrustLevelLocked    *bool       `json:"trust_level_locked"`
+	ModeratedCategories *[]int64    `json:"moderated_categories"`
+}
+
+func (s *Server) apiUpdateAdminMember(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "member.not_found")
+	if !ok {
+		return
+	}
+	var req adminMemberPatch
+	if !s.bindJSON(c, &req) {
+		return
+	}
+	ctx := c.Request.Context()
+	if err := forum.RequireAdmin(ctx); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if req.TrustLevelLocked != nil && *req.TrustLevelLocked && req.TrustLevel == nil {
+		s.fail(c, forum.Errorf(forum.EINVALID, "admin.lock_needs_level", nil).OnField("trust_level"))
+		return
+	}
+	steps := []func() error{}
+	if req.Role != nil {
+		steps = append(steps, func() error { return s.db.SetRole(ctx, id, *req.Role) })
+	}
+	if req.TrustLevel != nil {
+		steps = append(steps, func() error { return s.db.SetTrustLevel(ctx, id, *req.TrustLevel) })
+	} else if req.TrustLevelLocked != nil && !*req.TrustLevelLocked {
+		steps = append(steps, func() error { return s.db.UnlockTrustLevel(ctx, id) })
+	}
+	if req.ModeratedCategories != nil {
+		steps = append(steps, func() error { return s.db.SetModeratedCategories(ctx, id, *req.ModeratedCategories) })
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	s.apiAdminMember(c)
+}
+
+func (s *Server) apiApproveMember(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "member.not_found")
+	if !ok {
+		return
+	}
+	if _, err := s.db.ApproveMember(c.Request.Context(), id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.apiAdminMember(c)
+}
+
+// apiDashboard answers the community-health figures (staff).
+func (s *Server) apiDashboard(c *gin.Context) {
+	d, err := s.db.Dashboard(c.Request.Context(), time.Now())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	secs := func(p *time.Duration) *int64 {
+		if p == nil {
+			return nil
+		}
+		n := int64(*p / time.Second)
+		return &n
+	}
+	days := make([]gin.H, len(d.Days))
+	for i, day := range d.Days {
+		days[i] = gin.H{"day": day.Day.Format("2006-01-02"), "posts": day.Posts, "threads": day.Threads, "new_members": day.NewMembers, "reports": day.Reports}
+	}
+	contributors := make([]gin.H, len(d.TopContributors))
+	for i, m := range d.TopContributors {
+		contributors[i] = gin.H{"id": m.ID, "username": m.Username, "posts": m.Posts, "threads": m.Threads, "likes_received": m.LikesReceived}
+	}
+	c.JSON(http.StatusOK, gin.H{
+		"window_days": forum.DashboardDays, "from": d.From, "at": d.Now,
+		"engagement": gin.H{"active_1d": d.Active1, "active_7d": d.Active7, "active_30d": d.Active30,
+			"new_members_7d": d.NewMembers7, "new_members_30d": d.NewMembers30, "posts_30d": d.Posts30, "threads_30d": d.Threads30, "days": days},
+		"response": gin.H{"first_reply_median_seconds": secs(d.FirstReplyMedian), "unanswered_24h": d.Unanswered24h, "answerable_threads": d.AnswerableThreads},
+		"moderation": gin.H{"review_items_30d": d.ReviewItems30, "reports_30d": d.Reports30, "queue_size": d.QueueSize, "queue": d.Queue,
+			"seen_median_seconds": secs(d.ReviewSeenMedian), "claim_median_seconds": secs(d.ReviewClaimMedian), "resolve_median_seconds": secs(d.ReviewResolveMedian)},
+		"top_contributors": contributors,
+	})
+}

@@ -1,0 +1,89 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/palabre/palabre/forum"
+)
+
+// apiNotifications lists the member's notifications, newest first.
+func (s *Server) apiNotifications(c *gin.Context) {
+	before, err := queryCursor(c, "before")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	page, err := s.db.Notifications(c.Request.Context(), before, 30)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var next *string
+	if page.Next != 0 {
+		v := strconv.FormatInt(page.Next, 10)
+		next = &v
+	}
+	c.JSON(http.StatusOK, gin.H{"notifications": notificationItems(s.lang(c), page.Notifications), "unread": page.Unread, "next": next})
+}
+
+type markReadRequest struct {
+	IDs []int64 `json:"ids"`
+}
+
+// apiMarkNotificationsRead marks the listed notifications read (all of
+// them without ids) and answers how many stay unread.
+func (s *Server) apiMarkNotificationsRead(c *gin.Context) {
+	var req markReadRequest
+	if c.Request.ContentLength != 0 && !s.bindJSON(c, &req) {
+		return
+	}
+	n, err := s.db.MarkNotificationsRead(c.Request.Context(), req.IDs)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"unread": n})
+}
+
+type watchRequest struct {
+	Level string `json:"level"`
+}
+
+func (s *Server) apiWatchThread(c *gin.Context) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		s.fail(c, forum.Errorf(forum.ENOTFOUND, "thread.not_found", nil))
+		return
+	}
+	var req watchRequest
+	if !s.bindJSON(c, &req) {
+		return
+	}
+	lv, err := s.db.WatchThread(c.Request.Context(), id, req.Level)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"watch": lv})
+}
+
+func (s *Server) apiWatchCategory(c *gin.Context) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		s.fail(c, forum.Errorf(forum.ENOTFOUND, "category.not_found", nil))
+		return
+	}
+	var req watchRequest
+	if !s.bindJSON(c, &req) {
+		return
+	}
+	lv, err := s.db.WatchCategory(c.Request.Context(), id, req.Level)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"watch": lv})
+}

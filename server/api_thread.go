@@ -1,0 +1,230 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/palabre/palabre/forum"
+	"github.com/palabre/palabre/moderation"
+)
+
+// pathID reads a numeric path parameter; anything else is a 404 with the
+// given message.
+func (s *Server) pathID(c *gin.Context, name, notFoundKey string) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		s.fail(c, forum.Errorf(forum.ENOTFOUND, notFoundKey, nil))
+		return 0, false
+	}
+	return id, true
+}
+
+// afterNumber reads ?after=N on a thread page (0 when absent).
+func afterNumber(c *gin.Context) (int, error) {
+	v := c.Query("after")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, forum.Errorf(forum.EINVALID, "post.after_invalid", nil).OnField("after")
+	}
+	return n, nil
+}
+
+// apiAuthor is a post's author as the API shows it.
+type apiAuthor struct {
+	ID       int64  `json:"id"`
+	Username string `json:"username"`
+}
+
+// apiPost is a post as the API shows it (shared/API.md).
+type apiPost struct {
+	ID        int64      `json:"id"`
+	ThreadID  int64      `json:"thread_id"`
+	Number    int        `json:"number"`
+	Author    *apiAuthor `json:"author"`
+	ReplyTo   *int       `json:"reply_to,omitempty"`
+	HTML      string     `json:"html"`
+	Status    string     `json:"status"`
+	Redacted  bool       `json:"redacted,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	EditedAt  *time.Time `json:"edited_at,omitempty"`
+	EditCount int        `json:"edit_count"`
+	LikeCount int        `json:"like_count"`
+	Liked     bool       `json:"liked"`
+}
+
+func toAPIPost(p *forum.Post) apiPost {
+	out := apiPost{ID: p.ID, ThreadID: p.ThreadID, Number: p.Number, ReplyTo: p.ReplyTo, HTML: p.BodyHTML,
+		Status: p.Status, Redacted: p.Redacted, CreatedAt: p.CreatedAt, EditedAt: p.EditedAt,
+		EditCount: p.EditCount, LikeCount: p.LikeCount, Liked: p.Liked}
+	if p.AuthorID != nil {
+		out.Author = &apiAuthor{ID: *p.AuthorID}
+		if p.AuthorName != nil {
+			out.Author.Username = *p.AuthorName
+		}
+	}
+	return out
+}
+
+// submittedStatus is 201 for a published submission, 202 for one held for
+// approval.
+func submittedStatus(p *forum.Post) int {
+	if p.Status == forum.StatusHeld {
+		return http.StatusAccepted
+	}
+	return http.StatusCreated
+}
+
+func (s *Server) apiCategoryThreads(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "category.not_found")
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	if _, err := s.db.CategoryByID(ctx, id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	after, err := forum.ParseCursor(c.Query("after"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	l, err := s.db.CategoryThreads(ctx, id, after, threadsPerPage)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"threads": l.Threads, "next": nullable(l.Next)})
+}
+
+// threadsPerPage is the length of a page of a thread list.
+const threadsPerPage = 30
+
+// nullable is nil for "", so that JSON says null on the last page.
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+type createThreadRequest struct {
+	CategoryID int64  `json:"category_id"`
+	Title      string `json:"title"`
+	Body       string `json:"body"`
+}
+
+func (s *Server) apiCreateThread(c *gin.Context) {
+	var req createThreadRequest
+	if !s.bindJSON(c, &req) {
+		return
+	}
+	out, err := s.pipeline.SubmitThread(c.Request.Context(), moderation.ThreadSubmission(req))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	if m := forum.MemberFrom(ctx); m != nil {
+		out.Post.AuthorName = &m.Username
+	}
+	if t, err := s.db.ThreadByID(ctx, out.Thread.ID); err == nil {
+		out.Thread = t // with its category's name and slug
+	}
+	c.JSON(submittedStatus(out.Post), gin.H{"thread": out.Thread, "post": toAPIPost(out.Post), "reasons": s.verdictReasons(c, out.Verdict)})
+}
+
+func (s *Server) apiThread(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "thread.not_found")
+	if !ok {
+		return
+	}
+	after, err := afterNumber(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	t, page, err := s.readThread(c, id, after)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	posts := make([]apiPost, len(page.Posts))
+	for i := range page.Posts {
+		posts[i] = toAPIPost(&page.Posts[i])
+	}
+	var next any
+	if page.Next > 0 {
+		next = page.Next
+	}
+	c.JSON(http.StatusOK, gin.H{"thread": t, "posts": posts, "next": next})
+}
+
+// readThread reads a thread and a page of its posts, and records that the
+// member has read them.
+func (s *Server) readThread(c *gin.Context, id int64, after int) (*forum.Thread, *forum.PostPage, error) {
+	ctx := c.Request.Context()
+	t, err := s.db.ThreadByID(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	page, err := s.db.ThreadPosts(ctx, id, after)
+	if err != nil {
+		return nil, nil, err
+	}
+	if n := len(page.Posts); n > 0 {
+		if err := s.db.MarkRead(ctx, id, page.Posts[n-1].Number); err != nil {
+			// Reading must not fail because the reading state could not be kept.
+			s.log.Warn("reading state", "request_id", c.GetString(ctxRequestID), "error", err)
+		}
+	}
+	return t, page, nil
+}
+
+type createReplyRequest struct {
+	Body    string `json:"body"`
+	ReplyTo *int   `json:"reply_to"`
+}
+
+func (s *Server) apiCreateReply(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "thread.not_found")
+	if !ok {
+		return
+	}
+	var req createReplyRequest
+	if !s.bindJSON(c, &req) {
+		return
+	}
+	out, err := s.pipeline.SubmitReply(c.Request.Context(), moderation.ReplySubmission{ThreadID: id, ReplyTo: req.ReplyTo, Body: req.Body})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if m := forum.MemberFrom(c.Request.Context()); m != nil {
+		out.Post.AuthorName = &m.Username
+	}
+	c.JSON(submittedStatus(out.Post), gin.H{"post": toAPIPost(out.Post), "reasons": s.verdictReasons(c, out.Verdict)})
+}
+
+func (s *Server) apiThreadFlags(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "thread.not_found")
+	if !ok {
+		return
+	}
+	var req forum.ThreadFlags
+	if !s.bindJSON(c, &req) {
+		return
+	}
+	t, err := s.db.SetThreadFlags(c.Request.Context(), id, req)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"thread": t})
+}

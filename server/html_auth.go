@@ -1,0 +1,261 @@
+package server
+
+import (
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/palabre/palabre/forum"
+)
+
+// signUpPage is the sign-up form, or what happened after it.
+type signUpPage struct {
+	Form              *Form
+	Closed            bool          // registration is closed
+	GuidelinesVersion int           // the version to accept, 0 when there are none
+	GuidelinesHTML    template.HTML // sanitized when published
+	Done              bool          // the form was accepted
+	Pending           bool          // the account awaits an admin's approval
+	Email             string        // where the link went
+}
+
+var signUpFields = []string{"username", "email", "password", "accept_guidelines_version"}
+
+func (s *Server) signUpPage(c *gin.Context, form *Form) (*signUpPage, error) {
+	ctx := c.Request.Context()
+	settings, err := s.db.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	version, html, err := s.db.CurrentGuidelinesHTML(ctx)
+	if err != nil {
+		return nil, err
+	}
+	page := &signUpPage{Form: form, Closed: settings.RegistrationMode == forum.RegistrationClosed,
+		GuidelinesHTML: template.HTML(html)}
+	if version != nil {
+		page.GuidelinesVersion = *version
+	}
+	return page, nil
+}
+
+// htmlSignUpForm shows the sign-up form with the guidelines to accept.
+func (s *Server) htmlSignUpForm(c *gin.Context) {
+	if forum.MemberFrom(c.Request.Context()) != nil {
+		c.Redirect(http.StatusSeeOther, "/")
+		return
+	}
+	page, err := s.signUpPage(c, &Form{Values: map[string]string{}, Errors: map[string]string{}})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "signup", s.lang(c).T("signup.title"), page)
+}
+
+// htmlSignUp creates the account. It never logs the visitor in: whether the
+// address was new or already had an account, the answer is "check your
+// mail", so that nobody learns which addresses have accounts.
+func (s *Server) htmlSignUp(c *gin.Context) {
+	form := readForm(c, signUpFields...)
+	page, err := s.signUpPage(c, form)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	res, err := s.db.SignUp(c.Request.Context(), forum.SignUpRequest{
+		Username: form.Get("username"), Email: form.Get("email"), Password: form.Get("password"),
+		AcceptGuidelinesVersion: optionalInt(form.Get("accept_guidelines_version")),
+		Locale:                  s.lang(c).Code, ClientIP: c.ClientIP(),
+	})
+	if err != nil {
+		status := s.setError(c, form, err)
+		s.render(c, status, "signup", s.lang(c).T("signup.title"), page)
+		return
+	}
+	page.Done, page.Pending, page.Email = true, res.Pending, strings.TrimSpace(form.Get("email"))
+	s.render(c, http.StatusOK, "signup", s.lang(c).T("signup.title"), page)
+}
+
+// loginPage is the log-in form.
+type loginPage struct {
+	Form *Form
+}
+
+var loginFields = []string{"login", "password", "remember", "next"}
+
+// htmlLoginForm shows the log-in form; a member already logged in goes on.
+func (s *Server) htmlLoginForm(c *gin.Context) {
+	next := safeNext(c.Query("next"))
+	if forum.MemberFrom(c.Request.Context()) != nil {
+		c.Redirect(http.StatusSeeOther, next)
+		return
+	}
+	form := &Form{Values: map[string]string{"next": next}, Errors: map[string]string{}}
+	s.render(c, http.StatusOK, "login", s.lang(c).T("login.title"), loginPage{Form: form})
+}
+
+// htmlLogin checks the credentials, opens a new session (closing the
+// browser's previous one) and goes on to next, a local path only.
+func (s *Server) htmlLogin(c *gin.Context) {
+	form := readForm(c, loginFields...)
+	ctx := c.Request.Context()
+	m, err := s.db.LogIn(ctx, forum.LogInRequest{Login: form.Get("login"), Password: form.Get("password"), ClientIP: c.ClientIP()})
+	if err != nil {
+		status := s.setError(c, form, err)
+		s.render(c, status, "login", s.lang(c).T("login.title"), loginPage{Form: form})
+		return
+	}
+	old, _ := c.Cookie(SessionCookie)
+	remember := form.Get("remember") != ""
+	token, _, err := s.db.RotateSession(ctx, old, forum.NewSession{
+		MemberID: m.ID, Remember: remember, UserAgent: c.GetHeader("User-Agent"), ClientIP: c.ClientIP(),
+	})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.setSessionCookie(c, token, remember)
+	c.Redirect(http.StatusSeeOther, safeNext(form.Get("next")))
+}
+
+// htmlLogout closes the session (a POST, never a GET: a link or an image
+// must not log anyone out).
+func (s *Server) htmlLogout(c *gin.Context) {
+	if token, err := c.Cookie(SessionCookie); err == nil && token != "" {
+		if err := s.db.DeleteSession(c.Request.Context(), token); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	s.clearSessionCookie(c)
+	c.Redirect(http.StatusSeeOther, "/")
+}
+
+// tokenPage is a page reached through an emailed link.
+type tokenPage struct {
+	Form    *Form
+	Token   string
+	Invalid bool // the link is unknown, used or expired
+	Done    bool
+}
+
+// htmlVerifyEmailForm shows a button that confirms the address: the link
+// itself changes nothing, since mail scanners open links.
+func (s *Server) htmlVerifyEmailForm(c *gin.Context) {
+	token := c.Query("token")
+	page := tokenPage{Token: token, Invalid: token == ""}
+	s.render(c, http.StatusOK, "verify_email", s.lang(c).T("verify_email.title"), page)
+}
+
+// htmlVerifyEmail confirms the address of a verification link.
+func (s *Server) htmlVerifyEmail(c *gin.Context) {
+	page := tokenPage{Token: c.PostForm("token")}
+	status := http.StatusOK
+	if _, err := s.db.VerifyEmail(c.Request.Context(), page.Token); err != nil {
+		if forum.ErrorCode(err) != forum.EINVALID {
+			s.fail(c, err)
+			return
+		}
+		page.Invalid, status = true, http.StatusBadRequest
+	} else {
+		page.Done = true
+	}
+	s.render(c, status, "verify_email", s.lang(c).T("verify_email.title"), page)
+}
+
+// forgotPage is the "forgotten password" form.
+type forgotPage struct {
+	Form *Form
+	Done bool
+}
+
+// htmlPasswordForgotForm asks for the address of the account.
+func (s *Server) htmlPasswordForgotForm(c *gin.Context) {
+	form := &Form{Values: map[string]string{}, Errors: map[string]string{}}
+	s.render(c, http.StatusOK, "password_forgot", s.lang(c).T("password_forgot.title"), forgotPage{Form: form})
+}
+
+// htmlPasswordForgot mails a reset link if the address has an account, and
+// says the same thing either way.
+func (s *Server) htmlPasswordForgot(c *gin.Context) {
+	form := readForm(c, "email")
+	err := s.db.RequestPasswordReset(c.Request.Context(), form.Get("email"), s.lang(c).Code, c.ClientIP())
+	if err != nil {
+		status := s.setError(c, form, err)
+		s.render(c, status, "password_forgot", s.lang(c).T("password_forgot.title"), forgotPage{Form: form})
+		return
+	}
+	s.render(c, http.StatusOK, "password_forgot", s.lang(c).T("password_forgot.title"), forgotPage{Form: form, Done: true})
+}
+
+// htmlPasswordResetForm asks for a new password, if the link is still good.
+func (s *Server) htmlPasswordResetForm(c *gin.Context) {
+	page := tokenPage{Token: c.Query("token"), Form: &Form{Values: map[string]string{}, Errors: map[string]string{}}}
+	status := http.StatusOK
+	if err := s.db.CheckResetToken(c.Request.Context(), page.Token); err != nil {
+		if forum.ErrorCode(err) != forum.EINVALID {
+			s.fail(c, err)
+			return
+		}
+		page.Invalid, status = true, http.StatusBadRequest
+	}
+	s.render(c, status, "password_reset", s.lang(c).T("password_reset.title"), page)
+}
+
+// htmlPasswordReset sets the new password; every session of the member is
+// closed, this browser's included.
+func (s *Server) htmlPasswordReset(c *gin.Context) {
+	form := readForm(c, "password", "password_confirm")
+	page := tokenPage{Token: c.PostForm("token"), Form: form}
+	render := func(status int) {
+		s.render(c, status, "password_reset", s.lang(c).T("password_reset.title"), page)
+	}
+	if form.Get("password") != form.Get("password_confirm") {
+		form.Errors["password_confirm"] = s.lang(c).T("auth.password_mismatch")
+		render(http.StatusBadRequest)
+		return
+	}
+	if _, err := s.db.ResetPassword(c.Request.Context(), page.Token, form.Get("password")); err != nil {
+		fe := forum.AsError(err)
+		if fe.Key == "auth.link_invalid" {
+			page.Invalid = true
+			render(http.StatusBadRequest)
+			return
+		}
+		render(s.setError(c, form, err))
+		return
+	}
+	s.clearSessionCookie(c)
+	page.Done = true
+	render(http.StatusOK)
+}
+
+// safeNext returns next when it is a path on this site, "/" otherwise: a
+// log-in link must never send anyone to another site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n\t") {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" {
+		return "/"
+	}
+	if u.Path == "/login" || u.Path == "/logout" || u.Path == "/signup" {
+		return "/"
+	}
+	return next
+}
+
+// optionalInt parses a form number, nil when empty or not a number.
+func optionalInt(s string) *int {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return nil
+	}
+	return &n
+}

@@ -1,0 +1,162 @@
+package server
+
+import (
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/palabre/palabre/forum"
+	"github.com/palabre/palabre/moderation"
+)
+
+type postEditPage struct {
+	Post   *forum.Post
+	Thread *forum.Thread
+	Form   *Form
+	Back   string
+}
+
+// postForPage reads a post for one of its pages, and checks that a member
+// is signed in (a visitor is sent to the login page).
+func (s *Server) postForPage(c *gin.Context) (*forum.Post, *forum.Thread, bool) {
+	id, ok := s.pathID(c, "id", "post.not_found")
+	if !ok {
+		return nil, nil, false
+	}
+	ctx := c.Request.Context()
+	if _, err := forum.RequireMember(ctx); err != nil {
+		s.fail(c, err)
+		return nil, nil, false
+	}
+	p, t, err := s.db.PostByID(ctx, id)
+	if err != nil {
+		s.fail(c, err)
+		return nil, nil, false
+	}
+	return p, t, true
+}
+
+// htmlEditPostForm shows the edit form of a post, when the member may edit it.
+func (s *Server) htmlEditPostForm(c *gin.Context) {
+	p, t, ok := s.postForPage(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	window, err := s.db.EditWindow(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if !forum.ActorFrom(ctx).CanEdit(p, t.Locked || t.Closed, window, time.Now()) {
+		s.fail(c, forum.Errorf(forum.EFORBIDDEN, "post.edit_forbidden", nil))
+		return
+	}
+	form := &Form{Values: map[string]string{"body": p.BodyMarkdown}, Errors: map[string]string{}}
+	s.render(c, http.StatusOK, "post_edit", s.lang(c).T("post.edit_title"), postEditPage{Post: p, Thread: t, Form: form, Back: postURL(t, p.Number)})
+}
+
+// htmlEditPost stores an edit; a refused one comes back filled.
+func (s *Server) htmlEditPost(c *gin.Context) {
+	p, t, ok := s.postForPage(c)
+	if !ok {
+		return
+	}
+	form := readForm(c, "body")
+	_, err := s.pipeline.SubmitEdit(c.Request.Context(), moderation.EditSubmission{PostID: p.ID, Body: form.Get("body")})
+	if err != nil {
+		status := s.setError(c, form, err)
+		s.render(c, status, "post_edit", s.lang(c).T("post.edit_title"), postEditPage{Post: p, Thread: t, Form: form, Back: postURL(t, p.Number)})
+		return
+	}
+	c.Redirect(http.StatusSeeOther, postURL(t, p.Number))
+}
+
+type revisionView struct {
+	forum.Revision
+	HTML template.HTML
+}
+
+type postRevisionsPage struct {
+	Post      *forum.Post
+	HTML      template.HTML
+	Thread    *forum.Thread
+	Revisions []revisionView
+	Back      string
+}
+
+// htmlPostRevisions lists the earlier versions of a post (author and staff).
+func (s *Server) htmlPostRevisions(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "post.not_found")
+	if !ok {
+		return
+	}
+	p, t, revs, err := s.db.Revisions(c.Request.Context(), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	v := postRevisionsPage{Post: p, HTML: template.HTML(p.BodyHTML), Thread: t, Back: postURL(t, p.Number)}
+	for _, r := range revs {
+		v.Revisions = append(v.Revisions, revisionView{Revision: r, HTML: template.HTML(r.BodyHTML)})
+	}
+	s.render(c, http.StatusOK, "post_revisions", s.lang(c).T("post.revisions_title", "Number", p.Number), v)
+}
+
+type postDeletePage struct {
+	Post   *forum.Post
+	HTML   template.HTML
+	Thread *forum.Thread
+	Back   string
+}
+
+// htmlDeletePostForm asks for confirmation before deleting a post.
+func (s *Server) htmlDeletePostForm(c *gin.Context) {
+	p, t, ok := s.postForPage(c)
+	if !ok {
+		return
+	}
+	if !forum.ActorFrom(c.Request.Context()).CanDelete(p) {
+		s.fail(c, forum.Errorf(forum.EFORBIDDEN, "post.delete_not_yours", nil))
+		return
+	}
+	s.render(c, http.StatusOK, "post_delete", s.lang(c).T("post.delete_title"),
+		postDeletePage{Post: p, HTML: template.HTML(p.BodyHTML), Thread: t, Back: postURL(t, p.Number)})
+}
+
+// htmlDeletePost deletes a post and goes back to the thread (or to its
+// category when the thread went with its first post).
+func (s *Server) htmlDeletePost(c *gin.Context) {
+	p, t, ok := s.postForPage(c)
+	if !ok {
+		return
+	}
+	if _, err := s.db.DeletePost(c.Request.Context(), p.ID); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if p.Number == 1 && !forum.ActorFrom(c.Request.Context()).IsStaff() {
+		c.Redirect(http.StatusSeeOther, "/c/"+t.CategorySlug)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, postURL(t, p.Number))
+}
+
+// htmlLike likes or unlikes a post from its button, back to the post.
+func (s *Server) htmlLike(c *gin.Context) {
+	p, t, ok := s.postForPage(c)
+	if !ok {
+		return
+	}
+	like := s.db.Like
+	if c.PostForm("unlike") == "1" {
+		like = s.db.Unlike
+	}
+	if _, err := like(c.Request.Context(), p.ID); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, postURL(t, p.Number))
+}

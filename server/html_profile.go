@@ -1,0 +1,43 @@
+package server
+
+import (
+	"html/template"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/palabre/palabre/forum"
+)
+
+type profilePage struct {
+	Member    forum.PublicMember
+	Bio       template.HTML // sanitized at write time by the pipeline
+	Posts     []profilePost
+	TrustName string // message key of the trust level
+	Own       bool   // the reader's own profile
+}
+
+type profilePost struct {
+	forum.ProfilePost
+	HTML template.HTML // sanitized at write time by the pipeline
+}
+
+// htmlProfile shows a member's public page.
+func (s *Server) htmlProfile(c *gin.Context) {
+	p, err := s.db.ProfileByUsername(c.Request.Context(), c.Param("username"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	me := forum.MemberFrom(c.Request.Context())
+	page := profilePage{
+		Member:    p.Member,
+		Bio:       template.HTML(p.Member.BioHTML),
+		TrustName: forum.TrustLevelName(p.Member.TrustLevel),
+		Own:       me != nil && me.ID == p.Member.ID,
+	}
+	for _, post := range p.RecentPosts {
+		page.Posts = append(page.Posts, profilePost{ProfilePost: post, HTML: template.HTML(post.BodyHTML)})
+	}
+	s.render(c, http.StatusOK, "profile", p.Member.Name(), page)
+}

@@ -1,0 +1,76 @@
+package server
+
+import (
+	"html/template"
+	"net/http"
+	"net/url"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/palabre/palabre/forum"
+)
+
+// searchFields are the search form's fields (query string).
+var searchFields = []string{"q", "category", "author", "from", "to"}
+
+func searchQueryOf(c *gin.Context) forum.SearchQuery {
+	return forum.SearchQuery{Text: c.Query("q"), Category: c.Query("category"), Author: c.Query("author"),
+		From: c.Query("from"), To: c.Query("to"), After: c.Query("after")}
+}
+
+type searchHitView struct {
+	forum.SearchHit
+	Title   template.HTML // escaped by forum.Search, matches in <mark>
+	Snippet template.HTML
+}
+
+// Author is the post's author's name, "" when the account is gone.
+func (h searchHitView) Author() string { return deref(h.AuthorName) }
+
+type searchPageView struct {
+	Form       *Form
+	Categories []forum.Category
+	Searched   bool
+	Hits       []searchHitView
+	NextURL    string
+}
+
+// htmlSearch shows the search form and, with a query, the results; a bad
+// query comes back filled with its error.
+func (s *Server) htmlSearch(c *gin.Context) {
+	ctx := c.Request.Context()
+	form := &Form{Values: map[string]string{}, Errors: map[string]string{}}
+	for _, f := range searchFields {
+		form.Values[f] = c.Query(f)
+	}
+	cats, err := s.db.Categories(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	view := searchPageView{Form: form, Categories: cats}
+	status := http.StatusOK
+	if form.Values["q"] != "" {
+		page, err := s.db.Search(ctx, searchQueryOf(c))
+		if err != nil {
+			status = s.setError(c, form, err)
+		} else {
+			view.Searched = true
+			for _, h := range page.Hits {
+				// forum.Search escaped everything but its own <mark> tags.
+				view.Hits = append(view.Hits, searchHitView{SearchHit: h,
+					Title: template.HTML(h.TitleHTML), Snippet: template.HTML(h.SnippetHTML)})
+			}
+			if page.Next != "" {
+				q := url.Values{"after": {page.Next}}
+				for _, f := range searchFields {
+					if v := form.Values[f]; v != "" {
+						q.Set(f, v)
+					}
+				}
+				view.NextURL = "/search?" + q.Encode()
+			}
+		}
+	}
+	s.render(c, status, "search", s.lang(c).T("search.title"), view)
+}

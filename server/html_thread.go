@@ -1,0 +1,293 @@
+package server
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/palabre/palabre/forum"
+	"github.com/palabre/palabre/moderation"
+)
+
+// postView is a post on a page, with what the reader may do with it.
+type postView struct {
+	forum.Post
+	HTML      template.HTML // sanitized at write time by the pipeline
+	Author    string
+	CanEdit   bool
+	CanDelete bool
+	CanLike   bool // a member who is not the author, on a published post
+	CanQuote  bool
+}
+
+type threadPage struct {
+	Thread      *forum.Thread
+	Posts       []postView
+	After       int  // ?after= of this page
+	Next        int  // ?after= of the next page, 0 when last
+	Prev        int  // ?after= of the previous page
+	HasPrev     bool //
+	IsStaff     bool
+	CanReply    bool   // the reply form is shown
+	ReplyClosed string // why replying is not possible, translated
+	Form        *Form  // the reply form
+	ReplyTo     string // "#N" answered, for the form's label
+	FirstUnread int    // number of the first unread post, 0 when none
+	UnreadAfter int
+	Watch       forum.WatchLevels // the member's watching of the thread
+}
+
+// URL is the canonical address of the thread.
+func (p *threadPage) URL() string { return threadURL(p.Thread) }
+
+func threadURL(t *forum.Thread) string { return fmt.Sprintf("/t/%d/%s", t.ID, t.Slug) }
+
+// postURL is the permalink of post number n of t, on the page that shows it.
+func postURL(t *forum.Thread, n int) string {
+	u := threadURL(t)
+	if after := forum.PageAfter(n); after > 0 {
+		u += "?after=" + strconv.Itoa(after)
+	}
+	return u + "#p" + strconv.Itoa(n)
+}
+
+func (s *Server) postViews(c *gin.Context, t *forum.Thread, posts []forum.Post) []postView {
+	ctx := c.Request.Context()
+	a := forum.ActorFrom(ctx)
+	m := a.Member
+	window, err := s.db.EditWindow(ctx)
+	if err != nil {
+		window = 0
+	}
+	now := time.Now()
+	locked := t.Locked || t.Closed
+	out := make([]postView, len(posts))
+	for i := range posts {
+		p := &posts[i]
+		v := postView{Post: *p, HTML: template.HTML(p.BodyHTML)}
+		if p.AuthorName != nil {
+			v.Author = *p.AuthorName
+		}
+		if m != nil {
+			mine := p.AuthorID != nil && *p.AuthorID == m.ID
+			v.CanEdit = a.CanEdit(p, locked, window, now)
+			v.CanDelete = a.CanDelete(p)
+			v.CanLike = !mine && p.Status == forum.StatusPublished
+			v.CanQuote = p.Status == forum.StatusPublished && (!locked || a.IsStaff())
+		}
+		out[i] = v
+	}
+	return out
+}
+
+// htmlThreadRedirect sends /t/{id} to the canonical /t/{id}/{slug}.
+func (s *Server) htmlThreadRedirect(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "thread.not_found")
+	if !ok {
+		return
+	}
+	t, err := s.db.ThreadByID(c.Request.Context(), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.redirectCanonical(c, t)
+}
+
+func (s *Server) redirectCanonical(c *gin.Context, t *forum.Thread) {
+	u := threadURL(t)
+	if q := c.Request.URL.RawQuery; q != "" {
+		u += "?" + q
+	}
+	c.Redirect(http.StatusMovedPermanently, u)
+}
+
+// htmlThread shows a page of a thread with the reply form.
+func (s *Server) htmlThread(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "thread.not_found")
+	if !ok {
+		return
+	}
+	after, err := afterNumber(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	t, page, err := s.readThread(c, id, after)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if c.Param("slug") != t.Slug {
+		s.redirectCanonical(c, t)
+		return
+	}
+	form := &Form{Values: map[string]string{}, Errors: map[string]string{}}
+	if n := c.Query("reply_to"); n != "" {
+		form.Values["reply_to"] = n
+	}
+	if q := c.Query("quote"); q != "" {
+		s.prefillQuote(c, t, form, q)
+	}
+	s.renderThread(c, http.StatusOK, t, page, after, form)
+}
+
+// prefillQuote puts a quote of post ?quote=ID in the reply form, answering
+// it when it belongs to the same thread.
+func (s *Server) prefillQuote(c *gin.Context, t *forum.Thread, form *Form, raw string) {
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil {
+		return
+	}
+	p, pt, err := s.db.PostByID(c.Request.Context(), id)
+	if err != nil || p.Redacted || p.AuthorName == nil {
+		return
+	}
+	form.Values["body"] = quoteMarkdown(*p.AuthorName, p.ID, p.BodyMarkdown)
+	if pt.ID == t.ID {
+		form.Values["reply_to"] = strconv.Itoa(p.Number)
+	}
+}
+
+// quoteMarkdown is the pipeline's quote syntax around a post's source.
+func quoteMarkdown(username string, postID int64, body string) string {
+	return fmt.Sprintf("[quote=%s post=%d]\n%s\n[/quote]\n\n", username, postID, strings.TrimSpace(body))
+}
+
+func (s *Server) renderThread(c *gin.Context, status int, t *forum.Thread, page *forum.PostPage, after int, form *Form) {
+	a := forum.ActorFrom(c.Request.Context())
+	v := &threadPage{Thread: t, Posts: s.postViews(c, t, page.Posts), After: after, Next: page.Next, IsStaff: a.IsStaff(), Form: form}
+	if after > 0 {
+		v.HasPrev, v.Prev = true, max(after-forum.PostsPerPage, 0)
+	}
+	if n, ua, ok := t.FirstUnread(); ok {
+		v.FirstUnread, v.UnreadAfter = n, ua
+	}
+	if a.Member != nil {
+		w, err := s.db.WatchLevelsOf(c.Request.Context(), t.ID, t.CategoryID)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		v.Watch = w
+	}
+	if rt := form.Get("reply_to"); rt != "" {
+		v.ReplyTo = "#" + rt
+	}
+	lang := s.lang(c)
+	switch {
+	case a.Member == nil:
+		v.ReplyClosed = ""
+	case (t.Locked || t.Closed) && !a.IsStaff():
+		v.ReplyClosed = lang.T("thread.locked")
+	case t.Status != forum.StatusPublished && !a.IsStaff():
+		v.ReplyClosed = lang.T("thread.not_open")
+	default:
+		v.CanReply = true
+	}
+	if form.HasErrors() {
+		// What the member typed is never lost, even when the thread was
+		// locked while they wrote: the form comes back with the reason.
+		v.CanReply, v.ReplyClosed = true, ""
+	}
+	s.render(c, status, "thread", t.Title, v)
+}
+
+// htmlReply posts a reply from the form at the bottom of a thread.
+func (s *Server) htmlReply(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "thread.not_found")
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	form := readForm(c, "body", "reply_to")
+	sub := moderation.ReplySubmission{ThreadID: id, Body: form.Get("body")}
+	if rt := strings.TrimPrefix(strings.TrimSpace(form.Get("reply_to")), "#"); rt != "" {
+		n, err := strconv.Atoi(rt)
+		if err != nil {
+			s.replyFailed(c, id, form, forum.Errorf(forum.EINVALID, "post.reply_to_invalid", nil).OnField("body"))
+			return
+		}
+		sub.ReplyTo = &n
+	}
+	out, err := s.pipeline.SubmitReply(ctx, sub)
+	if err != nil {
+		s.replyFailed(c, id, form, err)
+		return
+	}
+	t, err := s.db.ThreadByID(ctx, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, postURL(t, out.Post.Number))
+}
+
+// replyFailed shows the thread's last page again with the reply form
+// filled and the error next to it.
+func (s *Server) replyFailed(c *gin.Context, id int64, form *Form, err error) {
+	ctx := c.Request.Context()
+	t, terr := s.db.ThreadByID(ctx, id)
+	if terr != nil {
+		s.fail(c, terr)
+		return
+	}
+	if forum.ErrorCode(err) == forum.EUNAUTHORIZED {
+		s.fail(c, err)
+		return
+	}
+	status := s.setError(c, form, err)
+	after := forum.PageAfter(t.LastPostNumber)
+	page, perr := s.db.ThreadPosts(ctx, id, after)
+	if perr != nil {
+		s.fail(c, perr)
+		return
+	}
+	s.renderThread(c, status, t, page, after, form)
+}
+
+// htmlPermalink sends /p/{id} to the page of its thread that shows it.
+func (s *Server) htmlPermalink(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "post.not_found")
+	if !ok {
+		return
+	}
+	p, t, err := s.db.PostByID(c.Request.Context(), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusFound, postURL(t, p.Number))
+}
+
+// htmlThreadFlags pins, locks or closes a thread from the staff buttons.
+func (s *Server) htmlThreadFlags(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "thread.not_found")
+	if !ok {
+		return
+	}
+	var f forum.ThreadFlags
+	val := c.PostForm("value") == "1"
+	switch c.PostForm("flag") {
+	case "pinned":
+		f.Pinned = &val
+	case "locked":
+		f.Locked = &val
+	case "closed":
+		f.Closed = &val
+	default:
+		s.fail(c, forum.Errorf(forum.EINVALID, "thread.flag_invalid", nil))
+		return
+	}
+	t, err := s.db.SetThreadFlags(c.Request.Context(), id, f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, threadURL(t))
+}

@@ -1,0 +1,269 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"mime/quotedprintable"
+	"net"
+	"net/smtp"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/palabre/palabre/forum"
+	"github.com/palabre/palabre/templates"
+)
+
+// Mailer sends the outbox: it claims due mail (any number of instances may
+// run one), composes each in its recipient's language, and sends it through
+// SMTP, or writes it to the log when PALABRE_SMTP_URL is not set. A failed
+// delivery stays in the outbox and is tried again later.
+type Mailer struct {
+	cfg     Config
+	db      *forum.DB
+	catalog *Catalog
+	log     *slog.Logger
+	kick    chan struct{}
+	// Every is how often the outbox is looked at when nobody kicks.
+	Every time.Duration
+}
+
+// NewMailer returns a mail worker; main runs it beside the HTTP server.
+func NewMailer(cfg Config, db *forum.DB, log *slog.Logger) (*Mailer, error) {
+	catalog, err := LoadCatalog(templates.FS, "locales", cfg.Locale)
+	if err != nil {
+		return nil, err
+	}
+	return &Mailer{cfg: cfg, db: db, catalog: catalog, log: log, kick: make(chan struct{}, 1), Every: 30 * time.Second}, nil
+}
+
+// Kick tells the worker that mail was queued (any instance queueing mail
+// sends a NOTIFY on forum.ChannelOutbox), so that it need not wait for its
+// next round.
+func (w *Mailer) Kick() {
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run sends mail until ctx ends, and once an hour purges what
+// authentication leaves behind (expired sessions, old attempts and links,
+// old mail).
+func (w *Mailer) Run(ctx context.Context) error {
+	ctx = forum.WithSystem(ctx)
+	tick := time.NewTicker(w.Every)
+	defer tick.Stop()
+	lastPurge := time.Time{}
+	for {
+		if _, err := w.SendDue(ctx); err != nil && ctx.Err() == nil {
+			w.log.Error("sending mail", "error", err)
+		}
+		if time.Since(lastPurge) > time.Hour {
+			w.purge(ctx)
+			lastPurge = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		case <-w.kick:
+		}
+	}
+}
+
+func (w *Mailer) purge(ctx context.Context) {
+	for name, purge := range map[string]func(context.Context) (int64, error){
+		"sessions": w.db.PurgeSessions, "attempts": w.db.PurgeAttempts,
+		"links": w.db.PurgeEmailTokens, "mail": w.db.PurgeMail,
+	} {
+		if n, err := purge(ctx); err != nil && ctx.Err() == nil {
+			w.log.Error("purging", "what", name, "error", err)
+		} else if n > 0 {
+			w.log.Info("purged", "what", name, "rows", n)
+		}
+	}
+}
+
+// SendDue sends every mail that is due, in batches, and returns how many
+// were sent.
+func (w *Mailer) SendDue(ctx context.Context) (int, error) {
+	ctx = forum.WithSystem(ctx)
+	sent := 0
+	for {
+		batch, err := w.db.ClaimMail(ctx, 20)
+		if err != nil || len(batch) == 0 {
+			return sent, err
+		}
+		for _, m := range batch {
+			if err := w.send(ctx, m); err != nil {
+				gaveUp, merr := w.db.MarkMailFailed(ctx, m, err)
+				if merr != nil {
+					return sent, merr
+				}
+				w.log.Warn("mail not sent", "id", m.ID, "kind", m.Kind, "attempt", m.Attempts, "gave_up", gaveUp, "error", err)
+				continue
+			}
+			if err := w.db.MarkMailSent(ctx, m.ID); err != nil {
+				return sent, err
+			}
+			sent++
+		}
+	}
+}
+
+// from is the sender: the from parameter of PALABRE_SMTP_URL
+// (smtp://user:pass@host:587?from=forum@example.org), else noreply at the
+// site's host name.
+func (w *Mailer) from() string {
+	if w.cfg.SMTPURL != nil {
+		if f := w.cfg.SMTPURL.Query().Get("from"); f != "" {
+			return f
+		}
+	}
+	return "noreply@" + w.cfg.BaseURL.Hostname()
+}
+
+// Compose returns the subject and plain-text body of a mail, in the
+// recipient's language, with its link built from the public URL.
+func (w *Mailer) Compose(m forum.Mail, siteName string) (subject, body string, err error) {
+	lang := w.catalog.Lang(m.Locale)
+	data := map[string]any{"SiteName": siteName, "BaseURL": w.cfg.BaseURL.String()}
+	for k, v := range m.Data {
+		if k != "Token" {
+			data[k] = v
+		}
+	}
+	switch {
+	case m.Kind == forum.MailVerifyEmail:
+		data["Link"] = w.link("/verify-email", m.Data["Token"])
+	case m.Kind == forum.MailResetPassword:
+		data["Link"] = w.link("/password/reset", m.Data["Token"])
+	case m.Kind == forum.MailSignUpExisting:
+		data["Link"] = w.link("/password/forgot", "")
+	case strings.HasPrefix(m.Kind, "notify_") && lang.Has("mail."+m.Kind+".subject"):
+		// Notifications (forum/notification_publish.go) carry their own path.
+	default:
+		return "", "", fmt.Errorf("unknown kind of mail %q", m.Kind)
+	}
+	return lang.Msg("mail."+m.Kind+".subject", data), lang.Msg("mail."+m.Kind+".body", data), nil
+}
+
+func (w *Mailer) link(path, token string) string {
+	u := *w.cfg.BaseURL
+	u.Path = strings.TrimSuffix(u.Path, "/") + path
+	if token != "" {
+		u.RawQuery = url.Values{"token": {token}}.Encode()
+	}
+	return u.String()
+}
+
+func (w *Mailer) send(ctx context.Context, m forum.Mail) error {
+	settings, err := w.db.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	subject, body, err := w.Compose(m, settings.SiteName)
+	if err != nil {
+		return err
+	}
+	if w.cfg.SMTPURL == nil {
+		w.log.Info("mail (PALABRE_SMTP_URL is not set: logged, not sent)",
+			"to", m.Recipient, "subject", subject, "body", body)
+		return nil
+	}
+	msg, err := w.message(m.Recipient, subject, body)
+	if err != nil {
+		return err
+	}
+	return sendSMTP(ctx, w.cfg.SMTPURL, w.from(), m.Recipient, msg)
+}
+
+// message writes a plain-text mail: UTF-8, quoted-printable, headers
+// encoded as RFC 2047 requires.
+func (w *Mailer) message(to, subject, body string) ([]byte, error) {
+	for _, v := range []string{to, subject} {
+		if strings.ContainsAny(v, "\r\n") {
+			return nil, errors.New("line break in a mail header")
+		}
+	}
+	id := make([]byte, 12)
+	rand.Read(id)
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "From: %s\r\n", w.from())
+	fmt.Fprintf(&b, "To: %s\r\n", to)
+	fmt.Fprintf(&b, "Subject: %s\r\n", mime.QEncoding.Encode("utf-8", subject))
+	fmt.Fprintf(&b, "Date: %s\r\n", time.Now().Format(time.RFC1123Z))
+	fmt.Fprintf(&b, "Message-ID: <%s@%s>\r\n", hex.EncodeToString(id), w.cfg.BaseURL.Hostname())
+	b.WriteString("Auto-Submitted: auto-generated\r\nMIME-Version: 1.0\r\n")
+	b.WriteString("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n")
+	qp := quotedprintable.NewWriter(&b)
+	qp.Write([]byte(strings.ReplaceAll(body, "\n", "\r\n")))
+	qp.Close()
+	return b.Bytes(), nil
+}
+
+// sendSMTP delivers one message: smtps:// speaks TLS from the start,
+// smtp:// upgrades with STARTTLS when the server offers it; credentials in
+// the URL are sent with PLAIN (which net/smtp allows only over TLS or to
+// localhost).
+func sendSMTP(ctx context.Context, u *url.URL, from, to string, msg []byte) error {
+	host := u.Hostname()
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"smtp": "587", "smtps": "465"}[u.Scheme]
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, port))
+	if err != nil {
+		return err
+	}
+	deadline, _ := ctx.Deadline()
+	conn.SetDeadline(deadline)
+	if u.Scheme == "smtps" {
+		conn = tls.Client(conn, &tls.Config{ServerName: host})
+	}
+	c, err := smtp.NewClient(conn, host)
+	if err != nil {
+		conn.Close()
+		return err
+	}
+	defer c.Close()
+	if ok, _ := c.Extension("STARTTLS"); ok && u.Scheme == "smtp" {
+		if err := c.StartTLS(&tls.Config{ServerName: host}); err != nil {
+			return err
+		}
+	}
+	if u.User != nil {
+		pass, _ := u.User.Password()
+		if err := c.Auth(smtp.PlainAuth("", u.User.Username(), pass, host)); err != nil {
+			return err
+		}
+	}
+	if err := c.Mail(from); err != nil {
+		return err
+	}
+	if err := c.Rcpt(to); err != nil {
+		return err
+	}
+	wc, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := wc.Write(msg); err != nil {
+		return err
+	}
+	if err := wc.Close(); err != nil {
+		return err
+	}
+	return c.Quit()
+}

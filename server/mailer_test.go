@@ -1,0 +1,387 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"mime/quotedprintable"
+	"net"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/palabre/palabre/forum"
+	"github.com/palabre/palabre/forum/forumtest"
+)
+
+// smtpSink is a real SMTP server (go-smtp) on a loopback port that keeps
+// what it receives; while failing is set it refuses every message.
+type smtpSink struct {
+	mu      sync.Mutex
+	mails   []sunkMail
+	failing bool
+	addr    string
+}
+
+type sunkMail struct {
+	From, To, Subject, Body string
+}
+
+func startSMTPSink(t *testing.T) *smtpSink {
+	t.Helper()
+	sink := &smtpSink{}
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
+		return &sinkSession{sink: sink}, nil
+	}))
+	srv.Domain = "localhost"
+	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	sink.addr = ln.Addr().String()
+	return sink
+}
+
+// to returns the mails received for an address.
+func (s *smtpSink) to(addr string) []sunkMail {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []sunkMail
+	for _, m := range s.mails {
+		if strings.EqualFold(m.To, addr) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+type sinkSession struct {
+	sink     *smtpSink
+	from, to string
+}
+
+func (s *sinkSession) Reset()        {}
+func (s *sinkSession) Logout() error { return nil }
+func (s *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
+	s.from = from
+	return nil
+}
+func (s *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.to = to
+	return nil
+}
+func (s *sinkSession) Data(r io.Reader) error {
+	s.sink.mu.Lock()
+	failing := s.sink.failing
+	s.sink.mu.Unlock()
+	if failing {
+		io.Copy(io.Discard, r)
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "mailbox server on fire"}
+	}
+	msg, err := mail.ReadMessage(r)
+	if err != nil {
+		return err
+	}
+	subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+	var body []byte
+	if msg.Header.Get("Content-Transfer-Encoding") == "quoted-printable" {
+		body, err = io.ReadAll(quotedprintable.NewReader(msg.Body))
+	} else {
+		body, err = io.ReadAll(msg.Body)
+	}
+	if err != nil {
+		return err
+	}
+	s.sink.mu.Lock()
+	s.sink.mails = append(s.sink.mails, sunkMail{From: s.from, To: s.to, Subject: subject, Body: string(body)})
+	s.sink.mu.Unlock()
+	return nil
+}
+
+// newTestMailer returns a mail worker that sends to the sink.
+func newTestMailer(t *testing.T, sink *smtpSink) *Mailer {
+	t.Helper()
+	cfg, err := LoadConfig(func(k string) string {
+		return map[string]string{
+			"PALABRE_SMTP_URL": "smtp://" + sink.addr + "?from=forum@example.org",
+			"PALABRE_BASE_URL": "https://forum.example.org/community",
+		}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := NewMailer(cfg, forumtest.DB(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+var linkRe = regexp.MustCompile(`https://forum\.example\.org/community/[a-z/-]+\?token=[A-Za-z0-9_-]+`)
+
+// tokenOf returns the token of the only link in a mail.
+func tokenOf(t *testing.T, m sunkMail, path string) string {
+	t.Helper()
+	link := linkRe.FindString(m.Body)
+	u, err := url.Parse(link)
+	if link == "" || err != nil || u.Path != "/community"+path {
+		t.Fatalf("no %s link in the mail:\n%s", path, m.Body)
+	}
+	return u.Query().Get("token")
+}
+
+func TestVerificationMailArrivesAndConfirmsTheAddress(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	sink := startSMTPSink(t)
+	mailer := newTestMailer(t, sink)
+	version := currentGuidelines(t, db)
+	b := newBrowser(s)
+	name := forumtest.Unique("Verified_")
+	if w := b.do(t, "POST", "/signup", signUpForm(name, name+"@example.org", "a quiet river bank", version), nil); w.Code != 200 {
+		t.Fatalf("sign-up: %d %s", w.Code, w.Body)
+	}
+	if _, err := mailer.SendDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := sink.to(name + "@example.org")
+	if len(got) != 1 || got[0].From != "forum@example.org" || got[0].Subject != "Confirm your email address on Palabre" ||
+		!strings.Contains(got[0].Body, "Hello "+name) {
+		t.Fatalf("verification mail: %+v", got)
+	}
+	token := tokenOf(t, got[0], "/verify-email")
+	var data string
+	db.GetContext(context.Background(), &data, `SELECT data::text FROM outbox WHERE recipient = $1`, name+"@example.org")
+	if strings.Contains(data, token) {
+		t.Error("the token stays in the outbox after sending")
+	}
+
+	// Opening the link changes nothing (mail scanners open links); the
+	// button confirms.
+	w := b.do(t, "GET", "/verify-email?token="+token, nil, nil)
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `action="/verify-email"`) {
+		t.Fatalf("verification page: %d %s", w.Code, w.Body)
+	}
+	w = b.do(t, "POST", "/verify-email", url.Values{"token": {token}}, nil)
+	if w.Code != 200 || !strings.Contains(w.Body.String(), "your email address is confirmed") {
+		t.Fatalf("verification: %d %s", w.Code, w.Body)
+	}
+	var verified bool
+	db.GetContext(context.Background(), &verified, `SELECT email_verified_at IS NOT NULL FROM members WHERE username = $1`, name)
+	if !verified {
+		t.Error("the address is not marked verified")
+	}
+	if w := b.do(t, "POST", "/verify-email", url.Values{"token": {token}}, nil); w.Code != 400 || !strings.Contains(w.Body.String(), "This link is not valid") {
+		t.Errorf("a link used twice: %d %s", w.Code, w.Body)
+	}
+}
+
+func TestPasswordResetThroughTheMail(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	sink := startSMTPSink(t)
+	mailer := newTestMailer(t, sink)
+	m := forumtest.MustMember(t, db, forum.RoleMember, 1)
+	logged := newBrowser(s)
+	logged.logIn(t, m.Username, forumtest.Password, true)
+
+	b := newBrowser(s)
+	known := b.do(t, "POST", "/password/forgot", url.Values{"email": {strings.ToUpper(m.Email)}}, nil)
+	unknown := b.do(t, "POST", "/password/forgot", url.Values{"email": {"nobody-" + m.Email}}, nil)
+	strip := func(body, email string) string { return strings.ReplaceAll(body, email, "EMAIL") }
+	if known.Code != 200 || unknown.Code != 200 || !strings.Contains(known.Body.String(), "If an account uses") ||
+		strip(known.Body.String(), strings.ToUpper(m.Email)) != strip(unknown.Body.String(), "nobody-"+m.Email) {
+		t.Fatalf("the answers differ between a known and an unknown address:\n%s\n%s", known.Body, unknown.Body)
+	}
+	if w := b.do(t, "POST", "/password/forgot", url.Values{"email": {"' OR 1=1 --"}}, nil); w.Code != 400 || !strings.Contains(w.Body.String(), "valid email address") {
+		t.Errorf("invalid address: %d", w.Code)
+	}
+	if _, err := mailer.SendDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := sink.to("nobody-" + m.Email); len(got) != 0 {
+		t.Errorf("mail sent to an address without an account: %+v", got)
+	}
+	got := sink.to(m.Email)
+	if len(got) != 1 {
+		t.Fatalf("%d reset mails", len(got))
+	}
+	token := tokenOf(t, got[0], "/password/reset")
+
+	if w := b.do(t, "GET", "/password/reset?token=nonsense", nil, nil); w.Code != 400 || !strings.Contains(w.Body.String(), "This link is not valid") {
+		t.Errorf("bad link: %d", w.Code)
+	}
+	if w := b.do(t, "GET", "/password/reset?token="+token, nil, nil); w.Code != 200 || !strings.Contains(w.Body.String(), `name="token" value="`+token+`"`) {
+		t.Fatalf("reset form: %d %s", w.Code, w.Body)
+	}
+	form := func(pw, confirm string) url.Values {
+		return url.Values{"token": {token}, "password": {pw}, "password_confirm": {confirm}}
+	}
+	if w := b.do(t, "POST", "/password/reset", form("a brand new secret", "a brand new secreT"), nil); w.Code != 400 || !strings.Contains(w.Body.String(), "The two passwords are different") {
+		t.Errorf("mismatch: %d", w.Code)
+	}
+	if w := b.do(t, "POST", "/password/reset", form("sunshine2024", "sunshine2024"), nil); w.Code != 400 || !strings.Contains(w.Body.String(), "most common") {
+		t.Errorf("common password: %d", w.Code)
+	}
+	if w := b.do(t, "POST", "/password/reset", form("a brand new secret", "a brand new secret"), nil); w.Code != 200 || !strings.Contains(w.Body.String(), "Your password has been changed") {
+		t.Fatalf("reset: %d %s", w.Code, w.Body)
+	}
+	if logged.me(t) != "" {
+		t.Error("a session opened before the reset survives it")
+	}
+	if w := b.do(t, "POST", "/password/reset", form("another new secret", "another new secret"), nil); w.Code != 400 || !strings.Contains(w.Body.String(), "This link is not valid") {
+		t.Errorf("a reset link used twice: %d", w.Code)
+	}
+	if w := b.logIn(t, m.Username, forumtest.Password, false); w.Code != 401 {
+		t.Errorf("the old password still works: %d", w.Code)
+	}
+	if w := b.logIn(t, m.Username, "a brand new secret", false); w.Code != 303 {
+		t.Errorf("the new password does not work: %d", w.Code)
+	}
+}
+
+func TestFailedDeliveriesStayInTheOutbox(t *testing.T) {
+	db := forumtest.DB(t)
+	sink := startSMTPSink(t)
+	mailer := newTestMailer(t, sink)
+	m := forumtest.MustMember(t, db, forum.RoleMember, 1)
+	ctx := context.Background()
+	// Other tests' mail may be due too: count only this member's.
+	mine := func() (status string, attempts int, lastError string, due bool) {
+		var row struct {
+			Status    string `db:"status"`
+			Attempts  int    `db:"attempts"`
+			LastError string `db:"last_error"`
+			Due       bool   `db:"due"`
+		}
+		if err := db.GetContext(ctx, &row, `SELECT status, attempts, last_error, next_attempt_at <= now() AS due FROM outbox WHERE recipient = $1`, m.Email); err != nil {
+			t.Fatal(err)
+		}
+		return row.Status, row.Attempts, row.LastError, row.Due
+	}
+	sink.mu.Lock()
+	sink.failing = true
+	sink.mu.Unlock()
+	if err := db.RequestPasswordReset(ctx, m.Email, "fr", "10.99.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mailer.SendDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	status, attempts, lastError, due := mine()
+	if status != "pending" || attempts != 1 || !strings.Contains(lastError, "on fire") || due {
+		t.Fatalf("after a refused delivery: %s, %d attempts, %q, due %v", status, attempts, lastError, due)
+	}
+	if len(sink.to(m.Email)) != 0 {
+		t.Fatal("the sink kept a refused mail")
+	}
+	// Later, the server is back: the mail goes out.
+	sink.mu.Lock()
+	sink.failing = false
+	sink.mu.Unlock()
+	db.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = now() WHERE recipient = $1`, m.Email)
+	if _, err := mailer.SendDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if status, attempts, _, _ := mine(); status != "sent" || attempts != 2 {
+		t.Errorf("after the retry: %s, %d attempts", status, attempts)
+	}
+	got := sink.to(m.Email)
+	if len(got) != 1 || got[0].Subject != "Choisissez un nouveau mot de passe sur Palabre" {
+		t.Errorf("retried mail: %+v", got)
+	}
+	if d := forum.MailBackoff(1); d != time.Minute {
+		t.Errorf("first backoff %s", d)
+	}
+	if d := forum.MailBackoff(20); d != time.Hour {
+		t.Errorf("backoff is not capped: %s", d)
+	}
+}
+
+func TestMailerWithoutSMTPLogsTheMail(t *testing.T) {
+	db := forumtest.DB(t)
+	cfg, _ := LoadConfig(func(string) string { return "" })
+	var log strings.Builder
+	var mu sync.Mutex
+	w, err := NewMailer(cfg, db, slog.New(slog.NewTextHandler(lockedWriter{&mu, &log}, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := forumtest.MustMember(t, db, forum.RoleMember, 1)
+	if err := db.RequestPasswordReset(context.Background(), m.Email, "en", "10.99.0.2"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- w.Run(ctx) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		logged := strings.Contains(log.String(), m.Email) && strings.Contains(log.String(), "/password/reset?token=")
+		mu.Unlock()
+		if logged {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the mail was not logged: %s", log.String())
+		}
+		w.Kick()
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+		t.Errorf("Run: %v", err)
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// Notification mails are composed from the notify catalogue, in the
+// recipient's language, with a link to the post.
+func TestNotificationMailsAreComposed(t *testing.T) {
+	db := forumtest.DB(t)
+	cfg, _ := LoadConfig(func(k string) string {
+		return map[string]string{"PALABRE_BASE_URL": "https://forum.example.org"}[k]
+	})
+	w, err := NewMailer(cfg, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"reply", "mention", "quote", "like", "moderation", "watching", "new_thread"} {
+		for _, lang := range []string{"fr", "en"} {
+			subject, body, err := w.Compose(forum.Mail{Kind: "notify_" + kind, Locale: lang, Data: map[string]string{
+				"Username": "sophie", "Actor": "karim", "Title": "Un sujet", "Path": "/p/42", "Count": "3",
+			}}, "Palabre")
+			link := "https://forum.example.org/p/42"
+			if kind == "moderation" { // a decision may be about no post: the list of notifications
+				link = "https://forum.example.org/notifications"
+			}
+			if err != nil || subject == "" || strings.HasPrefix(subject, "[") || !strings.Contains(body, link) {
+				t.Errorf("notify_%s in %s: %q / %q, %v", kind, lang, subject, body, err)
+			}
+		}
+	}
+	if _, _, err := w.Compose(forum.Mail{Kind: "notify_nonsense", Locale: "fr"}, "Palabre"); err == nil {
+		t.Error("an unknown notification kind was composed")
+	}
+}
