@@ -135,3 +135,43 @@ func TestEndToEndAdminTokenAuthenticatesTheAPI(t *testing.T) {
 		t.Errorf("me = %+v", got.Member)
 	}
 }
+
+// Cancelling Run's context (SIGTERM, SIGINT) stops accepting connections,
+// stops the background work and returns; Close then releases the database.
+func TestGracefulShutdown(t *testing.T) {
+	startServer(t) // the database is migrated and seeded
+	cfg, err := server.LoadConfig(func(k string) string {
+		return map[string]string{"PALABRE_DATABASE_URL": forumtest.URL(t), "PALABRE_LISTEN": "127.0.0.1:0", "PALABRE_SHUTDOWN_TIMEOUT": "5s"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Main{Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if err := m.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	addr := m.Addr()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	resp, err := http.Get("http://" + addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run after cancel: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after its context was cancelled")
+	}
+	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
+		t.Error("the server still accepts connections after shutdown")
+	}
+	if err := m.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+}
