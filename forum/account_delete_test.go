@@ -191,14 +191,29 @@ func TestProfilesAndSettings(t *testing.T) {
 	}
 
 	// Password change: the current one is required, the new one checked.
-	if err := db.ChangePassword(forumtest.As(m), "not my password", "a much better passphrase"); forum.AsError(err).Field != "current_password" {
+	if err := db.ChangePassword(forumtest.As(m), "not my password", "a much better passphrase", ""); forum.AsError(err).Field != "current_password" {
 		t.Errorf("wrong current password: %v", err)
 	}
-	if err := db.ChangePassword(forumtest.As(m), forumtest.Password, "password123"); forum.AsError(err).Field != "new_password" {
+	if err := db.ChangePassword(forumtest.As(m), forumtest.Password, "password123", ""); forum.AsError(err).Field != "new_password" {
 		t.Errorf("common new password: %v", err)
 	}
-	if err := db.ChangePassword(forumtest.As(m), forumtest.Password, "a much better passphrase"); err != nil {
+	bg := context.Background()
+	here, _, err := db.RotateSession(bg, "", forum.NewSession{MemberID: m.ID, UserAgent: "here"})
+	if err != nil {
 		t.Fatal(err)
+	}
+	elsewhere, _, err := db.RotateSession(bg, "", forum.NewSession{MemberID: m.ID, UserAgent: "elsewhere"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ChangePassword(forumtest.As(m), forumtest.Password, "a much better passphrase", here); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := db.SessionMember(bg, here); err != nil {
+		t.Errorf("the session that changed the password was closed: %v", err)
+	}
+	if _, got, _, err := db.SessionMember(bg, elsewhere); err == nil && got != nil {
+		t.Error("another session survived the password change")
 	}
 	if err := db.DeleteAccount(forumtest.As(m), forumtest.Password); forum.AsError(err).Field != "password" {
 		t.Errorf("old password still accepted: %v", err)

@@ -140,7 +140,7 @@ func checkCurrentPassword(hash, typed, field string) error {
 // ChangePassword replaces the password of the member acting in ctx, who
 // confirms it with the current one. The new one follows the same rules as
 // at sign-up.
-func (db *DB) ChangePassword(ctx context.Context, current, next string) error {
+func (db *DB) ChangePassword(ctx context.Context, current, next, keepSession string) error {
 	m, err := RequireMember(ctx)
 	if err != nil {
 		return err
@@ -165,6 +165,10 @@ func (db *DB) ChangePassword(ctx context.Context, current, next string) error {
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE members SET password_hash = $2 WHERE id = $1`, m.ID, newHash); err != nil {
 			return Internal("changing a password", err)
+		}
+		// Whoever knew the old password is logged out everywhere but here.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE member_id = $1 AND token_hash <> $2`, m.ID, HashToken(keepSession)); err != nil {
+			return Internal("closing the other sessions", err)
 		}
 		return nil
 	})

@@ -59,6 +59,9 @@ type SanctionOrder struct {
 	Kind     string
 	Reason   string
 	Until    *time.Time
+	// What the sanction answers, when it comes from the review queue: the
+	// member's notification links to it and the log records it.
+	ThreadID, PostID, ReviewItemID *int64
 }
 
 // validate checks the order at now and cleans its reason.

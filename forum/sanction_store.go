@@ -112,13 +112,18 @@ func SanctionTx(ctx context.Context, tx *sqlx.Tx, o SanctionOrder) (*Sanction, e
 				return Internal("ending sessions", err)
 			}
 		}
+		logged := map[string]any{"sanction_id": out.ID, "until": o.Until, "state": after}
+		if o.ReviewItemID != nil {
+			logged["review_item"] = *o.ReviewItemID
+		}
 		if err := LogTx(ctx, tx, LogEntry{
 			Action: "member." + o.Kind, TargetType: "member", TargetID: &target.ID, Reason: o.Reason,
-			Before: before, After: map[string]any{"sanction_id": out.ID, "until": o.Until, "state": after},
+			Before: before, After: logged,
 		}); err != nil {
 			return err
 		}
-		return NotifyModerationTx(ctx, tx, target.ID, ModerationNotice{Action: sanctionNotices[o.Kind], Reason: o.Reason})
+		return NotifyModerationTx(ctx, tx, target.ID, ModerationNotice{Action: sanctionNotices[o.Kind], Reason: o.Reason,
+			ThreadID: o.ThreadID, PostID: o.PostID})
 	}()
 	if err != nil {
 		return nil, err

@@ -13,8 +13,7 @@ import (
 
 // The sanctions of the review queue are applied inside the decision's
 // transaction, so that a decision and its sanction happen together or not
-// at all; the rules are forum.Sanction's (staff only, never oneself, only
-// admins sanction staff).
+// at all, by forum.SanctionTx; appeals are decided here.
 
 type sanctionTarget struct {
 	ID             int64      `db:"id"`
@@ -59,13 +58,9 @@ FROM members WHERE id = $1 FOR UPDATE`, memberID)
 	return &t, nil
 }
 
-var sanctionNotices = map[string]string{
-	forum.SanctionWarning: forum.ModerationWarning, forum.SanctionSilence: forum.ModerationSilence,
-	forum.SanctionSuspension: forum.ModerationSuspension, forum.SanctionBan: forum.ModerationBan,
-}
-
 // sanction applies a sanction of kind to the member the item concerns,
-// with the reason cited, and tells them.
+// with the reason cited, in the decision's transaction: forum.SanctionTx
+// records it, puts it in force, logs it and tells the member.
 func (r *resolution) sanction(ctx context.Context, tx *sqlx.Tx, kind string, until *time.Time) error {
 	if r.it.SubjectID == nil {
 		return forum.Errorf(forum.ENOTFOUND, "member.not_found", nil)
@@ -73,48 +68,20 @@ func (r *resolution) sanction(ctx context.Context, tx *sqlx.Tx, kind string, unt
 	if r.reason == "" {
 		return forum.Errorf(forum.EINVALID, "review.message_required", nil).OnField("message")
 	}
-	if len([]rune(r.reason)) > forum.SanctionReasonMaxLength {
-		return forum.Errorf(forum.ETOOLARGE, "text.too_long", map[string]any{"Max": forum.SanctionReasonMaxLength}).OnField("message")
-	}
-	t, err := lockSanctionTarget(ctx, tx, *r.it.SubjectID)
-	if err != nil {
-		return err
-	}
-	before := t.state()
-	now := time.Now()
-	switch kind {
-	case forum.SanctionSilence:
-		t.SilencedUntil, t.SanctionReason = until, r.reason
-	case forum.SanctionSuspension:
-		t.SuspendedUntil, t.SanctionReason = until, r.reason
-	case forum.SanctionBan:
-		t.BannedAt, t.SanctionReason = &now, r.reason
-	default:
-		until = nil
-	}
-	var sanctionID int64
-	if err := tx.GetContext(ctx, &sanctionID, `INSERT INTO sanctions (member_id, kind, reason, until, created_by)
-VALUES ($1, $2, $3, $4, $5) RETURNING id`, t.ID, kind, r.reason, until, actorIDOf(ctx)); err != nil {
-		return forum.Internal("recording a sanction", err)
-	}
-	if kind != forum.SanctionWarning {
-		if _, err := tx.ExecContext(ctx, `UPDATE members SET silenced_until = $2, suspended_until = $3, banned_at = $4,
-	sanction_reason = $5 WHERE id = $1`, t.ID, t.SilencedUntil, t.SuspendedUntil, t.BannedAt, t.SanctionReason); err != nil {
-			return forum.Internal("applying a sanction", err)
+	_, err := forum.SanctionTx(ctx, tx, forum.SanctionOrder{
+		MemberID: *r.it.SubjectID, Kind: kind, Reason: r.reason, Until: until,
+		ThreadID: r.it.ThreadID, PostID: r.it.PostID, ReviewItemID: &r.it.ID,
+	})
+	// The decision form names its fields message and duration.
+	if fe, ok := err.(*forum.Error); ok {
+		switch fe.Field {
+		case "reason":
+			return fe.OnField("message")
+		case "until":
+			return fe.OnField("duration")
 		}
 	}
-	if kind == forum.SanctionSuspension || kind == forum.SanctionBan {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE member_id = $1`, t.ID); err != nil {
-			return forum.Internal("ending sessions", err)
-		}
-	}
-	if err := forum.LogTx(ctx, tx, forum.LogEntry{
-		Action: "member." + kind, TargetType: "member", TargetID: &t.ID, Reason: r.reason,
-		Before: before, After: map[string]any{"sanction_id": sanctionID, "until": until, "state": t.state(), "review_item": r.it.ID},
-	}); err != nil {
-		return err
-	}
-	return notifyTx(ctx, tx, &t.ID, sanctionNotices[kind], r.reason, r.it.ThreadID, r.it.PostID)
+	return err
 }
 
 // refreshSanctionState recomputes a member's sanctions in force from the

@@ -72,6 +72,11 @@ func (p *Pipeline) validateReport(ctx context.Context, in *ReportInput) error {
 	if err != nil {
 		return err
 	}
+	// A report note is read by moderators only, but it is still a text a
+	// member wrote: the watched words apply.
+	if note, err = p.ScreenText(ctx, "note", note); err != nil {
+		return err
+	}
 	in.Note = note
 	switch in.Reason {
 	case ReportGuideline:

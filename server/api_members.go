@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"time"
@@ -9,40 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/palabre/palabre/forum"
-	"github.com/palabre/palabre/moderation"
 )
-
-// bioLimits bound a bio as the pipeline normalises it.
-var bioLimits = moderation.TextLimits{MaxRunes: forum.BioMaxLength}
-
-// profileUpdate turns what a member typed into a forum.ProfileUpdate: the
-// display name is normalised like every text, the bio goes through the
-// pipeline (Markdown rendered and sanitized once, here; images only from
-// the trust level the settings allow them; links nofollow).
-func (s *Server) profileUpdate(ctx context.Context, m *forum.Member, displayName, bio, locale *string, notify *forum.NotificationPrefs) (forum.ProfileUpdate, error) {
-	u := forum.ProfileUpdate{Locale: locale, Notifications: notify}
-	if displayName != nil {
-		name, err := moderation.Normalize(*displayName, "display_name", moderation.TextLimits{MaxRunes: forum.DisplayNameMaxLength})
-		if err != nil {
-			return u, err
-		}
-		u.DisplayName = &name
-	}
-	if bio != nil {
-		md, err := moderation.Normalize(*bio, "bio", bioLimits)
-		if err != nil {
-			return u, err
-		}
-		settings, err := s.db.Settings(ctx)
-		if err != nil {
-			return u, err
-		}
-		allowImages := m.TrustLevel >= settings.ImagesMinTrustLevel || m.IsStaff()
-		html := moderation.Sanitize(moderation.Render(md, moderation.RenderOptions{AllowImages: allowImages}).HTML, allowImages)
-		u.BioMarkdown, u.BioHTML = &md, &html
-	}
-	return u, nil
-}
 
 // apiProfile answers a member's public profile.
 func (s *Server) apiProfile(c *gin.Context) {
@@ -77,7 +43,7 @@ func (s *Server) apiUpdateMe(c *gin.Context) {
 	if !s.bindJSON(c, &req) {
 		return
 	}
-	u, err := s.profileUpdate(ctx, m, req.DisplayName, req.Bio, req.Locale, req.EmailNotifications)
+	u, err := s.pipeline.PrepareProfile(ctx, m, req.DisplayName, req.Bio, req.Locale, req.EmailNotifications)
 	if err == nil {
 		err = u.Validate() // before the password changes: all or nothing
 	}
@@ -90,7 +56,7 @@ func (s *Server) apiUpdateMe(c *gin.Context) {
 		if req.CurrentPassword != nil {
 			current = *req.CurrentPassword
 		}
-		if err := s.db.ChangePassword(ctx, current, *req.NewPassword); err != nil {
+		if err := s.db.ChangePassword(ctx, current, *req.NewPassword, ""); err != nil {
 			s.fail(c, err)
 			return
 		}

@@ -99,7 +99,7 @@ func (s *Server) htmlSaveProfile(c *gin.Context) {
 		Quotes: form.Get("notify_quotes") != "", Likes: form.Get("notify_likes") != "",
 		Moderation: form.Get("notify_moderation") != "",
 	}
-	u, err := s.profileUpdate(ctx, m, &name, &bio, &locale, notify)
+	u, err := s.pipeline.PrepareProfile(ctx, m, &name, &bio, &locale, notify)
 	if err == nil {
 		_, err = s.db.UpdateProfile(ctx, u)
 	}
@@ -117,7 +117,7 @@ func (s *Server) htmlChangePassword(c *gin.Context) {
 	if form.Get("new_password") != form.Get("confirm_password") {
 		err = forum.Errorf(forum.EINVALID, "account_settings.passwords_differ", nil).OnField("confirm_password")
 	} else {
-		err = s.db.ChangePassword(c.Request.Context(), form.Get("current_password"), form.Get("new_password"))
+		err = s.db.ChangePassword(c.Request.Context(), form.Get("current_password"), form.Get("new_password"), c.GetString(ctxSessionToken))
 	}
 	if err != nil {
 		s.renderAccount(c, s.setError(c, form, err), &accountPage{Password: form})

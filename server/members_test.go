@@ -34,7 +34,7 @@ func TestProfilePageAndAPIShowPublicDataOnly(t *testing.T) {
 	db := forumtest.DB(t)
 	m := forumtest.MustMember(t, db, forum.RoleModerator, 2)
 	ctx := forumtest.As(m)
-	u, err := s.profileUpdate(ctx, m, ptr("Camille D."), ptr("Jardinière. <script>alert(1)</script> [site](https://example.org)"), nil, nil)
+	u, err := s.pipeline.PrepareProfile(ctx, m, ptr("Camille D."), ptr("Jardinière. <script>alert(1)</script> [site](https://example.org)"), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
