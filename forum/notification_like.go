@@ -70,12 +70,17 @@ const (
 	ModerationBan          = "ban"           // the member was banned
 	ModerationLifted       = "lifted"        // a sanction was lifted
 	ModerationReportUpheld = "report_upheld" // a report the member made led to action
+	// A report the member made was examined and dismissed.
+	ModerationReportDismissed = "report_dismissed"
+	// The member's appeal was examined and the sanction stands.
+	ModerationAppealRejected = "appeal_rejected"
 )
 
 // ModerationActions lists every outcome, for the catalogues' checks.
 var ModerationActions = []string{ModerationApproved, ModerationRejected, ModerationHidden, ModerationDeleted,
 	ModerationRestored, ModerationEdited, ModerationThreadLocked, ModerationWarning, ModerationSilence,
-	ModerationSuspension, ModerationBan, ModerationLifted, ModerationReportUpheld}
+	ModerationSuspension, ModerationBan, ModerationLifted, ModerationReportUpheld, ModerationReportDismissed,
+	ModerationAppealRejected}
 
 // ModerationNotice is what a member is told about a moderation outcome.
 type ModerationNotice struct {

@@ -272,8 +272,7 @@ WHERE review_item_id = $1 AND outcome = ''
 RETURNING reporter_id`
 
 // settleReports records whether each report was right (it weighs the
-// reporter's next reports) and thanks the reporters whose reports led to
-// action.
+// reporter's next reports) and tells each reporter the outcome.
 func (r *resolution) settleReports(ctx context.Context, tx *sqlx.Tx) error {
 	outcome := ReportDismissed
 	if r.upheld {
@@ -283,11 +282,12 @@ func (r *resolution) settleReports(ctx context.Context, tx *sqlx.Tx) error {
 	if err := tx.SelectContext(ctx, &reporters, settleReports, r.it.ID, outcome); err != nil {
 		return forum.Internal("settling reports", err)
 	}
+	told := forum.ModerationReportUpheld
 	if !r.upheld {
-		return nil
+		told = forum.ModerationReportDismissed
 	}
 	for _, id := range reporters {
-		if err := notifyTx(ctx, tx, &id, forum.ModerationReportUpheld, "", r.it.ThreadID, r.it.PostID); err != nil {
+		if err := notifyTx(ctx, tx, &id, told, "", r.it.ThreadID, r.it.PostID); err != nil {
 			return err
 		}
 	}

@@ -114,8 +114,11 @@ func (r *resolution) appeal(ctx context.Context, tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE sanctions SET appeal_outcome = 'upheld' WHERE id = $1`, s.ID); err != nil {
 			return forum.Internal("deciding an appeal", err)
 		}
-		return forum.LogTx(ctx, tx, forum.LogEntry{Action: "member.appeal_upheld", TargetType: "member", TargetID: &t.ID,
-			Reason: r.reason, After: map[string]any{"sanction_id": s.ID, "review_item": r.it.ID}})
+		if err := forum.LogTx(ctx, tx, forum.LogEntry{Action: "member.appeal_upheld", TargetType: "member", TargetID: &t.ID,
+			Reason: r.reason, After: map[string]any{"sanction_id": s.ID, "review_item": r.it.ID}}); err != nil {
+			return err
+		}
+		return notifyTx(ctx, tx, &t.ID, forum.ModerationAppealRejected, r.reason, nil, nil)
 	}
 	before := t.state()
 	if _, err := tx.ExecContext(ctx, `UPDATE sanctions SET appeal_outcome = 'lifted',

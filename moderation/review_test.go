@@ -189,6 +189,13 @@ func TestReportsFromEstablishedMembersHideThePost(t *testing.T) {
 	if status != "published" || dismissed != 3 {
 		t.Errorf("after dismissal: post %s, %d reports dismissed", status, dismissed)
 	}
+	// Each reporter learns the outcome.
+	var told int
+	db.Get(&told, `SELECT count(*) FROM notifications n JOIN reports r ON r.reporter_id = n.member_id
+		WHERE r.review_item_id = $1 AND n.data->>'action' = 'report_dismissed'`, itemID)
+	if told != 3 {
+		t.Errorf("%d reporters told of the dismissal, want 3", told)
+	}
 }
 
 // Many moderators resolve one item at once: exactly one decision happens.
