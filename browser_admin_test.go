@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -104,5 +105,13 @@ func TestBrowserAdminWatchedWordHoldsANewMembersPost(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#review-items")))
 	if got := admin.text("#review-items"); !strings.Contains(got, title) {
 		t.Errorf("the held thread is not in the queue: %q", got)
+	}
+	admin.do("counting what the rule sent to review",
+		chromedp.Navigate(ts.URL+"/admin/rules"),
+		chromedp.WaitVisible(chromedp.CSS(".rules-table")))
+	quoted, _ := json.Marshal(ruleName)
+	row := eval[string](admin, `[...document.querySelectorAll(".rules-table tbody tr")].find(r => r.cells[0].innerText.includes(`+string(quoted)+`))?.cells[4]?.innerText ?? ""`)
+	if strings.TrimSpace(row) != "1" {
+		t.Errorf("the rules list counts %q items sent to review by the rule, want 1", row)
 	}
 }

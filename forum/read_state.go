@@ -1,6 +1,10 @@
 package forum
 
-import "context"
+import (
+	"context"
+
+	"github.com/jmoiron/sqlx"
+)
 
 // markRead keeps the highest post number a member has seen in a thread; a
 // page read again or an older page changes nothing.
@@ -19,6 +23,28 @@ func (db *DB) MarkRead(ctx context.Context, threadID int64, upTo int) error {
 	}
 	_, err := db.ExecContext(ctx, markRead, m.ID, threadID, upTo)
 	return Internal("recording the reading state", err)
+}
+
+// markOwnRead: a member has read what they just wrote, but only when they
+// had read everything before it, so that posts that arrived while they were
+// writing stay unread.
+const markOwnRead = `
+WITH advanced AS (
+	UPDATE read_states SET last_read_number = $3, updated_at = now()
+	WHERE member_id = $1 AND thread_id = $2 AND last_read_number = $3 - 1
+	RETURNING 1
+)
+INSERT INTO read_states (member_id, thread_id, last_read_number)
+SELECT $1, $2, $3 WHERE $3 = 1
+ON CONFLICT (member_id, thread_id) DO NOTHING`
+
+// markOwnPostReadTx records, in the transaction that stores a post, that its
+// author has read it.
+func markOwnPostReadTx(ctx context.Context, tx *sqlx.Tx, authorID, threadID int64, number int) error {
+	if _, err := tx.ExecContext(ctx, markOwnRead, authorID, threadID, number); err != nil {
+		return Internal("recording the reading state", err)
+	}
+	return nil
 }
 
 // FirstUnread is the number of the first post after the member's reading

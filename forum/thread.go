@@ -122,6 +122,9 @@ func CreateThreadTx(ctx context.Context, tx *sqlx.Tx, nt NewThread) (*Thread, *P
 	if nt.Status == StatusPublished {
 		t.PostCount = 1
 	}
+	if err := markOwnPostReadTx(ctx, tx, nt.AuthorID, t.ID, 1); err != nil {
+		return nil, nil, err
+	}
 	return t, p, nil
 }
 
@@ -196,6 +199,9 @@ func CreateReplyTx(ctx context.Context, tx *sqlx.Tx, nr NewReply) (*Post, error)
 		if _, err := tx.ExecContext(ctx, bumpThread, nr.ThreadID, p.CreatedAt, p.ID, nr.AuthorID, p.Number); err != nil {
 			return nil, Internal("updating a thread", err)
 		}
+	}
+	if err := markOwnPostReadTx(ctx, tx, nr.AuthorID, nr.ThreadID, p.Number); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

@@ -252,3 +252,33 @@ func importIntoRule(ctx context.Context, tx *sqlx.Tx, names ImportRuleNames, act
 	}
 	return forum.LogTx(ctx, tx, forum.LogEntry{Action: "rule.import", TargetType: "rule", TargetID: &r.ID, Before: &before, After: &after})
 }
+
+// ruleActivity counts, per rule, the review items its hits sent to the
+// moderators over the last 30 days (held and flagged posts: refused ones
+// are never stored). Bounded by the items' creation index.
+const ruleActivity = `
+SELECT (r->'rule'->>'id')::bigint AS rule_id, count(DISTINCT ri.id) AS n
+FROM review_items ri CROSS JOIN LATERAL jsonb_array_elements(ri.reasons) AS r
+WHERE ri.created_at >= now() - interval '30 days' AND jsonb_typeof(ri.reasons) = 'array'
+  AND (r->'rule'->>'id') ~ '^[0-9]+$'
+GROUP BY 1`
+
+// RuleActivity returns how many review items each rule sent to the
+// moderators in the last 30 days (admins only).
+func (p *Pipeline) RuleActivity(ctx context.Context) (map[int64]int, error) {
+	if err := forum.RequireAdmin(ctx); err != nil {
+		return nil, err
+	}
+	var rows []struct {
+		RuleID int64 `db:"rule_id"`
+		N      int   `db:"n"`
+	}
+	if err := p.db.SelectContext(ctx, &rows, ruleActivity); err != nil {
+		return nil, forum.Internal("counting the rules' review items", err)
+	}
+	out := make(map[int64]int, len(rows))
+	for _, r := range rows {
+		out[r.RuleID] = r.N
+	}
+	return out, nil
+}

@@ -70,7 +70,7 @@ func (s *Server) feedFor(c *gin.Context, title, self, alternate string, updated 
 		Base: s.absolute("/"), Lang: s.lang(c).Code, ID: s.absolute(self), Title: title,
 		Links: []atomLink{{Rel: "self", Type: "application/atom+xml", Href: s.absolute(self)},
 			{Rel: "alternate", Type: "text/html", Href: s.absolute(alternate)}},
-		Author: atomPerson{Name: s.siteName(), URI: s.absolute("/")}, Gen: "Palabre",
+		Author: atomPerson{Name: s.siteName(c), URI: s.absolute("/")}, Gen: "Palabre",
 	}
 	for _, e := range entries {
 		if e.Updated.After(updated) {
@@ -135,7 +135,7 @@ func (s *Server) feedLatest(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.writeFeed(c, s.feedFor(c, s.lang(c).T("feed.latest_title", "Site", s.siteName()), "/feed.atom", "/", time.Time{}, entries, false))
+	s.writeFeed(c, s.feedFor(c, s.lang(c).T("feed.latest_title", "Site", s.siteName(c)), "/feed.atom", "/", time.Time{}, entries, false))
 }
 
 // feedCategory is the feed of a category's latest threads.
@@ -151,7 +151,7 @@ func (s *Server) feedCategory(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.writeFeed(c, s.feedFor(c, s.lang(c).T("feed.category_title", "Name", cat.Name, "Site", s.siteName()),
+	s.writeFeed(c, s.feedFor(c, s.lang(c).T("feed.category_title", "Name", cat.Name, "Site", s.siteName(c)),
 		"/c/"+cat.Slug+"/feed.atom", "/c/"+cat.Slug, cat.CreatedAt, entries, false))
 }
 

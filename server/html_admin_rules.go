@@ -19,8 +19,9 @@ import (
 var ruleFields = []string{"name", "description", "kind", "action", "enabled", "patterns", "block_domains", "allow_domains", "limit", "last"}
 
 type adminRulesPage struct {
-	Rules  []*moderation.Rule
-	Notice string
+	Rules    []*moderation.Rule
+	Activity map[int64]int // review items sent in 30 days, by rule
+	Notice   string
 }
 
 // htmlAdminRules lists the rules.
@@ -30,7 +31,12 @@ func (s *Server) htmlAdminRules(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	page := adminRulesPage{Rules: rules}
+	activity, err := s.pipeline.RuleActivity(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	page := adminRulesPage{Rules: rules, Activity: activity}
 	if done := c.Query("done"); done == "created" || done == "updated" || done == "deleted" || done == "enabled" || done == "disabled" {
 		key := "admin.rule_done_" + done
 		page.Notice = s.lang(c).T(key)

@@ -23,6 +23,9 @@ type postView struct {
 	CanDelete bool
 	CanLike   bool // a member who is not the author, on a published post
 	CanQuote  bool
+	// HeldWhy says, to its author and the staff, why a held post waits for
+	// a moderator (the rules that held it, in the reader's language).
+	HeldWhy []string
 }
 
 type threadPage struct {
@@ -66,6 +69,18 @@ func (s *Server) postViews(c *gin.Context, t *forum.Thread, posts []forum.Post) 
 	}
 	now := time.Now()
 	locked := t.Locked || t.Closed
+	var held []int64
+	for _, p := range posts {
+		if p.Status == forum.StatusHeld {
+			held = append(held, p.ID)
+		}
+	}
+	// One query for the page, and none when nothing on it is held.
+	why, err := s.pipeline.HeldReasons(ctx, held)
+	if err != nil {
+		s.log.Warn("reading why posts are held", "error", err)
+	}
+	lang := s.lang(c)
 	out := make([]postView, len(posts))
 	for i := range posts {
 		p := &posts[i]
@@ -79,6 +94,9 @@ func (s *Server) postViews(c *gin.Context, t *forum.Thread, posts []forum.Post) 
 			v.CanDelete = a.CanDelete(p)
 			v.CanLike = !mine && p.Status == forum.StatusPublished
 			v.CanQuote = p.Status == forum.StatusPublished && (!locked || a.IsStaff())
+		}
+		for _, r := range why[p.ID] {
+			v.HeldWhy = append(v.HeldWhy, lang.Msg(r.Key, r.Args))
 		}
 		out[i] = v
 	}

@@ -84,8 +84,9 @@ func (c *Catalog) Lang(code string) *Lang {
 }
 
 // Negotiate picks the language: the member's preference, then the browser's
-// Accept-Language, then the site's default.
-func (c *Catalog) Negotiate(preferred, acceptLanguage string) *Lang {
+// Accept-Language, then the site's language (the locale setting, else the
+// server's default).
+func (c *Catalog) Negotiate(preferred, acceptLanguage, site string) *Lang {
 	if l := c.langs[preferred]; l != nil {
 		return l
 	}
@@ -96,6 +97,9 @@ func (c *Catalog) Negotiate(preferred, acceptLanguage string) *Lang {
 				return c.langs[supportedLanguages[i].String()]
 			}
 		}
+	}
+	if l := c.langs[site]; l != nil {
+		return l
 	}
 	return c.langs[c.def]
 }

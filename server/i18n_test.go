@@ -87,17 +87,20 @@ func TestEveryUsedMessageExists(t *testing.T) {
 
 func TestNegotiateLanguage(t *testing.T) {
 	c := loadTestCatalog(t)
-	for _, tc := range []struct{ pref, accept, want string }{
-		{"", "", "fr"},
-		{"", "en-US,en;q=0.9", "en"},
-		{"", "de-DE,de;q=0.9", "fr"},
-		{"", "de-DE,en;q=0.5", "en"},
-		{"fr", "en-US", "fr"},
-		{"en", "fr", "en"},
-		{"xx", "garbage;;;", "fr"},
+	for _, tc := range []struct{ pref, accept, site, want string }{
+		{"", "", "", "fr"},
+		{"", "", "en", "en"},
+		{"", "de-DE", "en", "en"},
+		{"", "fr-FR", "en", "fr"},
+		{"", "en-US,en;q=0.9", "", "en"},
+		{"", "de-DE,de;q=0.9", "", "fr"},
+		{"", "de-DE,en;q=0.5", "", "en"},
+		{"fr", "en-US", "", "fr"},
+		{"en", "fr", "", "en"},
+		{"xx", "garbage;;;", "", "fr"},
 	} {
-		if got := c.Negotiate(tc.pref, tc.accept).Code; got != tc.want {
-			t.Errorf("Negotiate(%q, %q) = %s, want %s", tc.pref, tc.accept, got, tc.want)
+		if got := c.Negotiate(tc.pref, tc.accept, tc.site).Code; got != tc.want {
+			t.Errorf("Negotiate(%q, %q, %q) = %s, want %s", tc.pref, tc.accept, tc.site, got, tc.want)
 		}
 	}
 }

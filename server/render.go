@@ -145,7 +145,7 @@ func (s *Server) view(c *gin.Context, title string, data any) *View {
 	return &View{
 		Lang:      s.lang(c),
 		Title:     title,
-		SiteName:  s.siteName(),
+		SiteName:  s.siteName(c),
 		Member:    forum.MemberFrom(c.Request.Context()),
 		Path:      c.Request.URL.Path,
 		RequestID: c.GetString(ctxRequestID),

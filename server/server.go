@@ -128,13 +128,26 @@ func (s *Server) lang(c *gin.Context) *Lang {
 			pref = ck
 		}
 	}
-	l := s.catalog.Negotiate(pref, c.GetHeader("Accept-Language"))
+	l := s.catalog.Negotiate(pref, c.GetHeader("Accept-Language"), s.settings(c).Locale)
 	c.Set(ctxLang, l)
 	return l
 }
 
+// settings returns the community's settings (cached in forum, refreshed on
+// every instance through NOTIFY); if they cannot be read, the defaults, so
+// that a page can still say what went wrong.
+func (s *Server) settings(c *gin.Context) *forum.Settings {
+	st, err := s.db.Settings(c.Request.Context())
+	if err != nil {
+		s.log.Warn("reading settings", "request_id", c.GetString(ctxRequestID), "error", err)
+		d := forum.DefaultSettings()
+		return &d
+	}
+	return st
+}
+
 // siteName is the community's name shown in titles and feeds.
-func (s *Server) siteName() string { return "Palabre" }
+func (s *Server) siteName(c *gin.Context) string { return s.settings(c).SiteName }
 
 // dict builds a map from name/value pairs, to pass several values to a
 // partial template: {{template "field" dict "Form" .Data.Form "Name" "email"}}.

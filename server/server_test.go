@@ -341,3 +341,29 @@ func TestVisitorsSwitchLanguage(t *testing.T) {
 		t.Errorf("back to a foreign referrer: %v", w.Header().Get("Location"))
 	}
 }
+
+// The site's name and language are settings: a change shows on the pages.
+func TestSiteNameAndLanguageSettingsShowOnPages(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	admin := forumtest.MustMember(t, db, forum.RoleAdmin, 4)
+	set := func(patch string) {
+		t.Helper()
+		var p map[string]json.RawMessage
+		json.Unmarshal([]byte(patch), &p)
+		if _, err := db.UpdateSettings(forumtest.As(admin), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set(`{"site_name": "Les Jardiniers", "locale": "en"}`)
+	t.Cleanup(func() { set(`{"site_name": "Palabre", "locale": ""}`) })
+	w := s.do(t, request{path: "/"})
+	body := w.Body.String()
+	if !strings.Contains(body, "<title>Les Jardiniers</title>") || !strings.Contains(body, `<html lang="en">`) {
+		t.Errorf("home after the settings changed:\n%.400s", body)
+	}
+	// A reader's browser language still comes first.
+	if w := s.do(t, request{path: "/", header: map[string]string{"Accept-Language": "fr"}}); !strings.Contains(w.Body.String(), `<html lang="fr">`) {
+		t.Error("Accept-Language: fr was not honoured")
+	}
+}
