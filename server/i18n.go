@@ -15,7 +15,7 @@ import (
 var supportedLanguages = []language.Tag{language.French, language.English}
 
 // Catalog holds the translation catalogues (templates/locales/*.LANG.json,
-// go-i18n's flat JSON format) and one localizer per language.
+// go-i18n's flat JSON format, which go-i18n parses), compiled per language.
 type Catalog struct {
 	langs   map[string]*Lang
 	def     string
@@ -25,9 +25,10 @@ type Catalog struct {
 
 // Lang translates into one language.
 type Lang struct {
-	Code string
-	loc  *i18n.Localizer
-	keys map[string]bool
+	Code     string
+	tag      language.Tag
+	messages map[string]*message
+	keys     map[string]bool
 }
 
 // LoadCatalog reads every catalogue file under dir in fsys. def is the site's
@@ -36,6 +37,7 @@ func LoadCatalog(fsys fs.FS, dir, def string) (*Catalog, error) {
 	bundle := i18n.NewBundle(language.French)
 	bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
 	c := &Catalog{langs: map[string]*Lang{}, def: def, matcher: language.NewMatcher(supportedLanguages), keys: map[string]map[string]bool{}}
+	compiled := map[string]map[string]*message{}
 	files, err := fs.Glob(fsys, path.Join(dir, "*.json"))
 	if err != nil {
 		return nil, err
@@ -55,11 +57,19 @@ func LoadCatalog(fsys fs.FS, dir, def string) (*Catalog, error) {
 			set = map[string]bool{}
 			c.keys[base.String()] = set
 		}
+		if compiled[base.String()] == nil {
+			compiled[base.String()] = map[string]*message{}
+		}
 		for _, m := range mf.Messages {
 			if set[m.ID] {
 				return nil, fmt.Errorf("translation catalogue %s: %q is defined twice", f, m.ID)
 			}
 			set[m.ID] = true
+			cm, err := compileMessage(m)
+			if err != nil {
+				return nil, fmt.Errorf("translation catalogue %s: %w", f, err)
+			}
+			compiled[base.String()][m.ID] = cm
 		}
 	}
 	for _, t := range supportedLanguages {
@@ -67,7 +77,7 @@ func LoadCatalog(fsys fs.FS, dir, def string) (*Catalog, error) {
 		if len(c.keys[code]) == 0 {
 			return nil, fmt.Errorf("no translation catalogue for %q under %s", code, dir)
 		}
-		c.langs[code] = &Lang{Code: code, loc: i18n.NewLocalizer(bundle, code), keys: c.keys[code]}
+		c.langs[code] = &Lang{Code: code, tag: t, messages: compiled[code], keys: c.keys[code]}
 	}
 	if c.langs[def] == nil {
 		return nil, fmt.Errorf("no translation catalogue for the default language %q", def)
@@ -121,21 +131,13 @@ func (l *Lang) T(id string, args ...any) string {
 
 // Msg translates a message id with a map of template data.
 func (l *Lang) Msg(id string, data map[string]any) string {
-	lc := &i18n.LocalizeConfig{MessageID: id, TemplateData: data}
-	if n, ok := data["Count"]; ok {
-		lc.PluralCount = n
-	} else if n, ok := data["Max"]; ok {
-		lc.PluralCount = n
-	} else if n, ok := data["Min"]; ok {
-		lc.PluralCount = n
-	}
-	s, err := l.loc.Localize(lc)
-	if err != nil {
+	m := l.messages[id]
+	if m == nil {
 		// A missing message must never break a page; a test checks that
 		// every id used exists in every language.
 		return "[" + id + "]"
 	}
-	return s
+	return m.format(l.tag, data)
 }
 
 // Has reports whether the language defines a message id.
