@@ -48,6 +48,9 @@ type SearchPage struct {
 // SearchPageSize is how many results a page holds.
 const SearchPageSize = 20
 
+// searchCandidates is how many of the most recent matching posts are ranked.
+const searchCandidates = "2000"
+
 // Highlight markers: private-use characters that ts_headline puts around
 // matches in plain text; the text is then escaped and only they become
 // <mark>. Members' own private-use characters are removed beforehand, so
@@ -76,6 +79,11 @@ WITH hits AS (
 		AND ($3::bigint IS NULL OR p.author_id = $3)
 		AND ($4::timestamptz IS NULL OR p.created_at >= $4)
 		AND ($5::timestamptz IS NULL OR p.created_at < $5)
+	-- Ranking is bounded to the most recent matches: a word found in most
+	-- posts would otherwise rank the whole forum (the planner then walks the
+	-- primary key backwards and stops early; rare words use the GIN index).
+	ORDER BY p.id DESC
+	LIMIT ` + searchCandidates + `
 ), page AS (
 	SELECT * FROM hits
 	WHERE $6::real IS NULL OR (rank, id) < ($6::real, $7::bigint)

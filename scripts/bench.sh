@@ -108,10 +108,11 @@ measure "search" "$base/search?q=communaut%C3%A9+charte"
 curl_args=(-H "Authorization: Bearer $ADMIN_TOKEN")
 measure "review queue page" "$base/mod/queue" -H "Authorization: Bearer $ADMIN_TOKEN"
 curl_args=()
-BENCH_TOKEN=$ADMIN_TOKEN BENCH_PATH=/api/v1/threads/$THREAD_ID/posts \
+BENCH_TOKEN=$ADMIN_TOKEN BENCH_THREAD_FIRST=$FIRST_THREAD BENCH_THREADS=$THREADS \
 	measure "post creation (durable)" "$base/api/v1/threads/$THREAD_ID/posts" -s scripts/bench_post.lua
 
 posts=$(psql "$PALABRE_DATABASE_URL" -tAc 'SELECT count(*) FROM posts')
+mkdir -p bench
 {
 	echo "# Palabre benchmark"
 	echo

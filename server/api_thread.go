@@ -178,7 +178,9 @@ func (s *Server) readThread(c *gin.Context, id int64, after int) (*forum.Thread,
 	if err != nil {
 		return nil, nil, err
 	}
-	if n := len(page.Posts); n > 0 {
+	// Recording what was read is a write, and a durable commit: only when
+	// the page shows something the member had not read yet.
+	if n := len(page.Posts); n > 0 && (t.LastRead == nil || *t.LastRead < page.Posts[n-1].Number) {
 		if err := s.db.MarkRead(ctx, id, page.Posts[n-1].Number); err != nil {
 			// Reading must not fail because the reading state could not be kept.
 			s.log.Warn("reading state", "request_id", c.GetString(ctxRequestID), "error", err)

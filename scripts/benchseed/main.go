@@ -91,8 +91,11 @@ func printScenario(ctx context.Context, db *forum.DB) error {
 			return err
 		}
 	}
-	fmt.Printf("THREAD_ID=%d\nTHREAD_SLUG=%s\nCATEGORY_ID=%d\nCATEGORY_SLUG=%s\nADMIN_TOKEN=%s\nMEMBER_TOKEN=%s\n",
-		th.ID, th.Slug, th.CategoryID, th.CategorySlug, tokens["bench_admin"], tokens["membre00001"])
+	var first, count int64
+	db.Get(&first, `SELECT min(id) FROM threads`)
+	db.Get(&count, `SELECT count(*) FROM threads`)
+	fmt.Printf("THREAD_ID=%d\nTHREAD_SLUG=%s\nCATEGORY_ID=%d\nCATEGORY_SLUG=%s\nADMIN_TOKEN=%s\nMEMBER_TOKEN=%s\nFIRST_THREAD=%d\nTHREADS=%d\n",
+		th.ID, th.Slug, th.CategoryID, th.CategorySlug, tokens["bench_admin"], tokens["membre00001"], first, count)
 	return nil
 }
 
