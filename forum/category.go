@@ -51,8 +51,7 @@ func (nc *NewCategory) validate() error {
 }
 
 const selectCategories = `
-SELECT c.id, c.slug, c.name, c.description, c.position, c.read_only, c.created_at,
-	(SELECT count(*) FROM threads t WHERE t.category_id = c.id AND t.status = 'published') AS thread_count
+SELECT c.id, c.slug, c.name, c.description, c.position, c.read_only, c.created_at, c.thread_count
 FROM categories c
 ORDER BY c.position, c.name`
 
@@ -64,7 +63,7 @@ func (db *DB) Categories(ctx context.Context) ([]Category, error) {
 }
 
 const selectCategoryBySlug = `
-SELECT id, slug, name, description, position, read_only, created_at, 0 AS thread_count
+SELECT id, slug, name, description, position, read_only, created_at, thread_count
 FROM categories WHERE slug = $1`
 
 // CategoryBySlug returns one category.
@@ -77,7 +76,7 @@ func (db *DB) CategoryBySlug(ctx context.Context, slug string) (*Category, error
 const insertCategory = `
 INSERT INTO categories (slug, name, description, position, read_only)
 VALUES ($1, $2, $3, $4, $5)
-RETURNING id, slug, name, description, position, read_only, created_at, 0 AS thread_count`
+RETURNING id, slug, name, description, position, read_only, created_at, thread_count`
 
 // CreateCategory creates a category; admins only.
 func (db *DB) CreateCategory(ctx context.Context, nc NewCategory) (*Category, error) {

@@ -9,8 +9,7 @@ import (
 )
 
 const selectCategoryByID = `
-SELECT id, slug, name, description, position, read_only, created_at,
-	(SELECT count(*) FROM threads t WHERE t.category_id = categories.id AND t.status = 'published') AS thread_count
+SELECT id, slug, name, description, position, read_only, created_at, thread_count
 FROM categories WHERE id = $1`
 
 // CategoryByID returns one category.
@@ -23,7 +22,7 @@ func (db *DB) CategoryByID(ctx context.Context, id int64) (*Category, error) {
 const updateCategory = `
 UPDATE categories SET slug = $2, name = $3, description = $4, position = $5, read_only = $6
 WHERE id = $1
-RETURNING id, slug, name, description, position, read_only, created_at, 0 AS thread_count`
+RETURNING id, slug, name, description, position, read_only, created_at, thread_count`
 
 // UpdateCategory changes a category's name, slug, description, position and
 // read-only flag: admins only, written to the moderation log.

@@ -215,3 +215,49 @@ func TestSlugify(t *testing.T) {
 		}
 	}
 }
+
+// A category's thread count follows its published threads: created, held,
+// published later, deleted, moved.
+func TestCategoryThreadCountsFollowThreads(t *testing.T) {
+	db := forumtest.DB(t)
+	a, b := forumtest.MustCategory(t, db), forumtest.MustCategory(t, db)
+	author := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	ctx := forumtest.As(author)
+	count := func(c *forum.Category) int {
+		got, err := db.CategoryBySlug(context.Background(), c.Slug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.ThreadCount
+	}
+	create := func(status string) *forum.Thread {
+		var th *forum.Thread
+		if err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+			var err error
+			th, _, err = forum.CreateThreadTx(ctx, tx, forum.NewThread{CategoryID: a.ID, AuthorID: author.ID, Title: "Compte",
+				BodyMarkdown: "x", BodyHTML: "<p>x</p>", Status: status})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return th
+	}
+	create(forum.StatusPublished)
+	held := create(forum.StatusHeld)
+	if n := count(a); n != 1 {
+		t.Errorf("after one published and one held thread: %d", n)
+	}
+	db.MustExec(`UPDATE threads SET status = 'published' WHERE id = $1`, held.ID)
+	db.MustExec(`UPDATE threads SET pinned = true WHERE id = $1`, held.ID) // not a change of status
+	if n := count(a); n != 2 {
+		t.Errorf("after approval: %d", n)
+	}
+	db.MustExec(`UPDATE threads SET category_id = $2 WHERE id = $1`, held.ID, b.ID)
+	if na, nb := count(a), count(b); na != 1 || nb != 1 {
+		t.Errorf("after a move: %d and %d", na, nb)
+	}
+	db.MustExec(`UPDATE threads SET status = 'deleted' WHERE id = $1`, held.ID)
+	if nb := count(b); nb != 0 {
+		t.Errorf("after deletion: %d", nb)
+	}
+}
