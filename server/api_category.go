@@ -17,7 +17,7 @@ func (s *Server) apiCategories(c *gin.Context) {
 	if cats == nil {
 		cats = []forum.Category{}
 	}
-	c.JSON(http.StatusOK, gin.H{"categories": cats})
+	s.writeJSON(c, http.StatusOK, gin.H{"categories": cats})
 }
 
 type createCategoryRequest struct {

@@ -100,7 +100,7 @@ func (s *Server) apiCategoryThreads(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"threads": l.Threads, "next": nullable(l.Next)})
+	s.writeJSON(c, http.StatusOK, gin.H{"threads": l.Threads, "next": nullable(l.Next)})
 }
 
 // threadsPerPage is the length of a page of a thread list.
@@ -163,7 +163,7 @@ func (s *Server) apiThread(c *gin.Context) {
 	if page.Next > 0 {
 		next = page.Next
 	}
-	c.JSON(http.StatusOK, gin.H{"thread": t, "posts": posts, "next": next})
+	s.writeJSON(c, http.StatusOK, gin.H{"thread": t, "posts": posts, "next": next})
 }
 
 // readThread reads a thread and a page of its posts, and records that the

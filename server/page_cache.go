@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -40,6 +41,7 @@ type cachedPage struct {
 	stored     time.Time
 	body, gz   []byte
 	etag       string
+	ctype      string
 }
 
 const ctxCacheKey = "page_cache_key"
@@ -88,7 +90,7 @@ func (s *Server) cached(c *gin.Context) {
 	}
 	s.metrics.pageCacheHits.Add(1)
 	h := c.Writer.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Type", e.ctype)
 	h.Set("Cache-Control", "no-cache")
 	h.Set("ETag", e.etag)
 	h.Set("Vary", "Accept-Encoding, Accept-Language, Cookie")
@@ -109,6 +111,11 @@ func (s *Server) cached(c *gin.Context) {
 // store keeps a page rendered for an anonymous reader, if the request was
 // marked by cached and the page is a 200, and gives it its ETag.
 func (pc *pageCache) store(c *gin.Context, status int, body []byte) {
+	pc.storeAs(c, status, "text/html; charset=utf-8", body)
+}
+
+// storeAs is store for any content type (JSON answers of the API).
+func (pc *pageCache) storeAs(c *gin.Context, status int, ctype string, body []byte) {
 	key := c.GetString(ctxCacheKey)
 	if key == "" || status != http.StatusOK {
 		return
@@ -119,7 +126,7 @@ func (pc *pageCache) store(c *gin.Context, status int, body []byte) {
 	zw.Write(body)
 	zw.Close()
 	sum := sha256.Sum256(body)
-	e := &cachedPage{generation: gen, stored: time.Now(), body: bytes.Clone(body), gz: gz.Bytes(), etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+	e := &cachedPage{generation: gen, stored: time.Now(), body: bytes.Clone(body), gz: gz.Bytes(), etag: `"` + hex.EncodeToString(sum[:8]) + `"`, ctype: ctype}
 	pc.mu.Lock()
 	if len(pc.entries) >= pageCacheMax {
 		pc.entries = map[string]*cachedPage{}
@@ -127,6 +134,19 @@ func (pc *pageCache) store(c *gin.Context, status int, body []byte) {
 	pc.entries[key] = e
 	pc.mu.Unlock()
 	c.Header("ETag", e.etag)
+}
+
+// writeJSON answers v as JSON, kept in the page cache when the request is
+// an anonymous read marked by cached (public API reads are as hot as pages).
+func (s *Server) writeJSON(c *gin.Context, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	const ctype = "application/json; charset=utf-8"
+	s.pageCache.storeAs(c, status, ctype, body)
+	c.Data(status, ctype, body)
 }
 
 // CacheHandlers are the NOTIFY handlers of the server's caches.

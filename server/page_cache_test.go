@@ -64,6 +64,13 @@ func TestAnonymousPagesAreCachedUntilContentChanges(t *testing.T) {
 	if !strings.Contains(w.Body.String(), second) {
 		t.Error("the page was not rendered again after the notification")
 	}
+	// Public API reads are cached the same way, with their content type.
+	w1 := s.do(t, request{path: "/api/v1/categories"})
+	w2 := s.do(t, request{path: "/api/v1/categories"})
+	if w2.Header().Get("ETag") == "" || w2.Header().Get("ETag") != w1.Header().Get("ETag") ||
+		!strings.HasPrefix(w2.Header().Get("Content-Type"), "application/json") || w2.Body.String() != w1.Body.String() {
+		t.Errorf("JSON not served from the cache: %v", w2.Header())
+	}
 	// Members never get the cached page.
 	member := forumtest.MustMember(t, db, forum.RoleMember, 1)
 	if v, _ := db.RequiredGuidelinesVersion(context.Background()); v > 0 {

@@ -29,7 +29,7 @@ func (s *Server) routes() {
 	e.POST("/admin/guidelines", s.htmlAdminGuidelines)
 	api.GET("/guidelines", s.apiGuidelines)
 	api.PUT("/guidelines", s.apiPublishGuidelines)
-	api.GET("/categories", s.apiCategories)
+	api.GET("/categories", s.cached, s.apiCategories)
 	api.POST("/categories", s.apiCreateCategory)
 
 	// Members: accounts, sessions, profiles.
@@ -88,11 +88,11 @@ func (s *Server) routes() {
 	e.POST("/admin/categories", s.htmlAdminCreateCategory)
 	e.POST("/admin/categories/:id", s.htmlAdminUpdateCategory)
 	e.POST("/admin/categories/:id/delete", s.htmlAdminDeleteCategory)
-	api.GET("/categories/:id/threads", s.apiCategoryThreads)
+	api.GET("/categories/:id/threads", s.cached, s.apiCategoryThreads)
 	api.PUT("/categories/:id", s.apiUpdateCategory)
 	api.DELETE("/categories/:id", s.apiDeleteCategory)
 	api.POST("/threads", s.apiCreateThread)
-	api.GET("/threads/:id", s.apiThread)
+	api.GET("/threads/:id", s.cached, s.apiThread)
 	api.PATCH("/threads/:id", s.apiThreadFlags)
 	api.POST("/threads/:id/posts", s.apiCreateReply)
 	api.PATCH("/posts/:id", s.apiEditPost)
