@@ -16,7 +16,9 @@ cleanup() {
 }
 trap cleanup EXIT
 # Durability is not under test: fsync off makes cloning databases cheap.
-pg_start "$tmp/pg" "$tmp/sock" -c fsync=off -c synchronous_commit=off -c full_page_writes=off
+# pg_stat_statements lets tests count the queries a page costs (no N+1).
+pg_start "$tmp/pg" "$tmp/sock" -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+	-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all
 PALABRE_TEST_DATABASE_URL=$(pg_url "$tmp/sock" postgres)
 export PALABRE_TEST_DATABASE_URL
 
