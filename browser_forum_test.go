@@ -25,9 +25,9 @@ import (
 // check, for a person to look at (failures go to testdata/screenshots).
 var journeyShots = filepath.Join(os.TempDir(), "palabre-journeys")
 
-// absoluteDate is how the server writes a <time> before palabre.js makes it
-// relative.
-var absoluteDate = regexp.MustCompile(`^\d{2}/\d{2}/\d{4} \d{2}:\d{2}$`)
+// absoluteDate is how the server writes a <time> in French (server/dates.go):
+// how long ago, or the date beyond a week.
+var absoluteDate = regexp.MustCompile(`^(à l’instant|il y a \d+ (minute|heure|jour)s?|hier|\d{1,2} \p{L}+ \d{4})$`)
 
 // journey is one browser tab going through the forum as one person after
 // another.

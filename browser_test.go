@@ -14,7 +14,7 @@ import (
 
 // relativeFrench is what static/js/palabre.js writes into <time> elements with
 // Intl.RelativeTimeFormat("fr", {numeric: "auto"}) for a date in the past.
-var relativeFrench = regexp.MustCompile(`^(il y a \d+ (seconde|minute|heure|jour|semaine|mois|an)s?|maintenant|hier|avant-hier|la semaine dernière|le mois dernier|l’année dernière)$`)
+var relativeFrench = regexp.MustCompile(`^(à l’instant|il y a \d+ (seconde|minute|heure|jour|semaine|mois|an)s?|maintenant|hier|avant-hier|la semaine dernière|le mois dernier|l’année dernière)$`)
 
 var demoCategories = []string{"Annonces", "Présentations", "Entraide", "Discussions libres", "Suggestions"}
 

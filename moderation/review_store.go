@@ -21,6 +21,7 @@ type QueueFilter struct {
 	CategoryID int64
 	ClaimedBy  string // "me", "none", or a member id
 	Limit      int    // 100 at most
+	After      string // the cursor of the previous page (QueueNext)
 }
 
 // ReviewKinds lists the kinds of item, for filters.
@@ -91,6 +92,9 @@ WHERE ri.status = $1
 	AND ($4 = '' OR EXISTS (SELECT 1 FROM reports r WHERE r.review_item_id = ri.id AND r.reason = $4))
 	AND ($5 = 0 OR ($5 = -1 AND ri.claimed_by IS NULL) OR ri.claimed_by = $5)
 	AND ($6::bigint[] IS NULL OR t.category_id = ANY($6))
+	AND ($10::bigint IS NULL OR CASE WHEN ri.status = 'pending'
+		THEN ri.score < $8 OR (ri.score = $8 AND (ri.created_at > $9 OR (ri.created_at = $9 AND ri.id > $10)))
+		ELSE ri.resolved_at < $9 OR (ri.resolved_at = $9 AND ri.id > $10) END)
 ORDER BY
 	CASE WHEN ri.status = 'pending' THEN ri.score END DESC NULLS LAST,
 	CASE WHEN ri.status = 'pending' THEN ri.created_at END ASC,
@@ -107,8 +111,13 @@ func (p *Pipeline) Queue(ctx context.Context, f QueueFilter) ([]ReviewItem, erro
 	if err != nil {
 		return nil, err
 	}
+	after, err := decodeQueueCursor(f.After)
+	if err != nil {
+		return nil, err
+	}
 	items := []ReviewItem{}
-	if err := p.db.SelectContext(ctx, &items, selectQueue, f.Status, f.Kind, f.CategoryID, f.Reason, claimed, scope.sqlArg(), f.Limit); err != nil {
+	args := append([]any{f.Status, f.Kind, f.CategoryID, f.Reason, claimed, scope.sqlArg(), f.Limit}, after.args()...)
+	if err := p.db.SelectContext(ctx, &items, selectQueue, args...); err != nil {
 		return nil, forum.Internal("listing the review queue", err)
 	}
 	if err := p.attachReports(ctx, p.db, items); err != nil {

@@ -483,3 +483,48 @@ func TestLiveHearsQueueChanges(t *testing.T) {
 		}
 	}
 }
+
+// The queue is read page after page (keyset on score, age and id): every
+// pending item once, in order, however many there are.
+func TestQueuePagesSeeEveryItemOnce(t *testing.T) {
+	p := NewPipeline(forumtest.DB(t))
+	db := p.db
+	admin := forumtest.MustMember(t, db, forum.RoleAdmin, forum.TrustLeader)
+	ctx := forumtest.As(admin)
+	for range 7 {
+		post, _ := rvPost(t, p)
+		reporter := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+		if _, err := p.ReportPost(forumtest.As(reporter), ReportInput{PostID: post.Post.ID, Reason: ReportSpam}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := p.Queue(ctx, QueueFilter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paged []int64
+	f := QueueFilter{Limit: 3}
+	for range 100 {
+		items, err := p.Queue(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range items {
+			paged = append(paged, it.ID)
+		}
+		if f.After = QueueNext(f, items); f.After == "" {
+			break
+		}
+	}
+	if len(all) < 7 || len(paged) != len(all) {
+		t.Fatalf("paged %d items, the queue holds %d", len(paged), len(all))
+	}
+	for i := range all {
+		if paged[i] != all[i].ID {
+			t.Fatalf("page order differs at %d: %v vs the whole queue", i, paged)
+		}
+	}
+	if _, err := p.Queue(ctx, QueueFilter{After: "garbage!"}); codeOf(err) != forum.EINVALID {
+		t.Errorf("a bad cursor: %v", err)
+	}
+}

@@ -13,7 +13,8 @@ import (
 // queueFilter reads the queue's filters from the query string (the API and
 // the page share them).
 func queueFilter(c *gin.Context) (moderation.QueueFilter, error) {
-	f := moderation.QueueFilter{Status: c.Query("status"), Kind: c.Query("kind"), Reason: c.Query("reason"), ClaimedBy: c.Query("claimed_by")}
+	f := moderation.QueueFilter{Status: c.Query("status"), Kind: c.Query("kind"), Reason: c.Query("reason"),
+		ClaimedBy: c.Query("claimed_by"), After: c.Query("after")}
 	if v := c.Query("category"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
@@ -36,7 +37,7 @@ func (s *Server) apiReview(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
+	c.JSON(http.StatusOK, gin.H{"items": items, "next": nullable(moderation.QueueNext(f, items))})
 }
 
 // apiReviewItem opens one item with its context (the first opening is

@@ -19,6 +19,7 @@ type queuePage struct {
 	Reasons    []string
 	Categories []forum.Category
 	Resolved   string // the item just decided, for the confirmation
+	NextURL    string // the next page of the queue, "" on the last
 }
 
 // queueItem is an item as the queue lists it.
@@ -49,6 +50,11 @@ func (s *Server) htmlQueue(c *gin.Context) {
 		f.Status = moderation.ReviewPending
 	}
 	page := queuePage{Filter: f, Kinds: moderation.ReviewKinds, Reasons: moderation.ReportReasons, Categories: cats, Resolved: c.Query("resolved")}
+	if next := moderation.QueueNext(f, items); next != "" {
+		q := c.Request.URL.Query()
+		q.Set("after", next)
+		page.NextURL = "/mod/queue?" + q.Encode()
+	}
 	for _, it := range items {
 		qi := queueItem{ReviewItem: it}
 		if it.Post != nil {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 	"text/template"
@@ -130,7 +131,16 @@ func (m *message) format(tag language.Tag, data map[string]any) string {
 		case int64:
 			b.WriteString(strconv.FormatInt(v, 10))
 		default:
-			fmt.Fprint(&b, v)
+			// Like text/template, print what a pointer points to.
+			rv := reflect.ValueOf(v)
+			for rv.Kind() == reflect.Pointer && !rv.IsNil() {
+				rv = rv.Elem()
+			}
+			if rv.Kind() == reflect.Pointer {
+				b.WriteString("<nil>")
+			} else {
+				fmt.Fprint(&b, rv.Interface())
+			}
 		}
 	}
 	return b.String()

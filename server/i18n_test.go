@@ -1,6 +1,8 @@
 package server
 
 import (
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -118,5 +120,28 @@ func TestPluralsFollowEachLanguage(t *testing.T) {
 		if got := c.Lang(tc.lang).T("home.replies", "Count", tc.count); got != tc.want {
 			t.Errorf("%s %d: %q, want %q", tc.lang, tc.count, got, tc.want)
 		}
+	}
+}
+
+// Arguments are printed as text/template would: pointers followed, a
+// missing argument visible.
+func TestMessageArguments(t *testing.T) {
+	m, err := compileMessage(&i18n.Message{ID: "x", Other: "à {{.Address}}, {{.N}} fois, {{.Missing}}"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ip, n := "10.0.0.1", 3
+	if got := m.format(language.French, map[string]any{"Address": &ip, "N": &n}); got != "à 10.0.0.1, 3 fois, <no value>" {
+		t.Errorf("format = %q", got)
+	}
+	tm, err := compileMessage(&i18n.Message{ID: "y", One: "{{.Count}} chose{{if .Extra}} ({{.Extra}}){{end}}", Other: "{{.Count}} choses"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tm.format(language.French, map[string]any{"Count": 1, "Extra": "bis"}); got != "1 chose (bis)" {
+		t.Errorf("template form = %q", got)
+	}
+	if got := tm.format(language.French, map[string]any{"Count": 4}); got != "4 choses" {
+		t.Errorf("plural = %q", got)
 	}
 }

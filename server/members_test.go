@@ -187,7 +187,7 @@ func TestSilencedMembersSeeABannerAndCannotPost(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := b.do(t, "GET", "/", nil, nil)
-	if !strings.Contains(w.Body.String(), "silenced until "+forum.FormatSanctionDate(until)) {
+	if !strings.Contains(w.Body.String(), "silenced until "+s.catalog.Lang("en").DateTime(until)) {
 		t.Errorf("no silence banner: %s", w.Body)
 	}
 	w = b.json(t, "POST", "/api/v1/threads", `{"category_id": `+idText(cat.ID)+`, "title": "Promo du jour", "body": "Achetez !"}`, nil)
@@ -237,7 +237,7 @@ func TestSuspendedPageExplains(t *testing.T) {
 	c.Request.Header.Set("Accept-Language", "fr")
 	s.renderSuspension(c, notice)
 	body := rec.Body.String()
-	if rec.Code != 403 || !strings.Contains(body, "Insultes &lt;répétées&gt;") || !strings.Contains(body, until.UTC().Format("2006-01-02 15:04 UTC")) ||
+	if rec.Code != 403 || !strings.Contains(body, "Insultes &lt;répétées&gt;") || !strings.Contains(body, s.catalog.Lang("fr").DateTime(until)) ||
 		!strings.Contains(body, "Fin de la suspension") {
 		t.Errorf("suspension notice: %d %s", rec.Code, body)
 	}

@@ -100,6 +100,7 @@ func (s *Server) routes() {
 	api.GET("/posts/:id/revisions", s.apiPostRevisions)
 	api.POST("/posts/:id/like", s.apiLike)
 	api.DELETE("/posts/:id/like", s.apiLike)
+	api.POST("/preview", s.apiPreview(newPreviewLimiter()))
 	// Forum, part B: notifications, watching, search, feeds.
 	e.GET("/notifications", s.htmlNotifications)
 	e.POST("/notifications/read", s.htmlMarkNotificationsRead)
