@@ -43,6 +43,7 @@ type threadPage struct {
 	FirstUnread int    // number of the first unread post, 0 when none
 	UnreadAfter int
 	Watch       forum.WatchLevels // the member's watching of the thread
+	PostsHTML   template.HTML     // the posts, written by postsHTML
 }
 
 // URL is the canonical address of the thread.
@@ -213,6 +214,7 @@ func (s *Server) renderThread(c *gin.Context, status int, t *forum.Thread, page 
 		// locked while they wrote: the form comes back with the reason.
 		v.CanReply, v.ReplyClosed = true, ""
 	}
+	v.PostsHTML = postsHTML(lang, time.Now(), a.Member, v)
 	s.render(c, status, "thread", t.Title, v)
 }
 
