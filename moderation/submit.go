@@ -72,23 +72,13 @@ func (p *Pipeline) SubmitThread(ctx context.Context, s ThreadSubmission) (*Submi
 	}
 	body := &c.Prepared
 	out := &Submitted{Verdict: &c.Verdict}
-	err = p.db.InTx(ctx, func(tx *sqlx.Tx) error {
-		// Rate limits, duplicates, new members: may still hold or refuse.
-		if err := c.historyTx(ctx, tx, true); err != nil {
-			return err
-		}
+	out.Post, err = p.store(ctx, c, true, func(tx *sqlx.Tx) (*forum.Post, error) {
+		var err error
 		out.Thread, out.Post, err = forum.CreateThreadTx(ctx, tx, forum.NewThread{
 			CategoryID: s.CategoryID, AuthorID: author.ID, Title: c.Title,
 			BodyMarkdown: body.Markdown, BodyHTML: body.HTML, Status: c.Verdict.Status(),
 		})
-		if err != nil {
-			return err
-		}
-		if err := forum.RecordPostTx(ctx, tx, out.Post, body.refs()); err != nil {
-			return err
-		}
-		// The review item and the log line of a held or flagged post.
-		return recordVerdictTx(ctx, tx, out.Post, &c.Verdict)
+		return out.Post, err
 	})
 	if err != nil {
 		return nil, err
@@ -116,29 +106,38 @@ func (p *Pipeline) SubmitReply(ctx context.Context, s ReplySubmission) (*Submitt
 	}
 	body := &c.Prepared
 	out := &Submitted{Verdict: &c.Verdict}
-	err = p.db.InTx(ctx, func(tx *sqlx.Tx) error {
-		// Rate limits, duplicates, new members: may still hold or refuse.
-		if err := c.historyTx(ctx, tx, false); err != nil {
-			return err
-		}
-		out.Post, err = forum.CreateReplyTx(ctx, tx, forum.NewReply{
+	out.Post, err = p.store(ctx, c, false, func(tx *sqlx.Tx) (*forum.Post, error) {
+		return forum.CreateReplyTx(ctx, tx, forum.NewReply{
 			ThreadID: s.ThreadID, AuthorID: author.ID, ReplyTo: s.ReplyTo,
 			BodyMarkdown: body.Markdown, BodyHTML: body.HTML, Status: c.Verdict.Status(),
 		})
-		if err != nil {
-			return err
-		}
-		// Mentions, quotes and notifications, in the post's transaction.
-		if err := forum.RecordPostTx(ctx, tx, out.Post, body.refs()); err != nil {
-			return err
-		}
-		// The review item and the log line of a held or flagged post.
-		return recordVerdictTx(ctx, tx, out.Post, &c.Verdict)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// store keeps a checked submission in one transaction: the rules that need
+// the member's history (rate limits, duplicates, new members: they may still
+// hold or refuse), the post that create makes, its mentions, quotes and
+// notifications, and the review item and log line of a held or flagged post.
+func (p *Pipeline) store(ctx context.Context, c *checked, newThread bool, create func(tx *sqlx.Tx) (*forum.Post, error)) (*forum.Post, error) {
+	var post *forum.Post
+	err := p.db.InTx(ctx, func(tx *sqlx.Tx) error {
+		if err := c.historyTx(ctx, tx, newThread); err != nil {
+			return err
+		}
+		var err error
+		if post, err = create(tx); err != nil {
+			return err
+		}
+		if err := forum.RecordPostTx(ctx, tx, post, c.Prepared.refs()); err != nil {
+			return err
+		}
+		return recordVerdictTx(ctx, tx, post, &c.Verdict)
+	})
+	return post, err
 }
 
 // EditSubmission is a new body for a post, as its author (or a moderator)
