@@ -10,19 +10,6 @@ import (
 	"github.com/palabre/palabre/forum/forumtest"
 )
 
-// newcomer creates a member of trust level 0 with the command line.
-func newcomer(t *testing.T, prefix string) (username, password string) {
-	t.Helper()
-	username, password = forumtest.Unique(prefix), "un long mot de passe pour "+prefix
-	code, out, errOut := runCLI(t, map[string]string{"PALABRE_DATABASE_URL": forumtest.URL(t)},
-		"admin", "create-member", "--username", username, "--email", username+"@example.org",
-		"--role", "member", "--trust-level", "0", "--password", password)
-	if code != 0 {
-		t.Fatalf("creating %s: %d %s %s", username, code, out, errOut)
-	}
-	return username, password
-}
-
 // The admin adds a watched word with the action "hold" in the rules
 // editor, after trying it in the tester; a new member's thread containing
 // it is held, the author is told, and it waits in the review queue.
@@ -84,7 +71,7 @@ func TestBrowserAdminWatchedWordHoldsANewMembersPost(t *testing.T) {
 	}
 
 	// A new member posts a thread with the word: it is held.
-	name, pw := newcomer(t, "nouvelle")
+	name, pw := newMemberAt(t, "nouvelle", 0)
 	member := &journey{t: t, ctx: newBrowser(t), base: ts.URL}
 	member.logIn(name, pw)
 	title := forumtest.Unique("Question de débutante ")
@@ -113,5 +100,55 @@ func TestBrowserAdminWatchedWordHoldsANewMembersPost(t *testing.T) {
 	row := eval[string](admin, `[...document.querySelectorAll(".rules-table tbody tr")].find(r => r.cells[0].innerText.includes(`+string(quoted)+`))?.cells[4]?.innerText ?? ""`)
 	if strings.TrimSpace(row) != "1" {
 		t.Errorf("the rules list counts %q items sent to review by the rule, want 1", row)
+	}
+}
+
+// The admin publishes a new version of the guidelines that members must
+// accept: a member meets it at their next page, sees what changed, accepts
+// and goes on where they were going.
+func TestBrowserAdminPublishesGuidelinesMembersAccept(t *testing.T) {
+	ts := startServer(t)
+	// The other journeys share this server: once done, no version waits
+	// for acceptance (and the server's cache knows it at once).
+	t.Cleanup(func() {
+		forumtest.DB(t).MustExec(`UPDATE guideline_versions SET requires_acceptance = false`)
+		ts.main.db.InvalidateGuidelines()
+	})
+	admin := &journey{t: t, ctx: newBrowser(t), base: ts.URL}
+	admin.logIn("camille", ts.Accounts["camille"])
+	added := "Nouvelle règle : " + forumtest.Unique("on cite ses sources ")
+	admin.do("editing the guidelines",
+		chromedp.Navigate(ts.URL+"/admin/guidelines"),
+		chromedp.WaitVisible(chromedp.CSS("#f-body_markdown")))
+	admin.checkPage("the guidelines editor", "admin-guidelines")
+	admin.typeAtEnd("#f-body_markdown", "\n\n"+added+"\n")
+	admin.do("publishing a version to accept",
+		chromedp.Click(chromedp.CSS(`input[name="requires_acceptance"]`)),
+		chromedp.Click(chromedp.CSS(`form[action="/admin/guidelines"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".guidelines .prose")),
+		chromedp.Click(chromedp.CSS(".diff summary")),
+		chromedp.WaitVisible(chromedp.CSS(".diff-lines .ins")))
+	if got := admin.text(".diff-lines"); !strings.Contains(got, added) {
+		t.Errorf("the new version's diff lacks the added line: %q", got)
+	}
+
+	name, pw := newMember(t, "lectrice")
+	member := &journey{t: t, ctx: newBrowser(t), base: ts.URL}
+	member.logIn(name, pw)
+	member.do("meeting the new guidelines",
+		chromedp.Navigate(ts.URL+"/c/entraide"),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/guidelines/accept"]`)))
+	// A member who never accepted a version reads the whole text (one who
+	// had gets the differences too: server/guidelines_test.go).
+	if got := member.text(".guidelines .prose"); !strings.Contains(got, added) {
+		t.Errorf("the member is not shown the new version: %q", got)
+	}
+	member.checkPage("accepting the guidelines", "guidelines-accept")
+	member.do("accepting",
+		chromedp.Click(chromedp.CSS(`input[name="accept"]`)),
+		chromedp.Click(chromedp.CSS(`form[action="/guidelines/accept"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".thread-list, .empty")))
+	if loc := member.location(); !strings.HasSuffix(loc, "/c/entraide") {
+		t.Errorf("after accepting, the member is at %s, not where they were going", loc)
 	}
 }

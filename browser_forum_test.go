@@ -147,10 +147,16 @@ func (j *journey) typeAtEnd(selector, text string) {
 // a journey that must not depend on the demo members' state.
 func newMember(t *testing.T, prefix string) (username, password string) {
 	t.Helper()
+	return newMemberAt(t, prefix, 2)
+}
+
+// newMemberAt creates a member of a given trust level (0: a newcomer).
+func newMemberAt(t *testing.T, prefix string, trust int) (username, password string) {
+	t.Helper()
 	username, password = forumtest.Unique(prefix), "un long mot de passe pour "+prefix
 	code, out, errOut := runCLI(t, map[string]string{"PALABRE_DATABASE_URL": forumtest.URL(t)},
 		"admin", "create-member", "--username", username, "--email", username+"@example.org",
-		"--role", "member", "--trust-level", "2", "--password", password)
+		"--role", "member", "--trust-level", strconv.Itoa(trust), "--password", password)
 	if code != 0 {
 		t.Fatalf("creating %s: %d %s %s", username, code, out, errOut)
 	}

@@ -106,6 +106,12 @@ func TestBrowserReportSilenceAppealJourney(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#review-items li.arrived a.review-link`)),
 		chromedp.WaitVisible(chromedp.CSS(".review-decide form")))
 	mod.checkPage("a review item", "review-item")
+	mod.do("claiming the item",
+		chromedp.Click(chromedp.CSS(`form[action$="/claim"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action$="/claim"] input[name="release"]`)))
+	if got := mod.text(".review-item-header, main"); !strings.Contains(got, "lea_modo") {
+		t.Errorf("the item does not say who claimed it: %q", got)
+	}
 	mod.do("silencing the author",
 		chromedp.Click(chromedp.CSS(`input[name="action"][value="silence"]`)),
 		chromedp.SetValue(chromedp.CSS("#f-duration"), "24h"),

@@ -22,6 +22,7 @@ func TestMain(m *testing.M) { forumtest.Main(m) }
 type testServer struct {
 	URL      string
 	Accounts map[string]string // username → password of the demo accounts
+	main     *Main
 }
 
 var sharedServer *testServer
@@ -65,7 +66,7 @@ func startServer(t *testing.T) *testServer {
 			panic(err)
 		}
 	}()
-	sharedServer = &testServer{URL: "http://" + m.Addr(), Accounts: accounts}
+	sharedServer = &testServer{URL: "http://" + m.Addr(), Accounts: accounts, main: m}
 	return sharedServer
 }
 
