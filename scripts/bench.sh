@@ -105,6 +105,9 @@ measure "thread page, signed in" "$base/t/$THREAD_ID/$THREAD_SLUG" -H "Authoriza
 curl_args=()
 measure "thread JSON" "$base/api/v1/threads/$THREAD_ID"
 measure "search" "$base/search?q=communaut%C3%A9+charte"
+# The search target is a latency: one reader at a time, a common and a rare word.
+conns=1 measure "search latency, 1 client, common words" "$base/search?q=communaut%C3%A9+charte"
+conns=1 measure "search latency, 1 client, rare word" "$base/search?q=montres"
 curl_args=(-H "Authorization: Bearer $ADMIN_TOKEN")
 measure "review queue page" "$base/mod/queue" -H "Authorization: Bearer $ADMIN_TOKEN"
 curl_args=()
@@ -114,7 +117,7 @@ BENCH_TOKEN=$ADMIN_TOKEN BENCH_THREAD_FIRST=$FIRST_THREAD BENCH_THREADS=$THREADS
 posts=$(psql "$PALABRE_DATABASE_URL" -tAc 'SELECT count(*) FROM posts')
 mkdir -p bench
 {
-	echo "# Palabre benchmark"
+	echo "## SCALE=$scale"
 	echo
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r), $(psql "$PALABRE_DATABASE_URL" -tAc 'SHOW server_version' | cut -d' ' -f1) PostgreSQL, SCALE=$scale ($posts posts), wrk -t2 -c$conns -d$duration after a 3 s warm-up."
 	echo "Ready to serve $ready_ms ms after start; peak RSS under load $((max_rss / 1024)) MB."
@@ -122,4 +125,18 @@ mkdir -p bench
 	echo "| scenario | req/s | p50 | p99 | server RSS | of baseline |"
 	echo "|---|---|---|---|---|---|"
 	printf '%s\n' "${rows[@]}"
-} | tee bench/results.md
+} >"bench/results-$scale.md"
+# bench/results.md gathers the latest run of each scale.
+{
+	echo "# Palabre benchmark"
+	echo
+	echo "Written by \`make bench\` (scripts/bench.sh); ratios are to a Gin hello-world measured in the same"
+	echo "run, since absolute figures drift on shared machines."
+	for f in bench/results-default.md bench/results-large.md bench/results-small.md; do
+		if [ -f "$f" ]; then
+			echo
+			cat "$f"
+		fi
+	done
+} >bench/results.md
+cat "bench/results-$scale.md"
