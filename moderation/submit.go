@@ -177,6 +177,11 @@ func (p *Pipeline) SubmitEdit(ctx context.Context, s EditSubmission) (*Submitted
 		if err != nil {
 			return err
 		}
+		// Members mentioned or quoted by the edit are told, once; those
+		// already notified of the post are not told again.
+		if err := forum.RecordPostTx(ctx, tx, out.Post, body.refs()); err != nil {
+			return err
+		}
 		return recordVerdictTx(ctx, tx, out.Post, &c.Verdict)
 	})
 	if err != nil {

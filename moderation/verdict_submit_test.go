@@ -231,3 +231,30 @@ func TestScreenTextForProfilesAndNotes(t *testing.T) {
 		t.Errorf("moderator and block: %v", err)
 	}
 }
+
+// A member mentioned by an edit is told once; one already told is not told
+// again.
+func TestEditsNotifyNewMentionsOnce(t *testing.T) {
+	db := forumtest.DB(t)
+	p := NewPipeline(db)
+	th := mustThread(t, p)
+	author := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	first := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	later := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	as := forumtest.As(author)
+	out, err := p.SubmitReply(as, ReplySubmission{ThreadID: th.ID, Body: "Bonjour @" + first.Username})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.SubmitEdit(as, EditSubmission{PostID: out.Post.ID, Body: "Bonjour @" + first.Username + " et @" + later.Username}); err != nil {
+		t.Fatal(err)
+	}
+	count := func(m *forum.Member) int {
+		var n int
+		db.Get(&n, `SELECT count(*) FROM notifications WHERE member_id = $1 AND post_id = $2 AND kind = 'mention'`, m.ID, out.Post.ID)
+		return n
+	}
+	if a, b := count(first), count(later); a != 1 || b != 1 {
+		t.Errorf("mentions notified: %d for the first, %d for the one added by the edit; want 1 and 1", a, b)
+	}
+}
