@@ -198,3 +198,42 @@ func mailLocale(m *Member, requester string) string {
 	}
 	return requester
 }
+
+// verificationResendInterval keeps the resend button from sending a mail
+// per click.
+const verificationResendInterval = 5 * time.Minute
+
+const lastVerificationLink = `
+SELECT max(created_at) FROM email_tokens WHERE member_id = $1 AND purpose = 'verify_email'`
+
+// ResendVerification sends the acting member a new link to confirm their
+// address (the earlier one stops working), at most every few minutes.
+func (db *DB) ResendVerification(ctx context.Context, locale string) error {
+	m, err := RequireMember(ctx)
+	if err != nil {
+		return err
+	}
+	if m.EmailVerifiedAt != nil {
+		return Errorf(ECONFLICT, "auth.email_already_verified", nil)
+	}
+	return db.InTx(ctx, func(tx *sqlx.Tx) error {
+		// One resend at a time per member, even from two tabs.
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM members WHERE id = $1 FOR UPDATE`, m.ID); err != nil {
+			return Internal("locking a member", err)
+		}
+		var last *time.Time
+		if err := tx.GetContext(ctx, &last, lastVerificationLink, m.ID); err != nil {
+			return Internal("reading the last link", err)
+		}
+		if last != nil && time.Since(*last) < verificationResendInterval {
+			wait := int((verificationResendInterval - time.Since(*last)).Minutes()) + 1
+			return Errorf(ERATELIMITED, "auth.try_again_in", map[string]any{"Minutes": wait, "Count": wait})
+		}
+		token, err := createEmailTokenTx(ctx, tx, m.ID, TokenVerifyEmail, m.Email, VerifyEmailTokenLifetime)
+		if err != nil {
+			return err
+		}
+		return EnqueueMailTx(ctx, tx, Mail{Recipient: m.Email, Kind: MailVerifyEmail, Locale: locale,
+			Data: map[string]string{"Username": m.Username, "Token": token}})
+	})
+}

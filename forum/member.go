@@ -35,6 +35,7 @@ type Member struct {
 	Username          string     `db:"username" json:"username"`
 	DisplayName       string     `db:"display_name" json:"display_name"`
 	Email             string     `db:"email" json:"-"`
+	EmailVerifiedAt   *time.Time `db:"email_verified_at" json:"-"`
 	Role              Role       `db:"role" json:"role"`
 	TrustLevel        int        `db:"trust_level" json:"trust_level"`
 	Status            string     `db:"status" json:"status"`
@@ -51,10 +52,10 @@ type Member struct {
 // memberColumns are the columns scanned into a Member, in every query;
 // memberColumnsM the same for a query where members is aliased m.
 const (
-	memberColumns = `id, username, display_name, email, role, trust_level, status, locale,
+	memberColumns = `id, username, display_name, email, email_verified_at, role, trust_level, status, locale,
 	guidelines_version, silenced_until, suspended_until, banned_at, sanction_reason,
 	created_at, last_seen_at`
-	memberColumnsM = `m.id, m.username, m.display_name, m.email, m.role, m.trust_level, m.status,
+	memberColumnsM = `m.id, m.username, m.display_name, m.email, m.email_verified_at, m.role, m.trust_level, m.status,
 	m.locale, m.guidelines_version, m.silenced_until, m.suspended_until, m.banned_at,
 	m.sanction_reason, m.created_at, m.last_seen_at`
 )

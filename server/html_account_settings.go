@@ -21,7 +21,9 @@ type accountPage struct {
 	Appeal    *Form
 	AppealID  int64 // the sanction the Appeal form is about
 	Sanctions []sanctionView
-	Saved     string // which form was just saved: "profile", "password", "appeal"
+	Saved     string // which form was just saved: "profile", "password", "appeal", "verification"
+	// Verification is why a new confirmation link could not be sent.
+	Verification string
 }
 
 // sanctionView is a sanction with its appeal form (filled when refused).
@@ -82,6 +84,20 @@ func (s *Server) renderAccount(c *gin.Context, status int, p *accountPage) {
 // htmlAccount shows the account settings.
 func (s *Server) htmlAccount(c *gin.Context) {
 	s.renderAccount(c, http.StatusOK, &accountPage{Saved: c.Query("saved")})
+}
+
+// htmlResendVerification sends a new link to confirm the member's address.
+func (s *Server) htmlResendVerification(c *gin.Context) {
+	if err := s.db.ResendVerification(c.Request.Context(), s.lang(c).Code); err != nil {
+		fe := domainError(err)
+		if fe.Code == forum.EUNAUTHORIZED || fe.Code == forum.EINTERNAL {
+			s.fail(c, err)
+			return
+		}
+		s.renderAccount(c, statusOf[fe.Code], &accountPage{Verification: s.lang(c).Msg(fe.Key, fe.Args)})
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/account?saved=verification#email")
 }
 
 // htmlSaveProfile saves the profile form; a refused form comes back filled.

@@ -306,3 +306,33 @@ func TestVisitsAreRecorded(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func idText(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A member whose address is not confirmed can ask for a new link, not
+// every second; a confirmed one is told there is nothing to do.
+func TestResendVerificationLink(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	m := forumtest.MustMember(t, db, forum.RoleMember, 1)
+	h := bearer(t, db, m)
+	if w := s.do(t, request{path: "/account", header: h}); !strings.Contains(w.Body.String(), `action="/account/verify-email"`) {
+		t.Fatalf("the account page offers no new link: %d", w.Code)
+	}
+	w := s.doForm(t, "/account/verify-email", "", h)
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("resend: %d %s", w.Code, w.Body)
+	}
+	var mails int
+	db.Get(&mails, `SELECT count(*) FROM outbox WHERE recipient = $1 AND kind = 'verify_email'`, m.Email)
+	if mails != 1 {
+		t.Errorf("%d verification mails queued, want 1", mails)
+	}
+	w = s.doForm(t, "/account/verify-email", "", h)
+	if w.Code != http.StatusTooManyRequests || !strings.Contains(w.Body.String(), "minute") {
+		t.Errorf("second resend at once: %d", w.Code)
+	}
+	db.MustExec(`UPDATE members SET email_verified_at = now() WHERE id = $1`, m.ID)
+	w = s.doForm(t, "/account/verify-email", "", h)
+	if w.Code != http.StatusConflict || strings.Contains(w.Body.String(), `action="/account/verify-email"`) {
+		t.Errorf("resend for a confirmed address: %d", w.Code)
+	}
+}

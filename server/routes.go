@@ -56,6 +56,7 @@ func (s *Server) routes() {
 	// Members, part B: profiles, account settings, sanctions, your data.
 	e.GET("/u/:username", s.htmlProfile)
 	e.GET("/account", s.htmlAccount)
+	e.POST("/account/verify-email", s.htmlResendVerification)
 	e.POST("/account", s.htmlSaveProfile)
 	e.POST("/account/password", s.htmlChangePassword)
 	e.POST("/account/sanctions/:id/appeal", s.htmlAppealSanction)
