@@ -108,7 +108,7 @@ func TestBrowserReportSilenceAppealJourney(t *testing.T) {
 	mod.checkPage("a review item", "review-item")
 	mod.do("claiming the item",
 		chromedp.Click(chromedp.CSS(`form[action$="/claim"] button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`form[action$="/claim"] input[name="release"]`)))
+		chromedp.WaitReady(chromedp.CSS(`form[action$="/claim"] input[name="release"]`)))
 	if got := mod.text(".review-item-header, main"); !strings.Contains(got, "lea_modo") {
 		t.Errorf("the item does not say who claimed it: %q", got)
 	}
