@@ -11,10 +11,18 @@ local count = tonumber(os.getenv("BENCH_THREADS"))
 local n = 0
 local id = tostring(math.random(1, 1000000000))
 
+-- Each wrk thread has its own Lua state, and the same random numbers: number
+-- them so that they do not all write to the same threads in step.
+local created = 0
+function setup(thread)
+  created = created + 1
+  thread:set("tid", created)
+end
+
 request = function()
   n = n + 1
-  local thread = first + (n * 7919 + tonumber(id)) % count
-  local body = '{"body": "Réponse de mesure ' .. id .. '-' .. n ..
+  local thread = first + (n * 7919 + tid * 104729) % count
+  local body = '{"body": "Réponse de mesure ' .. id .. '-' .. tid .. '-' .. n ..
     ' : le community manager anime la communauté et veille au respect de la charte. **Merci** à tous !"}'
   return wrk.format(nil, "/api/v1/threads/" .. thread .. "/posts", nil, body)
 end
