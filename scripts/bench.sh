@@ -75,9 +75,11 @@ measure() {
 		rows+=("| $name | n/a (HTTP $code) | | | | |")
 		return
 	fi
-	wrk -t2 -c"$conns" -d3s "$@" "$url" >/dev/null 2>&1 || true
+	local threads=2
+	[ "$conns" -lt 2 ] && threads=1
+	wrk -t"$threads" -c"$conns" -d3s "$@" "$url" >/dev/null 2>&1 || true
 	local out rps p50 p99 errors rss
-	out=$(wrk -t2 -c"$conns" -d"$duration" --latency "$@" "$url")
+	out=$(wrk -t"$threads" -c"$conns" -d"$duration" --latency "$@" "$url")
 	rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
 	p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
 	p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
