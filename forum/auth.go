@@ -32,30 +32,6 @@ type SignUpResult struct {
 	Pending bool
 }
 
-// CurrentGuidelinesVersion returns the version of the community guidelines
-// in force, nil when none has been published.
-func (db *DB) CurrentGuidelinesVersion(ctx context.Context) (*int, error) {
-	var v *int
-	err := db.GetContext(ctx, &v, `SELECT max(version) FROM guideline_versions`)
-	return v, Internal("reading the guidelines version", err)
-}
-
-// CurrentGuidelinesHTML returns the current guidelines' version and HTML
-// (sanitized when published); version nil when there are none.
-func (db *DB) CurrentGuidelinesHTML(ctx context.Context) (*int, string, error) {
-	var row struct {
-		Version int    `db:"version"`
-		HTML    string `db:"body_html"`
-	}
-	err := db.GetContext(ctx, &row, `SELECT version, body_html FROM guideline_versions ORDER BY version DESC LIMIT 1`)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, "", nil
-	} else if err != nil {
-		return nil, "", Internal("reading the guidelines", err)
-	}
-	return &row.Version, row.HTML, nil
-}
-
 const insertSignUp = `
 INSERT INTO members (username, username_key, username_skeleton, email, email_key, password_hash, status, guidelines_version)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -92,11 +68,15 @@ func (db *DB) SignUp(ctx context.Context, req SignUpRequest) (*SignUpResult, err
 	if err := CheckPassword(req.Password, display, email); err != nil {
 		return nil, err
 	}
-	current, err := db.CurrentGuidelinesVersion(ctx)
+	current, err := db.CurrentGuidelines(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if current != nil && (req.AcceptGuidelinesVersion == nil || *req.AcceptGuidelinesVersion != *current) {
+	var accepted *int // the version recorded as accepted: none while there are no guidelines
+	if current != nil {
+		accepted = &current.Version
+	}
+	if accepted != nil && (req.AcceptGuidelinesVersion == nil || *req.AcceptGuidelinesVersion != *accepted) {
 		return nil, Errorf(EINVALID, "auth.guidelines_not_accepted", nil).OnField("accept_guidelines_version")
 	}
 	var taken bool
@@ -123,7 +103,7 @@ func (db *DB) SignUp(ctx context.Context, req SignUpRequest) (*SignUpResult, err
 	res := &SignUpResult{Pending: status == "pending"}
 	var m Member
 	err = db.InTx(ctx, func(tx *sqlx.Tx) error {
-		err := tx.GetContext(ctx, &m, insertSignUp, display, key, skeleton, email, EmailKey(email), hash, status, current)
+		err := tx.GetContext(ctx, &m, insertSignUp, display, key, skeleton, email, EmailKey(email), hash, status, accepted)
 		if err != nil {
 			return err
 		}

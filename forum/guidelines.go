@@ -41,6 +41,16 @@ func (db *DB) Guidelines(ctx context.Context) (*GuidelineVersion, error) {
 	return &g, notFound(err, "guidelines.none", "reading the guidelines")
 }
 
+// CurrentGuidelines is Guidelines for callers to whom no guidelines yet is
+// not an error (sign-up): nil, nil then.
+func (db *DB) CurrentGuidelines(ctx context.Context) (*GuidelineVersion, error) {
+	g, err := db.Guidelines(ctx)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, nil
+	}
+	return g, err
+}
+
 // GuidelinesVersion returns one version.
 func (db *DB) GuidelinesVersion(ctx context.Context, version int) (*GuidelineVersion, error) {
 	var g GuidelineVersion

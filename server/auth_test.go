@@ -114,12 +114,12 @@ func (b *browser) me(t *testing.T) string {
 func currentGuidelines(t *testing.T, db *forum.DB) int {
 	t.Helper()
 	ctx := context.Background()
-	v, err := db.CurrentGuidelinesVersion(ctx)
+	g, err := db.CurrentGuidelines(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v != nil {
-		return *v
+	if g != nil {
+		return g.Version
 	}
 	if _, err := db.ExecContext(ctx, `INSERT INTO guideline_versions (version, body_markdown, body_html)
 		VALUES (1, 'Be kind.', '<p>Be kind.</p>') ON CONFLICT DO NOTHING`); err != nil {

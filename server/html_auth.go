@@ -3,7 +3,6 @@ package server
 import (
 	"html/template"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -31,14 +30,13 @@ func (s *Server) signUpPage(c *gin.Context, form *Form) (*signUpPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	version, html, err := s.db.CurrentGuidelinesHTML(ctx)
+	g, err := s.db.CurrentGuidelines(ctx)
 	if err != nil {
 		return nil, err
 	}
-	page := &signUpPage{Form: form, Closed: settings.RegistrationMode == forum.RegistrationClosed,
-		GuidelinesHTML: template.HTML(html)}
-	if version != nil {
-		page.GuidelinesVersion = *version
+	page := &signUpPage{Form: form, Closed: settings.RegistrationMode == forum.RegistrationClosed}
+	if g != nil {
+		page.GuidelinesVersion, page.GuidelinesHTML = g.Version, template.HTML(g.BodyHTML)
 	}
 	return page, nil
 }
@@ -233,22 +231,6 @@ func (s *Server) htmlPasswordReset(c *gin.Context) {
 	s.clearSessionCookie(c)
 	page.Done = true
 	render(http.StatusOK)
-}
-
-// safeNext returns next when it is a path on this site, "/" otherwise: a
-// log-in link must never send anyone to another site.
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n\t") {
-		return "/"
-	}
-	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" {
-		return "/"
-	}
-	if u.Path == "/login" || u.Path == "/logout" || u.Path == "/signup" {
-		return "/"
-	}
-	return next
 }
 
 // optionalInt parses a form number, nil when empty or not a number.

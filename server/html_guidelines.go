@@ -161,11 +161,3 @@ func (s *Server) htmlAdminGuidelines(c *gin.Context) {
 	}
 	c.Redirect(http.StatusSeeOther, "/guidelines?version="+strconv.Itoa(g.Version))
 }
-
-// localPath keeps a redirect target only when it stays on this site.
-func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
-		return ""
-	}
-	return p
-}
