@@ -5,8 +5,6 @@ import (
 	"strconv"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/palabre/palabre/forum"
 )
 
 // apiNotifications lists the member's notifications, newest first.
@@ -53,9 +51,8 @@ type watchRequest struct {
 }
 
 func (s *Server) apiWatchThread(c *gin.Context) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		s.fail(c, forum.Errorf(forum.ENOTFOUND, "thread.not_found", nil))
+	id, ok := s.pathID(c, "id", "thread.not_found")
+	if !ok {
 		return
 	}
 	var req watchRequest
@@ -71,9 +68,8 @@ func (s *Server) apiWatchThread(c *gin.Context) {
 }
 
 func (s *Server) apiWatchCategory(c *gin.Context) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		s.fail(c, forum.Errorf(forum.ENOTFOUND, "category.not_found", nil))
+	id, ok := s.pathID(c, "id", "category.not_found")
+	if !ok {
 		return
 	}
 	var req watchRequest

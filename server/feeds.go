@@ -157,9 +157,8 @@ func (s *Server) feedCategory(c *gin.Context) {
 
 // feedThread is the feed of a thread's latest posts.
 func (s *Server) feedThread(c *gin.Context) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		s.fail(c, forum.Errorf(forum.ENOTFOUND, "thread.not_found", nil))
+	id, ok := s.pathID(c, "id", "thread.not_found")
+	if !ok {
 		return
 	}
 	th, entries, err := s.db.FeedThread(c.Request.Context(), id)

@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -108,9 +107,8 @@ func (s *Server) htmlCreateToken(c *gin.Context) {
 
 // htmlRevokeToken revokes one of the member's tokens.
 func (s *Server) htmlRevokeToken(c *gin.Context) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		s.fail(c, forum.Errorf(forum.ENOTFOUND, "auth.token_not_found", nil))
+	id, ok := s.pathID(c, "id", "auth.token_not_found")
+	if !ok {
 		return
 	}
 	if err := s.db.RevokeAPIToken(c.Request.Context(), id); err != nil {

@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -144,9 +143,8 @@ func (s *Server) htmlChangePassword(c *gin.Context) {
 
 // htmlAppealSanction records the member's appeal of a sanction.
 func (s *Server) htmlAppealSanction(c *gin.Context) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		s.fail(c, forum.Errorf(forum.ENOTFOUND, "sanction.not_found", nil))
+	id, ok := s.pathID(c, "id", "sanction.not_found")
+	if !ok {
 		return
 	}
 	form := readForm(c, "appeal")

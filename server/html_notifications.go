@@ -182,9 +182,8 @@ func (s *Server) htmlMarkNotificationsRead(c *gin.Context) {
 
 // htmlOpenNotification marks a notification read and goes to its post.
 func (s *Server) htmlOpenNotification(c *gin.Context) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		s.fail(c, forum.Errorf(forum.ENOTFOUND, "notify.not_found", nil))
+	id, ok := s.pathID(c, "id", "notify.not_found")
+	if !ok {
 		return
 	}
 	n, err := s.db.OpenNotification(c.Request.Context(), id)
@@ -205,9 +204,8 @@ func (s *Server) htmlOpenNotification(c *gin.Context) {
 // htmlWatchThread and htmlWatchCategory set the member's level from the
 // buttons of the thread and category pages.
 func (s *Server) htmlWatchThread(c *gin.Context) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		s.fail(c, forum.Errorf(forum.ENOTFOUND, "thread.not_found", nil))
+	id, ok := s.pathID(c, "id", "thread.not_found")
+	if !ok {
 		return
 	}
 	if _, err := s.db.WatchThread(c.Request.Context(), id, c.PostForm("level")); err != nil {
