@@ -29,6 +29,7 @@ type DB struct {
 	stmts      preparedStatements
 	settings   settingsCache
 	guidelines guidelinesCache
+	snapshots  snapshotCache // thread pages (thread_page.go)
 }
 
 // Open connects to PostgreSQL, waiting up to opt.WaitFor for it to answer

@@ -124,7 +124,7 @@ func (db *DB) UnreadNotifications(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	var n int
-	err := db.GetContext(ctx, &n, countUnreadNotifications, m.IsStaff(), m.ID)
+	err := db.stmts.unreadNotifications.GetContext(ctx, &n, m.IsStaff(), m.ID)
 	return n, Internal("counting notifications", err)
 }
 

@@ -57,7 +57,10 @@ const ChannelContent = "palabre_content"
 func (db *DB) CacheHandlers() map[string]func(string) {
 	return map[string]func(string){
 		ChannelSettings: func(string) { db.InvalidateSettings() },
-		ChannelContent:  func(string) { db.InvalidateGuidelines() },
+		ChannelContent: func(string) {
+			db.InvalidateGuidelines()
+			db.snapshots.invalidate()
+		},
 	}
 }
 

@@ -17,14 +17,19 @@ type PostPage struct {
 	Next  int // post number to continue after, 0 on the last page
 }
 
-const postColumns = `
+// pagePostColumns are what a page of a thread shows of each post: not its
+// Markdown source, which only the edit and quote forms read (it doubled
+// what a page transferred).
+const pagePostColumns = `
 	p.id, p.thread_id, p.number, p.author_id, a.username AS author_name, p.reply_to,
-	p.body_markdown, p.body_html, p.status, p.created_at, p.edited_at, p.edit_count, p.like_count`
+	p.body_html, p.status, p.created_at, p.edited_at, p.edit_count, p.like_count`
+
+const postColumns = pagePostColumns + `, p.body_markdown`
 
 // selectThreadPosts reads a page of a thread by keyset on the post number:
 // an index range scan on posts (thread_id, number), with the viewer's likes.
 var selectThreadPosts = viewerSQL(`
-SELECT`+postColumns+`, (l.member_id IS NOT NULL) AS liked
+SELECT`+pagePostColumns+`, (l.member_id IS NOT NULL) AS liked
 FROM posts p
 LEFT JOIN members a ON a.id = p.author_id
 LEFT JOIN likes l ON l.post_id = p.id AND l.member_id = $V
@@ -42,6 +47,14 @@ func (db *DB) ThreadPosts(ctx context.Context, threadID int64, after int) (*Post
 	if err != nil {
 		return nil, Internal("reading a thread's posts", err)
 	}
+	for i := range posts {
+		a.redact(&posts[i])
+	}
+	return newPostPage(posts), nil
+}
+
+// newPostPage makes a page of posts read with PostsPerPage+1 as their limit.
+func newPostPage(posts []Post) *PostPage {
 	page := &PostPage{Posts: posts}
 	if len(posts) > PostsPerPage {
 		page.Posts = posts[:PostsPerPage]
@@ -50,10 +63,7 @@ func (db *DB) ThreadPosts(ctx context.Context, threadID int64, after int) (*Post
 	if page.Posts == nil {
 		page.Posts = []Post{}
 	}
-	for i := range page.Posts {
-		a.redact(&page.Posts[i])
-	}
-	return page, nil
+	return page
 }
 
 var selectPost = viewerSQL(`

@@ -106,6 +106,10 @@ type WatchLevels struct {
 	Effective string `db:"-" json:"effective"`
 }
 
+const selectWatchLevels = `
+SELECT coalesce((SELECT level FROM watches WHERE member_id = $1 AND thread_id = $2), '') AS thread_level,
+	coalesce((SELECT level FROM watches WHERE member_id = $1 AND category_id = $3), '') AS category_level`
+
 // WatchLevelsOf returns the acting member's levels on a thread (threadID,
 // with its category) or a category alone (threadID 0). Visitors get the
 // normal level without a query.
@@ -115,10 +119,7 @@ func (db *DB) WatchLevelsOf(ctx context.Context, threadID, categoryID int64) (Wa
 	if m == nil {
 		return out, nil
 	}
-	err := db.GetContext(ctx, &out, `
-SELECT coalesce((SELECT level FROM watches WHERE member_id = $1 AND thread_id = $2), '') AS thread_level,
-	coalesce((SELECT level FROM watches WHERE member_id = $1 AND category_id = $3), '') AS category_level`,
-		m.ID, threadID, categoryID)
+	err := db.stmts.watchLevels.GetContext(ctx, &out, m.ID, threadID, categoryID)
 	if err != nil {
 		return out, Internal("reading watches", err)
 	}

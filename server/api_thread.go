@@ -170,11 +170,7 @@ func (s *Server) apiThread(c *gin.Context) {
 // member has read them.
 func (s *Server) readThread(c *gin.Context, id int64, after int) (*forum.Thread, *forum.PostPage, error) {
 	ctx := c.Request.Context()
-	t, err := s.db.ThreadByID(ctx, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	page, err := s.db.ThreadPosts(ctx, id, after)
+	t, page, err := s.db.ThreadPage(ctx, id, after)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -20,7 +20,7 @@ type threadAnswer struct {
 	Next   *int         `json:"next"`
 }
 
-func decode[T any](t *testing.T, body []byte) T {
+func decode[T any](t testing.TB, body []byte) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal(body, &v); err != nil {
@@ -30,7 +30,7 @@ func decode[T any](t *testing.T, body []byte) T {
 }
 
 // startThread creates a thread through the API and returns it.
-func startThread(t *testing.T, s *Server, h map[string]string, cat *forum.Category, title string) threadAnswer {
+func startThread(t testing.TB, s *Server, h map[string]string, cat *forum.Category, title string) threadAnswer {
 	t.Helper()
 	w := s.do(t, request{method: "POST", path: "/api/v1/threads", header: h,
 		body: fmt.Sprintf(`{"category_id": %d, "title": %q, "body": "Bonjour à tous, premier message."}`, cat.ID, title)})

@@ -28,7 +28,7 @@ var (
 
 // newTestServer returns the real server (real engine, middleware, templates)
 // over the package's test database.
-func newTestServer(t *testing.T) *Server {
+func newTestServer(t testing.TB) *Server {
 	t.Helper()
 	db := forumtest.DB(t)
 	testSrvOnce.Do(func() {
@@ -59,7 +59,7 @@ type request struct {
 	header             map[string]string
 }
 
-func (s *Server) do(t *testing.T, r request) *httptest.ResponseRecorder {
+func (s *Server) do(t testing.TB, r request) *httptest.ResponseRecorder {
 	t.Helper()
 	if r.method == "" {
 		r.method = http.MethodGet
@@ -76,7 +76,7 @@ func (s *Server) do(t *testing.T, r request) *httptest.ResponseRecorder {
 	return w
 }
 
-func bearer(t *testing.T, db *forum.DB, m *forum.Member) map[string]string {
+func bearer(t testing.TB, db *forum.DB, m *forum.Member) map[string]string {
 	t.Helper()
 	token, err := db.CreateAPIToken(forum.WithSystem(context.Background()), m.ID, "test")
 	if err != nil {

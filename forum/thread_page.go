@@ -1,0 +1,253 @@
+package forum
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// A page of a thread is the hottest read of a forum, and most of it is the
+// same for every reader who is not staff: the thread and its published,
+// hidden and deleted posts. ThreadPage keeps that part in memory (a
+// snapshot) and reads only what belongs to the reader — their reading
+// state, their likes, whether they have a held post there — with one small
+// query, which also fingerprints the rows the snapshot was made of: the
+// xmin of the thread and of each post on the page changes with every write
+// to them, so a snapshot older than the last committed change is never
+// served, on any instance, without waiting for a notification. What the
+// fingerprint does not cover (a member's or a category's name) is dropped
+// on ChannelContent, as the anonymous page cache is, and after
+// snapshotTTL at worst.
+
+// snapshotTTL bounds how long names shown on a snapshot may lag if a
+// notification were lost.
+const snapshotTTL = 5 * time.Minute
+
+// snapshotBudget bounds the memory of the snapshots (post bodies, mostly):
+// past it the cache starts over.
+const snapshotBudget = 16 << 20
+
+type threadSnapshot struct {
+	generation uint64
+	stored     time.Time
+	thread     Thread // without the reading state
+	posts      []Post // PostsPerPage+1 at most, none held, not redacted, Liked false
+	stamp      string // fingerprint, see snapshotStamp
+	size       int
+}
+
+type snapshotKey struct {
+	thread int64
+	after  int
+}
+
+type snapshotCache struct {
+	generation atomic.Uint64
+	mu         sync.RWMutex
+	entries    map[snapshotKey]*threadSnapshot
+	size       int
+}
+
+func (sc *snapshotCache) get(k snapshotKey) *threadSnapshot {
+	sc.mu.RLock()
+	s := sc.entries[k]
+	sc.mu.RUnlock()
+	if s == nil || s.generation != sc.generation.Load() || time.Since(s.stored) > snapshotTTL {
+		return nil
+	}
+	return s
+}
+
+func (sc *snapshotCache) put(k snapshotKey, s *threadSnapshot) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.entries == nil || sc.size+s.size > snapshotBudget {
+		sc.entries, sc.size = map[snapshotKey]*threadSnapshot{}, 0
+	}
+	if old := sc.entries[k]; old != nil {
+		sc.size -= old.size
+	}
+	sc.entries[k] = s
+	sc.size += s.size
+}
+
+// invalidate drops every snapshot (on ChannelContent).
+func (sc *snapshotCache) invalidate() {
+	sc.generation.Add(1)
+	sc.mu.Lock()
+	sc.entries, sc.size = nil, 0
+	sc.mu.Unlock()
+}
+
+// snapshotStamp fingerprints a thread row and the posts of a page: the
+// same text as the stamp column of selectThreadReader.
+func snapshotStamp(threadXmin string, posts []snapshotPost) string {
+	var b strings.Builder
+	b.WriteString(threadXmin)
+	for i := range posts {
+		b.WriteByte(',')
+		b.WriteString(strconv.FormatInt(posts[i].ID, 10))
+		b.WriteByte(':')
+		b.WriteString(posts[i].Xmin)
+	}
+	return b.String()
+}
+
+type snapshotPost struct {
+	Post
+	Xmin string `db:"xmin"`
+}
+
+// selectSnapshotThread and selectSnapshotPosts read a snapshot: the thread
+// as a visitor sees it, and a page of its posts that are not held.
+const selectSnapshotThread = `
+SELECT` + threadColumns + `, NULL AS last_read, NULL AS unread, t.xmin::text AS xmin
+FROM threads t
+JOIN categories c ON c.id = t.category_id
+LEFT JOIN members a ON a.id = t.author_id
+LEFT JOIN members lp ON lp.id = t.last_poster_id
+WHERE t.id = $1`
+
+const selectSnapshotPosts = `
+SELECT` + pagePostColumns + `, false AS liked, p.xmin::text AS xmin
+FROM posts p
+LEFT JOIN members a ON a.id = p.author_id
+WHERE p.thread_id = $1 AND p.number > $2 AND p.status <> 'held'
+ORDER BY p.number
+LIMIT $3`
+
+// selectThreadReader is what a page of a thread needs of its reader ($2, 0
+// for a visitor), with the fingerprint of the rows a snapshot of it holds:
+// served by primary keys, the posts' (thread_id, number) index and the
+// small index of held posts.
+const selectThreadReader = `
+SELECT t.xmin::text || coalesce((
+		SELECT string_agg(',' || p.id::text || ':' || p.xmin::text, '' ORDER BY p.number)
+		FROM (SELECT id, xmin, number FROM posts
+		      WHERE thread_id = $1 AND number > $3 AND status <> 'held'
+		      ORDER BY number LIMIT $4) p), '') AS stamp,
+	rs.last_read_number AS last_read,
+	ARRAY(SELECT l.post_id FROM likes l WHERE l.member_id = $2 AND l.post_id = ANY($5::bigint[])) AS liked,
+	EXISTS (SELECT 1 FROM posts h WHERE h.thread_id = $1 AND h.author_id = $2 AND h.status = 'held') AS has_held
+FROM threads t
+LEFT JOIN read_states rs ON rs.thread_id = t.id AND rs.member_id = $2
+WHERE t.id = $1`
+
+type threadReader struct {
+	Stamp    string        `db:"stamp"`
+	LastRead *int          `db:"last_read"`
+	Liked    pq.Int64Array `db:"liked"`
+	HasHeld  bool          `db:"has_held"`
+}
+
+// ThreadPage returns a thread and its page of posts after the number after,
+// as the actor of ctx may see them (as ThreadByID and ThreadPosts), from a
+// snapshot when one is current.
+func (db *DB) ThreadPage(ctx context.Context, id int64, after int) (*Thread, *PostPage, error) {
+	a := ActorFrom(ctx)
+	after = max(after, 0)
+	if a.IsStaff() {
+		return db.threadPageUncached(ctx, id, after)
+	}
+	key := snapshotKey{id, after}
+	snap := db.snapshots.get(key)
+	var ids pq.Int64Array
+	if snap != nil {
+		ids = make(pq.Int64Array, len(snap.posts))
+		for i := range snap.posts {
+			ids[i] = snap.posts[i].ID
+		}
+	}
+	var r threadReader
+	err := db.stmts.threadReader.GetContext(ctx, &r, id, a.viewerID(), after, PostsPerPage+1, ids)
+	if err != nil {
+		return nil, nil, notFound(err, "thread.not_found", "reading a thread")
+	}
+	if r.HasHeld {
+		// Their own held post shows to its author, in its place.
+		return db.threadPageUncached(ctx, id, after)
+	}
+	if snap == nil || snap.stamp != r.Stamp {
+		if snap, err = db.snapshot(ctx, key); err != nil {
+			return nil, nil, err
+		}
+		if snap == nil || snap.stamp != r.Stamp {
+			// Written between the two reads, or not published: read it
+			// the ordinary way.
+			return db.threadPageUncached(ctx, id, after)
+		}
+		// The likes were asked about no post: ask again.
+		if a.Member != nil && len(snap.posts) > 0 {
+			ids = make(pq.Int64Array, len(snap.posts))
+			for i := range snap.posts {
+				ids[i] = snap.posts[i].ID
+			}
+			if err := db.stmts.threadReader.GetContext(ctx, &r, id, a.viewerID(), after, PostsPerPage+1, ids); err != nil {
+				return nil, nil, notFound(err, "thread.not_found", "reading a thread")
+			}
+			if r.HasHeld || snap.stamp != r.Stamp {
+				return db.threadPageUncached(ctx, id, after)
+			}
+		}
+	}
+	t := snap.thread
+	t.LastRead = r.LastRead
+	liked := make(map[int64]bool, len(r.Liked))
+	for _, id := range r.Liked {
+		liked[id] = true
+	}
+	posts := make([]Post, len(snap.posts))
+	copy(posts, snap.posts)
+	for i := range posts {
+		posts[i].Liked = liked[posts[i].ID]
+		a.redact(&posts[i])
+	}
+	return &t, newPostPage(posts), nil
+}
+
+// snapshot reads the snapshot of a page of a published thread and keeps
+// it; nil when the thread is not published (its readers vary).
+func (db *DB) snapshot(ctx context.Context, key snapshotKey) (*threadSnapshot, error) {
+	gen := db.snapshots.generation.Load()
+	var t struct {
+		Thread
+		Xmin string `db:"xmin"`
+	}
+	if err := db.stmts.snapshotThread.GetContext(ctx, &t, key.thread); err != nil {
+		return nil, notFound(err, "thread.not_found", "reading a thread")
+	}
+	if t.Status != StatusPublished {
+		return nil, nil
+	}
+	var rows []snapshotPost
+	if err := db.stmts.snapshotPosts.SelectContext(ctx, &rows, key.thread, key.after, PostsPerPage+1); err != nil {
+		return nil, Internal("reading a thread's posts", err)
+	}
+	s := &threadSnapshot{generation: gen, stored: time.Now(), thread: t.Thread,
+		posts: make([]Post, len(rows)), stamp: snapshotStamp(t.Xmin, rows), size: 1024}
+	for i := range rows {
+		s.posts[i] = rows[i].Post
+		s.size += 256 + len(rows[i].BodyHTML)
+	}
+	db.snapshots.put(key, s)
+	return s, nil
+}
+
+// threadPageUncached reads a page for readers whose view no snapshot holds:
+// the staff, and authors of held posts.
+func (db *DB) threadPageUncached(ctx context.Context, id int64, after int) (*Thread, *PostPage, error) {
+	t, err := db.ThreadByID(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	page, err := db.ThreadPosts(ctx, id, after)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, page, nil
+}

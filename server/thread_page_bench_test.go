@@ -1,0 +1,80 @@
+package server
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/palabre/palabre/forum"
+	"github.com/palabre/palabre/forum/forumtest"
+	"github.com/palabre/palabre/moderation"
+)
+
+// benchReply is a reply of about 1 KB, as members write them: paragraphs,
+// emphasis, a list, a link and a quote.
+const benchReply = `Bonjour à tous,
+
+Je reviens sur la discussion d'hier à propos de la **réunion de quartier** : j'ai relu le compte rendu
+et je pense qu'on a oublié un point important. La salle des fêtes n'est disponible que le *jeudi
+soir*, ce qui pose problème pour les familles avec de jeunes enfants.
+
+Quelques propositions :
+
+- avancer la réunion à 18 h 30 ;
+- proposer une garderie (la MJC est d'accord, voir https://mjc-exemple.fr/garderie) ;
+- publier l'ordre du jour une semaine avant.
+
+> Il faudrait aussi prévoir un vote en ligne pour ceux qui ne peuvent pas venir.
+
+Pour le vote en ligne, je ne suis pas sûr que ce soit simple à mettre en place, mais on peut
+essayer avec un formulaire. Merci d'avance, et bonne soirée à toutes et à tous !
+`
+
+// BenchmarkThreadPage serves a 20-post thread page through the whole
+// engine (authentication, queries, templates), without the anonymous page
+// cache: what a signed-in member costs, and a visitor when the cache misses.
+// make bench measures the same under load; this one is for profiling.
+func BenchmarkThreadPage(b *testing.B) {
+	s := newTestServer(b)
+	db := forumtest.DB(b)
+	cat := forumtest.MustCategory(b, db)
+	reader := forumtest.MustMember(b, db, forum.RoleMember, 2)
+	if v, _ := db.RequiredGuidelinesVersion(forumtest.As(reader)); v > 0 {
+		if err := db.AcceptGuidelines(forumtest.As(reader), v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	th := startThread(b, s, bearer(b, db, forumtest.MustMember(b, db, forum.RoleMember, 2)), cat, "Réunion de quartier : les propositions")
+	authors := []*forum.Member{forumtest.MustMember(b, db, forum.RoleMember, 2), forumtest.MustMember(b, db, forum.RoleMember, 2)}
+	html := moderation.Sanitize(moderation.Render(benchReply, moderation.RenderOptions{}).HTML, false)
+	for i := range forum.PostsPerPage - 1 {
+		a := authors[i%2]
+		ctx := forumtest.As(a)
+		if err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+			_, err := forum.CreateReplyTx(ctx, tx, forum.NewReply{ThreadID: th.Thread.ID, AuthorID: a.ID,
+				BodyMarkdown: benchReply, BodyHTML: html, Status: forum.StatusPublished})
+			return err
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	path := fmt.Sprintf("/t/%d/%s", th.Thread.ID, th.Thread.Slug)
+	for _, who := range []struct {
+		name   string
+		header map[string]string
+	}{{"visitor", nil}, {"member", bearer(b, db, reader)}} {
+		b.Run(who.name, func(b *testing.B) {
+			r := request{path: path, header: who.header}
+			if w := s.do(b, r); w.Code != 200 { // the first visit writes the reading state
+				b.Fatalf("%s: %d", path, w.Code)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if w := s.do(b, r); w.Code != 200 {
+					b.Fatalf("%s: %d", path, w.Code)
+				}
+			}
+		})
+	}
+}
