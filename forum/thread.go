@@ -143,15 +143,10 @@ const lockThreadForReply = `SELECT locked, closed, status, author_id FROM thread
 const selectReplyTarget = `
 SELECT status, author_id FROM posts WHERE thread_id = $1 AND number = $2`
 
-const insertReply = `
-INSERT INTO posts (thread_id, number, author_id, reply_to, body_markdown, body_html, status)
-VALUES ($1, (SELECT coalesce(max(number), 0) + 1 FROM posts WHERE thread_id = $1), $2, $3, $4, $5, $6)
-RETURNING id, number, created_at`
-
-const bumpThread = `
-UPDATE threads SET post_count = post_count + 1, last_post_at = $2, last_post_id = $3, last_poster_id = $4,
-	last_post_number = $5
-WHERE id = $1`
+// storeReply stores the post, bumps its thread and advances the author's
+// reading state (migration 0013).
+const storeReply = `
+SELECT post_id, post_number, post_created_at FROM store_reply($1, $2, $3, $4, $5, $6)`
 
 // CreateReplyTx stores a reply in tx. The thread row is locked for the
 // transaction, so post numbers and counters stay right under concurrent
@@ -191,17 +186,9 @@ func CreateReplyTx(ctx context.Context, tx *sqlx.Tx, nr NewReply) (*Post, error)
 		}
 	}
 	p := &Post{ThreadID: nr.ThreadID, AuthorID: &nr.AuthorID, ReplyTo: nr.ReplyTo, BodyMarkdown: nr.BodyMarkdown, BodyHTML: nr.BodyHTML, Status: nr.Status}
-	if err := tx.QueryRowxContext(ctx, insertReply, nr.ThreadID, nr.AuthorID, nr.ReplyTo, nr.BodyMarkdown, nr.BodyHTML, nr.Status).
+	if err := tx.QueryRowxContext(ctx, storeReply, nr.ThreadID, nr.AuthorID, nr.ReplyTo, nr.BodyMarkdown, nr.BodyHTML, nr.Status).
 		Scan(&p.ID, &p.Number, &p.CreatedAt); err != nil {
 		return nil, Internal("creating a post", err)
-	}
-	if nr.Status == StatusPublished {
-		if _, err := tx.ExecContext(ctx, bumpThread, nr.ThreadID, p.CreatedAt, p.ID, nr.AuthorID, p.Number); err != nil {
-			return nil, Internal("updating a thread", err)
-		}
-	}
-	if err := markOwnPostReadTx(ctx, tx, nr.AuthorID, nr.ThreadID, p.Number); err != nil {
-		return nil, err
 	}
 	return p, nil
 }
