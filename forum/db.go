@@ -30,6 +30,7 @@ type DB struct {
 	settings   settingsCache
 	guidelines guidelinesCache
 	snapshots  snapshotCache // thread pages (thread_page.go)
+	log        *slog.Logger
 }
 
 // Open connects to PostgreSQL, waiting up to opt.WaitFor for it to answer
@@ -52,7 +53,7 @@ func Open(ctx context.Context, url string, opt PoolOptions, log *slog.Logger) (*
 		raw.Close()
 		return nil, err
 	}
-	return &DB{DB: raw, url: url}, nil
+	return &DB{DB: raw, url: url, log: log}, nil
 }
 
 // Prepare prepares the statements of the hot paths. It needs the schema, so

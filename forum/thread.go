@@ -138,7 +138,9 @@ type NewReply struct {
 	Status       string
 }
 
-const lockThreadForReply = `SELECT locked, closed, status, author_id FROM threads WHERE id = $1 FOR UPDATE`
+// lockThreadForReply locks the thread row for the transaction (migration
+// 0015: a function, whose plan is kept per connection).
+const lockThreadForReply = `SELECT locked, closed, status, author_id FROM lock_thread_for_reply($1)`
 
 const selectReplyTarget = `
 SELECT status, author_id FROM posts WHERE thread_id = $1 AND number = $2`

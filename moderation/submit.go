@@ -124,7 +124,7 @@ func (p *Pipeline) SubmitReply(ctx context.Context, s ReplySubmission) (*Submitt
 // notifications, and the review item and log line of a held or flagged post.
 func (p *Pipeline) store(ctx context.Context, c *checked, newThread bool, create func(tx *sqlx.Tx) (*forum.Post, error)) (*forum.Post, error) {
 	var post *forum.Post
-	err := p.db.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := p.db.InContentTx(ctx, func(tx *sqlx.Tx) error {
 		if err := c.historyTx(ctx, tx, newThread); err != nil {
 			return err
 		}
