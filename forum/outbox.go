@@ -40,9 +40,12 @@ const (
 // ChannelOutbox is the NOTIFY channel that wakes the mail workers.
 const ChannelOutbox = "palabre_outbox"
 
+// insertMail queues a mail and wakes the workers at commit, unless the
+// transaction's notifications are sent after it (InContentTx).
 const insertMail = `
 WITH queued AS (INSERT INTO outbox (recipient, kind, locale, data) VALUES ($1, $2, $3, $4) RETURNING id)
-SELECT pg_notify('` + ChannelOutbox + `', '') FROM queued`
+SELECT pg_notify('` + ChannelOutbox + `', '') FROM queued
+WHERE current_setting('palabre.notify', true) IS DISTINCT FROM 'after_commit'`
 
 // EnqueueMailTx puts a mail in the outbox within the caller's transaction:
 // it is sent only if the action that caused it commits, and the workers are

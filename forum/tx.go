@@ -25,15 +25,16 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 }
 
 // InContentTx is InTx for the hot writers of what pages show (posting): the
-// change is announced on ChannelContent after the commit, by a transaction
-// of its own that does not wait for the disk, instead of by the triggers
-// inside the commit. A NOTIFY holds PostgreSQL's notification-queue lock
-// until its commit is flushed, which made concurrent posts commit one fsync
-// after the other (migration 0014). If the announcement fails, the change
-// is stored all the same and other instances' caches expire on their own.
+// change is announced on ChannelContent, and the mail workers woken on
+// ChannelOutbox, after the commit, by a transaction of its own that does not
+// wait for the disk, instead of by NOTIFYs inside the commit. A NOTIFY holds
+// PostgreSQL's notification-queue lock until its commit is flushed, which
+// made concurrent posts commit one fsync after the other (migrations 0014,
+// 0016). If the announcement fails, the change is stored all the same:
+// other instances' caches expire on their own, the mail workers poll.
 func (db *DB) InContentTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `SELECT set_config('palabre.content_notify', 'after_commit', true)`); err != nil {
+		if _, err := tx.ExecContext(ctx, `SELECT set_config('palabre.notify', 'after_commit', true)`); err != nil {
 			return Internal("deferring the content notification", err)
 		}
 		return fn(tx)
@@ -41,7 +42,7 @@ func (db *DB) InContentTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error
 	if err != nil {
 		return err
 	}
-	if _, err := db.ExecContext(context.WithoutCancel(ctx), `SELECT notify_content_after_commit()`); err != nil {
+	if _, err := db.ExecContext(context.WithoutCancel(ctx), `SELECT notify_after_commit()`); err != nil {
 		db.log.Warn("announcing a content change", "error", err)
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"sync"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
@@ -13,34 +14,51 @@ import (
 	"github.com/palabre/palabre/forum/forumtest"
 )
 
-// A hot writer's change is announced once, after its commit, and not by the
-// triggers inside it (whose NOTIFY would hold the queue's lock through the
-// commit's flush); a rolled back one is not announced; other writers still
-// notify from the triggers.
+// A hot writer's change is announced once, after its commit, and the mail it
+// queued wakes the workers then, not by NOTIFYs inside it (which would hold
+// the queue's lock through the commit's flush); a rolled back one is not
+// announced; other writers still notify from the triggers.
 func TestContentChangesOfHotWritersAreAnnouncedAfterTheirCommit(t *testing.T) {
 	db := forumtest.DB(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	got := make(chan string, 10)
-	ready := make(chan struct{})
-	go db.Listen(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), map[string]func(string){forum.ChannelContent: func(p string) {
-		select {
-		case <-ready:
-			got <- p
-		default:
-			close(ready) // the call every handler gets when listening starts
+	// Listen first calls every handler once, with "": the handlers pass on
+	// what comes after that.
+	var started sync.WaitGroup
+	started.Add(2)
+	handler := func(channel string) func(string) {
+		first := true
+		return func(p string) {
+			if first {
+				first = false
+				started.Done()
+				return
+			}
+			got <- channel + ":" + p
 		}
-	}})
-	<-ready
+	}
+	go db.Listen(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), map[string]func(string){
+		forum.ChannelContent: handler(forum.ChannelContent), forum.ChannelOutbox: handler(forum.ChannelOutbox)})
+	started.Wait()
 	addCategory := func(tx sqlx.Execer, name string) error {
 		_, err := tx.Exec(`INSERT INTO categories (slug, name) VALUES ($1, $1)`, forum.Slugify(forumtest.Unique(name)))
 		return err
 	}
-	if err := db.InContentTx(ctx, func(tx *sqlx.Tx) error { return addCategory(tx, "chaude") }); err != nil {
+	if err := db.InContentTx(ctx, func(tx *sqlx.Tx) error {
+		if err := addCategory(tx, "chaude"); err != nil {
+			return err
+		}
+		return forum.EnqueueMailTx(ctx, tx, forum.Mail{Recipient: "veilleur@example.org", Kind: "reply", Locale: "fr"})
+	}); err != nil {
 		t.Fatal(err)
 	}
-	if p := <-got; p != "after_commit" {
-		t.Fatalf("first notification %q: the trigger notified inside the hot transaction", p)
+	// Notifications sent inside a commit arrive before those sent after it.
+	if p := <-got; p != forum.ChannelContent+":after_commit" {
+		t.Fatalf("first notification %q: something notified inside the hot transaction", p)
+	}
+	if p := <-got; p != forum.ChannelOutbox+":" {
+		t.Fatalf("second notification %q, want the mail workers woken", p)
 	}
 	refused := errors.New("refused")
 	if err := db.InContentTx(ctx, func(tx *sqlx.Tx) error {
@@ -54,7 +72,7 @@ func TestContentChangesOfHotWritersAreAnnouncedAfterTheirCommit(t *testing.T) {
 	if err := addCategory(db, "ordinaire"); err != nil {
 		t.Fatal(err)
 	}
-	if p := <-got; p != "" {
+	if p := <-got; p != forum.ChannelContent+":" {
 		t.Errorf("after a rolled back hot write and an ordinary one, got %q, want the trigger's notification", p)
 	}
 }
