@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
 )
 
@@ -120,6 +121,9 @@ func (c *Catalog) Keys(code string) map[string]bool { return c.keys[code] }
 // T translates a message id; args are name/value pairs for its template, and
 // a pair named "Count" chooses the plural form.
 func (l *Lang) T(id string, args ...any) string {
+	if len(args) == 0 {
+		return l.Msg(id, nil) // most labels: no map to build
+	}
 	data := make(map[string]any, len(args)/2)
 	for i := 0; i+1 < len(args); i += 2 {
 		if k, ok := args[i].(string); ok {
@@ -127,6 +131,20 @@ func (l *Lang) T(id string, args ...any) string {
 		}
 	}
 	return l.Msg(id, data)
+}
+
+// constant returns the text of a message that takes no argument and has
+// one form; ok is false for any other (or a missing) message.
+func (l *Lang) constant(id string) (text string, ok bool) {
+	m := l.messages[id]
+	if m == nil || len(m.forms) != 1 {
+		return "", false
+	}
+	f := m.forms[plural.Other]
+	if f == nil || f.tmpl != nil || len(f.segments) != 1 || f.segments[0].arg != "" {
+		return "", false
+	}
+	return f.segments[0].text, true
 }
 
 // Msg translates a message id with a map of template data.

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -66,42 +67,109 @@ var pageNames = []string{
 	"admin_member",
 }
 
-// Pages holds one parsed template per page: the layout, the partials
-// (_*.html) and the page's own file, parsed once at start-up.
+// Pages holds one parsed template per language and page: the layout, the
+// partials (_*.html) and the page's own file, parsed once at start-up.
 type Pages struct {
-	pages map[string]*template.Template
+	pages map[string]map[string]*template.Template // language code → page name
 }
 
-// LoadPages parses the templates of fsys.
-func LoadPages(fsys fs.FS, funcs template.FuncMap) (*Pages, error) {
-	base := template.New("layout.html").Funcs(funcs)
-	if _, err := base.ParseFS(fsys, "layout.html"); err != nil {
-		return nil, fmt.Errorf("templates: %w", err)
+// page returns a page's template in a language (the first one parsed when
+// the language is unknown, as Catalog.Lang falls back).
+func (p *Pages) page(lang, name string) *template.Template {
+	if byName := p.pages[lang]; byName != nil {
+		return byName[name]
 	}
-	if partials, _ := fs.Glob(fsys, "_*.html"); len(partials) > 0 {
-		if _, err := base.ParseFS(fsys, partials...); err != nil {
+	for _, byName := range p.pages {
+		return byName[name]
+	}
+	return nil
+}
+
+// constantLabel is a translation that takes no argument, written
+// {{.T "key"}}, {{$.T "key"}} or {{.View.T "key"}}: LoadPages writes its
+// text into each language's templates, since html/template's reflective
+// call and escaper for every label cost a third of a page.
+var constantLabel = regexp.MustCompile(`\{\{\s*(?:\$|\$\.View|\.View)?\.T\s+"([a-z0-9_.]+)"\s*\}\}`)
+
+// LoadPages parses the templates of fsys for each language of catalog.
+func LoadPages(fsys fs.FS, funcs template.FuncMap, catalog *Catalog) (*Pages, error) {
+	return loadPages(fsys, funcs, catalog, true)
+}
+
+// loadPages is LoadPages; without labelsAsText, every label is translated
+// when the page runs (the test that both write the same pages).
+func loadPages(fsys fs.FS, funcs template.FuncMap, catalog *Catalog, labelsAsText bool) (*Pages, error) {
+	sources := map[string]string{}
+	files, _ := fs.Glob(fsys, "*.html")
+	for _, f := range files {
+		b, err := fs.ReadFile(fsys, f)
+		if err != nil {
 			return nil, fmt.Errorf("templates: %w", err)
 		}
+		sources[f] = string(b)
 	}
-	p := &Pages{pages: map[string]*template.Template{}}
-	files, _ := fs.Glob(fsys, "*.html")
+	if _, ok := sources["layout.html"]; !ok {
+		return nil, fmt.Errorf("templates: layout.html is missing")
+	}
+	p := &Pages{pages: map[string]map[string]*template.Template{}}
+	for _, tag := range supportedLanguages {
+		lang := catalog.Lang(tag.String())
+		if !labelsAsText {
+			lang = nil
+		}
+		byName, err := parsePages(files, sources, funcs, lang)
+		if err != nil {
+			return nil, err
+		}
+		p.pages[tag.String()] = byName
+	}
+	return p, nil
+}
+
+func parsePages(files []string, sources map[string]string, funcs template.FuncMap, lang *Lang) (map[string]*template.Template, error) {
+	source := func(f string) string {
+		if lang == nil {
+			return sources[f]
+		}
+		return constantLabel.ReplaceAllStringFunc(sources[f], func(action string) string {
+			text, ok := lang.constant(constantLabel.FindStringSubmatch(action)[1])
+			if !ok || strings.Contains(text, "{{") || strings.Contains(text, "}}") {
+				return action // translated when the page runs, as before
+			}
+			// Escaped for text and quoted attributes, the only places a
+			// label appears (a test compares both ways of writing a page).
+			return template.HTMLEscapeString(text)
+		})
+	}
+	base := template.New("layout.html").Funcs(funcs)
+	if _, err := base.Parse(source("layout.html")); err != nil {
+		return nil, fmt.Errorf("templates: layout.html: %w", err)
+	}
+	for _, f := range files {
+		if strings.HasPrefix(f, "_") {
+			if _, err := base.New(f).Parse(source(f)); err != nil {
+				return nil, fmt.Errorf("templates: %s: %w", f, err)
+			}
+		}
+	}
+	byName := map[string]*template.Template{}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
 		if name == "layout" || strings.HasPrefix(name, "_") {
 			continue
 		}
-		t, err := template.Must(base.Clone()).ParseFS(fsys, f)
+		t, err := template.Must(base.Clone()).New(f).Parse(source(f))
 		if err != nil {
-			return nil, fmt.Errorf("templates: %w", err)
+			return nil, fmt.Errorf("templates: %s: %w", f, err)
 		}
-		p.pages[name] = t
+		byName[name] = t
 	}
 	for _, name := range pageNames {
-		if p.pages[name] == nil {
+		if byName[name] == nil {
 			return nil, fmt.Errorf("templates: page %s.html is missing", name)
 		}
 	}
-	return p, nil
+	return byName, nil
 }
 
 // View is what every page template receives.
@@ -126,7 +194,7 @@ func (s *Server) render(c *gin.Context, status int, page, title string, data any
 	buf := bufferPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufferPool.Put(buf)
-	t := s.pages.pages[page]
+	t := s.pages.page(v.Lang.Code, page)
 	if t == nil {
 		s.internalError(c, fmt.Errorf("page %q is not declared in pageNames", page))
 		return

@@ -45,7 +45,7 @@ func New(cfg Config, db *forum.DB, log *slog.Logger) (*Server, error) {
 	if s.assets, err = LoadAssets(static.FS); err != nil {
 		return nil, err
 	}
-	if s.pages, err = LoadPages(templates.FS, s.templateFuncs()); err != nil {
+	if s.pages, err = LoadPages(templates.FS, s.templateFuncs(), s.catalog); err != nil {
 		return nil, err
 	}
 	if s.openAPI, err = buildOpenAPI(); err != nil {
