@@ -30,8 +30,8 @@ func (db *DB) CreateAPIToken(ctx context.Context, memberID int64, name string) (
 	return plain, nil
 }
 
-const selectMemberByAPIToken = `
-SELECT t.id AS token_id, t.last_used_at AS token_last_used_at, ` + memberColumnsM + `
+var selectMemberByAPIToken = `
+SELECT t.id AS token_id, t.last_used_at AS token_last_used_at, ` + memberColumnsM + unreadNotificationsOfM + `
 FROM api_tokens t JOIN members m ON m.id = t.member_id
 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND m.status <> 'deleted'`
 

@@ -47,6 +47,10 @@ type Member struct {
 	SanctionReason    string     `db:"sanction_reason" json:"-"`
 	CreatedAt         time.Time  `db:"created_at" json:"created_at"`
 	LastSeenAt        *time.Time `db:"last_seen_at" json:"-"`
+	// UnreadNotifications is the member's unread notification count when
+	// they were authenticated (read with the session or token, for the
+	// header badge of every page); nil when the member was read otherwise.
+	UnreadNotifications *int `db:"unread_notifications" json:"-"`
 }
 
 // memberColumns are the columns scanned into a Member, in every query;

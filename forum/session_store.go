@@ -96,10 +96,10 @@ func (db *DB) RotateSession(ctx context.Context, oldToken string, ns NewSession)
 
 // selectSessionMember aliases the session's columns: the member has a
 // created_at and a last_seen_at of its own.
-const selectSessionMember = `
+var selectSessionMember = `
 SELECT s.token_hash AS s_token_hash, s.created_at AS s_created_at, s.expires_at AS s_expires_at,
 	s.last_seen_at AS s_last_seen_at, s.remember AS s_remember, s.user_agent AS s_user_agent,
-	s.client_ip AS s_client_ip, ` + memberColumnsM + `
+	s.client_ip AS s_client_ip, ` + memberColumnsM + unreadNotificationsOfM + `
 FROM sessions s JOIN members m ON m.id = s.member_id
 WHERE s.token_hash = $1 AND s.expires_at > now() AND m.status = 'active'`
 

@@ -40,6 +40,9 @@ type Thread struct {
 	// visitors and for threads the member never opened.
 	LastRead *int `db:"last_read" json:"last_read,omitempty"`
 	Unread   *int `db:"unread" json:"unread,omitempty"`
+	// Watch is the member's watching of the thread, read with its page
+	// (ThreadPage); nil otherwise.
+	Watch *WatchLevels `db:"-" json:"-"`
 }
 
 // Replies is the number of published posts after the first.

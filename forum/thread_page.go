@@ -122,7 +122,7 @@ ORDER BY p.number
 LIMIT $3`
 
 // selectThreadReader is what a page of a thread needs of its reader ($2, 0
-// for a visitor), with the fingerprint of the rows a snapshot of it holds:
+// for a visitor) — reading state, likes, held posts, watching — with the fingerprint of the rows a snapshot of it holds:
 // served by primary keys, the posts' (thread_id, number) index and the
 // small index of held posts.
 const selectThreadReader = `
@@ -133,7 +133,9 @@ SELECT t.xmin::text || coalesce((
 		      ORDER BY number LIMIT $4) p), '') AS stamp,
 	rs.last_read_number AS last_read,
 	ARRAY(SELECT l.post_id FROM likes l WHERE l.member_id = $2 AND l.post_id = ANY($5::bigint[])) AS liked,
-	EXISTS (SELECT 1 FROM posts h WHERE h.thread_id = $1 AND h.author_id = $2 AND h.status = 'held') AS has_held
+	EXISTS (SELECT 1 FROM posts h WHERE h.thread_id = $1 AND h.author_id = $2 AND h.status = 'held') AS has_held,
+	coalesce((SELECT w.level FROM watches w WHERE w.member_id = $2 AND w.thread_id = $1), '') AS thread_level,
+	coalesce((SELECT w.level FROM watches w WHERE w.member_id = $2 AND w.category_id = t.category_id), '') AS category_level
 FROM threads t
 LEFT JOIN read_states rs ON rs.thread_id = t.id AND rs.member_id = $2
 WHERE t.id = $1`
@@ -143,11 +145,13 @@ type threadReader struct {
 	LastRead *int          `db:"last_read"`
 	Liked    pq.Int64Array `db:"liked"`
 	HasHeld  bool          `db:"has_held"`
+	WatchLevels
 }
 
 // ThreadPage returns a thread and its page of posts after the number after,
-// as the actor of ctx may see them (as ThreadByID and ThreadPosts), from a
-// snapshot when one is current.
+// as the actor of ctx may see them (as ThreadByID and ThreadPosts), with a
+// member's watching of the thread (Thread.Watch), from a snapshot when one
+// is current.
 func (db *DB) ThreadPage(ctx context.Context, id int64, after int) (*Thread, *PostPage, error) {
 	a := ActorFrom(ctx)
 	after = max(after, 0)
@@ -197,6 +201,10 @@ func (db *DB) ThreadPage(ctx context.Context, id int64, after int) (*Thread, *Po
 	}
 	t := snap.thread
 	t.LastRead = r.LastRead
+	if a.Member != nil {
+		w := r.WatchLevels.settle(true)
+		t.Watch = &w
+	}
 	liked := make(map[int64]bool, len(r.Liked))
 	for _, id := range r.Liked {
 		liked[id] = true
@@ -248,6 +256,13 @@ func (db *DB) threadPageUncached(ctx context.Context, id int64, after int) (*Thr
 	page, err := db.ThreadPosts(ctx, id, after)
 	if err != nil {
 		return nil, nil, err
+	}
+	if ActorFrom(ctx).Member != nil {
+		w, err := db.WatchLevelsOf(ctx, t.ID, t.CategoryID)
+		if err != nil {
+			return nil, nil, err
+		}
+		t.Watch = &w
 	}
 	return t, page, nil
 }

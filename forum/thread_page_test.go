@@ -117,6 +117,29 @@ func TestThreadPagesShowEveryCommittedChangeAtOnce(t *testing.T) {
 		t.Error("the thread was locked but bob's page does not say so")
 	}
 
+	// So is their watching, read with the page.
+	if got, _ := read(bobCtx); got.Watch == nil || got.Watch.Effective != forum.WatchNormal {
+		t.Errorf("bob's watching before he chose: %+v", got.Watch)
+	}
+	if _, err := db.WatchCategory(bobCtx, cat.ID, forum.WatchMuted); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := read(bobCtx); got.Watch == nil || got.Watch.Effective != forum.WatchMuted {
+		t.Errorf("bob muted the category, his page says %+v", got.Watch)
+	}
+	if _, err := db.WatchThread(bobCtx, th.ID, forum.WatchWatching); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := read(bobCtx); got.Watch == nil || got.Watch.Effective != forum.WatchWatching || got.Watch.Category != forum.WatchMuted {
+		t.Errorf("bob watches the thread, his page says %+v", got.Watch)
+	}
+	if got, _ := read(carolCtx); got.Watch == nil || got.Watch.Effective != forum.WatchNormal {
+		t.Errorf("carol got bob's watching: %+v", got.Watch)
+	}
+	if got, _ := read(context.Background()); got.Watch != nil {
+		t.Errorf("a visitor has a watching: %+v", got.Watch)
+	}
+
 	// The reading state is the reader's own.
 	if err := db.MarkRead(bobCtx, th.ID, 2); err != nil {
 		t.Fatal(err)

@@ -123,11 +123,18 @@ func (db *DB) WatchLevelsOf(ctx context.Context, threadID, categoryID int64) (Wa
 	if err != nil {
 		return out, Internal("reading watches", err)
 	}
+	return out.settle(threadID != 0), nil
+}
+
+// settle sets the level in force from the chosen ones: a thread's own level
+// wins; a category's applies to its threads when muted, and to itself.
+func (w WatchLevels) settle(ofThread bool) WatchLevels {
+	w.Effective = WatchNormal
 	switch {
-	case out.Thread != "":
-		out.Effective = out.Thread
-	case out.Category == WatchMuted || (threadID == 0 && out.Category != ""):
-		out.Effective = out.Category
+	case w.Thread != "":
+		w.Effective = w.Thread
+	case w.Category == WatchMuted || (!ofThread && w.Category != ""):
+		w.Effective = w.Category
 	}
-	return out, nil
+	return w
 }

@@ -10,11 +10,16 @@ import (
 )
 
 // unreadBadge is the member's unread notification count for the header:
-// visitors cost no query, members one indexed count. A failure only hides
+// visitors cost no query, members none either when it came with their
+// session (or one indexed count otherwise). A failure only hides
 // the badge.
 func (s *Server) unreadBadge(c *gin.Context) int {
-	if forum.MemberFrom(c.Request.Context()) == nil {
+	m := forum.MemberFrom(c.Request.Context())
+	if m == nil {
 		return 0
+	}
+	if m.UnreadNotifications != nil { // read when they were authenticated
+		return *m.UnreadNotifications
 	}
 	n, err := s.db.UnreadNotifications(c.Request.Context())
 	if err != nil {

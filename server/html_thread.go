@@ -187,7 +187,10 @@ func (s *Server) renderThread(c *gin.Context, status int, t *forum.Thread, page 
 	if n, ua, ok := t.FirstUnread(); ok {
 		v.FirstUnread, v.UnreadAfter = n, ua
 	}
-	if a.Member != nil {
+	switch {
+	case t.Watch != nil: // read with the page
+		v.Watch = *t.Watch
+	case a.Member != nil:
 		w, err := s.db.WatchLevelsOf(c.Request.Context(), t.ID, t.CategoryID)
 		if err != nil {
 			s.fail(c, err)
