@@ -121,16 +121,13 @@ func (c *Catalog) Keys(code string) map[string]bool { return c.keys[code] }
 // T translates a message id; args are name/value pairs for its template, and
 // a pair named "Count" chooses the plural form.
 func (l *Lang) T(id string, args ...any) string {
-	if len(args) == 0 {
-		return l.Msg(id, nil) // most labels: no map to build
+	m := l.messages[id]
+	if m == nil {
+		// A missing message must never break a page; a test checks that
+		// every id used exists in every language.
+		return "[" + id + "]"
 	}
-	data := make(map[string]any, len(args)/2)
-	for i := 0; i+1 < len(args); i += 2 {
-		if k, ok := args[i].(string); ok {
-			data[k] = args[i+1]
-		}
-	}
-	return l.Msg(id, data)
+	return format(m, l.tag, argPairs(args))
 }
 
 // constant returns the text of a message that takes no argument and has
@@ -151,11 +148,9 @@ func (l *Lang) constant(id string) (text string, ok bool) {
 func (l *Lang) Msg(id string, data map[string]any) string {
 	m := l.messages[id]
 	if m == nil {
-		// A missing message must never break a page; a test checks that
-		// every id used exists in every language.
 		return "[" + id + "]"
 	}
-	return m.format(l.tag, data)
+	return format(m, l.tag, argMap(data))
 }
 
 // Has reports whether the language defines a message id.

@@ -96,18 +96,44 @@ func simplePlaceholder(a string) bool {
 	return true
 }
 
-// format writes the message for data, choosing the plural form from the
+// messageArgs are a message's arguments: the name/value pairs Lang.T
+// receives (looked up in place: no map to build for each label), or the map
+// Lang.Msg receives.
+type messageArgs interface {
+	argPairs | argMap
+	get(name string) (any, bool)
+}
+
+type argPairs []any
+
+func (a argPairs) get(name string) (any, bool) {
+	for i := 0; i+1 < len(a); i += 2 {
+		if k, ok := a[i].(string); ok && k == name {
+			return a[i+1], true
+		}
+	}
+	return nil, false
+}
+
+type argMap map[string]any
+
+func (m argMap) get(name string) (any, bool) {
+	v, ok := m[name]
+	return v, ok
+}
+
+// format writes the message for args, choosing the plural form from the
 // count (a Count, Max or Min argument) by the language's CLDR rules.
-func (m *message) format(tag language.Tag, data map[string]any) string {
+func format[A messageArgs](m *message, tag language.Tag, args A) string {
 	f := m.forms[plural.Other]
-	if n, ok := pluralCount(data); ok {
+	if n, ok := pluralCount(args); ok {
 		if pf := m.forms[plural.Cardinal.MatchPlural(tag, n, 0, 0, 0, 0)]; pf != nil {
 			f = pf
 		}
 	}
 	if f.tmpl != nil {
 		var b strings.Builder
-		if err := f.tmpl.Execute(&b, data); err != nil {
+		if err := f.tmpl.Execute(&b, asMap(args)); err != nil {
 			return ""
 		}
 		return b.String()
@@ -121,7 +147,8 @@ func (m *message) format(tag language.Tag, data map[string]any) string {
 			b.WriteString(s.text)
 			continue
 		}
-		switch v := data[s.arg].(type) {
+		v, _ := args.get(s.arg)
+		switch v := v.(type) {
 		case nil:
 			b.WriteString("<no value>")
 		case string:
@@ -146,10 +173,27 @@ func (m *message) format(tag language.Tag, data map[string]any) string {
 	return b.String()
 }
 
+// asMap is what a message written as a template ({{if .X}}) executes with.
+func asMap[A messageArgs](args A) map[string]any {
+	switch a := any(args).(type) {
+	case argMap:
+		return a
+	case argPairs:
+		m := make(map[string]any, len(a)/2)
+		for i := 0; i+1 < len(a); i += 2 {
+			if k, ok := a[i].(string); ok {
+				m[k] = a[i+1]
+			}
+		}
+		return m
+	}
+	return nil
+}
+
 // pluralCount finds the number that chooses the plural form.
-func pluralCount(data map[string]any) (int, bool) {
+func pluralCount[A messageArgs](args A) (int, bool) {
 	for _, k := range [...]string{"Count", "Max", "Min"} {
-		v, ok := data[k]
+		v, ok := args.get(k)
 		if !ok {
 			continue
 		}

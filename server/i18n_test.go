@@ -131,17 +131,27 @@ func TestMessageArguments(t *testing.T) {
 		t.Fatal(err)
 	}
 	ip, n := "10.0.0.1", 3
-	if got := m.format(language.French, map[string]any{"Address": &ip, "N": &n}); got != "à 10.0.0.1, 3 fois, <no value>" {
+	if got := format(m, language.French, argMap{"Address": &ip, "N": &n}); got != "à 10.0.0.1, 3 fois, <no value>" {
 		t.Errorf("format = %q", got)
 	}
 	tm, err := compileMessage(&i18n.Message{ID: "y", One: "{{.Count}} chose{{if .Extra}} ({{.Extra}}){{end}}", Other: "{{.Count}} choses"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := tm.format(language.French, map[string]any{"Count": 1, "Extra": "bis"}); got != "1 chose (bis)" {
+	if got := format(tm, language.French, argMap{"Count": 1, "Extra": "bis"}); got != "1 chose (bis)" {
 		t.Errorf("template form = %q", got)
 	}
-	if got := tm.format(language.French, map[string]any{"Count": 4}); got != "4 choses" {
+	if got := format(tm, language.French, argMap{"Count": 4}); got != "4 choses" {
 		t.Errorf("plural = %q", got)
+	}
+	// The same through the name/value pairs of Lang.T.
+	if got := format(m, language.French, argPairs{"Address", &ip, "N", &n}); got != "à 10.0.0.1, 3 fois, <no value>" {
+		t.Errorf("format with pairs = %q", got)
+	}
+	if got := format(tm, language.French, argPairs{"Count", 1, "Extra", "bis"}); got != "1 chose (bis)" {
+		t.Errorf("template form with pairs = %q", got)
+	}
+	if got := format(tm, language.French, argPairs{"Extra", "bis", "Count", 4}); got != "4 choses" {
+		t.Errorf("plural with pairs = %q", got)
 	}
 }
