@@ -49,11 +49,6 @@ func (a Actor) redact(p *Post) {
 	p.BodyHTML, p.BodyMarkdown, p.Redacted = "", "", true
 }
 
-// visibleThreadSQL is the condition, on threads aliased t, of a thread shown
-// in lists to the viewer $V (0 for none) who is staff when $S: published,
-// or held and theirs (or staff). Deleted and hidden threads leave the lists.
-const visibleThreadSQL = `(t.status = 'published' OR (t.status = 'held' AND ($S OR t.author_id = $V)))`
-
 // visiblePostSQL is the condition, on posts aliased p, of a post shown in a
 // thread to the viewer $V who is staff when $S.
 const visiblePostSQL = `(p.status <> 'held' OR $S OR p.author_id = $V)`

@@ -24,37 +24,17 @@ const threadColumns = `
 	a.username AS author_name, t.title, t.slug, t.status, t.pinned, t.locked, t.closed,
 	t.post_count, t.last_post_at, t.last_post_number, lp.username AS last_poster_name, t.created_at`
 
-// threadListFrom joins what a list shows; read_states and the unread count
-// are for the viewer $V (a LEFT JOIN that finds nothing for visitors).
-const threadListFrom = `
-	, rs.last_read_number AS last_read,
-	CASE WHEN rs.member_id IS NULL THEN NULL ELSE
-		(SELECT count(*) FROM posts p
-		 WHERE p.thread_id = t.id AND p.number > rs.last_read_number AND p.status = 'published') END AS unread
-FROM threads t
-JOIN categories c ON c.id = t.category_id
-LEFT JOIN members a ON a.id = t.author_id
-LEFT JOIN members lp ON lp.id = t.last_poster_id
-LEFT JOIN read_states rs ON rs.thread_id = t.id AND rs.member_id = $V`
-
 // selectCategoryThreads lists a category: pinned threads first, then by last
-// activity, from the keyset ($3, $4, $5); served by the index
-// threads_category_pinned_activity.
-var selectCategoryThreads = viewerSQL(`
-SELECT`+threadColumns+threadListFrom+`
-WHERE t.category_id = $1 AND `+visibleThreadSQL+`
-	AND (t.pinned, t.last_post_at, t.id) < ($3::boolean, $4::timestamptz, $5::bigint)
-ORDER BY t.pinned DESC, t.last_post_at DESC, t.id DESC
-LIMIT $6`, "$2::bigint", "$7::boolean")
-
-// selectLatestThreads lists the whole forum by last activity, from the
-// keyset ($2, $3); served by the index threads_activity.
-var selectLatestThreads = viewerSQL(`
-SELECT`+threadColumns+threadListFrom+`
-WHERE `+visibleThreadSQL+`
-	AND (t.last_post_at, t.id) < ($2::timestamptz, $3::bigint)
-ORDER BY t.last_post_at DESC, t.id DESC
-LIMIT $4`, "$1::bigint", "$5::boolean")
+// activity, from the keyset ($3, $4, $5), served by the index
+// threads_category_pinned_activity; selectLatestThreads lists the whole
+// forum by last activity, from the keyset ($2, $3), served by the index
+// threads_activity. Both are functions (migration 0018) so that their plan
+// is made once, not at every page; $1/$2 is the viewer (0 for a visitor),
+// whose reading state and unread count each thread carries.
+const (
+	selectCategoryThreads = `SELECT * FROM category_threads($1, $2, $3, $4, $5, $6, $7)`
+	selectLatestThreads   = `SELECT * FROM latest_threads($1, $2, $3, $4, $5)`
+)
 
 // CategoryThreads lists one page of a category's threads as the actor of
 // ctx sees them.

@@ -104,6 +104,9 @@ measure "category page" "$base/c/$CATEGORY_SLUG"
 measure "thread page, anonymous" "$base/t/$THREAD_ID/$THREAD_SLUG"
 curl_args=(-H "Authorization: Bearer $MEMBER_TOKEN")
 measure "thread page, signed in" "$base/t/$THREAD_ID/$THREAD_SLUG" -H "Authorization: Bearer $MEMBER_TOKEN"
+# Members never get the anonymous cache: their lists and JSON are measured too.
+measure "home / latest, signed in" "$base/" -H "Authorization: Bearer $MEMBER_TOKEN"
+measure "thread JSON, signed in" "$base/api/v1/threads/$THREAD_ID" -H "Authorization: Bearer $MEMBER_TOKEN"
 curl_args=()
 measure "thread JSON" "$base/api/v1/threads/$THREAD_ID"
 measure "search" "$base/search?q=communaut%C3%A9+charte"

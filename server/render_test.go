@@ -16,7 +16,7 @@ import (
 // A page the handlers render but the templates lack stops the start, and so
 // does a template that does not parse.
 func TestLoadPagesFailsTheStartOnAMissingOrBrokenPage(t *testing.T) {
-	funcs := template.FuncMap{"asset": func(string) (string, error) { return "", nil }, "dict": dict}
+	funcs := template.FuncMap{"asset": func(string) (string, error) { return "", nil }, "dict": dict, "threadList": threadListHTML, "latestList": latestHTML}
 	catalog, err := LoadCatalog(templates.FS, "locales", "fr")
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +147,7 @@ func TestLabelsWrittenAtStartUpAreEscaped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	funcs := template.FuncMap{"asset": func(string) (string, error) { return "", nil }, "dict": dict}
+	funcs := template.FuncMap{"asset": func(string) (string, error) { return "", nil }, "dict": dict, "threadList": threadListHTML, "latestList": latestHTML}
 	var out [2]string
 	for i, labelsAsText := range []bool{true, false} {
 		p, err := loadPages(fsys, funcs, catalog, labelsAsText)

@@ -109,8 +109,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 func (s *Server) templateFuncs() template.FuncMap {
 	return template.FuncMap{
-		"asset": s.assets.URL,
-		"dict":  dict,
+		"asset":      s.assets.URL,
+		"dict":       dict,
+		"threadList": threadListHTML,
+		"latestList": latestHTML,
 	}
 }
 
