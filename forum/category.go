@@ -69,7 +69,7 @@ FROM categories WHERE slug = $1`
 // CategoryBySlug returns one category.
 func (db *DB) CategoryBySlug(ctx context.Context, slug string) (*Category, error) {
 	var c Category
-	err := db.GetContext(ctx, &c, selectCategoryBySlug, slug)
+	err := db.stmts.categoryBySlug.GetContext(ctx, &c, slug)
 	return &c, notFound(err, "category.not_found", "reading a category")
 }
 

@@ -13,6 +13,7 @@ import (
 type preparedStatements struct {
 	memberByAPIToken *sqlx.Stmt
 	categories       *sqlx.Stmt
+	categoryBySlug   *sqlx.Stmt
 	sessionMember    *sqlx.Stmt
 	// forum: the thread page and the thread lists
 	thread          *sqlx.Stmt
@@ -35,6 +36,7 @@ func (s *preparedStatements) prepare(ctx context.Context, db *sqlx.DB) error {
 	}{
 		{&s.memberByAPIToken, selectMemberByAPIToken},
 		{&s.categories, selectCategories},
+		{&s.categoryBySlug, selectCategoryBySlug},
 		{&s.sessionMember, selectSessionMember},
 		{&s.thread, selectThread},
 		{&s.threadPosts, selectThreadPosts},
@@ -58,7 +60,7 @@ func (s *preparedStatements) prepare(ctx context.Context, db *sqlx.DB) error {
 }
 
 func (s *preparedStatements) close() {
-	for _, st := range []*sqlx.Stmt{s.memberByAPIToken, s.categories, s.sessionMember,
+	for _, st := range []*sqlx.Stmt{s.memberByAPIToken, s.categories, s.categoryBySlug, s.sessionMember,
 		s.thread, s.threadPosts, s.categoryThreads, s.latestThreads,
 		s.unreadNotifications, s.watchLevels, s.threadReader, s.snapshotThread, s.snapshotPosts} {
 		if st != nil {

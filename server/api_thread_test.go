@@ -316,3 +316,21 @@ func TestCategoryPagesAndAdministration(t *testing.T) {
 	}
 
 }
+
+// API answers carry post bodies with their tags as they are (not \u003c…),
+// and stay valid JSON whatever the text.
+func TestAPIAnswersWritePostHTMLAsItIs(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	cat := forumtest.MustCategory(t, db)
+	h := bearer(t, db, forumtest.MustMember(t, db, forum.RoleMember, 2))
+	th := startThread(t, s, h, cat, `Guillemets " et <chevrons> & esperluettes`)
+	w := s.do(t, request{path: fmt.Sprintf("/api/v1/threads/%d", th.Thread.ID), header: h})
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `"html":"<p>Bonjour`) || strings.Contains(w.Body.String(), `\u003c`) {
+		t.Fatalf("thread JSON: %d %s", w.Code, w.Body)
+	}
+	got := decode[threadAnswer](t, w.Body.Bytes())
+	if got.Thread.Title != `Guillemets " et <chevrons> & esperluettes` || !strings.HasPrefix(got.Posts[0].HTML, "<p>Bonjour") {
+		t.Errorf("decoded: %q %q", got.Thread.Title, got.Posts[0].HTML)
+	}
+}
