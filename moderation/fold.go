@@ -44,6 +44,14 @@ var asciiFolds = func() (t [utf8.RuneSelf]folded) {
 	return t
 }()
 
+// asciiLetters are the ASCII letters, the bytes of plain words.
+var asciiLetters = func() (t [256]bool) {
+	for c := range utf8.RuneSelf {
+		t[c] = asciiFolds[c].class == classLetter
+	}
+	return t
+}()
+
 // smallFolds caches the folds of U+0080–U+07FF (Latin, Greek, Cyrillic…),
 // where most non-ASCII text falls.
 var smallFolds = sync.OnceValue(func() []folded {

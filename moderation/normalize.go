@@ -2,6 +2,7 @@ package moderation
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -24,20 +25,28 @@ type TextLimits struct {
 // one pictogram (👩‍💻); everywhere else they only serve to hide words from
 // the filters.
 func Normalize(s string, field string, lim TextLimits) (string, error) {
-	if !utf8.ValidString(s) {
-		return "", forum.Errorf(forum.EINVALID, "moderation.invalid_utf8", nil).OnField(field)
-	}
-	if needsCleaning(s) {
-		var ok bool
-		if s, ok = clean(s); !ok {
-			return "", forum.Errorf(forum.EINVALID, "moderation.control_chars", nil).OnField(field)
+	n, ok := latinRunes(s)
+	if ok {
+		// Nothing to clean and already NFC: only the trimming is left.
+		t := strings.TrimLeftFunc(s, unicode.IsSpace)
+		n -= utf8.RuneCountInString(s[:len(s)-len(t)])
+		s = strings.TrimRightFunc(t, unicode.IsSpace)
+		n -= utf8.RuneCountInString(t[len(s):])
+	} else {
+		if !utf8.ValidString(s) {
+			return "", forum.Errorf(forum.EINVALID, "moderation.invalid_utf8", nil).OnField(field)
 		}
+		if needsCleaning(s) {
+			if s, ok = clean(s); !ok {
+				return "", forum.Errorf(forum.EINVALID, "moderation.control_chars", nil).OnField(field)
+			}
+		}
+		// Already-NFC text is returned as is, without copying.
+		s = norm.NFC.String(s)
+		s = strings.TrimSpace(s)
+		n = utf8.RuneCountInString(s)
 	}
-	// Already-NFC text (nearly all of it) is returned as is, without copying.
-	s = norm.NFC.String(s)
-	s = strings.TrimSpace(s)
 
-	n := utf8.RuneCountInString(s)
 	switch {
 	case n == 0 && lim.MinRunes >= 1:
 		return "", forum.Errorf(forum.EINVALID, "moderation.empty", nil).OnField(field)
@@ -47,6 +56,48 @@ func Normalize(s string, field string, lim TextLimits) (string, error) {
 		return "", forum.Errorf(forum.ETOOLARGE, "moderation.too_long", map[string]any{"Max": lim.MaxRunes}).OnField(field)
 	}
 	return s, nil
+}
+
+// latinRunes counts the characters of s in one pass when s is the common
+// case Normalize need not change but for trimming: valid UTF-8 of ASCII
+// and U+00A0–U+02FF only (Latin letters with their accents, as in French),
+// without control characters but newline and tab, nor the soft hyphen. Such
+// text is NFC: no character below U+0300 is changed by NFC or combines with
+// the one before it (TestLatinRunesAreNFC). It reports false for anything
+// else, which takes the general path.
+func latinRunes(s string) (n int, ok bool) {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	for i := 0; i < len(s); {
+		if i+8 <= len(s) {
+			// Eight bytes at a time: all ASCII, none below space, none DEL.
+			w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+			del := w ^ 0x7f*ones
+			if w&highs == 0 && (w-0x20*ones)&^w&highs == 0 && (del-ones)&^del&highs == 0 {
+				i, n = i+8, n+8
+				continue
+			}
+		}
+		for end := min(i+8, len(s)); i < end; n++ {
+			switch c := s[i]; {
+			case c < 0x20 && c != '\n' && c != '\t', c == 0x7f:
+				return 0, false
+			case c < utf8.RuneSelf:
+				i++
+			case c >= 0xC2 && c <= 0xCB && i+1 < len(s) && s[i+1]&0xC0 == 0x80:
+				if c == 0xC2 && (s[i+1] <= 0x9F || s[i+1] == 0xAD) {
+					return 0, false // C1 control, soft hyphen
+				}
+				i += 2
+			default:
+				return 0, false
+			}
+		}
+	}
+	return n, true
 }
 
 // needsCleaning reports whether s holds something clean acts on: an ASCII

@@ -2,9 +2,14 @@ package moderation
 
 import (
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/palabre/palabre/forum"
 )
@@ -95,4 +100,64 @@ func TestNormalizeFastPathAllocations(t *testing.T) {
 	if allocs != 0 {
 		t.Errorf("Normalize allocates %v times on clean text, want 0", allocs)
 	}
+}
+
+// latinRunes takes text of characters below U+0300 as NFC without
+// checking: each of them must be a starter that NFC leaves alone and that
+// combines with nothing before it.
+func TestLatinRunesAreNFC(t *testing.T) {
+	for r := rune(0); r < 0x300; r++ {
+		s := string(r)
+		if p := norm.NFC.PropertiesString(s); !p.BoundaryBefore() || !norm.NFC.IsNormalString(s) {
+			t.Errorf("U+%04X: boundary before %v, NFC %v", r, p.BoundaryBefore(), norm.NFC.IsNormalString(s))
+		}
+	}
+}
+
+// Normalize's fast path (latinRunes) and its general path must agree.
+func TestNormalizeLatinFastPath(t *testing.T) {
+	pieces := []string{"a", "Z", " ", "\t", "\n", "\r", "\x00", "\x1f", "\x7f", "é", "É", "ÿ", "ʼ", "\u0080", "\u009f",
+		"\u00a0", "\u00ad", "\u0085", "\u02ff", "\u0300", "\u200b", "’", "\xc2", "\xc0\x80", "\xcb", "\xff", "abcdefgh"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(24) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		s := b.String()
+		lim := TextLimits{MinRunes: rng.IntN(3), MaxRunes: rng.IntN(30)}
+		got, gotErr := Normalize(s, "body", lim)
+		want, wantErr := normalizeGeneral(s, lim)
+		var fe *forum.Error
+		if errors.As(gotErr, &fe) {
+			gotErr = errors.New(fe.Key)
+		}
+		if got != want || fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+			t.Fatalf("Normalize(%q, %+v) = %q, %v; want %q, %v", s, lim, got, gotErr, want, wantErr)
+		}
+	}
+}
+
+// normalizeGeneral is Normalize without its fast path.
+func normalizeGeneral(s string, lim TextLimits) (string, error) {
+	if !utf8.ValidString(s) {
+		return "", errors.New("moderation.invalid_utf8")
+	}
+	if needsCleaning(s) {
+		var ok bool
+		if s, ok = clean(s); !ok {
+			return "", errors.New("moderation.control_chars")
+		}
+	}
+	s = strings.TrimSpace(norm.NFC.String(s))
+	n := utf8.RuneCountInString(s)
+	switch {
+	case n == 0 && lim.MinRunes >= 1:
+		return "", errors.New("moderation.empty")
+	case n < lim.MinRunes:
+		return "", errors.New("moderation.too_short")
+	case lim.MaxRunes > 0 && n > lim.MaxRunes:
+		return "", errors.New("moderation.too_long")
+	}
+	return s, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer"
+	"github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 )
@@ -36,10 +37,27 @@ type Rendered struct {
 // task lists, bare URLs linked), raw HTML dropped (goldmark's default),
 // soft line breaks kept soft, plus Palabre's mentions and quotes. Built once:
 // a goldmark.Markdown is safe for concurrent use.
-var markdown = newMarkdown()
+var markdown = newMarkdown(false)
 
-func newMarkdown() goldmark.Markdown {
+// newMarkdown builds markdown. With stock, it uses goldmark's own parts
+// where markdown has faster ones that must give the same HTML (quickLinkify,
+// quickLinkRefs, renderText, renderLink, renderAutoLink): the tests compare
+// the two (TestRenderMatchesGoldmark).
+func newMarkdown(stock bool) goldmark.Markdown {
+	var (
+		linkify  parser.InlineParser         = quickLinkify{}
+		linkRefs parser.ParagraphTransformer = quickLinkRefs{}
+	)
+	if stock {
+		linkify, linkRefs = extension.NewLinkifyParser(), parser.LinkReferenceParagraphTransformer
+	}
 	return goldmark.New(
+		// goldmark.DefaultParser, but for the paragraph transformer.
+		goldmark.WithParser(parser.NewParser(
+			parser.WithBlockParsers(parser.DefaultBlockParsers()...),
+			parser.WithInlineParsers(parser.DefaultInlineParsers()...),
+			parser.WithParagraphTransformers(util.Prioritized(linkRefs, 100)),
+		)),
 		goldmark.WithExtensions(
 			extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
 			extension.Strikethrough,
@@ -49,12 +67,12 @@ func newMarkdown() goldmark.Markdown {
 			parser.WithBlockParsers(util.Prioritized(quoteParser{}, 850)),
 			parser.WithInlineParsers(
 				util.Prioritized(mentionParser{}, 600),
-				util.Prioritized(quickLinkify{extension.NewLinkifyParser()}, 999), // extension.Linkify's priority
+				util.Prioritized(linkify, 999), // extension.Linkify's priority
 			),
 			parser.WithASTTransformers(util.Prioritized(headingDemoter{}, 100)),
 		),
 		goldmark.WithRendererOptions(
-			renderer.WithNodeRenderers(util.Prioritized(palabreRenderer{}, 500)),
+			renderer.WithNodeRenderers(util.Prioritized(palabreRenderer{stockText: stock}, 500)),
 		),
 	)
 }
@@ -64,6 +82,10 @@ var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // Render converts a post's Markdown to HTML and lists its links, images,
 // mentions and quotes.
 func Render(markdownSource string, opt RenderOptions) Rendered {
+	return render(markdown, markdownSource, opt)
+}
+
+func render(markdown goldmark.Markdown, markdownSource string, opt RenderOptions) Rendered {
 	source := []byte(markdownSource)
 	doc := markdown.Parser().Parse(text.NewReader(source))
 	out := inspect(doc, source, opt)
@@ -72,7 +94,7 @@ func Render(markdownSource string, opt RenderOptions) Rendered {
 	buf.Reset()
 	// Rendering into a bytes.Buffer cannot fail: goldmark only returns the
 	// writer's errors.
-	_ = markdown.Renderer().Render(buf, source, doc)
+	_ = markdown.Renderer().Render(bufferWriter{buf}, source, doc)
 	out.HTML = buf.String()
 	if buf.Cap() <= 1<<16 {
 		renderBuffers.Put(buf)
@@ -80,86 +102,107 @@ func Render(markdownSource string, opt RenderOptions) Rendered {
 	return out
 }
 
+// bufferWriter is a bytes.Buffer as the util.BufWriter goldmark's renderer
+// writes to: given a plain io.Writer, goldmark puts a new 4 KB bufio.Writer
+// in front of it at every call.
+type bufferWriter struct{ *bytes.Buffer }
+
+func (w bufferWriter) Buffered() int { return w.Len() }
+
+func (bufferWriter) Flush() error { return nil }
+
 // inspect walks the parsed post once: it collects links, images, mentions
 // and quotes, and rewrites the nodes whose rendering depends on opt
 // (mentions of non-members, images when they are not allowed).
 func inspect(doc ast.Node, source []byte, opt RenderOptions) Rendered {
-	var (
-		out       Rendered
-		inLink    int // depth of links and images: a mention there is plain text
-		unlinked  []*mentionNode
-		images    []*ast.Image
-		known     map[string]bool // MemberExists answers, one call per name
-		mentioned map[string]bool // lower-cased names already in out.Mentions
-	)
-	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
-		switch n := n.(type) {
-		case *ast.Link:
-			if entering {
-				inLink++
-				if isAbsoluteURL(n.Destination) {
-					out.Links = append(out.Links, string(n.Destination))
-				}
-			} else {
-				inLink--
-			}
-		case *ast.Image:
-			if entering {
-				inLink++
-				out.Images = append(out.Images, string(n.Destination))
-				if !opt.AllowImages {
-					images = append(images, n)
-				}
-			} else {
-				inLink--
-			}
-		case *ast.AutoLink:
-			if entering {
-				u := string(n.URL(source))
-				if n.AutoLinkType == ast.AutoLinkEmail && !strings.HasPrefix(strings.ToLower(u), "mailto:") {
-					u = "mailto:" + u
-				}
-				if isAbsoluteURL([]byte(u)) {
-					out.Links = append(out.Links, u)
-				}
-			}
-		case *mentionNode:
-			if !entering {
-				break
-			}
-			name := n.Name(source)
-			exists, asked := known[name]
-			if !asked && inLink == 0 && opt.MemberExists != nil {
-				exists = opt.MemberExists(name)
-				if known == nil {
-					known, mentioned = map[string]bool{}, map[string]bool{}
-				}
-				known[name] = exists
-			}
-			if inLink > 0 || !exists {
-				unlinked = append(unlinked, n)
-				break
-			}
-			if key := strings.ToLower(name); !mentioned[key] {
-				mentioned[key] = true
-				out.Mentions = append(out.Mentions, name)
-			}
-		case *quoteNode:
-			if entering && !containsInt64(out.Quotes, n.Post) {
-				out.Quotes = append(out.Quotes, n.Post)
-			}
-		}
-		return ast.WalkContinue, nil
-	})
-
+	in := inspector{source: source, opt: opt}
+	in.walk(doc)
 	// The tree is rewritten after the walk, which must not see it change.
-	for _, m := range unlinked {
+	for _, m := range in.unlinked {
 		m.Parent().ReplaceChild(m.Parent(), m, ast.NewTextSegment(m.Segment))
 	}
-	for _, img := range images {
+	for _, img := range in.images {
 		img.Parent().ReplaceChild(img.Parent(), img, imageAsLink(img))
 	}
-	return out
+	return in.out
+}
+
+type inspector struct {
+	source    []byte
+	opt       RenderOptions
+	out       Rendered
+	inLink    int // depth of links and images: a mention there is plain text
+	unlinked  []*mentionNode
+	images    []*ast.Image
+	known     map[string]bool // MemberExists answers, one call per name
+	mentioned map[string]bool // lower-cased names already in out.Mentions
+}
+
+// walk visits the descendants of n in document order, as ast.Walk would
+// but without a call through a function value for entering and leaving
+// each node (text nodes, most of them, cost one type test).
+func (in *inspector) walk(n ast.Node) {
+	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+		switch c := c.(type) {
+		case *ast.Text:
+		case *ast.Link:
+			in.inLink++
+			if isAbsoluteURL(c.Destination) {
+				in.out.Links = append(in.out.Links, string(c.Destination))
+			}
+			in.walk(c)
+			in.inLink--
+		case *ast.Image:
+			in.inLink++
+			in.out.Images = append(in.out.Images, string(c.Destination))
+			if !in.opt.AllowImages {
+				in.images = append(in.images, c)
+			}
+			in.walk(c)
+			in.inLink--
+		case *ast.AutoLink:
+			u := string(c.URL(in.source))
+			if c.AutoLinkType == ast.AutoLinkEmail && !strings.HasPrefix(strings.ToLower(u), "mailto:") {
+				u = "mailto:" + u
+			}
+			if isAbsoluteURL([]byte(u)) {
+				in.out.Links = append(in.out.Links, u)
+			}
+			in.walk(c)
+		case *mentionNode:
+			in.mention(c)
+			in.walk(c)
+		case *quoteNode:
+			if !containsInt64(in.out.Quotes, c.Post) {
+				in.out.Quotes = append(in.out.Quotes, c.Post)
+			}
+			in.walk(c)
+		default:
+			in.walk(c)
+		}
+	}
+}
+
+// mention asks once per name whether the member exists, and lists the
+// mention or leaves it to be written as text.
+func (in *inspector) mention(n *mentionNode) {
+	name := n.Name(in.source)
+	exists, asked := in.known[name]
+	if !asked && in.inLink == 0 && in.opt.MemberExists != nil {
+		exists = in.opt.MemberExists(name)
+		if in.known == nil {
+			in.known, in.mentioned = map[string]bool{}, map[string]bool{}
+		}
+		in.known[name] = exists
+	}
+	if in.inLink > 0 || !exists {
+		in.unlinked = append(in.unlinked, n)
+		return
+	}
+	if key := strings.ToLower(name); !in.mentioned[key] {
+		in.mentioned[key] = true
+		in.out.Mentions = append(in.out.Mentions, name)
+	}
 }
 
 // imageAsLink returns a link to img's URL labelled with its alt text (or
@@ -200,46 +243,6 @@ func containsInt64(s []int64, v int64) bool {
 	return false
 }
 
-// quickLinkify is goldmark's linkify parser (bare URLs and e-mail
-// addresses become links) behind a cheap test: it runs at every space of
-// the text and cost a third of the rendering time, while it can only
-// match words that start with a protocol or "www.", or e-mail addresses,
-// whose local part is followed by an @.
-type quickLinkify struct{ parser.InlineParser }
-
-func (q quickLinkify) Parse(parent ast.Node, block text.Reader, pc parser.Context) ast.Node {
-	line, _ := block.PeekLine()
-	if len(line) > 0 {
-		switch line[0] {
-		case ' ', '*', '_', '~', '(':
-			line = line[1:] // the trigger character, as linkifyParser skips it
-		}
-	}
-	if bytes.HasPrefix(line, []byte("http:")) || bytes.HasPrefix(line, []byte("https:")) ||
-		bytes.HasPrefix(line, []byte("ftp:")) || bytes.HasPrefix(line, []byte("www.")) {
-		return q.InlineParser.Parse(parent, block, pc)
-	}
-	// As util.FindEmailIndex: a local part of at most 64 bytes, then @.
-	for i, c := range line {
-		switch {
-		case i > 64:
-			return nil
-		case c == '@':
-			return q.InlineParser.Parse(parent, block, pc)
-		case !isEmailLocalByte(c):
-			return nil
-		}
-	}
-	return nil
-}
-
-// isEmailLocalByte reports whether c may appear in the local part of an
-// e-mail address, as goldmark's linkify reads it.
-func isEmailLocalByte(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-		bytes.IndexByte([]byte(".!#$%&'*+/=?^_`{|}~-"), c) >= 0
-}
-
 // headingDemoter turns level 1 and 2 headings into level 3: the page
 // already has its h1 (the site) and h2 (the thread title).
 type headingDemoter struct{}
@@ -264,10 +267,162 @@ func (headingDemoter) Transform(doc *ast.Document, _ text.Reader, _ parser.Conte
 }
 
 // palabreRenderer renders the nodes goldmark does not know: mentions and
-// quotes.
-type palabreRenderer struct{}
+// quotes; and, unless stockText, text, links and autolinks, as goldmark does
+// but faster.
+type palabreRenderer struct{ stockText bool }
 
 func (r palabreRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(kindMention, r.renderMention)
 	reg.Register(kindQuote, r.renderQuote)
+	if !r.stockText {
+		reg.Register(ast.KindText, r.renderText)
+		reg.Register(ast.KindLink, r.renderLink)
+		reg.Register(ast.KindAutoLink, r.renderAutoLink)
+	}
+}
+
+// renderLink is goldmark's html.Renderer.renderLink with markdown's options
+// (not Unsafe), but for dangerousURL.
+func (palabreRenderer) renderLink(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+	n := node.(*ast.Link)
+	if entering {
+		_, _ = w.WriteString("<a href=\"")
+		dest := util.URLEscape(n.Destination, true)
+		if !dangerousURL(dest) {
+			_, _ = w.Write(util.EscapeHTML(dest))
+		}
+		_ = w.WriteByte('"')
+		if n.Title != nil {
+			_, _ = w.WriteString(` title="`)
+			html.DefaultWriter.Write(w, n.Title)
+			_ = w.WriteByte('"')
+		}
+		if n.Attributes() != nil {
+			html.RenderAttributes(w, n, html.LinkAttributeFilter)
+		}
+		_ = w.WriteByte('>')
+	} else {
+		_, _ = w.WriteString("</a>")
+	}
+	return ast.WalkContinue, nil
+}
+
+// renderAutoLink is goldmark's html.Renderer.renderAutoLink with markdown's
+// options (not Unsafe), but for dangerousURL.
+func (palabreRenderer) renderAutoLink(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+	n := node.(*ast.AutoLink)
+	if !entering {
+		return ast.WalkContinue, nil
+	}
+	_, _ = w.WriteString(`<a href="`)
+	url := util.URLEscape(n.URL(source), false)
+	label := n.Label(source)
+	if n.AutoLinkType == ast.AutoLinkEmail && !bytes.HasPrefix(bytes.ToLower(url), []byte("mailto:")) {
+		_, _ = w.WriteString("mailto:")
+	}
+	if !dangerousURL(url) {
+		_, _ = w.Write(util.EscapeHTML(url))
+	}
+	if n.Attributes() != nil {
+		_ = w.WriteByte('"')
+		html.RenderAttributes(w, n, html.LinkAttributeFilter)
+		_ = w.WriteByte('>')
+	} else {
+		_, _ = w.WriteString(`">`)
+	}
+	_, _ = w.Write(util.EscapeHTML(label))
+	_, _ = w.WriteString(`</a>`)
+	return ast.WalkContinue, nil
+}
+
+// dangerousURL is html.IsDangerousURL without its allocations: it lowers
+// the case of each prefix it tries with bytes.ToLower, two copies a try,
+// ten a link. Its prefixes are ASCII, so that comparing ASCII letters
+// without case gives the same answers (TestDangerousURL).
+func dangerousURL(url []byte) bool {
+	if hasPrefixFold(url, "data:image/") && len(url) >= 11 {
+		v := url[11:]
+		return !(hasPrefixFold(v, "png;") || hasPrefixFold(v, "gif;") || hasPrefixFold(v, "jpeg;") || hasPrefixFold(v, "webp;"))
+	}
+	return hasPrefixFold(url, "javascript:") || hasPrefixFold(url, "vbscript:") ||
+		hasPrefixFold(url, "file:") || hasPrefixFold(url, "data:")
+}
+
+// hasPrefixFold reports whether s starts with the lower-case ASCII prefix,
+// ignoring the case of ASCII letters.
+func hasPrefixFold(s []byte, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	for i := range len(prefix) {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != prefix[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// renderText renders a Text node as goldmark's HTML renderer does with
+// markdown's options (no hard wraps, no XHTML, no East Asian line breaks),
+// but copies text that holds nothing its writer acts on (backslash escapes,
+// entities, NUL, characters to escape) as it is: goldmark looks at each
+// byte in turn, a fifth of the rendering time.
+func (palabreRenderer) renderText(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+	if !entering {
+		return ast.WalkContinue, nil
+	}
+	n := node.(*ast.Text)
+	value := n.Segment.Value(source)
+	switch {
+	case plainText(value):
+		_, _ = w.Write(value)
+	case n.IsRaw():
+		html.DefaultWriter.RawWrite(w, value)
+		return ast.WalkContinue, nil
+	default:
+		html.DefaultWriter.Write(w, value)
+	}
+	if n.IsRaw() {
+		return ast.WalkContinue, nil
+	}
+	if n.HardLineBreak() {
+		_, _ = w.WriteString("<br>\n")
+	} else if n.SoftLineBreak() {
+		_ = w.WriteByte('\n')
+	}
+	return ast.WalkContinue, nil
+}
+
+// plainText reports whether goldmark's html.Writer would copy s as it is.
+func plainText(s []byte) bool {
+	for _, c := range s {
+		if textSpecial[c] {
+			return false
+		}
+	}
+	return true
+}
+
+// textSpecial are the bytes goldmark's html.Writer acts on: it escapes
+// NUL, ", &, < and >, and reads backslash escapes and entities.
+var textSpecial = [256]bool{0: true, '"': true, '&': true, '<': true, '>': true, '\\': true}
+
+// quickLinkRefs is goldmark's LinkReferenceParagraphTransformer, which takes
+// the link reference definitions ("[label]: url") off the start of each
+// paragraph, behind the test they need: the paragraph's first byte that is
+// not white space is a [. It saves a block reader per paragraph.
+type quickLinkRefs struct{}
+
+func (quickLinkRefs) Transform(node *ast.Paragraph, reader text.Reader, pc parser.Context) {
+	if lines := node.Lines(); lines.Len() > 0 {
+		first := lines.At(0)
+		if v := util.TrimLeftSpace(first.Value(reader.Source())); len(v) > 0 && v[0] != '[' {
+			return
+		}
+	}
+	parser.LinkReferenceParagraphTransformer.Transform(node, reader, pc)
 }

@@ -157,9 +157,13 @@ func (palabreRenderer) renderQuote(w util.BufWriter, _ []byte, node ast.Node, en
 		return ast.WalkContinue, nil
 	}
 	n := node.(*quoteNode)
-	post := strconv.FormatInt(n.Post, 10)
-	_, _ = w.WriteString(`<blockquote class="quote" data-post="` + post + `">` + "\n")
-	_, _ = w.WriteString(`<p class="quote-source"><a href="/p/` + post + `">@`)
+	var digits [20]byte
+	post := strconv.AppendInt(digits[:0], n.Post, 10)
+	_, _ = w.WriteString(`<blockquote class="quote" data-post="`)
+	_, _ = w.Write(post)
+	_, _ = w.WriteString(`">` + "\n" + `<p class="quote-source"><a href="/p/`)
+	_, _ = w.Write(post)
+	_, _ = w.WriteString(`">@`)
 	_, _ = w.Write(util.EscapeHTML([]byte(n.Username)))
 	_, _ = w.WriteString("</a></p>\n")
 	return ast.WalkContinue, nil

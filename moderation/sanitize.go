@@ -58,9 +58,18 @@ var taskCheckboxes = []string{
 }
 
 func (w finishingWriter) WriteString(s string) (int, error) {
+	if len(s) == 0 || s[0] != '<' {
+		return w.Buffer.WriteString(s) // text
+	}
 	switch {
 	case strings.HasPrefix(s, "<a "):
-		s = strings.Replace(s, ` rel="nofollow"`, ` rel="nofollow ugc noopener"`, 1)
+		const rel = ` rel="nofollow"`
+		if i := strings.Index(s, rel); i >= 0 {
+			w.Buffer.WriteString(s[:i])
+			w.Buffer.WriteString(` rel="nofollow ugc noopener"`)
+			w.Buffer.WriteString(s[i+len(rel):])
+			return len(s), nil
+		}
 	case strings.HasPrefix(s, "<input") && !slices.Contains(taskCheckboxes, s),
 		strings.HasPrefix(s, "<img") && !strings.Contains(s, ` src="`):
 		return len(s), nil

@@ -1,6 +1,7 @@
 package moderation
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -23,7 +24,7 @@ import (
 //   - three or more single characters separated by the same single
 //     separator are joined: "c.o.n", "c o n", "c-o-n", "c_o_n" → "con";
 //   - repeated letters are collapsed: "connnnard" → "conard". The length
-//     of each run is kept (see skeleton.count), so that "ass" does not
+//     of each run is kept (see byteOrigin.count), so that "ass" does not
 //     match the word "as".
 //
 // Every other character (spaces, punctuation, symbols, emoji) is a word
@@ -39,7 +40,7 @@ func Skeleton(s string) (skel string, origin []int) {
 	text := sk.text[1 : len(sk.text)-1] // without the padding spaces
 	origin = make([]int, len(text))
 	for i := range text {
-		origin[i] = int(sk.start[i+1])
+		origin[i] = int(sk.at[i+1].start)
 	}
 	return string(text), origin
 }
@@ -50,14 +51,21 @@ func Skeleton(s string) (skel string, origin []int) {
 // letter was repeated there (all bytes of a multi-byte rune carry the same
 // values).
 type skeleton struct {
-	text       []byte
-	start, end []int32
-	count      []uint8
+	text []byte
+	at   []byteOrigin // for each byte of text
 
 	// Scratch space of build.
 	word    []unit // the word being read, when it is not plain ASCII letters
 	singles []unit // pending one-character words, maybe spelled out ("c.o.n")
 	joinSep rune   // the separator between the pending singles
+}
+
+// byteOrigin is where a byte of the skeleton comes from: the source
+// characters from start to end, its letter repeated count times there (0
+// for the spaces between words).
+type byteOrigin struct {
+	start, end int32
+	count      uint8
 }
 
 // unit is one source character of a word, folded.
@@ -78,7 +86,7 @@ func (sk *skeleton) release() {
 // buildSkeleton computes the padded skeleton of s. The caller releases it.
 func buildSkeleton(s string) *skeleton {
 	sk := skeletonPool.Get().(*skeleton)
-	sk.text, sk.start, sk.end, sk.count = sk.text[:0], sk.start[:0], sk.end[:0], sk.count[:0]
+	sk.text, sk.at = sk.text[:0], sk.at[:0]
 	sk.word, sk.singles = sk.word[:0], sk.singles[:0]
 	sk.build(s)
 	return sk
@@ -103,6 +111,9 @@ func (g *gap) add(r rune, n int) {
 // go straight to the output; others are folded character by character
 // into sk.word first.
 func (sk *skeleton) build(s string) {
+	// Most texts give a skeleton no longer than themselves: room for that
+	// once, rather than growing four slices byte by byte.
+	sk.reserve(len(s) + 2)
 	sk.appendByte(' ', 0, 0, 0)
 	var (
 		before    gap  // separators before the current word
@@ -111,13 +122,17 @@ func (sk *skeleton) build(s string) {
 	)
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c < utf8.RuneSelf && asciiFolds[c].class == classLetter {
+		if asciiLetters[c] {
+			j := i + 1
+			for j < len(s) && asciiLetters[s[j]] {
+				j++
+			}
 			if wordStart < 0 {
 				wordStart, plain = i, true
 			} else if !plain {
-				sk.word = append(sk.word, unit{asciiFolds[c].fold, classLetter, int32(i), int32(i + 1)})
+				sk.word = appendPlainUnits(sk.word, s, i, j)
 			}
-			i++
+			i = j
 			continue
 		}
 		f, r, size := folded{}, rune(c), 1
@@ -247,20 +262,34 @@ func resolveLeet(word []unit, before, after *gap) []unit {
 
 // emitPlain writes a word of two or more ASCII letters, collapsing repeats.
 func (sk *skeleton) emitPlain(s string, from, to int) {
-	last := -1
+	n := len(sk.text)
+	m := n + to - from + 1 // at most: the letters and a space
+	if m > cap(sk.text) || m > cap(sk.at) {
+		sk.reserve(m)
+	}
+	text, at := sk.text[:m], sk.at[:m]
+	k := n
 	for j := from; j < to; j++ {
 		c := s[j] | 0x20 // lower case
-		if last >= 0 && sk.text[last] == c {
-			sk.end[last] = int32(j + 1)
-			if sk.count[last] < 255 {
-				sk.count[last]++
+		if k > n && text[k-1] == c {
+			at[k-1].end = int32(j + 1)
+			if at[k-1].count < 255 {
+				at[k-1].count++
 			}
 			continue
 		}
-		last = len(sk.text)
-		sk.appendByte(c, int32(j), int32(j+1), 1)
+		text[k], at[k] = c, byteOrigin{int32(j), int32(j + 1), 1}
+		k++
 	}
-	sk.appendByte(' ', int32(to), int32(to), 0)
+	text[k], at[k] = ' ', byteOrigin{int32(to), int32(to), 0}
+	k++
+	sk.text, sk.at = text[:k], at[:k]
+}
+
+// reserve makes room for n bytes of skeleton in all.
+func (sk *skeleton) reserve(n int) {
+	sk.text = slices.Grow(sk.text, n-len(sk.text))
+	sk.at = slices.Grow(sk.at, n-len(sk.at))
 }
 
 // emitWord writes a word: leet digits read as letters if the word has a
@@ -286,9 +315,9 @@ func (sk *skeleton) emitWord(word []unit) {
 		for _, r := range fold {
 			if r == lastRune {
 				for k := lastAt; k < len(sk.text); k++ {
-					sk.end[k] = u.end
-					if sk.count[k] < 255 {
-						sk.count[k]++
+					sk.at[k].end = u.end
+					if sk.at[k].count < 255 {
+						sk.at[k].count++
 					}
 				}
 				continue
@@ -307,9 +336,7 @@ func (sk *skeleton) emitWord(word []unit) {
 
 func (sk *skeleton) appendByte(b byte, start, end int32, count uint8) {
 	sk.text = append(sk.text, b)
-	sk.start = append(sk.start, start)
-	sk.end = append(sk.end, end)
-	sk.count = append(sk.count, count)
+	sk.at = append(sk.at, byteOrigin{start, end, count})
 }
 
 func (sk *skeleton) appendString(s string, start, end int32, count uint8) {

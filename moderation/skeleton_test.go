@@ -79,8 +79,13 @@ func TestSkeletonEndsAndCounts(t *testing.T) {
 	}
 	wantEnd := []int32{0, 1, 4, 7, 8, 9, 10, 10}
 	wantCount := []uint8{0, 1, 1, 3, 1, 1, 1, 0}
-	if !slices.Equal(sk.end, wantEnd) || !slices.Equal(sk.count, wantCount) {
-		t.Errorf("end = %v, count = %v; want %v, %v", sk.end, sk.count, wantEnd, wantCount)
+	var end []int32
+	var count []uint8
+	for _, o := range sk.at {
+		end, count = append(end, o.end), append(count, o.count)
+	}
+	if !slices.Equal(end, wantEnd) || !slices.Equal(count, wantCount) {
+		t.Errorf("end = %v, count = %v; want %v, %v", end, count, wantEnd, wantCount)
 	}
 }
 

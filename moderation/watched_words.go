@@ -62,7 +62,7 @@ type watchedKey struct {
 }
 
 // keyedWord is a watched word and the least repeat count of each letter of
-// its key (see skeleton.count): "ass" and "as" share the key " as ".
+// its key (see byteOrigin.count): "ass" and "as" share the key " as ".
 type keyedWord struct {
 	WatchedWord
 	count []uint8
@@ -107,7 +107,7 @@ func watchedKeys(words []WatchedWord) (keys []string, meta []watchedKey) {
 				keys = append(keys, key)
 				meta = append(meta, watchedKey{open: open, close: close})
 			}
-			kw := keyedWord{w, slices.Clone(sk.count[lo:hi])}
+			kw := keyedWord{w, sk.counts(lo, hi)}
 			if !slices.ContainsFunc(meta[i].words, kw.equal) {
 				meta[i].words = append(meta[i].words, kw)
 			}
@@ -174,7 +174,7 @@ func (m *WordMatcher) Match(text string) []WordMatch {
 				hi++
 			}
 		}
-		start, end := int(sk.start[lo]), int(sk.end[hi-1])
+		start, end := int(sk.at[lo].start), int(sk.at[hi-1].end)
 		for _, w := range key.words {
 			if sk.repeatsCover(at, w.count) { // "asss" is "ass", "as" is not
 				out = append(out, WordMatch{RuleID: w.RuleID, Pattern: w.Pattern, Start: start, End: end})
@@ -196,11 +196,20 @@ func (w keyedWord) equal(v keyedWord) bool {
 	return w.WatchedWord == v.WatchedWord && slices.Equal(w.count, v.count)
 }
 
+// counts returns the repeat counts of the skeleton's bytes lo to hi.
+func (sk *skeleton) counts(lo, hi int) []uint8 {
+	c := make([]uint8, hi-lo)
+	for i := range c {
+		c[i] = sk.at[lo+i].count
+	}
+	return c
+}
+
 // repeatsCover reports whether each letter of the text from lo on is
 // repeated at least as often as in a pattern.
 func (sk *skeleton) repeatsCover(lo int, count []uint8) bool {
 	for i, c := range count {
-		if sk.count[lo+i] < c {
+		if sk.at[lo+i].count < c {
 			return false
 		}
 	}
