@@ -54,8 +54,9 @@ func TestEveryUsedMessageExists(t *testing.T) {
 		}
 		return nil
 	})
-	// Go code: Errorf(code, "key", …), .T("key"…), .Msg("key"…), Key: "key".
-	goKey := regexp.MustCompile(`(?:Errorf\([a-zA-Z.]+, |\.T\(|\.Msg\(|Key: )"([a-z_]+\.[a-z0-9_.]+)"`)
+	// Go code: Errorf(code, "key", …), .T("key"…), t("key"…) (the pages written
+	// in Go), .Msg("key"…), Key: "key".
+	goKey := regexp.MustCompile(`(?:Errorf\([a-zA-Z.]+, |\.T\(|\bt\(|\.Msg\(|Key: )"([a-z_]+\.[a-z0-9_.]+)"`)
 	root := filepath.Join("..")
 	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
