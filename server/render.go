@@ -67,8 +67,9 @@ var pageNames = []string{
 	"admin_member",
 }
 
-// Pages holds one parsed template per language and page: the layout, the
-// partials (_*.html) and the page's own file, parsed once at start-up.
+// Pages holds one parsed template per language and page: the partials
+// (_*.html) and the page's own file (its "content"), parsed once at
+// start-up; the layout around them is written in Go (html_layout.go).
 type Pages struct {
 	pages map[string]map[string]*template.Template // language code → page name
 }
@@ -108,9 +109,6 @@ func loadPages(fsys fs.FS, funcs template.FuncMap, catalog *Catalog, labelsAsTex
 		}
 		sources[f] = string(b)
 	}
-	if _, ok := sources["layout.html"]; !ok {
-		return nil, fmt.Errorf("templates: layout.html is missing")
-	}
 	p := &Pages{pages: map[string]map[string]*template.Template{}}
 	for _, tag := range supportedLanguages {
 		lang := catalog.Lang(tag.String())
@@ -141,10 +139,9 @@ func parsePages(files []string, sources map[string]string, funcs template.FuncMa
 			return template.HTMLEscapeString(text)
 		})
 	}
-	base := template.New("layout.html").Funcs(funcs)
-	if _, err := base.Parse(source("layout.html")); err != nil {
-		return nil, fmt.Errorf("templates: layout.html: %w", err)
-	}
+	// The layout around each page is written in Go (html_layout.go); each
+	// page defines "content", with the partials (_*.html) beside it.
+	base := template.New("").Funcs(funcs)
 	for _, f := range files {
 		if strings.HasPrefix(f, "_") {
 			if _, err := base.New(f).Parse(source(f)); err != nil {
@@ -155,7 +152,7 @@ func parsePages(files []string, sources map[string]string, funcs template.FuncMa
 	byName := map[string]*template.Template{}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
-		if name == "layout" || strings.HasPrefix(name, "_") {
+		if strings.HasPrefix(name, "_") {
 			continue
 		}
 		t, err := template.Must(base.Clone()).New(f).Parse(source(f))
@@ -199,10 +196,12 @@ func (s *Server) render(c *gin.Context, status int, page, title string, data any
 		s.internalError(c, fmt.Errorf("page %q is not declared in pageNames", page))
 		return
 	}
-	if err := t.ExecuteTemplate(buf, "layout.html", v); err != nil {
+	s.layout.layoutHead(buf, v)
+	if err := t.ExecuteTemplate(buf, "content", v); err != nil {
 		s.internalError(c, fmt.Errorf("rendering %s: %w", page, err))
 		return
 	}
+	s.layout.layoutTail(buf, v)
 	c.Header("Cache-Control", "no-cache")
 	c.Header("Vary", "Accept-Encoding, Accept-Language, Cookie")
 	s.pageCache.store(c, status, buf.Bytes())

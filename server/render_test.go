@@ -24,8 +24,7 @@ func TestLoadPagesFailsTheStartOnAMissingOrBrokenPage(t *testing.T) {
 	if _, err := LoadPages(templates.FS, funcs, catalog); err != nil {
 		t.Fatalf("the real templates: %v", err)
 	}
-	layout := `{{define "layout.html"}}{{template "content" .}}{{end}}`
-	fsys := fstest.MapFS{"layout.html": {Data: []byte(layout)}}
+	fsys := fstest.MapFS{}
 	for _, name := range pageNames {
 		if name != "error" {
 			fsys[name+".html"] = &fstest.MapFile{Data: []byte(`{{define "content"}}x{{end}}`)}
@@ -138,10 +137,9 @@ func TestLabelsWrittenAtStartUpAreEscaped(t *testing.T) {
 	fsys := fstest.MapFS{
 		"locales/app.fr.json": {Data: []byte(label)},
 		"locales/app.en.json": {Data: []byte(label)},
-		"layout.html":         {Data: []byte(`<p title="{{.T "tricky"}}">{{.T "tricky"}}</p><a data-x='{{$.T "tricky"}}'>{{template "content" .}}</a>`)},
 	}
 	for _, name := range pageNames {
-		fsys[name+".html"] = &fstest.MapFile{Data: []byte(`{{define "content"}}{{.T "tricky"}}{{end}}`)}
+		fsys[name+".html"] = &fstest.MapFile{Data: []byte(`{{define "content"}}<p title="{{.T "tricky"}}">{{.T "tricky"}}</p><a data-x='{{$.T "tricky"}}'>{{.T "tricky"}}</a>{{end}}`)}
 	}
 	catalog, err := LoadCatalog(fsys, "locales", "fr")
 	if err != nil {
@@ -155,7 +153,7 @@ func TestLabelsWrittenAtStartUpAreEscaped(t *testing.T) {
 			t.Fatal(err)
 		}
 		var b strings.Builder
-		if err := p.page("fr", "home").ExecuteTemplate(&b, "layout.html", &View{Lang: catalog.Lang("fr")}); err != nil {
+		if err := p.page("fr", "home").ExecuteTemplate(&b, "content", &View{Lang: catalog.Lang("fr")}); err != nil {
 			t.Fatal(err)
 		}
 		out[i] = b.String()

@@ -26,6 +26,7 @@ type Server struct {
 	log       *slog.Logger
 	catalog   *Catalog
 	assets    *Assets
+	layout    layoutAssets // html_layout.go
 	pages     *Pages
 	openAPI   []byte
 	pageCache *pageCache
@@ -43,6 +44,9 @@ func New(cfg Config, db *forum.DB, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	if s.assets, err = LoadAssets(static.FS); err != nil {
+		return nil, err
+	}
+	if s.layout, err = newLayoutAssets(s.assets); err != nil {
 		return nil, err
 	}
 	if s.pages, err = LoadPages(templates.FS, s.templateFuncs(), s.catalog); err != nil {
