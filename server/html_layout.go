@@ -18,6 +18,7 @@ import (
 // layoutAssets are the hashed addresses of the files every page loads.
 type layoutAssets struct {
 	css, logo, script, reviewScript string
+	threadScript, composeScript     string // the thread page's (html_thread_page.go)
 }
 
 func newLayoutAssets(a *Assets) (layoutAssets, error) {
@@ -25,7 +26,8 @@ func newLayoutAssets(a *Assets) (layoutAssets, error) {
 	for _, f := range []struct {
 		dst  *string
 		name string
-	}{{&out.css, "css/palabre.css"}, {&out.logo, "img/logo.svg"}, {&out.script, "js/palabre.js"}, {&out.reviewScript, "js/review.js"}} {
+	}{{&out.css, "css/palabre.css"}, {&out.logo, "img/logo.svg"}, {&out.script, "js/palabre.js"}, {&out.reviewScript, "js/review.js"},
+		{&out.threadScript, "js/thread.js"}, {&out.composeScript, "js/compose.js"}} {
 		u, err := a.URL(f.name)
 		if err != nil {
 			return out, fmt.Errorf("layout: %w", err)

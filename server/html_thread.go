@@ -44,6 +44,7 @@ type threadPage struct {
 	UnreadAfter int
 	Watch       forum.WatchLevels // the member's watching of the thread
 	PostsHTML   template.HTML     // the posts, written by postsHTML
+	ContentHTML template.HTML     // the whole page, written by threadContentHTML
 }
 
 // URL is the canonical address of the thread.
@@ -218,6 +219,7 @@ func (s *Server) renderThread(c *gin.Context, status int, t *forum.Thread, page 
 		v.CanReply, v.ReplyClosed = true, ""
 	}
 	v.PostsHTML = postsHTML(lang, time.Now(), a.Member, v)
+	v.ContentHTML = threadContentHTML(&View{Lang: lang, Member: a.Member}, v, s.layout)
 	s.render(c, status, "thread", t.Title, v)
 }
 
