@@ -3,6 +3,7 @@ package server
 import (
 	"html/template"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -120,21 +121,59 @@ func (l *Lang) Relative(t, now time.Time) string {
 	if d >= recentSpan {
 		return l.Date(t)
 	}
+	r := l.relativeTexts()
 	switch {
 	case d < time.Minute:
 		if past {
-			return l.T("time.just_now")
+			return r.justNow
 		}
-		return l.T("time.in_minutes", "Count", 1)
+		return r.minutes[0][1] // in a minute
 	case d < time.Hour:
-		return l.T(pick(past, "time.minutes_ago", "time.in_minutes"), "Count", int(d/time.Minute))
+		return r.minutes[b2i(past)][d/time.Minute]
 	case d < 24*time.Hour:
-		return l.T(pick(past, "time.hours_ago", "time.in_hours"), "Count", int(d/time.Hour))
+		return r.hours[b2i(past)][d/time.Hour]
 	case d < 48*time.Hour:
-		return l.T(pick(past, "time.yesterday", "time.tomorrow"))
+		return r.yesterday[b2i(past)]
 	default:
-		return l.T(pick(past, "time.days_ago", "time.in_days"), "Count", int(d/(24*time.Hour)))
+		return r.days[b2i(past)][d/(24*time.Hour)]
 	}
+}
+
+// relativeTexts are every text Relative can answer within recentSpan, in
+// a language, written once: the posts of every page ask for them.
+// Index 0 of the first dimension is the future, 1 the past.
+type relativeTexts struct {
+	justNow   string
+	minutes   [2][60]string
+	hours     [2][24]string
+	yesterday [2]string
+	days      [2][recentSpan / (24 * time.Hour)]string
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (l *Lang) relativeTexts() *relativeTexts {
+	l.relativeOnce.Do(func() {
+		r := &relativeTexts{justNow: l.T("time.just_now"), yesterday: [2]string{l.T("time.tomorrow"), l.T("time.yesterday")}}
+		for past, keys := range [2][3]string{{"time.in_minutes", "time.in_hours", "time.in_days"}, {"time.minutes_ago", "time.hours_ago", "time.days_ago"}} {
+			for n := range r.minutes[past] {
+				r.minutes[past][n] = l.T(keys[0], "Count", n)
+			}
+			for n := range r.hours[past] {
+				r.hours[past][n] = l.T(keys[1], "Count", n)
+			}
+			for n := range r.days[past] {
+				r.days[past][n] = l.T(keys[2], "Count", n)
+			}
+		}
+		l.relative = r
+	})
+	return l.relative
 }
 
 func pick(past bool, ago, ahead string) string {
@@ -145,15 +184,65 @@ func pick(past bool, ago, ahead string) string {
 }
 
 // Date is t's day (UTC) in the language: "12 mars 2026", "12 March 2026".
+// Each day is written once per language and kept (a bounded cache: posts
+// of a page share a few days).
 func (l *Lang) Date(t time.Time) string {
 	t = t.UTC()
-	return l.T("time.date", "Day", t.Day(), "Month", l.T(monthKeys[t.Month()-1]), "Year", t.Year())
+	day := floorDiv(t.Unix(), 86400)
+	if s, ok := l.dates.get(day); ok {
+		return s
+	}
+	s := l.T("time.date", "Day", t.Day(), "Month", l.T(monthKeys[t.Month()-1]), "Year", t.Year())
+	l.dates.put(day, s)
+	return s
 }
 
-// DateTime is t's day and time (UTC, said so): "12 mars 2026 à 14:05 UTC".
+// DateTime is t's day and time (UTC, said so): "12 mars 2026 à 14:05 UTC",
+// written once per minute and language (a bounded cache).
 func (l *Lang) DateTime(t time.Time) string {
 	t = t.UTC()
-	return l.T("time.date_time", "Date", l.Date(t), "Time", t.Format("15:04"))
+	minute := floorDiv(t.Unix(), 60)
+	if s, ok := l.dateTimes.get(minute); ok {
+		return s
+	}
+	s := l.T("time.date_time", "Date", l.Date(t), "Time", t.Format("15:04"))
+	l.dateTimes.put(minute, s)
+	return s
+}
+
+// floorDiv divides rounding down, so that times before 1970 get their own
+// day and minute.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
+}
+
+// textCache keeps texts by a number (a day, a minute); past its bound it
+// starts over.
+type textCache struct {
+	mu sync.RWMutex
+	m  map[int64]string
+}
+
+const textCacheMax = 8192
+
+func (c *textCache) get(k int64) (string, bool) {
+	c.mu.RLock()
+	s, ok := c.m[k]
+	c.mu.RUnlock()
+	return s, ok
+}
+
+func (c *textCache) put(k int64, s string) {
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= textCacheMax {
+		c.m = make(map[int64]string)
+	}
+	c.m[k] = s
+	c.mu.Unlock()
 }
 
 var monthKeys = [12]string{

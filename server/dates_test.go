@@ -107,3 +107,25 @@ func TestTemplatesPrintNoHandFormattedDate(t *testing.T) {
 		}
 	}
 }
+
+// Dates are written once per day and minute and kept: what is kept is what
+// would be written, in each language, on both sides of midnight and of 1970.
+func TestDatesKeptAreTheDatesWritten(t *testing.T) {
+	c := loadTestCatalog(t)
+	for _, at := range []time.Time{
+		time.Date(2026, 3, 20, 23, 59, 30, 0, time.UTC), time.Date(2026, 3, 21, 0, 0, 10, 0, time.UTC),
+		time.Date(1969, 12, 31, 23, 59, 59, 0, time.UTC), time.Date(1970, 1, 1, 0, 0, 1, 0, time.UTC),
+		time.Date(2026, 3, 20, 23, 59, 30, 0, time.FixedZone("Paris", 3600)),
+	} {
+		for _, code := range []string{"fr", "en"} {
+			l := c.Lang(code)
+			fresh := l.T("time.date_time", "Date", l.T("time.date", "Day", at.UTC().Day(), "Month", l.T(monthKeys[at.UTC().Month()-1]),
+				"Year", at.UTC().Year()), "Time", at.UTC().Format("15:04"))
+			for range 2 { // written, then kept
+				if got := l.DateTime(at); got != fresh {
+					t.Errorf("%s %v: %q, want %q", code, at, got, fresh)
+				}
+			}
+		}
+	}
+}

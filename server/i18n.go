@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/feature/plural"
@@ -30,6 +31,12 @@ type Lang struct {
 	tag      language.Tag
 	messages map[string]*message
 	keys     map[string]bool
+
+	// dates.go: texts of dates, written once
+	relativeOnce sync.Once
+	relative     *relativeTexts
+	dates        textCache // by day
+	dateTimes    textCache // by minute
 }
 
 // LoadCatalog reads every catalogue file under dir in fsys. def is the site's
