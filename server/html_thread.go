@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -43,8 +44,6 @@ type threadPage struct {
 	FirstUnread int    // number of the first unread post, 0 when none
 	UnreadAfter int
 	Watch       forum.WatchLevels // the member's watching of the thread
-	PostsHTML   template.HTML     // the posts, written by postsHTML
-	ContentHTML template.HTML     // the whole page, written by threadContentHTML
 }
 
 // URL is the canonical address of the thread.
@@ -218,9 +217,10 @@ func (s *Server) renderThread(c *gin.Context, status int, t *forum.Thread, page 
 		// locked while they wrote: the form comes back with the reason.
 		v.CanReply, v.ReplyClosed = true, ""
 	}
-	v.PostsHTML = postsHTML(lang, time.Now(), a.Member, v)
-	v.ContentHTML = threadContentHTML(&View{Lang: lang, Member: a.Member}, v, s.layout)
-	s.render(c, status, "thread", t.Title, v)
+	now := time.Now()
+	s.renderWritten(c, status, t.Title, v, func(b *bytes.Buffer, view *View) {
+		writeThreadContent(b, view, v, s.layout, func(b *bytes.Buffer) { writePosts(b, lang, now, a.Member, v) })
+	})
 }
 
 // htmlReply posts a reply from the form at the bottom of a thread.

@@ -11,7 +11,7 @@ import (
 
 // threadListHTML writes the threads of a list page (a category, the latest),
 // the template function threadList: {{threadList . THREADS SHOW_CATEGORY
-// EMPTY_TEXT}}. Like postsHTML, it is written in Go because html/template's
+// EMPTY_TEXT}}. Like a thread page (writePosts), it is written in Go because html/template's
 // reflection, for every field of thirty threads, was half of a list page's
 // cost; every text from a member goes through escapeHTML.
 func threadListHTML(v *View, threads []forum.Thread, showCategory bool, empty string) template.HTML {

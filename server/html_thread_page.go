@@ -1,7 +1,7 @@
 package server
 
 import (
-	"html/template"
+	"bytes"
 	"net/url"
 	"strconv"
 	"strings"
@@ -9,14 +9,13 @@ import (
 	"github.com/palabre/palabre/forum"
 )
 
-// threadContentHTML writes a page of a thread (what thread.html was): the
-// header with the staff's buttons, the pagers, the posts (postsHTML), the
+// writeThreadContent writes a page of a thread (what thread.html was) into
+// the page's buffer: the header with the staff's buttons, the pagers, the
+// posts (writePosts, straight into the same buffer), the
 // reply form, the watch buttons and the page's scripts. Every text from a
 // member goes through escapeHTML; the reply field and the watch buttons are
 // the markup of the "field" and "watch" partials, which a test compares.
-func threadContentHTML(v *View, d *threadPage, as layoutAssets) template.HTML {
-	var b strings.Builder
-	b.Grow(len(d.PostsHTML) + 6144)
+func writeThreadContent(b *bytes.Buffer, v *View, d *threadPage, as layoutAssets, writePosts func(*bytes.Buffer)) {
 	w := func(parts ...string) {
 		for _, p := range parts {
 			b.WriteString(p)
@@ -77,7 +76,9 @@ func threadContentHTML(v *View, d *threadPage, as layoutAssets) template.HTML {
 	if d.Next == 0 {
 		b.WriteString(" data-live")
 	}
-	w(">\n", string(d.PostsHTML), "\n</ol>\n")
+	b.WriteString(">\n")
+	writePosts(b)
+	b.WriteString("\n</ol>\n")
 	if d.Next != 0 {
 		w(`<nav class="pager" aria-label="`, t("thread.pages"), `"><a rel="next" href="`, threadURL, `?after=`, strconv.Itoa(d.Next), `">`,
 			t("thread.next_page"), "</a></nav>")
@@ -111,7 +112,6 @@ func threadContentHTML(v *View, d *threadPage, as layoutAssets) template.HTML {
 	w("\n", `<script src="`, as.threadScript, `" data-quote="`, t("compose.quote_selection"), `" data-new-one="`, t("thread.new_replies", "Count", 1),
 		`" data-new-other="`, t("thread.new_replies", "Count", 2), `" data-new-more="`, t("thread.new_replies_more", "Count", 2),
 		`" data-new-show="`, t("thread.show_new_replies"), "\" defer></script>\n")
-	return template.HTML(b.String())
 }
 
 // textareaField is the "field" partial (_form.html) for a required textarea

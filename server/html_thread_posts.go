@@ -1,24 +1,23 @@
 package server
 
 import (
+	"bytes"
 	"html/template"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/palabre/palabre/forum"
 )
 
-// postsHTML writes the posts of a thread page. It is the hottest markup of
+// writePosts writes the posts of a thread page into the page's buffer. It is the hottest markup of
 // the site — twenty posts, each with a dozen translated labels and
 // conditions — and html/template's reflection cost milliseconds a page for
 // it, so it is written here with the same escaping rules: every text and
 // attribute from a member goes through escapeHTML, every URL component
 // through url.PathEscape, the post bodies are the HTML the pipeline
 // sanitized at write time. thread.html renders everything else.
-func postsHTML(lang *Lang, now time.Time, member *forum.Member, d *threadPage) template.HTML {
-	var b strings.Builder
+func writePosts(b *bytes.Buffer, lang *Lang, now time.Time, member *forum.Member, d *threadPage) {
 	b.Grow(len(d.Posts) * 2048)
 	w := func(parts ...string) {
 		for _, p := range parts {
@@ -129,7 +128,6 @@ func postsHTML(lang *Lang, now time.Time, member *forum.Member, d *threadPage) t
 		}
 		w(`</footer></article></li>`)
 	}
-	return template.HTML(b.String())
 }
 
 // escapeHTML escapes text for an HTML element or a quoted attribute.

@@ -43,7 +43,6 @@ var pageNames = []string{
 	"search",
 	"category",
 	"latest",
-	"thread",
 	"thread_new",
 	"post_edit",
 	"post_revisions",
@@ -187,18 +186,40 @@ var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // render executes a page into a buffer first, so that a template error
 // becomes a clean 500 and never half a page.
 func (s *Server) render(c *gin.Context, status int, page, title string, data any) {
+	s.respond(c, status, title, data, func(buf *bytes.Buffer, v *View) error {
+		t := s.pages.page(v.Lang.Code, page)
+		if t == nil {
+			return fmt.Errorf("page %q is not declared in pageNames", page)
+		}
+		if err := t.ExecuteTemplate(buf, "content", v); err != nil {
+			return fmt.Errorf("rendering %s: %w", page, err)
+		}
+		return nil
+	})
+}
+
+// renderWritten is render for a page written in Go (a thread): write puts
+// its content straight into the page's buffer.
+func (s *Server) renderWritten(c *gin.Context, status int, title string, data any, write func(*bytes.Buffer, *View)) {
+	s.respond(c, status, title, data, func(buf *bytes.Buffer, v *View) error {
+		write(buf, v)
+		return nil
+	})
+}
+
+// respond writes the layout around a page's content and answers it.
+func (s *Server) respond(c *gin.Context, status int, title string, data any, content func(*bytes.Buffer, *View) error) {
 	v := s.view(c, title, data)
 	buf := bufferPool.Get().(*bytes.Buffer)
 	buf.Reset()
-	defer bufferPool.Put(buf)
-	t := s.pages.page(v.Lang.Code, page)
-	if t == nil {
-		s.internalError(c, fmt.Errorf("page %q is not declared in pageNames", page))
-		return
-	}
+	defer func() {
+		if buf.Cap() <= 1<<20 {
+			bufferPool.Put(buf)
+		}
+	}()
 	s.layout.layoutHead(buf, v)
-	if err := t.ExecuteTemplate(buf, "content", v); err != nil {
-		s.internalError(c, fmt.Errorf("rendering %s: %w", page, err))
+	if err := content(buf, v); err != nil {
+		s.internalError(c, err)
 		return
 	}
 	s.layout.layoutTail(buf, v)
