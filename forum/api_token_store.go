@@ -41,11 +41,12 @@ const touchAPIToken = `UPDATE api_tokens SET last_used_at = now() WHERE id = $1`
 // EUNAUTHORIZED for an unknown or revoked token.
 func (db *DB) MemberByAPIToken(ctx context.Context, plain string) (*Member, error) {
 	var row struct {
-		TokenID       int64      `db:"token_id"`
-		TokenLastUsed *time.Time `db:"token_last_used_at"`
+		TokenID       int64
+		TokenLastUsed *time.Time
 		Member
 	}
-	err := db.stmts.memberByAPIToken.GetContext(ctx, &row, HashToken(plain))
+	dest := append([]any{&row.TokenID, &row.TokenLastUsed}, row.Member.memberFields()...)
+	err := db.stmts.memberByAPIToken.QueryRowContext(ctx, HashToken(plain)).Scan(append(dest, &row.UnreadNotifications)...)
 	if err != nil {
 		if ErrorCode(notFound(err, "", "")) == ENOTFOUND {
 			return nil, Errorf(EUNAUTHORIZED, "auth.token_invalid", nil)

@@ -64,6 +64,15 @@ const (
 	m.sanction_reason, m.created_at, m.last_seen_at`
 )
 
+// memberFields are the destinations of memberColumns, in their order, for
+// the authentication queries, which scan without sqlx's reflection (they run
+// on every request a member makes).
+func (m *Member) memberFields() []any {
+	return []any{&m.ID, &m.Username, &m.DisplayName, &m.Email, &m.EmailVerifiedAt, &m.Role, &m.TrustLevel, &m.Status,
+		&m.Locale, &m.GuidelinesVersion, &m.SilencedUntil, &m.SuspendedUntil, &m.BannedAt, &m.SanctionReason,
+		&m.CreatedAt, &m.LastSeenAt}
+}
+
 // IsBanned reports whether the member is banned for good.
 func (m *Member) IsBanned() bool { return m != nil && m.BannedAt != nil }
 

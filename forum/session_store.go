@@ -113,16 +113,18 @@ WHERE token_hash = $1`
 // session's expiry was pushed back, so that a persistent cookie is sent again.
 func (db *DB) SessionMember(ctx context.Context, token string) (s *Session, m *Member, refreshed bool, err error) {
 	var row struct {
-		TokenHash  []byte    `db:"s_token_hash"`
-		CreatedAt  time.Time `db:"s_created_at"`
-		ExpiresAt  time.Time `db:"s_expires_at"`
-		LastSeenAt time.Time `db:"s_last_seen_at"`
-		Remember   bool      `db:"s_remember"`
-		UserAgent  string    `db:"s_user_agent"`
-		ClientIP   *string   `db:"s_client_ip"`
+		TokenHash  []byte
+		CreatedAt  time.Time
+		ExpiresAt  time.Time
+		LastSeenAt time.Time
+		Remember   bool
+		UserAgent  string
+		ClientIP   *string
 		Member
 	}
-	if err := db.stmts.sessionMember.GetContext(ctx, &row, HashToken(token)); err != nil {
+	dest := append([]any{&row.TokenHash, &row.CreatedAt, &row.ExpiresAt, &row.LastSeenAt, &row.Remember, &row.UserAgent, &row.ClientIP},
+		row.Member.memberFields()...)
+	if err := db.stmts.sessionMember.QueryRowContext(ctx, HashToken(token)).Scan(append(dest, &row.UnreadNotifications)...); err != nil {
 		if ErrorCode(notFound(err, "", "")) == ENOTFOUND {
 			return nil, nil, false, Errorf(EUNAUTHORIZED, "auth.session_expired", nil)
 		}

@@ -141,11 +141,18 @@ LEFT JOIN read_states rs ON rs.thread_id = t.id AND rs.member_id = $2
 WHERE t.id = $1`
 
 type threadReader struct {
-	Stamp    string        `db:"stamp"`
-	LastRead *int          `db:"last_read"`
-	Liked    pq.Int64Array `db:"liked"`
-	HasHeld  bool          `db:"has_held"`
+	Stamp    string
+	LastRead *int
+	Liked    pq.Int64Array
+	HasHeld  bool
 	WatchLevels
+}
+
+// read runs selectThreadReader (scanned without reflection: every member's
+// page view runs it).
+func (r *threadReader) read(ctx context.Context, db *DB, id, viewer int64, after int, ids pq.Int64Array) error {
+	return db.stmts.threadReader.QueryRowContext(ctx, id, viewer, after, PostsPerPage+1, ids).
+		Scan(&r.Stamp, &r.LastRead, &r.Liked, &r.HasHeld, &r.Thread, &r.Category)
 }
 
 // ThreadPage returns a thread and its page of posts after the number after,
@@ -168,7 +175,7 @@ func (db *DB) ThreadPage(ctx context.Context, id int64, after int) (*Thread, *Po
 		}
 	}
 	var r threadReader
-	err := db.stmts.threadReader.GetContext(ctx, &r, id, a.viewerID(), after, PostsPerPage+1, ids)
+	err := r.read(ctx, db, id, a.viewerID(), after, ids)
 	if err != nil {
 		return nil, nil, notFound(err, "thread.not_found", "reading a thread")
 	}
@@ -191,7 +198,7 @@ func (db *DB) ThreadPage(ctx context.Context, id int64, after int) (*Thread, *Po
 			for i := range snap.posts {
 				ids[i] = snap.posts[i].ID
 			}
-			if err := db.stmts.threadReader.GetContext(ctx, &r, id, a.viewerID(), after, PostsPerPage+1, ids); err != nil {
+			if err := r.read(ctx, db, id, a.viewerID(), after, ids); err != nil {
 				return nil, nil, notFound(err, "thread.not_found", "reading a thread")
 			}
 			if r.HasHeld || snap.stamp != r.Stamp {
