@@ -40,7 +40,6 @@ type threadPage struct {
 	CanReply    bool   // the reply form is shown
 	ReplyClosed string // why replying is not possible, translated
 	Form        *Form  // the reply form
-	ReplyTo     string // "#N" answered, for the form's label
 	FirstUnread int    // number of the first unread post, 0 when none
 	UnreadAfter int
 	Watch       forum.WatchLevels // the member's watching of the thread
@@ -197,9 +196,6 @@ func (s *Server) renderThread(c *gin.Context, status int, t *forum.Thread, page 
 			return
 		}
 		v.Watch = w
-	}
-	if rt := form.Get("reply_to"); rt != "" {
-		v.ReplyTo = "#" + rt
 	}
 	lang := s.lang(c)
 	switch {
