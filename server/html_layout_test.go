@@ -11,40 +11,19 @@ import (
 
 	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/static"
-	"github.com/palabre/palabre/templates"
 )
 
 // The layout written in Go gives the page the template it replaced
 // (testdata/layout.html) gave, for every kind of reader, in both languages
 // (white space and the case of percent-escapes aside).
 func TestLayoutWrittenInGoIsTheTemplate(t *testing.T) {
-	catalog, err := LoadCatalog(templates.FS, "locales", "fr")
-	if err != nil {
-		t.Fatal(err)
-	}
-	assets, err := LoadAssets(static.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	la, err := newLayoutAssets(assets)
-	if err != nil {
-		t.Fatal(err)
-	}
+	catalog, assets, la := goWritten(t)
 	src, err := os.ReadFile("testdata/layout.html")
 	if err != nil {
 		t.Fatal(err)
 	}
 	tmpl := template.Must(template.New("layout.html").Funcs(template.FuncMap{"asset": assets.URL}).Parse(string(src)))
 	template.Must(tmpl.New("content").Parse(`{{define "content"}}<p>le contenu</p>{{end}}`))
-	space := regexp.MustCompile(`\s+`)
-	between := regexp.MustCompile(`> <`)
-	// Percent-escapes are the same in either case (the Go side writes them
-	// upper-case, as url.PathEscape and RFC 3986 do).
-	escape := regexp.MustCompile(`%[0-9A-F]{2}`)
-	normal := func(s string) string {
-		s = escape.ReplaceAllStringFunc(s, strings.ToLower)
-		return between.ReplaceAllString(space.ReplaceAllString(s, " "), "><")
-	}
 
 	now := time.Now()
 	until := now.Add(48 * time.Hour)
@@ -77,7 +56,7 @@ func TestLayoutWrittenInGoIsTheTemplate(t *testing.T) {
 			la.layoutHead(&got, &v)
 			got.WriteString(`<p>le contenu</p>`)
 			la.layoutTail(&got, &v)
-			if g, w := normal(got.String()), normal(want.String()); g != w {
+			if g, w := sameHTML(got.String()), sameHTML(want.String()); g != w {
 				t.Errorf("%s, %s at %s:\nGo:       %.200s\ntemplate: %.200s", code, v.Member.Username, v.Path, firstDifference(g, w), firstDifference(w, g))
 			}
 			views++
@@ -90,18 +69,7 @@ func TestLayoutWrittenInGoIsTheTemplate(t *testing.T) {
 
 // What members and admins wrote is escaped in the layout.
 func TestLayoutEscapesWhatPeopleWrote(t *testing.T) {
-	catalog, err := LoadCatalog(templates.FS, "locales", "fr")
-	if err != nil {
-		t.Fatal(err)
-	}
-	assets, err := LoadAssets(static.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	la, err := newLayoutAssets(assets)
-	if err != nil {
-		t.Fatal(err)
-	}
+	catalog, _, la := goWritten(t)
 	v := &View{Lang: catalog.Lang("fr"), Now: time.Now(), Title: `<script>alert(1)</script>`, SiteName: `Le "forum" & <b>co</b>`,
 		Member: &forum.Member{Username: `x"><img src=y>`, Role: forum.RoleMember}}
 	var b bytes.Buffer
@@ -112,4 +80,34 @@ func TestLayoutEscapesWhatPeopleWrote(t *testing.T) {
 			t.Errorf("%q is not escaped:\n%s", bad, b.String())
 		}
 	}
+}
+
+// goWritten loads what the pages written in Go need: the catalogue, the
+// static files and their addresses in the layout.
+func goWritten(t *testing.T) (*Catalog, *Assets, layoutAssets) {
+	t.Helper()
+	assets, err := LoadAssets(static.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	la, err := newLayoutAssets(assets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loadTestCatalog(t), assets, la
+}
+
+var (
+	htmlSpace   = regexp.MustCompile(`\s+`)
+	htmlBetween = regexp.MustCompile(`> <`)
+	htmlEscape  = regexp.MustCompile(`%[0-9A-F]{2}`)
+)
+
+// sameHTML is a page as the tests comparing a page written in Go with its
+// template see it: white space between and around tags does not count, nor
+// the case of percent-escapes (the Go side writes them upper-case, as
+// url.PathEscape and RFC 3986 do).
+func sameHTML(s string) string {
+	s = htmlEscape.ReplaceAllStringFunc(s, strings.ToLower)
+	return strings.TrimSpace(htmlBetween.ReplaceAllString(htmlSpace.ReplaceAllString(s, " "), "><"))
 }

@@ -6,16 +6,12 @@ import (
 	"time"
 
 	"github.com/palabre/palabre/forum"
-	"github.com/palabre/palabre/templates"
 )
 
 // The thread lists are written in Go: every text from a member is escaped,
 // and each state of a thread shows as the templates showed it.
 func TestThreadListsEscapeAndShowEachState(t *testing.T) {
-	catalog, err := LoadCatalog(templates.FS, "locales", "fr")
-	if err != nil {
-		t.Fatal(err)
-	}
+	catalog := loadTestCatalog(t)
 	name, poster := `<img src=x onerror=alert(1)>`, "zoé"
 	read, unread := 3, 4
 	threads := []forum.Thread{

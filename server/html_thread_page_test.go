@@ -5,13 +5,11 @@ import (
 	"html/template"
 	"io/fs"
 	"os"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/palabre/palabre/forum"
-	"github.com/palabre/palabre/static"
 	"github.com/palabre/palabre/templates"
 )
 
@@ -20,18 +18,7 @@ import (
 // may or may not reply, a refused reply and the staff, in both languages
 // (white space and the case of percent-escapes aside).
 func TestThreadPageWrittenInGoIsTheTemplate(t *testing.T) {
-	catalog, err := LoadCatalog(templates.FS, "locales", "fr")
-	if err != nil {
-		t.Fatal(err)
-	}
-	assets, err := LoadAssets(static.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	la, err := newLayoutAssets(assets)
-	if err != nil {
-		t.Fatal(err)
-	}
+	catalog, assets, la := goWritten(t)
 	tmpl := template.New("").Funcs(template.FuncMap{"asset": assets.URL, "dict": dict, "threadList": threadListHTML, "latestList": latestHTML})
 	partials, _ := fs.Glob(templates.FS, "_*.html")
 	template.Must(tmpl.ParseFS(templates.FS, partials...))
@@ -41,12 +28,6 @@ func TestThreadPageWrittenInGoIsTheTemplate(t *testing.T) {
 	}
 	template.Must(tmpl.New("thread.html").Parse(string(src)))
 
-	space, between := regexp.MustCompile(`\s+`), regexp.MustCompile(`> <`)
-	escape := regexp.MustCompile(`%[0-9A-F]{2}`)
-	normal := func(s string) string {
-		s = escape.ReplaceAllStringFunc(s, strings.ToLower)
-		return strings.TrimSpace(between.ReplaceAllString(space.ReplaceAllString(s, " "), "><"))
-	}
 	author := "alice"
 	thread := func(mod func(*forum.Thread)) *forum.Thread {
 		th := &forum.Thread{ID: 7, CategorySlug: "vie-du-quartier", CategoryName: "Vie du quartier", Title: "Réunion : les « propositions »",
@@ -99,7 +80,7 @@ func TestThreadPageWrittenInGoIsTheTemplate(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := write(v, &d)
-			if g, w := normal(got), normal(want.String()); g != w {
+			if g, w := sameHTML(got), sameHTML(want.String()); g != w {
 				t.Errorf("%s, %s:\nGo:       %.300s\ntemplate: %.300s", code, c.name, firstDifference(g, w), firstDifference(w, g))
 			}
 		}
