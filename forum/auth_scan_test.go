@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/forum/forumtest"
 )
@@ -49,5 +51,63 @@ func TestAuthenticatedMemberIsTheWholeMember(t *testing.T) {
 	got.UnreadNotifications = nil
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("by session:\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+// The thread lists scan by hand too: each thread listed is the thread as
+// read on its own, with the reader's reading state and unread count.
+func TestListedThreadIsTheWholeThread(t *testing.T) {
+	db := forumtest.DB(t)
+	cat := forumtest.MustCategory(t, db)
+	author := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	replier := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	ctx := forumtest.As(author)
+	var th *forum.Thread
+	if err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		th, _, err = forum.CreateThreadTx(ctx, tx, forum.NewThread{CategoryID: cat.ID, AuthorID: author.ID, Title: "Liste",
+			BodyMarkdown: "x", BodyHTML: "<p>x</p>", Status: forum.StatusPublished})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rctx := forumtest.As(replier)
+	for range 3 {
+		if err := db.InTx(rctx, func(tx *sqlx.Tx) error {
+			_, err := forum.CreateReplyTx(rctx, tx, forum.NewReply{ThreadID: th.ID, AuthorID: replier.ID, BodyMarkdown: "r", BodyHTML: "<p>r</p>", Status: forum.StatusPublished})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.MustExec(`UPDATE threads SET pinned = true, locked = true WHERE id = $1`, th.ID)
+	want, err := db.ThreadByID(ctx, th.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, list := range map[string]func() (*forum.ThreadList, error){
+		"category": func() (*forum.ThreadList, error) { return db.CategoryThreads(ctx, cat.ID, nil, 10) },
+		"latest":   func() (*forum.ThreadList, error) { return db.LatestThreadsAfter(ctx, nil, 10) },
+	} {
+		l, err := list()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got *forum.Thread
+		for i := range l.Threads {
+			if l.Threads[i].ID == th.ID {
+				got = &l.Threads[i]
+			}
+		}
+		if got == nil {
+			t.Fatalf("%s: the thread is not listed", name)
+		}
+		if got.Unread == nil || *got.Unread != 3 {
+			t.Errorf("%s: unread %v, want 3 (the replies after the author's post)", name, got.Unread)
+		}
+		got.Unread = nil
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s:\n%+v\nwant\n%+v", name, got, want)
+		}
 	}
 }

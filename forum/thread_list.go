@@ -2,6 +2,7 @@ package forum
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -41,8 +42,7 @@ const (
 func (db *DB) CategoryThreads(ctx context.Context, categoryID int64, after *Cursor, limit int) (*ThreadList, error) {
 	a := ActorFrom(ctx)
 	pinned, at, id := after.keysetArgs()
-	var out []Thread
-	err := db.stmts.categoryThreads.SelectContext(ctx, &out, categoryID, a.viewerID(), pinned, at, id, limit+1, a.IsStaff())
+	out, err := scanThreadList(db.stmts.categoryThreads.QueryContext(ctx, categoryID, a.viewerID(), pinned, at, id, limit+1, a.IsStaff()))
 	if err != nil {
 		return nil, Internal("listing a category's threads", err)
 	}
@@ -54,8 +54,7 @@ func (db *DB) CategoryThreads(ctx context.Context, categoryID int64, after *Curs
 func (db *DB) LatestThreadsAfter(ctx context.Context, after *Cursor, limit int) (*ThreadList, error) {
 	a := ActorFrom(ctx)
 	_, at, id := after.keysetArgs()
-	var out []Thread
-	err := db.stmts.latestThreads.SelectContext(ctx, &out, a.viewerID(), at, id, limit+1, a.IsStaff())
+	out, err := scanThreadList(db.stmts.latestThreads.QueryContext(ctx, a.viewerID(), at, id, limit+1, a.IsStaff()))
 	if err != nil {
 		return nil, Internal("listing threads", err)
 	}
@@ -69,6 +68,27 @@ func (db *DB) LatestThreads(ctx context.Context, limit int) ([]Thread, error) {
 		return nil, err
 	}
 	return l.Threads, nil
+}
+
+// scanThreadList reads the rows of latest_threads or category_threads, in
+// their columns' order (migration 0018), without sqlx's reflection: every
+// list page runs it.
+func scanThreadList(rows *sql.Rows, err error) ([]Thread, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Thread
+	for rows.Next() {
+		var t Thread
+		if err := rows.Scan(&t.ID, &t.CategoryID, &t.CategorySlug, &t.CategoryName, &t.AuthorID, &t.AuthorName, &t.Title,
+			&t.Slug, &t.Status, &t.Pinned, &t.Locked, &t.Closed, &t.PostCount, &t.LastPostAt, &t.LastPostNumber,
+			&t.LastPosterName, &t.CreatedAt, &t.LastRead, &t.Unread); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
 }
 
 // pageOf cuts the extra row a list query fetched to know whether another
