@@ -57,9 +57,28 @@ ORDER BY c.position, c.name`
 
 // Categories lists every category in display order.
 func (db *DB) Categories(ctx context.Context) ([]Category, error) {
+	rows, err := db.stmts.categories.QueryContext(ctx)
+	if err != nil {
+		return nil, Internal("listing categories", err)
+	}
+	defer rows.Close()
 	var out []Category
-	err := db.stmts.categories.SelectContext(ctx, &out)
-	return out, Internal("listing categories", err)
+	for rows.Next() {
+		c, err := scanCategory(rows)
+		if err != nil {
+			return nil, Internal("listing categories", err)
+		}
+		out = append(out, c)
+	}
+	return out, Internal("listing categories", rows.Err())
+}
+
+// scanCategory reads a row of selectCategories or selectCategoryBySlug (the
+// home page and every category page: no reflection).
+func scanCategory(row interface{ Scan(...any) error }) (Category, error) {
+	var c Category
+	err := row.Scan(&c.ID, &c.Slug, &c.Name, &c.Description, &c.Position, &c.ReadOnly, &c.CreatedAt, &c.ThreadCount)
+	return c, err
 }
 
 const selectCategoryBySlug = `
@@ -68,8 +87,7 @@ FROM categories WHERE slug = $1`
 
 // CategoryBySlug returns one category.
 func (db *DB) CategoryBySlug(ctx context.Context, slug string) (*Category, error) {
-	var c Category
-	err := db.stmts.categoryBySlug.GetContext(ctx, &c, slug)
+	c, err := scanCategory(db.stmts.categoryBySlug.QueryRowContext(ctx, slug))
 	return &c, notFound(err, "category.not_found", "reading a category")
 }
 
