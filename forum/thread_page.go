@@ -41,6 +41,15 @@ type threadSnapshot struct {
 	size       int
 }
 
+// postIDs are the ids of the snapshot's posts, for the likes of a reader.
+func (s *threadSnapshot) postIDs() pq.Int64Array {
+	ids := make(pq.Int64Array, len(s.posts))
+	for i := range s.posts {
+		ids[i] = s.posts[i].ID
+	}
+	return ids
+}
+
 type snapshotKey struct {
 	thread int64
 	after  int
@@ -169,10 +178,7 @@ func (db *DB) ThreadPage(ctx context.Context, id int64, after int) (*Thread, *Po
 	snap := db.snapshots.get(key)
 	var ids pq.Int64Array
 	if snap != nil {
-		ids = make(pq.Int64Array, len(snap.posts))
-		for i := range snap.posts {
-			ids[i] = snap.posts[i].ID
-		}
+		ids = snap.postIDs()
 	}
 	var r threadReader
 	err := r.read(ctx, db, id, a.viewerID(), after, ids)
@@ -194,11 +200,7 @@ func (db *DB) ThreadPage(ctx context.Context, id int64, after int) (*Thread, *Po
 		}
 		// The likes were asked about no post: ask again.
 		if a.Member != nil && len(snap.posts) > 0 {
-			ids = make(pq.Int64Array, len(snap.posts))
-			for i := range snap.posts {
-				ids[i] = snap.posts[i].ID
-			}
-			if err := r.read(ctx, db, id, a.viewerID(), after, ids); err != nil {
+			if err := r.read(ctx, db, id, a.viewerID(), after, snap.postIDs()); err != nil {
 				return nil, nil, notFound(err, "thread.not_found", "reading a thread")
 			}
 			if r.HasHeld || snap.stamp != r.Stamp {
