@@ -141,18 +141,8 @@ func (s *Server) apiCreateThread(c *gin.Context) {
 }
 
 func (s *Server) apiThread(c *gin.Context) {
-	id, ok := s.pathID(c, "id", "thread.not_found")
+	t, page, _, ok := s.readThread(c)
 	if !ok {
-		return
-	}
-	after, err := afterNumber(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	t, page, err := s.readThread(c, id, after)
-	if err != nil {
-		s.fail(c, err)
 		return
 	}
 	posts := make([]apiPost, len(page.Posts))
@@ -166,13 +156,24 @@ func (s *Server) apiThread(c *gin.Context) {
 	s.writeJSON(c, http.StatusOK, gin.H{"thread": t, "posts": posts, "next": next})
 }
 
-// readThread reads a thread and a page of its posts, and records that the
-// member has read them.
-func (s *Server) readThread(c *gin.Context, id int64, after int) (*forum.Thread, *forum.PostPage, error) {
-	ctx := c.Request.Context()
-	t, page, err := s.db.ThreadPage(ctx, id, after)
+// readThread reads the thread of the request's path and the page of its
+// posts its ?after= asks for, and records that the member has read them;
+// ok is false when it has answered an error.
+func (s *Server) readThread(c *gin.Context) (t *forum.Thread, page *forum.PostPage, after int, ok bool) {
+	id, ok := s.pathID(c, "id", "thread.not_found")
+	if !ok {
+		return nil, nil, 0, false
+	}
+	after, err := afterNumber(c)
 	if err != nil {
-		return nil, nil, err
+		s.fail(c, err)
+		return nil, nil, 0, false
+	}
+	ctx := c.Request.Context()
+	t, page, err = s.db.ThreadPage(ctx, id, after)
+	if err != nil {
+		s.fail(c, err)
+		return nil, nil, 0, false
 	}
 	// Recording what was read is a write, and a durable commit: only when
 	// the page shows something the member had not read yet.
@@ -182,7 +183,7 @@ func (s *Server) readThread(c *gin.Context, id int64, after int) (*forum.Thread,
 			s.log.Warn("reading state", "request_id", c.GetString(ctxRequestID), "error", err)
 		}
 	}
-	return t, page, nil
+	return t, page, after, true
 }
 
 type createReplyRequest struct {

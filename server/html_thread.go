@@ -127,18 +127,8 @@ func (s *Server) redirectCanonical(c *gin.Context, t *forum.Thread) {
 
 // htmlThread shows a page of a thread with the reply form.
 func (s *Server) htmlThread(c *gin.Context) {
-	id, ok := s.pathID(c, "id", "thread.not_found")
+	t, page, after, ok := s.readThread(c)
 	if !ok {
-		return
-	}
-	after, err := afterNumber(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	t, page, err := s.readThread(c, id, after)
-	if err != nil {
-		s.fail(c, err)
 		return
 	}
 	if c.Param("slug") != t.Slug {
