@@ -30,6 +30,7 @@ type DB struct {
 	settings   settingsCache
 	guidelines guidelinesCache
 	snapshots  snapshotCache // thread pages (thread_page.go)
+	latest     latestCache   // the latest threads and the categories (latest_page.go)
 	log        *slog.Logger
 }
 

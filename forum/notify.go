@@ -60,6 +60,7 @@ func (db *DB) CacheHandlers() map[string]func(string) {
 		ChannelContent: func(string) {
 			db.InvalidateGuidelines()
 			db.snapshots.invalidate()
+			db.latest.invalidate()
 		},
 	}
 }

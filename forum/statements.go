@@ -27,6 +27,8 @@ type preparedStatements struct {
 	threadReader   *sqlx.Stmt
 	snapshotThread *sqlx.Stmt
 	snapshotPosts  *sqlx.Stmt
+	// the latest threads from snapshots (latest_page.go)
+	latestReader *sqlx.Stmt
 }
 
 func (s *preparedStatements) prepare(ctx context.Context, db *sqlx.DB) error {
@@ -42,6 +44,7 @@ func (s *preparedStatements) prepare(ctx context.Context, db *sqlx.DB) error {
 		{&s.threadPosts, selectThreadPosts},
 		{&s.categoryThreads, selectCategoryThreads},
 		{&s.latestThreads, selectLatestThreads},
+		{&s.latestReader, selectLatestReader},
 		// Planning these joins cost more than running them (0.28 ms a page).
 		{&s.unreadNotifications, countUnreadNotifications},
 		{&s.watchLevels, selectWatchLevels},
@@ -62,7 +65,7 @@ func (s *preparedStatements) prepare(ctx context.Context, db *sqlx.DB) error {
 func (s *preparedStatements) close() {
 	for _, st := range []*sqlx.Stmt{s.memberByAPIToken, s.categories, s.categoryBySlug, s.sessionMember,
 		s.thread, s.threadPosts, s.categoryThreads, s.latestThreads,
-		s.unreadNotifications, s.watchLevels, s.threadReader, s.snapshotThread, s.snapshotPosts} {
+		s.unreadNotifications, s.watchLevels, s.threadReader, s.snapshotThread, s.snapshotPosts, s.latestReader} {
 		if st != nil {
 			st.Close()
 		}

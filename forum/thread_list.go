@@ -50,8 +50,14 @@ func (db *DB) CategoryThreads(ctx context.Context, categoryID int64, after *Curs
 }
 
 // LatestThreadsAfter lists one page of the most recently active threads as
-// the actor of ctx sees them.
+// the actor of ctx sees them; the first from a snapshot when one is current
+// (latest_page.go).
 func (db *DB) LatestThreadsAfter(ctx context.Context, after *Cursor, limit int) (*ThreadList, error) {
+	if after == nil {
+		if l, _, ok, err := db.latestFromSnapshot(ctx, limit, false); ok || err != nil {
+			return l, err
+		}
+	}
 	a := ActorFrom(ctx)
 	_, at, id := after.keysetArgs()
 	out, err := scanThreadList(db.stmts.latestThreads.QueryContext(ctx, a.viewerID(), at, id, limit+1, a.IsStaff()))

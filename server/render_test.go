@@ -153,7 +153,7 @@ func TestLabelsWrittenAtStartUpAreEscaped(t *testing.T) {
 			t.Fatal(err)
 		}
 		var b strings.Builder
-		if err := p.page("fr", "home").ExecuteTemplate(&b, "content", &View{Lang: catalog.Lang("fr")}); err != nil {
+		if err := p.page("fr", "error").ExecuteTemplate(&b, "content", &View{Lang: catalog.Lang("fr")}); err != nil {
 			t.Fatal(err)
 		}
 		out[i] = b.String()
