@@ -60,6 +60,14 @@ type snapshotCache struct {
 	mu         sync.RWMutex
 	entries    map[snapshotKey]*threadSnapshot
 	size       int
+	// building is held, for a stripe of keys, while a snapshot is made:
+	// the readers of a page that changed wait for one of them to read it
+	// rather than all reading the same rows.
+	building [64]sync.Mutex
+}
+
+func (sc *snapshotCache) builder(k snapshotKey) *sync.Mutex {
+	return &sc.building[uint64(k.thread*31+int64(k.after))%uint64(len(sc.building))]
 }
 
 func (sc *snapshotCache) get(k snapshotKey) *threadSnapshot {
@@ -190,7 +198,13 @@ func (db *DB) ThreadPage(ctx context.Context, id int64, after int) (*Thread, *Po
 		return db.threadPageUncached(ctx, id, after)
 	}
 	if snap == nil || snap.stamp != r.Stamp {
-		if snap, err = db.snapshot(ctx, key); err != nil {
+		b := db.snapshots.builder(key)
+		b.Lock()
+		if snap = db.snapshots.get(key); snap == nil || snap.stamp != r.Stamp {
+			snap, err = db.snapshot(ctx, key)
+		}
+		b.Unlock()
+		if err != nil {
 			return nil, nil, err
 		}
 		if snap == nil || snap.stamp != r.Stamp {
