@@ -50,9 +50,9 @@ func (db *DB) EnqueueJob(ctx context.Context, nj NewJob) (bool, error) {
 }
 
 func enqueueJob(ctx context.Context, q sqlx.ExecerContext, nj NewJob) (bool, error) {
-	payload := []byte("{}")
+	payload := "{}"
 	if nj.Payload != nil {
-		b, err := json.Marshal(nj.Payload)
+		b, err := jsonArg(nj.Payload)
 		if err != nil {
 			return false, Internal("encoding a job", err)
 		}

@@ -39,9 +39,21 @@ func LogTx(ctx context.Context, tx *sqlx.Tx, e LogEntry) error {
 	return nil
 }
 
-func jsonOrNil(v any) ([]byte, error) {
+// jsonOrNil is v as a jsonb argument: a string (jsonArg), or NULL for nil.
+func jsonOrNil(v any) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
-	return json.Marshal(v)
+	return jsonArg(v)
+}
+
+// JSONArg is jsonArg for the other packages.
+func JSONArg(v any) (string, error) { return jsonArg(v) }
+
+// jsonArg is v encoded as a jsonb argument: a string, since []byte
+// arguments go in binary format (binary_parameters, see Open), which jsonb
+// reads differently.
+func jsonArg(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
 }

@@ -2,7 +2,6 @@ package forum
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 
 	"github.com/jmoiron/sqlx"
@@ -109,7 +108,7 @@ func NotifyModerationTx(ctx context.Context, tx *sqlx.Tx, memberID int64, n Mode
 	if !slices.Contains(ModerationActions, n.Action) {
 		return Internal("notifying a moderation outcome", errUnknownAction(n.Action))
 	}
-	data, _ := json.Marshal(NotificationData{Action: n.Action, Reason: n.Reason})
+	data, _ := jsonArg(NotificationData{Action: n.Action, Reason: n.Reason})
 	var rows []notified
 	if err := tx.SelectContext(ctx, &rows, insertModerationNotification, memberID, n.ThreadID, n.PostID, data); err != nil {
 		return Internal("notifying a moderation outcome", err)

@@ -51,12 +51,12 @@ WHERE current_setting('palabre.notify', true) IS DISTINCT FROM 'after_commit'`
 // it is sent only if the action that caused it commits, and the workers are
 // woken when it does.
 func EnqueueMailTx(ctx context.Context, tx sqlx.ExecerContext, m Mail) error {
-	data, err := json.Marshal(m.Data)
+	data, err := jsonArg(m.Data)
 	if err != nil {
 		return Internal("encoding a mail", err)
 	}
 	if m.Data == nil {
-		data = []byte("{}")
+		data = "{}"
 	}
 	_, err = tx.ExecContext(ctx, insertMail, m.Recipient, m.Kind, m.Locale, data)
 	return Internal("queueing a mail", err)

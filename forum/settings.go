@@ -298,7 +298,7 @@ func (db *DB) UpdateSettings(ctx context.Context, patch map[string]json.RawMessa
 				continue
 			}
 			changedBefore[k], changedAfter[k] = oldMap[k], v
-			if _, err := tx.ExecContext(ctx, upsertSetting, k, []byte(v), actorID(ctx)); err != nil {
+			if _, err := tx.ExecContext(ctx, upsertSetting, k, string(v), actorID(ctx)); err != nil {
 				return Internal("storing a setting", err)
 			}
 		}

@@ -70,8 +70,8 @@ type RuleParams struct {
 	AllowDomains []string `json:"allow_domains,omitempty"`
 }
 
-// Value stores the parameters as jsonb.
-func (p RuleParams) Value() (driver.Value, error) { return json.Marshal(p) }
+// Value stores the parameters as jsonb (a string: see forum.JSONArg).
+func (p RuleParams) Value() (driver.Value, error) { return forum.JSONArg(p) }
 
 // Scan reads the parameters from jsonb.
 func (p *RuleParams) Scan(src any) error {

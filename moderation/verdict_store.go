@@ -2,7 +2,6 @@ package moderation
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"strings"
 
@@ -50,7 +49,7 @@ func recordVerdictTx(ctx context.Context, tx *sqlx.Tx, post *forum.Post, v *Verd
 	default:
 		return nil
 	}
-	reasons, err := json.Marshal(v.Reasons)
+	reasons, err := forum.JSONArg(v.Reasons)
 	if err != nil {
 		return forum.Internal("encoding the reasons of a verdict", err)
 	}
