@@ -56,9 +56,10 @@ ON CONFLICT DO NOTHING`, p.ID, pq.Array(refs.Quotes)); err != nil {
 // notification per member, the most specific first (mention, quote, reply
 // to their post, then watching the thread or, for an opening post, the
 // category). Nobody is notified of their own post, of a post they cannot
-// see, from a thread or category they muted, or twice for one post.
-const notifyPublished = `
-SELECT kind, post_id, username, email, locale, actor, title, wants_email FROM notify_published($1)`
+// see, from a thread or category they muted, or twice for one post. It
+// queues the emails that members' preferences ask for, as
+// mailNotificationsTx does (migration 0022).
+const notifyPublished = `SELECT notify_published($1)`
 
 // notified is a notification just created, with what its email needs.
 type notified struct {
@@ -78,11 +79,8 @@ type notified struct {
 // from RecordPostTx for a post published at once, and by the review queue
 // when a held post is approved. Calling it twice for a post notifies once.
 func NotifyPublishedTx(ctx context.Context, tx *sqlx.Tx, postID int64) error {
-	var rows []notified
-	if err := tx.SelectContext(ctx, &rows, notifyPublished, postID); err != nil {
-		return Internal("notifying", err)
-	}
-	return mailNotificationsTx(ctx, tx, rows)
+	_, err := tx.ExecContext(ctx, notifyPublished, postID)
+	return Internal("notifying", err)
 }
 
 // mailNotificationsTx queues the emails of the notifications that their

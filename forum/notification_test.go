@@ -2,6 +2,8 @@ package forum_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
@@ -371,7 +373,7 @@ func TestNotificationEmailsFollowPreferences(t *testing.T) {
 	cat := forumtest.MustCategory(t, db)
 	alice, bob, dave := member(t, db), member(t, db), member(t, db)
 	th, first := ntThread(t, db, alice, cat, forum.StatusPublished, forum.PostRefs{})
-	ntReply(t, db, bob, th.ID, forum.StatusPublished, nil, forum.PostRefs{Mentions: []string{dave.Username}})
+	mention := ntReply(t, db, bob, th.ID, forum.StatusPublished, nil, forum.PostRefs{Mentions: []string{dave.Username}})
 	if _, err := db.Exec(`UPDATE members SET email_on_mention = false WHERE id = $1`, alice.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -392,5 +394,22 @@ func TestNotificationEmailsFollowPreferences(t *testing.T) {
 	}
 	if count(alice, "notify_watching") != 1 {
 		t.Errorf("Alice's watched-thread emails: %d, want 1 (the first reply)", count(alice, "notify_watching"))
+	}
+	// The mail carries what its text is composed from, in its recipient's
+	// language.
+	var mail struct {
+		Locale string `db:"locale"`
+		Data   string `db:"data"`
+	}
+	if err := db.Get(&mail, `SELECT locale, data::text AS data FROM outbox WHERE recipient = $1 AND kind = 'notify_mention'`, dave.Email); err != nil {
+		t.Fatal(err)
+	}
+	var data map[string]string
+	if err := json.Unmarshal([]byte(mail.Data), &data); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"Username": dave.Username, "Actor": bob.Username, "Title": th.Title, "Path": fmt.Sprintf("/p/%d", mention.ID)}
+	if fmt.Sprint(data) != fmt.Sprint(want) || mail.Locale != dave.Locale {
+		t.Errorf("Dave's mail: %s in %q, want %v in %q", mail.Data, mail.Locale, want, dave.Locale)
 	}
 }
