@@ -263,7 +263,8 @@ func (db *DB) snapshot(ctx context.Context, key snapshotKey) (*threadSnapshot, e
 		posts: make([]Post, len(rows)), stamp: snapshotStamp(t.Xmin, rows), size: 1024}
 	for i := range rows {
 		s.posts[i] = rows[i].Post
-		s.size += 256 + len(rows[i].BodyHTML)
+		s.posts[i].BodyJSON = JSONString(rows[i].BodyHTML)
+		s.size += 256 + len(rows[i].BodyHTML) + len(s.posts[i].BodyJSON)
 	}
 	db.snapshots.put(key, s)
 	return s, nil

@@ -145,15 +145,7 @@ func (s *Server) apiThread(c *gin.Context) {
 	if !ok {
 		return
 	}
-	posts := make([]apiPost, len(page.Posts))
-	for i := range page.Posts {
-		posts[i] = toAPIPost(&page.Posts[i])
-	}
-	var next any
-	if page.Next > 0 {
-		next = page.Next
-	}
-	s.writeJSON(c, http.StatusOK, gin.H{"thread": t, "posts": posts, "next": next})
+	s.writeThreadJSON(c, t, page)
 }
 
 // readThread reads the thread of the request's path and the page of its

@@ -1,0 +1,76 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/palabre/palabre/forum"
+)
+
+// The thread JSON written by hand is what encoding/json writes for
+// gin.H{"thread", "posts", "next"} of apiPost (as writeJSON does), for posts
+// with and without author, reply, edit, redaction, bodies that need every
+// kind of escape, escaped beforehand (snapshots) or not.
+func TestThreadJSONWrittenByHandIsEncodingJSON(t *testing.T) {
+	name, odd, ascii := "alice", "Zoé \"la\" \\ <b>\u2028", `o"k`
+	replyTo := 3
+	edited := time.Date(2026, 11, 27, 20, 5, 1, 123456789, time.FixedZone("", 3600))
+	authorID := int64(12)
+	bodies := []string{
+		"<p>Bonjour à tous &amp; « merci » !</p>",
+		"<p>ligne\nsuivante\ttab \"guillemets\" \\ </p>\u2028\u2029 \x01 \x7f",
+		"invalide \xff\xfe fin",
+		"",
+	}
+	var posts []forum.Post
+	for i, body := range bodies {
+		p := forum.Post{ID: int64(100 + i), ThreadID: 7, Number: i + 1, BodyHTML: body, Status: forum.StatusPublished,
+			CreatedAt: time.Date(2026, 11, 27, 19, 0, i, 0, time.UTC), LikeCount: i, Liked: i%2 == 1}
+		switch i {
+		case 0:
+			p.AuthorID, p.AuthorName = &authorID, &name
+		case 1:
+			p.AuthorID, p.AuthorName, p.ReplyTo, p.EditedAt, p.EditCount = &authorID, &odd, &replyTo, &edited, 2
+			p.BodyJSON = forum.JSONString(body)
+		case 2:
+			p.AuthorID, p.AuthorName = &authorID, &ascii
+			p.BodyJSON = forum.JSONString(body)
+		case 3:
+			p.AuthorID = &authorID // a name that was not read
+			p.Status, p.Redacted = forum.StatusHidden, true
+		}
+		posts = append(posts, p)
+	}
+	last := "bob"
+	thread := &forum.Thread{ID: 7, CategorySlug: "vie", CategoryName: "Vie <du> quartier", Title: "Réunion « x » & y",
+		Slug: "reunion", Status: forum.StatusPublished, PostCount: 4, AuthorName: &name, LastPosterName: &last,
+		LastPostAt: edited, CreatedAt: edited}
+	for _, next := range []int{0, 20} {
+		page := &forum.PostPage{Posts: posts, Next: next}
+		var got bytes.Buffer
+		if err := appendThreadJSON(&got, thread, page); err != nil {
+			t.Fatal(err)
+		}
+		api := make([]apiPost, len(posts))
+		for i := range posts {
+			api[i] = toAPIPost(&posts[i])
+		}
+		var nextValue any
+		if next > 0 {
+			nextValue = next
+		}
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(gin.H{"thread": thread, "posts": api, "next": nextValue}); err != nil {
+			t.Fatal(err)
+		}
+		if g, w := got.String(), string(bytes.TrimSuffix(want.Bytes(), []byte("\n"))); g != w {
+			t.Errorf("next %d:\nby hand:       %s\nencoding/json: %s", next, g, w)
+		}
+	}
+}
