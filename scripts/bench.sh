@@ -116,7 +116,7 @@ conns=1 measure "search latency, 1 client, rare word" "$base/search?q=montres"
 curl_args=(-H "Authorization: Bearer $ADMIN_TOKEN")
 measure "review queue page" "$base/mod/queue" -H "Authorization: Bearer $ADMIN_TOKEN"
 curl_args=()
-BENCH_TOKEN=$ADMIN_TOKEN BENCH_THREAD_FIRST=$FIRST_THREAD BENCH_THREADS=$THREADS \
+BENCH_TOKENS=$POSTER_TOKENS BENCH_THREAD_FIRST=$FIRST_THREAD BENCH_THREADS=$THREADS \
 	measure "post creation (durable)" "$base/api/v1/threads/$THREAD_ID/posts" -s scripts/bench_post.lua
 
 posts=$(psql "$PALABRE_DATABASE_URL" -tAc 'SELECT count(*) FROM posts')

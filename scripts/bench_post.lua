@@ -1,15 +1,21 @@
 -- wrk script: creates replies through the whole moderation pipeline, each
 -- body different (the guidelines refuse duplicates), spread over the
--- forum's threads as on a live forum (replies to one thread queue on its row
--- lock, one durable commit after the other: 64 writers on one thread would
--- measure the disk's fsync, not Palabre).
+-- forum's threads and over many members as on a live forum: replies to one
+-- thread queue on its row lock, one durable commit after the other, and a
+-- single author would have every post lock their member row and skip the
+-- history checks that members go through (BENCH_TOKENS: the posters'
+-- tokens, comma-separated, from scripts/benchseed).
 wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
+local tokens = {}
+for t in string.gmatch(os.getenv("BENCH_TOKENS"), "[^,]+") do
+  tokens[#tokens + 1] = "Bearer " .. t
+end
 local first = tonumber(os.getenv("BENCH_THREAD_FIRST"))
 local count = tonumber(os.getenv("BENCH_THREADS"))
 local n = 0
-local id = tostring(math.random(1, 1000000000))
+-- Bodies differ from one run to the next (the duplicates rule looks back
+-- ten minutes): the run is named by its start time.
+local id = tostring(os.time())
 
 -- Each wrk thread has its own Lua state, and the same random numbers: number
 -- them so that they do not all write to the same threads in step.
@@ -24,5 +30,7 @@ request = function()
   local thread = first + (n * 7919 + tid * 104729) % count
   local body = '{"body": "Réponse de mesure ' .. id .. '-' .. tid .. '-' .. n ..
     ' : le community manager anime la communauté et veille au respect de la charte. **Merci** à tous !"}'
-  return wrk.format(nil, "/api/v1/threads/" .. thread .. "/posts", nil, body)
+  -- wrk.format takes these headers instead of wrk.headers.
+  local headers = {["Content-Type"] = "application/json", ["Authorization"] = tokens[1 + (n * 31 + tid * 17) % #tokens]}
+  return wrk.format(nil, "/api/v1/threads/" .. thread .. "/posts", headers, body)
 end

@@ -105,12 +105,47 @@ func printScenario(ctx context.Context, db *forum.DB) error {
 			return err
 		}
 	}
+	posters, err := posterTokens(ctx, db)
+	if err != nil {
+		return err
+	}
 	var first, count int64
 	db.Get(&first, `SELECT min(id) FROM threads`)
 	db.Get(&count, `SELECT count(*) FROM threads`)
-	fmt.Printf("THREAD_ID=%d\nTHREAD_SLUG=%s\nCATEGORY_ID=%d\nCATEGORY_SLUG=%s\nADMIN_TOKEN=%s\nMEMBER_TOKEN=%s\nFIRST_THREAD=%d\nTHREADS=%d\n",
-		th.ID, th.Slug, th.CategoryID, th.CategorySlug, tokens["bench_admin"], tokens["membre00001"], first, count)
+	fmt.Printf("THREAD_ID=%d\nTHREAD_SLUG=%s\nCATEGORY_ID=%d\nCATEGORY_SLUG=%s\nADMIN_TOKEN=%s\nMEMBER_TOKEN=%s\nPOSTER_TOKENS=%s\nFIRST_THREAD=%d\nTHREADS=%d\n",
+		th.ID, th.Slug, th.CategoryID, th.CategorySlug, tokens["bench_admin"], tokens["membre00001"],
+		strings.Join(posters, ","), first, count)
 	return nil
+}
+
+// benchPosters is how many members post in the post-creation scenario: as
+// on a live forum, replies come from many members, each through the
+// pipeline's history checks (duplicates, their posting lock), not from one
+// admin whom those checks exempt and whose row every post would lock.
+const benchPosters = 64
+
+// posterTokens makes the posters leaders (trust level 4, set by an admin:
+// no rate limit, as the default settings give leaders) and returns a fresh
+// token for each.
+func posterTokens(ctx context.Context, db *forum.DB) ([]string, error) {
+	var ids []int64
+	if err := db.SelectContext(ctx, &ids, `
+		UPDATE members SET trust_level = 4, trust_level_locked = true
+		WHERE id IN (SELECT id FROM members WHERE role = 'member' AND status = 'active' AND username LIKE 'membre%'
+		             ORDER BY id OFFSET 1 LIMIT $1)
+		RETURNING id`, benchPosters); err != nil {
+		return nil, fmt.Errorf("choosing the posters: %w", err)
+	}
+	sys := forum.WithSystem(ctx)
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		tok, err := db.CreateAPIToken(sys, id, "bench")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, tok)
+	}
+	return out, nil
 }
 
 func seed(ctx context.Context, db *forum.DB, nMembers, nThreads, nPosts int) error {
