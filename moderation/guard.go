@@ -17,24 +17,13 @@ type historyDraft struct {
 	NewThread bool
 }
 
-// The posting lock serialises one member's submissions across instances,
-// so that two posts sent at once cannot both slip under a rate limit.
-const lockPosting = `SELECT pg_advisory_xact_lock(hashtextextended('palabre.posting:' || $1::text, 0))`
-
-const countRecentPosts = `
-SELECT count(*) FROM posts WHERE author_id = $1 AND created_at > now() - interval '1 minute'`
-
-const countRecentThreads = `
-SELECT count(*) FROM threads WHERE author_id = $1 AND created_at > now() - interval '1 day'`
-
-const existsDuplicate = `
-SELECT EXISTS (
-	SELECT 1 FROM posts
-	WHERE author_id = $1 AND created_at > now() - make_interval(mins => $2)
-	  AND status <> 'deleted' AND body_markdown = $3)`
-
-const countPublishedPosts = `
-SELECT count(*) FROM (SELECT 1 FROM posts WHERE author_id = $1 AND status = 'published' LIMIT $2) p`
+// postingHistory takes the member's posting lock, which serialises one
+// member's submissions across instances so that two posts sent at once
+// cannot both slip under a rate limit, and counts what the history rules
+// ask, in one round trip (migration 0023): posts in the last minute,
+// threads in the last day, whether the same text was posted within the
+// window, published posts up to a limit. What is not asked is NULL.
+const postingHistory = `SELECT recent_posts, recent_threads, duplicate, published FROM posting_history($1, $2, $3, $4, $5, $6)`
 
 // checkHistory applies, in the transaction that will store the post, the
 // rules that count what the member posted before: rate limits, duplicates
@@ -46,49 +35,40 @@ func (rs *ruleSet) checkHistory(ctx context.Context, tx *sqlx.Tx, d historyDraft
 	if d.Author.IsStaff() || len(rs.rate)+len(rs.duplicates)+len(rs.newMembers) == 0 {
 		return v, nil
 	}
-	if _, err := tx.ExecContext(ctx, lockPosting, d.Author.ID); err != nil {
-		return v, forum.Internal("locking the member's posting", err)
-	}
 	tl := trustIndex(d.Author.TrustLevel)
 	s := d.Settings
-
+	var (
+		postLimit, threadLimit, dupMinutes, held int
+		recentPosts, recentThreads, published    *int
+		duplicate                                *bool
+	)
 	if len(rs.rate) > 0 {
-		if limit := s.PostsPerMinute[tl]; limit > 0 {
-			var n int
-			if err := tx.GetContext(ctx, &n, countRecentPosts, d.Author.ID); err != nil {
-				return v, forum.Internal("counting recent posts", err)
-			}
-			if n >= limit {
-				addHistoryHits(&v, rs.rate, "rate_posts", map[string]any{"Max": limit})
-			}
-		}
-		if limit := s.ThreadsPerDay[tl]; d.NewThread && limit > 0 {
-			var n int
-			if err := tx.GetContext(ctx, &n, countRecentThreads, d.Author.ID); err != nil {
-				return v, forum.Internal("counting recent threads", err)
-			}
-			if n >= limit {
-				addHistoryHits(&v, rs.rate, "rate_threads", map[string]any{"Max": limit})
-			}
+		postLimit = s.PostsPerMinute[tl]
+		if d.NewThread {
+			threadLimit = s.ThreadsPerDay[tl]
 		}
 	}
-	if minutes := s.DuplicateWindowMinutes; len(rs.duplicates) > 0 && minutes > 0 {
-		var dup bool
-		if err := tx.GetContext(ctx, &dup, existsDuplicate, d.Author.ID, minutes, d.Markdown); err != nil {
-			return v, forum.Internal("looking for a duplicate", err)
-		}
-		if dup {
-			addHistoryHits(&v, rs.duplicates, "duplicate", map[string]any{"Minutes": minutes, "Count": minutes})
-		}
+	if len(rs.duplicates) > 0 {
+		dupMinutes = s.DuplicateWindowMinutes
 	}
-	if held := s.NewMemberHeldPosts; len(rs.newMembers) > 0 && held > 0 && d.Author.TrustLevel == forum.TrustNew {
-		var n int
-		if err := tx.GetContext(ctx, &n, countPublishedPosts, d.Author.ID, held); err != nil {
-			return v, forum.Internal("counting a new member's posts", err)
-		}
-		if n < held {
-			addHistoryHits(&v, rs.newMembers, "new_member", map[string]any{"Max": held})
-		}
+	if len(rs.newMembers) > 0 && d.Author.TrustLevel == forum.TrustNew {
+		held = s.NewMemberHeldPosts
+	}
+	if err := tx.QueryRowContext(ctx, postingHistory, d.Author.ID, postLimit > 0, threadLimit > 0, max(dupMinutes, 0), d.Markdown,
+		max(held, 0)).Scan(&recentPosts, &recentThreads, &duplicate, &published); err != nil {
+		return v, forum.Internal("reading the member's posting history", err)
+	}
+	if recentPosts != nil && *recentPosts >= postLimit {
+		addHistoryHits(&v, rs.rate, "rate_posts", map[string]any{"Max": postLimit})
+	}
+	if recentThreads != nil && *recentThreads >= threadLimit {
+		addHistoryHits(&v, rs.rate, "rate_threads", map[string]any{"Max": threadLimit})
+	}
+	if duplicate != nil && *duplicate {
+		addHistoryHits(&v, rs.duplicates, "duplicate", map[string]any{"Minutes": dupMinutes, "Count": dupMinutes})
+	}
+	if published != nil && *published < held {
+		addHistoryHits(&v, rs.newMembers, "new_member", map[string]any{"Max": held})
 	}
 	v.decide()
 	return v, nil
