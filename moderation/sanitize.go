@@ -33,14 +33,14 @@ func Sanitize(html string, allowImages bool) string {
 		}
 	}()
 	buf.Reset()
-	if err := p.SanitizeReaderToWriter(strings.NewReader(html), finishingWriter{buf}); err != nil {
+	if err := p.SanitizeReaderToWriter(strings.NewReader(html), finishingWriter{buf: buf}); err != nil {
 		return "" // as bluemonday's Sanitize: only a tokenizer failure, never seen
 	}
 	return buf.String()
 }
 
 // finishingWriter receives bluemonday's output tag by tag and does the
-// two things a bluemonday policy cannot express:
+// three things a bluemonday policy cannot express:
 //
 //   - rel="nofollow ugc noopener" on links. bluemonday writes
 //     rel="nofollow" on every link (RequireNoFollowOnLinks) and knows no
@@ -50,7 +50,11 @@ func Sanitize(html string, allowImages bool) string {
 //   - inputs only as the disabled checkboxes of task lists, exactly as
 //     goldmark writes them: no text field, no enabled control;
 //   - no image without a source (its src was not allowed).
-type finishingWriter struct{ *bytes.Buffer }
+//
+// It relies on bluemonday writing each token with one call. It does not
+// embed the buffer: a Write that bypassed the filter would lose all three
+// silently.
+type finishingWriter struct{ buf *bytes.Buffer }
 
 var taskCheckboxes = []string{
 	`<input checked="" disabled="" type="checkbox">`,
@@ -59,23 +63,27 @@ var taskCheckboxes = []string{
 
 func (w finishingWriter) WriteString(s string) (int, error) {
 	if len(s) == 0 || s[0] != '<' {
-		return w.Buffer.WriteString(s) // text
+		return w.buf.WriteString(s) // text
 	}
 	switch {
 	case strings.HasPrefix(s, "<a "):
 		const rel = ` rel="nofollow"`
 		if i := strings.Index(s, rel); i >= 0 {
-			w.Buffer.WriteString(s[:i])
-			w.Buffer.WriteString(` rel="nofollow ugc noopener"`)
-			w.Buffer.WriteString(s[i+len(rel):])
+			w.buf.WriteString(s[:i])
+			w.buf.WriteString(` rel="nofollow ugc noopener"`)
+			w.buf.WriteString(s[i+len(rel):])
 			return len(s), nil
 		}
 	case strings.HasPrefix(s, "<input") && !slices.Contains(taskCheckboxes, s),
 		strings.HasPrefix(s, "<img") && !strings.Contains(s, ` src="`):
 		return len(s), nil
 	}
-	return w.Buffer.WriteString(s)
+	return w.buf.WriteString(s)
 }
+
+// Write is WriteString for a token given as bytes; bluemonday v1.0.27
+// writes every token with WriteString.
+func (w finishingWriter) Write(p []byte) (int, error) { return w.WriteString(string(p)) }
 
 var (
 	// linkHref: absolute http, https and mailto URLs, and paths on this

@@ -219,8 +219,15 @@ func (sk *skeleton) endWord(s string, from, to int, plain bool, before *gap) {
 }
 
 // flushSingles writes the pending one-character words: as one word when
-// there are three or more ("c o n"), else each on its own.
+// there are three or more ("c o n"), else each on its own. It is called
+// before every word, and inlined: most words have no singles before them.
 func (sk *skeleton) flushSingles() {
+	if len(sk.singles) > 0 {
+		sk.emitSingles()
+	}
+}
+
+func (sk *skeleton) emitSingles() {
 	if len(sk.singles) >= 3 {
 		sk.emitWord(sk.singles)
 	} else {

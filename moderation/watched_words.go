@@ -13,6 +13,11 @@ package moderation
 //	petar, NFA            0.04 / 5.4 / 73 ms          0.9 / 7.3 MB      15 / 17 / 25 µs
 //	petar, DFA (chosen)   0.7 / 80 / 640 ms           2.0 / 17.5 MB     8 / 8 / 8 µs
 //
+// "kept" is the heap one automaton keeps alive after garbage collection
+// (kept-MB in BenchmarkAhoCorasickBuild). Measured again in November 2026:
+// the same kept sizes, build and match times within the noise, the same
+// choice.
+//
 // BobuSumisu matches fastest but keeps a 256-entry int64 table per state:
 // 139 MB for 10,000 words, in every process. petar-dambovaliev's DFA
 // matches in a time that does not grow with the number of words, keeps

@@ -3,6 +3,7 @@ package moderation
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -47,6 +48,8 @@ func benchKeys(n int) []string {
 	return keys
 }
 
+// BenchmarkAhoCorasickBuild measures the build, and reports as kept-MB the
+// heap that one automaton keeps alive (after garbage collection).
 func BenchmarkAhoCorasickBuild(b *testing.B) {
 	for _, n := range benchSizes {
 		keys := benchKeys(n)
@@ -56,20 +59,39 @@ func BenchmarkAhoCorasickBuild(b *testing.B) {
 		}
 		b.Run(fmt.Sprintf("bobu/%d", n), func(b *testing.B) {
 			b.ReportAllocs()
+			build := func() any { return bobu.NewTrieBuilder().AddPatterns(bkeys).Build() }
 			for b.Loop() {
-				bobu.NewTrieBuilder().AddPatterns(bkeys).Build()
+				build()
 			}
+			b.ReportMetric(keptMB(build), "kept-MB")
 		})
 		for _, dfa := range []bool{false, true} {
 			b.Run(fmt.Sprintf("petar-dfa=%v/%d", dfa, n), func(b *testing.B) {
 				b.ReportAllocs()
-				for b.Loop() {
+				build := func() any {
 					builder := petar.NewAhoCorasickBuilder(petar.Opts{MatchKind: petar.StandardMatch, DFA: dfa})
-					builder.Build(keys)
+					ac := builder.Build(keys)
+					return &ac
 				}
+				for b.Loop() {
+					build()
+				}
+				b.ReportMetric(keptMB(build), "kept-MB")
 			})
 		}
 	}
+}
+
+// keptMB returns the megabytes of heap that what build returns keeps alive.
+func keptMB(build func() any) float64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	v := build()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(v)
+	return (float64(after.HeapAlloc) - float64(before.HeapAlloc)) / 1e6
 }
 
 func BenchmarkAhoCorasickMatch(b *testing.B) {
