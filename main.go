@@ -176,7 +176,16 @@ func (m *Main) backgroundWork() map[string]func(context.Context) error {
 	return map[string]func(context.Context) error{
 		"listen": func(ctx context.Context) error {
 			handlers := forum.MergeHandlers(m.db.CacheHandlers(), m.server.CacheHandlers(), m.server.Pipeline().CacheHandlers())
+			// Mail is queued with a NOTIFY on ChannelOutbox, or, by the
+			// posts' transactions, announced with their content (forum.InContentTx).
 			handlers[forum.ChannelOutbox] = func(string) { m.mailer.Kick() }
+			content := handlers[forum.ChannelContent]
+			handlers[forum.ChannelContent] = func(payload string) {
+				content(payload)
+				if payload == forum.PayloadAfterCommit {
+					m.mailer.Kick()
+				}
+			}
 			return m.db.Listen(ctx, m.Log, handlers)
 		},
 		"mail": m.mailer.Run,

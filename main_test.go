@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -174,5 +176,59 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if err := m.Close(); err != nil {
 		t.Errorf("Close: %v", err)
+	}
+}
+
+// A reply's notification mail is sent at once, not at the mail worker's
+// next round (every 30 s): the post's announcement on the content channel
+// wakes the worker (backgroundWork).
+func TestEndToEndReplyMailIsSentAtOnce(t *testing.T) {
+	ts := startServer(t)
+	dbURL := forumtest.URL(t)
+	env := map[string]string{"PALABRE_DATABASE_URL": dbURL}
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"admin", "token", "--username", "camille"}, func(k string) string { return env[k] }, nil, &out, &errOut); code != 0 {
+		t.Fatalf("admin token exited %d: %s", code, errOut.String())
+	}
+	token := strings.TrimSpace(out.String())
+	db := forumtest.DB(t)
+	var thread struct {
+		ID    int64  `db:"id"`
+		Email string `db:"email"`
+	}
+	if err := db.Get(&thread, `
+		SELECT t.id, m.email FROM threads t JOIN members m ON m.id = t.author_id
+		JOIN watches w ON w.thread_id = t.id AND w.member_id = m.id AND w.level = 'watching'
+		WHERE t.status = 'published' AND NOT t.locked AND NOT t.closed AND m.username <> 'camille' AND m.email_on_reply
+		ORDER BY t.id LIMIT 1`); err != nil {
+		t.Fatalf("a demo thread watched by its author: %v", err)
+	}
+	// The first reply may meet the worker's first round, at its start; the
+	// second comes when the worker waits for its next one.
+	for i := range 2 {
+		body := strings.NewReader(fmt.Sprintf(`{"body": "Réponse %d pour vérifier que le courriel part tout de suite."}`, i))
+		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/api/v1/threads/"+strconv.FormatInt(thread.ID, 10)+"/posts", body)
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("reply %d: %d", i, resp.StatusCode)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var status string
+			err := db.Get(&status, `SELECT status FROM outbox WHERE recipient = $1 AND kind = 'notify_watching' ORDER BY id DESC LIMIT 1`, thread.Email)
+			if err == nil && status == "sent" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("reply %d: the notification mail to %s is still %q (%v) after 10 s", i, thread.Email, status, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 	}
 }

@@ -24,10 +24,15 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	return nil
 }
 
+// PayloadAfterCommit is the payload of InContentTx's announcement on
+// ChannelContent, which also wakes the mail workers: mail the transaction
+// queued has not sent a NOTIFY on ChannelOutbox (migration 0024).
+const PayloadAfterCommit = "after_commit"
+
 // InContentTx is InTx for the hot writers of what pages show (posting): the
-// change is announced on ChannelContent, and the mail workers woken on
-// ChannelOutbox, after the commit, by a transaction of its own that does not
-// wait for the disk, instead of by NOTIFYs inside the commit. A NOTIFY holds
+// change is announced on ChannelContent, with PayloadAfterCommit, after the
+// commit, by a transaction of its own that does not wait for the disk,
+// instead of by NOTIFYs inside the commit. A NOTIFY holds
 // PostgreSQL's notification-queue lock until its commit is flushed, which
 // made concurrent posts commit one fsync after the other (migrations 0014,
 // 0016). If the announcement fails, the change is stored all the same:

@@ -33,6 +33,9 @@ type Mailer struct {
 	kick    chan struct{}
 	// Every is how often the outbox is looked at when nobody kicks.
 	Every time.Duration
+	// Gather is how long a kick waits for others before the round it
+	// asks for.
+	Gather time.Duration
 }
 
 // NewMailer returns a mail worker; main runs it beside the HTTP server.
@@ -41,7 +44,7 @@ func NewMailer(cfg Config, db *forum.DB, log *slog.Logger) (*Mailer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Mailer{cfg: cfg, db: db, catalog: catalog, log: log, kick: make(chan struct{}, 1), Every: 30 * time.Second}, nil
+	return &Mailer{cfg: cfg, db: db, catalog: catalog, log: log, kick: make(chan struct{}, 1), Every: 30 * time.Second, Gather: 50 * time.Millisecond}, nil
 }
 
 // Kick tells the worker that mail was queued (any instance queueing mail
@@ -75,6 +78,13 @@ func (w *Mailer) Run(ctx context.Context) error {
 			return nil
 		case <-tick.C:
 		case <-w.kick:
+			// Posts wake the workers one by one (forum.PayloadAfterCommit):
+			// the wake-ups of a short while make one round.
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(w.Gather):
+			}
 		}
 	}
 }
