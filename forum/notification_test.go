@@ -256,6 +256,51 @@ func TestNobodyIsNotifiedOfWhatTheyCannotSee(t *testing.T) {
 	if after, _ := db.UnreadNotifications(forumtest.As(dave)); after != before-1 {
 		t.Errorf("unread %d after hiding, was %d", after, before)
 	}
+	// The badge each signed-in page reads with its member counts the same.
+	badge := func() int {
+		t.Helper()
+		token, err := db.CreateAPIToken(forum.WithSystem(context.Background()), dave.ID, "badge")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := db.MemberByAPIToken(context.Background(), token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.UnreadNotifications == nil {
+			t.Fatal("no unread count with the member")
+		}
+		return *m.UnreadNotifications
+	}
+	if n := badge(); n != before-1 {
+		t.Errorf("badge %d after hiding, want %d", n, before-1)
+	}
+	// Restored, it comes back; its thread hidden, it goes again; the staff
+	// count it all along.
+	if _, err := db.Exec(`UPDATE posts SET status = 'published' WHERE id = $1`, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantKinds(t, db, dave, p.ID, forum.NotifyMention)
+	if n := badge(); n != before {
+		t.Errorf("badge %d after restoring, want %d", n, before)
+	}
+	modBefore, _ := db.UnreadNotifications(forumtest.As(mod))
+	if _, err := db.Exec(`UPDATE threads SET status = 'hidden' WHERE id = $1`, th2.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantKinds(t, db, dave, p.ID)
+	if n := badge(); n != before-1 {
+		t.Errorf("badge %d with the thread hidden, want %d", n, before-1)
+	}
+	if n, _ := db.UnreadNotifications(forumtest.As(mod)); n != modBefore {
+		t.Errorf("the moderator's unread count went from %d to %d when a thread was hidden", modBefore, n)
+	}
+	if _, err := db.Exec(`UPDATE threads SET status = 'published' WHERE id = $1`, th2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := badge(); n != before {
+		t.Errorf("badge %d with the thread published again, want %d", n, before)
+	}
 }
 
 func TestLikesAreBatchedPerPostAndDay(t *testing.T) {
