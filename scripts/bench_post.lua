@@ -31,6 +31,6 @@ request = function()
   local body = '{"body": "Réponse de mesure ' .. id .. '-' .. tid .. '-' .. n ..
     ' : le community manager anime la communauté et veille au respect de la charte. **Merci** à tous !"}'
   -- wrk.format takes these headers instead of wrk.headers.
-  local headers = {["Content-Type"] = "application/json", ["Authorization"] = tokens[1 + (n * 31 + tid * 17) % #tokens]}
+  local headers = {["Content-Type"] = "application/json", ["Authorization"] = tokens[1 + (n * 7877 + tid * 4099) % #tokens]}
   return wrk.format(nil, "/api/v1/threads/" .. thread .. "/posts", headers, body)
 end
