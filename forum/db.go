@@ -47,6 +47,18 @@ func Open(ctx context.Context, url string, opt PoolOptions, log *slog.Logger) (*
 	// format, which suits bytea (token hashes) but not jsonb, whose
 	// arguments are passed as strings (see jsonArg).
 	cfg.BinaryParameters = true
+	// JIT compilation pays for itself on long analytical queries, never on
+	// the lookups and short lists a forum runs, and it starts whenever an
+	// estimate passes jit_above_cost: the generic plans of the thread lists
+	// assume LIMIT $n keeps a tenth of the table, and at a million posts
+	// each call spent 17 ms compiling. Off for the server's connections,
+	// unless the URL says otherwise.
+	if _, set := cfg.Runtime["jit"]; !set {
+		if cfg.Runtime == nil {
+			cfg.Runtime = map[string]string{}
+		}
+		cfg.Runtime["jit"] = "off"
+	}
 	connector, err := pq.NewConnectorConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("database URL: %w", err)

@@ -164,7 +164,8 @@ func (db *DB) readLatest(ctx context.Context, viewer int64, rows int) (*latestRe
 // versions are those of the rows read).
 const selectLatestSnapshot = `
 SELECT l.*, (SELECT t.xmin::text FROM threads t WHERE t.id = l.id),
-	(SELECT string_agg(c.id::text || ':' || c.xmin::text, ',' ORDER BY c.id) FROM categories c)
+	(SELECT string_agg(c.id::text || ':' || c.xmin::text, ',' ORDER BY c.id)
+	 FROM (SELECT c.id, c.xmin FROM categories c ORDER BY c.id) c)
 FROM latest_threads(0, 'infinity', ` + maxInt64SQL + `, $1, false) l
 ORDER BY l.last_post_at DESC, l.id DESC`
 
