@@ -188,9 +188,7 @@ func (db *DB) latestSnapshot(ctx context.Context, rows int) (*latestSnapshot, er
 			t    Thread
 			v, c string
 		)
-		if err := rs.Scan(&t.ID, &t.CategoryID, &t.CategorySlug, &t.CategoryName, &t.AuthorID, &t.AuthorName, &t.Title,
-			&t.Slug, &t.Status, &t.Pinned, &t.Locked, &t.Closed, &t.PostCount, &t.LastPostAt, &t.LastPostNumber,
-			&t.LastPosterName, &t.CreatedAt, &t.LastRead, &t.Unread, &v, &c); err != nil {
+		if err := rs.Scan(append(t.listFields(), &v, &c)...); err != nil {
 			return nil, err
 		}
 		s.threads = append(s.threads, t)
@@ -205,10 +203,17 @@ func (db *DB) latestSnapshot(ctx context.Context, rows int) (*latestSnapshot, er
 	return s, nil
 }
 
-const selectCategoriesSnapshot = `
-SELECT c.id, c.slug, c.name, c.description, c.position, c.read_only, c.created_at, c.thread_count, c.xmin::text
-FROM categories c
-ORDER BY c.position, c.name`
+// selectCategoriesSnapshot is selectCategories with each row's version.
+var selectCategoriesSnapshot = strings.Replace(selectCategories, "FROM categories c", ", c.xmin::text\nFROM categories c", 1)
+
+// versioned scans a row whose last column is its version into v, after
+// the columns a scan function reads (scanCategory).
+type versioned struct {
+	row interface{ Scan(...any) error }
+	v   *string
+}
+
+func (r versioned) Scan(dest ...any) error { return r.row.Scan(append(dest, r.v)...) }
 
 func (db *DB) categoriesSnapshot(ctx context.Context) (*categoriesSnapshot, error) {
 	gen := db.latest.generation.Load()
@@ -220,12 +225,9 @@ func (db *DB) categoriesSnapshot(ctx context.Context) (*categoriesSnapshot, erro
 	s := &categoriesSnapshot{generation: gen, stored: time.Now()}
 	var versions []rowVersion
 	for rs.Next() {
-		var (
-			c Category
-			v string
-		)
-		if err := rs.Scan(&c.ID, &c.Slug, &c.Name, &c.Description, &c.Position, &c.ReadOnly, &c.CreatedAt,
-			&c.ThreadCount, &v); err != nil {
+		var v string
+		c, err := scanCategory(versioned{rs, &v})
+		if err != nil {
 			return nil, err
 		}
 		s.categories = append(s.categories, c)

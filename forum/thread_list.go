@@ -87,14 +87,20 @@ func scanThreadList(rows *sql.Rows, err error) ([]Thread, error) {
 	var out []Thread
 	for rows.Next() {
 		var t Thread
-		if err := rows.Scan(&t.ID, &t.CategoryID, &t.CategorySlug, &t.CategoryName, &t.AuthorID, &t.AuthorName, &t.Title,
-			&t.Slug, &t.Status, &t.Pinned, &t.Locked, &t.Closed, &t.PostCount, &t.LastPostAt, &t.LastPostNumber,
-			&t.LastPosterName, &t.CreatedAt, &t.LastRead, &t.Unread); err != nil {
+		if err := rows.Scan(t.listFields()...); err != nil {
 			return nil, err
 		}
 		out = append(out, t)
 	}
 	return out, rows.Err()
+}
+
+// listFields are the destinations of a row of latest_threads or
+// category_threads, in their columns' order.
+func (t *Thread) listFields() []any {
+	return []any{&t.ID, &t.CategoryID, &t.CategorySlug, &t.CategoryName, &t.AuthorID, &t.AuthorName, &t.Title,
+		&t.Slug, &t.Status, &t.Pinned, &t.Locked, &t.Closed, &t.PostCount, &t.LastPostAt, &t.LastPostNumber,
+		&t.LastPosterName, &t.CreatedAt, &t.LastRead, &t.Unread}
 }
 
 // pageOf cuts the extra row a list query fetched to know whether another
