@@ -181,7 +181,9 @@ func (m *Main) backgroundWork() map[string]func(context.Context) error {
 			handlers[forum.ChannelOutbox] = func(string) { m.mailer.Kick() }
 			content := handlers[forum.ChannelContent]
 			handlers[forum.ChannelContent] = func(payload string) {
-				content(payload)
+				if content != nil {
+					content(payload)
+				}
 				if payload == forum.PayloadAfterCommit {
 					m.mailer.Kick()
 				}
