@@ -24,8 +24,10 @@ const ChannelContent = forum.ChannelContent
 // notification were lost.
 const pageCacheTTL = 5 * time.Minute
 
-// pageCacheMax bounds memory: past it the cache starts over.
-const pageCacheMax = 5000
+// pageCacheBudget bounds the memory of the cached pages (bodies and their
+// gzip): past it the cache starts over. A crawler walking thousands of
+// threads would otherwise keep them all, 20 to 40 kB each.
+const pageCacheBudget = 24 << 20
 
 // pageCache keeps the pages anonymous readers get, rendered and compressed
 // once, like Discourse's anonymous cache. Members and anything that is not a
@@ -34,6 +36,7 @@ type pageCache struct {
 	generation atomic.Uint64
 	mu         sync.RWMutex
 	entries    map[string]*cachedPage
+	size       int // bytes of the entries' bodies
 }
 
 type cachedPage struct {
@@ -42,6 +45,7 @@ type cachedPage struct {
 	body, gz   []byte
 	etag       string
 	ctype      string
+	size       int // bytes it holds, counted against pageCacheBudget
 }
 
 const ctxCacheKey = "page_cache_key"
@@ -52,7 +56,7 @@ func newPageCache() *pageCache { return &pageCache{entries: map[string]*cachedPa
 func (pc *pageCache) invalidate() {
 	pc.generation.Add(1)
 	pc.mu.Lock()
-	pc.entries = map[string]*cachedPage{}
+	pc.entries, pc.size = map[string]*cachedPage{}, 0
 	pc.mu.Unlock()
 }
 
@@ -127,11 +131,16 @@ func (pc *pageCache) storeAs(c *gin.Context, status int, ctype string, body []by
 	zw.Close()
 	sum := sha256.Sum256(body)
 	e := &cachedPage{generation: gen, stored: time.Now(), body: bytes.Clone(body), gz: gz.Bytes(), etag: `"` + hex.EncodeToString(sum[:8]) + `"`, ctype: ctype}
+	e.size = len(e.body) + len(e.gz) + len(key) + 256 // the entry's own fields, about
 	pc.mu.Lock()
-	if len(pc.entries) >= pageCacheMax {
-		pc.entries = map[string]*cachedPage{}
+	if old := pc.entries[key]; old != nil {
+		pc.size -= old.size
+	}
+	if pc.size+e.size > pageCacheBudget {
+		pc.entries, pc.size = map[string]*cachedPage{}, 0
 	}
 	pc.entries[key] = e
+	pc.size += e.size
 	pc.mu.Unlock()
 	c.Header("ETag", e.etag)
 }

@@ -2,9 +2,13 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/gin-gonic/gin"
 
 	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/forum/forumtest"
@@ -81,5 +85,32 @@ func TestAnonymousPagesAreCachedUntilContentChanges(t *testing.T) {
 	w = s.do(t, request{path: "/?cache-test", header: bearer(t, db, member)})
 	if !strings.Contains(w.Body.String(), member.Username) {
 		t.Error("a member got the anonymous page")
+	}
+}
+
+// The cache holds at most pageCacheBudget bytes, whatever the number of
+// pages a crawler walks; a page stored again replaces its old size.
+func TestPageCacheStaysWithinItsBudget(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	pc := newPageCache()
+	body := []byte(strings.Repeat("<p>Un message assez long, et un autre, et encore un.</p>\n", 400)) // about 24 kB
+	store := func(path string) {
+		c, _ := gin.CreateTestContext(httptest.NewRecorder())
+		c.Set(ctxCacheKey, "fr "+path)
+		pc.store(c, http.StatusOK, body)
+	}
+	for i := range 3000 {
+		store(fmt.Sprintf("/t/%d", i))
+		if pc.size > pageCacheBudget {
+			t.Fatalf("after %d pages the cache holds %d bytes, over its budget of %d", i+1, pc.size, pageCacheBudget)
+		}
+	}
+	if len(pc.entries) == 0 || pc.size == 0 {
+		t.Fatal("the cache kept nothing")
+	}
+	before := pc.size
+	store("/t/2999")
+	if pc.size != before {
+		t.Errorf("storing a page again changed the size from %d to %d", before, pc.size)
 	}
 }
