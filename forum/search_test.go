@@ -216,7 +216,16 @@ FROM generate_series(1, 30000) n`, th.ID, alice.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`ANALYZE posts`); err != nil {
+	// A forum has more threads than the package's tests make: with a
+	// handful, once autovacuum has counted them, a merge join along
+	// posts_thread_id_number_key that stops after the last thread looks
+	// cheaper than the index, and the plan changed from run to run.
+	if _, err := db.Exec(`
+INSERT INTO threads (category_id, author_id, title, slug)
+SELECT $1, $2, 'Fil ' || n, 'fil-' || n FROM generate_series(1, 2000) n`, cat.ID, alice.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`ANALYZE posts, threads`); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
