@@ -47,17 +47,23 @@ func Open(ctx context.Context, url string, opt PoolOptions, log *slog.Logger) (*
 	// format, which suits bytea (token hashes) but not jsonb, whose
 	// arguments are passed as strings (see jsonArg).
 	cfg.BinaryParameters = true
-	// JIT compilation pays for itself on long analytical queries, never on
-	// the lookups and short lists a forum runs, and it starts whenever an
-	// estimate passes jit_above_cost: the generic plans of the thread lists
-	// assume LIMIT $n keeps a tenth of the table, and at a million posts
-	// each call spent 17 ms compiling. Off for the server's connections,
-	// unless the URL says otherwise.
-	if _, set := cfg.Runtime["jit"]; !set {
-		if cfg.Runtime == nil {
-			cfg.Runtime = map[string]string{}
+	// Two features for long analytical queries, which cost a forum's short
+	// ones more than they give, are off for the server's connections unless
+	// the URL sets them:
+	//   - JIT compilation starts whenever an estimate passes jit_above_cost:
+	//     the generic plans of the thread lists assume LIMIT $n keeps a tenth
+	//     of the table, and at a million posts each call spent 17 ms
+	//     compiling;
+	//   - parallel workers: a search for a rare word at a million posts
+	//     started one, 15 ms to find nothing that one process finds in
+	//     0.4 ms, and requests already keep every core busy.
+	for param, value := range map[string]string{"jit": "off", "max_parallel_workers_per_gather": "0"} {
+		if _, set := cfg.Runtime[param]; !set {
+			if cfg.Runtime == nil {
+				cfg.Runtime = map[string]string{}
+			}
+			cfg.Runtime[param] = value
 		}
-		cfg.Runtime["jit"] = "off"
 	}
 	connector, err := pq.NewConnectorConfig(cfg)
 	if err != nil {

@@ -1,0 +1,41 @@
+package forum_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/palabre/palabre/forum"
+	"github.com/palabre/palabre/forum/forumtest"
+)
+
+// The server's connections run without JIT and parallel workers, unless
+// the database URL asks for them.
+func TestConnectionsTurnOffJITAndParallelWorkers(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	show := func(url, param string) string {
+		t.Helper()
+		db, err := forum.Open(context.Background(), url, forum.PoolOptions{MaxConns: 1, WaitFor: 10 * time.Second}, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var v string
+		if err := db.Get(&v, "SHOW "+param); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	url := forumtest.URL(t)
+	if v := show(url, "jit"); v != "off" {
+		t.Errorf("jit = %s, want off", v)
+	}
+	if v := show(url, "max_parallel_workers_per_gather"); v != "0" {
+		t.Errorf("max_parallel_workers_per_gather = %s, want 0", v)
+	}
+	if v := show(url+"&jit=on", "jit"); v != "on" {
+		t.Errorf("jit = %s with jit=on in the URL", v)
+	}
+}
