@@ -2,8 +2,6 @@ package server
 
 import (
 	"bytes"
-	"html/template"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,12 +15,7 @@ import (
 // escapes what admins and members wrote.
 func TestHomePageWrittenInGoIsTheTemplate(t *testing.T) {
 	catalog, assets, _ := goWritten(t)
-	tmpl := template.New("").Funcs(template.FuncMap{"asset": assets.URL, "dict": dict, "threadList": threadListHTML, "latestList": latestHTML})
-	src, err := os.ReadFile("testdata/home.html")
-	if err != nil {
-		t.Fatal(err)
-	}
-	template.Must(tmpl.New("home.html").Parse(string(src)))
+	tmpl := replacedTemplate(t, assets, "home.html")
 
 	author, last := "alice", "bob"
 	read, unread := 3, 2

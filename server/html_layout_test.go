@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"html/template"
+	"io/fs"
 	"os"
 	"regexp"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/static"
+	"github.com/palabre/palabre/templates"
 )
 
 // The layout written in Go gives the page the template it replaced
@@ -95,6 +97,20 @@ func goWritten(t *testing.T) (*Catalog, *Assets, layoutAssets) {
 		t.Fatal(err)
 	}
 	return loadTestCatalog(t), assets, la
+}
+
+// replacedTemplate is testdata/NAME, a page's template that Go code
+// replaced, with the partials and functions the pages had.
+func replacedTemplate(t *testing.T, assets *Assets, name string) *template.Template {
+	t.Helper()
+	tmpl := template.New("").Funcs(template.FuncMap{"asset": assets.URL, "dict": dict, "threadList": threadListHTML, "latestList": latestHTML})
+	partials, _ := fs.Glob(templates.FS, "_*.html")
+	template.Must(tmpl.ParseFS(templates.FS, partials...))
+	src, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return template.Must(tmpl.New(name).Parse(string(src)))
 }
 
 var (

@@ -3,14 +3,11 @@ package server
 import (
 	"bytes"
 	"html/template"
-	"io/fs"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/palabre/palabre/forum"
-	"github.com/palabre/palabre/templates"
 )
 
 // The thread page written in Go is the template it replaced
@@ -19,14 +16,7 @@ import (
 // (white space and the case of percent-escapes aside).
 func TestThreadPageWrittenInGoIsTheTemplate(t *testing.T) {
 	catalog, assets, la := goWritten(t)
-	tmpl := template.New("").Funcs(template.FuncMap{"asset": assets.URL, "dict": dict, "threadList": threadListHTML, "latestList": latestHTML})
-	partials, _ := fs.Glob(templates.FS, "_*.html")
-	template.Must(tmpl.ParseFS(templates.FS, partials...))
-	src, err := os.ReadFile("testdata/thread.html")
-	if err != nil {
-		t.Fatal(err)
-	}
-	template.Must(tmpl.New("thread.html").Parse(string(src)))
+	tmpl := replacedTemplate(t, assets, "thread.html")
 
 	author := "alice"
 	thread := func(mod func(*forum.Thread)) *forum.Thread {
