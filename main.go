@@ -196,13 +196,20 @@ func (m *Main) backgroundWork() map[string]func(context.Context) error {
 }
 
 // jobRunner runs the background jobs kept in the database (trust-level
-// promotion…), claimed by whichever instance is free.
+// promotion, the notifications of posts a stopped server left queued…),
+// claimed by whichever instance is free.
 func (m *Main) jobRunner() *forum.JobRunner {
 	return &forum.JobRunner{
-		DB:       m.db,
-		Log:      m.Log.With("work", "jobs"),
-		Handlers: map[string]forum.JobHandler{forum.JobTrustPromotion: m.db.TrustPromotionJob},
-		Periodic: []forum.PeriodicJob{{Kind: forum.JobTrustPromotion, Every: forum.TrustPromotionEvery}},
+		DB:  m.db,
+		Log: m.Log.With("work", "jobs"),
+		Handlers: map[string]forum.JobHandler{
+			forum.JobTrustPromotion:    m.db.TrustPromotionJob,
+			forum.JobNotificationSweep: m.db.NotificationSweepJob,
+		},
+		Periodic: []forum.PeriodicJob{
+			{Kind: forum.JobTrustPromotion, Every: forum.TrustPromotionEvery},
+			{Kind: forum.JobNotificationSweep, Every: forum.NotificationSweepEvery},
+		},
 	}
 }
 

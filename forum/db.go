@@ -31,6 +31,7 @@ type DB struct {
 	guidelines guidelinesCache
 	snapshots  snapshotCache // thread pages (thread_page.go)
 	latest     latestCache   // the latest threads and the categories (latest_page.go)
+	fanOut     fanOut        // the notifications of posts just committed (notification_fanout.go)
 	log        *slog.Logger
 }
 

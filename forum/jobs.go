@@ -280,3 +280,15 @@ func (r *JobRunner) schedule(ctx context.Context) bool {
 	}
 	return true
 }
+
+// PurgeJobs deletes the jobs done more than a week ago and those given up
+// more than a month ago (time to read their last error), so that periodic
+// jobs do not pile up.
+func (db *DB) PurgeJobs(ctx context.Context) (int64, error) {
+	res, err := db.ExecContext(ctx, `
+DELETE FROM jobs WHERE done_at < now() - interval '7 days' OR failed_at < now() - interval '30 days'`)
+	if err != nil {
+		return 0, Internal("purging jobs", err)
+	}
+	return res.RowsAffected()
+}

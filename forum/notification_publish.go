@@ -17,7 +17,8 @@ type PostRefs struct {
 // RecordPostTx is called in the transaction that stores a post, whatever
 // its status: it remembers whom the post mentions and what it quotes (so
 // that a held post notifies when it is approved), makes the author of a new
-// thread watch it, and notifies at once when the post is published.
+// thread watch it, and queues a published post for its notifications: the
+// caller calls FanOut after the commit.
 func RecordPostTx(ctx context.Context, tx *sqlx.Tx, p *Post, refs PostRefs) error {
 	if len(refs.Mentions) > 0 {
 		keys := make([]string, 0, len(refs.Mentions))
@@ -47,7 +48,9 @@ ON CONFLICT DO NOTHING`, p.ID, pq.Array(refs.Quotes)); err != nil {
 		}
 	}
 	if p.Status == StatusPublished {
-		return NotifyPublishedTx(ctx, tx, p.ID)
+		if _, err := tx.ExecContext(ctx, queueNotification, p.ID); err != nil {
+			return Internal("queueing the post's notifications", err)
+		}
 	}
 	return nil
 }
@@ -58,7 +61,8 @@ ON CONFLICT DO NOTHING`, p.ID, pq.Array(refs.Quotes)); err != nil {
 // category). Nobody is notified of their own post, of a post they cannot
 // see, from a thread or category they muted, or twice for one post. It
 // queues the emails that members' preferences ask for, as
-// mailNotificationsTx does (migration 0022).
+// mailNotificationsTx does. It is notify_published_posts, which FanOut
+// runs for many posts at once, for one post (migration 0027).
 const notifyPublished = `SELECT notify_published($1)`
 
 // notified is a notification just created, with what its email needs.
@@ -75,9 +79,9 @@ type notified struct {
 	Extra map[string]string `db:"-"` // more data for the mail's text
 }
 
-// NotifyPublishedTx notifies about a post that has just become published:
-// from RecordPostTx for a post published at once, and by the review queue
-// when a held post is approved. Calling it twice for a post notifies once.
+// NotifyPublishedTx notifies about a post that has just become published,
+// in the caller's transaction: the review queue's approval of a held post.
+// Calling it twice for a post notifies once.
 func NotifyPublishedTx(ctx context.Context, tx *sqlx.Tx, postID int64) error {
 	_, err := tx.ExecContext(ctx, notifyPublished, postID)
 	return Internal("notifying", err)

@@ -13,8 +13,17 @@ import (
 )
 
 // ntThread stores a thread as the pipeline does: the thread, then
-// RecordPostTx in the same transaction.
+// RecordPostTx in the same transaction, then FanOut.
 func ntThread(t testing.TB, db *forum.DB, author *forum.Member, cat *forum.Category, status string, refs forum.PostRefs) (*forum.Thread, *forum.Post) {
+	t.Helper()
+	th, p := queuedThread(t, db, author, cat, status, refs)
+	db.FanOut(forumtest.As(author), p.ID)
+	return th, p
+}
+
+// queuedThread is ntThread without the fan-out: what a server that stopped
+// right after the commit leaves.
+func queuedThread(t testing.TB, db *forum.DB, author *forum.Member, cat *forum.Category, status string, refs forum.PostRefs) (*forum.Thread, *forum.Post) {
 	t.Helper()
 	ctx := forumtest.As(author)
 	var th *forum.Thread
@@ -37,6 +46,14 @@ func ntThread(t testing.TB, db *forum.DB, author *forum.Member, cat *forum.Categ
 }
 
 func ntReply(t testing.TB, db *forum.DB, author *forum.Member, threadID int64, status string, replyTo *int, refs forum.PostRefs) *forum.Post {
+	t.Helper()
+	p := queuedReply(t, db, author, threadID, status, replyTo, refs)
+	db.FanOut(forumtest.As(author), p.ID)
+	return p
+}
+
+// queuedReply is ntReply without the fan-out.
+func queuedReply(t testing.TB, db *forum.DB, author *forum.Member, threadID int64, status string, replyTo *int, refs forum.PostRefs) *forum.Post {
 	t.Helper()
 	ctx := forumtest.As(author)
 	var p *forum.Post

@@ -120,8 +120,9 @@ func (p *Pipeline) SubmitReply(ctx context.Context, s ReplySubmission) (*Submitt
 
 // store keeps a checked submission in one transaction: the rules that need
 // the member's history (rate limits, duplicates, new members: they may still
-// hold or refuse), the post that create makes, its mentions, quotes and
-// notifications, and the review item and log line of a held or flagged post.
+// hold or refuse), the post that create makes, its mentions and quotes, and
+// the review item and log line of a held or flagged post; a published post
+// is then notified about (forum.DB.FanOut).
 func (p *Pipeline) store(ctx context.Context, c *checked, newThread bool, create func(tx *sqlx.Tx) (*forum.Post, error)) (*forum.Post, error) {
 	var post *forum.Post
 	err := p.db.InContentTx(ctx, func(tx *sqlx.Tx) error {
@@ -137,7 +138,13 @@ func (p *Pipeline) store(ctx context.Context, c *checked, newThread bool, create
 		}
 		return recordVerdictTx(ctx, tx, post, &c.Verdict)
 	})
-	return post, err
+	if err != nil {
+		return nil, err
+	}
+	if post.Status == forum.StatusPublished {
+		p.db.FanOut(ctx, post.ID)
+	}
+	return post, nil
 }
 
 // EditSubmission is a new body for a post, as its author (or a moderator)
@@ -186,6 +193,9 @@ func (p *Pipeline) SubmitEdit(ctx context.Context, s EditSubmission) (*Submitted
 	})
 	if err != nil {
 		return nil, err
+	}
+	if out.Post.Status == forum.StatusPublished {
+		p.db.FanOut(ctx, out.Post.ID)
 	}
 	return out, nil
 }

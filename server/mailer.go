@@ -59,7 +59,7 @@ func (w *Mailer) Kick() {
 
 // Run sends mail until ctx ends, and once an hour purges what
 // authentication leaves behind (expired sessions, old attempts and links,
-// old mail).
+// old mail) and finished jobs.
 func (w *Mailer) Run(ctx context.Context) error {
 	ctx = forum.WithSystem(ctx)
 	tick := time.NewTicker(w.Every)
@@ -92,7 +92,7 @@ func (w *Mailer) Run(ctx context.Context) error {
 func (w *Mailer) purge(ctx context.Context) {
 	for name, purge := range map[string]func(context.Context) (int64, error){
 		"sessions": w.db.PurgeSessions, "attempts": w.db.PurgeAttempts,
-		"links": w.db.PurgeEmailTokens, "mail": w.db.PurgeMail,
+		"links": w.db.PurgeEmailTokens, "mail": w.db.PurgeMail, "jobs": w.db.PurgeJobs,
 	} {
 		if n, err := purge(ctx); err != nil && ctx.Err() == nil {
 			w.log.Error("purging", "what", name, "error", err)

@@ -1,0 +1,142 @@
+package forum
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// A published post is notified in two steps (migration 0027):
+//
+//   - in the transaction that stores or publishes it, RecordPostTx queues
+//     it (notification_queue);
+//   - after the commit, FanOut notifies the queued posts of every request
+//     that committed at the same moment with one statement.
+//
+// Notifying each post in its own transaction was the dearest part of
+// posting: most of it was setting up the same statement again for each
+// post. The request waits for its batch, so a post's notifications and
+// mails exist when it returns, as they did. A post whose server stopped in
+// between is notified by the sweep (NotificationSweepJob).
+
+// queueNotification queues a published post for its notifications; queued
+// twice (an edit that mentions someone new), it is notified once more,
+// and notify_published_posts never tells anyone twice of one post.
+const queueNotification = `INSERT INTO notification_queue (post_id) VALUES ($1) ON CONFLICT DO NOTHING`
+
+// fanOutPosts claims the posts given that are still queued (the sweep may
+// have taken some) and notifies about them.
+const fanOutPosts = `SELECT fan_out_notifications($1, NULL, NULL)`
+
+// fanOutOld claims the posts queued for longer than $1 seconds, at most $2.
+const fanOutOld = `SELECT fan_out_notifications(NULL, make_interval(secs => $1), $2)`
+
+const (
+	// JobNotificationSweep notifies the posts left in the queue by a server
+	// that stopped between a post's commit and its fan-out.
+	JobNotificationSweep = "notifications.sweep"
+	// NotificationSweepEvery is how often the sweep runs.
+	NotificationSweepEvery = time.Minute
+	// notificationSweepAge is how long a post stays queued before the sweep
+	// takes it: long past any live request's own fan-out.
+	notificationSweepAge = 30 * time.Second
+	// notificationSweepBatch is how many posts one statement of the sweep
+	// notifies.
+	notificationSweepBatch = 500
+)
+
+// fanOut gathers the posts that requests have just committed, so that the
+// posts of concurrent requests are notified by one statement: while one
+// batch runs, the next gathers, as PostgreSQL's group commit does.
+type fanOut struct {
+	mu      sync.Mutex
+	pending []fanOutRequest
+	running bool
+}
+
+type fanOutRequest struct {
+	postID int64
+	done   chan error
+}
+
+// FanOut notifies about posts just committed by the caller and queued by
+// RecordPostTx, and returns when that is done, or when ctx ends (the
+// batch goes on). A failure is logged, not returned: the post is stored,
+// and stays queued for the sweep.
+func (db *DB) FanOut(ctx context.Context, postIDs ...int64) {
+	if len(postIDs) == 0 {
+		return
+	}
+	done := make(chan error, len(postIDs))
+	f := &db.fanOut
+	f.mu.Lock()
+	for _, id := range postIDs {
+		f.pending = append(f.pending, fanOutRequest{postID: id, done: done})
+	}
+	if !f.running {
+		f.running = true
+		go db.fanOutBatches()
+	}
+	f.mu.Unlock()
+	for range postIDs {
+		select {
+		case <-ctx.Done():
+			return
+		case <-done:
+		}
+	}
+}
+
+// fanOutBatches runs batches until no request waits.
+func (db *DB) fanOutBatches() {
+	f := &db.fanOut
+	for {
+		f.mu.Lock()
+		batch := f.pending
+		f.pending = nil
+		if len(batch) == 0 {
+			f.running = false
+			f.mu.Unlock()
+			return
+		}
+		f.mu.Unlock()
+		ids := make([]int64, len(batch))
+		for i, r := range batch {
+			ids[i] = r.postID
+		}
+		_, err := db.ExecContext(context.Background(), fanOutPosts, pq.Array(ids))
+		if err != nil {
+			db.log.Warn("notifying about new posts; the sweep will", "posts", len(ids), "error", err)
+		}
+		for _, r := range batch {
+			r.done <- err
+		}
+	}
+}
+
+// SweepNotifications notifies about the posts queued for longer than age,
+// and returns how many it took.
+func (db *DB) SweepNotifications(ctx context.Context, age time.Duration) (int, error) {
+	total := 0
+	for {
+		var n int
+		if err := db.QueryRowContext(ctx, fanOutOld, age.Seconds(), notificationSweepBatch).Scan(&n); err != nil {
+			return total, Internal("notifying about queued posts", err)
+		}
+		total += n
+		if n < notificationSweepBatch {
+			return total, nil
+		}
+	}
+}
+
+// NotificationSweepJob is the job handler of JobNotificationSweep.
+func (db *DB) NotificationSweepJob(ctx context.Context, _ *Job) error {
+	n, err := db.SweepNotifications(ctx, notificationSweepAge)
+	if n > 0 {
+		db.log.Info("notified about posts left in the queue", "posts", n)
+	}
+	return err
+}
