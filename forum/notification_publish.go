@@ -14,6 +14,9 @@ type PostRefs struct {
 	Quotes   []int64  // ids of the posts quoted
 }
 
+// None reports whether the post refers to nobody and nothing.
+func (r PostRefs) None() bool { return len(r.Mentions) == 0 && len(r.Quotes) == 0 }
+
 // RecordPostTx is called in the transaction that stores a post, whatever
 // its status: it remembers whom the post mentions and what it quotes (so
 // that a held post notifies when it is approved), makes the author of a new

@@ -169,6 +169,23 @@ SELECT status, author_id FROM posts WHERE thread_id = $1 AND number = $2`
 const storeReply = `
 SELECT post_id, post_number, post_created_at FROM store_reply($1, $2, $3, $4, $5, $6)`
 
+// replyRefusal is why the actor may not reply to a thread in this state,
+// or nil. submit_reply (migration 0028) stores a reply under the same
+// conditions: staff, or a published thread neither locked nor closed.
+func replyRefusal(actor Actor, status string, authorID *int64, locked, closed bool) error {
+	staff := actor.IsStaff()
+	switch {
+	case !actor.canSeeThread(status, authorID):
+		return Errorf(ENOTFOUND, "thread.not_found", nil)
+	case status != StatusPublished && !staff:
+		// The author of a thread still held for approval waits for it.
+		return Errorf(EFORBIDDEN, "thread.not_open", nil)
+	case (locked || closed) && !staff:
+		return Errorf(EFORBIDDEN, "thread.locked", nil)
+	}
+	return nil
+}
+
 // CreateReplyTx stores a reply in tx. The thread row is locked for the
 // transaction, so post numbers and counters stay right under concurrent
 // posting.
@@ -183,15 +200,8 @@ func CreateReplyTx(ctx context.Context, tx *sqlx.Tx, nr NewReply) (*Post, error)
 		return nil, notFound(err, "thread.not_found", "reading a thread")
 	}
 	actor := ActorFrom(ctx)
-	staff := actor.IsStaff()
-	switch {
-	case !actor.canSeeThread(th.Status, th.AuthorID):
-		return nil, Errorf(ENOTFOUND, "thread.not_found", nil)
-	case th.Status != StatusPublished && !staff:
-		// The author of a thread still held for approval waits for it.
-		return nil, Errorf(EFORBIDDEN, "thread.not_open", nil)
-	case (th.Locked || th.Closed) && !staff:
-		return nil, Errorf(EFORBIDDEN, "thread.locked", nil)
+	if err := replyRefusal(actor, th.Status, th.AuthorID, th.Locked, th.Closed); err != nil {
+		return nil, err
 	}
 	if nr.ReplyTo != nil {
 		var target struct {

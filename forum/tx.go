@@ -47,8 +47,14 @@ func (db *DB) InContentTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error
 	if err != nil {
 		return err
 	}
+	db.announceAfterCommit(ctx)
+	return nil
+}
+
+// announceAfterCommit announces on ChannelContent, with PayloadAfterCommit,
+// a change committed with the content triggers silenced.
+func (db *DB) announceAfterCommit(ctx context.Context) {
 	if _, err := db.ExecContext(context.WithoutCancel(ctx), `SELECT notify_after_commit()`); err != nil {
 		db.log.Warn("announcing a content change", "error", err)
 	}
-	return nil
 }

@@ -17,61 +17,64 @@ type historyDraft struct {
 	NewThread bool
 }
 
-// postingHistory takes the member's posting lock, which serialises one
-// member's submissions across instances so that two posts sent at once
-// cannot both slip under a rate limit, and counts what the history rules
-// ask, in one round trip (migration 0023): posts in the last minute,
-// threads in the last day, whether the same text was posted within the
-// window, published posts up to a limit. What is not asked is NULL.
-const postingHistory = `SELECT recent_posts, recent_threads, duplicate, published FROM posting_history($1, $2, $3, $4, $5, $6)`
-
-// checkHistory applies, in the transaction that will store the post, the
-// rules that count what the member posted before: rate limits, duplicates
-// and the first posts of new members. Everything is counted from the posts
-// and threads tables, so the limits hold across instances. Moderators and
-// admins are exempt.
-func (rs *ruleSet) checkHistory(ctx context.Context, tx *sqlx.Tx, d historyDraft) (Verdict, error) {
-	var v Verdict
+// historyQuery is what the rules that count what the member posted before
+// ask of the database; false when none applies: moderators and admins are
+// exempt, and a community may have no such rule.
+func (rs *ruleSet) historyQuery(d historyDraft) (forum.HistoryQuery, bool) {
+	var q forum.HistoryQuery
 	if d.Author.IsStaff() || len(rs.rate)+len(rs.duplicates)+len(rs.newMembers) == 0 {
-		return v, nil
+		return q, false
 	}
 	tl := trustIndex(d.Author.TrustLevel)
 	s := d.Settings
-	var (
-		postLimit, threadLimit, dupMinutes, held int
-		recentPosts, recentThreads, published    *int
-		duplicate                                *bool
-	)
 	if len(rs.rate) > 0 {
-		postLimit = s.PostsPerMinute[tl]
+		q.PostLimit = s.PostsPerMinute[tl]
 		if d.NewThread {
-			threadLimit = s.ThreadsPerDay[tl]
+			q.ThreadLimit = s.ThreadsPerDay[tl]
 		}
 	}
 	if len(rs.duplicates) > 0 {
-		dupMinutes = s.DuplicateWindowMinutes
+		q.DuplicateMinutes = s.DuplicateWindowMinutes
 	}
 	if len(rs.newMembers) > 0 && d.Author.TrustLevel == forum.TrustNew {
-		held = s.NewMemberHeldPosts
+		q.PublishedLimit = s.NewMemberHeldPosts
 	}
-	if err := tx.QueryRowContext(ctx, postingHistory, d.Author.ID, postLimit > 0, threadLimit > 0, max(dupMinutes, 0), d.Markdown,
-		max(held, 0)).Scan(&recentPosts, &recentThreads, &duplicate, &published); err != nil {
-		return v, forum.Internal("reading the member's posting history", err)
+	return q, true
+}
+
+// historyVerdict is the verdict of those rules on the member's history:
+// rate limits, duplicates and the first posts of new members.
+func (rs *ruleSet) historyVerdict(q forum.HistoryQuery, h forum.History) Verdict {
+	var v Verdict
+	if h.RecentPosts != nil && *h.RecentPosts >= q.PostLimit {
+		addHistoryHits(&v, rs.rate, "rate_posts", map[string]any{"Max": q.PostLimit})
 	}
-	if recentPosts != nil && *recentPosts >= postLimit {
-		addHistoryHits(&v, rs.rate, "rate_posts", map[string]any{"Max": postLimit})
+	if h.RecentThreads != nil && *h.RecentThreads >= q.ThreadLimit {
+		addHistoryHits(&v, rs.rate, "rate_threads", map[string]any{"Max": q.ThreadLimit})
 	}
-	if recentThreads != nil && *recentThreads >= threadLimit {
-		addHistoryHits(&v, rs.rate, "rate_threads", map[string]any{"Max": threadLimit})
+	if h.Duplicate != nil && *h.Duplicate {
+		addHistoryHits(&v, rs.duplicates, "duplicate", map[string]any{"Minutes": q.DuplicateMinutes, "Count": q.DuplicateMinutes})
 	}
-	if duplicate != nil && *duplicate {
-		addHistoryHits(&v, rs.duplicates, "duplicate", map[string]any{"Minutes": dupMinutes, "Count": dupMinutes})
-	}
-	if published != nil && *published < held {
-		addHistoryHits(&v, rs.newMembers, "new_member", map[string]any{"Max": held})
+	if h.Published != nil && *h.Published < q.PublishedLimit {
+		addHistoryHits(&v, rs.newMembers, "new_member", map[string]any{"Max": q.PublishedLimit})
 	}
 	v.decide()
-	return v, nil
+	return v
+}
+
+// checkHistory applies, in the transaction that will store the post, the
+// rules that count what the member posted before. Everything is counted
+// from the posts and threads tables, so the limits hold across instances.
+func (rs *ruleSet) checkHistory(ctx context.Context, tx *sqlx.Tx, d historyDraft) (Verdict, error) {
+	q, ask := rs.historyQuery(d)
+	if !ask {
+		return Verdict{}, nil
+	}
+	h, err := forum.PostingHistoryTx(ctx, tx, d.Author.ID, d.Markdown, q)
+	if err != nil {
+		return Verdict{}, err
+	}
+	return rs.historyVerdict(q, h), nil
 }
 
 func addHistoryHits(v *Verdict, rules []*Rule, what string, args map[string]any) {

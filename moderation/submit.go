@@ -2,6 +2,7 @@ package moderation
 
 import (
 	"context"
+	"slices"
 
 	"github.com/jmoiron/sqlx"
 
@@ -106,6 +107,13 @@ func (p *Pipeline) SubmitReply(ctx context.Context, s ReplySubmission) (*Submitt
 	}
 	body := &c.Prepared
 	out := &Submitted{Verdict: &c.Verdict}
+	if _, logged := c.Verdict.record(); s.ReplyTo == nil && body.refs().None() && logged == "" {
+		post, err := p.submitDirect(ctx, c, s.ThreadID)
+		if err != nil || post != nil {
+			out.Post = post
+			return out, err
+		}
+	}
 	out.Post, err = p.store(ctx, c, false, func(tx *sqlx.Tx) (*forum.Post, error) {
 		return forum.CreateReplyTx(ctx, tx, forum.NewReply{
 			ThreadID: s.ThreadID, AuthorID: author.ID, ReplyTo: s.ReplyTo,
@@ -116,6 +124,43 @@ func (p *Pipeline) SubmitReply(ctx context.Context, s ReplySubmission) (*Submitt
 		return nil, err
 	}
 	return out, nil
+}
+
+// submitDirect stores a common reply, which refers to nothing and whose
+// verdict neither the review queue nor the moderation log keep, in one
+// statement (forum.DB.SubmitReply) instead of store's transaction. It
+// returns no post and no error when the history rules decide something
+// that statement cannot store (a hold or a flag): store's transaction
+// takes it from the start.
+func (p *Pipeline) submitDirect(ctx context.Context, c *checked, threadID int64) (*forum.Post, error) {
+	r := forum.DirectReply{
+		ThreadID: threadID, AuthorID: c.author.ID,
+		BodyMarkdown: c.Prepared.Markdown, BodyHTML: c.Prepared.HTML, Status: c.Verdict.Status(),
+	}
+	q, ask := c.rules.historyQuery(historyDraft{Author: c.author, Settings: c.settings, Markdown: c.Prepared.Markdown})
+	if ask {
+		r.History = &q
+	}
+	post, history, err := p.db.SubmitReply(ctx, r)
+	switch {
+	case err != nil:
+		return nil, err
+	case post != nil:
+		if post.Status == forum.StatusPublished {
+			p.db.FanOut(ctx, post.ID)
+		}
+		return post, nil
+	}
+	// A count reached its limit: a refusal ends here, anything else goes
+	// through the transaction, which counts again and merges for itself.
+	v := c.Verdict
+	v.Reasons = slices.Clone(v.Reasons)
+	v.merge(c.rules.historyVerdict(q, *history))
+	if err := v.Err(); err != nil {
+		c.Verdict = v
+		return nil, err
+	}
+	return nil, nil
 }
 
 // store keeps a checked submission in one transaction: the rules that need

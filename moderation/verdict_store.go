@@ -33,20 +33,28 @@ DO UPDATE SET
 	version = review_items.version + 1
 RETURNING id`
 
+// record is what the review queue and the moderation log keep of a
+// verdict: the kind of its review item (none when empty) and the action
+// logged; nothing when the action is empty.
+func (v *Verdict) record() (kind, action string) {
+	switch {
+	case v.Outcome == OutcomeHold:
+		return ReviewHeld, "post.hold"
+	case v.Flagged:
+		return ReviewFlagged, "post.flag"
+	case v.Outcome == OutcomePublishCensored:
+		return "", "post.censor"
+	}
+	return "", ""
+}
+
 // recordVerdictTx stores, beside a post just stored with the verdict's
 // status, what the verdict asks of the moderators: a review item for a held
 // or flagged post, and a line of the moderation log written by the system
 // (the rules, not the author, decided).
 func recordVerdictTx(ctx context.Context, tx *sqlx.Tx, post *forum.Post, v *Verdict) error {
-	kind, action := "", ""
-	switch {
-	case v.Outcome == OutcomeHold:
-		kind, action = ReviewHeld, "post.hold"
-	case v.Flagged:
-		kind, action = ReviewFlagged, "post.flag"
-	case v.Outcome == OutcomePublishCensored:
-		action = "post.censor"
-	default:
+	kind, action := v.record()
+	if action == "" {
 		return nil
 	}
 	reasons, err := forum.JSONArg(v.Reasons)

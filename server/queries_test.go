@@ -15,18 +15,30 @@ import (
 // indexed queries whatever their length: no N+1.
 func queriesOf(t *testing.T, s *Server, r request) int {
 	t.Helper()
+	return statementsOf(t, s, r, 200, "")
+}
+
+// roundTripsOf counts the statements a request sends to PostgreSQL itself,
+// leaving out those run inside functions and triggers.
+func roundTripsOf(t *testing.T, s *Server, r request, code int) int {
+	t.Helper()
+	return statementsOf(t, s, r, code, "AND toplevel")
+}
+
+func statementsOf(t *testing.T, s *Server, r request, code int, where string) int {
+	t.Helper()
 	db := forumtest.DB(t)
 	if _, err := db.Exec(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`); err != nil {
 		t.Fatalf("pg_stat_statements is needed (make test preloads it): %v", err)
 	}
-	const total = `SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
-		WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`
+	total := `SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
+		WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ` + where
 	var before, after int
 	if err := db.Get(&before, total); err != nil {
 		t.Fatal(err)
 	}
-	if w := s.do(t, r); w.Code != 200 {
-		t.Fatalf("%s: %d", r.path, w.Code)
+	if w := s.do(t, r); w.Code != code {
+		t.Fatalf("%s: %d %s", r.path, w.Code, w.Body)
 	}
 	if err := db.Get(&after, total); err != nil {
 		t.Fatal(err)
@@ -84,5 +96,28 @@ func TestPagesCostAFewQueriesWhateverTheirLength(t *testing.T) {
 				t.Errorf("%s: %s costs %d queries", who.label, p, n)
 			}
 		}
+	}
+}
+
+// A plain reply, the commonest write, is one statement for the
+// authentication, one that checks and stores it (submit_reply), one that
+// announces it and the fan-out of its notifications; one that mentions
+// someone takes the full transaction.
+func TestAPlainReplyIsFourRoundTrips(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	cat := forumtest.MustCategory(t, db)
+	th := startThread(t, s, bearer(t, db, forumtest.MustMember(t, db, forum.RoleMember, 2)), cat, "Un sujet animé")
+	poster := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	h := bearer(t, db, poster)
+	path := fmt.Sprintf("/api/v1/threads/%d/posts", th.Thread.ID)
+	// The first request of a token records when it was used.
+	s.do(t, request{method: "POST", path: path, header: h, body: `{"body": "Bonjour à tous."}`})
+	if n := roundTripsOf(t, s, request{method: "POST", path: path, header: h, body: `{"body": "Merci pour ce sujet."}`}, 201); n != 4 {
+		t.Errorf("a plain reply: %d round trips, want 4", n)
+	}
+	mention := fmt.Sprintf(`{"body": "Merci @%s."}`, forumtest.MustMember(t, db, forum.RoleMember, 1).Username)
+	if n := roundTripsOf(t, s, request{method: "POST", path: path, header: h, body: mention}, 201); n < 8 {
+		t.Errorf("a reply with a mention: %d round trips; is it not in a transaction?", n)
 	}
 }
