@@ -67,11 +67,10 @@ SELECT post_id, post_number, post_created_at, recent_posts, duplicate, published
 FROM submit_reply($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
 
 // SubmitReply stores a common reply in one round trip instead of seven
-// (migration 0028), then announces it like InContentTx. Storing nothing,
-// it returns either the author's history, when one of its counts reached
-// the limit asked (the caller's rules decide what follows), or the error
-// of a thread the author may not reply to. The caller notifies about the
-// post (FanOut).
+// (migration 0028), then notifies about it and announces it (FanOut).
+// Storing nothing, it returns either the author's history, when one of its
+// counts reached the limit asked (the caller's rules decide what follows),
+// or the error of a thread the author may not reply to.
 func (db *DB) SubmitReply(ctx context.Context, r DirectReply) (*Post, *History, error) {
 	actor := ActorFrom(ctx)
 	var q HistoryQuery
@@ -94,12 +93,18 @@ func (db *DB) SubmitReply(ctx context.Context, r DirectReply) (*Post, *History, 
 		return nil, nil, Internal("creating a post", err)
 	}
 	if postID.Valid {
-		db.announceAfterCommit(ctx)
 		author := r.AuthorID
-		return &Post{
+		p := &Post{
 			ID: postID.Int64, ThreadID: r.ThreadID, Number: int(number.Int32), AuthorID: &author,
 			BodyMarkdown: r.BodyMarkdown, BodyHTML: r.BodyHTML, Status: r.Status, CreatedAt: created.Time,
-		}, nil, nil
+		}
+		// The fan-out announces the new content with its batch.
+		if p.Status == StatusPublished {
+			db.FanOut(ctx, p.ID)
+		} else {
+			db.announceAfterCommit(ctx)
+		}
+		return p, nil, nil
 	}
 	if reached.Bool {
 		return nil, &h, nil

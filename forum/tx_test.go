@@ -5,8 +5,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -14,14 +16,12 @@ import (
 	"github.com/palabre/palabre/forum/forumtest"
 )
 
-// A hot writer's change is announced once, after its commit, and that
-// announcement wakes the workers for the mail it queued, not NOTIFYs inside it (which would hold
-// the queue's lock through the commit's flush); a rolled back one is not
-// announced; other writers still notify from the triggers.
-func TestContentChangesOfHotWritersAreAnnouncedAfterTheirCommit(t *testing.T) {
-	db := forumtest.DB(t)
+// listenAll returns what the content and outbox channels carry from now
+// on, as "channel:payload".
+func listenAll(t *testing.T, db *forum.DB) <-chan string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	t.Cleanup(cancel)
 	got := make(chan string, 10)
 	// Listen first calls every handler once, with "": the handlers pass on
 	// what comes after that.
@@ -41,6 +41,17 @@ func TestContentChangesOfHotWritersAreAnnouncedAfterTheirCommit(t *testing.T) {
 	go db.Listen(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), map[string]func(string){
 		forum.ChannelContent: handler(forum.ChannelContent), forum.ChannelOutbox: handler(forum.ChannelOutbox)})
 	started.Wait()
+	return got
+}
+
+// A hot writer's change is announced once, after its commit, and that
+// announcement wakes the workers for the mail it queued, not NOTIFYs inside it (which would hold
+// the queue's lock through the commit's flush); a rolled back one is not
+// announced; other writers still notify from the triggers.
+func TestContentChangesOfHotWritersAreAnnouncedAfterTheirCommit(t *testing.T) {
+	db := forumtest.DB(t)
+	ctx := context.Background()
+	got := listenAll(t, db)
 	addCategory := func(tx sqlx.Execer, name string) error {
 		_, err := tx.Exec(`INSERT INTO categories (slug, name) VALUES ($1, $1)`, forum.Slugify(forumtest.Unique(name)))
 		return err
@@ -81,5 +92,43 @@ func TestContentChangesOfHotWritersAreAnnouncedAfterTheirCommit(t *testing.T) {
 	}
 	if p := <-got; p != forum.ChannelOutbox+":" {
 		t.Errorf("after mail queued by an ordinary writer, got %q, want the mail workers woken", p)
+	}
+}
+
+// A plain reply stored by one statement is announced by the fan-out of its
+// notifications, after its commit, with the mail it queued.
+func TestDirectRepliesAreAnnouncedByTheirFanOut(t *testing.T) {
+	db := forumtest.DB(t)
+	cat := forumtest.MustCategory(t, db)
+	author, replier := forumtest.MustMember(t, db, forum.RoleMember, 2), forumtest.MustMember(t, db, forum.RoleMember, 2)
+	th, _ := ntThread(t, db, author, cat, forum.StatusPublished, forum.PostRefs{})
+	got := listenAll(t, db)
+	p, _, err := db.SubmitReply(forumtest.As(replier), forum.DirectReply{
+		ThreadID: th.ID, AuthorID: replier.ID, BodyMarkdown: "Bien vu.", BodyHTML: "<p>Bien vu.</p>", Status: forum.StatusPublished,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantKinds(t, db, author, p.ID, forum.NotifyWatching)
+	var heard []string
+	for {
+		select {
+		case n := <-got:
+			heard = append(heard, n)
+			if n == forum.ChannelContent+":" {
+				t.Fatalf("heard %v: the reply's own transaction notified", heard)
+			}
+			if n != forum.ChannelContent+":"+forum.PayloadAfterCommit {
+				continue
+			}
+			// The mail was queued by the fan-out, whose commit also woke the
+			// mail workers.
+			if !slices.Contains(heard, forum.ChannelOutbox+":") {
+				t.Errorf("heard %v: the mail workers were not woken", heard)
+			}
+			return
+		case <-time.After(10 * time.Second):
+			t.Fatalf("heard %v, never the announcement", heard)
+		}
 	}
 }

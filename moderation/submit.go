@@ -146,9 +146,6 @@ func (p *Pipeline) submitDirect(ctx context.Context, c *checked, threadID int64)
 	case err != nil:
 		return nil, err
 	case post != nil:
-		if post.Status == forum.StatusPublished {
-			p.db.FanOut(ctx, post.ID)
-		}
 		return post, nil
 	}
 	// A count reached its limit: a refusal ends here, anything else goes
