@@ -107,7 +107,7 @@ func (db *DB) fanOutBatches() {
 		for i, r := range batch {
 			ids[i] = r.postID
 		}
-		_, err := db.ExecContext(context.Background(), fanOutPosts, pq.Array(ids))
+		_, err := db.stmts.fanOutPosts.ExecContext(context.Background(), pq.Array(ids))
 		if err != nil {
 			db.log.Warn("notifying about new posts; the sweep will", "posts", len(ids), "error", err)
 		}

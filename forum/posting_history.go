@@ -85,7 +85,7 @@ func (db *DB) SubmitReply(ctx context.Context, r DirectReply) (*Post, *History, 
 		reached, found, locked, closed sql.NullBool
 		threadStatus                   sql.NullString
 	)
-	err := db.QueryRowContext(ctx, submitReply, r.ThreadID, r.AuthorID, actor.IsStaff(), r.BodyMarkdown, r.BodyHTML,
+	err := db.stmts.submitReply.QueryRowContext(ctx, r.ThreadID, r.AuthorID, actor.IsStaff(), r.BodyMarkdown, r.BodyHTML,
 		r.Status, r.History != nil, max(q.PostLimit, 0), max(q.DuplicateMinutes, 0), max(q.PublishedLimit, 0)).
 		Scan(&postID, &number, &created, &h.RecentPosts, &h.Duplicate, &h.Published, &reached,
 			&found, &locked, &closed, &threadStatus, &threadAuthor)

@@ -29,6 +29,10 @@ type preparedStatements struct {
 	snapshotPosts  *sqlx.Stmt
 	// the latest threads from snapshots (latest_page.go)
 	latestReader *sqlx.Stmt
+	// a plain reply and the fan-out of its notifications (posting_history.go,
+	// notification_fanout.go)
+	submitReply *sqlx.Stmt
+	fanOutPosts *sqlx.Stmt
 }
 
 func (s *preparedStatements) prepare(ctx context.Context, db *sqlx.DB) error {
@@ -51,6 +55,8 @@ func (s *preparedStatements) prepare(ctx context.Context, db *sqlx.DB) error {
 		{&s.threadReader, selectThreadReader},
 		{&s.snapshotThread, selectSnapshotThread},
 		{&s.snapshotPosts, selectSnapshotPosts},
+		{&s.submitReply, submitReply},
+		{&s.fanOutPosts, fanOutPosts},
 	} {
 		stmt, err := db.PreparexContext(ctx, p.query)
 		if err != nil {
@@ -65,7 +71,8 @@ func (s *preparedStatements) prepare(ctx context.Context, db *sqlx.DB) error {
 func (s *preparedStatements) close() {
 	for _, st := range []*sqlx.Stmt{s.memberByAPIToken, s.categories, s.categoryBySlug, s.sessionMember,
 		s.thread, s.threadPosts, s.categoryThreads, s.latestThreads,
-		s.unreadNotifications, s.watchLevels, s.threadReader, s.snapshotThread, s.snapshotPosts, s.latestReader} {
+		s.unreadNotifications, s.watchLevels, s.threadReader, s.snapshotThread, s.snapshotPosts, s.latestReader,
+		s.submitReply, s.fanOutPosts} {
 		if st != nil {
 			st.Close()
 		}
