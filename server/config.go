@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -16,14 +17,17 @@ import (
 // (PALABRE_*, each also readable from a file named by NAME_FILE) and
 // validated before anything starts.
 type Config struct {
-	DatabaseURL     string
-	Listen          string
-	BaseURL         *url.URL
-	Locale          string
-	LogFormat       string
-	SMTPURL         *url.URL // nil: emails are logged, not sent
-	TrustedProxies  []netip.Prefix
-	DBMaxConns      int
+	DatabaseURL    string
+	Listen         string
+	BaseURL        *url.URL
+	Locale         string
+	LogFormat      string
+	SMTPURL        *url.URL // nil: emails are logged, not sent
+	TrustedProxies []netip.Prefix
+	DBMaxConns     int
+	// MaxActive is how many requests are worked on at once, the others
+	// waiting their turn in arrival order (admission.go); 0: no limit.
+	MaxActive       int
 	DBWait          time.Duration
 	ShutdownTimeout time.Duration
 	MaxBodyBytes    int64
@@ -43,6 +47,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		Locale:          r.oneOf("PALABRE_LOCALE", "fr", "fr", "en"),
 		LogFormat:       r.oneOf("PALABRE_LOG_FORMAT", "text", "text", "json"),
 		DBMaxConns:      r.integer("PALABRE_DB_MAX_CONNS", 16, 1, 1000),
+		MaxActive:       r.integer("PALABRE_MAX_ACTIVE_REQUESTS", 4*runtime.GOMAXPROCS(0), 0, 100000),
 		DBWait:          r.duration("PALABRE_DB_WAIT", 30*time.Second),
 		ShutdownTimeout: r.duration("PALABRE_SHUTDOWN_TIMEOUT", 15*time.Second),
 		MaxBodyBytes:    int64(r.integer("PALABRE_MAX_BODY_BYTES", 1<<20, 1<<10, 1<<30)),

@@ -25,6 +25,8 @@ type metrics struct {
 
 	pageCacheHits   atomic.Uint64
 	pageCacheMisses atomic.Uint64
+	waiting         atomic.Int64  // requests waiting their turn (admission.go)
+	turnedAway      atomic.Uint64 // requests that waited too long
 }
 
 type routeStatus struct {
@@ -144,6 +146,8 @@ func (s *Server) serveMetrics(c *gin.Context) {
 	}{
 		{"palabre_page_cache_hits_total", "Anonymous pages served from the cache.", "counter", float64(s.metrics.pageCacheHits.Load())},
 		{"palabre_page_cache_misses_total", "Anonymous pages rendered because the cache had none.", "counter", float64(s.metrics.pageCacheMisses.Load())},
+		{"palabre_requests_waiting", "Requests waiting for their turn (PALABRE_MAX_ACTIVE_REQUESTS).", "gauge", float64(s.metrics.waiting.Load())},
+		{"palabre_requests_turned_away_total", "Requests answered 503 after waiting too long for their turn.", "counter", float64(s.metrics.turnedAway.Load())},
 		{"palabre_db_open_connections", "Connections open to PostgreSQL.", "gauge", float64(db.OpenConnections)},
 		{"palabre_db_in_use_connections", "Connections in use.", "gauge", float64(db.InUse)},
 		{"palabre_db_idle_connections", "Idle connections.", "gauge", float64(db.Idle)},

@@ -1,0 +1,143 @@
+package server
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/palabre/palabre/forum/forumtest"
+)
+
+// oneAtATime is a server that works on one request at a time, with a route
+// that holds its turn until told to go on.
+func oneAtATime(t *testing.T) (s *Server, hold chan struct{}, started chan string) {
+	t.Helper()
+	cfg, err := LoadConfig(envOf(map[string]string{"PALABRE_MAX_ACTIVE_REQUESTS": "1", "PALABRE_PAGE_CACHE": "off"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err = New(cfg, forumtest.DB(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hold, started = make(chan struct{}), make(chan string, 10)
+	s.engine.GET("/test-hold/:name", func(c *gin.Context) {
+		started <- c.Param("name")
+		<-hold
+		c.String(http.StatusOK, "ok")
+	})
+	s.engine.POST("/test-echo", func(c *gin.Context) {
+		body, _ := io.ReadAll(c.Request.Body)
+		c.String(http.StatusOK, string(body))
+	})
+	return s, hold, started
+}
+
+// next returns the name of the next request to start its work.
+func next(t *testing.T, started chan string) string {
+	t.Helper()
+	select {
+	case name := <-started:
+		return name
+	case <-time.After(5 * time.Second):
+		t.Fatal("no request started")
+		return ""
+	}
+}
+
+// waitingIs waits until n requests wait for their turn.
+func waitingIs(t *testing.T, s *Server, n int64) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); s.metrics.waiting.Load() != n; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d requests waiting, want %d", s.metrics.waiting.Load(), n)
+		}
+	}
+}
+
+func TestRequestsTakeTheirTurnInArrivalOrder(t *testing.T) {
+	s, hold, started := oneAtATime(t)
+	var wg sync.WaitGroup
+	get := func(name string) {
+		wg.Go(func() {
+			if w := s.do(t, request{path: "/test-hold/" + name}); w.Code != http.StatusOK {
+				t.Errorf("%s: %d", name, w.Code)
+			}
+		})
+	}
+	get("first")
+	if got := next(t, started); got != "first" {
+		t.Fatalf("started %s", got)
+	}
+	for i, name := range []string{"second", "third", "fourth"} {
+		get(name)
+		waitingIs(t, s, int64(i+1))
+	}
+	// Probes do not wait behind the queue.
+	if w := s.do(t, request{path: "/healthz"}); w.Code != http.StatusOK {
+		t.Errorf("healthz while busy: %d", w.Code)
+	}
+	for _, want := range []string{"second", "third", "fourth"} {
+		hold <- struct{}{}
+		if got := next(t, started); got != want {
+			t.Fatalf("started %s, want %s", got, want)
+		}
+	}
+	hold <- struct{}{}
+	wg.Wait()
+}
+
+// A client that sends its body slowly holds no turn: the body is read
+// before the request waits for one.
+func TestASlowBodyDoesNotHoldATurn(t *testing.T) {
+	s, hold, started := oneAtATime(t)
+	slow, sending := io.Pipe()
+	done := make(chan *httptest.ResponseRecorder)
+	go func() {
+		r := httptest.NewRequest(http.MethodPost, "/test-echo", slow)
+		w := httptest.NewRecorder()
+		s.engine.ServeHTTP(w, r)
+		done <- w
+	}()
+	io.WriteString(sending, "début… ")
+	go func() { s.do(t, request{path: "/test-hold/other"}) }()
+	if got := next(t, started); got != "other" {
+		t.Fatalf("started %s", got)
+	}
+	hold <- struct{}{}
+	io.WriteString(sending, "fin")
+	sending.Close()
+	if w := <-done; w.Code != http.StatusOK || w.Body.String() != "début… fin" {
+		t.Errorf("the slow request: %d %q", w.Code, w.Body)
+	}
+	// Too large a body is refused before it waits.
+	big := strings.Repeat("x", int(s.cfg.MaxBodyBytes)+1)
+	w := httptest.NewRecorder()
+	s.engine.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/test-echo", io.NopCloser(strings.NewReader(big))))
+	if w.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("too large a body: %d", w.Code)
+	}
+}
+
+func TestRequestsThatWaitTooLongAreToldTheForumIsBusy(t *testing.T) {
+	s, hold, started := oneAtATime(t)
+	defer func(d time.Duration) { admissionWait = d }(admissionWait)
+	admissionWait = 50 * time.Millisecond
+	go s.do(t, request{path: "/test-hold/first"})
+	next(t, started)
+	w := s.do(t, request{path: "/api/v1/categories"})
+	hold <- struct{}{}
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), `"unavailable"`) {
+		t.Errorf("a request that waited too long: %d %s %q", w.Code, w.Header(), w.Body)
+	}
+	if s.metrics.turnedAway.Load() != 1 || s.metrics.waiting.Load() != 0 {
+		t.Errorf("turned away %d, waiting %d", s.metrics.turnedAway.Load(), s.metrics.waiting.Load())
+	}
+}
