@@ -34,8 +34,10 @@ var unlimited = map[string]bool{
 // interleaves them all, so some requests wait many times longer than
 // others. With a few requests at work and the rest queued in order, the
 // slowest requests of a busy minute wait about as long as the others: on
-// 2 cores the members' thread page went from a p99 of 72-85 ms to 36-56 ms,
-// for the same throughput or better (make bench).
+// 2 cores, with 8 turns per core, the members' thread page went from a p99
+// of 80-87 ms to 49-52 ms, with 12 % more requests. Posting needs that many:
+// its requests spend part of their turn waiting for the disk and the
+// fan-out, and 4 turns per core cost it a quarter of its throughput.
 //
 // A request's body is read before it waits: a client sending its body
 // slowly must not hold a turn (limitBody bounds it).

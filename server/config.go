@@ -47,7 +47,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		Locale:          r.oneOf("PALABRE_LOCALE", "fr", "fr", "en"),
 		LogFormat:       r.oneOf("PALABRE_LOG_FORMAT", "text", "text", "json"),
 		DBMaxConns:      r.integer("PALABRE_DB_MAX_CONNS", 16, 1, 1000),
-		MaxActive:       r.integer("PALABRE_MAX_ACTIVE_REQUESTS", 4*runtime.GOMAXPROCS(0), 0, 100000),
+		MaxActive:       r.integer("PALABRE_MAX_ACTIVE_REQUESTS", 8*runtime.GOMAXPROCS(0), 0, 100000),
 		DBWait:          r.duration("PALABRE_DB_WAIT", 30*time.Second),
 		ShutdownTimeout: r.duration("PALABRE_SHUTDOWN_TIMEOUT", 15*time.Second),
 		MaxBodyBytes:    int64(r.integer("PALABRE_MAX_BODY_BYTES", 1<<20, 1<<10, 1<<30)),

@@ -18,7 +18,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	}
 	if c.Listen != "127.0.0.1:8080" || c.BaseURL.String() != "http://127.0.0.1:8080" || c.Locale != "fr" ||
 		c.LogFormat != "text" || c.SMTPURL != nil || c.Secure() || c.DBMaxConns != 16 || c.DBWait != 30*time.Second ||
-		c.MaxActive != 4*runtime.GOMAXPROCS(0) {
+		c.MaxActive != 8*runtime.GOMAXPROCS(0) {
 		t.Errorf("defaults: %+v", c)
 	}
 }
