@@ -10,8 +10,8 @@ import (
 
 // A published post is notified in two steps (migration 0027):
 //
-//   - in the transaction that stores or publishes it, RecordPostTx queues
-//     it (notification_queue);
+//   - in the transaction that stores or publishes it, RecordPostTx (or
+//     submit_reply, for a plain reply) queues it (notification_queue);
 //   - after the commit, FanOut notifies the queued posts of every request
 //     that committed at the same moment with one statement.
 //
@@ -58,11 +58,11 @@ type fanOut struct {
 
 type fanOutRequest struct {
 	postID int64
-	done   chan error
+	done   chan struct{}
 }
 
-// FanOut notifies about posts just committed by the caller and queued by
-// RecordPostTx, announces them on ChannelContent with PayloadAfterCommit
+// FanOut notifies about posts just committed by the caller and queued with
+// them (RecordPostTx, submit_reply), announces them on ChannelContent with PayloadAfterCommit
 // (migration 0029), and returns when that is done, or when ctx ends (the
 // batch goes on). A failure is logged, not returned: the post is stored,
 // and stays queued for the sweep.
@@ -70,7 +70,7 @@ func (db *DB) FanOut(ctx context.Context, postIDs ...int64) {
 	if len(postIDs) == 0 {
 		return
 	}
-	done := make(chan error, len(postIDs))
+	done := make(chan struct{}, len(postIDs))
 	f := &db.fanOut
 	f.mu.Lock()
 	for _, id := range postIDs {
@@ -107,12 +107,11 @@ func (db *DB) fanOutBatches() {
 		for i, r := range batch {
 			ids[i] = r.postID
 		}
-		_, err := db.stmts.fanOutPosts.ExecContext(context.Background(), pq.Array(ids))
-		if err != nil {
+		if _, err := db.stmts.fanOutPosts.ExecContext(context.Background(), pq.Array(ids)); err != nil {
 			db.log.Warn("notifying about new posts; the sweep will", "posts", len(ids), "error", err)
 		}
 		for _, r := range batch {
-			r.done <- err
+			r.done <- struct{}{}
 		}
 	}
 }

@@ -29,7 +29,7 @@ type preparedStatements struct {
 	snapshotPosts  *sqlx.Stmt
 	// the latest threads from snapshots (latest_page.go)
 	latestReader *sqlx.Stmt
-	// a plain reply and the fan-out of its notifications (posting_history.go,
+	// a plain reply and the fan-out of its notifications (posting.go,
 	// notification_fanout.go)
 	submitReply *sqlx.Stmt
 	fanOutPosts *sqlx.Stmt
