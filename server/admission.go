@@ -73,7 +73,7 @@ func (s *Server) admit() gin.HandlerFunc {
 				// The client left.
 				timer.Stop()
 				s.metrics.waiting.Add(-1)
-				c.Abort()
+				c.AbortWithStatus(statusClientClosed)
 				return
 			}
 		}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/forum/forumtest"
 )
 
@@ -139,5 +141,30 @@ func TestRequestsThatWaitTooLongAreToldTheForumIsBusy(t *testing.T) {
 	}
 	if s.metrics.turnedAway.Load() != 1 || s.metrics.waiting.Load() != 0 {
 		t.Errorf("turned away %d, waiting %d", s.metrics.turnedAway.Load(), s.metrics.waiting.Load())
+	}
+}
+
+// A request whose client left is not an error of the server's: 499, and
+// nothing in the error log.
+func TestAClientThatLeftIsNotAnError(t *testing.T) {
+	cfg, err := LoadConfig(envOf(map[string]string{"PALABRE_PAGE_CACHE": "off"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logged strings.Builder
+	s, err := New(cfg, forumtest.DB(t), slog.New(slog.NewTextHandler(&logged, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.engine.GET("/test-query", func(c *gin.Context) {
+		_, err := s.db.ExecContext(c.Request.Context(), `SELECT pg_sleep(0)`)
+		s.fail(c, forum.Internal("reading", err))
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	w := httptest.NewRecorder()
+	s.engine.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/test-query", nil).WithContext(ctx))
+	if w.Code != statusClientClosed || strings.Contains(logged.String(), "request failed") {
+		t.Errorf("a client that left: %d, logged %q", w.Code, logged.String())
 	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -60,6 +61,10 @@ func (s *Server) verdictReasons(c *gin.Context, v *moderation.Verdict) []apiReas
 	return out
 }
 
+// statusClientClosed is the status logged for a request whose client left
+// before its answer (nginx's 499).
+const statusClientClosed = 499
+
 // domainError turns any error into a domain error, recognising the
 // transport's own failures (an oversized body).
 func domainError(err error) *forum.Error {
@@ -74,6 +79,12 @@ func domainError(err error) *forum.Error {
 // elsewhere. The client sees a safe message in its language; the log gets the
 // cause of internal errors, once.
 func (s *Server) fail(c *gin.Context, err error) {
+	if c.Request.Context().Err() != nil && errors.Is(err, context.Canceled) {
+		// The client left before the answer: nothing went wrong here, and
+		// nobody reads the answer. 499 is what proxies log for it.
+		c.AbortWithStatus(statusClientClosed)
+		return
+	}
 	fe := domainError(err)
 	status := statusOf[fe.Code]
 	if status == 0 {
