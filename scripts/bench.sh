@@ -78,28 +78,35 @@ measure() {
 	local name=$1 url=$2
 	shift 2
 	local code=200
-	# A scripted scenario (a POST) is checked by wrk's non-2xx count instead.
-	[[ " $* " == *" -s "* ]] || code=$(curl -s -o /dev/null -w '%{http_code}' "${curl_args[@]}" "$url")
+	# A scripted scenario (a POST) is checked by wrk's non-2xx count instead;
+	# the others get the script that reports the 95th percentile.
+	if [[ " $* " == *" -s "* ]]; then
+		:
+	else
+		code=$(curl -s -o /dev/null -w '%{http_code}' "${curl_args[@]}" "$url")
+		set -- "$@" -s scripts/bench_latency.lua
+	fi
 	if [ "$code" != 200 ]; then
-		rows+=("| $name | n/a (HTTP $code) | | | | |")
+		rows+=("| $name | n/a (HTTP $code) | | | | | |")
 		return
 	fi
 	local threads=2
 	[ "$conns" -lt 2 ] && threads=1
 	wrk -t"$threads" -c"$conns" -d3s "$@" "$url" >/dev/null 2>&1 || true
-	local out rps p50 p99 errors rss
+	local out rps p50 p95 p99 errors rss
 	out=$(wrk -t"$threads" -c"$conns" -d"$duration" --latency "$@" "$url")
 	rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
 	p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
 	p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+	p95=$(awk '$1 == "p95" {print $2}' <<<"$out")
 	errors=$(awk '/Non-2xx/ {print $5}' <<<"$out")
 	rss=$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status")
 	((rss > max_rss)) && max_rss=$rss
 	if [ -z "$baseline" ]; then
 		baseline=$rps
-		rows+=("| $name | $rps | $p50 | $p99 | — | 100% |")
+		rows+=("| $name | $rps | $p50 | $p95 | $p99 | — | 100% |")
 	else
-		rows+=("| $name | $rps | $p50 | $p99 | $((rss / 1024)) MB | $(awk -v a="$rps" -v b="$baseline" 'BEGIN {printf "%.1f%%", 100 * a / b}') |")
+		rows+=("| $name | $rps | $p50 | $p95 | $p99 | $((rss / 1024)) MB | $(awk -v a="$rps" -v b="$baseline" 'BEGIN {printf "%.1f%%", 100 * a / b}') |")
 	fi
 	[ -n "$errors" ] && rows[-1]="${rows[-1]} ($errors non-2xx)"
 	return 0
@@ -136,8 +143,8 @@ mkdir -p bench
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r), $(psql "$PALABRE_DATABASE_URL" -tAc 'SHOW server_version' | cut -d' ' -f1) PostgreSQL, SCALE=$scale ($posts posts), wrk -t2 -c$conns -d$duration after a 3 s warm-up."
 	echo "Ready to serve $ready_ms ms after start; peak RSS under load $((max_rss / 1024)) MB."
 	echo
-	echo "| scenario | req/s | p50 | p99 | server RSS | of baseline |"
-	echo "|---|---|---|---|---|---|"
+	echo "| scenario | req/s | p50 | p95 | p99 | server RSS | of baseline |"
+	echo "|---|---|---|---|---|---|---|"
 	printf '%s\n' "${rows[@]}"
 } >"bench/results-$scale.md"
 # bench/results.md gathers the latest run of each scale.

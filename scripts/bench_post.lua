@@ -34,3 +34,8 @@ request = function()
   local headers = {["Content-Type"] = "application/json", ["Authorization"] = tokens[1 + (n * 7877 + tid * 4099) % #tokens]}
   return wrk.format(nil, "/api/v1/threads/" .. thread .. "/posts", headers, body)
 end
+
+-- As scripts/bench_latency.lua: the 95th percentile.
+function done(summary, latency, requests)
+  io.write(string.format("p95 %.2fms\n", latency:percentile(95) / 1000))
+end
