@@ -66,7 +66,7 @@ func (s *Server) admit() gin.HandlerFunc {
 			case <-timer.C:
 				s.metrics.waiting.Add(-1)
 				s.metrics.turnedAway.Add(1)
-				c.Header("Retry-After", strconv.Itoa(int(admissionWait/time.Second)))
+				c.Header("Retry-After", strconv.Itoa(max(1, int(admissionWait/time.Second))))
 				s.fail(c, forum.Errorf(forum.EUNAVAILABLE, "error.busy", nil))
 				return
 			case <-c.Request.Context().Done():
