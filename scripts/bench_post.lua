@@ -37,5 +37,10 @@ end
 
 -- As scripts/bench_latency.lua: the 95th percentile.
 function done(summary, latency, requests)
-  io.write(string.format("p95 %.2fms\n", latency:percentile(95) / 1000))
+  local ms = latency:percentile(95) / 1000
+  if ms >= 1000 then
+    io.write(string.format("p95 %.2fs\n", ms / 1000)) -- as wrk writes seconds
+  else
+    io.write(string.format("p95 %.2fms\n", ms))
+  end
 end
