@@ -177,7 +177,8 @@ func (m *Main) backgroundWork() map[string]func(context.Context) error {
 		"listen": func(ctx context.Context) error {
 			handlers := forum.MergeHandlers(m.db.CacheHandlers(), m.server.CacheHandlers(), m.server.Pipeline().CacheHandlers())
 			// Mail is queued with a NOTIFY on ChannelOutbox, or, by the
-			// posts' transactions, announced with their content (forum.InContentTx).
+			// posts' transactions, announced with their content after the
+			// commit (forum.InContentTx, the notification fan-out).
 			handlers[forum.ChannelOutbox] = func(string) { m.mailer.Kick() }
 			content := handlers[forum.ChannelContent]
 			handlers[forum.ChannelContent] = func(payload string) {

@@ -24,9 +24,11 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	return nil
 }
 
-// PayloadAfterCommit is the payload of InContentTx's announcement on
-// ChannelContent, which also wakes the mail workers: mail the transaction
-// queued has not sent a NOTIFY on ChannelOutbox (migration 0024).
+// PayloadAfterCommit is the payload of the announcements on ChannelContent
+// made after a commit, by InContentTx and by the notification fan-out
+// (migration 0029). It also wakes the mail workers: mail an InContentTx
+// transaction queued has not sent a NOTIFY on ChannelOutbox (migration
+// 0024).
 const PayloadAfterCommit = "after_commit"
 
 // InContentTx is InTx for the hot writers of what pages show (posting): the
