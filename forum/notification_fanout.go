@@ -63,7 +63,7 @@ type fanOutRequest struct {
 
 // FanOut notifies about posts just committed by the caller and queued with
 // them (RecordPostTx, submit_reply), announces them on ChannelContent with PayloadAfterCommit
-// (migration 0029), and returns when that is done, or when ctx ends (the
+// (migration 0027), and returns when that is done, or when ctx ends (the
 // batch goes on). A failure is logged, not returned: the post is stored,
 // and stays queued for the sweep.
 func (db *DB) FanOut(ctx context.Context, postIDs ...int64) {

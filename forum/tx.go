@@ -26,7 +26,7 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 
 // PayloadAfterCommit is the payload of the announcements on ChannelContent
 // made after a commit, by InContentTx and by the notification fan-out
-// (migration 0029). It also wakes the mail workers: mail an InContentTx
+// (migration 0027). It also wakes the mail workers: mail an InContentTx
 // transaction queued has not sent a NOTIFY on ChannelOutbox (migration
 // 0024).
 const PayloadAfterCommit = "after_commit"

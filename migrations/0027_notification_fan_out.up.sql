@@ -106,6 +106,13 @@ AS $$ SELECT notify_published_posts(ARRAY[p_post_id]) $$;
 -- with none given the oldest posts queued for longer than p_older (the
 -- sweep), at most p_limit. A post claimed elsewhere at the same moment is
 -- skipped, never notified twice. Returns how many posts were claimed.
+--
+-- It also announces the batch's content on palabre_content, once for the
+-- batch: a plain reply (migration 0028) needs no round trip of its own to
+-- announce itself (forum.DB.SubmitReply). Its transaction does not wait for
+-- the disk either: should PostgreSQL crash before it is written, the
+-- notifications and the queue's rows they took go together, and the sweep
+-- notifies those posts again.
 CREATE FUNCTION fan_out_notifications(p_post_ids bigint[], p_older interval, p_limit integer) RETURNS integer
 LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan
@@ -133,6 +140,8 @@ BEGIN
         RETURN 0;
     END IF;
     PERFORM notify_published_posts(claimed);
+    -- synchronous_commit off and the announcement (migration 0016).
+    PERFORM notify_after_commit();
     RETURN cardinality(claimed);
 END;
 $fn$;

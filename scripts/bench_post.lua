@@ -35,12 +35,6 @@ request = function()
   return wrk.format(nil, "/api/v1/threads/" .. thread .. "/posts", headers, body)
 end
 
--- As scripts/bench_latency.lua: the 95th percentile.
-function done(summary, latency, requests)
-  local ms = latency:percentile(95) / 1000
-  if ms >= 1000 then
-    io.write(string.format("p95 %.2fs\n", ms / 1000)) -- as wrk writes seconds
-  else
-    io.write(string.format("p95 %.2fms\n", ms))
-  end
-end
+-- The 95th percentile, as for the pages (make bench runs wrk from the
+-- repository's root).
+dofile("scripts/bench_latency.lua")
