@@ -40,25 +40,29 @@ const touchAPIToken = `UPDATE api_tokens SET last_used_at = now() WHERE id = $1`
 // MemberByAPIToken returns the member a bearer token belongs to, or
 // EUNAUTHORIZED for an unknown or revoked token.
 func (db *DB) MemberByAPIToken(ctx context.Context, plain string) (*Member, error) {
-	var row struct {
-		TokenID       int64
-		TokenLastUsed *time.Time
-		Member
-	}
-	dest := append([]any{&row.TokenID, &row.TokenLastUsed}, row.Member.memberFields()...)
-	err := db.stmts.memberByAPIToken.QueryRowContext(ctx, HashToken(plain)).Scan(append(dest, &row.UnreadNotifications)...)
-	if err != nil {
-		if ErrorCode(notFound(err, "", "")) == ENOTFOUND {
-			return nil, Errorf(EUNAUTHORIZED, "auth.token_invalid", nil)
+	hash := HashToken(plain)
+	key := "t" + string(hash)
+	c := db.creds.get(key)
+	if c == nil {
+		since := db.creds.begin()
+		c = &credential{}
+		dest := append([]any{&c.tokenID, &c.tokenLastUsed}, c.member.memberFields()...)
+		err := db.stmts.memberByAPIToken.QueryRowContext(ctx, hash).Scan(append(dest, &c.member.UnreadNotifications)...)
+		if err != nil {
+			if ErrorCode(notFound(err, "", "")) == ENOTFOUND {
+				return nil, Errorf(EUNAUTHORIZED, "auth.token_invalid", nil)
+			}
+			return nil, Internal("reading a token", err)
 		}
-		return nil, Internal("reading a token", err)
+		db.creds.put(key, since, *c)
 	}
 	// Recording every use would turn each API read into a write: once an hour
 	// is enough to tell a live token from a forgotten one.
-	if row.TokenLastUsed == nil || time.Since(*row.TokenLastUsed) > time.Hour {
-		if _, err := db.ExecContext(ctx, touchAPIToken, row.TokenID); err != nil {
+	if c.tokenLastUsed == nil || time.Since(*c.tokenLastUsed) > time.Hour {
+		if _, err := db.ExecContext(ctx, touchAPIToken, c.tokenID); err != nil {
 			return nil, Internal("recording a token's use", err)
 		}
+		db.creds.forget(c.member.ID)
 	}
-	return &row.Member, nil
+	return &c.member, nil
 }

@@ -29,9 +29,10 @@ type DB struct {
 	stmts      preparedStatements
 	settings   settingsCache
 	guidelines guidelinesCache
-	snapshots  snapshotCache // thread pages (thread_page.go)
-	latest     latestCache   // the latest threads and the categories (latest_page.go)
-	fanOut     fanOut        // the notifications of posts just committed (notification_fanout.go)
+	snapshots  snapshotCache   // thread pages (thread_page.go)
+	latest     latestCache     // the latest threads and the categories (latest_page.go)
+	fanOut     fanOut          // the notifications of posts just committed (notification_fanout.go)
+	creds      credentialCache // whom cookies and tokens belong to (credential_cache.go)
 	log        *slog.Logger
 }
 

@@ -1,10 +1,25 @@
 package forum
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // LatestServedFromSnapshot reports whether the first page of limit latest
 // threads is served from a snapshot for the actor of ctx.
 func (db *DB) LatestServedFromSnapshot(ctx context.Context, limit int) (bool, error) {
 	_, _, ok, err := db.latestFromSnapshot(ctx, limit, true)
 	return ok, err
+}
+
+// ExpireRememberedSessions makes every session the credential cache of db
+// remembers look expired to it, as if their lifetime had passed since.
+func ExpireRememberedSessions(db *DB) {
+	db.creds.mu.Lock()
+	defer db.creds.mu.Unlock()
+	for _, c := range db.creds.entries {
+		if c.session.TokenHash != nil {
+			c.session.ExpiresAt = time.Now().Add(-time.Second)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package forum
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/lib/pq"
@@ -13,8 +14,23 @@ import (
 // (settings, compiled rules, cached pages) stay right on every instance.
 // After a lost connection every handler is called with "", since
 // notifications may have been missed.
+//
+// While a connection carrying ChannelMembers is up, the credentials of
+// members are remembered between requests (credential_cache.go); they are
+// not while it is down.
 func (db *DB) Listen(ctx context.Context, log *slog.Logger, handlers map[string]func(payload string)) error {
+	_, members := handlers[ChannelMembers]
+	var up atomic.Bool
+	setUp := func(v bool) {
+		if members && up.CompareAndSwap(!v, v) {
+			db.creds.listening(v)
+		}
+	}
+	defer setUp(false)
 	l := pq.NewListener(db.url, 100*time.Millisecond, 10*time.Second, func(ev pq.ListenerEventType, err error) {
+		if ev == pq.ListenerEventDisconnected {
+			setUp(false)
+		}
 		if err != nil {
 			log.Warn("LISTEN connection", "event", ev, "error", err)
 		}
@@ -29,6 +45,7 @@ func (db *DB) Listen(ctx context.Context, log *slog.Logger, handlers map[string]
 	for _, h := range handlers {
 		h("")
 	}
+	setUp(true)
 	for {
 		select {
 		case <-ctx.Done():
@@ -38,6 +55,7 @@ func (db *DB) Listen(ctx context.Context, log *slog.Logger, handlers map[string]
 				for _, h := range handlers {
 					h("")
 				}
+				setUp(true)
 				continue
 			}
 			if h := handlers[n.Channel]; h != nil {
@@ -57,6 +75,7 @@ const ChannelContent = "palabre_content"
 func (db *DB) CacheHandlers() map[string]func(string) {
 	return map[string]func(string){
 		ChannelSettings: func(string) { db.InvalidateSettings() },
+		ChannelMembers:  db.creds.announced,
 		ChannelContent: func(string) {
 			db.InvalidateGuidelines()
 			db.snapshots.invalidate()

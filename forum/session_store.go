@@ -112,31 +112,33 @@ WHERE token_hash = $1`
 // longer log in: pending approval, deleted). refreshed reports whether the
 // session's expiry was pushed back, so that a persistent cookie is sent again.
 func (db *DB) SessionMember(ctx context.Context, token string) (s *Session, m *Member, refreshed bool, err error) {
-	var row struct {
-		TokenHash  []byte
-		CreatedAt  time.Time
-		ExpiresAt  time.Time
-		LastSeenAt time.Time
-		Remember   bool
-		UserAgent  string
-		ClientIP   *string
-		Member
+	hash := HashToken(token)
+	key := "s" + string(hash)
+	c := db.creds.get(key)
+	if c != nil && !time.Now().Before(c.session.ExpiresAt) {
+		c = nil // expired since: the database will say so
 	}
-	dest := append([]any{&row.TokenHash, &row.CreatedAt, &row.ExpiresAt, &row.LastSeenAt, &row.Remember, &row.UserAgent, &row.ClientIP},
-		row.Member.memberFields()...)
-	if err := db.stmts.sessionMember.QueryRowContext(ctx, HashToken(token)).Scan(append(dest, &row.UnreadNotifications)...); err != nil {
-		if ErrorCode(notFound(err, "", "")) == ENOTFOUND {
-			return nil, nil, false, Errorf(EUNAUTHORIZED, "auth.session_expired", nil)
+	if c == nil {
+		since := db.creds.begin()
+		c = &credential{}
+		ss := &c.session
+		dest := append([]any{&ss.TokenHash, &ss.CreatedAt, &ss.ExpiresAt, &ss.LastSeenAt, &ss.Remember, &ss.UserAgent, &ss.ClientIP},
+			c.member.memberFields()...)
+		if err := db.stmts.sessionMember.QueryRowContext(ctx, hash).Scan(append(dest, &c.member.UnreadNotifications)...); err != nil {
+			if ErrorCode(notFound(err, "", "")) == ENOTFOUND {
+				return nil, nil, false, Errorf(EUNAUTHORIZED, "auth.session_expired", nil)
+			}
+			return nil, nil, false, Internal("reading a session", err)
 		}
-		return nil, nil, false, Internal("reading a session", err)
+		ss.MemberID = c.member.ID
+		db.creds.put(key, since, *c)
 	}
-	m = &row.Member
-	s = &Session{TokenHash: row.TokenHash, MemberID: m.ID, CreatedAt: row.CreatedAt, ExpiresAt: row.ExpiresAt,
-		LastSeenAt: row.LastSeenAt, Remember: row.Remember, UserAgent: row.UserAgent, ClientIP: row.ClientIP}
+	s, m = &c.session, &c.member
 	if time.Since(s.LastSeenAt) > SessionRefreshEvery {
 		if _, err := db.ExecContext(ctx, touchSession, s.TokenHash, s.Lifetime().Seconds()); err != nil {
 			return nil, nil, false, Internal("refreshing a session", err)
 		}
+		db.creds.forget(m.ID)
 		refreshed = true
 	}
 	return s, m, refreshed, nil
@@ -148,8 +150,11 @@ func (db *DB) TouchMember(ctx context.Context, memberID int64, lastSeen *time.Ti
 	if lastSeen != nil && time.Since(*lastSeen) < SessionRefreshEvery {
 		return nil
 	}
-	_, err := db.ExecContext(ctx, `UPDATE members SET last_seen_at = now() WHERE id = $1`, memberID)
-	return Internal("recording a visit", err)
+	if _, err := db.ExecContext(ctx, `UPDATE members SET last_seen_at = now() WHERE id = $1`, memberID); err != nil {
+		return Internal("recording a visit", err)
+	}
+	db.creds.forget(memberID)
+	return nil
 }
 
 // DeleteSession closes the session of a cookie value (log-out); closing an
@@ -226,7 +231,11 @@ func (db *DB) DeleteMemberSessions(ctx context.Context, memberID int64) error {
 	if !a.IsStaff() && (a.Member == nil || a.Member.ID != memberID) {
 		return Errorf(EFORBIDDEN, "error.forbidden", nil)
 	}
-	return deleteMemberSessionsTx(ctx, db, memberID)
+	if err := deleteMemberSessionsTx(ctx, db, memberID); err != nil {
+		return err
+	}
+	db.creds.forget(memberID)
+	return nil
 }
 
 // PurgeSessions removes expired sessions.

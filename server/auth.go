@@ -76,6 +76,25 @@ func (s *Server) authenticate() gin.HandlerFunc {
 	}
 }
 
+// writeBarrier keeps a request that may write (anything but GET, HEAD and
+// OPTIONS) from leaving stale credentials in memory: while it runs they are
+// read from the database, and when it ends the remembered ones are
+// forgotten (forum.DB.BeginWrite). Whoever logs out, revokes a token or
+// bans a member is answered only after that, so their next request, and
+// everyone's, sees it.
+func (s *Server) writeBarrier() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		switch c.Request.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			c.Next()
+		default:
+			end := s.db.BeginWrite()
+			defer end()
+			c.Next()
+		}
+	}
+}
+
 // setSessionCookie gives the browser its session: HttpOnly (no script reads
 // it), SameSite=Lax (not sent on cross-site posts), Secure when the site is
 // https. A "remember me" cookie persists for the session's lifetime; a plain

@@ -138,6 +138,7 @@ func (s *Server) serveMetrics(c *gin.Context) {
 	s.metrics.mu.Unlock()
 
 	db := s.db.Stats()
+	credHits, credMisses := s.db.CredentialCacheStats()
 	var mem runtime.MemStats
 	runtime.ReadMemStats(&mem)
 	for _, g := range []struct {
@@ -146,6 +147,8 @@ func (s *Server) serveMetrics(c *gin.Context) {
 	}{
 		{"palabre_page_cache_hits_total", "Anonymous pages served from the cache.", "counter", float64(s.metrics.pageCacheHits.Load())},
 		{"palabre_page_cache_misses_total", "Anonymous pages rendered because the cache had none.", "counter", float64(s.metrics.pageCacheMisses.Load())},
+		{"palabre_credential_cache_hits_total", "Members' requests authenticated from memory.", "counter", float64(credHits)},
+		{"palabre_credential_cache_misses_total", "Members' requests whose session or token was read from the database.", "counter", float64(credMisses)},
 		{"palabre_requests_waiting", "Requests waiting for their turn (PALABRE_MAX_ACTIVE_REQUESTS).", "gauge", float64(s.metrics.waiting.Load())},
 		{"palabre_requests_turned_away_total", "Requests answered 503 after waiting too long for their turn.", "counter", float64(s.metrics.turnedAway.Load())},
 		{"palabre_db_open_connections", "Connections open to PostgreSQL.", "gauge", float64(db.OpenConnections)},

@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/palabre/palabre/forum"
 )
 
@@ -47,4 +49,21 @@ func MustCategory(t testing.TB, db *forum.DB) *forum.Category {
 // As returns a context in which m acts.
 func As(m *forum.Member) context.Context {
 	return forum.WithMember(context.Background(), m)
+}
+
+// Unannounced runs a change without firing the database's triggers, so
+// that no cache hears of it: what a cache answers afterwards shows whether
+// it remembered.
+func Unannounced(t testing.TB, db *forum.DB, query string, args ...any) {
+	t.Helper()
+	err := db.InTx(context.Background(), func(tx *sqlx.Tx) error {
+		if _, err := tx.Exec(`SET LOCAL session_replication_role = replica`); err != nil {
+			return err
+		}
+		_, err := tx.Exec(query, args...)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -1,0 +1,200 @@
+package forum
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ChannelMembers is the NOTIFY channel on which the database announces the
+// members whose row, sessions, API tokens or notifications changed: their
+// ids separated by commas, or "" for anyone (migration 0029).
+const ChannelMembers = "palabre_members"
+
+// credentialTTL bounds how long a remembered credential is trusted without
+// hearing from the database: a change whose announcement was lost (a
+// LISTEN connection that broke silently) is seen after this long at most.
+const credentialTTL = 30 * time.Second
+
+// credentialCache remembers whom a session cookie or an API token belongs
+// to: the member row, the session or token, and the unread badge, which
+// the authentication query reads at every request a member makes (half the
+// database's work on a member's page). It answers only while it can be
+// right:
+//
+//   - another instance's change (a ban, a revoked token, a new
+//     notification) is announced by the database's triggers on
+//     ChannelMembers and forgets that member's credentials here;
+//   - this instance's own writes are seen at once, announced or not: while
+//     a write request runs, the cache is not read, and when it ends the
+//     cache is emptied (BeginWrite). A member who logs out, a moderator who
+//     bans, is never answered from a memory older than their action;
+//   - a lookup that began before an announcement is not stored after it
+//     (seq, stale), so a slow read cannot put back what was just forgotten;
+//   - it is used only while a LISTEN connection carrying ChannelMembers is
+//     up (Listen), and forgets everything when that connection comes back;
+//   - an entry is trusted for credentialTTL at most.
+//
+// Time-bound rules (a session's expiry, a suspension's end) are checked
+// against the clock at each request, as with a fresh read.
+type credentialCache struct {
+	listeners atomic.Int32  // LISTEN connections up that carry ChannelMembers
+	writes    atomic.Int64  // write requests running on this instance
+	seq       atomic.Uint64 // invalidations so far
+	hits      atomic.Uint64
+	misses    atomic.Uint64
+
+	mu       sync.RWMutex
+	entries  map[string]*credential // by kind and token hash
+	byMember map[int64][]string     // the keys of each member's entries
+	stale    map[int64]uint64       // the seq of each member's last invalidation
+	floor    uint64                 // lookups that began before it are not stored
+}
+
+// credential is what one authentication query read.
+type credential struct {
+	member        Member
+	session       Session    // cookies
+	tokenID       int64      // API tokens
+	tokenLastUsed *time.Time // API tokens
+	stored        time.Time
+}
+
+const (
+	// maxStale bounds the invalidations remembered one by one; past it
+	// they are summed up as a floor.
+	maxStale = 4096
+	// maxCredentials bounds the entries (a few hundred bytes each); past
+	// it the cache starts again empty.
+	maxCredentials = 20000
+)
+
+// usable reports whether lookups may be answered from memory now.
+func (cc *credentialCache) usable() bool {
+	return cc.listeners.Load() > 0 && cc.writes.Load() == 0
+}
+
+// get returns a copy of the entry under key, nil when there is none that
+// may be used.
+func (cc *credentialCache) get(key string) *credential {
+	if !cc.usable() {
+		cc.misses.Add(1)
+		return nil
+	}
+	cc.mu.RLock()
+	e := cc.entries[key]
+	cc.mu.RUnlock()
+	if e == nil || time.Since(e.stored) > credentialTTL {
+		cc.misses.Add(1)
+		return nil
+	}
+	cc.hits.Add(1)
+	c := *e
+	return &c
+}
+
+// CredentialCacheStats returns how many authentications were answered from
+// memory and how many read the database.
+func (db *DB) CredentialCacheStats() (hits, misses uint64) {
+	return db.creds.hits.Load(), db.creds.misses.Load()
+}
+
+// begin marks the start of a lookup in the database: the entry it reads may
+// be stored only if no invalidation of its member came after this point.
+func (cc *credentialCache) begin() uint64 { return cc.seq.Load() }
+
+// put stores what a lookup that began at since read, unless its member was
+// invalidated since (the read may predate the change).
+func (cc *credentialCache) put(key string, since uint64, c credential) {
+	if cc.listeners.Load() == 0 {
+		return
+	}
+	c.stored = time.Now()
+	id := c.member.ID
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if since < cc.floor || cc.stale[id] > since {
+		return
+	}
+	if cc.entries == nil || len(cc.entries) >= maxCredentials {
+		cc.entries, cc.byMember = map[string]*credential{}, map[int64][]string{}
+	}
+	if _, ok := cc.entries[key]; !ok {
+		cc.byMember[id] = append(cc.byMember[id], key)
+	}
+	cc.entries[key] = &c
+}
+
+// forget drops the entries of the given members.
+func (cc *credentialCache) forget(ids ...int64) {
+	v := cc.seq.Add(1)
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if len(cc.stale)+len(ids) > maxStale {
+		cc.stale, cc.floor = nil, v
+	}
+	if cc.stale == nil {
+		cc.stale = map[int64]uint64{}
+	}
+	for _, id := range ids {
+		for _, key := range cc.byMember[id] {
+			delete(cc.entries, key)
+		}
+		delete(cc.byMember, id)
+		if v > cc.floor {
+			cc.stale[id] = v
+		}
+	}
+}
+
+// forgetAll drops every entry.
+func (cc *credentialCache) forgetAll() {
+	v := cc.seq.Add(1)
+	cc.mu.Lock()
+	cc.entries, cc.byMember, cc.stale, cc.floor = nil, nil, nil, v
+	cc.mu.Unlock()
+}
+
+// announced handles a notification on ChannelMembers.
+func (cc *credentialCache) announced(payload string) {
+	if payload == "" {
+		cc.forgetAll()
+		return
+	}
+	ids := make([]int64, 0, strings.Count(payload, ",")+1)
+	for field := range strings.SplitSeq(payload, ",") {
+		id, err := strconv.ParseInt(field, 10, 64)
+		if err != nil {
+			cc.forgetAll()
+			return
+		}
+		ids = append(ids, id)
+	}
+	cc.forget(ids...)
+}
+
+// BeginWrite marks the start of a request that may change what the
+// authentication reads (any request but a GET, HEAD or OPTIONS): until the
+// returned function is called, credentials are read from the database, and
+// that call empties the cache. A request that starts after a write's answer
+// thus sees the write, whether or not its announcement has arrived.
+func (db *DB) BeginWrite() (end func()) {
+	db.creds.writes.Add(1)
+	return func() {
+		db.creds.forgetAll()
+		db.creds.writes.Add(-1)
+	}
+}
+
+// listening tracks a LISTEN connection that carries ChannelMembers: up
+// reports it listening (after every handler was called with ""), down
+// lost or closed.
+func (cc *credentialCache) listening(up bool) {
+	if up {
+		cc.listeners.Add(1)
+	} else {
+		cc.listeners.Add(-1)
+	}
+}

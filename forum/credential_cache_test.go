@@ -1,0 +1,208 @@
+package forum_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/palabre/palabre/forum"
+	"github.com/palabre/palabre/forum/forumtest"
+)
+
+// listeningInstance opens another handle on the test database that listens
+// as `palabre serve` does (its caches' handlers), and returns it with the
+// payloads of ChannelMembers, each received once the cache has handled it.
+func listeningInstance(t *testing.T) (*forum.DB, <-chan string) {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	db, err := forum.Open(ctx, forumtest.URL(t), forum.PoolOptions{MaxConns: 4, WaitFor: 10 * time.Second}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Prepare(ctx); err != nil {
+		t.Fatal(err)
+	}
+	payloads := make(chan string, 64)
+	handlers := forum.MergeHandlers(db.CacheHandlers(), map[string]func(string){
+		forum.ChannelMembers: func(p string) { payloads <- p },
+	})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		db.Listen(ctx, log, handlers)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		db.Close()
+	})
+	select {
+	case p := <-payloads: // Listen calls every handler with "" once it listens
+		if p != "" {
+			t.Fatalf("first payload %q", p)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the instance does not listen")
+	}
+	return db, payloads
+}
+
+// waitAnnounced waits until the database announces a change of member id.
+func waitAnnounced(t *testing.T, payloads <-chan string, id int64) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case p := <-payloads:
+			if p == "" || slices.Contains(strings.Split(p, ","), strconv.FormatInt(id, 10)) {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("no announcement of member %d", id)
+		}
+	}
+}
+
+func TestCredentialsAreRememberedUntilTheDatabaseAnnouncesAChange(t *testing.T) {
+	db := forumtest.DB(t)
+	other, payloads := listeningInstance(t)
+	ctx := context.Background()
+	m := forumtest.MustMember(t, db, forum.RoleMember, 1)
+	token, err := db.CreateAPIToken(forum.WithSystem(ctx), m.ID, "cache")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := other.MemberByAPIToken(ctx, token)
+	if err != nil || got.ID != m.ID || *got.UnreadNotifications != 0 {
+		t.Fatalf("first lookup: %+v %v", got, err)
+	}
+	waitAnnounced(t, payloads, m.ID) // the token's first use was recorded
+	if _, err := other.MemberByAPIToken(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+
+	// A change made without its announcement is not seen: the answer comes
+	// from memory.
+	forumtest.Unannounced(t, db, `UPDATE members SET display_name = 'Pas annoncé' WHERE id = $1`, m.ID)
+	if got, err := other.MemberByAPIToken(ctx, token); err != nil || got.DisplayName == "Pas annoncé" {
+		t.Fatalf("the second lookup read the database: %+v %v", got, err)
+	}
+	// The handle that does not listen never remembers.
+	if got, err := db.MemberByAPIToken(ctx, token); err != nil || got.DisplayName != "Pas annoncé" {
+		t.Fatalf("a handle without a listener answered from memory: %+v %v", got, err)
+	}
+
+	// Each announced change is seen: a notification (the badge)…
+	err = db.InTx(forum.WithSystem(ctx), func(tx *sqlx.Tx) error {
+		return forum.NotifyModerationTx(ctx, tx, m.ID, forum.ModerationNotice{Action: forum.ModerationActions[0], Reason: "test"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitAnnounced(t, payloads, m.ID)
+	if got, err := other.MemberByAPIToken(ctx, token); err != nil || *got.UnreadNotifications != 1 || got.DisplayName != "Pas annoncé" {
+		t.Fatalf("after a notification: %+v %v", got, err)
+	}
+	// …a sanction…
+	db.MustExec(`UPDATE members SET suspended_until = now() + interval '1 day' WHERE id = $1`, m.ID)
+	waitAnnounced(t, payloads, m.ID)
+	if got, err := other.MemberByAPIToken(ctx, token); err != nil || forum.CanLogIn(got, time.Now()) == nil {
+		t.Fatalf("a suspended member's token still logs in: %+v %v", got, err)
+	}
+	// …and a revoked token.
+	db.MustExec(`UPDATE api_tokens SET revoked_at = now() WHERE member_id = $1`, m.ID)
+	waitAnnounced(t, payloads, m.ID)
+	if _, err := other.MemberByAPIToken(ctx, token); forum.ErrorCode(err) != forum.EUNAUTHORIZED {
+		t.Fatalf("a revoked token: %v", err)
+	}
+}
+
+func TestSessionsAreForgottenWhenClosedElsewhere(t *testing.T) {
+	db := forumtest.DB(t)
+	other, payloads := listeningInstance(t)
+	ctx := context.Background()
+	m := forumtest.MustMember(t, db, forum.RoleMember, 1)
+	keep, _, err := db.RotateSession(ctx, "", forum.NewSession{MemberID: m.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed, _, err := db.RotateSession(ctx, "", forum.NewSession{MemberID: m.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, token := range []string{keep, closed} {
+		if _, got, _, err := other.SessionMember(ctx, token); err != nil || got.ID != m.ID {
+			t.Fatalf("first lookup: %+v %v", got, err)
+		}
+	}
+	forumtest.Unannounced(t, db, `UPDATE members SET display_name = 'Pas annoncé' WHERE id = $1`, m.ID)
+	if _, got, _, err := other.SessionMember(ctx, keep); err != nil || got.DisplayName == "Pas annoncé" {
+		t.Fatalf("the second lookup read the database: %+v %v", got, err)
+	}
+	if err := db.DeleteSession(ctx, closed); err != nil {
+		t.Fatal(err)
+	}
+	waitAnnounced(t, payloads, m.ID)
+	if _, _, _, err := other.SessionMember(ctx, closed); forum.ErrorCode(err) != forum.EUNAUTHORIZED {
+		t.Fatalf("a closed session: %v", err)
+	}
+	// The member's other session is read again, with what changed.
+	if _, got, _, err := other.SessionMember(ctx, keep); err != nil || got.DisplayName != "Pas annoncé" {
+		t.Fatalf("the other session: %+v %v", got, err)
+	}
+	// A session that expired while remembered is refused at once.
+	if _, _, _, err := other.SessionMember(ctx, keep); err != nil {
+		t.Fatal(err)
+	}
+	forumtest.Unannounced(t, db, `UPDATE sessions SET expires_at = now() WHERE member_id = $1`, m.ID)
+	if _, _, _, err := other.SessionMember(ctx, keep); err != nil {
+		t.Fatalf("remembered session: %v", err)
+	}
+	forum.ExpireRememberedSessions(other)
+	if _, _, _, err := other.SessionMember(ctx, keep); forum.ErrorCode(err) != forum.EUNAUTHORIZED {
+		t.Fatalf("an expired session: %v", err)
+	}
+}
+
+func TestAWriteOnThisInstanceIsSeenAtOnce(t *testing.T) {
+	db := forumtest.DB(t)
+	other, payloads := listeningInstance(t)
+	ctx := context.Background()
+	m := forumtest.MustMember(t, db, forum.RoleMember, 1)
+	token, err := db.CreateAPIToken(forum.WithSystem(ctx), m.ID, "cache")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.MemberByAPIToken(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	waitAnnounced(t, payloads, m.ID) // the token's first use was recorded
+	if _, err := other.MemberByAPIToken(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	forumtest.Unannounced(t, db, `UPDATE members SET display_name = 'Avant' WHERE id = $1`, m.ID)
+	if got, err := other.MemberByAPIToken(ctx, token); err != nil || got.DisplayName == "Avant" {
+		t.Fatalf("not remembered: %+v %v", got, err)
+	}
+	end := other.BeginWrite()
+	// While a write runs, credentials are read from the database…
+	forumtest.Unannounced(t, db, `UPDATE members SET display_name = 'Pendant' WHERE id = $1`, m.ID)
+	if got, err := other.MemberByAPIToken(ctx, token); err != nil || got.DisplayName != "Pendant" {
+		t.Fatalf("during a write: %+v %v", got, err)
+	}
+	// …and what was read during it is not kept after it: its change may
+	// come later in the same request.
+	forumtest.Unannounced(t, db, `UPDATE members SET display_name = 'Après' WHERE id = $1`, m.ID)
+	end()
+	if got, err := other.MemberByAPIToken(ctx, token); err != nil || got.DisplayName != "Après" {
+		t.Fatalf("after a write: %+v %v", got, err)
+	}
+}

@@ -1,0 +1,55 @@
+package server
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/palabre/palabre/forum"
+	"github.com/palabre/palabre/forum/forumtest"
+)
+
+// A member's requests are authenticated from memory on a server that
+// listens (forum/credential_cache.go), and any write request on that server
+// makes the next ones read the database again.
+func TestSignedInRequestsRememberTheirCredentials(t *testing.T) {
+	db := forumtest.DB(t)
+	s, _ := secondInstance(t)
+	m := forumtest.MustMember(t, db, forum.RoleMember, 1)
+	h := bearer(t, db, m)
+	// Recent enough not to be recorded again (which would be announced).
+	forumtest.Unannounced(t, db, `UPDATE members SET last_seen_at = now() WHERE id = $1`, m.ID)
+	forumtest.Unannounced(t, db, `UPDATE api_tokens SET last_used_at = now() WHERE member_id = $1`, m.ID)
+	me := request{path: "/api/v1/me", header: h}
+	if first := roundTripsOf(t, s, me, 200); first == 0 {
+		t.Fatal("the first request read nothing")
+	}
+	hits, _ := s.db.CredentialCacheStats()
+	if again := roundTripsOf(t, s, me, 200); again != 0 {
+		t.Errorf("a remembered member's /api/v1/me costs %d round trips", again)
+	}
+	if now, _ := s.db.CredentialCacheStats(); now != hits+1 {
+		t.Errorf("hits counted: %d, then %d", hits, now)
+	}
+
+	name := func() string {
+		t.Helper()
+		w := s.do(t, me)
+		var body struct{ Member forum.Member }
+		if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+			t.Fatalf("%d %s", w.Code, w.Body)
+		}
+		return body.Member.DisplayName
+	}
+	forumtest.Unannounced(t, db, `UPDATE members SET display_name = 'Changé' WHERE id = $1`, m.ID)
+	if got := name(); got == "Changé" {
+		t.Fatal("the member was read again without a reason")
+	}
+	// Any write request, even one refused, ends with the credentials read
+	// again.
+	if w := s.do(t, request{method: "POST", path: "/api/v1/notifications/read", body: "{", header: h}); w.Code != 400 {
+		t.Fatalf("malformed write: %d %s", w.Code, w.Body)
+	}
+	if got := name(); got != "Changé" {
+		t.Errorf("after a write request: display name %q", got)
+	}
+}
