@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 // Kinds of mail. The text of each is in the catalogues (mail.KIND.subject,
@@ -91,11 +92,15 @@ func (db *DB) ClaimMail(ctx context.Context, limit int) ([]Mail, error) {
 	return out, nil
 }
 
-// MarkMailSent records a delivery and forgets the mail's data (a token may
+// MarkMailSent records deliveries and forgets the mails' data (a token may
 // be in it).
-func (db *DB) MarkMailSent(ctx context.Context, id int64) error {
-	_, err := db.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent_at = now(), data = '{}', last_error = '' WHERE id = $1`, id)
-	return Internal("marking a mail sent", err)
+func (db *DB) MarkMailSent(ctx context.Context, ids ...int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := db.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent_at = now(), data = '{}', last_error = '' WHERE id = ANY($1)`,
+		pq.Array(ids))
+	return Internal("marking mail sent", err)
 }
 
 // MarkMailFailed records a failed delivery: the mail is tried again later

@@ -13,6 +13,7 @@ import (
 	"mime/quotedprintable"
 	"net"
 	"net/smtp"
+	"net/textproto"
 	"net/url"
 	"strings"
 	"time"
@@ -103,17 +104,32 @@ func (w *Mailer) purge(ctx context.Context) {
 }
 
 // SendDue sends every mail that is due, in batches, and returns how many
-// were sent.
+// were sent. The messages of a round share one SMTP connection, and each
+// batch is marked sent with one statement: a connection (and a TLS
+// handshake) and a durable commit per mail had capped a worker at about a
+// hundred mails a second. A mail sent whose mark is lost (the process dies
+// in between) is sent again after its lease: delivery is at least once, as
+// it was.
 func (w *Mailer) SendDue(ctx context.Context) (int, error) {
 	ctx = forum.WithSystem(ctx)
+	var conn smtpConn
+	defer conn.close()
 	sent := 0
 	for {
-		batch, err := w.db.ClaimMail(ctx, 20)
+		batch, err := w.db.ClaimMail(ctx, mailBatch)
 		if err != nil || len(batch) == 0 {
 			return sent, err
 		}
-		for _, m := range batch {
-			if err := w.send(ctx, m); err != nil {
+		claimed := time.Now()
+		var done []int64
+		for i, m := range batch {
+			// The others are left to their lease rather than sent after
+			// another worker may have taken them.
+			if time.Since(claimed) > forum.MailLease/2 {
+				w.log.Warn("mail left for later: the SMTP server is slow", "mails", len(batch)-i)
+				break
+			}
+			if err := w.send(ctx, &conn, m); err != nil {
 				gaveUp, merr := w.db.MarkMailFailed(ctx, m, err)
 				if merr != nil {
 					return sent, merr
@@ -121,13 +137,17 @@ func (w *Mailer) SendDue(ctx context.Context) (int, error) {
 				w.log.Warn("mail not sent", "id", m.ID, "kind", m.Kind, "attempt", m.Attempts, "gave_up", gaveUp, "error", err)
 				continue
 			}
-			if err := w.db.MarkMailSent(ctx, m.ID); err != nil {
-				return sent, err
-			}
-			sent++
+			done = append(done, m.ID)
 		}
+		if err := w.db.MarkMailSent(ctx, done...); err != nil {
+			return sent, err
+		}
+		sent += len(done)
 	}
 }
+
+// mailBatch is how many mails a worker claims at a time.
+const mailBatch = 50
 
 // from is the sender: the from parameter of PALABRE_SMTP_URL
 // (smtp://user:pass@host:587?from=forum@example.org), else noreply at the
@@ -175,7 +195,7 @@ func (w *Mailer) link(path, token string) string {
 	return u.String()
 }
 
-func (w *Mailer) send(ctx context.Context, m forum.Mail) error {
+func (w *Mailer) send(ctx context.Context, conn *smtpConn, m forum.Mail) error {
 	settings, err := w.db.Settings(ctx)
 	if err != nil {
 		return err
@@ -193,7 +213,7 @@ func (w *Mailer) send(ctx context.Context, m forum.Mail) error {
 	if err != nil {
 		return err
 	}
-	return sendSMTP(ctx, w.cfg.SMTPURL, w.from(), m.Recipient, msg)
+	return conn.deliver(ctx, w.cfg.SMTPURL, w.from(), m.Recipient, msg)
 }
 
 // message writes a plain-text mail: UTF-8, quoted-printable, headers
@@ -220,25 +240,60 @@ func (w *Mailer) message(to, subject, body string) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// sendSMTP delivers one message: smtps:// speaks TLS from the start,
-// smtp:// upgrades with STARTTLS when the server offers it; credentials in
-// the URL are sent with PLAIN (which net/smtp allows only over TLS or to
-// localhost).
-func sendSMTP(ctx context.Context, u *url.URL, from, to string, msg []byte) error {
+// smtpConn is a connection to the SMTP server, opened at the first message
+// and kept for the next ones.
+type smtpConn struct {
+	conn net.Conn
+	c    *smtp.Client
+}
+
+// smtpTimeout bounds the delivery of one message, the connection included.
+const smtpTimeout = 30 * time.Second
+
+// deliver sends one message, connecting first if needed. The server's
+// refusal of a message (a 4xx or 5xx reply) leaves the connection usable
+// for the next one; any other error closes it, and the next message
+// connects again.
+func (sc *smtpConn) deliver(ctx context.Context, u *url.URL, from, to string, msg []byte) error {
+	if sc.c == nil {
+		if err := sc.open(ctx, u); err != nil {
+			return err
+		}
+	} else {
+		sc.conn.SetDeadline(time.Now().Add(smtpTimeout))
+	}
+	err := sendMessage(sc.c, from, to, msg)
+	var reply *textproto.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &reply):
+		if rerr := sc.c.Reset(); rerr != nil {
+			sc.close()
+		}
+	default:
+		sc.close()
+	}
+	return err
+}
+
+// open connects: smtps:// speaks TLS from the start, smtp:// upgrades with
+// STARTTLS when the server offers it; credentials in the URL are sent with
+// PLAIN (which net/smtp allows only over TLS or to localhost).
+func (sc *smtpConn) open(ctx context.Context, u *url.URL) error {
 	host := u.Hostname()
 	port := u.Port()
 	if port == "" {
 		port = map[string]string{"smtp": "587", "smtps": "465"}[u.Scheme]
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	dctx, cancel := context.WithTimeout(ctx, smtpTimeout)
 	defer cancel()
 	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, port))
+	conn, err := d.DialContext(dctx, "tcp", net.JoinHostPort(host, port))
 	if err != nil {
 		return err
 	}
-	deadline, _ := ctx.Deadline()
-	conn.SetDeadline(deadline)
+	conn.SetDeadline(time.Now().Add(smtpTimeout))
 	if u.Scheme == "smtps" {
 		conn = tls.Client(conn, &tls.Config{ServerName: host})
 	}
@@ -247,18 +302,37 @@ func sendSMTP(ctx context.Context, u *url.URL, from, to string, msg []byte) erro
 		conn.Close()
 		return err
 	}
-	defer c.Close()
+	sc.conn, sc.c = conn, c
 	if ok, _ := c.Extension("STARTTLS"); ok && u.Scheme == "smtp" {
 		if err := c.StartTLS(&tls.Config{ServerName: host}); err != nil {
+			sc.close()
 			return err
 		}
 	}
 	if u.User != nil {
 		pass, _ := u.User.Password()
 		if err := c.Auth(smtp.PlainAuth("", u.User.Username(), pass, host)); err != nil {
+			sc.close()
 			return err
 		}
 	}
+	return nil
+}
+
+// close says goodbye to the server, if connected.
+func (sc *smtpConn) close() {
+	if sc.c == nil {
+		return
+	}
+	sc.conn.SetDeadline(time.Now().Add(5 * time.Second))
+	if err := sc.c.Quit(); err != nil {
+		sc.c.Close()
+	}
+	sc.conn, sc.c = nil, nil
+}
+
+// sendMessage runs one mail transaction: MAIL, RCPT, DATA.
+func sendMessage(c *smtp.Client, from, to string, msg []byte) error {
 	if err := c.Mail(from); err != nil {
 		return err
 	}
@@ -272,8 +346,5 @@ func sendSMTP(ctx context.Context, u *url.URL, from, to string, msg []byte) erro
 	if _, err := wc.Write(msg); err != nil {
 		return err
 	}
-	if err := wc.Close(); err != nil {
-		return err
-	}
-	return c.Quit()
+	return wc.Close()
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+	"github.com/jmoiron/sqlx"
 
 	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/forum/forumtest"
@@ -25,10 +26,13 @@ import (
 // smtpSink is a real SMTP server (go-smtp) on a loopback port that keeps
 // what it receives; while failing is set it refuses every message.
 type smtpSink struct {
-	mu      sync.Mutex
-	mails   []sunkMail
-	failing bool
-	addr    string
+	mu          sync.Mutex
+	mails       []sunkMail
+	failing     bool
+	addr        string
+	connections int    // connections opened so far
+	refuse      string // RCPT of addresses containing it is refused
+	hangUpAfter int    // the connection drops after this many messages (0: never)
 }
 
 type sunkMail struct {
@@ -38,8 +42,11 @@ type sunkMail struct {
 func startSMTPSink(t *testing.T) *smtpSink {
 	t.Helper()
 	sink := &smtpSink{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
-		return &sinkSession{sink: sink}, nil
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		sink.mu.Lock()
+		sink.connections++
+		sink.mu.Unlock()
+		return &sinkSession{sink: sink, conn: c}, nil
 	}))
 	srv.Domain = "localhost"
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
@@ -68,7 +75,9 @@ func (s *smtpSink) to(addr string) []sunkMail {
 
 type sinkSession struct {
 	sink     *smtpSink
+	conn     *smtp.Conn
 	from, to string
+	messages int
 }
 
 func (s *sinkSession) Reset()        {}
@@ -78,6 +87,12 @@ func (s *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
 	return nil
 }
 func (s *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.sink.mu.Lock()
+	refuse := s.sink.refuse
+	s.sink.mu.Unlock()
+	if refuse != "" && strings.Contains(to, refuse) {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"}
+	}
 	s.to = to
 	return nil
 }
@@ -105,7 +120,11 @@ func (s *sinkSession) Data(r io.Reader) error {
 	}
 	s.sink.mu.Lock()
 	s.sink.mails = append(s.sink.mails, sunkMail{From: s.from, To: s.to, Subject: subject, Body: string(body)})
+	hangUp := s.sink.hangUpAfter
 	s.sink.mu.Unlock()
+	if s.messages++; hangUp > 0 && s.messages >= hangUp {
+		s.conn.Close()
+	}
 	return nil
 }
 
@@ -383,5 +402,80 @@ func TestNotificationMailsAreComposed(t *testing.T) {
 	}
 	if _, _, err := w.Compose(forum.Mail{Kind: "notify_nonsense", Locale: "fr"}, "Palabre"); err == nil {
 		t.Error("an unknown notification kind was composed")
+	}
+}
+
+func TestMailOfARoundSharesAConnection(t *testing.T) {
+	db := forumtest.DB(t)
+	sink := startSMTPSink(t)
+	mailer := newTestMailer(t, sink)
+	ctx := context.Background()
+	// Mail queued by earlier tests goes out in the first round.
+	if _, err := mailer.SendDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	queue := func(n int, prefix string) []string {
+		var to []string
+		for range n {
+			addr := forumtest.Unique(prefix) + "@example.org"
+			err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+				return forum.EnqueueMailTx(ctx, tx, forum.Mail{Recipient: addr, Kind: forum.MailSignUpExisting, Data: map[string]string{"Username": "x"}})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			to = append(to, addr)
+		}
+		return to
+	}
+	status := func(addr string) string {
+		var st string
+		if err := db.GetContext(ctx, &st, `SELECT status FROM outbox WHERE recipient = $1`, addr); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	sink.mu.Lock()
+	sink.connections, sink.refuse = 0, "refused"
+	sink.mu.Unlock()
+	ok := queue(mailBatch+5, "shared")
+	refused := queue(1, "refused")
+	ok = append(ok, queue(2, "after")...)
+	n, err := mailer.SendDue(ctx)
+	if err != nil || n != len(ok) {
+		t.Fatalf("sent %d of %d: %v", n, len(ok), err)
+	}
+	for _, addr := range ok {
+		if len(sink.to(addr)) != 1 || status(addr) != "sent" {
+			t.Fatalf("%s: %d received, %s", addr, len(sink.to(addr)), status(addr))
+		}
+	}
+	if st := status(refused[0]); st != "pending" {
+		t.Errorf("the refused mail is %s", st)
+	}
+	sink.mu.Lock()
+	conns := sink.connections
+	sink.mu.Unlock()
+	if conns != 1 {
+		t.Errorf("%d connections for one round", conns)
+	}
+
+	// A connection the server drops is opened again for the next mail.
+	sink.mu.Lock()
+	sink.connections, sink.hangUpAfter = 0, 2
+	sink.mu.Unlock()
+	ok = queue(5, "dropped")
+	if _, err := mailer.SendDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	received := 0
+	for _, addr := range ok {
+		received += len(sink.to(addr))
+	}
+	sink.mu.Lock()
+	conns = sink.connections
+	sink.mu.Unlock()
+	if received != len(ok) || conns < 2 {
+		t.Errorf("after hang-ups: %d of %d received over %d connections", received, len(ok), conns)
 	}
 }
