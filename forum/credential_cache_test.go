@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +21,13 @@ import (
 // as `palabre serve` does (its caches' handlers), and returns it with the
 // payloads of ChannelMembers, each received once the cache has handled it.
 func listeningInstance(t *testing.T) (*forum.DB, <-chan string) {
+	db, payloads, _ := pausableInstance(t)
+	return db, payloads
+}
+
+// pausableInstance is listeningInstance whose announcements can be held
+// back: while the returned mutex is locked, the cache hears nothing.
+func pausableInstance(t *testing.T) (*forum.DB, <-chan string, *sync.Mutex) {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -31,7 +39,10 @@ func listeningInstance(t *testing.T) (*forum.DB, <-chan string) {
 		t.Fatal(err)
 	}
 	payloads := make(chan string, 64)
-	handlers := forum.MergeHandlers(db.CacheHandlers(), map[string]func(string){
+	var hold sync.Mutex
+	handlers := forum.MergeHandlers(map[string]func(string){
+		forum.ChannelMembers: func(string) { hold.Lock(); hold.Unlock() },
+	}, db.CacheHandlers(), map[string]func(string){
 		forum.ChannelMembers: func(p string) { payloads <- p },
 	})
 	done := make(chan struct{})
@@ -52,7 +63,7 @@ func listeningInstance(t *testing.T) (*forum.DB, <-chan string) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the instance does not listen")
 	}
-	return db, payloads
+	return db, payloads, &hold
 }
 
 // waitAnnounced waits until the database announces a change of member id.
@@ -204,5 +215,45 @@ func TestAWriteOnThisInstanceIsSeenAtOnce(t *testing.T) {
 	end()
 	if got, err := other.MemberByAPIToken(ctx, token); err != nil || got.DisplayName != "Après" {
 		t.Fatalf("after a write: %+v %v", got, err)
+	}
+}
+
+// Opening a notification is a link (GET): the badge of the page it leads
+// to is read again, whether or not the announcement has arrived.
+func TestOpeningANotificationIsSeenAtOnce(t *testing.T) {
+	db := forumtest.DB(t)
+	other, payloads, hold := pausableInstance(t)
+	ctx := context.Background()
+	m := forumtest.MustMember(t, db, forum.RoleMember, 1)
+	token, err := db.CreateAPIToken(forum.WithSystem(ctx), m.ID, "cache")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.InTx(forum.WithSystem(ctx), func(tx *sqlx.Tx) error {
+		return forum.NotifyModerationTx(ctx, tx, m.ID, forum.ModerationNotice{Action: forum.ModerationActions[0], Reason: "test"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitAnnounced(t, payloads, m.ID)
+	if _, err := other.MemberByAPIToken(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	waitAnnounced(t, payloads, m.ID) // the token's first use was recorded
+	got, err := other.MemberByAPIToken(ctx, token)
+	if err != nil || *got.UnreadNotifications != 1 {
+		t.Fatalf("before: %+v %v", got, err)
+	}
+	var id int64
+	if err := db.Get(&id, `SELECT id FROM notifications WHERE member_id = $1`, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	hold.Lock()
+	defer hold.Unlock()
+	if _, err := other.OpenNotification(forumtest.As(got), id); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := other.MemberByAPIToken(ctx, token); err != nil || *got.UnreadNotifications != 0 {
+		t.Errorf("after opening it: %+v %v", got, err)
 	}
 }

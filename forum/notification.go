@@ -175,5 +175,11 @@ func (db *DB) OpenNotification(ctx context.Context, id int64) (*Notification, er
 UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1 AND member_id = $2
 RETURNING id, kind, actor_id, NULL::text AS actor_name, thread_id, NULL::text AS thread_title,
 	NULL::text AS thread_slug, post_id, NULL::integer AS post_number, data, created_at, read_at`, id, m.ID)
-	return &n, notFound(err, "notify.not_found", "opening a notification")
+	if err != nil {
+		return nil, notFound(err, "notify.not_found", "opening a notification")
+	}
+	// A link (GET) changes the badge: the page it leads to must not show
+	// the remembered count (credential_cache.go).
+	db.creds.forget(m.ID)
+	return &n, nil
 }
