@@ -29,15 +29,8 @@ func listeningInstance(t *testing.T) (*forum.DB, <-chan string) {
 // back: while the returned mutex is locked, the cache hears nothing.
 func pausableInstance(t *testing.T) (*forum.DB, <-chan string, *sync.Mutex) {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	db := forumtest.Instance(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	db, err := forum.Open(ctx, forumtest.URL(t), forum.PoolOptions{MaxConns: 4, WaitFor: 10 * time.Second}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Prepare(ctx); err != nil {
-		t.Fatal(err)
-	}
 	payloads := make(chan string, 64)
 	var hold sync.Mutex
 	handlers := forum.MergeHandlers(map[string]func(string){
@@ -48,12 +41,11 @@ func pausableInstance(t *testing.T) (*forum.DB, <-chan string, *sync.Mutex) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		db.Listen(ctx, log, handlers)
+		db.Listen(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), handlers)
 	}()
 	t.Cleanup(func() {
 		cancel()
 		<-done
-		db.Close()
 	})
 	select {
 	case p := <-payloads: // Listen calls every handler with "" once it listens
@@ -86,11 +78,7 @@ func TestCredentialsAreRememberedUntilTheDatabaseAnnouncesAChange(t *testing.T) 
 	db := forumtest.DB(t)
 	other, payloads := listeningInstance(t)
 	ctx := context.Background()
-	m := forumtest.MustMember(t, db, forum.RoleMember, 1)
-	token, err := db.CreateAPIToken(forum.WithSystem(ctx), m.ID, "cache")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, token := memberWithToken(t, db)
 	got, err := other.MemberByAPIToken(ctx, token)
 	if err != nil || got.ID != m.ID || *got.UnreadNotifications != 0 {
 		t.Fatalf("first lookup: %+v %v", got, err)
@@ -112,12 +100,7 @@ func TestCredentialsAreRememberedUntilTheDatabaseAnnouncesAChange(t *testing.T) 
 	}
 
 	// Each announced change is seen: a notification (the badge)…
-	err = db.InTx(forum.WithSystem(ctx), func(tx *sqlx.Tx) error {
-		return forum.NotifyModerationTx(ctx, tx, m.ID, forum.ModerationNotice{Action: forum.ModerationActions[0], Reason: "test"})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	notifyModeration(t, db, m)
 	waitAnnounced(t, payloads, m.ID)
 	if got, err := other.MemberByAPIToken(ctx, token); err != nil || *got.UnreadNotifications != 1 || got.DisplayName != "Pas annoncé" {
 		t.Fatalf("after a notification: %+v %v", got, err)
@@ -187,11 +170,7 @@ func TestAWriteOnThisInstanceIsSeenAtOnce(t *testing.T) {
 	db := forumtest.DB(t)
 	other, payloads := listeningInstance(t)
 	ctx := context.Background()
-	m := forumtest.MustMember(t, db, forum.RoleMember, 1)
-	token, err := db.CreateAPIToken(forum.WithSystem(ctx), m.ID, "cache")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, token := memberWithToken(t, db)
 	if _, err := other.MemberByAPIToken(ctx, token); err != nil {
 		t.Fatal(err)
 	}
@@ -224,17 +203,8 @@ func TestOpeningANotificationIsSeenAtOnce(t *testing.T) {
 	db := forumtest.DB(t)
 	other, payloads, hold := pausableInstance(t)
 	ctx := context.Background()
-	m := forumtest.MustMember(t, db, forum.RoleMember, 1)
-	token, err := db.CreateAPIToken(forum.WithSystem(ctx), m.ID, "cache")
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.InTx(forum.WithSystem(ctx), func(tx *sqlx.Tx) error {
-		return forum.NotifyModerationTx(ctx, tx, m.ID, forum.ModerationNotice{Action: forum.ModerationActions[0], Reason: "test"})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, token := memberWithToken(t, db)
+	notifyModeration(t, db, m)
 	waitAnnounced(t, payloads, m.ID)
 	if _, err := other.MemberByAPIToken(ctx, token); err != nil {
 		t.Fatal(err)
@@ -255,5 +225,28 @@ func TestOpeningANotificationIsSeenAtOnce(t *testing.T) {
 	}
 	if got, err := other.MemberByAPIToken(ctx, token); err != nil || *got.UnreadNotifications != 0 {
 		t.Errorf("after opening it: %+v %v", got, err)
+	}
+}
+
+// memberWithToken creates a member and an API token of theirs.
+func memberWithToken(t *testing.T, db *forum.DB) (*forum.Member, string) {
+	t.Helper()
+	m := forumtest.MustMember(t, db, forum.RoleMember, 1)
+	token, err := db.CreateAPIToken(forum.WithSystem(context.Background()), m.ID, "cache")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, token
+}
+
+// notifyModeration gives m one more notification.
+func notifyModeration(t *testing.T, db *forum.DB, m *forum.Member) {
+	t.Helper()
+	ctx := forum.WithSystem(context.Background())
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		return forum.NotifyModerationTx(ctx, tx, m.ID, forum.ModerationNotice{Action: forum.ModerationActions[0], Reason: "test"})
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

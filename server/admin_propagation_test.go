@@ -19,14 +19,8 @@ import (
 func secondInstance(t *testing.T) (*Server, <-chan string) {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	db := forumtest.Instance(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	db, err := forum.Open(ctx, forumtest.URL(t), forum.PoolOptions{MaxConns: 4, WaitFor: 10 * time.Second}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Prepare(ctx); err != nil {
-		t.Fatal(err)
-	}
 	cfg, err := LoadConfig(func(k string) string { return map[string]string{"PALABRE_PAGE_CACHE": "off"}[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +43,6 @@ func secondInstance(t *testing.T) (*Server, <-chan string) {
 	t.Cleanup(func() {
 		cancel()
 		<-done
-		db.Close()
 	})
 	// Listen calls every handler once it listens: from then on nothing is
 	// missed.

@@ -212,3 +212,20 @@ func EmptyDatabaseURL(t testing.TB) string {
 	}
 	return u
 }
+
+// Instance opens another handle on the test package's database, as another
+// server instance has: its own pool and prepared statements. It is closed
+// when the test ends, after the cleanups registered later (a listener).
+func Instance(t testing.TB) *forum.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := forum.Open(ctx, URL(t), forum.PoolOptions{MaxConns: 4, WaitFor: 10 * time.Second}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Prepare(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
