@@ -1,6 +1,8 @@
 package forum
 
 import (
+	"context"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,6 +14,10 @@ import (
 // members whose row, sessions, API tokens or notifications changed: their
 // ids separated by commas, or "" for anyone (migration 0029).
 const ChannelMembers = "palabre_members"
+
+// ChannelSync carries the markers with which a write request waits until its
+// instance has heard the announcements of its changes (DB.SettleWrite).
+const ChannelSync = "palabre_sync"
 
 // credentialTTL bounds how long a remembered credential is trusted without
 // hearing from the database: a change whose announcement was lost (a
@@ -27,10 +33,11 @@ const credentialTTL = 30 * time.Second
 //   - another instance's change (a ban, a revoked token, a new
 //     notification) is announced by the database's triggers on
 //     ChannelMembers and forgets that member's credentials here;
-//   - this instance's own writes are seen at once, announced or not: while
-//     a write request runs, the cache is not read, and when it ends the
-//     cache is emptied (BeginWrite). A member who logs out, a moderator who
-//     bans, is never answered from a memory older than their action;
+//   - this instance's own writes are seen at once: a write request is
+//     answered only once this instance has heard its announcements
+//     (SettleWrite). A member who logs out, a moderator who bans, is never
+//     answered from a memory older than their action, and the next request
+//     on this instance sees it;
 //   - a lookup that began before an announcement is not stored after it
 //     (seq, stale), so a slow read cannot put back what was just forgotten;
 //   - it is used only while a LISTEN connection carrying ChannelMembers is
@@ -41,7 +48,6 @@ const credentialTTL = 30 * time.Second
 // against the clock at each request, as with a fresh read.
 type credentialCache struct {
 	listeners atomic.Int32  // LISTEN connections up that carry ChannelMembers
-	writes    atomic.Int64  // write requests running on this instance
 	seq       atomic.Uint64 // invalidations so far
 	hits      atomic.Uint64
 	misses    atomic.Uint64
@@ -51,6 +57,13 @@ type credentialCache struct {
 	byMember map[int64][]string     // the keys of each member's entries
 	stale    map[int64]uint64       // the seq of each member's last invalidation
 	floor    uint64                 // lookups that began before it are not stored
+
+	// SettleWrite's markers: the handle's prefix, the last number, and the
+	// writers waiting for theirs.
+	markersMu    sync.Mutex
+	markerPrefix string
+	markerSeq    uint64
+	markers      map[string]chan struct{}
 }
 
 // credential is what one authentication query read.
@@ -73,7 +86,7 @@ const (
 
 // usable reports whether lookups may be answered from memory now.
 func (cc *credentialCache) usable() bool {
-	return cc.listeners.Load() > 0 && cc.writes.Load() == 0
+	return cc.listeners.Load() > 0
 }
 
 // get returns a copy of the entry under key, nil when there is none that
@@ -175,16 +188,84 @@ func (cc *credentialCache) announced(payload string) {
 	cc.forget(ids...)
 }
 
-// BeginWrite marks the start of a request that may change what the
-// authentication reads (any request but a GET, HEAD or OPTIONS): until the
-// returned function is called, credentials are read from the database, and
-// that call empties the cache. A request that starts after a write's answer
-// thus sees the write, whether or not its announcement has arrived.
-func (db *DB) BeginWrite() (end func()) {
-	db.creds.writes.Add(1)
-	return func() {
-		db.creds.forgetAll()
-		db.creds.writes.Add(-1)
+// SettleWrite ends a request that may have changed what the
+// authentication reads (any request but a GET, HEAD or OPTIONS): it returns
+// once this instance has heard every announcement committed before it, so
+// that the request's answer, and every request after it, sees the change.
+//
+// It sends a marker on ChannelSync and waits for it to come back on the
+// LISTEN connection: PostgreSQL delivers notifications in the order of their
+// transactions' commits, and Listen handles them one after the other, so
+// the announcements of the request's own transactions have been handled by
+// then. A write that changed no credentials leaves the others remembered.
+// If the marker cannot be sent or does not come back in time, everything
+// remembered is forgotten instead.
+func (db *DB) SettleWrite(ctx context.Context) {
+	cc := &db.creds
+	if cc.listeners.Load() == 0 {
+		return // nothing is remembered (listening calls forgetAll when it comes back)
+	}
+	marker, heard := cc.awaitMarker()
+	defer cc.dropMarker(marker)
+	ctx, cancel := context.WithTimeout(ctx, settleTimeout)
+	defer cancel()
+	// Marking does not wait for the disk: a NOTIFY holds the queue's lock
+	// until its commit is flushed (DEVELOPING.md).
+	if _, err := db.ExecContext(ctx, `SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)`,
+		ChannelSync, marker); err != nil {
+		cc.forgetAll()
+		return
+	}
+	select {
+	case <-heard:
+	case <-ctx.Done():
+		cc.forgetAll()
+	}
+}
+
+// settleTimeout bounds how long SettleWrite waits for its marker.
+const settleTimeout = 2 * time.Second
+
+// awaitMarker returns a new marker of this handle and the channel closed
+// when it is heard.
+func (cc *credentialCache) awaitMarker() (string, <-chan struct{}) {
+	cc.markersMu.Lock()
+	defer cc.markersMu.Unlock()
+	if cc.markerPrefix == "" {
+		cc.markerPrefix = strconv.FormatUint(rand.Uint64(), 36) + ":"
+	}
+	if cc.markers == nil {
+		cc.markers = map[string]chan struct{}{}
+	}
+	cc.markerSeq++
+	marker := cc.markerPrefix + strconv.FormatUint(cc.markerSeq, 10)
+	heard := make(chan struct{})
+	cc.markers[marker] = heard
+	return marker, heard
+}
+
+func (cc *credentialCache) dropMarker(marker string) {
+	cc.markersMu.Lock()
+	delete(cc.markers, marker)
+	cc.markersMu.Unlock()
+}
+
+// heardMarker handles a notification on ChannelSync: a marker of this
+// handle wakes its writer; another instance's is ignored; "" (the LISTEN
+// connection came back, after everything was forgotten) wakes every writer.
+func (cc *credentialCache) heardMarker(payload string) {
+	cc.markersMu.Lock()
+	defer cc.markersMu.Unlock()
+	if payload == "" {
+		for marker, heard := range cc.markers {
+			close(heard)
+			delete(cc.markers, marker)
+		}
+		return
+	}
+	if heard, ok := cc.markers[payload]; ok {
+		close(heard)
+		delete(cc.markers, payload)
 	}
 }
 

@@ -168,7 +168,7 @@ func TestSessionsAreForgottenWhenClosedElsewhere(t *testing.T) {
 
 func TestAWriteOnThisInstanceIsSeenAtOnce(t *testing.T) {
 	db := forumtest.DB(t)
-	other, payloads := listeningInstance(t)
+	other, payloads, hold := pausableInstance(t)
 	ctx := context.Background()
 	m, token := memberWithToken(t, db)
 	if _, err := other.MemberByAPIToken(ctx, token); err != nil {
@@ -178,22 +178,61 @@ func TestAWriteOnThisInstanceIsSeenAtOnce(t *testing.T) {
 	if _, err := other.MemberByAPIToken(ctx, token); err != nil {
 		t.Fatal(err)
 	}
+	// A write that changes nothing of theirs leaves them remembered.
 	forumtest.Unannounced(t, db, `UPDATE members SET display_name = 'Avant' WHERE id = $1`, m.ID)
+	other.SettleWrite(ctx)
 	if got, err := other.MemberByAPIToken(ctx, token); err != nil || got.DisplayName == "Avant" {
-		t.Fatalf("not remembered: %+v %v", got, err)
+		t.Fatalf("forgotten by a write that did not change them: %+v %v", got, err)
 	}
-	end := other.BeginWrite()
-	// While a write runs, credentials are read from the database…
-	forumtest.Unannounced(t, db, `UPDATE members SET display_name = 'Pendant' WHERE id = $1`, m.ID)
-	if got, err := other.MemberByAPIToken(ctx, token); err != nil || got.DisplayName != "Pendant" {
-		t.Fatalf("during a write: %+v %v", got, err)
+
+	// A write that changes them is settled only once its announcement is
+	// heard, however late it comes.
+	hold.Lock()
+	if _, err := db.Exec(`UPDATE members SET display_name = 'Après' WHERE id = $1`, m.ID); err != nil {
+		t.Fatal(err)
 	}
-	// …and what was read during it is not kept after it: its change may
-	// come later in the same request.
-	forumtest.Unannounced(t, db, `UPDATE members SET display_name = 'Après' WHERE id = $1`, m.ID)
-	end()
+	settled := make(chan struct{})
+	go func() {
+		other.SettleWrite(ctx)
+		close(settled)
+	}()
+	select {
+	case <-settled:
+		t.Error("the write was settled before its announcement was heard")
+	case <-time.After(100 * time.Millisecond):
+	}
+	hold.Unlock()
+	<-settled
 	if got, err := other.MemberByAPIToken(ctx, token); err != nil || got.DisplayName != "Après" {
-		t.Fatalf("after a write: %+v %v", got, err)
+		t.Fatalf("after the write: %+v %v", got, err)
+	}
+}
+
+// A write whose marker never comes back (the LISTEN connection is stuck)
+// is settled by forgetting everyone.
+func TestAWriteNotHeardForgetsEveryone(t *testing.T) {
+	db := forumtest.DB(t)
+	other, payloads, hold := pausableInstance(t)
+	ctx := context.Background()
+	m, token := memberWithToken(t, db)
+	if _, err := other.MemberByAPIToken(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	waitAnnounced(t, payloads, m.ID)
+	if _, err := other.MemberByAPIToken(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	hold.Lock()
+	if _, err := db.Exec(`UPDATE members SET display_name = 'Oublié' WHERE id = $1`, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	other.SettleWrite(short)
+	got, err := other.MemberByAPIToken(ctx, token)
+	hold.Unlock()
+	if err != nil || got.DisplayName != "Oublié" {
+		t.Fatalf("after a write not heard: %+v %v", got, err)
 	}
 }
 

@@ -15,11 +15,14 @@ import (
 // After a lost connection every handler is called with "", since
 // notifications may have been missed.
 //
-// While a connection carrying ChannelMembers is up, the credentials of
-// members are remembered between requests (credential_cache.go); they are
-// not while it is down.
+// While a connection carrying ChannelMembers and ChannelSync is up, the
+// credentials of members are remembered between requests
+// (credential_cache.go); they are not while it is down.
 func (db *DB) Listen(ctx context.Context, log *slog.Logger, handlers map[string]func(payload string)) error {
 	_, members := handlers[ChannelMembers]
+	if _, sync := handlers[ChannelSync]; !sync {
+		members = false
+	}
 	var up atomic.Bool
 	setUp := func(v bool) {
 		if members && up.CompareAndSwap(!v, v) {
@@ -76,6 +79,7 @@ func (db *DB) CacheHandlers() map[string]func(string) {
 	return map[string]func(string){
 		ChannelSettings: func(string) { db.InvalidateSettings() },
 		ChannelMembers:  db.creds.announced,
+		ChannelSync:     db.creds.heardMarker,
 		ChannelContent: func(string) {
 			db.InvalidateGuidelines()
 			db.snapshots.invalidate()

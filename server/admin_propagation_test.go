@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +18,15 @@ import (
 // the same database, listening to NOTIFY as `palabre serve` does; notified
 // receives the channel of every notification once its handlers have run.
 func secondInstance(t *testing.T) (*Server, <-chan string) {
+	t.Helper()
+	s, notified, _ := pausableInstance(t)
+	return s, notified
+}
+
+// pausableInstance is secondInstance whose announcements of members'
+// changes can be held back: while the returned mutex is locked, its
+// credential cache hears nothing.
+func pausableInstance(t *testing.T) (*Server, <-chan string, *sync.Mutex) {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	db := forumtest.Instance(t)
@@ -34,7 +44,9 @@ func secondInstance(t *testing.T) (*Server, <-chan string) {
 	for _, ch := range []string{forum.ChannelSettings, moderation.ChannelRules} {
 		tell[ch] = func(string) { notified <- ch }
 	}
-	handlers := forum.MergeHandlers(db.CacheHandlers(), s.CacheHandlers(), s.Pipeline().CacheHandlers(), tell)
+	var hold sync.Mutex
+	held := map[string]func(string){forum.ChannelMembers: func(string) { hold.Lock(); hold.Unlock() }}
+	handlers := forum.MergeHandlers(held, db.CacheHandlers(), s.CacheHandlers(), s.Pipeline().CacheHandlers(), tell)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -53,7 +65,7 @@ func secondInstance(t *testing.T) (*Server, <-chan string) {
 			t.Fatal("the second instance does not listen")
 		}
 	}
-	return s, notified
+	return s, notified, &hold
 }
 
 // waitNotified waits for a notification on channel until deadline.

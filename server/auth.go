@@ -77,19 +77,17 @@ func (s *Server) authenticate() gin.HandlerFunc {
 }
 
 // writeBarrier keeps a request that may write (anything but GET, HEAD and
-// OPTIONS) from leaving stale credentials in memory: while it runs they are
-// read from the database, and when it ends the remembered ones are
-// forgotten (forum.DB.BeginWrite). Whoever logs out, revokes a token or
-// bans a member is answered only after that, so their next request, and
-// everyone's, sees it.
+// OPTIONS) from being answered before this instance has heard the
+// announcements of its changes to credentials (forum.DB.SettleWrite).
+// Whoever logs out, revokes a token or bans a member is answered only after
+// that, so their next request, and everyone's, sees it.
 func (s *Server) writeBarrier() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		switch c.Request.Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			c.Next()
 		default:
-			end := s.db.BeginWrite()
-			defer end()
+			defer s.db.SettleWrite(c.Request.Context())
 			c.Next()
 		}
 	}

@@ -2,18 +2,20 @@ package server
 
 import (
 	"encoding/json"
+	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/forum/forumtest"
 )
 
 // A member's requests are authenticated from memory on a server that
-// listens (forum/credential_cache.go), and any write request on that server
-// makes the next ones read the database again.
+// listens (forum/credential_cache.go), and a write request on that server
+// that changes them is seen by the next request.
 func TestSignedInRequestsRememberTheirCredentials(t *testing.T) {
 	db := forumtest.DB(t)
-	s, _ := secondInstance(t)
+	s, _, hold := pausableInstance(t)
 	m := forumtest.MustMember(t, db, forum.RoleMember, 1)
 	h := bearer(t, db, m)
 	// Recent enough not to be recorded again (which would be announced).
@@ -44,12 +46,35 @@ func TestSignedInRequestsRememberTheirCredentials(t *testing.T) {
 	if got := name(); got == "Changé" {
 		t.Fatal("the member was read again without a reason")
 	}
-	// Any write request, even one refused, ends with the credentials read
-	// again.
+	// A write request that changes nothing of theirs leaves them
+	// remembered, even to the request itself…
 	if w := s.do(t, request{method: "POST", path: "/api/v1/notifications/read", body: "{", header: h}); w.Code != 400 {
 		t.Fatalf("malformed write: %d %s", w.Code, w.Body)
 	}
-	if got := name(); got != "Changé" {
-		t.Errorf("after a write request: display name %q", got)
+	if again := roundTripsOf(t, s, me, 200); again != 0 {
+		t.Errorf("after a write that changed nothing, /api/v1/me costs %d round trips", again)
+	}
+	// …and one that changes them is answered once this server has heard
+	// of it, however late, so that the next request sees it.
+	hold.Lock()
+	answered := make(chan *httptest.ResponseRecorder, 1)
+	go func() {
+		answered <- s.do(t, request{method: "PATCH", path: "/api/v1/me", body: `{"display_name": "Nouveau nom"}`, header: h})
+	}()
+	var w *httptest.ResponseRecorder
+	select {
+	case w = <-answered:
+		t.Error("the write was answered before this server heard of it")
+	case <-time.After(100 * time.Millisecond):
+	}
+	hold.Unlock()
+	if w == nil {
+		w = <-answered
+	}
+	if w.Code != 200 {
+		t.Fatalf("PATCH /api/v1/me: %d %s", w.Code, w.Body)
+	}
+	if got := name(); got != "Nouveau nom" {
+		t.Errorf("after changing their name: display name %q", got)
 	}
 }
