@@ -13,7 +13,7 @@ build:
 vet:
 	go vet ./...
 
-bench: ## load benchmark with wrk against a seeded forum (SCALE=large for 1M posts), then the Go benchmarks
+bench: ## load benchmark with wrk against a seeded forum (SCALE=large for 1M posts, SCALE=compare for both side by side), then the Go benchmarks
 	@scripts/bench.sh
 	go test -run '^$$' -bench . -benchmem ./moderation/...
 
