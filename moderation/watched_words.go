@@ -3,36 +3,34 @@ package moderation
 // Watched words are matched with one Aho–Corasick automaton over the
 // skeletons of all the patterns, run over the skeleton of the text.
 //
-// Library choice. watched_words_bench_test.go, on a 2-vCPU AMD EPYC VM
+// The automaton. watched_words_bench_test.go compares the two libraries
+// the issue named with Palabre's own (automaton.go), on a 2-vCPU AMD EPYC VM
 // shared with other builds (so ±30 %); keys are the skeletons of n
 // generated French-like words, matched over the 0.9 KB skeleton of
 // frenchPost (pipeline_bench_test.go):
 //
 //	                      build 10 / 1k / 10k words   kept 1k / 10k     match 10 / 1k / 10k
-//	BobuSumisu            0.1 / 9 / 104 ms            15.6 / 139 MB     2.5 / 4.1 / 6.3 µs
-//	petar, NFA            0.04 / 5.4 / 73 ms          0.9 / 7.3 MB      15 / 17 / 25 µs
-//	petar, DFA (chosen)   0.7 / 80 / 640 ms           2.0 / 17.5 MB     8 / 8 / 8 µs
+//	BobuSumisu            0.1 / 9 / 101 ms            15.7 / 140 MB     2.6 / 3.4 / 5.2 µs
+//	petar, DFA            1.1 / 87 / 694 ms           2.0 / 18 MB       6.9 / 6.6 / 7.2 µs
+//	Palabre (chosen)      0.04 / 6.6 / 74 ms          0.9 / 7.6 MB      1.9 / 2.2 / 3.0 µs
 //
 // "kept" is the heap one automaton keeps alive after garbage collection
-// (kept-MB in BenchmarkAhoCorasickBuild). Measured again in November 2026:
-// the same kept sizes, build and match times within the noise, the same
-// choice.
-//
-// BobuSumisu matches fastest but keeps a 256-entry int64 table per state:
-// 139 MB for 10,000 words, in every process. petar-dambovaliev's DFA
-// matches in a time that does not grow with the number of words, keeps
-// 17.5 MB at 10,000 words and reports overlapping matches (checked
-// against a naive search in TestAhoCorasickFindsEverything). Its price is
-// the build, 0.6 s for 10,000 words: compile rule sets off the request
-// path (at start and on NOTIFY) and keep serving the previous matcher
+// (kept-MB in BenchmarkAhoCorasickBuild). BobuSumisu keeps a 256-entry
+// int64 table per state: 140 MB for 10,000 words, in every process, against
+// an 80 MB budget. petar-dambovaliev's DFA (the choice until November
+// 2026) builds through an NFA that visits all 256 bytes of every state, and
+// steps through an interface and an iterator per byte. Palabre's is a DFA
+// over the byte classes of the keys (about 30 for French words), built in
+// one breadth-first pass, and stepped with one table lookup per byte; it
+// reports overlapping matches, checked against a naive search in
+// TestAhoCorasickFindsEverything. Rule sets are still compiled off the
+// request path (at start and on NOTIFY), the previous matcher serving
 // meanwhile.
 
 import (
 	"cmp"
 	"slices"
 	"strings"
-
-	ahocorasick "github.com/petar-dambovaliev/aho-corasick"
 )
 
 // WatchedWord is a word or phrase a rule watches for. A leading or trailing
@@ -54,8 +52,8 @@ type WordMatch struct {
 // case, homoglyphs, leetspeak, repeated letters, spaced letters) but only
 // as whole words ("con" is not in "content"). It is safe for concurrent use.
 type WordMatcher struct {
-	automaton ahocorasick.AhoCorasick
-	keys      []watchedKey // by automaton pattern index
+	automaton *wordAutomaton
+	keys      []watchedKey // by automaton key index
 }
 
 // watchedKey is one string in the automaton: a pattern's skeleton, with a
@@ -74,12 +72,11 @@ type keyedWord struct {
 }
 
 // CompileWatchedWords builds the matcher of words; patterns that hold no
-// letter or digit are ignored. It takes about 80 ms for 1,000 words and
-// 0.6 s for 10,000 (see the top of this file).
+// letter or digit are ignored. It takes about 6 ms for 1,000 words and
+// 0.1 s for 10,000 (see the top of this file).
 func CompileWatchedWords(words []WatchedWord) *WordMatcher {
 	keys, meta := watchedKeys(words)
-	builder := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{MatchKind: ahocorasick.StandardMatch, DFA: true})
-	return &WordMatcher{automaton: builder.Build(keys), keys: meta}
+	return &WordMatcher{automaton: newWordAutomaton(keys), keys: meta}
 }
 
 // watchedKeys returns the distinct keys of words and, for each, the words
@@ -156,11 +153,8 @@ func (m *WordMatcher) Match(text string) []WordMatch {
 	defer sk.release()
 
 	var out []WordMatch
-	ac := m.automaton // a copy: the iterator's state is per call, the tables are shared
-	it := ac.IterOverlappingByte(sk.text)
-	for hit := it.Next(); hit != nil; hit = it.Next() {
-		key := &m.keys[hit.Pattern()]
-		lo, hi := hit.Start(), hit.End()
+	m.automaton.each(sk.text, func(k, lo, hi int) {
+		key := &m.keys[k]
 		at := lo
 		// Trim the boundary spaces; extend wildcard matches to the word.
 		for sk.text[lo] == ' ' {
@@ -185,7 +179,7 @@ func (m *WordMatcher) Match(text string) []WordMatch {
 				out = append(out, WordMatch{RuleID: w.RuleID, Pattern: w.Pattern, Start: start, End: end})
 			}
 		}
-	}
+	})
 	if len(out) < 2 {
 		return out
 	}
