@@ -33,11 +33,12 @@ const credentialTTL = 30 * time.Second
 //   - another instance's change (a ban, a revoked token, a new
 //     notification) is announced by the database's triggers on
 //     ChannelMembers and forgets that member's credentials here;
-//   - this instance's own writes are seen at once: a write request is
-//     answered only once this instance has heard its announcements
-//     (SettleWrite). A member who logs out, a moderator who bans, is never
-//     answered from a memory older than their action, and the next request
-//     on this instance sees it;
+//   - this instance's own writes are seen at once: a member's write request
+//     forgets that member when it ends (ForgetMember), and any other write
+//     request is answered only once this instance has heard its
+//     announcements (SettleWrite). A member who logs out, a moderator who
+//     bans, is never answered from a memory older than their action, and
+//     the next request on this instance sees it;
 //   - a lookup that began before an announcement is not stored after it
 //     (seq, stale), so a slow read cannot put back what was just forgotten;
 //   - it is used only while a LISTEN connection carrying ChannelMembers is
@@ -188,10 +189,14 @@ func (cc *credentialCache) announced(payload string) {
 	cc.forget(ids...)
 }
 
-// SettleWrite ends a request that may have changed what the
-// authentication reads (any request but a GET, HEAD or OPTIONS): it returns
+// ForgetMember forgets what is remembered of member id's credentials: a
+// request of theirs that may have changed them ends with it.
+func (db *DB) ForgetMember(id int64) { db.creds.forget(id) }
+
+// SettleWrite ends a request that may have changed anyone's credentials (a
+// staff member's or an anonymous write request, server/auth.go): it returns
 // once this instance has heard every announcement committed before it, so
-// that the request's answer, and every request after it, sees the change.
+// that every request after the answer sees the change.
 //
 // It sends a marker on ChannelSync and waits for it to come back on the
 // LISTEN connection: PostgreSQL delivers notifications in the order of their

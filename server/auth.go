@@ -77,19 +77,39 @@ func (s *Server) authenticate() gin.HandlerFunc {
 }
 
 // writeBarrier keeps a request that may write (anything but GET, HEAD and
-// OPTIONS) from being answered before this instance has heard the
-// announcements of its changes to credentials (forum.DB.SettleWrite).
-// Whoever logs out, revokes a token or bans a member is answered only after
-// that, so their next request, and everyone's, sees it.
+// OPTIONS) from being answered before what it changed of the credentials
+// is seen on this instance, so that the next request, whoever makes it,
+// sees it:
+//
+//   - a member's request changes, of what the authentication reads, their
+//     own credentials only (their sessions and tokens, profile, badge),
+//     which are forgotten here when it ends. The notifications it gives
+//     others are announced to every instance, and their recipients are not
+//     waiting for this answer;
+//   - an anonymous request (logging in, resetting a password, which closes
+//     the member's other sessions) or a staff member's (a ban, a role) may
+//     change anyone's: it is answered once this instance has heard the
+//     announcements of its changes (forum.DB.SettleWrite).
+//
+// So whoever logs out, revokes a token or bans a member is answered only
+// after the change is seen here.
 func (s *Server) writeBarrier() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		switch c.Request.Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			c.Next()
-		default:
-			defer s.db.SettleWrite(c.Request.Context())
-			c.Next()
+			return
 		}
+		defer func() {
+			// authenticate, further down the chain, put the actor there.
+			ctx := c.Request.Context()
+			if m := forum.MemberFrom(ctx); m != nil && !m.IsStaff() {
+				s.db.ForgetMember(m.ID)
+			} else {
+				s.db.SettleWrite(ctx)
+			}
+		}()
+		c.Next()
 	}
 }
 
