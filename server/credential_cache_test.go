@@ -60,6 +60,15 @@ func TestSignedInRequestsRememberTheirCredentials(t *testing.T) {
 	if again := roundTripsOf(t, s, me, 200); again != 0 {
 		t.Errorf("remembered again, /api/v1/me costs %d round trips", again)
 	}
+	// A write that cannot change credentials (previewing, posting) keeps
+	// them: still the name read before this change.
+	forumtest.Unannounced(t, db, `UPDATE members SET display_name = 'Ignoré' WHERE id = $1`, m.ID)
+	if w := s.do(t, request{method: "POST", path: "/api/v1/preview", body: `{"body": "*vu*"}`, header: h}); w.Code != 200 {
+		t.Fatalf("preview: %d %s", w.Code, w.Body)
+	}
+	if got := name(); got != "Changé" {
+		t.Errorf("after a preview: display name %q", got)
+	}
 	// …and a staff member's write, which may change anyone's credentials,
 	// is answered only once this server has heard of its changes.
 	admin := bearer(t, db, forumtest.MustMember(t, db, forum.RoleAdmin, 4))
