@@ -20,7 +20,7 @@ import (
 // (credential_cache.go); they are not while it is down.
 func (db *DB) Listen(ctx context.Context, log *slog.Logger, handlers map[string]func(payload string)) error {
 	_, members := handlers[ChannelMembers]
-	if _, sync := handlers[ChannelSync]; !sync {
+	if _, settles := handlers[ChannelSync]; !settles {
 		members = false
 	}
 	var up atomic.Bool
