@@ -65,3 +65,33 @@ func TestAnnouncementsForgetTheirMembers(t *testing.T) {
 		t.Error("a payload that does not parse did not forget everyone")
 	}
 }
+
+// A writer's marker wakes that writer only; another instance's is ignored,
+// and the LISTEN connection coming back ("") wakes every writer, since
+// everything was forgotten then.
+func TestMarkersWakeTheirWriters(t *testing.T) {
+	var cc credentialCache
+	first, heardFirst := cc.awaitMarker()
+	_, heardSecond := cc.awaitMarker()
+	closed := func(c <-chan struct{}) bool {
+		select {
+		case <-c:
+			return true
+		default:
+			return false
+		}
+	}
+	cc.heardMarker("autre:1")
+	cc.heardMarker(first)
+	if !closed(heardFirst) || closed(heardSecond) {
+		t.Fatal("a marker did not wake exactly its writer")
+	}
+	cc.heardMarker(first) // heard twice: nothing left to wake
+	cc.heardMarker("")
+	if !closed(heardSecond) {
+		t.Error(`"" did not wake the writers still waiting`)
+	}
+	if len(cc.markers) != 0 {
+		t.Errorf("markers left: %v", cc.markers)
+	}
+}
