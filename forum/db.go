@@ -27,6 +27,7 @@ type DB struct {
 	*sqlx.DB
 	url        string // for LISTEN, which needs its own connection
 	stmts      preparedStatements
+	others     otherStatements // prepared for other packages (DB.Prepared)
 	settings   settingsCache
 	guidelines guidelinesCache
 	snapshots  snapshotCache   // thread pages (thread_page.go)
@@ -96,6 +97,7 @@ func (db *DB) Prepare(ctx context.Context) error {
 // Close closes prepared statements and the pool.
 func (db *DB) Close() error {
 	db.stmts.close()
+	db.others.close()
 	return db.DB.Close()
 }
 

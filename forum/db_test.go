@@ -39,3 +39,26 @@ func TestConnectionsTurnOffJITAndParallelWorkers(t *testing.T) {
 		t.Errorf("jit = %s with jit=on in the URL", v)
 	}
 }
+
+// Another package's statement is prepared once per handle, and a statement
+// that does not prepare is an error, not a nil statement.
+func TestStatementsPreparedForOtherPackages(t *testing.T) {
+	db := forumtest.DB(t)
+	ctx := context.Background()
+	const query = `SELECT count(*) FROM members WHERE id > $1`
+	first, err := db.Prepared(ctx, query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := db.Prepared(ctx, query)
+	if err != nil || again != first {
+		t.Fatalf("prepared again: %p %p %v", first, again, err)
+	}
+	var n int
+	if err := again.Get(&n, -1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Prepared(ctx, `SELECT nothing FROM nowhere`); forum.ErrorCode(err) != forum.EINTERNAL {
+		t.Errorf("a statement that does not prepare: %v", err)
+	}
+}

@@ -107,7 +107,7 @@ func (db *DB) Notifications(ctx context.Context, before int64, limit int) (*Noti
 		limit = 30
 	}
 	var rows []Notification
-	if err := db.SelectContext(ctx, &rows, selectNotifications, m.IsStaff(), m.ID, before, limit+1); err != nil {
+	if err := db.stmts.notifications.SelectContext(ctx, &rows, m.IsStaff(), m.ID, before, limit+1); err != nil {
 		return nil, Internal("listing notifications", err)
 	}
 	page := &NotificationPage{Notifications: rows}

@@ -3,6 +3,7 @@ package forum
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -23,6 +24,8 @@ type preparedStatements struct {
 	// what every signed-in page or the thread page reads about its viewer
 	unreadNotifications *sqlx.Stmt
 	watchLevels         *sqlx.Stmt
+	// a member's notifications (0.5 ms to plan, 0.01 ms to run)
+	notifications *sqlx.Stmt
 	// thread pages from snapshots (thread_page.go)
 	threadReader   *sqlx.Stmt
 	snapshotThread *sqlx.Stmt
@@ -52,6 +55,7 @@ func (s *preparedStatements) prepare(ctx context.Context, db *sqlx.DB) error {
 		// Planning these joins cost more than running them (0.28 ms a page).
 		{&s.unreadNotifications, countUnreadNotifications},
 		{&s.watchLevels, selectWatchLevels},
+		{&s.notifications, selectNotifications},
 		{&s.threadReader, selectThreadReader},
 		{&s.snapshotThread, selectSnapshotThread},
 		{&s.snapshotPosts, selectSnapshotPosts},
@@ -71,12 +75,56 @@ func (s *preparedStatements) prepare(ctx context.Context, db *sqlx.DB) error {
 func (s *preparedStatements) close() {
 	for _, st := range []*sqlx.Stmt{s.memberByAPIToken, s.categories, s.categoryBySlug, s.sessionMember,
 		s.thread, s.threadPosts, s.categoryThreads, s.latestThreads,
-		s.unreadNotifications, s.watchLevels, s.threadReader, s.snapshotThread, s.snapshotPosts, s.latestReader,
+		s.unreadNotifications, s.watchLevels, s.notifications, s.threadReader, s.snapshotThread, s.snapshotPosts, s.latestReader,
 		s.submitReply, s.fanOutPosts} {
 		if st != nil {
 			st.Close()
 		}
 	}
+}
+
+// others are the statements other packages prepare on this handle
+// (DB.Prepared), by query.
+type otherStatements struct {
+	mu    sync.RWMutex
+	stmts map[string]*sqlx.Stmt
+}
+
+// Prepared returns query prepared on this handle, preparing it the first
+// time: for another package's statement whose plan costs more than its run,
+// like the review queue's seven joins (2.4 ms to plan, 0.1 ms to run; a
+// prepared statement is planned once per connection after five runs).
+func (db *DB) Prepared(ctx context.Context, query string) (*sqlx.Stmt, error) {
+	o := &db.others
+	o.mu.RLock()
+	st := o.stmts[query]
+	o.mu.RUnlock()
+	if st != nil {
+		return st, nil
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if st := o.stmts[query]; st != nil {
+		return st, nil
+	}
+	st, err := db.PreparexContext(ctx, query)
+	if err != nil {
+		return nil, Internal("preparing "+firstLine(query), err)
+	}
+	if o.stmts == nil {
+		o.stmts = map[string]*sqlx.Stmt{}
+	}
+	o.stmts[query] = st
+	return st, nil
+}
+
+func (o *otherStatements) close() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, st := range o.stmts {
+		st.Close()
+	}
+	o.stmts = nil
 }
 
 func firstLine(q string) string {

@@ -117,7 +117,11 @@ func (p *Pipeline) Queue(ctx context.Context, f QueueFilter) ([]ReviewItem, erro
 	}
 	items := []ReviewItem{}
 	args := append([]any{f.Status, f.Kind, f.CategoryID, f.Reason, claimed, scope.sqlArg(), f.Limit}, after.args()...)
-	if err := p.db.SelectContext(ctx, &items, selectQueue, args...); err != nil {
+	queue, err := p.db.Prepared(ctx, selectQueue)
+	if err != nil {
+		return nil, err
+	}
+	if err := queue.SelectContext(ctx, &items, args...); err != nil {
 		return nil, forum.Internal("listing the review queue", err)
 	}
 	if err := p.attachReports(ctx, p.db, items); err != nil {
