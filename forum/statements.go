@@ -83,7 +83,7 @@ func (s *preparedStatements) close() {
 	}
 }
 
-// others are the statements other packages prepare on this handle
+// otherStatements are the statements other packages prepare on this handle
 // (DB.Prepared), by query.
 type otherStatements struct {
 	mu    sync.RWMutex
