@@ -170,14 +170,7 @@ func TestAWriteOnThisInstanceIsSeenAtOnce(t *testing.T) {
 	db := forumtest.DB(t)
 	other, payloads, hold := pausableInstance(t)
 	ctx := context.Background()
-	m, token := memberWithToken(t, db)
-	if _, err := other.MemberByAPIToken(ctx, token); err != nil {
-		t.Fatal(err)
-	}
-	waitAnnounced(t, payloads, m.ID) // the token's first use was recorded
-	if _, err := other.MemberByAPIToken(ctx, token); err != nil {
-		t.Fatal(err)
-	}
+	m, token := rememberedMember(t, db, other, payloads)
 	// A write that changes nothing of theirs leaves them remembered.
 	forumtest.Unannounced(t, db, `UPDATE members SET display_name = 'Avant' WHERE id = $1`, m.ID)
 	other.SettleWrite(ctx)
@@ -214,14 +207,7 @@ func TestAWriteNotHeardForgetsEveryone(t *testing.T) {
 	db := forumtest.DB(t)
 	other, payloads, hold := pausableInstance(t)
 	ctx := context.Background()
-	m, token := memberWithToken(t, db)
-	if _, err := other.MemberByAPIToken(ctx, token); err != nil {
-		t.Fatal(err)
-	}
-	waitAnnounced(t, payloads, m.ID)
-	if _, err := other.MemberByAPIToken(ctx, token); err != nil {
-		t.Fatal(err)
-	}
+	m, token := rememberedMember(t, db, other, payloads)
 	hold.Lock()
 	if _, err := db.Exec(`UPDATE members SET display_name = 'Oublié' WHERE id = $1`, m.ID); err != nil {
 		t.Fatal(err)
@@ -273,6 +259,23 @@ func memberWithToken(t *testing.T, db *forum.DB) (*forum.Member, string) {
 	m := forumtest.MustMember(t, db, forum.RoleMember, 1)
 	token, err := db.CreateAPIToken(forum.WithSystem(context.Background()), m.ID, "cache")
 	if err != nil {
+		t.Fatal(err)
+	}
+	return m, token
+}
+
+// rememberedMember creates a member with an API token and has the other
+// instance remember them: once their token's first use was recorded (and
+// announced), the next lookup is kept.
+func rememberedMember(t *testing.T, db, other *forum.DB, payloads <-chan string) (*forum.Member, string) {
+	t.Helper()
+	ctx := context.Background()
+	m, token := memberWithToken(t, db)
+	if _, err := other.MemberByAPIToken(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	waitAnnounced(t, payloads, m.ID)
+	if _, err := other.MemberByAPIToken(ctx, token); err != nil {
 		t.Fatal(err)
 	}
 	return m, token
