@@ -23,3 +23,14 @@ func ExpireRememberedSessions(db *DB) {
 		}
 	}
 }
+
+// ReplyBatches reports how many reply batches of db run, how many replies
+// wait for one, and how many replies batches of more than one stored.
+func ReplyBatches(db *DB) (running, pending, gathered int) {
+	db.replies.mu.Lock()
+	defer db.replies.mu.Unlock()
+	return db.replies.running, len(db.replies.pending), db.replies.gathered
+}
+
+// ReplyBatchesRunning is how many reply batches may run at once.
+const ReplyBatchesRunning = replyBatchesRunning

@@ -71,16 +71,11 @@ func (db *DB) FanOut(ctx context.Context, postIDs ...int64) {
 		return
 	}
 	done := make(chan struct{}, len(postIDs))
-	f := &db.fanOut
-	f.mu.Lock()
-	for _, id := range postIDs {
-		f.pending = append(f.pending, fanOutRequest{postID: id, done: done})
+	reqs := make([]fanOutRequest, len(postIDs))
+	for i, id := range postIDs {
+		reqs[i] = fanOutRequest{postID: id, done: done}
 	}
-	if !f.running {
-		f.running = true
-		go db.fanOutBatches()
-	}
-	f.mu.Unlock()
+	db.queueFanOut(reqs)
 	for range postIDs {
 		select {
 		case <-ctx.Done():
@@ -88,6 +83,20 @@ func (db *DB) FanOut(ctx context.Context, postIDs ...int64) {
 		case <-done:
 		}
 	}
+}
+
+// queueFanOut queues posts for the next fan-out at once, so that one
+// statement takes them all; each request's done receives a value when its
+// post is notified about.
+func (db *DB) queueFanOut(reqs []fanOutRequest) {
+	f := &db.fanOut
+	f.mu.Lock()
+	f.pending = append(f.pending, reqs...)
+	if !f.running {
+		f.running = true
+		go db.fanOutBatches()
+	}
+	f.mu.Unlock()
 }
 
 // fanOutBatches runs batches until no request waits.

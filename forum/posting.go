@@ -67,7 +67,9 @@ SELECT post_id, post_number, post_created_at, recent_posts, duplicate, published
 FROM submit_reply($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
 
 // SubmitReply stores a common reply in one round trip instead of seven
-// (migration 0028), then notifies about it and announces it (FanOut).
+// (migration 0028), with the replies of concurrent requests (migration
+// 0030, reply_batches.go), then notifies about it and announces it
+// (FanOut).
 // Storing nothing, it returns either the author's history, when one of its
 // counts reached the limit asked (the caller's rules decide what follows),
 // or the error of a thread the author may not reply to.
@@ -77,46 +79,45 @@ func (db *DB) SubmitReply(ctx context.Context, r DirectReply) (*Post, *History, 
 	if r.History != nil {
 		q = *r.History
 	}
-	var (
-		postID, threadAuthor           sql.NullInt64
-		number                         sql.NullInt32
-		created                        sql.NullTime
-		h                              History
-		reached, found, locked, closed sql.NullBool
-		threadStatus                   sql.NullString
-	)
-	err := db.stmts.submitReply.QueryRowContext(ctx, r.ThreadID, r.AuthorID, actor.IsStaff(), r.BodyMarkdown, r.BodyHTML,
-		r.Status, r.History != nil, max(q.PostLimit, 0), max(q.DuplicateMinutes, 0), max(q.PublishedLimit, 0)).
-		Scan(&postID, &number, &created, &h.RecentPosts, &h.Duplicate, &h.Published, &reached,
-			&found, &locked, &closed, &threadStatus, &threadAuthor)
+	row, notified, err := db.storeReply(ctx, replyArgs{
+		threadID: r.ThreadID, authorID: r.AuthorID, staff: actor.IsStaff(),
+		markdown: r.BodyMarkdown, html: r.BodyHTML, status: r.Status, history: r.History != nil,
+		postLimit: max(q.PostLimit, 0), duplicateMinutes: max(q.DuplicateMinutes, 0), publishedLimit: max(q.PublishedLimit, 0),
+	})
 	if err != nil {
 		return nil, nil, Internal("creating a post", err)
 	}
-	if postID.Valid {
+	if row.postID.Valid {
 		author := r.AuthorID
 		p := &Post{
-			ID: postID.Int64, ThreadID: r.ThreadID, Number: int(number.Int32), AuthorID: &author,
-			BodyMarkdown: r.BodyMarkdown, BodyHTML: r.BodyHTML, Status: r.Status, CreatedAt: created.Time,
+			ID: row.postID.Int64, ThreadID: r.ThreadID, Number: int(row.number.Int32), AuthorID: &author,
+			BodyMarkdown: r.BodyMarkdown, BodyHTML: r.BodyHTML, Status: r.Status, CreatedAt: row.created.Time,
 		}
 		// The fan-out announces the new content with its batch.
-		if p.Status == StatusPublished {
+		switch {
+		case notified != nil:
+			select {
+			case <-notified:
+			case <-ctx.Done():
+			}
+		case p.Status == StatusPublished:
 			db.FanOut(ctx, p.ID)
-		} else {
+		default:
 			db.announceAfterCommit(ctx)
 		}
 		return p, nil, nil
 	}
-	if reached.Bool {
-		return nil, &h, nil
+	if row.reached.Bool {
+		return nil, &row.history, nil
 	}
-	if !found.Valid {
+	if !row.found.Valid {
 		return nil, nil, Errorf(ENOTFOUND, "thread.not_found", nil)
 	}
 	var authorID *int64
-	if threadAuthor.Valid {
-		authorID = &threadAuthor.Int64
+	if row.threadAuthor.Valid {
+		authorID = &row.threadAuthor.Int64
 	}
-	if err := replyRefusal(actor, threadStatus.String, authorID, locked.Bool, closed.Bool); err != nil {
+	if err := replyRefusal(actor, row.threadStatus.String, authorID, row.locked.Bool, row.closed.Bool); err != nil {
 		return nil, nil, err
 	}
 	// submit_reply and replyRefusal disagree: a bug, not the member's.
