@@ -79,6 +79,8 @@ func (db *DB) SubmitReply(ctx context.Context, r DirectReply) (*Post, *History, 
 	if r.History != nil {
 		q = *r.History
 	}
+	// From here the request waits for its batch and its fan-out.
+	yieldTurn(ctx)
 	row, notified, err := db.storeReply(ctx, replyArgs{
 		threadID: r.ThreadID, authorID: r.AuthorID, staff: actor.IsStaff(),
 		markdown: r.BodyMarkdown, html: r.BodyHTML, status: r.Status, history: r.History != nil,

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -40,7 +41,10 @@ var unlimited = map[string]bool{
 // fan-out, and 4 turns per core cost it a quarter of its throughput.
 //
 // A request's body is read before it waits: a client sending its body
-// slowly must not hold a turn (limitBody bounds it).
+// slowly must not hold a turn (limitBody bounds it). A reply gives its turn
+// back while it waits for its batch (forum.WithYield): with 16 turns held
+// by replies waiting for the disk, batches stayed small, and posting did
+// 1,270-1,300 replies/s where it does 1,680-1,970 when they yield.
 func (s *Server) admit() gin.HandlerFunc {
 	if s.cfg.MaxActive <= 0 {
 		return func(c *gin.Context) { c.Next() }
@@ -77,7 +81,15 @@ func (s *Server) admit() gin.HandlerFunc {
 				return
 			}
 		}
-		defer func() { <-turns }()
+		// The turn is given back when the request ends, or earlier when a
+		// reply only waits for its batch (forum.WithYield); what it does
+		// after that (writing its answer) is short.
+		var given sync.Once
+		giveBack := func() { given.Do(func() { <-turns }) }
+		defer giveBack()
+		if c.Request.Method == http.MethodPost {
+			c.Request = c.Request.WithContext(forum.WithYield(c.Request.Context(), giveBack))
+		}
 		c.Next()
 	}
 }

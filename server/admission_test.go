@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -166,5 +167,53 @@ func TestAClientThatLeftIsNotAnError(t *testing.T) {
 	s.engine.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/test-query", nil).WithContext(ctx))
 	if w.Code != statusClientClosed || strings.Contains(logged.String(), "request failed") {
 		t.Errorf("a client that left: %d, logged %q", w.Code, logged.String())
+	}
+}
+
+// A reply that waits for its batch gives its turn back: the next request
+// is worked on meanwhile (forum.WithYield).
+func TestAReplyWaitingForItsBatchGivesItsTurnBack(t *testing.T) {
+	s, hold, started := oneAtATime(t)
+	cat := forumtest.MustCategory(t, s.db)
+	alice := forumtest.MustMember(t, s.db, forum.RoleMember, forum.TrustMember)
+	h := bearer(t, s.db, alice)
+	th := startThread(t, s, h, cat, "Un sujet retenu un instant")
+	// The thread's row is held elsewhere: the reply's batch waits for it.
+	lock, err := s.db.Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Rollback()
+	if _, err := lock.Exec(`SELECT 1 FROM threads WHERE id = $1 FOR UPDATE`, th.Thread.ID); err != nil {
+		t.Fatal(err)
+	}
+	replied := make(chan *httptest.ResponseRecorder, 1)
+	go func() {
+		replied <- s.do(t, request{method: http.MethodPost, path: fmt.Sprintf("/api/v1/threads/%d/posts", th.Thread.ID),
+			header: h, body: `{"body": "Une réponse patiente."}`})
+	}()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		var n int
+		if err := s.db.Get(&n, `SELECT count(*) FROM pg_stat_activity
+WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%submit_repl%'`); err != nil {
+			t.Fatal(err)
+		}
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the reply never waited for the thread")
+		}
+	}
+	go s.do(t, request{path: "/test-hold/other"})
+	if got := next(t, started); got != "other" {
+		t.Fatalf("started %s", got)
+	}
+	hold <- struct{}{}
+	if err := lock.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if w := <-replied; w.Code != http.StatusCreated {
+		t.Errorf("the reply: %d %s", w.Code, w.Body)
 	}
 }
