@@ -178,9 +178,8 @@ func (db *DB) runReplyBatch(batch []*replyRequest) {
 		return
 	}
 	rows, err := db.submitReplies(ctx, live)
-	var pqErr *pq.Error
 	switch {
-	case errors.As(err, &pqErr):
+	case err != nil && rolledBack(err):
 		// PostgreSQL refused the statement and rolled it back: nothing of
 		// the batch is stored. Each request submits its reply alone, and
 		// the one at fault gets its own error.
@@ -190,7 +189,8 @@ func (db *DB) runReplyBatch(batch []*replyRequest) {
 		}
 		return
 	case err != nil:
-		// The connection failed: whether the batch was stored is unknown.
+		// The connection or the server failed: whether the batch was
+		// stored is unknown.
 		for _, r := range live {
 			r.out <- replyAnswer{err: err}
 		}
@@ -215,6 +215,21 @@ func (db *DB) runReplyBatch(batch []*replyRequest) {
 	for i, r := range live {
 		r.out <- answers[i]
 	}
+}
+
+// rolledBack reports whether err is PostgreSQL refusing a statement,
+// which it then rolled back, rather than a failure of the connection or of
+// the server, after which the statement may have been committed.
+func rolledBack(err error) bool {
+	var pqErr *pq.Error
+	if !errors.As(err, &pqErr) {
+		return false
+	}
+	switch pqErr.Code.Class() {
+	case "08", "57", "58", "XX": // connection, operator intervention, system, internal
+		return pqErr.Code == "57014" // canceled by statement_timeout or the caller
+	}
+	return true
 }
 
 // submitReplies runs submit_replies for batch and returns its answers in

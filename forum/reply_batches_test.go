@@ -1,9 +1,17 @@
 package forum_test
 
 import (
+	"cmp"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/forum/forumtest"
@@ -23,7 +31,8 @@ type replyResult struct {
 
 // submitTogether submits replies so that they are stored by one batch: it
 // first keeps every batch runner busy on a thread it holds locked, then
-// submits the replies, which wait together, and lets the runners go.
+// submits the replies, which wait together in the order given, and lets
+// the runners go.
 func submitTogether(t *testing.T, db *forum.DB, replies []submission) []replyResult {
 	t.Helper()
 	cat := forumtest.MustCategory(t, db)
@@ -69,16 +78,17 @@ WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '
 		t.Fatalf("%d batches run and %d replies wait, before the replies", running, pending)
 	}
 
+	// One after the other, so that they wait in the order given.
 	out := make([]replyResult, len(replies))
 	for i, r := range replies {
 		wg.Go(func() {
 			out[i].post, out[i].history, out[i].err = db.SubmitReply(forumtest.As(r.as), r.reply)
 		})
+		waitFor("the reply to wait", func() bool {
+			_, pending, _ := forum.ReplyBatches(db)
+			return pending == i+1
+		})
 	}
-	waitFor("the replies to wait together", func() bool {
-		_, pending, _ := forum.ReplyBatches(db)
-		return pending == len(replies)
-	})
 	if err := blocker.Commit(); err != nil {
 		t.Fatal(err)
 	}
@@ -109,6 +119,11 @@ func TestRepliesSentAtOnceAreStoredTogether(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// a has read the thread: their first reply is read too, not the one
+	// after b's.
+	if err := db.MarkRead(forumtest.As(a), open.ID, 1); err != nil {
+		t.Fatal(err)
+	}
 	_, _, gatheredBefore := forum.ReplyBatches(db)
 
 	reply := func(m *forum.Member, th int64, body, status string) submission {
@@ -129,15 +144,21 @@ func TestRepliesSentAtOnceAreStoredTogether(t *testing.T) {
 	}
 	got := submitTogether(t, db, replies)
 
-	numbers := map[int]bool{}
 	for _, i := range []int{0, 1, 2} {
 		if got[i].err != nil || got[i].post == nil {
 			t.Fatalf("reply %d: %+v", i, got[i])
 		}
-		numbers[got[i].post.Number] = true
 	}
-	if !numbers[2] || !numbers[3] || !numbers[4] {
-		t.Errorf("the three replies to one thread are numbered %v, want 2, 3 and 4", numbers)
+	if got[0].post.Number != 2 || got[1].post.Number != 3 || got[2].post.Number != 4 {
+		t.Errorf("the three replies to one thread are numbered %d, %d, %d, want 2, 3 and 4 in the order sent",
+			got[0].post.Number, got[1].post.Number, got[2].post.Number)
+	}
+	var read int
+	if err := db.Get(&read, `SELECT last_read_number FROM read_states WHERE member_id = $1 AND thread_id = $2`, a.ID, open.ID); err != nil {
+		t.Fatal(err)
+	}
+	if read != 2 {
+		t.Errorf("a has read up to #%d, want #2", read)
 	}
 	if got[3].err != nil || got[3].post == nil || got[3].post.Number != 3 {
 		t.Errorf("the reply to the other thread: %+v", got[3])
@@ -215,5 +236,174 @@ func TestABatchThatFailsSubmitsEachReplyAlone(t *testing.T) {
 	}
 	if _, _, gathered := forum.ReplyBatches(db); gathered != gatheredBefore {
 		t.Errorf("%d replies counted as stored together by a batch that failed", gathered-gatheredBefore)
+	}
+}
+
+// submit_replies answers and writes exactly as submit_reply called for each
+// reply in turn, in the order of their threads: checked on random batches
+// of replies to open, locked, held and missing threads, by members near
+// their limits, repeating texts.
+func TestABatchDoesWhatRepliesOneByOneDo(t *testing.T) {
+	db := forumtest.DB(t)
+	cat := forumtest.MustCategory(t, db)
+	owner := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	var members []*forum.Member
+	for range 3 {
+		members = append(members, forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember))
+	}
+	var threads []int64
+	for _, state := range []string{"open", "open", "locked", "held"} {
+		th, _ := ntThread(t, db, owner, cat, forum.StatusPublished, forum.PostRefs{})
+		switch state {
+		case "locked":
+			db.MustExec(`UPDATE threads SET locked = true WHERE id = $1`, th.ID)
+		case "held":
+			db.MustExec(`UPDATE threads SET status = 'held' WHERE id = $1`, th.ID)
+		}
+		threads = append(threads, th.ID)
+	}
+	// Earlier posts and reading: one member near their limits, another who
+	// has read a thread to its end.
+	db.MustExec(`INSERT INTO posts (thread_id, number, author_id, body_markdown, body_html, status)
+VALUES ($1, 2, $2, 'Texte A', '<p>Texte A</p>', 'published')`, threads[1], members[0].ID)
+	db.MustExec(`INSERT INTO read_states (member_id, thread_id, last_read_number) VALUES ($1, $2, 1), ($3, $4, 2)`,
+		members[1].ID, threads[0], members[2].ID, threads[1])
+	missing := int64(1 << 40)
+
+	type reply struct {
+		thread, author                        int64
+		staff, history                        bool
+		body, status                          string
+		postLimit, duplicates, publishedLimit int64
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	pick := func(n int) int { return rng.IntN(n) }
+	for round := range 200 {
+		batch := make([]reply, 2+pick(10))
+		for i := range batch {
+			th := missing
+			if pick(8) > 0 {
+				th = threads[pick(len(threads))]
+			}
+			batch[i] = reply{
+				thread: th, author: members[pick(len(members))].ID, staff: pick(6) == 0, history: pick(4) > 0,
+				body: []string{"Texte A", "Texte B", "Texte C"}[pick(3)], status: []string{"published", "published", "held"}[pick(3)],
+				postLimit: int64(pick(4)), duplicates: int64([]int{0, 10}[pick(2)]), publishedLimit: int64(pick(3)),
+			}
+		}
+		answersOf := func(tx *sqlx.Tx, together bool) []string {
+			var out []string
+			scan := func(rows *sqlx.Rows) {
+				defer rows.Close()
+				for rows.Next() {
+					var ord int
+					var id sql.NullInt64
+					var created sql.NullTime
+					var number, recent, published sql.NullInt32
+					var dup, reached, found, locked, closed sql.NullBool
+					var status sql.NullString
+					var author sql.NullInt64
+					if err := rows.Scan(&ord, &id, &number, &created, &recent, &dup, &published, &reached,
+						&found, &locked, &closed, &status, &author); err != nil {
+						t.Fatal(err)
+					}
+					out = append(out, fmt.Sprint(ord, id.Valid, number, recent, dup, published, reached, found, locked, closed, status, author))
+				}
+				if err := rows.Err(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if together {
+				cols := func(f func(r reply) any) []any {
+					var v []any
+					for _, r := range batch {
+						v = append(v, f(r))
+					}
+					return v
+				}
+				arr := func(f func(r reply) any) any {
+					switch vs := cols(f); vs[0].(type) {
+					case int64:
+						a := make([]int64, len(vs))
+						for i, v := range vs {
+							a[i] = v.(int64)
+						}
+						return pq.Array(a)
+					case bool:
+						a := make([]bool, len(vs))
+						for i, v := range vs {
+							a[i] = v.(bool)
+						}
+						return pq.Array(a)
+					default:
+						a := make([]string, len(vs))
+						for i, v := range vs {
+							a[i] = v.(string)
+						}
+						return pq.Array(a)
+					}
+				}
+				rows, err := tx.Queryx(`SELECT * FROM submit_replies($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ORDER BY ord`,
+					arr(func(r reply) any { return r.thread }), arr(func(r reply) any { return r.author }),
+					arr(func(r reply) any { return r.staff }), arr(func(r reply) any { return r.body }),
+					arr(func(r reply) any { return "<p>" + r.body + "</p>" }), arr(func(r reply) any { return r.status }),
+					arr(func(r reply) any { return r.history }), arr(func(r reply) any { return r.postLimit }),
+					arr(func(r reply) any { return r.duplicates }), arr(func(r reply) any { return r.publishedLimit }))
+				if err != nil {
+					t.Fatal(err)
+				}
+				scan(rows)
+				return out
+			}
+			order := make([]int, len(batch))
+			for i := range order {
+				order[i] = i
+			}
+			slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(batch[a].thread, batch[b].thread) })
+			answers := make([]string, len(batch))
+			for _, i := range order {
+				r := batch[i]
+				rows, err := tx.Queryx(`SELECT $1::int, * FROM submit_reply($2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, i+1,
+					r.thread, r.author, r.staff, r.body, "<p>"+r.body+"</p>", r.status, r.history, r.postLimit, r.duplicates, r.publishedLimit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out = nil
+				scan(rows)
+				answers[i] = out[0]
+			}
+			return answers
+		}
+		stateOf := func(tx *sqlx.Tx) []string {
+			var state []string
+			if err := tx.Select(&state, `
+SELECT format('post %s #%s by %s %s %s queued=%s', p.thread_id, p.number, p.author_id, p.status, p.body_markdown,
+	EXISTS (SELECT 1 FROM notification_queue q WHERE q.post_id = p.id))
+FROM posts p WHERE p.thread_id = ANY ($1) UNION ALL
+SELECT format('thread %s: %s posts, last #%s by %s', t.id, t.post_count, t.last_post_number, t.last_poster_id)
+FROM threads t WHERE t.id = ANY ($1) UNION ALL
+SELECT format('read %s %s #%s', r.member_id, r.thread_id, r.last_read_number) FROM read_states r WHERE r.thread_id = ANY ($1)
+ORDER BY 1`, pq.Array(threads)); err != nil {
+				t.Fatal(err)
+			}
+			return state
+		}
+		run := func(together bool) (answers, state []string) {
+			tx, err := db.Beginx()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback()
+			answers = answersOf(tx, together)
+			return answers, stateOf(tx)
+		}
+		oneByOne, wantState := run(false)
+		together, gotState := run(true)
+		if !slices.Equal(together, oneByOne) {
+			t.Fatalf("round %d, %+v:\ntogether  %q\none by one %q", round, batch, together, oneByOne)
+		}
+		if !slices.Equal(gotState, wantState) {
+			t.Fatalf("round %d, %+v:\ntogether  %q\none by one %q", round, batch, gotState, wantState)
+		}
 	}
 }
