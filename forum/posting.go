@@ -67,9 +67,9 @@ SELECT post_id, post_number, post_created_at, recent_posts, duplicate, published
 FROM submit_reply($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
 
 // SubmitReply stores a common reply in one round trip instead of seven
-// (migration 0028), with the replies of concurrent requests (migration
-// 0030, reply_batches.go), then notifies about it and announces it
-// (FanOut).
+// (migration 0028), with the replies of concurrent requests (migrations
+// 0030 and 0031, reply_batches.go), then notifies about it and announces
+// it (FanOut).
 // Storing nothing, it returns either the author's history, when one of its
 // counts reached the limit asked (the caller's rules decide what follows),
 // or the error of a thread the author may not reply to.
