@@ -54,14 +54,6 @@ func submitTogether(t *testing.T, db *forum.DB, replies []submission) []replyRes
 			}
 		}
 	}
-	waiting := func() int {
-		var n int
-		if err := db.Get(&n, `SELECT count(*) FROM pg_stat_activity
-WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%submit_repl%'`); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
 	var wg sync.WaitGroup
 	for i := range forum.ReplyBatchesRunning {
 		m := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
@@ -72,7 +64,7 @@ WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '
 				t.Errorf("a reply to the held thread: %v", err)
 			}
 		})
-		waitFor("a batch runner to wait on the thread", func() bool { return waiting() == i+1 })
+		forumtest.WaitForRepliesOnLocks(t, db, i+1)
 	}
 	if running, pending, _ := forum.ReplyBatches(db); running != forum.ReplyBatchesRunning || pending != 0 {
 		t.Fatalf("%d batches run and %d replies wait, before the replies", running, pending)
@@ -292,68 +284,24 @@ VALUES ($1, 2, $2, 'Texte A', '<p>Texte A</p>', 'published')`, threads[1], membe
 			}
 		}
 		answersOf := func(tx *sqlx.Tx, together bool) []string {
-			var out []string
-			scan := func(rows *sqlx.Rows) {
-				defer rows.Close()
-				for rows.Next() {
-					var ord int
-					var id sql.NullInt64
-					var created sql.NullTime
-					var number, recent, published sql.NullInt32
-					var dup, reached, found, locked, closed sql.NullBool
-					var status sql.NullString
-					var author sql.NullInt64
-					if err := rows.Scan(&ord, &id, &number, &created, &recent, &dup, &published, &reached,
-						&found, &locked, &closed, &status, &author); err != nil {
-						t.Fatal(err)
-					}
-					out = append(out, fmt.Sprint(ord, id.Valid, number, recent, dup, published, reached, found, locked, closed, status, author))
-				}
-				if err := rows.Err(); err != nil {
-					t.Fatal(err)
-				}
-			}
 			if together {
-				cols := func(f func(r reply) any) []any {
-					var v []any
-					for _, r := range batch {
-						v = append(v, f(r))
-					}
-					return v
-				}
-				arr := func(f func(r reply) any) any {
-					switch vs := cols(f); vs[0].(type) {
-					case int64:
-						a := make([]int64, len(vs))
-						for i, v := range vs {
-							a[i] = v.(int64)
-						}
-						return pq.Array(a)
-					case bool:
-						a := make([]bool, len(vs))
-						for i, v := range vs {
-							a[i] = v.(bool)
-						}
-						return pq.Array(a)
-					default:
-						a := make([]string, len(vs))
-						for i, v := range vs {
-							a[i] = v.(string)
-						}
-						return pq.Array(a)
-					}
+				n := len(batch)
+				threads, authors := make([]int64, n), make([]int64, n)
+				staff, history := make([]bool, n), make([]bool, n)
+				markdown, html, statuses := make([]string, n), make([]string, n), make([]string, n)
+				postLimits, duplicates, publishedLimits := make([]int64, n), make([]int64, n), make([]int64, n)
+				for i, r := range batch {
+					threads[i], authors[i], staff[i], history[i] = r.thread, r.author, r.staff, r.history
+					markdown[i], html[i], statuses[i] = r.body, "<p>"+r.body+"</p>", r.status
+					postLimits[i], duplicates[i], publishedLimits[i] = r.postLimit, r.duplicates, r.publishedLimit
 				}
 				rows, err := tx.Queryx(`SELECT * FROM submit_replies($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ORDER BY ord`,
-					arr(func(r reply) any { return r.thread }), arr(func(r reply) any { return r.author }),
-					arr(func(r reply) any { return r.staff }), arr(func(r reply) any { return r.body }),
-					arr(func(r reply) any { return "<p>" + r.body + "</p>" }), arr(func(r reply) any { return r.status }),
-					arr(func(r reply) any { return r.history }), arr(func(r reply) any { return r.postLimit }),
-					arr(func(r reply) any { return r.duplicates }), arr(func(r reply) any { return r.publishedLimit }))
+					pq.Array(threads), pq.Array(authors), pq.Array(staff), pq.Array(markdown), pq.Array(html),
+					pq.Array(statuses), pq.Array(history), pq.Array(postLimits), pq.Array(duplicates), pq.Array(publishedLimits))
 				if err != nil {
 					t.Fatal(err)
 				}
-				scan(rows)
-				return out
+				return scanAnswers(t, rows)
 			}
 			order := make([]int, len(batch))
 			for i := range order {
@@ -368,9 +316,7 @@ VALUES ($1, 2, $2, 'Texte A', '<p>Texte A</p>', 'published')`, threads[1], membe
 				if err != nil {
 					t.Fatal(err)
 				}
-				out = nil
-				scan(rows)
-				answers[i] = out[0]
+				answers[i] = scanAnswers(t, rows)[0]
 			}
 			return answers
 		}
@@ -406,4 +352,30 @@ ORDER BY 1`, pq.Array(threads)); err != nil {
 			t.Fatalf("round %d, %+v:\ntogether  %q\none by one %q", round, batch, gotState, wantState)
 		}
 	}
+}
+
+// scanAnswers reads the answers of submit_replies (or of submit_reply with
+// its reply's place before them), each as one comparable line; the post's
+// id and time differ from one run to the other and are left out.
+func scanAnswers(t *testing.T, rows *sqlx.Rows) []string {
+	t.Helper()
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var ord int
+		var id, author sql.NullInt64
+		var created sql.NullTime
+		var number, recent, published sql.NullInt32
+		var dup, reached, found, locked, closed sql.NullBool
+		var status sql.NullString
+		if err := rows.Scan(&ord, &id, &number, &created, &recent, &dup, &published, &reached,
+			&found, &locked, &closed, &status, &author); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprint(ord, id.Valid, number, recent, dup, published, reached, found, locked, closed, status, author))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

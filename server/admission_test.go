@@ -192,19 +192,7 @@ func TestAReplyWaitingForItsBatchGivesItsTurnBack(t *testing.T) {
 		replied <- s.do(t, request{method: http.MethodPost, path: fmt.Sprintf("/api/v1/threads/%d/posts", th.Thread.ID),
 			header: h, body: `{"body": "Une réponse patiente."}`})
 	}()
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		var n int
-		if err := s.db.Get(&n, `SELECT count(*) FROM pg_stat_activity
-WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%submit_repl%'`); err != nil {
-			t.Fatal(err)
-		}
-		if n == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the reply never waited for the thread")
-		}
-	}
+	forumtest.WaitForRepliesOnLocks(t, s.db, 1)
 	go s.do(t, request{path: "/test-hold/other"})
 	if got := next(t, started); got != "other" {
 		t.Fatalf("started %s", got)
