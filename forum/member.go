@@ -47,6 +47,9 @@ type Member struct {
 	SanctionReason    string     `db:"sanction_reason" json:"-"`
 	CreatedAt         time.Time  `db:"created_at" json:"created_at"`
 	LastSeenAt        *time.Time `db:"last_seen_at" json:"-"`
+	// EmailConfirmationWaived: the member may post without confirming their
+	// address (an admin created the account, or it predates the rule).
+	EmailConfirmationWaived bool `db:"email_confirmation_waived" json:"-"`
 	// UnreadNotifications is the member's unread notification count when
 	// they were authenticated (read with the session or token, for the
 	// header badge of every page); nil when the member was read otherwise.
@@ -56,20 +59,20 @@ type Member struct {
 // memberColumns are the columns scanned into a Member, in every query;
 // memberColumnsM the same for a query where members is aliased m.
 const (
-	memberColumns = `id, username, display_name, email, email_verified_at, role, trust_level, status, locale,
-	guidelines_version, silenced_until, suspended_until, banned_at, sanction_reason,
+	memberColumns = `id, username, display_name, email, email_verified_at, email_confirmation_waived, role,
+	trust_level, status, locale, guidelines_version, silenced_until, suspended_until, banned_at, sanction_reason,
 	created_at, last_seen_at`
-	memberColumnsM = `m.id, m.username, m.display_name, m.email, m.email_verified_at, m.role, m.trust_level, m.status,
-	m.locale, m.guidelines_version, m.silenced_until, m.suspended_until, m.banned_at,
-	m.sanction_reason, m.created_at, m.last_seen_at`
+	memberColumnsM = `m.id, m.username, m.display_name, m.email, m.email_verified_at, m.email_confirmation_waived,
+	m.role, m.trust_level, m.status, m.locale, m.guidelines_version, m.silenced_until, m.suspended_until,
+	m.banned_at, m.sanction_reason, m.created_at, m.last_seen_at`
 )
 
 // memberFields are the destinations of memberColumns, in their order, for
 // the authentication queries, which scan without sqlx's reflection (they run
 // on every request a member makes).
 func (m *Member) memberFields() []any {
-	return []any{&m.ID, &m.Username, &m.DisplayName, &m.Email, &m.EmailVerifiedAt, &m.Role, &m.TrustLevel, &m.Status,
-		&m.Locale, &m.GuidelinesVersion, &m.SilencedUntil, &m.SuspendedUntil, &m.BannedAt, &m.SanctionReason,
+	return []any{&m.ID, &m.Username, &m.DisplayName, &m.Email, &m.EmailVerifiedAt, &m.EmailConfirmationWaived,
+		&m.Role, &m.TrustLevel, &m.Status, &m.Locale, &m.GuidelinesVersion, &m.SilencedUntil, &m.SuspendedUntil, &m.BannedAt, &m.SanctionReason,
 		&m.CreatedAt, &m.LastSeenAt}
 }
 
@@ -86,6 +89,13 @@ func (m *Member) IsSuspended(now time.Time) bool {
 // (suspended and banned members cannot post either).
 func (m *Member) IsSilenced(now time.Time) bool {
 	return m != nil && (m.IsSuspended(now) || (m.SilencedUntil != nil && now.Before(*m.SilencedUntil)))
+}
+
+// MustConfirmEmail reports whether the member has to confirm their email
+// address before they post: members who signed up, until they do. Staff
+// and the members whose confirmation is waived need not.
+func (m *Member) MustConfirmEmail() bool {
+	return m != nil && m.EmailVerifiedAt == nil && !m.EmailConfirmationWaived && !m.IsStaff()
 }
 
 // IsStaff reports whether the member moderates (moderators and admins).

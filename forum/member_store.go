@@ -19,12 +19,14 @@ type NewMember struct {
 
 const insertMember = `
 INSERT INTO members (username, username_key, username_skeleton, email, email_key,
-	password_hash, role, trust_level, guidelines_version)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+	password_hash, role, trust_level, guidelines_version, email_confirmation_waived)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 RETURNING ` + memberColumns
 
-// CreateMember creates an account. Only admins (and the system) may create
-// moderators and admins or choose a trust level; sign-up goes through SignUp.
+// CreateMember creates an account. The accounts that admins (and the
+// system) create may post without confirming their address: the admin
+// vouches for it. Only admins (and the system) may create moderators and admins or
+// choose a trust level; sign-up goes through SignUp.
 func (db *DB) CreateMember(ctx context.Context, nm NewMember) (*Member, error) {
 	if nm.Role == "" {
 		nm.Role = RoleMember
@@ -59,7 +61,7 @@ func (db *DB) CreateMember(ctx context.Context, nm NewMember) (*Member, error) {
 	}
 	var m Member
 	err = db.GetContext(ctx, &m, insertMember, display, key, UsernameSkeleton(key), email,
-		EmailKey(email), hash, nm.Role, nm.TrustLevel, nm.GuidelinesVersion)
+		EmailKey(email), hash, nm.Role, nm.TrustLevel, nm.GuidelinesVersion, ActorFrom(ctx).IsAdmin())
 	switch {
 	case isUniqueViolation(err, "members_username_key"), isUniqueViolation(err, "members_username_skeleton"):
 		return nil, Errorf(ECONFLICT, "member.username_taken", nil).OnField("username")

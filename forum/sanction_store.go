@@ -250,7 +250,8 @@ func (db *DB) SuspensionNoticeFor(ctx context.Context, memberID int64) (*Suspens
 
 // RequirePoster returns the member of ctx when they may post now; a
 // silenced, suspended or banned member gets EFORBIDDEN saying until when and
-// why.
+// why, and a member who signed up EFORBIDDEN asking them to confirm their
+// email address first (Member.MustConfirmEmail).
 func (db *DB) RequirePoster(ctx context.Context) (*Member, error) {
 	m, err := RequireMember(ctx)
 	if err != nil {
@@ -258,6 +259,9 @@ func (db *DB) RequirePoster(ctx context.Context) (*Member, error) {
 	}
 	now := time.Now()
 	if !m.IsSilenced(now) {
+		if m.MustConfirmEmail() {
+			return nil, Errorf(EFORBIDDEN, "auth.confirm_email_to_post", map[string]any{"Email": m.Email})
+		}
 		return m, nil
 	}
 	if m.IsBanned() {

@@ -8,7 +8,8 @@ import (
 )
 
 // The layout of every page — head, header with the navigation, the
-// silenced member's banner, footer with the languages — is written in Go
+// banner of a silenced member or of one who must confirm their address,
+// footer with the languages — is written in Go
 // around the page's "content" template: html/template's reflection for its
 // forty-odd actions was a sixth of a member's page. Every text from a member
 // or an admin (page title, site name, username) goes through escapeHTML.
@@ -102,9 +103,13 @@ func (as layoutAssets) layoutHead(b *bytes.Buffer, v *View) {
 			"</button></form></li>\n")
 	}
 	w("      </ul>\n    </nav>\n  </div>\n</header>\n<main id=\"main\" class=\"wrap\">\n")
-	if m != nil && m.IsSilenced(v.Now) && m.SilencedUntil != nil {
+	switch {
+	case m != nil && m.IsSilenced(v.Now) && m.SilencedUntil != nil:
 		w(`<div class="notice held silenced-banner" role="status">`, t("silenced.banner", "Until", v.Lang.DateTime(*m.SilencedUntil)),
 			` <a href="/account#sanctions">`, t("silenced.details"), "</a></div>")
+	case m.MustConfirmEmail():
+		w(`<div class="notice held unconfirmed-banner" role="status">`, t("unconfirmed.banner", "Email", m.Email),
+			` <a href="/account#email">`, t("unconfirmed.details"), "</a></div>")
 	}
 	b.WriteString("\n")
 }

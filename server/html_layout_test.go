@@ -30,7 +30,8 @@ func TestLayoutWrittenInGoIsTheTemplate(t *testing.T) {
 	now := time.Now()
 	until := now.Add(48 * time.Hour)
 	past := now.Add(-time.Hour)
-	member := &forum.Member{ID: 1, Username: "zoé", Role: forum.RoleMember}
+	member := &forum.Member{ID: 1, Username: "zoé", Email: "zoe@example.org", Role: forum.RoleMember}
+	confirmed := &forum.Member{ID: 6, Username: "léa", Role: forum.RoleMember, EmailConfirmationWaived: true}
 	silenced := &forum.Member{ID: 2, Username: "muet", Role: forum.RoleMember, SilencedUntil: &until}
 	wasSilenced := &forum.Member{ID: 3, Username: "parle", Role: forum.RoleMember, SilencedUntil: &past}
 	mod := &forum.Member{ID: 4, Username: "modo", Role: forum.RoleModerator}
@@ -42,6 +43,7 @@ func TestLayoutWrittenInGoIsTheTemplate(t *testing.T) {
 			{Title: "Un sujet", Path: "/t/1/un-sujet"},
 			{Title: "Charte", Path: "/guidelines"},
 			{Member: member, Path: "/"},
+			{Member: confirmed, Path: "/"},
 			{Member: member, Path: "/notifications", Unread: 3, Title: "Notifications"},
 			{Member: member, Path: "/account/tokens", Unread: 1},
 			{Member: silenced, Path: "/"},
@@ -64,7 +66,7 @@ func TestLayoutWrittenInGoIsTheTemplate(t *testing.T) {
 			views++
 		}
 	}
-	if views != 22 {
+	if views != 24 {
 		t.Errorf("%d views compared", views)
 	}
 }

@@ -336,3 +336,56 @@ func TestResendVerificationLink(t *testing.T) {
 		t.Errorf("resend for a confirmed address: %d", w.Code)
 	}
 }
+
+// A member who signed up is asked on every page to confirm their address,
+// and their first post is refused with the reason, kept in the form, until
+// they do.
+func TestMembersConfirmTheirAddressBeforeTheyPost(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	version := currentGuidelines(t, db)
+	cat := forumtest.MustCategory(t, db)
+	b := newBrowser(s)
+	name := forumtest.Unique("Inès_")
+	email := name + "@example.org"
+	if w := b.do(t, "POST", "/signup", signUpForm(name, email, "a quiet river bank", version), nil); w.Code != 200 {
+		t.Fatalf("sign-up: %d %s", w.Code, w.Body)
+	}
+	if w := b.logIn(t, name, "a quiet river bank", false); w.Code != http.StatusSeeOther {
+		t.Fatalf("log-in: %d %s", w.Code, w.Body)
+	}
+	w := b.do(t, "GET", "/", nil, nil)
+	if body := w.Body.String(); !strings.Contains(body, "unconfirmed-banner") || !strings.Contains(body, html.EscapeString(email)) ||
+		!strings.Contains(body, `href="/account#email"`) {
+		t.Errorf("no banner asking to confirm the address: %s", body)
+	}
+
+	w = b.json(t, "POST", "/api/v1/threads", `{"category_id": `+idText(cat.ID)+`, "title": "Bonjour à toutes et à tous", "body": "Je me présente."}`, nil)
+	if w.Code != http.StatusForbidden {
+		t.Fatalf("thread before confirming: %d %s", w.Code, w.Body)
+	}
+	if e := decodeError(t, w); !strings.Contains(e.Message, "Confirm your email address") || !strings.Contains(e.Message, email) {
+		t.Errorf("refusal: %s", e.Message)
+	}
+	form := url.Values{"category_id": {idText(cat.ID)}, "title": {"Bonjour à toutes et à tous"}, "body": {"Je me présente : Inès, jardinière."}}
+	w = b.do(t, "POST", "/new", form, nil)
+	if body := w.Body.String(); w.Code != http.StatusForbidden || !strings.Contains(body, "Je me présente : Inès, jardinière.") ||
+		!strings.Contains(body, "Bonjour à toutes et à tous") || !strings.Contains(body, "Confirm your email address") {
+		t.Errorf("the refused thread does not come back in the form: %d %s", w.Code, body)
+	}
+
+	var token string
+	if err := db.Get(&token, `SELECT data->>'Token' FROM outbox WHERE recipient = $1 AND kind = 'verify_email'`, email); err != nil {
+		t.Fatal(err)
+	}
+	if w := b.do(t, "POST", "/verify-email", url.Values{"token": {token}}, nil); w.Code != 200 {
+		t.Fatalf("confirming: %d %s", w.Code, w.Body)
+	}
+	if w := b.do(t, "GET", "/", nil, nil); strings.Contains(w.Body.String(), "unconfirmed-banner") {
+		t.Errorf("the banner stays once the address is confirmed")
+	}
+	w = b.json(t, "POST", "/api/v1/threads", `{"category_id": `+idText(cat.ID)+`, "title": "Bonjour à toutes et à tous", "body": "Je me présente."}`, nil)
+	if w.Code != http.StatusCreated {
+		t.Errorf("thread once confirmed: %d %s", w.Code, w.Body)
+	}
+}
