@@ -166,3 +166,52 @@ func TestDashboardPageForStaff(t *testing.T) {
 		t.Errorf("dashboard API: %d %s", w.Code, w.Body)
 	}
 }
+
+// An admin can let a member who signed up post before they confirm their
+// address (a forum that sends no mail has no other way); moderators cannot.
+func TestAdminsLetAMemberPostWithoutConfirming(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	ctx := context.Background()
+	version := currentGuidelines(t, db)
+	name := forumtest.Unique("Noé_")
+	res, err := db.SignUp(ctx, forum.SignUpRequest{Username: name, Email: name + "@example.org", Password: "a quiet river bank",
+		AcceptGuidelinesVersion: &version, Locale: "en", ClientIP: "192.0.2.8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := "/admin/members/" + strconv.FormatInt(res.Member.ID, 10)
+	same := map[string]string{"Sec-Fetch-Site": "same-origin"}
+
+	mod, _ := loggedIn(t, s, forum.RoleModerator, 3)
+	if w := mod.do(t, "POST", page+"/waive-confirmation", url.Values{}, same); w.Code != http.StatusForbidden {
+		t.Errorf("a moderator waived the confirmation: %d", w.Code)
+	}
+	admin, _ := loggedIn(t, s, forum.RoleAdmin, 4)
+	w := admin.do(t, "GET", page, nil, nil)
+	if !strings.Contains(w.Body.String(), "has not confirmed their email address") || !strings.Contains(w.Body.String(), `action="`+page+`/waive-confirmation"`) {
+		t.Fatalf("member page: %d %s", w.Code, w.Body)
+	}
+	w = admin.do(t, "POST", page+"/waive-confirmation", url.Values{}, same)
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("waiving: %d %s", w.Code, w.Body)
+	}
+	w = admin.do(t, "GET", w.Header().Get("Location"), nil, nil)
+	if !strings.Contains(w.Body.String(), "can post without confirming") || strings.Contains(w.Body.String(), "/waive-confirmation") {
+		t.Errorf("after waiving: %s", w.Body)
+	}
+	m, err := db.MemberByID(ctx, res.Member.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RequirePoster(forumtest.As(m)); err != nil || m.EmailVerifiedAt != nil {
+		t.Errorf("after waiving: %v, address confirmed at %v", err, m.EmailVerifiedAt)
+	}
+	var logged int
+	if err := db.Get(&logged, `SELECT count(*) FROM mod_log WHERE action = 'member.waive_email_confirmation' AND target_id = $1`, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if logged != 1 {
+		t.Errorf("%d log entries", logged)
+	}
+}

@@ -119,7 +119,7 @@ func (s *Server) renderAdminMember(c *gin.Context, status int, f *Form, done str
 	for _, cid := range m.ModeratedCategories {
 		page.Moderates[cid] = true
 	}
-	if done != "" && slices.Contains([]string{"role", "trust", "categories", "approved"}, done) {
+	if done != "" && slices.Contains([]string{"role", "trust", "categories", "approved", "waived"}, done) {
 		key := "admin.member_saved_" + done
 		page.Notice = s.lang(c).T(key)
 	}
@@ -189,6 +189,13 @@ func (s *Server) htmlAdminMemberCategories(c *gin.Context) {
 func (s *Server) htmlAdminMemberApprove(c *gin.Context) {
 	s.adminMemberAction(c, "approved", nil, func(id int64, f *Form) error {
 		_, err := s.db.ApproveMember(c.Request.Context(), id)
+		return err
+	})
+}
+
+func (s *Server) htmlAdminMemberWaiveConfirmation(c *gin.Context) {
+	s.adminMemberAction(c, "waived", nil, func(id int64, f *Form) error {
+		_, err := s.db.WaiveEmailConfirmation(c.Request.Context(), id)
 		return err
 	})
 }

@@ -164,6 +164,7 @@ func (s *Server) routes() {
 	e.POST("/admin/members/:id/trust", s.htmlAdminMemberTrust)
 	e.POST("/admin/members/:id/categories", s.htmlAdminMemberCategories)
 	e.POST("/admin/members/:id/approve", s.htmlAdminMemberApprove)
+	e.POST("/admin/members/:id/waive-confirmation", s.htmlAdminMemberWaiveConfirmation)
 	api.GET("/rules", s.apiRules)
 	api.POST("/rules", s.apiCreateRule)
 	api.POST("/rules/test", s.apiTestRules)
