@@ -30,11 +30,12 @@ type DB struct {
 	others     otherStatements // prepared for other packages (DB.Prepared)
 	settings   settingsCache
 	guidelines guidelinesCache
-	snapshots  snapshotCache   // thread pages (thread_page.go)
-	latest     latestCache     // the latest threads and the categories (latest_page.go)
-	fanOut     fanOut          // the notifications of posts just committed (notification_fanout.go)
-	replies    replyBatches    // replies waiting to be stored together (reply_batches.go)
-	creds      credentialCache // whom cookies and tokens belong to (credential_cache.go)
+	snapshots  snapshotCache      // thread pages (thread_page.go)
+	latest     latestCache        // the latest threads and the categories (latest_page.go)
+	fanOut     fanOut             // the notifications of posts just committed (notification_fanout.go)
+	replies    replyBatches       // replies waiting to be stored together (reply_batches.go)
+	searchGIN  searchIndexCleaner // the search index's pending list (search_index.go)
+	creds      credentialCache    // whom cookies and tokens belong to (credential_cache.go)
 	log        *slog.Logger
 }
 

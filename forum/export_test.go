@@ -34,3 +34,11 @@ func ReplyBatches(db *DB) (running, pending, gathered int) {
 
 // ReplyBatchesRunning is how many reply batches may run at once.
 const ReplyBatchesRunning = replyBatchesRunning
+
+// SearchIndexCleaner reports whether the search index's cleaner of db runs,
+// and how many cleanings it did.
+func SearchIndexCleaner(db *DB) (running bool, runs int) {
+	db.searchGIN.mu.Lock()
+	defer db.searchGIN.mu.Unlock()
+	return db.searchGIN.running, db.searchGIN.runs
+}

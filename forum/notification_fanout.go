@@ -89,6 +89,9 @@ func (db *DB) FanOut(ctx context.Context, postIDs ...int64) {
 // statement takes them all; each request's done receives a value when its
 // post is notified about.
 func (db *DB) queueFanOut(reqs []fanOutRequest) {
+	// Every published post passes here: its words wait in the search
+	// index's pending list (search_index.go).
+	db.searchIndexChanged()
 	f := &db.fanOut
 	f.mu.Lock()
 	f.pending = append(f.pending, reqs...)

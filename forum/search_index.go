@@ -1,0 +1,88 @@
+package forum
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// New posts enter the search index's pending list (the GIN index on
+// posts.search_vector is built with fastupdate, migration 0005): an insert
+// appends its words there instead of placing each in the index. When the
+// list outgrows gin_pending_list_limit (512 kB for posts_search), the
+// insert that finds it full moves the whole list into the index itself:
+// 10 to 20 ms, about once every thousand posts, in the middle of a batch of
+// replies, which then kept every reply of that batch and of the next one
+// waiting (posting's p99).
+//
+// While posts are being published, the server empties the list every
+// searchIndexCleanEvery instead, from a connection no request waits for:
+// small lists, moved often, cost less in all than large ones, searches
+// scan a short list, and an insert that finds another session cleaning
+// leaves the work to it. Measured on one backend storing batches of 30
+// replies: p99 6.4 ms a batch against 17.5 ms, mean 5.4 ms against 5.9.
+// Inserts still clean the list themselves when it fills (a forum whose
+// database user does not own the index, several instances), and so does
+// autovacuum.
+
+// searchIndexCleanEvery is how often the list is emptied while posts are
+// being published; each cleaning then moves a few dozen posts' words.
+const searchIndexCleanEvery = 100 * time.Millisecond
+
+const cleanSearchIndex = `SELECT gin_clean_pending_list('posts_search'::regclass)`
+
+// searchIndexCleaner runs while posts are being published.
+type searchIndexCleaner struct {
+	mu      sync.Mutex
+	dirty   bool // posts were published since the last cleaning
+	running bool
+	refused bool // the database user may not clean the index: inserts do
+	runs    int  // cleanings done, for the tests
+}
+
+// searchIndexChanged tells the cleaner that posts were just published.
+func (db *DB) searchIndexChanged() {
+	c := &db.searchGIN
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.dirty = true
+	if !c.running && !c.refused {
+		c.running = true
+		go db.cleanSearchIndex()
+	}
+}
+
+// cleanSearchIndex empties the pending list every searchIndexCleanEvery
+// until no post was published during one.
+func (db *DB) cleanSearchIndex() {
+	c := &db.searchGIN
+	for {
+		time.Sleep(searchIndexCleanEvery)
+		c.mu.Lock()
+		if !c.dirty {
+			c.running = false
+			c.mu.Unlock()
+			return
+		}
+		c.dirty = false
+		c.mu.Unlock()
+		_, err := db.ExecContext(context.Background(), cleanSearchIndex)
+		c.mu.Lock()
+		c.runs++
+		if err != nil {
+			var pqErr *pq.Error
+			if errors.As(err, &pqErr) && pqErr.Code == "42501" { // insufficient_privilege
+				// Only the index's owner may: inserts clean it, as before.
+				c.refused, c.running = true, false
+				c.mu.Unlock()
+				db.log.Info("the search index's pending list is left to inserts and autovacuum: the database user does not own posts_search")
+				return
+			}
+			db.log.Warn("cleaning the search index's pending list", "error", err)
+		}
+		c.mu.Unlock()
+	}
+}
