@@ -214,4 +214,27 @@ func TestAdminsLetAMemberPostWithoutConfirming(t *testing.T) {
 	if logged != 1 {
 		t.Errorf("%d log entries", logged)
 	}
+
+	// The same through the API, which shows where the address stands.
+	res, err = db.SignUp(ctx, forum.SignUpRequest{Username: name + "_2", Email: name + "_2@example.org", Password: "a quiet river bank",
+		AcceptGuidelinesVersion: &version, Locale: "en", ClientIP: "192.0.2.8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/api/v1/admin/members/" + strconv.FormatInt(res.Member.ID, 10)
+	auth := bearer(t, db, forumtest.MustMember(t, db, forum.RoleAdmin, 4))
+	var one struct{ Member apiAdminMember }
+	w = s.do(t, request{path: path, header: auth})
+	json.Unmarshal(w.Body.Bytes(), &one)
+	if w.Code != 200 || one.Member.EmailConfirmationWaived || one.Member.EmailConfirmedAt != nil {
+		t.Fatalf("member through the API: %d %s", w.Code, w.Body)
+	}
+	if w := s.do(t, request{method: "POST", path: path + "/waive-confirmation", header: bearer(t, db, forumtest.MustMember(t, db, forum.RoleModerator, 3))}); w.Code != http.StatusForbidden {
+		t.Errorf("a moderator waived through the API: %d", w.Code)
+	}
+	w = s.do(t, request{method: "POST", path: path + "/waive-confirmation", header: auth})
+	json.Unmarshal(w.Body.Bytes(), &one)
+	if w.Code != 200 || !one.Member.EmailConfirmationWaived {
+		t.Errorf("waiving through the API: %d %s", w.Code, w.Body)
+	}
 }

@@ -10,13 +10,17 @@ import (
 )
 
 // apiAdminMember is a member as admins see them through the API.
+// EmailConfirmationWaived: the member posts without confirming their
+// address (created by an admin, or allowed to by one).
 type apiAdminMember struct {
 	forum.Member
-	Email               string     `json:"email"`
-	LastSeenAt          *time.Time `json:"last_seen_at,omitempty"`
-	TrustLevelLocked    bool       `json:"trust_level_locked"`
-	PostCount           int        `json:"post_count"`
-	ModeratedCategories []int64    `json:"moderated_categories"`
+	Email                   string     `json:"email"`
+	EmailConfirmedAt        *time.Time `json:"email_confirmed_at"`
+	EmailConfirmationWaived bool       `json:"email_confirmation_waived"`
+	LastSeenAt              *time.Time `json:"last_seen_at,omitempty"`
+	TrustLevelLocked        bool       `json:"trust_level_locked"`
+	PostCount               int        `json:"post_count"`
+	ModeratedCategories     []int64    `json:"moderated_categories"`
 }
 
 func toAPIAdminMember(m *forum.AdminMember) apiAdminMember {
@@ -25,6 +29,7 @@ func toAPIAdminMember(m *forum.AdminMember) apiAdminMember {
 		cats = []int64{}
 	}
 	return apiAdminMember{Member: m.Member, Email: m.Email, LastSeenAt: m.LastSeenAt,
+		EmailConfirmedAt: m.EmailVerifiedAt, EmailConfirmationWaived: m.EmailConfirmationWaived,
 		TrustLevelLocked: m.TrustLevelLocked, PostCount: m.PostCount, ModeratedCategories: cats}
 }
 
@@ -119,6 +124,20 @@ func (s *Server) apiApproveMember(c *gin.Context) {
 		return
 	}
 	if _, err := s.db.ApproveMember(c.Request.Context(), id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.apiAdminMember(c)
+}
+
+// apiWaiveEmailConfirmation lets a member who signed up post without
+// confirming their address (admins).
+func (s *Server) apiWaiveEmailConfirmation(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "member.not_found")
+	if !ok {
+		return
+	}
+	if _, err := s.db.WaiveEmailConfirmation(c.Request.Context(), id); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -180,5 +180,6 @@ func (s *Server) routes() {
 	api.GET("/admin/members/:id", s.apiAdminMember)
 	api.PATCH("/admin/members/:id", s.apiUpdateAdminMember)
 	api.POST("/admin/members/:id/approve", s.apiApproveMember)
+	api.POST("/admin/members/:id/waive-confirmation", s.apiWaiveEmailConfirmation)
 	api.GET("/admin/dashboard", s.apiDashboard)
 }
