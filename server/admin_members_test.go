@@ -188,7 +188,11 @@ func TestAdminsLetAMemberPostWithoutConfirming(t *testing.T) {
 		t.Errorf("a moderator waived the confirmation: %d", w.Code)
 	}
 	admin, _ := loggedIn(t, s, forum.RoleAdmin, 4)
-	w := admin.do(t, "GET", page, nil, nil)
+	w := admin.do(t, "GET", "/admin/members?q="+url.QueryEscape(name), nil, nil)
+	if !strings.Contains(w.Body.String(), "Address not confirmed") {
+		t.Errorf("the list does not say the address is not confirmed: %s", w.Body)
+	}
+	w = admin.do(t, "GET", page, nil, nil)
 	if !strings.Contains(w.Body.String(), "has not confirmed their email address") || !strings.Contains(w.Body.String(), `action="`+page+`/waive-confirmation"`) {
 		t.Fatalf("member page: %d %s", w.Code, w.Body)
 	}
