@@ -140,21 +140,8 @@ func (db *DB) tellOwnerOfSignUp(ctx context.Context, email, locale string) error
 
 // ApproveMember activates an account waiting for approval (admins only).
 func (db *DB) ApproveMember(ctx context.Context, memberID int64) (*Member, error) {
-	if err := RequireAdmin(ctx); err != nil {
-		return nil, err
-	}
-	var m Member
-	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
-		err := tx.GetContext(ctx, &m, `UPDATE members SET status = 'active' WHERE id = $1 AND status = 'pending' RETURNING `+memberColumns, memberID)
-		if err := notFound(err, "member.not_found", "approving a member"); err != nil {
-			return err
-		}
-		return LogTx(ctx, tx, LogEntry{Action: "member.approve", TargetType: "member", TargetID: &m.ID})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &m, nil
+	return db.changeMember(ctx, memberID, "member.approve", "approving a member",
+		`UPDATE members SET status = 'active' WHERE id = $1 AND status = 'pending' RETURNING `+memberColumns)
 }
 
 // WaiveEmailConfirmation lets a member who signed up post without
@@ -162,17 +149,24 @@ func (db *DB) ApproveMember(ctx context.Context, memberID int64) (*Member, error
 // admin vouches for it (on a forum that sends no mail, it is the only way
 // members who signed up can post). Admins only; written to the log.
 func (db *DB) WaiveEmailConfirmation(ctx context.Context, memberID int64) (*Member, error) {
+	return db.changeMember(ctx, memberID, "member.waive_email_confirmation", "waiving a confirmation",
+		`UPDATE members SET email_confirmation_waived = true WHERE id = $1 AND status <> 'deleted' RETURNING `+memberColumns)
+}
+
+// changeMember runs an admin's change to a member, update (taking the
+// member's id, returning memberColumns), and writes it to the log as
+// action. A member the update does not find is ENOTFOUND.
+func (db *DB) changeMember(ctx context.Context, memberID int64, action, doing, update string) (*Member, error) {
 	if err := RequireAdmin(ctx); err != nil {
 		return nil, err
 	}
 	var m Member
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
-		err := tx.GetContext(ctx, &m, `UPDATE members SET email_confirmation_waived = true
-			WHERE id = $1 AND status <> 'deleted' RETURNING `+memberColumns, memberID)
-		if err := notFound(err, "member.not_found", "waiving a confirmation"); err != nil {
+		err := tx.GetContext(ctx, &m, update, memberID)
+		if err := notFound(err, "member.not_found", doing); err != nil {
 			return err
 		}
-		return LogTx(ctx, tx, LogEntry{Action: "member.waive_email_confirmation", TargetType: "member", TargetID: &m.ID})
+		return LogTx(ctx, tx, LogEntry{Action: action, TargetType: "member", TargetID: &m.ID})
 	})
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -118,26 +119,23 @@ func (s *Server) apiUpdateAdminMember(c *gin.Context) {
 	s.apiAdminMember(c)
 }
 
-func (s *Server) apiApproveMember(c *gin.Context) {
-	id, ok := s.pathID(c, "id", "member.not_found")
-	if !ok {
-		return
-	}
-	if _, err := s.db.ApproveMember(c.Request.Context(), id); err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.apiAdminMember(c)
-}
+// apiApproveMember activates an account waiting for approval (admins).
+func (s *Server) apiApproveMember(c *gin.Context) { s.apiChangeMember(c, s.db.ApproveMember) }
 
 // apiWaiveEmailConfirmation lets a member who signed up post without
 // confirming their address (admins).
 func (s *Server) apiWaiveEmailConfirmation(c *gin.Context) {
+	s.apiChangeMember(c, s.db.WaiveEmailConfirmation)
+}
+
+// apiChangeMember runs change on the member of the path and answers the
+// member as it now stands.
+func (s *Server) apiChangeMember(c *gin.Context, change func(context.Context, int64) (*forum.Member, error)) {
 	id, ok := s.pathID(c, "id", "member.not_found")
 	if !ok {
 		return
 	}
-	if _, err := s.db.WaiveEmailConfirmation(c.Request.Context(), id); err != nil {
+	if _, err := change(c.Request.Context(), id); err != nil {
 		s.fail(c, err)
 		return
 	}
