@@ -72,8 +72,8 @@ const (
 // on every request a member makes).
 func (m *Member) memberFields() []any {
 	return []any{&m.ID, &m.Username, &m.DisplayName, &m.Email, &m.EmailVerifiedAt, &m.EmailConfirmationWaived,
-		&m.Role, &m.TrustLevel, &m.Status, &m.Locale, &m.GuidelinesVersion, &m.SilencedUntil, &m.SuspendedUntil, &m.BannedAt, &m.SanctionReason,
-		&m.CreatedAt, &m.LastSeenAt}
+		&m.Role, &m.TrustLevel, &m.Status, &m.Locale, &m.GuidelinesVersion, &m.SilencedUntil, &m.SuspendedUntil,
+		&m.BannedAt, &m.SanctionReason, &m.CreatedAt, &m.LastSeenAt}
 }
 
 // IsBanned reports whether the member is banned for good.

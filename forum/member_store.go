@@ -23,10 +23,10 @@ INSERT INTO members (username, username_key, username_skeleton, email, email_key
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 RETURNING ` + memberColumns
 
-// CreateMember creates an account. The accounts that admins (and the
-// system) create may post without confirming their address: the admin
-// vouches for it. Only admins (and the system) may create moderators and admins or
-// choose a trust level; sign-up goes through SignUp.
+// CreateMember creates an account. Only admins (and the system) may create
+// moderators and admins or choose a trust level; sign-up goes through SignUp.
+// The accounts admins create may post without confirming their address:
+// the admin vouches for it.
 func (db *DB) CreateMember(ctx context.Context, nm NewMember) (*Member, error) {
 	if nm.Role == "" {
 		nm.Role = RoleMember

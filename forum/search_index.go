@@ -70,19 +70,21 @@ func (db *DB) cleanSearchIndex() {
 		c.dirty = false
 		c.mu.Unlock()
 		_, err := db.ExecContext(context.Background(), cleanSearchIndex)
+		var pqErr *pq.Error
+		refused := errors.As(err, &pqErr) && pqErr.Code == "42501" // insufficient_privilege
 		c.mu.Lock()
 		c.runs++
-		if err != nil {
-			var pqErr *pq.Error
-			if errors.As(err, &pqErr) && pqErr.Code == "42501" { // insufficient_privilege
-				// Only the index's owner may: inserts clean it, as before.
-				c.refused, c.running = true, false
-				c.mu.Unlock()
-				db.log.Info("the search index's pending list is left to inserts and autovacuum: the database user does not own posts_search")
-				return
-			}
-			db.log.Warn("cleaning the search index's pending list", "error", err)
+		if refused {
+			c.refused, c.running = true, false
 		}
 		c.mu.Unlock()
+		switch {
+		case refused:
+			// Only the index's owner may: inserts clean it, as before.
+			db.log.Info("the search index's pending list is left to inserts and autovacuum: the database user does not own posts_search")
+			return
+		case err != nil:
+			db.log.Warn("cleaning the search index's pending list", "error", err)
+		}
 	}
 }

@@ -7,12 +7,12 @@ import (
 	"strconv"
 )
 
-// The layout of every page — head, header with the navigation, the
-// banner of a silenced member or of one who must confirm their address,
-// footer with the languages — is written in Go
-// around the page's "content" template: html/template's reflection for its
-// forty-odd actions was a sixth of a member's page. Every text from a member
-// or an admin (page title, site name, username) goes through escapeHTML.
+// The layout of every page — head, header with the navigation, the banner
+// of a silenced member or of one who must confirm their address, footer
+// with the languages — is written in Go around the page's "content"
+// template: html/template's reflection for its forty-odd actions was a
+// sixth of a member's page. Every text from a member or an admin (page
+// title, site name, username, address) goes through escapeHTML.
 // server/testdata/layout.html is the template it replaced; a test renders
 // both for visitors, members, moderators and admins and compares them.
 
