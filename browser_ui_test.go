@@ -233,11 +233,15 @@ func TestBrowserNewRepliesNotice(t *testing.T) {
 	}
 
 	first := camille.reply(th.Thread.ID, "Moi, dès 10 heures.")
+	// The notice asks anonymously, from the shared page cache: it shows the
+	// reply once the server has heard of it, a moment after the reply.
+	ts.settle(t)
 	check()
 	if got := j.text(".new-replies"); got != "1 nouvelle réponse — afficher" {
 		t.Errorf("after one reply the notice reads %q", got)
 	}
 	camille.reply(th.Thread.ID, "Et j’apporte des graines.")
+	ts.settle(t)
 	// The tab comes back into view: it asks at once (checkNewReplies then
 	// waits for that request rather than sending another).
 	j.do("making the tab visible again", chromedp.Evaluate[chromedp.Void](`document.dispatchEvent(new Event("visibilitychange"))`))

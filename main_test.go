@@ -72,6 +72,14 @@ func startServer(t *testing.T) *testServer {
 	return sharedServer
 }
 
+// settle returns once the server has heard every change committed before
+// the call (its caches dropped what the change made stale): a cached
+// anonymous answer read after a write then shows it, whatever the load.
+func (ts *testServer) settle(t *testing.T) {
+	t.Helper()
+	ts.main.db.SettleWrite(context.Background())
+}
+
 func TestEndToEndServeAnswersHealthAndHome(t *testing.T) {
 	ts := startServer(t)
 	client := &http.Client{Timeout: 10 * time.Second}
