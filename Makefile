@@ -1,5 +1,5 @@
 # Palabre — the two set-up commands are `make run` and `make test`.
-.PHONY: run test build vet bench clean-data
+.PHONY: run test build vet bench schema clean-data
 
 run: ## local PostgreSQL under .data/, migrations, demo on first run, serve on :8080
 	@scripts/run.sh
@@ -16,6 +16,9 @@ vet:
 bench: ## load benchmark with wrk against a seeded forum (SCALE=large for 1M posts, SCALE=compare for both side by side), then the Go benchmarks
 	@scripts/bench.sh
 	go test -run '^$$' -bench . -benchmem ./moderation/...
+
+schema: ## rewrites migrations/schema.sql (the current tables, functions and triggers) from a freshly migrated throwaway database
+	@scripts/test.sh ./migrations -run TestSchemaSnapshot -args -update
 
 clean-data: ## removes the local cluster and demo data of `make run`
 	rm -rf .data

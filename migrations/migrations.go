@@ -22,9 +22,10 @@ import (
 	"github.com/golang-migrate/migrate/v4/source/iofs"
 )
 
-// FS holds the migration files: NNNN_name.up.sql, never edited once landed.
+// FS holds the migration files: NNNN_name.up.sql, never edited once landed
+// (schema.sql beside them is a generated snapshot, not a migration).
 //
-//go:embed *.sql
+//go:embed *.up.sql
 var FS embed.FS
 
 // Status describes the schema of a database against the embedded migrations.
@@ -117,7 +118,7 @@ func names() []string {
 	entries, _ := fs.ReadDir(FS, ".")
 	var out []string
 	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".sql") {
+		if strings.HasSuffix(e.Name(), ".up.sql") {
 			out = append(out, e.Name())
 		}
 	}

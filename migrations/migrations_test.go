@@ -106,7 +106,7 @@ func TestLandedMigrationsNeverChange(t *testing.T) {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if !strings.HasSuffix(name, ".sql") {
+		if !strings.HasSuffix(name, ".up.sql") {
 			continue
 		}
 		v := version(t, name)
