@@ -25,18 +25,19 @@ type PoolOptions struct {
 // the hot paths.
 type DB struct {
 	*sqlx.DB
-	url        string // for LISTEN, which needs its own connection
-	stmts      preparedStatements
-	others     otherStatements // prepared for other packages (DB.Prepared)
-	settings   settingsCache
-	guidelines guidelinesCache
-	snapshots  snapshotCache      // thread pages (thread_page.go)
-	latest     latestCache        // the latest threads and the categories (latest_page.go)
-	fanOut     fanOut             // the notifications of posts just committed (notification_fanout.go)
-	replies    replyBatches       // replies waiting to be stored together (reply_batches.go)
-	searchGIN  searchIndexCleaner // the search index's pending list (search_index.go)
-	creds      credentialCache    // whom cookies and tokens belong to (credential_cache.go)
-	log        *slog.Logger
+	url          string // for LISTEN, which needs its own connection
+	stmts        preparedStatements
+	others       otherStatements // prepared for other packages (DB.Prepared)
+	settings     settingsCache
+	guidelines   guidelinesCache
+	snapshots    snapshotCache      // thread pages (thread_page.go)
+	latest       latestCache        // the latest threads and the categories (latest_page.go)
+	fanOut       fanOut             // the notifications of posts just committed (notification_fanout.go)
+	replies      replyBatches       // replies waiting to be stored together (reply_batches.go)
+	searchGIN    searchIndexCleaner // the search index's pending list (search_index.go)
+	searchLimits searchLimits       // the searches running at once (search_limits.go)
+	creds        credentialCache    // whom cookies and tokens belong to (credential_cache.go)
+	log          *slog.Logger
 }
 
 // Open connects to PostgreSQL, waiting up to opt.WaitFor for it to answer
