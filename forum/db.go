@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -19,6 +20,10 @@ type PoolOptions struct {
 	MaxConns    int           // open connections at most
 	MaxLifetime time.Duration // recycle connections after this long
 	WaitFor     time.Duration // how long Open waits for the database to answer
+	// StatementTimeout is the connections' statement_timeout, unless the
+	// URL sets one: no statement of a request runs longer (forum/bounded.go).
+	// Zero leaves PostgreSQL's (none).
+	StatementTimeout time.Duration
 }
 
 // DB is Palabre's storage: one PostgreSQL pool and the statements prepared on
@@ -70,6 +75,9 @@ func Open(ctx context.Context, url string, opt PoolOptions, log *slog.Logger) (*
 			}
 			cfg.Runtime[param] = value
 		}
+	}
+	if _, set := cfg.Runtime["statement_timeout"]; !set && opt.StatementTimeout > 0 {
+		cfg.Runtime["statement_timeout"] = strconv.FormatInt(opt.StatementTimeout.Milliseconds(), 10)
 	}
 	connector, err := pq.NewConnectorConfig(cfg)
 	if err != nil {

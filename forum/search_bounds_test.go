@@ -3,8 +3,11 @@ package forum_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -153,4 +156,25 @@ func BenchmarkPathologicalPost(b *testing.B) {
 			}
 		}
 	})
+}
+
+// The server's connections carry a default statement_timeout: a runaway
+// statement of any request is cancelled by PostgreSQL and answered 503
+// ("took too long"), not 500.
+func TestTheDefaultStatementTimeoutCutsARunawayStatement(t *testing.T) {
+	db, err := forum.Open(context.Background(), forumtest.URL(t), forum.PoolOptions{MaxConns: 1, WaitFor: 10 * time.Second,
+		StatementTimeout: 100 * time.Millisecond}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var timeout string
+	if err := db.Get(&timeout, `SHOW statement_timeout`); err != nil || timeout != "100ms" {
+		t.Fatalf("statement_timeout %q, %v; want 100ms", timeout, err)
+	}
+	_, err = db.Exec(`SELECT pg_sleep(30)`)
+	err = forum.Internal("sleeping", err)
+	if fe := forum.AsError(err); fe.Code != forum.EUNAVAILABLE || fe.Key != "error.statement_timeout" {
+		t.Fatalf("a runaway statement: %v, want unavailable error.statement_timeout", err)
+	}
 }
