@@ -3,9 +3,12 @@ package server
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gin-gonic/gin"
 
 	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/forum/forumtest"
@@ -133,5 +136,20 @@ func TestARefusedMemberChangeChangesNothing(t *testing.T) {
 	db.GetContext(context.Background(), &logged, `SELECT count(*) FROM mod_log WHERE target_type = 'member' AND target_id = $1`, m.ID)
 	if logged != 0 {
 		t.Errorf("%d changes logged", logged)
+	}
+}
+
+// A form refused because the service is busy or a statement ran too long
+// (503) says so, rather than "internal error": a search page answers
+// "too many searches, try again" with the form filled.
+func TestAFormRefusedAsUnavailableSaysWhy(t *testing.T) {
+	s := newTestServer(t)
+	w := httptest.NewRecorder()
+	c, _ := gin.CreateTestContext(w)
+	c.Request = httptest.NewRequest("GET", "/search?q=bonjour", nil)
+	form := &Form{Values: map[string]string{"q": "bonjour"}, Errors: map[string]string{}}
+	status := s.setError(c, form, forum.Errorf(forum.EUNAVAILABLE, "search.busy", nil))
+	if want := s.lang(c).Msg("search.busy", nil); status != 503 || form.Error != want {
+		t.Errorf("%d %q, want 503 %q", status, form.Error, want)
 	}
 }
