@@ -25,9 +25,15 @@ func (s *Server) bindJSON(c *gin.Context, dst any) bool {
 	if err == nil && len(bytes.TrimSpace(body)) == 0 {
 		err = io.EOF
 	}
-	if err == nil && !jsonTextValid(body) {
-		s.fail(c, forum.Errorf(forum.EINVALID, "error.body_invalid_text", nil))
-		return false
+	if err == nil {
+		if at := jsonTextInvalidAt(body); at >= 0 {
+			fe := forum.Errorf(forum.EINVALID, "error.body_invalid_text", nil)
+			if key := jsonKeyBefore(body[:at]); key != "" {
+				fe = fe.OnField(key)
+			}
+			s.fail(c, fe)
+			return false
+		}
 	}
 	if err == nil {
 		dec := json.NewDecoder(bytes.NewReader(body))
@@ -63,49 +69,79 @@ func jsonError(err error) error {
 	}
 	// encoding/json has no type for an unknown field: its message names it.
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		name = strings.Trim(name, `"`)
-		return forum.Errorf(forum.EINVALID, "error.body_field_unknown", map[string]any{"Field": name}).OnField(name)
+		// Named in the message, not as the field at fault: no form has it.
+		return forum.Errorf(forum.EINVALID, "error.body_field_unknown", map[string]any{"Field": strings.Trim(name, `"`)})
 	}
 	return forum.Errorf(forum.EINVALID, "error.body_invalid_json", nil)
 }
 
-// jsonTextValid reports whether a JSON text is valid UTF-8 whose strings
-// escape no NUL and no lone surrogate. It only reads escapes: the decoder
-// judges the rest.
-func jsonTextValid(b []byte) bool {
-	if !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
-		return false
+// jsonTextInvalidAt returns the offset of the first invalid UTF-8, NUL or
+// lone surrogate escape ("\u0000", "\ud800") of a JSON text, -1 when there
+// is none. It only reads escapes: the decoder judges the rest.
+func jsonTextInvalidAt(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 || r == 0 {
+			return i
+		}
+		i += size
 	}
 	for i := 0; i < len(b); i++ {
 		if b[i] != '\\' || i+1 >= len(b) {
 			continue
 		}
+		at := i
 		i++ // the escaped character
 		if b[i] != 'u' {
 			continue
 		}
 		r, ok := hex4(b[i+1:])
 		if !ok {
-			return true // not JSON: the decoder says so
+			return -1 // not JSON: the decoder says so
 		}
 		i += 4
 		switch {
 		case r == 0:
-			return false
+			return at
 		case r >= 0xDC00 && r <= 0xDFFF: // a low surrogate alone
-			return false
+			return at
 		case r >= 0xD800 && r <= 0xDBFF: // a high surrogate: a low one must follow
 			if i+2 >= len(b) || b[i+1] != '\\' || b[i+2] != 'u' {
-				return false
+				return at
 			}
 			low, ok := hex4(b[i+3:])
 			if !ok || low < 0xDC00 || low > 0xDFFF {
-				return false
+				return at
 			}
 			i += 6
 		}
 	}
-	return true
+	return -1
+}
+
+// jsonKeyBefore returns the key of the last `"key":` of a JSON text's
+// beginning: the field of the string that follows ("" when there is none
+// or it is not a plain name).
+func jsonKeyBefore(b []byte) string {
+	colon := bytes.LastIndexByte(b, ':')
+	if colon < 0 {
+		return ""
+	}
+	k := bytes.TrimRight(b[:colon], " \t\r\n")
+	if len(k) < 2 || k[len(k)-1] != '"' {
+		return ""
+	}
+	open := bytes.LastIndexByte(k[:len(k)-1], '"')
+	if open < 0 {
+		return ""
+	}
+	key := string(k[open+1 : len(k)-1])
+	for _, r := range key {
+		if !(r == '_' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
+			return ""
+		}
+	}
+	return key
 }
 
 func hex4(b []byte) (rune, bool) {
