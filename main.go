@@ -243,12 +243,18 @@ func cmdServe(ctx context.Context, cfg server.Config, log *slog.Logger, args []s
 	return err
 }
 
+// requestStatementTimeout bounds every statement of the server's
+// connections (requests and background jobs); searches have a stricter one
+// (forum/search_limits.go), migrations none.
+const requestStatementTimeout = 30 * time.Second
+
 func openDB(ctx context.Context, cfg server.Config, log *slog.Logger) (*forum.DB, error) {
 	if cfg.DatabaseURL == "" {
 		return nil, errors.New("PALABRE_DATABASE_URL is not set (make run provides a local database)")
 	}
 	return forum.Open(ctx, cfg.DatabaseURL, forum.PoolOptions{
 		MaxConns: cfg.DBMaxConns, MaxLifetime: time.Hour, WaitFor: cfg.DBWait,
+		StatementTimeout: requestStatementTimeout,
 	}, log)
 }
 

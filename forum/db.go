@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -19,24 +20,29 @@ type PoolOptions struct {
 	MaxConns    int           // open connections at most
 	MaxLifetime time.Duration // recycle connections after this long
 	WaitFor     time.Duration // how long Open waits for the database to answer
+	// StatementTimeout is the connections' statement_timeout, unless the
+	// URL sets one: no statement of a request runs longer (forum/bounded.go).
+	// Zero leaves PostgreSQL's (none).
+	StatementTimeout time.Duration
 }
 
 // DB is Palabre's storage: one PostgreSQL pool and the statements prepared on
 // the hot paths.
 type DB struct {
 	*sqlx.DB
-	url        string // for LISTEN, which needs its own connection
-	stmts      preparedStatements
-	others     otherStatements // prepared for other packages (DB.Prepared)
-	settings   settingsCache
-	guidelines guidelinesCache
-	snapshots  snapshotCache      // thread pages (thread_page.go)
-	latest     latestCache        // the latest threads and the categories (latest_page.go)
-	fanOut     fanOut             // the notifications of posts just committed (notification_fanout.go)
-	replies    replyBatches       // replies waiting to be stored together (reply_batches.go)
-	searchGIN  searchIndexCleaner // the search index's pending list (search_index.go)
-	creds      credentialCache    // whom cookies and tokens belong to (credential_cache.go)
-	log        *slog.Logger
+	url          string // for LISTEN, which needs its own connection
+	stmts        preparedStatements
+	others       otherStatements // prepared for other packages (DB.Prepared)
+	settings     settingsCache
+	guidelines   guidelinesCache
+	snapshots    snapshotCache      // thread pages (thread_page.go)
+	latest       latestCache        // the latest threads and the categories (latest_page.go)
+	fanOut       fanOut             // the notifications of posts just committed (notification_fanout.go)
+	replies      replyBatches       // replies waiting to be stored together (reply_batches.go)
+	searchGIN    searchIndexCleaner // the search index's pending list (search_index.go)
+	searchLimits searchLimits       // the searches running at once (search_limits.go)
+	creds        credentialCache    // whom cookies and tokens belong to (credential_cache.go)
+	log          *slog.Logger
 }
 
 // Open connects to PostgreSQL, waiting up to opt.WaitFor for it to answer
@@ -69,6 +75,9 @@ func Open(ctx context.Context, url string, opt PoolOptions, log *slog.Logger) (*
 			}
 			cfg.Runtime[param] = value
 		}
+	}
+	if _, set := cfg.Runtime["statement_timeout"]; !set && opt.StatementTimeout > 0 {
+		cfg.Runtime["statement_timeout"] = strconv.FormatInt(opt.StatementTimeout.Milliseconds(), 10)
 	}
 	connector, err := pq.NewConnectorConfig(cfg)
 	if err != nil {

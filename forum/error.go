@@ -81,6 +81,11 @@ func Internal(op string, err error) error {
 	if errors.As(err, &fe) {
 		return err
 	}
+	if statementCancelled(err) {
+		// Past its purpose's statement_timeout (bounded.go): the
+		// database's work was bounded, the request is answered 503.
+		return &Error{Code: EUNAVAILABLE, Key: "error.statement_timeout", Err: fmt.Errorf("%s: %w", op, err)}
+	}
 	return &Error{Code: EINTERNAL, Key: "error.internal", Err: fmt.Errorf("%s: %w", op, err)}
 }
 

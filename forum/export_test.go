@@ -2,7 +2,10 @@ package forum
 
 import (
 	"context"
+	"testing"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // LatestServedFromSnapshot reports whether the first page of limit latest
@@ -41,4 +44,29 @@ func SearchIndexCleaner(db *DB) (running bool, runs int) {
 	db.searchGIN.mu.Lock()
 	defer db.searchGIN.mu.Unlock()
 	return db.searchGIN.running, db.searchGIN.runs
+}
+
+// BoundedRead is db.boundedRead, for the tests of statement timeouts.
+func (db *DB) BoundedRead(ctx context.Context, timeout time.Duration, key string, fn func(tx *sqlx.Tx) error) error {
+	return db.boundedRead(ctx, timeout, key, fn)
+}
+
+// HoldSearchSlots takes every search slot of db, as as many slow searches
+// would, and returns the function that frees them.
+func HoldSearchSlots(t testing.TB, db *DB) (release func()) {
+	t.Helper()
+	n := db.searchSlots()
+	frees := make([]func(), 0, n)
+	for range n {
+		free, err := db.searchSlot(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		frees = append(frees, free)
+	}
+	return func() {
+		for _, f := range frees {
+			f()
+		}
+	}
 }

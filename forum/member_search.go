@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 	"golang.org/x/text/unicode/norm"
 )
@@ -163,26 +164,37 @@ func (db *DB) AdminMemberByID(ctx context.Context, id int64) (*AdminMember, erro
 // SetModeratedCategories makes a member moderate exactly these categories
 // (admins only); each change is logged.
 func (db *DB) SetModeratedCategories(ctx context.Context, memberID int64, categoryIDs []int64) error {
-	m, err := db.AdminMemberByID(ctx, memberID)
-	if err != nil {
+	if err := RequireAdmin(ctx); err != nil {
 		return err
+	}
+	return db.InTx(ctx, func(tx *sqlx.Tx) error { return setModeratedCategoriesTx(ctx, tx, memberID, categoryIDs) })
+}
+
+func setModeratedCategoriesTx(ctx context.Context, tx *sqlx.Tx, memberID int64, categoryIDs []int64) error {
+	if _, err := lockTarget(ctx, tx, memberID); err != nil {
+		return err
+	}
+	var current []int64
+	if err := tx.SelectContext(ctx, &current, `SELECT category_id FROM category_moderators WHERE member_id = $1`, memberID); err != nil {
+		return Internal("reading category moderators", err)
 	}
 	want := map[int64]bool{}
 	for _, id := range categoryIDs {
 		want[id] = true
 	}
 	have := map[int64]bool{}
-	for _, id := range m.ModeratedCategories {
+	for _, id := range current {
 		have[id] = true
 		if !want[id] {
-			if err := db.SetCategoryModerator(ctx, memberID, id, false); err != nil {
+			if err := setCategoryModeratorTx(ctx, tx, memberID, id, false); err != nil {
 				return err
 			}
 		}
 	}
-	for id := range want {
+	for _, id := range categoryIDs {
 		if !have[id] {
-			if err := db.SetCategoryModerator(ctx, memberID, id, true); err != nil {
+			have[id] = true
+			if err := setCategoryModeratorTx(ctx, tx, memberID, id, true); err != nil {
 				return err
 			}
 		}

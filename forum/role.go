@@ -13,26 +13,36 @@ func (db *DB) SetRole(ctx context.Context, memberID int64, role Role) error {
 	if err := RequireAdmin(ctx); err != nil {
 		return err
 	}
+	if err := checkRole(ctx, memberID, role); err != nil {
+		return err
+	}
+	return db.InTx(ctx, func(tx *sqlx.Tx) error { return setRoleTx(ctx, tx, memberID, role) })
+}
+
+// checkRole is what SetRole refuses before it stores anything.
+func checkRole(ctx context.Context, memberID int64, role Role) error {
 	if !role.Valid() {
 		return Errorf(EINVALID, "member.role_invalid", nil).OnField("role")
 	}
 	if m := MemberFrom(ctx); m != nil && m.ID == memberID {
 		return Errorf(EFORBIDDEN, "role.not_yourself", nil)
 	}
-	return db.InTx(ctx, func(tx *sqlx.Tx) error {
-		target, err := lockTarget(ctx, tx, memberID)
-		if err != nil {
-			return err
-		}
-		if target.Role == role {
-			return nil
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE members SET role = $2 WHERE id = $1`, memberID, role); err != nil {
-			return Internal("changing a role", err)
-		}
-		return LogTx(ctx, tx, LogEntry{Action: "member.role", TargetType: "member", TargetID: &memberID,
-			Before: map[string]any{"role": target.Role}, After: map[string]any{"role": role}})
-	})
+	return nil
+}
+
+func setRoleTx(ctx context.Context, tx *sqlx.Tx, memberID int64, role Role) error {
+	target, err := lockTarget(ctx, tx, memberID)
+	if err != nil {
+		return err
+	}
+	if target.Role == role {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE members SET role = $2 WHERE id = $1`, memberID, role); err != nil {
+		return Internal("changing a role", err)
+	}
+	return LogTx(ctx, tx, LogEntry{Action: "member.role", TargetType: "member", TargetID: &memberID,
+		Before: map[string]any{"role": target.Role}, After: map[string]any{"role": role}})
 }
 
 const (
@@ -49,31 +59,33 @@ func (db *DB) SetCategoryModerator(ctx context.Context, memberID, categoryID int
 	if err := RequireAdmin(ctx); err != nil {
 		return err
 	}
-	return db.InTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := lockTarget(ctx, tx, memberID); err != nil {
-			return err
-		}
-		var exists bool
-		if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM categories WHERE id = $1)`, categoryID); err != nil {
-			return Internal("reading a category", err)
-		}
-		if !exists {
-			return Errorf(ENOTFOUND, "category.not_found", nil)
-		}
-		q, action, args := deleteCategoryModerator, "member.category_moderator_remove", []any{memberID, categoryID}
-		if moderates {
-			q, action, args = insertCategoryModerator, "member.category_moderator_add", []any{memberID, categoryID, actorID(ctx)}
-		}
-		res, err := tx.ExecContext(ctx, q, args...)
-		if err != nil {
-			return Internal("changing category moderators", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil // already so
-		}
-		return LogTx(ctx, tx, LogEntry{Action: action, TargetType: "member", TargetID: &memberID,
-			After: map[string]any{"category_id": categoryID}})
-	})
+	return db.InTx(ctx, func(tx *sqlx.Tx) error { return setCategoryModeratorTx(ctx, tx, memberID, categoryID, moderates) })
+}
+
+func setCategoryModeratorTx(ctx context.Context, tx *sqlx.Tx, memberID, categoryID int64, moderates bool) error {
+	if _, err := lockTarget(ctx, tx, memberID); err != nil {
+		return err
+	}
+	var exists bool
+	if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM categories WHERE id = $1)`, categoryID); err != nil {
+		return Internal("reading a category", err)
+	}
+	if !exists {
+		return Errorf(ENOTFOUND, "category.not_found", nil)
+	}
+	q, action, args := deleteCategoryModerator, "member.category_moderator_remove", []any{memberID, categoryID}
+	if moderates {
+		q, action, args = insertCategoryModerator, "member.category_moderator_add", []any{memberID, categoryID, actorID(ctx)}
+	}
+	res, err := tx.ExecContext(ctx, q, args...)
+	if err != nil {
+		return Internal("changing category moderators", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil // already so
+	}
+	return LogTx(ctx, tx, LogEntry{Action: action, TargetType: "member", TargetID: &memberID,
+		After: map[string]any{"category_id": categoryID}})
 }
 
 const selectModeratesCategory = `

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"math"
 	"strings"
 	"time"
 
@@ -204,6 +205,10 @@ func CreateReplyTx(ctx context.Context, tx *sqlx.Tx, nr NewReply) (*Post, error)
 		return nil, err
 	}
 	if nr.ReplyTo != nil {
+		// A post number: what the column (integer) cannot hold is no post.
+		if *nr.ReplyTo < 1 || *nr.ReplyTo > math.MaxInt32 {
+			return nil, Errorf(EINVALID, "post.reply_to_invalid", nil).OnField("reply_to")
+		}
 		var target struct {
 			Status   string `db:"status"`
 			AuthorID *int64 `db:"author_id"`

@@ -218,28 +218,38 @@ func (db *DB) changeTrustByHand(ctx context.Context, memberID int64, level *int)
 	if err := RequireAdmin(ctx); err != nil {
 		return err
 	}
+	if err := checkTrustLevel(level); err != nil {
+		return err
+	}
+	return db.InTx(ctx, func(tx *sqlx.Tx) error { return changeTrustTx(ctx, tx, memberID, level) })
+}
+
+// checkTrustLevel is what changeTrustByHand refuses before it stores anything.
+func checkTrustLevel(level *int) error {
 	if level != nil && (*level < TrustNew || *level > TrustLeader) {
 		return Errorf(EINVALID, "member.trust_level_invalid", nil).OnField("trust_level")
 	}
-	return db.InTx(ctx, func(tx *sqlx.Tx) error {
-		target, err := lockTarget(ctx, tx, memberID)
-		if err != nil {
-			return err
-		}
-		var locked bool
-		if err := tx.GetContext(ctx, &locked, `SELECT trust_level_locked FROM members WHERE id = $1`, memberID); err != nil {
-			return Internal("reading a trust level", err)
-		}
-		after := map[string]any{"trust_level": target.TrustLevel, "locked": false}
-		q, args := `UPDATE members SET trust_level_locked = false WHERE id = $1`, []any{memberID}
-		if level != nil {
-			after = map[string]any{"trust_level": *level, "locked": true}
-			q, args = `UPDATE members SET trust_level = $2, trust_level_locked = true, trust_promoted_at = NULL WHERE id = $1`, []any{memberID, *level}
-		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return Internal("setting a trust level", err)
-		}
-		return LogTx(ctx, tx, LogEntry{Action: "member.trust_level", TargetType: "member", TargetID: &memberID,
-			Before: map[string]any{"trust_level": target.TrustLevel, "locked": locked}, After: after})
-	})
+	return nil
+}
+
+func changeTrustTx(ctx context.Context, tx *sqlx.Tx, memberID int64, level *int) error {
+	target, err := lockTarget(ctx, tx, memberID)
+	if err != nil {
+		return err
+	}
+	var locked bool
+	if err := tx.GetContext(ctx, &locked, `SELECT trust_level_locked FROM members WHERE id = $1`, memberID); err != nil {
+		return Internal("reading a trust level", err)
+	}
+	after := map[string]any{"trust_level": target.TrustLevel, "locked": false}
+	q, args := `UPDATE members SET trust_level_locked = false WHERE id = $1`, []any{memberID}
+	if level != nil {
+		after = map[string]any{"trust_level": *level, "locked": true}
+		q, args = `UPDATE members SET trust_level = $2, trust_level_locked = true, trust_promoted_at = NULL WHERE id = $1`, []any{memberID, *level}
+	}
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		return Internal("setting a trust level", err)
+	}
+	return LogTx(ctx, tx, LogEntry{Action: "member.trust_level", TargetType: "member", TargetID: &memberID,
+		Before: map[string]any{"trust_level": target.TrustLevel, "locked": locked}, After: after})
 }

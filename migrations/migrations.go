@@ -40,12 +40,19 @@ func (s Status) Behind() bool { return s.Current < s.Latest }
 
 // Up applies every pending migration.
 func Up(db *sql.DB) error {
-	m, err := open(db)
+	m, conn, err := open(db)
 	if err != nil {
 		return err
 	}
 	// Close returns the driver's connection to db; the caller still owns db.
 	defer m.Close()
+	// A migration may rewrite a large table: the server's statement timeout
+	// (forum.PoolOptions) is lifted for this connection, then restored
+	// before it goes back to the pool.
+	if _, err := conn.ExecContext(context.Background(), `SET statement_timeout = 0`); err != nil {
+		return fmt.Errorf("preparing migrations: %w", err)
+	}
+	defer conn.ExecContext(context.Background(), `RESET statement_timeout`)
 	if err := m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
 		return fmt.Errorf("migrating: %w", err)
 	}
@@ -67,27 +74,27 @@ func Check(db *sql.DB) (Status, error) {
 	return st, nil
 }
 
-func open(db *sql.DB) (*migrate.Migrate, error) {
+func open(db *sql.DB) (*migrate.Migrate, *sql.Conn, error) {
 	src, err := iofs.New(FS, ".")
 	if err != nil {
-		return nil, fmt.Errorf("reading embedded migrations: %w", err)
+		return nil, nil, fmt.Errorf("reading embedded migrations: %w", err)
 	}
 	// WithConnection, not WithInstance: closing the migrator then closes
 	// only this connection, never the caller's pool.
 	conn, err := db.Conn(context.Background())
 	if err != nil {
-		return nil, fmt.Errorf("connecting for migrations: %w", err)
+		return nil, nil, fmt.Errorf("connecting for migrations: %w", err)
 	}
 	drv, err := postgres.WithConnection(context.Background(), conn, &postgres.Config{})
 	if err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("preparing migrations: %w", err)
+		return nil, nil, fmt.Errorf("preparing migrations: %w", err)
 	}
 	m, err := migrate.NewWithInstance("iofs", src, "postgres", drv)
 	if err != nil {
-		return nil, fmt.Errorf("preparing migrations: %w", err)
+		return nil, nil, fmt.Errorf("preparing migrations: %w", err)
 	}
-	return m, nil
+	return m, conn, nil
 }
 
 // Latest returns the newest embedded migration version.

@@ -98,23 +98,12 @@ func (s *Server) apiUpdateAdminMember(c *gin.Context) {
 		s.fail(c, forum.Errorf(forum.EINVALID, "admin.lock_needs_level", nil).OnField("trust_level"))
 		return
 	}
-	steps := []func() error{}
-	if req.Role != nil {
-		steps = append(steps, func() error { return s.db.SetRole(ctx, id, *req.Role) })
-	}
-	if req.TrustLevel != nil {
-		steps = append(steps, func() error { return s.db.SetTrustLevel(ctx, id, *req.TrustLevel) })
-	} else if req.TrustLevelLocked != nil && !*req.TrustLevelLocked {
-		steps = append(steps, func() error { return s.db.UnlockTrustLevel(ctx, id) })
-	}
-	if req.ModeratedCategories != nil {
-		steps = append(steps, func() error { return s.db.SetModeratedCategories(ctx, id, *req.ModeratedCategories) })
-	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			s.fail(c, err)
-			return
-		}
+	change := forum.AdminMemberChange{Role: req.Role, TrustLevel: req.TrustLevel,
+		UnlockTrustLevel:    req.TrustLevel == nil && req.TrustLevelLocked != nil && !*req.TrustLevelLocked,
+		ModeratedCategories: req.ModeratedCategories}
+	if err := s.db.ChangeMember(ctx, id, change); err != nil {
+		s.fail(c, err)
+		return
 	}
 	s.apiAdminMember(c)
 }

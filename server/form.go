@@ -49,7 +49,11 @@ func (f *Form) HasErrors() bool { return f != nil && (f.Error != "" || len(f.Err
 func (s *Server) setError(c *gin.Context, f *Form, err error) int {
 	fe := domainError(err)
 	status := statusOf[fe.Code]
-	if status == 0 || status >= 500 {
+	switch {
+	case fe.Code == forum.EUNAVAILABLE:
+		// Its message says what to do (try again, search less widely).
+		s.log.Warn("form failed", "request_id", c.GetString(ctxRequestID), "path", c.Request.URL.Path, "error", err)
+	case status == 0 || status >= 500:
 		s.log.Error("form failed", "request_id", c.GetString(ctxRequestID), "path", c.Request.URL.Path, "error", err)
 		fe = forum.AsError(forum.Errorf(forum.EINTERNAL, "error.internal", nil))
 		status = 500

@@ -25,6 +25,13 @@ func roundTripsOf(t *testing.T, s *Server, r request, code int) int {
 	return statementsOf(t, s, r, code, "AND toplevel")
 }
 
+// backgroundStatement matches what the server sends PostgreSQL on its own
+// timers, whoever asks: the search index's cleaner empties the index's
+// pending list 100 ms after posts are published (forum/search_index.go),
+// so a request that takes longer than that, on a loaded machine, would find
+// it in its count. The counting queries themselves are left out too.
+const backgroundStatement = `query LIKE '%gin_clean_pending_list%' OR query LIKE '%pg_stat_statements%'`
+
 func statementsOf(t *testing.T, s *Server, r request, code int, where string) int {
 	t.Helper()
 	db := forumtest.DB(t)
@@ -32,7 +39,8 @@ func statementsOf(t *testing.T, s *Server, r request, code int, where string) in
 		t.Fatalf("pg_stat_statements is needed (make test preloads it): %v", err)
 	}
 	total := `SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
-		WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ` + where
+		WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+		AND NOT (` + backgroundStatement + `) ` + where
 	var before, after int
 	if err := db.Get(&before, total); err != nil {
 		t.Fatal(err)
@@ -43,7 +51,7 @@ func statementsOf(t *testing.T, s *Server, r request, code int, where string) in
 	if err := db.Get(&after, total); err != nil {
 		t.Fatal(err)
 	}
-	return after - before - 1 // the first count itself
+	return after - before
 }
 
 func TestPagesCostAFewQueriesWhateverTheirLength(t *testing.T) {
