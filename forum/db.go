@@ -1,11 +1,13 @@
 package forum
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -19,6 +21,10 @@ type PoolOptions struct {
 	MaxConns    int           // open connections at most
 	MaxLifetime time.Duration // recycle connections after this long
 	WaitFor     time.Duration // how long Open waits for the database to answer
+	// ConnectTimeout bounds the opening of a connection (lib/pq's
+	// connect_timeout) when the URL does not set connect_timeout: a
+	// stopped server must not hold requests; 0: 5 s.
+	ConnectTimeout time.Duration
 }
 
 // DB is Palabre's storage: one PostgreSQL pool and the statements prepared on
@@ -36,6 +42,7 @@ type DB struct {
 	replies    replyBatches       // replies waiting to be stored together (reply_batches.go)
 	searchGIN  searchIndexCleaner // the search index's pending list (search_index.go)
 	creds      credentialCache    // whom cookies and tokens belong to (credential_cache.go)
+	outage     outage             // the database's availability as requests see it (outage.go)
 	log        *slog.Logger
 }
 
@@ -44,7 +51,11 @@ type DB struct {
 func Open(ctx context.Context, url string, opt PoolOptions, log *slog.Logger) (*DB, error) {
 	cfg, err := pq.NewConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("database URL: %w", err)
+		// The parser's messages quote the URL, password included.
+		return nil, redactedError("database URL: ", err, url)
+	}
+	if cfg.ConnectTimeout == 0 && !strings.Contains(url, "connect_timeout") {
+		cfg.ConnectTimeout = cmp.Or(opt.ConnectTimeout, 5*time.Second)
 	}
 	// A query with arguments that is not prepared is sent in one round trip
 	// (Parse, Bind, Execute) instead of two (Parse, then Bind and Execute):
@@ -70,11 +81,10 @@ func Open(ctx context.Context, url string, opt PoolOptions, log *slog.Logger) (*
 			cfg.Runtime[param] = value
 		}
 	}
-	connector, err := pq.NewConnectorConfig(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("database URL: %w", err)
+	if _, err := pq.NewConnectorConfig(cfg); err != nil {
+		return nil, redactedError("database URL: ", err, url)
 	}
-	raw := sqlx.NewDb(sql.OpenDB(connector), "postgres")
+	raw := sqlx.NewDb(sql.OpenDB(&connector{cfg: cfg}), "postgres")
 	if opt.MaxConns <= 0 {
 		opt.MaxConns = 16
 	}
@@ -98,6 +108,7 @@ func (db *DB) Prepare(ctx context.Context) error {
 
 // Close closes prepared statements and the pool.
 func (db *DB) Close() error {
+	db.outage.stop()
 	db.stmts.close()
 	db.others.close()
 	return db.DB.Close()
@@ -117,9 +128,9 @@ func waitForDatabase(ctx context.Context, db *sqlx.DB, wait time.Duration, log *
 			return ctx.Err()
 		}
 		if time.Now().Add(delay).After(deadline) {
-			return fmt.Errorf("database not reachable after %s: %w", wait.Round(time.Second), err)
+			return fmt.Errorf("database not reachable after %s: %s", wait.Round(time.Second), RedactSecrets(err.Error()))
 		}
-		log.Info("waiting for the database", "attempt", attempt, "error", err.Error())
+		log.Info("waiting for the database", "attempt", attempt, "error", RedactSecrets(err.Error()))
 		select {
 		case <-time.After(delay):
 		case <-ctx.Done():
