@@ -154,7 +154,8 @@ func (db *DB) pingWithin(d time.Duration) error {
 }
 
 var (
-	urlPassword   = regexp.MustCompile(`(?i)([a-z][a-z0-9+.-]*://[^:/@?#\s]*:)([^\s]*)@`)
+	urlPassword   = regexp.MustCompile(`(?i)([a-z][a-z0-9+.-]*://[^:/@?#\s]*:)([^@]*)@`)
+	rawPassword   = regexp.MustCompile(`(?i)^\s*[a-z][a-z0-9+.-]*://[^:/@?#]*:(.*)@`)
 	paramPassword = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]+)`)
 )
 
@@ -168,8 +169,8 @@ func RedactSecrets(s string) string {
 // secretsOf are the passwords a database URL holds, as written.
 func secretsOf(url string) []string {
 	var out []string
-	for _, m := range urlPassword.FindAllStringSubmatch(url, -1) {
-		out = append(out, m[2])
+	if m := rawPassword.FindStringSubmatch(url); m != nil {
+		out = append(out, m[1])
 	}
 	for _, m := range paramPassword.FindAllStringSubmatch(url, -1) {
 		out = append(out, strings.Trim(m[2], "'"))
