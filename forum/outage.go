@@ -34,9 +34,9 @@ func IsUnavailable(err error) bool {
 		}
 		switch pqErr.Code {
 		case "57P01", "57P02", "57P03", // admin_shutdown, crash_shutdown, cannot_connect_now
-			"53300", // too_many_connections
-			"57014", // query_canceled: statement_timeout, or a cancelled context
-			"55P03", // lock_not_available: lock_timeout
+			"53300",                   // too_many_connections
+			"57014",                   // query_canceled: statement_timeout, or a cancelled context
+			"55P03",                   // lock_not_available: lock_timeout
 			"53000", "53100", "53200": // insufficient resources, disk full, out of memory
 			return true
 		}

@@ -27,8 +27,8 @@ type Config struct {
 	DBMaxConns     int
 	// MaxActive is how many requests are worked on at once, the others
 	// waiting their turn in arrival order (admission.go); 0: no limit.
-	MaxActive       int
-	DBWait          time.Duration
+	MaxActive int
+	DBWait    time.Duration
 	// RequestTimeout bounds the work of a request once its turn came
 	// (the database's connections and statements through its context);
 	// past it, the answer is 503. Event streams are not bounded.
