@@ -1,5 +1,5 @@
 # Palabre — the two set-up commands are `make run` and `make test`.
-.PHONY: run test build vet bench clean-data
+.PHONY: run test build vet bench chaos clean-data
 
 run: ## local PostgreSQL under .data/, migrations, demo on first run, serve on :8080
 	@scripts/run.sh
@@ -16,6 +16,9 @@ vet:
 bench: ## load benchmark with wrk against a seeded forum (SCALE=large for 1M posts, SCALE=compare for both side by side), then the Go benchmarks
 	@scripts/bench.sh
 	go test -run '^$$' -bench . -benchmem ./moderation/...
+
+chaos: ## faults under load (SIGTERM, PostgreSQL restart and stall, kill -9, three instances behind nginx), ~5 min, loopback only; see docs/reliability.md
+	@scripts/chaos.sh
 
 clean-data: ## removes the local cluster and demo data of `make run`
 	rm -rf .data
