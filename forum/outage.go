@@ -134,7 +134,7 @@ func (o *outage) check(db *DB, cause error) {
 		case <-t.C:
 		}
 		if db.pingWithin(outagePingTimeout) == nil {
-			db.log.Info("database available again", "after", time.Since(start).Round(time.Millisecond), "refused_requests", o.refused.Swap(0))
+			db.log.Info("database available again", "after", time.Since(start).Round(time.Millisecond).String(), "refused_requests", o.refused.Swap(0))
 			return
 		}
 	}

@@ -5,7 +5,7 @@
 #   1. SIGTERM under load (with a moderator's event stream open), restart;
 #   2. PostgreSQL restart under load;
 #   3. kill -9 under load, restart;
-#   4. PostgreSQL stalled (SIGSTOP for 5 s, then SIGCONT) under load;
+#   4. PostgreSQL stalled (SIGSTOP for 8 s, then SIGCONT) under load;
 #   5. three instances behind nginx (installed with apt when missing):
 #      sessions, rate limits, caches and live updates checked across them,
 #      then posting through nginx while one instance is stopped and restarted.
@@ -58,6 +58,8 @@ PALABRE_DATABASE_URL=$DB "$tmp/benchseed" -members 1100 -threads 300 -posts 3000
 . "$tmp/seed.env"
 CHAOS=$tmp/chaos
 PORT0=19180
+# Shorter than the default (20 s), so that the stall below outlasts it.
+REQUEST_TIMEOUT=5s
 PROXY_PORT=19190
 now_ms() { date +%s%3N; }
 
@@ -75,7 +77,7 @@ start_instance() {
 	start=$(now_ms)
 	PALABRE_DATABASE_URL=$DB PALABRE_LISTEN=127.0.0.1:$port PALABRE_LOG_FORMAT=json \
 		PALABRE_BASE_URL=http://127.0.0.1:$PROXY_PORT PALABRE_TRUSTED_PROXIES=127.0.0.1 \
-		PALABRE_SHUTDOWN_TIMEOUT=10s "$tmp/palabre" serve --no-migrate >>"$tmp/palabre-$i.log" 2>&1 &
+		PALABRE_SHUTDOWN_TIMEOUT=10s PALABRE_REQUEST_TIMEOUT=$REQUEST_TIMEOUT "$tmp/palabre" serve --no-migrate >>"$tmp/palabre-$i.log" 2>&1 &
 	pid[i]=$!
 	"$CHAOS" ready -url "http://127.0.0.1:$port/readyz" -label "  instance $((i + 1)) (re)started" >/dev/null
 	echo "  instance $((i + 1)) ready $(($(now_ms) - start)) ms after its start"
@@ -132,7 +134,7 @@ wait "${pid[0]}" 2>/dev/null || true
 start_instance 0
 wait "$load_pid"
 
-echo "== 4. PostgreSQL stalled (SIGSTOP 5 s) under load"
+echo "== 4. PostgreSQL stalled (SIGSTOP 8 s, longer than PALABRE_REQUEST_TIMEOUT=$REQUEST_TIMEOUT) under load"
 before=$(errors_logged)
 load "pg stall" 20 "$URL0"
 sleep 6
@@ -140,7 +142,7 @@ mark "SIGSTOP"
 pg_signal STOP
 "$CHAOS" ready -once -url "$URL0/readyz" -label "  /readyz while stalled"
 "$CHAOS" ready -once -url "$URL0/healthz" -label "  /healthz while stalled"
-sleep 3
+sleep 6.5
 pg_signal CONT
 mark "SIGCONT"
 "$CHAOS" ready -url "$URL0/readyz" -label "  /readyz after SIGCONT"

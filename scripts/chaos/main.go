@@ -56,8 +56,9 @@ var client = &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.R
 // outcome is one request's result: an HTTP status, or a transport error
 // (connection refused or reset: "conn-error").
 type outcome struct {
-	at     time.Time
-	status string
+	at      time.Time
+	status  string
+	latency time.Duration
 }
 
 // post sends replies from -workers clients for -duration, spread over the
@@ -103,8 +104,9 @@ func post(args []string) error {
 				req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/api/v1/threads/%d/posts", base, thread), strings.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
 				req.Header.Set("Authorization", "Bearer "+toks[int(i)%len(toks)])
+				sent := time.Now()
 				resp, err := client.Do(req)
-				o := outcome{at: time.Now(), status: "conn-error"}
+				o := outcome{at: time.Now(), status: "conn-error", latency: time.Since(sent)}
 				var id int64
 				if err == nil {
 					o.status = strconv.Itoa(resp.StatusCode)
@@ -148,7 +150,19 @@ func post(args []string) error {
 	for _, k := range keys {
 		parts = append(parts, fmt.Sprintf("%s×%d", k, counts[k]))
 	}
-	fmt.Printf("%s: %d requests, %d acknowledged; statuses: %s\n", *label, len(outcomes), len(ids), strings.Join(parts, " "))
+	lat := make([]time.Duration, len(outcomes))
+	for i, o := range outcomes {
+		lat[i] = o.latency
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, int(p*float64(len(lat))))].Round(time.Millisecond)
+	}
+	fmt.Printf("%s: %d requests, %d acknowledged; statuses: %s; latency p50 %s, p99 %s, max %s\n",
+		*label, len(outcomes), len(ids), strings.Join(parts, " "), pct(0.5), pct(0.99), pct(1))
 	if *marks != "" {
 		b, _ := os.ReadFile(*marks)
 		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
