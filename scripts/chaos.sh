@@ -58,8 +58,9 @@ PALABRE_DATABASE_URL=$DB "$tmp/benchseed" -members 1100 -threads 300 -posts 3000
 . "$tmp/seed.env"
 CHAOS=$tmp/chaos
 PORT0=19180
-# Shorter than the default (20 s), so that the stall below outlasts it.
-REQUEST_TIMEOUT=5s
+# The default request timeout; scenario 4 restarts the instance with a
+# shorter one, which its stall outlasts.
+REQUEST_TIMEOUT=20s
 PROXY_PORT=19190
 now_ms() { date +%s%3N; }
 
@@ -134,7 +135,11 @@ wait "${pid[0]}" 2>/dev/null || true
 start_instance 0
 wait "$load_pid"
 
+REQUEST_TIMEOUT=5s
 echo "== 4. PostgreSQL stalled (SIGSTOP 8 s, longer than PALABRE_REQUEST_TIMEOUT=$REQUEST_TIMEOUT) under load"
+kill -TERM "${pid[0]}"
+wait "${pid[0]}" || true
+start_instance 0
 before=$(errors_logged)
 load "pg stall" 20 "$URL0"
 sleep 6
@@ -150,6 +155,10 @@ wait "$load_pid"
 echo "  ERROR lines logged meanwhile: $(($(errors_logged) - before))"
 
 echo "== 5. three instances behind nginx"
+REQUEST_TIMEOUT=20s
+kill -TERM "${pid[0]}"
+wait "${pid[0]}" || true
+start_instance 0
 start_instance 1
 start_instance 2
 mkdir -p "$tmp/nginx"
