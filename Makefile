@@ -1,5 +1,5 @@
 # Palabre — the two set-up commands are `make run` and `make test`.
-.PHONY: run test build vet bench schema clean-data
+.PHONY: run test build vet bench schema chaos clean-data
 
 run: ## local PostgreSQL under .data/, migrations, demo on first run, serve on :8080
 	@scripts/run.sh
@@ -19,6 +19,9 @@ bench: ## load benchmark with wrk against a seeded forum (SCALE=large for 1M pos
 
 schema: ## rewrites migrations/schema.sql (the current tables, functions and triggers) from a freshly migrated throwaway database
 	@scripts/test.sh ./migrations -run TestSchemaSnapshot -args -update
+
+chaos: ## faults under load (SIGTERM, PostgreSQL restart and stall, kill -9, three instances behind nginx), ~5 min, loopback only; see docs/reliability.md
+	@scripts/chaos.sh
 
 clean-data: ## removes the local cluster and demo data of `make run`
 	rm -rf .data

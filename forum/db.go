@@ -1,12 +1,14 @@
 package forum
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -24,6 +26,10 @@ type PoolOptions struct {
 	// URL sets one: no statement of a request runs longer (forum/bounded.go).
 	// Zero leaves PostgreSQL's (none).
 	StatementTimeout time.Duration
+	// ConnectTimeout bounds the opening of a connection (lib/pq's
+	// connect_timeout) when the URL does not set connect_timeout: a
+	// stopped server must not hold requests; 0: 5 s.
+	ConnectTimeout time.Duration
 }
 
 // DB is Palabre's storage: one PostgreSQL pool and the statements prepared on
@@ -42,6 +48,7 @@ type DB struct {
 	searchGIN    searchIndexCleaner // the search index's pending list (search_index.go)
 	searchLimits searchLimits       // the searches running at once (search_limits.go)
 	creds        credentialCache    // whom cookies and tokens belong to (credential_cache.go)
+	outage       outage             // the database's availability as requests see it (outage.go)
 	log          *slog.Logger
 }
 
@@ -50,7 +57,11 @@ type DB struct {
 func Open(ctx context.Context, url string, opt PoolOptions, log *slog.Logger) (*DB, error) {
 	cfg, err := pq.NewConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("database URL: %w", err)
+		// The parser's messages quote the URL, password included.
+		return nil, redactedError("database URL: ", err, url)
+	}
+	if cfg.ConnectTimeout == 0 && !strings.Contains(url, "connect_timeout") {
+		cfg.ConnectTimeout = cmp.Or(opt.ConnectTimeout, 5*time.Second)
 	}
 	// A query with arguments that is not prepared is sent in one round trip
 	// (Parse, Bind, Execute) instead of two (Parse, then Bind and Execute):
@@ -79,11 +90,10 @@ func Open(ctx context.Context, url string, opt PoolOptions, log *slog.Logger) (*
 	if _, set := cfg.Runtime["statement_timeout"]; !set && opt.StatementTimeout > 0 {
 		cfg.Runtime["statement_timeout"] = strconv.FormatInt(opt.StatementTimeout.Milliseconds(), 10)
 	}
-	connector, err := pq.NewConnectorConfig(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("database URL: %w", err)
+	if _, err := pq.NewConnectorConfig(cfg); err != nil {
+		return nil, redactedError("database URL: ", err, url)
 	}
-	raw := sqlx.NewDb(sql.OpenDB(connector), "postgres")
+	raw := sqlx.NewDb(sql.OpenDB(&connector{cfg: cfg}), "postgres")
 	if opt.MaxConns <= 0 {
 		opt.MaxConns = 16
 	}
@@ -107,6 +117,7 @@ func (db *DB) Prepare(ctx context.Context) error {
 
 // Close closes prepared statements and the pool.
 func (db *DB) Close() error {
+	db.outage.stop()
 	db.stmts.close()
 	db.others.close()
 	return db.DB.Close()
@@ -126,9 +137,9 @@ func waitForDatabase(ctx context.Context, db *sqlx.DB, wait time.Duration, log *
 			return ctx.Err()
 		}
 		if time.Now().Add(delay).After(deadline) {
-			return fmt.Errorf("database not reachable after %s: %w", wait.Round(time.Second), err)
+			return fmt.Errorf("database not reachable after %s: %s", wait.Round(time.Second), RedactSecrets(err.Error()))
 		}
-		log.Info("waiting for the database", "attempt", attempt, "error", err.Error())
+		log.Info("waiting for the database", "attempt", attempt, "error", RedactSecrets(err.Error()))
 		select {
 		case <-time.After(delay):
 		case <-ctx.Done():

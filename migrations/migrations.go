@@ -60,9 +60,12 @@ func Up(db *sql.DB) error {
 }
 
 // Check reads the schema version of db without changing anything.
-func Check(db *sql.DB) (Status, error) {
+func Check(db *sql.DB) (Status, error) { return CheckContext(context.Background(), db) }
+
+// CheckContext is Check bounded by ctx (the readiness probe).
+func CheckContext(ctx context.Context, db *sql.DB) (Status, error) {
 	st := Status{Latest: Latest()}
-	err := db.QueryRow(`SELECT version, dirty FROM schema_migrations LIMIT 1`).Scan(&st.Current, &st.Dirty)
+	err := db.QueryRowContext(ctx, `SELECT version, dirty FROM schema_migrations LIMIT 1`).Scan(&st.Current, &st.Dirty)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return st, nil

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -116,4 +117,26 @@ func (s *Server) readBodyFirst(c *gin.Context) bool {
 	}
 	c.Request.Body = io.NopCloser(bytes.NewReader(body))
 	return true
+}
+
+// deadline bounds a request's work once it has its turn (RequestTimeout):
+// waiting for one of the database's connections, and each statement, end
+// with its context, so that a database that stopped answering (a stalled
+// process, a saturated pool) makes 503s instead of requests that hang as long
+// as it lasts. Event streams, probes and assets are not bounded (/readyz has
+// its own, shorter, deadline).
+func (s *Server) deadline() gin.HandlerFunc {
+	if s.cfg.RequestTimeout <= 0 {
+		return func(c *gin.Context) { c.Next() }
+	}
+	return func(c *gin.Context) {
+		if unlimited[c.FullPath()] {
+			c.Next()
+			return
+		}
+		ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.RequestTimeout)
+		defer cancel()
+		c.Request = c.Request.WithContext(ctx)
+		c.Next()
+	}
 }

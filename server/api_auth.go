@@ -23,7 +23,7 @@ func (s *Server) apiSignUp(c *gin.Context) {
 	if !s.bindJSON(c, &req) {
 		return
 	}
-	res, err := s.db.SignUp(c.Request.Context(), forum.SignUpRequest{
+	_, err := s.db.SignUp(c.Request.Context(), forum.SignUpRequest{
 		Username: req.Username, Email: req.Email, Password: req.Password,
 		AcceptGuidelinesVersion: req.AcceptGuidelinesVersion, Locale: s.lang(c).Code, ClientIP: c.ClientIP(),
 	})
@@ -31,11 +31,10 @@ func (s *Server) apiSignUp(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if res.Member == nil {
-		c.JSON(http.StatusAccepted, gin.H{"message": s.lang(c).T("signup.check_email")})
-		return
-	}
-	c.JSON(http.StatusCreated, gin.H{"member": res.Member})
+	// A new address and one that already has an account get the same
+	// answer: the caller learns nothing about who is a member (the owner of
+	// a known address is told by mail instead).
+	c.JSON(http.StatusAccepted, gin.H{"message": s.lang(c).T("signup.check_email")})
 }
 
 type tokenRequest struct {

@@ -27,8 +27,12 @@ type Config struct {
 	DBMaxConns     int
 	// MaxActive is how many requests are worked on at once, the others
 	// waiting their turn in arrival order (admission.go); 0: no limit.
-	MaxActive       int
-	DBWait          time.Duration
+	MaxActive int
+	DBWait    time.Duration
+	// RequestTimeout bounds the work of a request once its turn came
+	// (the database's connections and statements through its context);
+	// past it, the answer is 503. Event streams are not bounded.
+	RequestTimeout  time.Duration
 	ShutdownTimeout time.Duration
 	MaxBodyBytes    int64
 	PageCache       bool // cache anonymous pages in memory (invalidated through NOTIFY)
@@ -49,6 +53,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DBMaxConns:      r.integer("PALABRE_DB_MAX_CONNS", 16, 1, 1000),
 		MaxActive:       r.integer("PALABRE_MAX_ACTIVE_REQUESTS", 8*runtime.GOMAXPROCS(0), 0, 100000),
 		DBWait:          r.duration("PALABRE_DB_WAIT", 30*time.Second),
+		RequestTimeout:  r.duration("PALABRE_REQUEST_TIMEOUT", 20*time.Second),
 		ShutdownTimeout: r.duration("PALABRE_SHUTDOWN_TIMEOUT", 15*time.Second),
 		MaxBodyBytes:    int64(r.integer("PALABRE_MAX_BODY_BYTES", 1<<20, 1<<10, 1<<30)),
 		PageCache:       r.oneOf("PALABRE_PAGE_CACHE", "on", "on", "off") == "on",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -85,14 +86,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 		c.AbortWithStatus(statusClientClosed)
 		return
 	}
-	fe := domainError(err)
-	status := statusOf[fe.Code]
-	if status == 0 {
-		status = http.StatusInternalServerError
-	}
-	if status >= 500 {
-		s.log.Error("request failed", "request_id", c.GetString(ctxRequestID), "path", c.Request.URL.Path, "error", err)
-	}
+	fe, status := s.answerFor(c, err)
 	if fe.Code == forum.EUNAUTHORIZED && !isAPI(c) {
 		c.Redirect(http.StatusSeeOther, "/login?next="+c.Request.URL.RequestURI())
 		c.Abort()
@@ -106,6 +100,58 @@ func (s *Server) fail(c *gin.Context, err error) {
 	s.render(c, status, "error", s.lang(c).T("error.title", "Status", status), errorPage{Status: status, Message: msg})
 	c.Abort()
 }
+
+// answerFor is the domain error and HTTP status that answer err, for fail
+// and for forms. A database that cannot serve now (down, restarting, out
+// of connections, too slow) makes a 503: forum.DB.Unavailable logs an
+// outage once, not once per request. Every 429 and 503 says when to come
+// back (Retry-After). Other internal errors are logged with their cause.
+func (s *Server) answerFor(c *gin.Context, err error) (*forum.Error, int) {
+	fe := domainError(err)
+	if fe.Code == forum.EINTERNAL {
+		if u := s.db.Unavailable(err); u != nil {
+			fe = u
+		}
+	}
+	status := statusOf[fe.Code]
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		// A handler may have set a more precise delay already.
+		if c.Writer.Header().Get("Retry-After") == "" {
+			c.Header("Retry-After", strconv.Itoa(retryAfter(fe, status)))
+		}
+	}
+	if status >= 500 && fe.Code != forum.EUNAVAILABLE {
+		s.log.Error("request failed", "request_id", c.GetString(ctxRequestID), "path", c.Request.URL.Path, "error", err)
+	}
+	return fe, status
+}
+
+// retryAfter is the Retry-After of a 429 or 503, in seconds: the minutes a
+// rate limit names, else a minute for a limit and a few seconds for an
+// unavailable dependency (the database restarting).
+func retryAfter(fe *forum.Error, status int) int {
+	switch m := fe.Args["Minutes"].(type) {
+	case int:
+		if m > 0 {
+			return m * 60
+		}
+	case int64:
+		if m > 0 {
+			return int(m) * 60
+		}
+	}
+	if status == http.StatusTooManyRequests {
+		return 60
+	}
+	return unavailableRetryAfter
+}
+
+// unavailableRetryAfter is the Retry-After of a 503: long enough for a
+// database restart, short enough that readers are not sent away for long.
+const unavailableRetryAfter = 5
 
 type errorPage struct {
 	Status  int

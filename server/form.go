@@ -47,14 +47,8 @@ func (f *Form) HasErrors() bool { return f != nil && (f.Error != "" || len(f.Err
 // reader's language and returns the HTTP status the page should answer
 // with. Internal errors are logged and shown as a general message.
 func (s *Server) setError(c *gin.Context, f *Form, err error) int {
-	fe := domainError(err)
-	status := statusOf[fe.Code]
-	switch {
-	case fe.Code == forum.EUNAVAILABLE:
-		// Its message says what to do (try again, search less widely).
-		s.log.Warn("form failed", "request_id", c.GetString(ctxRequestID), "path", c.Request.URL.Path, "error", err)
-	case status == 0 || status >= 500:
-		s.log.Error("form failed", "request_id", c.GetString(ctxRequestID), "path", c.Request.URL.Path, "error", err)
+	fe, status := s.answerFor(c, err)
+	if status >= 500 && fe.Code != forum.EUNAVAILABLE {
 		fe = forum.AsError(forum.Errorf(forum.EINTERNAL, "error.internal", nil))
 		status = 500
 	}

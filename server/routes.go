@@ -5,7 +5,7 @@ import "github.com/palabre/palabre/moderation"
 // routes registers every route of the server, in one place, grouped by area.
 func (s *Server) routes() {
 	e := s.engine
-	e.Use(requestID(), s.accessLog(), s.countRequests(), s.recovery(), s.securityHeaders(), compress(), s.limitBody(), s.admit(), s.writeBarrier(), s.authenticate(), s.recordVisit(), s.requireGuidelines())
+	e.Use(requestID(), s.accessLog(), s.countRequests(), s.recovery(), s.securityHeaders(), s.refuseCrossOrigin(), compress(), s.limitBody(), s.admit(), s.deadline(), s.writeBarrier(), s.authenticate(), s.recordVisit(), s.requireGuidelines())
 	e.NoRoute(s.notFoundHandler)
 	e.NoMethod(s.methodNotAllowed)
 
@@ -13,8 +13,7 @@ func (s *Server) routes() {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.serveMetrics)
-	e.GET("/static/*file", s.assets.serve)
-	e.HEAD("/static/*file", s.assets.serve)
+	e.GET("/static/*file", s.assets.serve) // HEAD too, like every GET (headAsGet)
 
 	api := e.Group("/api/v1")
 	api.GET("/openapi.json", s.apiOpenAPI)

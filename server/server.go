@@ -33,12 +33,18 @@ type Server struct {
 	metrics   *metrics
 	engine    *gin.Engine
 	http      *http.Server
+	// streams ends when the server starts shutting down: long-lived
+	// answers (the review queue's event stream) end at once instead of
+	// holding the shutdown for its whole timeout.
+	streams     context.Context
+	stopStreams context.CancelFunc
 }
 
 // New builds the server: translations, static files and templates are loaded
 // and checked here, so that a broken build fails at start-up.
 func New(cfg Config, db *forum.DB, log *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, db: db, log: log, pipeline: moderation.NewPipeline(db), pageCache: newPageCache(), metrics: newMetrics()}
+	s.streams, s.stopStreams = context.WithCancel(context.Background())
 	var err error
 	if s.catalog, err = LoadCatalog(templates.FS, "locales", cfg.Locale); err != nil {
 		return nil, err
@@ -87,9 +93,51 @@ func (s *Server) Pipeline() *moderation.Pipeline { return s.pipeline }
 // Handler is the whole HTTP handler: the Gin engine behind the cross-origin
 // protection of cookie-authenticated writes (Sec-Fetch-Site and Origin are
 // checked on every unsafe method; API clients with bearer tokens send
-// neither and pass).
+// neither and pass). A refused request still goes through the engine, to
+// get the usual error answer (JSON under /api/, the error page elsewhere)
+// with the security headers. HEAD is answered as GET without the body.
 func (s *Server) Handler() http.Handler {
-	return http.NewCrossOriginProtection().Handler(s.engine)
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.engine.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), crossOriginRefused{}, true)))
+	}))
+	return headAsGet(cop.Handler(s.engine))
+}
+
+// crossOriginRefused marks a request http.CrossOriginProtection refused
+// (refuseCrossOrigin answers it).
+type crossOriginRefused struct{}
+
+// headRequest marks a HEAD request served as a GET.
+type headRequest struct{}
+
+// headAsGet serves HEAD as GET on every route: net/http drops the body of
+// an answer to HEAD (it still sees the original request's method), so the
+// client gets the GET's status and headers.
+func headAsGet(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			get := r.WithContext(context.WithValue(r.Context(), headRequest{}, true))
+			get.Method = http.MethodGet
+			r = get
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// isHead reports whether the request came as HEAD (served as GET).
+func isHead(c *gin.Context) bool { return c.Request.Context().Value(headRequest{}) != nil }
+
+// refuseCrossOrigin answers a request the cross-origin protection refused,
+// through the normal error path.
+func (s *Server) refuseCrossOrigin() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.Context().Value(crossOriginRefused{}) != nil {
+			s.fail(c, forum.Errorf(forum.EFORBIDDEN, "error.cross_origin", nil))
+			return
+		}
+		c.Next()
+	}
 }
 
 // Serve answers requests on ln until ctx ends, then shuts down gracefully:
@@ -102,6 +150,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
+	// Event streams end now: their clients reconnect (to another instance)
+	// and the shutdown waits only for real requests.
+	s.stopStreams()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	err := s.http.Shutdown(shutdownCtx)

@@ -203,12 +203,60 @@ func TestCreateCategoryThroughTheAPI(t *testing.T) {
 	}
 }
 
+// The refusal is the usual error answer: JSON under /api/, the error page
+// elsewhere, with the security headers (issue 19: it was net/http's plain
+// text without them).
 func TestCrossOriginCookieWritesAreRefused(t *testing.T) {
 	s := newTestServer(t)
 	w := s.do(t, request{method: "POST", path: "/api/v1/categories", body: `{"name":"x"}`,
 		header: map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}})
 	if w.Code != http.StatusForbidden {
-		t.Errorf("cross-site POST: %d, want 403", w.Code)
+		t.Fatalf("cross-site POST: %d, want 403", w.Code)
+	}
+	if e := decodeError(t, w); e.Code != forum.EFORBIDDEN || e.Message != "Cette requête vient d’un autre site : elle est refusée." {
+		t.Errorf("cross-site POST under /api: %+v", e)
+	}
+	page := s.do(t, request{method: "POST", path: "/logout",
+		header: map[string]string{"Origin": "https://evil.example", "Accept-Language": "en"}})
+	if page.Code != http.StatusForbidden || !strings.HasPrefix(page.Header().Get("Content-Type"), "text/html") ||
+		!strings.Contains(page.Body.String(), "This request comes from another site") || !strings.Contains(page.Body.String(), "</html>") {
+		t.Errorf("cross-origin POST /logout: %d %s %s", page.Code, page.Header().Get("Content-Type"), page.Body)
+	}
+	for _, w := range []*httptest.ResponseRecorder{w, page} {
+		if !strings.Contains(w.Header().Get("Content-Security-Policy"), "frame-ancestors 'none'") || w.Header().Get("X-Frame-Options") != "DENY" {
+			t.Errorf("the refusal lacks the security headers: %v", w.Header())
+		}
+	}
+}
+
+// HEAD answers like GET, without the body, on pages, probes, the API and
+// assets (issue 19: 405 on pages and /healthz).
+func TestHeadAnswersLikeGetOnEveryGetRoute(t *testing.T) {
+	s := newTestServer(t)
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	asset, err := s.assets.URL("css/palabre.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/", "/healthz", "/readyz", "/latest", "/guidelines", "/api/v1/categories", "/api/v1/openapi.json", asset, "/nowhere"} {
+		get, err := http.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		get.Body.Close()
+		head, err := http.Head(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(head.Body)
+		head.Body.Close()
+		if head.StatusCode != get.StatusCode || len(body) != 0 || head.Header.Get("Content-Type") != get.Header.Get("Content-Type") {
+			t.Errorf("HEAD %s: %d %q (%d bytes), GET: %d %q", path, head.StatusCode, head.Header.Get("Content-Type"), len(body), get.StatusCode, get.Header.Get("Content-Type"))
+		}
+	}
+	if resp, err := http.Head(ts.URL + "/healthz"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("HEAD /healthz: %v %v", resp, err)
 	}
 }
 

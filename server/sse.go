@@ -63,7 +63,7 @@ func (s *Server) reviewEvents(live *moderation.Live) gin.HandlerFunc {
 			b, _ := json.Marshal(queueUpdate{Count: count, Item: ev})
 			return send("event: queue\ndata: %s\n\n", b)
 		}
-		if !send("retry: 5000\n\n") || !update(nil) {
+		if isHead(c) || !send("retry: 5000\n\n") || !update(nil) {
 			return
 		}
 		heartbeat := time.NewTicker(sseHeartbeat)
@@ -71,6 +71,10 @@ func (s *Server) reviewEvents(live *moderation.Live) gin.HandlerFunc {
 		for {
 			select {
 			case <-ctx.Done():
+				return
+			case <-s.streams.Done():
+				// The server is shutting down: the page reconnects
+				// (retry), to another instance behind a load balancer.
 				return
 			case <-heartbeat.C:
 				if !send(": ping\n\n") {
