@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -30,12 +31,14 @@ type DB struct {
 	others     otherStatements // prepared for other packages (DB.Prepared)
 	settings   settingsCache
 	guidelines guidelinesCache
-	snapshots  snapshotCache      // thread pages (thread_page.go)
-	latest     latestCache        // the latest threads and the categories (latest_page.go)
-	fanOut     fanOut             // the notifications of posts just committed (notification_fanout.go)
-	replies    replyBatches       // replies waiting to be stored together (reply_batches.go)
-	searchGIN  searchIndexCleaner // the search index's pending list (search_index.go)
-	creds      credentialCache    // whom cookies and tokens belong to (credential_cache.go)
+	snapshots  snapshotCache            // thread pages (thread_page.go)
+	latest     latestCache              // the latest threads and the categories (latest_page.go)
+	fanOut     fanOut                   // the notifications of posts just committed (notification_fanout.go)
+	replies    replyBatches             // replies waiting to be stored together (reply_batches.go)
+	searchGIN  searchIndexCleaner       // the search index's pending list (search_index.go)
+	creds      credentialCache          // whom cookies and tokens belong to (credential_cache.go)
+	hashing    atomic.Pointer[HashGate] // bounds password hashing (hash_gate.go)
+	deviceKey  atomic.Pointer[[]byte]   // signs known-device cookies (known_device.go)
 	log        *slog.Logger
 }
 
@@ -87,7 +90,9 @@ func Open(ctx context.Context, url string, opt PoolOptions, log *slog.Logger) (*
 		raw.Close()
 		return nil, err
 	}
-	return &DB{DB: raw, url: url, log: log}, nil
+	db := &DB{DB: raw, url: url, log: log}
+	db.hashing.Store(NewHashGate(DefaultHashSlots(), DefaultHashWait))
+	return db, nil
 }
 
 // Prepare prepares the statements of the hot paths. It needs the schema, so

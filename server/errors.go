@@ -3,7 +3,9 @@ package server
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -97,6 +99,9 @@ func (s *Server) fail(c *gin.Context, err error) {
 		c.Redirect(http.StatusSeeOther, "/login?next="+c.Request.URL.RequestURI())
 		c.Abort()
 		return
+	}
+	if fe.RetryAfter > 0 {
+		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(fe.RetryAfter.Seconds()))))
 	}
 	msg := s.lang(c).Msg(fe.Key, fe.Args)
 	if isAPI(c) {

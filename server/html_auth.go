@@ -81,7 +81,8 @@ func (s *Server) htmlSignUp(c *gin.Context) {
 
 // loginPage is the log-in form.
 type loginPage struct {
-	Form *Form
+	Form      *Form
+	Throttled bool // too many attempts: offer a login link
 }
 
 var loginFields = []string{"login", "password", "remember", "next"}
@@ -102,14 +103,23 @@ func (s *Server) htmlLoginForm(c *gin.Context) {
 func (s *Server) htmlLogin(c *gin.Context) {
 	form := readForm(c, loginFields...)
 	ctx := c.Request.Context()
-	m, err := s.db.LogIn(ctx, forum.LogInRequest{Login: form.Get("login"), Password: form.Get("password"), ClientIP: c.ClientIP()})
+	device, _ := c.Cookie(KnownDeviceCookie)
+	m, err := s.db.LogIn(ctx, forum.LogInRequest{Login: form.Get("login"), Password: form.Get("password"),
+		ClientIP: c.ClientIP(), KnownDevice: device})
 	if err != nil {
 		status := s.setError(c, form, err)
-		s.render(c, status, "login", s.lang(c).T("login.title"), loginPage{Form: form})
+		page := loginPage{Form: form, Throttled: forum.ErrorCode(err) == forum.ERATELIMITED}
+		s.render(c, status, "login", s.lang(c).T("login.title"), page)
 		return
 	}
+	s.openSession(c, m, form.Get("remember") != "", safeNext(form.Get("next")))
+}
+
+// openSession opens a new session for m (closing the browser's previous
+// one), marks the browser as a device known to m, and goes on to next.
+func (s *Server) openSession(c *gin.Context, m *forum.Member, remember bool, next string) {
+	ctx := c.Request.Context()
 	old, _ := c.Cookie(SessionCookie)
-	remember := form.Get("remember") != ""
 	token, _, err := s.db.RotateSession(ctx, old, forum.NewSession{
 		MemberID: m.ID, Remember: remember, UserAgent: c.GetHeader("User-Agent"), ClientIP: c.ClientIP(),
 	})
@@ -118,7 +128,13 @@ func (s *Server) htmlLogin(c *gin.Context) {
 		return
 	}
 	s.setSessionCookie(c, token, remember)
-	c.Redirect(http.StatusSeeOther, safeNext(form.Get("next")))
+	device, _ := c.Cookie(KnownDeviceCookie)
+	if device, err = s.db.KnownDeviceCookie(ctx, m.ID, device); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.setKnownDeviceCookie(c, device)
+	c.Redirect(http.StatusSeeOther, next)
 }
 
 // htmlLogout closes the session (a POST, never a GET: a link or an image
