@@ -100,9 +100,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 		c.Abort()
 		return
 	}
-	if fe.RetryAfter > 0 {
-		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(fe.RetryAfter.Seconds()))))
-	}
+	setRetryAfter(c, fe)
 	msg := s.lang(c).Msg(fe.Key, fe.Args)
 	if isAPI(c) {
 		c.AbortWithStatusJSON(status, apiError{Error: apiErrorBody{Code: fe.Code, Message: msg, Field: fe.Field, Rules: fe.Rules}})
@@ -110,6 +108,13 @@ func (s *Server) fail(c *gin.Context, err error) {
 	}
 	s.render(c, status, "error", s.lang(c).T("error.title", "Status", status), errorPage{Status: status, Message: msg})
 	c.Abort()
+}
+
+// setRetryAfter tells the client when to try again, when the error knows.
+func setRetryAfter(c *gin.Context, fe *forum.Error) {
+	if fe.RetryAfter > 0 {
+		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(fe.RetryAfter.Seconds()))))
+	}
 }
 
 type errorPage struct {

@@ -49,11 +49,12 @@ func (f *Form) HasErrors() bool { return f != nil && (f.Error != "" || len(f.Err
 func (s *Server) setError(c *gin.Context, f *Form, err error) int {
 	fe := domainError(err)
 	status := statusOf[fe.Code]
-	if status == 0 || status >= 500 {
+	if status == 0 || status >= 500 && fe.Code != forum.EUNAVAILABLE {
 		s.log.Error("form failed", "request_id", c.GetString(ctxRequestID), "path", c.Request.URL.Path, "error", err)
 		fe = forum.AsError(forum.Errorf(forum.EINTERNAL, "error.internal", nil))
 		status = 500
 	}
+	setRetryAfter(c, fe)
 	msg := s.lang(c).Msg(fe.Key, fe.Args)
 	if fe.Field != "" {
 		if _, known := f.Values[fe.Field]; known {

@@ -249,6 +249,58 @@ func (s *Server) htmlPasswordReset(c *gin.Context) {
 	render(http.StatusOK)
 }
 
+// htmlLoginEmailForm asks for the account to mail a login link to.
+func (s *Server) htmlLoginEmailForm(c *gin.Context) {
+	form := &Form{Values: map[string]string{"login": c.Query("login")}, Errors: map[string]string{}}
+	s.render(c, http.StatusOK, "login_email", s.lang(c).T("login_link.title"), forgotPage{Form: form})
+}
+
+// htmlLoginEmail mails a login link if the login has an account, and says
+// the same thing either way.
+func (s *Server) htmlLoginEmail(c *gin.Context) {
+	form := readForm(c, "login")
+	err := s.db.RequestLoginLink(c.Request.Context(), form.Get("login"), s.lang(c).Code, c.ClientIP())
+	if err != nil {
+		status := s.setError(c, form, err)
+		s.render(c, status, "login_email", s.lang(c).T("login_link.title"), forgotPage{Form: form})
+		return
+	}
+	s.render(c, http.StatusOK, "login_email", s.lang(c).T("login_link.title"), forgotPage{Form: form, Done: true})
+}
+
+// htmlLoginLinkForm shows a button that logs in with an emailed link: the
+// link itself changes nothing, since mail scanners open links.
+func (s *Server) htmlLoginLinkForm(c *gin.Context) {
+	page := tokenPage{Token: c.Query("token")}
+	status := http.StatusOK
+	if err := s.db.CheckLoginLink(c.Request.Context(), page.Token); err != nil {
+		if forum.ErrorCode(err) != forum.EINVALID {
+			s.fail(c, err)
+			return
+		}
+		page.Invalid, status = true, http.StatusBadRequest
+	}
+	s.render(c, status, "login_link", s.lang(c).T("login_link.title"), page)
+}
+
+// htmlLoginLink uses a login link, once: a session is opened (for the
+// browser's lifetime: whoever wants to be remembered logs in with their
+// password) and the browser becomes a known device.
+func (s *Server) htmlLoginLink(c *gin.Context) {
+	page := tokenPage{Token: c.PostForm("token")}
+	m, err := s.db.LogInWithLink(c.Request.Context(), page.Token)
+	if err != nil {
+		if forum.AsError(err).Key != "auth.link_invalid" {
+			s.fail(c, err)
+			return
+		}
+		page.Invalid = true
+		s.render(c, http.StatusBadRequest, "login_link", s.lang(c).T("login_link.title"), page)
+		return
+	}
+	s.openSession(c, m, false, "/")
+}
+
 // optionalInt parses a form number, nil when empty or not a number.
 func optionalInt(s string) *int {
 	n, err := strconv.Atoi(strings.TrimSpace(s))
