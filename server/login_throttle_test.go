@@ -225,3 +225,86 @@ func TestPasswordHashingIsBoundedAndAnswers503WhenSaturated(t *testing.T) {
 		t.Errorf("log-in once a slot is free: %d", w.Code)
 	}
 }
+
+func TestALoginLinkLogsInOnceAndExpires(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	ctx := context.Background()
+	sink := startSMTPSink(t)
+	mailer := newTestMailer(t, sink)
+	m := forumtest.MustMember(t, db, forum.RoleMember, 1)
+
+	// The account is slowed down by strangers' failures.
+	if _, err := db.ExecContext(ctx, `INSERT INTO login_attempts (kind, subject)
+		SELECT $1, 'member:' || $2 FROM generate_series(1, 10)`, forum.LimitLoginPerAccount.Kind, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(s)
+	if w := b.logIn(t, m.Username, forumtest.Password, false); w.Code != 429 {
+		t.Fatalf("throttled log-in: %d", w.Code)
+	}
+	// The owner asks for a link; an unknown name gets the same answer.
+	known := b.do(t, "POST", "/login/email", url.Values{"login": {m.Username}}, nil)
+	ghost := forumtest.Unique("ghost")
+	unknown := b.do(t, "POST", "/login/email", url.Values{"login": {ghost}}, nil)
+	if known.Code != 200 || !strings.Contains(known.Body.String(), "we have sent a login link") ||
+		strings.ReplaceAll(known.Body.String(), m.Username, "X") != strings.ReplaceAll(unknown.Body.String(), ghost, "X") {
+		t.Fatalf("the answers differ between a known and an unknown login:\n%s\n%s", known.Body, unknown.Body)
+	}
+	if w := b.do(t, "POST", "/login/email", url.Values{"login": {" "}}, nil); w.Code != 400 || !strings.Contains(w.Body.String(), "Enter your username") {
+		t.Errorf("empty login: %d", w.Code)
+	}
+	// A second request (a stranger's, say) does not spoil the first link.
+	newBrowser(s).do(t, "POST", "/login/email", url.Values{"login": {m.Email}}, nil)
+	if _, err := mailer.SendDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := sink.to(m.Email)
+	if len(got) != 2 || got[0].Subject != "Your login link for Palabre" {
+		t.Fatalf("login link mails: %+v", got)
+	}
+	first, second := tokenOf(t, got[0], "/login/link"), tokenOf(t, got[1], "/login/link")
+
+	// Opening the link changes nothing (mail scanners open links); the
+	// button logs in, once.
+	w := b.do(t, "GET", "/login/link?token="+first, nil, nil)
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `action="/login/link"`) || b.me(t) != "" {
+		t.Fatalf("login link page: %d %s", w.Code, w.Body)
+	}
+	w = b.do(t, "POST", "/login/link", url.Values{"token": {first}}, nil)
+	if w.Code != http.StatusSeeOther || b.me(t) != m.Username || b.cookies[KnownDeviceCookie] == nil {
+		t.Fatalf("log-in with the link: %d %s", w.Code, w.Body)
+	}
+	other := newBrowser(s)
+	if w := other.do(t, "POST", "/login/link", url.Values{"token": {first}}, nil); w.Code != 400 || !strings.Contains(w.Body.String(), "This link is not valid") || other.me(t) != "" {
+		t.Errorf("a login link used twice: %d", w.Code)
+	}
+	if w := other.do(t, "GET", "/login/link?token="+first, nil, nil); w.Code != 400 {
+		t.Errorf("the page of a used link: %d", w.Code)
+	}
+	// The strangers' back-off is cleared: the owner has read their mail.
+	if w := newBrowser(s).logIn(t, m.Username, forumtest.Password, false); w.Code != http.StatusSeeOther {
+		t.Errorf("password log-in after the link: %d", w.Code)
+	}
+	// The second link expires.
+	if _, err := db.ExecContext(ctx, `UPDATE email_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1`,
+		forum.HashToken(second)); err != nil {
+		t.Fatal(err)
+	}
+	if w := other.do(t, "POST", "/login/link", url.Values{"token": {second}}, nil); w.Code != 400 || other.me(t) != "" {
+		t.Errorf("an expired login link: %d", w.Code)
+	}
+	// The French mail.
+	fr := newBrowser(s)
+	fr.header["Accept-Language"] = "fr"
+	fm := forumtest.MustMember(t, db, forum.RoleMember, 1)
+	if w := fr.do(t, "POST", "/login/email", url.Values{"login": {fm.Email}}, nil); w.Code != 200 || !strings.Contains(w.Body.String(), "nous avons envoyé un lien de connexion") {
+		t.Errorf("French page: %d", w.Code)
+	}
+	if _, err := mailer.SendDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := sink.to(fm.Email); len(got) != 1 || !strings.Contains(got[0].Subject, "Votre lien de connexion") {
+		t.Errorf("French login link mail: %+v", got)
+	}
+}
