@@ -17,7 +17,7 @@ import (
 
 // loginInstance starts a server over its own handle on the test database
 // (another instance), whose password hashing is bounded by its own gate.
-func loginInstance(t *testing.T, env map[string]string) *Server {
+func loginInstance(t testing.TB, env map[string]string) *Server {
 	t.Helper()
 	env["PALABRE_PAGE_CACHE"] = "off"
 	if env["PALABRE_HASH_WAIT"] == "" {
