@@ -87,4 +87,3 @@ func peakRSS(tb testing.TB) int64 {
 	}
 	return 0
 }
-
