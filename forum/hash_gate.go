@@ -31,8 +31,8 @@ func DefaultHashSlots() int {
 }
 
 // DefaultHashWait is how long a request waits for a slot by default: a few
-// hashes' time (each takes 30-100 ms).
-const DefaultHashWait = 2 * time.Second
+// hashes' time (each takes 30-100 ms; seconds under the race detector on a busy machine).
+const DefaultHashWait = 10 * time.Second
 
 // NewHashGate returns a gate of slots concurrent hashes (at least one),
 // where a request waits at most wait for its turn.
