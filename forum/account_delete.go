@@ -56,7 +56,7 @@ func (db *DB) DeleteAccount(ctx context.Context, password string) error {
 		if err != nil {
 			return err
 		}
-		if err := checkCurrentPassword(hash, password, "password"); err != nil {
+		if err := db.checkCurrentPassword(ctx, hash, password, "password"); err != nil {
 			return err
 		}
 		return eraseMemberTx(ctx, tx, m.ID, email)

@@ -86,14 +86,15 @@ func (db *DB) SignUp(ctx context.Context, req SignUpRequest) (*SignUpResult, err
 	if taken {
 		return nil, Errorf(ECONFLICT, "member.username_taken", nil).OnField("username")
 	}
-	if err := db.CheckLimit(ctx, LimitSignUpPerAddr, req.ClientIP); err != nil {
-		return nil, err
-	}
-	if err := db.RecordAttempt(ctx, LimitSignUpPerAddr, req.ClientIP); err != nil {
-		return nil, err
-	}
-	hash, err := HashPassword(req.Password)
+	reservation, err := db.Reserve(ctx, Attempt{LimitSignUpPerAddr, req.ClientIP})
 	if err != nil {
+		return nil, err
+	}
+	hash, err := db.hashPassword(ctx, req.Password)
+	if err != nil {
+		if ErrorCode(err) == EUNAVAILABLE {
+			return nil, errors.Join(err, db.GiveBack(context.WithoutCancel(ctx), reservation))
+		}
 		return nil, err
 	}
 	status := "active"
@@ -179,6 +180,9 @@ type LogInRequest struct {
 	Login    string // username or email address
 	Password string
 	ClientIP string
+	// KnownDevice is the browser's known-device cookie, if any
+	// (KnownDeviceCookie).
+	KnownDevice string
 }
 
 const (
@@ -187,70 +191,59 @@ const (
 )
 
 // LogIn checks a login (username or email) and password and returns the
-// member. Failures are counted per account and per client address, and
-// refused with "try again in N minutes" past the limits. A wrong login and a
-// wrong password get the same answer in the same time, so that nobody learns
-// which accounts exist; only the account's owner (who knows the password)
-// learns that it awaits approval or is suspended.
+// member. Each attempt is counted against its limits before the password
+// is hashed, atomically across requests and instances, so that no more
+// than a limit's attempts are ever checked (loginAttempts says which
+// limits); past them the answer is "try again in N seconds or minutes",
+// never a lock-out of the owner, who can come back from a known device or
+// with a login link. A wrong login and a wrong password get the same answer
+// in the same time, so that nobody learns which accounts exist; only the
+// account's owner (who knows the password) learns that it awaits approval
+// or is suspended. Hashing waits for a slot of the DB's HashGate, and is
+// refused (EUNAVAILABLE) when none frees up in time; the attempt is then
+// not counted.
 func (db *DB) LogIn(ctx context.Context, req LogInRequest) (*Member, error) {
-	if err := db.CheckLimit(ctx, LimitLoginPerAddress, req.ClientIP); err != nil {
+	row, err := db.loginMember(ctx, req.Login)
+	if err != nil {
 		return nil, err
 	}
-	login := strings.TrimSpace(req.Login)
-	var row struct {
-		PasswordHash string `db:"password_hash"`
-		Member
-	}
-	found := false
-	if login != "" && len(login) <= EmailMaxLength && utf8.ValidString(login) {
-		var err error
-		if strings.Contains(login, "@") {
-			err = db.GetContext(ctx, &row, selectLoginByEmail, EmailKey(login))
-		} else if key, kerr := NormalizeUsername(login); kerr == nil {
-			err = db.GetContext(ctx, &row, selectLoginByUsername, key)
-		} else {
-			err = sql.ErrNoRows
-		}
-		switch {
-		case err == nil:
-			found = true
-		case !errors.Is(err, sql.ErrNoRows):
-			return nil, Internal("reading a member", err)
-		}
-	}
-	// Unknown logins are throttled like accounts, so that the limit does not
-	// tell them apart either.
-	account := "login:" + strings.ToLower(toValidUTF8(truncate(login, EmailMaxLength)))
-	if found {
-		account = accountSubject(row.ID)
-	}
-	if err := db.CheckLimit(ctx, LimitLoginPerAccount, account); err != nil {
+	attempts, forget, err := db.loginAttempts(ctx, req, row)
+	if err != nil {
 		return nil, err
 	}
-	ok, rehash := false, false
-	if found && row.PasswordHash != "" {
-		var err error
-		if ok, rehash, err = VerifyPassword(row.PasswordHash, req.Password); err != nil {
-			return nil, err
+	reservation, err := db.Reserve(ctx, attempts...)
+	if err != nil {
+		return nil, err
+	}
+	hash := ""
+	if row != nil {
+		hash = row.PasswordHash
+	}
+	ok, rehash, err := db.verifyPassword(ctx, hash, req.Password)
+	if err != nil {
+		if ErrorCode(err) == EUNAVAILABLE || errors.Is(err, context.Canceled) {
+			// Not checked: the attempt does not count.
+			return nil, errors.Join(err, db.GiveBack(context.WithoutCancel(ctx), reservation))
 		}
-	} else {
-		EqualizeTiming(req.Password)
+		return nil, err
 	}
 	if !ok {
-		if err := db.RecordAttempt(ctx, LimitLoginPerAccount, account); err != nil {
-			return nil, err
-		}
-		if err := db.RecordAttempt(ctx, LimitLoginPerAddress, req.ClientIP); err != nil {
-			return nil, err
-		}
 		return nil, Errorf(EUNAUTHORIZED, "auth.login_failed", nil)
 	}
 	m := &row.Member
-	if err := db.ClearAttempts(ctx, LimitLoginPerAccount, account); err != nil {
+	// A success is not counted, and clears the failures of its subjects
+	// that only the password's holder could clear: its own (account,
+	// address) or device, and the strangers' back-off of the account.
+	if err := db.GiveBack(ctx, reservation); err != nil {
 		return nil, err
 	}
+	for _, a := range forget {
+		if err := db.ClearAttempts(ctx, a.Limit, a.Subject); err != nil {
+			return nil, err
+		}
+	}
 	if rehash {
-		if hash, err := HashPassword(req.Password); err == nil {
+		if hash, err := db.hashPassword(ctx, req.Password); err == nil {
 			if _, err := db.ExecContext(ctx, `UPDATE members SET password_hash = $2 WHERE id = $1`, m.ID, hash); err != nil {
 				return nil, Internal("updating a password hash", err)
 			}
@@ -260,6 +253,65 @@ func (db *DB) LogIn(ctx context.Context, req LogInRequest) (*Member, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// loginRow is a member found by their login, with their password hash.
+type loginRow struct {
+	PasswordHash string `db:"password_hash"`
+	Member
+}
+
+// loginMember finds the member of a login (username or email address); nil
+// when there is none.
+func (db *DB) loginMember(ctx context.Context, raw string) (*loginRow, error) {
+	login := strings.TrimSpace(raw)
+	if login == "" || len(login) > EmailMaxLength || !utf8.ValidString(login) {
+		return nil, nil
+	}
+	var row loginRow
+	var err error
+	if strings.Contains(login, "@") {
+		err = db.GetContext(ctx, &row, selectLoginByEmail, EmailKey(login))
+	} else if key, kerr := NormalizeUsername(login); kerr == nil {
+		err = db.GetContext(ctx, &row, selectLoginByUsername, key)
+	} else {
+		return nil, nil
+	}
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, Internal("reading a member", err)
+	}
+	return &row, nil
+}
+
+// loginAttempts returns the limits a log-in attempt counts against, and
+// those of them that its success clears:
+//
+//   - from a device known to the account, per (account, device) only;
+//   - from any other, per (account, address), per address, and the
+//     account's back-off for strangers.
+//
+// An unknown login is an account of its own ("login:" and the name), so
+// that the limits do not tell it apart either.
+func (db *DB) loginAttempts(ctx context.Context, req LogInRequest, row *loginRow) (all, forget []Attempt, err error) {
+	account := "login:" + strings.ToLower(toValidUTF8(truncate(strings.TrimSpace(req.Login), EmailMaxLength)))
+	if row != nil {
+		account = accountSubject(row.ID)
+		device, err := db.knownDevice(ctx, req.KnownDevice, row.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		if device != "" {
+			a := Attempt{LimitLoginPerDevice, account + "#" + device}
+			return []Attempt{a}, []Attempt{a}, nil
+		}
+	}
+	pair := Attempt{LimitLoginPerAccountAddress, account + "@" + req.ClientIP}
+	strangers := Attempt{LimitLoginPerAccount, account}
+	all = []Attempt{{LimitLoginPerAddress, req.ClientIP}, pair, strangers}
+	return all, []Attempt{pair, strangers}, nil
 }
 
 // CanLogIn returns why a member who proved who they are may still not log

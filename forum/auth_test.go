@@ -13,7 +13,7 @@ import (
 func TestLimitCountsAttemptsInASlidingWindow(t *testing.T) {
 	db := forumtest.DB(t)
 	ctx := context.Background()
-	l := forum.Limit{Kind: "test", Max: 3, Window: forum.LimitLoginPerAccount.Window}
+	l := forum.Limit{Kind: "test", Max: 3, Window: forum.LimitLoginPerAccountAddress.Window}
 	subject := forumtest.Unique("subject")
 	for i := range l.Max {
 		if err := db.CheckLimit(ctx, l, subject); err != nil {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -41,14 +42,16 @@ type DB struct {
 	others       otherStatements // prepared for other packages (DB.Prepared)
 	settings     settingsCache
 	guidelines   guidelinesCache
-	snapshots    snapshotCache      // thread pages (thread_page.go)
-	latest       latestCache        // the latest threads and the categories (latest_page.go)
-	fanOut       fanOut             // the notifications of posts just committed (notification_fanout.go)
-	replies      replyBatches       // replies waiting to be stored together (reply_batches.go)
-	searchGIN    searchIndexCleaner // the search index's pending list (search_index.go)
-	searchLimits searchLimits       // the searches running at once (search_limits.go)
-	creds        credentialCache    // whom cookies and tokens belong to (credential_cache.go)
-	outage       outage             // the database's availability as requests see it (outage.go)
+	snapshots    snapshotCache            // thread pages (thread_page.go)
+	latest       latestCache              // the latest threads and the categories (latest_page.go)
+	fanOut       fanOut                   // the notifications of posts just committed (notification_fanout.go)
+	replies      replyBatches             // replies waiting to be stored together (reply_batches.go)
+	searchGIN    searchIndexCleaner       // the search index's pending list (search_index.go)
+	searchLimits searchLimits             // the searches running at once (search_limits.go)
+	creds        credentialCache          // whom cookies and tokens belong to (credential_cache.go)
+	outage       outage                   // the database's availability as requests see it (outage.go)
+	hashing      atomic.Pointer[HashGate] // bounds password hashing (hash_gate.go)
+	deviceKey    atomic.Pointer[[]byte]   // signs known-device cookies (known_device.go)
 	log          *slog.Logger
 }
 
@@ -106,7 +109,9 @@ func Open(ctx context.Context, url string, opt PoolOptions, log *slog.Logger) (*
 		raw.Close()
 		return nil, err
 	}
-	return &DB{DB: raw, url: url, log: log}, nil
+	db := &DB{DB: raw, url: url, log: log}
+	db.hashing.Store(NewHashGate(DefaultHashSlots(), DefaultHashWait))
+	return db, nil
 }
 
 // Prepare prepares the statements of the hot paths. It needs the schema, so

@@ -13,9 +13,11 @@ import (
 const (
 	TokenVerifyEmail   = "verify_email"
 	TokenResetPassword = "reset_password"
+	TokenLoginLink     = "login_link"
 
 	VerifyEmailTokenLifetime   = 48 * time.Hour
 	ResetPasswordTokenLifetime = time.Hour
+	LoginLinkTokenLifetime     = 15 * time.Minute
 )
 
 const insertEmailToken = `
@@ -33,10 +35,13 @@ func createEmailTokenTx(ctx context.Context, tx sqlx.ExecerContext, memberID int
 	if _, err := tx.ExecContext(ctx, `DELETE FROM email_tokens WHERE member_id = $1 AND purpose = $2 AND used_at IS NULL`, memberID, purpose); err != nil {
 		return "", Internal("cancelling earlier links", err)
 	}
-	if _, err := tx.ExecContext(ctx, insertEmailToken, hash, memberID, purpose, email, ttl.Seconds()); err != nil {
-		return "", Internal("storing a link", err)
-	}
-	return plain, nil
+	return plain, insertEmailTokenTx(ctx, tx, hash, memberID, purpose, email, ttl)
+}
+
+// insertEmailTokenTx stores the hash of a new single-use token.
+func insertEmailTokenTx(ctx context.Context, tx sqlx.ExecerContext, hash []byte, memberID int64, purpose, email string, ttl time.Duration) error {
+	_, err := tx.ExecContext(ctx, insertEmailToken, hash, memberID, purpose, email, ttl.Seconds())
+	return Internal("storing a link", err)
 }
 
 // consumeEmailToken marks a token used, once: of two concurrent uses only
@@ -117,10 +122,7 @@ func (db *DB) RequestPasswordReset(ctx context.Context, email, locale, clientIP 
 	if err != nil {
 		return err
 	}
-	if err := db.CheckLimit(ctx, LimitResetPerAddress, clientIP); err != nil {
-		return err
-	}
-	if err := db.RecordAttempt(ctx, LimitResetPerAddress, clientIP); err != nil {
+	if _, err := db.Reserve(ctx, Attempt{LimitResetPerAddress, clientIP}); err != nil {
 		return err
 	}
 	var m Member
@@ -156,7 +158,7 @@ func (db *DB) ResetPassword(ctx context.Context, token, password string) (*Membe
 	if err := CheckPassword(password, m.Username, m.Email); err != nil {
 		return nil, err
 	}
-	hash, err := HashPassword(password)
+	hash, err := db.hashPassword(ctx, password)
 	if err != nil {
 		return nil, err
 	}

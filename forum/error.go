@@ -3,6 +3,7 @@ package forum
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes: the class of a domain error. The server maps each one to an
@@ -30,6 +31,16 @@ type Error struct {
 	Err   error          // the underlying cause; logged, never shown to clients
 	// Rules are the guideline rules that refused the text (EREJECTED).
 	Rules []RuleRef
+	// RetryAfter is when trying again may succeed (ERATELIMITED,
+	// EUNAVAILABLE); the server sends it as Retry-After. Zero: not known.
+	RetryAfter time.Duration
+}
+
+// After returns a copy of e that tells to try again after d.
+func (e *Error) After(d time.Duration) *Error {
+	c := *e
+	c.RetryAfter = d
+	return &c
 }
 
 // RuleRef names a guideline rule, for the author of a text it refused.

@@ -55,7 +55,7 @@ func (db *DB) CreateMember(ctx context.Context, nm NewMember) (*Member, error) {
 	if err := CheckPassword(nm.Password, display, email); err != nil {
 		return nil, err
 	}
-	hash, err := HashPassword(nm.Password)
+	hash, err := db.hashPassword(ctx, nm.Password)
 	if err != nil {
 		return nil, Internal("hashing a password", err)
 	}

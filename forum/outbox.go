@@ -15,6 +15,7 @@ const (
 	MailVerifyEmail    = "verify_email"    // welcome, confirm your address: data Username, Token
 	MailResetPassword  = "reset_password"  // a reset link: data Username, Token
 	MailSignUpExisting = "signup_existing" // someone signed up with an address that has an account: data Username
+	MailLoginLink      = "login_link"      // a one-time login link: data Username, Token
 )
 
 // Mail is a message in the outbox.

@@ -123,12 +123,12 @@ func passwordHashOf(ctx context.Context, tx *sqlx.Tx, memberID int64) (hash, use
 
 // checkCurrentPassword verifies the password the member typed to confirm a
 // sensitive change; field names the form field.
-func checkCurrentPassword(hash, typed, field string) error {
+func (db *DB) checkCurrentPassword(ctx context.Context, hash, typed, field string) error {
 	if typed == "" {
 		return Errorf(EINVALID, "account_settings.password_required", nil).OnField(field)
 	}
-	ok, _, err := VerifyPassword(hash, typed)
-	if err != nil && hash != "" {
+	ok, _, err := db.verifyPassword(ctx, hash, typed)
+	if err != nil {
 		return Internal("verifying a password", err)
 	}
 	if !ok {
@@ -150,7 +150,7 @@ func (db *DB) ChangePassword(ctx context.Context, current, next, keepSession str
 		if err != nil {
 			return err
 		}
-		if err := checkCurrentPassword(hash, current, "current_password"); err != nil {
+		if err := db.checkCurrentPassword(ctx, hash, current, "current_password"); err != nil {
 			return err
 		}
 		if err := CheckPassword(next, username, email); err != nil {
@@ -159,7 +159,7 @@ func (db *DB) ChangePassword(ctx context.Context, current, next, keepSession str
 			}
 			return err
 		}
-		newHash, err := HashPassword(next)
+		newHash, err := db.hashPassword(ctx, next)
 		if err != nil {
 			return Internal("hashing a password", err)
 		}

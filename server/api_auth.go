@@ -51,7 +51,8 @@ func (s *Server) apiCreateToken(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	m, err := s.db.LogIn(ctx, forum.LogInRequest{Login: req.Login, Password: req.Password, ClientIP: c.ClientIP()})
+	device, _ := c.Cookie(KnownDeviceCookie)
+	m, err := s.db.LogIn(ctx, forum.LogInRequest{Login: req.Login, Password: req.Password, ClientIP: c.ClientIP(), KnownDevice: device})
 	if err != nil {
 		s.fail(c, err)
 		return

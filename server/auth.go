@@ -143,6 +143,19 @@ func (s *Server) setSessionCookie(c *gin.Context, token string, remember bool) {
 	http.SetCookie(c.Writer, ck)
 }
 
+// KnownDeviceCookie names the cookie that tells the log-in which account
+// this browser logged in to before (forum.DB.KnownDeviceCookie).
+const KnownDeviceCookie = "palabre_device"
+
+// setKnownDeviceCookie keeps the known-device cookie for a year: HttpOnly,
+// SameSite=Lax, and sent to the log-in routes only.
+func (s *Server) setKnownDeviceCookie(c *gin.Context, value string) {
+	http.SetCookie(c.Writer, &http.Cookie{
+		Name: KnownDeviceCookie, Value: value, Path: "/login", MaxAge: int(forum.KnownDeviceLifetime / time.Second),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.Secure(),
+	})
+}
+
 func (s *Server) clearSessionCookie(c *gin.Context) {
 	http.SetCookie(c.Writer, &http.Cookie{
 		Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,

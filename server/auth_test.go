@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -331,12 +333,15 @@ func TestLogInNextIsLocalOnly(t *testing.T) {
 	}
 }
 
+var secondsRe = regexp.MustCompile(`try again in (1[0-5]|[1-9]) seconds?\.`)
+
 func TestLogInIsThrottled(t *testing.T) {
 	s := newTestServer(t)
 	db := forumtest.DB(t)
 	m := forumtest.MustMember(t, db, forum.RoleMember, 0)
 
-	// Per account: five failures, from several addresses, lock the account.
+	// Per account, from several addresses: past five failures, strangers
+	// are slowed down (an exponential back-off), not locked out for long.
 	for i := range forum.LimitLoginPerAccount.Max {
 		w := newBrowser(s).logIn(t, m.Username, fmt.Sprintf("wrong password %d", i), false)
 		if w.Code != 401 {
@@ -344,12 +349,18 @@ func TestLogInIsThrottled(t *testing.T) {
 		}
 	}
 	w := newBrowser(s).logIn(t, m.Email, forumtest.Password, false)
-	if w.Code != 429 || !strings.Contains(w.Body.String(), "try again in 15 minutes") {
-		t.Fatalf("locked account, right password: %d %s", w.Code, w.Body)
+	// (The wait is 15 s from the latest failure, less the time since.)
+	retry, _ := strconv.Atoi(w.Header().Get("Retry-After"))
+	if w.Code != 429 || !secondsRe.MatchString(w.Body.String()) || retry < 1 || retry > 15 {
+		t.Fatalf("slowed-down account, right password: %d %v %s", w.Code, w.Header(), w.Body)
+	}
+	// The page offers a login link for the account typed.
+	if !strings.Contains(w.Body.String(), `action="/login/email"`) || !strings.Contains(w.Body.String(), `name="login" value="`+m.Email+`"`) {
+		t.Errorf("no login link offered while throttled: %s", w.Body)
 	}
 	w = newBrowser(s).json(t, "POST", "/api/v1/auth/token", `{"login": "`+m.Username+`", "password": "`+forumtest.Password+`"}`, nil)
-	if w.Code != 429 || decodeError(t, w).Code != forum.ERATELIMITED {
-		t.Errorf("locked account through the API: %d %s", w.Code, w.Body)
+	if w.Code != 429 || decodeError(t, w).Code != forum.ERATELIMITED || w.Header().Get("Retry-After") == "" {
+		t.Errorf("slowed-down account through the API: %d %s", w.Code, w.Body)
 	}
 
 	// An unknown account is throttled the same way: the limit tells nothing.
@@ -357,7 +368,7 @@ func TestLogInIsThrottled(t *testing.T) {
 	for range forum.LimitLoginPerAccount.Max {
 		newBrowser(s).logIn(t, ghost, "whatever it is", false)
 	}
-	if w := newBrowser(s).logIn(t, ghost, "whatever it is", false); w.Code != 429 {
+	if w := newBrowser(s).logIn(t, ghost, "whatever it is", false); w.Code != 429 || !secondsRe.MatchString(w.Body.String()) {
 		t.Errorf("unknown account after 5 failures: %d", w.Code)
 	}
 
@@ -369,7 +380,7 @@ func TestLogInIsThrottled(t *testing.T) {
 		}
 	}
 	other := forumtest.MustMember(t, db, forum.RoleMember, 0)
-	if w := b.logIn(t, other.Username, forumtest.Password, false); w.Code != 429 || !strings.Contains(w.Body.String(), "minutes") {
+	if w := b.logIn(t, other.Username, forumtest.Password, false); w.Code != 429 || !strings.Contains(w.Body.String(), "try again in 15 minutes") {
 		t.Errorf("address over the limit: %d %s", w.Code, w.Body)
 	}
 	if w := newBrowser(s).logIn(t, other.Username, forumtest.Password, false); w.Code != http.StatusSeeOther {

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/palabre/palabre/forum"
 )
 
 // Config is the server's configuration, read once from the environment
@@ -36,6 +38,11 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	MaxBodyBytes    int64
 	PageCache       bool // cache anonymous pages in memory (invalidated through NOTIFY)
+	// HashSlots is how many passwords are hashed at once (argon2id holds
+	// 19 MiB each); HashWait how long a request waits for a slot before it
+	// is answered 503 with Retry-After (forum.HashGate).
+	HashSlots int
+	HashWait  time.Duration
 }
 
 // Secure reports whether the public URL is https (Secure cookies, HSTS).
@@ -57,6 +64,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		ShutdownTimeout: r.duration("PALABRE_SHUTDOWN_TIMEOUT", 15*time.Second),
 		MaxBodyBytes:    int64(r.integer("PALABRE_MAX_BODY_BYTES", 1<<20, 1<<10, 1<<30)),
 		PageCache:       r.oneOf("PALABRE_PAGE_CACHE", "on", "on", "off") == "on",
+		HashSlots:       r.integer("PALABRE_HASH_SLOTS", forum.DefaultHashSlots(), 1, 1000),
+		HashWait:        r.duration("PALABRE_HASH_WAIT", forum.DefaultHashWait),
 	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		r.fail("PALABRE_LISTEN", c.Listen, "want host:port, for example 127.0.0.1:8080")

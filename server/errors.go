@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -133,6 +134,9 @@ func (s *Server) answerFor(c *gin.Context, err error) (*forum.Error, int) {
 // rate limit names, else a minute for a limit and a few seconds for an
 // unavailable dependency (the database restarting).
 func retryAfter(fe *forum.Error, status int) int {
+	if fe.RetryAfter > 0 {
+		return int(math.Ceil(fe.RetryAfter.Seconds()))
+	}
 	switch m := fe.Args["Minutes"].(type) {
 	case int:
 		if m > 0 {

@@ -81,7 +81,8 @@ func (s *Server) htmlSignUp(c *gin.Context) {
 
 // loginPage is the log-in form.
 type loginPage struct {
-	Form *Form
+	Form      *Form
+	Throttled bool // too many attempts: offer a login link
 }
 
 var loginFields = []string{"login", "password", "remember", "next"}
@@ -102,14 +103,23 @@ func (s *Server) htmlLoginForm(c *gin.Context) {
 func (s *Server) htmlLogin(c *gin.Context) {
 	form := readForm(c, loginFields...)
 	ctx := c.Request.Context()
-	m, err := s.db.LogIn(ctx, forum.LogInRequest{Login: form.Get("login"), Password: form.Get("password"), ClientIP: c.ClientIP()})
+	device, _ := c.Cookie(KnownDeviceCookie)
+	m, err := s.db.LogIn(ctx, forum.LogInRequest{Login: form.Get("login"), Password: form.Get("password"),
+		ClientIP: c.ClientIP(), KnownDevice: device})
 	if err != nil {
 		status := s.setError(c, form, err)
-		s.render(c, status, "login", s.lang(c).T("login.title"), loginPage{Form: form})
+		page := loginPage{Form: form, Throttled: forum.ErrorCode(err) == forum.ERATELIMITED}
+		s.render(c, status, "login", s.lang(c).T("login.title"), page)
 		return
 	}
+	s.openSession(c, m, form.Get("remember") != "", safeNext(form.Get("next")))
+}
+
+// openSession opens a new session for m (closing the browser's previous
+// one), marks the browser as a device known to m, and goes on to next.
+func (s *Server) openSession(c *gin.Context, m *forum.Member, remember bool, next string) {
+	ctx := c.Request.Context()
 	old, _ := c.Cookie(SessionCookie)
-	remember := form.Get("remember") != ""
 	token, _, err := s.db.RotateSession(ctx, old, forum.NewSession{
 		MemberID: m.ID, Remember: remember, UserAgent: c.GetHeader("User-Agent"), ClientIP: c.ClientIP(),
 	})
@@ -118,7 +128,13 @@ func (s *Server) htmlLogin(c *gin.Context) {
 		return
 	}
 	s.setSessionCookie(c, token, remember)
-	c.Redirect(http.StatusSeeOther, safeNext(form.Get("next")))
+	device, _ := c.Cookie(KnownDeviceCookie)
+	if device, err = s.db.KnownDeviceCookie(ctx, m.ID, device); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.setKnownDeviceCookie(c, device)
+	c.Redirect(http.StatusSeeOther, next)
 }
 
 // htmlLogout closes the session (a POST, never a GET: a link or an image
@@ -231,6 +247,58 @@ func (s *Server) htmlPasswordReset(c *gin.Context) {
 	s.clearSessionCookie(c)
 	page.Done = true
 	render(http.StatusOK)
+}
+
+// htmlLoginEmailForm asks for the account to mail a login link to.
+func (s *Server) htmlLoginEmailForm(c *gin.Context) {
+	form := &Form{Values: map[string]string{"login": c.Query("login")}, Errors: map[string]string{}}
+	s.render(c, http.StatusOK, "login_email", s.lang(c).T("login_link.title"), forgotPage{Form: form})
+}
+
+// htmlLoginEmail mails a login link if the login has an account, and says
+// the same thing either way.
+func (s *Server) htmlLoginEmail(c *gin.Context) {
+	form := readForm(c, "login")
+	err := s.db.RequestLoginLink(c.Request.Context(), form.Get("login"), s.lang(c).Code, c.ClientIP())
+	if err != nil {
+		status := s.setError(c, form, err)
+		s.render(c, status, "login_email", s.lang(c).T("login_link.title"), forgotPage{Form: form})
+		return
+	}
+	s.render(c, http.StatusOK, "login_email", s.lang(c).T("login_link.title"), forgotPage{Form: form, Done: true})
+}
+
+// htmlLoginLinkForm shows a button that logs in with an emailed link: the
+// link itself changes nothing, since mail scanners open links.
+func (s *Server) htmlLoginLinkForm(c *gin.Context) {
+	page := tokenPage{Token: c.Query("token")}
+	status := http.StatusOK
+	if err := s.db.CheckLoginLink(c.Request.Context(), page.Token); err != nil {
+		if forum.ErrorCode(err) != forum.EINVALID {
+			s.fail(c, err)
+			return
+		}
+		page.Invalid, status = true, http.StatusBadRequest
+	}
+	s.render(c, status, "login_link", s.lang(c).T("login_link.title"), page)
+}
+
+// htmlLoginLink uses a login link, once: a session is opened (for the
+// browser's lifetime: whoever wants to be remembered logs in with their
+// password) and the browser becomes a known device.
+func (s *Server) htmlLoginLink(c *gin.Context) {
+	page := tokenPage{Token: c.PostForm("token")}
+	m, err := s.db.LogInWithLink(c.Request.Context(), page.Token)
+	if err != nil {
+		if forum.AsError(err).Key != "auth.link_invalid" {
+			s.fail(c, err)
+			return
+		}
+		page.Invalid = true
+		s.render(c, http.StatusBadRequest, "login_link", s.lang(c).T("login_link.title"), page)
+		return
+	}
+	s.openSession(c, m, false, "/")
 }
 
 // optionalInt parses a form number, nil when empty or not a number.

@@ -176,6 +176,8 @@ func (w *Mailer) Compose(m forum.Mail, siteName string) (subject, body string, e
 		data["Link"] = w.link("/verify-email", m.Data["Token"])
 	case m.Kind == forum.MailResetPassword:
 		data["Link"] = w.link("/password/reset", m.Data["Token"])
+	case m.Kind == forum.MailLoginLink:
+		data["Link"] = w.link("/login/link", m.Data["Token"])
 	case m.Kind == forum.MailSignUpExisting:
 		data["Link"] = w.link("/password/forgot", "")
 	case strings.HasPrefix(m.Kind, "notify_") && lang.Has("mail."+m.Kind+".subject"):

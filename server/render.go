@@ -28,6 +28,8 @@ var pageNames = []string{
 	// members
 	"signup",
 	"login",
+	"login_email",
+	"login_link",
 	"password_forgot",
 	"password_reset",
 	"verify_email",

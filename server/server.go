@@ -45,6 +45,7 @@ type Server struct {
 func New(cfg Config, db *forum.DB, log *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, db: db, log: log, pipeline: moderation.NewPipeline(db), pageCache: newPageCache(), metrics: newMetrics()}
 	s.streams, s.stopStreams = context.WithCancel(context.Background())
+	db.SetHashGate(forum.NewHashGate(cfg.HashSlots, cfg.HashWait))
 	var err error
 	if s.catalog, err = LoadCatalog(templates.FS, "locales", cfg.Locale); err != nil {
 		return nil, err
