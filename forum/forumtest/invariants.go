@@ -15,7 +15,7 @@ FROM posts p
 LEFT JOIN review_items ri ON ri.post_id = p.id AND ri.status = 'pending'
 WHERE p.status = 'held' OR (ri.kind = 'held' AND p.status <> 'held')
 GROUP BY p.id, p.status
-HAVING (p.status = 'held' AND count(ri.id) <> 1) OR p.status <> 'held'`
+HAVING ((p.status = 'held' AND count(ri.id) <> 1) OR p.status <> 'held')`
 
 // AssertHeldInvariant fails the test if a post the review queue decided on
 // was left in a wrong state: every held post has exactly one open review
