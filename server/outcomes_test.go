@@ -2,6 +2,8 @@ package server
 
 import (
 	"fmt"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -104,6 +106,31 @@ func TestRemovedPostsSayWhoRemovedThem(t *testing.T) {
 		}
 		if !strings.Contains(page, fmt.Sprintf(`id="p%d"`, own.Post.Number)) || strings.Contains(page, fmt.Sprintf(`id="p%d"`, held.Post.Number)) {
 			t.Errorf("placeholders: the author's deletion should show, the refused post not")
+		}
+	}
+}
+
+// A decision's email says what happened, in the member's language, not a
+// generic "a decision concerns you".
+func TestDecisionMailsSayWhatHappened(t *testing.T) {
+	cfg, _ := LoadConfig(func(k string) string {
+		return map[string]string{"PALABRE_BASE_URL": "https://forum.example.org"}[k]
+	})
+	w, err := NewMailer(cfg, forumtest.DB(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ lang, action, want string }{
+		{"en", forum.ModerationApproved, "was approved and published"},
+		{"fr", forum.ModerationApproved, "a été approuvé et publié"},
+		{"en", forum.ModerationDeleted, "was deleted by the moderators"},
+		{"fr", forum.ModerationRejected, "a été refusé par la modération"},
+	} {
+		subject, body, err := w.Compose(forum.Mail{Kind: "notify_moderation", Locale: c.lang, Data: map[string]string{
+			"Username": "sophie", "Title": "Un sujet", "Action": c.action, "Reason": "Insultes",
+		}}, "Palabre")
+		if err != nil || !strings.Contains(subject, c.want) || !strings.Contains(body, c.want) || !strings.Contains(body, "Insultes") {
+			t.Errorf("%s %s: %q / %q, %v", c.lang, c.action, subject, body, err)
 		}
 	}
 }
