@@ -22,7 +22,7 @@ type PostPage struct {
 // what a page transferred).
 const pagePostColumns = `
 	p.id, p.thread_id, p.number, p.author_id, a.username AS author_name, p.reply_to,
-	p.body_html, p.status, p.created_at, p.edited_at, p.edit_count, p.like_count`
+	p.body_html, p.status, p.created_at, p.edited_at, p.edit_count, p.like_count, p.removal, p.removal_rule`
 
 const postColumns = pagePostColumns + `, p.body_markdown`
 
@@ -182,7 +182,11 @@ func SetPostStatusTx(ctx context.Context, tx *sqlx.Tx, postID int64, status stri
 	if _, err := threadForUpdateTx(ctx, tx, p.ThreadID); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE posts SET status = $2 WHERE id = $1`, postID, status); err != nil {
+	// Who removed a post is kept only while it stays removed.
+	if _, err := tx.ExecContext(ctx, `UPDATE posts SET status = $2,
+	removal = CASE WHEN $2 = 'deleted' THEN removal ELSE '' END,
+	removal_rule = CASE WHEN $2 = 'deleted' THEN removal_rule ELSE '' END
+WHERE id = $1`, postID, status); err != nil {
 		return Internal("changing a post's status", err)
 	}
 	if p.Number == 1 {
@@ -191,4 +195,23 @@ func SetPostStatusTx(ctx context.Context, tx *sqlx.Tx, postID int64, status stri
 		}
 	}
 	return refreshThreadTx(ctx, tx, p.ThreadID)
+}
+
+// Who removed a post (Post.Removal).
+const (
+	RemovedByAuthor    = "author"      // deleted by its author
+	RemovedByModerator = "moderator"   // removed by the staff, with the rule cited
+	RemovedUnpublished = "unpublished" // held, then refused or withdrawn: never public, shown nowhere
+)
+
+// RemovePostTx deletes a post softly in tx (SetPostStatusTx) and records
+// who removed it and the rule cited, for the placeholder readers see.
+func RemovePostTx(ctx context.Context, tx *sqlx.Tx, postID int64, removal, rule string) error {
+	if err := SetPostStatusTx(ctx, tx, postID, StatusDeleted); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE posts SET removal = $2, removal_rule = $3 WHERE id = $1`, postID, removal, rule); err != nil {
+		return Internal("recording who removed a post", err)
+	}
+	return nil
 }

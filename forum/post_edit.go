@@ -103,6 +103,13 @@ func EditPostTx(ctx context.Context, tx *sqlx.Tx, window time.Duration, e PostEd
 	return &out, nil
 }
 
+// closeHeldItems closes the open review item of a held post deleted by its
+// author or by staff outside the queue.
+const closeHeldItems = `
+UPDATE review_items SET status = 'resolved', resolved_at = now(), resolved_by = $2, resolution = 'withdrawn',
+	version = version + 1
+WHERE post_id = $1 AND status = 'pending'`
+
 // DeletePost deletes a post softly: its author or staff; it stays in the
 // thread as a placeholder. Deleting the first post deletes the thread. The
 // thread's counters are recomputed in the same transaction.
@@ -123,8 +130,21 @@ func (db *DB) DeletePost(ctx context.Context, postID int64) (*Post, error) {
 		if !a.CanDelete(&p.Post) {
 			return Errorf(EFORBIDDEN, "post.delete_not_yours", nil)
 		}
-		if err := SetPostStatusTx(ctx, tx, p.ID, StatusDeleted); err != nil {
+		removal := RemovedByAuthor
+		switch {
+		case p.Status == StatusHeld:
+			removal = RemovedUnpublished
+		case !a.isAuthor(p.AuthorID):
+			removal = RemovedByModerator
+		}
+		if err := RemovePostTx(ctx, tx, p.ID, removal, ""); err != nil {
 			return err
+		}
+		if p.Status == StatusHeld {
+			// Its wait ends with it: the open review item closes.
+			if _, err := tx.ExecContext(ctx, closeHeldItems, p.ID, actorID(ctx)); err != nil {
+				return Internal("closing a review item", err)
+			}
 		}
 		if !a.isAuthor(p.AuthorID) {
 			if err := LogTx(ctx, tx, LogEntry{Action: "post.delete", TargetType: "post", TargetID: &p.ID,

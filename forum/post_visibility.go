@@ -51,4 +51,7 @@ func (a Actor) redact(p *Post) {
 
 // visiblePostSQL is the condition, on posts aliased p, of a post shown in a
 // thread to the viewer $V who is staff when $S.
-const visiblePostSQL = `(p.status <> 'held' OR $S OR p.author_id = $V)`
+//
+// A post refused (or withdrawn) while it was held was never public: it shows
+// nowhere, not even as a placeholder.
+const visiblePostSQL = `((p.status <> 'held' OR $S OR p.author_id = $V) AND p.removal <> 'unpublished')`

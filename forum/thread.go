@@ -67,6 +67,10 @@ type Post struct {
 	EditCount    int        `db:"edit_count" json:"edit_count"`
 	LikeCount    int        `db:"like_count" json:"like_count"`
 	Liked        bool       `db:"liked" json:"liked"` // by the member reading
+	// Removal says who removed a deleted post (RemovedByAuthor…), and
+	// RemovalRule the rule a moderator cited.
+	Removal     string `db:"removal" json:"removal,omitempty"`
+	RemovalRule string `db:"removal_rule" json:"removal_rule,omitempty"`
 	// Redacted is set when the reader may not see the body of a hidden or
 	// deleted post: BodyHTML and BodyMarkdown are then empty.
 	Redacted bool `db:"-" json:"redacted,omitempty"`

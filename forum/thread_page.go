@@ -134,7 +134,7 @@ const selectSnapshotPosts = `
 SELECT` + pagePostColumns + `, false AS liked, p.xmin::text AS xmin
 FROM posts p
 LEFT JOIN members a ON a.id = p.author_id
-WHERE p.thread_id = $1 AND p.number > $2 AND p.status <> 'held'
+WHERE p.thread_id = $1 AND p.number > $2 AND p.status <> 'held' AND p.removal <> 'unpublished'
 ORDER BY p.number
 LIMIT $3`
 
@@ -146,7 +146,7 @@ const selectThreadReader = `
 SELECT t.xmin::text || coalesce((
 		SELECT string_agg(',' || p.id::text || ':' || p.xmin::text, '' ORDER BY p.number)
 		FROM (SELECT id, xmin, number FROM posts
-		      WHERE thread_id = $1 AND number > $3 AND status <> 'held'
+		      WHERE thread_id = $1 AND number > $3 AND status <> 'held' AND removal <> 'unpublished'
 		      ORDER BY number LIMIT $4) p), '') AS stamp,
 	rs.last_read_number AS last_read,
 	ARRAY(SELECT l.post_id FROM likes l WHERE l.member_id = $2 AND l.post_id = ANY($5::bigint[])) AS liked,

@@ -137,11 +137,11 @@ func (p *Pipeline) Resolve(ctx context.Context, d Decision) (*ReviewItem, error)
 	if err != nil {
 		return nil, err
 	}
-	reason, err := p.citedReason(ctx, it, d)
+	reason, rules, err := p.citedReason(ctx, it, d)
 	if err != nil {
 		return nil, err
 	}
-	r := &resolution{p: p, it: it, d: d, reason: reason, until: until, edit: edit, settings: settings}
+	r := &resolution{p: p, it: it, d: d, reason: reason, rules: rules, until: until, edit: edit, settings: settings}
 	err = p.db.InTx(ctx, func(tx *sqlx.Tx) error { return r.run(ctx, tx) })
 	if err != nil {
 		return nil, conflictOnDeadlock(err)
@@ -160,16 +160,16 @@ func conflictOnDeadlock(err error) error {
 }
 
 // citedReason is what the member concerned reads: the rule cited (or the
-// rules behind the item) and the moderator's message.
-func (p *Pipeline) citedReason(ctx context.Context, it *ReviewItem, d Decision) (string, error) {
+// rules behind the item) and the moderator's message; and the rules alone.
+func (p *Pipeline) citedReason(ctx context.Context, it *ReviewItem, d Decision) (string, string, error) {
 	var names []string
 	if d.RuleID != nil {
 		var name string
 		if err := p.db.GetContext(ctx, &name, `SELECT name FROM rules WHERE id = $1`, *d.RuleID); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
-				return "", forum.Errorf(forum.EINVALID, "report.rule_unknown", nil).OnField("rule_id")
+				return "", "", forum.Errorf(forum.EINVALID, "report.rule_unknown", nil).OnField("rule_id")
 			}
-			return "", forum.Internal("reading a rule", err)
+			return "", "", forum.Internal("reading a rule", err)
 		}
 		names = append(names, name)
 	} else {
@@ -191,7 +191,11 @@ func (p *Pipeline) citedReason(ctx context.Context, it *ReviewItem, d Decision) 
 	if d.Message != "" {
 		parts = append(parts, d.Message)
 	}
-	return strings.Join(parts, " — "), nil
+	rules := ""
+	if len(names) > 0 {
+		rules = joinNames(names)
+	}
+	return strings.Join(parts, " — "), rules, nil
 }
 
 // resolution is one decision being carried out in its transaction.
@@ -200,6 +204,7 @@ type resolution struct {
 	it       *ReviewItem
 	d        Decision
 	reason   string
+	rules    string // the rules cited, without the message
 	until    *time.Time
 	edit     *Prepared
 	settings *forum.Settings
@@ -251,6 +256,9 @@ func (r *resolution) run(ctx context.Context, tx *sqlx.Tx) error {
 		r.upheld = false
 	}
 	if err != nil {
+		return err
+	}
+	if err := r.settleHeld(ctx, tx); err != nil {
 		return err
 	}
 	if err := r.settleReports(ctx, tx); err != nil {

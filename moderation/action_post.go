@@ -42,6 +42,30 @@ func (r *resolution) postAction(ctx context.Context, tx *sqlx.Tx) error {
 		return forum.LogTx(ctx, tx, forum.LogEntry{Action: logAction, TargetType: "post", TargetID: &postID,
 			Reason: r.reason, Before: map[string]any{"status": before}, After: map[string]any{"status": status}})
 	}
+	if post.Status == forum.StatusHeld && (r.d.Action == ActApprove || r.d.Action == ActEdit) {
+		if err := publishableThread(ctx, tx, post.ThreadID); err != nil {
+			return err
+		}
+	}
+	// remove deletes the post, saying who removed it: a held post was never
+	// public and shows nowhere; a public one leaves "removed by a moderator"
+	// with the rule cited.
+	remove := func(logAction string) error {
+		if post.Status == forum.StatusDeleted {
+			return nil
+		}
+		removal := forum.RemovedByModerator
+		if post.Status == forum.StatusHeld {
+			removal = forum.RemovedUnpublished
+		}
+		if err := forum.RemovePostTx(ctx, tx, postID, removal, r.rules); err != nil {
+			return err
+		}
+		before := post.Status
+		post.Status = forum.StatusDeleted
+		return forum.LogTx(ctx, tx, forum.LogEntry{Action: logAction, TargetType: "post", TargetID: &postID,
+			Reason: r.reason, Before: map[string]any{"status": before}, After: map[string]any{"status": forum.StatusDeleted, "removal": removal}})
+	}
 	switch r.d.Action {
 	case ActApprove, ActDismiss:
 		r.upheld = false
@@ -71,7 +95,7 @@ func (r *resolution) postAction(ctx context.Context, tx *sqlx.Tx) error {
 		}
 	case ActDelete:
 		r.upheld = true
-		if err := setStatus(forum.StatusDeleted, "post.delete"); err != nil {
+		if err := remove("post.delete"); err != nil {
 			return err
 		}
 		if err := notify(forum.ModerationDeleted); err != nil {
@@ -79,7 +103,7 @@ func (r *resolution) postAction(ctx context.Context, tx *sqlx.Tx) error {
 		}
 	case ActReject:
 		r.upheld = true
-		if err := setStatus(forum.StatusDeleted, "post.reject"); err != nil {
+		if err := remove("post.reject"); err != nil {
 			return err
 		}
 		if err := notify(forum.ModerationRejected); err != nil {
@@ -96,6 +120,49 @@ func (r *resolution) postAction(ctx context.Context, tx *sqlx.Tx) error {
 		return r.editPost(ctx, tx, postID, post, notify)
 	}
 	return r.autoEscalate(ctx, tx, post.AuthorID)
+}
+
+// publishableThread refuses to publish a held post into a thread that was
+// deleted meanwhile: the post would be orphaned there.
+func publishableThread(ctx context.Context, tx *sqlx.Tx, threadID int64) error {
+	var status string
+	if err := tx.GetContext(ctx, &status, `SELECT status FROM threads WHERE id = $1`, threadID); err != nil {
+		return forum.Internal("reading a thread", err)
+	}
+	if status == forum.StatusDeleted {
+		return forum.Errorf(forum.ECONFLICT, "review.thread_removed", nil)
+	}
+	return nil
+}
+
+// settleHeld ends the wait of the item's post when the decision did not:
+// an item closes only with its held post approved or refused. A decision
+// that does not publish the post (a sanction, a lock, a move) refuses it,
+// said in the log and to its author.
+func (r *resolution) settleHeld(ctx context.Context, tx *sqlx.Tx) error {
+	if r.it.PostID == nil {
+		return nil
+	}
+	postID := *r.it.PostID
+	var post reviewedPost
+	if err := tx.GetContext(ctx, &post, `SELECT status, author_id, thread_id FROM posts WHERE id = $1 FOR UPDATE`, postID); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return forum.Internal("reading a reviewed post", err)
+	}
+	if post.Status != forum.StatusHeld {
+		return nil
+	}
+	if err := forum.RemovePostTx(ctx, tx, postID, forum.RemovedUnpublished, r.rules); err != nil {
+		return err
+	}
+	if err := forum.LogTx(ctx, tx, forum.LogEntry{Action: "post.reject", TargetType: "post", TargetID: &postID,
+		Reason: r.reason, Before: map[string]any{"status": forum.StatusHeld},
+		After: map[string]any{"status": forum.StatusDeleted, "removal": forum.RemovedUnpublished, "decision": r.d.Action}}); err != nil {
+		return err
+	}
+	return notifyTx(ctx, tx, post.AuthorID, forum.ModerationRejected, r.reason, &post.ThreadID, &postID)
 }
 
 func (r *resolution) lockThread(ctx context.Context, tx *sqlx.Tx, post reviewedPost, notify func(string) error) error {

@@ -115,7 +115,8 @@ func TestNewMembersFirstPostsAreHeld(t *testing.T) {
 		t.Fatalf("first post: %s %+v", out.Post.Status, out.Verdict)
 	}
 	// Once a post is approved, the next ones are published.
-	if _, err := db.Exec(`UPDATE posts SET status = 'published' WHERE id = $1`, out.Post.ID); err != nil {
+	mod := forumtest.As(forumtest.MustMember(t, db, forum.RoleAdmin, forum.TrustLeader))
+	if _, err := p.Resolve(mod, Decision{ItemID: reviewItems(t, out.Post.ID)[0].ID, Action: ActApprove}); err != nil {
 		t.Fatal(err)
 	}
 	out, err = p.SubmitReply(forumtest.As(newcomer), ReplySubmission{ThreadID: th.ID, Body: "Merci pour l’accueil."})

@@ -43,24 +43,28 @@ type apiAuthor struct {
 
 // apiPost is a post as the API shows it (shared/API.md).
 type apiPost struct {
-	ID        int64      `json:"id"`
-	ThreadID  int64      `json:"thread_id"`
-	Number    int        `json:"number"`
-	Author    *apiAuthor `json:"author"`
-	ReplyTo   *int       `json:"reply_to,omitempty"`
-	HTML      string     `json:"html"`
-	Status    string     `json:"status"`
-	Redacted  bool       `json:"redacted,omitempty"`
-	CreatedAt time.Time  `json:"created_at"`
-	EditedAt  *time.Time `json:"edited_at,omitempty"`
-	EditCount int        `json:"edit_count"`
-	LikeCount int        `json:"like_count"`
-	Liked     bool       `json:"liked"`
+	ID       int64      `json:"id"`
+	ThreadID int64      `json:"thread_id"`
+	Number   int        `json:"number"`
+	Author   *apiAuthor `json:"author"`
+	ReplyTo  *int       `json:"reply_to,omitempty"`
+	HTML     string     `json:"html"`
+	Status   string     `json:"status"`
+	Redacted bool       `json:"redacted,omitempty"`
+	// RemovedBy says who removed a deleted post: "author" or "moderator";
+	// RemovedRule is the rule a moderator cited.
+	RemovedBy   string     `json:"removed_by,omitempty"`
+	RemovedRule string     `json:"removed_rule,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	EditedAt    *time.Time `json:"edited_at,omitempty"`
+	EditCount   int        `json:"edit_count"`
+	LikeCount   int        `json:"like_count"`
+	Liked       bool       `json:"liked"`
 }
 
 func toAPIPost(p *forum.Post) apiPost {
 	out := apiPost{ID: p.ID, ThreadID: p.ThreadID, Number: p.Number, ReplyTo: p.ReplyTo, HTML: p.BodyHTML,
-		Status: p.Status, Redacted: p.Redacted, CreatedAt: p.CreatedAt, EditedAt: p.EditedAt,
+		Status: p.Status, Redacted: p.Redacted, RemovedBy: p.Removal, RemovedRule: p.RemovalRule, CreatedAt: p.CreatedAt, EditedAt: p.EditedAt,
 		EditCount: p.EditCount, LikeCount: p.LikeCount, Liked: p.Liked}
 	if p.AuthorID != nil {
 		out.Author = &apiAuthor{ID: *p.AuthorID}

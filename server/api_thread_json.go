@@ -95,6 +95,14 @@ func appendPostJSON(buf *bytes.Buffer, p *forum.Post, scratch []byte) {
 	if p.Redacted {
 		buf.WriteString(`,"redacted":true`)
 	}
+	if p.Removal != "" {
+		buf.WriteString(`,"removed_by":`)
+		appendJSONString(buf, p.Removal)
+	}
+	if p.RemovalRule != "" {
+		buf.WriteString(`,"removed_rule":`)
+		appendJSONString(buf, p.RemovalRule)
+	}
 	buf.WriteString(`,"created_at":`)
 	appendJSONTime(buf, p.CreatedAt, scratch)
 	if p.EditedAt != nil {

@@ -32,6 +32,7 @@ func writePosts(b *bytes.Buffer, lang *Lang, now time.Time, member *forum.Member
 		formerMember = t("post.former_member")
 		heldNotice   = t("post.held_notice")
 		deletedPH    = t("post.deleted_placeholder")
+		removedPH    = t("post.removed_placeholder")
 		hiddenPH     = t("post.hidden_placeholder")
 		deletedStaff = t("post.deleted_staff")
 		hiddenStaff  = t("post.hidden_staff")
@@ -45,6 +46,17 @@ func writePosts(b *bytes.Buffer, lang *Lang, now time.Time, member *forum.Member
 		threadURL    = escapeHTML(d.URL())
 		after        = itoa(d.After)
 	)
+	// removedText says who removed a deleted post: its author, or a
+	// moderator with the rule cited.
+	removedText := func(p *postView) string {
+		switch {
+		case p.Removal == forum.RemovedByModerator && p.RemovalRule != "":
+			return t("post.removed_placeholder_rule", "Rule", p.RemovalRule)
+		case p.Removal == forum.RemovedByModerator:
+			return removedPH
+		}
+		return deletedPH
+	}
 	for i := range d.Posts {
 		p := &d.Posts[i]
 		num, pid := itoa(p.Number), id(p.ID)
@@ -83,14 +95,14 @@ func writePosts(b *bytes.Buffer, lang *Lang, now time.Time, member *forum.Member
 		}
 		if p.Redacted {
 			if p.Status == forum.StatusDeleted {
-				w(`<p class="placeholder">`, deletedPH, `</p>`)
+				w(`<p class="placeholder">`, removedText(p), `</p>`)
 			} else {
 				w(`<p class="placeholder">`, hiddenPH, `</p>`)
 			}
 		} else {
 			switch p.Status {
 			case forum.StatusDeleted:
-				w(`<p class="notice error">`, deletedStaff, `</p>`)
+				w(`<p class="notice error">`, removedText(p), ` `, deletedStaff, `</p>`)
 			case forum.StatusHidden:
 				w(`<p class="notice error">`, hiddenStaff, `</p>`)
 			}

@@ -182,6 +182,15 @@ func (w *Mailer) Compose(m forum.Mail, siteName string) (subject, body string, e
 		data["Link"] = w.link("/password/forgot", "")
 	case strings.HasPrefix(m.Kind, "notify_") && lang.Has("mail."+m.Kind+".subject"):
 		// Notifications (forum/notification_publish.go) carry their own path.
+		if m.Kind == "notify_"+forum.NotifyModeration {
+			// A decision says what happened in words, as the in-app
+			// notification does.
+			key := "notify.moderation." + m.Data["Action"]
+			if !lang.Has(key) {
+				key = "notify.moderation.other"
+			}
+			data["What"] = lang.Msg(key, map[string]any{"Title": m.Data["Title"]})
+		}
 	default:
 		return "", "", fmt.Errorf("unknown kind of mail %q", m.Kind)
 	}
