@@ -175,7 +175,7 @@ func (m *WordMatcher) Match(text string) []WordMatch {
 		}
 		start, end := int(sk.at[lo].start), int(sk.at[hi-1].end)
 		for _, w := range key.words {
-			if sk.repeatsCover(at, w.count) { // "asss" is "ass", "as" is not
+			if sk.repeatsCover(at, w.count, key.open, key.close) { // "asss" is "ass", "as" and "conn" are not "ass" and "con"
 				out = append(out, WordMatch{RuleID: w.RuleID, Pattern: w.Pattern, Start: start, End: end})
 			}
 		}
@@ -205,12 +205,20 @@ func (sk *skeleton) counts(lo, hi int) []uint8 {
 }
 
 // repeatsCover reports whether each letter of the text from lo on is
-// repeated at least as often as in a pattern.
-func (sk *skeleton) repeatsCover(lo int, count []uint8) bool {
+// repeated as often as in a pattern, or stretched: written three times or
+// more, and more often than in the pattern ("connnnard", "asss"). A letter
+// doubled where the pattern has it once is another word, not a disguise:
+// "conn" and "coon" are not "con", "Twatt" is not "twat".
+// Where a wildcard lets the word go on, its edge letter may run on into
+// the rest of the word: "con*" hits "connerie", "*merd*" "emmerdeur".
+func (sk *skeleton) repeatsCover(lo int, count []uint8, open, close bool) bool {
+	last := len(count) - 1
 	for i, c := range count {
-		if sk.at[lo+i].count < c {
-			return false
+		t := sk.at[lo+i].count
+		if t == c || t >= c && (t >= 3 || open && i == 0 || close && i == last) {
+			continue
 		}
+		return false
 	}
 	return true
 }
