@@ -213,3 +213,33 @@ func TestAhoCorasickFindsEverything(t *testing.T) {
 		t.Errorf("no key, or an empty one: %d hits", hits)
 	}
 }
+
+func TestWatchedWordsExceptions(t *testing.T) {
+	m := CompileWatchedWords([]WatchedWord{
+		{RuleID: 1, Pattern: "négro"},
+		{RuleID: 1, Pattern: "negro spiritual*", Exception: true},
+		{RuleID: 1, Pattern: "nègre*"},
+		{RuleID: 1, Pattern: "petit nègre", Exception: true},
+		{RuleID: 2, Pattern: "negro"}, // another rule: the exceptions of 1 are not its own
+	})
+	tests := []struct {
+		text  string
+		rules []int64
+	}{
+		{"un negro-spiritual", []int64{2}},
+		{"des Negro Spirituals", []int64{2}},
+		{"des n3gro-$piritual$", []int64{2}}, // exceptions see through disguises too
+		{"parler petit-nègre", nil},
+		{"un négro", []int64{1, 2}},
+		{"petit nègre et nègres", []int64{1}},
+	}
+	for _, tt := range tests {
+		var got []int64
+		for _, w := range m.Match(tt.text) {
+			got = append(got, w.RuleID)
+		}
+		if !slices.Equal(got, tt.rules) {
+			t.Errorf("Match(%q): rules %v, want %v", tt.text, got, tt.rules)
+		}
+	}
+}
