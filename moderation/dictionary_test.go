@@ -6,8 +6,8 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"unicode/utf8"
 	"testing"
+	"unicode/utf8"
 )
 
 // The default watched words judged on whole dictionaries: Debian's wfrench

@@ -49,13 +49,13 @@ type Rule struct {
 	// Exceptions are words and phrases that never match a words rule,
 	// written and matched like its patterns ("negro spiritual*").
 	Exceptions pq.StringArray `db:"exceptions" json:"exceptions"`
-	Params      RuleParams     `db:"params" json:"params"`
-	Action      string         `db:"action" json:"action"`
-	Enabled     bool           `db:"enabled" json:"enabled"`
-	CreatedAt   time.Time      `db:"created_at" json:"created_at"`
-	CreatedBy   *int64         `db:"created_by" json:"created_by"`
-	UpdatedAt   time.Time      `db:"updated_at" json:"updated_at"`
-	UpdatedBy   *int64         `db:"updated_by" json:"updated_by"`
+	Params     RuleParams     `db:"params" json:"params"`
+	Action     string         `db:"action" json:"action"`
+	Enabled    bool           `db:"enabled" json:"enabled"`
+	CreatedAt  time.Time      `db:"created_at" json:"created_at"`
+	CreatedBy  *int64         `db:"created_by" json:"created_by"`
+	UpdatedAt  time.Time      `db:"updated_at" json:"updated_at"`
+	UpdatedBy  *int64         `db:"updated_by" json:"updated_by"`
 }
 
 // Ref names the rule for the author of a text it decided.
