@@ -14,6 +14,7 @@ type defaultRule struct {
 	name, description map[string]string
 	kind, action      string
 	patterns          []string
+	exceptions        []string // dictionary words that hold a watched one and mean something else
 	params            RuleParams
 }
 
@@ -51,6 +52,9 @@ var defaultRules = []defaultRule{
 			"sale arabe", "sale juif", "sale noir", "sale pédé", "pédé", "tarlouze", "gouine", "race inférieure",
 			"sous-homme", "nigger", "nigga", "kike", "faggot", "untermensch",
 		},
+		// Kept in step with migration 0035, which gives them to the rules
+		// of existing communities.
+		exceptions: []string{"negro spiritual*", "petit nègre", "tête de nègre*"},
 	},
 	{
 		name: map[string]string{"fr": "Incitation à la violence", "en": "Incitement to violence"},
@@ -171,13 +175,13 @@ func EnsureDefaults(ctx context.Context, db *forum.DB, locale string) error {
 			return err
 		}
 		for _, d := range defaultRules {
-			in := RuleInput{Name: d.name[locale], Description: d.description[locale], Kind: d.kind, Action: d.action, Patterns: d.patterns, Params: d.params}
+			in := RuleInput{Name: d.name[locale], Description: d.description[locale], Kind: d.kind, Action: d.action, Patterns: d.patterns, Exceptions: d.exceptions, Params: d.params}
 			r, err := in.normalize()
 			if err != nil {
 				return forum.Internal("a default rule", err)
 			}
 			var out Rule
-			if err := tx.GetContext(sys, &out, insertRule, r.Name, r.Description, r.Kind, r.Patterns, r.Params, r.Action, r.Enabled, nil); err != nil {
+			if err := tx.GetContext(sys, &out, insertRule, r.Name, r.Description, r.Kind, r.Patterns, r.Params, r.Action, r.Enabled, nil, r.Exceptions); err != nil {
 				return forum.Internal("storing a default rule", err)
 			}
 			if err := forum.LogTx(sys, tx, forum.LogEntry{Action: "rule.create", TargetType: "rule", TargetID: &out.ID, After: &out}); err != nil {

@@ -17,7 +17,7 @@ func defaultRuleSet(t *testing.T, locale string) *ruleSet {
 	t.Helper()
 	var rules []*Rule
 	for i, d := range defaultRules {
-		r, err := RuleInput{Name: d.name[locale], Description: d.description[locale], Kind: d.kind, Action: d.action, Patterns: d.patterns, Params: d.params}.normalize()
+		r, err := RuleInput{Name: d.name[locale], Description: d.description[locale], Kind: d.kind, Action: d.action, Patterns: d.patterns, Exceptions: d.exceptions, Params: d.params}.normalize()
 		if err != nil {
 			t.Fatalf("default rule %q: %v", d.name[locale], err)
 		}

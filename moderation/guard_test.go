@@ -3,6 +3,8 @@ package moderation
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/palabre/palabre/forum"
@@ -127,5 +129,61 @@ func TestNewMembersFirstPostsAreHeld(t *testing.T) {
 	basic := forumtest.As(forumtest.MustMember(t, db, forum.RoleMember, forum.TrustBasic))
 	if out, err := p.SubmitReply(basic, ReplySubmission{ThreadID: th.ID, Body: "Bonjour !"}); err != nil || out.Post.Status != forum.StatusPublished {
 		t.Fatalf("TL1: %v", err)
+	}
+}
+
+// Duplicates are the same text whatever its case, spacing and punctuation
+// (migration 0035's duplicate_key); another word is another text.
+func TestDuplicatesSeeThroughCaseSpacingPunctuation(t *testing.T) {
+	db := forumtest.DB(t)
+	p := NewPipeline(db)
+	mustRule(t, p, RuleInput{Kind: KindDuplicates, Action: ActionBlock})
+	th := mustThread(t, p)
+	as := forumtest.As(forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember))
+	tag := forumtest.Unique("z")
+	if _, err := p.SubmitReply(as, ReplySubmission{ThreadID: th.ID, Body: "Le même message, à nouveau " + tag + "."}); err != nil {
+		t.Fatal(err)
+	}
+	for _, again := range []string{
+		"LE MÊME MESSAGE, À NOUVEAU " + strings.ToUpper(tag) + ".",
+		"Le   même\nmessage à nouveau " + tag,
+		"**Le même message** — à nouveau… " + tag + " !!!",
+	} {
+		_, err := p.SubmitReply(as, ReplySubmission{ThreadID: th.ID, Body: again})
+		if fe := forum.AsError(err); fe.Code != forum.EREJECTED || fe.Key != "rules.duplicate_block" {
+			t.Errorf("%q: %+v, want a duplicate", again, err)
+		}
+	}
+	if _, err := p.SubmitReply(as, ReplySubmission{ThreadID: th.ID, Body: "Le même message, à nouveau " + tag + " ? Non."}); err != nil {
+		t.Errorf("another text: %v", err)
+	}
+}
+
+func TestRuleExceptionsAreStored(t *testing.T) {
+	db := forumtest.DB(t)
+	p := NewPipeline(db)
+	as := forumtest.As(forumtest.MustMember(t, db, forum.RoleAdmin, forum.TrustLeader))
+	word := forumtest.Unique("zexc")
+	r, err := p.CreateRule(as, RuleInput{Name: forumtest.Unique("Exceptions "), Kind: KindWords, Action: ActionBlock,
+		Patterns: []string{word + "*"}, Exceptions: []string{" " + word + "ion ", word + "ion", "", word + " ok*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := p.RuleByID(as, r.ID)
+	if err != nil || !slices.Equal(got.Exceptions, []string{word + "ion", word + " ok*"}) {
+		t.Fatalf("stored exceptions %q, %v", got.Exceptions, err)
+	}
+	rs, err := p.ruleSet(as)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for text, hits := range map[string]bool{word + "er": true, word + "ion": false, word + " OK!": false, word + "ions": true} {
+		if found := len(rs.words.Match(text)) > 0; found != hits {
+			t.Errorf("%q hit: %v, want %v", text, found, hits)
+		}
+	}
+	if _, err := p.CreateRule(as, RuleInput{Name: forumtest.Unique("Bad "), Kind: KindWords, Action: ActionBlock,
+		Patterns: []string{word}, Exceptions: []string{"***"}}); forum.AsError(err).Field != "exceptions" {
+		t.Errorf("an exception without a letter: %v", err)
 	}
 }

@@ -2,8 +2,11 @@ package moderation
 
 import (
 	"bytes"
+	"cmp"
+	"slices"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -31,6 +34,23 @@ type Rendered struct {
 	Images   []string // image URLs
 	Mentions []string // usernames mentioned (deduplicated, as written, without @), only those that exist when MemberExists is set
 	Quotes   []int64  // post ids quoted
+	// Code is where the source's inline code and code blocks are, as byte
+	// ranges: watched words are not looked for there (code is quoted, not
+	// said), links are (CodeLinks).
+	Code []Span
+	// CodeLinks are the absolute http(s) URLs written in code, which is
+	// not linked: the blocked domains apply to them all the same.
+	CodeLinks []string
+}
+
+// Span is a byte range of a text, from Start to End.
+type Span struct{ Start, End int }
+
+// Within reports whether the range from start to end lies in one of spans,
+// which are in order.
+func Within(spans []Span, start, end int) bool {
+	i, _ := slices.BinarySearchFunc(spans, start, func(s Span, at int) int { return cmp.Compare(s.End, at+1) })
+	return i < len(spans) && spans[i].Start <= start && end <= spans[i].End
 }
 
 // markdown converts member Markdown: GitHub-flavoured (tables, strikethrough,
@@ -172,6 +192,16 @@ func (in *inspector) walk(n ast.Node) {
 		case *mentionNode:
 			in.mention(c)
 			in.walk(c)
+		case *ast.CodeSpan:
+			first, ok1 := c.FirstChild().(*ast.Text)
+			last, ok2 := c.LastChild().(*ast.Text)
+			if ok1 && ok2 {
+				in.code(first.Segment.Start, last.Segment.Stop)
+			}
+		case *ast.FencedCodeBlock, *ast.CodeBlock:
+			if lines := c.Lines(); lines.Len() > 0 {
+				in.code(lines.At(0).Start, lines.At(lines.Len()-1).Stop)
+			}
 		case *quoteNode:
 			if !containsInt64(in.out.Quotes, c.Post) {
 				in.out.Quotes = append(in.out.Quotes, c.Post)
@@ -180,6 +210,46 @@ func (in *inspector) walk(n ast.Node) {
 		default:
 			in.walk(c)
 		}
+	}
+}
+
+// code records the code from start to end in the source, and the links
+// written there.
+func (in *inspector) code(start, end int) {
+	in.out.Code = append(in.out.Code, Span{start, end})
+	in.out.CodeLinks = append(in.out.CodeLinks, urlsIn(in.source[start:end])...)
+}
+
+// urlsIn returns the http and https URLs written in b, each up to the
+// first space, quote, bracket or backtick.
+func urlsIn(b []byte) []string {
+	var out []string
+	for {
+		i := bytes.Index(b, []byte("http"))
+		if i < 0 {
+			return out
+		}
+		b = b[i:]
+		n := 0
+		if len(b) > 8 && strings.EqualFold(string(b[:8]), "https://") {
+			n = 8
+		} else if len(b) > 7 && strings.EqualFold(string(b[:7]), "http://") {
+			n = 7
+		}
+		if n == 0 {
+			b = b[4:]
+			continue
+		}
+		end := n + bytes.IndexFunc(b[n:], func(r rune) bool {
+			return unicode.IsSpace(r) || strings.ContainsRune("\"'<>`()[]{}", r)
+		})
+		if end < n {
+			end = len(b)
+		}
+		if end > n {
+			out = append(out, string(b[:end]))
+		}
+		b = b[end:]
 	}
 }
 

@@ -46,13 +46,16 @@ type Rule struct {
 	Description string         `db:"description" json:"description"`
 	Kind        string         `db:"kind" json:"kind"`
 	Patterns    pq.StringArray `db:"patterns" json:"patterns"`
-	Params      RuleParams     `db:"params" json:"params"`
-	Action      string         `db:"action" json:"action"`
-	Enabled     bool           `db:"enabled" json:"enabled"`
-	CreatedAt   time.Time      `db:"created_at" json:"created_at"`
-	CreatedBy   *int64         `db:"created_by" json:"created_by"`
-	UpdatedAt   time.Time      `db:"updated_at" json:"updated_at"`
-	UpdatedBy   *int64         `db:"updated_by" json:"updated_by"`
+	// Exceptions are words and phrases that never match a words rule,
+	// written and matched like its patterns ("negro spiritual*").
+	Exceptions pq.StringArray `db:"exceptions" json:"exceptions"`
+	Params     RuleParams     `db:"params" json:"params"`
+	Action     string         `db:"action" json:"action"`
+	Enabled    bool           `db:"enabled" json:"enabled"`
+	CreatedAt  time.Time      `db:"created_at" json:"created_at"`
+	CreatedBy  *int64         `db:"created_by" json:"created_by"`
+	UpdatedAt  time.Time      `db:"updated_at" json:"updated_at"`
+	UpdatedBy  *int64         `db:"updated_by" json:"updated_by"`
 }
 
 // Ref names the rule for the author of a text it decided.
@@ -97,6 +100,7 @@ type RuleInput struct {
 	Description string     `json:"description"`
 	Kind        string     `json:"kind"`
 	Patterns    []string   `json:"patterns"`
+	Exceptions  []string   `json:"exceptions"`
 	Params      RuleParams `json:"params"`
 	Action      string     `json:"action"`
 	Enabled     *bool      `json:"enabled"` // nil: enabled
@@ -133,9 +137,12 @@ func (in RuleInput) normalize() (*Rule, error) {
 	if r.Action == ActionCensor && r.Kind != KindWords {
 		return nil, forum.Errorf(forum.EINVALID, "rules.censor_words_only", nil).OnField("action")
 	}
-	r.Patterns = pq.StringArray{}
+	r.Patterns, r.Exceptions = pq.StringArray{}, pq.StringArray{}
 	if r.Kind == KindWords {
 		if r.Patterns, err = normalizePatterns(in.Patterns); err != nil {
+			return nil, err
+		}
+		if r.Exceptions, err = normalizeWordList(in.Exceptions, "exceptions"); err != nil {
 			return nil, err
 		}
 	}
@@ -150,13 +157,24 @@ func (in RuleInput) normalize() (*Rule, error) {
 // normalizePatterns checks a words rule's patterns: at least one, each
 // with a letter or a digit, none too long.
 func normalizePatterns(in []string) (pq.StringArray, error) {
+	out, err := normalizeWordList(in, "patterns")
+	if err == nil && len(out) == 0 {
+		return nil, forum.Errorf(forum.EINVALID, "rules.patterns_required", nil).OnField("patterns")
+	}
+	return out, err
+}
+
+// normalizeWordList checks a list of watched words or exceptions (field):
+// each with a letter or a digit, none too long; empty lines and repeats
+// are dropped.
+func normalizeWordList(in []string, field string) (pq.StringArray, error) {
 	if len(in) > rulePatternsMax {
-		return nil, forum.Errorf(forum.ETOOLARGE, "rules.too_many_patterns", map[string]any{"Max": rulePatternsMax}).OnField("patterns")
+		return nil, forum.Errorf(forum.ETOOLARGE, "rules.too_many_patterns", map[string]any{"Max": rulePatternsMax}).OnField(field)
 	}
 	out := make(pq.StringArray, 0, len(in))
 	seen := map[string]bool{}
 	for _, p := range in {
-		p, err := Normalize(p, "patterns", TextLimits{MaxRunes: rulePatternMax})
+		p, err := Normalize(p, field, TextLimits{MaxRunes: rulePatternMax})
 		if err != nil {
 			return nil, err
 		}
@@ -165,13 +183,10 @@ func normalizePatterns(in []string) (pq.StringArray, error) {
 			continue
 		}
 		if !strings.ContainsFunc(p, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
-			return nil, forum.Errorf(forum.EINVALID, "rules.pattern_no_letter", map[string]any{"Pattern": p}).OnField("patterns")
+			return nil, forum.Errorf(forum.EINVALID, "rules.pattern_no_letter", map[string]any{"Pattern": p}).OnField(field)
 		}
 		seen[p] = true
 		out = append(out, p)
-	}
-	if len(out) == 0 {
-		return nil, forum.Errorf(forum.EINVALID, "rules.patterns_required", nil).OnField("patterns")
 	}
 	return out, nil
 }

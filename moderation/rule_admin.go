@@ -230,7 +230,7 @@ func importIntoRule(ctx context.Context, tx *sqlx.Tx, names ImportRuleNames, act
 			return err
 		}
 		var created Rule
-		if err := tx.GetContext(ctx, &created, insertRule, nr.Name, nr.Description, nr.Kind, nr.Patterns, nr.Params, nr.Action, nr.Enabled, actorID(ctx)); err != nil {
+		if err := tx.GetContext(ctx, &created, insertRule, nr.Name, nr.Description, nr.Kind, nr.Patterns, nr.Params, nr.Action, nr.Enabled, actorID(ctx), nr.Exceptions); err != nil {
 			return ruleWriteError(err, "creating a rule")
 		}
 		return forum.LogTx(ctx, tx, forum.LogEntry{Action: "rule.import", TargetType: "rule", TargetID: &created.ID, After: &created})

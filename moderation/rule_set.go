@@ -41,6 +41,9 @@ func compileRules(rules []*Rule) *ruleSet {
 			for _, p := range r.Patterns {
 				words = append(words, WatchedWord{RuleID: r.ID, Pattern: p})
 			}
+			for _, p := range r.Exceptions {
+				words = append(words, WatchedWord{RuleID: r.ID, Pattern: p, Exception: true})
+			}
 		case KindLinks:
 			rs.links = append(rs.links, r)
 		case KindMentions:

@@ -11,7 +11,7 @@ import (
 	"github.com/palabre/palabre/forum"
 )
 
-const ruleColumns = `id, name, description, kind, patterns, params, action, enabled,
+const ruleColumns = `id, name, description, kind, patterns, exceptions, params, action, enabled,
 	created_at, created_by, updated_at, updated_by`
 
 const selectRules = `SELECT ` + ruleColumns + ` FROM rules ORDER BY lower(name), id`
@@ -70,8 +70,8 @@ func (p *Pipeline) RuleByID(ctx context.Context, id int64) (*Rule, error) {
 }
 
 const insertRule = `
-INSERT INTO rules (name, description, kind, patterns, params, action, enabled, created_by, updated_by)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+INSERT INTO rules (name, description, kind, patterns, params, action, enabled, created_by, updated_by, exceptions)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)
 RETURNING ` + ruleColumns
 
 // CreateRule adds a rule (admins only). It is logged, and every instance
@@ -86,7 +86,7 @@ func (p *Pipeline) CreateRule(ctx context.Context, in RuleInput) (*Rule, error) 
 	}
 	var out Rule
 	err = p.changeRules(ctx, func(tx *sqlx.Tx) error {
-		err := tx.GetContext(ctx, &out, insertRule, r.Name, r.Description, r.Kind, r.Patterns, r.Params, r.Action, r.Enabled, actorID(ctx))
+		err := tx.GetContext(ctx, &out, insertRule, r.Name, r.Description, r.Kind, r.Patterns, r.Params, r.Action, r.Enabled, actorID(ctx), r.Exceptions)
 		if err != nil {
 			return ruleWriteError(err, "creating a rule")
 		}
@@ -100,7 +100,7 @@ func (p *Pipeline) CreateRule(ctx context.Context, in RuleInput) (*Rule, error) 
 
 const updateRule = `
 UPDATE rules SET name = $2, description = $3, kind = $4, patterns = $5, params = $6, action = $7,
-	enabled = $8, updated_at = now(), updated_by = $9
+	enabled = $8, updated_at = now(), updated_by = $9, exceptions = $10
 WHERE id = $1
 RETURNING ` + ruleColumns
 
@@ -119,7 +119,7 @@ func (p *Pipeline) UpdateRule(ctx context.Context, id int64, in RuleInput) (*Rul
 		if err != nil {
 			return err
 		}
-		err = tx.GetContext(ctx, &out, updateRule, id, r.Name, r.Description, r.Kind, r.Patterns, r.Params, r.Action, r.Enabled, actorID(ctx))
+		err = tx.GetContext(ctx, &out, updateRule, id, r.Name, r.Description, r.Kind, r.Patterns, r.Params, r.Action, r.Enabled, actorID(ctx), r.Exceptions)
 		if err != nil {
 			return ruleWriteError(err, "updating a rule")
 		}

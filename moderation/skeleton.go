@@ -25,7 +25,7 @@ import (
 //     separator are joined: "c.o.n", "c o n", "c-o-n", "c_o_n" → "con";
 //   - repeated letters are collapsed: "connnnard" → "conard". The length
 //     of each run is kept (see byteOrigin.count), so that "ass" does not
-//     match the word "as".
+//     match the word "as" nor "con" the word "conn" (repeatsCover).
 //
 // Every other character (spaces, punctuation, symbols, emoji) is a word
 // boundary; invisible characters (combining marks, format characters) are

@@ -39,18 +39,26 @@ type checkedText struct {
 	Matches  []Match // filled when collecting for TestText
 }
 
-// checkText applies the rules that look at the text alone (watched words,
-// links, mentions), masks what censor rules hit, then renders and
-// sanitizes the body. It needs no database: the pipeline's benchmarks run
-// it as is.
+// checkText renders the body, applies the rules that look at the text
+// alone (watched words outside code, links, mentions), masks what censor
+// rules hit (rendering the masked body again), and sanitizes the body. It
+// needs no database: the pipeline's benchmarks run it as is.
 func (rs *ruleSet) checkText(d textDraft, collect bool) *checkedText {
 	out := &checkedText{Title: d.Title}
+	allowImages := d.Staff || d.TrustLevel >= d.ImagesFrom
+	opt := RenderOptions{AllowImages: allowImages, MemberExists: d.MemberExists}
+	r := Render(d.Body, opt)
 	var titleMask, bodyMask []WordMatch
 	if rs.words != nil {
 		if d.Title != "" {
 			titleMask = rs.wordHits(out, d, rs.words.Match(d.Title), d.Title, "title", collect)
 		}
-		bodyMask = rs.wordHits(out, d, rs.words.Match(d.Body), d.Body, "body", collect)
+		found := rs.words.Match(d.Body)
+		if len(r.Code) > 0 {
+			// Code is quoted, not said: "net.Conn" is no insult.
+			found = slices.DeleteFunc(found, func(m WordMatch) bool { return Within(r.Code, m.Start, m.End) })
+		}
+		bodyMask = rs.wordHits(out, d, found, d.Body, "body", collect)
 	}
 	body := d.Body
 	if len(titleMask) > 0 {
@@ -58,10 +66,8 @@ func (rs *ruleSet) checkText(d textDraft, collect bool) *checkedText {
 	}
 	if len(bodyMask) > 0 {
 		body = mask(d.Body, bodyMask)
+		r = Render(body, opt)
 	}
-
-	allowImages := d.Staff || d.TrustLevel >= d.ImagesFrom
-	r := Render(body, RenderOptions{AllowImages: allowImages, MemberExists: d.MemberExists})
 	out.Prepared = Prepared{Markdown: body, HTML: Sanitize(r.HTML, allowImages), Rendered: r}
 
 	for _, rule := range rs.links {
@@ -101,7 +107,7 @@ func (rs *ruleSet) checkLinks(out *checkedText, d textDraft, rule *Rule, r *Rend
 		return
 	}
 	if len(rule.Params.BlockDomains) > 0 {
-		for _, u := range slices.Concat(r.Links, r.Images) {
+		for _, u := range slices.Concat(r.Links, r.Images, r.CodeLinks) {
 			if host := linkHost(u); host != "" && domainListed(host, rule.Params.BlockDomains) {
 				out.hit(rule, "link_domain", 0, 0, host, "body", collect)
 				if !collect {

@@ -212,3 +212,42 @@ func TestRuleInputValidation(t *testing.T) {
 		}
 	}
 }
+
+// Code is quoted, not said: watched words are not looked for in inline
+// code and code blocks, links are; the same words outside code still hit.
+func TestWatchedWordsNotInCode(t *testing.T) {
+	rs := defaultRuleSet(t, "fr")
+	publish := []string{
+		"Le type `net.Conn` ferme la connexion : `c, err := ln.Accept()` puis `con := c`.",
+		"```go\nvar con net.Conn\ncon, err = net.Dial(\"tcp\", addr) // salope\n```",
+		"~~~\nnègre connard\n~~~",
+		"Un bloc indenté :\n\n    con := pool.Get()\n    defer con.Close()\n",
+		"Conn's lab, Mr Twatt and a negro-spiritual.",
+	}
+	for _, body := range publish {
+		if v := rs.checkText(member(2, body), false).Verdict; len(v.Reasons) > 0 {
+			t.Errorf("%q hit %+v", body, v.Reasons)
+		}
+	}
+	hold := []string{
+		"`con` et quel con !",
+		"```\ncode\n```\nEspèce de connard.",
+		"Pas du code : ' con ' ni \\`con\\`",
+	}
+	for _, body := range hold {
+		if v := rs.checkText(member(2, body), false).Verdict; v.Outcome != OutcomeHold {
+			t.Errorf("%q: %s, want %s", body, v.Outcome, OutcomeHold)
+		}
+	}
+	// Links in code are still checked against the blocked domains.
+	body := "```\ncurl https://bit.ly/xyz\n```"
+	if v := rs.checkText(member(2, body), false).Verdict; v.Outcome != OutcomeHold {
+		t.Errorf("%q: %s, want %s (a shortener in code)", body, v.Outcome, OutcomeHold)
+	}
+	// A censored word outside code is masked; the code beside it is not.
+	cs := testRules(words(ActionCensor, "zut"))
+	c := cs.checkText(member(2, "zut et `zut`"), false)
+	if c.Prepared.Markdown != "••• et `zut`" {
+		t.Errorf("censored: %q", c.Prepared.Markdown)
+	}
+}

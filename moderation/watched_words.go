@@ -35,10 +35,14 @@ import (
 
 // WatchedWord is a word or phrase a rule watches for. A leading or trailing
 // `*` in Pattern lets the word continue ("con*" hits "connerie", "*phobe"
-// hits "homophobe"); otherwise only whole words match.
+// hits "homophobe"); otherwise only whole words match. An Exception is a
+// word or phrase that never matches its rule: a match of the rule that
+// lies within one of its exceptions is dropped ("negro spiritual*" lets
+// "negro-spirituals" through the rule watching "négro").
 type WatchedWord struct {
-	RuleID  int64
-	Pattern string
+	RuleID    int64
+	Pattern   string
+	Exception bool
 }
 
 // WordMatch is a watched word found in a text.
@@ -152,7 +156,7 @@ func (m *WordMatcher) Match(text string) []WordMatch {
 	sk := buildSkeleton(text)
 	defer sk.release()
 
-	var out []WordMatch
+	var out, except []WordMatch
 	m.automaton.each(sk.text, func(k, lo, hi int) {
 		key := &m.keys[k]
 		at := lo
@@ -175,11 +179,24 @@ func (m *WordMatcher) Match(text string) []WordMatch {
 		}
 		start, end := int(sk.at[lo].start), int(sk.at[hi-1].end)
 		for _, w := range key.words {
-			if sk.repeatsCover(at, w.count) { // "asss" is "ass", "as" is not
-				out = append(out, WordMatch{RuleID: w.RuleID, Pattern: w.Pattern, Start: start, End: end})
+			if !sk.repeatsCover(at, w.count, key.open, key.close) { // "asss" is "ass", "as" and "conn" are not "ass" and "con"
+				continue
+			}
+			wm := WordMatch{RuleID: w.RuleID, Pattern: w.Pattern, Start: start, End: end}
+			if w.Exception {
+				except = append(except, wm)
+			} else {
+				out = append(out, wm)
 			}
 		}
 	})
+	if len(except) > 0 {
+		out = slices.DeleteFunc(out, func(w WordMatch) bool {
+			return slices.ContainsFunc(except, func(x WordMatch) bool {
+				return x.RuleID == w.RuleID && x.Start <= w.Start && w.End <= x.End
+			})
+		})
+	}
 	if len(out) < 2 {
 		return out
 	}
@@ -205,12 +222,20 @@ func (sk *skeleton) counts(lo, hi int) []uint8 {
 }
 
 // repeatsCover reports whether each letter of the text from lo on is
-// repeated at least as often as in a pattern.
-func (sk *skeleton) repeatsCover(lo int, count []uint8) bool {
+// repeated as often as in a pattern, or stretched: written three times or
+// more, and more often than in the pattern ("connnnard", "asss"). A letter
+// doubled where the pattern has it once is another word, not a disguise:
+// "conn" and "coon" are not "con", "Twatt" is not "twat".
+// Where a wildcard lets the word go on, its edge letter may run on into
+// the rest of the word: "con*" hits "connerie", "*merd*" "emmerdeur".
+func (sk *skeleton) repeatsCover(lo int, count []uint8, open, close bool) bool {
+	last := len(count) - 1
 	for i, c := range count {
-		if sk.at[lo+i].count < c {
-			return false
+		t := sk.at[lo+i].count
+		if t == c || t >= c && (t >= 3 || open && i == 0 || close && i == last) {
+			continue
 		}
+		return false
 	}
 	return true
 }

@@ -35,7 +35,7 @@ func TestWatchedWordsEvasions(t *testing.T) {
 		{"cοn", 1, "cοn"}, // Greek omicron
 		{"ｃｏｎ", 1, "ｃｏｎ"},
 		{"espèce de con !", 1, "con"},
-		{"conn", 1, "conn"},
+		{"connn", 1, "connn"},
 		{"c\u200bon", 1, "c\u200bon"}, // zero-width space, if Normalize was skipped
 		{"connard", 2, "connard"},
 		{"connnnard", 2, "connnnard"},
@@ -78,12 +78,15 @@ func TestWatchedWordsFalsePositives(t *testing.T) {
 		{RuleID: 2, Pattern: "connard"},
 		{RuleID: 4, Pattern: "ass"},
 		{RuleID: 5, Pattern: "salope"},
+		{RuleID: 6, Pattern: "twat"},
 	})
 	for _, text := range []string{
 		"content", "économie", "Draconien", "scone", "icône", "conne", "Icon",
 		"contre", "la constitution",
 		"class", "assassin", "passage", "as", "tu as raison", "a s",
 		"connarde", "c o", "salopette", "1000 €", "2024", "bob@example.org",
+		// A doubled letter makes another word, not a disguise.
+		"conn", "Conn's", "net.Conn", "coon", "Twatt",
 	} {
 		if got := m.Match(text); len(got) != 0 {
 			t.Errorf("Match(%q) = %v, want nothing", text, got)
@@ -208,5 +211,35 @@ func TestAhoCorasickFindsEverything(t *testing.T) {
 	newWordAutomaton([]string{""}).each([]byte("texte"), count)
 	if hits != 0 {
 		t.Errorf("no key, or an empty one: %d hits", hits)
+	}
+}
+
+func TestWatchedWordsExceptions(t *testing.T) {
+	m := CompileWatchedWords([]WatchedWord{
+		{RuleID: 1, Pattern: "négro"},
+		{RuleID: 1, Pattern: "negro spiritual*", Exception: true},
+		{RuleID: 1, Pattern: "nègre*"},
+		{RuleID: 1, Pattern: "petit nègre", Exception: true},
+		{RuleID: 2, Pattern: "negro"}, // another rule: the exceptions of 1 are not its own
+	})
+	tests := []struct {
+		text  string
+		rules []int64
+	}{
+		{"un negro-spiritual", []int64{2}},
+		{"des Negro Spirituals", []int64{2}},
+		{"des n3gro-$piritual$", []int64{2}}, // exceptions see through disguises too
+		{"parler petit-nègre", nil},
+		{"un négro", []int64{1, 2}},
+		{"petit nègre et nègres", []int64{1}},
+	}
+	for _, tt := range tests {
+		var got []int64
+		for _, w := range m.Match(tt.text) {
+			got = append(got, w.RuleID)
+		}
+		if !slices.Equal(got, tt.rules) {
+			t.Errorf("Match(%q): rules %v, want %v", tt.text, got, tt.rules)
+		}
 	}
 }

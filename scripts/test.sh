@@ -35,6 +35,21 @@ if [ -z "${PALABRE_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
 	fi
 fi
 
+# wfrench and wamerican, the word lists the default watched words are judged
+# on (moderation/dictionary_test.go, which is skipped, saying so, without them).
+if [ ! -f /usr/share/dict/french ] || [ ! -f /usr/share/dict/american-english ]; then
+	pg_log "installing the word lists wfrench and wamerican with apt-get (once)…"
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wfrench wamerican >&2 ||
+			pg_die "apt-get install wfrench wamerican failed"
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+		DEBIAN_FRONTEND=noninteractive sudo -n apt-get install -y -qq wfrench wamerican >&2 ||
+			pg_die "apt-get install wfrench wamerican failed"
+	else
+		pg_die "the word lists are needed by the watched-word tests: sudo apt-get install wfrench wamerican"
+	fi
+fi
+
 # axe-core, for the accessibility audit of the browser tests, from the npm
 # registry; kept under .data so that it is fetched once.
 axe=$PWD/.data/test-tools/node_modules/axe-core/axe.min.js
