@@ -39,6 +39,7 @@ type Server struct {
 // and checked here, so that a broken build fails at start-up.
 func New(cfg Config, db *forum.DB, log *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, db: db, log: log, pipeline: moderation.NewPipeline(db), pageCache: newPageCache(), metrics: newMetrics()}
+	s.metrics.registry.MustRegister(statsCollector{db})
 	var err error
 	if s.catalog, err = LoadCatalog(templates.FS, "locales", cfg.Locale); err != nil {
 		return nil, err
