@@ -41,8 +41,12 @@ func compress() gin.HandlerFunc {
 		engine := c.Writer
 		defer func() { c.Writer = engine }() // a panic goes up to recovery with the engine's writer
 		wrap(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			c.Writer = &gzipWriter{ResponseWriter: engine, gz: w}
+			gw := &gzipWriter{ResponseWriter: engine, gz: w}
+			c.Writer = gw
 			c.Next()
+			// As the engine does after its handlers: a status set without a
+			// body (a redirect answering a POST, a 204) is sent.
+			gw.WriteHeaderNow()
 		})).ServeHTTP(engine, c.Request)
 	}
 }

@@ -42,6 +42,16 @@ func TestAnswersWrittenInPiecesAreCompressed(t *testing.T) {
 	}
 }
 
+// A status set without a body keeps its status through the compression
+// (a redirect answering a POST, as after logging in).
+func TestABodilessStatusSurvivesCompression(t *testing.T) {
+	s := newTestServer(t)
+	w := s.do(t, request{path: "/test-see-other", header: map[string]string{"Accept-Encoding": "gzip"}})
+	if w.Code != 303 || w.Header().Get("Location") != "/" || w.Header().Get("Content-Encoding") != "" {
+		t.Errorf("redirect: %d %v", w.Code, w.Header())
+	}
+}
+
 // What is already compressed, or has no body, is left alone.
 func TestCompressionLeavesAssetsAndHeadAlone(t *testing.T) {
 	s := newTestServer(t)
