@@ -3,11 +3,13 @@ package moderation
 // Watched words are matched with one Aho–Corasick automaton over the
 // skeletons of all the patterns, run over the skeleton of the text.
 //
-// The automaton. watched_words_bench_test.go compares the two libraries
-// the issue named with Palabre's own (automaton.go), on a 2-vCPU AMD EPYC VM
-// shared with other builds (so ±30 %); keys are the skeletons of n
-// generated French-like words, matched over the 0.9 KB skeleton of
-// frenchPost (pipeline_bench_test.go):
+// The automaton. Two Aho–Corasick libraries were compared with Palabre's
+// own (automaton.go) before it was chosen, on a 2-vCPU AMD EPYC VM shared
+// with other builds (so ±30 %); keys are the skeletons of n generated
+// French-like words, matched over the 0.9 KB skeleton of frenchPost
+// (pipeline_bench_test.go). The libraries have since left go.mod and the
+// comparison with them; watched_words_bench_test.go keeps the benchmarks
+// of Palabre's own:
 //
 //	                      build 10 / 1k / 10k words   kept 1k / 10k     match 10 / 1k / 10k
 //	BobuSumisu            0.1 / 9 / 101 ms            15.7 / 140 MB     2.6 / 3.4 / 5.2 µs

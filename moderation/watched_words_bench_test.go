@@ -6,15 +6,11 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-
-	bobu "github.com/BobuSumisu/aho-corasick"
-	petar "github.com/petar-dambovaliev/aho-corasick"
 )
 
-// The two Aho–Corasick libraries in go.mod and Palabre's own automaton
-// (automaton.go), compared on what the matcher does: build one automaton
-// from n watched-word keys, then find every (overlapping) occurrence in the
-// skeleton of a 1 KB post.
+// Palabre's own Aho–Corasick automaton (automaton.go) on what the matcher
+// does: build one automaton from n watched-word keys, then find every
+// (overlapping) occurrence in the skeleton of a 1 KB post.
 
 var benchSizes = []int{10, 1000, 10000}
 
@@ -54,10 +50,6 @@ func benchKeys(n int) []string {
 func BenchmarkAhoCorasickBuild(b *testing.B) {
 	for _, n := range benchSizes {
 		keys := benchKeys(n)
-		bkeys := make([][]byte, len(keys))
-		for i, k := range keys {
-			bkeys[i] = []byte(k)
-		}
 		b.Run(fmt.Sprintf("palabre/%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			build := func() any { return newWordAutomaton(keys) }
@@ -66,28 +58,6 @@ func BenchmarkAhoCorasickBuild(b *testing.B) {
 			}
 			b.ReportMetric(keptMB(build), "kept-MB")
 		})
-		b.Run(fmt.Sprintf("bobu/%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			build := func() any { return bobu.NewTrieBuilder().AddPatterns(bkeys).Build() }
-			for b.Loop() {
-				build()
-			}
-			b.ReportMetric(keptMB(build), "kept-MB")
-		})
-		for _, dfa := range []bool{false, true} {
-			b.Run(fmt.Sprintf("petar-dfa=%v/%d", dfa, n), func(b *testing.B) {
-				b.ReportAllocs()
-				build := func() any {
-					builder := petar.NewAhoCorasickBuilder(petar.Opts{MatchKind: petar.StandardMatch, DFA: dfa})
-					ac := builder.Build(keys)
-					return &ac
-				}
-				for b.Loop() {
-					build()
-				}
-				b.ReportMetric(keptMB(build), "kept-MB")
-			})
-		}
 	}
 }
 
@@ -109,10 +79,6 @@ func BenchmarkAhoCorasickMatch(b *testing.B) {
 	sk.release()
 	for _, n := range benchSizes {
 		keys := benchKeys(n)
-		bkeys := make([][]byte, len(keys))
-		for i, k := range keys {
-			bkeys[i] = []byte(k)
-		}
 		a := newWordAutomaton(keys)
 		b.Run(fmt.Sprintf("palabre/%d", n), func(b *testing.B) {
 			b.SetBytes(int64(len(text)))
@@ -122,30 +88,6 @@ func BenchmarkAhoCorasickMatch(b *testing.B) {
 				a.each(text, func(int, int, int) { hits++ })
 			}
 		})
-		trie := bobu.NewTrieBuilder().AddPatterns(bkeys).Build()
-		b.Run(fmt.Sprintf("bobu/%d", n), func(b *testing.B) {
-			b.SetBytes(int64(len(text)))
-			b.ReportAllocs()
-			for b.Loop() {
-				hits := 0
-				trie.Walk(text, func(end, n, pattern int64) bool { hits++; return true })
-			}
-		})
-		for _, dfa := range []bool{false, true} {
-			builder := petar.NewAhoCorasickBuilder(petar.Opts{MatchKind: petar.StandardMatch, DFA: dfa})
-			ac := builder.Build(keys)
-			b.Run(fmt.Sprintf("petar-dfa=%v/%d", dfa, n), func(b *testing.B) {
-				b.SetBytes(int64(len(text)))
-				b.ReportAllocs()
-				for b.Loop() {
-					hits := 0
-					it := ac.IterOverlappingByte(text)
-					for h := it.Next(); h != nil; h = it.Next() {
-						hits++
-					}
-				}
-			})
-		}
 	}
 }
 

@@ -50,6 +50,21 @@ if [ ! -f /usr/share/dict/french ] || [ ! -f /usr/share/dict/american-english ];
 	fi
 fi
 
+# promtool (Debian's prometheus package) checks /metrics in the server tests.
+if [ -z "${PALABRE_PROMTOOL:-}" ] && ! command -v promtool >/dev/null 2>&1; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		pg_log "installing prometheus (for promtool) with apt-get for the /metrics test (once)…"
+		{ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >&2 ||
+			{ apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >&2; }; } ||
+			pg_die "apt-get install prometheus failed"
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+		sudo -n apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive sudo -n apt-get install -y -qq --no-install-recommends prometheus >&2 ||
+			pg_die "apt-get install prometheus failed"
+	else
+		pg_die "promtool is needed by the /metrics test: sudo apt-get install prometheus (or set PALABRE_PROMTOOL to a promtool binary)"
+	fi
+fi
+
 # axe-core, for the accessibility audit of the browser tests, from the npm
 # registry; kept under .data so that it is fetched once.
 axe=$PWD/.data/test-tools/node_modules/axe-core/axe.min.js

@@ -1,22 +1,19 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"mime"
-	"mime/quotedprintable"
-	"net"
-	"net/smtp"
-	"net/textproto"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 
 	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/templates"
@@ -31,6 +28,7 @@ type Mailer struct {
 	db      *forum.DB
 	catalog *Catalog
 	log     *slog.Logger
+	smtp    *mail.Client // nil when PALABRE_SMTP_URL is not set
 	kick    chan struct{}
 	// Every is how often the outbox is looked at when nobody kicks.
 	Every time.Duration
@@ -45,7 +43,13 @@ func NewMailer(cfg Config, db *forum.DB, log *slog.Logger) (*Mailer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Mailer{cfg: cfg, db: db, catalog: catalog, log: log, kick: make(chan struct{}, 1), Every: 30 * time.Second, Gather: 50 * time.Millisecond}, nil
+	w := &Mailer{cfg: cfg, db: db, catalog: catalog, log: log, kick: make(chan struct{}, 1), Every: 30 * time.Second, Gather: 50 * time.Millisecond}
+	if cfg.SMTPURL != nil {
+		if w.smtp, err = newSMTPClient(cfg.SMTPURL); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
 }
 
 // Kick tells the worker that mail was queued (any instance queueing mail
@@ -215,7 +219,7 @@ func (w *Mailer) send(ctx context.Context, conn *smtpConn, m forum.Mail) error {
 	if err != nil {
 		return err
 	}
-	if w.cfg.SMTPURL == nil {
+	if w.smtp == nil {
 		w.log.Info("mail (PALABRE_SMTP_URL is not set: logged, not sent)",
 			"to", m.Recipient, "subject", subject, "body", body)
 		return nil
@@ -224,61 +228,93 @@ func (w *Mailer) send(ctx context.Context, conn *smtpConn, m forum.Mail) error {
 	if err != nil {
 		return err
 	}
-	return conn.deliver(ctx, w.cfg.SMTPURL, w.from(), m.Recipient, msg)
+	return conn.deliver(ctx, w.smtp, msg)
 }
 
-// message writes a plain-text mail: UTF-8, quoted-printable, headers
-// encoded as RFC 2047 requires.
-func (w *Mailer) message(to, subject, body string) ([]byte, error) {
+// message builds a plain-text mail with go-mail: UTF-8, quoted-printable,
+// headers encoded as RFC 2047 requires.
+func (w *Mailer) message(to, subject, body string) (*mail.Msg, error) {
 	for _, v := range []string{to, subject} {
 		if strings.ContainsAny(v, "\r\n") {
 			return nil, errors.New("line break in a mail header")
 		}
 	}
+	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
+	if err := msg.From(w.from()); err != nil {
+		return nil, err
+	}
+	if err := msg.To(to); err != nil {
+		return nil, err
+	}
+	msg.Subject(subject)
+	msg.SetDate()
 	id := make([]byte, 12)
 	rand.Read(id)
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "From: %s\r\n", w.from())
-	fmt.Fprintf(&b, "To: %s\r\n", to)
-	fmt.Fprintf(&b, "Subject: %s\r\n", mime.QEncoding.Encode("utf-8", subject))
-	fmt.Fprintf(&b, "Date: %s\r\n", time.Now().Format(time.RFC1123Z))
-	fmt.Fprintf(&b, "Message-ID: <%s@%s>\r\n", hex.EncodeToString(id), w.cfg.BaseURL.Hostname())
-	b.WriteString("Auto-Submitted: auto-generated\r\nMIME-Version: 1.0\r\n")
-	b.WriteString("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n")
-	qp := quotedprintable.NewWriter(&b)
-	qp.Write([]byte(strings.ReplaceAll(body, "\n", "\r\n")))
-	qp.Close()
-	return b.Bytes(), nil
-}
-
-// smtpConn is a connection to the SMTP server, opened at the first message
-// and kept for the next ones.
-type smtpConn struct {
-	conn net.Conn
-	c    *smtp.Client
+	msg.SetMessageIDWithValue(hex.EncodeToString(id) + "@" + w.cfg.BaseURL.Hostname())
+	msg.SetGenHeader("Auto-Submitted", "auto-generated")
+	msg.SetBodyString(mail.TypeTextPlain, body)
+	return msg, nil
 }
 
 // smtpTimeout bounds the delivery of one message, the connection included.
 const smtpTimeout = 30 * time.Second
 
+// newSMTPClient returns go-mail's client for PALABRE_SMTP_URL: smtps://
+// speaks TLS from the start, smtp:// upgrades with STARTTLS when the server
+// offers it; credentials in the URL are sent with PLAIN (which is refused
+// without TLS, except to localhost). It holds settings only: smtpConn
+// holds a connection.
+func newSMTPClient(u *url.URL) (*mail.Client, error) {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"smtp": "587", "smtps": "465"}[u.Scheme]
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		return nil, fmt.Errorf("PALABRE_SMTP_URL: port %q: %w", port, err)
+	}
+	opts := []mail.Option{
+		mail.WithPort(p), mail.WithTimeout(smtpTimeout),
+		mail.WithTLSPolicy(mail.TLSOpportunistic),
+		// A round's messages follow one another on one connection: no
+		// NOOP before each, no RSET after each (deliver resets after a
+		// refusal).
+		mail.WithoutNoop(), mail.WithoutRset(),
+	}
+	if u.Scheme == "smtps" {
+		opts = append(opts, mail.WithSSL())
+	}
+	if u.User != nil {
+		pass, _ := u.User.Password()
+		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthPlain), mail.WithUsername(u.User.Username()), mail.WithPassword(pass))
+	}
+	return mail.NewClient(u.Hostname(), opts...)
+}
+
+// smtpConn is a connection to the SMTP server, opened at the first message
+// and kept for the next ones.
+type smtpConn struct {
+	c *smtp.Client
+}
+
 // deliver sends one message, connecting first if needed. The server's
 // refusal of a message (a 4xx or 5xx reply) leaves the connection usable
 // for the next one; any other error closes it, and the next message
 // connects again.
-func (sc *smtpConn) deliver(ctx context.Context, u *url.URL, from, to string, msg []byte) error {
+func (sc *smtpConn) deliver(ctx context.Context, mc *mail.Client, msg *mail.Msg) error {
 	if sc.c == nil {
-		if err := sc.open(ctx, u); err != nil {
+		c, err := mc.DialToSMTPClientWithContext(ctx)
+		if err != nil {
 			return err
 		}
-	} else {
-		sc.conn.SetDeadline(time.Now().Add(smtpTimeout))
+		sc.c = c
 	}
-	err := sendMessage(sc.c, from, to, msg)
-	var reply *textproto.Error
+	err := mc.SendWithSMTPClient(sc.c, msg)
+	var refused *mail.SendError
 	switch {
 	case err == nil:
 		return nil
-	case errors.As(err, &reply):
+	case errors.As(err, &refused) && refused.ErrorCode() >= 400:
 		if rerr := sc.c.Reset(); rerr != nil {
 			sc.close()
 		}
@@ -288,74 +324,14 @@ func (sc *smtpConn) deliver(ctx context.Context, u *url.URL, from, to string, ms
 	return err
 }
 
-// open connects: smtps:// speaks TLS from the start, smtp:// upgrades with
-// STARTTLS when the server offers it; credentials in the URL are sent with
-// PLAIN (which net/smtp allows only over TLS or to localhost).
-func (sc *smtpConn) open(ctx context.Context, u *url.URL) error {
-	host := u.Hostname()
-	port := u.Port()
-	if port == "" {
-		port = map[string]string{"smtp": "587", "smtps": "465"}[u.Scheme]
-	}
-	dctx, cancel := context.WithTimeout(ctx, smtpTimeout)
-	defer cancel()
-	var d net.Dialer
-	conn, err := d.DialContext(dctx, "tcp", net.JoinHostPort(host, port))
-	if err != nil {
-		return err
-	}
-	conn.SetDeadline(time.Now().Add(smtpTimeout))
-	if u.Scheme == "smtps" {
-		conn = tls.Client(conn, &tls.Config{ServerName: host})
-	}
-	c, err := smtp.NewClient(conn, host)
-	if err != nil {
-		conn.Close()
-		return err
-	}
-	sc.conn, sc.c = conn, c
-	if ok, _ := c.Extension("STARTTLS"); ok && u.Scheme == "smtp" {
-		if err := c.StartTLS(&tls.Config{ServerName: host}); err != nil {
-			sc.close()
-			return err
-		}
-	}
-	if u.User != nil {
-		pass, _ := u.User.Password()
-		if err := c.Auth(smtp.PlainAuth("", u.User.Username(), pass, host)); err != nil {
-			sc.close()
-			return err
-		}
-	}
-	return nil
-}
-
 // close says goodbye to the server, if connected.
 func (sc *smtpConn) close() {
 	if sc.c == nil {
 		return
 	}
-	sc.conn.SetDeadline(time.Now().Add(5 * time.Second))
+	sc.c.UpdateDeadline(5 * time.Second)
 	if err := sc.c.Quit(); err != nil {
 		sc.c.Close()
 	}
-	sc.conn, sc.c = nil, nil
-}
-
-// sendMessage runs one mail transaction: MAIL, RCPT, DATA.
-func sendMessage(c *smtp.Client, from, to string, msg []byte) error {
-	if err := c.Mail(from); err != nil {
-		return err
-	}
-	if err := c.Rcpt(to); err != nil {
-		return err
-	}
-	wc, err := c.Data()
-	if err != nil {
-		return err
-	}
-	if _, err := wc.Write(msg); err != nil {
-		return err
-	}
-	return wc.Close()
+	sc.c = nil
 }

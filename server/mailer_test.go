@@ -37,6 +37,7 @@ type smtpSink struct {
 
 type sunkMail struct {
 	From, To, Subject, Body string
+	Header                  mail.Header // as received, encoded
 }
 
 func startSMTPSink(t *testing.T) *smtpSink {
@@ -119,7 +120,7 @@ func (s *sinkSession) Data(r io.Reader) error {
 		return err
 	}
 	s.sink.mu.Lock()
-	s.sink.mails = append(s.sink.mails, sunkMail{From: s.from, To: s.to, Subject: subject, Body: string(body)})
+	s.sink.mails = append(s.sink.mails, sunkMail{From: s.from, To: s.to, Subject: subject, Body: string(body), Header: msg.Header})
 	hangUp := s.sink.hangUpAfter
 	s.sink.mu.Unlock()
 	if s.messages++; hangUp > 0 && s.messages >= hangUp {
@@ -477,5 +478,61 @@ func TestMailOfARoundSharesAConnection(t *testing.T) {
 	sink.mu.Unlock()
 	if received != len(ok) || conns < 2 {
 		t.Errorf("after hang-ups: %d of %d received over %d connections", received, len(ok), conns)
+	}
+}
+
+// A French mail arrives as it was composed: accented subject (RFC 2047) and
+// body (quoted-printable, UTF-8), typographic quotes and apostrophes, long
+// lines, with the headers the mailer sets.
+func TestNonASCIIMailRoundTrip(t *testing.T) {
+	db := forumtest.DB(t)
+	sink := startSMTPSink(t)
+	mailer := newTestMailer(t, sink)
+	ctx := context.Background()
+	addr := forumtest.Unique("zoe") + "@example.org"
+	m := forum.Mail{Recipient: addr, Kind: "notify_reply", Locale: "fr", Data: map[string]string{
+		"Username": "Zoé", "Actor": "Gaëlle Châtelet-Müller",
+		"Title": "Réunion d’été : « où » et quand ? Ça dépend de l’ordre du jour, très long, très très long — 日本語 aussi",
+		"Path":  "/p/42",
+	}}
+	if err := db.InTx(ctx, func(tx *sqlx.Tx) error { return forum.EnqueueMailTx(ctx, tx, m) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mailer.SendDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := sink.to(addr)
+	if len(got) != 1 {
+		t.Fatalf("%d mails", len(got))
+	}
+	settings, err := db.Settings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, body, err := mailer.Compose(m, settings.SiteName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].Subject != subject || !strings.Contains(subject, "Gaëlle Châtelet-Müller vous a répondu dans « Réunion d’été") {
+		t.Errorf("subject: %q, want %q", got[0].Subject, subject)
+	}
+	if b := strings.ReplaceAll(got[0].Body, "\r\n", "\n"); strings.TrimRight(b, "\n") != strings.TrimRight(body, "\n") || !strings.Contains(b, "Bonjour Zoé,") {
+		t.Errorf("body:\n%q\nwant\n%q", b, body)
+	}
+	h := got[0].Header
+	raw := h.Get("Subject")
+	for _, r := range raw {
+		if r > 127 {
+			t.Errorf("the Subject header is not encoded: %q", raw)
+			break
+		}
+	}
+	if ct := h.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") || !strings.Contains(strings.ToLower(ct), "charset=utf-8") ||
+		h.Get("Content-Transfer-Encoding") != "quoted-printable" || h.Get("Auto-Submitted") != "auto-generated" ||
+		h.Get("Mime-Version") != "1.0" || h.Get("User-Agent") != "" || h.Get("X-Mailer") != "" || !strings.HasSuffix(h.Get("Message-Id"), "@forum.example.org>") || h.Get("Date") == "" {
+		t.Errorf("headers: %v", h)
+	}
+	if from, _ := h.AddressList("From"); len(from) != 1 || from[0].Address != "forum@example.org" {
+		t.Errorf("From: %q", h.Get("From"))
 	}
 }

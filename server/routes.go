@@ -12,7 +12,7 @@ func (s *Server) routes() {
 	// Operations and assets.
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", s.serveMetrics)
+	e.GET("/metrics", s.serveMetrics())
 	e.GET("/static/*file", s.assets.serve) // HEAD too, like every GET (headAsGet)
 
 	api := e.Group("/api/v1")

@@ -46,6 +46,7 @@ func New(cfg Config, db *forum.DB, log *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, db: db, log: log, pipeline: moderation.NewPipeline(db), pageCache: newPageCache(), metrics: newMetrics()}
 	s.streams, s.stopStreams = context.WithCancel(context.Background())
 	db.SetHashGate(forum.NewHashGate(cfg.HashSlots, cfg.HashWait))
+	s.metrics.registry.MustRegister(statsCollector{db})
 	var err error
 	if s.catalog, err = LoadCatalog(templates.FS, "locales", cfg.Locale); err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -46,6 +47,19 @@ func newTestServer(t testing.TB) *Server {
 		}
 		// A route that panics, to test recovery.
 		s.engine.GET("/test-panic", func(*gin.Context) { panic("secret internal detail") })
+		// A status without a body, to test compression.
+		s.engine.GET("/test-see-other", func(c *gin.Context) {
+			c.Header("Location", "/")
+			c.Status(http.StatusSeeOther)
+		})
+		// An answer written in many small pieces, to test compression.
+		s.engine.GET("/test-chunks", func(c *gin.Context) {
+			c.Header("Content-Type", "text/plain; charset=utf-8")
+			c.Status(http.StatusAccepted)
+			for i := range 100 {
+				fmt.Fprintf(c.Writer, "line %03d of an answer written piece by piece\n", i)
+			}
+		})
 		testSrv = s
 	})
 	if testSrv == nil {

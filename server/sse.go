@@ -39,12 +39,8 @@ func (s *Server) reviewEvents(live *moderation.Live) gin.HandlerFunc {
 
 		// http.Server's WriteTimeout would cut the stream: each write
 		// pushes the deadline (the gzip writer passes event streams through
-		// uncompressed, so it is unwrapped to reach the connection).
-		var w http.ResponseWriter = c.Writer
-		if gw, ok := c.Writer.(*gzipResponseWriter); ok {
-			w = gw.ResponseWriter
-		}
-		rc := http.NewResponseController(w)
+		// uncompressed, and unwraps to the connection).
+		rc := http.NewResponseController(c.Writer)
 		h := c.Writer.Header()
 		h.Set("Content-Type", "text/event-stream")
 		h.Set("Cache-Control", "no-store")

@@ -33,8 +33,10 @@ essayer avec un formulaire. Merci d'avance, et bonne soirée à toutes et à tou
 
 // BenchmarkThreadPage serves a 20-post thread page through the whole
 // engine (authentication, queries, templates), without the anonymous page
-// cache: what a signed-in member costs, and a visitor when the cache misses.
-// make bench measures the same under load; this one is for profiling.
+// cache: what a signed-in member costs, and a visitor when the cache misses;
+// then gzipped, for a member (compressed on the fly) and for a visitor served
+// from the page cache. make bench measures the same under load; this one is
+// for profiling.
 func BenchmarkThreadPage(b *testing.B) {
 	s := newTestServer(b)
 	db := forumtest.DB(b)
@@ -60,14 +62,44 @@ func BenchmarkThreadPage(b *testing.B) {
 		}
 	}
 	path := fmt.Sprintf("/t/%d/%s", th.Thread.ID, th.Thread.Slug)
+	// cached is a server with the anonymous page cache on, as in production:
+	// after the first visit a visitor gets the page from memory.
+	cfg, err := LoadConfig(func(string) string { return "" })
+	if err != nil {
+		b.Fatal(err)
+	}
+	cached, err := New(cfg, db, s.log)
+	if err != nil {
+		b.Fatal(err)
+	}
+	gzipped := func(h map[string]string) map[string]string {
+		out := map[string]string{"Accept-Encoding": "gzip"}
+		for k, v := range h {
+			out[k] = v
+		}
+		return out
+	}
+	member := bearer(b, db, reader)
 	for _, who := range []struct {
 		name   string
+		srv    *Server
 		header map[string]string
-	}{{"visitor", nil}, {"member", bearer(b, db, reader)}} {
+	}{
+		{"visitor", s, nil}, {"member", s, member},
+		// gzip: the compression middleware on a rendered page, and the
+		// page cache's own gzip copy.
+		{"member-gzip", s, gzipped(member)}, {"visitor-cached-gzip", cached, gzipped(nil)},
+	} {
 		b.Run(who.name, func(b *testing.B) {
+			s := who.srv
 			r := request{path: path, header: who.header}
 			if w := s.do(b, r); w.Code != 200 { // the first visit writes the reading state
 				b.Fatalf("%s: %d", path, w.Code)
+			}
+			if _, ok := who.header["Accept-Encoding"]; ok {
+				if w := s.do(b, r); w.Header().Get("Content-Encoding") != "gzip" {
+					b.Fatalf("%s: not compressed", path)
+				}
 			}
 			b.ReportAllocs()
 			for b.Loop() {
