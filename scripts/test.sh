@@ -40,7 +40,8 @@ fi
 if [ ! -f /usr/share/dict/french ] || [ ! -f /usr/share/dict/american-english ]; then
 	pg_log "installing the word lists wfrench and wamerican with apt-get (once)…"
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wfrench wamerican >&2 ||
+		{ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wfrench wamerican >&2 ||
+			{ apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wfrench wamerican >&2; }; } ||
 			pg_die "apt-get install wfrench wamerican failed"
 	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
 		DEBIAN_FRONTEND=noninteractive sudo -n apt-get install -y -qq wfrench wamerican >&2 ||
