@@ -122,8 +122,16 @@ func SanctionTx(ctx context.Context, tx *sqlx.Tx, o SanctionOrder) (*Sanction, e
 		}); err != nil {
 			return err
 		}
-		return NotifyModerationTx(ctx, tx, target.ID, ModerationNotice{Action: sanctionNotices[o.Kind], Reason: o.Reason,
-			ThreadID: o.ThreadID, PostID: o.PostID})
+		notice := ModerationNotice{Action: sanctionNotices[o.Kind], Reason: o.Reason,
+			ThreadID: o.ThreadID, PostID: o.PostID, Kind: o.Kind, Until: o.Until}
+		if o.Kind == SanctionSuspension || o.Kind == SanctionBan {
+			// The member cannot log in: the mail links to the page that
+			// says why and takes their appeal.
+			if notice.NoticeToken, err = createNoticeTokenTx(ctx, tx, target.ID, target.Email, o.Until); err != nil {
+				return err
+			}
+		}
+		return NotifyModerationTx(ctx, tx, target.ID, notice)
 	}()
 	if err != nil {
 		return nil, err
