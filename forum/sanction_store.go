@@ -270,6 +270,9 @@ func (db *DB) RequirePoster(ctx context.Context) (*Member, error) {
 		if m.MustConfirmEmail() {
 			return nil, Errorf(EFORBIDDEN, "auth.confirm_email_to_post", map[string]any{"Email": m.Email})
 		}
+		if err := db.RequireGuidelinesAccepted(ctx, m); err != nil {
+			return nil, err
+		}
 		return m, nil
 	}
 	if m.IsBanned() {

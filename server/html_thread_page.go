@@ -91,6 +91,7 @@ func writeThreadContent(b *bytes.Buffer, v *View, d *threadPage, as layoutAssets
 		if f != nil && f.Error != "" {
 			w(`<div class="notice error" role="alert">`, escapeHTML(f.Error), "</div>")
 		}
+		w(f.guidelinesBlock())
 		if e := f.Err("reply_to"); e != "" {
 			w(`<div class="notice error" role="alert">`, escapeHTML(e), "</div>")
 		}

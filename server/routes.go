@@ -29,6 +29,7 @@ func (s *Server) routes() {
 	e.POST("/admin/guidelines", s.htmlAdminGuidelines)
 	api.GET("/guidelines", s.apiGuidelines)
 	api.PUT("/guidelines", s.apiPublishGuidelines)
+	api.POST("/guidelines/accept", s.apiAcceptGuidelines)
 	api.GET("/categories", s.cached, s.apiCategories)
 	api.POST("/categories", s.apiCreateCategory)
 
@@ -67,6 +68,9 @@ func (s *Server) routes() {
 	api.GET("/members/:username", s.apiProfile)
 	api.PATCH("/me", s.apiUpdateMe)
 	api.GET("/me/export", s.apiExportMe)
+	api.GET("/members/:username/sanctions", s.apiMemberSanctions)
+	api.POST("/sanctions/:id/lift", s.apiLiftSanction)
+	api.POST("/sanctions/:id/shorten", s.apiShortenSanction)
 
 	// Forum: categories, threads, posts, reading, notifications, search, feeds.
 	e.GET("/latest", s.cached, s.htmlLatest)
@@ -165,6 +169,8 @@ func (s *Server) routes() {
 	e.POST("/admin/members/:id/categories", s.htmlAdminMemberCategories)
 	e.POST("/admin/members/:id/approve", s.htmlAdminMemberApprove)
 	e.POST("/admin/members/:id/waive-confirmation", s.htmlAdminMemberWaiveConfirmation)
+	e.POST("/admin/members/:id/sanctions/lift", s.htmlAdminMemberLift)
+	e.POST("/admin/members/:id/sanctions/shorten", s.htmlAdminMemberShorten)
 	api.GET("/rules", s.apiRules)
 	api.POST("/rules", s.apiCreateRule)
 	api.POST("/rules/test", s.apiTestRules)
