@@ -39,13 +39,20 @@ func createNoticeTokenTx(ctx context.Context, tx sqlx.ExecerContext, memberID in
 	return plain, nil
 }
 
-// SanctionNoticePage is what the notice page shows: the sanction that
-// keeps the member out (nil when none does any more) and whether they may
-// still appeal it.
+// SanctionNoticePage is what the notice page shows: what keeps the member
+// out (Kind "" when nothing does any more), since and until when, why, and
+// whether they may still appeal.
 type SanctionNoticePage struct {
 	Username string
-	Sanction *Sanction
+	Kind     string // SanctionSuspension or SanctionBan; "" when lifted or over
+	Reason   string
+	Since    *time.Time
+	Until    *time.Time // nil for a ban
+	Sanction *Sanction  // the sanction recorded, nil for one set by hand
 }
+
+// CanAppeal reports whether the page offers the appeal form.
+func (p *SanctionNoticePage) CanAppeal() bool { return p.Sanction != nil && p.Sanction.CanAppeal() }
 
 // SanctionNoticeByToken reads the notice page of a link. No session is
 // needed: the link is the member's proof. An unknown or expired link is
@@ -55,19 +62,33 @@ func (db *DB) SanctionNoticeByToken(ctx context.Context, token string) (*Sanctio
 	if err != nil {
 		return nil, err
 	}
-	var page SanctionNoticePage
-	if err := db.GetContext(ctx, &page.Username, `SELECT username FROM members WHERE id = $1 AND status <> 'deleted'`, row.MemberID); err != nil {
-		return nil, notFound(err, "auth.link_invalid", "reading a member")
+	var m Member
+	if err := db.GetContext(ctx, &m, `SELECT `+memberColumns+` FROM members WHERE id = $1 AND status <> 'deleted'`, row.MemberID); err != nil {
+		if ErrorCode(notFound(err, "", "")) == ENOTFOUND {
+			return nil, tokenInvalid()
+		}
+		return nil, Internal("reading a member", err)
 	}
+	page := &SanctionNoticePage{Username: m.Username}
+	now := time.Now()
+	switch {
+	case m.IsBanned():
+		page.Kind, page.Since = SanctionBan, m.BannedAt
+	case m.IsSuspended(now):
+		page.Kind, page.Until = SanctionSuspension, m.SuspendedUntil
+	default:
+		return page, nil
+	}
+	page.Reason = m.SanctionReason
 	var s Sanction
-	err = db.GetContext(ctx, &s, selectSanctionInForce, row.MemberID, stringArray(SanctionSuspension, SanctionBan))
+	err = db.GetContext(ctx, &s, selectSanctionInForce, m.ID, stringArray(SanctionSuspension, SanctionBan))
 	switch {
 	case err == nil:
-		page.Sanction = &s
+		page.Sanction, page.Kind, page.Reason, page.Since, page.Until = &s, s.Kind, s.Reason, &s.CreatedAt, s.Until
 	case ErrorCode(notFound(err, "", "")) != ENOTFOUND:
 		return nil, Internal("reading a sanction", err)
 	}
-	return &page, nil
+	return page, nil
 }
 
 // AppealByToken records the appeal of the sanction a notice link shows,
@@ -84,6 +105,9 @@ func (db *DB) AppealByToken(ctx context.Context, token, text string) (*Sanction,
 	}
 	if page.Sanction == nil {
 		return nil, Errorf(ECONFLICT, "sanction.already_lifted", nil)
+	}
+	if page.Sanction.AppealedAt != nil {
+		return nil, Errorf(ECONFLICT, "sanction.already_appealed", nil)
 	}
 	var m Member
 	if err := db.GetContext(ctx, &m, `SELECT `+memberColumns+` FROM members WHERE id = $1`, row.MemberID); err != nil {

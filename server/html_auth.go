@@ -3,6 +3,7 @@ package server
 import (
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -103,6 +104,12 @@ func (s *Server) htmlLogin(c *gin.Context) {
 	form := readForm(c, loginFields...)
 	ctx := c.Request.Context()
 	m, err := s.db.LogIn(ctx, forum.LogInRequest{Login: form.Get("login"), Password: form.Get("password"), ClientIP: c.ClientIP()})
+	if token, ok := forum.AsError(err).Args[forum.NoticeTokenArg].(string); err != nil && ok {
+		// Suspended or banned: the page that says why, until when, under
+		// which rule, and takes an appeal.
+		c.Redirect(http.StatusSeeOther, "/suspended?"+url.Values{"token": {token}}.Encode())
+		return
+	}
 	if err != nil {
 		status := s.setError(c, form, err)
 		s.render(c, status, "login", s.lang(c).T("login.title"), loginPage{Form: form})

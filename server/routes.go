@@ -65,6 +65,7 @@ func (s *Server) routes() {
 	e.GET("/account/delete", s.htmlAccountDeleteForm)
 	e.POST("/account/delete", s.htmlAccountDelete)
 	e.GET("/suspended", s.htmlSuspended)
+	e.POST("/suspended", s.htmlSuspendedAppeal)
 	api.GET("/members/:username", s.apiProfile)
 	api.PATCH("/me", s.apiUpdateMe)
 	api.GET("/me/export", s.apiExportMe)
