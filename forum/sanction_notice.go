@@ -12,6 +12,10 @@ import (
 // purpose: mailed with the sanction, and given when a log-in is refused.
 // The link opens that page and nothing else.
 
+// MailNotifySanction is the mail that tells a member about a sanction or
+// its change: what was decided, until when, why, how to appeal.
+const MailNotifySanction = "notify_sanction"
+
 // TokenSanctionNotice is the purpose of the notice page's links.
 const TokenSanctionNotice = "sanction_notice"
 
