@@ -85,3 +85,7 @@ func (s *Server) apiShortenSanction(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"sanction": out})
 }
+
+// sanctionKindKey is the catalogue key of a kind of sanction, in words
+// ("suspension"), for the notices.
+func sanctionKindKey(kind string) string { return "sanction.kind_" + kind }

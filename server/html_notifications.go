@@ -117,7 +117,7 @@ func notificationText(l *Lang, n *forum.Notification) string {
 		if key := "sanction.notice." + n.Data.Action; l.Has(key) {
 			args := map[string]any{"What": ""}
 			if n.Data.Kind != "" {
-				args["What"] = l.T("sanction.kind_" + n.Data.Kind)
+				args["What"] = l.T(sanctionKindKey(n.Data.Kind))
 			}
 			if n.Data.Until != nil {
 				args["Until"] = l.DateTime(*n.Data.Until)

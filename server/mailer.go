@@ -186,7 +186,7 @@ func (w *Mailer) Compose(m forum.Mail, siteName string) (subject, body string, e
 			data["Link"] = w.link("/suspended", m.Data["Token"])
 		}
 		if k := m.Data["Sanction"]; k != "" {
-			data["What"] = lang.T("sanction.kind_" + k)
+			data["What"] = lang.T(sanctionKindKey(k))
 		}
 	case strings.HasPrefix(m.Kind, "notify_") && lang.Has("mail."+m.Kind+".subject"):
 		// Notifications (forum/notification_publish.go) carry their own path.

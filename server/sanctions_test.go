@@ -61,7 +61,9 @@ func TestSanctionsAreLiftedAndShortenedThroughTheAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := func(id int64, what string) string { return "/api/v1/sanctions/" + strconv.FormatInt(id, 10) + "/" + what }
+	path := func(id int64, what string) string {
+		return "/api/v1/sanctions/" + strconv.FormatInt(id, 10) + "/" + what
+	}
 
 	// Listed for staff only.
 	list := "/api/v1/members/" + target.Username + "/sanctions"
