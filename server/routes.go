@@ -83,6 +83,7 @@ func (s *Server) routes() {
 	e.GET("/t/:id/:slug", s.cached, s.htmlThread)
 	e.POST("/t/:id/reply", keepsCredentials, s.htmlReply)
 	e.POST("/t/:id/flags", s.htmlThreadFlags)
+	e.POST("/t/:id/move", s.htmlMoveThread)
 	e.GET("/p/:id", s.htmlPermalink)
 	e.GET("/p/:id/edit", s.htmlEditPostForm)
 	e.POST("/p/:id/edit", keepsCredentials, s.htmlEditPost)
