@@ -69,6 +69,11 @@ func TestCategoryModeratorsActInTheirCategoriesOnly(t *testing.T) {
 			t.Errorf("their thread's page lacks %s", want)
 		}
 	}
+	for _, form := range []string{"/edit", "/delete"} {
+		if w := s.do(t, request{path: "/p/" + strconv.FormatInt(here.Post.ID, 10) + form, header: h}); w.Code != 200 {
+			t.Errorf("GET %s form of their category's post: %d", form, w.Code)
+		}
+	}
 	if strings.Contains(body, `<option value="`+strconv.FormatInt(other.ID, 10)+`">`) {
 		t.Error("moving to a category they do not moderate is offered")
 	}
