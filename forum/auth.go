@@ -250,6 +250,20 @@ func (db *DB) LogIn(ctx context.Context, req LogInRequest) (*Member, error) {
 		}
 	}
 	if err := CanLogIn(m, time.Now()); err != nil {
+		if now := time.Now(); m.Status == "active" && (m.IsBanned() || m.IsSuspended(now)) {
+			// The password was right: the member gets the link to the page
+			// that says why and takes their appeal.
+			token, terr := db.noticeTokenFor(ctx, m)
+			if terr != nil {
+				return nil, terr
+			}
+			fe := AsError(err)
+			args := map[string]any{NoticeTokenArg: token}
+			for k, v := range fe.Args {
+				args[k] = v
+			}
+			return nil, Errorf(fe.Code, fe.Key, args)
+		}
 		return nil, err
 	}
 	return m, nil
@@ -313,6 +327,10 @@ func (db *DB) loginAttempts(ctx context.Context, req LogInRequest, row *loginRow
 	all = []Attempt{{LimitLoginPerAddress, req.ClientIP}, pair, strangers}
 	return all, []Attempt{pair, strangers}, nil
 }
+
+// NoticeTokenArg is the argument of a refused log-in's error that carries
+// the link to the sanction notice page.
+const NoticeTokenArg = "NoticeToken"
 
 // CanLogIn returns why a member who proved who they are may still not log
 // in: an account awaiting approval, a suspension (with its end and reason)

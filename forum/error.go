@@ -19,6 +19,9 @@ const (
 	EREJECTED     = "rejected"     // the community guidelines refuse the text
 	EUNAVAILABLE  = "unavailable"  // a dependency (the database) is not reachable
 	EINTERNAL     = "internal"     // a bug or an unexpected failure: details are logged, never shown
+	// The member must accept the current guidelines before posting (the
+	// error's Version argument says which).
+	EGUIDELINES = "guidelines_not_accepted"
 )
 
 // Error is a domain error: a code for machines, a translation key and its

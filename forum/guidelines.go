@@ -94,6 +94,14 @@ func PublishGuidelinesTx(ctx context.Context, tx *sqlx.Tx, markdown, html string
 		Scan(&g.Version, &g.PublishedAt); err != nil {
 		return nil, Internal("publishing the guidelines", err)
 	}
+	// The admin who publishes a version has read it: they accept it by
+	// publishing, and are not stopped by it (their live queue included).
+	if m := MemberFrom(ctx); m != nil {
+		if _, err := tx.ExecContext(ctx, acceptGuidelines, m.ID, g.Version); err != nil {
+			return nil, Internal("accepting the guidelines", err)
+		}
+		m.GuidelinesVersion = &g.Version
+	}
 	v := int64(g.Version)
 	err := LogTx(ctx, tx, LogEntry{Action: "guidelines.publish", TargetType: "guidelines", TargetID: &v,
 		After: map[string]any{"version": g.Version, "requires_acceptance": requireAcceptance}})
@@ -106,25 +114,52 @@ type guidelinesCache struct {
 	mu       sync.Mutex
 	loaded   bool
 	required int // 0: none
+	current  int // the newest version, 0: none
 }
 
-const selectRequiredGuidelines = `SELECT max(version) FROM guideline_versions WHERE requires_acceptance`
+const selectRequiredGuidelines = `
+SELECT coalesce(max(version) FILTER (WHERE requires_acceptance), 0) AS required, coalesce(max(version), 0) AS current
+FROM guideline_versions`
 
 // RequiredGuidelinesVersion returns the newest version that members must
 // accept before going on, 0 when none.
 func (db *DB) RequiredGuidelinesVersion(ctx context.Context) (int, error) {
+	required, _, err := db.guidelineVersions(ctx)
+	return required, err
+}
+
+// guidelineVersions returns the version members must have accepted (0:
+// none) and the newest one, from this instance's cache.
+func (db *DB) guidelineVersions(ctx context.Context) (required, current int, err error) {
 	c := &db.guidelines
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.loaded {
-		return c.required, nil
+		return c.required, c.current, nil
 	}
-	var v sql.NullInt64
+	var v struct {
+		Required int `db:"required"`
+		Current  int `db:"current"`
+	}
 	if err := db.GetContext(ctx, &v, selectRequiredGuidelines); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, Internal("reading the guidelines", err)
+		return 0, 0, Internal("reading the guidelines", err)
 	}
-	c.required, c.loaded = int(v.Int64), true
-	return c.required, nil
+	c.required, c.current, c.loaded = v.Required, v.Current, true
+	return c.required, c.current, nil
+}
+
+// RequireGuidelinesAccepted returns EGUIDELINES, with the version to
+// accept (the newest), when the member has not accepted the version that
+// requires acceptance: every way of posting asks for it.
+func (db *DB) RequireGuidelinesAccepted(ctx context.Context, m *Member) error {
+	required, current, err := db.guidelineVersions(ctx)
+	if err != nil {
+		return err
+	}
+	if required == 0 || (m.GuidelinesVersion != nil && *m.GuidelinesVersion >= required) {
+		return nil
+	}
+	return Errorf(EGUIDELINES, "guidelines.accept_to_post", map[string]any{"Version": current})
 }
 
 // InvalidateGuidelines empties this instance's guidelines cache.
@@ -137,7 +172,9 @@ func (db *DB) InvalidateGuidelines() {
 const acceptGuidelines = `
 UPDATE members SET guidelines_version = $2 WHERE id = $1 AND coalesce(guidelines_version, 0) < $2`
 
-// AcceptGuidelines records that the acting member accepted a version.
+// AcceptGuidelines records that the acting member accepted a version: the
+// current one (ECONFLICT for an older one, which no longer says what is
+// asked).
 func (db *DB) AcceptGuidelines(ctx context.Context, version int) error {
 	m, err := RequireMember(ctx)
 	if err != nil {
@@ -145,6 +182,13 @@ func (db *DB) AcceptGuidelines(ctx context.Context, version int) error {
 	}
 	if _, err := db.GuidelinesVersion(ctx, version); err != nil {
 		return err
+	}
+	var current int
+	if err := db.GetContext(ctx, &current, `SELECT max(version) FROM guideline_versions`); err != nil {
+		return Internal("reading the guidelines", err)
+	}
+	if version != current {
+		return Errorf(ECONFLICT, "guidelines.not_current", map[string]any{"Version": current})
 	}
 	if _, err := db.ExecContext(ctx, acceptGuidelines, m.ID, version); err != nil {
 		return Internal("accepting the guidelines", err)

@@ -161,6 +161,20 @@ func (db *DB) AdminMemberByID(ctx context.Context, id int64) (*AdminMember, erro
 	return &m, nil
 }
 
+// StaffMemberByID returns one member as the member's admin page shows them
+// to staff: moderators open it to lift or shorten sanctions.
+func (db *DB) StaffMemberByID(ctx context.Context, id int64) (*AdminMember, error) {
+	if err := RequireStaff(ctx); err != nil {
+		return nil, err
+	}
+	var m AdminMember
+	err := db.GetContext(ctx, &m, `SELECT `+adminMemberColumns+` FROM members m WHERE m.id = $1`, id)
+	if err := notFound(err, "member.not_found", "reading a member"); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
 // SetModeratedCategories makes a member moderate exactly these categories
 // (admins only); each change is logged.
 func (db *DB) SetModeratedCategories(ctx context.Context, memberID int64, categoryIDs []int64) error {

@@ -45,6 +45,9 @@ type NotificationData struct {
 	Likers []int64 `json:"likers,omitempty"` // like: every member who liked the post that day
 	Action string  `json:"action,omitempty"` // moderation: one of the Moderation* outcomes
 	Reason string  `json:"reason,omitempty"` // moderation: the reason given to the member
+	// Sanctions: the kind of sanction and its end (none for warnings and bans).
+	Kind  string     `json:"kind,omitempty"`
+	Until *time.Time `json:"until,omitempty"`
 }
 
 // LikeCount is how many members liked the post (like notifications).

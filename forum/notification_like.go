@@ -3,6 +3,7 @@ package forum
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -73,13 +74,15 @@ const (
 	ModerationReportDismissed = "report_dismissed"
 	// The member's appeal was examined and the sanction stands.
 	ModerationAppealRejected = "appeal_rejected"
+	// A sanction in force was shortened (ModerationNotice.Until: its new end).
+	ModerationShortened = "shortened"
 )
 
 // ModerationActions lists every outcome, for the catalogues' checks.
 var ModerationActions = []string{ModerationApproved, ModerationRejected, ModerationHidden, ModerationDeleted,
 	ModerationRestored, ModerationEdited, ModerationThreadLocked, ModerationWarning, ModerationSilence,
 	ModerationSuspension, ModerationBan, ModerationLifted, ModerationReportUpheld, ModerationReportDismissed,
-	ModerationAppealRejected}
+	ModerationAppealRejected, ModerationShortened}
 
 // ModerationNotice is what a member is told about a moderation outcome.
 type ModerationNotice struct {
@@ -87,7 +90,18 @@ type ModerationNotice struct {
 	Reason   string // shown to the member, as the moderator wrote it
 	ThreadID *int64 // the thread concerned, if any
 	PostID   *int64 // the post concerned, if any
+	// Sanctions: the kind of sanction, its end (nil for warnings and
+	// bans), and the link to the notice page that a suspended or banned
+	// member, who cannot log in, reads and appeals from.
+	Kind        string
+	Until       *time.Time
+	NoticeToken string
 }
+
+// sanctionMailActions are the outcomes told by the sanction mail, which
+// says what was decided, until when, why, and how to appeal.
+var sanctionMailActions = []string{ModerationWarning, ModerationSilence, ModerationSuspension, ModerationBan,
+	ModerationLifted, ModerationShortened}
 
 const insertModerationNotification = `
 WITH inserted AS (
@@ -108,13 +122,23 @@ func NotifyModerationTx(ctx context.Context, tx *sqlx.Tx, memberID int64, n Mode
 	if !slices.Contains(ModerationActions, n.Action) {
 		return Internal("notifying a moderation outcome", errUnknownAction(n.Action))
 	}
-	data, _ := jsonArg(NotificationData{Action: n.Action, Reason: n.Reason})
+	data, _ := jsonArg(NotificationData{Action: n.Action, Reason: n.Reason, Kind: n.Kind, Until: n.Until})
 	var rows []notified
 	if err := tx.SelectContext(ctx, &rows, insertModerationNotification, memberID, n.ThreadID, n.PostID, data); err != nil {
 		return Internal("notifying a moderation outcome", err)
 	}
 	for i := range rows {
 		rows[i].Extra = map[string]string{"Action": n.Action, "Reason": n.Reason}
+		if slices.Contains(sanctionMailActions, n.Action) {
+			rows[i].Kind = "sanction"
+			rows[i].Extra["Sanction"] = n.Kind
+			if n.Until != nil {
+				rows[i].Extra["Until"] = FormatSanctionDate(*n.Until)
+			}
+			if n.NoticeToken != "" {
+				rows[i].Extra["Token"] = n.NoticeToken
+			}
+		}
 	}
 	return mailNotificationsTx(ctx, tx, rows)
 }

@@ -80,8 +80,12 @@ func (db *DB) CacheHandlers() map[string]func(string) {
 		ChannelSettings: func(string) { db.InvalidateSettings() },
 		ChannelMembers:  db.creds.announced,
 		ChannelSync:     db.creds.heardMarker,
-		ChannelContent: func(string) {
-			db.InvalidateGuidelines()
+		ChannelContent: func(payload string) {
+			// "after_commit" announces what hot writers (posting) changed:
+			// never the guidelines, which posting reads (RequirePoster).
+			if payload != "after_commit" {
+				db.InvalidateGuidelines()
+			}
 			db.snapshots.invalidate()
 			db.latest.invalidate()
 		},

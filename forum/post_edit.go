@@ -64,7 +64,7 @@ func EditPostTx(ctx context.Context, tx *sqlx.Tx, window time.Duration, e PostEd
 	if err != nil {
 		return nil, err
 	}
-	if !a.CanEdit(&p.Post, p.ThreadLocked, window, time.Now()) {
+	if !a.CanEdit(&p.Post, p.ThreadLocked, window, time.Now()) && !moderatesTx(ctx, tx, p.ThreadCategory) {
 		switch {
 		case !a.isAuthor(p.AuthorID):
 			return nil, Errorf(EFORBIDDEN, "post.edit_not_yours", nil)
@@ -127,7 +127,7 @@ func (db *DB) DeletePost(ctx context.Context, postID int64) (*Post, error) {
 		if p.Status == StatusDeleted {
 			return Errorf(ECONFLICT, "post.already_deleted", nil)
 		}
-		if !a.CanDelete(&p.Post) {
+		if !a.CanDelete(&p.Post) && !(p.Status != StatusDeleted && moderatesTx(ctx, tx, p.ThreadCategory)) {
 			return Errorf(EFORBIDDEN, "post.delete_not_yours", nil)
 		}
 		removal := RemovedByAuthor

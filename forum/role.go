@@ -107,6 +107,24 @@ func (db *DB) CanModerateCategory(ctx context.Context, categoryID int64) (bool, 
 	return ok, Internal("reading category moderators", err)
 }
 
+// moderatesTx reports whether the actor of ctx moderates the category, in
+// tx: staff always; a category moderator theirs (one query, only for
+// members who are not staff). A failed read counts as no.
+func moderatesTx(ctx context.Context, q sqlx.QueryerContext, categoryID int64) bool {
+	a := ActorFrom(ctx)
+	switch {
+	case a.IsStaff():
+		return true
+	case a.Member == nil:
+		return false
+	}
+	var ok bool
+	if err := sqlx.GetContext(ctx, q, &ok, selectModeratesCategory, a.Member.ID, categoryID); err != nil {
+		return false
+	}
+	return ok
+}
+
 // RequireCategoryModerator returns EFORBIDDEN (EUNAUTHORIZED for visitors)
 // unless the actor of ctx moderates the category.
 func (db *DB) RequireCategoryModerator(ctx context.Context, categoryID int64) error {
@@ -135,4 +153,28 @@ func (db *DB) ModeratedCategories(ctx context.Context, memberID int64) ([]Catego
 	out := []Category{}
 	err := db.SelectContext(ctx, &out, selectModeratedCategories, memberID)
 	return out, Internal("listing moderated categories", err)
+}
+
+// CategoriesToMoveTo lists the categories but from where the actor of ctx
+// may move a thread: every one for staff, theirs for a category moderator.
+func (db *DB) CategoriesToMoveTo(ctx context.Context, from int64) ([]Category, error) {
+	a := ActorFrom(ctx)
+	var all []Category
+	var err error
+	switch {
+	case a.IsStaff():
+		all, err = db.Categories(ctx)
+	case a.Member != nil:
+		all, err = db.ModeratedCategories(ctx, a.Member.ID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := []Category{}
+	for _, c := range all {
+		if c.ID != from {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }

@@ -122,8 +122,16 @@ func SanctionTx(ctx context.Context, tx *sqlx.Tx, o SanctionOrder) (*Sanction, e
 		}); err != nil {
 			return err
 		}
-		return NotifyModerationTx(ctx, tx, target.ID, ModerationNotice{Action: sanctionNotices[o.Kind], Reason: o.Reason,
-			ThreadID: o.ThreadID, PostID: o.PostID})
+		notice := ModerationNotice{Action: sanctionNotices[o.Kind], Reason: o.Reason,
+			ThreadID: o.ThreadID, PostID: o.PostID, Kind: o.Kind, Until: o.Until}
+		if o.Kind == SanctionSuspension || o.Kind == SanctionBan {
+			// The member cannot log in: the mail links to the page that
+			// says why and takes their appeal.
+			if notice.NoticeToken, err = createNoticeTokenTx(ctx, tx, target.ID, target.Email, o.Until); err != nil {
+				return err
+			}
+		}
+		return NotifyModerationTx(ctx, tx, target.ID, notice)
 	}()
 	if err != nil {
 		return nil, err
@@ -261,6 +269,9 @@ func (db *DB) RequirePoster(ctx context.Context) (*Member, error) {
 	if !m.IsSilenced(now) {
 		if m.MustConfirmEmail() {
 			return nil, Errorf(EFORBIDDEN, "auth.confirm_email_to_post", map[string]any{"Email": m.Email})
+		}
+		if err := db.RequireGuidelinesAccepted(ctx, m); err != nil {
+			return nil, err
 		}
 		return m, nil
 	}

@@ -46,6 +46,10 @@ type Thread struct {
 	// Watch is the member's watching of the thread, read with its page
 	// (ThreadPage); nil otherwise.
 	Watch *WatchLevels `db:"-" json:"-"`
+	// Moderates: the reader moderates the thread's category (staff, or a
+	// category moderator): read with its page, to offer the actions they
+	// are allowed.
+	Moderates bool `db:"-" json:"-"`
 }
 
 // Replies is the number of published posts after the first.

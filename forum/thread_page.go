@@ -152,7 +152,8 @@ SELECT t.xmin::text || coalesce((
 	ARRAY(SELECT l.post_id FROM likes l WHERE l.member_id = $2 AND l.post_id = ANY($5::bigint[])) AS liked,
 	EXISTS (SELECT 1 FROM posts h WHERE h.thread_id = $1 AND h.author_id = $2 AND h.status = 'held') AS has_held,
 	coalesce((SELECT w.level FROM watches w WHERE w.member_id = $2 AND w.thread_id = $1), '') AS thread_level,
-	coalesce((SELECT w.level FROM watches w WHERE w.member_id = $2 AND w.category_id = t.category_id), '') AS category_level
+	coalesce((SELECT w.level FROM watches w WHERE w.member_id = $2 AND w.category_id = t.category_id), '') AS category_level,
+	EXISTS (SELECT 1 FROM category_moderators cm WHERE cm.member_id = $2 AND cm.category_id = t.category_id) AS moderates
 FROM threads t
 LEFT JOIN read_states rs ON rs.thread_id = t.id AND rs.member_id = $2
 WHERE t.id = $1`
@@ -163,13 +164,14 @@ type threadReader struct {
 	Liked    pq.Int64Array
 	HasHeld  bool
 	WatchLevels
+	Moderates bool
 }
 
 // read runs selectThreadReader (scanned without reflection: every member's
 // page view runs it).
 func (r *threadReader) read(ctx context.Context, db *DB, id, viewer int64, after int, ids pq.Int64Array) error {
 	return db.stmts.threadReader.QueryRowContext(ctx, id, viewer, after, PostsPerPage+1, ids).
-		Scan(&r.Stamp, &r.LastRead, &r.Liked, &r.HasHeld, &r.Thread, &r.Category)
+		Scan(&r.Stamp, &r.LastRead, &r.Liked, &r.HasHeld, &r.Thread, &r.Category, &r.Moderates)
 }
 
 // ThreadPage returns a thread and its page of posts after the number after,
@@ -224,6 +226,7 @@ func (db *DB) ThreadPage(ctx context.Context, id int64, after int) (*Thread, *Po
 	}
 	t := snap.thread
 	t.LastRead = r.LastRead
+	t.Moderates = r.Moderates
 	if a.Member != nil {
 		w := r.WatchLevels.settle(true)
 		t.Watch = &w
@@ -279,6 +282,9 @@ func (db *DB) threadPageUncached(ctx context.Context, id int64, after int) (*Thr
 	}
 	page, err := db.ThreadPosts(ctx, id, after)
 	if err != nil {
+		return nil, nil, err
+	}
+	if t.Moderates, err = db.CanModerateCategory(ctx, t.CategoryID); err != nil {
 		return nil, nil, err
 	}
 	if ActorFrom(ctx).Member != nil {

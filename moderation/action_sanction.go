@@ -84,21 +84,6 @@ func (r *resolution) sanction(ctx context.Context, tx *sqlx.Tx, kind string, unt
 	return err
 }
 
-// refreshSanctionState recomputes a member's sanctions in force from the
-// sanctions not lifted.
-const refreshSanctionState = `
-UPDATE members m SET
-	silenced_until = (SELECT max(until) FROM sanctions s
-		WHERE s.member_id = m.id AND s.kind = 'silence' AND s.revoked_at IS NULL AND s.until > now()),
-	suspended_until = (SELECT max(until) FROM sanctions s
-		WHERE s.member_id = m.id AND s.kind = 'suspension' AND s.revoked_at IS NULL AND s.until > now()),
-	banned_at = (SELECT max(created_at) FROM sanctions s
-		WHERE s.member_id = m.id AND s.kind = 'ban' AND s.revoked_at IS NULL),
-	sanction_reason = coalesce((SELECT reason FROM sanctions s
-		WHERE s.member_id = m.id AND s.kind <> 'warning' AND s.revoked_at IS NULL AND (s.until IS NULL OR s.until > now())
-		ORDER BY s.created_at DESC, s.id DESC LIMIT 1), '')
-WHERE m.id = $1`
-
 // appeal decides an appeal: the sanction stands, or it is lifted.
 func (r *resolution) appeal(ctx context.Context, tx *sqlx.Tx) error {
 	s := r.it.Sanction
@@ -125,8 +110,8 @@ func (r *resolution) appeal(ctx context.Context, tx *sqlx.Tx) error {
 	revoked_at = coalesce(revoked_at, now()), revoked_by = coalesce(revoked_by, $2) WHERE id = $1`, s.ID, actorIDOf(ctx)); err != nil {
 		return forum.Internal("lifting a sanction", err)
 	}
-	if _, err := tx.ExecContext(ctx, refreshSanctionState, t.ID); err != nil {
-		return forum.Internal("lifting a sanction", err)
+	if _, err := forum.RefreshSanctionStateTx(ctx, tx, t.ID); err != nil {
+		return err
 	}
 	var after sanctionTarget
 	if err := tx.GetContext(ctx, &after, `SELECT id, role, status, silenced_until, suspended_until, banned_at, sanction_reason

@@ -32,3 +32,21 @@ func (s *Server) apiPublishGuidelines(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, g)
 }
+
+type acceptGuidelinesRequest struct {
+	Version int `json:"version"`
+}
+
+// apiAcceptGuidelines records that the member accepted the current
+// guidelines version (409 for another one).
+func (s *Server) apiAcceptGuidelines(c *gin.Context) {
+	var req acceptGuidelinesRequest
+	if !s.bindJSON(c, &req) {
+		return
+	}
+	if err := s.db.AcceptGuidelines(c.Request.Context(), req.Version); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"version": req.Version})
+}

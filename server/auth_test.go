@@ -584,8 +584,13 @@ func TestSuspendedMembersAreLoggedOutAndToldWhy(t *testing.T) {
 	if n != 0 {
 		t.Errorf("%d sessions left to a suspended member", n)
 	}
+	// The log-in leads to the page that says why and until when.
 	w := b.logIn(t, m.Username, forumtest.Password, false)
-	if w.Code != 403 || !strings.Contains(w.Body.String(), "suspended until") || !strings.Contains(w.Body.String(), "Repeated insults") {
+	if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/suspended?token=") {
+		t.Fatalf("suspended log-in: %d %v", w.Code, w.Header())
+	}
+	w = b.do(t, "GET", w.Header().Get("Location"), nil, nil)
+	if w.Code != 200 || !strings.Contains(w.Body.String(), "Your account is suspended") || !strings.Contains(w.Body.String(), "Repeated insults") {
 		t.Errorf("suspended log-in: %d %s", w.Code, w.Body)
 	}
 	if w := b.logIn(t, m.Username, "not the password at all", false); strings.Contains(w.Body.String(), "suspended") {

@@ -26,6 +26,7 @@ var statusOf = map[string]int{
 	forum.EREJECTED:     http.StatusUnprocessableEntity,
 	forum.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	forum.EINTERNAL:     http.StatusInternalServerError,
+	forum.EGUIDELINES:   http.StatusForbidden,
 }
 
 // apiError is the body of every JSON error (shared/API.md).
@@ -39,6 +40,8 @@ type apiErrorBody struct {
 	Field   string `json:"field,omitempty"`
 	// Rules are the guideline rules that refused the text (422 rejected).
 	Rules []forum.RuleRef `json:"rules,omitempty"`
+	// Version is the guidelines version to accept (guidelines_not_accepted).
+	Version int `json:"version,omitempty"`
 }
 
 // apiReason is a guideline rule that held, censored or refused a text,
@@ -95,7 +98,11 @@ func (s *Server) fail(c *gin.Context, err error) {
 	}
 	msg := s.lang(c).Msg(fe.Key, fe.Args)
 	if isAPI(c) {
-		c.AbortWithStatusJSON(status, apiError{Error: apiErrorBody{Code: fe.Code, Message: msg, Field: fe.Field, Rules: fe.Rules}})
+		body := apiErrorBody{Code: fe.Code, Message: msg, Field: fe.Field, Rules: fe.Rules}
+		if fe.Code == forum.EGUIDELINES {
+			body.Version, _ = fe.Args["Version"].(int)
+		}
+		c.AbortWithStatusJSON(status, apiError{Error: body})
 		return
 	}
 	s.render(c, status, "error", s.lang(c).T("error.title", "Status", status), errorPage{Status: status, Message: msg})

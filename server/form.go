@@ -1,6 +1,9 @@
 package server
 
 import (
+	"html/template"
+	"strconv"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/palabre/palabre/forum"
@@ -13,7 +16,35 @@ type Form struct {
 	Values map[string]string
 	Errors map[string]string // field name → message
 	Error  string            // a message about the whole form
+	// Guidelines, when posting was refused until the member accepts them:
+	// the form shows them with a box to tick, and keeps what was typed.
+	Guidelines *forum.GuidelineVersion
+	// AcceptLabel is the label of the box, in the reader's language.
+	AcceptLabel string
 }
+
+// GuidelinesHTML is the guidelines' text, sanitized when published.
+func (f *Form) GuidelinesHTML() template.HTML {
+	if f == nil || f.Guidelines == nil {
+		return ""
+	}
+	return template.HTML(f.Guidelines.BodyHTML)
+}
+
+// guidelinesBlock is the guidelines with the box to tick, inside a posting
+// form refused until the member accepts them; "" otherwise.
+func (f *Form) guidelinesBlock() string {
+	if f == nil || f.Guidelines == nil {
+		return ""
+	}
+	return `<section class="guidelines-accept"><div class="guidelines-text">` + string(f.GuidelinesHTML()) +
+		`</div><label class="check"><input type="checkbox" name="` + acceptGuidelinesField + `" value="` +
+		strconv.Itoa(f.Guidelines.Version) + `" required> ` + escapeHTML(f.AcceptLabel) + `</label></section>`
+}
+
+// acceptGuidelinesField is the box of a posting form that accepts the
+// guidelines version it names before the text is posted.
+const acceptGuidelinesField = "accept_guidelines"
 
 // readForm reads the named fields of a posted form.
 func readForm(c *gin.Context, fields ...string) *Form {
@@ -53,6 +84,11 @@ func (s *Server) setError(c *gin.Context, f *Form, err error) int {
 		status = 500
 	}
 	msg := s.lang(c).Msg(fe.Key, fe.Args)
+	if fe.Code == forum.EGUIDELINES {
+		if g, err := s.db.CurrentGuidelines(c.Request.Context()); err == nil {
+			f.Guidelines, f.AcceptLabel = g, s.lang(c).T("guidelines.accept_and_post")
+		}
+	}
 	if fe.Field != "" {
 		if _, known := f.Values[fe.Field]; known {
 			f.Errors[fe.Field] = msg

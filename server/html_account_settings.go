@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/gin-gonic/gin"
 
@@ -197,10 +198,22 @@ func (s *Server) htmlAccountDelete(c *gin.Context) {
 
 type suspendedPage struct {
 	Notice *forum.SuspensionNotice
+	// Through a notice link (?token=): the sanction, and the appeal form.
+	Page     *forum.SanctionNoticePage
+	Token    string
+	Form     *Form
+	Appealed bool
+	Invalid  bool // the link is unknown or expired
 }
 
-// htmlSuspended explains a suspension or a ban to the member concerned.
+// htmlSuspended explains a suspension or a ban to the member concerned:
+// through the link of the sanction mail or of a refused log-in, which needs
+// no session, with the appeal form; or as the member logged in.
 func (s *Server) htmlSuspended(c *gin.Context) {
+	if token := c.Query("token"); token != "" {
+		s.renderNoticePage(c, http.StatusOK, token, &Form{Values: map[string]string{}, Errors: map[string]string{}}, c.Query("appealed") != "")
+		return
+	}
 	var notice *forum.SuspensionNotice
 	if m := forum.MemberFrom(c.Request.Context()); m != nil {
 		n, err := s.db.SuspensionNoticeFor(c.Request.Context(), m.ID)
@@ -211,6 +224,39 @@ func (s *Server) htmlSuspended(c *gin.Context) {
 		notice = n
 	}
 	s.renderSuspension(c, notice)
+}
+
+// renderNoticePage is the notice page of a link.
+func (s *Server) renderNoticePage(c *gin.Context, status int, token string, f *Form, appealed bool) {
+	page, err := s.db.SanctionNoticeByToken(c.Request.Context(), token)
+	data := suspendedPage{Page: page, Token: token, Form: f, Appealed: appealed}
+	if err != nil {
+		if forum.ErrorCode(err) != forum.EINVALID {
+			s.fail(c, err)
+			return
+		}
+		data.Invalid, status = true, http.StatusBadRequest
+	}
+	// Search engines and shared caches keep none of it.
+	c.Header("Cache-Control", "no-store")
+	c.Header("Referrer-Policy", "no-referrer")
+	s.render(c, status, "suspended", s.lang(c).T("suspended.title"), data)
+}
+
+// htmlSuspendedAppeal takes the appeal of the sanction a notice link shows;
+// it reaches the review queue.
+func (s *Server) htmlSuspendedAppeal(c *gin.Context) {
+	f := readForm(c, "token", "appeal")
+	token := f.Get("token")
+	if _, err := s.db.AppealByToken(c.Request.Context(), token, f.Get("appeal")); err != nil {
+		if forum.ErrorCode(err) == forum.EINTERNAL {
+			s.fail(c, err)
+			return
+		}
+		s.renderNoticePage(c, s.setError(c, f, err), token, f, false)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/suspended?"+url.Values{"token": {token}, "appealed": {"1"}}.Encode())
 }
 
 // renderSuspension shows the suspension page: with a notice, until when

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -84,6 +85,10 @@ type adminMemberPage struct {
 	Levels     []int
 	Form       *Form
 	Notice     string
+	IsAdmin    bool // moderators see the sanctions only
+	Now        time.Time
+	// SilencedToo: a suspended or banned member is also silenced beyond.
+	SilencedToo bool
 }
 
 // htmlAdminMember shows one member with what admins may change.
@@ -97,7 +102,7 @@ func (s *Server) renderAdminMember(c *gin.Context, status int, f *Form, done str
 		return
 	}
 	ctx := c.Request.Context()
-	m, err := s.db.AdminMemberByID(ctx, id)
+	m, err := s.db.StaffMemberByID(ctx, id)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -115,11 +120,13 @@ func (s *Server) renderAdminMember(c *gin.Context, status int, f *Form, done str
 	if f == nil {
 		f = &Form{Values: map[string]string{}, Errors: map[string]string{}}
 	}
-	page := adminMemberPage{M: m, Categories: cats, Moderates: map[int64]bool{}, Sanctions: sanctions, Roles: allRoles, Levels: trustLevels, Form: f}
+	page := adminMemberPage{M: m, Categories: cats, Moderates: map[int64]bool{}, Sanctions: sanctions, Roles: allRoles, Levels: trustLevels, Form: f,
+		IsAdmin: forum.ActorFrom(ctx).IsAdmin(), Now: time.Now()}
+	page.SilencedToo = m.IsSuspended(page.Now) && m.SilencedUntil != nil && page.Now.Before(*m.SilencedUntil)
 	for _, cid := range m.ModeratedCategories {
 		page.Moderates[cid] = true
 	}
-	if done != "" && slices.Contains([]string{"role", "trust", "categories", "approved", "waived"}, done) {
+	if done != "" && slices.Contains([]string{"role", "trust", "categories", "approved", "waived", "lifted", "shortened"}, done) {
 		key := "admin.member_saved_" + done
 		page.Notice = s.lang(c).T(key)
 	}
@@ -133,6 +140,14 @@ func (s *Server) adminMemberAction(c *gin.Context, done string, fields []string,
 	if !ok {
 		return
 	}
+	// Moderators open the page for its sanctions only; the other forms
+	// are the admins' (the domain checks it too, after the form's content).
+	if done != "lifted" && done != "shortened" {
+		if err := forum.RequireAdmin(c.Request.Context()); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
 	f := readForm(c, fields...)
 	if err := act(id, f); err != nil {
 		switch forum.ErrorCode(err) {
@@ -140,7 +155,7 @@ func (s *Server) adminMemberAction(c *gin.Context, done string, fields []string,
 			s.fail(c, err)
 			return
 		}
-		if forum.ErrorCode(err) == forum.EFORBIDDEN && forum.RequireAdmin(c.Request.Context()) != nil {
+		if forum.ErrorCode(err) == forum.EFORBIDDEN && forum.RequireStaff(c.Request.Context()) != nil {
 			s.fail(c, err)
 			return
 		}
@@ -196,6 +211,53 @@ func (s *Server) htmlAdminMemberApprove(c *gin.Context) {
 func (s *Server) htmlAdminMemberWaiveConfirmation(c *gin.Context) {
 	s.adminMemberAction(c, "waived", nil, func(id int64, f *Form) error {
 		_, err := s.db.WaiveEmailConfirmation(c.Request.Context(), id)
+		return err
+	})
+}
+
+// sanctionChangeForm reads the sanction a lift or shorten form names, on
+// the page of the member it must concern.
+func sanctionChangeForm(memberID int64, f *Form) (forum.SanctionChange, error) {
+	// An id that is no number names no sanction: the domain says so, after
+	// checking who asks.
+	sid, _ := strconv.ParseInt(f.Get("sanction_id"), 10, 64)
+	return forum.SanctionChange{SanctionID: sid, MemberID: memberID, Reason: f.Get("reason")}, nil
+}
+
+// htmlAdminMemberLift lifts a sanction of the member (staff who may
+// sanction them).
+func (s *Server) htmlAdminMemberLift(c *gin.Context) {
+	s.adminMemberAction(c, "lifted", []string{"sanction_id", "reason"}, func(id int64, f *Form) error {
+		ch, err := sanctionChangeForm(id, f)
+		if err == nil {
+			_, err = s.db.LiftSanctionByID(c.Request.Context(), ch)
+		}
+		return err
+	})
+}
+
+// htmlAdminMemberShorten brings the end of a sanction of the member closer.
+func (s *Server) htmlAdminMemberShorten(c *gin.Context) {
+	s.adminMemberAction(c, "shortened", []string{"sanction_id", "reason", "days"}, func(id int64, f *Form) error {
+		ch, err := sanctionChangeForm(id, f)
+		if err != nil {
+			return err
+		}
+		// Who asks first: the form's content is only looked at for staff.
+		if err := forum.RequireStaff(c.Request.Context()); err != nil {
+			return err
+		}
+		days, err := strconv.Atoi(strings.TrimSpace(f.Get("days")))
+		if err != nil {
+			return forum.Errorf(forum.EINVALID, "sanction.days_invalid", nil).OnField("days")
+		}
+		if ch.Until, err = shortenedUntil(nil, &days); err != nil {
+			return err
+		}
+		_, err = s.db.ShortenSanction(c.Request.Context(), ch)
+		if fe, ok := err.(*forum.Error); ok && fe.Field == "until" {
+			return fe.OnField("days")
+		}
 		return err
 	})
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -106,6 +107,12 @@ func (s *Server) htmlLogin(c *gin.Context) {
 	device, _ := c.Cookie(KnownDeviceCookie)
 	m, err := s.db.LogIn(ctx, forum.LogInRequest{Login: form.Get("login"), Password: form.Get("password"),
 		ClientIP: c.ClientIP(), KnownDevice: device})
+	if token, ok := forum.AsError(err).Args[forum.NoticeTokenArg].(string); err != nil && ok {
+		// Suspended or banned: the page that says why, until when, under
+		// which rule, and takes an appeal.
+		c.Redirect(http.StatusSeeOther, "/suspended?"+url.Values{"token": {token}}.Encode())
+		return
+	}
 	if err != nil {
 		status := s.setError(c, form, err)
 		page := loginPage{Form: form, Throttled: forum.ErrorCode(err) == forum.ERATELIMITED}

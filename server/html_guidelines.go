@@ -60,12 +60,32 @@ func (s *Server) htmlGuidelines(c *gin.Context) {
 // requireGuidelines sends a member who has not accepted the guidelines
 // version that requires acceptance to the acceptance page first. Only HTML
 // page views are stopped; reading the guidelines, logging out, the account
-// pages (export, deletion) and the API are not.
+// pages (export, deletion), the review queue's event stream (which cannot
+// show a page) and the API are not: posting, by any way, asks for the
+// acceptance itself (forum.DB.RequirePoster), and a posting form sent back
+// with its box ticked is accepted here before it is posted.
 func (s *Server) requireGuidelines() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		m := forum.MemberFrom(c.Request.Context())
 		p := c.Request.URL.Path
-		if m == nil || c.Request.Method != http.MethodGet || isAPI(c) ||
+		if m != nil && c.Request.Method == http.MethodPost && !isAPI(c) && c.PostForm(acceptGuidelinesField) != "" {
+			// A posting form refused until the member accepts the
+			// guidelines comes back with the box ticked: accept, then post.
+			// A box for a version that is no longer current accepts
+			// nothing: the form is refused again, with the current one.
+			v, err := strconv.Atoi(c.PostForm(acceptGuidelinesField))
+			if err == nil {
+				err = s.db.AcceptGuidelines(c.Request.Context(), v)
+			}
+			if err == nil {
+				// The credentials remembered here have the old version.
+				s.db.ForgetMember(m.ID)
+			} else if forum.ErrorCode(err) == forum.EINTERNAL {
+				s.fail(c, err)
+				return
+			}
+		}
+		if m == nil || c.Request.Method != http.MethodGet || isAPI(c) || p == "/mod/events" ||
 			strings.HasPrefix(p, "/guidelines") || strings.HasPrefix(p, "/static/") || p == "/logout" ||
 			strings.HasPrefix(p, "/account") || p == "/suspended" ||
 			p == "/healthz" || p == "/readyz" || p == "/metrics" {

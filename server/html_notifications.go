@@ -112,6 +112,18 @@ func notificationText(l *Lang, n *forum.Notification) string {
 		}
 		return l.T("notify.like", "Actor", actor, "Title", title)
 	case forum.NotifyModeration:
+		// Sanctions say in words what was decided, until when and how to
+		// appeal; the reason (rule and message) is shown below the text.
+		if key := "sanction.notice." + n.Data.Action; l.Has(key) {
+			args := map[string]any{"What": ""}
+			if n.Data.Kind != "" {
+				args["What"] = l.T(sanctionKindKey(n.Data.Kind))
+			}
+			if n.Data.Until != nil {
+				args["Until"] = l.DateTime(*n.Data.Until)
+			}
+			return l.Msg(key, args)
+		}
 		key := "notify.moderation." + n.Data.Action
 		if !l.Has(key) {
 			key = "notify.moderation.other"

@@ -50,7 +50,7 @@ func (s *Server) htmlEditPostForm(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if !forum.ActorFrom(ctx).CanEdit(p, t.Locked || t.Closed, window, time.Now()) {
+	if !forum.ActorFrom(ctx).CanEdit(p, t.Locked || t.Closed, window, time.Now()) && !s.moderatesPost(c, p, t) {
 		s.fail(c, forum.Errorf(forum.EFORBIDDEN, "post.edit_forbidden", nil))
 		return
 	}
@@ -118,7 +118,7 @@ func (s *Server) htmlDeletePostForm(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if !forum.ActorFrom(c.Request.Context()).CanDelete(p) {
+	if !forum.ActorFrom(c.Request.Context()).CanDelete(p) && !s.moderatesPost(c, p, t) {
 		s.fail(c, forum.Errorf(forum.EFORBIDDEN, "post.delete_not_yours", nil))
 		return
 	}
@@ -159,4 +159,14 @@ func (s *Server) htmlLike(c *gin.Context) {
 		return
 	}
 	c.Redirect(http.StatusSeeOther, postURL(t, p.Number))
+}
+
+// moderatesPost reports whether the reader moderates the category of a
+// post that is not deleted: its moderators edit and delete it.
+func (s *Server) moderatesPost(c *gin.Context, p *forum.Post, t *forum.Thread) bool {
+	if p.Status == forum.StatusDeleted {
+		return false
+	}
+	ok, err := s.db.CanModerateCategory(c.Request.Context(), t.CategoryID)
+	return err == nil && ok
 }

@@ -30,13 +30,18 @@ type postView struct {
 }
 
 type threadPage struct {
-	Thread      *forum.Thread
-	Posts       []postView
-	After       int  // ?after= of this page
-	Next        int  // ?after= of the next page, 0 when last
-	Prev        int  // ?after= of the previous page
-	HasPrev     bool //
-	IsStaff     bool
+	Thread  *forum.Thread
+	Posts   []postView
+	After   int  // ?after= of this page
+	Next    int  // ?after= of the next page, 0 when last
+	Prev    int  // ?after= of the previous page
+	HasPrev bool //
+	IsStaff bool
+	// Moderates: the reader moderates the thread's category (staff or a
+	// category moderator): the pin, lock and close buttons, and moving to
+	// MoveTo, the other categories they moderate.
+	Moderates   bool
+	MoveTo      []forum.Category
 	CanReply    bool   // the reply form is shown
 	ReplyClosed string // why replying is not possible, translated
 	Form        *Form  // the reply form
@@ -90,8 +95,9 @@ func (s *Server) postViews(c *gin.Context, t *forum.Thread, posts []forum.Post) 
 		}
 		if m != nil {
 			mine := p.AuthorID != nil && *p.AuthorID == m.ID
-			v.CanEdit = a.CanEdit(p, locked, window, now)
-			v.CanDelete = a.CanDelete(p)
+			// A category's moderators edit and delete in it.
+			v.CanEdit = a.CanEdit(p, locked, window, now) || (t.Moderates && p.Status != forum.StatusDeleted)
+			v.CanDelete = a.CanDelete(p) || (t.Moderates && p.Status != forum.StatusDeleted)
 			v.CanLike = !mine && p.Status == forum.StatusPublished
 			v.CanQuote = p.Status == forum.StatusPublished && (!locked || a.IsStaff())
 		}
@@ -169,7 +175,16 @@ func quoteMarkdown(username string, postID int64, body string) string {
 
 func (s *Server) renderThread(c *gin.Context, status int, t *forum.Thread, page *forum.PostPage, after int, form *Form) {
 	a := forum.ActorFrom(c.Request.Context())
-	v := &threadPage{Thread: t, Posts: s.postViews(c, t, page.Posts), After: after, Next: page.Next, IsStaff: a.IsStaff(), Form: form}
+	v := &threadPage{Thread: t, Posts: s.postViews(c, t, page.Posts), After: after, Next: page.Next, IsStaff: a.IsStaff(), Form: form,
+		Moderates: t.Moderates || a.IsStaff()}
+	if v.Moderates {
+		to, err := s.db.CategoriesToMoveTo(c.Request.Context(), t.CategoryID)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		v.MoveTo = to
+	}
 	if after > 0 {
 		v.HasPrev, v.Prev = true, max(after-forum.PostsPerPage, 0)
 	}
@@ -296,6 +311,25 @@ func (s *Server) htmlThreadFlags(c *gin.Context) {
 		return
 	}
 	t, err := s.db.SetThreadFlags(c.Request.Context(), id, f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, threadURL(t))
+}
+
+// htmlMoveThread moves a thread to another category (its moderators).
+func (s *Server) htmlMoveThread(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "thread.not_found")
+	if !ok {
+		return
+	}
+	cat, err := strconv.ParseInt(c.PostForm("category_id"), 10, 64)
+	if err != nil {
+		s.fail(c, forum.Errorf(forum.EINVALID, "category.not_found", nil))
+		return
+	}
+	t, err := s.db.MoveThread(c.Request.Context(), id, cat)
 	if err != nil {
 		s.fail(c, err)
 		return

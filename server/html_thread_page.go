@@ -48,7 +48,7 @@ func writeThreadContent(b *bytes.Buffer, v *View, d *threadPage, as layoutAssets
 			t("thread.jump_unread"), "</a>")
 	}
 	w("\n  </p>\n")
-	if d.IsStaff {
+	if d.IsStaff || d.Moderates {
 		b.WriteString("  <div class=\"staff-actions\">\n")
 		for _, f := range []struct {
 			flag     string
@@ -61,6 +61,14 @@ func writeThreadContent(b *bytes.Buffer, v *View, d *threadPage, as layoutAssets
 			}
 			w(`    <form method="post" action="/t/`, id, `/flags"><input type="hidden" name="flag" value="`, f.flag,
 				`"><input type="hidden" name="value" value="`, value, `"><button class="secondary" type="submit">`, label, "</button></form>\n")
+		}
+		if len(d.MoveTo) > 0 {
+			w(`    <form method="post" action="/t/`, id, `/move" class="move-thread"><label for="move-category">`, t("thread.move_label"),
+				`</label> <select id="move-category" name="category_id">`)
+			for _, c := range d.MoveTo {
+				w(`<option value="`, strconv.FormatInt(c.ID, 10), `">`, escapeHTML(c.Name), `</option>`)
+			}
+			w(`</select> <button class="secondary" type="submit">`, t("thread.move_submit"), "</button></form>\n")
 		}
 		b.WriteString("  </div>\n")
 	}
@@ -91,6 +99,7 @@ func writeThreadContent(b *bytes.Buffer, v *View, d *threadPage, as layoutAssets
 		if f != nil && f.Error != "" {
 			w(`<div class="notice error" role="alert">`, escapeHTML(f.Error), "</div>")
 		}
+		w(f.guidelinesBlock())
 		if e := f.Err("reply_to"); e != "" {
 			w(`<div class="notice error" role="alert">`, escapeHTML(e), "</div>")
 		}

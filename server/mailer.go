@@ -184,6 +184,16 @@ func (w *Mailer) Compose(m forum.Mail, siteName string) (subject, body string, e
 		data["Link"] = w.link("/login/link", m.Data["Token"])
 	case m.Kind == forum.MailSignUpExisting:
 		data["Link"] = w.link("/password/forgot", "")
+	case m.Kind == forum.MailNotifySanction:
+		// A suspended or banned member reads and appeals through the
+		// notice link, without logging in; others from their account.
+		data["Link"] = w.link("/account", "") + "#sanctions"
+		if m.Data["Token"] != "" {
+			data["Link"] = w.link("/suspended", m.Data["Token"])
+		}
+		if k := m.Data["Sanction"]; k != "" {
+			data["What"] = lang.T(sanctionKindKey(k))
+		}
 	case strings.HasPrefix(m.Kind, "notify_") && lang.Has("mail."+m.Kind+".subject"):
 		// Notifications (forum/notification_publish.go) carry their own path.
 		if m.Kind == "notify_"+forum.NotifyModeration {

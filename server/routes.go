@@ -28,6 +28,7 @@ func (s *Server) routes() {
 	e.POST("/admin/guidelines", s.htmlAdminGuidelines)
 	api.GET("/guidelines", s.apiGuidelines)
 	api.PUT("/guidelines", s.apiPublishGuidelines)
+	api.POST("/guidelines/accept", s.apiAcceptGuidelines)
 	api.GET("/categories", s.cached, s.apiCategories)
 	api.POST("/categories", s.apiCreateCategory)
 
@@ -67,9 +68,13 @@ func (s *Server) routes() {
 	e.GET("/account/delete", s.htmlAccountDeleteForm)
 	e.POST("/account/delete", s.htmlAccountDelete)
 	e.GET("/suspended", s.htmlSuspended)
+	e.POST("/suspended", s.htmlSuspendedAppeal)
 	api.GET("/members/:username", s.apiProfile)
 	api.PATCH("/me", s.apiUpdateMe)
 	api.GET("/me/export", s.apiExportMe)
+	api.GET("/members/:username/sanctions", s.apiMemberSanctions)
+	api.POST("/sanctions/:id/lift", s.apiLiftSanction)
+	api.POST("/sanctions/:id/shorten", s.apiShortenSanction)
 
 	// Forum: categories, threads, posts, reading, notifications, search, feeds.
 	e.GET("/latest", s.cached, s.htmlLatest)
@@ -81,6 +86,7 @@ func (s *Server) routes() {
 	e.GET("/t/:id/:slug", s.cached, s.htmlThread)
 	e.POST("/t/:id/reply", keepsCredentials, s.htmlReply)
 	e.POST("/t/:id/flags", s.htmlThreadFlags)
+	e.POST("/t/:id/move", s.htmlMoveThread)
 	e.GET("/p/:id", s.htmlPermalink)
 	e.GET("/p/:id/edit", s.htmlEditPostForm)
 	e.POST("/p/:id/edit", keepsCredentials, s.htmlEditPost)
@@ -168,6 +174,8 @@ func (s *Server) routes() {
 	e.POST("/admin/members/:id/categories", s.htmlAdminMemberCategories)
 	e.POST("/admin/members/:id/approve", s.htmlAdminMemberApprove)
 	e.POST("/admin/members/:id/waive-confirmation", s.htmlAdminMemberWaiveConfirmation)
+	e.POST("/admin/members/:id/sanctions/lift", s.htmlAdminMemberLift)
+	e.POST("/admin/members/:id/sanctions/shorten", s.htmlAdminMemberShorten)
 	api.GET("/rules", s.apiRules)
 	api.POST("/rules", s.apiCreateRule)
 	api.POST("/rules/test", s.apiTestRules)
