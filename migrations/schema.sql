@@ -63,7 +63,7 @@ CREATE TABLE email_tokens (
     used_at timestamp with time zone,
     CONSTRAINT email_tokens_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
     CONSTRAINT email_tokens_pkey PRIMARY KEY (token_hash),
-    CONSTRAINT email_tokens_purpose_check CHECK (purpose = ANY (ARRAY['verify_email'::text, 'reset_password'::text]))
+    CONSTRAINT email_tokens_purpose_check CHECK (purpose = ANY (ARRAY['verify_email'::text, 'reset_password'::text, 'login_link'::text]))
 );
 CREATE INDEX email_tokens_expires ON email_tokens USING btree (expires_at);
 CREATE INDEX email_tokens_member ON email_tokens USING btree (member_id, purpose);
@@ -283,8 +283,12 @@ CREATE TABLE posts (
     like_count integer DEFAULT 0 NOT NULL,
     search_config regconfig,
     search_vector tsvector,
+    removal text DEFAULT ''::text NOT NULL,
+    removal_rule text DEFAULT ''::text NOT NULL,
     CONSTRAINT posts_author_id_fkey FOREIGN KEY (author_id) REFERENCES members(id) ON DELETE SET NULL,
+    CONSTRAINT posts_held_invariant TRIGGER DEFERRABLE INITIALLY DEFERRED,
     CONSTRAINT posts_pkey PRIMARY KEY (id),
+    CONSTRAINT posts_removal_check CHECK (removal = ANY (ARRAY[''::text, 'author'::text, 'moderator'::text, 'unpublished'::text])),
     CONSTRAINT posts_status_check CHECK (status = ANY (ARRAY['published'::text, 'held'::text, 'hidden'::text, 'deleted'::text])),
     CONSTRAINT posts_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES threads(id),
     CONSTRAINT posts_thread_id_number_key UNIQUE (thread_id, number)
@@ -354,6 +358,7 @@ CREATE TABLE review_items (
     resolution_note text DEFAULT ''::text NOT NULL,
     CONSTRAINT review_items_check CHECK ((post_id IS NULL) <> (member_id IS NULL)),
     CONSTRAINT review_items_claimed_by_fkey FOREIGN KEY (claimed_by) REFERENCES members(id) ON DELETE SET NULL,
+    CONSTRAINT review_items_held_invariant TRIGGER DEFERRABLE INITIALLY DEFERRED,
     CONSTRAINT review_items_kind_check CHECK (kind = ANY (ARRAY['held'::text, 'flagged'::text, 'reported'::text, 'appeal'::text])),
     CONSTRAINT review_items_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
     CONSTRAINT review_items_pkey PRIMARY KEY (id),
@@ -396,6 +401,7 @@ CREATE TABLE rules (
     created_by bigint,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_by bigint,
+    exceptions text[] DEFAULT '{}'::text[] NOT NULL,
     CONSTRAINT rules_action_check CHECK (action = ANY (ARRAY['block'::text, 'censor'::text, 'hold'::text, 'flag'::text])),
     CONSTRAINT rules_check CHECK (action <> 'censor'::text OR kind = 'words'::text),
     CONSTRAINT rules_created_by_fkey FOREIGN KEY (created_by) REFERENCES members(id) ON DELETE SET NULL,
@@ -460,6 +466,12 @@ CREATE TABLE settings (
     updated_by bigint,
     CONSTRAINT settings_pkey PRIMARY KEY (key),
     CONSTRAINT settings_updated_by_fkey FOREIGN KEY (updated_by) REFERENCES members(id) ON DELETE SET NULL
+);
+
+CREATE TABLE site_keys (
+    name text NOT NULL,
+    value bytea NOT NULL,
+    CONSTRAINT site_keys_pkey PRIMARY KEY (name)
 );
 
 CREATE TABLE threads (
@@ -569,6 +581,57 @@ BEGIN
     LIMIT p_limit;
 END;
 $function$;
+
+CREATE OR REPLACE FUNCTION check_held_item()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    IF NEW.post_id IS NOT NULL THEN
+        PERFORM check_held_post(NEW.post_id);
+    END IF;
+    RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION check_held_post(pid bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    st text;
+    open_items int;
+    open_held int;
+BEGIN
+    SELECT status INTO st FROM posts WHERE id = pid;
+    SELECT count(*), count(*) FILTER (WHERE kind = 'held') INTO open_items, open_held
+    FROM review_items WHERE post_id = pid AND status = 'pending';
+    IF st = 'held' AND open_items <> 1 THEN
+        RAISE EXCEPTION 'held post % has % open review items', pid, open_items
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    IF st IS DISTINCT FROM 'held' AND open_held > 0 THEN
+        RAISE EXCEPTION 'review item of post % waits for a post that is no longer held (%)', pid, st
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION check_held_post_row()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    PERFORM check_held_post(NEW.id);
+    RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION duplicate_key(body text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE STRICT
+RETURN lower(regexp_replace(body, '[^[:alnum:]]+'::text, ''::text, 'g'::text));
 
 CREATE OR REPLACE FUNCTION fan_out_notifications(p_post_ids bigint[], p_older interval, p_limit integer)
  RETURNS integer
@@ -859,11 +922,21 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION palabre_search_text(html text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE STRICT
+AS $function$
+    SELECT regexp_replace(left(regexp_replace(html, '<[^>]*>', ' ', 'g'), 100000), '(\S{64})', '\1 ', 'g')
+$function$;
+
 CREATE OR REPLACE FUNCTION posting_history(p_member bigint, p_recent_posts boolean, p_recent_threads boolean, p_duplicate_minutes integer, p_body text, p_published_limit integer)
  RETURNS TABLE(recent_posts integer, recent_threads integer, duplicate boolean, published integer)
  LANGUAGE plpgsql
  SET plan_cache_mode TO 'force_generic_plan'
 AS $function$
+DECLARE
+    body_key text;
 BEGIN
     -- Serialises one member's submissions across instances, so that two
     -- posts sent at once cannot both slip under a limit.
@@ -877,10 +950,12 @@ BEGIN
         WHERE t.author_id = p_member AND t.created_at > now() - interval '1 day';
     END IF;
     IF p_duplicate_minutes > 0 THEN
+        body_key := duplicate_key(p_body);
         duplicate := EXISTS (
             SELECT 1 FROM posts p
             WHERE p.author_id = p_member AND p.created_at > now() - make_interval(mins => p_duplicate_minutes)
-              AND p.status <> 'deleted' AND p.body_markdown = p_body);
+              AND p.status <> 'deleted'
+              AND (p.body_markdown = p_body OR body_key <> '' AND duplicate_key(p.body_markdown) = body_key));
     END IF;
     IF p_published_limit > 0 THEN
         SELECT count(*) INTO published FROM (
@@ -904,10 +979,57 @@ BEGIN
         SELECT t.title INTO title FROM threads t WHERE t.id = NEW.thread_id;
     END IF;
     NEW.search_vector :=
-        setweight(to_tsvector(NEW.search_config, coalesce(title, '')), 'A') ||
-        setweight(to_tsvector(NEW.search_config, NEW.body_html), 'B');
+        setweight(to_tsvector(NEW.search_config, palabre_search_text(coalesce(title, ''))), 'A') ||
+        setweight(to_tsvector(NEW.search_config, palabre_search_text(NEW.body_html)), 'B');
     RETURN NEW;
 END;
+$function$;
+
+CREATE OR REPLACE FUNCTION reserve_attempts(kinds text[], subjects text[], maxes integer[], windows double precision[], bases double precision[], caps double precision[], OUT ids bigint[], OUT wait double precision)
+ RETURNS record
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    t        timestamptz;
+    n        integer;
+    latest   timestamptz;
+    blocking timestamptz;
+    id       bigint;
+BEGIN
+    PERFORM pg_advisory_xact_lock(k)
+    FROM (SELECT DISTINCT hashtextextended(u.kind || E'\x1f' || u.subject, 19) AS k
+          FROM unnest(kinds, subjects) AS u(kind, subject) ORDER BY 1) AS locks;
+    -- The time after the locks: the rows of a reservation that held them
+    -- are older than this one's.
+    t := clock_timestamp();
+    wait := 0;
+    FOR i IN 1 .. coalesce(cardinality(kinds), 0) LOOP
+        IF bases[i] > 0 THEN
+            SELECT count(*), max(a.at) INTO n, latest FROM login_attempts a
+            WHERE a.kind = kinds[i] AND a.subject = subjects[i] AND a.at > t - make_interval(secs => windows[i]);
+            IF n >= maxes[i] THEN
+                wait := greatest(wait, extract(epoch FROM latest - t)
+                    + least(caps[i], bases[i] * power(2, least(n - maxes[i], 30))));
+            END IF;
+        ELSE
+            SELECT a.at INTO blocking FROM login_attempts a
+            WHERE a.kind = kinds[i] AND a.subject = subjects[i] AND a.at > t - make_interval(secs => windows[i])
+            ORDER BY a.at DESC OFFSET maxes[i] - 1 LIMIT 1;
+            IF FOUND THEN
+                wait := greatest(wait, extract(epoch FROM blocking - t) + windows[i]);
+            END IF;
+        END IF;
+    END LOOP;
+    IF wait > 0 THEN
+        RETURN;
+    END IF;
+    ids := '{}';
+    FOR i IN 1 .. coalesce(cardinality(kinds), 0) LOOP
+        INSERT INTO login_attempts (kind, subject, at) VALUES (kinds[i], subjects[i], t)
+        RETURNING login_attempts.id INTO id;
+        ids := ids || id;
+    END LOOP;
+END
 $function$;
 
 CREATE OR REPLACE FUNCTION review_queue_appeal()
@@ -1001,7 +1123,9 @@ BEGIN
             FOREACH j IN ARRAY kept LOOP
                 CONTINUE WHEN p_author_ids[j] <> p_author_ids[i];
                 h_recent := h_recent + 1;
-                IF p_duplicate_minutes[i] > 0 AND p_bodies_markdown[j] = p_bodies_markdown[i] THEN
+                IF p_duplicate_minutes[i] > 0 AND (p_bodies_markdown[j] = p_bodies_markdown[i]
+                        OR duplicate_key(p_bodies_markdown[j]) <> '' AND
+                           duplicate_key(p_bodies_markdown[j]) = duplicate_key(p_bodies_markdown[i])) THEN
                     h_duplicate := true;
                 END IF;
                 IF p_published_limits[i] > 0 AND p_statuses[j] = 'published' THEN
@@ -1132,9 +1256,11 @@ CREATE TRIGGER notifications_deleted_announce AFTER DELETE ON notifications REFE
 CREATE TRIGGER notifications_inserted_announce AFTER INSERT ON notifications REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION member_rows_announce();
 CREATE TRIGGER notifications_updated_announce AFTER UPDATE ON notifications REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION member_rows_announce();
 CREATE TRIGGER posts_content_changed AFTER INSERT OR DELETE OR UPDATE ON posts FOR EACH STATEMENT EXECUTE FUNCTION notify_content_changed();
+CREATE CONSTRAINT TRIGGER posts_held_invariant AFTER UPDATE OF status ON posts DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (old.status = 'held'::text AND new.status <> 'held'::text) EXECUTE FUNCTION check_held_post_row();
 CREATE TRIGGER posts_notifications_hidden AFTER UPDATE OF status ON posts FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION notifications_follow_post();
 CREATE TRIGGER posts_search_vector BEFORE INSERT OR UPDATE OF body_html, search_config ON posts FOR EACH ROW EXECUTE FUNCTION posts_search_vector();
 CREATE TRIGGER review_items_changed AFTER INSERT OR UPDATE ON review_items FOR EACH ROW EXECUTE FUNCTION notify_review_changed();
+CREATE CONSTRAINT TRIGGER review_items_held_invariant AFTER UPDATE OF status, kind, post_id ON review_items DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (old.status = 'pending'::text AND new.post_id IS NOT NULL) EXECUTE FUNCTION check_held_item();
 CREATE TRIGGER rules_changed AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON rules FOR EACH STATEMENT EXECUTE FUNCTION notify_rules_changed();
 CREATE TRIGGER sanctions_appealed AFTER UPDATE OF appealed_at ON sanctions FOR EACH ROW WHEN (old.appealed_at IS NULL AND new.appealed_at IS NOT NULL) EXECUTE FUNCTION review_queue_appeal();
 CREATE TRIGGER sessions_deleted_announce AFTER DELETE ON sessions REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION member_rows_announce();
