@@ -13,6 +13,7 @@ import (
 
 	_ "github.com/lib/pq"
 
+	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/forum/forumtest"
 	"github.com/palabre/palabre/migrations"
 )
@@ -187,5 +188,24 @@ func TestRepairRestoresMemberAnnouncements(t *testing.T) {
 	var fn int
 	if err := db.QueryRow(`SELECT count(*) FROM pg_proc WHERE proname IN ('announce_members', 'members_announce', 'member_rows_announce')`).Scan(&fn); err != nil || fn != 3 {
 		t.Fatalf("functions after the repair: %d, %v", fn, err)
+	}
+}
+
+// TestEveryEmailTokenPurposeIsAllowed: migrations written side by side
+// once each restated the purpose check with their own purpose only, and
+// the later one dropped the other's (0040 repairs it).
+func TestEveryEmailTokenPurposeIsAllowed(t *testing.T) {
+	db := emptyDatabase(t)
+	if err := migrations.Up(db); err != nil {
+		t.Fatal(err)
+	}
+	var def string
+	if err := db.QueryRow(`SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'email_tokens_purpose_check'`).Scan(&def); err != nil {
+		t.Fatal(err)
+	}
+	for _, purpose := range []string{forum.TokenVerifyEmail, forum.TokenResetPassword, forum.TokenLoginLink, forum.TokenSanctionNotice} {
+		if !strings.Contains(def, "'"+purpose+"'") {
+			t.Errorf("email_tokens_purpose_check %s does not allow %q", def, purpose)
+		}
 	}
 }

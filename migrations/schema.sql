@@ -63,7 +63,7 @@ CREATE TABLE email_tokens (
     used_at timestamp with time zone,
     CONSTRAINT email_tokens_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
     CONSTRAINT email_tokens_pkey PRIMARY KEY (token_hash),
-    CONSTRAINT email_tokens_purpose_check CHECK (purpose = ANY (ARRAY['verify_email'::text, 'reset_password'::text, 'login_link'::text]))
+    CONSTRAINT email_tokens_purpose_check CHECK (purpose = ANY (ARRAY['verify_email'::text, 'reset_password'::text, 'sanction_notice'::text, 'login_link'::text]))
 );
 CREATE INDEX email_tokens_expires ON email_tokens USING btree (expires_at);
 CREATE INDEX email_tokens_member ON email_tokens USING btree (member_id, purpose);
