@@ -74,6 +74,10 @@ func (db *DB) Listen(ctx context.Context, log *slog.Logger, handlers map[string]
 // any change to what pages show (migration 0006).
 const ChannelContent = "palabre_content"
 
+// ContentGuidelines is the payload of ChannelContent when the guidelines
+// changed.
+const ContentGuidelines = "guidelines"
+
 // CacheHandlers are the NOTIFY handlers of the storage's own caches.
 func (db *DB) CacheHandlers() map[string]func(string) {
 	return map[string]func(string){
@@ -81,9 +85,10 @@ func (db *DB) CacheHandlers() map[string]func(string) {
 		ChannelMembers:  db.creds.announced,
 		ChannelSync:     db.creds.heardMarker,
 		ChannelContent: func(payload string) {
-			// "after_commit" announces what hot writers (posting) changed:
-			// never the guidelines, which posting reads (RequirePoster).
-			if payload != "after_commit" {
+			// Posting reads the guidelines cache (RequirePoster): only a
+			// change of the guidelines empties it (migration 0041), or a
+			// listener that (re)connected and may have missed one ("").
+			if payload == ContentGuidelines || payload == "" {
 				db.InvalidateGuidelines()
 			}
 			db.snapshots.invalidate()

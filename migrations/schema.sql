@@ -807,6 +807,16 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION notify_guidelines_changed()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    PERFORM pg_notify('palabre_content', 'guidelines');
+    RETURN NULL;
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION notify_published(p_post_id bigint)
  RETURNS integer
  LANGUAGE sql
@@ -1245,7 +1255,7 @@ $function$;
 CREATE TRIGGER api_tokens_deleted_announce AFTER DELETE ON api_tokens REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION member_rows_announce();
 CREATE TRIGGER api_tokens_updated_announce AFTER UPDATE ON api_tokens REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION member_rows_announce();
 CREATE TRIGGER categories_content_changed AFTER INSERT OR DELETE OR UPDATE ON categories FOR EACH STATEMENT EXECUTE FUNCTION notify_content_changed();
-CREATE TRIGGER guidelines_content_changed AFTER INSERT OR DELETE OR UPDATE ON guideline_versions FOR EACH STATEMENT EXECUTE FUNCTION notify_content_changed();
+CREATE TRIGGER guidelines_content_changed AFTER INSERT OR DELETE OR UPDATE ON guideline_versions FOR EACH STATEMENT EXECUTE FUNCTION notify_guidelines_changed();
 CREATE TRIGGER likes_content_changed AFTER INSERT OR DELETE OR UPDATE ON likes FOR EACH STATEMENT EXECUTE FUNCTION notify_content_changed();
 CREATE TRIGGER members_content_changed AFTER UPDATE ON members FOR EACH ROW WHEN (old.username IS DISTINCT FROM new.username OR old.display_name IS DISTINCT FROM new.display_name OR old.bio_html IS DISTINCT FROM new.bio_html OR old.status IS DISTINCT FROM new.status OR old.trust_level IS DISTINCT FROM new.trust_level OR old.role IS DISTINCT FROM new.role) EXECUTE FUNCTION notify_content_changed();
 CREATE TRIGGER members_deleted_announce AFTER DELETE ON members REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION members_announce();
