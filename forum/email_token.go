@@ -87,21 +87,29 @@ func emailToken(ctx context.Context, q sqlx.QueryerContext, token, purpose strin
 func (db *DB) VerifyEmail(ctx context.Context, token string) (*Member, error) {
 	var m Member
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
-		row, err := emailToken(ctx, tx, token, TokenVerifyEmail, true)
-		if err != nil {
-			return err
-		}
-		err = tx.GetContext(ctx, &m, `UPDATE members SET email_verified_at = coalesce(email_verified_at, now())
-			WHERE id = $1 AND email_key = $2 AND status <> 'deleted' RETURNING `+memberColumns, row.MemberID, EmailKey(row.Email))
-		if errors.Is(err, sql.ErrNoRows) {
-			return tokenInvalid() // the address changed since
-		}
-		return Internal("confirming an address", err)
+		return confirmAddressTx(ctx, tx, token, TokenVerifyEmail, &m)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &m, nil
+}
+
+// confirmAddressTx uses a link of purpose sent by mail, once, and confirms
+// the address it went to (whoever opens it has read that mail), reading the
+// member into m. A link to an address that is no longer the member's is
+// invalid.
+func confirmAddressTx(ctx context.Context, tx *sqlx.Tx, token, purpose string, m *Member) error {
+	row, err := emailToken(ctx, tx, token, purpose, true)
+	if err != nil {
+		return err
+	}
+	err = tx.GetContext(ctx, m, `UPDATE members SET email_verified_at = coalesce(email_verified_at, now())
+		WHERE id = $1 AND email_key = $2 AND status <> 'deleted' RETURNING `+memberColumns, row.MemberID, EmailKey(row.Email))
+	if errors.Is(err, sql.ErrNoRows) {
+		return tokenInvalid() // the address changed since
+	}
+	return Internal("confirming an address", err)
 }
 
 // CheckResetToken tells whether a reset link is still usable, without using

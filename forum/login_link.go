@@ -2,8 +2,6 @@ package forum
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"strings"
 	"time"
 
@@ -71,18 +69,10 @@ func (db *DB) CheckLoginLink(ctx context.Context, token string) error {
 func (db *DB) LogInWithLink(ctx context.Context, token string) (*Member, error) {
 	var m Member
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
-		row, err := emailToken(ctx, tx, token, TokenLoginLink, true)
-		if err != nil {
+		if err := confirmAddressTx(ctx, tx, token, TokenLoginLink, &m); err != nil {
 			return err
 		}
-		err = tx.GetContext(ctx, &m, `UPDATE members SET email_verified_at = coalesce(email_verified_at, now())
-			WHERE id = $1 AND email_key = $2 AND status <> 'deleted' RETURNING `+memberColumns, row.MemberID, EmailKey(row.Email))
-		if errors.Is(err, sql.ErrNoRows) {
-			return tokenInvalid() // the address changed since
-		} else if err != nil {
-			return Internal("logging in with a link", err)
-		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM login_attempts WHERE kind = $1 AND subject = $2`,
+		_, err := tx.ExecContext(ctx, `DELETE FROM login_attempts WHERE kind = $1 AND subject = $2`,
 			LimitLoginPerAccount.Kind, accountSubject(m.ID))
 		return Internal("clearing attempts", err)
 	})
