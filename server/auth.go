@@ -92,7 +92,8 @@ func (s *Server) authenticate() gin.HandlerFunc {
 //     announcements of its changes (forum.DB.SettleWrite).
 //
 // So whoever logs out, revokes a token or bans a member is answered only
-// after the change is seen here. Routes marked keepsCredentials skip both.
+// after the change is seen here. Routes classified keepsCredentials in
+// writeRoutes (server/write_routes.go) skip both.
 func (s *Server) writeBarrier() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		switch c.Request.Method {
@@ -101,7 +102,7 @@ func (s *Server) writeBarrier() gin.HandlerFunc {
 			return
 		}
 		defer func() {
-			if c.GetBool(ctxKeepsCredentials) {
+			if writeRoutes[c.Request.Method+" "+c.FullPath()] == keepsCredentials {
 				return
 			}
 			// authenticate, further down the chain, put the actor there.
@@ -115,18 +116,6 @@ func (s *Server) writeBarrier() gin.HandlerFunc {
 		c.Next()
 	}
 }
-
-const ctxKeepsCredentials = "keeps_credentials"
-
-// keepsCredentials marks a write route that changes nothing the
-// authentication reads, of its author or of anyone else, before it answers:
-// writing, editing or liking a post, previewing one. Its author stays
-// remembered (writeBarrier neither forgets nor settles), so that posting is
-// authenticated from memory too; the notifications it gives others come
-// later, from the fan-out, and are announced to every instance. A route
-// whose handler may sanction, log out, change a profile or a badge must not
-// have it.
-func keepsCredentials(c *gin.Context) { c.Set(ctxKeepsCredentials, true) }
 
 // setSessionCookie gives the browser its session: HttpOnly (no script reads
 // it), SameSite=Lax (not sent on cross-site posts), Secure when the site is
