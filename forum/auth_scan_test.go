@@ -2,6 +2,7 @@ package forum_test
 
 import (
 	"context"
+	"encoding/json"
 	"reflect"
 	"testing"
 	"time"
@@ -108,6 +109,65 @@ func TestListedThreadIsTheWholeThread(t *testing.T) {
 		got.Unread = nil
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s:\n%+v\nwant\n%+v", name, got, want)
+		}
+	}
+}
+
+// The credential cache is right only if every table the authentication
+// queries read announces its changes (docs/DEVELOPING.md): each relation in
+// their plans has triggers on UPDATE and DELETE whose function calls
+// announce_members. A new column on those tables is covered; a new table
+// read by the authentication fails here until it has such triggers.
+func TestEveryTableTheAuthenticationReadsAnnouncesItsChanges(t *testing.T) {
+	db := forumtest.DB(t)
+	ctx := context.Background()
+	relations := map[string]bool{}
+	for _, q := range forum.AuthenticationQueries {
+		var plan string
+		if err := db.QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) "+q, []byte("x")).Scan(&plan); err != nil {
+			t.Fatalf("explaining %s: %v", q, err)
+		}
+		var nodes []any
+		if err := json.Unmarshal([]byte(plan), &nodes); err != nil {
+			t.Fatal(err)
+		}
+		collectRelations(nodes, relations)
+	}
+	if !relations["members"] || !relations["sessions"] || !relations["api_tokens"] || !relations["notifications"] {
+		t.Fatalf("the plans name %v: the test no longer sees the authentication's tables", relations)
+	}
+	for rel := range relations {
+		for _, event := range []string{"UPDATE", "DELETE"} {
+			var n int
+			err := db.QueryRowContext(ctx, `
+SELECT count(*) FROM information_schema.triggers tr
+JOIN pg_proc p ON tr.action_statement = 'EXECUTE FUNCTION ' || p.proname || '()'
+WHERE tr.event_object_table = $1 AND tr.event_manipulation = $2 AND tr.action_timing = 'AFTER'
+  AND p.prosrc LIKE '%announce_members%'`, rel, event).Scan(&n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				t.Errorf("the authentication reads %s, which has no AFTER %s trigger announcing the members it changes (announce_members)", rel, event)
+			}
+		}
+	}
+}
+
+// collectRelations gathers the "Relation Name" of every node of an EXPLAIN
+// (FORMAT JSON) plan.
+func collectRelations(v any, into map[string]bool) {
+	switch v := v.(type) {
+	case []any:
+		for _, x := range v {
+			collectRelations(x, into)
+		}
+	case map[string]any:
+		if name, ok := v["Relation Name"].(string); ok {
+			into[name] = true
+		}
+		for _, x := range v {
+			collectRelations(x, into)
 		}
 	}
 }

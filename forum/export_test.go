@@ -70,3 +70,7 @@ func HoldSearchSlots(t testing.TB, db *DB) (release func()) {
 		}
 	}
 }
+
+// AuthenticationQueries are the statements that authenticate a request, by
+// session cookie and by API token: what the credential cache remembers.
+var AuthenticationQueries = []string{selectSessionMember, selectMemberByAPIToken}
