@@ -85,12 +85,16 @@ func (j *journey) checkPage(page, shot string) {
 	saveScreenshot(j.t, j.ctx, filepath.Join(journeyShots, shot+".png"))
 }
 
+// assertNoSideScroll compares the page's width with the layout viewport's
+// (clientWidth): on a phone, window.innerWidth grows with a page too wide,
+// as the browser zooms out to show it, and would hide the overflow.
 func (j *journey) assertNoSideScroll(page string) {
 	j.t.Helper()
-	w := eval[[]int](j, `[document.documentElement.scrollWidth, window.innerWidth]`)
+	w := eval[[]int](j, `[document.documentElement.scrollWidth, document.documentElement.clientWidth]`)
 	if w[0] > w[1] {
 		wide := eval[[]string](j, `[...document.querySelectorAll("body *")]
-			.filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+			.filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+			.filter(e => { for (let a = e.parentElement; a; a = a.parentElement) { if (getComputedStyle(a).overflowX !== "visible") return false } return true })
 			.slice(0, 5).map(e => e.outerHTML.slice(0, 120))`)
 		j.t.Errorf("%s is %dpx wide for a %dpx viewport: it scrolls sideways; too wide: %q", page, w[0], w[1], wide)
 	}

@@ -70,7 +70,7 @@ func TestBrowserHomeShowsDemoCategories(t *testing.T) {
 	checkHome("/tmp/palabre-home-phone.png")
 
 	// The phone layout must fit the screen: no horizontal scrolling.
-	w, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[document.documentElement.scrollWidth, window.innerWidth]`))
+	w, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[document.documentElement.scrollWidth, document.documentElement.clientWidth]`))
 	if err != nil {
 		t.Fatal(err)
 	}
