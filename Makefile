@@ -1,10 +1,10 @@
 # Palabre — the two set-up commands are `make run` and `make test`.
-.PHONY: run test build vet bench schema chaos clean-data
+.PHONY: run test build vet lint bench schema chaos clean-data
 
 run: ## local PostgreSQL under .data/, migrations, demo on first run, serve on :8080
 	@scripts/run.sh
 
-test: ## throwaway PostgreSQL, go vet, go test -race over the whole suite
+test: ## throwaway PostgreSQL, go vet, golangci-lint, go test -race over the whole suite
 	@scripts/test.sh
 
 build:
@@ -12,6 +12,9 @@ build:
 
 vet:
 	go vet ./...
+
+lint: ## golangci-lint v2 (.golangci.yml), built once into .data/test-tools; make test runs it too
+	@scripts/lint.sh
 
 bench: ## load benchmark with wrk against a seeded forum (SCALE=large for 1M posts, SCALE=compare for both side by side), then the Go benchmarks
 	@scripts/bench.sh

@@ -30,7 +30,9 @@ func postThreadAs(t *testing.T, base, username, title, body string) int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	json.NewDecoder(resp.Body).Decode(&cats)
+	if err := json.NewDecoder(resp.Body).Decode(&cats); err != nil {
+		t.Fatal(err)
+	}
 	resp.Body.Close()
 	var catID int64
 	for _, c := range cats.Categories {
@@ -52,7 +54,9 @@ func postThreadAs(t *testing.T, base, username, title, body string) int64 {
 			ID int64 `json:"id"`
 		} `json:"post"`
 	}
-	json.NewDecoder(resp.Body).Decode(&out)
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
 	if resp.StatusCode != http.StatusCreated || out.Post.ID == 0 {
 		t.Fatalf("starting a thread: %d", resp.StatusCode)
 	}

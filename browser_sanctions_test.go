@@ -46,7 +46,9 @@ func TestBrowserSuspendedMemberReadsWhyAndAppeals(t *testing.T) {
 		t.Fatalf("appealing: %v", err)
 	}
 	var n int
-	db.Get(&n, `SELECT count(*) FROM review_items WHERE kind = 'appeal' AND member_id = $1 AND status = 'pending'`, m.ID)
+	if err := db.Get(&n, `SELECT count(*) FROM review_items WHERE kind = 'appeal' AND member_id = $1 AND status = 'pending'`, m.ID); err != nil {
+		t.Fatal(err)
+	}
 	if n != 1 {
 		t.Errorf("%d appeals in the queue, want 1", n)
 	}

@@ -52,7 +52,7 @@ func (a *apiClient) post(path string, body, out any) {
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated {
 		var e any
-		json.NewDecoder(resp.Body).Decode(&e)
+		_ = json.NewDecoder(resp.Body).Decode(&e) // shown as <nil> when it is not JSON
 		a.t.Fatalf("POST %s: %d %v", path, resp.StatusCode, e)
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
@@ -84,7 +84,9 @@ func (a *apiClient) startThread(title, body string) apiCreated {
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	json.NewDecoder(resp.Body).Decode(&cats)
+	if err := json.NewDecoder(resp.Body).Decode(&cats); err != nil {
+		a.t.Fatal(err)
+	}
 	resp.Body.Close()
 	var catID int64
 	for _, c := range cats.Categories {

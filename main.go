@@ -233,7 +233,7 @@ func cmdServe(ctx context.Context, cfg server.Config, log *slog.Logger, args []s
 		}
 	}
 	start := time.Now()
-	defer m.Close()
+	defer func() { _ = m.Close() }() // the server has stopped: nothing is left to lose
 	if err := m.Open(ctx); err != nil {
 		return err
 	}

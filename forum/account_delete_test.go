@@ -40,7 +40,9 @@ func TestDeleteAccountAnonymisesAndKeepsPosts(t *testing.T) {
 	if _, err := db.UpdateProfile(forumtest.As(m), forum.ProfileUpdate{DisplayName: &name, BioMarkdown: &bio, BioHTML: &html}); err != nil {
 		t.Fatal(err)
 	}
-	db.RecordVisit(ctx, m.ID, time.Now())
+	if err := db.RecordVisit(ctx, m.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := db.Warn(forum.WithSystem(ctx), m.ID, "Attention"); err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +63,9 @@ func TestDeleteAccountAnonymisesAndKeepsPosts(t *testing.T) {
 		Bio  string `db:"bio_markdown"`
 		HTML string `db:"bio_html"`
 	}
-	db.GetContext(ctx, &row, `SELECT password_hash, bio_markdown, bio_html FROM members WHERE id = $1`, m.ID)
+	if err := db.GetContext(ctx, &row, `SELECT password_hash, bio_markdown, bio_html FROM members WHERE id = $1`, m.ID); err != nil {
+		t.Fatal(err)
+	}
 	if row != (struct {
 		Hash string `db:"password_hash"`
 		Bio  string `db:"bio_markdown"`
@@ -71,19 +75,25 @@ func TestDeleteAccountAnonymisesAndKeepsPosts(t *testing.T) {
 	}
 	var author *int64
 	var body string
-	db.QueryRowxContext(ctx, `SELECT author_id, body_markdown FROM posts WHERE id = $1`, postID).Scan(&author, &body)
+	if err := db.QueryRowxContext(ctx, `SELECT author_id, body_markdown FROM posts WHERE id = $1`, postID).Scan(&author, &body); err != nil {
+		t.Fatal(err)
+	}
 	if author == nil || *author != m.ID || body != "Bonjour à tous" {
 		t.Errorf("post not kept: %v %q", author, body)
 	}
 	for _, table := range []string{"sessions", "api_tokens", "member_visits", "notifications"} {
 		var n int
-		db.GetContext(ctx, &n, `SELECT count(*) FROM `+table+` WHERE member_id = $1`, m.ID)
+		if err := db.GetContext(ctx, &n, `SELECT count(*) FROM `+table+` WHERE member_id = $1`, m.ID); err != nil {
+			t.Fatal(err)
+		}
 		if n != 0 {
 			t.Errorf("%d rows left in %s", n, table)
 		}
 	}
 	var mails int
-	db.GetContext(ctx, &mails, `SELECT count(*) FROM outbox WHERE recipient = $1`, m.Email)
+	if err := db.GetContext(ctx, &mails, `SELECT count(*) FROM outbox WHERE recipient = $1`, m.Email); err != nil {
+		t.Fatal(err)
+	}
 	if mails != 0 {
 		t.Errorf("%d mails to the deleted address kept", mails)
 	}
@@ -97,7 +107,9 @@ func TestDeleteAccountAnonymisesAndKeepsPosts(t *testing.T) {
 		t.Errorf("deleted profile shown: %v", err)
 	}
 	var logged int
-	db.GetContext(ctx, &logged, `SELECT count(*) FROM mod_log WHERE target_type = 'member' AND target_id = $1`, m.ID)
+	if err := db.GetContext(ctx, &logged, `SELECT count(*) FROM mod_log WHERE target_type = 'member' AND target_id = $1`, m.ID); err != nil {
+		t.Fatal(err)
+	}
 	if logged != 2 {
 		t.Errorf("%d log rows, want the warning and the deletion", logged)
 	}

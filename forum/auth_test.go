@@ -81,17 +81,23 @@ func TestSessionsRotateRefreshAndRevoke(t *testing.T) {
 		t.Fatalf("session: %+v %+v %v %v", s, got, refreshed, err)
 	}
 	// Refreshed only when last seen more than a few minutes ago.
-	db.ExecContext(ctx, `UPDATE sessions SET last_seen_at = now() - interval '10 minutes', expires_at = now() + interval '1 minute' WHERE member_id = $1`, m.ID)
-	s, _, refreshed, err = db.SessionMember(ctx, second)
+	if _, err := db.ExecContext(ctx, `UPDATE sessions SET last_seen_at = now() - interval '10 minutes', expires_at = now() + interval '1 minute' WHERE member_id = $1`, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, _, refreshed, err = db.SessionMember(ctx, second)
 	if err != nil || !refreshed {
 		t.Fatalf("stale session not refreshed: %v %v", refreshed, err)
 	}
 	var days float64
-	db.GetContext(ctx, &days, `SELECT extract(epoch FROM expires_at - now()) / 86400 FROM sessions WHERE member_id = $1`, m.ID)
+	if err := db.GetContext(ctx, &days, `SELECT extract(epoch FROM expires_at - now()) / 86400 FROM sessions WHERE member_id = $1`, m.ID); err != nil {
+		t.Fatal(err)
+	}
 	if days < 29.9 {
 		t.Errorf("a remembered session was extended to %.1f days", days)
 	}
-	db.ExecContext(ctx, `UPDATE sessions SET expires_at = now() - interval '1 second' WHERE member_id = $1`, m.ID)
+	if _, err := db.ExecContext(ctx, `UPDATE sessions SET expires_at = now() - interval '1 second' WHERE member_id = $1`, m.ID); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, _, err := db.SessionMember(ctx, second); forum.ErrorCode(err) != forum.EUNAUTHORIZED {
 		t.Errorf("expired session works: %v", err)
 	}
@@ -213,10 +219,16 @@ func TestEmailTokensAreSingleUse(t *testing.T) {
 		t.Errorf("the token worked %d times", ok)
 	}
 	// A newer link cancels the older one; an expired one does not work.
-	db.RequestPasswordReset(ctx, m.Email, "", "10.98.0.1")
-	db.ExecContext(ctx, `UPDATE email_tokens SET expires_at = now() - interval '1 second' WHERE member_id = $1`, m.ID)
+	if err := db.RequestPasswordReset(ctx, m.Email, "", "10.98.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `UPDATE email_tokens SET expires_at = now() - interval '1 second' WHERE member_id = $1`, m.ID); err != nil {
+		t.Fatal(err)
+	}
 	var n int
-	db.GetContext(ctx, &n, `SELECT count(*) FROM email_tokens WHERE member_id = $1 AND used_at IS NULL`, m.ID)
+	if err := db.GetContext(ctx, &n, `SELECT count(*) FROM email_tokens WHERE member_id = $1 AND used_at IS NULL`, m.ID); err != nil {
+		t.Fatal(err)
+	}
 	if n != 1 {
 		t.Errorf("%d unused links at once", n)
 	}

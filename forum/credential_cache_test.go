@@ -34,14 +34,16 @@ func pausableInstance(t *testing.T) (*forum.DB, <-chan string, *sync.Mutex) {
 	payloads := make(chan string, 64)
 	var hold sync.Mutex
 	handlers := forum.MergeHandlers(map[string]func(string){
-		forum.ChannelMembers: func(string) { hold.Lock(); hold.Unlock() },
+		forum.ChannelMembers: func(string) { hold.Lock(); hold.Unlock() }, //nolint:staticcheck // SA2001: waits while the test holds the lock
 	}, db.CacheHandlers(), map[string]func(string){
 		forum.ChannelMembers: func(p string) { payloads <- p },
 	})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		db.Listen(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), handlers)
+		if err := db.Listen(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), handlers); err != nil && ctx.Err() == nil {
+			t.Error(err)
+		}
 	}()
 	t.Cleanup(func() {
 		cancel()

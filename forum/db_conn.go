@@ -114,7 +114,7 @@ func (c *deadlineConn) abortAfter(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.aborted = true
-	c.Conn.SetDeadline(time.Now().Add(d))
+	_ = c.Conn.SetDeadline(time.Now().Add(d)) // a closed connection needs no deadline
 }
 
 func (c *deadlineConn) isClosed() bool {

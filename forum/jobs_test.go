@@ -51,7 +51,9 @@ func TestTwoWorkersRunEachJobOnce(t *testing.T) {
 		}
 	}
 	var pending int
-	db.GetContext(ctx, &pending, `SELECT count(*) FROM jobs WHERE kind = $1 AND done_at IS NULL`, kind)
+	if err := db.GetContext(ctx, &pending, `SELECT count(*) FROM jobs WHERE kind = $1 AND done_at IS NULL`, kind); err != nil {
+		t.Fatal(err)
+	}
 	if pending != 0 {
 		t.Errorf("%d jobs not marked done", pending)
 	}
@@ -78,7 +80,9 @@ func TestFailedJobsRetryLaterThenGiveUp(t *testing.T) {
 		RunAt     time.Time  `db:"run_at"`
 		FailedAt  *time.Time `db:"failed_at"`
 	}
-	db.GetContext(ctx, &row, `SELECT attempts, last_error, run_at, failed_at FROM jobs WHERE kind = $1`, kind)
+	if err := db.GetContext(ctx, &row, `SELECT attempts, last_error, run_at, failed_at FROM jobs WHERE kind = $1`, kind); err != nil {
+		t.Fatal(err)
+	}
 	if row.Attempts != 1 || row.LastError == "" || !row.RunAt.After(time.Now()) || row.FailedAt != nil {
 		t.Errorf("after a failure: %+v", row)
 	}
@@ -86,9 +90,15 @@ func TestFailedJobsRetryLaterThenGiveUp(t *testing.T) {
 	if n, _ := r.RunDue(ctx); n != 0 {
 		t.Errorf("a job ran before its retry time")
 	}
-	db.ExecContext(ctx, `UPDATE jobs SET run_at = now() WHERE kind = $1`, kind)
-	r.RunDue(ctx)
-	db.GetContext(ctx, &row, `SELECT attempts, last_error, run_at, failed_at FROM jobs WHERE kind = $1`, kind)
+	if _, err := db.ExecContext(ctx, `UPDATE jobs SET run_at = now() WHERE kind = $1`, kind); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.RunDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.GetContext(ctx, &row, `SELECT attempts, last_error, run_at, failed_at FROM jobs WHERE kind = $1`, kind); err != nil {
+		t.Fatal(err)
+	}
 	if row.Attempts != 2 || row.FailedAt == nil || calls != 2 {
 		t.Errorf("after the last attempt: %+v, %d calls", row, calls)
 	}

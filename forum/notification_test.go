@@ -440,7 +440,9 @@ func TestNotificationEmailsFollowPreferences(t *testing.T) {
 		t.Fatal(err)
 	}
 	ntReply(t, db, bob, th.ID, forum.StatusPublished, nil, forum.PostRefs{Mentions: []string{alice.Username}})
-	db.InTx(context.Background(), func(tx *sqlx.Tx) error { return forum.NotifyLikeTx(context.Background(), tx, first.ID, bob.ID) })
+	if err := db.InTx(context.Background(), func(tx *sqlx.Tx) error { return forum.NotifyLikeTx(context.Background(), tx, first.ID, bob.ID) }); err != nil {
+		t.Fatal(err)
+	}
 	count := func(to *forum.Member, kind string) int {
 		var n int
 		if err := db.Get(&n, `SELECT count(*) FROM outbox WHERE recipient = $1 AND kind = $2`, to.Email, kind); err != nil {

@@ -65,7 +65,7 @@ func (db *DB) Listen(ctx context.Context, log *slog.Logger, handlers map[string]
 				h(n.Extra)
 			}
 		case <-time.After(90 * time.Second):
-			go l.Ping()
+			go func() { _ = l.Ping() }() // a failed ping shows as a broken connection event
 		}
 	}
 }

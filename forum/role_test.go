@@ -68,7 +68,9 @@ func TestRolesAndCategoryModerators(t *testing.T) {
 		t.Errorf("after promotion: %+v", got)
 	}
 	var actions []string
-	db.SelectContext(context.Background(), &actions, `SELECT action FROM mod_log WHERE target_type = 'member' AND target_id = $1 ORDER BY id`, member.ID)
+	if err := db.SelectContext(context.Background(), &actions, `SELECT action FROM mod_log WHERE target_type = 'member' AND target_id = $1 ORDER BY id`, member.ID); err != nil {
+		t.Fatal(err)
+	}
 	want := []string{"member.category_moderator_add", "member.category_moderator_remove", "member.role"}
 	if len(actions) != len(want) {
 		t.Fatalf("log: %v, want %v", actions, want)

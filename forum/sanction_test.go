@@ -157,7 +157,9 @@ func TestSuspensionEndsSessionsAndExplainsItself(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sessions int
-	db.GetContext(ctx, &sessions, `SELECT count(*) FROM sessions WHERE member_id = $1`, target.ID)
+	if err := db.GetContext(ctx, &sessions, `SELECT count(*) FROM sessions WHERE member_id = $1`, target.ID); err != nil {
+		t.Fatal(err)
+	}
 	if sessions != 0 {
 		t.Errorf("%d sessions left after suspension", sessions)
 	}
@@ -205,8 +207,10 @@ func TestSanctionsAreWrittenToTheModerationLog(t *testing.T) {
 	}
 	// The member is told, in their notifications.
 	var notes []string
-	db.SelectContext(context.Background(), &notes, `SELECT data->>'action' || ':' || (data->>'reason') FROM notifications
-		WHERE member_id = $1 AND kind = 'moderation' ORDER BY id`, target.ID)
+	if err := db.SelectContext(context.Background(), &notes, `SELECT data->>'action' || ':' || (data->>'reason') FROM notifications
+		WHERE member_id = $1 AND kind = 'moderation' ORDER BY id`, target.ID); err != nil {
+		t.Fatal(err)
+	}
 	if len(notes) != 2 || notes[0] != "silence:Hors sujet" || notes[1] != "lifted:Excuses" {
 		t.Errorf("notifications: %q", notes)
 	}

@@ -290,8 +290,12 @@ func (db *DB) UpdateSettings(ctx context.Context, patch map[string]json.RawMessa
 		oldJSON, _ := json.Marshal(before)
 		newJSON, _ := json.Marshal(&after)
 		var oldMap, newMap map[string]json.RawMessage
-		json.Unmarshal(oldJSON, &oldMap)
-		json.Unmarshal(newJSON, &newMap)
+		if err := json.Unmarshal(oldJSON, &oldMap); err != nil {
+			return Internal("comparing settings", err)
+		}
+		if err := json.Unmarshal(newJSON, &newMap); err != nil {
+			return Internal("comparing settings", err)
+		}
 		changedBefore, changedAfter := map[string]json.RawMessage{}, map[string]json.RawMessage{}
 		for k, v := range newMap {
 			if string(oldMap[k]) == string(v) {

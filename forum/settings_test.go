@@ -27,17 +27,19 @@ func TestUpdateSettingsValidatesLogsAndNotifies(t *testing.T) {
 	defer cancel()
 	listening := make(chan struct{})
 	invalidated := make(chan struct{}, 10)
-	go other.Listen(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), map[string]func(string){
-		forum.ChannelSettings: func(string) {
-			other.InvalidateSettings()
-			select {
-			case <-listening:
-				invalidated <- struct{}{}
-			default:
-				close(listening) // the first call is the start-up invalidation
-			}
-		},
-	})
+	go func() {
+		_ = other.Listen(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), map[string]func(string){
+			forum.ChannelSettings: func(string) {
+				other.InvalidateSettings()
+				select {
+				case <-listening:
+					invalidated <- struct{}{}
+				default:
+					close(listening) // the first call is the start-up invalidation
+				}
+			},
+		})
+	}() // returns when the test ends
 	<-listening
 	before, err := other.Settings(context.Background())
 	if err != nil || before.SiteName != "Palabre" {
@@ -92,8 +94,12 @@ func TestUpdateSettingsValidatesLogsAndNotifies(t *testing.T) {
 		t.Fatal(err)
 	}
 	var b, a map[string]string
-	json.Unmarshal(logged.Before, &b)
-	json.Unmarshal(logged.After, &a)
+	if err := json.Unmarshal(logged.Before, &b); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(logged.After, &a); err != nil {
+		t.Fatal(err)
+	}
 	if b["site_name"] != "Palabre" || a["site_name"] != "Le Forum" || a["registration_mode"] != "approval" || len(a) != 2 {
 		t.Errorf("log before/after: %s → %s", logged.Before, logged.After)
 	}

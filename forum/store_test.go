@@ -112,7 +112,9 @@ func TestAPITokensAuthenticateUntilRevokedAndAreStoredHashed(t *testing.T) {
 		t.Fatalf("MemberByAPIToken = %v, %v", got, err)
 	}
 	var stored int
-	db.Get(&stored, `SELECT count(*) FROM api_tokens WHERE token_hash = convert_to($1, 'UTF8')`, token)
+	if err := db.Get(&stored, `SELECT count(*) FROM api_tokens WHERE token_hash = convert_to($1, 'UTF8')`, token); err != nil {
+		t.Fatal(err)
+	}
 	if stored != 0 {
 		t.Error("the plain token is stored")
 	}
@@ -177,7 +179,9 @@ func TestConcurrentRepliesKeepNumbersAndCountersRight(t *testing.T) {
 		}
 	}
 	var count int
-	db.Get(&count, `SELECT post_count FROM threads WHERE id = $1`, th.ID)
+	if err := db.Get(&count, `SELECT post_count FROM threads WHERE id = $1`, th.ID); err != nil {
+		t.Fatal(err)
+	}
 	if want := 1 + replies - replies/4; count != want {
 		t.Errorf("post_count = %d, want %d", count, want)
 	}

@@ -174,7 +174,9 @@ func TestCountersUnderConcurrentReplies(t *testing.T) {
 		t.Errorf("post_count %d, last_post_number %d, want %d", got.PostCount, got.LastPostNumber, want)
 	}
 	var numbers []int
-	db.Select(&numbers, `SELECT number FROM posts WHERE thread_id = $1 ORDER BY number`, th.ID)
+	if err := db.Select(&numbers, `SELECT number FROM posts WHERE thread_id = $1 ORDER BY number`, th.ID); err != nil {
+		t.Fatal(err)
+	}
 	for i, n := range numbers {
 		if n != i+1 {
 			t.Fatalf("post numbers have a gap or a repeat at %d: %d", i+1, n)
@@ -308,7 +310,9 @@ func TestDeletingAndHidingKeepsCountersRight(t *testing.T) {
 		t.Errorf("deleted thread: %v", err)
 	}
 	var logged int
-	db.Get(&logged, `SELECT count(*) FROM mod_log WHERE action = 'post.delete' AND actor_id = $1`, mod.ID)
+	if err := db.Get(&logged, `SELECT count(*) FROM mod_log WHERE action = 'post.delete' AND actor_id = $1`, mod.ID); err != nil {
+		t.Fatal(err)
+	}
 	if logged != 1 {
 		t.Errorf("staff deletion logged %d times", logged)
 	}
@@ -350,7 +354,9 @@ func TestLockedThreadsRefuseRepliesAndReplyToIsChecked(t *testing.T) {
 		t.Errorf("staff reply to a locked thread: %v", err)
 	}
 	var logged int
-	db.Get(&logged, `SELECT count(*) FROM mod_log WHERE action = 'thread.lock' AND target_id = $1`, th.ID)
+	if err := db.Get(&logged, `SELECT count(*) FROM mod_log WHERE action = 'thread.lock' AND target_id = $1`, th.ID); err != nil {
+		t.Fatal(err)
+	}
 	if logged != 1 {
 		t.Errorf("lock logged %d times", logged)
 	}
@@ -458,8 +464,12 @@ func TestLikesAndReadingState(t *testing.T) {
 	if u := unread(); u != nil {
 		t.Errorf("never opened: unread %v, want none (new)", *u)
 	}
-	db.MarkRead(forumtest.As(reader), th.ID, 3)
-	db.MarkRead(forumtest.As(reader), th.ID, 1)
+	if err := db.MarkRead(forumtest.As(reader), th.ID, 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkRead(forumtest.As(reader), th.ID, 1); err != nil {
+		t.Fatal(err)
+	}
 	if u := unread(); u == nil || *u != 3 { // posts 4, 5, 6 (2 is held)
 		t.Errorf("unread = %v, want 3", u)
 	}
@@ -486,8 +496,12 @@ func TestHotQueriesUseTheirIndexes(t *testing.T) {
 	} {
 		var plan []string
 		err := db.InTx(context.Background(), func(tx *sqlx.Tx) error {
-			tx.Exec(`SET LOCAL enable_seqscan = off`)
-			tx.Exec(`SET LOCAL enable_sort = off`)
+			if _, err := tx.Exec(`SET LOCAL enable_seqscan = off`); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tx.Exec(`SET LOCAL enable_sort = off`); err != nil {
+				t.Fatal(err)
+			}
 			return tx.Select(&plan, tc.query)
 		})
 		if err != nil {

@@ -75,7 +75,9 @@ func TestAReservationCountsAgainstAllItsLimitsOrNone(t *testing.T) {
 		}
 	}
 	var n int
-	db.GetContext(ctx, &n, `SELECT count(*) FROM login_attempts WHERE subject = $1`, shared)
+	if err := db.GetContext(ctx, &n, `SELECT count(*) FROM login_attempts WHERE subject = $1`, shared); err != nil {
+		t.Fatal(err)
+	}
 	if n != 0 {
 		t.Errorf("a refused reservation counted %d attempts", n)
 	}
@@ -87,7 +89,9 @@ func TestAReservationCountsAgainstAllItsLimitsOrNone(t *testing.T) {
 	if err := db.GiveBack(ctx, r); err != nil {
 		t.Fatal(err)
 	}
-	db.GetContext(ctx, &n, `SELECT count(*) FROM login_attempts WHERE subject = $1`, shared)
+	if err := db.GetContext(ctx, &n, `SELECT count(*) FROM login_attempts WHERE subject = $1`, shared); err != nil {
+		t.Fatal(err)
+	}
 	if n != 0 {
 		t.Errorf("%d attempts after giving back", n)
 	}

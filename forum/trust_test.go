@@ -42,7 +42,9 @@ func replies(t *testing.T, db *forum.DB, m *forum.Member, n int) {
 
 func tableExists(t *testing.T, db *forum.DB, name string) bool {
 	var ok bool
-	db.GetContext(context.Background(), &ok, `SELECT to_regclass($1) IS NOT NULL`, name)
+	if err := db.GetContext(context.Background(), &ok, `SELECT to_regclass($1) IS NOT NULL`, name); err != nil {
+		t.Fatal(err)
+	}
 	return ok
 }
 
@@ -64,13 +66,17 @@ func TestPromotionJobRaisesLevelsFromActivity(t *testing.T) {
 	t.Cleanup(func() {
 		restore := map[string]json.RawMessage{}
 		b, _ := json.Marshal(before)
-		json.Unmarshal(b, &restore)
+		if err := json.Unmarshal(b, &restore); err != nil {
+			t.Fatal(err)
+		}
 		for k := range restore {
 			if _, ok := patch[k]; !ok {
 				delete(restore, k)
 			}
 		}
-		db.UpdateSettings(sys, restore)
+		if _, err := db.UpdateSettings(sys, restore); err != nil {
+			t.Fatal(err)
+		}
 	})
 
 	newbie := forumtest.MustMember(t, db, forum.RoleMember, 0) // 15 minutes: TL1
@@ -102,7 +108,9 @@ func TestPromotionJobRaisesLevelsFromActivity(t *testing.T) {
 	}
 	leader := forumtest.MustMember(t, db, forum.RoleMember, 4) // never moved by the job
 	lapsed := forumtest.MustMember(t, db, forum.RoleMember, 3) // promoted to TL3 a month ago, inactive since
-	db.ExecContext(sys, `UPDATE members SET trust_promoted_at = now() - interval '30 days' WHERE id = $1`, lapsed.ID)
+	if _, err := db.ExecContext(sys, `UPDATE members SET trust_promoted_at = now() - interval '30 days' WHERE id = $1`, lapsed.ID); err != nil {
+		t.Fatal(err)
+	}
 	handSet := forumtest.MustMember(t, db, forum.RoleMember, 3) // TL3 from its creation: never demoted
 
 	r := &forum.JobRunner{DB: db, Handlers: map[string]forum.JobHandler{forum.JobTrustPromotion: db.TrustPromotionJob},
@@ -134,8 +142,10 @@ func TestPromotionJobRaisesLevelsFromActivity(t *testing.T) {
 	}
 
 	var logged int
-	db.GetContext(sys, &logged, `SELECT count(*) FROM mod_log WHERE action = 'member.trust_promote' AND target_id = ANY($1) AND actor_id IS NULL`,
-		pq.Array([]int64{newbie.ID, basic.ID, fast.ID, regular.ID}))
+	if err := db.GetContext(sys, &logged, `SELECT count(*) FROM mod_log WHERE action = 'member.trust_promote' AND target_id = ANY($1) AND actor_id IS NULL`,
+		pq.Array([]int64{newbie.ID, basic.ID, fast.ID, regular.ID})); err != nil {
+		t.Fatal(err)
+	}
 	if logged != 4 {
 		t.Errorf("%d promotions logged, want 4", logged)
 	}
@@ -171,14 +181,18 @@ func TestAdminsSetTrustLevelsByHand(t *testing.T) {
 		t.Fatal(err)
 	}
 	var locked bool
-	db.GetContext(context.Background(), &locked, `SELECT trust_level_locked FROM members WHERE id = $1`, m.ID)
+	if err := db.GetContext(context.Background(), &locked, `SELECT trust_level_locked FROM members WHERE id = $1`, m.ID); err != nil {
+		t.Fatal(err)
+	}
 	if reload(t, db, m).TrustLevel != 4 || !locked {
 		t.Errorf("hand-set level not locked")
 	}
 	if err := db.UnlockTrustLevel(admin, m.ID); err != nil {
 		t.Fatal(err)
 	}
-	db.GetContext(context.Background(), &locked, `SELECT trust_level_locked FROM members WHERE id = $1`, m.ID)
+	if err := db.GetContext(context.Background(), &locked, `SELECT trust_level_locked FROM members WHERE id = $1`, m.ID); err != nil {
+		t.Fatal(err)
+	}
 	if locked || reload(t, db, m).TrustLevel != 4 {
 		t.Errorf("unlock changed the level or kept the lock")
 	}
@@ -194,12 +208,16 @@ func TestVisitsCountDaysAndActiveTime(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	db.RecordVisit(ctx, m.ID, day.Add(24*time.Hour))
+	if err := db.RecordVisit(ctx, m.ID, day.Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
 	var rows []struct {
 		Day     time.Time `db:"day"`
 		Seconds int       `db:"active_seconds"`
 	}
-	db.SelectContext(ctx, &rows, `SELECT day, active_seconds FROM member_visits WHERE member_id = $1 ORDER BY day`, m.ID)
+	if err := db.SelectContext(ctx, &rows, `SELECT day, active_seconds FROM member_visits WHERE member_id = $1 ORDER BY day`, m.ID); err != nil {
+		t.Fatal(err)
+	}
 	// 10 minutes, then a gap of nearly three hours that does not count, then 4.
 	if len(rows) != 2 || rows[0].Seconds != 14*60 || rows[1].Seconds != 0 {
 		t.Errorf("visits: %+v", rows)

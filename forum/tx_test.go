@@ -38,8 +38,10 @@ func listenAll(t *testing.T, db *forum.DB) <-chan string {
 			got <- channel + ":" + p
 		}
 	}
-	go db.Listen(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), map[string]func(string){
-		forum.ChannelContent: handler(forum.ChannelContent), forum.ChannelOutbox: handler(forum.ChannelOutbox)})
+	go func() { // returns when the test ends
+		_ = db.Listen(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), map[string]func(string){
+			forum.ChannelContent: handler(forum.ChannelContent), forum.ChannelOutbox: handler(forum.ChannelOutbox)})
+	}()
 	started.Wait()
 	return got
 }

@@ -52,7 +52,7 @@ func Up(db *sql.DB) error {
 	if _, err := conn.ExecContext(context.Background(), `SET statement_timeout = 0`); err != nil {
 		return fmt.Errorf("preparing migrations: %w", err)
 	}
-	defer conn.ExecContext(context.Background(), `RESET statement_timeout`)
+	defer func() { _, _ = conn.ExecContext(context.Background(), `RESET statement_timeout`) }() // a failure closes the connection anyway
 	if err := m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
 		return fmt.Errorf("migrating: %w", err)
 	}

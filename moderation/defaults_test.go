@@ -122,15 +122,25 @@ func TestEnsureDefaults(t *testing.T) {
 		}
 	}
 	var rules, versions, logged int
-	db.Get(&rules, `SELECT count(*) FROM rules`)
-	db.Get(&versions, `SELECT count(*) FROM guideline_versions`)
-	db.Get(&logged, `SELECT count(*) FROM mod_log WHERE action = 'rule.create' AND actor_id IS NULL`)
+	if err := db.Get(&rules, `SELECT count(*) FROM rules`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Get(&versions, `SELECT count(*) FROM guideline_versions`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Get(&logged, `SELECT count(*) FROM mod_log WHERE action = 'rule.create' AND actor_id IS NULL`); err != nil {
+		t.Fatal(err)
+	}
 	if rules != len(defaultRules) || versions != 1 || logged != len(defaultRules) {
 		t.Fatalf("%d rules, %d versions, %d log lines", rules, versions, logged)
 	}
 	var name, html string
-	db.Get(&name, `SELECT name FROM rules ORDER BY id LIMIT 1`)
-	db.Get(&html, `SELECT body_html FROM guideline_versions WHERE version = 1`)
+	if err := db.Get(&name, `SELECT name FROM rules ORDER BY id LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Get(&html, `SELECT body_html FROM guideline_versions WHERE version = 1`); err != nil {
+		t.Fatal(err)
+	}
 	if name != "Insults" || html == "" {
 		t.Errorf("first rule %q, guidelines %q", name, html)
 	}

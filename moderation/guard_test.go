@@ -22,7 +22,9 @@ func withSettings(t *testing.T, db *forum.DB, patch map[string]any) {
 	restore := map[string]json.RawMessage{}
 	all, _ := json.Marshal(before)
 	var old map[string]json.RawMessage
-	json.Unmarshal(all, &old)
+	if err := json.Unmarshal(all, &old); err != nil {
+		t.Fatal(err)
+	}
 	for k, v := range patch {
 		raw[k], _ = json.Marshal(v)
 		restore[k] = old[k]
@@ -30,7 +32,11 @@ func withSettings(t *testing.T, db *forum.DB, patch map[string]any) {
 	if _, err := db.UpdateSettings(adminCtx, raw); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.UpdateSettings(adminCtx, restore) })
+	t.Cleanup(func() {
+		if _, err := db.UpdateSettings(adminCtx, restore); err != nil {
+			t.Error(err)
+		}
+	})
 }
 
 // Rate limits are counted in PostgreSQL: two pipelines (two instances)

@@ -226,7 +226,7 @@ func linkify(parent ast.Node, block text.Reader, pc parser.Context) ast.Node {
 
 	stop := -1 // the end of the link in line, m[1] in goldmark
 	var protocol []byte
-	var typ ast.AutoLinkType = ast.AutoLinkURL
+	typ := ast.AutoLinkURL
 	if bytes.HasPrefix(line, []byte("http:")) || bytes.HasPrefix(line, []byte("https:")) || bytes.HasPrefix(line, []byte("ftp:")) {
 		stop = matchURL(line)
 	}

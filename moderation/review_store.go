@@ -276,8 +276,7 @@ func (p *Pipeline) Release(ctx context.Context, id int64) (*ReviewItem, error) {
 }
 
 func (p *Pipeline) changeClaim(ctx context.Context, id int64, query string) (*ReviewItem, error) {
-	it, _, err := p.item(ctx, id)
-	if err != nil {
+	if _, _, err := p.item(ctx, id); err != nil { // it exists, and the actor may see it
 		return nil, err
 	}
 	m := forum.MemberFrom(ctx)
@@ -290,7 +289,7 @@ func (p *Pipeline) changeClaim(ctx context.Context, id int64, query string) (*Re
 			return nil, forum.Internal("claiming a review item", err)
 		}
 		// Nothing changed: resolved, or someone else's claim.
-		it, _, err = p.item(ctx, id)
+		it, _, err := p.item(ctx, id)
 		if err != nil {
 			return nil, err
 		}

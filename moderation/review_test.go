@@ -39,7 +39,9 @@ func rvSettings(t *testing.T, p *Pipeline, patch map[string]any) {
 	raw := map[string]json.RawMessage{}
 	all, _ := json.Marshal(before)
 	var cur map[string]json.RawMessage
-	json.Unmarshal(all, &cur)
+	if err := json.Unmarshal(all, &cur); err != nil {
+		t.Fatal(err)
+	}
 	for k, v := range patch {
 		b, _ := json.Marshal(v)
 		raw[k], old[k] = b, cur[k]
@@ -47,7 +49,11 @@ func rvSettings(t *testing.T, p *Pipeline, patch map[string]any) {
 	if _, err := p.db.UpdateSettings(adminCtx, raw); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { p.db.UpdateSettings(adminCtx, old) })
+	t.Cleanup(func() {
+		if _, err := p.db.UpdateSettings(adminCtx, old); err != nil {
+			t.Error(err)
+		}
+	})
 }
 
 func codeOf(err error) string { return forum.ErrorCode(err) }
@@ -157,7 +163,9 @@ func TestReportsFromEstablishedMembersHideThePost(t *testing.T) {
 		}
 		itemID = r.ReviewItemID
 		var status string
-		db.Get(&status, `SELECT status FROM posts WHERE id = $1`, post.Post.ID)
+		if err := db.Get(&status, `SELECT status FROM posts WHERE id = $1`, post.Post.ID); err != nil {
+			t.Fatal(err)
+		}
 		if want := map[bool]string{true: "hidden", false: "published"}[i == 2]; status != want {
 			t.Errorf("after %d reports the post is %s, want %s", i+1, status, want)
 		}
@@ -170,9 +178,13 @@ func TestReportsFromEstablishedMembersHideThePost(t *testing.T) {
 		t.Errorf("item = %+v", it)
 	}
 	var notified int
-	db.Get(&notified, `SELECT count(*) FROM notifications WHERE member_id = $1 AND kind = 'moderation' AND data->>'action' = 'hidden'`, author.ID)
+	if err := db.Get(&notified, `SELECT count(*) FROM notifications WHERE member_id = $1 AND kind = 'moderation' AND data->>'action' = 'hidden'`, author.ID); err != nil {
+		t.Fatal(err)
+	}
 	var logged int
-	db.Get(&logged, `SELECT count(*) FROM mod_log WHERE action = 'post.auto_hide' AND target_id = $1 AND actor_id IS NULL`, post.Post.ID)
+	if err := db.Get(&logged, `SELECT count(*) FROM mod_log WHERE action = 'post.auto_hide' AND target_id = $1 AND actor_id IS NULL`, post.Post.ID); err != nil {
+		t.Fatal(err)
+	}
 	if notified != 1 || logged != 1 {
 		t.Errorf("author notified %d times, log lines %d; want 1 and 1", notified, logged)
 	}
@@ -183,16 +195,22 @@ func TestReportsFromEstablishedMembersHideThePost(t *testing.T) {
 		t.Fatal(err)
 	}
 	var status string
-	db.Get(&status, `SELECT status FROM posts WHERE id = $1`, post.Post.ID)
+	if err := db.Get(&status, `SELECT status FROM posts WHERE id = $1`, post.Post.ID); err != nil {
+		t.Fatal(err)
+	}
 	var dismissed int
-	db.Get(&dismissed, `SELECT count(*) FROM reports WHERE review_item_id = $1 AND outcome = 'dismissed'`, itemID)
+	if err := db.Get(&dismissed, `SELECT count(*) FROM reports WHERE review_item_id = $1 AND outcome = 'dismissed'`, itemID); err != nil {
+		t.Fatal(err)
+	}
 	if status != "published" || dismissed != 3 {
 		t.Errorf("after dismissal: post %s, %d reports dismissed", status, dismissed)
 	}
 	// Each reporter learns the outcome.
 	var told int
-	db.Get(&told, `SELECT count(*) FROM notifications n JOIN reports r ON r.reporter_id = n.member_id
-		WHERE r.review_item_id = $1 AND n.data->>'action' = 'report_dismissed'`, itemID)
+	if err := db.Get(&told, `SELECT count(*) FROM notifications n JOIN reports r ON r.reporter_id = n.member_id
+		WHERE r.review_item_id = $1 AND n.data->>'action' = 'report_dismissed'`, itemID); err != nil {
+		t.Fatal(err)
+	}
 	if told != 3 {
 		t.Errorf("%d reporters told of the dismissal, want 3", told)
 	}
@@ -239,10 +257,18 @@ func TestConcurrentResolutionsLetExactlyOneWin(t *testing.T) {
 		}
 	}
 	var resolves, hides, silences, notices int
-	db.Get(&resolves, `SELECT count(*) FROM mod_log WHERE action = 'review.resolve' AND target_id = $1`, r.ReviewItemID)
-	db.Get(&hides, `SELECT count(*) FROM mod_log WHERE action = 'post.hide' AND target_id = $1`, post.Post.ID)
-	db.Get(&silences, `SELECT count(*) FROM sanctions WHERE member_id = $1`, author.ID)
-	db.Get(&notices, `SELECT count(*) FROM notifications WHERE member_id = $1 AND kind = 'moderation'`, author.ID)
+	if err := db.Get(&resolves, `SELECT count(*) FROM mod_log WHERE action = 'review.resolve' AND target_id = $1`, r.ReviewItemID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Get(&hides, `SELECT count(*) FROM mod_log WHERE action = 'post.hide' AND target_id = $1`, post.Post.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Get(&silences, `SELECT count(*) FROM sanctions WHERE member_id = $1`, author.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Get(&notices, `SELECT count(*) FROM notifications WHERE member_id = $1 AND kind = 'moderation'`, author.ID); err != nil {
+		t.Fatal(err)
+	}
 	if wins != 1 || resolves != 1 || hides+silences != 1 || notices != 1 {
 		t.Errorf("wins %d, resolve lines %d, hides %d, sanctions %d, notices %d; want exactly one decision", wins, resolves, hides, silences, notices)
 	}
@@ -306,9 +332,13 @@ func TestSilenceFromTheQueueThenAppealAndLift(t *testing.T) {
 		t.Errorf("a silenced member posted: %v", err)
 	}
 	var upheld int
-	db.Get(&upheld, `SELECT count(*) FROM notifications WHERE member_id = $1 AND data->>'action' = 'report_upheld'`, reporter.ID)
+	if err := db.Get(&upheld, `SELECT count(*) FROM notifications WHERE member_id = $1 AND data->>'action' = 'report_upheld'`, reporter.ID); err != nil {
+		t.Fatal(err)
+	}
 	var reason string
-	db.Get(&reason, `SELECT data->>'reason' FROM notifications WHERE member_id = $1 AND data->>'action' = 'silence'`, author.ID)
+	if err := db.Get(&reason, `SELECT data->>'reason' FROM notifications WHERE member_id = $1 AND data->>'action' = 'silence'`, author.ID); err != nil {
+		t.Fatal(err)
+	}
 	if upheld != 1 || reason != "Publicité répétée" {
 		t.Errorf("reporter thanked %d times; author told %q", upheld, reason)
 	}

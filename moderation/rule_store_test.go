@@ -68,12 +68,16 @@ func TestRuleLifecycleIsLogged(t *testing.T) {
 		t.Errorf("deleted twice: %v", err)
 	}
 	var actions []string
-	db.Select(&actions, `SELECT action FROM mod_log WHERE target_type = 'rule' AND target_id = $1 AND actor_id = $2 ORDER BY id`, r.ID, admin.ID)
+	if err := db.Select(&actions, `SELECT action FROM mod_log WHERE target_type = 'rule' AND target_id = $1 AND actor_id = $2 ORDER BY id`, r.ID, admin.ID); err != nil {
+		t.Fatal(err)
+	}
 	if len(actions) != 3 || actions[0] != "rule.create" || actions[1] != "rule.update" || actions[2] != "rule.delete" {
 		t.Errorf("log %v", actions)
 	}
 	var before, after string
-	db.QueryRow(`SELECT before->>'action', after->>'action' FROM mod_log WHERE target_type = 'rule' AND target_id = $1 AND action = 'rule.update'`, r.ID).Scan(&before, &after)
+	if err := db.QueryRow(`SELECT before->>'action', after->>'action' FROM mod_log WHERE target_type = 'rule' AND target_id = $1 AND action = 'rule.update'`, r.ID).Scan(&before, &after); err != nil {
+		t.Fatal(err)
+	}
 	if before != ActionHold || after != ActionBlock {
 		t.Errorf("update logged %q → %q", before, after)
 	}
@@ -89,7 +93,12 @@ func TestRuleChangesReachEveryInstance(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- db.Listen(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), b.CacheHandlers()) }()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
 	select { // Listen calls every handler once it listens
 	case <-rebuilt:
 	case <-time.After(10 * time.Second):

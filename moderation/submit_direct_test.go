@@ -58,7 +58,9 @@ FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = $1`, out.Post.ID)
 			}
 			// The thread's author watches it and hears of the reply at once.
 			var told int
-			db.Get(&told, `SELECT count(*) FROM notifications WHERE post_id = $1 AND kind = 'watching'`, out.Post.ID)
+			if err := db.Get(&told, `SELECT count(*) FROM notifications WHERE post_id = $1 AND kind = 'watching'`, out.Post.ID); err != nil {
+				t.Fatal(err)
+			}
 			if told != 1 {
 				t.Errorf("the thread's author got %d notifications", told)
 			}

@@ -23,7 +23,11 @@ func mustRule(t *testing.T, p *Pipeline, in RuleInput) *Rule {
 	if err != nil {
 		t.Fatalf("creating rule %+v: %v", in, err)
 	}
-	t.Cleanup(func() { p.DeleteRule(adminCtx, r.ID) })
+	t.Cleanup(func() {
+		if err := p.DeleteRule(adminCtx, r.ID); err != nil {
+			t.Error(err)
+		}
+	})
 	return r
 }
 
@@ -59,7 +63,9 @@ func reviewItems(t *testing.T, postID int64) []reviewRow {
 func countPosts(t *testing.T, threadID int64) int {
 	t.Helper()
 	var n int
-	forumtest.DB(t).Get(&n, `SELECT count(*) FROM posts WHERE thread_id = $1`, threadID)
+	if err := forumtest.DB(t).Get(&n, `SELECT count(*) FROM posts WHERE thread_id = $1`, threadID); err != nil {
+		t.Fatal(err)
+	}
 	return n
 }
 
@@ -99,12 +105,16 @@ func TestSubmitReplyObeysTheVerdict(t *testing.T) {
 		t.Fatalf("review items %+v", items)
 	}
 	var logged int
-	db.Get(&logged, `SELECT count(*) FROM mod_log WHERE action = 'post.hold' AND target_id = $1 AND actor_id IS NULL`, out.Post.ID)
+	if err := db.Get(&logged, `SELECT count(*) FROM mod_log WHERE action = 'post.hold' AND target_id = $1 AND actor_id IS NULL`, out.Post.ID); err != nil {
+		t.Fatal(err)
+	}
 	if logged != 1 {
 		t.Errorf("%d log lines for the held post", logged)
 	}
 	var stored string
-	db.Get(&stored, `SELECT status FROM posts WHERE id = $1`, out.Post.ID)
+	if err := db.Get(&stored, `SELECT status FROM posts WHERE id = $1`, out.Post.ID); err != nil {
+		t.Fatal(err)
+	}
 	if stored != forum.StatusHeld {
 		t.Errorf("stored status %s", stored)
 	}
@@ -139,7 +149,9 @@ func TestSubmitReplyObeysTheVerdict(t *testing.T) {
 		t.Fatal(err)
 	}
 	var md, html string
-	db.QueryRow(`SELECT body_markdown, body_html FROM posts WHERE id = $1`, out.Post.ID).Scan(&md, &html)
+	if err := db.QueryRow(`SELECT body_markdown, body_html FROM posts WHERE id = $1`, out.Post.ID).Scan(&md, &html); err != nil {
+		t.Fatal(err)
+	}
 	masked := strings.Repeat("•", len([]rune(censor)))
 	if out.Post.Status != forum.StatusPublished || md != "Un *"+masked+"* ici." || strings.Contains(html, censor) {
 		t.Errorf("censored: %s %q %q", out.Post.Status, md, html)
@@ -251,7 +263,9 @@ func TestEditsNotifyNewMentionsOnce(t *testing.T) {
 	}
 	count := func(m *forum.Member) int {
 		var n int
-		db.Get(&n, `SELECT count(*) FROM notifications WHERE member_id = $1 AND post_id = $2 AND kind = 'mention'`, m.ID, out.Post.ID)
+		if err := db.Get(&n, `SELECT count(*) FROM notifications WHERE member_id = $1 AND post_id = $2 AND kind = 'mention'`, m.ID, out.Post.ID); err != nil {
+			t.Fatal(err)
+		}
 		return n
 	}
 	if a, b := count(first), count(later); a != 1 || b != 1 {

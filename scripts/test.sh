@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make test: a throwaway socket-only PostgreSQL cluster, Chromium for the browser
-# tests (installed with apt when missing), then go vet and the whole suite with
+# tests (installed with apt when missing), then go vet, golangci-lint and the whole suite with
 # the race detector. Each test package clones its own database from a migrated
 # template (see forum/forumtest).
 set -euo pipefail
@@ -89,4 +89,5 @@ if [ $# -gt 0 ]; then
 	exec go test -count=1 "$@"
 fi
 go vet ./...
+scripts/lint.sh
 go test -race -count=1 -timeout 20m ./...

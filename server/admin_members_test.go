@@ -37,12 +37,16 @@ func TestPeopleSearchAndChanges(t *testing.T) {
 		Members []apiAdminMember
 		Next    *int64
 	}
-	json.Unmarshal(w.Body.Bytes(), &page)
+	if err := json.Unmarshal(w.Body.Bytes(), &page); err != nil {
+		t.Fatal(err)
+	}
 	if w.Code != 200 || len(page.Members) != 3 || page.Members[0].ID != ids[2] || page.Members[0].Email == "" {
 		t.Fatalf("search: %d %s", w.Code, w.Body)
 	}
 	w = s.do(t, request{path: "/api/v1/admin/members?q=" + url.QueryEscape(strings.Replace(prefix, "_", "%", 1)), header: auth})
-	json.Unmarshal(w.Body.Bytes(), &page)
+	if err := json.Unmarshal(w.Body.Bytes(), &page); err != nil {
+		t.Fatal(err)
+	}
 	if len(page.Members) != 0 {
 		t.Errorf("%% is a wildcard: %s", w.Body)
 	}
@@ -53,18 +57,24 @@ func TestPeopleSearchAndChanges(t *testing.T) {
 	w = s.do(t, request{method: "PATCH", path: "/api/v1/admin/members/" + id, header: auth,
 		body: `{"role": "moderator", "trust_level": 3, "moderated_categories": [` + strconv.FormatInt(cat.ID, 10) + `]}`})
 	var one struct{ Member apiAdminMember }
-	json.Unmarshal(w.Body.Bytes(), &one)
+	if err := json.Unmarshal(w.Body.Bytes(), &one); err != nil {
+		t.Fatal(err)
+	}
 	if w.Code != 200 || one.Member.Role != forum.RoleModerator || one.Member.TrustLevel != 3 || !one.Member.TrustLevelLocked ||
 		len(one.Member.ModeratedCategories) != 1 || one.Member.ModeratedCategories[0] != cat.ID {
 		t.Fatalf("patch: %d %s", w.Code, w.Body)
 	}
 	w = s.do(t, request{path: "/api/v1/admin/members?q=" + prefix + "&role=moderator&trust_level=3", header: auth})
-	json.Unmarshal(w.Body.Bytes(), &page)
+	if err := json.Unmarshal(w.Body.Bytes(), &page); err != nil {
+		t.Fatal(err)
+	}
 	if len(page.Members) != 1 || page.Members[0].ID != ids[0] {
 		t.Errorf("filters: %s", w.Body)
 	}
 	w = s.do(t, request{method: "PATCH", path: "/api/v1/admin/members/" + id, header: auth, body: `{"trust_level_locked": false, "moderated_categories": []}`})
-	json.Unmarshal(w.Body.Bytes(), &one)
+	if err := json.Unmarshal(w.Body.Bytes(), &one); err != nil {
+		t.Fatal(err)
+	}
 	if one.Member.TrustLevelLocked || len(one.Member.ModeratedCategories) != 0 {
 		t.Errorf("unlock: %s", w.Body)
 	}
@@ -84,7 +94,9 @@ func TestPeopleSearchAndChanges(t *testing.T) {
 		t.Errorf("an admin demoted themselves: %d", w.Code)
 	}
 	var log []string
-	db.SelectContext(ctx, &log, `SELECT action FROM mod_log WHERE target_type = 'member' AND target_id = $1 ORDER BY id`, ids[0])
+	if err := db.SelectContext(ctx, &log, `SELECT action FROM mod_log WHERE target_type = 'member' AND target_id = $1 ORDER BY id`, ids[0]); err != nil {
+		t.Fatal(err)
+	}
 	if strings.Join(log, ",") != "member.role,member.trust_level,member.category_moderator_add,member.trust_level,member.category_moderator_remove" {
 		t.Errorf("moderation log: %v", log)
 	}
@@ -98,7 +110,9 @@ func TestPeopleSearchAndChanges(t *testing.T) {
 			q.Set("after", after)
 		}
 		w := s.do(t, request{path: "/api/v1/admin/members?" + q.Encode() + "&limit=1", header: auth})
-		json.Unmarshal(w.Body.Bytes(), &page)
+		if err := json.Unmarshal(w.Body.Bytes(), &page); err != nil {
+			t.Fatal(err)
+		}
 		for _, m := range page.Members {
 			seen = append(seen, m.ID)
 		}
@@ -229,7 +243,9 @@ func TestAdminsLetAMemberPostWithoutConfirming(t *testing.T) {
 	auth := bearer(t, db, forumtest.MustMember(t, db, forum.RoleAdmin, 4))
 	var one struct{ Member apiAdminMember }
 	w = s.do(t, request{path: path, header: auth})
-	json.Unmarshal(w.Body.Bytes(), &one)
+	if err := json.Unmarshal(w.Body.Bytes(), &one); err != nil {
+		t.Fatal(err)
+	}
 	if w.Code != 200 || one.Member.EmailConfirmationWaived || one.Member.EmailConfirmedAt != nil {
 		t.Fatalf("member through the API: %d %s", w.Code, w.Body)
 	}
@@ -237,7 +253,9 @@ func TestAdminsLetAMemberPostWithoutConfirming(t *testing.T) {
 		t.Errorf("a moderator waived through the API: %d", w.Code)
 	}
 	w = s.do(t, request{method: "POST", path: path + "/waive-confirmation", header: auth})
-	json.Unmarshal(w.Body.Bytes(), &one)
+	if err := json.Unmarshal(w.Body.Bytes(), &one); err != nil {
+		t.Fatal(err)
+	}
 	if w.Code != 200 || !one.Member.EmailConfirmationWaived {
 		t.Errorf("waiving through the API: %d %s", w.Code, w.Body)
 	}

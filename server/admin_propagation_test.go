@@ -45,12 +45,14 @@ func pausableInstance(t *testing.T) (*Server, <-chan string, *sync.Mutex) {
 		tell[ch] = func(string) { notified <- ch }
 	}
 	var hold sync.Mutex
-	held := map[string]func(string){forum.ChannelMembers: func(string) { hold.Lock(); hold.Unlock() }}
+	held := map[string]func(string){forum.ChannelMembers: func(string) { hold.Lock(); hold.Unlock() }} //nolint:staticcheck // SA2001: waits while the test holds the lock
 	handlers := forum.MergeHandlers(held, db.CacheHandlers(), s.CacheHandlers(), s.Pipeline().CacheHandlers(), tell)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		db.Listen(ctx, log, handlers)
+		if err := db.Listen(ctx, log, handlers); err != nil && ctx.Err() == nil {
+			t.Error(err)
+		}
 	}()
 	t.Cleanup(func() {
 		cancel()

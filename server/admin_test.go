@@ -195,7 +195,9 @@ func patchSettings(t *testing.T, s *Server, auth map[string]string, body string)
 		t.Fatalf("PATCH settings %s: %d %s", body, w.Code, w.Body)
 	}
 	var got map[string]any
-	json.Unmarshal(w.Body.Bytes(), &got)
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
 	return got
 }
 
@@ -297,7 +299,9 @@ func TestRulesThroughTheAPI(t *testing.T) {
 		t.Fatalf("create: %d %s", w.Code, w.Body)
 	}
 	var created struct{ Rule moderation.Rule }
-	json.Unmarshal(w.Body.Bytes(), &created)
+	if err := json.Unmarshal(w.Body.Bytes(), &created); err != nil {
+		t.Fatal(err)
+	}
 	id := strconv.FormatInt(created.Rule.ID, 10)
 	if created.Rule.ID == 0 || !created.Rule.Enabled || created.Rule.Action != "hold" {
 		t.Fatalf("created %+v", created.Rule)
@@ -325,7 +329,9 @@ func TestRulesThroughTheAPI(t *testing.T) {
 		Verdict string
 		Matches []moderation.Match
 	}
-	json.Unmarshal(w.Body.Bytes(), &tested)
+	if err := json.Unmarshal(w.Body.Bytes(), &tested); err != nil {
+		t.Fatal(err)
+	}
 	if w.Code != 200 || tested.Verdict != moderation.OutcomeHold || len(tested.Matches) == 0 {
 		t.Fatalf("test: %d %s", w.Code, w.Body)
 	}
@@ -343,7 +349,9 @@ func TestRulesThroughTheAPI(t *testing.T) {
 		t.Fatalf("update: %d %s", w.Code, w.Body)
 	}
 	w = s.do(t, request{method: "POST", path: "/api/v1/rules/test", header: auth, body: `{"text": "encore ` + word + `"}`})
-	json.Unmarshal(w.Body.Bytes(), &tested)
+	if err := json.Unmarshal(w.Body.Bytes(), &tested); err != nil {
+		t.Fatal(err)
+	}
 	for _, m := range tested.Matches {
 		if m.Rule.ID == created.Rule.ID {
 			t.Errorf("a disabled rule still fires: %s", w.Body)
@@ -369,7 +377,9 @@ func TestRulesThroughTheAPI(t *testing.T) {
 		t.Errorf("delete again: %d", w.Code)
 	}
 	var actions []string
-	db.SelectContext(context.Background(), &actions, `SELECT action FROM mod_log WHERE target_type = 'rule' AND target_id = $1 ORDER BY id`, created.Rule.ID)
+	if err := db.SelectContext(context.Background(), &actions, `SELECT action FROM mod_log WHERE target_type = 'rule' AND target_id = $1 ORDER BY id`, created.Rule.ID); err != nil {
+		t.Fatal(err)
+	}
 	if strings.Join(actions, ",") != "rule.create,rule.update,rule.delete" {
 		t.Errorf("moderation log: %v", actions)
 	}
@@ -391,7 +401,9 @@ func TestWatchedWordsCSVImportAndExport(t *testing.T) {
 		Error apiErrorBody
 		Lines []moderation.LineError
 	}
-	json.Unmarshal(w.Body.Bytes(), &refused)
+	if err := json.Unmarshal(w.Body.Bytes(), &refused); err != nil {
+		t.Fatal(err)
+	}
 	if w.Code != 400 || refused.Error.Field != "csv" || len(refused.Lines) != 3 {
 		t.Fatalf("bad import: %d %s", w.Code, w.Body)
 	}
@@ -404,7 +416,9 @@ func TestWatchedWordsCSVImportAndExport(t *testing.T) {
 		t.Errorf("unknown action not named: %+v", refused.Lines[0])
 	}
 	var n int
-	db.GetContext(context.Background(), &n, `SELECT count(*) FROM rules WHERE $1 = ANY(patterns)`, w1)
+	if err := db.GetContext(context.Background(), &n, `SELECT count(*) FROM rules WHERE $1 = ANY(patterns)`, w1); err != nil {
+		t.Fatal(err)
+	}
 	if n != 0 {
 		t.Fatal("a refused import imported words")
 	}
@@ -462,7 +476,9 @@ func TestRuleFormPreviewAndTesterPage(t *testing.T) {
 		t.Error("the previewed form is not filled")
 	}
 	var n int
-	db.GetContext(context.Background(), &n, `SELECT count(*) FROM rules WHERE name = $1`, name)
+	if err := db.GetContext(context.Background(), &n, `SELECT count(*) FROM rules WHERE name = $1`, name); err != nil {
+		t.Fatal(err)
+	}
 	if n != 0 {
 		t.Fatal("a preview saved the rule")
 	}

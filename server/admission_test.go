@@ -116,7 +116,9 @@ func TestASlowBodyDoesNotHoldATurn(t *testing.T) {
 	}
 	hold <- struct{}{}
 	io.WriteString(sending, "fin")
-	sending.Close()
+	if err := sending.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if w := <-done; w.Code != http.StatusOK || w.Body.String() != "début… fin" {
 		t.Errorf("the slow request: %d %q", w.Code, w.Body)
 	}

@@ -18,7 +18,9 @@ func previewOf(t *testing.T, s *Server, header map[string]string, body string) (
 	b, _ := json.Marshal(map[string]string{"body": body})
 	w := s.do(t, request{method: "POST", path: "/api/v1/preview", body: string(b), header: header})
 	var out struct{ HTML string }
-	json.Unmarshal(w.Body.Bytes(), &out)
+	if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil {
+		t.Fatal(err)
+	}
 	return w.Code, out.HTML, w
 }
 

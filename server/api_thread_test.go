@@ -252,11 +252,7 @@ func TestCategoryPagesAndAdministration(t *testing.T) {
 		if next != "" {
 			p += "?after=" + url.QueryEscape(next)
 		}
-		var l struct {
-			Threads []forum.Thread
-			Next    *string
-		}
-		l = decode[struct {
+		l := decode[struct {
 			Threads []forum.Thread
 			Next    *string
 		}](t, s.do(t, request{path: p}).Body.Bytes())

@@ -26,7 +26,11 @@ func TestAPIAnswersTheVerdict(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { s.pipeline.DeleteRule(sys, r.ID) })
+		t.Cleanup(func() {
+			if err := s.pipeline.DeleteRule(sys, r.ID); err != nil {
+				t.Error(err)
+			}
+		})
 		rules[action] = r
 	}
 	cat := forumtest.MustCategory(t, db)

@@ -53,8 +53,8 @@ func LoadAssets(fsys fs.FS) (*Assets, error) {
 		if strings.HasPrefix(ctype, "text/") || strings.Contains(ctype, "javascript") || strings.Contains(ctype, "svg") {
 			var buf bytes.Buffer
 			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-			zw.Write(body)
-			zw.Close()
+			_, _ = zw.Write(body) // into memory: cannot fail
+			_ = zw.Close()
 			if buf.Len() < len(body)*9/10 {
 				as.gzip = buf.Bytes()
 			}

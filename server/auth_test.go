@@ -178,7 +178,9 @@ func TestSignUpRefusesBadInputWithClearErrorsAndKeepsTheForm(t *testing.T) {
 		})
 	}
 	var n int
-	db.GetContext(context.Background(), &n, `SELECT count(*) FROM members WHERE email_key = $1`, good+"@example.org")
+	if err := db.GetContext(context.Background(), &n, `SELECT count(*) FROM members WHERE email_key = $1`, good+"@example.org"); err != nil {
+		t.Fatal(err)
+	}
 	if n != 0 {
 		t.Errorf("a refused sign-up created %d accounts", n)
 	}
@@ -209,7 +211,9 @@ func TestSignUpLogInLogOut(t *testing.T) {
 		t.Fatalf("member after sign-up: %+v %v", m, err)
 	}
 	var mails int
-	db.GetContext(context.Background(), &mails, `SELECT count(*) FROM outbox WHERE recipient = $1 AND kind = 'verify_email' AND locale = 'en'`, m.Email)
+	if err := db.GetContext(context.Background(), &mails, `SELECT count(*) FROM outbox WHERE recipient = $1 AND kind = 'verify_email' AND locale = 'en'`, m.Email); err != nil {
+		t.Fatal(err)
+	}
 	if mails != 1 {
 		t.Errorf("%d verification mails queued", mails)
 	}
@@ -281,7 +285,9 @@ func TestLogInRotatesTheSessionAndRemembers(t *testing.T) {
 		t.Errorf("the session before log-in is still valid: %q", got)
 	}
 	var n int
-	db.GetContext(context.Background(), &n, `SELECT count(*) FROM sessions WHERE member_id = $1`, m.ID)
+	if err := db.GetContext(context.Background(), &n, `SELECT count(*) FROM sessions WHERE member_id = $1`, m.ID); err != nil {
+		t.Fatal(err)
+	}
 	if n != 1 {
 		t.Errorf("%d sessions after two log-ins in one browser", n)
 	}
@@ -479,7 +485,9 @@ func TestSignUpAndTokenThroughTheAPI(t *testing.T) {
 		t.Errorf("existing address: %d %s, want the new address's 202 %s", w.Code, w.Body, newAddress)
 	}
 	var notices int
-	db.GetContext(context.Background(), &notices, `SELECT count(*) FROM outbox WHERE recipient = $1 AND kind = 'signup_existing'`, existing.Email)
+	if err := db.GetContext(context.Background(), &notices, `SELECT count(*) FROM outbox WHERE recipient = $1 AND kind = 'signup_existing'`, existing.Email); err != nil {
+		t.Fatal(err)
+	}
 	if notices != 1 {
 		t.Errorf("%d notices to the owner of the address", notices)
 	}
@@ -497,7 +505,9 @@ func TestSignUpAndTokenThroughTheAPI(t *testing.T) {
 		Token  string
 		Member forum.Member
 	}
-	json.Unmarshal(w.Body.Bytes(), &tok)
+	if err := json.Unmarshal(w.Body.Bytes(), &tok); err != nil {
+		t.Fatal(err)
+	}
 	if w.Code != 201 || !strings.HasPrefix(tok.Token, forum.APITokenPrefix) || tok.Member.Username != name {
 		t.Fatalf("token: %d %s", w.Code, w.Body)
 	}
@@ -514,7 +524,9 @@ func setRegistrationMode(t *testing.T, db *forum.DB, mode string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		db.UpdateSettings(sys, map[string]json.RawMessage{"registration_mode": json.RawMessage(`"open"`)})
+		if _, err := db.UpdateSettings(sys, map[string]json.RawMessage{"registration_mode": json.RawMessage(`"open"`)}); err != nil {
+			t.Fatal(err)
+		}
 	})
 }
 
@@ -580,7 +592,9 @@ func TestSuspendedMembersAreLoggedOutAndToldWhy(t *testing.T) {
 		t.Errorf("a suspended member is still logged in as %q", got)
 	}
 	var n int
-	db.GetContext(ctx, &n, `SELECT count(*) FROM sessions WHERE member_id = $1`, m.ID)
+	if err := db.GetContext(ctx, &n, `SELECT count(*) FROM sessions WHERE member_id = $1`, m.ID); err != nil {
+		t.Fatal(err)
+	}
 	if n != 0 {
 		t.Errorf("%d sessions left to a suspended member", n)
 	}

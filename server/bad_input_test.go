@@ -84,7 +84,9 @@ func TestBadInputIsRefusedCleanlyAndStoresNothing(t *testing.T) {
 		t.Errorf("%d posts stored, want %d (the one valid reply)", n-before, 1)
 	}
 	var replacement int
-	db.Get(&replacement, `SELECT count(*) FROM posts WHERE thread_id = $1 AND body_markdown LIKE '%' || chr(65533) || '%'`, th.Thread.ID)
+	if err := db.Get(&replacement, `SELECT count(*) FROM posts WHERE thread_id = $1 AND body_markdown LIKE '%' || chr(65533) || '%'`, th.Thread.ID); err != nil {
+		t.Fatal(err)
+	}
 	if replacement != 0 {
 		t.Errorf("%d posts stored with U+FFFD", replacement)
 	}
@@ -129,7 +131,9 @@ func TestARefusedMemberChangeChangesNothing(t *testing.T) {
 		}
 	}
 	var logged int
-	db.GetContext(context.Background(), &logged, `SELECT count(*) FROM mod_log WHERE target_type = 'member' AND target_id = $1`, m.ID)
+	if err := db.GetContext(context.Background(), &logged, `SELECT count(*) FROM mod_log WHERE target_type = 'member' AND target_id = $1`, m.ID); err != nil {
+		t.Fatal(err)
+	}
 	if logged != 0 {
 		t.Errorf("%d changes logged", logged)
 	}

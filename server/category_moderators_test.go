@@ -89,7 +89,7 @@ func TestCategoryModeratorsActInTheirCategoriesOnly(t *testing.T) {
 	}
 	w = s.do(t, request{method: "PATCH", path: thread(here.Thread.ID), body: fmt.Sprintf(`{"category_id": %d}`, second.ID), header: h})
 	var got struct{ Thread forum.Thread }
-	if json.Unmarshal(w.Body.Bytes(), &got); w.Code != 200 || got.Thread.CategoryID != second.ID {
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || w.Code != 200 || got.Thread.CategoryID != second.ID {
 		t.Fatalf("move through the API: %d %s", w.Code, w.Body)
 	}
 	w = s.doForm(t, "/t/"+strconv.FormatInt(here.Thread.ID, 10)+"/move", "category_id="+strconv.FormatInt(mine.ID, 10), h)
@@ -97,7 +97,9 @@ func TestCategoryModeratorsActInTheirCategoriesOnly(t *testing.T) {
 		t.Fatalf("move through the form: %d %s", w.Code, w.Body)
 	}
 	var moves int
-	db.Get(&moves, `SELECT count(*) FROM mod_log WHERE action = 'thread.move' AND target_id = $1 AND actor_id = $2`, here.Thread.ID, catMod.ID)
+	if err := db.Get(&moves, `SELECT count(*) FROM mod_log WHERE action = 'thread.move' AND target_id = $1 AND actor_id = $2`, here.Thread.ID, catMod.ID); err != nil {
+		t.Fatal(err)
+	}
 	if moves != 2 {
 		t.Errorf("%d moves logged, want 2", moves)
 	}

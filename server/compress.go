@@ -120,7 +120,7 @@ func (w *gzipWriter) Flush() {
 		w.ResponseWriter.Flush()
 		return
 	}
-	http.NewResponseController(w.gz).Flush()
+	_ = http.NewResponseController(w.gz).Flush() // a client gone away fails the next write
 }
 
 // Unwrap lets http.ResponseController reach the connection (write

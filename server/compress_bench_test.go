@@ -19,8 +19,12 @@ func BenchmarkCompress(b *testing.B) {
 	page := []byte("<!doctype html><html><body>" + strings.Repeat("<p>Bonjour à tous, je reviens sur la réunion de quartier d’hier soir.</p>\n", 450) + "</body></html>")
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
-	zw.Write(page)
-	zw.Close()
+	if _, err := zw.Write(page); err != nil {
+		b.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		b.Fatal(err)
+	}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.Use(compress())

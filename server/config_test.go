@@ -51,7 +51,9 @@ func TestLoadConfigNamesEveryInvalidVariable(t *testing.T) {
 
 func TestLoadConfigReadsSecretsFromFiles(t *testing.T) {
 	f := filepath.Join(t.TempDir(), "db")
-	os.WriteFile(f, []byte("postgres:///palabre?host=/run/pg\n"), 0o600)
+	if err := os.WriteFile(f, []byte("postgres:///palabre?host=/run/pg\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	c, err := LoadConfig(envOf(map[string]string{
 		"PALABRE_DATABASE_URL_FILE": f,
 		"PALABRE_BASE_URL":          "https://forum.example.org/",

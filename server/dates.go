@@ -176,13 +176,6 @@ func (l *Lang) relativeTexts() *relativeTexts {
 	return l.relative
 }
 
-func pick(past bool, ago, ahead string) string {
-	if past {
-		return ago
-	}
-	return ahead
-}
-
 // Date is t's day (UTC) in the language: "12 mars 2026", "12 March 2026".
 // Each day is written once per language and kept (a bounded cache: posts
 // of a page share a few days).

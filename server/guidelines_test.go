@@ -31,7 +31,9 @@ func TestGuidelinesArePublishedVersionedAndAccepted(t *testing.T) {
 		t.Fatalf("PUT guidelines as admin: %d %s", w.Code, w.Body)
 	}
 	var first forum.GuidelineVersion
-	json.Unmarshal(w.Body.Bytes(), &first)
+	if err := json.Unmarshal(w.Body.Bytes(), &first); err != nil {
+		t.Fatal(err)
+	}
 
 	for _, h := range []map[string]string{nil, bearer(t, db, member), bearer(t, db, mod)} {
 		w := s.do(t, request{method: "PUT", path: "/api/v1/guidelines", body: `{"body_markdown": "x"}`, header: h})
@@ -56,7 +58,9 @@ func TestGuidelinesArePublishedVersionedAndAccepted(t *testing.T) {
 		t.Fatalf("second version: %d %s", w.Code, w.Body)
 	}
 	var second forum.GuidelineVersion
-	json.Unmarshal(w.Body.Bytes(), &second)
+	if err := json.Unmarshal(w.Body.Bytes(), &second); err != nil {
+		t.Fatal(err)
+	}
 	if second.Version != first.Version+1 || strings.Contains(second.BodyHTML, "<script") {
 		t.Fatalf("second version: %+v", second)
 	}

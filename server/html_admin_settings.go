@@ -98,7 +98,7 @@ func ptrTo[T any](v T) *T { return &v }
 func settingsFormValues(st *forum.Settings) map[string]string {
 	b, _ := json.Marshal(st)
 	var raw map[string]json.RawMessage
-	json.Unmarshal(b, &raw)
+	_ = json.Unmarshal(b, &raw) // what json.Marshal wrote is an object
 	out := map[string]string{}
 	for k, v := range raw {
 		var list []json.RawMessage

@@ -37,7 +37,9 @@ func TestThreadPagesRedirectsAndForms(t *testing.T) {
 	}
 	canonical := w.Header().Get("Location")
 	var id int64
-	fmt.Sscanf(canonical, "/t/%d/", &id)
+	if _, err := fmt.Sscanf(canonical, "/t/%d/", &id); err != nil {
+		t.Fatal(err)
+	}
 	// A refused form comes back filled.
 	w = s.do(t, formRequest("/new", ha, url.Values{"category_id": {fmt.Sprint(cat.ID)}, "title": {""}, "body": {"Texte à garder"}}))
 	if w.Code != 400 || !strings.Contains(w.Body.String(), "Texte à garder") {
@@ -67,7 +69,9 @@ func TestThreadPagesRedirectsAndForms(t *testing.T) {
 		t.Errorf("after replying: %s, want %s", lastReply, want)
 	}
 	var p22 int64
-	db.Get(&p22, `SELECT id FROM posts WHERE thread_id = $1 AND number = 22`, id)
+	if err := db.Get(&p22, `SELECT id FROM posts WHERE thread_id = $1 AND number = 22`, id); err != nil {
+		t.Fatal(err)
+	}
 	if w := s.do(t, request{path: fmt.Sprintf("/p/%d", p22)}); w.Code != 302 || w.Header().Get("Location") != canonical+"?after=20#p22" {
 		t.Errorf("permalink: %d %s", w.Code, w.Header().Get("Location"))
 	}
@@ -90,7 +94,9 @@ func TestThreadPagesRedirectsAndForms(t *testing.T) {
 
 	// Quote: the reply form is filled with the quoted post.
 	var first int64
-	db.Get(&first, `SELECT id FROM posts WHERE thread_id = $1 AND number = 1`, id)
+	if err := db.Get(&first, `SELECT id FROM posts WHERE thread_id = $1 AND number = 1`, id); err != nil {
+		t.Fatal(err)
+	}
 	w = s.do(t, request{path: fmt.Sprintf("%s?quote=%d", canonical, first), header: hb})
 	if !strings.Contains(w.Body.String(), fmt.Sprintf("[quote=%s post=%d]", alice.Username, first)) || !strings.Contains(w.Body.String(), `name="reply_to" value="1"`) {
 		t.Errorf("quote prefill missing")
@@ -110,7 +116,9 @@ func TestThreadPagesRedirectsAndForms(t *testing.T) {
 
 	// Edit and delete pages.
 	var p2 int64
-	db.Get(&p2, `SELECT id FROM posts WHERE thread_id = $1 AND number = 2`, id)
+	if err := db.Get(&p2, `SELECT id FROM posts WHERE thread_id = $1 AND number = 2`, id); err != nil {
+		t.Fatal(err)
+	}
 	if w := s.do(t, request{path: fmt.Sprintf("/p/%d/edit", p2), header: ha}); w.Code != 403 {
 		t.Errorf("edit page of someone else's post: %d", w.Code)
 	}

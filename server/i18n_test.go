@@ -45,7 +45,10 @@ func TestEveryUsedMessageExists(t *testing.T) {
 	c := loadTestCatalog(t)
 	used := map[string]string{}
 	tmplKey := regexp.MustCompile(`\.T "([a-z0-9_.]+)"`)
-	fs.WalkDir(templates.FS, ".", func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(templates.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
 		if strings.HasSuffix(p, ".html") {
 			b, _ := fs.ReadFile(templates.FS, p)
 			for _, m := range tmplKey.FindAllStringSubmatch(string(b), -1) {
@@ -54,11 +57,14 @@ func TestEveryUsedMessageExists(t *testing.T) {
 		}
 		return nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Go code: Errorf(code, "key", …), .T("key"…), t("key"…) (the pages written
 	// in Go), .Msg("key"…), Key: "key".
 	goKey := regexp.MustCompile(`(?:Errorf\([a-zA-Z.]+, |\.T\(|\bt\(|\.Msg\(|Key: )"([a-z_]+\.[a-z0-9_.]+)"`)
 	root := filepath.Join("..")
-	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -73,6 +79,9 @@ func TestEveryUsedMessageExists(t *testing.T) {
 		}
 		return nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(used) < 20 {
 		t.Fatalf("found only %d message ids: the scan is broken", len(used))
 	}

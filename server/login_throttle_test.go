@@ -216,7 +216,9 @@ func TestPasswordHashingIsBoundedAndAnswers503WhenSaturated(t *testing.T) {
 	}
 	// Attempts that were not checked are not counted.
 	var n int
-	db.GetContext(context.Background(), &n, `SELECT count(*) FROM login_attempts WHERE subject LIKE $1`, "%"+b.addr)
+	if err := db.GetContext(context.Background(), &n, `SELECT count(*) FROM login_attempts WHERE subject LIKE $1`, "%"+b.addr); err != nil {
+		t.Fatal(err)
+	}
 	if n != 0 || gate.Refused() != 3 || gate.Checked() != 0 {
 		t.Errorf("%d attempts counted, %d refused, %d checked", n, gate.Refused(), gate.Checked())
 	}

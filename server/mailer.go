@@ -339,9 +339,10 @@ func (sc *smtpConn) close() {
 	if sc.c == nil {
 		return
 	}
-	sc.c.UpdateDeadline(5 * time.Second)
+	// Leaving politely is best effort: the message is sent or queued again.
+	_ = sc.c.UpdateDeadline(5 * time.Second)
 	if err := sc.c.Quit(); err != nil {
-		sc.c.Close()
+		_ = sc.c.Close()
 	}
 	sc.c = nil
 }

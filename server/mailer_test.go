@@ -55,8 +55,8 @@ func startSMTPSink(t *testing.T) *smtpSink {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	go func() { _ = srv.Serve(ln) }() // returns when the test closes it
+	t.Cleanup(func() { _ = srv.Close() })
 	sink.addr = ln.Addr().String()
 	return sink
 }
@@ -102,7 +102,7 @@ func (s *sinkSession) Data(r io.Reader) error {
 	failing := s.sink.failing
 	s.sink.mu.Unlock()
 	if failing {
-		io.Copy(io.Discard, r)
+		_, _ = io.Copy(io.Discard, r) // refused anyway
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "mailbox server on fire"}
 	}
 	msg, err := mail.ReadMessage(r)
@@ -124,7 +124,7 @@ func (s *sinkSession) Data(r io.Reader) error {
 	hangUp := s.sink.hangUpAfter
 	s.sink.mu.Unlock()
 	if s.messages++; hangUp > 0 && s.messages >= hangUp {
-		s.conn.Close()
+		_ = s.conn.Close()
 	}
 	return nil
 }
@@ -182,7 +182,9 @@ func TestVerificationMailArrivesAndConfirmsTheAddress(t *testing.T) {
 	}
 	token := tokenOf(t, got[0], "/verify-email")
 	var data string
-	db.GetContext(context.Background(), &data, `SELECT data::text FROM outbox WHERE recipient = $1`, name+"@example.org")
+	if err := db.GetContext(context.Background(), &data, `SELECT data::text FROM outbox WHERE recipient = $1`, name+"@example.org"); err != nil {
+		t.Fatal(err)
+	}
 	if strings.Contains(data, token) {
 		t.Error("the token stays in the outbox after sending")
 	}
@@ -198,7 +200,9 @@ func TestVerificationMailArrivesAndConfirmsTheAddress(t *testing.T) {
 		t.Fatalf("verification: %d %s", w.Code, w.Body)
 	}
 	var verified bool
-	db.GetContext(context.Background(), &verified, `SELECT email_verified_at IS NOT NULL FROM members WHERE username = $1`, name)
+	if err := db.GetContext(context.Background(), &verified, `SELECT email_verified_at IS NOT NULL FROM members WHERE username = $1`, name); err != nil {
+		t.Fatal(err)
+	}
 	if !verified {
 		t.Error("the address is not marked verified")
 	}
@@ -310,7 +314,9 @@ func TestFailedDeliveriesStayInTheOutbox(t *testing.T) {
 	sink.mu.Lock()
 	sink.failing = false
 	sink.mu.Unlock()
-	db.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = now() WHERE recipient = $1`, m.Email)
+	if _, err := db.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = now() WHERE recipient = $1`, m.Email); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := mailer.SendDue(ctx); err != nil {
 		t.Fatal(err)
 	}

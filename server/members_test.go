@@ -118,7 +118,9 @@ func TestUpdateMeThroughTheAPI(t *testing.T) {
 		Member   forum.Member
 		Settings forum.AccountSettings
 	}
-	json.Unmarshal([]byte(body), &res)
+	if err := json.Unmarshal([]byte(body), &res); err != nil {
+		t.Fatal(err)
+	}
 	if status != 200 || res.Member.DisplayName != sqlish || res.Member.Locale != "en" || res.Settings.Notifications.Replies || !res.Settings.Notifications.Likes {
 		t.Fatalf("update: %d %s", status, body)
 	}
@@ -297,7 +299,9 @@ func TestVisitsAreRecorded(t *testing.T) {
 		s.do(t, request{path: "/api/v1/me", header: bearer(t, db, m)})
 	}
 	var days int
-	db.GetContext(context.Background(), &days, `SELECT count(*) FROM member_visits WHERE member_id = $1`, m.ID)
+	if err := db.GetContext(context.Background(), &days, `SELECT count(*) FROM member_visits WHERE member_id = $1`, m.ID); err != nil {
+		t.Fatal(err)
+	}
 	if days != 1 {
 		t.Errorf("%d visit rows, want 1", days)
 	}
@@ -322,7 +326,9 @@ func TestResendVerificationLink(t *testing.T) {
 		t.Fatalf("resend: %d %s", w.Code, w.Body)
 	}
 	var mails int
-	db.Get(&mails, `SELECT count(*) FROM outbox WHERE recipient = $1 AND kind = 'verify_email'`, m.Email)
+	if err := db.Get(&mails, `SELECT count(*) FROM outbox WHERE recipient = $1 AND kind = 'verify_email'`, m.Email); err != nil {
+		t.Fatal(err)
+	}
 	if mails != 1 {
 		t.Errorf("%d verification mails queued, want 1", mails)
 	}

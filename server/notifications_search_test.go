@@ -21,7 +21,9 @@ func postJSON(t *testing.T, s *Server, path string, hdr map[string]string, body 
 		t.Fatalf("POST %s: %d, want %d: %s", path, w.Code, want, w.Body)
 	}
 	var out map[string]json.RawMessage
-	json.Unmarshal(w.Body.Bytes(), &out)
+	if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil {
+		t.Fatal(err)
+	}
 	return out
 }
 
@@ -45,11 +47,15 @@ func TestNotificationsSearchAndFeedsThroughTheEngine(t *testing.T) {
 		ID   int64  `json:"id"`
 		Slug string `json:"slug"`
 	}
-	json.Unmarshal(out["thread"], &created)
+	if err := json.Unmarshal(out["thread"], &created); err != nil {
+		t.Fatal(err)
+	}
 	var firstPost struct {
 		ID int64 `json:"id"`
 	}
-	json.Unmarshal(out["post"], &firstPost)
+	if err := json.Unmarshal(out["post"], &firstPost); err != nil {
+		t.Fatal(err)
+	}
 	if created.ID == 0 || firstPost.ID == 0 {
 		t.Fatalf("thread not created: %v", out)
 	}

@@ -42,7 +42,11 @@ func TestRemovedPostsSayWhoRemovedThem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.pipeline.DeleteRule(sys, rule.ID) })
+	t.Cleanup(func() {
+		if err := s.pipeline.DeleteRule(sys, rule.ID); err != nil {
+			t.Error(err)
+		}
+	})
 
 	// A published reply, reported, removed by a moderator citing the rule.
 	replier := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustRegular)

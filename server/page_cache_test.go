@@ -52,15 +52,17 @@ func TestAnonymousPagesAreCachedUntilContentChanges(t *testing.T) {
 	defer cancel()
 	got := make(chan struct{}, 10)
 	ready := make(chan struct{})
-	go db.Listen(ctx, s.log, map[string]func(string){ChannelContent: func(p string) {
-		select {
-		case <-ready:
-			s.pageCache.invalidate()
-			got <- struct{}{}
-		default:
-			close(ready)
-		}
-	}})
+	go func() {
+		_ = db.Listen(ctx, s.log, map[string]func(string){ChannelContent: func(p string) {
+			select {
+			case <-ready:
+				s.pageCache.invalidate()
+				got <- struct{}{}
+			default:
+				close(ready)
+			}
+		}})
+	}() // returns when the test ends
 	<-ready
 	db.MustExec(`UPDATE categories SET description = 'changée' WHERE id = $1`, first.ID)
 	<-got

@@ -60,7 +60,9 @@ func TestPagesCostAFewQueriesWhateverTheirLength(t *testing.T) {
 	cat := forumtest.MustCategory(t, db)
 	reader := forumtest.MustMember(t, db, forum.RoleMember, 2)
 	if v, _ := db.RequiredGuidelinesVersion(forumtest.As(reader)); v > 0 {
-		db.AcceptGuidelines(forumtest.As(reader), v)
+		if err := db.AcceptGuidelines(forumtest.As(reader), v); err != nil {
+			t.Fatal(err)
+		}
 	}
 	hr := bearer(t, db, reader)
 	short := startThread(t, s, bearer(t, db, forumtest.MustMember(t, db, forum.RoleMember, 2)), cat, "Un sujet court")

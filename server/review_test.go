@@ -53,7 +53,9 @@ func newReviewFixture(t *testing.T) *reviewFixture {
 	var got struct {
 		Report moderation.Report `json:"report"`
 	}
-	json.Unmarshal(w.Body.Bytes(), &got)
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
 	f.itemID = got.Report.ReviewItemID
 	if f.itemID == 0 || got.Report.Reason != "spam" || got.Report.Note != "Publicité" {
 		t.Fatalf("report answer: %s", w.Body)
@@ -119,7 +121,9 @@ func TestModerationRoutesAreForStaff(t *testing.T) {
 	}
 	// The post stayed as it was, and nothing was logged.
 	var status string
-	f.db.Get(&status, `SELECT status FROM posts WHERE id = $1`, f.post.ID)
+	if err := f.db.Get(&status, `SELECT status FROM posts WHERE id = $1`, f.post.ID); err != nil {
+		t.Fatal(err)
+	}
 	if status != forum.StatusPublished {
 		t.Errorf("post %s after refused requests", status)
 	}
@@ -131,7 +135,9 @@ func TestModeratorResolvesThroughTheAPIOnce(t *testing.T) {
 	var list struct {
 		Items []moderation.ReviewItem `json:"items"`
 	}
-	json.Unmarshal(w.Body.Bytes(), &list)
+	if err := json.Unmarshal(w.Body.Bytes(), &list); err != nil {
+		t.Fatal(err)
+	}
 	var found *moderation.ReviewItem
 	for i := range list.Items {
 		if list.Items[i].ID == f.itemID {
@@ -187,7 +193,9 @@ func TestModeratorResolvesThroughTheAPIOnce(t *testing.T) {
 	var log struct {
 		Entries []moderation.LogLine `json:"entries"`
 	}
-	json.Unmarshal(w.Body.Bytes(), &log)
+	if err := json.Unmarshal(w.Body.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
 	if w.Code != 200 || len(log.Entries) != 1 || log.Entries[0].Reason != "Pas de publicité" {
 		t.Errorf("modlog: %d %s", w.Code, w.Body)
 	}
@@ -238,7 +246,9 @@ func TestReportAndReviewPages(t *testing.T) {
 		t.Fatalf("item page: %d %s", w.Code, w.Body)
 	}
 	var seen *time.Time
-	f.db.Get(&seen, `SELECT first_seen_at FROM review_items WHERE id = $1`, f.itemID)
+	if err := f.db.Get(&seen, `SELECT first_seen_at FROM review_items WHERE id = $1`, f.itemID); err != nil {
+		t.Fatal(err)
+	}
 	if seen == nil {
 		t.Error("opening the item did not record first_seen_at")
 	}
@@ -298,7 +308,10 @@ func TestReviewEventsStreamChanges(t *testing.T) {
 		for sc.Scan() {
 			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
 				var u queueUpdate
-				json.Unmarshal([]byte(data), &u)
+				if err := json.Unmarshal([]byte(data), &u); err != nil {
+					t.Error(err)
+					continue
+				}
 				events <- u
 			}
 		}

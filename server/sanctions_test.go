@@ -72,7 +72,7 @@ func TestSanctionsAreLiftedAndShortenedThroughTheAPI(t *testing.T) {
 	}
 	w := s.do(t, request{path: list, header: bearer(t, db, mod)})
 	var listed struct{ Sanctions []forum.Sanction }
-	if json.Unmarshal(w.Body.Bytes(), &listed); w.Code != 200 || len(listed.Sanctions) != 1 || listed.Sanctions[0].ID != susp.ID {
+	if err := json.Unmarshal(w.Body.Bytes(), &listed); err != nil || w.Code != 200 || len(listed.Sanctions) != 1 || listed.Sanctions[0].ID != susp.ID {
 		t.Fatalf("sanctions of %s: %d %s", target.Username, w.Code, w.Body)
 	}
 	if w := s.do(t, request{path: "/api/v1/members/nobody-" + forumtest.Unique("x") + "/sanctions", header: bearer(t, db, mod)}); w.Code != 404 {
@@ -103,7 +103,7 @@ func TestSanctionsAreLiftedAndShortenedThroughTheAPI(t *testing.T) {
 	}
 	w = s.do(t, request{method: "POST", path: path(susp.ID, "shorten"), body: `{"days": 2, "reason": "Première fois"}`, header: bearer(t, db, mod)})
 	var got struct{ Sanction forum.Sanction }
-	if json.Unmarshal(w.Body.Bytes(), &got); w.Code != 200 || got.Sanction.Until == nil || !got.Sanction.Until.Before(time.Now().Add(3*24*time.Hour)) {
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || w.Code != 200 || got.Sanction.Until == nil || !got.Sanction.Until.Before(time.Now().Add(3*24*time.Hour)) {
 		t.Fatalf("shorten: %d %s", w.Code, w.Body)
 	}
 	m, _ := db.MemberByID(context.Background(), target.ID)
@@ -180,7 +180,9 @@ func TestAdminMemberPageLiftsAndShortens(t *testing.T) {
 	}
 	// The member is told in words.
 	var data string
-	db.Get(&data, `SELECT data::text FROM notifications WHERE member_id = $1 AND kind = 'moderation' ORDER BY id DESC LIMIT 1`, target.ID)
+	if err := db.Get(&data, `SELECT data::text FROM notifications WHERE member_id = $1 AND kind = 'moderation' ORDER BY id DESC LIMIT 1`, target.ID); err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(data, `"lifted"`) {
 		t.Errorf("last notification: %s", data)
 	}
@@ -210,7 +212,9 @@ func TestSuspendedMemberReadsWhyAndAppealsWithoutASession(t *testing.T) {
 		t.Fatalf("no sanction mail: %v", err)
 	}
 	var mailData map[string]string
-	json.Unmarshal(raw, &mailData)
+	if err := json.Unmarshal(raw, &mailData); err != nil {
+		t.Fatal(err)
+	}
 	cfg, _ := LoadConfig(func(k string) string { return map[string]string{"PALABRE_BASE_URL": "https://forum.example.org"}[k] })
 	mailer, err := NewMailer(cfg, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -333,7 +337,7 @@ func TestPostingAsksForTheNewGuidelines(t *testing.T) {
 	md := "## Respect\n\nOn se respecte, même en désaccord. " + forumtest.Unique("v")
 	w := s.do(t, request{method: "PUT", path: "/api/v1/guidelines", body: `{"body_markdown": ` + quote(md) + `, "requires_acceptance": true}`, header: bearer(t, db, admin)})
 	var g forum.GuidelineVersion
-	if json.Unmarshal(w.Body.Bytes(), &g); w.Code != 200 {
+	if err := json.Unmarshal(w.Body.Bytes(), &g); err != nil || w.Code != 200 {
 		t.Fatalf("publish: %d %s", w.Code, w.Body)
 	}
 	// The publisher is not stopped: the queue (and its live stream) opens.

@@ -207,7 +207,9 @@ func TestCreateCategoryThroughTheAPI(t *testing.T) {
 
 	w := s.do(t, request{path: "/api/v1/categories"})
 	var got struct{ Categories []forum.Category }
-	json.Unmarshal(w.Body.Bytes(), &got)
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
 	found := false
 	for _, c := range got.Categories {
 		found = found || c.Name == name
@@ -412,7 +414,9 @@ func TestSiteNameAndLanguageSettingsShowOnPages(t *testing.T) {
 	set := func(patch string) {
 		t.Helper()
 		var p map[string]json.RawMessage
-		json.Unmarshal([]byte(patch), &p)
+		if err := json.Unmarshal([]byte(patch), &p); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := db.UpdateSettings(forumtest.As(admin), p); err != nil {
 			t.Fatal(err)
 		}

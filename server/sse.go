@@ -48,7 +48,7 @@ func (s *Server) reviewEvents(live *moderation.Live) gin.HandlerFunc {
 		c.Status(http.StatusOK)
 
 		send := func(format string, args ...any) bool {
-			rc.SetWriteDeadline(time.Now().Add(sseHeartbeat + 10*time.Second))
+			_ = rc.SetWriteDeadline(time.Now().Add(sseHeartbeat + 10*time.Second)) // unsupported: the write is bounded by the heartbeat anyway
 			if _, err := fmt.Fprintf(c.Writer, format, args...); err != nil {
 				return false
 			}

@@ -113,7 +113,7 @@ func ensureTemplate(ctx context.Context, admin *sql.DB) (string, error) {
 	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(72616261)`); err != nil {
 		return "", fmt.Errorf("locking the template: %w", err)
 	}
-	defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(72616261)`)
+	defer func() { _, _ = conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(72616261)`) }() // closing the connection unlocks too
 	var exists bool
 	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
 		return "", err
@@ -122,7 +122,9 @@ func ensureTemplate(ctx context.Context, admin *sql.DB) (string, error) {
 		return name, nil
 	}
 	building := name + "_building"
-	conn.ExecContext(ctx, `DROP DATABASE IF EXISTS `+quoteIdent(building))
+	if _, err := conn.ExecContext(ctx, `DROP DATABASE IF EXISTS `+quoteIdent(building)); err != nil {
+		return "", fmt.Errorf("dropping a half-built template: %w", err)
+	}
 	if _, err := conn.ExecContext(ctx, `CREATE DATABASE `+quoteIdent(building)); err != nil {
 		return "", fmt.Errorf("creating the template: %w", err)
 	}
@@ -141,7 +143,9 @@ func ensureTemplate(ctx context.Context, admin *sql.DB) (string, error) {
 	}
 	// Renamed only once complete, so a crash mid-way never leaves a broken
 	// template behind. Backends of closed connections may linger a moment.
-	conn.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, building)
+	if _, err := conn.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, building); err != nil {
+		return "", fmt.Errorf("closing the template's connections: %w", err)
+	}
 	if _, err := conn.ExecContext(ctx, `ALTER DATABASE `+quoteIdent(building)+` RENAME TO `+quoteIdent(name)); err != nil {
 		return "", fmt.Errorf("naming the template: %w", err)
 	}
@@ -160,7 +164,7 @@ func tearDown() {
 		return
 	}
 	defer admin.Close()
-	admin.Exec(`DROP DATABASE IF EXISTS ` + quoteIdent(dropName) + ` WITH (FORCE)`)
+	_, _ = admin.Exec(`DROP DATABASE IF EXISTS ` + quoteIdent(dropName) + ` WITH (FORCE)`) // best effort: the cluster is throwaway
 }
 
 var nonIdent = regexp.MustCompile(`[^a-z0-9_]+`)
@@ -203,7 +207,7 @@ func EmptyDatabaseURL(t testing.TB) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		adb.Exec(`DROP DATABASE IF EXISTS ` + quoteIdent(name) + ` WITH (FORCE)`)
+		_, _ = adb.Exec(`DROP DATABASE IF EXISTS ` + quoteIdent(name) + ` WITH (FORCE)`) // best effort: the cluster is throwaway
 		adb.Close()
 	})
 	u, err := withDatabase(admin, name)

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 
@@ -19,7 +20,7 @@ func main() {
 		addr = "127.0.0.1:18081"
 	}
 	if err := http.ListenAndServe(addr, e); err != nil {
-		os.Stderr.WriteString(err.Error() + "\n")
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 }

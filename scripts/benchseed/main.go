@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/migrations"
@@ -51,7 +50,9 @@ func run(nMembers, nThreads, nPosts int) error {
 		return err
 	}
 	var have int
-	db.Get(&have, `SELECT count(*) FROM posts`)
+	if err := db.Get(&have, `SELECT count(*) FROM posts`); err != nil {
+		return err
+	}
 	if have < nPosts {
 		if have > 0 {
 			return fmt.Errorf("the database holds %d posts, fewer than %d: start from an empty database", have, nPosts)
@@ -117,8 +118,12 @@ func printScenario(ctx context.Context, db *forum.DB) error {
 		return err
 	}
 	var first, count int64
-	db.Get(&first, `SELECT min(id) FROM threads`)
-	db.Get(&count, `SELECT count(*) FROM threads`)
+	if err := db.Get(&first, `SELECT min(id) FROM threads`); err != nil {
+		return err
+	}
+	if err := db.Get(&count, `SELECT count(*) FROM threads`); err != nil {
+		return err
+	}
 	fmt.Printf("THREAD_ID=%d\nTHREAD_SLUG=%s\nCATEGORY_ID=%d\nCATEGORY_SLUG=%s\nADMIN_TOKEN=%s\nMEMBER_TOKEN=%s\nPOSTER_TOKENS=%s\nFIRST_THREAD=%d\nTHREADS=%d\n",
 		th.ID, th.Slug, th.CategoryID, th.CategorySlug, tokens["bench_admin"], tokens["membre00001"],
 		strings.Join(posters, ","), first, count)
@@ -183,7 +188,9 @@ func seed(ctx context.Context, db *forum.DB, nMembers, nThreads, nPosts int) err
 		return err
 	}
 	var firstMember int64
-	db.Get(&firstMember, `SELECT min(id) FROM members WHERE username_key LIKE 'membre%'`)
+	if err := db.Get(&firstMember, `SELECT min(id) FROM members WHERE username_key LIKE 'membre%'`); err != nil {
+		return err
+	}
 
 	var catIDs []int64
 	for i, name := range categoryNames {
@@ -234,7 +241,9 @@ func seed(ctx context.Context, db *forum.DB, nMembers, nThreads, nPosts int) err
 		return err
 	}
 	var firstThread int64
-	db.Get(&firstThread, `SELECT min(id) FROM threads`)
+	if err := db.Get(&firstThread, `SELECT min(id) FROM threads`); err != nil {
+		return err
+	}
 
 	// Render every body with the real pipeline stages, on every core.
 	type postRow struct {
@@ -324,7 +333,7 @@ func seedHistory(ctx context.Context, db *forum.DB) error {
 // copyRows inserts n rows with COPY, in one transaction.
 func copyRows(ctx context.Context, db *forum.DB, table string, cols []string, n int, row func(int) []any) error {
 	return db.InTx(ctx, func(tx *sqlx.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, pq.CopyIn(table, cols...))
+		stmt, err := tx.PrepareContext(ctx, "COPY "+table+" ("+strings.Join(cols, ", ")+") FROM STDIN")
 		if err != nil {
 			return fmt.Errorf("COPY %s: %w", table, err)
 		}
