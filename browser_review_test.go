@@ -103,6 +103,11 @@ func TestBrowserReportSilenceAppealJourney(t *testing.T) {
 	if badge := mod.text("[data-review-count]"); badge == "" || badge == "0" {
 		t.Errorf("header badge %q", badge)
 	}
+	// What a screen reader hears agrees with the number: "1 élément", "2 éléments".
+	heard := strings.Join(strings.Fields(eval[string](mod, `document.querySelector("[data-review-badge]").textContent`)), " ")
+	if n := mod.text("[data-review-count]"); (n == "1") != strings.HasPrefix(heard, n+" élément en attente") || (n != "1" && !strings.HasPrefix(heard, n+" éléments en attente")) {
+		t.Errorf("the badge reads %q", heard)
+	}
 	mod.checkPage("the review queue", "review-queue")
 
 	// The moderator opens it and silences the author for 24 hours.

@@ -82,8 +82,9 @@ func (as layoutAssets) layoutHead(b *bytes.Buffer, v *View) {
 	} else {
 		if m.IsStaff() {
 			w(`          <li><a class="review-queue-link" href="/mod/queue"`, current("/mod/queue"), ">", t("nav.review_queue"),
-				` <span class="badge review-badge" data-review-badge hidden><span data-review-count></span><span class="visually-hidden"> `,
-				t("review.badge_label"), "</span></span></a></li>\n")
+				` <span class="badge review-badge" data-review-badge data-label-one="`, t("review.badge_label", "Count", 1),
+				`" data-label-other="`, t("review.badge_label", "Count", 2), `" hidden><span data-review-count></span><span class="visually-hidden" data-review-label> `,
+				t("review.badge_label", "Count", 2), "</span></span></a></li>\n")
 		}
 		switch {
 		case m.IsAdmin():

@@ -10,6 +10,8 @@
     return;
   }
   var count = badge ? badge.querySelector("[data-review-count]") : null;
+  var label = badge ? badge.querySelector("[data-review-label]") : null;
+  var plural = window.Intl && Intl.PluralRules ? new Intl.PluralRules(document.documentElement.lang || "fr") : null;
   var refreshing = null;
   var again = false;
 
@@ -71,6 +73,10 @@
     }
     if (badge && count) {
       count.textContent = String(data.count);
+      if (label) {
+        var one = plural ? plural.select(data.count) === "one" : data.count === 1;
+        label.textContent = " " + (one ? badge.dataset.labelOne : badge.dataset.labelOther);
+      }
       badge.hidden = data.count === 0;
     }
     if (list && data.item) {
