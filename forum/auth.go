@@ -55,19 +55,6 @@ func (db *DB) SignUp(ctx context.Context, req SignUpRequest) (*SignUpResult, err
 	if settings.RegistrationMode == RegistrationClosed {
 		return nil, Errorf(EFORBIDDEN, "auth.registration_closed", nil)
 	}
-	display, err := DisplayUsername(req.Username)
-	if err != nil {
-		return nil, err
-	}
-	key, _ := NormalizeUsername(req.Username)
-	skeleton := UsernameSkeleton(key)
-	email, err := NormalizeEmail(req.Email)
-	if err != nil {
-		return nil, err
-	}
-	if err := CheckPassword(req.Password, display, email); err != nil {
-		return nil, err
-	}
 	current, err := db.CurrentGuidelines(ctx)
 	if err != nil {
 		return nil, err
@@ -76,15 +63,26 @@ func (db *DB) SignUp(ctx context.Context, req SignUpRequest) (*SignUpResult, err
 	if current != nil {
 		accepted = &current.Version
 	}
+	// Every field is checked, so that the form shows every mistake at once.
+	display, usernameErr := DisplayUsername(req.Username)
+	key, _ := NormalizeUsername(req.Username)
+	skeleton := UsernameSkeleton(key)
+	if usernameErr == nil {
+		var taken bool
+		if err := db.GetContext(ctx, &taken, selectUsernameTaken, key, skeleton); err != nil {
+			return nil, Internal("checking a username", err)
+		}
+		if taken {
+			usernameErr = Errorf(ECONFLICT, "member.username_taken", nil).OnField("username")
+		}
+	}
+	email, emailErr := NormalizeEmail(req.Email)
+	var guidelinesErr error
 	if accepted != nil && (req.AcceptGuidelinesVersion == nil || *req.AcceptGuidelinesVersion != *accepted) {
-		return nil, Errorf(EINVALID, "auth.guidelines_not_accepted", nil).OnField("accept_guidelines_version")
+		guidelinesErr = Errorf(EINVALID, "auth.guidelines_not_accepted", nil).OnField("accept_guidelines_version")
 	}
-	var taken bool
-	if err := db.GetContext(ctx, &taken, selectUsernameTaken, key, skeleton); err != nil {
-		return nil, Internal("checking a username", err)
-	}
-	if taken {
-		return nil, Errorf(ECONFLICT, "member.username_taken", nil).OnField("username")
+	if err := FieldErrors(usernameErr, emailErr, CheckPassword(req.Password, display, email), guidelinesErr); err != nil {
+		return nil, err
 	}
 	reservation, err := db.Reserve(ctx, Attempt{LimitSignUpPerAddr, req.ClientIP})
 	if err != nil {

@@ -37,6 +37,36 @@ type Error struct {
 	// RetryAfter is when trying again may succeed (ERATELIMITED,
 	// EUNAVAILABLE); the server sends it as Retry-After. Zero: not known.
 	RetryAfter time.Duration
+	// Others are the errors of the form's other fields, found with this
+	// one: a form is checked whole, and its author sees every mistake at
+	// once (FieldErrors).
+	Others []*Error
+}
+
+// FieldErrors joins the errors of a form's fields checked one after the
+// other: nil when all are nil; otherwise the first, carrying the others.
+// An error that names no field (the database failing) is returned alone.
+func FieldErrors(errs ...error) error {
+	var first *Error
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		var fe *Error
+		if !errors.As(err, &fe) || fe.Field == "" {
+			return err
+		}
+		if first == nil {
+			c := *fe
+			first = &c
+			continue
+		}
+		first.Others = append(first.Others, fe)
+	}
+	if first == nil {
+		return nil
+	}
+	return first
 }
 
 // After returns a copy of e that tells to try again after d.

@@ -186,6 +186,45 @@ func TestSignUpRefusesBadInputWithClearErrorsAndKeepsTheForm(t *testing.T) {
 	}
 }
 
+// A sign-up form with several mistakes shows every one at once, each beside
+// its field; the API lists them all too.
+func TestSignUpShowsEveryMistakeAtOnce(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	existing := forumtest.MustMember(t, db, forum.RoleMember, 0)
+	b := newBrowser(s)
+	w := b.do(t, "POST", "/signup", signUpForm(strings.ToUpper(existing.Username), "not-an-address", "short", 0), nil)
+	body := html.UnescapeString(w.Body.String())
+	for field, message := range map[string]string{
+		"username":                  "This username is taken",
+		"email":                     "valid email address",
+		"password":                  "at least 10 characters",
+		"accept_guidelines_version": "accept the community guidelines",
+	} {
+		if !strings.Contains(body, message) || !strings.Contains(body, `id="e-`+field+`"`) {
+			t.Errorf("the form does not say %q beside %s", message, field)
+		}
+	}
+
+	w = s.do(t, request{method: "POST", path: "/api/v1/members", body: `{"username": "x'; --", "email": "nope", "password": "short"}`})
+	var got struct {
+		Error struct {
+			Code   string
+			Fields []struct{ Field, Code, Message string }
+		}
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	fields := map[string]bool{}
+	for _, f := range got.Error.Fields {
+		fields[f.Field] = f.Message != ""
+	}
+	if w.Code != 400 || !fields["username"] || !fields["email"] || !fields["password"] || !fields["accept_guidelines_version"] {
+		t.Errorf("API sign-up with four mistakes: %d %s", w.Code, w.Body)
+	}
+}
+
 func TestSignUpLogInLogOut(t *testing.T) {
 	s := newTestServer(t)
 	db := forumtest.DB(t)

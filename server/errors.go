@@ -42,6 +42,16 @@ type apiErrorBody struct {
 	Rules []forum.RuleRef `json:"rules,omitempty"`
 	// Version is the guidelines version to accept (guidelines_not_accepted).
 	Version int `json:"version,omitempty"`
+	// Fields are every field's error when a form had several (the first
+	// is also code, message and field above).
+	Fields []apiFieldError `json:"fields,omitempty"`
+}
+
+// apiFieldError is what is wrong with one field of a request.
+type apiFieldError struct {
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
 // apiReason is a guideline rule that held, censored or refused a text,
@@ -101,6 +111,12 @@ func (s *Server) fail(c *gin.Context, err error) {
 		body := apiErrorBody{Code: fe.Code, Message: msg, Field: fe.Field, Rules: fe.Rules}
 		if fe.Code == forum.EGUIDELINES {
 			body.Version, _ = fe.Args["Version"].(int)
+		}
+		if len(fe.Others) > 0 {
+			body.Fields = append(body.Fields, apiFieldError{Field: fe.Field, Code: fe.Code, Message: msg})
+			for _, o := range fe.Others {
+				body.Fields = append(body.Fields, apiFieldError{Field: o.Field, Code: o.Code, Message: s.lang(c).Msg(o.Key, o.Args)})
+			}
 		}
 		c.AbortWithStatusJSON(status, apiError{Error: body})
 		return

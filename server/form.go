@@ -92,6 +92,11 @@ func (s *Server) setError(c *gin.Context, f *Form, err error) int {
 	if fe.Field != "" {
 		if _, known := f.Values[fe.Field]; known {
 			f.Errors[fe.Field] = msg
+			for _, o := range fe.Others {
+				if _, known := f.Values[o.Field]; known {
+					f.Errors[o.Field] = s.lang(c).Msg(o.Key, o.Args)
+				}
+			}
 			return status
 		}
 	}
