@@ -177,7 +177,7 @@ func (s *Server) htmlVerifyEmailForm(c *gin.Context) {
 func (s *Server) htmlVerifyEmail(c *gin.Context) {
 	page := tokenPage{Token: c.PostForm("token")}
 	status := http.StatusOK
-	if _, err := s.db.VerifyEmail(c.Request.Context(), page.Token); err != nil {
+	if confirmed, err := s.db.VerifyEmail(c.Request.Context(), page.Token); err != nil {
 		if forum.ErrorCode(err) != forum.EINVALID {
 			s.fail(c, err)
 			return
@@ -185,6 +185,13 @@ func (s *Server) htmlVerifyEmail(c *gin.Context) {
 		page.Invalid, status = true, http.StatusBadRequest
 	} else {
 		page.Done = true
+		// The page that says the address is confirmed is written for the
+		// member as they are now, without the banner asking to confirm it.
+		if m := forum.MemberFrom(c.Request.Context()); m != nil && m.ID == confirmed.ID {
+			now := *m
+			now.EmailVerifiedAt = confirmed.EmailVerifiedAt
+			c.Request = c.Request.WithContext(forum.WithMember(c.Request.Context(), &now))
+		}
 	}
 	s.render(c, status, "verify_email", s.lang(c).T("verify_email.title"), page)
 }

@@ -111,6 +111,11 @@ func (as layoutAssets) layoutHead(b *bytes.Buffer, v *View) {
 	case m.MustConfirmEmail():
 		w(`<div class="notice held unconfirmed-banner" role="status">`, t("unconfirmed.banner", "Email", m.Email),
 			` <a href="/account#email">`, t("unconfirmed.details"), "</a></div>")
+	case m != nil && m.EmailVerifiedAt == nil && !m.IsStaff():
+		// An account an admin created may post unconfirmed, but its address
+		// is still to be confirmed: mail may not reach it.
+		w(`<div class="notice unconfirmed-banner" role="status">`, t("unconfirmed.banner_waived", "Email", m.Email),
+			` <a href="/account#email">`, t("unconfirmed.details"), "</a></div>")
 	}
 	b.WriteString("\n")
 }

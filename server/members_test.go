@@ -384,8 +384,8 @@ func TestMembersConfirmTheirAddressBeforeTheyPost(t *testing.T) {
 	if err := db.Get(&token, `SELECT data->>'Token' FROM outbox WHERE recipient = $1 AND kind = 'verify_email'`, email); err != nil {
 		t.Fatal(err)
 	}
-	if w := b.do(t, "POST", "/verify-email", url.Values{"token": {token}}, nil); w.Code != 200 {
-		t.Fatalf("confirming: %d %s", w.Code, w.Body)
+	if w := b.do(t, "POST", "/verify-email", url.Values{"token": {token}}, nil); w.Code != 200 || strings.Contains(w.Body.String(), "unconfirmed-banner") {
+		t.Fatalf("confirming: %d, or the page saying the address is confirmed asks to confirm it: %s", w.Code, w.Body)
 	}
 	if w := b.do(t, "GET", "/", nil, nil); strings.Contains(w.Body.String(), "unconfirmed-banner") {
 		t.Errorf("the banner stays once the address is confirmed")
@@ -393,5 +393,24 @@ func TestMembersConfirmTheirAddressBeforeTheyPost(t *testing.T) {
 	w = b.json(t, "POST", "/api/v1/threads", `{"category_id": `+idText(cat.ID)+`, "title": "Bonjour à toutes et à tous", "body": "Je me présente."}`, nil)
 	if w.Code != http.StatusCreated {
 		t.Errorf("thread once confirmed: %d %s", w.Code, w.Body)
+	}
+}
+
+// An account an admin created may post before its address is confirmed, and
+// is still asked, without the posting restriction, to confirm it.
+func TestAdminCreatedAccountsAreAskedToConfirmTheirAddress(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	m := forumtest.MustMember(t, db, forum.RoleMember, 1)
+	if _, err := db.ExecContext(context.Background(), `UPDATE members SET email_verified_at = NULL, email_confirmation_waived = true WHERE id = $1`, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(s)
+	if w := b.logIn(t, m.Username, forumtest.Password, false); w.Code != http.StatusSeeOther {
+		t.Fatalf("log-in: %d %s", w.Code, w.Body)
+	}
+	body := b.do(t, "GET", "/latest", nil, nil).Body.String()
+	if !strings.Contains(body, "unconfirmed-banner") || !strings.Contains(body, "not confirmed yet") || strings.Contains(body, "Confirm your email address to post") {
+		t.Errorf("an admin-created account is not asked to confirm its address: %s", body)
 	}
 }
