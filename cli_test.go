@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"strings"
 	"testing"
 
@@ -84,5 +85,30 @@ func TestServeWaitsForTheDatabaseThenGivesUp(t *testing.T) {
 	code, _, errOut := runCLI(t, env, "serve")
 	if code != 1 || !strings.Contains(errOut, "database not reachable after 1s") {
 		t.Errorf("serve without a database = %d: %s", code, errOut)
+	}
+}
+
+// The demo's members are fictional: seeding it fills the app with
+// notifications but mails nobody (make run would log them at start-up).
+func TestDemoMailsNobody(t *testing.T) {
+	url := forumtest.EmptyDatabaseURL(t)
+	env := map[string]string{"PALABRE_DATABASE_URL": url}
+	if code, out, errOut := runCLI(t, env, "migrate", "up"); code != 0 {
+		t.Fatalf("migrate up: %d %s %s", code, out, errOut)
+	}
+	if code, out, errOut := runCLI(t, env, "demo"); code != 0 || !strings.Contains(out, "password:") {
+		t.Fatalf("demo: %d %s %s", code, out, errOut)
+	}
+	db, err := sql.Open("postgres", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var mails, notifications int
+	if err := db.QueryRow(`SELECT (SELECT count(*) FROM outbox), (SELECT count(*) FROM notifications)`).Scan(&mails, &notifications); err != nil {
+		t.Fatal(err)
+	}
+	if mails != 0 || notifications == 0 {
+		t.Errorf("after the demo: %d mails queued (want 0), %d notifications (want some)", mails, notifications)
 	}
 }

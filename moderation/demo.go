@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/lib/pq"
+
 	"github.com/palabre/palabre/forum"
 )
 
@@ -118,6 +120,15 @@ func SeedDemo(ctx context.Context, db *forum.DB, p *Pipeline) ([]DemoAccount, er
 				return nil, fmt.Errorf("demo reply in %q: %w", dt.title, err)
 			}
 		}
+	}
+	// The demo's members are fictional: the notifications of its history
+	// stay in the app, their mails are not sent (nor logged at start-up).
+	ids := make([]int64, 0, len(members))
+	for _, m := range members {
+		ids = append(ids, m.ID)
+	}
+	if _, err := db.ExecContext(sys, `DELETE FROM outbox WHERE recipient IN (SELECT email FROM members WHERE id = ANY($1))`, pq.Array(ids)); err != nil {
+		return nil, forum.Internal("dropping the demo's mail", err)
 	}
 	return accounts, nil
 }

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/pg.sh
 
+pg_log "building bin/palabre (the first build fetches and compiles the dependencies: a few minutes on a small machine)…"
 go build -o bin/palabre . || pg_die "build failed"
 
 mkdir -p .data
@@ -26,13 +27,12 @@ fi
 bin/palabre migrate up
 # The demo is seeded once, into an empty database; its admin's credentials are
 # kept beside the data so that every later run can print them again.
-if bin/palabre demo --if-empty >.data/demo.out; then
-	if [ -s .data/demo.out ]; then
-		mv .data/demo.out .data/demo-credentials.txt
-	fi
+if bin/palabre demo --if-empty >.data/demo.out && [ -s .data/demo.out ]; then
+	cat .data/demo.out
+	mv .data/demo.out .data/demo-credentials.txt
+elif [ -f .data/demo-credentials.txt ]; then
+	echo "Demo accounts (seeded on the first run, kept in .data/demo-credentials.txt):"
+	grep -e 'password:' -e '^Open ' .data/demo-credentials.txt || true
 fi
 rm -f .data/demo.out
-if [ -f .data/demo-credentials.txt ]; then
-	cat .data/demo-credentials.txt
-fi
 bin/palabre serve --no-migrate

@@ -230,8 +230,10 @@ func (w *Mailer) send(ctx context.Context, conn *smtpConn, m forum.Mail) error {
 		return err
 	}
 	if w.smtp == nil {
-		w.log.Info("mail (PALABRE_SMTP_URL is not set: logged, not sent)",
-			"to", m.Recipient, "subject", subject, "body", body)
+		// One short line: who, what, and the links a developer follows
+		// (confirmation, reset, login); the whole mail at debug level.
+		w.log.Info("mail not sent (PALABRE_SMTP_URL is not set)", "to", m.Recipient, "subject", subject, "links", strings.Join(mailLinks(body), " "))
+		w.log.Debug("mail body", "to", m.Recipient, "body", body)
 		return nil
 	}
 	msg, err := w.message(m.Recipient, subject, body)
@@ -345,4 +347,18 @@ func (sc *smtpConn) close() {
 		_ = sc.c.Close()
 	}
 	sc.c = nil
+}
+
+// mailLinks are the http(s) links of a plain-text mail, in order, once each.
+func mailLinks(body string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, f := range strings.Fields(body) {
+		f = strings.TrimRight(f, ".,;:)»>")
+		if (strings.HasPrefix(f, "http://") || strings.HasPrefix(f, "https://")) && !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -542,3 +542,11 @@ func TestNonASCIIMailRoundTrip(t *testing.T) {
 		t.Errorf("From: %q", h.Get("From"))
 	}
 }
+
+func TestMailLinksAreTheLinksOfAMail(t *testing.T) {
+	body := "Bonjour,\n\nConfirmez votre adresse : https://forum.example/verify-email?token=abc.\nOu copiez https://forum.example/verify-email?token=abc (le même).\nhttp://x.example/a, puis rien.\n"
+	got := strings.Join(mailLinks(body), " ")
+	if want := "https://forum.example/verify-email?token=abc http://x.example/a"; got != want {
+		t.Errorf("mailLinks = %q, want %q", got, want)
+	}
+}
