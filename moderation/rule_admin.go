@@ -233,7 +233,7 @@ func importIntoRule(ctx context.Context, tx *sqlx.Tx, names ImportRuleNames, act
 		if err := tx.GetContext(ctx, &created, insertRule, nr.Name, nr.Description, nr.Kind, nr.Patterns, nr.Params, nr.Action, nr.Enabled, actorID(ctx), nr.Exceptions); err != nil {
 			return ruleWriteError(err, "creating a rule")
 		}
-		return forum.LogTx(ctx, tx, forum.LogEntry{Action: "rule.import", TargetType: "rule", TargetID: &created.ID, After: &created})
+		return forum.LogTx(ctx, tx, forum.LogEntry{Action: forum.LogRuleImport, TargetType: "rule", TargetID: &created.ID, After: &created})
 	case err != nil:
 		return forum.Internal("reading a rule", err)
 	case r.Kind != KindWords || r.Action != action:
@@ -250,7 +250,7 @@ func importIntoRule(ctx context.Context, tx *sqlx.Tx, names ImportRuleNames, act
 	if err != nil {
 		return forum.Internal("importing watched words", err)
 	}
-	return forum.LogTx(ctx, tx, forum.LogEntry{Action: "rule.import", TargetType: "rule", TargetID: &r.ID, Before: &before, After: &after})
+	return forum.LogTx(ctx, tx, forum.LogEntry{Action: forum.LogRuleImport, TargetType: "rule", TargetID: &r.ID, Before: &before, After: &after})
 }
 
 // ruleActivity counts, per rule, the review items its hits sent to the
