@@ -11,7 +11,7 @@ import (
 // and the state before and after. The table is append-only.
 type LogEntry struct {
 	Action     LogAction // one of LogActions
-	TargetType string // "post", "member", "thread", "rule", "settings"…
+	TargetType string    // "post", "member", "thread", "rule", "settings"…
 	TargetID   *int64
 	Reason     string
 	Before     any // marshalled to JSON; nil for none
