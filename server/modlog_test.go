@@ -122,7 +122,9 @@ func TestModLogReadsAsSentences(t *testing.T) {
 	if _, err := db.UpdateSettings(admin, map[string]json.RawMessage{"public_mod_log": json.RawMessage("true")}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.UpdateSettings(admin, map[string]json.RawMessage{"public_mod_log": json.RawMessage("false")}) })
+	t.Cleanup(func() {
+		db.UpdateSettings(admin, map[string]json.RawMessage{"public_mod_log": json.RawMessage("false")})
+	})
 	pub := s.do(t, request{path: "/transparency", header: map[string]string{"Accept-Language": "fr"}})
 	text = visibleText(t, pub.Body.String())
 	if pub.Code != 200 || !strings.Contains(text, "Un modérateur a suspendu un membre pour 7 jours") ||
