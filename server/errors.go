@@ -42,6 +42,10 @@ type apiErrorBody struct {
 	Rules []forum.RuleRef `json:"rules,omitempty"`
 	// Version is the guidelines version to accept (guidelines_not_accepted).
 	Version int `json:"version,omitempty"`
+	// NoticeURL is, for a suspended or banned member's log-in, the page
+	// that says why, until when, and takes their appeal (the HTML log-in
+	// goes there).
+	NoticeURL string `json:"notice_url,omitempty"`
 }
 
 // apiReason is a guideline rule that held, censored or refused a text,
@@ -101,6 +105,9 @@ func (s *Server) fail(c *gin.Context, err error) {
 		body := apiErrorBody{Code: fe.Code, Message: msg, Field: fe.Field, Rules: fe.Rules}
 		if fe.Code == forum.EGUIDELINES {
 			body.Version, _ = fe.Args["Version"].(int)
+		}
+		if token, ok := fe.Args[forum.NoticeTokenArg].(string); ok {
+			body.NoticeURL = noticeURL(token)
 		}
 		c.AbortWithStatusJSON(status, apiError{Error: body})
 		return
