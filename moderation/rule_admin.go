@@ -106,7 +106,7 @@ type WordImport struct {
 	// Exceptions counts the exceptions added (to every words rule of
 	// their action).
 	Exceptions int         `json:"exceptions"`
-	Errors  []LineError    `json:"errors,omitempty"`
+	Errors     []LineError `json:"errors,omitempty"`
 }
 
 // ImportRuleNames names the words rule that receives the imported words of
