@@ -56,7 +56,11 @@ func (l *LogLine) Sentence(public bool) Sentence {
 		args["Actor"] = deref(l.ActorName)
 	}
 	args["Target"], args["OfTarget"] = l.target(public)
-	if l.TargetType != "member" || !public {
+	switch {
+	case !public:
+		args["Reason"] = l.Reason
+	case l.TargetType == "post" || l.TargetType == "thread" || l.TargetType == "category" || l.TargetType == "rule":
+		// What was said to a member stays private.
 		args["Reason"] = l.Reason
 	}
 	switch l.Action {
