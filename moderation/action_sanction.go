@@ -25,12 +25,6 @@ type sanctionTarget struct {
 	SanctionReason string     `db:"sanction_reason"`
 }
 
-// state is what the moderation log records before and after.
-func (t *sanctionTarget) state() map[string]any {
-	return map[string]any{"silenced_until": t.SilencedUntil, "suspended_until": t.SuspendedUntil,
-		"banned_at": t.BannedAt, "sanction_reason": t.SanctionReason}
-}
-
 // lockSanctionTarget locks the member a decision sanctions and checks that
 // the actor may.
 func lockSanctionTarget(ctx context.Context, tx *sqlx.Tx, memberID int64) (*sanctionTarget, error) {

@@ -43,9 +43,15 @@ func (l *LogLine) Sentence(public bool) Sentence {
 	for _, k := range sentenceArgs {
 		args[k] = ""
 	}
+	// Details that are not an object (or none) have nothing to say: the
+	// sentence goes without them.
 	var before, after map[string]any
-	json.Unmarshal(l.Before, &before)
-	json.Unmarshal(l.After, &after)
+	if json.Unmarshal(l.Before, &before) != nil {
+		before = nil
+	}
+	if json.Unmarshal(l.After, &after) != nil {
+		after = nil
+	}
 
 	switch {
 	case l.ActorID == nil:

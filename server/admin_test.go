@@ -554,7 +554,7 @@ func TestRuleExceptionsInTheEditorAndTheCSV(t *testing.T) {
 	h := map[string]string{"Authorization": bearer(t, db, admin)["Authorization"], "Content-Type": "text/csv"}
 	w = s.do(t, request{method: "POST", path: "/api/v1/rules/words.csv", body: csv, header: h})
 	var res moderation.WordImport
-	if json.Unmarshal(w.Body.Bytes(), &res); w.Code != 200 || res.Exceptions < 1 {
+	if err := json.Unmarshal(w.Body.Bytes(), &res); err != nil || w.Code != 200 || res.Exceptions < 1 {
 		t.Fatalf("import: %d %s", w.Code, w.Body)
 	}
 	if got := ruleExceptions(); len(got) != 1 || got[0] != phrase {
@@ -563,7 +563,9 @@ func TestRuleExceptionsInTheEditorAndTheCSV(t *testing.T) {
 	test := func(text string) string {
 		w := s.do(t, request{method: "POST", path: "/api/v1/rules/test", header: bearer(t, db, admin), body: `{"text": "` + text + `"}`})
 		var v struct{ Verdict string }
-		json.Unmarshal(w.Body.Bytes(), &v)
+		if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil {
+			t.Fatalf("tester: %v %s", err, w.Body)
+		}
 		return v.Verdict
 	}
 	if got := test("Il a dit " + word + "."); got != "hold" {

@@ -606,8 +606,8 @@ func TestSuspendedMembersAreLoggedOutAndToldWhy(t *testing.T) {
 			NoticeURL     string `json:"notice_url"`
 		}
 	}
-	json.Unmarshal(w.Body.Bytes(), &refused)
-	if w.Code != http.StatusForbidden || !strings.HasPrefix(refused.Error.NoticeURL, "/suspended?token=") {
+	if err := json.Unmarshal(w.Body.Bytes(), &refused); err != nil || w.Code != http.StatusForbidden ||
+		!strings.HasPrefix(refused.Error.NoticeURL, "/suspended?token=") {
 		t.Fatalf("suspended API log-in: %d %s", w.Code, w.Body)
 	}
 	if page := b.do(t, "GET", refused.Error.NoticeURL, nil, nil); page.Code != 200 || !strings.Contains(page.Body.String(), "Repeated insults") {

@@ -107,7 +107,7 @@ func TestModLogReadsAsSentences(t *testing.T) {
 	var got struct {
 		Entries []struct{ Action, Text string }
 	}
-	if json.Unmarshal(api.Body.Bytes(), &got); len(got.Entries) != 2 || got.Entries[0].Action != "sanction.lift" ||
+	if err := json.Unmarshal(api.Body.Bytes(), &got); err != nil || len(got.Entries) != 2 || got.Entries[0].Action != "sanction.lift" ||
 		!strings.HasPrefix(got.Entries[0].Text, mod.Username+" lifted the suspension of "+target.Username) {
 		t.Errorf("API: %s", api.Body)
 	}
@@ -123,7 +123,9 @@ func TestModLogReadsAsSentences(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		db.UpdateSettings(admin, map[string]json.RawMessage{"public_mod_log": json.RawMessage("false")})
+		if _, err := db.UpdateSettings(admin, map[string]json.RawMessage{"public_mod_log": json.RawMessage("false")}); err != nil {
+			t.Error(err)
+		}
 	})
 	pub := s.do(t, request{path: "/transparency", header: map[string]string{"Accept-Language": "fr"}})
 	text = visibleText(t, pub.Body.String())
