@@ -38,14 +38,14 @@ type apiErrorBody struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
-	// Rules are the guideline rules that refused the text (422 rejected).
-	Rules []forum.RuleRef `json:"rules,omitempty"`
-	// Version is the guidelines version to accept (guidelines_not_accepted).
-	Version int `json:"version,omitempty"`
 	// NoticeURL is, for a suspended or banned member's log-in, the page
 	// that says why, until when, and takes their appeal (the HTML log-in
 	// goes there).
 	NoticeURL string `json:"notice_url,omitempty"`
+	// Rules are the guideline rules that refused the text (422 rejected).
+	Rules []forum.RuleRef `json:"rules,omitempty"`
+	// Version is the guidelines version to accept (guidelines_not_accepted).
+	Version int `json:"version,omitempty"`
 }
 
 // apiReason is a guideline rule that held, censored or refused a text,
@@ -103,11 +103,11 @@ func (s *Server) fail(c *gin.Context, err error) {
 	msg := s.lang(c).Msg(fe.Key, fe.Args)
 	if isAPI(c) {
 		body := apiErrorBody{Code: fe.Code, Message: msg, Field: fe.Field, Rules: fe.Rules}
-		if fe.Code == forum.EGUIDELINES {
-			body.Version, _ = fe.Args["Version"].(int)
-		}
 		if token, ok := fe.Args[forum.NoticeTokenArg].(string); ok {
 			body.NoticeURL = noticeURL(token)
+		}
+		if fe.Code == forum.EGUIDELINES {
+			body.Version, _ = fe.Args["Version"].(int)
 		}
 		c.AbortWithStatusJSON(status, apiError{Error: body})
 		return
