@@ -75,5 +75,5 @@ func eraseMemberTx(ctx context.Context, tx *sqlx.Tx, id int64, email string) err
 			return Internal("erasing an account", err)
 		}
 	}
-	return LogTx(ctx, tx, LogEntry{Action: "member.delete", TargetType: "member", TargetID: &id})
+	return LogTx(ctx, tx, LogEntry{Action: LogMemberDelete, TargetType: "member", TargetID: &id})
 }

@@ -139,7 +139,7 @@ func (db *DB) tellOwnerOfSignUp(ctx context.Context, email, locale string) error
 
 // ApproveMember activates an account waiting for approval (admins only).
 func (db *DB) ApproveMember(ctx context.Context, memberID int64) (*Member, error) {
-	return db.changeMember(ctx, memberID, "member.approve", "approving a member",
+	return db.changeMember(ctx, memberID, LogMemberApprove, "approving a member",
 		`UPDATE members SET status = 'active' WHERE id = $1 AND status = 'pending' RETURNING `+memberColumns)
 }
 
@@ -148,14 +148,14 @@ func (db *DB) ApproveMember(ctx context.Context, memberID int64) (*Member, error
 // admin vouches for it (on a forum that sends no mail, it is the only way
 // members who signed up can post). Admins only; written to the log.
 func (db *DB) WaiveEmailConfirmation(ctx context.Context, memberID int64) (*Member, error) {
-	return db.changeMember(ctx, memberID, "member.waive_email_confirmation", "waiving a confirmation",
+	return db.changeMember(ctx, memberID, LogMemberWaiveConfirmation, "waiving a confirmation",
 		`UPDATE members SET email_confirmation_waived = true WHERE id = $1 AND status <> 'deleted' RETURNING `+memberColumns)
 }
 
 // changeMember runs an admin's change to a member, update (taking the
 // member's id, returning memberColumns), and writes it to the log as
 // action. A member the update does not find is ENOTFOUND.
-func (db *DB) changeMember(ctx context.Context, memberID int64, action, doing, update string) (*Member, error) {
+func (db *DB) changeMember(ctx context.Context, memberID int64, action LogAction, doing, update string) (*Member, error) {
 	if err := RequireAdmin(ctx); err != nil {
 		return nil, err
 	}

@@ -47,7 +47,7 @@ FROM categories WHERE id = $1 FOR UPDATE`, id); err != nil {
 		if err != nil {
 			return Internal("changing a category", err)
 		}
-		return LogTx(ctx, tx, LogEntry{Action: "category.update", TargetType: "category", TargetID: &id, Before: before, After: c})
+		return LogTx(ctx, tx, LogEntry{Action: LogCategoryUpdate, TargetType: "category", TargetID: &id, Before: before, After: c})
 	})
 	if err != nil {
 		return nil, err
@@ -82,6 +82,6 @@ FROM categories WHERE id = $1 FOR UPDATE`, id); err != nil {
 		if err != nil {
 			return Internal("deleting a category", err)
 		}
-		return LogTx(ctx, tx, LogEntry{Action: "category.delete", TargetType: "category", TargetID: &id, Before: before})
+		return LogTx(ctx, tx, LogEntry{Action: LogCategoryDelete, TargetType: "category", TargetID: &id, Before: before})
 	})
 }

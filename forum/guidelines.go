@@ -103,7 +103,7 @@ func PublishGuidelinesTx(ctx context.Context, tx *sqlx.Tx, markdown, html string
 		m.GuidelinesVersion = &g.Version
 	}
 	v := int64(g.Version)
-	err := LogTx(ctx, tx, LogEntry{Action: "guidelines.publish", TargetType: "guidelines", TargetID: &v,
+	err := LogTx(ctx, tx, LogEntry{Action: LogGuidelinesPublish, TargetType: "guidelines", TargetID: &v,
 		After: map[string]any{"version": g.Version, "requires_acceptance": requireAcceptance}})
 	return g, err
 }

@@ -10,8 +10,8 @@ import (
 // LogEntry is one line of the moderation log: who did what to what, why,
 // and the state before and after. The table is append-only.
 type LogEntry struct {
-	Action     string // e.g. "post.hide", "member.silence", "settings.update"
-	TargetType string // "post", "member", "thread", "rule", "settings"…
+	Action     LogAction // one of LogActions
+	TargetType string    // "post", "member", "thread", "rule", "settings"…
 	TargetID   *int64
 	Reason     string
 	Before     any // marshalled to JSON; nil for none
@@ -33,7 +33,7 @@ func LogTx(ctx context.Context, tx *sqlx.Tx, e LogEntry) error {
 	if err != nil {
 		return Internal("encoding a log entry", err)
 	}
-	if _, err := tx.ExecContext(ctx, insertModLog, actorID(ctx), e.Action, e.TargetType, e.TargetID, e.Reason, before, after); err != nil {
+	if _, err := tx.ExecContext(ctx, insertModLog, actorID(ctx), string(e.Action), e.TargetType, e.TargetID, e.Reason, before, after); err != nil {
 		return Internal("writing the moderation log", err)
 	}
 	return nil

@@ -94,7 +94,7 @@ func EditPostTx(ctx context.Context, tx *sqlx.Tx, window time.Duration, e PostEd
 		out.Status = e.Status
 	}
 	if !a.isAuthor(p.AuthorID) {
-		err := LogTx(ctx, tx, LogEntry{Action: "post.edit", TargetType: "post", TargetID: &p.ID,
+		err := LogTx(ctx, tx, LogEntry{Action: LogPostEdit, TargetType: "post", TargetID: &p.ID,
 			Before: map[string]any{"body_markdown": p.BodyMarkdown}, After: map[string]any{"body_markdown": e.BodyMarkdown}})
 		if err != nil {
 			return nil, err
@@ -147,7 +147,7 @@ func (db *DB) DeletePost(ctx context.Context, postID int64) (*Post, error) {
 			}
 		}
 		if !a.isAuthor(p.AuthorID) {
-			if err := LogTx(ctx, tx, LogEntry{Action: "post.delete", TargetType: "post", TargetID: &p.ID,
+			if err := LogTx(ctx, tx, LogEntry{Action: LogPostDelete, TargetType: "post", TargetID: &p.ID,
 				Before: map[string]any{"status": p.Status}, After: map[string]any{"status": StatusDeleted}}); err != nil {
 				return err
 			}

@@ -41,7 +41,7 @@ func setRoleTx(ctx context.Context, tx *sqlx.Tx, memberID int64, role Role) erro
 	if _, err := tx.ExecContext(ctx, `UPDATE members SET role = $2 WHERE id = $1`, memberID, role); err != nil {
 		return Internal("changing a role", err)
 	}
-	return LogTx(ctx, tx, LogEntry{Action: "member.role", TargetType: "member", TargetID: &memberID,
+	return LogTx(ctx, tx, LogEntry{Action: LogMemberRole, TargetType: "member", TargetID: &memberID,
 		Before: map[string]any{"role": target.Role}, After: map[string]any{"role": role}})
 }
 
@@ -73,9 +73,9 @@ func setCategoryModeratorTx(ctx context.Context, tx *sqlx.Tx, memberID, category
 	if !exists {
 		return Errorf(ENOTFOUND, "category.not_found", nil)
 	}
-	q, action, args := deleteCategoryModerator, "member.category_moderator_remove", []any{memberID, categoryID}
+	q, action, args := deleteCategoryModerator, LogCategoryModeratorRemove, []any{memberID, categoryID}
 	if moderates {
-		q, action, args = insertCategoryModerator, "member.category_moderator_add", []any{memberID, categoryID, actorID(ctx)}
+		q, action, args = insertCategoryModerator, LogCategoryModeratorAdd, []any{memberID, categoryID, actorID(ctx)}
 	}
 	res, err := tx.ExecContext(ctx, q, args...)
 	if err != nil {

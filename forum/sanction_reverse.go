@@ -13,12 +13,6 @@ import (
 // for everyone, nobody for themselves; category moderators sanction nobody,
 // so they lift nothing either.
 
-// Action codes of the moderation log for the changes of a sanction.
-const (
-	LogSanctionLift    = "sanction.lift"
-	LogSanctionShorten = "sanction.shorten"
-)
-
 // SanctionChange is a moderator's change to one sanction.
 type SanctionChange struct {
 	SanctionID int64
@@ -60,7 +54,7 @@ func RefreshSanctionStateTx(ctx context.Context, tx *sqlx.Tx, memberID int64) (s
 // changeSanction locks the sanction and its member, checks that the actor
 // may act on the member and that the sanction is in force, then runs
 // change, logs it and tells the member.
-func (db *DB) changeSanction(ctx context.Context, ch SanctionChange, change func(tx *sqlx.Tx, s *Sanction) (action string, notice ModerationNotice, err error)) (*Sanction, error) {
+func (db *DB) changeSanction(ctx context.Context, ch SanctionChange, change func(tx *sqlx.Tx, s *Sanction) (LogAction, ModerationNotice, error)) (*Sanction, error) {
 	if err := RequireStaff(ctx); err != nil {
 		return nil, err
 	}
@@ -92,26 +86,11 @@ func (db *DB) changeSanction(ctx context.Context, ch SanctionChange, change func
 		if !s.InForce(time.Now()) {
 			return Errorf(ECONFLICT, "sanction.not_in_force", nil)
 		}
-		before := map[string]any{"sanction_id": s.ID, "kind": s.Kind, "until": s.Until, "state": stateOf(target)}
-		action, notice, err := change(tx, &s)
-		if err != nil {
-			return err
+		changed, err := applySanctionChangeTx(ctx, tx, &s, target, ch.Reason, nil, change)
+		if changed != nil {
+			out = *changed
 		}
-		state, err := RefreshSanctionStateTx(ctx, tx, target.ID)
-		if err != nil {
-			return err
-		}
-		if err := tx.GetContext(ctx, &out, `SELECT `+sanctionColumns+` FROM sanctions WHERE id = $1`, s.ID); err != nil {
-			return Internal("reading a sanction", err)
-		}
-		if err := LogTx(ctx, tx, LogEntry{
-			Action: action, TargetType: "member", TargetID: &target.ID, Reason: ch.Reason,
-			Before: before, After: map[string]any{"sanction_id": s.ID, "kind": out.Kind, "until": out.Until, "state": state},
-		}); err != nil {
-			return err
-		}
-		notice.Reason = ch.Reason
-		return NotifyModerationTx(ctx, tx, target.ID, notice)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -119,17 +98,84 @@ func (db *DB) changeSanction(ctx context.Context, ch SanctionChange, change func
 	return &out, nil
 }
 
-const liftSanction = `UPDATE sanctions SET revoked_at = now(), revoked_by = $2 WHERE id = $1`
+// applySanctionChangeTx runs change on the sanction s of target (both
+// locked, the actor's right checked), recomputes the member's sanctions in
+// force, logs the change (with extra in its after state) and tells the
+// member, with reason.
+func applySanctionChangeTx(ctx context.Context, tx *sqlx.Tx, s *Sanction, target *Member, reason string, extra map[string]any,
+	change func(tx *sqlx.Tx, s *Sanction) (LogAction, ModerationNotice, error)) (*Sanction, error) {
+	before := map[string]any{"sanction_id": s.ID, "kind": s.Kind, "until": s.Until, "state": stateOf(target)}
+	action, notice, err := change(tx, s)
+	if err != nil {
+		return nil, err
+	}
+	state, err := RefreshSanctionStateTx(ctx, tx, target.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out Sanction
+	if err := tx.GetContext(ctx, &out, `SELECT `+sanctionColumns+` FROM sanctions WHERE id = $1`, s.ID); err != nil {
+		return nil, Internal("reading a sanction", err)
+	}
+	after := map[string]any{"sanction_id": s.ID, "kind": out.Kind, "until": out.Until, "state": state}
+	for k, v := range extra {
+		after[k] = v
+	}
+	if err := LogTx(ctx, tx, LogEntry{
+		Action: action, TargetType: "member", TargetID: &target.ID, Reason: reason, Before: before, After: after,
+	}); err != nil {
+		return nil, err
+	}
+	notice.Reason = reason
+	return &out, NotifyModerationTx(ctx, tx, target.ID, notice)
+}
+
+// liftSanction ends a sanction; a lift that decides its appeal records the
+// outcome. A sanction already revoked keeps its first revocation.
+const liftSanction = `UPDATE sanctions SET revoked_at = coalesce(revoked_at, now()), revoked_by = coalesce(revoked_by, $2),
+	appeal_outcome = CASE WHEN $3 THEN 'lifted' ELSE appeal_outcome END
+WHERE id = $1`
+
+// lift is the one way a sanction is lifted, logged as sanction.lift:
+// by its id, by its kind, or by a decision on its appeal.
+func lift(ctx context.Context, appeal bool) func(tx *sqlx.Tx, s *Sanction) (LogAction, ModerationNotice, error) {
+	return func(tx *sqlx.Tx, s *Sanction) (LogAction, ModerationNotice, error) {
+		if _, err := tx.ExecContext(ctx, liftSanction, s.ID, actorID(ctx), appeal); err != nil {
+			return "", ModerationNotice{}, Internal("lifting a sanction", err)
+		}
+		return LogSanctionLift, ModerationNotice{Action: ModerationLifted, Kind: s.Kind}, nil
+	}
+}
 
 // LiftSanctionByID ends a silence, suspension or ban in force now, with a
 // reason the member reads; logged as sanction.lift.
 func (db *DB) LiftSanctionByID(ctx context.Context, ch SanctionChange) (*Sanction, error) {
-	return db.changeSanction(ctx, ch, func(tx *sqlx.Tx, s *Sanction) (string, ModerationNotice, error) {
-		if _, err := tx.ExecContext(ctx, liftSanction, s.ID, actorID(ctx)); err != nil {
-			return "", ModerationNotice{}, Internal("lifting a sanction", err)
-		}
-		return LogSanctionLift, ModerationNotice{Action: ModerationLifted, Kind: s.Kind}, nil
-	})
+	return db.changeSanction(ctx, ch, lift(ctx, false))
+}
+
+// AppealLift is the lift of a sanction that a decision on its appeal
+// grants.
+type AppealLift struct {
+	SanctionID   int64
+	Reason       string
+	ReviewItemID int64
+}
+
+// LiftAppealedSanctionTx lifts a sanction whose appeal a moderator granted,
+// in the decision's transaction (the caller has checked the actor's right):
+// the same lift as LiftSanctionByID, logged as sanction.lift with the
+// review item.
+func LiftAppealedSanctionTx(ctx context.Context, tx *sqlx.Tx, l AppealLift) error {
+	var s Sanction
+	if err := tx.GetContext(ctx, &s, lockSanction, l.SanctionID); err != nil {
+		return notFound(err, "sanction.not_found", "reading a sanction")
+	}
+	target, err := lockTarget(ctx, tx, s.MemberID)
+	if err != nil {
+		return err
+	}
+	_, err = applySanctionChangeTx(ctx, tx, &s, target, l.Reason, map[string]any{"review_item": l.ReviewItemID}, lift(ctx, true))
+	return err
 }
 
 const shortenSanction = `UPDATE sanctions SET kind = $2, until = $3 WHERE id = $1`
@@ -147,7 +193,7 @@ func (db *DB) ShortenSanction(ctx context.Context, ch SanctionChange) (*Sanction
 	case ch.Until.Sub(now) > SanctionMaxDuration:
 		return nil, Errorf(EINVALID, "sanction.until_too_far", nil).OnField("until")
 	}
-	return db.changeSanction(ctx, ch, func(tx *sqlx.Tx, s *Sanction) (string, ModerationNotice, error) {
+	return db.changeSanction(ctx, ch, func(tx *sqlx.Tx, s *Sanction) (LogAction, ModerationNotice, error) {
 		kind := s.Kind
 		switch {
 		case s.Kind == SanctionBan:

@@ -117,7 +117,7 @@ func SanctionTx(ctx context.Context, tx *sqlx.Tx, o SanctionOrder) (*Sanction, e
 			logged["review_item"] = *o.ReviewItemID
 		}
 		if err := LogTx(ctx, tx, LogEntry{
-			Action: "member." + o.Kind, TargetType: "member", TargetID: &target.ID, Reason: o.Reason,
+			Action: sanctionLogActions[o.Kind], TargetType: "member", TargetID: &target.ID, Reason: o.Reason,
 			Before: before, After: logged,
 		}); err != nil {
 			return err
@@ -159,13 +159,14 @@ func (db *DB) Ban(ctx context.Context, memberID int64, reason string) (*Sanction
 	return db.Sanction(ctx, SanctionOrder{MemberID: memberID, Kind: SanctionBan, Reason: reason})
 }
 
-const revokeSanctions = `
-UPDATE sanctions SET revoked_at = now(), revoked_by = $3
-WHERE member_id = $1 AND kind = $2 AND revoked_at IS NULL AND (until IS NULL OR until > now())`
+const lockSanctionsInForceOfKind = `SELECT ` + sanctionColumns + ` FROM sanctions
+WHERE member_id = $1 AND kind = $2 AND revoked_at IS NULL AND (until IS NULL OR until > now())
+ORDER BY id FOR UPDATE`
 
 // LiftSanction ends the member's sanctions of one kind in force (silence,
 // suspension or ban) before their date, with a reason for the log. Same
-// permissions as Sanction.
+// permissions as Sanction. Each sanction is lifted as LiftSanctionByID
+// lifts it, logged as sanction.lift.
 func (db *DB) LiftSanction(ctx context.Context, memberID int64, kind, reason string) error {
 	if kind != SanctionSilence && kind != SanctionSuspension && kind != SanctionBan {
 		return Errorf(EINVALID, "sanction.kind_invalid", nil).OnField("kind")
@@ -182,42 +183,22 @@ func (db *DB) LiftSanction(ctx context.Context, memberID int64, kind, reason str
 		if err := mayModerate(ctx, target); err != nil {
 			return err
 		}
-		now := time.Now()
-		before := stateOf(target)
-		after := before
-		inForce := false
-		switch kind {
-		case SanctionSilence:
-			inForce = before.SilencedUntil != nil && now.Before(*before.SilencedUntil)
-			after.SilencedUntil = nil
-		case SanctionSuspension:
-			inForce = before.SuspendedUntil != nil && now.Before(*before.SuspendedUntil)
-			after.SuspendedUntil = nil
-		case SanctionBan:
-			inForce = before.BannedAt != nil
-			after.BannedAt = nil
+		var inForce []Sanction
+		if err := tx.SelectContext(ctx, &inForce, lockSanctionsInForceOfKind, target.ID, kind); err != nil {
+			return Internal("reading sanctions", err)
 		}
-		if !inForce {
+		if len(inForce) == 0 {
 			return Errorf(ECONFLICT, "sanction.none_in_force", nil)
 		}
-		active := (after.SilencedUntil != nil && now.Before(*after.SilencedUntil)) ||
-			(after.SuspendedUntil != nil && now.Before(*after.SuspendedUntil)) || after.BannedAt != nil
-		if !active {
-			after.SanctionReason = ""
+		for i := range inForce {
+			if _, err := applySanctionChangeTx(ctx, tx, &inForce[i], target, reason, nil, lift(ctx, false)); err != nil {
+				return err
+			}
+			if target, err = lockTarget(ctx, tx, memberID); err != nil {
+				return err
+			}
 		}
-		if _, err := tx.ExecContext(ctx, applySanctionColumns, target.ID, after.SilencedUntil, after.SuspendedUntil, after.BannedAt, after.SanctionReason); err != nil {
-			return Internal("lifting a sanction", err)
-		}
-		if _, err := tx.ExecContext(ctx, revokeSanctions, target.ID, kind, actorID(ctx)); err != nil {
-			return Internal("lifting a sanction", err)
-		}
-		if err := LogTx(ctx, tx, LogEntry{
-			Action: "member.lift_" + kind, TargetType: "member", TargetID: &target.ID, Reason: reason,
-			Before: before, After: after,
-		}); err != nil {
-			return err
-		}
-		return NotifyModerationTx(ctx, tx, target.ID, ModerationNotice{Action: ModerationLifted, Reason: reason})
+		return nil
 	})
 }
 

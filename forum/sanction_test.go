@@ -202,7 +202,7 @@ func TestSanctionsAreWrittenToTheModerationLog(t *testing.T) {
 		!strings.Contains(string(rows[0].Before), `"silenced_until": null`) || !strings.Contains(string(rows[0].After), "Hors sujet") {
 		t.Errorf("silence row: %+v %s %s", rows[0], rows[0].Before, rows[0].After)
 	}
-	if rows[1].Action != "member.lift_silence" || rows[1].Reason != "Excuses" {
+	if rows[1].Action != "sanction.lift" || rows[1].Reason != "Excuses" {
 		t.Errorf("lift row: %+v", rows[1])
 	}
 	// The member is told, in their notifications.

@@ -310,7 +310,7 @@ func (db *DB) UpdateSettings(ctx context.Context, patch map[string]json.RawMessa
 		if len(changedAfter) == 0 {
 			return nil
 		}
-		if err := LogTx(ctx, tx, LogEntry{Action: "settings.update", TargetType: "settings", Before: changedBefore, After: changedAfter}); err != nil {
+		if err := LogTx(ctx, tx, LogEntry{Action: LogSettingsUpdate, TargetType: "settings", Before: changedBefore, After: changedAfter}); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, '')`, ChannelSettings); err != nil {

@@ -17,7 +17,6 @@ type ThreadFlags struct {
 
 // LogThreadMove is the moderation log's action code of a thread moved to
 // another category.
-const LogThreadMove = "thread.move"
 
 // requireModerates returns EFORBIDDEN (EUNAUTHORIZED for visitors) unless
 // the actor of ctx moderates the category.
@@ -55,12 +54,12 @@ func (db *DB) SetThreadFlags(ctx context.Context, threadID int64, f ThreadFlags)
 		for _, ch := range []struct {
 			want    *bool
 			cur     bool
-			on, off string
+			on, off LogAction
 			column  string
 		}{
-			{f.Pinned, t.Pinned, "thread.pin", "thread.unpin", "pinned"},
-			{f.Locked, t.Locked, "thread.lock", "thread.unlock", "locked"},
-			{f.Closed, t.Closed, "thread.close", "thread.reopen", "closed"},
+			{f.Pinned, t.Pinned, LogThreadPin, LogThreadUnpin, "pinned"},
+			{f.Locked, t.Locked, LogThreadLock, LogThreadUnlock, "locked"},
+			{f.Closed, t.Closed, LogThreadClose, LogThreadReopen, "closed"},
 		} {
 			if ch.want == nil || *ch.want == ch.cur {
 				continue

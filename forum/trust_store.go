@@ -178,9 +178,9 @@ func (db *DB) PromoteTrustLevels(ctx context.Context, now time.Time) ([]TrustCha
 				return nil
 			}
 			changed = true
-			action := "member.trust_promote"
+			action := LogTrustPromote
 			if to < a.TrustLevel {
-				action = "member.trust_demote"
+				action = LogTrustDemote
 			}
 			return LogTx(ctx, tx, LogEntry{Action: action, TargetType: "member", TargetID: &a.MemberID,
 				Before: map[string]any{"trust_level": a.TrustLevel},
@@ -250,6 +250,6 @@ func changeTrustTx(ctx context.Context, tx *sqlx.Tx, memberID int64, level *int)
 	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 		return Internal("setting a trust level", err)
 	}
-	return LogTx(ctx, tx, LogEntry{Action: "member.trust_level", TargetType: "member", TargetID: &memberID,
+	return LogTx(ctx, tx, LogEntry{Action: LogTrustLevel, TargetType: "member", TargetID: &memberID,
 		Before: map[string]any{"trust_level": target.TrustLevel, "locked": locked}, After: after})
 }

@@ -268,7 +268,7 @@ func (r *resolution) run(ctx context.Context, tx *sqlx.Tx) error {
 		return forum.Internal("resolving a review item", err)
 	}
 	return forum.LogTx(ctx, tx, forum.LogEntry{
-		Action: "review.resolve", TargetType: "review_item", TargetID: &it.ID, Reason: r.reason,
+		Action: forum.LogReviewResolve, TargetType: "review_item", TargetID: &it.ID, Reason: r.reason,
 		Before: map[string]any{"status": ReviewPending, "kind": it.Kind, "score": it.Score},
 		After:  map[string]any{"status": ReviewResolved, "action": r.d.Action, "post_id": it.PostID, "member_id": it.SubjectID},
 	})

@@ -30,7 +30,7 @@ func (r *resolution) postAction(ctx context.Context, tx *sqlx.Tx) error {
 	notify := func(action string) error {
 		return notifyTx(ctx, tx, post.AuthorID, action, r.reason, &post.ThreadID, &postID)
 	}
-	setStatus := func(status, logAction string) error {
+	setStatus := func(status string, logAction forum.LogAction) error {
 		if post.Status == status {
 			return nil
 		}
@@ -50,7 +50,7 @@ func (r *resolution) postAction(ctx context.Context, tx *sqlx.Tx) error {
 	// remove deletes the post, saying who removed it: a held post was never
 	// public and shows nowhere; a public one leaves "removed by a moderator"
 	// with the rule cited.
-	remove := func(logAction string) error {
+	remove := func(logAction forum.LogAction) error {
 		if post.Status == forum.StatusDeleted {
 			return nil
 		}
@@ -71,7 +71,7 @@ func (r *resolution) postAction(ctx context.Context, tx *sqlx.Tx) error {
 		r.upheld = false
 		switch post.Status {
 		case forum.StatusHeld:
-			if err := setStatus(forum.StatusPublished, "post.approve"); err != nil {
+			if err := setStatus(forum.StatusPublished, forum.LogPostApprove); err != nil {
 				return err
 			}
 			if err := forum.NotifyPublishedTx(ctx, tx, postID); err != nil {
@@ -79,7 +79,7 @@ func (r *resolution) postAction(ctx context.Context, tx *sqlx.Tx) error {
 			}
 			return notify(forum.ModerationApproved)
 		case forum.StatusHidden:
-			if err := setStatus(forum.StatusPublished, "post.restore"); err != nil {
+			if err := setStatus(forum.StatusPublished, forum.LogPostRestore); err != nil {
 				return err
 			}
 			return notify(forum.ModerationRestored)
@@ -87,7 +87,7 @@ func (r *resolution) postAction(ctx context.Context, tx *sqlx.Tx) error {
 		return nil
 	case ActHide:
 		r.upheld = true
-		if err := setStatus(forum.StatusHidden, "post.hide"); err != nil {
+		if err := setStatus(forum.StatusHidden, forum.LogPostHide); err != nil {
 			return err
 		}
 		if err := notify(forum.ModerationHidden); err != nil {
@@ -95,7 +95,7 @@ func (r *resolution) postAction(ctx context.Context, tx *sqlx.Tx) error {
 		}
 	case ActDelete:
 		r.upheld = true
-		if err := remove("post.delete"); err != nil {
+		if err := remove(forum.LogPostDelete); err != nil {
 			return err
 		}
 		if err := notify(forum.ModerationDeleted); err != nil {
@@ -103,7 +103,7 @@ func (r *resolution) postAction(ctx context.Context, tx *sqlx.Tx) error {
 		}
 	case ActReject:
 		r.upheld = true
-		if err := remove("post.reject"); err != nil {
+		if err := remove(forum.LogPostReject); err != nil {
 			return err
 		}
 		if err := notify(forum.ModerationRejected); err != nil {
@@ -157,7 +157,7 @@ func (r *resolution) settleHeld(ctx context.Context, tx *sqlx.Tx) error {
 	if err := forum.RemovePostTx(ctx, tx, postID, forum.RemovedUnpublished, r.rules); err != nil {
 		return err
 	}
-	if err := forum.LogTx(ctx, tx, forum.LogEntry{Action: "post.reject", TargetType: "post", TargetID: &postID,
+	if err := forum.LogTx(ctx, tx, forum.LogEntry{Action: forum.LogPostReject, TargetType: "post", TargetID: &postID,
 		Reason: r.reason, Before: map[string]any{"status": forum.StatusHeld},
 		After: map[string]any{"status": forum.StatusDeleted, "removal": forum.RemovedUnpublished, "decision": r.d.Action}}); err != nil {
 		return err
@@ -173,7 +173,7 @@ func (r *resolution) lockThread(ctx context.Context, tx *sqlx.Tx, post reviewedP
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil // already locked
 	}
-	if err := forum.LogTx(ctx, tx, forum.LogEntry{Action: "thread.lock", TargetType: "thread", TargetID: &post.ThreadID,
+	if err := forum.LogTx(ctx, tx, forum.LogEntry{Action: forum.LogThreadLock, TargetType: "thread", TargetID: &post.ThreadID,
 		Reason: r.reason, Before: map[string]bool{"locked": false}, After: map[string]bool{"locked": true}}); err != nil {
 		return err
 	}
@@ -195,7 +195,7 @@ func (r *resolution) moveThread(ctx context.Context, tx *sqlx.Tx, threadID int64
 	if n, _ := res.RowsAffected(); n == 0 {
 		return forum.Errorf(forum.EINVALID, "category.not_found", nil).OnField("category_id")
 	}
-	return forum.LogTx(ctx, tx, forum.LogEntry{Action: "thread.move", TargetType: "thread", TargetID: &threadID,
+	return forum.LogTx(ctx, tx, forum.LogEntry{Action: forum.LogThreadMove, TargetType: "thread", TargetID: &threadID,
 		Reason: r.reason, Before: map[string]int64{"category_id": from}, After: map[string]int64{"category_id": r.d.CategoryID}})
 }
 

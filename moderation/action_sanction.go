@@ -25,12 +25,6 @@ type sanctionTarget struct {
 	SanctionReason string     `db:"sanction_reason"`
 }
 
-// state is what the moderation log records before and after.
-func (t *sanctionTarget) state() map[string]any {
-	return map[string]any{"silenced_until": t.SilencedUntil, "suspended_until": t.SuspendedUntil,
-		"banned_at": t.BannedAt, "sanction_reason": t.SanctionReason}
-}
-
 // lockSanctionTarget locks the member a decision sanctions and checks that
 // the actor may.
 func lockSanctionTarget(ctx context.Context, tx *sqlx.Tx, memberID int64) (*sanctionTarget, error) {
@@ -99,28 +93,12 @@ func (r *resolution) appeal(ctx context.Context, tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE sanctions SET appeal_outcome = 'upheld' WHERE id = $1`, s.ID); err != nil {
 			return forum.Internal("deciding an appeal", err)
 		}
-		if err := forum.LogTx(ctx, tx, forum.LogEntry{Action: "member.appeal_upheld", TargetType: "member", TargetID: &t.ID,
+		if err := forum.LogTx(ctx, tx, forum.LogEntry{Action: forum.LogAppealUpheld, TargetType: "member", TargetID: &t.ID,
 			Reason: r.reason, After: map[string]any{"sanction_id": s.ID, "review_item": r.it.ID}}); err != nil {
 			return err
 		}
 		return notifyTx(ctx, tx, &t.ID, forum.ModerationAppealRejected, r.reason, nil, nil)
 	}
-	before := t.state()
-	if _, err := tx.ExecContext(ctx, `UPDATE sanctions SET appeal_outcome = 'lifted',
-	revoked_at = coalesce(revoked_at, now()), revoked_by = coalesce(revoked_by, $2) WHERE id = $1`, s.ID, actorIDOf(ctx)); err != nil {
-		return forum.Internal("lifting a sanction", err)
-	}
-	if _, err := forum.RefreshSanctionStateTx(ctx, tx, t.ID); err != nil {
-		return err
-	}
-	var after sanctionTarget
-	if err := tx.GetContext(ctx, &after, `SELECT id, role, status, silenced_until, suspended_until, banned_at, sanction_reason
-FROM members WHERE id = $1`, t.ID); err != nil {
-		return forum.Internal("reading a member", err)
-	}
-	if err := forum.LogTx(ctx, tx, forum.LogEntry{Action: "member.lift_" + s.Kind, TargetType: "member", TargetID: &t.ID,
-		Reason: r.reason, Before: before, After: map[string]any{"sanction_id": s.ID, "state": after.state(), "review_item": r.it.ID}}); err != nil {
-		return err
-	}
-	return notifyTx(ctx, tx, &t.ID, forum.ModerationLifted, r.reason, nil, nil)
+	// Granted: the sanction is lifted the one way sanctions are lifted.
+	return forum.LiftAppealedSanctionTx(ctx, tx, forum.AppealLift{SanctionID: s.ID, Reason: r.reason, ReviewItemID: r.it.ID})
 }

@@ -184,7 +184,7 @@ func EnsureDefaults(ctx context.Context, db *forum.DB, locale string) error {
 			if err := tx.GetContext(sys, &out, insertRule, r.Name, r.Description, r.Kind, r.Patterns, r.Params, r.Action, r.Enabled, nil, r.Exceptions); err != nil {
 				return forum.Internal("storing a default rule", err)
 			}
-			if err := forum.LogTx(sys, tx, forum.LogEntry{Action: "rule.create", TargetType: "rule", TargetID: &out.ID, After: &out}); err != nil {
+			if err := forum.LogTx(sys, tx, forum.LogEntry{Action: forum.LogRuleCreate, TargetType: "rule", TargetID: &out.ID, After: &out}); err != nil {
 				return err
 			}
 		}

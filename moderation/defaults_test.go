@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -162,5 +164,35 @@ func TestEnsureDefaults(t *testing.T) {
 	}
 	if out.Post.Status != forum.StatusHeld || out.Verdict.Deciding()[0].Rule.Name != "Insults" {
 		t.Errorf("post %s, verdict %+v", out.Post.Status, out.Verdict)
+	}
+}
+
+// An @ reads as an "a" anywhere in a word, first letter included
+// ("@sshole"), but a mention of an existing member is a name: it is not
+// read as an insult and stays a link to the member.
+func TestLeadingAtEvasionAndRealMentions(t *testing.T) {
+	rs := defaultRuleSet(t, "en")
+	s := forum.DefaultSettings()
+	draft := func(body string, members ...string) textDraft {
+		return draftFor(&forum.Member{TrustLevel: 2, Role: forum.RoleMember}, &s, "", body,
+			func(n string) bool { return slices.Contains(members, n) })
+	}
+	for _, text := range []string{"You @sshole.", "what an @ssh0le", "@SSHOLE!", "a real @$$hole"} {
+		if v := rs.checkText(draft(text), false).Verdict; v.Outcome != OutcomeHold {
+			t.Errorf("%q: %s, want held", text, v.Outcome)
+		}
+	}
+	for _, text := range []string{"Thanks @sshole for the help.", "@sshole: see above", "cc @sshole."} {
+		out := rs.checkText(draft(text, "sshole"), false)
+		if out.Verdict.Outcome != OutcomePublish || !strings.Contains(out.Prepared.HTML, `href="/u/sshole"`) {
+			t.Errorf("a mention of the member sshole in %q: %s %s", text, out.Verdict.Outcome, out.Prepared.HTML)
+		}
+	}
+	// The member's mention does not shield an insult next to it.
+	if v := rs.checkText(draft("@sshole you @sshole", "sshole"), false).Verdict; v.Outcome != OutcomePublish {
+		t.Errorf("two mentions of the member: %s", v.Outcome)
+	}
+	if v := rs.checkText(draft("@sshole is an asshole", "sshole"), false).Verdict; v.Outcome != OutcomeHold {
+		t.Errorf("an insult beside a mention: %s", v.Outcome)
 	}
 }

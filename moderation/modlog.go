@@ -26,9 +26,16 @@ type LogLine struct {
 	AfterRaw   []byte          `db:"after" json:"-"`
 	Before     json.RawMessage `db:"-" json:"before,omitempty"`
 	After      json.RawMessage `db:"-" json:"after,omitempty"`
+	// TargetName names the target (a member, a thread, a category, a
+	// rule); CategoryName the category a line's details cite.
+	TargetName   *string `db:"target_name" json:"-"`
+	CategoryName *string `db:"category_name" json:"-"`
 
 	Actor  *NamedMember `db:"-" json:"actor"` // nil: the system (a rule, a job)
 	Target LogTarget    `db:"-" json:"target"`
+	// Text is the line in words, in the reader's language (set by the
+	// server, from Sentence).
+	Text string `db:"-" json:"text,omitempty"`
 }
 
 // LogTarget is what a log line is about.
@@ -50,7 +57,15 @@ type LogFilter struct {
 
 const selectLog = `
 SELECT l.id, l.at, l.actor_id, m.username AS actor_name, l.action, l.target_type, l.target_id, l.reason,
-	l.before, l.after
+	l.before, l.after,
+	CASE l.target_type
+		WHEN 'member' THEN (SELECT username FROM members WHERE id = l.target_id)
+		WHEN 'thread' THEN (SELECT title FROM threads WHERE id = l.target_id)
+		WHEN 'category' THEN coalesce((SELECT name FROM categories WHERE id = l.target_id), l.before->>'name')
+		WHEN 'rule' THEN coalesce((SELECT name FROM rules WHERE id = l.target_id), l.before->>'name', l.after->>'name')
+	END AS target_name,
+	CASE WHEN jsonb_typeof(l.after) = 'object' AND l.after->>'category_id' ~ '^[0-9]{1,18}$' THEN
+		(SELECT name FROM categories WHERE id = (l.after->>'category_id')::bigint) END AS category_name
 FROM mod_log l LEFT JOIN members m ON m.id = l.actor_id
 WHERE ($1 = '' OR ($1 = 'system' AND l.actor_id IS NULL) OR m.username = $1)
 	AND ($2 = '' OR l.action = $2 OR (right($2, 1) = '.' AND starts_with(l.action, $2)))
@@ -106,6 +121,8 @@ func (p *Pipeline) readLog(ctx context.Context, f LogFilter) (*LogPage, error) {
 // whom; members are not named, and what was said to them stays private.
 type PublicLogLine struct {
 	At         time.Time `json:"at"`
+	Sentence   Sentence  `json:"-"`
+	Text       string    `json:"text,omitempty"` // Sentence said (by the server)
 	Action     string    `json:"action"`
 	TargetType string    `json:"target_type"`
 	TargetID   *int64    `json:"target_id,omitempty"`
@@ -128,7 +145,7 @@ func (p *Pipeline) PublicModLog(ctx context.Context, before int64) ([]PublicLogL
 	}
 	out := make([]PublicLogLine, 0, len(page.Lines))
 	for _, l := range page.Lines {
-		pl := PublicLogLine{At: l.At, Action: l.Action, TargetType: l.TargetType}
+		pl := PublicLogLine{At: l.At, Action: l.Action, TargetType: l.TargetType, Sentence: l.Sentence(true)}
 		switch l.TargetType {
 		case "post", "thread", "category", "rule":
 			pl.TargetID, pl.Reason = l.TargetID, l.Reason

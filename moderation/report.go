@@ -286,7 +286,7 @@ WHERE r.review_item_id = $1 ORDER BY ru.name`, itemID); err != nil {
 	}
 	reason := joinNames(rules)
 	if err := forum.LogTx(sys, tx, forum.LogEntry{
-		Action: "post.auto_hide", TargetType: "post", TargetID: &postID, Reason: reason,
+		Action: forum.LogPostAutoHide, TargetType: "post", TargetID: &postID, Reason: reason,
 		Before: map[string]any{"status": post.Status}, After: map[string]any{"status": forum.StatusHidden, "review_item": itemID},
 	}); err != nil {
 		return err

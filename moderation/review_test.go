@@ -382,7 +382,7 @@ func TestSilenceFromTheQueueThenAppealAndLift(t *testing.T) {
 	for _, l := range page.Lines {
 		actions = append(actions, l.Action)
 	}
-	if got := strings.Join(actions, ","); got != "member.lift_silence,member.silence" {
+	if got := strings.Join(actions, ","); got != "sanction.lift,member.silence" {
 		t.Errorf("log of the member = %s", got)
 	}
 }

@@ -15,15 +15,22 @@ import (
 	"github.com/palabre/palabre/forum"
 )
 
-// WatchedWord lines in CSV: "word,action", one a line, as admins import
-// and export them (a spreadsheet opens them). A first line "word,action"
-// is a header.
+// WatchedWord lines in CSV: "word,action[,exception]", one a line, as
+// admins import and export them (a spreadsheet opens them). A first line
+// "word,action" or "word,action,exception" is a header. A line whose third
+// field is "yes" is an exception: a word or phrase that the words rules of
+// that action never match.
 
-// WordLine is one watched word with the action of its rule.
+// WordLine is one watched word, or an exception, with the action of its
+// rule.
 type WordLine struct {
-	Word   string `json:"word"`
-	Action string `json:"action"`
+	Word      string `json:"word"`
+	Action    string `json:"action"`
+	Exception bool   `json:"exception,omitempty"`
 }
+
+// exceptionField is the third field of an exception's line.
+const exceptionField = "yes"
 
 // ExportWatchedWords returns the watched words of every words rule with
 // their rule's action, each (word, action) once, by action then word
@@ -46,10 +53,20 @@ func (p *Pipeline) ExportWatchedWords(ctx context.Context) ([]WordLine, error) {
 				out = append(out, l)
 			}
 		}
+		for _, w := range r.Exceptions {
+			l := WordLine{Word: w, Action: r.Action, Exception: true}
+			if !seen[l] {
+				seen[l] = true
+				out = append(out, l)
+			}
+		}
 	}
 	slices.SortFunc(out, func(a, b WordLine) int {
 		if c := actionStrength(b.Action) - actionStrength(a.Action); c != 0 {
 			return c
+		}
+		if a.Exception != b.Exception {
+			return b2i(a.Exception) - b2i(b.Exception)
 		}
 		return strings.Compare(a.Word, b.Word)
 	})
@@ -59,9 +76,13 @@ func (p *Pipeline) ExportWatchedWords(ctx context.Context) ([]WordLine, error) {
 // WriteWordsCSV writes lines as CSV, with a header.
 func WriteWordsCSV(w io.Writer, lines []WordLine) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"word", "action"})
+	cw.Write([]string{"word", "action", "exception"})
 	for _, l := range lines {
-		cw.Write([]string{l.Word, l.Action})
+		exception := ""
+		if l.Exception {
+			exception = exceptionField
+		}
+		cw.Write([]string{l.Word, l.Action, exception})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -82,7 +103,10 @@ type LineError struct {
 type WordImport struct {
 	Added   map[string]int `json:"added"`
 	Skipped int            `json:"skipped"`
-	Errors  []LineError    `json:"errors,omitempty"`
+	// Exceptions counts the exceptions added (to every words rule of
+	// their action).
+	Exceptions int         `json:"exceptions"`
+	Errors     []LineError `json:"errors,omitempty"`
 }
 
 // ImportRuleNames names the words rule that receives the imported words of
@@ -125,15 +149,26 @@ func ParseWordsCSV(text string) ([]WordLine, []LineError) {
 			}
 			continue
 		}
-		if first && len(rec) == 2 && strings.EqualFold(strings.TrimSpace(rec[0]), "word") && strings.EqualFold(strings.TrimSpace(rec[1]), "action") {
+		if first && (len(rec) == 2 || len(rec) == 3) && strings.EqualFold(strings.TrimSpace(rec[0]), "word") && strings.EqualFold(strings.TrimSpace(rec[1]), "action") {
 			continue
 		}
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
-		if len(rec) != 2 {
+		if len(rec) != 2 && len(rec) != 3 {
 			bad(line, "admin.import_fields", map[string]any{"Count": len(rec)})
 			continue
+		}
+		exception := false
+		if len(rec) == 3 {
+			switch strings.ToLower(strings.TrimSpace(rec[2])) {
+			case "", "no":
+			case exceptionField:
+				exception = true
+			default:
+				bad(line, "admin.import_exception", map[string]any{"Value": rec[2]})
+				continue
+			}
 		}
 		action := strings.ToLower(strings.TrimSpace(rec[1]))
 		if !slices.Contains(RuleActions, action) {
@@ -146,7 +181,7 @@ func ParseWordsCSV(text string) ([]WordLine, []LineError) {
 			bad(line, fe.Key, fe.Args)
 			continue
 		}
-		lines = append(lines, WordLine{Word: words[0], Action: action})
+		lines = append(lines, WordLine{Word: words[0], Action: action, Exception: exception})
 	}
 	if len(lines) > importMaxLines {
 		bad(importMaxLines+1, "admin.import_too_many", map[string]any{"Max": importMaxLines})
@@ -172,8 +207,12 @@ func (p *Pipeline) ImportWatchedWords(ctx context.Context, text string, names Im
 	if len(errs) > 0 {
 		return out, forum.Errorf(forum.EINVALID, "admin.import_refused", map[string]any{"Count": len(errs)}).OnField("csv")
 	}
-	byAction := map[string][]string{}
+	byAction, exceptions := map[string][]string{}, map[string][]string{}
 	for _, l := range lines {
+		if l.Exception {
+			exceptions[l.Action] = append(exceptions[l.Action], l.Word)
+			continue
+		}
 		byAction[l.Action] = append(byAction[l.Action], l.Word)
 	}
 	err := p.changeRules(ctx, func(tx *sqlx.Tx) error {
@@ -206,6 +245,16 @@ func (p *Pipeline) ImportWatchedWords(ctx context.Context, text string, names Im
 			}
 			out.Added[action] = len(fresh)
 		}
+		for _, action := range RuleActions {
+			if len(exceptions[action]) == 0 {
+				continue
+			}
+			n, err := importExceptions(ctx, tx, action, exceptions[action])
+			if err != nil {
+				return err
+			}
+			out.Exceptions += n
+		}
 		return nil
 	})
 	if err != nil {
@@ -233,7 +282,7 @@ func importIntoRule(ctx context.Context, tx *sqlx.Tx, names ImportRuleNames, act
 		if err := tx.GetContext(ctx, &created, insertRule, nr.Name, nr.Description, nr.Kind, nr.Patterns, nr.Params, nr.Action, nr.Enabled, actorID(ctx), nr.Exceptions); err != nil {
 			return ruleWriteError(err, "creating a rule")
 		}
-		return forum.LogTx(ctx, tx, forum.LogEntry{Action: "rule.import", TargetType: "rule", TargetID: &created.ID, After: &created})
+		return forum.LogTx(ctx, tx, forum.LogEntry{Action: forum.LogRuleImport, TargetType: "rule", TargetID: &created.ID, After: &created})
 	case err != nil:
 		return forum.Internal("reading a rule", err)
 	case r.Kind != KindWords || r.Action != action:
@@ -250,7 +299,47 @@ func importIntoRule(ctx context.Context, tx *sqlx.Tx, names ImportRuleNames, act
 	if err != nil {
 		return forum.Internal("importing watched words", err)
 	}
-	return forum.LogTx(ctx, tx, forum.LogEntry{Action: "rule.import", TargetType: "rule", TargetID: &r.ID, Before: &before, After: &after})
+	return forum.LogTx(ctx, tx, forum.LogEntry{Action: forum.LogRuleImport, TargetType: "rule", TargetID: &r.ID, Before: &before, After: &after})
+}
+
+// importExceptions adds the exceptions to every words rule of action (the
+// import's own rule included), and returns how many it added; an action
+// without a words rule refuses them.
+func importExceptions(ctx context.Context, tx *sqlx.Tx, action string, words []string) (int, error) {
+	var rules []*Rule
+	if err := tx.SelectContext(ctx, &rules, `SELECT `+ruleColumns+` FROM rules WHERE kind = 'words' AND action = $1 ORDER BY id FOR UPDATE`, action); err != nil {
+		return 0, forum.Internal("reading the rules", err)
+	}
+	if len(rules) == 0 {
+		return 0, forum.Errorf(forum.EINVALID, "admin.import_exception_no_rule", map[string]any{"Action": action}).OnField("csv")
+	}
+	added := 0
+	for _, r := range rules {
+		before := *r
+		exceptions := slices.Clone([]string(r.Exceptions))
+		for _, w := range words {
+			if !slices.Contains(exceptions, w) {
+				exceptions = append(exceptions, w)
+			}
+		}
+		if len(exceptions) == len(r.Exceptions) {
+			continue
+		}
+		if len(exceptions) > rulePatternsMax {
+			return 0, forum.Errorf(forum.ETOOLARGE, "rules.too_many_patterns", map[string]any{"Max": rulePatternsMax}).OnField("csv")
+		}
+		added += len(exceptions) - len(r.Exceptions)
+		var after Rule
+		err := tx.GetContext(ctx, &after, `UPDATE rules SET exceptions = $2, updated_at = now(), updated_by = $3 WHERE id = $1 RETURNING `+ruleColumns,
+			r.ID, pq.StringArray(exceptions), actorID(ctx))
+		if err != nil {
+			return 0, forum.Internal("importing exceptions", err)
+		}
+		if err := forum.LogTx(ctx, tx, forum.LogEntry{Action: forum.LogRuleImport, TargetType: "rule", TargetID: &r.ID, Before: &before, After: &after}); err != nil {
+			return 0, err
+		}
+	}
+	return added, nil
 }
 
 // ruleActivity counts, per rule, the review items its hits sent to the
@@ -281,4 +370,11 @@ func (p *Pipeline) RuleActivity(ctx context.Context) (map[int64]int, error) {
 		out[r.RuleID] = r.N
 	}
 	return out, nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

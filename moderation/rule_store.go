@@ -90,7 +90,7 @@ func (p *Pipeline) CreateRule(ctx context.Context, in RuleInput) (*Rule, error) 
 		if err != nil {
 			return ruleWriteError(err, "creating a rule")
 		}
-		return forum.LogTx(ctx, tx, forum.LogEntry{Action: "rule.create", TargetType: "rule", TargetID: &out.ID, After: &out})
+		return forum.LogTx(ctx, tx, forum.LogEntry{Action: forum.LogRuleCreate, TargetType: "rule", TargetID: &out.ID, After: &out})
 	})
 	if err != nil {
 		return nil, err
@@ -123,7 +123,7 @@ func (p *Pipeline) UpdateRule(ctx context.Context, id int64, in RuleInput) (*Rul
 		if err != nil {
 			return ruleWriteError(err, "updating a rule")
 		}
-		return forum.LogTx(ctx, tx, forum.LogEntry{Action: "rule.update", TargetType: "rule", TargetID: &id, Before: before, After: &out})
+		return forum.LogTx(ctx, tx, forum.LogEntry{Action: forum.LogRuleUpdate, TargetType: "rule", TargetID: &id, Before: before, After: &out})
 	})
 	if err != nil {
 		return nil, err
@@ -144,7 +144,7 @@ func (p *Pipeline) DeleteRule(ctx context.Context, id int64) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM rules WHERE id = $1`, id); err != nil {
 			return forum.Internal("deleting a rule", err)
 		}
-		return forum.LogTx(ctx, tx, forum.LogEntry{Action: "rule.delete", TargetType: "rule", TargetID: &id, Before: before})
+		return forum.LogTx(ctx, tx, forum.LogEntry{Action: forum.LogRuleDelete, TargetType: "rule", TargetID: &id, Before: before})
 	})
 }
 

@@ -17,7 +17,8 @@ import (
 // the Latin letter they imitate, œ → oe, ß → ss), then, word by word:
 //
 //   - leetspeak is read in words that hold a letter: 0→o 1→i 3→e 4→a 5→s
-//     7→t 8→b, @→a (not first: "@name" is a mention), $→s, €→e, and !→i
+//     7→t 8→b, @→a (first too: "@ssholes"; the @ of a mention of a member
+//     is blanked before, see unmentioned), $→s, €→e, and !→i
 //     and |→i between two characters of the word ("sh!t", not "con !").
 //     Digits stay digits in numbers ("2024"). 1, | and ! read as i only:
 //     CompileWatchedWords adds the l-variants of patterns instead;
@@ -239,15 +240,15 @@ func (sk *skeleton) emitSingles() {
 }
 
 // resolveLeet decides which leet symbols of word are letters: none in a
-// word without letters; otherwise all but a leading @, ! or | and a
-// trailing ! or |, which are punctuation: they join the separators before
+// word without letters; otherwise all but a leading or trailing ! or |,
+// which are punctuation: they join the separators before
 // and after the word. It returns the word without its punctuation.
 func resolveLeet(word []unit, before, after *gap) []unit {
 	hasLetter := false
 	for _, u := range word {
 		hasLetter = hasLetter || u.class == classLetter
 	}
-	for len(word) > 0 && word[0].class == classLeet && (!hasLetter || strings.ContainsAny(word[0].fold, "@!|")) {
+	for len(word) > 0 && word[0].class == classLeet && (!hasLetter || strings.ContainsAny(word[0].fold, "!|")) {
 		before.add(-1, 1)
 		word = word[1:]
 	}

@@ -36,14 +36,14 @@ RETURNING id`
 // record is what the review queue and the moderation log keep of a
 // verdict: the kind of its review item (none when empty) and the action
 // logged; nothing when the action is empty.
-func (v *Verdict) record() (kind, action string) {
+func (v *Verdict) record() (kind string, action forum.LogAction) {
 	switch {
 	case v.Outcome == OutcomeHold:
-		return ReviewHeld, "post.hold"
+		return ReviewHeld, forum.LogPostHold
 	case v.Flagged:
-		return ReviewFlagged, "post.flag"
+		return ReviewFlagged, forum.LogPostFlag
 	case v.Outcome == OutcomePublishCensored:
-		return "", "post.censor"
+		return "", forum.LogPostCensor
 	}
 	return "", ""
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/palabre/palabre/forum"
 )
@@ -53,7 +54,7 @@ func (rs *ruleSet) checkText(d textDraft, collect bool) *checkedText {
 		if d.Title != "" {
 			titleMask = rs.wordHits(out, d, rs.words.Match(d.Title), d.Title, "title", collect)
 		}
-		found := rs.words.Match(d.Body)
+		found := rs.words.Match(unmentioned(d.Body, r.Mentions))
 		if len(r.Code) > 0 {
 			// Code is quoted, not said: "net.Conn" is no insult.
 			found = slices.DeleteFunc(found, func(m WordMatch) bool { return Within(r.Code, m.Start, m.End) })
@@ -80,6 +81,38 @@ func (rs *ruleSet) checkText(d textDraft, collect bool) *checkedText {
 	}
 	out.Verdict.decide()
 	return out
+}
+
+// unmentioned is text with the @ of each mention of an existing member
+// blanked, its length and offsets unchanged: a leading @ reads as an "a"
+// ("@ssholes" is an evasion), but "@bob", a member, reads as "bob".
+func unmentioned(text string, names []string) string {
+	if len(names) == 0 {
+		return text
+	}
+	b := []byte(text)
+	for _, name := range names {
+		at := "@" + name
+		for i := 0; ; {
+			k := strings.Index(text[i:], at)
+			if k < 0 {
+				break
+			}
+			k += i
+			i = k + len(at)
+			if prev, _ := utf8.DecodeLastRuneInString(text[:k]); k > 0 && (isNameRune(prev) || prev == '@' || prev == '+') {
+				continue
+			}
+			// The name ends there, as the mention parser reads it: trailing
+			// dots and dashes are punctuation.
+			rest := strings.TrimLeft(text[i:], ".-")
+			if next, _ := utf8.DecodeRuneInString(rest); rest != "" && (isNameRune(next) || next == '@') {
+				continue
+			}
+			b[k] = ' '
+		}
+	}
+	return string(b)
 }
 
 // wordHits records the watched words found in text and returns those to

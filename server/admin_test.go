@@ -430,8 +430,8 @@ func TestWatchedWordsCSVImportAndExport(t *testing.T) {
 	}
 	w = s.do(t, request{path: "/admin/rules/words.csv", header: auth})
 	csv := w.Body.String()
-	if w.Code != 200 || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/csv") || !strings.HasPrefix(csv, "word,action\n") ||
-		!strings.Contains(csv, w1+",hold\n") || !strings.Contains(csv, w2+" et plus,block\n") || !strings.Contains(csv, w3+",flag\n") {
+	if w.Code != 200 || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/csv") || !strings.HasPrefix(csv, "word,action,exception\n") ||
+		!strings.Contains(csv, w1+",hold,\n") || !strings.Contains(csv, w2+" et plus,block,\n") || !strings.Contains(csv, w3+",flag,\n") {
 		t.Errorf("export: %d %s", w.Code, csv)
 	}
 	// The tester sees the imported words at once.
@@ -510,5 +510,90 @@ func TestHighlightMarksEveryExcerptOnce(t *testing.T) {
 	}
 	if b.String() != "[Spam] and [SPAM], [spammer]" {
 		t.Errorf("highlight = %q", b.String())
+	}
+}
+
+// A rule's exceptions are edited in the rule form (kept when the rule is
+// switched off and on) and travel in the CSV: exported as word,action,yes,
+// imported back into every watched-words rule of their action.
+func TestRuleExceptionsInTheEditorAndTheCSV(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	admin := forumtest.MustMember(t, db, forum.RoleAdmin, 4)
+	b := newBrowser(s)
+	b.logIn(t, admin.Username, forumtest.Password, false)
+	same := map[string]string{"Sec-Fetch-Site": "same-origin", "Accept-Language": "en"}
+	word := forumtest.Unique("zorglub")
+	phrase := word + " " + forumtest.Unique("sympa")
+	name := forumtest.Unique("Zorglub ")
+	form := url.Values{"name": {name}, "description": {"Ce mot est surveillé."}, "kind": {"words"}, "action": {"hold"},
+		"enabled": {"1"}, "patterns": {word}, "exceptions": {phrase + "\n\n" + phrase}, "op": {"save"}}
+	if w := b.do(t, "POST", "/admin/rules/new", form, same); w.Code != http.StatusSeeOther {
+		t.Fatalf("saving the rule: %d %s", w.Code, w.Body)
+	}
+	var id int64
+	if err := db.GetContext(context.Background(), &id, `SELECT id FROM rules WHERE name = $1`, name); err != nil {
+		t.Fatal(err)
+	}
+	ruleExceptions := func() []string {
+		r, err := s.pipeline.RuleByID(forumtest.As(admin), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Exceptions
+	}
+	if got := ruleExceptions(); len(got) != 1 || got[0] != phrase {
+		t.Fatalf("exceptions saved from the form: %q", got)
+	}
+	page := b.do(t, "GET", fmt.Sprintf("/admin/rules/%d", id), nil, same)
+	if !strings.Contains(page.Body.String(), `name="exceptions"`) || !strings.Contains(page.Body.String(), phrase) {
+		t.Errorf("the rule form does not show the exceptions: %s", page.Body)
+	}
+	for range 2 { // off, then on again
+		if w := b.do(t, "POST", fmt.Sprintf("/admin/rules/%d/toggle", id), url.Values{}, same); w.Code != http.StatusSeeOther {
+			t.Fatalf("toggle: %d", w.Code)
+		}
+	}
+	if got := ruleExceptions(); len(got) != 1 {
+		t.Errorf("switching the rule off and on lost its exceptions: %q", got)
+	}
+
+	// Exported, then imported back into a rule that lost them.
+	w := s.do(t, request{path: "/admin/rules/words.csv", header: bearer(t, db, admin)})
+	csv := w.Body.String()
+	if !strings.Contains(csv, "\n"+phrase+",hold,yes\n") || !strings.Contains(csv, "\n"+word+",hold,\n") {
+		t.Fatalf("export: %s", csv)
+	}
+	if _, err := s.pipeline.UpdateRule(forumtest.As(admin), id, moderation.RuleInput{Name: name, Kind: "words", Action: "hold", Patterns: []string{word}}); err != nil {
+		t.Fatal(err)
+	}
+	h := map[string]string{"Authorization": bearer(t, db, admin)["Authorization"], "Content-Type": "text/csv"}
+	w = s.do(t, request{method: "POST", path: "/api/v1/rules/words.csv", body: csv, header: h})
+	var res moderation.WordImport
+	if err := json.Unmarshal(w.Body.Bytes(), &res); err != nil || w.Code != 200 || res.Exceptions < 1 {
+		t.Fatalf("import: %d %s", w.Code, w.Body)
+	}
+	if got := ruleExceptions(); len(got) != 1 || got[0] != phrase {
+		t.Errorf("exceptions after the round trip: %q", got)
+	}
+	test := func(text string) string {
+		w := s.do(t, request{method: "POST", path: "/api/v1/rules/test", header: bearer(t, db, admin), body: `{"text": "` + text + `"}`})
+		var v struct{ Verdict string }
+		if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil {
+			t.Fatalf("tester: %v %s", err, w.Body)
+		}
+		return v.Verdict
+	}
+	if got := test("Il a dit " + word + "."); got != "hold" {
+		t.Errorf("the watched word: %s", got)
+	}
+	if got := test("Quel " + phrase + " !"); got != "publish" {
+		t.Errorf("the exception: %s", got)
+	}
+
+	// A wrong third field is a line error.
+	w = s.do(t, request{method: "POST", path: "/api/v1/rules/words.csv", body: word + ",hold,maybe\n", header: h})
+	if w.Code != 400 || !strings.Contains(w.Body.String(), "maybe") {
+		t.Errorf("wrong exception field: %d %s", w.Code, w.Body)
 	}
 }

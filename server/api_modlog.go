@@ -54,6 +54,10 @@ func (s *Server) apiModLog(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	lang := s.lang(c)
+	for i := range page.Lines {
+		page.Lines[i].Text = lang.say(page.Lines[i].Sentence(false))
+	}
 	out := gin.H{"entries": page.Lines}
 	if page.Next != 0 {
 		out["next"] = page.Next

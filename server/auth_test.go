@@ -649,6 +649,27 @@ func TestSuspendedMembersAreLoggedOutAndToldWhy(t *testing.T) {
 	if w := b.logIn(t, m.Username, "not the password at all", false); strings.Contains(w.Body.String(), "suspended") {
 		t.Error("the suspension is told to someone without the password")
 	}
+
+	// An app logging in through the API gets the same page's link.
+	body := fmt.Sprintf(`{"login": %q, "password": %q}`, m.Username, forumtest.Password)
+	w = s.do(t, request{method: "POST", path: "/api/v1/auth/token", body: body, header: map[string]string{"Accept-Language": "en"}})
+	var refused struct {
+		Error struct {
+			Code, Message string
+			NoticeURL     string `json:"notice_url"`
+		}
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &refused); err != nil || w.Code != http.StatusForbidden ||
+		!strings.HasPrefix(refused.Error.NoticeURL, "/suspended?token=") {
+		t.Fatalf("suspended API log-in: %d %s", w.Code, w.Body)
+	}
+	if page := b.do(t, "GET", refused.Error.NoticeURL, nil, nil); page.Code != 200 || !strings.Contains(page.Body.String(), "Repeated insults") {
+		t.Errorf("the API's notice link: %d", page.Code)
+	}
+	body = fmt.Sprintf(`{"login": %q, "password": "not the password at all"}`, m.Username)
+	if w := s.do(t, request{method: "POST", path: "/api/v1/auth/token", body: body}); strings.Contains(w.Body.String(), "notice_url") {
+		t.Errorf("the notice link is given without the password: %s", w.Body)
+	}
 }
 
 func TestAccountSessionsAndTokens(t *testing.T) {

@@ -111,3 +111,38 @@ func TestCategoryModeratorsActInTheirCategoriesOnly(t *testing.T) {
 		t.Errorf("a member locks: %d", w.Code)
 	}
 }
+
+// A reply the forum refuses brings the thread page back with the form and
+// its error: a category moderator keeps their buttons on it.
+func TestCategoryModeratorKeepsTheirButtonsAfterARefusedReply(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	catMod := forumtest.MustMember(t, db, forum.RoleMember, 3)
+	author := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	cat, second := forumtest.MustCategory(t, db), forumtest.MustCategory(t, db)
+	for _, c := range []*forum.Category{cat, second} {
+		if err := db.SetCategoryModerator(forum.WithSystem(context.Background()), catMod.ID, c.ID, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := s.pipeline.SubmitThread(forumtest.As(author), moderation.ThreadSubmission{CategoryID: cat.ID,
+		Title: "Semis de " + forumtest.Unique("tomates"), Body: "Quand semer les tomates sous abri ?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strconv.FormatInt(out.Thread.ID, 10)
+	h := en(bearer(t, db, catMod))
+	h["Content-Type"] = "application/x-www-form-urlencoded"
+	w := s.do(t, request{method: "POST", path: "/t/" + id + "/reply", body: "body=", header: h})
+	body := w.Body.String()
+	if w.Code != http.StatusBadRequest || !strings.Contains(body, `action="/t/`+id+`/reply"`) {
+		t.Fatalf("refused reply: %d", w.Code)
+	}
+	for _, want := range []string{`action="/t/` + id + `/flags"`, `action="/t/` + id + `/move"`,
+		`<option value="` + strconv.FormatInt(second.ID, 10) + `">`,
+		`href="/p/` + strconv.FormatInt(out.Post.ID, 10) + `/edit"`, `href="/p/` + strconv.FormatInt(out.Post.ID, 10) + `/delete"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the page of the refused reply lacks %s", want)
+		}
+	}
+}

@@ -38,6 +38,10 @@ type apiErrorBody struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+	// NoticeURL is, for a suspended or banned member's log-in, the page
+	// that says why, until when, and takes their appeal (the HTML log-in
+	// goes there).
+	NoticeURL string `json:"notice_url,omitempty"`
 	// Rules are the guideline rules that refused the text (422 rejected).
 	Rules []forum.RuleRef `json:"rules,omitempty"`
 	// Version is the guidelines version to accept (guidelines_not_accepted).
@@ -109,6 +113,9 @@ func (s *Server) fail(c *gin.Context, err error) {
 	msg := s.lang(c).Msg(fe.Key, fe.Args)
 	if isAPI(c) {
 		body := apiErrorBody{Code: fe.Code, Message: msg, Field: fe.Field, Rules: fe.Rules}
+		if token, ok := fe.Args[forum.NoticeTokenArg].(string); ok {
+			body.NoticeURL = noticeURL(token)
+		}
 		if fe.Code == forum.EGUIDELINES {
 			body.Version, _ = fe.Args["Version"].(int)
 		}

@@ -16,7 +16,7 @@ import (
 // The rules editor (admins): a list, one form for every kind of rule with
 // an impact preview before saving, watched words in CSV, and the tester.
 
-var ruleFields = []string{"name", "description", "kind", "action", "enabled", "patterns", "block_domains", "allow_domains", "limit", "last"}
+var ruleFields = []string{"name", "description", "kind", "action", "enabled", "patterns", "exceptions", "block_domains", "allow_domains", "limit", "last"}
 
 type adminRulesPage struct {
 	Rules    []*moderation.Rule
@@ -56,6 +56,7 @@ func ruleForm(r *moderation.Rule) *Form {
 	f := &Form{Values: map[string]string{
 		"name": r.Name, "description": r.Description, "kind": r.Kind, "action": r.Action,
 		"patterns":      strings.Join(r.Patterns, "\n"),
+		"exceptions":    strings.Join(r.Exceptions, "\n"),
 		"block_domains": strings.Join(r.Params.BlockDomains, "\n"),
 		"allow_domains": strings.Join(r.Params.AllowDomains, "\n"),
 		"last":          strconv.Itoa(defaultPreviewPosts),
@@ -83,7 +84,7 @@ func ruleInputFrom(f *Form) moderation.RuleInput {
 	enabled := f.Get("enabled") == "1"
 	return moderation.RuleInput{
 		Name: f.Get("name"), Description: f.Get("description"), Kind: f.Get("kind"), Action: f.Get("action"),
-		Patterns: lines("patterns"), Enabled: &enabled,
+		Patterns: lines("patterns"), Exceptions: lines("exceptions"), Enabled: &enabled,
 		Params: moderation.RuleParams{BlockDomains: lines("block_domains"), AllowDomains: lines("allow_domains"), Limit: f.Get("limit") == "1"},
 	}
 }
@@ -207,7 +208,8 @@ func (s *Server) htmlAdminToggleRule(c *gin.Context) {
 		return
 	}
 	enabled := !r.Enabled
-	in := moderation.RuleInput{Name: r.Name, Description: r.Description, Kind: r.Kind, Patterns: r.Patterns, Params: r.Params, Action: r.Action, Enabled: &enabled}
+	in := moderation.RuleInput{Name: r.Name, Description: r.Description, Kind: r.Kind, Patterns: r.Patterns, Exceptions: r.Exceptions,
+		Params: r.Params, Action: r.Action, Enabled: &enabled}
 	if _, err := s.pipeline.UpdateRule(ctx, id, in); err != nil {
 		s.fail(c, err)
 		return

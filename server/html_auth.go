@@ -110,7 +110,7 @@ func (s *Server) htmlLogin(c *gin.Context) {
 	if token, ok := forum.AsError(err).Args[forum.NoticeTokenArg].(string); err != nil && ok {
 		// Suspended or banned: the page that says why, until when, under
 		// which rule, and takes an appeal.
-		c.Redirect(http.StatusSeeOther, "/suspended?"+url.Values{"token": {token}}.Encode())
+		c.Redirect(http.StatusSeeOther, noticeURL(token))
 		return
 	}
 	if err != nil {
@@ -323,3 +323,7 @@ func optionalInt(s string) *int {
 	}
 	return &n
 }
+
+// noticeURL is the page a suspended or banned member reads, reached with
+// the token their refused log-in (or the sanction's email) gives.
+func noticeURL(token string) string { return "/suspended?" + url.Values{"token": {token}}.Encode() }

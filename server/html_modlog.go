@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -35,6 +36,10 @@ func (s *Server) htmlModLog(c *gin.Context) {
 	if err != nil {
 		s.fail(c, err)
 		return
+	}
+	lang := s.lang(c)
+	for i := range page.Lines {
+		page.Lines[i].Text = lang.say(page.Lines[i].Sentence(false))
 	}
 	q := c.Request.URL.Query()
 	q.Del("before")
@@ -97,5 +102,38 @@ func (s *Server) htmlTransparency(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	lang := s.lang(c)
+	for i := range lines {
+		lines[i].Text = lang.say(lines[i].Sentence)
+	}
 	s.render(c, http.StatusOK, "transparency", s.lang(c).T("transparency.title"), transparencyPage{Lines: lines, Next: next})
+}
+
+// say is a moderation log line in words, in the reader's language.
+func (l *Lang) say(s moderation.Sentence) string {
+	return l.Msg(s.Key, l.sayArgs(s.Args))
+}
+
+// sayArgs renders the phrases, lists and dates among a sentence's arguments.
+func (l *Lang) sayArgs(in map[string]any) map[string]any {
+	out := make(map[string]any, len(in))
+	for k, v := range in {
+		switch v := v.(type) {
+		case moderation.Term:
+			out[k] = l.Msg(v.Key, l.sayArgs(v.Args))
+		case []moderation.Term:
+			said := make([]string, 0, len(v))
+			for _, t := range v {
+				if l.Has(t.Key) { // a setting without a label stays unsaid
+					said = append(said, l.Msg(t.Key, l.sayArgs(t.Args)))
+				}
+			}
+			out[k] = strings.Join(said, ", ")
+		case time.Time:
+			out[k] = l.DateTime(v)
+		default:
+			out[k] = v
+		}
+	}
+	return out
 }

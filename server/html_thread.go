@@ -268,8 +268,10 @@ func (s *Server) replyFailed(c *gin.Context, id int64, form *Form, err error) {
 		return
 	}
 	status := s.setError(c, form, err)
+	// The page as the reader sees it otherwise: a category moderator keeps
+	// their buttons, a member their watching.
 	after := forum.PageAfter(t.LastPostNumber)
-	page, perr := s.db.ThreadPosts(ctx, id, after)
+	t, page, perr := s.db.ThreadPage(ctx, id, after)
 	if perr != nil {
 		s.fail(c, perr)
 		return

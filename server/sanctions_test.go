@@ -279,7 +279,7 @@ func TestSuspendedMemberReadsWhyAndAppealsWithoutASession(t *testing.T) {
 	if _, err := p.Resolve(forumtest.As(mod), moderation.Decision{ItemID: itemID, Action: moderation.ActLift, Message: "Accepté"}); err != nil {
 		t.Fatal(err)
 	}
-	if acts := strings.Join(modlogActions(t, db, m.ID), ","); !strings.Contains(acts, "member.lift_suspension") {
+	if acts := strings.Join(modlogActions(t, db, m.ID), ","); !strings.Contains(acts, "sanction.lift") {
 		t.Errorf("moderation log: %s", acts)
 	}
 	if w := b.logIn(t, m.Username, forumtest.Password, false); w.Code != http.StatusSeeOther || strings.HasPrefix(w.Header().Get("Location"), "/suspended") {
