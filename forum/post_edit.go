@@ -60,23 +60,16 @@ func EditPostTx(ctx context.Context, tx *sqlx.Tx, window time.Duration, e PostEd
 	if a.Member == nil && !a.System {
 		return nil, Errorf(EUNAUTHORIZED, "error.unauthorized", nil)
 	}
-	p, err := postForUpdateTx(ctx, tx, e.PostID)
+	p, err := editablePostTx(ctx, tx, window, e.PostID)
 	if err != nil {
 		return nil, err
 	}
-	if !a.CanEdit(&p.Post, p.ThreadLocked, window, time.Now()) && !moderatesTx(ctx, tx, p.ThreadCategory) {
-		switch {
-		case !a.isAuthor(p.AuthorID):
-			return nil, Errorf(EFORBIDDEN, "post.edit_not_yours", nil)
-		case p.Status == StatusDeleted:
-			return nil, Errorf(EFORBIDDEN, "post.edit_deleted", nil)
-		case p.ThreadLocked:
-			return nil, Errorf(EFORBIDDEN, "thread.locked", nil)
-		default:
-			return nil, Errorf(EFORBIDDEN, "post.edit_window_passed", map[string]any{"Count": int(window.Minutes())})
-		}
-	}
 	out := p.Post
+	// An edit stored here (published, or held with its post) replaces the
+	// one that waited for review.
+	if err := dropReviewWaitTx(ctx, tx, p.ID, false); err != nil {
+		return nil, err
+	}
 	if e.BodyMarkdown == p.BodyMarkdown && (e.Status == "" || e.Status == p.Status) {
 		return &out, nil // nothing changed: no revision
 	}
@@ -103,60 +96,31 @@ func EditPostTx(ctx context.Context, tx *sqlx.Tx, window time.Duration, e PostEd
 	return &out, nil
 }
 
-// closeHeldItems closes the open review item of a held post deleted by its
-// author or by staff outside the queue.
-const closeHeldItems = `
-UPDATE review_items SET status = 'resolved', resolved_at = now(), resolved_by = $2, resolution = 'withdrawn',
-	version = version + 1
-WHERE post_id = $1 AND status = 'pending'`
-
-// DeletePost deletes a post softly: its author or staff; it stays in the
-// thread as a placeholder. Deleting the first post deletes the thread. The
-// thread's counters are recomputed in the same transaction.
-func (db *DB) DeletePost(ctx context.Context, postID int64) (*Post, error) {
+// editablePostTx locks a post for an edit by the actor of ctx: staff and
+// the category's moderators always, the author within the edit window while
+// the post is not deleted and the thread not locked.
+func editablePostTx(ctx context.Context, tx *sqlx.Tx, window time.Duration, postID int64) (*postForUpdate, error) {
 	a := ActorFrom(ctx)
 	if a.Member == nil && !a.System {
 		return nil, Errorf(EUNAUTHORIZED, "error.unauthorized", nil)
 	}
-	var out *Post
-	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
-		p, err := postForUpdateTx(ctx, tx, postID)
-		if err != nil {
-			return err
-		}
-		if p.Status == StatusDeleted {
-			return Errorf(ECONFLICT, "post.already_deleted", nil)
-		}
-		if !a.CanDelete(&p.Post) && !(p.Status != StatusDeleted && moderatesTx(ctx, tx, p.ThreadCategory)) {
-			return Errorf(EFORBIDDEN, "post.delete_not_yours", nil)
-		}
-		removal := RemovedByAuthor
+	p, err := postForUpdateTx(ctx, tx, postID)
+	if err != nil {
+		return nil, err
+	}
+	if !a.CanEdit(&p.Post, p.ThreadLocked, window, time.Now()) && !moderatesTx(ctx, tx, p.ThreadCategory) {
 		switch {
-		case p.Status == StatusHeld:
-			removal = RemovedUnpublished
 		case !a.isAuthor(p.AuthorID):
-			removal = RemovedByModerator
+			return nil, Errorf(EFORBIDDEN, "post.edit_not_yours", nil)
+		case p.Status == StatusDeleted:
+			return nil, Errorf(EFORBIDDEN, "post.edit_deleted", nil)
+		case p.ThreadLocked:
+			return nil, Errorf(EFORBIDDEN, "thread.locked", nil)
+		default:
+			return nil, Errorf(EFORBIDDEN, "post.edit_window_passed", map[string]any{"Count": int(window.Minutes())})
 		}
-		if err := RemovePostTx(ctx, tx, p.ID, removal, ""); err != nil {
-			return err
-		}
-		if p.Status == StatusHeld {
-			// Its wait ends with it: the open review item closes.
-			if _, err := tx.ExecContext(ctx, closeHeldItems, p.ID, actorID(ctx)); err != nil {
-				return Internal("closing a review item", err)
-			}
-		}
-		if !a.isAuthor(p.AuthorID) {
-			if err := LogTx(ctx, tx, LogEntry{Action: "post.delete", TargetType: "post", TargetID: &p.ID,
-				Before: map[string]any{"status": p.Status}, After: map[string]any{"status": StatusDeleted}}); err != nil {
-				return err
-			}
-		}
-		out = &p.Post
-		out.Status = StatusDeleted
-		return nil
-	})
-	return out, err
+	}
+	return p, nil
 }
 
 // Revision is an earlier body of a post: the body as it was before edit
