@@ -115,13 +115,14 @@ type postForUpdate struct {
 	ThreadStatus   string `db:"thread_status"`
 	ThreadAuthorID *int64 `db:"thread_author_id"`
 	ThreadCategory int64  `db:"thread_category_id"`
+	ThreadTitle    string `db:"thread_title"`
 }
 
 const selectPostForUpdate = `
 SELECT p.id, p.thread_id, p.number, p.author_id, p.reply_to, p.body_markdown, p.body_html,
 	p.status, p.created_at, p.edited_at, p.edit_count, p.like_count,
 	(t.locked OR t.closed) AS thread_locked, t.status AS thread_status, t.author_id AS thread_author_id,
-	t.category_id AS thread_category_id
+	t.category_id AS thread_category_id, t.title AS thread_title
 FROM posts p JOIN threads t ON t.id = p.thread_id
 WHERE p.id = $1
 FOR UPDATE OF p`

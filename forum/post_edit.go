@@ -41,6 +41,9 @@ type PostEdit struct {
 	BodyMarkdown string
 	BodyHTML     string
 	Status       string // "" keeps the post's status; StatusHeld holds it again
+	// Title is the thread's new title, for its first post ("" keeps it),
+	// already normalised.
+	Title string
 }
 
 const insertRevision = `
@@ -70,6 +73,14 @@ func EditPostTx(ctx context.Context, tx *sqlx.Tx, window time.Duration, e PostEd
 	if err := dropReviewWaitTx(ctx, tx, p.ID, false); err != nil {
 		return nil, err
 	}
+	if err := checkTitleEdit(p, e.Title); err != nil {
+		return nil, err
+	}
+	if e.Title != "" && e.Title != p.ThreadTitle {
+		if err := retitleTx(ctx, tx, p, e.Title); err != nil {
+			return nil, err
+		}
+	}
 	if e.BodyMarkdown == p.BodyMarkdown && (e.Status == "" || e.Status == p.Status) {
 		return &out, nil // nothing changed: no revision
 	}
@@ -94,6 +105,33 @@ func EditPostTx(ctx context.Context, tx *sqlx.Tx, window time.Duration, e PostEd
 		}
 	}
 	return &out, nil
+}
+
+// checkTitleEdit refuses a new title on a post that is not its thread's
+// first.
+func checkTitleEdit(p *postForUpdate, title string) error {
+	if title != "" && title != p.ThreadTitle && p.Number != 1 {
+		return Errorf(EINVALID, "post.title_first_only", nil).OnField("title")
+	}
+	return nil
+}
+
+// retitleTx gives the thread of a first post a new title (and the slug
+// that goes with it: the old address redirects); a change by someone other
+// than the author is logged.
+func retitleTx(ctx context.Context, tx *sqlx.Tx, p *postForUpdate, title string) error {
+	slug := Slugify(title)
+	if slug == "" {
+		slug = "t"
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE threads SET title = $2, slug = $3 WHERE id = $1`, p.ThreadID, title, slug); err != nil {
+		return Internal("changing a thread's title", err)
+	}
+	if ActorFrom(ctx).isAuthor(p.AuthorID) {
+		return nil
+	}
+	return LogTx(ctx, tx, LogEntry{Action: "thread.retitle", TargetType: "thread", TargetID: &p.ThreadID,
+		Before: map[string]any{"title": p.ThreadTitle}, After: map[string]any{"title": title}})
 }
 
 // editablePostTx locks a post for an edit by the actor of ctx: staff and

@@ -21,15 +21,15 @@ import (
 // pendingColumns and pendingJoin read the pending edit of posts aliased p
 // for their author $V only.
 const (
-	pendingColumns = `pe.body_html AS pending_html, pe.body_markdown AS pending_markdown`
+	pendingColumns = `pe.body_html AS pending_html, pe.body_markdown AS pending_markdown, pe.title AS pending_title`
 	pendingJoin    = `LEFT JOIN post_pending_edits pe ON pe.post_id = p.id AND pe.author_id = $V`
 )
 
 const upsertPendingEdit = `
-INSERT INTO post_pending_edits (post_id, thread_id, author_id, edited_by, body_markdown, body_html, refs)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO post_pending_edits (post_id, thread_id, author_id, edited_by, body_markdown, body_html, refs, title)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (post_id) DO UPDATE SET edited_by = EXCLUDED.edited_by, body_markdown = EXCLUDED.body_markdown,
-	body_html = EXCLUDED.body_html, refs = EXCLUDED.refs, created_at = now()`
+	body_html = EXCLUDED.body_html, refs = EXCLUDED.refs, title = EXCLUDED.title, created_at = now()`
 
 // HoldEditTx keeps an edit of a published post that a rule holds as the
 // post's pending edit (the caller queues its review item), with the
@@ -44,15 +44,22 @@ func HoldEditTx(ctx context.Context, tx *sqlx.Tx, window time.Duration, e PostEd
 	if p.Status != StatusPublished {
 		return nil, false, nil
 	}
+	if err := checkTitleEdit(p, e.Title); err != nil {
+		return nil, false, err
+	}
+	var title *string // the title changes with the edit only when it differs
+	if e.Title != "" && e.Title != p.ThreadTitle {
+		title = &e.Title
+	}
 	r, err := jsonArg(refs)
 	if err != nil {
 		return nil, false, Internal("encoding a pending edit's references", err)
 	}
-	if _, err := tx.ExecContext(ctx, upsertPendingEdit, p.ID, p.ThreadID, p.AuthorID, actorID(ctx), e.BodyMarkdown, e.BodyHTML, r); err != nil {
+	if _, err := tx.ExecContext(ctx, upsertPendingEdit, p.ID, p.ThreadID, p.AuthorID, actorID(ctx), e.BodyMarkdown, e.BodyHTML, r, title); err != nil {
 		return nil, false, Internal("keeping a pending edit", err)
 	}
 	out := p.Post
-	out.PendingMarkdown, out.PendingHTML = &e.BodyMarkdown, &e.BodyHTML
+	out.PendingMarkdown, out.PendingHTML, out.PendingTitle = &e.BodyMarkdown, &e.BodyHTML, title
 	return &out, true, nil
 }
 
@@ -62,6 +69,7 @@ type PendingEdit struct {
 	EditedBy     *int64    `db:"edited_by"`
 	BodyMarkdown string    `db:"body_markdown"`
 	BodyHTML     string    `db:"body_html"`
+	Title        *string   `db:"title"`
 	Refs         []byte    `db:"refs"`
 	CreatedAt    time.Time `db:"created_at"`
 }
@@ -69,7 +77,7 @@ type PendingEdit struct {
 // PendingEditTx returns the pending edit of a post, locked, or nil.
 func PendingEditTx(ctx context.Context, tx *sqlx.Tx, postID int64) (*PendingEdit, error) {
 	var e PendingEdit
-	err := tx.GetContext(ctx, &e, `SELECT post_id, edited_by, body_markdown, body_html, refs::text AS refs, created_at
+	err := tx.GetContext(ctx, &e, `SELECT post_id, edited_by, body_markdown, body_html, title, refs::text AS refs, created_at
 FROM post_pending_edits WHERE post_id = $1 FOR UPDATE`, postID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -103,6 +111,15 @@ FROM posts WHERE id = $1 FOR UPDATE`, postID); err != nil {
 	}
 	if err := tx.QueryRowxContext(ctx, updatePostBody, p.ID, e.BodyMarkdown, e.BodyHTML).Scan(&p.EditedAt, &p.EditCount); err != nil {
 		return false, Internal("editing a post", err)
+	}
+	if e.Title != nil && p.Number == 1 {
+		slug := Slugify(*e.Title)
+		if slug == "" {
+			slug = "t"
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE threads SET title = $2, slug = $3 WHERE id = $1`, p.ThreadID, *e.Title, slug); err != nil {
+			return false, Internal("changing a thread's title", err)
+		}
 	}
 	var refs PostRefs
 	_ = json.Unmarshal(e.Refs, &refs)

@@ -80,6 +80,7 @@ type Post struct {
 	// body stays what everyone sees meanwhile.
 	PendingHTML     *string `db:"pending_html" json:"-"`
 	PendingMarkdown *string `db:"pending_markdown" json:"-"`
+	PendingTitle    *string `db:"pending_title" json:"-"` // a new title for the thread, with its first post
 	// Redacted is set when the reader may not see the body of a hidden or
 	// deleted post: BodyHTML and BodyMarkdown are then empty.
 	Redacted bool `db:"-" json:"redacted,omitempty"`

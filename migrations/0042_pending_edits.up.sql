@@ -12,6 +12,8 @@ CREATE TABLE IF NOT EXISTS post_pending_edits (
     edited_by bigint REFERENCES members(id) ON DELETE SET NULL,
     body_markdown text NOT NULL,
     body_html text NOT NULL,
+    -- A new title, when the first post's edit changes its thread's title.
+    title text,
     -- Members mentioned or quoted by the pending text, told once it is published.
     refs jsonb NOT NULL DEFAULT '{}'::jsonb,
     created_at timestamptz NOT NULL DEFAULT now()

@@ -253,6 +253,7 @@ CREATE TABLE post_pending_edits (
     edited_by bigint,
     body_markdown text NOT NULL,
     body_html text NOT NULL,
+    title text,
     refs jsonb DEFAULT '{}'::jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT post_pending_edits_author_id_fkey FOREIGN KEY (author_id) REFERENCES members(id) ON DELETE CASCADE,

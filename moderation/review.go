@@ -43,6 +43,7 @@ type ReviewItem struct {
 	// PendingEdit: the item holds an edit of a published post (PostHTML
 	// and PostMarkdown are the edit; the published body stays meanwhile).
 	PendingEdit  bool    `db:"pending_edit" json:"-"`
+	PendingTitle *string `db:"pending_title" json:"-"`
 	ThreadID     *int64  `db:"thread_id" json:"-"`
 	ThreadTitle  *string `db:"thread_title" json:"-"`
 	ThreadSlug   *string `db:"thread_slug" json:"-"`
@@ -79,9 +80,11 @@ type ItemPost struct {
 	CreatedAt time.Time `json:"created_at"`
 	// PendingEdit: HTML and Markdown are an edit of the published post,
 	// which stays visible until the decision.
-	PendingEdit bool         `json:"pending_edit,omitempty"`
-	Author      *NamedMember `json:"author"`
-	Thread      ItemThread   `json:"thread"`
+	PendingEdit bool `json:"pending_edit,omitempty"`
+	// PendingTitle is the thread's new title that the edit brings, if any.
+	PendingTitle string       `json:"pending_title,omitempty"`
+	Author       *NamedMember `json:"author"`
+	Thread       ItemThread   `json:"thread"`
 }
 
 // ItemThread is the thread of an item's post.
@@ -122,7 +125,7 @@ func (it *ReviewItem) fill() {
 	if it.PostID != nil && it.ThreadID != nil {
 		it.Post = &ItemPost{
 			ID: *it.PostID, Number: deref(it.PostNumber), Status: deref(it.PostStatus),
-			HTML: deref(it.PostHTML), Markdown: deref(it.PostMarkdown), Author: it.Member, PendingEdit: it.PendingEdit,
+			HTML: deref(it.PostHTML), Markdown: deref(it.PostMarkdown), Author: it.Member, PendingEdit: it.PendingEdit, PendingTitle: deref(it.PendingTitle),
 			Thread: ItemThread{ID: *it.ThreadID, Title: deref(it.ThreadTitle), Slug: deref(it.ThreadSlug),
 				Locked: deref(it.ThreadLocked), CategoryID: deref(it.CategoryID), CategoryName: deref(it.CategoryName)},
 		}

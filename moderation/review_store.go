@@ -68,7 +68,7 @@ const itemColumns = `
 	ri.resolved_at, rm.username AS resolved_by_name, ri.resolution, ri.resolution_note, ri.version,
 	p.number AS post_number, p.status AS post_status,
 	coalesce(pe.body_html, p.body_html) AS post_html, coalesce(pe.body_markdown, p.body_markdown) AS post_markdown,
-	p.created_at AS post_created_at, (pe.post_id IS NOT NULL) AS pending_edit,
+	p.created_at AS post_created_at, (pe.post_id IS NOT NULL) AS pending_edit, pe.title AS pending_title,
 	t.id AS thread_id, t.title AS thread_title, t.slug AS thread_slug, (t.locked OR t.closed) AS thread_locked,
 	t.category_id, c.name AS category_name,
 	sm.id AS subject_id, sm.username AS subject_name,

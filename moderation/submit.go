@@ -197,6 +197,9 @@ func (p *Pipeline) store(ctx context.Context, c *checked, newThread bool, create
 type EditSubmission struct {
 	PostID int64
 	Body   string
+	// Title, for a thread's first post, is the thread's new title (nil
+	// keeps it); it goes through the rules with the body.
+	Title *string
 }
 
 // SubmitEdit runs an edited body through the pipeline again and stores it;
@@ -212,7 +215,7 @@ func (p *Pipeline) SubmitEdit(ctx context.Context, s EditSubmission) (*Submitted
 		return nil, err
 	}
 	// An edit goes through the text rules again (not the rate limits).
-	c, err := p.check(ctx, editor, nil, s.Body)
+	c, err := p.check(ctx, editor, s.Title, s.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +226,7 @@ func (p *Pipeline) SubmitEdit(ctx context.Context, s EditSubmission) (*Submitted
 	}
 	out := &Submitted{Verdict: &c.Verdict}
 	err = p.db.InTx(ctx, func(tx *sqlx.Tx) error {
-		edit := forum.PostEdit{PostID: s.PostID, BodyMarkdown: body.Markdown, BodyHTML: body.HTML, Status: status}
+		edit := forum.PostEdit{PostID: s.PostID, BodyMarkdown: body.Markdown, BodyHTML: body.HTML, Status: status, Title: c.Title}
 		if status == forum.StatusHeld {
 			// A published post stays as it was while its edit waits for
 			// review: the edit is kept aside, with the post's review item.

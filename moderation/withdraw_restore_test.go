@@ -390,3 +390,51 @@ func TestRefusedHeldEditKeepsThePublishedVersion(t *testing.T) {
 	}
 	forumtest.AssertHeldInvariant(t, db)
 }
+
+// A thread's title is edited with its first post and follows the same
+// rule: a clean title changes at once, a held one waits with the edit and
+// the thread keeps its published title until the edit is approved. Only
+// the first post carries a title.
+func TestTitleEditFollowsTheHeldEditRule(t *testing.T) {
+	db := forumtest.DB(t)
+	p := NewPipeline(db)
+	th, first, author, word, _ := pendingEditSetup(t, p)
+	as := forumtest.As(author)
+	title := func() string {
+		var s string
+		if err := db.Get(&s, `SELECT title FROM threads WHERE id = $1`, th.ID); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	clean := forumtest.Unique("Un titre repris ")
+	if _, err := p.SubmitEdit(as, EditSubmission{PostID: first, Body: "Le même corps", Title: &clean}); err != nil {
+		t.Fatal(err)
+	}
+	if title() != clean {
+		t.Fatalf("clean title not changed: %q", title())
+	}
+	held := "Un titre avec " + word
+	out, err := p.SubmitEdit(as, EditSubmission{PostID: first, Body: "Le même corps", Title: &held})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.PendingEdit || title() != clean {
+		t.Fatalf("a held title changed the thread: pending %v, title %q", out.PendingEdit, title())
+	}
+	if mine, _, _ := db.PostByID(as, first); mine.PendingTitle == nil || *mine.PendingTitle != held {
+		t.Errorf("the author does not see the pending title: %+v", mine)
+	}
+	admin := forumtest.As(forumtest.MustMember(t, db, forum.RoleAdmin, forum.TrustLeader))
+	if _, err := p.Resolve(admin, Decision{ItemID: reviewItems(t, first)[0].ID, Action: ActApprove}); err != nil {
+		t.Fatal(err)
+	}
+	if title() != held {
+		t.Errorf("approved title not applied: %q", title())
+	}
+	forumtest.AssertHeldInvariant(t, db)
+	other := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustRegular)
+	reply := mustReply(t, p, forumtest.As(other), th.ID, "Une réponse")
+	_, err = p.SubmitEdit(forumtest.As(other), EditSubmission{PostID: reply.ID, Body: "Une réponse", Title: &clean})
+	wantCode(t, "a title on a reply", err, forum.EINVALID, "post.title_first_only")
+}

@@ -11,6 +11,8 @@ import (
 
 type editPostRequest struct {
 	Body string `json:"body"`
+	// Title changes the thread's title with its first post.
+	Title *string `json:"title"`
 }
 
 func (s *Server) apiEditPost(c *gin.Context) {
@@ -23,7 +25,7 @@ func (s *Server) apiEditPost(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	sub, err := s.pipeline.SubmitEdit(ctx, moderation.EditSubmission{PostID: id, Body: req.Body})
+	sub, err := s.pipeline.SubmitEdit(ctx, moderation.EditSubmission{PostID: id, Body: req.Body, Title: req.Title})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -36,7 +38,8 @@ func (s *Server) apiEditPost(c *gin.Context) {
 	if sub.PendingEdit && p.PendingHTML != nil {
 		// 202: the edit waits for review; the post stays as published.
 		c.JSON(http.StatusAccepted, gin.H{"post": toAPIPost(p), "pending_edit": gin.H{
-			"html": *p.PendingHTML, "markdown": deref(p.PendingMarkdown), "reasons": s.verdictReasons(c, sub.Verdict)}})
+			"html": *p.PendingHTML, "markdown": deref(p.PendingMarkdown), "title": p.PendingTitle,
+			"reasons": s.verdictReasons(c, sub.Verdict)}})
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"post": toAPIPost(p)})

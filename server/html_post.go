@@ -59,6 +59,12 @@ func (s *Server) htmlEditPostForm(c *gin.Context) {
 		body = *p.PendingMarkdown // the author edits again the text that waits for review
 	}
 	form := &Form{Values: map[string]string{"body": body}, Errors: map[string]string{}}
+	if p.Number == 1 {
+		form.Values["title"] = t.Title
+		if p.PendingTitle != nil {
+			form.Values["title"] = *p.PendingTitle
+		}
+	}
 	s.render(c, http.StatusOK, "post_edit", s.lang(c).T("post.edit_title"), postEditPage{Post: p, Thread: t, Form: form, Back: postURL(t, p.Number)})
 }
 
@@ -68,8 +74,12 @@ func (s *Server) htmlEditPost(c *gin.Context) {
 	if !ok {
 		return
 	}
-	form := readForm(c, "body")
-	_, err := s.pipeline.SubmitEdit(c.Request.Context(), moderation.EditSubmission{PostID: p.ID, Body: form.Get("body")})
+	form := readForm(c, "body", "title")
+	edit := moderation.EditSubmission{PostID: p.ID, Body: form.Get("body")}
+	if title := form.Get("title"); p.Number == 1 && title != "" {
+		edit.Title = &title // an old form without the field keeps the title
+	}
+	_, err := s.pipeline.SubmitEdit(c.Request.Context(), edit)
 	if err != nil {
 		status := s.setError(c, form, err)
 		s.render(c, status, "post_edit", s.lang(c).T("post.edit_title"), postEditPage{Post: p, Thread: t, Form: form, Back: postURL(t, p.Number)})

@@ -103,7 +103,11 @@ func writePosts(b *bytes.Buffer, lang *Lang, now time.Time, member *forum.Member
 		if p.PendingHTML != nil {
 			// The author's edit waits for review; the published version
 			// below is what everyone else reads.
-			w(`<div class="notice held pending-edit"><p>`, pendingEdit, `</p><div class="post-body">`, *p.PendingHTML, `</div></div>`)
+			w(`<div class="notice held pending-edit"><p>`, pendingEdit, `</p>`)
+			if p.PendingTitle != nil {
+				w(`<p class="pending-title">`, t("post.pending_title", "Title", *p.PendingTitle), `</p>`)
+			}
+			w(`<div class="post-body">`, *p.PendingHTML, `</div></div>`)
 		}
 		if p.Redacted {
 			if p.Status == forum.StatusDeleted {
