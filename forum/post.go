@@ -147,13 +147,16 @@ func postForUpdateTx(ctx context.Context, tx *sqlx.Tx, id int64) (*postForUpdate
 }
 
 // refreshThreadTx recomputes a thread's counters and last post from its
-// published posts, after a post changed status.
+// published posts, after a post changed status. A withdrawn first post
+// still counts: the thread it opened stays, and its replies are counted
+// after it (Thread.Replies).
 const refreshThread = `
 WITH last AS (
 	SELECT id, created_at, author_id, number FROM posts
 	WHERE thread_id = $1 AND status = 'published' ORDER BY number DESC LIMIT 1)
 UPDATE threads t SET
-	post_count = (SELECT count(*) FROM posts WHERE thread_id = $1 AND status = 'published'),
+	post_count = (SELECT count(*) FROM posts WHERE thread_id = $1
+		AND (status = 'published' OR (number = 1 AND status = 'deleted' AND t.status = 'published'))),
 	last_post_id = (SELECT id FROM last),
 	last_post_at = coalesce((SELECT created_at FROM last), t.created_at),
 	last_poster_id = (SELECT author_id FROM last),
