@@ -93,6 +93,9 @@ func (db *DB) deletePost(ctx context.Context, postID int64, wholeThread bool) (*
 			// A withdrawn first post: the staff delete the thread it left.
 			return deleteWithdrawnThreadTx(ctx, tx, p)
 		}
+		if wholeThread && p.Status == StatusDeleted && p.ThreadStatus != StatusDeleted && a.isAuthor(p.AuthorID) {
+			return Errorf(ETHREADREPLIED, "thread.has_replies", nil) // they withdrew their text already
+		}
 		if p.Status == StatusDeleted {
 			if wholeThread {
 				return Errorf(ECONFLICT, "thread.already_deleted", nil)

@@ -7,8 +7,9 @@ CREATE TABLE IF NOT EXISTS post_pending_edits (
     post_id bigint PRIMARY KEY REFERENCES posts(id) ON DELETE CASCADE,
     thread_id bigint NOT NULL REFERENCES threads(id) ON DELETE CASCADE,
     -- The post's author, for the reading query of the thread page: the
-    -- author sees their pending text.
-    author_id bigint REFERENCES members(id) ON DELETE CASCADE,
+    -- author sees their pending text. An account deleted meanwhile leaves
+    -- the edit to the moderators' decision, as its posts.
+    author_id bigint REFERENCES members(id) ON DELETE SET NULL,
     edited_by bigint REFERENCES members(id) ON DELETE SET NULL,
     body_markdown text NOT NULL,
     body_html text NOT NULL,

@@ -256,7 +256,7 @@ CREATE TABLE post_pending_edits (
     title text,
     refs jsonb DEFAULT '{}'::jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT post_pending_edits_author_id_fkey FOREIGN KEY (author_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT post_pending_edits_author_id_fkey FOREIGN KEY (author_id) REFERENCES members(id) ON DELETE SET NULL,
     CONSTRAINT post_pending_edits_edited_by_fkey FOREIGN KEY (edited_by) REFERENCES members(id) ON DELETE SET NULL,
     CONSTRAINT post_pending_edits_held_invariant TRIGGER DEFERRABLE INITIALLY DEFERRED,
     CONSTRAINT post_pending_edits_pkey PRIMARY KEY (post_id),

@@ -98,6 +98,9 @@ func TestAuthorWithdrawsAThreadOthersRepliedTo(t *testing.T) {
 	if st, _ := postState(t, reply.ID); st != forum.StatusPublished {
 		t.Errorf("the reply is %s", st)
 	}
+	if err := db.DeleteThread(forumtest.As(author), th.ID); forum.ErrorCode(err) != forum.ETHREADREPLIED {
+		t.Errorf("author deleting the thread after withdrawing: %v", err)
+	}
 	// Its own replies do not make the thread someone else's.
 	th2, first2, author2 := authoredThread(t, p, nil)
 	mustReply(t, p, forumtest.As(author2), th2.ID, forumtest.Unique("Je complète "))
@@ -386,6 +389,20 @@ func TestRefusedHeldEditKeepsThePublishedVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := db.DeletePost(forumtest.As(author5), first5); err != nil {
+		t.Fatal(err)
+	}
+	forumtest.AssertHeldInvariant(t, db)
+
+	// An author who deletes their account leaves the edit to the
+	// moderators, as their posts.
+	_, first6, author6, word6, _ := pendingEditSetup(t, p)
+	if _, err := p.SubmitEdit(forumtest.As(author6), EditSubmission{PostID: first6, Body: "Texte " + word6}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DeleteAccount(forumtest.As(author6), forumtest.Password); err != nil {
+		t.Fatalf("deleting an account with a pending edit: %v", err)
+	}
+	if _, err := p.Resolve(admin, Decision{ItemID: reviewItems(t, first6)[0].ID, Action: ActReject}); err != nil {
 		t.Fatal(err)
 	}
 	forumtest.AssertHeldInvariant(t, db)
