@@ -22,6 +22,9 @@ const (
 	// The member must accept the current guidelines before posting (the
 	// error's Version argument says which).
 	EGUIDELINES = "guidelines_not_accepted"
+	// The author of a thread others replied to may withdraw their first
+	// post, not delete the thread.
+	ETHREADREPLIED = "thread_has_replies"
 )
 
 // Error is a domain error: a code for machines, a translation key and its

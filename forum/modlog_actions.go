@@ -55,6 +55,9 @@ const (
 	LogThreadClose             LogAction = "thread.close"
 	LogThreadReopen            LogAction = "thread.reopen"
 	LogThreadMove              LogAction = "thread.move"
+	LogThreadDelete            LogAction = "thread.delete"
+	LogThreadRestore           LogAction = "thread.restore"
+	LogThreadRetitle           LogAction = "thread.retitle"
 )
 
 // LogActions lists every action code the log may hold, the codes no longer
@@ -73,6 +76,7 @@ var LogActions = []LogAction{
 	LogRuleCreate, LogRuleUpdate, LogRuleDelete, LogRuleImport,
 	LogSettingsUpdate,
 	LogThreadPin, LogThreadUnpin, LogThreadLock, LogThreadUnlock, LogThreadClose, LogThreadReopen, LogThreadMove,
+	LogThreadDelete, LogThreadRestore, LogThreadRetitle,
 }
 
 // sanctionLogActions are the codes of a sanction given, by kind.

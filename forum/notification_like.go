@@ -76,13 +76,17 @@ const (
 	ModerationAppealRejected = "appeal_rejected"
 	// A sanction in force was shortened (ModerationNotice.Until: its new end).
 	ModerationShortened = "shortened"
+	// The held edit of a published post was approved and published.
+	ModerationEditApproved = "edit_approved"
+	// The held edit of a published post was refused: the published version stays.
+	ModerationEditRejected = "edit_rejected"
 )
 
 // ModerationActions lists every outcome, for the catalogues' checks.
 var ModerationActions = []string{ModerationApproved, ModerationRejected, ModerationHidden, ModerationDeleted,
 	ModerationRestored, ModerationEdited, ModerationThreadLocked, ModerationWarning, ModerationSilence,
 	ModerationSuspension, ModerationBan, ModerationLifted, ModerationReportUpheld, ModerationReportDismissed,
-	ModerationAppealRejected, ModerationShortened}
+	ModerationAppealRejected, ModerationShortened, ModerationEditApproved, ModerationEditRejected}
 
 // ModerationNotice is what a member is told about a moderation outcome.
 type ModerationNotice struct {

@@ -29,10 +29,11 @@ const postColumns = pagePostColumns + `, p.body_markdown`
 // selectThreadPosts reads a page of a thread by keyset on the post number:
 // an index range scan on posts (thread_id, number), with the viewer's likes.
 var selectThreadPosts = viewerSQL(`
-SELECT`+pagePostColumns+`, (l.member_id IS NOT NULL) AS liked
+SELECT`+pagePostColumns+`, (l.member_id IS NOT NULL) AS liked, `+pendingColumns+`
 FROM posts p
 LEFT JOIN members a ON a.id = p.author_id
 LEFT JOIN likes l ON l.post_id = p.id AND l.member_id = $V
+`+pendingJoin+`
 WHERE p.thread_id = $1 AND p.number > $3 AND `+visiblePostSQL+`
 ORDER BY p.number
 LIMIT $4`, "$2::bigint", "$5::boolean")
@@ -67,10 +68,11 @@ func newPostPage(posts []Post) *PostPage {
 }
 
 var selectPost = viewerSQL(`
-SELECT`+postColumns+`, (l.member_id IS NOT NULL) AS liked
+SELECT`+postColumns+`, (l.member_id IS NOT NULL) AS liked, `+pendingColumns+`
 FROM posts p
 LEFT JOIN members a ON a.id = p.author_id
 LEFT JOIN likes l ON l.post_id = p.id AND l.member_id = $V
+`+pendingJoin+`
 WHERE p.id = $1`, "$2::bigint", "false")
 
 // PostByID returns a post and its thread as the actor of ctx may see them;
@@ -113,13 +115,14 @@ type postForUpdate struct {
 	ThreadStatus   string `db:"thread_status"`
 	ThreadAuthorID *int64 `db:"thread_author_id"`
 	ThreadCategory int64  `db:"thread_category_id"`
+	ThreadTitle    string `db:"thread_title"`
 }
 
 const selectPostForUpdate = `
 SELECT p.id, p.thread_id, p.number, p.author_id, p.reply_to, p.body_markdown, p.body_html,
 	p.status, p.created_at, p.edited_at, p.edit_count, p.like_count,
 	(t.locked OR t.closed) AS thread_locked, t.status AS thread_status, t.author_id AS thread_author_id,
-	t.category_id AS thread_category_id
+	t.category_id AS thread_category_id, t.title AS thread_title
 FROM posts p JOIN threads t ON t.id = p.thread_id
 WHERE p.id = $1
 FOR UPDATE OF p`
@@ -144,13 +147,16 @@ func postForUpdateTx(ctx context.Context, tx *sqlx.Tx, id int64) (*postForUpdate
 }
 
 // refreshThreadTx recomputes a thread's counters and last post from its
-// published posts, after a post changed status.
+// published posts, after a post changed status. A withdrawn first post
+// still counts: the thread it opened stays, and its replies are counted
+// after it (Thread.Replies).
 const refreshThread = `
 WITH last AS (
 	SELECT id, created_at, author_id, number FROM posts
 	WHERE thread_id = $1 AND status = 'published' ORDER BY number DESC LIMIT 1)
 UPDATE threads t SET
-	post_count = (SELECT count(*) FROM posts WHERE thread_id = $1 AND status = 'published'),
+	post_count = (SELECT count(*) FROM posts WHERE thread_id = $1
+		AND (status = 'published' OR (number = 1 AND status = 'deleted' AND t.status = 'published'))),
 	last_post_id = (SELECT id FROM last),
 	last_post_at = coalesce((SELECT created_at FROM last), t.created_at),
 	last_poster_id = (SELECT author_id FROM last),
@@ -167,6 +173,12 @@ func refreshThreadTx(ctx context.Context, tx *sqlx.Tx, threadID int64) error {
 // thread's status, and the thread's counters and last post are recomputed.
 // Permissions are the caller's (the moderation actions check them).
 func SetPostStatusTx(ctx context.Context, tx *sqlx.Tx, postID int64, status string) error {
+	return setPostStatusTx(ctx, tx, postID, status, true)
+}
+
+// setPostStatusTx is SetPostStatusTx; a first post carries its thread's
+// status only when carry is set (a withdrawn first post leaves its thread).
+func setPostStatusTx(ctx context.Context, tx *sqlx.Tx, postID int64, status string, carry bool) error {
 	switch status {
 	case StatusPublished, StatusHeld, StatusHidden, StatusDeleted:
 	default:
@@ -191,7 +203,7 @@ func SetPostStatusTx(ctx context.Context, tx *sqlx.Tx, postID int64, status stri
 WHERE id = $1`, postID, status); err != nil {
 		return Internal("changing a post's status", err)
 	}
-	if p.Number == 1 {
+	if p.Number == 1 && carry {
 		if _, err := tx.ExecContext(ctx, `UPDATE threads SET status = $2 WHERE id = $1`, p.ThreadID, status); err != nil {
 			return Internal("changing a thread's status", err)
 		}
@@ -209,7 +221,11 @@ const (
 // RemovePostTx deletes a post softly in tx (SetPostStatusTx) and records
 // who removed it and the rule cited, for the placeholder readers see.
 func RemovePostTx(ctx context.Context, tx *sqlx.Tx, postID int64, removal, rule string) error {
-	if err := SetPostStatusTx(ctx, tx, postID, StatusDeleted); err != nil {
+	return removePostTx(ctx, tx, postID, removal, rule, true)
+}
+
+func removePostTx(ctx context.Context, tx *sqlx.Tx, postID int64, removal, rule string, carry bool) error {
+	if err := setPostStatusTx(ctx, tx, postID, StatusDeleted, carry); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE posts SET removal = $2, removal_rule = $3 WHERE id = $1`, postID, removal, rule); err != nil {

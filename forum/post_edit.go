@@ -41,6 +41,9 @@ type PostEdit struct {
 	BodyMarkdown string
 	BodyHTML     string
 	Status       string // "" keeps the post's status; StatusHeld holds it again
+	// Title is the thread's new title, for its first post ("" keeps it),
+	// already normalised.
+	Title string
 }
 
 const insertRevision = `
@@ -60,23 +63,24 @@ func EditPostTx(ctx context.Context, tx *sqlx.Tx, window time.Duration, e PostEd
 	if a.Member == nil && !a.System {
 		return nil, Errorf(EUNAUTHORIZED, "error.unauthorized", nil)
 	}
-	p, err := postForUpdateTx(ctx, tx, e.PostID)
+	p, err := editablePostTx(ctx, tx, window, e.PostID)
 	if err != nil {
 		return nil, err
 	}
-	if !a.CanEdit(&p.Post, p.ThreadLocked, window, time.Now()) && !moderatesTx(ctx, tx, p.ThreadCategory) {
-		switch {
-		case !a.isAuthor(p.AuthorID):
-			return nil, Errorf(EFORBIDDEN, "post.edit_not_yours", nil)
-		case p.Status == StatusDeleted:
-			return nil, Errorf(EFORBIDDEN, "post.edit_deleted", nil)
-		case p.ThreadLocked:
-			return nil, Errorf(EFORBIDDEN, "thread.locked", nil)
-		default:
-			return nil, Errorf(EFORBIDDEN, "post.edit_window_passed", map[string]any{"Count": int(window.Minutes())})
+	out := p.Post
+	// An edit stored here (published, or held with its post) replaces the
+	// one that waited for review.
+	if err := dropReviewWaitTx(ctx, tx, p.ID, false); err != nil {
+		return nil, err
+	}
+	if err := checkTitleEdit(p, e.Title); err != nil {
+		return nil, err
+	}
+	if e.Title != "" && e.Title != p.ThreadTitle {
+		if err := retitleTx(ctx, tx, p, e.Title); err != nil {
+			return nil, err
 		}
 	}
-	out := p.Post
 	if e.BodyMarkdown == p.BodyMarkdown && (e.Status == "" || e.Status == p.Status) {
 		return &out, nil // nothing changed: no revision
 	}
@@ -103,60 +107,58 @@ func EditPostTx(ctx context.Context, tx *sqlx.Tx, window time.Duration, e PostEd
 	return &out, nil
 }
 
-// closeHeldItems closes the open review item of a held post deleted by its
-// author or by staff outside the queue.
-const closeHeldItems = `
-UPDATE review_items SET status = 'resolved', resolved_at = now(), resolved_by = $2, resolution = 'withdrawn',
-	version = version + 1
-WHERE post_id = $1 AND status = 'pending'`
+// checkTitleEdit refuses a new title on a post that is not its thread's
+// first.
+func checkTitleEdit(p *postForUpdate, title string) error {
+	if title != "" && title != p.ThreadTitle && p.Number != 1 {
+		return Errorf(EINVALID, "post.title_first_only", nil).OnField("title")
+	}
+	return nil
+}
 
-// DeletePost deletes a post softly: its author or staff; it stays in the
-// thread as a placeholder. Deleting the first post deletes the thread. The
-// thread's counters are recomputed in the same transaction.
-func (db *DB) DeletePost(ctx context.Context, postID int64) (*Post, error) {
+// retitleTx gives the thread of a first post a new title (and the slug
+// that goes with it: the old address redirects); a change by someone other
+// than the author is logged.
+func retitleTx(ctx context.Context, tx *sqlx.Tx, p *postForUpdate, title string) error {
+	slug := Slugify(title)
+	if slug == "" {
+		slug = "t"
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE threads SET title = $2, slug = $3 WHERE id = $1`, p.ThreadID, title, slug); err != nil {
+		return Internal("changing a thread's title", err)
+	}
+	if ActorFrom(ctx).isAuthor(p.AuthorID) {
+		return nil
+	}
+	return LogTx(ctx, tx, LogEntry{Action: LogThreadRetitle, TargetType: "thread", TargetID: &p.ThreadID,
+		Before: map[string]any{"title": p.ThreadTitle}, After: map[string]any{"title": title}})
+}
+
+// editablePostTx locks a post for an edit by the actor of ctx: staff and
+// the category's moderators always, the author within the edit window while
+// the post is not deleted and the thread not locked.
+func editablePostTx(ctx context.Context, tx *sqlx.Tx, window time.Duration, postID int64) (*postForUpdate, error) {
 	a := ActorFrom(ctx)
 	if a.Member == nil && !a.System {
 		return nil, Errorf(EUNAUTHORIZED, "error.unauthorized", nil)
 	}
-	var out *Post
-	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
-		p, err := postForUpdateTx(ctx, tx, postID)
-		if err != nil {
-			return err
-		}
-		if p.Status == StatusDeleted {
-			return Errorf(ECONFLICT, "post.already_deleted", nil)
-		}
-		if !a.CanDelete(&p.Post) && !(p.Status != StatusDeleted && moderatesTx(ctx, tx, p.ThreadCategory)) {
-			return Errorf(EFORBIDDEN, "post.delete_not_yours", nil)
-		}
-		removal := RemovedByAuthor
+	p, err := postForUpdateTx(ctx, tx, postID)
+	if err != nil {
+		return nil, err
+	}
+	if !a.CanEdit(&p.Post, p.ThreadLocked, window, time.Now()) && !moderatesTx(ctx, tx, p.ThreadCategory) {
 		switch {
-		case p.Status == StatusHeld:
-			removal = RemovedUnpublished
 		case !a.isAuthor(p.AuthorID):
-			removal = RemovedByModerator
+			return nil, Errorf(EFORBIDDEN, "post.edit_not_yours", nil)
+		case p.Status == StatusDeleted:
+			return nil, Errorf(EFORBIDDEN, "post.edit_deleted", nil)
+		case p.ThreadLocked:
+			return nil, Errorf(EFORBIDDEN, "thread.locked", nil)
+		default:
+			return nil, Errorf(EFORBIDDEN, "post.edit_window_passed", map[string]any{"Count": int(window.Minutes())})
 		}
-		if err := RemovePostTx(ctx, tx, p.ID, removal, ""); err != nil {
-			return err
-		}
-		if p.Status == StatusHeld {
-			// Its wait ends with it: the open review item closes.
-			if _, err := tx.ExecContext(ctx, closeHeldItems, p.ID, actorID(ctx)); err != nil {
-				return Internal("closing a review item", err)
-			}
-		}
-		if !a.isAuthor(p.AuthorID) {
-			if err := LogTx(ctx, tx, LogEntry{Action: LogPostDelete, TargetType: "post", TargetID: &p.ID,
-				Before: map[string]any{"status": p.Status}, After: map[string]any{"status": StatusDeleted}}); err != nil {
-				return err
-			}
-		}
-		out = &p.Post
-		out.Status = StatusDeleted
-		return nil
-	})
-	return out, err
+	}
+	return p, nil
 }
 
 // Revision is an earlier body of a post: the body as it was before edit

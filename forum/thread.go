@@ -75,6 +75,12 @@ type Post struct {
 	// RemovalRule the rule a moderator cited.
 	Removal     string `db:"removal" json:"removal,omitempty"`
 	RemovalRule string `db:"removal_rule" json:"removal_rule,omitempty"`
+	// PendingHTML and PendingMarkdown are the author's edit that waits
+	// for review, read for the author only (nil otherwise): the published
+	// body stays what everyone sees meanwhile.
+	PendingHTML     *string `db:"pending_html" json:"-"`
+	PendingMarkdown *string `db:"pending_markdown" json:"-"`
+	PendingTitle    *string `db:"pending_title" json:"-"` // a new title for the thread, with its first post
 	// Redacted is set when the reader may not see the body of a hidden or
 	// deleted post: BodyHTML and BodyMarkdown are then empty.
 	Redacted bool `db:"-" json:"redacted,omitempty"`

@@ -150,7 +150,8 @@ SELECT t.xmin::text || coalesce((
 		      ORDER BY number LIMIT $4) p), '') AS stamp,
 	rs.last_read_number AS last_read,
 	ARRAY(SELECT l.post_id FROM likes l WHERE l.member_id = $2 AND l.post_id = ANY($5::bigint[])) AS liked,
-	EXISTS (SELECT 1 FROM posts h WHERE h.thread_id = $1 AND h.author_id = $2 AND h.status = 'held') AS has_held,
+	(EXISTS (SELECT 1 FROM posts h WHERE h.thread_id = $1 AND h.author_id = $2 AND h.status = 'held')
+		OR EXISTS (SELECT 1 FROM post_pending_edits pe WHERE pe.thread_id = $1 AND pe.author_id = $2)) AS has_held,
 	coalesce((SELECT w.level FROM watches w WHERE w.member_id = $2 AND w.thread_id = $1), '') AS thread_level,
 	coalesce((SELECT w.level FROM watches w WHERE w.member_id = $2 AND w.category_id = t.category_id), '') AS category_level,
 	EXISTS (SELECT 1 FROM category_moderators cm WHERE cm.member_id = $2 AND cm.category_id = t.category_id) AS moderates
@@ -196,7 +197,8 @@ func (db *DB) ThreadPage(ctx context.Context, id int64, after int) (*Thread, *Po
 		return nil, nil, notFound(err, "thread.not_found", "reading a thread")
 	}
 	if r.HasHeld {
-		// Their own held post shows to its author, in its place.
+		// Their own held post (or pending edit) shows to its author, in
+		// its place.
 		return db.threadPageUncached(ctx, id, after)
 	}
 	if snap == nil || snap.stamp != r.Stamp {

@@ -246,6 +246,25 @@ CREATE TABLE post_mentions (
     CONSTRAINT post_mentions_post_id_fkey FOREIGN KEY (post_id) REFERENCES posts(id) ON DELETE CASCADE
 );
 
+CREATE TABLE post_pending_edits (
+    post_id bigint NOT NULL,
+    thread_id bigint NOT NULL,
+    author_id bigint,
+    edited_by bigint,
+    body_markdown text NOT NULL,
+    body_html text NOT NULL,
+    title text,
+    refs jsonb DEFAULT '{}'::jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT post_pending_edits_author_id_fkey FOREIGN KEY (author_id) REFERENCES members(id) ON DELETE SET NULL,
+    CONSTRAINT post_pending_edits_edited_by_fkey FOREIGN KEY (edited_by) REFERENCES members(id) ON DELETE SET NULL,
+    CONSTRAINT post_pending_edits_held_invariant TRIGGER DEFERRABLE INITIALLY DEFERRED,
+    CONSTRAINT post_pending_edits_pkey PRIMARY KEY (post_id),
+    CONSTRAINT post_pending_edits_post_id_fkey FOREIGN KEY (post_id) REFERENCES posts(id) ON DELETE CASCADE,
+    CONSTRAINT post_pending_edits_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES threads(id) ON DELETE CASCADE
+);
+CREATE INDEX post_pending_edits_thread_author ON post_pending_edits USING btree (thread_id, author_id);
+
 CREATE TABLE post_quotes (
     post_id bigint NOT NULL,
     quoted_post_id bigint NOT NULL,
@@ -600,17 +619,23 @@ CREATE OR REPLACE FUNCTION check_held_post(pid bigint)
 AS $function$
 DECLARE
     st text;
+    pending boolean;
     open_items int;
     open_held int;
 BEGIN
     SELECT status INTO st FROM posts WHERE id = pid;
+    SELECT EXISTS (SELECT 1 FROM post_pending_edits WHERE post_id = pid) INTO pending;
     SELECT count(*), count(*) FILTER (WHERE kind = 'held') INTO open_items, open_held
     FROM review_items WHERE post_id = pid AND status = 'pending';
     IF st = 'held' AND open_items <> 1 THEN
         RAISE EXCEPTION 'held post % has % open review items', pid, open_items
             USING ERRCODE = 'integrity_constraint_violation';
     END IF;
-    IF st IS DISTINCT FROM 'held' AND open_held > 0 THEN
+    IF pending AND open_held <> 1 THEN
+        RAISE EXCEPTION 'pending edit of post % has % open held review items', pid, open_held
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    IF st IS DISTINCT FROM 'held' AND NOT pending AND open_held > 0 THEN
         RAISE EXCEPTION 'review item of post % waits for a post that is no longer held (%)', pid, st
             USING ERRCODE = 'integrity_constraint_violation';
     END IF;
@@ -623,6 +648,20 @@ CREATE OR REPLACE FUNCTION check_held_post_row()
 AS $function$
 BEGIN
     PERFORM check_held_post(NEW.id);
+    RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION check_pending_edit_row()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        PERFORM check_held_post(OLD.post_id);
+    ELSE
+        PERFORM check_held_post(NEW.post_id);
+    END IF;
     RETURN NULL;
 END;
 $function$;
@@ -1265,6 +1304,7 @@ CREATE TRIGGER mod_log_no_update BEFORE DELETE OR UPDATE ON mod_log FOR EACH ROW
 CREATE TRIGGER notifications_deleted_announce AFTER DELETE ON notifications REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION member_rows_announce();
 CREATE TRIGGER notifications_inserted_announce AFTER INSERT ON notifications REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION member_rows_announce();
 CREATE TRIGGER notifications_updated_announce AFTER UPDATE ON notifications REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION member_rows_announce();
+CREATE CONSTRAINT TRIGGER post_pending_edits_held_invariant AFTER INSERT OR DELETE ON post_pending_edits DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION check_pending_edit_row();
 CREATE TRIGGER posts_content_changed AFTER INSERT OR DELETE OR UPDATE ON posts FOR EACH STATEMENT EXECUTE FUNCTION notify_content_changed();
 CREATE CONSTRAINT TRIGGER posts_held_invariant AFTER UPDATE OF status ON posts DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (old.status = 'held'::text AND new.status <> 'held'::text) EXECUTE FUNCTION check_held_post_row();
 CREATE TRIGGER posts_notifications_hidden AFTER UPDATE OF status ON posts FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION notifications_follow_post();

@@ -30,6 +30,30 @@ func (r *resolution) postAction(ctx context.Context, tx *sqlx.Tx) error {
 	notify := func(action string) error {
 		return notifyTx(ctx, tx, post.AuthorID, action, r.reason, &post.ThreadID, &postID)
 	}
+	if r.d.Action == ActReject && post.Status != forum.StatusHeld {
+		// A held edit of a published post: refusing it keeps the post.
+		r.upheld = true
+		if err := r.refuseEdit(ctx, tx, postID, post); err != nil {
+			return err
+		}
+		return r.autoEscalate(ctx, tx, post.AuthorID)
+	}
+	if r.d.Action == ActApprove || r.d.Action == ActDismiss {
+		// A held edit of a published post: approving publishes it.
+		published, err := forum.ApplyPendingEditTx(ctx, tx, postID)
+		if err != nil {
+			return err
+		}
+		if published {
+			r.upheld = false
+			if err := forum.LogTx(ctx, tx, forum.LogEntry{Action: forum.LogPostApprove, TargetType: "post", TargetID: &postID,
+				Reason: r.reason, Before: map[string]any{"status": post.Status, "edit": "pending"},
+				After: map[string]any{"status": post.Status, "edit": "published"}}); err != nil {
+				return err
+			}
+			return notify(forum.ModerationEditApproved)
+		}
+	}
 	setStatus := func(status string, logAction forum.LogAction) error {
 		if post.Status == status {
 			return nil
@@ -152,7 +176,7 @@ func (r *resolution) settleHeld(ctx context.Context, tx *sqlx.Tx) error {
 		return forum.Internal("reading a reviewed post", err)
 	}
 	if post.Status != forum.StatusHeld {
-		return nil
+		return r.refuseEdit(ctx, tx, postID, post)
 	}
 	if err := forum.RemovePostTx(ctx, tx, postID, forum.RemovedUnpublished, r.rules); err != nil {
 		return err
@@ -163,6 +187,25 @@ func (r *resolution) settleHeld(ctx context.Context, tx *sqlx.Tx) error {
 		return err
 	}
 	return notifyTx(ctx, tx, post.AuthorID, forum.ModerationRejected, r.reason, &post.ThreadID, &postID)
+}
+
+// refuseEdit ends the wait of a published post's held edit when the
+// decision did not publish it: the edit goes, the published version stays,
+// said in the log and, unless the post itself went, to its author.
+func (r *resolution) refuseEdit(ctx context.Context, tx *sqlx.Tx, postID int64, post reviewedPost) error {
+	dropped, err := forum.DropPendingEditTx(ctx, tx, postID)
+	if err != nil || !dropped {
+		return err
+	}
+	if err := forum.LogTx(ctx, tx, forum.LogEntry{Action: forum.LogPostReject, TargetType: "post", TargetID: &postID,
+		Reason: r.reason, Before: map[string]any{"status": post.Status, "edit": "pending"},
+		After: map[string]any{"status": post.Status, "edit": "refused", "decision": r.d.Action}}); err != nil {
+		return err
+	}
+	if post.Status == forum.StatusDeleted {
+		return nil
+	}
+	return notifyTx(ctx, tx, post.AuthorID, forum.ModerationEditRejected, r.reason, &post.ThreadID, &postID)
 }
 
 func (r *resolution) lockThread(ctx context.Context, tx *sqlx.Tx, post reviewedPost, notify func(string) error) error {

@@ -40,12 +40,16 @@ type ReviewItem struct {
 	PostHTML      *string    `db:"post_html" json:"-"`
 	PostMarkdown  *string    `db:"post_markdown" json:"-"`
 	PostCreatedAt *time.Time `db:"post_created_at" json:"-"`
-	ThreadID      *int64     `db:"thread_id" json:"-"`
-	ThreadTitle   *string    `db:"thread_title" json:"-"`
-	ThreadSlug    *string    `db:"thread_slug" json:"-"`
-	ThreadLocked  *bool      `db:"thread_locked" json:"-"`
-	CategoryID    *int64     `db:"category_id" json:"-"`
-	CategoryName  *string    `db:"category_name" json:"-"`
+	// PendingEdit: the item holds an edit of a published post (PostHTML
+	// and PostMarkdown are the edit; the published body stays meanwhile).
+	PendingEdit  bool    `db:"pending_edit" json:"-"`
+	PendingTitle *string `db:"pending_title" json:"-"`
+	ThreadID     *int64  `db:"thread_id" json:"-"`
+	ThreadTitle  *string `db:"thread_title" json:"-"`
+	ThreadSlug   *string `db:"thread_slug" json:"-"`
+	ThreadLocked *bool   `db:"thread_locked" json:"-"`
+	CategoryID   *int64  `db:"category_id" json:"-"`
+	CategoryName *string `db:"category_name" json:"-"`
 	// The member concerned: the post's author, the reported member or the
 	// member who appeals.
 	SubjectID   *int64  `db:"subject_id" json:"-"`
@@ -68,14 +72,19 @@ type NamedMember struct {
 
 // ItemPost is the post of an item, with its thread.
 type ItemPost struct {
-	ID        int64        `json:"id"`
-	Number    int          `json:"number"`
-	Status    string       `json:"status"`
-	HTML      string       `json:"html"`
-	Markdown  string       `json:"markdown"`
-	CreatedAt time.Time    `json:"created_at"`
-	Author    *NamedMember `json:"author"`
-	Thread    ItemThread   `json:"thread"`
+	ID        int64     `json:"id"`
+	Number    int       `json:"number"`
+	Status    string    `json:"status"`
+	HTML      string    `json:"html"`
+	Markdown  string    `json:"markdown"`
+	CreatedAt time.Time `json:"created_at"`
+	// PendingEdit: HTML and Markdown are an edit of the published post,
+	// which stays visible until the decision.
+	PendingEdit bool `json:"pending_edit,omitempty"`
+	// PendingTitle is the thread's new title that the edit brings, if any.
+	PendingTitle string       `json:"pending_title,omitempty"`
+	Author       *NamedMember `json:"author"`
+	Thread       ItemThread   `json:"thread"`
 }
 
 // ItemThread is the thread of an item's post.
@@ -116,7 +125,7 @@ func (it *ReviewItem) fill() {
 	if it.PostID != nil && it.ThreadID != nil {
 		it.Post = &ItemPost{
 			ID: *it.PostID, Number: deref(it.PostNumber), Status: deref(it.PostStatus),
-			HTML: deref(it.PostHTML), Markdown: deref(it.PostMarkdown), Author: it.Member,
+			HTML: deref(it.PostHTML), Markdown: deref(it.PostMarkdown), Author: it.Member, PendingEdit: it.PendingEdit, PendingTitle: deref(it.PendingTitle),
 			Thread: ItemThread{ID: *it.ThreadID, Title: deref(it.ThreadTitle), Slug: deref(it.ThreadSlug),
 				Locked: deref(it.ThreadLocked), CategoryID: deref(it.CategoryID), CategoryName: deref(it.CategoryName)},
 		}

@@ -66,8 +66,9 @@ const itemColumns = `
 	ri.id, ri.kind, ri.status, ri.score, ri.post_id, ri.member_id, ri.sanction_id, ri.reasons,
 	ri.claimed_by, cm.username AS claimed_by_name, ri.created_at, ri.first_seen_at, ri.claimed_at,
 	ri.resolved_at, rm.username AS resolved_by_name, ri.resolution, ri.resolution_note, ri.version,
-	p.number AS post_number, p.status AS post_status, p.body_html AS post_html,
-	p.body_markdown AS post_markdown, p.created_at AS post_created_at,
+	p.number AS post_number, p.status AS post_status,
+	coalesce(pe.body_html, p.body_html) AS post_html, coalesce(pe.body_markdown, p.body_markdown) AS post_markdown,
+	p.created_at AS post_created_at, (pe.post_id IS NOT NULL) AS pending_edit, pe.title AS pending_title,
 	t.id AS thread_id, t.title AS thread_title, t.slug AS thread_slug, (t.locked OR t.closed) AS thread_locked,
 	t.category_id, c.name AS category_name,
 	sm.id AS subject_id, sm.username AS subject_name,
@@ -76,6 +77,7 @@ const itemColumns = `
 const itemJoins = `
 FROM review_items ri
 LEFT JOIN posts p ON p.id = ri.post_id
+LEFT JOIN post_pending_edits pe ON pe.post_id = ri.post_id AND ri.status = 'pending'
 LEFT JOIN threads t ON t.id = p.thread_id
 LEFT JOIN categories c ON c.id = t.category_id
 LEFT JOIN members sm ON sm.id = coalesce(p.author_id, ri.member_id)

@@ -58,6 +58,9 @@ type Submitted struct {
 	// Verdict says why the post is held (Post.Status "held") or censored:
 	// Verdict.Deciding() are the reasons to show its author.
 	Verdict *Verdict
+	// PendingEdit: the edit of a published post waits for review
+	// (Post.PendingHTML); the published body is unchanged.
+	PendingEdit bool
 }
 
 // SubmitThread runs a new thread through the pipeline and stores it.
@@ -194,6 +197,9 @@ func (p *Pipeline) store(ctx context.Context, c *checked, newThread bool, create
 type EditSubmission struct {
 	PostID int64
 	Body   string
+	// Title, for a thread's first post, is the thread's new title (nil
+	// keeps it); it goes through the rules with the body.
+	Title *string
 }
 
 // SubmitEdit runs an edited body through the pipeline again and stores it;
@@ -209,7 +215,7 @@ func (p *Pipeline) SubmitEdit(ctx context.Context, s EditSubmission) (*Submitted
 		return nil, err
 	}
 	// An edit goes through the text rules again (not the rate limits).
-	c, err := p.check(ctx, editor, nil, s.Body)
+	c, err := p.check(ctx, editor, s.Title, s.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -220,9 +226,21 @@ func (p *Pipeline) SubmitEdit(ctx context.Context, s EditSubmission) (*Submitted
 	}
 	out := &Submitted{Verdict: &c.Verdict}
 	err = p.db.InTx(ctx, func(tx *sqlx.Tx) error {
-		out.Post, err = forum.EditPostTx(ctx, tx, window, forum.PostEdit{
-			PostID: s.PostID, BodyMarkdown: body.Markdown, BodyHTML: body.HTML, Status: status,
-		})
+		edit := forum.PostEdit{PostID: s.PostID, BodyMarkdown: body.Markdown, BodyHTML: body.HTML, Status: status, Title: c.Title}
+		if status == forum.StatusHeld {
+			// A published post stays as it was while its edit waits for
+			// review: the edit is kept aside, with the post's review item.
+			var held bool
+			out.Post, held, err = forum.HoldEditTx(ctx, tx, window, edit, body.refs())
+			if err != nil {
+				return err
+			}
+			if held {
+				out.PendingEdit = true
+				return recordVerdictTx(ctx, tx, out.Post, &c.Verdict)
+			}
+		}
+		out.Post, err = forum.EditPostTx(ctx, tx, window, edit)
 		if err != nil {
 			return err
 		}
@@ -236,7 +254,7 @@ func (p *Pipeline) SubmitEdit(ctx context.Context, s EditSubmission) (*Submitted
 	if err != nil {
 		return nil, err
 	}
-	if out.Post.Status == forum.StatusPublished {
+	if out.Post.Status == forum.StatusPublished && !out.PendingEdit {
 		p.db.FanOut(ctx, out.Post.ID)
 	}
 	return out, nil

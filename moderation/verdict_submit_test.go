@@ -193,8 +193,9 @@ func TestEditGoesThroughTheRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if edited.Post.Status != forum.StatusHeld || len(reviewItems(t, out.Post.ID)) != 1 {
-		t.Errorf("held edit: %s", edited.Post.Status)
+	// The published version stays while the held edit waits for review.
+	if edited.Post.Status != forum.StatusPublished || !edited.PendingEdit || len(reviewItems(t, out.Post.ID)) != 1 {
+		t.Errorf("held edit: %s, pending %v", edited.Post.Status, edited.PendingEdit)
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 
 type editPostRequest struct {
 	Body string `json:"body"`
+	// Title changes the thread's title with its first post.
+	Title *string `json:"title"`
 }
 
 func (s *Server) apiEditPost(c *gin.Context) {
@@ -23,7 +25,59 @@ func (s *Server) apiEditPost(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	if _, err := s.pipeline.SubmitEdit(ctx, moderation.EditSubmission{PostID: id, Body: req.Body}); err != nil {
+	sub, err := s.pipeline.SubmitEdit(ctx, moderation.EditSubmission{PostID: id, Body: req.Body, Title: req.Title})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p, _, err := s.db.PostByID(ctx, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if sub.PendingEdit && p.PendingHTML != nil {
+		// 202: the edit waits for review; the post stays as published.
+		c.JSON(http.StatusAccepted, gin.H{"post": toAPIPost(p), "pending_edit": gin.H{
+			"html": *p.PendingHTML, "markdown": deref(p.PendingMarkdown), "title": p.PendingTitle,
+			"reasons": s.verdictReasons(c, sub.Verdict)}})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"post": toAPIPost(p)})
+}
+
+type restoreRequest struct {
+	Reason string `json:"reason"`
+}
+
+// restoreReason reads the optional {"reason": "..."} of a restore.
+func (s *Server) restoreReason(c *gin.Context) (string, bool) {
+	var req restoreRequest
+	if c.Request.ContentLength == 0 {
+		return "", true
+	}
+	if !s.bindJSON(c, &req) {
+		return "", false
+	}
+	reason, err := moderation.Normalize(req.Reason, "reason", moderation.TextLimits{MaxRunes: 2000})
+	if err != nil {
+		s.fail(c, err)
+		return "", false
+	}
+	return reason, true
+}
+
+// apiRestorePost restores a soft-deleted post (staff, category moderators).
+func (s *Server) apiRestorePost(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "post.not_found")
+	if !ok {
+		return
+	}
+	reason, ok := s.restoreReason(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	if _, err := s.db.RestorePost(ctx, id, reason); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -33,6 +87,44 @@ func (s *Server) apiEditPost(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"post": toAPIPost(p)})
+}
+
+// apiRestoreThread restores a deleted thread with its first post.
+func (s *Server) apiRestoreThread(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "thread.not_found")
+	if !ok {
+		return
+	}
+	reason, ok := s.restoreReason(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	if err := s.db.RestoreThread(ctx, id, reason); err != nil {
+		s.fail(c, err)
+		return
+	}
+	t, err := s.db.ThreadByID(ctx, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"thread": t})
+}
+
+// apiDeleteThread deletes a thread: staff and the category's moderators,
+// its author while nobody else replied (409 thread_has_replies then: the
+// author withdraws their first post instead, DELETE /posts/{id}).
+func (s *Server) apiDeleteThread(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "thread.not_found")
+	if !ok {
+		return
+	}
+	if err := s.db.DeleteThread(c.Request.Context(), id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
 }
 
 func (s *Server) apiDeletePost(c *gin.Context) {

@@ -16,17 +16,18 @@ import (
 
 // statusOf is the one table from domain error codes to HTTP statuses.
 var statusOf = map[string]int{
-	forum.EINVALID:      http.StatusBadRequest,
-	forum.ENOTFOUND:     http.StatusNotFound,
-	forum.EUNAUTHORIZED: http.StatusUnauthorized,
-	forum.EFORBIDDEN:    http.StatusForbidden,
-	forum.ECONFLICT:     http.StatusConflict,
-	forum.ETOOLARGE:     http.StatusRequestEntityTooLarge,
-	forum.ERATELIMITED:  http.StatusTooManyRequests,
-	forum.EREJECTED:     http.StatusUnprocessableEntity,
-	forum.EUNAVAILABLE:  http.StatusServiceUnavailable,
-	forum.EINTERNAL:     http.StatusInternalServerError,
-	forum.EGUIDELINES:   http.StatusForbidden,
+	forum.EINVALID:       http.StatusBadRequest,
+	forum.ENOTFOUND:      http.StatusNotFound,
+	forum.EUNAUTHORIZED:  http.StatusUnauthorized,
+	forum.EFORBIDDEN:     http.StatusForbidden,
+	forum.ECONFLICT:      http.StatusConflict,
+	forum.ETOOLARGE:      http.StatusRequestEntityTooLarge,
+	forum.ERATELIMITED:   http.StatusTooManyRequests,
+	forum.EREJECTED:      http.StatusUnprocessableEntity,
+	forum.EUNAVAILABLE:   http.StatusServiceUnavailable,
+	forum.EINTERNAL:      http.StatusInternalServerError,
+	forum.EGUIDELINES:    http.StatusForbidden,
+	forum.ETHREADREPLIED: http.StatusConflict,
 }
 
 // apiError is the body of every JSON error (shared/API.md).

@@ -54,7 +54,17 @@ func (s *Server) htmlEditPostForm(c *gin.Context) {
 		s.fail(c, forum.Errorf(forum.EFORBIDDEN, "post.edit_forbidden", nil))
 		return
 	}
-	form := &Form{Values: map[string]string{"body": p.BodyMarkdown}, Errors: map[string]string{}}
+	body := p.BodyMarkdown
+	if p.PendingMarkdown != nil {
+		body = *p.PendingMarkdown // the author edits again the text that waits for review
+	}
+	form := &Form{Values: map[string]string{"body": body}, Errors: map[string]string{}}
+	if p.Number == 1 {
+		form.Values["title"] = t.Title
+		if p.PendingTitle != nil {
+			form.Values["title"] = *p.PendingTitle
+		}
+	}
 	s.render(c, http.StatusOK, "post_edit", s.lang(c).T("post.edit_title"), postEditPage{Post: p, Thread: t, Form: form, Back: postURL(t, p.Number)})
 }
 
@@ -64,8 +74,12 @@ func (s *Server) htmlEditPost(c *gin.Context) {
 	if !ok {
 		return
 	}
-	form := readForm(c, "body")
-	_, err := s.pipeline.SubmitEdit(c.Request.Context(), moderation.EditSubmission{PostID: p.ID, Body: form.Get("body")})
+	form := readForm(c, "body", "title")
+	edit := moderation.EditSubmission{PostID: p.ID, Body: form.Get("body")}
+	if title := form.Get("title"); p.Number == 1 && title != "" {
+		edit.Title = &title // an old form without the field keeps the title
+	}
+	_, err := s.pipeline.SubmitEdit(c.Request.Context(), edit)
 	if err != nil {
 		status := s.setError(c, form, err)
 		s.render(c, status, "post_edit", s.lang(c).T("post.edit_title"), postEditPage{Post: p, Thread: t, Form: form, Back: postURL(t, p.Number)})
@@ -110,6 +124,9 @@ type postDeletePage struct {
 	HTML   template.HTML
 	Thread *forum.Thread
 	Back   string
+	// Outcome says what deleting does: forum.DeletesPost, DeletesThread or
+	// WithdrawsFirst; the page says which.
+	Outcome string
 }
 
 // htmlDeletePostForm asks for confirmation before deleting a post.
@@ -122,8 +139,17 @@ func (s *Server) htmlDeletePostForm(c *gin.Context) {
 		s.fail(c, forum.Errorf(forum.EFORBIDDEN, "post.delete_not_yours", nil))
 		return
 	}
-	s.render(c, http.StatusOK, "post_delete", s.lang(c).T("post.delete_title"),
-		postDeletePage{Post: p, HTML: template.HTML(p.BodyHTML), Thread: t, Back: postURL(t, p.Number)})
+	outcome, err := s.db.DeleteOutcome(c.Request.Context(), p)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	title := "post.delete_title"
+	if outcome == forum.WithdrawsFirst {
+		title = "post.withdraw_title"
+	}
+	s.render(c, http.StatusOK, "post_delete", s.lang(c).T(title),
+		postDeletePage{Post: p, HTML: template.HTML(p.BodyHTML), Thread: t, Back: postURL(t, p.Number), Outcome: outcome})
 }
 
 // htmlDeletePost deletes a post and goes back to the thread (or to its
@@ -133,15 +159,68 @@ func (s *Server) htmlDeletePost(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if _, err := s.db.DeletePost(c.Request.Context(), p.ID); err != nil {
+	ctx := c.Request.Context()
+	outcome, err := s.db.DeleteOutcome(ctx, p)
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if p.Number == 1 && !forum.ActorFrom(c.Request.Context()).IsStaff() {
+	if _, err := s.db.DeletePost(ctx, p.ID); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if outcome == forum.DeletesThread && !forum.ActorFrom(ctx).IsStaff() {
 		c.Redirect(http.StatusSeeOther, "/c/"+t.CategorySlug)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, postURL(t, p.Number))
+}
+
+// htmlRestorePost restores a deleted post from its button (staff and the
+// category's moderators), back to the post.
+func (s *Server) htmlRestorePost(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "post.not_found")
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	if _, err := forum.RequireMember(ctx); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if _, err := s.db.RestorePost(ctx, id, ""); err != nil {
+		s.fail(c, err)
+		return
+	}
+	p, t, err := s.db.PostByID(ctx, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, postURL(t, p.Number))
+}
+
+// htmlRestoreThread restores a deleted thread from its button, back to it.
+func (s *Server) htmlRestoreThread(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "thread.not_found")
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	if _, err := forum.RequireMember(ctx); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.db.RestoreThread(ctx, id, ""); err != nil {
+		s.fail(c, err)
+		return
+	}
+	t, err := s.db.ThreadByID(ctx, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, threadURL(t))
 }
 
 // htmlLike likes or unlikes a post from its button, back to the post.

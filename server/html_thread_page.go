@@ -50,6 +50,9 @@ func writeThreadContent(b *bytes.Buffer, v *View, d *threadPage, as layoutAssets
 	w("\n  </p>\n")
 	if d.IsStaff || d.Moderates {
 		b.WriteString("  <div class=\"staff-actions\">\n")
+		if th.Status == forum.StatusDeleted {
+			w(`    <form method="post" action="/t/`, id, `/restore"><button type="submit">`, t("thread.restore"), "</button></form>\n")
+		}
 		for _, f := range []struct {
 			flag     string
 			on       bool

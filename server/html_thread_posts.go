@@ -32,6 +32,9 @@ func writePosts(b *bytes.Buffer, lang *Lang, now time.Time, member *forum.Member
 		formerMember = t("post.former_member")
 		heldNotice   = t("post.held_notice")
 		deletedPH    = t("post.deleted_placeholder")
+		withdrawnPH  = t("post.withdrawn_placeholder")
+		pendingEdit  = t("post.pending_edit_notice")
+		restore      = t("post.restore")
 		removedPH    = t("post.removed_placeholder")
 		hiddenPH     = t("post.hidden_placeholder")
 		deletedStaff = t("post.deleted_staff")
@@ -54,6 +57,10 @@ func writePosts(b *bytes.Buffer, lang *Lang, now time.Time, member *forum.Member
 			return t("post.removed_placeholder_rule", "Rule", p.RemovalRule)
 		case p.Removal == forum.RemovedByModerator:
 			return removedPH
+		case p.Number == 1 && d.Thread.Status == forum.StatusPublished:
+			// The thread others replied to stays; its author withdrew
+			// their text.
+			return withdrawnPH
 		}
 		return deletedPH
 	}
@@ -92,6 +99,15 @@ func writePosts(b *bytes.Buffer, lang *Lang, now time.Time, member *forum.Member
 				w(`</ul>`)
 			}
 			w(`</div>`)
+		}
+		if p.PendingHTML != nil {
+			// The author's edit waits for review; the published version
+			// below is what everyone else reads.
+			w(`<div class="notice held pending-edit"><p>`, pendingEdit, `</p>`)
+			if p.PendingTitle != nil {
+				w(`<p class="pending-title">`, t("post.pending_title", "Title", *p.PendingTitle), `</p>`)
+			}
+			w(`<div class="post-body">`, *p.PendingHTML, `</div></div>`)
 		}
 		if p.Redacted {
 			if p.Status == forum.StatusDeleted {
@@ -134,6 +150,9 @@ func writePosts(b *bytes.Buffer, lang *Lang, now time.Time, member *forum.Member
 		}
 		if p.CanDelete {
 			w(` <a href="/p/`, pid, `/delete">`, del, `</a>`)
+		}
+		if p.Status == forum.StatusDeleted && (d.IsStaff || d.Moderates) {
+			w(` <form method="post" action="/p/`, pid, `/restore" class="inline"><button type="submit" class="secondary">`, restore, `</button></form>`)
 		}
 		if member != nil && p.Author != member.Username && p.Status != forum.StatusDeleted {
 			w(` <a class="report-link" href="/p/`, pid, `/report" rel="nofollow">`, report, `</a>`)

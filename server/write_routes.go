@@ -122,4 +122,9 @@ var writeRoutes = map[string]credentialEffect{
 	"PUT /api/v1/guidelines":                            changesCredentials,
 	"PUT /api/v1/rules/:id":                             changesCredentials,
 	"PUT /api/v1/threads/:id/watch":                     changesCredentials,
+	"POST /p/:id/restore":                               changesCredentials,
+	"POST /t/:id/restore":                               changesCredentials,
+	"DELETE /api/v1/threads/:id":                        changesCredentials,
+	"POST /api/v1/threads/:id/restore":                  changesCredentials,
+	"POST /api/v1/posts/:id/restore":                    changesCredentials,
 }

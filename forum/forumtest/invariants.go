@@ -7,15 +7,18 @@ import (
 )
 
 // heldInvariantViolations lists the posts that break the held-post
-// invariant: a held post without exactly one open review item, or an open
+// invariant: a post that waits for review (held, or with a pending edit of
+// its published version) without exactly one open review item, or an open
 // held item whose post no longer waits.
 const heldInvariantViolations = `
 SELECT p.id, p.status, count(ri.id) AS open_items
 FROM posts p
 LEFT JOIN review_items ri ON ri.post_id = p.id AND ri.status = 'pending'
-WHERE p.status = 'held' OR (ri.kind = 'held' AND p.status <> 'held')
-GROUP BY p.id, p.status
-HAVING ((p.status = 'held' AND count(ri.id) <> 1) OR p.status <> 'held')`
+LEFT JOIN post_pending_edits pe ON pe.post_id = p.id
+WHERE p.status = 'held' OR pe.post_id IS NOT NULL OR (ri.kind = 'held' AND p.status <> 'held')
+GROUP BY p.id, p.status, pe.post_id
+HAVING (((p.status = 'held' OR pe.post_id IS NOT NULL) AND count(ri.id) <> 1)
+	OR (p.status <> 'held' AND pe.post_id IS NULL))`
 
 // AssertHeldInvariant fails the test if a post the review queue decided on
 // was left in a wrong state: every held post has exactly one open review
