@@ -54,10 +54,10 @@ func parseQuoteOpening(line []byte) (username string, post int64, ok bool) {
 			return "", 0, false
 		}
 	}
+	rest = bytes.TrimLeft(rest, " ")
 	if string(rest) == "]" {
 		return string(name), 0, true
 	}
-	rest = bytes.TrimLeft(rest, " ")
 	digits, found := bytes.CutPrefix(rest, []byte("post="))
 	if !found {
 		return "", 0, false

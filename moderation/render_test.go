@@ -149,6 +149,7 @@ func TestRenderQuotes(t *testing.T) {
 		{"name only nested in a quote of a post", "[quote=alice post=9]\n[quote=bob]\nB\n[/quote]\nA\n[/quote]", []int64{9}, []string{
 			`<blockquote class="quote">` + "\n" + `<p class="quote-source"><a href="/u/bob">@bob</a></p>` + "\n<p>B</p>\n</blockquote>\n<p>A</p>\n</blockquote>",
 		}},
+		{"name only, spaced", "[quote=bob ]\nB\n[/quote]", nil, []string{`<a href="/u/bob">@bob</a></p>` + "\n<p>B</p>"}},
 		{"empty name", "[quote=]\nx\n[/quote]", nil, []string{"<p>[quote=]\nx\n[/quote]</p>"}},
 		{"name then junk", "[quote=alice bob]\nx\n[/quote]", nil, []string{"<p>[quote=alice bob]"}},
 		{"indented code", "    [quote=alice post=1]", nil, []string{"<pre><code>[quote=alice post=1]"}},
