@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"io/fs"
 	"os"
@@ -195,6 +196,54 @@ func TestConstantsAsTheLocalizer(t *testing.T) {
 			if err != nil || text != want {
 				t.Errorf("%s %s: constant %q, localizer %q (%v)", code, id, text, want, err)
 			}
+		}
+	}
+}
+
+// The French and English texts of a message use the same arguments: a
+// placeholder in one language only would show "<no value>" in the other,
+// or lose an argument.
+func TestCataloguesUseTheSamePlaceholders(t *testing.T) {
+	action := regexp.MustCompile(`{{[^}]*}}`)
+	placeholder := regexp.MustCompile(`\.([A-Z][A-Za-z0-9_]*)`)
+	args := map[string]map[string]string{} // language → id → its arguments
+	files, _ := fs.Glob(templates.FS, "locales/*.json")
+	for _, f := range files {
+		b, err := fs.ReadFile(templates.FS, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mf, err := i18n.ParseMessageFileBytes(b, f, map[string]i18n.UnmarshalFunc{"json": json.Unmarshal})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lang := mf.Tag.String()
+		if args[lang] == nil {
+			args[lang] = map[string]string{}
+		}
+		for _, m := range mf.Messages {
+			set := map[string]bool{}
+			for _, text := range []string{m.Zero, m.One, m.Two, m.Few, m.Many, m.Other} {
+				for _, a := range action.FindAllString(text, -1) {
+					for _, p := range placeholder.FindAllStringSubmatch(a, -1) {
+						set[p[1]] = true
+					}
+				}
+			}
+			names := make([]string, 0, len(set))
+			for n := range set {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			args[lang][m.ID] = strings.Join(names, ", ")
+		}
+	}
+	if len(args["fr"]) < 100 || len(args["en"]) < 100 {
+		t.Fatalf("read %d French and %d English messages", len(args["fr"]), len(args["en"]))
+	}
+	for id, fr := range args["fr"] {
+		if en, ok := args["en"][id]; ok && en != fr {
+			t.Errorf("%s: French uses {%s}, English {%s}", id, fr, en)
 		}
 	}
 }
