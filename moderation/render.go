@@ -13,7 +13,6 @@ import (
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer"
-	"github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 )
@@ -33,7 +32,7 @@ type Rendered struct {
 	Links    []string // absolute URLs of links and autolinks, in order
 	Images   []string // image URLs
 	Mentions []string // usernames mentioned (deduplicated, as written, without @), only those that exist when MemberExists is set
-	Quotes   []int64  // post ids quoted
+	Quotes   []int64  // post ids quoted ([quote=name post=N]; not [quote=name])
 	// Code is where the source's inline code and code blocks are, as byte
 	// ranges: watched words are not looked for there (code is quoted, not
 	// said), links are (CodeLinks).
@@ -54,47 +53,34 @@ func Within(spans []Span, start, end int) bool {
 }
 
 // markdown converts member Markdown: GitHub-flavoured (tables, strikethrough,
-// task lists, bare URLs linked), raw HTML dropped (goldmark's default),
-// soft line breaks kept soft, plus Palabre's mentions and quotes. Built once:
-// a goldmark.Markdown is safe for concurrent use.
-var markdown = newMarkdown(false)
+// task lists, bare URLs and e-mail addresses linked by goldmark's linkify),
+// raw HTML dropped (goldmark's default), soft line breaks kept soft, plus
+// Palabre's own syntax (forumSyntax: mentions, quotes, demoted headings).
+// Stock goldmark: its parser, link references and HTML renderer as they
+// come. Built once: a goldmark.Markdown is safe for concurrent use.
+var markdown = goldmark.New(
+	goldmark.WithExtensions(
+		extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
+		extension.Strikethrough,
+		extension.TaskList,
+		extension.Linkify,
+		forumSyntax{},
+	),
+)
 
-// newMarkdown builds markdown. With stock, it uses goldmark's own parts
-// where markdown has faster ones that must give the same HTML (quickLinkify,
-// quickLinkRefs, renderText, renderLink, renderAutoLink): the tests compare
-// the two (TestRenderMatchesGoldmark).
-func newMarkdown(stock bool) goldmark.Markdown {
-	var (
-		linkify  parser.InlineParser         = quickLinkify{}
-		linkRefs parser.ParagraphTransformer = quickLinkRefs{}
+// forumSyntax is the goldmark extension for what is Palabre's own: @name
+// mentions (an inline parser and its renderer), [quote=name post=N]
+// quotes (a block parser and its renderer) and headings demoted below the
+// page's own (an AST transformer).
+type forumSyntax struct{}
+
+func (forumSyntax) Extend(m goldmark.Markdown) {
+	m.Parser().AddOptions(
+		parser.WithBlockParsers(util.Prioritized(quoteParser{}, 850)),
+		parser.WithInlineParsers(util.Prioritized(mentionParser{}, 600)),
+		parser.WithASTTransformers(util.Prioritized(headingDemoter{}, 100)),
 	)
-	if stock {
-		linkify, linkRefs = extension.NewLinkifyParser(), parser.LinkReferenceParagraphTransformer
-	}
-	return goldmark.New(
-		// goldmark.DefaultParser, but for the paragraph transformer.
-		goldmark.WithParser(parser.NewParser(
-			parser.WithBlockParsers(parser.DefaultBlockParsers()...),
-			parser.WithInlineParsers(parser.DefaultInlineParsers()...),
-			parser.WithParagraphTransformers(util.Prioritized(linkRefs, 100)),
-		)),
-		goldmark.WithExtensions(
-			extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
-			extension.Strikethrough,
-			extension.TaskList,
-		),
-		goldmark.WithParserOptions(
-			parser.WithBlockParsers(util.Prioritized(quoteParser{}, 850)),
-			parser.WithInlineParsers(
-				util.Prioritized(mentionParser{}, 600),
-				util.Prioritized(linkify, 999), // extension.Linkify's priority
-			),
-			parser.WithASTTransformers(util.Prioritized(headingDemoter{}, 100)),
-		),
-		goldmark.WithRendererOptions(
-			renderer.WithNodeRenderers(util.Prioritized(palabreRenderer{stockText: stock}, 500)),
-		),
-	)
+	m.Renderer().AddOptions(renderer.WithNodeRenderers(util.Prioritized(forumRenderer{}, 500)))
 }
 
 var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -102,10 +88,6 @@ var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // Render converts a post's Markdown to HTML and lists its links, images,
 // mentions and quotes.
 func Render(markdownSource string, opt RenderOptions) Rendered {
-	return render(markdown, markdownSource, opt)
-}
-
-func render(markdown goldmark.Markdown, markdownSource string, opt RenderOptions) Rendered {
 	source := []byte(markdownSource)
 	doc := markdown.Parser().Parse(text.NewReader(source))
 	out := inspect(doc, source, opt)
@@ -203,7 +185,7 @@ func (in *inspector) walk(n ast.Node) {
 				in.code(lines.At(0).Start, lines.At(lines.Len()-1).Stop)
 			}
 		case *quoteNode:
-			if !containsInt64(in.out.Quotes, c.Post) {
+			if c.Post != 0 && !containsInt64(in.out.Quotes, c.Post) {
 				in.out.Quotes = append(in.out.Quotes, c.Post)
 			}
 			in.walk(c)
@@ -336,163 +318,11 @@ func (headingDemoter) Transform(doc *ast.Document, _ text.Reader, _ parser.Conte
 	})
 }
 
-// palabreRenderer renders the nodes goldmark does not know: mentions and
-// quotes; and, unless stockText, text, links and autolinks, as goldmark does
-// but faster.
-type palabreRenderer struct{ stockText bool }
+// forumRenderer renders the nodes goldmark does not know: mentions and
+// quotes.
+type forumRenderer struct{}
 
-func (r palabreRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+func (r forumRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(kindMention, r.renderMention)
 	reg.Register(kindQuote, r.renderQuote)
-	if !r.stockText {
-		reg.Register(ast.KindText, r.renderText)
-		reg.Register(ast.KindLink, r.renderLink)
-		reg.Register(ast.KindAutoLink, r.renderAutoLink)
-	}
-}
-
-// renderLink is goldmark's html.Renderer.renderLink with markdown's options
-// (not Unsafe), but for dangerousURL.
-func (palabreRenderer) renderLink(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
-	n := node.(*ast.Link)
-	if entering {
-		_, _ = w.WriteString("<a href=\"")
-		dest := util.URLEscape(n.Destination, true)
-		if !dangerousURL(dest) {
-			_, _ = w.Write(util.EscapeHTML(dest))
-		}
-		_ = w.WriteByte('"')
-		if n.Title != nil {
-			_, _ = w.WriteString(` title="`)
-			html.DefaultWriter.Write(w, n.Title)
-			_ = w.WriteByte('"')
-		}
-		if n.Attributes() != nil {
-			html.RenderAttributes(w, n, html.LinkAttributeFilter)
-		}
-		_ = w.WriteByte('>')
-	} else {
-		_, _ = w.WriteString("</a>")
-	}
-	return ast.WalkContinue, nil
-}
-
-// renderAutoLink is goldmark's html.Renderer.renderAutoLink with markdown's
-// options (not Unsafe), but for dangerousURL.
-func (palabreRenderer) renderAutoLink(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
-	n := node.(*ast.AutoLink)
-	if !entering {
-		return ast.WalkContinue, nil
-	}
-	_, _ = w.WriteString(`<a href="`)
-	url := util.URLEscape(n.URL(source), false)
-	label := n.Label(source)
-	if n.AutoLinkType == ast.AutoLinkEmail && !bytes.HasPrefix(bytes.ToLower(url), []byte("mailto:")) {
-		_, _ = w.WriteString("mailto:")
-	}
-	if !dangerousURL(url) {
-		_, _ = w.Write(util.EscapeHTML(url))
-	}
-	if n.Attributes() != nil {
-		_ = w.WriteByte('"')
-		html.RenderAttributes(w, n, html.LinkAttributeFilter)
-		_ = w.WriteByte('>')
-	} else {
-		_, _ = w.WriteString(`">`)
-	}
-	_, _ = w.Write(util.EscapeHTML(label))
-	_, _ = w.WriteString(`</a>`)
-	return ast.WalkContinue, nil
-}
-
-// dangerousURL is html.IsDangerousURL without its allocations: it lowers
-// the case of each prefix it tries with bytes.ToLower, two copies a try,
-// ten a link. Its prefixes are ASCII, so that comparing ASCII letters
-// without case gives the same answers (TestDangerousURL).
-func dangerousURL(url []byte) bool {
-	if hasPrefixFold(url, "data:image/") && len(url) >= 11 {
-		v := url[11:]
-		return !(hasPrefixFold(v, "png;") || hasPrefixFold(v, "gif;") || hasPrefixFold(v, "jpeg;") || hasPrefixFold(v, "webp;"))
-	}
-	return hasPrefixFold(url, "javascript:") || hasPrefixFold(url, "vbscript:") ||
-		hasPrefixFold(url, "file:") || hasPrefixFold(url, "data:")
-}
-
-// hasPrefixFold reports whether s starts with the lower-case ASCII prefix,
-// ignoring the case of ASCII letters.
-func hasPrefixFold(s []byte, prefix string) bool {
-	if len(s) < len(prefix) {
-		return false
-	}
-	for i := range len(prefix) {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != prefix[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// renderText renders a Text node as goldmark's HTML renderer does with
-// markdown's options (no hard wraps, no XHTML, no East Asian line breaks),
-// but copies text that holds nothing its writer acts on (backslash escapes,
-// entities, NUL, characters to escape) as it is: goldmark looks at each
-// byte in turn, a fifth of the rendering time.
-func (palabreRenderer) renderText(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
-	if !entering {
-		return ast.WalkContinue, nil
-	}
-	n := node.(*ast.Text)
-	value := n.Segment.Value(source)
-	switch {
-	case plainText(value):
-		_, _ = w.Write(value)
-	case n.IsRaw():
-		html.DefaultWriter.RawWrite(w, value)
-		return ast.WalkContinue, nil
-	default:
-		html.DefaultWriter.Write(w, value)
-	}
-	if n.IsRaw() {
-		return ast.WalkContinue, nil
-	}
-	if n.HardLineBreak() {
-		_, _ = w.WriteString("<br>\n")
-	} else if n.SoftLineBreak() {
-		_ = w.WriteByte('\n')
-	}
-	return ast.WalkContinue, nil
-}
-
-// plainText reports whether goldmark's html.Writer would copy s as it is.
-func plainText(s []byte) bool {
-	for _, c := range s {
-		if textSpecial[c] {
-			return false
-		}
-	}
-	return true
-}
-
-// textSpecial are the bytes goldmark's html.Writer acts on: it escapes
-// NUL, ", &, < and >, and reads backslash escapes and entities.
-var textSpecial = [256]bool{0: true, '"': true, '&': true, '<': true, '>': true, '\\': true}
-
-// quickLinkRefs is goldmark's LinkReferenceParagraphTransformer, which takes
-// the link reference definitions ("[label]: url") off the start of each
-// paragraph, behind the test they need: the paragraph's first byte that is
-// not white space is a [. It saves a block reader per paragraph.
-type quickLinkRefs struct{}
-
-func (quickLinkRefs) Transform(node *ast.Paragraph, reader text.Reader, pc parser.Context) {
-	if lines := node.Lines(); lines.Len() > 0 {
-		first := lines.At(0)
-		if v := util.TrimLeftSpace(first.Value(reader.Source())); len(v) > 0 && v[0] != '[' {
-			return
-		}
-	}
-	parser.LinkReferenceParagraphTransformer.Transform(node, reader, pc)
 }

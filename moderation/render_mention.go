@@ -73,7 +73,7 @@ func isNameRune(r rune) bool {
 
 // renderMention links a mention to the member's page. Mentions that must
 // not be linked were already replaced by text in Render.
-func (palabreRenderer) renderMention(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+func (forumRenderer) renderMention(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 	if !entering {
 		return ast.WalkContinue, nil
 	}

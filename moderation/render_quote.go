@@ -2,6 +2,7 @@ package moderation
 
 import (
 	"bytes"
+	"net/url"
 	"strconv"
 	"unicode/utf8"
 
@@ -34,23 +35,29 @@ var (
 	quoteClosing = []byte("[/quote]")
 )
 
-// parseQuoteOpening parses `[quote=username post=123]`, alone on its line
-// but for spaces. Usernames are as in mentions.
+// parseQuoteOpening parses `[quote=username post=123]` (what the composer
+// writes) or `[quote=username]` (a quote written by hand, of no particular
+// post: post is 0), alone on its line but for spaces. Usernames are as in
+// mentions.
 func parseQuoteOpening(line []byte) (username string, post int64, ok bool) {
 	rest, found := bytes.CutPrefix(util.TrimRightSpace(line), quoteOpening)
 	if !found {
 		return "", 0, false
 	}
-	name, rest, found := bytes.Cut(rest, []byte(" "))
-	if !found || len(name) == 0 || len(name) > 64 || !utf8.Valid(name) {
+	end := bytes.IndexAny(rest, " ]")
+	if end <= 0 || end > 64 || !utf8.Valid(rest[:end]) {
 		return "", 0, false
 	}
+	name, rest := rest[:end], rest[end:]
 	for _, r := range string(name) {
 		if !isNameRune(r) {
 			return "", 0, false
 		}
 	}
 	rest = bytes.TrimLeft(rest, " ")
+	if string(rest) == "]" {
+		return string(name), 0, true
+	}
 	digits, found := bytes.CutPrefix(rest, []byte("post="))
 	if !found {
 		return "", 0, false
@@ -72,7 +79,7 @@ func parseQuoteOpening(line []byte) (username string, post int64, ok bool) {
 //	Markdown…
 //	[/quote]
 //
-// as a block, like a fenced code block whose content is Markdown. Quotes
+// (or [quote=username] on the first line) as a block, like a fenced code block whose content is Markdown. Quotes
 // nest. A closing marker inside a fenced code block, or meant for a quote
 // nested deeper, does not close the quote: Continue asks the parser which
 // blocks are open below it. An unclosed quote ends with its parent. Beyond
@@ -150,19 +157,24 @@ func openBelow(node ast.Node, pc parser.Context) bool {
 }
 
 // renderQuote renders the quote as a blockquote whose first line links to
-// the quoted post.
-func (palabreRenderer) renderQuote(w util.BufWriter, _ []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+// the quoted post, or to the quoted member's page when no post is named.
+func (forumRenderer) renderQuote(w util.BufWriter, _ []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 	if !entering {
 		_, _ = w.WriteString("</blockquote>\n")
 		return ast.WalkContinue, nil
 	}
 	n := node.(*quoteNode)
-	var digits [20]byte
-	post := strconv.AppendInt(digits[:0], n.Post, 10)
-	_, _ = w.WriteString(`<blockquote class="quote" data-post="`)
-	_, _ = w.Write(post)
-	_, _ = w.WriteString(`">` + "\n" + `<p class="quote-source"><a href="/p/`)
-	_, _ = w.Write(post)
+	if n.Post == 0 {
+		_, _ = w.WriteString(`<blockquote class="quote">` + "\n" + `<p class="quote-source"><a href="/u/`)
+		_, _ = w.Write(util.EscapeHTML([]byte(url.PathEscape(n.Username))))
+	} else {
+		var digits [20]byte
+		post := strconv.AppendInt(digits[:0], n.Post, 10)
+		_, _ = w.WriteString(`<blockquote class="quote" data-post="`)
+		_, _ = w.Write(post)
+		_, _ = w.WriteString(`">` + "\n" + `<p class="quote-source"><a href="/p/`)
+		_, _ = w.Write(post)
+	}
 	_, _ = w.WriteString(`">@`)
 	_, _ = w.Write(util.EscapeHTML([]byte(n.Username)))
 	_, _ = w.WriteString("</a></p>\n")

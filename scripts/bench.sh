@@ -253,13 +253,14 @@ else
 	} >bench/results-compare.md
 fi
 
-# bench/results.md gathers the latest run of each scale.
+# bench/results.md gathers the latest run of each scale, then the comparisons
+# measured by hand (bench/results-libraries.md).
 {
 	echo "# Palabre benchmark"
 	echo
 	echo "Written by \`make bench\` (scripts/bench.sh); ratios are to a Gin hello-world measured in the same"
 	echo "run, since absolute figures drift on shared machines."
-	for f in bench/results-default.md bench/results-large.md bench/results-compare.md bench/results-small.md; do
+	for f in bench/results-default.md bench/results-large.md bench/results-compare.md bench/results-small.md bench/results-libraries.md; do
 		if [ -f "$f" ]; then
 			echo
 			cat "$f"

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
-	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
 )
 
@@ -17,7 +17,8 @@ import (
 var supportedLanguages = []language.Tag{language.French, language.English}
 
 // Catalog holds the translation catalogues (templates/locales/*.LANG.json,
-// go-i18n's flat JSON format, which go-i18n parses), compiled per language.
+// go-i18n's flat JSON format) in one go-i18n bundle, and a localizer per
+// language.
 type Catalog struct {
 	langs   map[string]*Lang
 	def     string
@@ -25,12 +26,18 @@ type Catalog struct {
 	keys    map[string]map[string]bool // language → message ids, for checks
 }
 
-// Lang translates into one language.
+// Lang translates into one language, with go-i18n's Localizer: its
+// templates (text/template, parsed once per message) and its CLDR plural
+// rules.
 type Lang struct {
-	Code     string
-	tag      language.Tag
-	messages map[string]*message
-	keys     map[string]bool
+	Code      string
+	localizer *i18n.Localizer
+	keys      map[string]bool
+	// constants are the texts of the messages that have one form and no
+	// placeholder: the labels, most of the messages a page asks for.
+	// They are answered without the localizer, whose language matching
+	// and template would give the same text (TestConstantsAsTheLocalizer).
+	constants map[string]string
 
 	// dates.go: texts of dates, written once
 	relativeOnce sync.Once
@@ -42,10 +49,10 @@ type Lang struct {
 // LoadCatalog reads every catalogue file under dir in fsys. def is the site's
 // default language.
 func LoadCatalog(fsys fs.FS, dir, def string) (*Catalog, error) {
-	bundle := i18n.NewBundle(language.French)
+	bundle := i18n.NewBundle(supportedLanguages[0])
 	bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
 	c := &Catalog{langs: map[string]*Lang{}, def: def, matcher: language.NewMatcher(supportedLanguages), keys: map[string]map[string]bool{}}
-	compiled := map[string]map[string]*message{}
+	messages := map[string]map[string]*i18n.Message{}
 	files, err := fs.Glob(fsys, path.Join(dir, "*.json"))
 	if err != nil {
 		return nil, err
@@ -60,24 +67,19 @@ func LoadCatalog(fsys fs.FS, dir, def string) (*Catalog, error) {
 			return nil, fmt.Errorf("translation catalogue %s: %w", f, err)
 		}
 		base, _ := mf.Tag.Base()
-		set := c.keys[base.String()]
-		if set == nil {
-			set = map[string]bool{}
-			c.keys[base.String()] = set
-		}
-		if compiled[base.String()] == nil {
-			compiled[base.String()] = map[string]*message{}
+		code := base.String()
+		if c.keys[code] == nil {
+			c.keys[code], messages[code] = map[string]bool{}, map[string]*i18n.Message{}
 		}
 		for _, m := range mf.Messages {
-			if set[m.ID] {
+			if c.keys[code][m.ID] {
 				return nil, fmt.Errorf("translation catalogue %s: %q is defined twice", f, m.ID)
 			}
-			set[m.ID] = true
-			cm, err := compileMessage(m)
-			if err != nil {
-				return nil, fmt.Errorf("translation catalogue %s: %w", f, err)
+			if m.Other == "" {
+				return nil, fmt.Errorf("translation catalogue %s: message %q has no \"other\" form", f, m.ID)
 			}
-			compiled[base.String()][m.ID] = cm
+			c.keys[code][m.ID] = true
+			messages[code][m.ID] = m
 		}
 	}
 	for _, t := range supportedLanguages {
@@ -85,7 +87,13 @@ func LoadCatalog(fsys fs.FS, dir, def string) (*Catalog, error) {
 		if len(c.keys[code]) == 0 {
 			return nil, fmt.Errorf("no translation catalogue for %q under %s", code, dir)
 		}
-		c.langs[code] = &Lang{Code: code, tag: t, messages: compiled[code], keys: c.keys[code]}
+		l := &Lang{Code: code, localizer: i18n.NewLocalizer(bundle, code), keys: c.keys[code], constants: map[string]string{}}
+		for id, m := range messages[code] {
+			if m.Zero == "" && m.One == "" && m.Two == "" && m.Few == "" && m.Many == "" && !strings.Contains(m.Other, "{{") {
+				l.constants[id] = m.Other
+			}
+		}
+		c.langs[code] = l
 	}
 	if c.langs[def] == nil {
 		return nil, fmt.Errorf("no translation catalogue for the default language %q", def)
@@ -128,36 +136,76 @@ func (c *Catalog) Keys(code string) map[string]bool { return c.keys[code] }
 // T translates a message id; args are name/value pairs for its template, and
 // a pair named "Count" chooses the plural form.
 func (l *Lang) T(id string, args ...any) string {
-	m := l.messages[id]
-	if m == nil {
+	if text, ok := l.constants[id]; ok {
+		return text
+	}
+	if len(args) == 0 {
+		return l.Msg(id, nil)
+	}
+	data := make(map[string]any, len(args)/2)
+	for i := 0; i+1 < len(args); i += 2 {
+		if k, ok := args[i].(string); ok {
+			data[k] = args[i+1]
+		}
+	}
+	return l.Msg(id, data)
+}
+
+// Msg translates a message id with a map of template data. A Count, Max or
+// Min in data chooses the plural form.
+func (l *Lang) Msg(id string, data map[string]any) string {
+	if !l.keys[id] {
 		// A missing message must never break a page; a test checks that
-		// every id used exists in every language.
+		// every id used exists in every language. (go-i18n would fall back
+		// to the bundle's first language.)
 		return "[" + id + "]"
 	}
-	return format(m, l.tag, argPairs(args))
+	if text, ok := l.constants[id]; ok {
+		return text
+	}
+	lc := &i18n.LocalizeConfig{MessageID: id, TemplateData: data}
+	if n, ok := pluralCount(data); ok {
+		lc.PluralCount = n
+	}
+	// The errors left are a plural form the message lacks (go-i18n then
+	// gives its "other" form) or a template that fails on data (an empty
+	// text): a page is still written.
+	text, _ := l.localizer.Localize(lc)
+	return text
 }
 
 // constant returns the text of a message that takes no argument and has
 // one form; ok is false for any other (or a missing) message.
 func (l *Lang) constant(id string) (text string, ok bool) {
-	m := l.messages[id]
-	if m == nil || len(m.forms) != 1 {
-		return "", false
-	}
-	f := m.forms[plural.Other]
-	if f == nil || f.tmpl != nil || len(f.segments) != 1 || f.segments[0].arg != "" {
-		return "", false
-	}
-	return f.segments[0].text, true
+	text, ok = l.constants[id]
+	return text, ok
 }
 
-// Msg translates a message id with a map of template data.
-func (l *Lang) Msg(id string, data map[string]any) string {
-	m := l.messages[id]
-	if m == nil {
-		return "[" + id + "]"
+// pluralCount finds the number that chooses the plural form: the first of
+// a Count, Max or Min argument, when it is a whole number.
+func pluralCount(data map[string]any) (int, bool) {
+	for _, k := range [...]string{"Count", "Max", "Min"} {
+		v, ok := data[k]
+		if !ok {
+			continue
+		}
+		switch n := v.(type) {
+		case int:
+			return n, true
+		case int64:
+			return int(n), true
+		case int32:
+			return int(n), true
+		case float64:
+			return int(n), true
+		case string:
+			if i, err := strconv.Atoi(n); err == nil {
+				return i, true
+			}
+		}
+		return 0, false
 	}
-	return format(m, l.tag, argMap(data))
+	return 0, false
 }
 
 // Has reports whether the language defines a message id.
