@@ -350,7 +350,7 @@ func auditAccessibility(t *testing.T, ctx context.Context, page string) {
 	}
 }
 
-// accessibilityViolations returns axe-core's serious and critical findings.
+// accessibilityViolations returns every axe-core finding, whatever its impact.
 func accessibilityViolations(t *testing.T, ctx context.Context, page string) []string {
 	t.Helper()
 	path := os.Getenv("PALABRE_AXE_JS")
@@ -370,7 +370,7 @@ func accessibilityViolations(t *testing.T, ctx context.Context, page string) []s
 	}
 	found, err := chromedp.Run(ctx, chromedp.Evaluate[[]violation](`
 		axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations
-			.filter(v => v.impact === "serious" || v.impact === "critical")
+			.filter(v => v.impact !== null)
 			.map(v => ({ID: v.id, Impact: v.impact, Help: v.help, Nodes: v.nodes.slice(0, 3).map(n => n.html)})))`,
 		chromedp.EvalAwaitPromise))
 	if err != nil {

@@ -170,7 +170,7 @@ func EnsureDefaults(ctx context.Context, db *forum.DB, locale string) error {
 			return nil
 		}
 		md := defaultGuidelines[locale]
-		html := Sanitize(Render(md, RenderOptions{}).HTML, false)
+		html := Sanitize(Render(md, RenderOptions{Document: true}).HTML, false)
 		if _, err := forum.PublishGuidelinesTx(sys, tx, md, html, false); err != nil {
 			return err
 		}

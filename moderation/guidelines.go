@@ -23,7 +23,7 @@ func (p *Pipeline) PublishGuidelines(ctx context.Context, markdown string, requi
 	if err != nil {
 		return nil, err
 	}
-	html := Sanitize(Render(md, RenderOptions{AllowImages: true}).HTML, true)
+	html := Sanitize(Render(md, RenderOptions{AllowImages: true, Document: true}).HTML, true)
 	var out *forum.GuidelineVersion
 	err = p.db.InTx(ctx, func(tx *sqlx.Tx) error {
 		out, err = forum.PublishGuidelinesTx(ctx, tx, md, html, requireAcceptance)

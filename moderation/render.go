@@ -24,6 +24,10 @@ type RenderOptions struct {
 	// AllowImages renders Markdown images as <img>; otherwise each image
 	// becomes a plain link to its URL, labelled with its alt text.
 	AllowImages bool
+	// Document is a page of its own (the guidelines), under the page's h1:
+	// its headings start at h2. A post's start at h3, below the thread's
+	// title.
+	Document bool
 }
 
 // Rendered is a post's HTML and what it refers to, for the rules that follow.
@@ -55,7 +59,8 @@ func Within(spans []Span, start, end int) bool {
 // markdown converts member Markdown: GitHub-flavoured (tables, strikethrough,
 // task lists, bare URLs and e-mail addresses linked by goldmark's linkify),
 // raw HTML dropped (goldmark's default), soft line breaks kept soft, plus
-// Palabre's own syntax (forumSyntax: mentions, quotes, demoted headings).
+// Palabre's own syntax (forumSyntax: mentions and quotes); Render then
+// demotes headings below the page's own (demoteHeadings).
 // Stock goldmark: its parser, link references and HTML renderer as they
 // come. Built once: a goldmark.Markdown is safe for concurrent use.
 var markdown = goldmark.New(
@@ -70,15 +75,13 @@ var markdown = goldmark.New(
 
 // forumSyntax is the goldmark extension for what is Palabre's own: @name
 // mentions (an inline parser and its renderer), [quote=name post=N]
-// quotes (a block parser and its renderer) and headings demoted below the
-// page's own (an AST transformer).
+// quotes (a block parser and its renderer).
 type forumSyntax struct{}
 
 func (forumSyntax) Extend(m goldmark.Markdown) {
 	m.Parser().AddOptions(
 		parser.WithBlockParsers(util.Prioritized(quoteParser{}, 850)),
 		parser.WithInlineParsers(util.Prioritized(mentionParser{}, 600)),
-		parser.WithASTTransformers(util.Prioritized(headingDemoter{}, 100)),
 	)
 	m.Renderer().AddOptions(renderer.WithNodeRenderers(util.Prioritized(forumRenderer{}, 500)))
 }
@@ -90,6 +93,11 @@ var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 func Render(markdownSource string, opt RenderOptions) Rendered {
 	source := []byte(markdownSource)
 	doc := markdown.Parser().Parse(text.NewReader(source))
+	floor := 3
+	if opt.Document {
+		floor = 2
+	}
+	demoteHeadings(doc, floor)
 	out := inspect(doc, source, opt)
 
 	buf := renderBuffers.Get().(*bytes.Buffer)
@@ -295,17 +303,16 @@ func containsInt64(s []int64, v int64) bool {
 	return false
 }
 
-// headingDemoter turns level 1 and 2 headings into level 3: the page
-// already has its h1 (the site) and h2 (the thread title).
-type headingDemoter struct{}
-
-func (headingDemoter) Transform(doc *ast.Document, _ text.Reader, _ parser.Context) {
+// demoteHeadings raises headings below floor to it: a post's page already
+// has its h1 (the site) and h2 (the thread title), floor 3; a document's
+// page its h1, floor 2.
+func demoteHeadings(doc ast.Node, floor int) {
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
 		}
 		if h, ok := n.(*ast.Heading); ok {
-			h.Level = max(h.Level, 3)
+			h.Level = max(h.Level, floor)
 			return ast.WalkSkipChildren, nil
 		}
 		if n.Type() != ast.TypeDocument && n.Type() != ast.TypeBlock {

@@ -57,6 +57,20 @@ func TestRenderHTML(t *testing.T) {
 	}
 }
 
+// A document of its own (the guidelines) sits under the page's h1: its
+// headings start at h2 and keep their order, no level skipped.
+func TestRenderDocumentHeadingsStartAtH2(t *testing.T) {
+	html := Render("# Charte\n\n## Le respect\n\n### Détail", RenderOptions{Document: true}).HTML
+	for _, want := range []string{"<h2>Charte</h2>", "<h2>Le respect</h2>", "<h3>Détail</h3>"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("%s missing from %s", want, html)
+		}
+	}
+	if html := Render(defaultGuidelines["fr"], RenderOptions{Document: true}).HTML; !strings.Contains(html, "<h2>Le respect avant tout</h2>") || strings.Contains(html, "<h3>") {
+		t.Errorf("the default guidelines' sections are not h2: %s", html)
+	}
+}
+
 func TestRenderMentions(t *testing.T) {
 	tests := []struct {
 		md       string

@@ -26,7 +26,9 @@
     region.hidden = true;
     region.setAttribute("aria-live", "polite");
     region.setAttribute("aria-label", label("title"));
-    var heading = document.createElement("p");
+    // A heading: what the preview shows (a post's headings are h3) sits
+    // below it, without skipping a level.
+    var heading = document.createElement("h2");
     heading.className = "preview-title";
     heading.textContent = label("title");
     var body = document.createElement("div");
