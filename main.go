@@ -232,6 +232,7 @@ func cmdServe(ctx context.Context, cfg server.Config, log *slog.Logger, args []s
 			return usageError{fmt.Sprintf("serve: unknown flag %q", a)}
 		}
 	}
+	cfg.ApplyMemoryLimit()
 	start := time.Now()
 	defer m.Close()
 	if err := m.Open(ctx); err != nil {
