@@ -106,6 +106,8 @@ type Main struct {
 	Config    server.Config
 	Log       *slog.Logger
 	NoMigrate bool
+	// JobPoll is how often the jobs runner looks for due work (zero: its default).
+	JobPoll time.Duration
 
 	db       *forum.DB
 	server   *server.Server
@@ -202,7 +204,9 @@ func (m *Main) backgroundWork() map[string]func(context.Context) error {
 func (m *Main) jobRunner() *forum.JobRunner {
 	return &forum.JobRunner{
 		DB:  m.db,
-		Log: m.Log.With("work", "jobs"),
+		Log: m.Log,
+		// Short in tests, which stop the database and wait for the jobs to fail.
+		Poll: m.JobPoll,
 		Handlers: map[string]forum.JobHandler{
 			forum.JobTrustPromotion:    m.db.TrustPromotionJob,
 			forum.JobNotificationSweep: m.db.NotificationSweepJob,
