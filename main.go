@@ -210,6 +210,7 @@ func (m *Main) jobRunner() *forum.JobRunner {
 		Handlers: map[string]forum.JobHandler{
 			forum.JobTrustPromotion:    m.db.TrustPromotionJob,
 			forum.JobNotificationSweep: m.db.NotificationSweepJob,
+			forum.JobSearchBackfill:    m.db.SearchBackfillJob,
 		},
 		Periodic: []forum.PeriodicJob{
 			{Kind: forum.JobTrustPromotion, Every: forum.TrustPromotionEvery},
