@@ -27,6 +27,13 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The memory limit is the process's: set here, for palabre serve, and
+	// not by cmdServe, which tests run inside their own process.
+	if len(os.Args) > 1 && os.Args[1] == "serve" {
+		if cfg, err := server.LoadConfig(os.Getenv); err == nil {
+			cfg.ApplyMemoryLimit()
+		}
+	}
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -237,7 +244,6 @@ func cmdServe(ctx context.Context, cfg server.Config, log *slog.Logger, args []s
 			return usageError{fmt.Sprintf("serve: unknown flag %q", a)}
 		}
 	}
-	cfg.ApplyMemoryLimit()
 	start := time.Now()
 	defer m.Close()
 	if err := m.Open(ctx); err != nil {
