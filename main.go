@@ -27,6 +27,13 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The memory limit is the process's: set here, for palabre serve, and
+	// not by cmdServe, which tests run inside their own process.
+	if len(os.Args) > 1 && os.Args[1] == "serve" {
+		if cfg, err := server.LoadConfig(os.Getenv); err == nil {
+			cfg.ApplyMemoryLimit()
+		}
+	}
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -106,6 +113,8 @@ type Main struct {
 	Config    server.Config
 	Log       *slog.Logger
 	NoMigrate bool
+	// JobPoll is how often the jobs runner looks for due work (zero: its default).
+	JobPoll time.Duration
 
 	db       *forum.DB
 	server   *server.Server
@@ -202,10 +211,13 @@ func (m *Main) backgroundWork() map[string]func(context.Context) error {
 func (m *Main) jobRunner() *forum.JobRunner {
 	return &forum.JobRunner{
 		DB:  m.db,
-		Log: m.Log.With("work", "jobs"),
+		Log: m.Log,
+		// Short in tests, which stop the database and wait for the jobs to fail.
+		Poll: m.JobPoll,
 		Handlers: map[string]forum.JobHandler{
 			forum.JobTrustPromotion:    m.db.TrustPromotionJob,
 			forum.JobNotificationSweep: m.db.NotificationSweepJob,
+			forum.JobSearchBackfill:    m.db.SearchBackfillJob,
 		},
 		Periodic: []forum.PeriodicJob{
 			{Kind: forum.JobTrustPromotion, Every: forum.TrustPromotionEvery},

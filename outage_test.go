@@ -204,3 +204,73 @@ func TestDatabaseOutageAnswers503AndIsLoggedOnce(t *testing.T) {
 	pg.signal(syscall.SIGCONT)
 	waitFor("ready after the stall", ready)
 }
+
+// When PostgreSQL stops, each background worker (jobs, mail, LISTEN) logs
+// one line as it starts failing and one as it works again, however many of
+// its attempts fail in between (issue 19: a line per failed round).
+func TestBackgroundWorkLogsAnOutageOnce(t *testing.T) {
+	pg := startThrowawayCluster(t)
+	logs := &lockedBuffer{}
+	cfg, err := server.LoadConfig(func(k string) string {
+		return map[string]string{
+			"PALABRE_DATABASE_URL": pg.URL, "PALABRE_LISTEN": "127.0.0.1:0", "PALABRE_PAGE_CACHE": "off", "PALABRE_LOCALE": "en",
+		}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Main{Config: cfg, Log: slog.New(slog.NewTextHandler(logs, nil)), JobPoll: 20 * time.Millisecond}
+	if err := m.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = m.Close() }()
+	m.mailer.Every = 20 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Logf("the server ended with: %v", err) // the faults are the test's
+		}
+	}()
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(2 * time.Minute)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("still not %s after two minutes; log:\n%s", what, logs.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	workers := []string{"jobs", "mail", "listen"}
+
+	pg.stop()
+	// Each worker fails several attempts in a row.
+	waitFor("failing three times each", func() bool {
+		failing := m.db.FailingWork()
+		for _, w := range workers {
+			if failing[w] < 3 {
+				return false
+			}
+		}
+		return true
+	})
+	pg.start()
+	waitFor("working again", func() bool { return len(m.db.FailingWork()) == 0 })
+	log := logs.String()
+	for _, w := range workers {
+		if n := strings.Count(log, `msg="background work paused: the database is unavailable" work=`+w+" "); n != 1 {
+			t.Errorf("%s: its outage is logged %d times as it starts, want once:\n%s", w, n, log)
+		}
+		if n := strings.Count(log, `msg="background work resumed" work=`+w+" "); n != 1 {
+			t.Errorf("%s: its outage is logged %d times as it ends, want once:\n%s", w, n, log)
+		}
+	}
+	for _, line := range []string{"running jobs", "sending mail", "LISTEN connection", "scheduling a job"} {
+		if strings.Contains(log, `msg="`+line) {
+			t.Errorf("a failed attempt is logged on its own (%q):\n%s", line, log)
+		}
+	}
+}

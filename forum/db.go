@@ -50,6 +50,7 @@ type DB struct {
 	searchLimits searchLimits             // the searches running at once (search_limits.go)
 	creds        credentialCache          // whom cookies and tokens belong to (credential_cache.go)
 	outage       outage                   // the database's availability as requests see it (outage.go)
+	works        workRegistry             // background workers' failures (work_outage.go)
 	hashing      atomic.Pointer[HashGate] // bounds password hashing (hash_gate.go)
 	deviceKey    atomic.Pointer[[]byte]   // signs known-device cookies (known_device.go)
 	log          *slog.Logger

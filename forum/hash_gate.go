@@ -23,6 +23,10 @@ type HashGate struct {
 // hashMemoryBudget is how much memory hashing may hold at once by default.
 const hashMemoryBudget = 48 << 20 // bytes
 
+// HashMemory is how many bytes one hash holds while it runs (argon2id's
+// memory parameter).
+func HashMemory() int64 { return int64(currentArgon2.memory) * 1024 }
+
 // DefaultHashSlots is the default bound: as many hashes as fit in
 // hashMemoryBudget with the current parameters (2 at 19 MiB), which on two
 // cores is also about as many as run at full speed.

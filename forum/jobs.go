@@ -169,6 +169,8 @@ type JobRunner struct {
 	Poll     time.Duration // how often to look for due work; zero: 5s
 	Lease    time.Duration // how long a claim lasts; zero: 10 minutes
 	Worker   string        // this runner's name; zero: host, pid and a random suffix
+
+	work *Work // logs an outage once, not each failed round
 }
 
 func (r *JobRunner) defaults() {
@@ -187,6 +189,9 @@ func (r *JobRunner) defaults() {
 	if r.Log == nil {
 		r.Log = slog.New(slog.DiscardHandler)
 	}
+	if r.work == nil {
+		r.work = r.DB.Work("jobs", r.Log)
+	}
 }
 
 // Run schedules the periodic jobs (once for all instances, by unique key),
@@ -200,7 +205,9 @@ func (r *JobRunner) Run(ctx context.Context) error {
 			scheduled = r.schedule(ctx)
 		}
 		if _, err := r.RunDue(ctx); err != nil && ctx.Err() == nil {
-			r.Log.Error("running jobs", "error", err)
+			r.work.Failed("running jobs", err)
+		} else if err == nil {
+			r.work.Succeeded()
 		}
 		select {
 		case <-ctx.Done():
@@ -236,21 +243,25 @@ func (r *JobRunner) runOne(ctx context.Context, j *Job) {
 	err := r.Handlers[j.Kind](jobCtx, j)
 	cancel()
 	if err != nil {
-		r.Log.Warn("job failed", "job", j.ID, "kind", j.Kind, "attempt", j.Attempts, "error", err)
+		if IsUnavailable(err) {
+			r.work.Failed("job failed", err, "job", j.ID, "kind", j.Kind, "attempt", j.Attempts)
+		} else {
+			r.Log.Warn("job failed", "job", j.ID, "kind", j.Kind, "attempt", j.Attempts, "error", err)
+		}
 		if err := r.DB.FailJob(context.WithoutCancel(ctx), j, r.Worker, err); err != nil {
-			r.Log.Error("recording a job failure", "job", j.ID, "error", err)
+			r.work.Failed("recording a job failure", err, "job", j.ID)
 		}
 		// A periodic job given up still has its next run.
 		if next := r.nextRun(j); next != nil && j.Attempts >= j.MaxAttempts {
 			if _, err := r.DB.EnqueueJob(context.WithoutCancel(ctx), *next); err != nil {
-				r.Log.Error("scheduling a job", "kind", j.Kind, "error", err)
+				r.work.Failed("scheduling a job", err, "kind", j.Kind)
 			}
 		}
 		return
 	}
 	next := r.nextRun(j)
 	if err := r.DB.CompleteJob(context.WithoutCancel(ctx), j, r.Worker, next); err != nil {
-		r.Log.Error("completing a job", "job", j.ID, "error", err)
+		r.work.Failed("completing a job", err, "job", j.ID)
 		return
 	}
 	r.Log.Info("job done", "job", j.ID, "kind", j.Kind, "duration", time.Since(start).Round(time.Millisecond))
@@ -273,7 +284,7 @@ func (r *JobRunner) schedule(ctx context.Context) bool {
 	for _, p := range r.Periodic {
 		if _, err := r.DB.EnqueueJob(ctx, NewJob{Kind: p.Kind, UniqueKey: p.Kind, MaxAttempts: 3}); err != nil {
 			if ctx.Err() == nil {
-				r.Log.Error("scheduling a job", "kind", p.Kind, "error", err)
+				r.work.Failed("scheduling a job", err, "kind", p.Kind)
 			}
 			return false
 		}

@@ -120,7 +120,9 @@ func (db *DB) fanOutBatches() {
 			ids[i] = r.postID
 		}
 		if _, err := db.stmts.fanOutPosts.ExecContext(context.Background(), pq.Array(ids)); err != nil {
-			db.log.Warn("notifying about new posts; the sweep will", "posts", len(ids), "error", err)
+			db.Work("notification fan-out", db.log).Failed("notifying about new posts; the sweep will", err, "posts", len(ids))
+		} else {
+			db.Work("notification fan-out", db.log).Succeeded()
 		}
 		for _, r := range batch {
 			r.done <- struct{}{}

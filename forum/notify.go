@@ -30,12 +30,18 @@ func (db *DB) Listen(ctx context.Context, log *slog.Logger, handlers map[string]
 		}
 	}
 	defer setUp(false)
+	work := db.Work("listen", log)
 	l := pq.NewListener(db.url, 100*time.Millisecond, 10*time.Second, func(ev pq.ListenerEventType, err error) {
 		if ev == pq.ListenerEventDisconnected {
 			setUp(false)
 		}
-		if err != nil {
-			log.Warn("LISTEN connection", "event", ev, "error", err)
+		switch {
+		case err != nil:
+			// Logged once for the outage, however many attempts to
+			// reconnect fail.
+			work.Down("LISTEN connection", err)
+		case ev == pq.ListenerEventConnected || ev == pq.ListenerEventReconnected:
+			work.Succeeded()
 		}
 	})
 	defer l.Close()

@@ -84,7 +84,9 @@ func (db *DB) cleanSearchIndex() {
 			db.log.Info("the search index's pending list is left to inserts and autovacuum: the database user does not own posts_search")
 			return
 		case err != nil:
-			db.log.Warn("cleaning the search index's pending list", "error", err)
+			db.Work("search index", db.log).Failed("cleaning the search index's pending list", err)
+		default:
+			db.Work("search index", db.log).Succeeded()
 		}
 	}
 }

@@ -957,6 +957,15 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION palabre_post_search_vector(config regconfig, title text, body_html text)
+ RETURNS tsvector
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+    SELECT setweight(to_tsvector(config, palabre_search_text(coalesce(title, ''))), 'A') ||
+           setweight(to_tsvector(config, palabre_search_text(body_html)), 'B')
+$function$;
+
 CREATE OR REPLACE FUNCTION palabre_search_config()
  RETURNS regconfig
  LANGUAGE plpgsql
@@ -1027,9 +1036,7 @@ BEGIN
     IF NEW.number = 1 THEN
         SELECT t.title INTO title FROM threads t WHERE t.id = NEW.thread_id;
     END IF;
-    NEW.search_vector :=
-        setweight(to_tsvector(NEW.search_config, palabre_search_text(coalesce(title, ''))), 'A') ||
-        setweight(to_tsvector(NEW.search_config, palabre_search_text(NEW.body_html)), 'B');
+    NEW.search_vector := palabre_post_search_vector(NEW.search_config, title, NEW.body_html);
     RETURN NEW;
 END;
 $function$;

@@ -260,7 +260,7 @@ fi
 	echo
 	echo "Written by \`make bench\` (scripts/bench.sh); ratios are to a Gin hello-world measured in the same"
 	echo "run, since absolute figures drift on shared machines."
-	for f in bench/results-default.md bench/results-large.md bench/results-compare.md bench/results-small.md bench/results-libraries.md; do
+	for f in bench/results-default.md bench/results-large.md bench/results-compare.md bench/results-small.md bench/results-libraries.md bench/results-login.md; do
 		if [ -f "$f" ]; then
 			echo
 			cat "$f"

@@ -43,6 +43,9 @@ type Config struct {
 	// is answered 503 with Retry-After (forum.HashGate).
 	HashSlots int
 	HashWait  time.Duration
+	// MemoryLimit is the Go runtime's soft memory limit (bytes) that
+	// palabre serve sets (ApplyMemoryLimit); 0: the runtime's own.
+	MemoryLimit int64
 }
 
 // Secure reports whether the public URL is https (Secure cookies, HSTS).
@@ -67,6 +70,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		HashSlots:       r.integer("PALABRE_HASH_SLOTS", forum.DefaultHashSlots(), 1, 1000),
 		HashWait:        r.duration("PALABRE_HASH_WAIT", forum.DefaultHashWait),
 	}
+	c.MemoryLimit = r.memoryLimit(c.HashSlots)
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		r.fail("PALABRE_LISTEN", c.Listen, "want host:port, for example 127.0.0.1:8080")
 	}

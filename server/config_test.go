@@ -1,6 +1,7 @@
 package server
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -79,5 +80,35 @@ func TestLoadConfigReadsSecretsFromFiles(t *testing.T) {
 	_, err = LoadConfig(envOf(map[string]string{"PALABRE_DATABASE_URL_FILE": "/nonexistent/secret"}))
 	if err == nil || !strings.Contains(err.Error(), "PALABRE_DATABASE_URL_FILE") {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// The memory limit follows the hashing slots: each slot's argon2id memory
+// on top of the base budget, so that a burst of log-ins cannot leave the
+// heap's garbage to double before a collection (issue 19).
+func TestMemoryLimitFollowsHashSlots(t *testing.T) {
+	for _, c := range []struct {
+		env  map[string]string
+		want int64
+	}{
+		{nil, 64<<20 + 2*19<<20},
+		{map[string]string{"PALABRE_HASH_SLOTS": "8"}, 64<<20 + 8*19<<20},
+		{map[string]string{"PALABRE_MEMORY_LIMIT": "512MiB"}, 512 << 20},
+		{map[string]string{"PALABRE_MEMORY_LIMIT": "1GiB"}, 1 << 30},
+		{map[string]string{"PALABRE_MEMORY_LIMIT": "off"}, math.MaxInt64},
+		{map[string]string{"GOMEMLIMIT": "300MiB"}, 0}, // the runtime applied it
+	} {
+		cfg, err := LoadConfig(envOf(c.env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.MemoryLimit != c.want {
+			t.Errorf("%v: memory limit %d, want %d", c.env, cfg.MemoryLimit, c.want)
+		}
+	}
+	for _, bad := range []string{"lots", "-1MiB", "1MiB", "12 MiB"} {
+		if _, err := LoadConfig(envOf(map[string]string{"PALABRE_MEMORY_LIMIT": bad})); err == nil || !strings.Contains(err.Error(), "PALABRE_MEMORY_LIMIT") {
+			t.Errorf("PALABRE_MEMORY_LIMIT=%q: %v", bad, err)
+		}
 	}
 }

@@ -1,8 +1,14 @@
 package server
 
 import (
+	"errors"
 	"html/template"
+	"mime"
+	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -102,4 +108,71 @@ func (s *Server) setError(c *gin.Context, f *Form, err error) int {
 	}
 	f.Error = msg
 	return status
+}
+
+// refuseInvalidForms answers 400 to a form posted to a page (not the JSON
+// API, whose decoder refuses the same, bindJSON) when a field's name or
+// value holds invalid UTF-8 or a NUL character, before any handler reads
+// it: PostgreSQL cannot store them as typed, and handlers had met them each
+// its own way (a 500, a U+FFFD stored, a field silently emptied). A body
+// that cannot be read as a form is refused the same way.
+func (s *Server) refuseInvalidForms() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		r := c.Request
+		if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions || isAPI(c) {
+			c.Next()
+			return
+		}
+		var err error
+		ctype, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		switch ctype {
+		case "application/x-www-form-urlencoded":
+			err = r.ParseForm()
+		case "multipart/form-data":
+			err = r.ParseMultipartForm(s.engine.MaxMultipartMemory)
+		default:
+			c.Next()
+			return
+		}
+		if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
+			s.fail(c, err)
+			return
+		}
+		if err != nil {
+			s.fail(c, forum.Errorf(forum.EINVALID, "error.form_unreadable", nil))
+			return
+		}
+		fields := []url.Values{r.PostForm}
+		if r.MultipartForm != nil {
+			fields = append(fields, r.MultipartForm.Value)
+			for name, files := range r.MultipartForm.File {
+				names := []string{}
+				for _, fh := range files {
+					names = append(names, fh.Filename)
+				}
+				fields = append(fields, url.Values{name: names})
+			}
+		}
+		for _, values := range fields {
+			for name, vs := range values {
+				if !validFormText(name) {
+					s.fail(c, forum.Errorf(forum.EINVALID, "error.form_invalid_text", nil))
+					return
+				}
+				for _, v := range vs {
+					if !validFormText(v) {
+						s.fail(c, forum.Errorf(forum.EINVALID, "error.form_invalid_text", nil).OnField(name))
+						return
+					}
+				}
+			}
+		}
+		c.Next()
+	}
+}
+
+// validFormText reports whether s is text PostgreSQL stores as typed:
+// valid UTF-8 without NUL.
+func validFormText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }

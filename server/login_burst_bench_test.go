@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,8 +20,9 @@ import (
 // (each from its own address, so that no limit refuses them and each costs
 // a hash) and reports the process's peak resident memory (VmHWM): with
 // hashing bounded (PALABRE_HASH_SLOTS=2, the default) and, for comparison,
-// with 64 slots, as before the bound. Run it alone, bounded first, since
-// the peak of a process only grows:
+// with 64 slots, as before the bound. The process's memory limit is the
+// one palabre serve sets for that configuration (Config.ApplyMemoryLimit).
+// Run it alone, bounded first, since the peak of a process only grows:
 //
 //	go test -run '^$' -bench 'LoginBurst/bounded' -benchtime 5x ./server/
 //	go test -run '^$' -bench 'LoginBurst/unbounded' -benchtime 5x ./server/
@@ -65,9 +67,17 @@ func BenchmarkLoginBurst(b *testing.B) {
 
 func loginBenchInstance(b *testing.B, slots string) *Server {
 	b.Helper()
-	s := loginInstance(b, map[string]string{"PALABRE_HASH_SLOTS": slots, "PALABRE_HASH_WAIT": forum.DefaultHashWait.String()})
+	env := map[string]string{"PALABRE_HASH_SLOTS": slots, "PALABRE_HASH_WAIT": forum.DefaultHashWait.String()}
+	cfg, err := LoadConfig(envOf(env))
+	if err != nil {
+		b.Fatal(err)
+	}
+	prev := debug.SetMemoryLimit(-1)
+	cfg.ApplyMemoryLimit()
+	b.Cleanup(func() { debug.SetMemoryLimit(prev) })
+	s := loginInstance(b, env)
 	runtime.GC()
-	b.Logf("GOMAXPROCS %d, peak RSS before the bursts: %d MB", runtime.GOMAXPROCS(0), peakRSS(b)>>20)
+	b.Logf("GOMAXPROCS %d, memory limit %d MiB, peak RSS before the bursts: %d MB", runtime.GOMAXPROCS(0), debug.SetMemoryLimit(-1)>>20, peakRSS(b)>>20)
 	return s
 }
 

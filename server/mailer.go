@@ -30,6 +30,7 @@ type Mailer struct {
 	log     *slog.Logger
 	smtp    *mail.Client // nil when PALABRE_SMTP_URL is not set
 	kick    chan struct{}
+	work    *forum.Work // logs an outage once, not each failed round
 	// Every is how often the outbox is looked at when nobody kicks.
 	Every time.Duration
 	// Gather is how long a kick waits for others before the round it
@@ -43,7 +44,7 @@ func NewMailer(cfg Config, db *forum.DB, log *slog.Logger) (*Mailer, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Mailer{cfg: cfg, db: db, catalog: catalog, log: log, kick: make(chan struct{}, 1), Every: 30 * time.Second, Gather: 50 * time.Millisecond}
+	w := &Mailer{cfg: cfg, db: db, catalog: catalog, log: log, kick: make(chan struct{}, 1), work: db.Work("mail", log), Every: 30 * time.Second, Gather: 50 * time.Millisecond}
 	if cfg.SMTPURL != nil {
 		if w.smtp, err = newSMTPClient(cfg.SMTPURL); err != nil {
 			return nil, err
@@ -72,7 +73,9 @@ func (w *Mailer) Run(ctx context.Context) error {
 	lastPurge := time.Time{}
 	for {
 		if _, err := w.SendDue(ctx); err != nil && ctx.Err() == nil {
-			w.log.Error("sending mail", "error", err)
+			w.work.Failed("sending mail", err)
+		} else if err == nil {
+			w.work.Succeeded()
 		}
 		if time.Since(lastPurge) > time.Hour {
 			w.purge(ctx)
@@ -100,7 +103,7 @@ func (w *Mailer) purge(ctx context.Context) {
 		"links": w.db.PurgeEmailTokens, "mail": w.db.PurgeMail, "jobs": w.db.PurgeJobs,
 	} {
 		if n, err := purge(ctx); err != nil && ctx.Err() == nil {
-			w.log.Error("purging", "what", name, "error", err)
+			w.work.Failed("purging", err, "what", name)
 		} else if n > 0 {
 			w.log.Info("purged", "what", name, "rows", n)
 		}

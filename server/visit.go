@@ -60,7 +60,9 @@ func (s *Server) recordVisit() gin.HandlerFunc {
 		if m := forum.MemberFrom(c.Request.Context()); m != nil {
 			now := time.Now()
 			if visits.due(m.ID, now) {
-				if err := s.db.RecordVisit(c.Request.Context(), m.ID, now); err != nil {
+				// An unavailable database is logged once per outage
+				// (forum.DB.Unavailable), not once per request.
+				if err := s.db.RecordVisit(c.Request.Context(), m.ID, now); err != nil && s.db.Unavailable(err) == nil {
 					s.log.Warn("recording a visit", "request_id", c.GetString(ctxRequestID), "error", err)
 				}
 			}
