@@ -70,7 +70,7 @@ func Unannounced(t testing.TB, db *forum.DB, query string, args ...any) {
 }
 
 // WaitForRepliesOnLocks waits until n statements storing replies
-// (submit_reply, submit_replies) wait for a lock held elsewhere.
+// (reply_facts) wait for a lock held elsewhere.
 func WaitForRepliesOnLocks(t testing.TB, db *forum.DB, n int) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
