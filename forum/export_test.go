@@ -74,3 +74,21 @@ func HoldSearchSlots(t testing.TB, db *DB) (release func()) {
 // AuthenticationQueries are the statements that authenticate a request, by
 // session cookie and by API token: what the credential cache remembers.
 var AuthenticationQueries = []string{selectSessionMember, selectMemberByAPIToken}
+
+// StoreRepliesTx decides and stores replies in tx as one batch does, each
+// sent by the actor of its context; it returns each reply's post or the
+// error of the rule that refused it.
+func StoreRepliesTx(tx *sqlx.Tx, ctxs []context.Context, replies []Reply) ([]*Post, []error, error) {
+	pending := make([]*pendingReply, len(replies))
+	for i := range replies {
+		pending[i] = &pendingReply{Reply: replies[i], actor: ActorFrom(ctxs[i])}
+	}
+	if err := storeRepliesTx(context.Background(), tx, nil, false, pending); err != nil {
+		return nil, nil, err
+	}
+	posts, errs := make([]*Post, len(pending)), make([]error, len(pending))
+	for i, r := range pending {
+		posts[i], errs[i] = r.post, r.err
+	}
+	return posts, errs, nil
+}

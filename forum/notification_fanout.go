@@ -11,7 +11,7 @@ import (
 // A published post is notified in two steps (migration 0027):
 //
 //   - in the transaction that stores or publishes it, RecordPostTx (or
-//     submit_reply, for a plain reply) queues it (notification_queue);
+//     store_replies, for a reply) queues it (notification_queue);
 //   - after the commit, FanOut notifies the queued posts of every request
 //     that committed at the same moment with one statement.
 //
@@ -62,7 +62,7 @@ type fanOutRequest struct {
 }
 
 // FanOut notifies about posts just committed by the caller and queued with
-// them (RecordPostTx, submit_reply), announces them on ChannelContent with PayloadAfterCommit
+// them (RecordPostTx, store_replies), announces them on ChannelContent with PayloadAfterCommit
 // (migration 0027), and returns when that is done, or when ctx ends (the
 // batch goes on). A failure is logged, not returned: the post is stored,
 // and stays queued for the sweep.

@@ -23,6 +23,27 @@ func (r PostRefs) None() bool { return len(r.Mentions) == 0 && len(r.Quotes) == 
 // thread watch it, and queues a published post for its notifications: the
 // caller calls FanOut after the commit.
 func RecordPostTx(ctx context.Context, tx *sqlx.Tx, p *Post, refs PostRefs) error {
+	if err := RecordRefsTx(ctx, tx, p, refs); err != nil {
+		return err
+	}
+	if p.Number == 1 && p.AuthorID != nil {
+		if err := watchTx(ctx, tx, *p.AuthorID, p.ThreadID, 0, WatchWatching, false); err != nil {
+			return err
+		}
+	}
+	if p.Status == StatusPublished {
+		if _, err := tx.ExecContext(ctx, queueNotification, p.ID); err != nil {
+			return Internal("queueing the post's notifications", err)
+		}
+	}
+	return nil
+}
+
+// RecordRefsTx remembers, in the transaction that stores or edits a post,
+// whom it mentions and what it quotes, so that a held post notifies when
+// it is approved. A reply is queued for its notifications when it is
+// stored (store_replies).
+func RecordRefsTx(ctx context.Context, tx *sqlx.Tx, p *Post, refs PostRefs) error {
 	if len(refs.Mentions) > 0 {
 		keys := make([]string, 0, len(refs.Mentions))
 		for _, name := range refs.Mentions {
@@ -43,16 +64,6 @@ INSERT INTO post_quotes (post_id, quoted_post_id)
 SELECT $1, id FROM posts WHERE id = ANY($2) AND id <> $1
 ON CONFLICT DO NOTHING`, p.ID, pq.Array(refs.Quotes)); err != nil {
 			return Internal("recording quotes", err)
-		}
-	}
-	if p.Number == 1 && p.AuthorID != nil {
-		if err := watchTx(ctx, tx, *p.AuthorID, p.ThreadID, 0, WatchWatching, false); err != nil {
-			return err
-		}
-	}
-	if p.Status == StatusPublished {
-		if _, err := tx.ExecContext(ctx, queueNotification, p.ID); err != nil {
-			return Internal("queueing the post's notifications", err)
 		}
 	}
 	return nil

@@ -2,7 +2,8 @@ package forum_test
 
 import (
 	"cmp"
-	"database/sql"
+	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -20,7 +21,33 @@ import (
 // submission is a reply and the member who sends it.
 type submission struct {
 	as    *forum.Member
-	reply forum.DirectReply
+	reply forum.Reply
+}
+
+// historyReached is the refusal of refuseReached, with the history that
+// decided it.
+type historyReached struct{ history forum.History }
+
+func (e *historyReached) Error() string { return "a history count reached its limit" }
+
+// refuseReached is the Decide of a caller whose history rules all refuse,
+// for a reply asking q: a count that reaches its limit refuses the reply
+// (the moderation pipeline's rules are tested in moderation).
+func refuseReached(q forum.HistoryQuery, status string) func(forum.History) (string, error) {
+	return func(h forum.History) (string, error) {
+		if h.RecentPosts != nil && *h.RecentPosts >= q.PostLimit || h.Duplicate != nil && *h.Duplicate ||
+			h.Published != nil && *h.Published < q.PublishedLimit {
+			return "", &historyReached{h}
+		}
+		return status, nil
+	}
+}
+
+// withHistory asks q about the author's history for r, refused when a count
+// reaches its limit.
+func withHistory(r forum.Reply, q forum.HistoryQuery) forum.Reply {
+	r.History, r.Decide = &q, refuseReached(q, r.Status)
+	return r
 }
 
 type replyResult struct {
@@ -58,7 +85,7 @@ func submitTogether(t *testing.T, db *forum.DB, replies []submission) []replyRes
 	for i := range forum.ReplyBatchesRunning {
 		m := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
 		wg.Go(func() {
-			if _, _, err := db.SubmitReply(forumtest.As(m), forum.DirectReply{
+			if _, err := db.SubmitReply(forumtest.As(m), forum.Reply{
 				ThreadID: held.ID, AuthorID: m.ID, BodyMarkdown: "En attente.", BodyHTML: "<p>En attente.</p>", Status: forum.StatusPublished,
 			}); err != nil {
 				t.Errorf("a reply to the held thread: %v", err)
@@ -74,7 +101,10 @@ func submitTogether(t *testing.T, db *forum.DB, replies []submission) []replyRes
 	out := make([]replyResult, len(replies))
 	for i, r := range replies {
 		wg.Go(func() {
-			out[i].post, out[i].history, out[i].err = db.SubmitReply(forumtest.As(r.as), r.reply)
+			out[i].post, out[i].err = db.SubmitReply(forumtest.As(r.as), r.reply)
+			if reached, ok := errors.AsType[*historyReached](out[i].err); ok {
+				out[i].history, out[i].err = &reached.history, nil
+			}
 		})
 		waitFor("the reply to wait", func() bool {
 			_, pending, _ := forum.ReplyBatches(db)
@@ -106,7 +136,7 @@ func TestRepliesSentAtOnceAreStoredTogether(t *testing.T) {
 		forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember),
 		forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
 	// c has posted once already: a limit of one post a minute stops them.
-	if _, _, err := db.SubmitReply(forumtest.As(c), forum.DirectReply{
+	if _, err := db.SubmitReply(forumtest.As(c), forum.Reply{
 		ThreadID: other.ID, AuthorID: c.ID, BodyMarkdown: "Premier.", BodyHTML: "<p>Premier.</p>", Status: forum.StatusPublished,
 	}); err != nil {
 		t.Fatal(err)
@@ -119,8 +149,8 @@ func TestRepliesSentAtOnceAreStoredTogether(t *testing.T) {
 	_, _, gatheredBefore := forum.ReplyBatches(db)
 
 	reply := func(m *forum.Member, th int64, body, status string) submission {
-		return submission{m, forum.DirectReply{ThreadID: th, AuthorID: m.ID, BodyMarkdown: body, BodyHTML: "<p>" + body + "</p>", Status: status,
-			History: &forum.HistoryQuery{PostLimit: 5, DuplicateMinutes: 10}}}
+		return submission{m, withHistory(forum.Reply{ThreadID: th, AuthorID: m.ID, BodyMarkdown: body, BodyHTML: "<p>" + body + "</p>", Status: status},
+			forum.HistoryQuery{PostLimit: 5, DuplicateMinutes: 10})}
 	}
 	replies := []submission{
 		reply(a, open.ID, "Un.", forum.StatusPublished),
@@ -131,8 +161,8 @@ func TestRepliesSentAtOnceAreStoredTogether(t *testing.T) {
 		reply(a, other.ID, "En attente de relecture.", forum.StatusHeld),
 		reply(a, locked.ID, "Fermé ?", forum.StatusPublished),
 		reply(b, 1<<40, "Nulle part.", forum.StatusPublished),
-		{c, forum.DirectReply{ThreadID: open.ID, AuthorID: c.ID, BodyMarkdown: "Encore.", BodyHTML: "<p>Encore.</p>", Status: forum.StatusPublished,
-			History: &forum.HistoryQuery{PostLimit: 1}}},
+		{c, withHistory(forum.Reply{ThreadID: open.ID, AuthorID: c.ID, BodyMarkdown: "Encore.", BodyHTML: "<p>Encore.</p>", Status: forum.StatusPublished},
+			forum.HistoryQuery{PostLimit: 1})},
 	}
 	got := submitTogether(t, db, replies)
 
@@ -206,7 +236,7 @@ func TestABatchThatFailsSubmitsEachReplyAlone(t *testing.T) {
 	m := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
 	_, _, gatheredBefore := forum.ReplyBatches(db)
 	reply := func(body, status string) submission {
-		return submission{m, forum.DirectReply{ThreadID: th.ID, AuthorID: m.ID, BodyMarkdown: body, BodyHTML: "<p>" + body + "</p>", Status: status}}
+		return submission{m, forum.Reply{ThreadID: th.ID, AuthorID: m.ID, BodyMarkdown: body, BodyHTML: "<p>" + body + "</p>", Status: status}}
 	}
 	got := submitTogether(t, db, []submission{
 		reply("Bon.", forum.StatusPublished),
@@ -231,10 +261,10 @@ func TestABatchThatFailsSubmitsEachReplyAlone(t *testing.T) {
 	}
 }
 
-// submit_replies answers and writes exactly as submit_reply called for each
-// reply in turn, in the order of their threads: checked on random batches
-// of replies to open, locked, held and missing threads, by members near
-// their limits, repeating texts.
+// A batch decides and writes exactly as its replies stored one by one, in
+// the order of their threads: checked on random batches of replies to
+// open, locked, held and missing threads, answering posts that exist or
+// not, by members near their limits and a moderator, repeating texts.
 func TestABatchDoesWhatRepliesOneByOneDo(t *testing.T) {
 	db := forumtest.DB(t)
 	cat := forumtest.MustCategory(t, db)
@@ -243,6 +273,7 @@ func TestABatchDoesWhatRepliesOneByOneDo(t *testing.T) {
 	for range 3 {
 		members = append(members, forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember))
 	}
+	members = append(members, forumtest.MustMember(t, db, forum.RoleModerator, forum.TrustMember))
 	var threads []int64
 	for _, state := range []string{"open", "open", "locked", "held"} {
 		th, _ := ntThread(t, db, owner, cat, forum.StatusPublished, forum.PostRefs{})
@@ -262,69 +293,74 @@ VALUES ($1, 2, $2, 'Texte A', '<p>Texte A</p>', 'published')`, threads[1], membe
 		members[1].ID, threads[0], members[2].ID, threads[1])
 	missing := int64(1 << 40)
 
-	type reply struct {
-		thread, author                        int64
-		staff, history                        bool
-		body, status                          string
-		postLimit, duplicates, publishedLimit int64
-	}
 	rng := rand.New(rand.NewPCG(7, 11))
 	pick := func(n int) int { return rng.IntN(n) }
 	for round := range 200 {
-		batch := make([]reply, 2+pick(10))
+		batch := make([]forum.Reply, 2+pick(10))
+		ctxs := make([]context.Context, len(batch))
 		for i := range batch {
 			th := missing
 			if pick(8) > 0 {
 				th = threads[pick(len(threads))]
 			}
-			batch[i] = reply{
-				thread: th, author: members[pick(len(members))].ID, staff: pick(6) == 0, history: pick(4) > 0,
-				body: []string{"Texte A", "Texte B", "Texte C"}[pick(3)], status: []string{"published", "published", "held"}[pick(3)],
-				postLimit: int64(pick(4)), duplicates: int64([]int{0, 10}[pick(2)]), publishedLimit: int64(pick(3)),
+			author := members[pick(len(members))]
+			ctxs[i] = forumtest.As(author)
+			body := []string{"Texte A", "Texte B", "Texte C"}[pick(3)]
+			batch[i] = forum.Reply{ThreadID: th, AuthorID: author.ID, BodyMarkdown: body, BodyHTML: "<p>" + body + "</p>",
+				Status: []string{"published", "published", "held"}[pick(3)]}
+			if to := pick(4); to > 0 {
+				batch[i].ReplyTo = &[]int{1, 2, 3}[to-1]
+			}
+			if pick(4) > 0 {
+				batch[i] = withHistory(batch[i], forum.HistoryQuery{PostLimit: pick(4), DuplicateMinutes: []int{0, 10}[pick(2)], PublishedLimit: pick(3)})
 			}
 		}
 		answersOf := func(tx *sqlx.Tx, together bool) []string {
-			if together {
-				n := len(batch)
-				threads, authors := make([]int64, n), make([]int64, n)
-				staff, history := make([]bool, n), make([]bool, n)
-				markdown, html, statuses := make([]string, n), make([]string, n), make([]string, n)
-				postLimits, duplicates, publishedLimits := make([]int64, n), make([]int64, n), make([]int64, n)
-				for i, r := range batch {
-					threads[i], authors[i], staff[i], history[i] = r.thread, r.author, r.staff, r.history
-					markdown[i], html[i], statuses[i] = r.body, "<p>"+r.body+"</p>", r.status
-					postLimits[i], duplicates[i], publishedLimits[i] = r.postLimit, r.duplicates, r.publishedLimit
+			answers := make([]string, len(batch))
+			answer := func(i int, post *forum.Post, err error) {
+				if reached, ok := errors.AsType[*historyReached](err); ok {
+					h := reached.history
+					answers[i] = fmt.Sprint("history ", deref(h.RecentPosts), " ", deref(h.Duplicate), " ", deref(h.Published))
+					return
 				}
-				rows, err := tx.Queryx(`SELECT * FROM submit_replies($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ORDER BY ord`,
-					pq.Array(threads), pq.Array(authors), pq.Array(staff), pq.Array(markdown), pq.Array(html),
-					pq.Array(statuses), pq.Array(history), pq.Array(postLimits), pq.Array(duplicates), pq.Array(publishedLimits))
+				if fe := forum.AsError(err); err != nil && fe != nil {
+					answers[i] = fmt.Sprint("refused ", fe.Code, " ", fe.Key)
+					return
+				}
 				if err != nil {
 					t.Fatal(err)
 				}
-				return scanAnswers(t, rows)
+				answers[i] = fmt.Sprint("post #", post.Number, " ", post.Status)
+			}
+			if together {
+				posts, errs, err := forum.StoreRepliesTx(tx, ctxs, batch)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := range batch {
+					answer(i, posts[i], errs[i])
+				}
+				return answers
 			}
 			order := make([]int, len(batch))
 			for i := range order {
 				order[i] = i
 			}
-			slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(batch[a].thread, batch[b].thread) })
-			answers := make([]string, len(batch))
+			slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(batch[a].ThreadID, batch[b].ThreadID) })
 			for _, i := range order {
-				r := batch[i]
-				rows, err := tx.Queryx(`SELECT $1::int, * FROM submit_reply($2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, i+1,
-					r.thread, r.author, r.staff, r.body, "<p>"+r.body+"</p>", r.status, r.history, r.postLimit, r.duplicates, r.publishedLimit)
+				posts, errs, err := forum.StoreRepliesTx(tx, ctxs[i:i+1], batch[i:i+1])
 				if err != nil {
 					t.Fatal(err)
 				}
-				answers[i] = scanAnswers(t, rows)[0]
+				answer(i, posts[0], errs[0])
 			}
 			return answers
 		}
 		stateOf := func(tx *sqlx.Tx) []string {
 			var state []string
 			if err := tx.Select(&state, `
-SELECT format('post %s #%s by %s %s %s queued=%s', p.thread_id, p.number, p.author_id, p.status, p.body_markdown,
-	EXISTS (SELECT 1 FROM notification_queue q WHERE q.post_id = p.id))
+SELECT format('post %s #%s by %s %s %s reply to %s queued=%s', p.thread_id, p.number, p.author_id, p.status, p.body_markdown,
+	p.reply_to, EXISTS (SELECT 1 FROM notification_queue q WHERE q.post_id = p.id))
 FROM posts p WHERE p.thread_id = ANY ($1) UNION ALL
 SELECT format('thread %s: %s posts, last #%s by %s', t.id, t.post_count, t.last_post_number, t.last_poster_id)
 FROM threads t WHERE t.id = ANY ($1) UNION ALL
@@ -354,28 +390,9 @@ ORDER BY 1`, pq.Array(threads)); err != nil {
 	}
 }
 
-// scanAnswers reads the answers of submit_replies (or of submit_reply with
-// its reply's place before them), each as one comparable line; the post's
-// id and time differ from one run to the other and are left out.
-func scanAnswers(t *testing.T, rows *sqlx.Rows) []string {
-	t.Helper()
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var ord int
-		var id, author sql.NullInt64
-		var created sql.NullTime
-		var number, recent, published sql.NullInt32
-		var dup, reached, found, locked, closed sql.NullBool
-		var status sql.NullString
-		if err := rows.Scan(&ord, &id, &number, &created, &recent, &dup, &published, &reached,
-			&found, &locked, &closed, &status, &author); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, fmt.Sprint(ord, id.Valid, number, recent, dup, published, reached, found, locked, closed, status, author))
+func deref[T any](p *T) any {
+	if p == nil {
+		return nil
 	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return *p
 }

@@ -36,7 +36,7 @@ func TestPathologicalPostsAreStoredAndSearchable(t *testing.T) {
 			th, first := searchThread(t, db, author, cat, "Un sujet "+head, pathologicalBody(head, tail, size))
 			rhead, rtail := forumtest.Unique("debut"), forumtest.Unique("fin")
 			body := pathologicalBody(rhead, rtail, size)
-			reply, _, err := db.SubmitReply(forumtest.As(author), forum.DirectReply{ThreadID: th.ID, AuthorID: author.ID,
+			reply, err := db.SubmitReply(forumtest.As(author), forum.Reply{ThreadID: th.ID, AuthorID: author.ID,
 				BodyMarkdown: body, BodyHTML: body, Status: forum.StatusPublished})
 			if err != nil || reply == nil {
 				t.Fatalf("storing a %d-byte reply: %v", size, err)
@@ -142,7 +142,7 @@ func BenchmarkPathologicalPost(b *testing.B) {
 		b.Run(fmt.Sprintf("store-%dKB", size>>10), func(b *testing.B) {
 			body := pathologicalBody("debut", "fin", size)
 			for b.Loop() {
-				if _, _, err := db.SubmitReply(forumtest.As(author), forum.DirectReply{ThreadID: th.ID, AuthorID: author.ID,
+				if _, err := db.SubmitReply(forumtest.As(author), forum.Reply{ThreadID: th.ID, AuthorID: author.ID,
 					BodyMarkdown: body, BodyHTML: body, Status: forum.StatusPublished}); err != nil {
 					b.Fatal(err)
 				}

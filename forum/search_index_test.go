@@ -19,7 +19,7 @@ func TestPublishedPostsLeaveTheSearchIndexPendingListEmpty(t *testing.T) {
 	_, before := forum.SearchIndexCleaner(db)
 	for i := range 5 {
 		body := fmt.Sprintf("Le potager partagé, saison %d : tomates, courgettes et haricots.", i)
-		if _, _, err := db.SubmitReply(forumtest.As(author), forum.DirectReply{ThreadID: th.ID, AuthorID: author.ID,
+		if _, err := db.SubmitReply(forumtest.As(author), forum.Reply{ThreadID: th.ID, AuthorID: author.ID,
 			BodyMarkdown: body, BodyHTML: "<p>" + body + "</p>", Status: forum.StatusPublished}); err != nil {
 			t.Fatal(err)
 		}

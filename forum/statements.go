@@ -32,11 +32,11 @@ type preparedStatements struct {
 	snapshotPosts  *sqlx.Stmt
 	// the latest threads from snapshots (latest_page.go)
 	latestReader *sqlx.Stmt
-	// a plain reply, alone or with others, and the fan-out of its
-	// notifications (posting.go, reply_batches.go, notification_fanout.go)
-	submitReply   *sqlx.Stmt
-	submitReplies *sqlx.Stmt
-	fanOutPosts   *sqlx.Stmt
+	// replies, alone or with others, and the fan-out of their
+	// notifications (reply_store.go, reply_batches.go, notification_fanout.go)
+	replyFacts   *sqlx.Stmt
+	storeReplies *sqlx.Stmt
+	fanOutPosts  *sqlx.Stmt
 }
 
 func (s *preparedStatements) prepare(ctx context.Context, db *sqlx.DB) error {
@@ -60,8 +60,8 @@ func (s *preparedStatements) prepare(ctx context.Context, db *sqlx.DB) error {
 		{&s.threadReader, selectThreadReader},
 		{&s.snapshotThread, selectSnapshotThread},
 		{&s.snapshotPosts, selectSnapshotPosts},
-		{&s.submitReply, submitReply},
-		{&s.submitReplies, submitReplies},
+		{&s.replyFacts, selectReplyFacts},
+		{&s.storeReplies, insertReplies},
 		{&s.fanOutPosts, fanOutPosts},
 	} {
 		stmt, err := db.PreparexContext(ctx, p.query)
@@ -78,7 +78,7 @@ func (s *preparedStatements) close() {
 	for _, st := range []*sqlx.Stmt{s.memberByAPIToken, s.categories, s.categoryBySlug, s.sessionMember,
 		s.thread, s.threadPosts, s.categoryThreads, s.latestThreads,
 		s.unreadNotifications, s.watchLevels, s.notifications, s.threadReader, s.snapshotThread, s.snapshotPosts, s.latestReader,
-		s.submitReply, s.submitReplies, s.fanOutPosts} {
+		s.replyFacts, s.storeReplies, s.fanOutPosts} {
 		if st != nil {
 			st.Close()
 		}

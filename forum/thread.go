@@ -2,9 +2,7 @@ package forum
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"math"
 	"strings"
 	"time"
 
@@ -160,85 +158,4 @@ func CreateThreadTx(ctx context.Context, tx *sqlx.Tx, nt NewThread) (*Thread, *P
 		return nil, nil, err
 	}
 	return t, p, nil
-}
-
-// NewReply is a reply about to be stored, already through the pipeline.
-type NewReply struct {
-	ThreadID     int64
-	AuthorID     int64
-	ReplyTo      *int
-	BodyMarkdown string
-	BodyHTML     string
-	Status       string
-}
-
-// lockThreadForReply locks the thread row for the transaction (migration
-// 0015: a function, whose plan is kept per connection).
-const lockThreadForReply = `SELECT locked, closed, status, author_id FROM lock_thread_for_reply($1)`
-
-const selectReplyTarget = `
-SELECT status, author_id FROM posts WHERE thread_id = $1 AND number = $2`
-
-// storeReply stores the post, bumps its thread and advances the author's
-// reading state (migration 0013).
-const storeReply = `
-SELECT post_id, post_number, post_created_at FROM store_reply($1, $2, $3, $4, $5, $6)`
-
-// replyRefusal is why the actor may not reply to a thread in this state,
-// or nil. submit_reply (migration 0028) stores a reply under the same
-// conditions: staff, or a published thread neither locked nor closed.
-func replyRefusal(actor Actor, status string, authorID *int64, locked, closed bool) error {
-	staff := actor.IsStaff()
-	switch {
-	case !actor.canSeeThread(status, authorID):
-		return Errorf(ENOTFOUND, "thread.not_found", nil)
-	case status != StatusPublished && !staff:
-		// The author of a thread still held for approval waits for it.
-		return Errorf(EFORBIDDEN, "thread.not_open", nil)
-	case (locked || closed) && !staff:
-		return Errorf(EFORBIDDEN, "thread.locked", nil)
-	}
-	return nil
-}
-
-// CreateReplyTx stores a reply in tx. The thread row is locked for the
-// transaction, so post numbers and counters stay right under concurrent
-// posting.
-func CreateReplyTx(ctx context.Context, tx *sqlx.Tx, nr NewReply) (*Post, error) {
-	var th struct {
-		Locked   bool   `db:"locked"`
-		Closed   bool   `db:"closed"`
-		Status   string `db:"status"`
-		AuthorID *int64 `db:"author_id"`
-	}
-	if err := tx.GetContext(ctx, &th, lockThreadForReply, nr.ThreadID); err != nil {
-		return nil, notFound(err, "thread.not_found", "reading a thread")
-	}
-	actor := ActorFrom(ctx)
-	if err := replyRefusal(actor, th.Status, th.AuthorID, th.Locked, th.Closed); err != nil {
-		return nil, err
-	}
-	if nr.ReplyTo != nil {
-		// A post number: what the column (integer) cannot hold is no post.
-		if *nr.ReplyTo < 1 || *nr.ReplyTo > math.MaxInt32 {
-			return nil, Errorf(EINVALID, "post.reply_to_invalid", nil).OnField("reply_to")
-		}
-		var target struct {
-			Status   string `db:"status"`
-			AuthorID *int64 `db:"author_id"`
-		}
-		err := tx.GetContext(ctx, &target, selectReplyTarget, nr.ThreadID, *nr.ReplyTo)
-		if err != nil || !actor.canSeePost(target.Status, target.AuthorID) {
-			if err != nil && err != sql.ErrNoRows {
-				return nil, Internal("reading the post replied to", err)
-			}
-			return nil, Errorf(EINVALID, "post.reply_to_invalid", nil).OnField("reply_to")
-		}
-	}
-	p := &Post{ThreadID: nr.ThreadID, AuthorID: &nr.AuthorID, ReplyTo: nr.ReplyTo, BodyMarkdown: nr.BodyMarkdown, BodyHTML: nr.BodyHTML, Status: nr.Status}
-	if err := tx.QueryRowxContext(ctx, storeReply, nr.ThreadID, nr.AuthorID, nr.ReplyTo, nr.BodyMarkdown, nr.BodyHTML, nr.Status).
-		Scan(&p.ID, &p.Number, &p.CreatedAt); err != nil {
-		return nil, Internal("creating a post", err)
-	}
-	return p, nil
 }

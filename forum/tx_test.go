@@ -105,7 +105,7 @@ func TestDirectRepliesAreAnnouncedByTheirFanOut(t *testing.T) {
 	author, replier := forumtest.MustMember(t, db, forum.RoleMember, 2), forumtest.MustMember(t, db, forum.RoleMember, 2)
 	th, _ := ntThread(t, db, author, cat, forum.StatusPublished, forum.PostRefs{})
 	got := listenAll(t, db)
-	p, _, err := db.SubmitReply(forumtest.As(replier), forum.DirectReply{
+	p, err := db.SubmitReply(forumtest.As(replier), forum.Reply{
 		ThreadID: th.ID, AuthorID: replier.ID, BodyMarkdown: "Bien vu.", BodyHTML: "<p>Bien vu.</p>", Status: forum.StatusPublished,
 	})
 	if err != nil {

@@ -756,16 +756,6 @@ BEGIN
 END;
 $function$;
 
-CREATE OR REPLACE FUNCTION lock_thread_for_reply(p_thread_id bigint)
- RETURNS TABLE(locked boolean, closed boolean, status text, author_id bigint)
- LANGUAGE plpgsql
-AS $function$
-#variable_conflict use_column
-BEGIN
-    RETURN QUERY SELECT t.locked, t.closed, t.status, t.author_id FROM threads t WHERE t.id = p_thread_id FOR UPDATE;
-END;
-$function$;
-
 CREATE OR REPLACE FUNCTION member_rows_announce()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -1041,6 +1031,65 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION reply_facts(p_after_commit boolean, p_thread_ids bigint[], p_author_ids bigint[], p_reply_tos integer[], p_bodies text[], p_history boolean[], p_recent_posts boolean[], p_duplicate_minutes integer[], p_published_limits integer[])
+ RETURNS TABLE(ord integer, recent_posts integer, duplicate boolean, published integer, duplicate_of integer[], thread_found boolean, thread_locked boolean, thread_closed boolean, thread_status text, thread_author_id bigint, next_number integer, target_found boolean, target_status text, target_author_id bigint)
+ LANGUAGE plpgsql
+AS $function$
+#variable_conflict use_column
+DECLARE
+    n constant integer := coalesce(cardinality(p_thread_ids), 0);
+    i integer;
+BEGIN
+    IF p_after_commit THEN
+        PERFORM set_config('palabre.notify', 'after_commit', true);
+    END IF;
+    -- The members' posting locks first, in the order of their ids, then the
+    -- threads' rows, in the order of theirs: every path that takes both
+    -- takes them in this order, or two transactions could wait on each
+    -- other.
+    PERFORM pg_advisory_xact_lock(hashtextextended('palabre.posting:' || l.member_id::text, 0))
+    FROM (SELECT DISTINCT a.member_id FROM unnest(p_author_ids, p_history) AS a(member_id, asked)
+          WHERE a.asked ORDER BY a.member_id) l;
+    PERFORM 1 FROM (SELECT t.id FROM threads t WHERE t.id = ANY (p_thread_ids) ORDER BY t.id FOR UPDATE) l;
+
+    FOR i IN 1 .. n LOOP
+        ord := i;
+        recent_posts := NULL;
+        duplicate := NULL;
+        published := NULL;
+        duplicate_of := NULL;
+        IF p_history[i] THEN
+            SELECT h.recent_posts, h.duplicate, h.published INTO recent_posts, duplicate, published
+            FROM posting_history(p_author_ids[i], p_recent_posts[i], false, p_duplicate_minutes[i], p_bodies[i],
+                                 p_published_limits[i]) h;
+            IF p_duplicate_minutes[i] > 0 THEN
+                duplicate_of := ARRAY(
+                    SELECT s.j FROM generate_subscripts(p_bodies, 1) AS s(j)
+                    WHERE s.j <> i AND p_author_ids[s.j] = p_author_ids[i]
+                      AND (p_bodies[s.j] = p_bodies[i]
+                           OR duplicate_key(p_bodies[i]) <> '' AND duplicate_key(p_bodies[s.j]) = duplicate_key(p_bodies[i]))
+                    ORDER BY s.j);
+            END IF;
+        END IF;
+        SELECT true, t.locked, t.closed, t.status, t.author_id
+        INTO thread_found, thread_locked, thread_closed, thread_status, thread_author_id
+        FROM threads t WHERE t.id = p_thread_ids[i];
+        next_number := NULL;
+        IF thread_found THEN
+            SELECT coalesce(max(x.number), 0) + 1 INTO next_number FROM posts x WHERE x.thread_id = p_thread_ids[i];
+        END IF;
+        target_found := NULL;
+        target_status := NULL;
+        target_author_id := NULL;
+        IF p_reply_tos[i] > 0 THEN
+            SELECT true, r.status, r.author_id INTO target_found, target_status, target_author_id
+            FROM posts r WHERE r.thread_id = p_thread_ids[i] AND r.number = p_reply_tos[i];
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION reserve_attempts(kinds text[], subjects text[], maxes integer[], windows double precision[], bases double precision[], caps double precision[], OUT ids bigint[], OUT wait double precision)
  RETURNS record
  LANGUAGE plpgsql
@@ -1100,134 +1149,20 @@ BEGIN
 END;
 $function$;
 
-CREATE OR REPLACE FUNCTION store_reply(p_thread_id bigint, p_author_id bigint, p_reply_to integer, p_body_markdown text, p_body_html text, p_status text, OUT post_id bigint, OUT post_number integer, OUT post_created_at timestamp with time zone)
- RETURNS record
- LANGUAGE plpgsql
-AS $function$
-#variable_conflict use_column
-BEGIN
-    INSERT INTO posts (thread_id, number, author_id, reply_to, body_markdown, body_html, status)
-    VALUES (p_thread_id, (SELECT coalesce(max(x.number), 0) + 1 FROM posts x WHERE x.thread_id = p_thread_id),
-            p_author_id, p_reply_to, p_body_markdown, p_body_html, p_status)
-    RETURNING id, number, created_at INTO post_id, post_number, post_created_at;
-
-    IF p_status = 'published' THEN
-        UPDATE threads SET post_count = post_count + 1, last_post_at = post_created_at,
-            last_post_id = post_id, last_poster_id = p_author_id, last_post_number = post_number
-        WHERE id = p_thread_id;
-    END IF;
-
-    -- The author has read what they just wrote, but only when they had read
-    -- everything before it: posts that arrived while they wrote stay unread.
-    UPDATE read_states SET last_read_number = post_number, updated_at = now()
-    WHERE member_id = p_author_id AND thread_id = p_thread_id AND last_read_number = post_number - 1;
-END;
-$function$;
-
-CREATE OR REPLACE FUNCTION submit_replies(p_thread_ids bigint[], p_author_ids bigint[], p_staff boolean[], p_bodies_markdown text[], p_bodies_html text[], p_statuses text[], p_history boolean[], p_post_limits integer[], p_duplicate_minutes integer[], p_published_limits integer[])
- RETURNS TABLE(ord integer, post_id bigint, post_number integer, post_created_at timestamp with time zone, recent_posts integer, duplicate boolean, published integer, history_reached boolean, thread_found boolean, thread_locked boolean, thread_closed boolean, thread_status text, thread_author_id bigint)
+CREATE OR REPLACE FUNCTION store_replies(p_thread_ids bigint[], p_numbers integer[], p_author_ids bigint[], p_reply_tos integer[], p_bodies_markdown text[], p_bodies_html text[], p_statuses text[])
+ RETURNS TABLE(ord integer, post_id bigint, post_created_at timestamp with time zone)
  LANGUAGE plpgsql
 AS $function$
 #variable_conflict use_column
 DECLARE
-    n constant integer := coalesce(cardinality(p_thread_ids), 0);
-    i integer;
     j integer;
-    -- what the loop decides and answers, by reply
-    a_number integer[] := array_fill(NULL::integer, ARRAY[n]);
-    a_recent integer[] := array_fill(NULL::integer, ARRAY[n]);
-    a_duplicate boolean[] := array_fill(NULL::boolean, ARRAY[n]);
-    a_published integer[] := array_fill(NULL::integer, ARRAY[n]);
-    a_reached boolean[] := array_fill(NULL::boolean, ARRAY[n]);
-    a_found boolean[] := array_fill(NULL::boolean, ARRAY[n]);
-    a_locked boolean[] := array_fill(NULL::boolean, ARRAY[n]);
-    a_closed boolean[] := array_fill(NULL::boolean, ARRAY[n]);
-    a_status text[] := array_fill(NULL::text, ARRAY[n]);
-    a_author bigint[] := array_fill(NULL::bigint, ARRAY[n]);
-    -- the replies kept, in the order they are written
-    kept integer[] := '{}';
-    -- one reply's history
-    h_recent integer;
-    h_duplicate boolean;
-    h_published integer;
-    -- the thread being decided: its state and its next post number
-    cur bigint;
-    t_found boolean;
-    t_locked boolean;
-    t_closed boolean;
-    t_status text;
-    t_author bigint;
-    next_number integer;
 BEGIN
-    -- The content triggers stay silent: the caller announces the change
-    -- after the commit (forum.InContentTx explains why).
-    PERFORM set_config('palabre.notify', 'after_commit', true);
-    -- The members' posting locks first, in the order of their ids
-    -- (migration 0030).
-    PERFORM pg_advisory_xact_lock(hashtextextended('palabre.posting:' || l.member_id::text, 0))
-    FROM (SELECT DISTINCT a.member_id FROM unnest(p_author_ids, p_history) AS a(member_id, asked)
-          WHERE a.asked ORDER BY a.member_id) l;
-
-    FOR i IN SELECT s.i FROM generate_subscripts(p_thread_ids, 1) AS s(i) ORDER BY p_thread_ids[s.i], s.i LOOP
-        IF p_history[i] THEN
-            SELECT h.recent_posts, h.duplicate, h.published INTO h_recent, h_duplicate, h_published
-            FROM posting_history(p_author_ids[i], p_post_limits[i] > 0, false, p_duplicate_minutes[i],
-                                 p_bodies_markdown[i], p_published_limits[i]) h;
-            -- The same member's replies kept before this one, as
-            -- posting_history would have counted them stored (what it was
-            -- not asked stays NULL).
-            FOREACH j IN ARRAY kept LOOP
-                CONTINUE WHEN p_author_ids[j] <> p_author_ids[i];
-                h_recent := h_recent + 1;
-                IF p_duplicate_minutes[i] > 0 AND (p_bodies_markdown[j] = p_bodies_markdown[i]
-                        OR duplicate_key(p_bodies_markdown[j]) <> '' AND
-                           duplicate_key(p_bodies_markdown[j]) = duplicate_key(p_bodies_markdown[i])) THEN
-                    h_duplicate := true;
-                END IF;
-                IF p_published_limits[i] > 0 AND p_statuses[j] = 'published' THEN
-                    -- counted up to the limit, as posting_history counts
-                    h_published := least(h_published + 1, p_published_limits[i]);
-                END IF;
-            END LOOP;
-            a_recent[i] := h_recent;
-            a_duplicate[i] := h_duplicate;
-            a_published[i] := h_published;
-            IF h_recent >= p_post_limits[i] OR h_duplicate OR h_published < p_published_limits[i] THEN
-                a_reached[i] := true;
-                CONTINUE;
-            END IF;
-        END IF;
-        IF cur IS DISTINCT FROM p_thread_ids[i] THEN
-            cur := p_thread_ids[i];
-            next_number := NULL;
-            SELECT true, t.locked, t.closed, t.status, t.author_id INTO t_found, t_locked, t_closed, t_status, t_author
-            FROM threads t WHERE t.id = cur FOR UPDATE;
-        END IF;
-        a_found[i] := t_found;
-        a_locked[i] := t_locked;
-        a_closed[i] := t_closed;
-        a_status[i] := t_status;
-        a_author[i] := t_author;
-        IF t_found IS NULL OR (NOT p_staff[i] AND (t_status <> 'published' OR t_locked OR t_closed)) THEN
-            CONTINUE;
-        END IF;
-        IF next_number IS NULL THEN
-            SELECT coalesce(max(x.number), 0) + 1 INTO next_number FROM posts x WHERE x.thread_id = cur;
-        END IF;
-        a_number[i] := next_number;
-        next_number := next_number + 1;
-        kept := kept || i;
-    END LOOP;
-
-    -- The posts, their threads' counters (as store_reply leaves them after
-    -- the last published one) and the notification queue, one statement
-    -- each; then the answers.
     RETURN QUERY
     WITH ins AS (
-        INSERT INTO posts (thread_id, number, author_id, body_markdown, body_html, status)
-        SELECT p_thread_ids[u.k], a_number[u.k], p_author_ids[u.k], p_bodies_markdown[u.k], p_bodies_html[u.k],
-               p_statuses[u.k]
-        FROM unnest(kept) WITH ORDINALITY AS u(k, o) ORDER BY u.o
+        INSERT INTO posts (thread_id, number, author_id, reply_to, body_markdown, body_html, status)
+        SELECT p_thread_ids[s.k], p_numbers[s.k], p_author_ids[s.k], nullif(p_reply_tos[s.k], 0),
+               p_bodies_markdown[s.k], p_bodies_html[s.k], p_statuses[s.k]
+        FROM generate_subscripts(p_thread_ids, 1) AS s(k) ORDER BY s.k
         RETURNING posts.id, posts.thread_id, posts.number, posts.author_id, posts.status, posts.created_at
     ), counted AS (
         UPDATE threads t SET post_count = t.post_count + x.added, last_post_at = x.created_at,
@@ -1240,49 +1175,14 @@ BEGIN
     ), queued AS (
         INSERT INTO notification_queue (post_id) SELECT w.id FROM ins w WHERE w.status = 'published'
     )
-    SELECT s.k, w.id, w.number, w.created_at, a_recent[s.k], a_duplicate[s.k], a_published[s.k], a_reached[s.k],
-           a_found[s.k], a_locked[s.k], a_closed[s.k], a_status[s.k], a_author[s.k]
+    SELECT s.k, w.id, w.created_at
     FROM generate_subscripts(p_thread_ids, 1) AS s(k)
-    LEFT JOIN ins w ON w.thread_id = p_thread_ids[s.k] AND w.number = a_number[s.k];
+    JOIN ins w ON w.thread_id = p_thread_ids[s.k] AND w.number = p_numbers[s.k];
 
-    -- Each author has read what they just wrote, but only when they had
-    -- read everything before it (store_reply), reply after reply.
-    FOREACH j IN ARRAY kept LOOP
-        UPDATE read_states SET last_read_number = a_number[j], updated_at = now()
-        WHERE member_id = p_author_ids[j] AND thread_id = p_thread_ids[j] AND last_read_number = a_number[j] - 1;
+    FOR j IN 1 .. coalesce(cardinality(p_thread_ids), 0) LOOP
+        UPDATE read_states SET last_read_number = p_numbers[j], updated_at = now()
+        WHERE member_id = p_author_ids[j] AND thread_id = p_thread_ids[j] AND last_read_number = p_numbers[j] - 1;
     END LOOP;
-END;
-$function$;
-
-CREATE OR REPLACE FUNCTION submit_reply(p_thread_id bigint, p_author_id bigint, p_staff boolean, p_body_markdown text, p_body_html text, p_status text, p_history boolean, p_post_limit integer, p_duplicate_minutes integer, p_published_limit integer, OUT post_id bigint, OUT post_number integer, OUT post_created_at timestamp with time zone, OUT recent_posts integer, OUT duplicate boolean, OUT published integer, OUT history_reached boolean, OUT thread_found boolean, OUT thread_locked boolean, OUT thread_closed boolean, OUT thread_status text, OUT thread_author_id bigint)
- RETURNS record
- LANGUAGE plpgsql
-AS $function$
-BEGIN
-    -- The content triggers stay silent: the caller announces the change
-    -- after the commit (forum.InContentTx explains why).
-    PERFORM set_config('palabre.notify', 'after_commit', true);
-    IF p_history THEN
-        SELECT h.recent_posts, h.duplicate, h.published INTO recent_posts, duplicate, published
-        FROM posting_history(p_author_id, p_post_limit > 0, false, p_duplicate_minutes, p_body_markdown,
-                             p_published_limit) h;
-        IF recent_posts >= p_post_limit OR duplicate OR published < p_published_limit THEN
-            history_reached := true;
-            RETURN;
-        END IF;
-    END IF;
-    SELECT true, l.locked, l.closed, l.status, l.author_id
-    INTO thread_found, thread_locked, thread_closed, thread_status, thread_author_id
-    FROM lock_thread_for_reply(p_thread_id) l;
-    IF thread_found IS NULL
-       OR (NOT p_staff AND (thread_status <> 'published' OR thread_locked OR thread_closed)) THEN
-        RETURN;
-    END IF;
-    SELECT s.post_id, s.post_number, s.post_created_at INTO post_id, post_number, post_created_at
-    FROM store_reply(p_thread_id, p_author_id, NULL, p_body_markdown, p_body_html, p_status) s;
-    IF p_status = 'published' THEN
-        INSERT INTO notification_queue (post_id) VALUES (post_id);
-    END IF;
 END;
 $function$;
 

@@ -76,7 +76,7 @@ func (p *Pipeline) SubmitThread(ctx context.Context, s ThreadSubmission) (*Submi
 	}
 	body := &c.Prepared
 	out := &Submitted{Verdict: &c.Verdict}
-	out.Post, err = p.store(ctx, c, true, func(tx *sqlx.Tx) (*forum.Post, error) {
+	out.Post, err = p.store(ctx, c, func(tx *sqlx.Tx) (*forum.Post, error) {
 		var err error
 		out.Thread, out.Post, err = forum.CreateThreadTx(ctx, tx, forum.NewThread{
 			CategoryID: s.CategoryID, AuthorID: author.ID, Title: c.Title,
@@ -97,7 +97,11 @@ type ReplySubmission struct {
 	Body     string
 }
 
-// SubmitReply runs a reply through the pipeline and stores it.
+// SubmitReply runs a reply through the pipeline and stores it, with the
+// replies of concurrent requests (forum.DB.SubmitReply): the rules that
+// count the author's history decide under the member's posting lock, in
+// the transaction that stores the reply, which also records its mentions
+// and quotes and, for a held or flagged reply, its review item and log line.
 func (p *Pipeline) SubmitReply(ctx context.Context, s ReplySubmission) (*Submitted, error) {
 	// A silenced (or suspended) member is told until when and why.
 	author, err := p.db.RequirePoster(ctx)
@@ -109,69 +113,53 @@ func (p *Pipeline) SubmitReply(ctx context.Context, s ReplySubmission) (*Submitt
 		return nil, err
 	}
 	body := &c.Prepared
-	out := &Submitted{Verdict: &c.Verdict}
-	if _, logged := c.Verdict.record(); s.ReplyTo == nil && body.refs().None() && logged == "" {
-		post, err := p.submitDirect(ctx, c, s.ThreadID)
-		if err != nil || post != nil {
-			out.Post = post
-			return out, err
+	refs := body.refs()
+	text := c.Verdict
+	// v is the verdict the reply is stored with. Decide and Record run on
+	// the batch's goroutine while this one waits; v is read here only once
+	// the reply is stored.
+	v := text
+	r := forum.Reply{
+		ThreadID: s.ThreadID, AuthorID: author.ID, ReplyTo: s.ReplyTo,
+		BodyMarkdown: body.Markdown, BodyHTML: body.HTML, Status: text.Status(),
+		Record: func(ctx context.Context, tx *sqlx.Tx, post *forum.Post) error {
+			if err := forum.RecordRefsTx(ctx, tx, post, refs); err != nil {
+				return err
+			}
+			return recordVerdictTx(ctx, tx, post, &v)
+		},
+	}
+	if q, ask := c.rules.historyQuery(historyDraft{Author: author, Settings: c.settings, Markdown: body.Markdown}); ask {
+		r.History = &q
+		r.Decide = func(h forum.History) (string, error) {
+			v = text
+			v.Reasons = slices.Clone(text.Reasons)
+			if hv := c.rules.historyVerdict(q, h); len(hv.Reasons) > 0 {
+				v.merge(hv)
+			}
+			if err := v.Err(); err != nil {
+				return "", err
+			}
+			return v.Status(), nil
 		}
 	}
-	out.Post, err = p.store(ctx, c, false, func(tx *sqlx.Tx) (*forum.Post, error) {
-		return forum.CreateReplyTx(ctx, tx, forum.NewReply{
-			ThreadID: s.ThreadID, AuthorID: author.ID, ReplyTo: s.ReplyTo,
-			BodyMarkdown: body.Markdown, BodyHTML: body.HTML, Status: c.Verdict.Status(),
-		})
-	})
+	post, err := p.db.SubmitReply(ctx, r)
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	c.Verdict = v
+	return &Submitted{Post: post, Verdict: &c.Verdict}, nil
 }
 
-// submitDirect stores a common reply, which refers to nothing and whose
-// verdict neither the review queue nor the moderation log keep, in one
-// statement (forum.DB.SubmitReply) instead of store's transaction. It
-// returns no post and no error when the history rules decide something
-// that statement cannot store (a hold or a flag): store's transaction
-// takes it from the start.
-func (p *Pipeline) submitDirect(ctx context.Context, c *checked, threadID int64) (*forum.Post, error) {
-	r := forum.DirectReply{
-		ThreadID: threadID, AuthorID: c.author.ID,
-		BodyMarkdown: c.Prepared.Markdown, BodyHTML: c.Prepared.HTML, Status: c.Verdict.Status(),
-	}
-	q, ask := c.rules.historyQuery(historyDraft{Author: c.author, Settings: c.settings, Markdown: c.Prepared.Markdown})
-	if ask {
-		r.History = &q
-	}
-	post, history, err := p.db.SubmitReply(ctx, r)
-	switch {
-	case err != nil:
-		return nil, err
-	case post != nil:
-		return post, nil
-	}
-	// A count reached its limit: a refusal ends here, anything else goes
-	// through the transaction, which counts again and merges for itself.
-	v := c.Verdict
-	v.Reasons = slices.Clone(v.Reasons)
-	v.merge(c.rules.historyVerdict(q, *history))
-	if err := v.Err(); err != nil {
-		c.Verdict = v
-		return nil, err
-	}
-	return nil, nil
-}
-
-// store keeps a checked submission in one transaction: the rules that need
-// the member's history (rate limits, duplicates, new members: they may still
-// hold or refuse), the post that create makes, its mentions and quotes, and
-// the review item and log line of a held or flagged post; a published post
-// is then notified about (forum.DB.FanOut).
-func (p *Pipeline) store(ctx context.Context, c *checked, newThread bool, create func(tx *sqlx.Tx) (*forum.Post, error)) (*forum.Post, error) {
+// store keeps a checked new thread in one transaction: the rules that need
+// the member's history (rate limits, duplicates, new members: they may
+// still hold or refuse), the thread and first post that create makes, its
+// mentions and quotes, and the review item and log line of a held or
+// flagged post; a published post is then notified about (forum.DB.FanOut).
+func (p *Pipeline) store(ctx context.Context, c *checked, create func(tx *sqlx.Tx) (*forum.Post, error)) (*forum.Post, error) {
 	var post *forum.Post
 	err := p.db.InContentTx(ctx, func(tx *sqlx.Tx) error {
-		if err := c.historyTx(ctx, tx, newThread); err != nil {
+		if err := c.historyTx(ctx, tx); err != nil {
 			return err
 		}
 		var err error

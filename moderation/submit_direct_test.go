@@ -8,9 +8,9 @@ import (
 	"github.com/palabre/palabre/forum/forumtest"
 )
 
-// A plain reply is stored by one statement (forum.DB.SubmitReply), one
-// that mentions someone by the full transaction: both refuse and store
-// alike.
+// A plain reply and one that mentions someone (which, before the one path
+// of migration 0045, took the pipeline's own transaction instead of one
+// statement) refuse and store alike.
 func TestRepliesFollowTheThreadOnBothPaths(t *testing.T) {
 	db := forumtest.DB(t)
 	p := NewPipeline(db)
@@ -87,8 +87,8 @@ FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = $1`, out.Post.ID)
 	}
 }
 
-// A history rule that flags or holds instead of refusing is decided by the
-// transaction, and its reason counted once.
+// A history rule that flags or holds instead of refusing decides where the
+// reply is stored, and its reason is counted once.
 func TestHistoryRulesThatDoNotRefuseStillDecide(t *testing.T) {
 	db := forumtest.DB(t)
 	p := NewPipeline(db)

@@ -59,12 +59,13 @@ func draftFor(author *forum.Member, s *forum.Settings, title, body string, exist
 	}
 }
 
-// historyTx completes the verdict, in the transaction that stores the post,
-// with the rules that count the author's previous posts; it returns the
-// error of a refusal, which rolls the transaction back.
-func (c *checked) historyTx(ctx context.Context, tx *sqlx.Tx, newThread bool) error {
+// historyTx completes the verdict of a new thread, in the transaction that
+// stores it, with the rules that count the author's previous posts; it
+// returns the error of a refusal, which rolls the transaction back. A
+// reply's history is decided where it is stored (Pipeline.SubmitReply).
+func (c *checked) historyTx(ctx context.Context, tx *sqlx.Tx) error {
 	hv, err := c.rules.checkHistory(ctx, tx, historyDraft{
-		Author: c.author, Settings: c.settings, Markdown: c.Prepared.Markdown, NewThread: newThread,
+		Author: c.author, Settings: c.settings, Markdown: c.Prepared.Markdown, NewThread: true,
 	})
 	if err != nil {
 		return err

@@ -121,6 +121,12 @@ review queue page|/mod/queue|admin||
 post creation (durable)|/api/v1/threads/$THREAD_ID/posts|anonymous||post
 thread page, signed in, while 4 connections post|/t/$THREAD_ID/$THREAD_SLUG|member||alongside'
 
+# BENCH_ONLY: an extended regular expression; only the scenarios whose name
+# it matches are measured (the baseline always is).
+if [ -n "${BENCH_ONLY:-}" ]; then
+	scenarios=$(grep -E -- "^[^|]*(${BENCH_ONLY})[^|]*\|" <<<"$scenarios") || pg_die "BENCH_ONLY matches no scenario"
+fi
+
 max_rss=0
 # run_wrk URL CONNS [wrk args…]: one measurement after a 3 s warm-up;
 # sets rps, p50, p95, p99, errors.

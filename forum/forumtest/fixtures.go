@@ -70,13 +70,13 @@ func Unannounced(t testing.TB, db *forum.DB, query string, args ...any) {
 }
 
 // WaitForRepliesOnLocks waits until n statements storing replies
-// (submit_reply, submit_replies) wait for a lock held elsewhere.
+// (reply_facts) wait for a lock held elsewhere.
 func WaitForRepliesOnLocks(t testing.TB, db *forum.DB, n int) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		var waiting int
 		if err := db.Get(&waiting, `SELECT count(*) FROM pg_stat_activity
-WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%submit_repl%'`); err != nil {
+WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%reply_facts%'`); err != nil {
 			t.Fatal(err)
 		}
 		if waiting == n {
