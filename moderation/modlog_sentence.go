@@ -115,6 +115,15 @@ func (l *LogLine) Sentence(public bool) Sentence {
 		args["Category"] = Term{Key: "modlog.target_number", Args: map[string]any{"ID": int64(id)}}
 	}
 	key := SentenceKey(l.Action)
+	switch {
+	case l.Action == string(forum.LogMemberDelete) && l.ActorID != nil && l.TargetID != nil && *l.ActorID == *l.TargetID:
+		// A member who deleted their own account: no moderator did it.
+		key, args["Actor"] = "modlog.do.member.delete_self", Term{Key: "modlog.who_member"}
+	case (l.Action == string(forum.LogPostApprove) || l.Action == string(forum.LogPostReject)) && after["edit"] != nil:
+		// A held edit of a published post, approved or refused: the post
+		// itself stayed published.
+		key += "_edit"
+	}
 	if !forum.IsLogAction(l.Action) {
 		// A code this version does not know (written by a newer one).
 		key, args["Action"] = "modlog.do_unknown", l.Action

@@ -135,3 +135,31 @@ func TestModLogReadsAsSentences(t *testing.T) {
 	}
 	noCodes(t, "the transparency page", text)
 }
+
+// Lines whose plain sentence would mislead get their own: a member who
+// deleted their account did it themself, and a refused edit left the post
+// published.
+func TestModLogSentencesOfSelfDeletionAndEdits(t *testing.T) {
+	c := loadTestCatalog(t)
+	l := c.Negotiate("fr", "", "fr")
+	lea, other, name := int64(7), int64(8), "lea"
+	say := func(line moderation.LogLine, public bool) string { return l.say(line.Sentence(public)) }
+	self := moderation.LogLine{At: time.Now(), ActorID: &lea, ActorName: &name, Action: string(forum.LogMemberDelete), TargetType: "member", TargetID: &lea, TargetName: &name}
+	if got := say(self, true); got != "Un membre a supprimé son compte" {
+		t.Errorf("self-deletion, public: %q", got)
+	}
+	byStaff := self
+	byStaff.TargetID = &other
+	if got := say(byStaff, true); !strings.HasPrefix(got, "Un modérateur a supprimé") {
+		t.Errorf("deletion by a moderator, public: %q", got)
+	}
+	edit := moderation.LogLine{At: time.Now(), ActorID: &other, ActorName: &name, Action: string(forum.LogPostReject), TargetType: "post", TargetID: &lea,
+		After: json.RawMessage(`{"status": "published", "edit": "refused"}`)}
+	if got := say(edit, false); !strings.Contains(got, "a refusé la modification") || !strings.Contains(got, "reste tel quel") {
+		t.Errorf("refused edit: %q", got)
+	}
+	edit.Action, edit.After = string(forum.LogPostApprove), json.RawMessage(`{"status": "published", "edit": "published"}`)
+	if got := say(edit, false); !strings.Contains(got, "a approuvé et publié la modification") {
+		t.Errorf("approved edit: %q", got)
+	}
+}
