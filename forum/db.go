@@ -47,6 +47,7 @@ type DB struct {
 	fanOut       fanOut                   // the notifications of posts just committed (notification_fanout.go)
 	replies      replyBatches             // replies waiting to be stored together (reply_batches.go)
 	searchGIN    searchIndexCleaner       // the search index's pending list (search_index.go)
+	background   background               // the goroutines storage starts itself (background.go)
 	searchLimits searchLimits             // the searches running at once (search_limits.go)
 	creds        credentialCache          // whom cookies and tokens belong to (credential_cache.go)
 	outage       outage                   // the database's availability as requests see it (outage.go)
@@ -123,6 +124,7 @@ func (db *DB) Prepare(ctx context.Context) error {
 
 // Close closes prepared statements and the pool.
 func (db *DB) Close() error {
+	db.background.close()
 	db.outage.stop()
 	db.stmts.close()
 	db.others.close()

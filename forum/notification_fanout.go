@@ -97,7 +97,7 @@ func (db *DB) queueFanOut(reqs []fanOutRequest) {
 	f.pending = append(f.pending, reqs...)
 	if !f.running {
 		f.running = true
-		go db.fanOutBatches()
+		db.background.run(db.fanOutBatches)
 	}
 	f.mu.Unlock()
 }

@@ -48,7 +48,7 @@ func (db *DB) SubmitReply(ctx context.Context, r Reply) (*Post, error) {
 	b.pending = append(b.pending, req)
 	if b.running < replyBatchesRunning {
 		b.running++
-		go db.runReplyBatches()
+		db.background.run(db.runReplyBatches)
 	}
 	b.mu.Unlock()
 	var ans replyAnswer

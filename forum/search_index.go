@@ -50,8 +50,7 @@ func (db *DB) searchIndexChanged() {
 	defer c.mu.Unlock()
 	c.dirty = true
 	if !c.running && !c.refused {
-		c.running = true
-		go db.cleanSearchIndex()
+		c.running = db.background.runUnlessClosed(db.cleanSearchIndex)
 	}
 }
 
@@ -60,7 +59,14 @@ func (db *DB) searchIndexChanged() {
 func (db *DB) cleanSearchIndex() {
 	c := &db.searchGIN
 	for {
-		time.Sleep(searchIndexCleanEvery)
+		select {
+		case <-time.After(searchIndexCleanEvery):
+		case <-db.background.stopping():
+			c.mu.Lock()
+			c.running = false
+			c.mu.Unlock()
+			return
+		}
 		c.mu.Lock()
 		if !c.dirty {
 			c.running = false
