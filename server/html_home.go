@@ -58,6 +58,9 @@ func writeHomeContent(b *bytes.Buffer, v *View, d *homePage) {
 		b.WriteString("</ul>\n")
 	}
 	w("</section>\n", `<section aria-labelledby="latest-title" class="latest">`, "\n",
-		`<h2 id="latest-title">`, t("home.latest"), "</h2>\n",
-		string(latestHTML(v, d.Latest, l.T("home.no_threads"))), "\n</section>\n</div>\n")
+		`<h2 id="latest-title">`, t("home.latest"), "</h2>\n")
+	if v.Member != nil {
+		w(`<p><a class="button" href="/new">`, t("thread.new"), "</a></p>\n")
+	}
+	w(string(latestHTML(v, d.Latest, l.T("home.no_threads"))), "\n</section>\n</div>\n")
 }

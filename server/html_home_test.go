@@ -56,6 +56,9 @@ func TestHomePageWrittenInGoIsTheTemplate(t *testing.T) {
 			if g, w := sameHTML(got.String()), sameHTML(want.String()); g != w {
 				t.Errorf("%s, %s:\nGo:       %.300s\ntemplate: %.300s", code, c.name, firstDifference(g, w), firstDifference(w, g))
 			}
+			if hasButton := strings.Contains(got.String(), `<a class="button" href="/new">`); hasButton != (c.member != nil) {
+				t.Errorf("%s, %s: a New thread button %v, want one for members only", code, c.name, hasButton)
+			}
 			for _, bad := range []string{"<concerne>", "<b>Fête", "<co>", `& "infos"`} {
 				if strings.Contains(got.String(), bad) {
 					t.Errorf("%s, %s: %q is not escaped", code, c.name, bad)
