@@ -356,3 +356,24 @@ func TestBrowserDatesInBothLanguages(t *testing.T) {
 		auditAccessibility(t, ctx, "a thread in "+lang.code)
 	}
 }
+
+// Ctrl+Enter in the reply's text sends it, as its button does.
+func TestBrowserCtrlEnterSendsAReply(t *testing.T) {
+	ts := startServer(t)
+	author, _ := newMember(t, "ctrlentree")
+	created := newAPIClient(t, ts.URL, author).startThread("Envoyer au clavier", "Un sujet où l’on répond sans souris.")
+	name, password := newMember(t, "clavier")
+	j := newJourney(t)
+	j.logIn(name, password)
+	j.do("opening the thread",
+		chromedp.Navigate(fmt.Sprintf("%s/t/%d/%s", ts.URL, created.Thread.ID, created.Thread.Slug)),
+		chromedp.WaitVisible(chromedp.CSS("#f-body")))
+	j.typeAtEnd("#f-body", "Réponse envoyée avec Ctrl+Entrée.")
+	j.do("pressing Ctrl+Enter",
+		chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+		chromedp.WaitVisible(chromedp.CSS("#p2")))
+	if got := j.text("#p2 .post-body"); got != "Réponse envoyée avec Ctrl+Entrée." {
+		t.Errorf("the second post reads %q", got)
+	}
+	assertCleanConsole(t, j.ctx)
+}

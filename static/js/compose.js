@@ -3,6 +3,7 @@
 // renders and sanitizes it exactly as publishing does, POST /api/v1/preview,
 // and stores nothing). Without JavaScript there is no button and the forms
 // work as before. The labels come from this script's data attributes.
+// Ctrl+Enter in the text sends the form.
 (function () {
   "use strict";
 
@@ -95,6 +96,18 @@
       timer = setTimeout(preview, 700);
     });
     textarea.palabrePreview = preview;
+    // Ctrl+Enter (⌘+Enter on a Mac) sends the form, as its button would:
+    // the browser checks the fields and the form's own handlers run.
+    textarea.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !e.isComposing) {
+        e.preventDefault();
+        if (form.requestSubmit) {
+          form.requestSubmit(submit);
+        } else {
+          submit.click();
+        }
+      }
+    });
   }
 
   document.querySelectorAll('form textarea[name="body"]').forEach(enhance);
