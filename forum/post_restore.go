@@ -13,12 +13,19 @@ import (
 // forgets who removed it and the rule cited. A held post refused before it
 // was ever public is the review queue's, never restored here.
 
+// RestoreReasonMaxLength bounds the reason a restore may give, in characters.
+const RestoreReasonMaxLength = 2000
+
 // RestorePost restores a soft-deleted post, whoever deleted it; the first
 // post of a deleted thread restores the thread (RestoreThread). Logged as
 // post.restore with the reason, which may be empty.
 func (db *DB) RestorePost(ctx context.Context, postID int64, reason string) (*Post, error) {
+	reason, err := cleanText(reason, "reason", RestoreReasonMaxLength)
+	if err != nil {
+		return nil, err
+	}
 	var out *Post
-	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+	err = db.InTx(ctx, func(tx *sqlx.Tx) error {
 		p, err := restorableTx(ctx, tx, postID)
 		if err != nil {
 			return err
@@ -43,6 +50,10 @@ func (db *DB) RestorePost(ctx context.Context, postID int64, reason string) (*Po
 // RestoreThread restores a deleted thread with its first post. Logged as
 // thread.restore with the reason, which may be empty.
 func (db *DB) RestoreThread(ctx context.Context, threadID int64, reason string) error {
+	reason, err := cleanText(reason, "reason", RestoreReasonMaxLength)
+	if err != nil {
+		return err
+	}
 	var first int64
 	if err := db.GetContext(ctx, &first, `SELECT id FROM posts WHERE thread_id = $1 AND number = 1`, threadID); err != nil {
 		return notFound(err, "thread.not_found", "reading a thread")

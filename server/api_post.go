@@ -58,12 +58,7 @@ func (s *Server) restoreReason(c *gin.Context) (string, bool) {
 	if !s.bindJSON(c, &req) {
 		return "", false
 	}
-	reason, err := moderation.Normalize(req.Reason, "reason", moderation.TextLimits{MaxRunes: 2000})
-	if err != nil {
-		s.fail(c, err)
-		return "", false
-	}
-	return reason, true
+	return req.Reason, true // checked by forum (RestorePost, RestoreThread)
 }
 
 // apiRestorePost restores a soft-deleted post (staff, category moderators).
