@@ -182,9 +182,7 @@ func (db *DB) ResetPassword(ctx context.Context, token, password string) (*Membe
 		if err := deleteMemberSessionsTx(ctx, tx, m.ID); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM login_attempts WHERE kind = $1 AND subject = $2`,
-			LimitLoginPerAccount.Kind, accountSubject(m.ID))
-		return Internal("clearing attempts", err)
+		return clearAttemptsTx(ctx, tx, LimitLoginPerAccount, accountSubject(m.ID))
 	})
 	if err != nil {
 		return nil, err

@@ -72,9 +72,7 @@ func (db *DB) LogInWithLink(ctx context.Context, token string) (*Member, error) 
 		if err := confirmAddressTx(ctx, tx, token, TokenLoginLink, &m); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM login_attempts WHERE kind = $1 AND subject = $2`,
-			LimitLoginPerAccount.Kind, accountSubject(m.ID))
-		return Internal("clearing attempts", err)
+		return clearAttemptsTx(ctx, tx, LimitLoginPerAccount, accountSubject(m.ID))
 	})
 	if err != nil {
 		return nil, err

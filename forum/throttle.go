@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"github.com/jmoiron/sqlx"
 	"math"
 	"time"
 
@@ -152,7 +153,13 @@ func (db *DB) RecordAttempt(ctx context.Context, l Limit, subject string) error 
 // ClearAttempts forgets subject's attempts against l (a successful login
 // clears the account's failures).
 func (db *DB) ClearAttempts(ctx context.Context, l Limit, subject string) error {
-	_, err := db.ExecContext(ctx, `DELETE FROM login_attempts WHERE kind = $1 AND subject = $2`, l.Kind, subject)
+	return clearAttemptsTx(ctx, db, l, subject)
+}
+
+// clearAttemptsTx is ClearAttempts in a transaction (a login link or a
+// password reset proves the account's owner).
+func clearAttemptsTx(ctx context.Context, q sqlx.ExecerContext, l Limit, subject string) error {
+	_, err := q.ExecContext(ctx, `DELETE FROM login_attempts WHERE kind = $1 AND subject = $2`, l.Kind, subject)
 	return Internal("clearing attempts", err)
 }
 
