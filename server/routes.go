@@ -155,6 +155,20 @@ func (s *Server) routes() {
 	api.POST("/review/:id/notes", s.apiReviewNote)
 	api.GET("/modlog", s.apiModLog)
 
+	// Messages: private conversations, ignoring members.
+	api.GET("/conversations", s.apiConversations)
+	api.POST("/conversations", s.apiStartConversation)
+	api.GET("/conversations/:id", s.apiConversation)
+	api.POST("/conversations/:id/messages", s.apiCreateMessage)
+	api.POST("/conversations/:id/leave", s.apiLeaveConversation)
+	api.POST("/conversations/:id/participants", s.apiAddParticipant)
+	api.POST("/messages/:id/reports", s.apiReportMessage)
+	api.GET("/me/ignored", s.apiIgnoredMembers)
+	api.PUT("/me/ignored/:username", s.apiIgnore)
+	api.DELETE("/me/ignored/:username", s.apiIgnore)
+	api.GET("/me/message-preferences", s.apiMessagePreferences)
+	api.PUT("/me/message-preferences", s.apiSetMessagePreferences)
+
 	// Administration: guidelines, rules, settings, people.
 	e.GET("/admin", s.htmlAdmin)
 	e.GET("/admin/dashboard", s.htmlAdminDashboard)
