@@ -62,9 +62,9 @@ type ReportInput struct {
 	// MessageID: a private message, reported as its author is (MemberID);
 	// the report opens its conversation to the staff.
 	MessageID int64
-	Reason   string
-	RuleID   *int64
-	Note     string
+	Reason    string
+	RuleID    *int64
+	Note      string
 }
 
 // validate checks the reason, its rule or note, and cleans the note.
