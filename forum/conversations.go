@@ -2,6 +2,7 @@ package forum
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -42,6 +43,9 @@ type Conversation struct {
 	Participant bool `db:"participant" json:"-"`
 	Reported    bool `db:"reported" json:"-"`
 }
+
+// Names are the participants' names, for a sentence.
+func (c *Conversation) Names() string { return strings.Join(c.Participants, ", ") }
 
 // IsAuthor reports whether the member started the conversation.
 func (c *Conversation) IsAuthor(m *Member) bool {

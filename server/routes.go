@@ -155,7 +155,17 @@ func (s *Server) routes() {
 	api.POST("/review/:id/notes", s.apiReviewNote)
 	api.GET("/modlog", s.apiModLog)
 
-	// Messages: private conversations, ignoring members.
+	// Messages: private conversations, ignoring members. Never s.cached.
+	e.GET("/messages", s.htmlConversations)
+	e.GET("/messages/new", s.htmlNewConversationForm)
+	e.POST("/messages/new", s.htmlStartConversation)
+	e.GET("/messages/:id", s.htmlConversation)
+	e.POST("/messages/:id/reply", s.htmlReplyMessage)
+	e.POST("/messages/:id/leave", s.htmlLeaveConversation)
+	e.POST("/messages/:id/participants", s.htmlAddParticipant)
+	e.GET("/m/:id/report", s.htmlReportForm)
+	e.POST("/m/:id/report", s.htmlReport)
+	e.POST("/u/:username/ignore", s.htmlIgnore)
 	api.GET("/conversations", s.apiConversations)
 	api.POST("/conversations", s.apiStartConversation)
 	api.GET("/conversations/:id", s.apiConversation)

@@ -52,6 +52,12 @@ var writeRoutes = map[string]credentialEffect{
 	"DELETE /api/v1/me/ignored/:username":         keepsCredentials,
 	"PUT /api/v1/me/message-preferences":          keepsCredentials,
 	"POST /api/v1/messages/:id/reports":           changesCredentials,
+	"POST /messages/new":                          keepsCredentials,
+	"POST /messages/:id/reply":                    keepsCredentials,
+	"POST /messages/:id/leave":                    keepsCredentials,
+	"POST /messages/:id/participants":             keepsCredentials,
+	"POST /u/:username/ignore":                    keepsCredentials,
+	"POST /m/:id/report":                          changesCredentials,
 	// Everything else may change someone's credentials: log-ins and log-outs,
 	// sessions and tokens, profiles and passwords, roles, sanctions, reports and
 	// decisions (which sanction), settings, guidelines acceptance, badges.
