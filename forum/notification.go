@@ -25,22 +25,22 @@ var NotificationKinds = []string{NotifyReply, NotifyMention, NotifyQuote, Notify
 
 // Notification is one thing to tell a member, with what is needed to say it.
 type Notification struct {
-	ID          int64           `db:"id"`
-	Kind        string          `db:"kind"`
-	ActorID     *int64          `db:"actor_id"`
-	ActorName   *string         `db:"actor_name"`
-	ThreadID    *int64          `db:"thread_id"`
-	ThreadTitle *string         `db:"thread_title"`
-	ThreadSlug  *string         `db:"thread_slug"`
-	PostID      *int64          `db:"post_id"`
-	PostNumber  *int            `db:"post_number"`
+	ID          int64   `db:"id"`
+	Kind        string  `db:"kind"`
+	ActorID     *int64  `db:"actor_id"`
+	ActorName   *string `db:"actor_name"`
+	ThreadID    *int64  `db:"thread_id"`
+	ThreadTitle *string `db:"thread_title"`
+	ThreadSlug  *string `db:"thread_slug"`
+	PostID      *int64  `db:"post_id"`
+	PostNumber  *int    `db:"post_number"`
 	// ConversationID: a private message (NotifyMessage); ThreadTitle is
 	// then the conversation's title.
-	ConversationID *int64 `db:"conversation_id"`
-	RawData     json.RawMessage `db:"data"`
-	CreatedAt   time.Time       `db:"created_at"`
-	ReadAt      *time.Time      `db:"read_at"`
-	Data        NotificationData
+	ConversationID *int64          `db:"conversation_id"`
+	RawData        json.RawMessage `db:"data"`
+	CreatedAt      time.Time       `db:"created_at"`
+	ReadAt         *time.Time      `db:"read_at"`
+	Data           NotificationData
 }
 
 // NotificationData is the kind-specific part of a notification.
