@@ -83,3 +83,82 @@ ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check CHECK (kind = 
     'mention'::text, 'quote'::text, 'like'::text, 'moderation'::text, 'watching'::text, 'new_thread'::text,
     'message'::text]));
 ALTER TABLE members ADD COLUMN IF NOT EXISTS email_on_message boolean NOT NULL DEFAULT true;
+
+-- A member ignored no longer notifies the member who ignores them: not of
+-- a mention, a quote, a reply, nor a post in a thread they watch. The
+-- function of migration 0027 (as 0045 left it) with that one condition.
+CREATE OR REPLACE FUNCTION notify_published_posts(p_post_ids bigint[])
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET plan_cache_mode TO 'force_generic_plan'
+AS $$
+#variable_conflict use_column
+DECLARE
+    notified integer;
+    mailed integer;
+BEGIN
+WITH p AS (
+	SELECT p.id, p.thread_id, p.number, p.author_id, p.reply_to,
+		t.category_id, t.status AS thread_status, t.title
+	FROM posts p JOIN threads t ON t.id = p.thread_id
+	WHERE p.id = ANY (p_post_ids) AND p.status = 'published'
+), candidates AS (
+	SELECT pm.post_id, pm.member_id, 'mention' AS kind, 1 AS rank FROM p JOIN post_mentions pm ON pm.post_id = p.id
+	UNION ALL
+	SELECT p.id, q.author_id, 'quote', 2 FROM p JOIN post_quotes pq ON pq.post_id = p.id JOIN posts q ON q.id = pq.quoted_post_id
+	UNION ALL
+	SELECT p.id, r.author_id, 'reply', 3 FROM p JOIN posts r ON r.thread_id = p.thread_id AND r.number = p.reply_to
+	UNION ALL
+	SELECT p.id, w.member_id, 'watching', 4 FROM p JOIN watches w ON w.thread_id = p.thread_id AND w.level = 'watching'
+	WHERE p.number > 1
+	UNION ALL
+	SELECT p.id, w.member_id, 'new_thread', 4 FROM p JOIN watches w ON w.category_id = p.category_id AND w.level = 'watching'
+	WHERE p.number = 1
+), already AS MATERIALIZED (
+	-- By post (notifications_post): by member, the planner's favourite,
+	-- reads every notification a member ever had.
+	SELECT o.post_id, o.member_id FROM notifications o
+	WHERE o.post_id = ANY (p_post_ids) AND o.kind NOT IN ('like', 'moderation')
+), chosen AS (
+	SELECT DISTINCT ON (p.id, c.member_id) c.member_id, c.kind, p.author_id, p.thread_id, p.id AS post_id,
+		p.thread_status <> 'published' AS hidden, p.title,
+		m.email, m.locale, m.username,
+		m.email <> '' AND CASE WHEN c.kind = 'mention' THEN m.email_on_mention
+		                       WHEN c.kind = 'quote' THEN m.email_on_quote
+		                       ELSE m.email_on_reply END AS wants_email
+	FROM candidates c
+	JOIN p ON p.id = c.post_id
+	JOIN members m ON m.id = c.member_id
+	WHERE m.id IS DISTINCT FROM p.author_id
+		AND m.status <> 'deleted' AND m.banned_at IS NULL
+		AND (p.thread_status = 'published' OR m.role IN ('moderator', 'admin'))
+		AND coalesce((SELECT tw.level FROM watches tw WHERE tw.member_id = m.id AND tw.thread_id = p.thread_id),
+		             (SELECT cw.level FROM watches cw WHERE cw.member_id = m.id AND cw.category_id = p.category_id),
+		             'normal') <> 'muted'
+		AND NOT EXISTS (SELECT 1 FROM already o WHERE o.post_id = p.id AND o.member_id = m.id)
+		AND NOT EXISTS (SELECT 1 FROM ignored_members i WHERE i.member_id = m.id AND i.ignored_id = p.author_id)
+	ORDER BY p.id, c.member_id, c.rank
+), inserted AS (
+	INSERT INTO notifications (member_id, kind, actor_id, thread_id, post_id, hidden)
+	SELECT member_id, kind, author_id, thread_id, post_id, hidden FROM chosen
+	RETURNING 1
+), mails AS (
+	-- Every chosen row is inserted: the mails are those of the chosen rows,
+	-- with what they need already at hand.
+	INSERT INTO outbox (recipient, kind, locale, data)
+	SELECT c.email, 'notify_' || c.kind, c.locale,
+		jsonb_build_object('Username', c.username, 'Actor', coalesce(a.username, ''), 'Title', c.title,
+			'Path', '/p/' || c.post_id)
+	FROM chosen c
+	LEFT JOIN members a ON a.id = c.author_id
+	WHERE c.wants_email
+	RETURNING 1
+)
+SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM mails) INTO notified, mailed;
+    IF mailed > 0 AND current_setting('palabre.notify', true) IS DISTINCT FROM 'after_commit' THEN
+        PERFORM pg_notify('palabre_outbox', '');
+    END IF;
+    RETURN notified;
+END;
+$$;
+

@@ -971,6 +971,7 @@ WITH p AS (
 		             (SELECT cw.level FROM watches cw WHERE cw.member_id = m.id AND cw.category_id = p.category_id),
 		             'normal') <> 'muted'
 		AND NOT EXISTS (SELECT 1 FROM already o WHERE o.post_id = p.id AND o.member_id = m.id)
+		AND NOT EXISTS (SELECT 1 FROM ignored_members i WHERE i.member_id = m.id AND i.ignored_id = p.author_id)
 	ORDER BY p.id, c.member_id, c.rank
 ), inserted AS (
 	INSERT INTO notifications (member_id, kind, actor_id, thread_id, post_id, hidden)

@@ -394,3 +394,123 @@ func TestSilencedMembersCannotWriteMessages(t *testing.T) {
 		t.Errorf("once not silenced: %v", err)
 	}
 }
+
+// A moderator's warning arrives as a private message too, which the
+// member can answer; the moderator reads the answer.
+func TestAWarningArrivesAsAMessage(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	member := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	mod := forumtest.MustMember(t, db, forum.RoleModerator, forum.TrustLeader)
+	reason := forumtest.Unique("Merci de rester courtois dans les échanges ")
+	if _, err := db.Warn(forumtest.As(mod), member.ID, reason); err != nil {
+		t.Fatal(err)
+	}
+	hm := bearer(t, db, member)
+	list := decode[struct {
+		Conversations []struct {
+			ID           int64
+			Title        string
+			Participants []string
+			Unread       int
+		}
+	}](t, s.do(t, request{path: "/api/v1/conversations", header: hm}).Body.Bytes())
+	if len(list.Conversations) != 1 || list.Conversations[0].Title != reason || list.Conversations[0].Unread != 1 {
+		t.Fatalf("the member's conversations: %+v", list)
+	}
+	path := fmt.Sprintf("/api/v1/conversations/%d", list.Conversations[0].ID)
+	if w := s.do(t, request{method: "POST", path: path + "/messages", header: hm, body: `{"body": "Entendu, désolé."}`}); w.Code != 201 {
+		t.Fatalf("answering: %d %s", w.Code, w.Body)
+	}
+	if w := s.do(t, request{path: path, header: bearer(t, db, mod)}); w.Code != 200 || !strings.Contains(w.Body.String(), "Entendu, désolé.") {
+		t.Errorf("the moderator reads the answer: %d %s", w.Code, w.Body)
+	}
+}
+
+// Ignoring a member: their mentions, replies and messages no longer notify
+// you; stopping brings them back.
+func TestIgnoredMembersNoLongerNotify(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	alice := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	bob := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	carol := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	ha, hb, hc := bearer(t, db, alice), bearer(t, db, bob), bearer(t, db, carol)
+	cat := forumtest.MustCategory(t, db)
+	w := s.do(t, request{method: "POST", path: "/api/v1/threads", header: ha,
+		body: fmt.Sprintf(`{"category_id": %d, "title": "Un fil d’Alice", "body": "Le premier message du fil."}`, cat.ID)})
+	if w.Code != 201 {
+		t.Fatalf("thread: %d %s", w.Code, w.Body)
+	}
+	thread := decode[struct{ Thread struct{ ID int64 } }](t, w.Body.Bytes()).Thread.ID
+	conv := startConversation(t, s, hb, []string{alice.Username}, "Bonjour Alice", "Un premier message.", 201)
+
+	if w := s.do(t, request{method: "PUT", path: "/api/v1/me/ignored/" + bob.Username, header: ha}); w.Code != 204 {
+		t.Fatalf("ignore: %d %s", w.Code, w.Body)
+	}
+	count := func(kind string) int {
+		var n int
+		if err := db.Get(&n, `SELECT count(*) FROM notifications WHERE member_id = $1 AND kind = $2`, alice.ID, kind); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	mentions, messages := count("mention"), count("message")
+	reply := func(h map[string]string, body string) {
+		t.Helper()
+		if w := s.do(t, request{method: "POST", path: fmt.Sprintf("/api/v1/threads/%d/posts", thread), header: h,
+			body: fmt.Sprintf(`{"body": %q, "reply_to": 1}`, body)}); w.Code != 201 {
+			t.Fatalf("reply: %d %s", w.Code, w.Body)
+		}
+	}
+	reply(hb, "Bonjour @"+alice.Username+", une remarque.")
+	if w := s.do(t, request{method: "POST", path: fmt.Sprintf("/api/v1/conversations/%d/messages", conv.Conversation.ID), header: hb, body: `{"body": "Un deuxième message."}`}); w.Code != 201 {
+		t.Fatalf("message: %d %s", w.Code, w.Body)
+	}
+	if count("mention") != mentions || count("message") != messages {
+		t.Errorf("an ignored member notified: mentions %d → %d, messages %d → %d", mentions, count("mention"), messages, count("message"))
+	}
+	reply(hc, "Bonjour @"+alice.Username+", une autre remarque.")
+	if count("mention") != mentions+1 {
+		t.Error("a member not ignored does not notify")
+	}
+	if w := s.do(t, request{method: "DELETE", path: "/api/v1/me/ignored/" + bob.Username, header: ha}); w.Code != 204 {
+		t.Fatalf("unignore: %d %s", w.Code, w.Body)
+	}
+	reply(hb, "Re-bonjour @"+alice.Username+".")
+	if count("mention") != mentions+2 {
+		t.Error("no longer ignored, still silent")
+	}
+	list := decode[struct{ Members []forum.IgnoredMember }](t, s.do(t, request{path: "/api/v1/me/ignored", header: ha}).Body.Bytes())
+	if len(list.Members) != 0 {
+		t.Errorf("ignored list after unignoring: %+v", list)
+	}
+}
+
+// A member who deletes their account leaves their conversations; their
+// messages stay for the others, from a former member; their data export
+// had them.
+func TestDeletedMembersMessagesStayFromAFormerMember(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	alice := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	bob := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	hb := bearer(t, db, bob)
+	conv := startConversation(t, s, hb, []string{alice.Username}, "Avant mon départ", "Un message qui doit rester.", 201)
+	export, err := db.ExportAccount(forumtest.As(bob))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(export.Conversations) != 1 || len(export.Messages) != 1 || export.Messages[0].BodyMarkdown != "Un message qui doit rester." {
+		t.Errorf("export: %+v %+v", export.Conversations, export.Messages)
+	}
+	if err := db.DeleteAccount(forumtest.As(bob), forumtest.Password); err != nil {
+		t.Fatal(err)
+	}
+	w := s.do(t, request{path: fmt.Sprintf("/api/v1/conversations/%d", conv.Conversation.ID), header: bearer(t, db, alice)})
+	got := decode[conversationAnswer](t, w.Body.Bytes())
+	if w.Code != 200 || len(got.Messages) != 1 || !got.Messages[0].Author.Former || got.Messages[0].Author.Username != "" ||
+		!strings.Contains(got.Messages[0].HTML, "doit rester") {
+		t.Errorf("after the deletion: %d %s", w.Code, w.Body)
+	}
+}
