@@ -2,6 +2,8 @@ package forum
 
 import (
 	"context"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // IgnoredMember is a member someone ignores.
@@ -81,6 +83,9 @@ func (db *DB) Ignores(ctx context.Context, memberID int64) (bool, error) {
 type MessagePreferences struct {
 	MinTrustLevel int  `db:"min_trust_level" json:"min_trust_level"`
 	StaffOnly     bool `db:"staff_only" json:"staff_only"`
+	// EmailOnMessage: new messages are also sent by email (nil when
+	// saving: unchanged).
+	EmailOnMessage *bool `db:"email_on_message" json:"email_on_message,omitempty"`
 }
 
 // MessagePreferences returns the preferences of the member acting in ctx.
@@ -91,8 +96,8 @@ func (db *DB) MessagePreferences(ctx context.Context) (*MessagePreferences, erro
 	}
 	var p MessagePreferences
 	err = db.GetContext(ctx, &p, `
-SELECT coalesce(min(min_trust_level), 0) AS min_trust_level, coalesce(bool_or(staff_only), false) AS staff_only
-FROM message_preferences WHERE member_id = $1`, me.ID)
+SELECT coalesce(mp.min_trust_level, 0) AS min_trust_level, coalesce(mp.staff_only, false) AS staff_only, m.email_on_message
+FROM members m LEFT JOIN message_preferences mp ON mp.member_id = m.id WHERE m.id = $1`, me.ID)
 	return &p, Internal("reading message preferences", err)
 }
 
@@ -105,9 +110,17 @@ func (db *DB) SetMessagePreferences(ctx context.Context, p MessagePreferences) e
 	if p.MinTrustLevel < TrustNew || p.MinTrustLevel > TrustLeader {
 		return Errorf(EINVALID, "settings.trust_level_invalid", nil).OnField("min_trust_level")
 	}
-	_, err = db.ExecContext(ctx, `
+	return db.InTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `
 INSERT INTO message_preferences (member_id, min_trust_level, staff_only) VALUES ($1, $2, $3)
 ON CONFLICT (member_id) DO UPDATE SET min_trust_level = EXCLUDED.min_trust_level, staff_only = EXCLUDED.staff_only`,
-		me.ID, p.MinTrustLevel, p.StaffOnly)
-	return Internal("saving message preferences", err)
+			me.ID, p.MinTrustLevel, p.StaffOnly); err != nil {
+			return Internal("saving message preferences", err)
+		}
+		if p.EmailOnMessage == nil {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE members SET email_on_message = $2 WHERE id = $1`, me.ID, *p.EmailOnMessage)
+		return Internal("saving message preferences", err)
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -122,6 +123,19 @@ func TestOnlyParticipantsReadAConversation(t *testing.T) {
 		}
 		if w := s.do(t, request{method: "POST", path: path + "/messages", header: h, body: `{"body": "Je m’invite."}`}); w.Code != 404 && w.Code != 401 {
 			t.Errorf("%s writes: %d %s", name, w.Code, w.Body)
+		}
+	}
+	// The pages too.
+	page := fmt.Sprintf("/messages/%d", id)
+	if w := s.do(t, request{path: page, header: hb}); w.Code != 200 || !strings.Contains(w.Body.String(), secret) {
+		t.Errorf("bob's page: %d", w.Code)
+	}
+	for name, h := range map[string]map[string]string{"another member": hc, "anonymous": nil, "a moderator without a report": hm} {
+		if w := s.do(t, request{path: page, header: h}); (w.Code != 404 && w.Code != 303 && w.Code != 401) || strings.Contains(w.Body.String(), secret) {
+			t.Errorf("%s opens the page: %d", name, w.Code)
+		}
+		if w := s.do(t, request{path: "/messages", header: h}); strings.Contains(w.Body.String(), "Une question privée") {
+			t.Errorf("%s's list shows it", name)
 		}
 	}
 	if w := s.do(t, request{path: "/api/v1/conversations/999999999", header: hm}); w.Code != 404 {
@@ -293,6 +307,13 @@ func TestMessagesGoThroughThePipeline(t *testing.T) {
 	item := decode[struct{ Item struct{ Kind string } }](t, s.do(t, request{path: fmt.Sprintf("/api/v1/review/%d", itemID), header: hm}).Body.Bytes())
 	if item.Item.Kind != moderation.ReviewHeld {
 		t.Errorf("review item: %+v", item)
+	}
+	if w := s.do(t, request{path: fmt.Sprintf("/mod/queue/%d", itemID), header: hm}); w.Code != 200 || !strings.Contains(w.Body.String(), `value="approve"`) {
+		t.Errorf("the review page of a held message: %d", w.Code)
+	}
+	// Its author's page says why it waits.
+	if w := s.do(t, request{path: fmt.Sprintf("/messages/%d", conv.Conversation.ID), header: ha}); w.Code != 200 || !strings.Contains(w.Body.String(), "post-held") {
+		t.Errorf("the author's page: %d", w.Code)
 	}
 	w = s.do(t, request{method: "POST", path: fmt.Sprintf("/api/v1/review/%d/resolve", itemID), header: hm, body: `{"action": "approve"}`})
 	if w.Code != 200 {
@@ -512,5 +533,47 @@ func TestDeletedMembersMessagesStayFromAFormerMember(t *testing.T) {
 	if w.Code != 200 || len(got.Messages) != 1 || !got.Messages[0].Author.Former || got.Messages[0].Author.Username != "" ||
 		!strings.Contains(got.Messages[0].HTML, "doit rester") {
 		t.Errorf("after the deletion: %d %s", w.Code, w.Body)
+	}
+}
+
+// The preferences form on the messages page: staff only, then members of
+// trust level 2 and above, and the email choice.
+func TestMessagePreferencesForm(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	bob := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	basic := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustBasic)
+	regular := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustRegular)
+	hb := bearer(t, db, bob)
+	hb["Content-Type"] = "application/x-www-form-urlencoded"
+	post := func(form string) {
+		t.Helper()
+		r := request{method: "POST", path: "/messages/preferences", header: hb}
+		req := httptest.NewRequest(r.method, r.path, strings.NewReader(form))
+		for k, v := range hb {
+			req.Header.Set(k, v)
+		}
+		w := httptest.NewRecorder()
+		s.engine.ServeHTTP(w, req)
+		if w.Code != 303 {
+			t.Fatalf("saving %s: %d %s", form, w.Code, w.Body)
+		}
+	}
+	post("from=2")
+	startConversation(t, s, bearer(t, db, basic), []string{bob.Username}, "Bonjour Bob", "Un message.", 403)
+	startConversation(t, s, bearer(t, db, regular), []string{bob.Username}, "Bonjour Bob", "Un message.", 201)
+	post("from=staff&email_on_message=1")
+	startConversation(t, s, bearer(t, db, regular), []string{bob.Username}, "Encore moi", "Un autre message.", 403)
+	prefs := decode[forum.MessagePreferences](t, s.do(t, request{path: "/api/v1/me/message-preferences", header: bearer(t, db, bob)}).Body.Bytes())
+	if !prefs.StaffOnly || prefs.EmailOnMessage == nil || !*prefs.EmailOnMessage {
+		t.Errorf("preferences: %+v", prefs)
+	}
+	post("from=0")
+	prefs = decode[forum.MessagePreferences](t, s.do(t, request{path: "/api/v1/me/message-preferences", header: bearer(t, db, bob)}).Body.Bytes())
+	if prefs.StaffOnly || prefs.MinTrustLevel != 0 || *prefs.EmailOnMessage {
+		t.Errorf("preferences: %+v", prefs)
+	}
+	if w := s.do(t, request{path: "/messages", header: hb}); w.Code != 200 || !strings.Contains(w.Body.String(), `<option value="0" selected>`) {
+		t.Errorf("the messages page: %d", w.Code)
 	}
 }

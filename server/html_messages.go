@@ -18,16 +18,53 @@ import (
 
 type conversationListPage struct {
 	Conversations []forum.Conversation
+	Prefs         *forum.MessagePreferences
+	// From is the preference as the form's one choice: "0"-"4" (a trust
+	// level) or "staff".
+	From   string
+	Levels []int
+	Saved   bool
+	EmailOn bool
 }
 
-// htmlConversations lists the member's conversations, unread first shown.
+// htmlConversations lists the member's conversations, with whom they
+// accept messages from.
 func (s *Server) htmlConversations(c *gin.Context) {
-	list, err := s.db.Conversations(c.Request.Context())
+	ctx := c.Request.Context()
+	list, err := s.db.Conversations(ctx)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "messages", s.lang(c).T("messages.title"), &conversationListPage{Conversations: list})
+	prefs, err := s.db.MessagePreferences(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	page := &conversationListPage{Conversations: list, Prefs: prefs, From: fmt.Sprint(prefs.MinTrustLevel),
+		Levels: []int{0, 1, 2, 3, 4}, Saved: c.Query("saved") == "1"}
+	if prefs.StaffOnly {
+		page.From = "staff"
+	}
+	page.EmailOn = prefs.EmailOnMessage != nil && *prefs.EmailOnMessage
+	s.render(c, http.StatusOK, "messages", s.lang(c).T("messages.title"), page)
+}
+
+// htmlSaveMessagePreferences saves whom the member accepts messages from.
+func (s *Server) htmlSaveMessagePreferences(c *gin.Context) {
+	p := forum.MessagePreferences{StaffOnly: c.PostForm("from") == "staff"}
+	if !p.StaffOnly {
+		if _, err := fmt.Sscan(c.PostForm("from"), &p.MinTrustLevel); err != nil {
+			p.MinTrustLevel = -1 // refused below
+		}
+	}
+	email := c.PostForm("email_on_message") == "1"
+	p.EmailOnMessage = &email
+	if err := s.db.SetMessagePreferences(c.Request.Context(), p); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/messages?saved=1#preferences")
 }
 
 type messageView struct {

@@ -157,6 +157,7 @@ func (s *Server) routes() {
 
 	// Messages: private conversations, ignoring members. Never s.cached.
 	e.GET("/messages", s.htmlConversations)
+	e.POST("/messages/preferences", s.htmlSaveMessagePreferences)
 	e.GET("/messages/new", s.htmlNewConversationForm)
 	e.POST("/messages/new", s.htmlStartConversation)
 	e.GET("/messages/:id", s.htmlConversation)

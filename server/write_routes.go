@@ -53,6 +53,7 @@ var writeRoutes = map[string]credentialEffect{
 	"PUT /api/v1/me/message-preferences":          keepsCredentials,
 	"POST /api/v1/messages/:id/reports":           changesCredentials,
 	"POST /messages/new":                          keepsCredentials,
+	"POST /messages/preferences":                  keepsCredentials,
 	"POST /messages/:id/reply":                    keepsCredentials,
 	"POST /messages/:id/leave":                    keepsCredentials,
 	"POST /messages/:id/participants":             keepsCredentials,
