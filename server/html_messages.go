@@ -21,8 +21,8 @@ type conversationListPage struct {
 	Prefs         *forum.MessagePreferences
 	// From is the preference as the form's one choice: "0"-"4" (a trust
 	// level) or "staff".
-	From   string
-	Levels []int
+	From    string
+	Levels  []int
 	Saved   bool
 	EmailOn bool
 }
