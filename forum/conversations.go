@@ -158,17 +158,41 @@ WHERE p.member_id = $1 AND p.left_at IS NULL
 ORDER BY c.last_message_at DESC, c.id DESC
 LIMIT $2`
 
-// Conversations lists the conversations of the member acting in ctx.
-func (db *DB) Conversations(ctx context.Context) ([]Conversation, error) {
+// Conversations lists the conversations of the member acting in ctx; with
+// a query, those whose title or a message they may read holds its words
+// (their own conversations only: public search never reads messages).
+func (db *DB) Conversations(ctx context.Context, query ...string) ([]Conversation, error) {
 	m, err := RequireMember(ctx)
 	if err != nil {
 		return nil, err
 	}
+	q := ""
+	if len(query) > 0 {
+		q = strings.TrimSpace(query[0])
+	}
 	out := []Conversation{}
-	if err := db.SelectContext(ctx, &out, selectConversations, m.ID, ConversationsPerPage); err != nil {
+	if q == "" {
+		err = db.SelectContext(ctx, &out, selectConversations, m.ID, ConversationsPerPage)
+	} else {
+		err = db.SelectContext(ctx, &out, searchConversations, m.ID, ConversationsPerPage, likePattern(q))
+	}
+	if err != nil {
 		return nil, Internal("listing conversations", err)
 	}
 	return out, nil
+}
+
+// searchConversations is selectConversations for the conversations whose
+// title or a published message (or one of the reader's own) holds $3.
+var searchConversations = strings.Replace(selectConversations, `WHERE p.member_id = $1 AND p.left_at IS NULL`,
+	`WHERE p.member_id = $1 AND p.left_at IS NULL AND (c.title ILIKE $3 OR EXISTS (
+	SELECT 1 FROM conversation_messages sm WHERE sm.conversation_id = c.id AND sm.body_markdown ILIKE $3
+	  AND (sm.status = 'published' OR sm.author_id = p.member_id)))`, 1)
+
+// likePattern is a LIKE pattern matching s anywhere, its wildcards taken
+// literally.
+func likePattern(s string) string {
+	return "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s) + "%"
 }
 
 // selectUnreadConversations counts the reader's conversations with a

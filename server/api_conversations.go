@@ -68,7 +68,7 @@ func (s *Server) answerMessage(c *gin.Context, out *moderation.MessageSubmitted,
 
 // apiConversations lists the member's conversations, the latest first.
 func (s *Server) apiConversations(c *gin.Context) {
-	list, err := s.db.Conversations(c.Request.Context())
+	list, err := s.db.Conversations(c.Request.Context(), c.Query("q"))
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -577,3 +577,63 @@ func TestMessagePreferencesForm(t *testing.T) {
 		t.Errorf("the messages page: %d", w.Code)
 	}
 }
+
+// The duplicates rule holds for messages as for posts: the same text sent
+// again to someone else within the window is refused, and says so.
+func TestTheSameTextToManyIsADuplicate(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	sys := forum.WithSystem(context.Background())
+	r, err := s.pipeline.CreateRule(sys, moderation.RuleInput{Name: forumtest.Unique("Doublons MP "), Kind: moderation.KindDuplicates, Action: moderation.ActionBlock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.pipeline.DeleteRule(sys, r.ID); err != nil {
+			t.Error(err)
+		}
+	})
+	sender := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustRegular)
+	h := bearer(t, db, sender)
+	text := forumtest.Unique("Découvrez mon offre exceptionnelle numéro ")
+	startConversation(t, s, h, []string{forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember).Username}, "Une offre", text, 201)
+	rec, _ := json.Marshal([]string{forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember).Username})
+	w := s.do(t, request{method: "POST", path: "/api/v1/conversations", header: h,
+		body: fmt.Sprintf(`{"recipients": %s, "title": "Une offre", "body": %q}`, rec, text)})
+	if e := decodeError(t, w); w.Code != 422 || len(e.Rules) != 1 || e.Rules[0] != r.Ref() {
+		t.Errorf("the same text again: %d %s", w.Code, w.Body)
+	}
+}
+
+// A member searches their own conversations; nobody else's.
+func TestSearchingOnesOwnConversations(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	alice := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	bob := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	carol := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	word := forumtest.Unique("zcitrouille")
+	conv := startConversation(t, s, bearer(t, db, alice), []string{bob.Username}, "Le potager", "Il reste une "+word+" à cueillir.", 201)
+	startConversation(t, s, bearer(t, db, alice), []string{bob.Username}, "Autre chose", "Rien à voir.", 201)
+	found := func(h map[string]string, q string) []int64 {
+		t.Helper()
+		list := decode[struct{ Conversations []struct{ ID int64 } }](t, s.do(t, request{path: "/api/v1/conversations?q=" + q, header: h}).Body.Bytes())
+		var ids []int64
+		for _, c := range list.Conversations {
+			ids = append(ids, c.ID)
+		}
+		return ids
+	}
+	if got := found(bearer(t, db, bob), word); len(got) != 1 || got[0] != conv.Conversation.ID {
+		t.Errorf("bob searches %s: %v", word, got)
+	}
+	if got := found(bearer(t, db, carol), word); len(got) != 0 {
+		t.Errorf("carol finds bob's conversation: %v", got)
+	}
+	if got := found(bearer(t, db, bob), "%25"); len(got) != 0 {
+		t.Errorf("a wildcard matched everything: %v", got)
+	}
+	if w := s.do(t, request{path: "/messages?q=" + word, header: bearer(t, db, bob)}); w.Code != 200 || !strings.Contains(w.Body.String(), "Le potager") || strings.Contains(w.Body.String(), "Autre chose") {
+		t.Errorf("the search on the messages page: %d", w.Code)
+	}
+}

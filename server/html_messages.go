@@ -25,13 +25,14 @@ type conversationListPage struct {
 	Levels  []int
 	Saved   bool
 	EmailOn bool
+	Query   string
 }
 
 // htmlConversations lists the member's conversations, with whom they
 // accept messages from.
 func (s *Server) htmlConversations(c *gin.Context) {
 	ctx := c.Request.Context()
-	list, err := s.db.Conversations(ctx)
+	list, err := s.db.Conversations(ctx, c.Query("q"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -42,7 +43,7 @@ func (s *Server) htmlConversations(c *gin.Context) {
 		return
 	}
 	page := &conversationListPage{Conversations: list, Prefs: prefs, From: fmt.Sprint(prefs.MinTrustLevel),
-		Levels: []int{0, 1, 2, 3, 4}, Saved: c.Query("saved") == "1"}
+		Levels: []int{0, 1, 2, 3, 4}, Saved: c.Query("saved") == "1", Query: c.Query("q")}
 	if prefs.StaffOnly {
 		page.From = "staff"
 	}
