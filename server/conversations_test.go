@@ -196,6 +196,19 @@ func TestOnlyParticipantsReadAConversation(t *testing.T) {
 	if logged() != 0 {
 		t.Fatal("a reading logged before any")
 	}
+	var itemID int64
+	if err := db.Get(&itemID, `SELECT review_item_id FROM reports WHERE message_id = $1`, started.Message.ID); err != nil {
+		t.Fatal(err)
+	}
+	if w := s.do(t, request{path: fmt.Sprintf("/mod/queue/%d", itemID), header: hm}); w.Code != 200 || !strings.Contains(w.Body.String(), fmt.Sprintf(`href="/m/%d"`, started.Message.ID)) {
+		t.Errorf("the review item does not lead to the message: %d", w.Code)
+	}
+	if w := s.do(t, request{path: fmt.Sprintf("/m/%d", started.Message.ID), header: hc}); w.Code != 404 {
+		t.Errorf("carol follows the message's link: %d", w.Code)
+	}
+	if logged() != 0 {
+		t.Fatal("a reading logged before any")
+	}
 	if w := s.do(t, request{path: path, header: hm}); w.Code != 200 || !strings.Contains(w.Body.String(), secret) {
 		t.Fatalf("the moderator after the report: %d %s", w.Code, w.Body)
 	}

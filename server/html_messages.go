@@ -278,3 +278,18 @@ func (s *Server) htmlIgnore(c *gin.Context) {
 	}
 	c.Redirect(http.StatusSeeOther, "/u/"+name)
 }
+
+// htmlMessagePermalink goes to a message in its conversation, for whoever
+// may read it (the moderators once a report opened it).
+func (s *Server) htmlMessagePermalink(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "conversation.message_not_found")
+	if !ok {
+		return
+	}
+	m, conv, err := s.db.MessageByID(c.Request.Context(), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/messages/%d#m-%d", conv.ID, m.Number))
+}

@@ -164,6 +164,7 @@ func (s *Server) routes() {
 	e.POST("/messages/:id/reply", s.htmlReplyMessage)
 	e.POST("/messages/:id/leave", s.htmlLeaveConversation)
 	e.POST("/messages/:id/participants", s.htmlAddParticipant)
+	e.GET("/m/:id", s.htmlMessagePermalink)
 	e.GET("/m/:id/report", s.htmlReportForm)
 	e.POST("/m/:id/report", s.htmlReport)
 	e.POST("/u/:username/ignore", s.htmlIgnore)
