@@ -20,7 +20,7 @@ UPDATE members SET status = 'deleted', deleted_at = now(),
 	display_name = '', email = '', email_key = '#' || $2, email_verified_at = NULL, password_hash = '',
 	bio_markdown = '', bio_html = '', locale = '', last_seen_at = NULL,
 	email_on_reply = false, email_on_mention = false, email_on_quote = false,
-	email_on_like = false, email_on_moderation = false
+	email_on_like = false, email_on_moderation = false, email_on_message = false
 WHERE id = $1`
 
 // personalRows are the rows about a deleted member that go with the
@@ -35,6 +35,11 @@ var personalRows = []string{
 	`DELETE FROM notifications WHERE member_id = $1`,
 	`DELETE FROM watches WHERE member_id = $1`,
 	`DELETE FROM read_states WHERE member_id = $1`,
+	// Their private messages stay for the others, from a former member;
+	// they leave their conversations, and whom they ignored goes.
+	`UPDATE conversation_participants SET left_at = coalesce(left_at, now()) WHERE member_id = $1`,
+	`DELETE FROM ignored_members WHERE member_id = $1 OR ignored_id = $1`,
+	`DELETE FROM message_preferences WHERE member_id = $1`,
 }
 
 // deleteMail forgets the mail sent or waiting for an address.

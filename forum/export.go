@@ -18,7 +18,44 @@ type AccountExport struct {
 	Sessions   []ExportedSession `json:"sessions"`
 	APITokens  []ExportedToken   `json:"api_tokens"`
 	Visits     []ExportedVisit   `json:"visits"`
+	// Private conversations the member takes or took part in, and the
+	// messages they wrote there, in their Markdown.
+	Conversations []ExportedConversation `json:"conversations"`
+	Messages      []ExportedMessage      `json:"messages"`
+	Ignored       []IgnoredMember        `json:"ignored_members"`
 }
+
+// ExportedConversation is a private conversation the member took part in.
+type ExportedConversation struct {
+	ID        int64      `db:"id" json:"id"`
+	Title     string     `db:"title" json:"title"`
+	Started   bool       `db:"started" json:"started_by_you"`
+	CreatedAt time.Time  `db:"created_at" json:"created_at"`
+	LeftAt    *time.Time `db:"left_at" json:"left_at,omitempty"`
+}
+
+// ExportedMessage is a private message the member wrote.
+type ExportedMessage struct {
+	ID             int64     `db:"id" json:"id"`
+	ConversationID int64     `db:"conversation_id" json:"conversation_id"`
+	Number         int       `db:"number" json:"number"`
+	BodyMarkdown   string    `db:"body_markdown" json:"body_markdown"`
+	Status         string    `db:"status" json:"status"`
+	CreatedAt      time.Time `db:"created_at" json:"created_at"`
+}
+
+const (
+	exportConversations = `
+SELECT c.id, c.title, c.author_id IS NOT DISTINCT FROM p.member_id AS started, c.created_at, p.left_at
+FROM conversation_participants p JOIN conversations c ON c.id = p.conversation_id
+WHERE p.member_id = $1 ORDER BY c.id`
+	exportMessages = `
+SELECT id, conversation_id, number, body_markdown, status, created_at
+FROM conversation_messages WHERE author_id = $1 ORDER BY id`
+	exportIgnored = `
+SELECT m.id, m.username FROM ignored_members i JOIN members m ON m.id = i.ignored_id
+WHERE i.member_id = $1 ORDER BY m.username_key`
+)
 
 // ExportedAccount is the account's own data.
 type ExportedAccount struct {
@@ -129,7 +166,8 @@ func (db *DB) ExportAccount(ctx context.Context) (*AccountExport, error) {
 	out := &AccountExport{
 		ExportedAt: time.Now().UTC(), Threads: []ExportedThread{}, Posts: []ExportedPost{},
 		Revisions: []ExportedEdit{}, Sessions: []ExportedSession{}, APITokens: []ExportedToken{},
-		Visits: []ExportedVisit{},
+		Visits: []ExportedVisit{}, Conversations: []ExportedConversation{}, Messages: []ExportedMessage{},
+		Ignored: []IgnoredMember{},
 	}
 	if err := db.GetContext(ctx, &out.Account, exportAccount, m.ID); err != nil {
 		return nil, notFound(err, "member.not_found", "exporting an account")
@@ -145,6 +183,7 @@ func (db *DB) ExportAccount(ctx context.Context) (*AccountExport, error) {
 	}{
 		{&out.Threads, exportThreads}, {&out.Posts, exportPosts}, {&out.Revisions, exportRevisions},
 		{&out.Sessions, exportSessions}, {&out.APITokens, exportTokens}, {&out.Visits, exportVisits},
+		{&out.Conversations, exportConversations}, {&out.Messages, exportMessages}, {&out.Ignored, exportIgnored},
 	} {
 		if err := db.SelectContext(ctx, q.dst, q.query, m.ID); err != nil {
 			return nil, Internal("exporting an account", err)

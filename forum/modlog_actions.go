@@ -11,6 +11,16 @@ const (
 	LogCategoryUpdate LogAction = "category.update"
 	LogCategoryDelete LogAction = "category.delete"
 
+	// LogConversationRead: a moderator read a private conversation, which a
+	// participant's report opened to the staff.
+	LogConversationRead LogAction = "conversation.read"
+	// A private message the rules held or flagged, and a moderator's
+	// decision on a held one.
+	LogMessageHold    LogAction = "message.hold"
+	LogMessageFlag    LogAction = "message.flag"
+	LogMessageApprove LogAction = "message.approve"
+	LogMessageReject  LogAction = "message.reject"
+
 	LogGuidelinesPublish LogAction = "guidelines.publish"
 
 	LogMemberApprove           LogAction = "member.approve"
@@ -64,6 +74,7 @@ const (
 // written included (their lines stay readable).
 var LogActions = []LogAction{
 	LogCategoryUpdate, LogCategoryDelete,
+	LogConversationRead, LogMessageHold, LogMessageFlag, LogMessageApprove, LogMessageReject,
 	LogGuidelinesPublish,
 	LogMemberApprove, LogMemberWaiveConfirmation, LogMemberDelete, LogMemberRole,
 	LogCategoryModeratorAdd, LogCategoryModeratorRemove,

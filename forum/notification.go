@@ -25,19 +25,22 @@ var NotificationKinds = []string{NotifyReply, NotifyMention, NotifyQuote, Notify
 
 // Notification is one thing to tell a member, with what is needed to say it.
 type Notification struct {
-	ID          int64           `db:"id"`
-	Kind        string          `db:"kind"`
-	ActorID     *int64          `db:"actor_id"`
-	ActorName   *string         `db:"actor_name"`
-	ThreadID    *int64          `db:"thread_id"`
-	ThreadTitle *string         `db:"thread_title"`
-	ThreadSlug  *string         `db:"thread_slug"`
-	PostID      *int64          `db:"post_id"`
-	PostNumber  *int            `db:"post_number"`
-	RawData     json.RawMessage `db:"data"`
-	CreatedAt   time.Time       `db:"created_at"`
-	ReadAt      *time.Time      `db:"read_at"`
-	Data        NotificationData
+	ID          int64   `db:"id"`
+	Kind        string  `db:"kind"`
+	ActorID     *int64  `db:"actor_id"`
+	ActorName   *string `db:"actor_name"`
+	ThreadID    *int64  `db:"thread_id"`
+	ThreadTitle *string `db:"thread_title"`
+	ThreadSlug  *string `db:"thread_slug"`
+	PostID      *int64  `db:"post_id"`
+	PostNumber  *int    `db:"post_number"`
+	// ConversationID: a private message (NotifyMessage); ThreadTitle is
+	// then the conversation's title.
+	ConversationID *int64          `db:"conversation_id"`
+	RawData        json.RawMessage `db:"data"`
+	CreatedAt      time.Time       `db:"created_at"`
+	ReadAt         *time.Time      `db:"read_at"`
+	Data           NotificationData
 }
 
 // NotificationData is the kind-specific part of a notification.
@@ -72,11 +75,12 @@ const visibleNotification = `
 	(NOT n.hidden OR $1::boolean)`
 
 const selectNotifications = `
-SELECT n.id, n.kind, n.actor_id, a.username AS actor_name, n.thread_id, t.title AS thread_title,
-	t.slug AS thread_slug, n.post_id, p.number AS post_number, n.data, n.created_at, n.read_at
+SELECT n.id, n.kind, n.actor_id, a.username AS actor_name, n.thread_id, coalesce(t.title, cv.title) AS thread_title,
+	t.slug AS thread_slug, n.post_id, p.number AS post_number, n.data, n.created_at, n.read_at, n.conversation_id
 FROM notifications n
 LEFT JOIN members a ON a.id = n.actor_id
 LEFT JOIN threads t ON t.id = n.thread_id
+LEFT JOIN conversations cv ON cv.id = n.conversation_id
 LEFT JOIN posts p ON p.id = n.post_id
 WHERE n.member_id = $2 AND ($3 = 0 OR n.id < $3) AND` + visibleNotification + `
 ORDER BY n.id DESC
@@ -177,7 +181,7 @@ func (db *DB) OpenNotification(ctx context.Context, id int64) (*Notification, er
 	err = db.GetContext(ctx, &n, `
 UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1 AND member_id = $2
 RETURNING id, kind, actor_id, NULL::text AS actor_name, thread_id, NULL::text AS thread_title,
-	NULL::text AS thread_slug, post_id, NULL::integer AS post_number, data, created_at, read_at`, id, m.ID)
+	NULL::text AS thread_slug, post_id, NULL::integer AS post_number, data, created_at, read_at, conversation_id`, id, m.ID)
 	if err != nil {
 		return nil, notFound(err, "notify.not_found", "opening a notification")
 	}

@@ -122,6 +122,11 @@ func SanctionTx(ctx context.Context, tx *sqlx.Tx, o SanctionOrder) (*Sanction, e
 		}); err != nil {
 			return err
 		}
+		if o.Kind == SanctionWarning {
+			if err := warnByMessageTx(ctx, tx, target, o.Reason); err != nil {
+				return err
+			}
+		}
 		notice := ModerationNotice{Action: sanctionNotices[o.Kind], Reason: o.Reason,
 			ThreadID: o.ThreadID, PostID: o.PostID, Kind: o.Kind, Until: o.Until}
 		if o.Kind == SanctionSuspension || o.Kind == SanctionBan {

@@ -41,6 +41,14 @@ type Settings struct {
 	ThreadsPerDay          [5]int `json:"threads_per_day"`  // 0: no limit
 	DuplicateWindowMinutes int    `json:"duplicate_window_minutes"`
 
+	// Private messages: whether members of trust level 0 may start a
+	// conversation, how many members one may write to at once, and how many
+	// members who never wrote back one may write to first in a day (0: no
+	// limit), by trust level. Staff are exempt.
+	MessagesNewMembersMayStart bool   `json:"messages_tl0_may_start"`
+	MessageMaxRecipients       [5]int `json:"message_max_recipients"`
+	MessagesUnansweredPerDay   [5]int `json:"messages_unanswered_per_day"`
+
 	ReportMinTrustLevel int        `json:"report_min_trust_level"`
 	ReportsPerDay       int        `json:"reports_per_day"`
 	ReportHideThreshold float64    `json:"report_hide_threshold"` // 0: never hide automatically
@@ -81,43 +89,45 @@ type Settings struct {
 // Discourse ships: newcomers are limited, established members are trusted.
 func DefaultSettings() Settings {
 	return Settings{
-		SiteName:               "Palabre",
-		RegistrationMode:       RegistrationOpen,
-		TitleMinLength:         5,
-		TitleMaxLength:         200,
-		PostMinLength:          2,
-		PostMaxLength:          32000,
-		EditWindowMinutes:      24 * 60,
-		NewMemberHeldPosts:     0,
-		LinksPerPost:           [5]int{2, 10, -1, -1, -1},
-		MentionsPerPost:        [5]int{2, 10, 10, 20, 20},
-		ImagesMinTrustLevel:    TrustBasic,
-		PostsPerMinute:         [5]int{3, 6, 10, 20, 0},
-		ThreadsPerDay:          [5]int{3, 10, 20, 0, 0},
-		DuplicateWindowMinutes: 10,
-		ReportMinTrustLevel:    TrustNew,
-		ReportsPerDay:          20,
-		ReportHideThreshold:    3,
-		ReportWeights:          [5]float64{0.5, 1, 1, 1.5, 2},
-		EscalationLadder:       []string{"warn", "silence:24h", "suspend:168h", "ban"},
-		TL1TopicsEntered:       5,
-		TL1PostsRead:           30,
-		TL1MinutesSpent:        10,
-		TL2TopicsEntered:       20,
-		TL2PostsRead:           100,
-		TL2MinutesSpent:        60,
-		TL2DaysVisited:         15,
-		TL2LikesReceived:       1,
-		TL2LikesGiven:          1,
-		TL2TopicsRepliedTo:     3,
-		TL3PeriodDays:          100,
-		TL3DaysVisited:         50,
-		TL3TopicsRepliedTo:     10,
-		TL3TopicsViewedPercent: 25,
-		TL3PostsReadPercent:    25,
-		TL3LikesGiven:          30,
-		TL3LikesReceived:       20,
-		TL3PromotionMinDays:    14,
+		SiteName:                 "Palabre",
+		RegistrationMode:         RegistrationOpen,
+		TitleMinLength:           5,
+		TitleMaxLength:           200,
+		PostMinLength:            2,
+		PostMaxLength:            32000,
+		EditWindowMinutes:        24 * 60,
+		NewMemberHeldPosts:       0,
+		LinksPerPost:             [5]int{2, 10, -1, -1, -1},
+		MentionsPerPost:          [5]int{2, 10, 10, 20, 20},
+		ImagesMinTrustLevel:      TrustBasic,
+		PostsPerMinute:           [5]int{3, 6, 10, 20, 0},
+		ThreadsPerDay:            [5]int{3, 10, 20, 0, 0},
+		DuplicateWindowMinutes:   10,
+		MessageMaxRecipients:     [5]int{1, 5, 10, 20, 30},
+		MessagesUnansweredPerDay: [5]int{3, 10, 20, 0, 0},
+		ReportMinTrustLevel:      TrustNew,
+		ReportsPerDay:            20,
+		ReportHideThreshold:      3,
+		ReportWeights:            [5]float64{0.5, 1, 1, 1.5, 2},
+		EscalationLadder:         []string{"warn", "silence:24h", "suspend:168h", "ban"},
+		TL1TopicsEntered:         5,
+		TL1PostsRead:             30,
+		TL1MinutesSpent:          10,
+		TL2TopicsEntered:         20,
+		TL2PostsRead:             100,
+		TL2MinutesSpent:          60,
+		TL2DaysVisited:           15,
+		TL2LikesReceived:         1,
+		TL2LikesGiven:            1,
+		TL2TopicsRepliedTo:       3,
+		TL3PeriodDays:            100,
+		TL3DaysVisited:           50,
+		TL3TopicsRepliedTo:       10,
+		TL3TopicsViewedPercent:   25,
+		TL3PostsReadPercent:      25,
+		TL3LikesGiven:            30,
+		TL3LikesReceived:         20,
+		TL3PromotionMinDays:      14,
 	}
 }
 
@@ -169,6 +179,10 @@ func (s *Settings) Validate() error {
 			return bad("posts_per_minute", "settings.not_negative", nil)
 		case s.ThreadsPerDay[tl] < 0:
 			return bad("threads_per_day", "settings.not_negative", nil)
+		case s.MessageMaxRecipients[tl] < 1:
+			return bad("message_max_recipients", "settings.out_of_range", map[string]any{"Min": 1, "Max": 1000})
+		case s.MessagesUnansweredPerDay[tl] < 0:
+			return bad("messages_unanswered_per_day", "settings.not_negative", nil)
 		case s.ReportWeights[tl] < 0:
 			return bad("report_weights", "settings.not_negative", nil)
 		}

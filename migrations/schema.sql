@@ -53,6 +53,51 @@ CREATE TABLE category_moderators (
 );
 CREATE INDEX category_moderators_category ON category_moderators USING btree (category_id);
 
+CREATE TABLE conversation_messages (
+    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+    conversation_id bigint NOT NULL,
+    number integer NOT NULL,
+    author_id bigint,
+    body_markdown text NOT NULL,
+    body_html text NOT NULL,
+    status text DEFAULT 'published'::text NOT NULL,
+    review_item_id bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT conversation_messages_author_id_fkey FOREIGN KEY (author_id) REFERENCES members(id) ON DELETE SET NULL,
+    CONSTRAINT conversation_messages_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES conversations(id) ON DELETE CASCADE,
+    CONSTRAINT conversation_messages_number_key UNIQUE (conversation_id, number),
+    CONSTRAINT conversation_messages_pkey PRIMARY KEY (id),
+    CONSTRAINT conversation_messages_review_item_id_fkey FOREIGN KEY (review_item_id) REFERENCES review_items(id) ON DELETE SET NULL,
+    CONSTRAINT conversation_messages_status_check CHECK (status = ANY (ARRAY['published'::text, 'held'::text, 'removed'::text]))
+);
+CREATE INDEX conversation_messages_author ON conversation_messages USING btree (author_id, created_at DESC);
+CREATE INDEX conversation_messages_review_item ON conversation_messages USING btree (review_item_id) WHERE (review_item_id IS NOT NULL);
+
+CREATE TABLE conversation_participants (
+    conversation_id bigint NOT NULL,
+    member_id bigint NOT NULL,
+    added_by bigint,
+    joined_at timestamp with time zone DEFAULT now() NOT NULL,
+    left_at timestamp with time zone,
+    last_read_number integer DEFAULT 0 NOT NULL,
+    CONSTRAINT conversation_participants_added_by_fkey FOREIGN KEY (added_by) REFERENCES members(id) ON DELETE SET NULL,
+    CONSTRAINT conversation_participants_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES conversations(id) ON DELETE CASCADE,
+    CONSTRAINT conversation_participants_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT conversation_participants_pkey PRIMARY KEY (conversation_id, member_id)
+);
+CREATE INDEX conversation_participants_member ON conversation_participants USING btree (member_id, conversation_id) WHERE (left_at IS NULL);
+
+CREATE TABLE conversations (
+    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+    title text NOT NULL,
+    author_id bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_message_at timestamp with time zone DEFAULT now() NOT NULL,
+    next_number integer DEFAULT 1 NOT NULL,
+    CONSTRAINT conversations_author_id_fkey FOREIGN KEY (author_id) REFERENCES members(id) ON DELETE SET NULL,
+    CONSTRAINT conversations_pkey PRIMARY KEY (id)
+);
+
 CREATE TABLE email_tokens (
     token_hash bytea NOT NULL,
     member_id bigint NOT NULL,
@@ -78,6 +123,17 @@ CREATE TABLE guideline_versions (
     CONSTRAINT guideline_versions_pkey PRIMARY KEY (version),
     CONSTRAINT guideline_versions_published_by_fkey FOREIGN KEY (published_by) REFERENCES members(id) ON DELETE SET NULL
 );
+
+CREATE TABLE ignored_members (
+    member_id bigint NOT NULL,
+    ignored_id bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT ignored_members_ignored_id_fkey FOREIGN KEY (ignored_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT ignored_members_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT ignored_members_not_self CHECK (member_id <> ignored_id),
+    CONSTRAINT ignored_members_pkey PRIMARY KEY (member_id, ignored_id)
+);
+CREATE INDEX ignored_members_ignored ON ignored_members USING btree (ignored_id);
 
 CREATE TABLE jobs (
     id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
@@ -162,6 +218,7 @@ CREATE TABLE members (
     email_on_moderation boolean DEFAULT true NOT NULL,
     deleted_at timestamp with time zone,
     email_confirmation_waived boolean DEFAULT false NOT NULL,
+    email_on_message boolean DEFAULT true NOT NULL,
     CONSTRAINT members_pkey PRIMARY KEY (id),
     CONSTRAINT members_role_check CHECK (role = ANY (ARRAY['member'::text, 'moderator'::text, 'admin'::text])),
     CONSTRAINT members_status_check CHECK (status = ANY (ARRAY['pending'::text, 'active'::text, 'deleted'::text])),
@@ -173,6 +230,15 @@ CREATE INDEX members_email_prefix ON members USING btree (email_key text_pattern
 CREATE UNIQUE INDEX members_username_key ON members USING btree (username_key);
 CREATE INDEX members_username_prefix ON members USING btree (username_key text_pattern_ops);
 CREATE UNIQUE INDEX members_username_skeleton ON members USING btree (username_skeleton);
+
+CREATE TABLE message_preferences (
+    member_id bigint NOT NULL,
+    min_trust_level smallint DEFAULT 0 NOT NULL,
+    staff_only boolean DEFAULT false NOT NULL,
+    CONSTRAINT message_preferences_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT message_preferences_pkey PRIMARY KEY (member_id),
+    CONSTRAINT message_preferences_trust_level_check CHECK (min_trust_level >= 0 AND min_trust_level <= 4)
+);
 
 CREATE TABLE mod_log (
     id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
@@ -208,8 +274,10 @@ CREATE TABLE notifications (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     read_at timestamp with time zone,
     hidden boolean DEFAULT false NOT NULL,
+    conversation_id bigint,
     CONSTRAINT notifications_actor_id_fkey FOREIGN KEY (actor_id) REFERENCES members(id) ON DELETE SET NULL,
-    CONSTRAINT notifications_kind_check CHECK (kind = ANY (ARRAY['reply'::text, 'mention'::text, 'quote'::text, 'like'::text, 'moderation'::text, 'watching'::text, 'new_thread'::text])),
+    CONSTRAINT notifications_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES conversations(id) ON DELETE CASCADE,
+    CONSTRAINT notifications_kind_check CHECK (kind = ANY (ARRAY['reply'::text, 'mention'::text, 'quote'::text, 'like'::text, 'moderation'::text, 'watching'::text, 'new_thread'::text, 'message'::text])),
     CONSTRAINT notifications_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
     CONSTRAINT notifications_pkey PRIMARY KEY (id),
     CONSTRAINT notifications_post_id_fkey FOREIGN KEY (post_id) REFERENCES posts(id) ON DELETE CASCADE,
@@ -340,8 +408,10 @@ CREATE TABLE reports (
     outcome text DEFAULT ''::text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     resolved_at timestamp with time zone,
+    message_id bigint,
     CONSTRAINT reports_check CHECK ((post_id IS NULL) <> (member_id IS NULL)),
     CONSTRAINT reports_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT reports_message_id_fkey FOREIGN KEY (message_id) REFERENCES conversation_messages(id) ON DELETE SET NULL,
     CONSTRAINT reports_outcome_check CHECK (outcome = ANY (ARRAY[''::text, 'agreed'::text, 'dismissed'::text])),
     CONSTRAINT reports_pkey PRIMARY KEY (id),
     CONSTRAINT reports_post_id_fkey FOREIGN KEY (post_id) REFERENCES posts(id) ON DELETE CASCADE,
@@ -353,6 +423,7 @@ CREATE TABLE reports (
 );
 CREATE INDEX reports_created ON reports USING btree (created_at);
 CREATE INDEX reports_item ON reports USING btree (review_item_id);
+CREATE INDEX reports_message ON reports USING btree (message_id) WHERE (message_id IS NOT NULL);
 CREATE UNIQUE INDEX reports_open_member ON reports USING btree (reporter_id, member_id) WHERE ((outcome = ''::text) AND (member_id IS NOT NULL));
 CREATE UNIQUE INDEX reports_open_post ON reports USING btree (reporter_id, post_id) WHERE ((outcome = ''::text) AND (post_id IS NOT NULL));
 CREATE INDEX reports_reporter ON reports USING btree (reporter_id, created_at DESC);
@@ -900,6 +971,7 @@ WITH p AS (
 		             (SELECT cw.level FROM watches cw WHERE cw.member_id = m.id AND cw.category_id = p.category_id),
 		             'normal') <> 'muted'
 		AND NOT EXISTS (SELECT 1 FROM already o WHERE o.post_id = p.id AND o.member_id = m.id)
+		AND NOT EXISTS (SELECT 1 FROM ignored_members i WHERE i.member_id = m.id AND i.ignored_id = p.author_id)
 	ORDER BY p.id, c.member_id, c.rank
 ), inserted AS (
 	INSERT INTO notifications (member_id, kind, actor_id, thread_id, post_id, hidden)

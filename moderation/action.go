@@ -41,10 +41,15 @@ var actionsByKind = map[string][]string{
 	ReviewReported: {ActDismiss, ActHide, ActDelete, ActEdit, ActLockThread, ActMoveThread, ActWarn, ActSilence, ActSuspend, ActBan},
 	ReviewAppeal:   {ActUphold, ActLift},
 	"member":       {ActDismiss, ActWarn, ActSilence, ActSuspend, ActBan},
+	// A member's private message held by the rules (messages.go).
+	"member_held": {ActApprove, ActReject, ActWarn, ActSilence, ActSuspend, ActBan},
 }
 
 // ActionsFor lists the decisions an item allows.
 func ActionsFor(it *ReviewItem) []string {
+	if it.Kind == ReviewHeld && !it.IsPost() {
+		return actionsByKind["member_held"]
+	}
 	if it.Kind != ReviewAppeal && !it.IsPost() {
 		return actionsByKind["member"]
 	}
@@ -146,6 +151,9 @@ func (p *Pipeline) Resolve(ctx context.Context, d Decision) (*ReviewItem, error)
 	if err != nil {
 		return nil, conflictOnDeadlock(err)
 	}
+	for _, m := range r.delivered {
+		p.db.NotifyMessage(ctx, m)
+	}
 	return p.ReviewItem(ctx, d.ItemID)
 }
 
@@ -209,6 +217,9 @@ type resolution struct {
 	edit     *Prepared
 	settings *forum.Settings
 	upheld   bool // the reports were right
+	// delivered are the held messages the decision published, notified
+	// after the commit.
+	delivered []*forum.Message
 }
 
 const lockItem = `SELECT status, version FROM review_items WHERE id = $1 FOR UPDATE`
@@ -259,6 +270,9 @@ func (r *resolution) run(ctx context.Context, tx *sqlx.Tx) error {
 		return err
 	}
 	if err := r.settleHeld(ctx, tx); err != nil {
+		return err
+	}
+	if r.delivered, err = r.settleHeldMessages(ctx, tx); err != nil {
 		return err
 	}
 	if err := r.settleReports(ctx, tx); err != nil {

@@ -70,7 +70,8 @@ func (l *LogLine) Sentence(public bool) Sentence {
 		args["Reason"] = l.Reason
 	}
 	switch l.Action {
-	case string(forum.LogPostHold), string(forum.LogPostFlag), string(forum.LogPostCensor), string(forum.LogPostAutoHide):
+	case string(forum.LogPostHold), string(forum.LogPostFlag), string(forum.LogPostCensor), string(forum.LogPostAutoHide),
+		string(forum.LogMessageHold), string(forum.LogMessageFlag):
 		// The rules that decided, named by the system.
 		args["Rule"], args["Reason"] = l.Reason, ""
 	case string(forum.LogMemberSilence), string(forum.LogMemberSuspension):
@@ -146,7 +147,7 @@ func (l *LogLine) target(public bool) (Term, Term) {
 		}
 		a := map[string]any{"Name": name}
 		return Term{Key: "modlog.target_member", Args: a}, Term{Key: "modlog.of_member", Args: a}
-	case "post", "thread", "category", "rule", "review_item", "guidelines", "settings":
+	case "post", "thread", "category", "rule", "review_item", "guidelines", "settings", "message", "conversation":
 		t := term("modlog.target_"+l.TargetType, map[string]any{"ID": id, "Name": name})
 		if name == "" && (l.TargetType == "thread" || l.TargetType == "category" || l.TargetType == "rule") {
 			t.Key += "_number"

@@ -44,6 +44,7 @@ type Report struct {
 	ReporterName string    `db:"reporter_name" json:"reporter"`
 	PostID       *int64    `db:"post_id" json:"post_id,omitempty"`
 	MemberID     *int64    `db:"member_id" json:"member_id,omitempty"`
+	MessageID    *int64    `db:"message_id" json:"message_id,omitempty"`
 	Reason       string    `db:"reason" json:"reason"`
 	RuleID       *int64    `db:"rule_id" json:"rule_id,omitempty"`
 	RuleName     *string   `db:"rule_name" json:"rule_name,omitempty"`
@@ -58,9 +59,12 @@ type Report struct {
 type ReportInput struct {
 	PostID   int64
 	MemberID int64
-	Reason   string
-	RuleID   *int64
-	Note     string
+	// MessageID: a private message, reported as its author is (MemberID);
+	// the report opens its conversation to the staff.
+	MessageID int64
+	Reason    string
+	RuleID    *int64
+	Note      string
 }
 
 // validate checks the reason, its rule or note, and cleans the note.
@@ -142,7 +146,7 @@ func (p *Pipeline) ReportPost(ctx context.Context, in ReportInput) (*Report, err
 	if post.Status == forum.StatusDeleted {
 		return nil, forum.Errorf(forum.ECONFLICT, "report.post_deleted", nil)
 	}
-	in.MemberID = 0
+	in.MemberID, in.MessageID = 0, 0
 	return p.report(ctx, reporter, in, thread.ID)
 }
 
@@ -159,7 +163,32 @@ func (p *Pipeline) ReportMember(ctx context.Context, in ReportInput) (*Report, e
 	if target.ID == reporter.ID {
 		return nil, forum.Errorf(forum.EFORBIDDEN, "report.self", nil)
 	}
-	in.PostID = 0
+	in.PostID, in.MessageID = 0, 0
+	return p.report(ctx, reporter, in, 0)
+}
+
+// ReportMessage reports a private message of someone else in a
+// conversation the member takes part in: a report of its author that names
+// the message, which opens that conversation (only) to the staff.
+func (p *Pipeline) ReportMessage(ctx context.Context, in ReportInput) (*Report, error) {
+	reporter, err := forum.RequireMember(ctx)
+	if err != nil {
+		return nil, err
+	}
+	msg, conv, err := p.db.MessageByID(ctx, in.MessageID)
+	if err != nil {
+		return nil, err
+	}
+	if !conv.Participant {
+		return nil, forum.Errorf(forum.ENOTFOUND, "conversation.message_not_found", nil)
+	}
+	if msg.IsAuthor(reporter) {
+		return nil, forum.Errorf(forum.EFORBIDDEN, "report.own_message", nil)
+	}
+	if msg.AuthorID == nil || msg.Status != forum.MessagePublished {
+		return nil, forum.Errorf(forum.ECONFLICT, "report.message_gone", nil)
+	}
+	in.PostID, in.MemberID = 0, *msg.AuthorID
 	return p.report(ctx, reporter, in, 0)
 }
 
@@ -178,9 +207,9 @@ ON CONFLICT (member_id) WHERE status = 'pending' AND member_id IS NOT NULL AND k
 DO UPDATE SET score = review_items.score + EXCLUDED.score, version = review_items.version + 1
 RETURNING id, score`
 	insertReport = `
-INSERT INTO reports (reporter_id, post_id, member_id, review_item_id, reason, rule_id, note, weight)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-RETURNING id, review_item_id, reporter_id, post_id, member_id, reason, rule_id, note, weight, outcome, created_at`
+INSERT INTO reports (reporter_id, post_id, member_id, review_item_id, reason, rule_id, note, weight, message_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+RETURNING id, review_item_id, reporter_id, post_id, member_id, message_id, reason, rule_id, note, weight, outcome, created_at`
 )
 
 // ReportWeight is what one report weighs: the reporter's trust level's
@@ -236,7 +265,11 @@ func (p *Pipeline) report(ctx context.Context, reporter *forum.Member, in Report
 		if err != nil {
 			return forum.Internal("queueing a report", err)
 		}
-		err := tx.GetContext(ctx, &out, insertReport, reporter.ID, postID, memberID, item.ID, in.Reason, in.RuleID, in.Note, weight)
+		var messageID *int64
+		if in.MessageID != 0 {
+			messageID = &in.MessageID
+		}
+		err := tx.GetContext(ctx, &out, insertReport, reporter.ID, postID, memberID, item.ID, in.Reason, in.RuleID, in.Note, weight, messageID)
 		var pqErr *pq.Error
 		if errors.As(err, &pqErr) && pqErr.Code == "23505" {
 			return forum.Errorf(forum.ECONFLICT, "report.already_reported", nil)

@@ -151,7 +151,7 @@ func (p *Pipeline) PendingCount(ctx context.Context) (int, error) {
 }
 
 const selectItemReports = `
-SELECT r.id, r.review_item_id, r.reporter_id, m.username AS reporter_name, r.post_id, r.member_id,
+SELECT r.id, r.review_item_id, r.reporter_id, m.username AS reporter_name, r.post_id, r.member_id, r.message_id,
 	r.reason, r.rule_id, ru.name AS rule_name, r.note, r.weight, r.outcome, r.created_at
 FROM reports r
 JOIN members m ON m.id = r.reporter_id

@@ -50,6 +50,10 @@ var settingGroups = func() []settingGroup {
 			{Key: "posts_per_minute", Kind: "int5"}, {Key: "threads_per_day", Kind: "int5"},
 			{Key: "duplicate_window_minutes", Kind: "int"},
 		}},
+		{"messages", []settingField{
+			{Key: "messages_tl0_may_start", Kind: "bool"},
+			{Key: "message_max_recipients", Kind: "int5"}, {Key: "messages_unanswered_per_day", Kind: "int5"},
+		}},
 		{"reports", []settingField{
 			{Key: "report_min_trust_level", Kind: "level"}, {Key: "reports_per_day", Kind: "int"},
 			{Key: "report_hide_threshold", Kind: "float"}, {Key: "report_weights", Kind: "float5"},

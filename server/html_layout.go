@@ -92,6 +92,7 @@ func (as layoutAssets) layoutHead(b *bytes.Buffer, v *View) {
 		case m.IsStaff():
 			w(`          <li><a href="/admin/dashboard"`, current("/admin/dashboard"), ">", t("admin.dashboard_title"), "</a></li>\n")
 		}
+		w(`          <li><a class="messages-link" href="/messages"`, current("/messages"), ">", t("nav.messages"), "</a></li>\n")
 		w(`          <li><a class="notifications-link" href="/notifications"`, current("/notifications"), ">", t("nav.notifications"))
 		if v.Unread != 0 {
 			unread := t("nav.unread", "Count", v.Unread)

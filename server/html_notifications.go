@@ -80,6 +80,9 @@ func notificationItems(l *Lang, ns []forum.Notification) []notificationItem {
 			it.Post = &postRef{ID: *n.PostID, Number: *n.PostNumber}
 			it.URL = "/p/" + strconv.FormatInt(*n.PostID, 10)
 		}
+		if n.ConversationID != nil {
+			it.URL = "/messages/" + strconv.FormatInt(*n.ConversationID, 10)
+		}
 		if n.Kind == forum.NotifyLike {
 			it.LikeCount = n.LikeCount()
 		}
@@ -106,6 +109,8 @@ func notificationText(l *Lang, n *forum.Notification) string {
 		return l.T("notify.watching", "Actor", actor, "Title", title)
 	case forum.NotifyNewThread:
 		return l.T("notify.new_thread", "Actor", actor, "Title", title)
+	case forum.NotifyMessage:
+		return l.T("notify.message", "Actor", actor, "Title", title)
 	case forum.NotifyLike:
 		if others := n.LikeCount() - 1; others > 0 {
 			return l.T("notify.like_others", "Actor", actor, "Count", others, "Title", title)
@@ -209,6 +214,8 @@ func (s *Server) htmlOpenNotification(c *gin.Context) {
 		return
 	}
 	switch {
+	case n.ConversationID != nil:
+		c.Redirect(http.StatusSeeOther, "/messages/"+strconv.FormatInt(*n.ConversationID, 10))
 	case n.PostID != nil:
 		c.Redirect(http.StatusSeeOther, "/p/"+strconv.FormatInt(*n.PostID, 10))
 	case n.ThreadID != nil:

@@ -15,6 +15,9 @@ type profilePage struct {
 	Posts     []profilePost
 	TrustName string // message key of the trust level
 	Own       bool   // the reader's own profile
+	// Ignored: the reader ignores this member; Ignorable: they may (not
+	// staff, not themselves).
+	Ignored, Ignorable bool
 }
 
 type profilePost struct {
@@ -35,6 +38,13 @@ func (s *Server) htmlProfile(c *gin.Context) {
 		Bio:       template.HTML(p.Member.BioHTML),
 		TrustName: forum.TrustLevelName(p.Member.TrustLevel),
 		Own:       me != nil && me.ID == p.Member.ID,
+	}
+	if me != nil && !page.Own {
+		page.Ignorable = p.Member.Role == forum.RoleMember
+		if page.Ignored, err = s.db.Ignores(c.Request.Context(), p.Member.ID); err != nil {
+			s.fail(c, err)
+			return
+		}
 	}
 	for _, post := range p.RecentPosts {
 		page.Posts = append(page.Posts, profilePost{ProfilePost: post, HTML: template.HTML(post.BodyHTML)})

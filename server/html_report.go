@@ -1,9 +1,11 @@
 package server
 
 import (
+	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -16,7 +18,8 @@ type reportPage struct {
 	Post    *forum.Post
 	HTML    template.HTML
 	Thread  *forum.Thread
-	Member  *forum.Member // a reported member
+	Member  *forum.Member  // a reported member
+	Message *forum.Message // a reported private message
 	Action  string
 	Back    string
 	Reasons []string
@@ -48,6 +51,23 @@ func (s *Server) reportTarget(c *gin.Context) (*reportPage, bool) {
 			return nil, false
 		}
 		page.Member, page.Action, page.Back = m, "/u/"+m.Username+"/report", "/u/"+m.Username
+		return page, true
+	}
+	if strings.HasPrefix(c.FullPath(), "/m/") {
+		id, ok := s.pathID(c, "id", "conversation.message_not_found")
+		if !ok {
+			return nil, false
+		}
+		m, conv, err := s.db.MessageByID(ctx, id)
+		if err == nil && !conv.Participant {
+			err = forum.Errorf(forum.ENOTFOUND, "conversation.message_not_found", nil)
+		}
+		if err != nil {
+			s.fail(c, err)
+			return nil, false
+		}
+		page.Message, page.HTML = m, template.HTML(m.BodyHTML)
+		page.Action, page.Back = fmt.Sprintf("/m/%d/report", m.ID), fmt.Sprintf("/messages/%d#m-%d", conv.ID, m.Number)
 		return page, true
 	}
 	p, t, ok := s.postForPage(c)
@@ -87,10 +107,14 @@ func (s *Server) htmlReport(c *gin.Context) {
 		in.RuleID = &id
 	}
 	var err error
-	if page.Member != nil {
+	switch {
+	case page.Message != nil:
+		in.MessageID = page.Message.ID
+		_, err = s.pipeline.ReportMessage(c.Request.Context(), in)
+	case page.Member != nil:
 		in.MemberID = page.Member.ID
 		_, err = s.pipeline.ReportMember(c.Request.Context(), in)
-	} else {
+	default:
 		in.PostID = page.Post.ID
 		_, err = s.pipeline.ReportPost(c.Request.Context(), in)
 	}

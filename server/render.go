@@ -49,6 +49,10 @@ var pageNames = []string{
 	"post_revisions",
 	"post_delete",
 	"admin_categories",
+	// messages
+	"messages",
+	"conversation",
+	"message_new",
 	// moderation
 	"report_form",
 	"review_queue",

@@ -41,6 +41,24 @@ var writeRoutes = map[string]credentialEffect{
 	"POST /api/v1/posts/:id/like":    keepsCredentials,
 	"DELETE /api/v1/posts/:id/like":  keepsCredentials,
 	"POST /api/v1/preview":           keepsCredentials,
+	// Private messages: their notifications are announced like a reply's;
+	// leaving, adding someone, ignoring and the preferences change nothing
+	// the authentication reads.
+	"POST /api/v1/conversations":                  keepsCredentials,
+	"POST /api/v1/conversations/:id/messages":     keepsCredentials,
+	"POST /api/v1/conversations/:id/leave":        keepsCredentials,
+	"POST /api/v1/conversations/:id/participants": keepsCredentials,
+	"PUT /api/v1/me/ignored/:username":            keepsCredentials,
+	"DELETE /api/v1/me/ignored/:username":         keepsCredentials,
+	"PUT /api/v1/me/message-preferences":          keepsCredentials,
+	"POST /api/v1/messages/:id/reports":           changesCredentials,
+	"POST /messages/new":                          keepsCredentials,
+	"POST /messages/preferences":                  keepsCredentials,
+	"POST /messages/:id/reply":                    keepsCredentials,
+	"POST /messages/:id/leave":                    keepsCredentials,
+	"POST /messages/:id/participants":             keepsCredentials,
+	"POST /u/:username/ignore":                    keepsCredentials,
+	"POST /m/:id/report":                          changesCredentials,
 	// Everything else may change someone's credentials: log-ins and log-outs,
 	// sessions and tokens, profiles and passwords, roles, sanctions, reports and
 	// decisions (which sanction), settings, guidelines acceptance, badges.

@@ -1,0 +1,652 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/palabre/palabre/forum"
+	"github.com/palabre/palabre/forum/forumtest"
+	"github.com/palabre/palabre/moderation"
+)
+
+type conversationAnswer struct {
+	Conversation struct {
+		ID           int64
+		Participants []string
+		Unread       int
+	}
+	Message struct {
+		ID     int64
+		Status string
+		HTML   string
+		Author forum.MessageAuthor
+	}
+	Messages []struct {
+		ID     int64
+		Status string
+		HTML   string
+		Author forum.MessageAuthor
+	}
+	Reasons []apiReason
+}
+
+// start starts a conversation through the API and checks the status.
+func startConversation(t *testing.T, s *Server, h map[string]string, to []string, title, body string, want int) conversationAnswer {
+	t.Helper()
+	rec, _ := json.Marshal(to)
+	w := s.do(t, request{method: "POST", path: "/api/v1/conversations", header: h,
+		body: fmt.Sprintf(`{"recipients": %s, "title": %q, "body": %q}`, rec, title, body)})
+	if w.Code != want {
+		t.Fatalf("starting a conversation: want %d, got %d %s", want, w.Code, w.Body)
+	}
+	if want >= 300 {
+		return conversationAnswer{}
+	}
+	return decode[conversationAnswer](t, w.Body.Bytes())
+}
+
+func withServerSettings(t *testing.T, db *forum.DB, patch map[string]string) {
+	t.Helper()
+	admin := forumtest.As(forumtest.MustMember(t, db, forum.RoleAdmin, forum.TrustLeader))
+	before, err := db.Settings(admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := json.Marshal(before)
+	var old map[string]json.RawMessage
+	if err := json.Unmarshal(all, &old); err != nil {
+		t.Fatal(err)
+	}
+	raw, restore := map[string]json.RawMessage{}, map[string]json.RawMessage{}
+	for k, v := range patch {
+		raw[k], restore[k] = json.RawMessage(v), old[k]
+	}
+	if _, err := db.UpdateSettings(admin, raw); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := db.UpdateSettings(admin, restore); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+// Only participants read a conversation: another member, an anonymous
+// visitor and a moderator get 404, as for a conversation that does not
+// exist; once a participant reports one of its messages, the staff read
+// that conversation (and no other), each reading logged. Its text reaches
+// neither the public search, nor the feeds, nor the cached pages.
+func TestOnlyParticipantsReadAConversation(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	alice := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	bob := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	carol := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	mod := forumtest.MustMember(t, db, forum.RoleModerator, forum.TrustLeader)
+	ha, hb, hc, hm := bearer(t, db, alice), bearer(t, db, bob), bearer(t, db, carol), bearer(t, db, mod)
+	secret := forumtest.Unique("zsecretword")
+
+	started := startConversation(t, s, ha, []string{bob.Username}, "Une question privée", "Bonjour, "+secret+" entre nous.", 201)
+	id := started.Conversation.ID
+	if started.Message.Status != forum.MessagePublished || len(started.Conversation.Participants) != 2 {
+		t.Fatalf("started: %+v", started)
+	}
+	other := startConversation(t, s, ha, []string{carol.Username}, "Une autre question", "Rien à signaler ici.", 201)
+	path := fmt.Sprintf("/api/v1/conversations/%d", id)
+
+	// Bob sees it unread, reads it, and it is read.
+	list := decode[struct{ Conversations []struct{ ID, Unread int64 } }](t, s.do(t, request{path: "/api/v1/conversations", header: hb}).Body.Bytes())
+	if len(list.Conversations) != 1 || list.Conversations[0].ID != id || list.Conversations[0].Unread != 1 {
+		t.Fatalf("bob's list: %+v", list)
+	}
+	if w := s.do(t, request{path: path, header: hb}); w.Code != 200 || !strings.Contains(w.Body.String(), secret) {
+		t.Fatalf("bob reads: %d %s", w.Code, w.Body)
+	}
+	list = decode[struct{ Conversations []struct{ ID, Unread int64 } }](t, s.do(t, request{path: "/api/v1/conversations", header: hb}).Body.Bytes())
+	if list.Conversations[0].Unread != 0 {
+		t.Errorf("read, still unread: %+v", list)
+	}
+	w := s.do(t, request{method: "POST", path: path + "/messages", header: hb, body: `{"body": "Bien reçu, merci."}`})
+	if w.Code != 201 {
+		t.Fatalf("bob replies: %d %s", w.Code, w.Body)
+	}
+
+	// Everyone else: 404, as for nothing.
+	for name, h := range map[string]map[string]string{"another member": hc, "anonymous": nil, "a moderator without a report": hm} {
+		if w := s.do(t, request{path: path, header: h}); w.Code != 404 || strings.Contains(w.Body.String(), secret) {
+			t.Errorf("%s reads: %d %s", name, w.Code, w.Body)
+		}
+		if w := s.do(t, request{method: "POST", path: path + "/messages", header: h, body: `{"body": "Je m’invite."}`}); w.Code != 404 && w.Code != 401 {
+			t.Errorf("%s writes: %d %s", name, w.Code, w.Body)
+		}
+	}
+	// The pages too.
+	page := fmt.Sprintf("/messages/%d", id)
+	if w := s.do(t, request{path: page, header: hb}); w.Code != 200 || !strings.Contains(w.Body.String(), secret) {
+		t.Errorf("bob's page: %d", w.Code)
+	}
+	for name, h := range map[string]map[string]string{"another member": hc, "anonymous": nil, "a moderator without a report": hm} {
+		if w := s.do(t, request{path: page, header: h}); (w.Code != 404 && w.Code != 303 && w.Code != 401) || strings.Contains(w.Body.String(), secret) {
+			t.Errorf("%s opens the page: %d", name, w.Code)
+		}
+		if w := s.do(t, request{path: "/messages", header: h}); strings.Contains(w.Body.String(), "Une question privée") {
+			t.Errorf("%s's list shows it", name)
+		}
+	}
+	if w := s.do(t, request{path: "/api/v1/conversations/999999999", header: hm}); w.Code != 404 {
+		t.Errorf("no such conversation: %d", w.Code)
+	}
+	// Public search (which repeats the query: the page must be the one of a
+	// word found nowhere), feeds, pages.
+	control := forumtest.Unique("zcontrolword")
+	for _, h := range []map[string]string{nil, ha} {
+		for _, p := range []string{"/api/v1/search?q=", "/search?q="} {
+			found := s.do(t, request{path: p + secret, header: h}).Body.String()
+			none := s.do(t, request{path: p + control, header: h}).Body.String()
+			if strings.ReplaceAll(found, secret, "Q") != strings.ReplaceAll(none, control, "Q") {
+				t.Errorf("%s finds the private text:\n%s\n%s", p, found, none)
+			}
+		}
+		for _, p := range []string{"/feed.atom", "/latest", "/"} {
+			if w := s.do(t, request{path: p, header: h}); strings.Contains(w.Body.String(), secret) {
+				t.Errorf("%s shows the private text", p)
+			}
+		}
+	}
+	// A server with the page cache on: a participant's reading is never
+	// what an anonymous visitor is served.
+	cfg, err := LoadConfig(func(string) string { return "" })
+	if err != nil || !cfg.PageCache {
+		t.Fatalf("page cache: %v", err)
+	}
+	cachedSrv, err := New(cfg, db, testSrv.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if w := cachedSrv.do(t, request{path: path, header: ha}); w.Code != 200 {
+			t.Fatalf("alice through the cached server: %d", w.Code)
+		}
+		if w := cachedSrv.do(t, request{path: path}); w.Code != 404 || strings.Contains(w.Body.String(), secret) {
+			t.Errorf("anonymous through the cached server: %d %s", w.Code, w.Body)
+		}
+	}
+
+	// Bob reports Alice's message: the moderators may read this
+	// conversation, not the other one, and each reading is logged.
+	w = s.do(t, request{method: "POST", path: fmt.Sprintf("/api/v1/messages/%d/reports", started.Message.ID), header: hb, body: `{"reason": "inappropriate"}`})
+	if w.Code != 201 {
+		t.Fatalf("bob reports: %d %s", w.Code, w.Body)
+	}
+	if w := s.do(t, request{method: "POST", path: fmt.Sprintf("/api/v1/messages/%d/reports", started.Message.ID), header: hc, body: `{"reason": "spam"}`}); w.Code != 404 {
+		t.Errorf("carol reports a message she cannot read: %d %s", w.Code, w.Body)
+	}
+	logged := func() int {
+		var n int
+		if err := db.Get(&n, `SELECT count(*) FROM mod_log WHERE action = 'conversation.read' AND target_id = $1 AND actor_id = $2`, id, mod.ID); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if logged() != 0 {
+		t.Fatal("a reading logged before any")
+	}
+	var itemID int64
+	if err := db.Get(&itemID, `SELECT review_item_id FROM reports WHERE message_id = $1`, started.Message.ID); err != nil {
+		t.Fatal(err)
+	}
+	if w := s.do(t, request{path: fmt.Sprintf("/mod/queue/%d", itemID), header: hm}); w.Code != 200 || !strings.Contains(w.Body.String(), fmt.Sprintf(`href="/m/%d"`, started.Message.ID)) {
+		t.Errorf("the review item does not lead to the message: %d", w.Code)
+	}
+	if w := s.do(t, request{path: fmt.Sprintf("/m/%d", started.Message.ID), header: hc}); w.Code != 404 {
+		t.Errorf("carol follows the message's link: %d", w.Code)
+	}
+	if logged() != 0 {
+		t.Fatal("a reading logged before any")
+	}
+	if w := s.do(t, request{path: path, header: hm}); w.Code != 200 || !strings.Contains(w.Body.String(), secret) {
+		t.Fatalf("the moderator after the report: %d %s", w.Code, w.Body)
+	}
+	if logged() != 1 {
+		t.Errorf("the moderator's reading is not in the log (%d lines)", logged())
+	}
+	if w := s.do(t, request{path: fmt.Sprintf("/api/v1/conversations/%d", other.Conversation.ID), header: hm}); w.Code != 404 {
+		t.Errorf("the moderator reads another conversation: %d", w.Code)
+	}
+	if w := s.do(t, request{method: "POST", path: path + "/messages", header: hm, body: `{"body": "Je m’invite."}`}); w.Code != 404 {
+		t.Errorf("the moderator writes in it: %d %s", w.Code, w.Body)
+	}
+	if w := s.do(t, request{path: path, header: hc}); w.Code != 404 {
+		t.Errorf("carol after the report: %d", w.Code)
+	}
+
+	// Leaving: no longer read.
+	if w := s.do(t, request{method: "POST", path: path + "/leave", header: hb}); w.Code != 204 {
+		t.Fatalf("bob leaves: %d %s", w.Code, w.Body)
+	}
+	if w := s.do(t, request{path: path, header: hb}); w.Code != 404 {
+		t.Errorf("bob reads after leaving: %d", w.Code)
+	}
+	// Alice adds Carol, who then reads it.
+	if w := s.do(t, request{method: "POST", path: path + "/participants", header: ha, body: fmt.Sprintf(`{"username": %q}`, carol.Username)}); w.Code != 200 {
+		t.Fatalf("alice adds carol: %d %s", w.Code, w.Body)
+	}
+	if w := s.do(t, request{path: path, header: hc}); w.Code != 200 {
+		t.Errorf("carol once added: %d", w.Code)
+	}
+}
+
+// Messages go through the posts' pipeline: a held message comes back 202
+// with why, seen only by its author until a moderator approves it; a
+// refused one is 422 naming the rule, and nothing is stored.
+func TestMessagesGoThroughThePipeline(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	sys := forum.WithSystem(context.Background())
+	block, hold := forumtest.Unique("zmsgblock"), forumtest.Unique("zmsghold")
+	rules := map[string]*moderation.Rule{}
+	for word, action := range map[string]string{block: moderation.ActionBlock, hold: moderation.ActionHold} {
+		r, err := s.pipeline.CreateRule(sys, moderation.RuleInput{Name: forumtest.Unique("Règle MP "), Description: "Restez courtois.",
+			Kind: moderation.KindWords, Action: action, Patterns: []string{word}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if err := s.pipeline.DeleteRule(sys, r.ID); err != nil {
+				t.Error(err)
+			}
+		})
+		rules[action] = r
+	}
+	alice := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	bob := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	mod := forumtest.MustMember(t, db, forum.RoleModerator, forum.TrustLeader)
+	ha, hb, hm := bearer(t, db, alice), bearer(t, db, bob), bearer(t, db, mod)
+	ha["Accept-Language"] = "fr"
+
+	var before int
+	if err := db.Get(&before, `SELECT count(*) FROM conversations WHERE author_id = $1`, alice.ID); err != nil {
+		t.Fatal(err)
+	}
+	w := s.do(t, request{method: "POST", path: "/api/v1/conversations", header: ha,
+		body: fmt.Sprintf(`{"recipients": [%q], "title": "Un titre correct", "body": "Quel %s !"}`, bob.Username, block)})
+	if e := decodeError(t, w); w.Code != 422 || e.Code != forum.EREJECTED || len(e.Rules) != 1 || e.Rules[0] != rules[moderation.ActionBlock].Ref() {
+		t.Errorf("refused: %d %s", w.Code, w.Body)
+	}
+	var after int
+	if err := db.Get(&after, `SELECT count(*) FROM conversations WHERE author_id = $1`, alice.ID); err != nil || after != before {
+		t.Errorf("a refused conversation was stored: %d → %d %v", before, after, err)
+	}
+
+	conv := startConversation(t, s, ha, []string{bob.Username}, "Bonjour Bob", "Premier message, tout va bien.", 201)
+	path := fmt.Sprintf("/api/v1/conversations/%d", conv.Conversation.ID)
+	w = s.do(t, request{method: "POST", path: path + "/messages", header: ha, body: fmt.Sprintf(`{"body": "Et puis %s !"}`, hold)})
+	held := decode[conversationAnswer](t, w.Body.Bytes())
+	if w.Code != 202 || held.Message.Status != forum.MessageHeld || len(held.Reasons) != 1 ||
+		held.Reasons[0].Rule != rules[moderation.ActionHold].Ref() || !strings.Contains(held.Reasons[0].Message, "validation par un modérateur") {
+		t.Fatalf("held: %d %s", w.Code, w.Body)
+	}
+	shows := func(h map[string]string) bool {
+		w := s.do(t, request{path: path, header: h})
+		if w.Code != 200 {
+			t.Fatalf("reading: %d %s", w.Code, w.Body)
+		}
+		return strings.Contains(w.Body.String(), hold)
+	}
+	if !shows(ha) || shows(hb) {
+		t.Errorf("held: its author sees it %v, the recipient %v", shows(ha), shows(hb))
+	}
+	var notified int
+	countNotified := func() int {
+		if err := db.Get(&notified, `SELECT count(*) FROM notifications WHERE member_id = $1 AND kind = 'message'`, bob.ID); err != nil {
+			t.Fatal(err)
+		}
+		return notified
+	}
+	if countNotified() != 1 {
+		t.Errorf("bob was notified %d times (the first message only)", notified)
+	}
+
+	// The moderator approves it from the review queue: Bob reads it.
+	var itemID int64
+	if err := db.Get(&itemID, `SELECT review_item_id FROM conversation_messages WHERE id = $1`, held.Message.ID); err != nil {
+		t.Fatal(err)
+	}
+	item := decode[struct{ Item struct{ Kind string } }](t, s.do(t, request{path: fmt.Sprintf("/api/v1/review/%d", itemID), header: hm}).Body.Bytes())
+	if item.Item.Kind != moderation.ReviewHeld {
+		t.Errorf("review item: %+v", item)
+	}
+	if w := s.do(t, request{path: fmt.Sprintf("/mod/queue/%d", itemID), header: hm}); w.Code != 200 || !strings.Contains(w.Body.String(), `value="approve"`) {
+		t.Errorf("the review page of a held message: %d", w.Code)
+	}
+	// Its author's page says why it waits.
+	if w := s.do(t, request{path: fmt.Sprintf("/messages/%d", conv.Conversation.ID), header: ha}); w.Code != 200 || !strings.Contains(w.Body.String(), "post-held") {
+		t.Errorf("the author's page: %d", w.Code)
+	}
+	w = s.do(t, request{method: "POST", path: fmt.Sprintf("/api/v1/review/%d/resolve", itemID), header: hm, body: `{"action": "approve"}`})
+	if w.Code != 200 {
+		t.Fatalf("approve: %d %s", w.Code, w.Body)
+	}
+	if !shows(hb) {
+		t.Error("approved, bob does not see it")
+	}
+	if countNotified() != 2 {
+		t.Errorf("bob was not notified of the approved message (%d)", notified)
+	}
+}
+
+// Who may write to whom: new members only when the settings allow, up to
+// the recipients their trust level allows, not to members who refuse
+// their messages or ignore them (told only that they do not accept
+// messages), and not to twenty members who never wrote back; staff may
+// always write.
+func TestWhoMayStartAConversation(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	withServerSettings(t, db, map[string]string{
+		"messages_tl0_may_start": "false", "message_max_recipients": "[1, 2, 2, 2, 2]",
+		"messages_unanswered_per_day": "[2, 2, 2, 2, 2]",
+	})
+	newbie := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustNew)
+	alice := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustBasic)
+	mod := forumtest.MustMember(t, db, forum.RoleModerator, forum.TrustLeader)
+	others := make([]*forum.Member, 4)
+	for i := range others {
+		others[i] = forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	}
+	hn, ha, hm := bearer(t, db, newbie), bearer(t, db, alice), bearer(t, db, mod)
+
+	startConversation(t, s, hn, []string{others[0].Username}, "Bonjour à vous", "Je suis nouveau ici.", 403)
+	startConversation(t, s, ha, []string{others[0].Username, others[1].Username, others[2].Username}, "Bonjour à vous", "À vous trois.", 400)
+	startConversation(t, s, ha, []string{"personne-" + forumtest.Unique("x")}, "Bonjour à vous", "Personne ?", 400)
+	startConversation(t, s, ha, []string{alice.Username}, "Bonjour à moi", "Moi-même.", 400)
+
+	// Two members written to first, who do not answer: the third waits.
+	first := startConversation(t, s, ha, []string{others[0].Username}, "Bonjour à vous", "Un premier message.", 201)
+	startConversation(t, s, ha, []string{others[1].Username}, "Bonjour à vous", "Un deuxième message.", 201)
+	startConversation(t, s, ha, []string{others[2].Username}, "Bonjour à vous", "Un troisième message.", 429)
+	// One answers: Alice may write to someone new.
+	if w := s.do(t, request{method: "POST", path: fmt.Sprintf("/api/v1/conversations/%d/messages", first.Conversation.ID),
+		header: bearer(t, db, others[0]), body: `{"body": "Je vous réponds."}`}); w.Code != 201 {
+		t.Fatalf("answer: %d %s", w.Code, w.Body)
+	}
+	startConversation(t, s, ha, []string{others[2].Username}, "Bonjour à vous", "Un troisième message.", 201)
+
+	// A member who accepts messages from staff only, or ignores Alice.
+	refusing, ignoring := others[3], forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	if w := s.do(t, request{method: "PUT", path: "/api/v1/me/message-preferences", header: bearer(t, db, refusing), body: `{"min_trust_level": 0, "staff_only": true}`}); w.Code != 200 {
+		t.Fatalf("preferences: %d %s", w.Code, w.Body)
+	}
+	hi := bearer(t, db, ignoring)
+	if w := s.do(t, request{method: "PUT", path: "/api/v1/me/ignored/" + alice.Username, header: hi}); w.Code != 204 {
+		t.Fatalf("ignore: %d %s", w.Code, w.Body)
+	}
+	for _, m := range []*forum.Member{refusing, ignoring} {
+		rec, _ := json.Marshal([]string{m.Username})
+		w := s.do(t, request{method: "POST", path: "/api/v1/conversations", header: map[string]string{"Authorization": ha["Authorization"], "Accept-Language": "en"},
+			body: fmt.Sprintf(`{"recipients": %s, "title": "Bonjour à vous", "body": "Un message."}`, rec)})
+		if e := decodeError(t, w); w.Code != 403 || e.Message != m.Username+" does not accept messages." {
+			t.Errorf("to %s: %d %s", m.Username, w.Code, w.Body)
+		}
+	}
+	// Staff always may, and cannot be ignored.
+	startConversation(t, s, hm, []string{refusing.Username, ignoring.Username, others[0].Username}, "Un mot de la modération", "Bonjour à tous les trois.", 201)
+	if w := s.do(t, request{method: "PUT", path: "/api/v1/me/ignored/" + mod.Username, header: hi}); w.Code != 403 {
+		t.Errorf("ignoring a moderator: %d %s", w.Code, w.Body)
+	}
+	// No longer ignored: Alice may write.
+	if w := s.do(t, request{method: "DELETE", path: "/api/v1/me/ignored/" + alice.Username, header: hi}); w.Code != 204 {
+		t.Fatalf("unignore: %d %s", w.Code, w.Body)
+	}
+	withServerSettings(t, db, map[string]string{"messages_unanswered_per_day": "[0, 0, 0, 0, 0]"})
+	startConversation(t, s, ha, []string{ignoring.Username}, "Bonjour à vous", "Un message.", 201)
+}
+
+// A silenced member cannot write messages.
+func TestSilencedMembersCannotWriteMessages(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	alice := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	bob := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	conv := startConversation(t, s, bearer(t, db, bob), []string{alice.Username}, "Bonjour Alice", "Comment allez-vous ?", 201)
+	silenced := *alice
+	until := time.Now().Add(time.Hour)
+	silenced.SilencedUntil = &until
+	as := forumtest.As(&silenced)
+	if _, err := s.pipeline.SubmitMessage(as, moderation.MessageSubmission{ConversationID: conv.Conversation.ID, Body: "Je réponds quand même."}); forum.ErrorCode(err) != forum.EFORBIDDEN {
+		t.Errorf("a silenced member wrote: %v", err)
+	}
+	if _, err := s.pipeline.StartConversation(as, moderation.ConversationSubmission{Recipients: []string{bob.Username}, Title: "Bonjour Bob", Body: "Un message."}); forum.ErrorCode(err) != forum.EFORBIDDEN {
+		t.Errorf("a silenced member started a conversation: %v", err)
+	}
+	if _, err := s.pipeline.SubmitMessage(forumtest.As(alice), moderation.MessageSubmission{ConversationID: conv.Conversation.ID, Body: "Je réponds."}); err != nil {
+		t.Errorf("once not silenced: %v", err)
+	}
+}
+
+// A moderator's warning arrives as a private message too, which the
+// member can answer; the moderator reads the answer.
+func TestAWarningArrivesAsAMessage(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	member := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	mod := forumtest.MustMember(t, db, forum.RoleModerator, forum.TrustLeader)
+	reason := forumtest.Unique("Merci de rester courtois dans les échanges ")
+	if _, err := db.Warn(forumtest.As(mod), member.ID, reason); err != nil {
+		t.Fatal(err)
+	}
+	hm := bearer(t, db, member)
+	list := decode[struct {
+		Conversations []struct {
+			ID           int64
+			Title        string
+			Participants []string
+			Unread       int
+		}
+	}](t, s.do(t, request{path: "/api/v1/conversations", header: hm}).Body.Bytes())
+	if len(list.Conversations) != 1 || list.Conversations[0].Title != reason || list.Conversations[0].Unread != 1 {
+		t.Fatalf("the member's conversations: %+v", list)
+	}
+	path := fmt.Sprintf("/api/v1/conversations/%d", list.Conversations[0].ID)
+	if w := s.do(t, request{method: "POST", path: path + "/messages", header: hm, body: `{"body": "Entendu, désolé."}`}); w.Code != 201 {
+		t.Fatalf("answering: %d %s", w.Code, w.Body)
+	}
+	if w := s.do(t, request{path: path, header: bearer(t, db, mod)}); w.Code != 200 || !strings.Contains(w.Body.String(), "Entendu, désolé.") {
+		t.Errorf("the moderator reads the answer: %d %s", w.Code, w.Body)
+	}
+}
+
+// Ignoring a member: their mentions, replies and messages no longer notify
+// you; stopping brings them back.
+func TestIgnoredMembersNoLongerNotify(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	alice := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	bob := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	carol := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	ha, hb, hc := bearer(t, db, alice), bearer(t, db, bob), bearer(t, db, carol)
+	cat := forumtest.MustCategory(t, db)
+	w := s.do(t, request{method: "POST", path: "/api/v1/threads", header: ha,
+		body: fmt.Sprintf(`{"category_id": %d, "title": "Un fil d’Alice", "body": "Le premier message du fil."}`, cat.ID)})
+	if w.Code != 201 {
+		t.Fatalf("thread: %d %s", w.Code, w.Body)
+	}
+	thread := decode[struct{ Thread struct{ ID int64 } }](t, w.Body.Bytes()).Thread.ID
+	conv := startConversation(t, s, hb, []string{alice.Username}, "Bonjour Alice", "Un premier message.", 201)
+
+	if w := s.do(t, request{method: "PUT", path: "/api/v1/me/ignored/" + bob.Username, header: ha}); w.Code != 204 {
+		t.Fatalf("ignore: %d %s", w.Code, w.Body)
+	}
+	count := func(kind string) int {
+		var n int
+		if err := db.Get(&n, `SELECT count(*) FROM notifications WHERE member_id = $1 AND kind = $2`, alice.ID, kind); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	mentions, messages := count("mention"), count("message")
+	reply := func(h map[string]string, body string) {
+		t.Helper()
+		if w := s.do(t, request{method: "POST", path: fmt.Sprintf("/api/v1/threads/%d/posts", thread), header: h,
+			body: fmt.Sprintf(`{"body": %q, "reply_to": 1}`, body)}); w.Code != 201 {
+			t.Fatalf("reply: %d %s", w.Code, w.Body)
+		}
+	}
+	reply(hb, "Bonjour @"+alice.Username+", une remarque.")
+	if w := s.do(t, request{method: "POST", path: fmt.Sprintf("/api/v1/conversations/%d/messages", conv.Conversation.ID), header: hb, body: `{"body": "Un deuxième message."}`}); w.Code != 201 {
+		t.Fatalf("message: %d %s", w.Code, w.Body)
+	}
+	if count("mention") != mentions || count("message") != messages {
+		t.Errorf("an ignored member notified: mentions %d → %d, messages %d → %d", mentions, count("mention"), messages, count("message"))
+	}
+	reply(hc, "Bonjour @"+alice.Username+", une autre remarque.")
+	if count("mention") != mentions+1 {
+		t.Error("a member not ignored does not notify")
+	}
+	if w := s.do(t, request{method: "DELETE", path: "/api/v1/me/ignored/" + bob.Username, header: ha}); w.Code != 204 {
+		t.Fatalf("unignore: %d %s", w.Code, w.Body)
+	}
+	reply(hb, "Re-bonjour @"+alice.Username+".")
+	if count("mention") != mentions+2 {
+		t.Error("no longer ignored, still silent")
+	}
+	list := decode[struct{ Members []forum.IgnoredMember }](t, s.do(t, request{path: "/api/v1/me/ignored", header: ha}).Body.Bytes())
+	if len(list.Members) != 0 {
+		t.Errorf("ignored list after unignoring: %+v", list)
+	}
+}
+
+// A member who deletes their account leaves their conversations; their
+// messages stay for the others, from a former member; their data export
+// had them.
+func TestDeletedMembersMessagesStayFromAFormerMember(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	alice := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	bob := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	hb := bearer(t, db, bob)
+	conv := startConversation(t, s, hb, []string{alice.Username}, "Avant mon départ", "Un message qui doit rester.", 201)
+	export, err := db.ExportAccount(forumtest.As(bob))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(export.Conversations) != 1 || len(export.Messages) != 1 || export.Messages[0].BodyMarkdown != "Un message qui doit rester." {
+		t.Errorf("export: %+v %+v", export.Conversations, export.Messages)
+	}
+	if err := db.DeleteAccount(forumtest.As(bob), forumtest.Password); err != nil {
+		t.Fatal(err)
+	}
+	w := s.do(t, request{path: fmt.Sprintf("/api/v1/conversations/%d", conv.Conversation.ID), header: bearer(t, db, alice)})
+	got := decode[conversationAnswer](t, w.Body.Bytes())
+	if w.Code != 200 || len(got.Messages) != 1 || !got.Messages[0].Author.Former || got.Messages[0].Author.Username != "" ||
+		!strings.Contains(got.Messages[0].HTML, "doit rester") {
+		t.Errorf("after the deletion: %d %s", w.Code, w.Body)
+	}
+}
+
+// The preferences form on the messages page: staff only, then members of
+// trust level 2 and above, and the email choice.
+func TestMessagePreferencesForm(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	bob := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	basic := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustBasic)
+	regular := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustRegular)
+	hb := bearer(t, db, bob)
+	hb["Content-Type"] = "application/x-www-form-urlencoded"
+	post := func(form string) {
+		t.Helper()
+		r := request{method: "POST", path: "/messages/preferences", header: hb}
+		req := httptest.NewRequest(r.method, r.path, strings.NewReader(form))
+		for k, v := range hb {
+			req.Header.Set(k, v)
+		}
+		w := httptest.NewRecorder()
+		s.engine.ServeHTTP(w, req)
+		if w.Code != 303 {
+			t.Fatalf("saving %s: %d %s", form, w.Code, w.Body)
+		}
+	}
+	post("from=2")
+	startConversation(t, s, bearer(t, db, basic), []string{bob.Username}, "Bonjour Bob", "Un message.", 403)
+	startConversation(t, s, bearer(t, db, regular), []string{bob.Username}, "Bonjour Bob", "Un message.", 201)
+	post("from=staff&email_on_message=1")
+	startConversation(t, s, bearer(t, db, regular), []string{bob.Username}, "Encore moi", "Un autre message.", 403)
+	prefs := decode[forum.MessagePreferences](t, s.do(t, request{path: "/api/v1/me/message-preferences", header: bearer(t, db, bob)}).Body.Bytes())
+	if !prefs.StaffOnly || prefs.EmailOnMessage == nil || !*prefs.EmailOnMessage {
+		t.Errorf("preferences: %+v", prefs)
+	}
+	post("from=0")
+	prefs = decode[forum.MessagePreferences](t, s.do(t, request{path: "/api/v1/me/message-preferences", header: bearer(t, db, bob)}).Body.Bytes())
+	if prefs.StaffOnly || prefs.MinTrustLevel != 0 || *prefs.EmailOnMessage {
+		t.Errorf("preferences: %+v", prefs)
+	}
+	if w := s.do(t, request{path: "/messages", header: hb}); w.Code != 200 || !strings.Contains(w.Body.String(), `<option value="0" selected>`) {
+		t.Errorf("the messages page: %d", w.Code)
+	}
+}
+
+// The duplicates rule holds for messages as for posts: the same text sent
+// again to someone else within the window is refused, and says so.
+func TestTheSameTextToManyIsADuplicate(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	sys := forum.WithSystem(context.Background())
+	r, err := s.pipeline.CreateRule(sys, moderation.RuleInput{Name: forumtest.Unique("Doublons MP "), Kind: moderation.KindDuplicates, Action: moderation.ActionBlock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.pipeline.DeleteRule(sys, r.ID); err != nil {
+			t.Error(err)
+		}
+	})
+	sender := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustRegular)
+	h := bearer(t, db, sender)
+	text := forumtest.Unique("Découvrez mon offre exceptionnelle numéro ")
+	startConversation(t, s, h, []string{forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember).Username}, "Une offre", text, 201)
+	rec, _ := json.Marshal([]string{forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember).Username})
+	w := s.do(t, request{method: "POST", path: "/api/v1/conversations", header: h,
+		body: fmt.Sprintf(`{"recipients": %s, "title": "Une offre", "body": %q}`, rec, text)})
+	if e := decodeError(t, w); w.Code != 422 || len(e.Rules) != 1 || e.Rules[0] != r.Ref() {
+		t.Errorf("the same text again: %d %s", w.Code, w.Body)
+	}
+}
+
+// A member searches their own conversations; nobody else's.
+func TestSearchingOnesOwnConversations(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	alice := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	bob := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	carol := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	word := forumtest.Unique("zcitrouille")
+	conv := startConversation(t, s, bearer(t, db, alice), []string{bob.Username}, "Le potager", "Il reste une "+word+" à cueillir.", 201)
+	startConversation(t, s, bearer(t, db, alice), []string{bob.Username}, "Autre chose", "Rien à voir.", 201)
+	found := func(h map[string]string, q string) []int64 {
+		t.Helper()
+		list := decode[struct{ Conversations []struct{ ID int64 } }](t, s.do(t, request{path: "/api/v1/conversations?q=" + q, header: h}).Body.Bytes())
+		var ids []int64
+		for _, c := range list.Conversations {
+			ids = append(ids, c.ID)
+		}
+		return ids
+	}
+	if got := found(bearer(t, db, bob), word); len(got) != 1 || got[0] != conv.Conversation.ID {
+		t.Errorf("bob searches %s: %v", word, got)
+	}
+	if got := found(bearer(t, db, carol), word); len(got) != 0 {
+		t.Errorf("carol finds bob's conversation: %v", got)
+	}
+	if got := found(bearer(t, db, bob), "%25"); len(got) != 0 {
+		t.Errorf("a wildcard matched everything: %v", got)
+	}
+	if w := s.do(t, request{path: "/messages?q=" + word, header: bearer(t, db, bob)}); w.Code != 200 || !strings.Contains(w.Body.String(), "Le potager") || strings.Contains(w.Body.String(), "Autre chose") {
+		t.Errorf("the search on the messages page: %d", w.Code)
+	}
+}
