@@ -18,6 +18,7 @@ type AccountExport struct {
 	Sessions   []ExportedSession `json:"sessions"`
 	APITokens  []ExportedToken   `json:"api_tokens"`
 	Visits     []ExportedVisit   `json:"visits"`
+	Drafts     []Draft           `json:"drafts"`
 }
 
 // ExportedAccount is the account's own data.
@@ -118,6 +119,7 @@ FROM sessions WHERE member_id = $1 ORDER BY created_at`
 SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE member_id = $1 ORDER BY id`
 	exportVisits = `
 SELECT to_char(day, 'YYYY-MM-DD') AS day, active_seconds FROM member_visits WHERE member_id = $1 ORDER BY day`
+	exportDrafts = selectDrafts
 )
 
 // ExportAccount gathers everything about the member acting in ctx.
@@ -130,6 +132,7 @@ func (db *DB) ExportAccount(ctx context.Context) (*AccountExport, error) {
 		ExportedAt: time.Now().UTC(), Threads: []ExportedThread{}, Posts: []ExportedPost{},
 		Revisions: []ExportedEdit{}, Sessions: []ExportedSession{}, APITokens: []ExportedToken{},
 		Visits: []ExportedVisit{},
+		Drafts: []Draft{},
 	}
 	if err := db.GetContext(ctx, &out.Account, exportAccount, m.ID); err != nil {
 		return nil, notFound(err, "member.not_found", "exporting an account")
@@ -145,6 +148,7 @@ func (db *DB) ExportAccount(ctx context.Context) (*AccountExport, error) {
 	}{
 		{&out.Threads, exportThreads}, {&out.Posts, exportPosts}, {&out.Revisions, exportRevisions},
 		{&out.Sessions, exportSessions}, {&out.APITokens, exportTokens}, {&out.Visits, exportVisits},
+		{&out.Drafts, exportDrafts},
 	} {
 		if err := db.SelectContext(ctx, q.dst, q.query, m.ID); err != nil {
 			return nil, Internal("exporting an account", err)

@@ -53,6 +53,19 @@ CREATE TABLE category_moderators (
 );
 CREATE INDEX category_moderators_category ON category_moderators USING btree (category_id);
 
+CREATE TABLE drafts (
+    member_id bigint NOT NULL,
+    thread_id bigint,
+    category_id bigint,
+    title text DEFAULT ''::text NOT NULL,
+    body text DEFAULT ''::text NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT drafts_category_id_fkey FOREIGN KEY (category_id) REFERENCES categories(id) ON DELETE SET NULL,
+    CONSTRAINT drafts_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT drafts_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES threads(id) ON DELETE CASCADE
+);
+CREATE UNIQUE INDEX drafts_member_thread ON drafts USING btree (member_id, COALESCE(thread_id, (0)::bigint));
+
 CREATE TABLE email_tokens (
     token_hash bytea NOT NULL,
     member_id bigint NOT NULL,
@@ -666,6 +679,19 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION drafts_used_by_posts()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    DELETE FROM drafts d
+    USING stored s
+    WHERE d.member_id = s.author_id
+      AND coalesce(d.thread_id, 0) = CASE WHEN s.number = 1 THEN 0 ELSE s.thread_id END;
+    RETURN NULL;
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION duplicate_key(body text)
  RETURNS text
  LANGUAGE sql
@@ -1216,6 +1242,7 @@ CREATE TRIGGER posts_content_changed AFTER INSERT OR DELETE OR UPDATE ON posts F
 CREATE CONSTRAINT TRIGGER posts_held_invariant AFTER UPDATE OF status ON posts DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (old.status = 'held'::text AND new.status <> 'held'::text) EXECUTE FUNCTION check_held_post_row();
 CREATE TRIGGER posts_notifications_hidden AFTER UPDATE OF status ON posts FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION notifications_follow_post();
 CREATE TRIGGER posts_search_vector BEFORE INSERT OR UPDATE OF body_html, search_config ON posts FOR EACH ROW EXECUTE FUNCTION posts_search_vector();
+CREATE TRIGGER posts_use_drafts AFTER INSERT ON posts REFERENCING NEW TABLE AS stored FOR EACH STATEMENT EXECUTE FUNCTION drafts_used_by_posts();
 CREATE TRIGGER review_items_changed AFTER INSERT OR UPDATE ON review_items FOR EACH ROW EXECUTE FUNCTION notify_review_changed();
 CREATE CONSTRAINT TRIGGER review_items_held_invariant AFTER UPDATE OF status, kind, post_id ON review_items DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (old.status = 'pending'::text AND new.post_id IS NOT NULL) EXECUTE FUNCTION check_held_item();
 CREATE TRIGGER rules_changed AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON rules FOR EACH STATEMENT EXECUTE FUNCTION notify_rules_changed();

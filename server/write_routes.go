@@ -41,6 +41,11 @@ var writeRoutes = map[string]credentialEffect{
 	"POST /api/v1/posts/:id/like":    keepsCredentials,
 	"DELETE /api/v1/posts/:id/like":  keepsCredentials,
 	"POST /api/v1/preview":           keepsCredentials,
+	// Drafts: the member's own rows, which the authentication never reads.
+	"PUT /api/v1/drafts/new":           keepsCredentials,
+	"DELETE /api/v1/drafts/new":        keepsCredentials,
+	"PUT /api/v1/threads/:id/draft":    keepsCredentials,
+	"DELETE /api/v1/threads/:id/draft": keepsCredentials,
 	// Everything else may change someone's credentials: log-ins and log-outs,
 	// sessions and tokens, profiles and passwords, roles, sanctions, reports and
 	// decisions (which sanction), settings, guidelines acceptance, badges.
