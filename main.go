@@ -51,6 +51,7 @@ const usage = `usage:
                 [--password P | --password-file F] [--trust-level 0-4]
   palabre admin token --username U [--name N]   prints a new personal API token
   palabre demo [--if-empty]             seeds a small demo community into an empty database
+  palabre healthcheck [--timeout 3s]    exits 0 when the server on PALABRE_LISTEN is ready (GET /readyz)
   palabre version
 configuration: PALABRE_* environment variables (see README.md)`
 
@@ -96,6 +97,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return cmdAdmin(ctx, cfg, log, args[1:], stdin, stdout)
 	case "demo":
 		return cmdDemo(ctx, cfg, log, args[1:], stdout)
+	case "healthcheck":
+		return cmdHealthcheck(ctx, cfg, args[1:], stdout)
 	}
 	return usageError{fmt.Sprintf("unknown command %q", args[0])}
 }
