@@ -50,6 +50,12 @@ const usage = `usage:
   palabre admin create-member --username U --email E --role member|moderator|admin
                 [--password P | --password-file F] [--trust-level 0-4]
   palabre admin token --username U [--name N]   prints a new personal API token
+  palabre admin set-role --username U --role member|moderator|admin
+  palabre admin lift-sanction --username U --kind silence|suspension|ban --reason R
+  palabre admin reset-password --username U      prints a one-hour password-reset link
+  palabre admin reindex-search                   queues the rebuild of every post's search vector
+  palabre admin export-rules [--file F]          the guideline rules as JSON (stdout by default)
+  palabre admin import-rules --file F|-          adds or replaces rules by name, all or nothing
   palabre demo [--if-empty]             seeds a small demo community into an empty database
   palabre healthcheck [--timeout 3s]    exits 0 when the server on PALABRE_LISTEN is ready (GET /readyz)
   palabre version

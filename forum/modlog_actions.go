@@ -17,6 +17,7 @@ const (
 	LogMemberWaiveConfirmation LogAction = "member.waive_email_confirmation"
 	LogMemberDelete            LogAction = "member.delete"
 	LogMemberRole              LogAction = "member.role"
+	LogMemberPasswordReset     LogAction = "member.password_reset"
 	LogCategoryModeratorAdd    LogAction = "member.category_moderator_add"
 	LogCategoryModeratorRemove LogAction = "member.category_moderator_remove"
 	LogTrustPromote            LogAction = "member.trust_promote"
@@ -65,7 +66,7 @@ const (
 var LogActions = []LogAction{
 	LogCategoryUpdate, LogCategoryDelete,
 	LogGuidelinesPublish,
-	LogMemberApprove, LogMemberWaiveConfirmation, LogMemberDelete, LogMemberRole,
+	LogMemberApprove, LogMemberWaiveConfirmation, LogMemberDelete, LogMemberRole, LogMemberPasswordReset,
 	LogCategoryModeratorAdd, LogCategoryModeratorRemove,
 	LogTrustPromote, LogTrustDemote, LogTrustLevel,
 	LogMemberWarning, LogMemberSilence, LogMemberSuspension, LogMemberBan, LogAppealUpheld,
