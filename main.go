@@ -227,6 +227,7 @@ func (m *Main) jobRunner() *forum.JobRunner {
 			forum.JobTrustPromotion:    m.db.TrustPromotionJob,
 			forum.JobNotificationSweep: m.db.NotificationSweepJob,
 			forum.JobSearchBackfill:    m.db.SearchBackfillJob,
+			forum.JobWebhookDelivery:   server.NewWebhookSender(m.Config, m.db, m.Log).Deliver,
 		},
 		Periodic: []forum.PeriodicJob{
 			{Kind: forum.JobTrustPromotion, Every: forum.TrustPromotionEvery},

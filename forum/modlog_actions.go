@@ -59,6 +59,9 @@ const (
 	LogThreadDelete            LogAction = "thread.delete"
 	LogThreadRestore           LogAction = "thread.restore"
 	LogThreadRetitle           LogAction = "thread.retitle"
+	LogWebhookCreate           LogAction = "webhook.create"
+	LogWebhookUpdate           LogAction = "webhook.update"
+	LogWebhookDelete           LogAction = "webhook.delete"
 )
 
 // LogActions lists every action code the log may hold, the codes no longer
@@ -78,6 +81,7 @@ var LogActions = []LogAction{
 	LogSettingsUpdate,
 	LogThreadPin, LogThreadUnpin, LogThreadLock, LogThreadUnlock, LogThreadClose, LogThreadReopen, LogThreadMove,
 	LogThreadDelete, LogThreadRestore, LogThreadRetitle,
+	LogWebhookCreate, LogWebhookUpdate, LogWebhookDelete,
 }
 
 // sanctionLogActions are the codes of a sanction given, by kind.

@@ -206,4 +206,10 @@ func (s *Server) routes() {
 	api.POST("/admin/members/:id/approve", s.apiApproveMember)
 	api.POST("/admin/members/:id/waive-confirmation", s.apiWaiveEmailConfirmation)
 	api.GET("/admin/dashboard", s.apiDashboard)
+	api.GET("/webhooks", s.apiWebhooks)
+	api.POST("/webhooks", s.apiCreateWebhook)
+	api.PATCH("/webhooks/:id", s.apiUpdateWebhook)
+	api.DELETE("/webhooks/:id", s.apiDeleteWebhook)
+	api.GET("/webhooks/:id/deliveries", s.apiWebhookDeliveries)
+	api.POST("/webhooks/:id/deliveries/:delivery/redeliver", s.apiRedeliver)
 }

@@ -41,6 +41,11 @@ var writeRoutes = map[string]credentialEffect{
 	"POST /api/v1/posts/:id/like":    keepsCredentials,
 	"DELETE /api/v1/posts/:id/like":  keepsCredentials,
 	"POST /api/v1/preview":           keepsCredentials,
+	// Webhooks: rows the authentication never reads.
+	"POST /api/v1/webhooks":                                    keepsCredentials,
+	"PATCH /api/v1/webhooks/:id":                               keepsCredentials,
+	"DELETE /api/v1/webhooks/:id":                              keepsCredentials,
+	"POST /api/v1/webhooks/:id/deliveries/:delivery/redeliver": keepsCredentials,
 	// Drafts: the member's own rows, which the authentication never reads.
 	"PUT /api/v1/drafts/new":           keepsCredentials,
 	"DELETE /api/v1/drafts/new":        keepsCredentials,
