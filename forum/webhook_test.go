@@ -11,7 +11,6 @@ import (
 	"github.com/palabre/palabre/moderation"
 )
 
-
 // Registering checks the address (loopback and private addresses refused
 // unless allowed), the events and the secret, each on its field.
 func TestWebhookRegistrationChecks(t *testing.T) {
