@@ -65,6 +65,8 @@ var pageNames = []string{
 	"admin_rules_test",
 	"admin_members",
 	"admin_member",
+	"admin_webhooks",
+	"admin_webhook",
 }
 
 // Pages holds one parsed template per language and page: the partials

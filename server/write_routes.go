@@ -42,6 +42,10 @@ var writeRoutes = map[string]credentialEffect{
 	"DELETE /api/v1/posts/:id/like":  keepsCredentials,
 	"POST /api/v1/preview":           keepsCredentials,
 	// Webhooks: rows the authentication never reads.
+	"POST /admin/webhooks":                                     keepsCredentials,
+	"POST /admin/webhooks/:id/active":                          keepsCredentials,
+	"POST /admin/webhooks/:id/delete":                          keepsCredentials,
+	"POST /admin/webhooks/:id/deliveries/:delivery/redeliver":  keepsCredentials,
 	"POST /api/v1/webhooks":                                    keepsCredentials,
 	"PATCH /api/v1/webhooks/:id":                               keepsCredentials,
 	"DELETE /api/v1/webhooks/:id":                              keepsCredentials,
