@@ -228,10 +228,12 @@ func (m *Main) jobRunner() *forum.JobRunner {
 			forum.JobNotificationSweep: m.db.NotificationSweepJob,
 			forum.JobSearchBackfill:    m.db.SearchBackfillJob,
 			forum.JobWebhookDelivery:   server.NewWebhookSender(m.Config, m.db, m.Log).Deliver,
+			forum.JobBookmarkReminders: m.db.BookmarkRemindersJob,
 		},
 		Periodic: []forum.PeriodicJob{
 			{Kind: forum.JobTrustPromotion, Every: forum.TrustPromotionEvery},
 			{Kind: forum.JobNotificationSweep, Every: forum.NotificationSweepEvery},
+			{Kind: forum.JobBookmarkReminders, Every: forum.BookmarkRemindersEvery},
 		},
 	}
 }

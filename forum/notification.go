@@ -17,6 +17,7 @@ const (
 	NotifyLike       = "like"       // your post was liked (batched per post and day)
 	NotifyModeration = "moderation" // an outcome of moderation on your content or account
 	NotifyWatching   = "watching"   // a new post in a thread you watch
+	// NotifyBookmarkReminder (bookmark.go): a bookmark's reminder came due.
 	NotifyNewThread  = "new_thread" // a new thread in a category you watch
 )
 

@@ -26,6 +26,24 @@ CREATE TABLE api_tokens (
 );
 CREATE INDEX api_tokens_member ON api_tokens USING btree (member_id);
 
+CREATE TABLE bookmarks (
+    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+    member_id bigint NOT NULL,
+    post_id bigint NOT NULL,
+    note text DEFAULT ''::text NOT NULL,
+    remind_at timestamp with time zone,
+    reminded_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT bookmarks_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT bookmarks_member_id_post_id_key UNIQUE (member_id, post_id),
+    CONSTRAINT bookmarks_note_check CHECK (length(note) <= 500),
+    CONSTRAINT bookmarks_pkey PRIMARY KEY (id),
+    CONSTRAINT bookmarks_post_id_fkey FOREIGN KEY (post_id) REFERENCES posts(id) ON DELETE CASCADE
+);
+CREATE INDEX bookmarks_due ON bookmarks USING btree (remind_at) WHERE ((remind_at IS NOT NULL) AND (reminded_at IS NULL));
+CREATE INDEX bookmarks_of_member ON bookmarks USING btree (member_id, id DESC);
+
 CREATE TABLE categories (
     id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
     slug text NOT NULL,
@@ -222,7 +240,7 @@ CREATE TABLE notifications (
     read_at timestamp with time zone,
     hidden boolean DEFAULT false NOT NULL,
     CONSTRAINT notifications_actor_id_fkey FOREIGN KEY (actor_id) REFERENCES members(id) ON DELETE SET NULL,
-    CONSTRAINT notifications_kind_check CHECK (kind = ANY (ARRAY['reply'::text, 'mention'::text, 'quote'::text, 'like'::text, 'moderation'::text, 'watching'::text, 'new_thread'::text])),
+    CONSTRAINT notifications_kind_check CHECK (kind = ANY (ARRAY['reply'::text, 'mention'::text, 'quote'::text, 'like'::text, 'moderation'::text, 'watching'::text, 'new_thread'::text, 'message'::text, 'bookmark_reminder'::text])),
     CONSTRAINT notifications_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
     CONSTRAINT notifications_pkey PRIMARY KEY (id),
     CONSTRAINT notifications_post_id_fkey FOREIGN KEY (post_id) REFERENCES posts(id) ON DELETE CASCADE,

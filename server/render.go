@@ -49,6 +49,7 @@ var pageNames = []string{
 	"post_revisions",
 	"post_delete",
 	"admin_categories",
+	"bookmarks",
 	// moderation
 	"report_form",
 	"review_queue",

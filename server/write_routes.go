@@ -50,6 +50,11 @@ var writeRoutes = map[string]credentialEffect{
 	"PATCH /api/v1/webhooks/:id":                               keepsCredentials,
 	"DELETE /api/v1/webhooks/:id":                              keepsCredentials,
 	"POST /api/v1/webhooks/:id/deliveries/:delivery/redeliver": keepsCredentials,
+	// Bookmarks: the member's own rows, which the authentication never reads.
+	"POST /p/:id/bookmark":              keepsCredentials,
+	"POST /p/:id/bookmark/delete":       keepsCredentials,
+	"PUT /api/v1/posts/:id/bookmark":    keepsCredentials,
+	"DELETE /api/v1/posts/:id/bookmark": keepsCredentials,
 	// Drafts: the member's own rows, which the authentication never reads.
 	"PUT /api/v1/drafts/new":           keepsCredentials,
 	"DELETE /api/v1/drafts/new":        keepsCredentials,
