@@ -17,8 +17,8 @@ const (
 	NotifyLike       = "like"       // your post was liked (batched per post and day)
 	NotifyModeration = "moderation" // an outcome of moderation on your content or account
 	NotifyWatching   = "watching"   // a new post in a thread you watch
+	NotifyNewThread  = "new_thread" // a new thread in a category you watch
 	// NotifyBookmarkReminder (bookmark.go): a bookmark's reminder came due.
-	NotifyNewThread = "new_thread" // a new thread in a category you watch
 )
 
 // NotificationKinds lists every kind, in the order the preferences show them.
