@@ -20,11 +20,9 @@ type bookmarksPage struct {
 	Notice    string
 }
 
-// bookmarkReminders are the reminders the form offers, by value. Times of
-// day are the server's (time.Local): the forum has no time zone setting.
-var bookmarkReminders = []string{"none", "hours", "tomorrow", "week", "month"}
-
-// reminderAt is when a reminder choice falls, from now.
+// reminderAt is when a reminder the form offers falls, from now: "none",
+// "hours", "tomorrow", "week" or "month". Times of day are the server's
+// (time.Local): the forum has no time zone setting.
 func reminderAt(choice string, now time.Time) (*time.Time, bool) {
 	var t time.Time
 	morning := func(days int) time.Time {
