@@ -11,7 +11,7 @@ import (
 )
 
 // Bookmarks: a member keeps posts to come back to, each with a note and, if
-// they want, a reminder (migration 0051). The job JobBookmarkReminders
+// they want, a reminder (migration 0048). The job JobBookmarkReminders
 // notifies them when a reminder is due.
 
 // NotifyBookmarkReminder: a bookmark's reminder came due.
