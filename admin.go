@@ -17,13 +17,25 @@ import (
 
 func cmdAdmin(ctx context.Context, cfg server.Config, log *slog.Logger, args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"admin needs a subcommand: create-member or token"}
+		return usageError{"admin needs a subcommand: " + strings.Join(adminSubcommands, ", ")}
 	}
 	switch args[0] {
 	case "create-member":
 		return cmdCreateMember(ctx, cfg, log, args[1:], stdout)
 	case "token":
 		return cmdToken(ctx, cfg, log, args[1:], stdout)
+	case "set-role":
+		return cmdSetRole(ctx, cfg, log, args[1:], stdout)
+	case "lift-sanction":
+		return cmdLiftSanction(ctx, cfg, log, args[1:], stdout)
+	case "reset-password":
+		return cmdResetPassword(ctx, cfg, log, args[1:], stdout)
+	case "reindex-search":
+		return cmdReindexSearch(ctx, cfg, log, args[1:], stdout)
+	case "export-rules":
+		return cmdExportRules(ctx, cfg, log, args[1:], stdout)
+	case "import-rules":
+		return cmdImportRules(ctx, cfg, log, args[1:], stdin, stdout)
 	}
 	return usageError{fmt.Sprintf("unknown admin subcommand %q", args[0])}
 }

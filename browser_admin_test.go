@@ -2,6 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -151,4 +154,73 @@ func TestBrowserAdminPublishesGuidelinesMembersAccept(t *testing.T) {
 	if loc := member.location(); !strings.HasSuffix(loc, "/c/entraide") {
 		t.Errorf("after accepting, the member is at %s, not where they were going", loc)
 	}
+}
+
+// The admin registers a webhook from the administration, sees its secret
+// once, finds the event of a new thread in its delivery log and sends it
+// again; the pages pass axe and fit a phone.
+func TestBrowserAdminWebhooks(t *testing.T) {
+	ts := startServer(t)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	t.Cleanup(hook.Close)
+	url := hook.URL + "/" + strings.ToLower(forumtest.Unique("hook"))
+
+	admin := &journey{t: t, ctx: newBrowser(t), base: ts.URL}
+	admin.logIn("camille", ts.Accounts["camille"])
+	admin.do("opening the webhooks",
+		chromedp.Navigate(ts.URL+"/admin"),
+		chromedp.Click(chromedp.CSS(`.admin-sections a[href="/admin/webhooks"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#f-url")))
+	admin.checkPage("the webhooks page", "admin-webhooks")
+	admin.do("registering one without an event",
+		chromedp.SendKeys(chromedp.CSS("#f-url"), url),
+		chromedp.Click(chromedp.CSS(`input[name="events"][value="post.published"]`)), // ticked by default: now none
+		chromedp.Click(chromedp.CSS(`form[action="/admin/webhooks"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#e-events")))
+	if got := admin.text("#e-events"); got != "Choisissez au moins un événement." {
+		t.Errorf("no event: %q", got)
+	}
+	if v := eval[string](admin, `document.querySelector("#f-url").value`); v != url {
+		t.Errorf("the refused form lost the address: %q", v)
+	}
+	forgetExpectedErrors(t, admin.ctx, "status of 400 (Bad Request) ("+ts.URL+"/admin/webhooks)")
+	admin.do("ticking an event and registering",
+		chromedp.Click(chromedp.CSS(`input[name="events"][value="post.published"]`)),
+		chromedp.Click(chromedp.CSS(`form[action="/admin/webhooks"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".notice.held code.token")))
+	secret := admin.text(".notice.held code.token")
+	if len(secret) < 16 {
+		t.Errorf("the secret shown: %q", secret)
+	}
+	admin.checkPage("the webhooks page with a new secret", "admin-webhooks-created")
+
+	// An event: a thread published through the API.
+	jeanne := newAPIClient(t, ts.URL, "jeanne")
+	th := jeanne.startThread(forumtest.Unique("Un sujet pour le webhook "), "Ce sujet part vers un autre système.")
+	admin.do("opening the delivery log",
+		chromedp.Navigate(ts.URL+"/admin/webhooks"),
+		chromedp.Click(chromedp.CSS(`article.webhook:first-of-type a[href^="/admin/webhooks/"]`)),
+		chromedp.WaitVisible(chromedp.CSS("ol.deliveries li")))
+	if got := admin.text("ol.deliveries li strong"); got != "post.published" {
+		t.Errorf("the first delivery is %q", got)
+	}
+	if got := eval[string](admin, `document.querySelector("ol.deliveries li pre.delivery-body:last-of-type").textContent`); !strings.Contains(got, fmt.Sprintf(`"id": %d`, th.Thread.ID)) {
+		t.Errorf("the delivery's data: %s", got)
+	}
+	admin.do("sending it again",
+		chromedp.Click(chromedp.CSS(`ol.deliveries li form button`)),
+		chromedp.WaitVisible(chromedp.CSS(".notice.ok")))
+	if n := eval[int](admin, `document.querySelectorAll("ol.deliveries li").length`); n != 2 {
+		t.Errorf("%d deliveries after sending again, want 2", n)
+	}
+	admin.checkPage("a webhook's delivery log", "admin-webhook-log")
+	admin.do("on a phone", emulatePhone(), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("ol.deliveries li")))
+	admin.checkPage("a webhook's delivery log on a phone", "admin-webhook-log-phone")
+	admin.do("the list on a phone", chromedp.Navigate(ts.URL+"/admin/webhooks"), chromedp.WaitVisible(chromedp.CSS("#f-url")))
+	admin.checkPage("the webhooks page on a phone", "admin-webhooks-phone")
+	admin.do("back to a desktop", emulateDesktop())
+	// Deleted, so that later tests' events go nowhere.
+	admin.do("deleting it",
+		chromedp.Click(chromedp.CSS(`article.webhook:first-of-type form[action$="/delete"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(".notice.ok")))
 }

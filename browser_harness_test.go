@@ -166,6 +166,29 @@ func cspViolations(ctx context.Context) []string {
 	return append([]string(nil), l.csp...)
 }
 
+// forgetExpectedErrors clears the console errors the tab reported so far,
+// after checking that each is expected: it holds one of the substrings (the
+// 400 of a form refused on purpose). Later checks then see only new errors.
+func forgetExpectedErrors(t *testing.T, ctx context.Context, expected ...string) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[int]("1")); err != nil {
+		t.Fatalf("reaching the page: %v", err)
+	}
+	l := pageLogOf(ctx)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, e := range l.errors {
+		ok := false
+		for _, x := range expected {
+			ok = ok || strings.Contains(e, x)
+		}
+		if !ok {
+			t.Errorf("console error: %s", e)
+		}
+	}
+	l.errors = nil
+}
+
 // assertCleanConsole fails the test if the tab reported any console error or
 // CSP violation. It first runs a round trip to the page, so that everything
 // the page did until now has been recorded.

@@ -6,6 +6,7 @@ package main
 // browser_forum_test.go.
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -15,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
 	"github.com/palabre/palabre/forum/forumtest"
@@ -106,8 +109,9 @@ func (a *apiClient) reply(threadID int64, body string) apiCreated {
 	return out
 }
 
-// The preview shows the Markdown rendered by the server, below the text,
-// and never runs what a member typed as HTML.
+// The preview shows the Markdown rendered by the server beside the text
+// as it is typed (on a phone, below it when asked for), and never runs what
+// a member typed as HTML.
 func TestBrowserPreview(t *testing.T) {
 	ts := startServer(t)
 	name, password := newMember(t, "apercu")
@@ -116,19 +120,22 @@ func TestBrowserPreview(t *testing.T) {
 
 	j.do("opening the new thread form",
 		chromedp.Navigate(ts.URL+"/c/discussions-libres/new"),
-		chromedp.WaitVisible(chromedp.CSS("#f-body")))
-	if got := j.text("form .preview-button"); got != "Aperçu" {
-		t.Fatalf("the form's preview button reads %q, want «Aperçu»", got)
+		chromedp.WaitVisible(chromedp.CSS("#f-body")),
+		chromedp.WaitVisible(chromedp.CSS(".preview")))
+	if got := j.text("form .preview-button"); got != "Masquer l’aperçu" {
+		t.Fatalf("the form's preview button reads %q, want «Masquer l’aperçu»", got)
 	}
-	if got := eval[bool](j, `document.querySelector(".preview").hidden`); !got {
-		t.Error("the preview shows before it is asked for")
+	if got := j.text(".preview-body .empty"); !strings.HasPrefix(got, "Rien à prévisualiser") {
+		t.Errorf("the preview of an empty text says %q", got)
+	}
+	if beside := eval[bool](j, `document.querySelector(".preview").getBoundingClientRect().left >= document.querySelector("#f-body").getBoundingClientRect().right`); !beside {
+		t.Error("at 1280 px the preview is not beside the text")
 	}
 	body := "Du **gras** et de l’*italique*.\n\n<script>window.pwned = 1</script>\n\n" +
 		"<img src=x onerror=\"window.pwned = 2\">\n\n[piège](javascript:window.pwned=3)"
-	j.do("typing and previewing",
+	j.do("typing",
 		chromedp.SendKeys(chromedp.CSS("#f-body"), body),
-		chromedp.Click(chromedp.CSS("form .preview-button")),
-		chromedp.WaitVisible(chromedp.CSS(".preview-body strong")))
+		chromedp.WaitVisible(chromedp.CSS(".preview-body em")))
 	if got := j.text(".preview-body strong") + "|" + j.text(".preview-body em"); got != "gras|italique" {
 		t.Errorf("the preview shows %q, want the Markdown rendered (gras|italique)", got)
 	}
@@ -143,27 +150,143 @@ func TestBrowserPreview(t *testing.T) {
 	assertCleanConsole(t, j.ctx)
 	auditAccessibility(t, j.ctx, "the new thread form with its preview")
 
-	// Once shown, the preview follows what is typed.
+	// The preview follows what is typed.
 	j.typeAtEnd("#f-body", "\n\n- une liste")
 	j.do("waiting for the preview to follow", chromedp.WaitVisible(chromedp.CSS(".preview-body ul > li")))
 	if got := j.text(".preview-body li"); got != "une liste" {
 		t.Errorf("the preview's list reads %q", got)
 	}
 
-	// An empty text says there is nothing to preview, without asking the server.
-	j.do("emptying and previewing",
-		chromedp.Evaluate[chromedp.Void](`document.querySelector("#f-body").value = ""`),
-		chromedp.Click(chromedp.CSS("form .preview-button")),
-		chromedp.WaitVisible(chromedp.CSS(".preview-body .notice.error")))
-	if got := j.text(".preview-body .notice.error"); !strings.HasPrefix(got, "Rien à prévisualiser") {
-		t.Errorf("an empty preview says %q", got)
+	// It can be put away, and brought back.
+	j.do("hiding the preview", chromedp.Click(chromedp.CSS("form .preview-button")))
+	if got := eval[[]any](j, `[document.querySelector(".preview").hidden, document.querySelector("form .preview-button").getAttribute("aria-expanded"), document.querySelector("form .preview-button").innerText]`); fmt.Sprint(got) != "[true false Afficher l’aperçu]" {
+		t.Errorf("after hiding: [hidden, aria-expanded, label] = %v", got)
 	}
 
-	// The reply form of a thread has the button too.
+	// On a phone it waits below the text until asked for.
+	j.do("opening the form on a phone",
+		emulatePhone(),
+		chromedp.Navigate(ts.URL+"/c/discussions-libres/new"),
+		chromedp.WaitVisible(chromedp.CSS("#f-body")))
+	if got := eval[bool](j, `document.querySelector(".preview").hidden`); !got {
+		t.Error("on a phone the preview shows before it is asked for")
+	}
+	j.do("asking for it",
+		chromedp.Click(chromedp.CSS("form .preview-button")),
+		chromedp.WaitVisible(chromedp.CSS(".preview")))
+	if below := eval[bool](j, `document.querySelector(".preview").getBoundingClientRect().top >= document.querySelector("#f-body").getBoundingClientRect().bottom`); !below {
+		t.Error("on a phone the preview is not below the text")
+	}
+	j.checkPage("the new thread form on a phone, with its preview", "compose-phone")
+	j.do("back to a desktop", emulateDesktop())
+
+	// The reply form of a thread has it too.
 	j.do("opening a thread",
 		chromedp.Navigate(ts.URL+"/c/entraide"),
 		chromedp.Click(chromedp.CSS(".thread-list .thread-title")),
 		chromedp.WaitVisible(chromedp.CSS("#reply .preview-button")))
+	assertCleanConsole(t, j.ctx)
+}
+
+// pressKey presses and releases a key as a keyboard does: the page's
+// keydown handlers may prevent what the key would type (chromedp.KeyEvent
+// sends the typed character as an event of its own, which they cannot).
+func pressKey(key string, keyCode int64, text string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		down := input.DispatchKeyEventParams{Type: input.DispatchKeyEventTypeKeyDown, Key: key, Code: key,
+			WindowsVirtualKeyCode: keyCode, NativeVirtualKeyCode: keyCode, Text: text, UnmodifiedText: text}
+		if text == "" {
+			down.Type = input.DispatchKeyEventTypeRawKeyDown
+		}
+		if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, down); err != nil {
+			return err
+		}
+		up := down
+		up.Type, up.Text, up.UnmodifiedText = input.DispatchKeyEventTypeKeyUp, "", ""
+		_, err := cdp.Call(ctx, t, input.DispatchKeyEvent, up)
+		return err
+	})
+}
+
+// The composer's toolbar writes Markdown around the selection, "@" offers
+// the thread's writers first, and a draft typed on one device is there on
+// another, until the reply is sent.
+func TestBrowserComposer(t *testing.T) {
+	ts := startServer(t)
+	camille := newAPIClient(t, ts.URL, "camille")
+	th := camille.startThread(forumtest.Unique("Un brouillon voyage n° "), "Qui veut essayer le nouveau compositeur ?")
+	name, password := newMember(t, "compositeur")
+	j := newJourney(t)
+	j.logIn(name, password)
+	page := fmt.Sprintf("%s/t/%d/%s", ts.URL, th.Thread.ID, th.Thread.Slug)
+	j.do("opening the thread", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#reply .composer-toolbar")))
+	if got := eval[[]string](j, `[...document.querySelectorAll("#reply .composer-tool")].map(b => b.getAttribute("aria-label"))`); strings.Join(got, ",") != "Gras,Italique,Lien,Citation,Code,Liste à puces,Image" {
+		t.Errorf("the toolbar's buttons: %q", got)
+	}
+
+	// Bold around a selection; with nothing selected, a sample to type over.
+	j.typeAtEnd("#f-body", "Un mot important")
+	j.do("selecting «important» and making it bold",
+		chromedp.Evaluate[chromedp.Void](`{const e = document.querySelector("#f-body"); e.setSelectionRange(7, 16)}`),
+		chromedp.Click(chromedp.CSS(`#reply .composer-tool[aria-label="Gras"]`)))
+	if got := eval[string](j, `document.querySelector("#f-body").value`); got != "Un mot **important**" {
+		t.Errorf("after Bold: %q", got)
+	}
+	j.do("a list at the end",
+		chromedp.Evaluate[chromedp.Void](`{const e = document.querySelector("#f-body"); e.setSelectionRange(e.value.length, e.value.length)}`),
+		chromedp.Click(chromedp.CSS(`#reply .composer-tool[aria-label="Liste à puces"]`)))
+	if got := eval[[]any](j, `{const e = document.querySelector("#f-body"); [e.value, e.value.slice(e.selectionStart, e.selectionEnd)]}`); fmt.Sprint(got) != "[Un mot **important**\n\n- élément de liste élément de liste]" {
+		t.Errorf("after List: [text, selection] = %v", got)
+	}
+	// Arrow keys move in the toolbar, one tab stop.
+	j.do("moving in the toolbar",
+		chromedp.Focus(chromedp.CSS(`#reply .composer-tool[aria-label="Gras"]`)),
+		pressKey("ArrowRight", 39, ""))
+	if got := eval[string](j, `document.activeElement.getAttribute("aria-label") + " " + [...document.querySelectorAll("#reply .composer-tool")].filter(b => b.tabIndex === 0).length`); got != "Italique 1" {
+		t.Errorf("after ArrowRight the focus is on %q", got)
+	}
+
+	// @ offers camille, who wrote in the thread, first; Enter chooses.
+	j.do("clearing the text", chromedp.Evaluate[chromedp.Void](`{const e = document.querySelector("#f-body"); e.value = ""}`))
+	j.typeAtEnd("#f-body", "Merci @cam")
+	j.do("waiting for the members", chromedp.WaitVisible(chromedp.CSS("#reply .mention-option")))
+	if got := j.text("#reply .mention-option[aria-selected=true] .mention-username"); got != "@camille" {
+		t.Errorf("the first member offered is %q, want @camille", got)
+	}
+	if got := j.text("#reply .mention-option .mention-in-thread"); got != "dans cette discussion" {
+		t.Errorf("camille is marked %q", got)
+	}
+	auditAccessibility(t, j.ctx, "the composer with its toolbar, preview and mention list")
+	j.do("choosing", pressKey("Enter", 13, "\r"))
+	if got := eval[string](j, `document.querySelector("#f-body").value`); got != "Merci @camille " {
+		t.Errorf("after choosing: %q", got)
+	}
+	if got := eval[bool](j, `document.querySelector("#reply .mention-list").hidden`); !got {
+		t.Error("the list stays open after choosing")
+	}
+
+	// The draft is kept as typed, and is there in another browser.
+	j.typeAtEnd("#f-body", "pour ce sujet, je reviens vite.")
+	j.do("waiting for the draft to be saved", chromedp.WaitVisible(chromedp.CSS("#reply .composer-discard")))
+	other := newJourney(t)
+	other.logIn(name, password)
+	other.do("opening the thread on another device", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#reply .composer-discard")))
+	if got := eval[string](other, `document.querySelector("#f-body").value`); got != "Merci @camille pour ce sujet, je reviens vite." {
+		t.Errorf("the other device has %q", got)
+	}
+	if got := other.text("#reply .composer-status"); !strings.HasPrefix(got, "Votre brouillon a été rétabli.") {
+		t.Errorf("the other device says %q", got)
+	}
+	other.checkPage("a thread with a draft brought back", "compose-draft")
+
+	// Sent, the reply uses the draft up: the first device finds an empty form.
+	other.do("sending",
+		chromedp.Click(chromedp.CSS(`#reply button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#p2")))
+	j.do("reopening the thread", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#p2")))
+	if got := eval[string](j, `document.querySelector("#f-body").value`); got != "" {
+		t.Errorf("after sending, the form holds %q", got)
+	}
 	assertCleanConsole(t, j.ctx)
 }
 

@@ -50,7 +50,14 @@ const usage = `usage:
   palabre admin create-member --username U --email E --role member|moderator|admin
                 [--password P | --password-file F] [--trust-level 0-4]
   palabre admin token --username U [--name N]   prints a new personal API token
+  palabre admin set-role --username U --role member|moderator|admin
+  palabre admin lift-sanction --username U --kind silence|suspension|ban --reason R
+  palabre admin reset-password --username U      prints a one-hour password-reset link
+  palabre admin reindex-search                   queues the rebuild of every post's search vector
+  palabre admin export-rules [--file F]          the guideline rules as JSON (stdout by default)
+  palabre admin import-rules --file F|-          adds or replaces rules by name, all or nothing
   palabre demo [--if-empty]             seeds a small demo community into an empty database
+  palabre healthcheck [--timeout 3s]    exits 0 when the server on PALABRE_LISTEN is ready (GET /readyz)
   palabre version
 configuration: PALABRE_* environment variables (see README.md)`
 
@@ -96,6 +103,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return cmdAdmin(ctx, cfg, log, args[1:], stdin, stdout)
 	case "demo":
 		return cmdDemo(ctx, cfg, log, args[1:], stdout)
+	case "healthcheck":
+		return cmdHealthcheck(ctx, cfg, args[1:], stdout)
 	}
 	return usageError{fmt.Sprintf("unknown command %q", args[0])}
 }
@@ -218,10 +227,13 @@ func (m *Main) jobRunner() *forum.JobRunner {
 			forum.JobTrustPromotion:    m.db.TrustPromotionJob,
 			forum.JobNotificationSweep: m.db.NotificationSweepJob,
 			forum.JobSearchBackfill:    m.db.SearchBackfillJob,
+			forum.JobWebhookDelivery:   server.NewWebhookSender(m.Config, m.db, m.Log).Deliver,
+			forum.JobBookmarkReminders: m.db.BookmarkRemindersJob,
 		},
 		Periodic: []forum.PeriodicJob{
 			{Kind: forum.JobTrustPromotion, Every: forum.TrustPromotionEvery},
 			{Kind: forum.JobNotificationSweep, Every: forum.NotificationSweepEvery},
+			{Kind: forum.JobBookmarkReminders, Every: forum.BookmarkRemindersEvery},
 		},
 	}
 }

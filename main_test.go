@@ -37,7 +37,9 @@ func startServer(t *testing.T) *testServer {
 		return sharedServer
 	}
 	dbURL := forumtest.URL(t)
-	env := map[string]string{"PALABRE_DATABASE_URL": dbURL, "PALABRE_LISTEN": "127.0.0.1:0", "PALABRE_LOCALE": "fr"}
+	// Webhooks may reach the tests' own receivers, on loopback.
+	env := map[string]string{"PALABRE_DATABASE_URL": dbURL, "PALABRE_LISTEN": "127.0.0.1:0", "PALABRE_LOCALE": "fr",
+		"PALABRE_WEBHOOKS_ALLOW_PRIVATE": "1"}
 	getenv := func(k string) string { return env[k] }
 
 	var out, errOut bytes.Buffer

@@ -40,6 +40,7 @@ var personalRows = []string{
 	`UPDATE conversation_participants SET left_at = coalesce(left_at, now()) WHERE member_id = $1`,
 	`DELETE FROM ignored_members WHERE member_id = $1 OR ignored_id = $1`,
 	`DELETE FROM message_preferences WHERE member_id = $1`,
+	`DELETE FROM drafts WHERE member_id = $1`,
 }
 
 // deleteMail forgets the mail sent or waiting for an address.
@@ -49,7 +50,7 @@ const deleteMail = `DELETE FROM outbox WHERE lower(recipient) = lower($1)`
 // confirms with their password. Their posts stay, signed with a placeholder
 // name; their personal data (email and the mail sent to it, password, names,
 // bio, preferences, sessions, tokens, visits, reading state, watches,
-// notifications) is erased. The moderation log and sanctions keep their
+// notifications, drafts) is erased. The moderation log and sanctions keep their
 // rows.
 func (db *DB) DeleteAccount(ctx context.Context, password string) error {
 	m, err := RequireMember(ctx)

@@ -190,6 +190,29 @@ func (db *DB) ResetPassword(ctx context.Context, token, password string) (*Membe
 	return m, nil
 }
 
+// IssuePasswordReset makes a password-reset link for a member (admins
+// only: `palabre admin reset-password`, for a member whose mailbox is lost)
+// and returns its token, valid ResetPasswordTokenLifetime. The admin gives
+// the link to the member by another way; using it logs them out everywhere,
+// as a reset by mail does. Logged (member.password_reset), never the token.
+func (db *DB) IssuePasswordReset(ctx context.Context, memberID int64) (string, error) {
+	if err := RequireAdmin(ctx); err != nil {
+		return "", err
+	}
+	var token string
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		target, err := lockTarget(ctx, tx, memberID)
+		if err != nil {
+			return err
+		}
+		if token, err = createEmailTokenTx(ctx, tx, target.ID, TokenResetPassword, target.Email, ResetPasswordTokenLifetime); err != nil {
+			return err
+		}
+		return LogTx(ctx, tx, LogEntry{Action: LogMemberPasswordReset, TargetType: "member", TargetID: &target.ID})
+	})
+	return token, err
+}
+
 // PurgeEmailTokens removes links expired or used more than a day ago.
 func (db *DB) PurgeEmailTokens(ctx context.Context) (int64, error) {
 	res, err := db.ExecContext(ctx, `DELETE FROM email_tokens WHERE expires_at < now() - interval '1 day'`)

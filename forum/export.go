@@ -23,6 +23,7 @@ type AccountExport struct {
 	Conversations []ExportedConversation `json:"conversations"`
 	Messages      []ExportedMessage      `json:"messages"`
 	Ignored       []IgnoredMember        `json:"ignored_members"`
+	Drafts        []Draft                `json:"drafts"`
 }
 
 // ExportedConversation is a private conversation the member took part in.
@@ -155,6 +156,7 @@ FROM sessions WHERE member_id = $1 ORDER BY created_at`
 SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE member_id = $1 ORDER BY id`
 	exportVisits = `
 SELECT to_char(day, 'YYYY-MM-DD') AS day, active_seconds FROM member_visits WHERE member_id = $1 ORDER BY day`
+	exportDrafts = selectDrafts
 )
 
 // ExportAccount gathers everything about the member acting in ctx.
@@ -167,7 +169,7 @@ func (db *DB) ExportAccount(ctx context.Context) (*AccountExport, error) {
 		ExportedAt: time.Now().UTC(), Threads: []ExportedThread{}, Posts: []ExportedPost{},
 		Revisions: []ExportedEdit{}, Sessions: []ExportedSession{}, APITokens: []ExportedToken{},
 		Visits: []ExportedVisit{}, Conversations: []ExportedConversation{}, Messages: []ExportedMessage{},
-		Ignored: []IgnoredMember{},
+		Ignored: []IgnoredMember{}, Drafts: []Draft{},
 	}
 	if err := db.GetContext(ctx, &out.Account, exportAccount, m.ID); err != nil {
 		return nil, notFound(err, "member.not_found", "exporting an account")
@@ -184,6 +186,7 @@ func (db *DB) ExportAccount(ctx context.Context) (*AccountExport, error) {
 		{&out.Threads, exportThreads}, {&out.Posts, exportPosts}, {&out.Revisions, exportRevisions},
 		{&out.Sessions, exportSessions}, {&out.APITokens, exportTokens}, {&out.Visits, exportVisits},
 		{&out.Conversations, exportConversations}, {&out.Messages, exportMessages}, {&out.Ignored, exportIgnored},
+		{&out.Drafts, exportDrafts},
 	} {
 		if err := db.SelectContext(ctx, q.dst, q.query, m.ID); err != nil {
 			return nil, Internal("exporting an account", err)

@@ -27,6 +27,7 @@ const (
 	LogMemberWaiveConfirmation LogAction = "member.waive_email_confirmation"
 	LogMemberDelete            LogAction = "member.delete"
 	LogMemberRole              LogAction = "member.role"
+	LogMemberPasswordReset     LogAction = "member.password_reset"
 	LogCategoryModeratorAdd    LogAction = "member.category_moderator_add"
 	LogCategoryModeratorRemove LogAction = "member.category_moderator_remove"
 	LogTrustPromote            LogAction = "member.trust_promote"
@@ -68,6 +69,9 @@ const (
 	LogThreadDelete            LogAction = "thread.delete"
 	LogThreadRestore           LogAction = "thread.restore"
 	LogThreadRetitle           LogAction = "thread.retitle"
+	LogWebhookCreate           LogAction = "webhook.create"
+	LogWebhookUpdate           LogAction = "webhook.update"
+	LogWebhookDelete           LogAction = "webhook.delete"
 )
 
 // LogActions lists every action code the log may hold, the codes no longer
@@ -76,7 +80,7 @@ var LogActions = []LogAction{
 	LogCategoryUpdate, LogCategoryDelete,
 	LogConversationRead, LogMessageHold, LogMessageFlag, LogMessageApprove, LogMessageReject,
 	LogGuidelinesPublish,
-	LogMemberApprove, LogMemberWaiveConfirmation, LogMemberDelete, LogMemberRole,
+	LogMemberApprove, LogMemberWaiveConfirmation, LogMemberDelete, LogMemberRole, LogMemberPasswordReset,
 	LogCategoryModeratorAdd, LogCategoryModeratorRemove,
 	LogTrustPromote, LogTrustDemote, LogTrustLevel,
 	LogMemberWarning, LogMemberSilence, LogMemberSuspension, LogMemberBan, LogAppealUpheld,
@@ -88,6 +92,7 @@ var LogActions = []LogAction{
 	LogSettingsUpdate,
 	LogThreadPin, LogThreadUnpin, LogThreadLock, LogThreadUnlock, LogThreadClose, LogThreadReopen, LogThreadMove,
 	LogThreadDelete, LogThreadRestore, LogThreadRetitle,
+	LogWebhookCreate, LogWebhookUpdate, LogWebhookDelete,
 }
 
 // sanctionLogActions are the codes of a sanction given, by kind.

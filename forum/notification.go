@@ -18,6 +18,7 @@ const (
 	NotifyModeration = "moderation" // an outcome of moderation on your content or account
 	NotifyWatching   = "watching"   // a new post in a thread you watch
 	NotifyNewThread  = "new_thread" // a new thread in a category you watch
+	// NotifyBookmarkReminder (bookmark.go): a bookmark's reminder came due.
 )
 
 // NotificationKinds lists every kind, in the order the preferences show them.

@@ -99,7 +99,16 @@ func cleanText(s, field string, max int) (string, error) {
 	if !utf8.ValidString(s) {
 		return "", Errorf(EINVALID, "text.invalid_utf8", nil).OnField(field)
 	}
-	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
+	return checkText(strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")), field, max)
+}
+
+// checkText is cleanText without the trimming, for a text kept as typed (a
+// draft): s must be valid UTF-8; \r\n line endings become \n.
+func checkText(s, field string, max int) (string, error) {
+	if !utf8.ValidString(s) {
+		return "", Errorf(EINVALID, "text.invalid_utf8", nil).OnField(field)
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
 	for _, r := range s {
 		// U+FFFD is what a decoder leaves of invalid bytes (JSON does so
 		// silently): nobody types it.

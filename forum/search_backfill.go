@@ -94,3 +94,22 @@ func (db *DB) SearchBackfillJob(ctx context.Context, j *Job) error {
 	db.log.Info("search backfill: done", "upto", cur.Upto, "rewritten", rewritten)
 	return nil
 }
+
+// QueueSearchRebuild queues JobSearchBackfill over every post (admins only:
+// `palabre admin reindex-search`), after a change of the search
+// configuration or to repair vectors; a running server's jobs runner does
+// the work in batches. It returns the id of the last post the job covers
+// (later ones are indexed as they are written), and false when a rebuild is
+// already waiting (the unique key): this call then adds nothing.
+func (db *DB) QueueSearchRebuild(ctx context.Context) (int64, bool, error) {
+	if err := RequireAdmin(ctx); err != nil {
+		return 0, false, err
+	}
+	var upto int64
+	if err := db.GetContext(ctx, &upto, `SELECT coalesce(max(id), 0) FROM posts`); err != nil {
+		return 0, false, Internal("reading the posts", err)
+	}
+	queued, err := db.EnqueueJob(ctx, NewJob{Kind: JobSearchBackfill, UniqueKey: JobSearchBackfill,
+		Payload: searchBackfillCursor{After: 0, Upto: upto}, MaxAttempts: 10})
+	return upto, queued, err
+}

@@ -51,6 +51,27 @@ if [ ! -f /usr/share/dict/french ] || [ ! -f /usr/share/dict/american-english ];
 	fi
 fi
 
+# nginx and systemd-analyze check the deployment examples (deploy_test.go:
+# deploy/nginx.conf in front of a real server, deploy/palabre.service).
+missing=""
+command -v nginx >/dev/null 2>&1 || missing="$missing nginx"
+command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
+if [ -n "$missing" ]; then
+	pg_log "installing$missing with apt-get for the deployment tests (once)…"
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		# shellcheck disable=SC2086
+		{ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >&2 ||
+			{ apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >&2; }; } ||
+			pg_die "apt-get install$missing failed"
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+		# shellcheck disable=SC2086
+		sudo -n apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive sudo -n apt-get install -y -qq --no-install-recommends $missing >&2 ||
+			pg_die "apt-get install$missing failed"
+	else
+		pg_die "the deployment tests need:$missing (sudo apt-get install$missing)"
+	fi
+fi
+
 # promtool (Debian's prometheus package) checks /metrics in the server tests.
 if [ -z "${PALABRE_PROMTOOL:-}" ] && ! command -v promtool >/dev/null 2>&1; then
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

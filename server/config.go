@@ -46,6 +46,10 @@ type Config struct {
 	// MemoryLimit is the Go runtime's soft memory limit (bytes) that
 	// palabre serve sets (ApplyMemoryLimit); 0: the runtime's own.
 	MemoryLimit int64
+	// WebhooksAllowPrivate lets webhooks send to loopback and private
+	// addresses (PALABRE_WEBHOOKS_ALLOW_PRIVATE=1): for a receiver on the
+	// forum's own network, and tests.
+	WebhooksAllowPrivate bool
 }
 
 // Secure reports whether the public URL is https (Secure cookies, HSTS).
@@ -56,19 +60,20 @@ func (c Config) Secure() bool { return c.BaseURL != nil && c.BaseURL.Scheme == "
 func LoadConfig(getenv func(string) string) (Config, error) {
 	r := envReader{getenv: getenv}
 	c := Config{
-		DatabaseURL:     r.str("PALABRE_DATABASE_URL", ""),
-		Listen:          r.str("PALABRE_LISTEN", "127.0.0.1:8080"),
-		Locale:          r.oneOf("PALABRE_LOCALE", "fr", "fr", "en"),
-		LogFormat:       r.oneOf("PALABRE_LOG_FORMAT", "text", "text", "json"),
-		DBMaxConns:      r.integer("PALABRE_DB_MAX_CONNS", 16, 1, 1000),
-		MaxActive:       r.integer("PALABRE_MAX_ACTIVE_REQUESTS", 8*runtime.GOMAXPROCS(0), 0, 100000),
-		DBWait:          r.duration("PALABRE_DB_WAIT", 30*time.Second),
-		RequestTimeout:  r.duration("PALABRE_REQUEST_TIMEOUT", 20*time.Second),
-		ShutdownTimeout: r.duration("PALABRE_SHUTDOWN_TIMEOUT", 15*time.Second),
-		MaxBodyBytes:    int64(r.integer("PALABRE_MAX_BODY_BYTES", 1<<20, 1<<10, 1<<30)),
-		PageCache:       r.oneOf("PALABRE_PAGE_CACHE", "on", "on", "off") == "on",
-		HashSlots:       r.integer("PALABRE_HASH_SLOTS", forum.DefaultHashSlots(), 1, 1000),
-		HashWait:        r.duration("PALABRE_HASH_WAIT", forum.DefaultHashWait),
+		DatabaseURL:          r.str("PALABRE_DATABASE_URL", ""),
+		Listen:               r.str("PALABRE_LISTEN", "127.0.0.1:8080"),
+		Locale:               r.oneOf("PALABRE_LOCALE", "fr", "fr", "en"),
+		LogFormat:            r.oneOf("PALABRE_LOG_FORMAT", "text", "text", "json"),
+		DBMaxConns:           r.integer("PALABRE_DB_MAX_CONNS", 16, 1, 1000),
+		MaxActive:            r.integer("PALABRE_MAX_ACTIVE_REQUESTS", 8*runtime.GOMAXPROCS(0), 0, 100000),
+		DBWait:               r.duration("PALABRE_DB_WAIT", 30*time.Second),
+		RequestTimeout:       r.duration("PALABRE_REQUEST_TIMEOUT", 20*time.Second),
+		ShutdownTimeout:      r.duration("PALABRE_SHUTDOWN_TIMEOUT", 15*time.Second),
+		MaxBodyBytes:         int64(r.integer("PALABRE_MAX_BODY_BYTES", 1<<20, 1<<10, 1<<30)),
+		PageCache:            r.oneOf("PALABRE_PAGE_CACHE", "on", "on", "off") == "on",
+		WebhooksAllowPrivate: r.oneOf("PALABRE_WEBHOOKS_ALLOW_PRIVATE", "0", "0", "1") == "1",
+		HashSlots:            r.integer("PALABRE_HASH_SLOTS", forum.DefaultHashSlots(), 1, 1000),
+		HashWait:             r.duration("PALABRE_HASH_WAIT", forum.DefaultHashWait),
 	}
 	c.MemoryLimit = r.memoryLimit(c.HashSlots)
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {

@@ -111,6 +111,8 @@ func notificationText(l *Lang, n *forum.Notification) string {
 		return l.T("notify.new_thread", "Actor", actor, "Title", title)
 	case forum.NotifyMessage:
 		return l.T("notify.message", "Actor", actor, "Title", title)
+	case forum.NotifyBookmarkReminder:
+		return l.T("notify.bookmark_reminder", "Title", title)
 	case forum.NotifyLike:
 		if others := n.LikeCount() - 1; others > 0 {
 			return l.T("notify.like_others", "Actor", actor, "Count", others, "Title", title)

@@ -118,8 +118,7 @@ func writeThreadContent(b *bytes.Buffer, v *View, d *threadPage, as layoutAssets
 	}
 	w("</section>\n", watchButtons(v, "/t/"+id+"/watch", d.Watch.Effective), "\n")
 	if d.CanReply {
-		w(`<script src="`, as.composeScript, `" data-preview="`, t("compose.preview"), `" data-preview-title="`, t("compose.preview_title"),
-			`" data-preview-empty="`, t("compose.preview_empty"), `" data-preview-failed="`, t("compose.preview_failed"), `" defer></script>`)
+		w(`<script src="`, as.composeScript, `" data-labels="`, escapeHTML(v.ComposeLabels()), `" defer></script>`)
 	}
 	w("\n", `<script src="`, as.threadScript, `" data-quote="`, t("compose.quote_selection"), `" data-new-one="`, t("thread.new_replies", "Count", 1),
 		`" data-new-other="`, t("thread.new_replies", "Count", 2), `" data-new-more="`, t("thread.new_replies_more", "Count", 2),

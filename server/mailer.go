@@ -101,6 +101,7 @@ func (w *Mailer) purge(ctx context.Context) {
 	for name, purge := range map[string]func(context.Context) (int64, error){
 		"sessions": w.db.PurgeSessions, "attempts": w.db.PurgeAttempts,
 		"links": w.db.PurgeEmailTokens, "mail": w.db.PurgeMail, "jobs": w.db.PurgeJobs,
+		"webhook deliveries": w.db.PurgeWebhookDeliveries,
 	} {
 		if n, err := purge(ctx); err != nil && ctx.Err() == nil {
 			w.work.Failed("purging", err, "what", name)

@@ -53,6 +53,7 @@ var pageNames = []string{
 	"messages",
 	"conversation",
 	"message_new",
+	"bookmarks",
 	// moderation
 	"report_form",
 	"review_queue",
@@ -69,6 +70,8 @@ var pageNames = []string{
 	"admin_rules_test",
 	"admin_members",
 	"admin_member",
+	"admin_webhooks",
+	"admin_webhook",
 }
 
 // Pages holds one parsed template per language and page: the partials

@@ -59,6 +59,25 @@ var writeRoutes = map[string]credentialEffect{
 	"POST /messages/:id/participants":             keepsCredentials,
 	"POST /u/:username/ignore":                    keepsCredentials,
 	"POST /m/:id/report":                          changesCredentials,
+	// Webhooks: rows the authentication never reads.
+	"POST /admin/webhooks":                                     keepsCredentials,
+	"POST /admin/webhooks/:id/active":                          keepsCredentials,
+	"POST /admin/webhooks/:id/delete":                          keepsCredentials,
+	"POST /admin/webhooks/:id/deliveries/:delivery/redeliver":  keepsCredentials,
+	"POST /api/v1/webhooks":                                    keepsCredentials,
+	"PATCH /api/v1/webhooks/:id":                               keepsCredentials,
+	"DELETE /api/v1/webhooks/:id":                              keepsCredentials,
+	"POST /api/v1/webhooks/:id/deliveries/:delivery/redeliver": keepsCredentials,
+	// Bookmarks: the member's own rows, which the authentication never reads.
+	"POST /p/:id/bookmark":              keepsCredentials,
+	"POST /p/:id/bookmark/delete":       keepsCredentials,
+	"PUT /api/v1/posts/:id/bookmark":    keepsCredentials,
+	"DELETE /api/v1/posts/:id/bookmark": keepsCredentials,
+	// Drafts: the member's own rows, which the authentication never reads.
+	"PUT /api/v1/drafts/new":           keepsCredentials,
+	"DELETE /api/v1/drafts/new":        keepsCredentials,
+	"PUT /api/v1/threads/:id/draft":    keepsCredentials,
+	"DELETE /api/v1/threads/:id/draft": keepsCredentials,
 	// Everything else may change someone's credentials: log-ins and log-outs,
 	// sessions and tokens, profiles and passwords, roles, sanctions, reports and
 	// decisions (which sanction), settings, guidelines acceptance, badges.

@@ -1,0 +1,156 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/palabre/palabre/forum"
+)
+
+// Bookmarks (forum/bookmark.go): the page of a member's bookmarks, the
+// form under each post that keeps it with a note and a reminder, and the
+// JSON API.
+
+type bookmarksPage struct {
+	Bookmarks []forum.Bookmark
+	Next      int64
+	Notice    string
+}
+
+// reminderAt is when a reminder the form offers falls, from now: "none",
+// "hours", "tomorrow", "week" or "month". Times of day are the server's
+// (time.Local): the forum has no time zone setting.
+func reminderAt(choice string, now time.Time) (*time.Time, bool) {
+	var t time.Time
+	morning := func(days int) time.Time {
+		d := now.AddDate(0, 0, days)
+		return time.Date(d.Year(), d.Month(), d.Day(), 8, 0, 0, 0, now.Location())
+	}
+	switch choice {
+	case "", "none":
+		return nil, true
+	case "hours":
+		t = now.Add(3 * time.Hour)
+	case "tomorrow":
+		t = morning(1)
+	case "week":
+		t = morning(7)
+	case "month":
+		t = morning(30)
+	default:
+		return nil, false
+	}
+	return &t, true
+}
+
+// htmlBookmarks lists the member's bookmarks.
+func (s *Server) htmlBookmarks(c *gin.Context) {
+	before, err := queryCursor(c, "before")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	page, err := s.db.Bookmarks(c.Request.Context(), before)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	v := bookmarksPage{Bookmarks: page.Bookmarks, Next: page.Next}
+	switch c.Query("done") {
+	case "removed":
+		v.Notice = s.lang(c).T("bookmarks.removed")
+	case "saved":
+		v.Notice = s.lang(c).T("bookmarks.saved")
+	}
+	s.render(c, http.StatusOK, "bookmarks", s.lang(c).T("bookmarks.title"), v)
+}
+
+// htmlBookmark keeps a post with the note and reminder of its form, then
+// goes back to the post.
+func (s *Server) htmlBookmark(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "post.not_found")
+	if !ok {
+		return
+	}
+	at, ok := reminderAt(c.PostForm("remind"), time.Now())
+	if !ok {
+		s.fail(c, forum.Errorf(forum.EINVALID, "bookmark.choice_invalid", nil).OnField("remind"))
+		return
+	}
+	if _, err := s.db.BookmarkPost(c.Request.Context(), id, forum.BookmarkInput{Note: c.PostForm("note"), RemindAt: at}); err != nil {
+		s.fail(c, err)
+		return
+	}
+	next := localPath(c.PostForm("next"))
+	if next == "" {
+		next = "/p/" + strconv.FormatInt(id, 10)
+	}
+	c.Redirect(http.StatusSeeOther, next)
+}
+
+// htmlDeleteBookmark removes a bookmark, then goes back where it was asked.
+func (s *Server) htmlDeleteBookmark(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "post.not_found")
+	if !ok {
+		return
+	}
+	if err := s.db.DeleteBookmark(c.Request.Context(), id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	next := localPath(c.PostForm("next"))
+	if next == "" {
+		next = "/bookmarks?done=removed"
+	}
+	c.Redirect(http.StatusSeeOther, next)
+}
+
+func (s *Server) apiBookmarks(c *gin.Context) {
+	before, err := queryCursor(c, "before")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	page, err := s.db.Bookmarks(c.Request.Context(), before)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var next *int64
+	if page.Next != 0 {
+		next = &page.Next
+	}
+	c.JSON(http.StatusOK, gin.H{"bookmarks": page.Bookmarks, "next": next})
+}
+
+func (s *Server) apiBookmark(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "post.not_found")
+	if !ok {
+		return
+	}
+	var in forum.BookmarkInput
+	if c.Request.ContentLength != 0 && !s.bindJSON(c, &in) {
+		return
+	}
+	b, err := s.db.BookmarkPost(c.Request.Context(), id, in)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"bookmark": b})
+}
+
+func (s *Server) apiDeleteBookmark(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "post.not_found")
+	if !ok {
+		return
+	}
+	if err := s.db.DeleteBookmark(c.Request.Context(), id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
