@@ -184,21 +184,20 @@ func (m *Main) Run(ctx context.Context) error {
 func (m *Main) backgroundWork() map[string]func(context.Context) error {
 	return map[string]func(context.Context) error{
 		"listen": func(ctx context.Context) error {
-			handlers := forum.MergeHandlers(m.db.CacheHandlers(), m.server.CacheHandlers(), m.server.Pipeline().CacheHandlers())
+			// Every cache's one invalidation path.
+			var inv forum.Invalidations
+			m.db.RegisterCaches(&inv)
+			m.server.RegisterCaches(&inv)
 			// Mail is queued with a NOTIFY on ChannelOutbox, or, by the
 			// posts' transactions, announced with their content after the
 			// commit (forum.InContentTx, the notification fan-out).
-			handlers[forum.ChannelOutbox] = func(string) { m.mailer.Kick() }
-			content := handlers[forum.ChannelContent]
-			handlers[forum.ChannelContent] = func(payload string) {
-				if content != nil {
-					content(payload)
-				}
+			inv.On(forum.ChannelOutbox, func(string) { m.mailer.Kick() })
+			inv.On(forum.ChannelContent, func(payload string) {
 				if payload == forum.PayloadAfterCommit {
 					m.mailer.Kick()
 				}
-			}
-			return m.db.Listen(ctx, m.Log, handlers)
+			})
+			return m.db.Listen(ctx, m.Log, &inv)
 		},
 		"mail": m.mailer.Run,
 		"jobs": m.jobRunner().Run,

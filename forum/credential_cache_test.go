@@ -33,15 +33,14 @@ func pausableInstance(t *testing.T) (*forum.DB, <-chan string, *sync.Mutex) {
 	ctx, cancel := context.WithCancel(context.Background())
 	payloads := make(chan string, 64)
 	var hold sync.Mutex
-	handlers := forum.MergeHandlers(map[string]func(string){
-		forum.ChannelMembers: func(string) { hold.Lock(); hold.Unlock() }, //nolint:staticcheck // SA2001: waits while the test holds the lock
-	}, db.CacheHandlers(), map[string]func(string){
-		forum.ChannelMembers: func(p string) { payloads <- p },
-	})
+	var handlers forum.Invalidations
+	handlers.On(forum.ChannelMembers, func(string) { hold.Lock(); hold.Unlock() }) //nolint:staticcheck // SA2001: waits while the test holds the lock
+	db.RegisterCaches(&handlers)
+	handlers.On(forum.ChannelMembers, func(p string) { payloads <- p })
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := db.Listen(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), handlers); err != nil && ctx.Err() == nil {
+		if err := db.Listen(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), &handlers); err != nil && ctx.Err() == nil {
 			t.Error(err)
 		}
 	}()

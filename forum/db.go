@@ -40,10 +40,13 @@ type DB struct {
 	url          string // for LISTEN, which needs its own connection
 	stmts        preparedStatements
 	others       otherStatements // prepared for other packages (DB.Prepared)
-	settings     settingsCache
-	guidelines   guidelinesCache
-	snapshots    snapshotCache            // thread pages (thread_page.go)
-	latest       latestCache              // the latest threads and the categories (latest_page.go)
+	// The caches (cache.go), registered on Main's Invalidations by
+	// RegisterCaches (notify.go).
+	settings         *Cache[struct{}, *Settings]
+	guidelines       *Cache[struct{}, guidelineVersions]
+	snapshots        *Cache[snapshotKey, *threadSnapshot] // thread pages (thread_page.go)
+	latestLists      *Cache[int, *latestSnapshot]         // the latest threads, by rows (latest_page.go)
+	latestCategories *Cache[struct{}, *categoriesSnapshot]
 	fanOut       fanOut                   // the notifications of posts just committed (notification_fanout.go)
 	replies      replyBatches             // replies waiting to be stored together (reply_batches.go)
 	searchGIN    searchIndexCleaner       // the search index's pending list (search_index.go)
@@ -111,7 +114,13 @@ func Open(ctx context.Context, url string, opt PoolOptions, log *slog.Logger) (*
 		raw.Close()
 		return nil, err
 	}
-	db := &DB{DB: raw, url: url, log: log}
+	db := &DB{DB: raw, url: url, log: log,
+		settings:         NewCache[struct{}, *Settings](0, 0),
+		guidelines:       NewCache[struct{}, guidelineVersions](0, 0),
+		snapshots:        NewCache[snapshotKey, *threadSnapshot](snapshotTTL, snapshotBudget),
+		latestLists:      NewCache[int, *latestSnapshot](snapshotTTL, 0),
+		latestCategories: NewCache[struct{}, *categoriesSnapshot](snapshotTTL, 0),
+	}
 	db.hashing.Store(NewHashGate(DefaultHashSlots(), DefaultHashWait))
 	return db, nil
 }

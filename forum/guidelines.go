@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -108,13 +107,12 @@ func PublishGuidelinesTx(ctx context.Context, tx *sqlx.Tx, markdown, html string
 	return g, err
 }
 
-// guidelinesCache remembers the newest version members must have accepted;
-// the content NOTIFY channel empties it on every instance.
-type guidelinesCache struct {
-	mu       sync.Mutex
-	loaded   bool
-	required int // 0: none
-	current  int // the newest version, 0: none
+// guidelineVersions are the newest version members must have accepted
+// (0: none) and the newest one (0: none), cached: the content NOTIFY
+// channel empties the cache on every instance.
+type guidelineVersions struct {
+	Required int `db:"required"`
+	Current  int `db:"current"`
 }
 
 const selectRequiredGuidelines = `
@@ -131,21 +129,14 @@ func (db *DB) RequiredGuidelinesVersion(ctx context.Context) (int, error) {
 // guidelineVersions returns the version members must have accepted (0:
 // none) and the newest one, from this instance's cache.
 func (db *DB) guidelineVersions(ctx context.Context) (required, current int, err error) {
-	c := &db.guidelines
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.loaded {
-		return c.required, c.current, nil
-	}
-	var v struct {
-		Required int `db:"required"`
-		Current  int `db:"current"`
-	}
-	if err := db.GetContext(ctx, &v, selectRequiredGuidelines); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, 0, Internal("reading the guidelines", err)
-	}
-	c.required, c.current, c.loaded = v.Required, v.Current, true
-	return c.required, c.current, nil
+	v, err := db.guidelines.GetOrLoad(struct{}{}, func() (guidelineVersions, error) {
+		var v guidelineVersions
+		if err := db.GetContext(ctx, &v, selectRequiredGuidelines); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return v, Internal("reading the guidelines", err)
+		}
+		return v, nil
+	})
+	return v.Required, v.Current, err
 }
 
 // RequireGuidelinesAccepted returns EGUIDELINES, with the version to
@@ -163,11 +154,7 @@ func (db *DB) RequireGuidelinesAccepted(ctx context.Context, m *Member) error {
 }
 
 // InvalidateGuidelines empties this instance's guidelines cache.
-func (db *DB) InvalidateGuidelines() {
-	db.guidelines.mu.Lock()
-	db.guidelines.loaded = false
-	db.guidelines.mu.Unlock()
-}
+func (db *DB) InvalidateGuidelines() { db.guidelines.Drop() }
 
 const acceptGuidelines = `
 UPDATE members SET guidelines_version = $2 WHERE id = $1 AND coalesce(guidelines_version, 0) < $2`

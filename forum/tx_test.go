@@ -38,9 +38,11 @@ func listenAll(t *testing.T, db *forum.DB) <-chan string {
 			got <- channel + ":" + p
 		}
 	}
+	var inv forum.Invalidations
+	inv.On(forum.ChannelContent, handler(forum.ChannelContent))
+	inv.On(forum.ChannelOutbox, handler(forum.ChannelOutbox))
 	go func() { // returns when the test ends
-		_ = db.Listen(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), map[string]func(string){
-			forum.ChannelContent: handler(forum.ChannelContent), forum.ChannelOutbox: handler(forum.ChannelOutbox)})
+		_ = db.Listen(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), &inv)
 	}()
 	started.Wait()
 	return got

@@ -124,12 +124,10 @@ func (p *Pipeline) RulesChanged() {
 	}()
 }
 
-// CacheHandlers are the NOTIFY handlers of the pipeline's caches, for
-// forum.DB.Listen.
-func (p *Pipeline) CacheHandlers() map[string]func(string) {
-	return map[string]func(string){
-		ChannelRules: func(string) { p.RulesChanged() },
-	}
+// RegisterCaches registers the pipeline's compiled rules on inv: a
+// notification rebuilds them.
+func (p *Pipeline) RegisterCaches(inv *forum.Invalidations) {
+	inv.On(ChannelRules, func(string) { p.RulesChanged() })
 }
 
 // rulesUpdatedHere swaps in the rules after a change made through this

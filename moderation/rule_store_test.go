@@ -92,7 +92,9 @@ func TestRuleChangesReachEveryInstance(t *testing.T) {
 	b.rules.rebuilt = func(rs *ruleSet) { rebuilt <- rs }
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- db.Listen(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), b.CacheHandlers()) }()
+	var inv forum.Invalidations
+	b.RegisterCaches(&inv)
+	go func() { done <- db.Listen(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), &inv) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
