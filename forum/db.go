@@ -37,9 +37,9 @@ type PoolOptions struct {
 // the hot paths.
 type DB struct {
 	*sqlx.DB
-	url          string // for LISTEN, which needs its own connection
-	stmts        preparedStatements
-	others       otherStatements // prepared for other packages (DB.Prepared)
+	url    string // for LISTEN, which needs its own connection
+	stmts  preparedStatements
+	others otherStatements // prepared for other packages (DB.Prepared)
 	// The caches (cache.go), registered on Main's Invalidations by
 	// RegisterCaches (notify.go).
 	settings         *Cache[struct{}, *Settings]
@@ -47,17 +47,17 @@ type DB struct {
 	snapshots        *Cache[snapshotKey, *threadSnapshot] // thread pages (thread_page.go)
 	latestLists      *Cache[int, *latestSnapshot]         // the latest threads, by rows (latest_page.go)
 	latestCategories *Cache[struct{}, *categoriesSnapshot]
-	fanOut       fanOut                   // the notifications of posts just committed (notification_fanout.go)
-	replies      replyBatches             // replies waiting to be stored together (reply_batches.go)
-	searchGIN    searchIndexCleaner       // the search index's pending list (search_index.go)
-	background   background               // the goroutines storage starts itself (background.go)
-	searchLimits searchLimits             // the searches running at once (search_limits.go)
-	creds        credentialCache          // whom cookies and tokens belong to (credential_cache.go)
-	outage       outage                   // the database's availability as requests see it (outage.go)
-	works        workRegistry             // background workers' failures (work_outage.go)
-	hashing      atomic.Pointer[HashGate] // bounds password hashing (hash_gate.go)
-	deviceKey    atomic.Pointer[[]byte]   // signs known-device cookies (known_device.go)
-	log          *slog.Logger
+	fanOut           fanOut                   // the notifications of posts just committed (notification_fanout.go)
+	replies          replyBatches             // replies waiting to be stored together (reply_batches.go)
+	searchGIN        searchIndexCleaner       // the search index's pending list (search_index.go)
+	background       background               // the goroutines storage starts itself (background.go)
+	searchLimits     searchLimits             // the searches running at once (search_limits.go)
+	creds            credentialCache          // whom cookies and tokens belong to (credential_cache.go)
+	outage           outage                   // the database's availability as requests see it (outage.go)
+	works            workRegistry             // background workers' failures (work_outage.go)
+	hashing          atomic.Pointer[HashGate] // bounds password hashing (hash_gate.go)
+	deviceKey        atomic.Pointer[[]byte]   // signs known-device cookies (known_device.go)
+	log              *slog.Logger
 }
 
 // Open connects to PostgreSQL, waiting up to opt.WaitFor for it to answer
