@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/palabre/palabre/forum"
-	"github.com/palabre/palabre/migrations"
 	"github.com/palabre/palabre/moderation"
 	"github.com/palabre/palabre/server"
 )
@@ -161,7 +160,8 @@ func (m *Main) Open(ctx context.Context) error {
 func (m *Main) Addr() string { return m.listener.Addr().String() }
 
 // Run serves until ctx ends, then shuts down gracefully: HTTP first, then
-// the background work, so that nothing a request started is cut short.
+// storage's workers, then the background work, so that nothing a request
+// started is cut short.
 func (m *Main) Run(ctx context.Context) error {
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
@@ -172,8 +172,16 @@ func (m *Main) Run(ctx context.Context) error {
 			}
 		})
 	}
+	// Storage's workers (reply batches, notification fan-out, search
+	// index) take requests' work from now.
+	stopWorkers := m.db.StartWorkers()
 	m.Log.Info("serving", "addr", m.Addr(), "url", m.Config.BaseURL.String(), "version", version)
 	err := m.server.Serve(ctx, m.listener)
+	// Shutdown, in order: the HTTP server has drained its requests; the
+	// workers finish what they gave them (replies, their notifications);
+	// then the listener, the mail (which sends what the fan-out queued) and
+	// the jobs; Close releases the database.
+	stopWorkers()
 	stopBackground()
 	wg.Wait()
 	return err
@@ -272,11 +280,11 @@ func openDB(ctx context.Context, cfg server.Config, log *slog.Logger) (*forum.DB
 // ensureSchema migrates, or with noMigrate refuses a schema that is behind.
 func ensureSchema(db *forum.DB, noMigrate bool, log *slog.Logger) error {
 	if !noMigrate {
-		if err := migrations.Up(db.DB.DB); err != nil {
+		if err := db.Migrate(); err != nil {
 			return err
 		}
 	}
-	st, err := migrations.Check(db.DB.DB)
+	st, err := db.SchemaStatus(context.Background())
 	switch {
 	case err != nil:
 		return err
@@ -304,11 +312,11 @@ func cmdMigrate(ctx context.Context, cfg server.Config, log *slog.Logger, args [
 	}
 	defer db.Close()
 	if action == "up" {
-		if err := migrations.Up(db.DB.DB); err != nil {
+		if err := db.Migrate(); err != nil {
 			return err
 		}
 	}
-	st, err := migrations.Check(db.DB.DB)
+	st, err := db.SchemaStatus(context.Background())
 	if err != nil {
 		return err
 	}

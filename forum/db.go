@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -36,8 +37,8 @@ type PoolOptions struct {
 // DB is Palabre's storage: one PostgreSQL pool and the statements prepared on
 // the hot paths.
 type DB struct {
-	*sqlx.DB
-	url    string // for LISTEN, which needs its own connection
+	pool   *sqlx.DB // the connection pool: only storage runs SQL on it (query.go gives other packages a narrow API)
+	url    string   // for LISTEN, which needs its own connection
 	stmts  preparedStatements
 	others otherStatements // prepared for other packages (DB.Prepared)
 	// The caches (cache.go), registered on Main's Invalidations by
@@ -47,10 +48,11 @@ type DB struct {
 	snapshots        *Cache[snapshotKey, *threadSnapshot] // thread pages (thread_page.go)
 	latestLists      *Cache[int, *latestSnapshot]         // the latest threads, by rows (latest_page.go)
 	latestCategories *Cache[struct{}, *categoriesSnapshot]
-	fanOut           fanOut                   // the notifications of posts just committed (notification_fanout.go)
-	replies          replyBatches             // replies waiting to be stored together (reply_batches.go)
-	searchGIN        searchIndexCleaner       // the search index's pending list (search_index.go)
-	background       background               // the goroutines storage starts itself (background.go)
+	fanOut           fanOut             // the notifications of posts just committed (notification_fanout.go)
+	replies          replyBatches       // replies waiting to be stored together (reply_batches.go)
+	searchGIN        searchIndexCleaner // the search index's pending list (search_index.go)
+	workersMu        sync.Mutex
+	stopWorkers      []func()                 // StartWorkers' (workers.go), for Close
 	searchLimits     searchLimits             // the searches running at once (search_limits.go)
 	creds            credentialCache          // whom cookies and tokens belong to (credential_cache.go)
 	outage           outage                   // the database's availability as requests see it (outage.go)
@@ -114,7 +116,7 @@ func Open(ctx context.Context, url string, opt PoolOptions, log *slog.Logger) (*
 		raw.Close()
 		return nil, err
 	}
-	db := &DB{DB: raw, url: url, log: log,
+	db := &DB{pool: raw, url: url, log: log,
 		settings:         NewCache[struct{}, *Settings](0, 0),
 		guidelines:       NewCache[struct{}, guidelineVersions](0, 0),
 		snapshots:        NewCache[snapshotKey, *threadSnapshot](snapshotTTL, snapshotBudget),
@@ -128,16 +130,16 @@ func Open(ctx context.Context, url string, opt PoolOptions, log *slog.Logger) (*
 // Prepare prepares the statements of the hot paths. It needs the schema, so
 // it runs after migrations.
 func (db *DB) Prepare(ctx context.Context) error {
-	return db.stmts.prepare(ctx, db.DB)
+	return db.stmts.prepare(ctx, db.pool)
 }
 
 // Close closes prepared statements and the pool.
 func (db *DB) Close() error {
-	db.background.close()
+	db.closeWorkers()
 	db.outage.stop()
 	db.stmts.close()
 	db.others.close()
-	return db.DB.Close()
+	return db.pool.Close()
 }
 
 func waitForDatabase(ctx context.Context, db *sqlx.DB, wait time.Duration, log *slog.Logger) error {
@@ -168,7 +170,7 @@ func waitForDatabase(ctx context.Context, db *sqlx.DB, wait time.Duration, log *
 
 // Ping reports whether the database answers.
 func (db *DB) Ping(ctx context.Context) error {
-	if err := db.PingContext(ctx); err != nil {
+	if err := db.pool.PingContext(ctx); err != nil {
 		return &Error{Code: EUNAVAILABLE, Key: "error.unavailable", Err: err}
 	}
 	return nil

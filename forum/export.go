@@ -131,7 +131,7 @@ func (db *DB) ExportAccount(ctx context.Context) (*AccountExport, error) {
 		Revisions: []ExportedEdit{}, Sessions: []ExportedSession{}, APITokens: []ExportedToken{},
 		Visits: []ExportedVisit{},
 	}
-	if err := db.GetContext(ctx, &out.Account, exportAccount, m.ID); err != nil {
+	if err := db.pool.GetContext(ctx, &out.Account, exportAccount, m.ID); err != nil {
 		return nil, notFound(err, "member.not_found", "exporting an account")
 	}
 	settings, err := db.AccountSettings(ctx)
@@ -146,7 +146,7 @@ func (db *DB) ExportAccount(ctx context.Context) (*AccountExport, error) {
 		{&out.Threads, exportThreads}, {&out.Posts, exportPosts}, {&out.Revisions, exportRevisions},
 		{&out.Sessions, exportSessions}, {&out.APITokens, exportTokens}, {&out.Visits, exportVisits},
 	} {
-		if err := db.SelectContext(ctx, q.dst, q.query, m.ID); err != nil {
+		if err := db.pool.SelectContext(ctx, q.dst, q.query, m.ID); err != nil {
 			return nil, Internal("exporting an account", err)
 		}
 	}

@@ -36,7 +36,7 @@ ORDER BY g.version DESC LIMIT 1`
 // published yet.
 func (db *DB) Guidelines(ctx context.Context) (*GuidelineVersion, error) {
 	var g GuidelineVersion
-	err := db.GetContext(ctx, &g, selectCurrentGuidelines)
+	err := db.pool.GetContext(ctx, &g, selectCurrentGuidelines)
 	return &g, notFound(err, "guidelines.none", "reading the guidelines")
 }
 
@@ -53,7 +53,7 @@ func (db *DB) CurrentGuidelines(ctx context.Context) (*GuidelineVersion, error) 
 // GuidelinesVersion returns one version.
 func (db *DB) GuidelinesVersion(ctx context.Context, version int) (*GuidelineVersion, error) {
 	var g GuidelineVersion
-	err := db.GetContext(ctx, &g, selectGuidelineVersion, version)
+	err := db.pool.GetContext(ctx, &g, selectGuidelineVersion, version)
 	return &g, notFound(err, "guidelines.version_not_found", "reading the guidelines")
 }
 
@@ -65,7 +65,7 @@ ORDER BY g.version DESC`
 // GuidelinesHistory lists every version, newest first.
 func (db *DB) GuidelinesHistory(ctx context.Context) ([]GuidelineVersion, error) {
 	var out []GuidelineVersion
-	err := db.SelectContext(ctx, &out, selectGuidelineVersions)
+	err := db.pool.SelectContext(ctx, &out, selectGuidelineVersions)
 	return out, Internal("listing the guidelines", err)
 }
 
@@ -131,7 +131,7 @@ func (db *DB) RequiredGuidelinesVersion(ctx context.Context) (int, error) {
 func (db *DB) guidelineVersions(ctx context.Context) (required, current int, err error) {
 	v, err := db.guidelines.GetOrLoad(struct{}{}, func() (guidelineVersions, error) {
 		var v guidelineVersions
-		if err := db.GetContext(ctx, &v, selectRequiredGuidelines); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		if err := db.pool.GetContext(ctx, &v, selectRequiredGuidelines); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return v, Internal("reading the guidelines", err)
 		}
 		return v, nil
@@ -171,13 +171,13 @@ func (db *DB) AcceptGuidelines(ctx context.Context, version int) error {
 		return err
 	}
 	var current int
-	if err := db.GetContext(ctx, &current, `SELECT max(version) FROM guideline_versions`); err != nil {
+	if err := db.pool.GetContext(ctx, &current, `SELECT max(version) FROM guideline_versions`); err != nil {
 		return Internal("reading the guidelines", err)
 	}
 	if version != current {
 		return Errorf(ECONFLICT, "guidelines.not_current", map[string]any{"Version": current})
 	}
-	if _, err := db.ExecContext(ctx, acceptGuidelines, m.ID, version); err != nil {
+	if _, err := db.pool.ExecContext(ctx, acceptGuidelines, m.ID, version); err != nil {
 		return Internal("accepting the guidelines", err)
 	}
 	m.GuidelinesVersion = &version

@@ -109,7 +109,7 @@ const maxInt64SQL = "9223372036854775807"
 
 func (db *DB) latestSnapshot(ctx context.Context, rows int) (*latestSnapshot, error) {
 	gen := db.latestLists.Generation()
-	rs, err := db.QueryContext(ctx, selectLatestSnapshot, rows)
+	rs, err := db.pool.QueryContext(ctx, selectLatestSnapshot, rows)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +153,7 @@ func (r versioned) Scan(dest ...any) error { return r.row.Scan(append(dest, r.v)
 
 func (db *DB) categoriesSnapshot(ctx context.Context) (*categoriesSnapshot, error) {
 	gen := db.latestCategories.Generation()
-	rs, err := db.QueryContext(ctx, selectCategoriesSnapshot)
+	rs, err := db.pool.QueryContext(ctx, selectCategoriesSnapshot)
 	if err != nil {
 		return nil, err
 	}

@@ -150,7 +150,7 @@ func (db *DB) InOutage() (time.Time, bool) {
 func (db *DB) pingWithin(d time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	return db.PingContext(ctx)
+	return db.pool.PingContext(ctx)
 }
 
 var (

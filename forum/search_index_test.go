@@ -36,7 +36,7 @@ func TestPublishedPostsLeaveTheSearchIndexPendingListEmpty(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	var pages int
-	if err := db.Get(&pages, `SELECT gin_clean_pending_list('posts_search'::regclass)`); err != nil {
+	if err := db.SQL().Get(&pages, `SELECT gin_clean_pending_list('posts_search'::regclass)`); err != nil {
 		t.Fatal(err)
 	}
 	if pages != 0 {

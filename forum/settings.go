@@ -192,7 +192,7 @@ const ChannelSettings = "palabre_settings"
 // Settings returns the current settings (cached; a change made on any
 // instance empties every instance's cache through NOTIFY).
 func (db *DB) Settings(ctx context.Context) (*Settings, error) {
-	return db.settings.GetOrLoad(struct{}{}, func() (*Settings, error) { return loadSettings(ctx, db.DB) })
+	return db.settings.GetOrLoad(struct{}{}, func() (*Settings, error) { return loadSettings(ctx, db.pool) })
 }
 
 // InvalidateSettings empties this instance's settings cache.

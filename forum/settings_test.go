@@ -90,7 +90,7 @@ func TestUpdateSettingsValidatesLogsAndNotifies(t *testing.T) {
 		Before json.RawMessage `db:"before"`
 		After  json.RawMessage `db:"after"`
 	}
-	if err := db.Get(&logged, `SELECT action, before, after FROM mod_log WHERE action = 'settings.update' AND actor_id = $1`, admin.ID); err != nil {
+	if err := db.SQL().Get(&logged, `SELECT action, before, after FROM mod_log WHERE action = 'settings.update' AND actor_id = $1`, admin.ID); err != nil {
 		t.Fatal(err)
 	}
 	var b, a map[string]string

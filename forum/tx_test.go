@@ -82,7 +82,7 @@ func TestContentChangesOfHotWritersAreAnnouncedAfterTheirCommit(t *testing.T) {
 	}); !errors.Is(err, refused) {
 		t.Fatalf("rolled back: %v", err)
 	}
-	if err := addCategory(db, "ordinaire"); err != nil {
+	if err := addCategory(db.SQL(), "ordinaire"); err != nil {
 		t.Fatal(err)
 	}
 	if p := <-got; p != forum.ChannelContent+":" {

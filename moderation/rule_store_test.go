@@ -68,14 +68,14 @@ func TestRuleLifecycleIsLogged(t *testing.T) {
 		t.Errorf("deleted twice: %v", err)
 	}
 	var actions []string
-	if err := db.Select(&actions, `SELECT action FROM mod_log WHERE target_type = 'rule' AND target_id = $1 AND actor_id = $2 ORDER BY id`, r.ID, admin.ID); err != nil {
+	if err := db.SQL().Select(&actions, `SELECT action FROM mod_log WHERE target_type = 'rule' AND target_id = $1 AND actor_id = $2 ORDER BY id`, r.ID, admin.ID); err != nil {
 		t.Fatal(err)
 	}
 	if len(actions) != 3 || actions[0] != "rule.create" || actions[1] != "rule.update" || actions[2] != "rule.delete" {
 		t.Errorf("log %v", actions)
 	}
 	var before, after string
-	if err := db.QueryRow(`SELECT before->>'action', after->>'action' FROM mod_log WHERE target_type = 'rule' AND target_id = $1 AND action = 'rule.update'`, r.ID).Scan(&before, &after); err != nil {
+	if err := db.SQL().QueryRow(`SELECT before->>'action', after->>'action' FROM mod_log WHERE target_type = 'rule' AND target_id = $1 AND action = 'rule.update'`, r.ID).Scan(&before, &after); err != nil {
 		t.Fatal(err)
 	}
 	if before != ActionHold || after != ActionBlock {

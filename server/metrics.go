@@ -162,7 +162,7 @@ func (sc statsCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (sc statsCollector) Collect(ch chan<- prometheus.Metric) {
-	db := sc.db.Stats()
+	db := sc.db.PoolStats()
 	credHits, credMisses := sc.db.CredentialCacheStats()
 	var mem runtime.MemStats
 	runtime.ReadMemStats(&mem)

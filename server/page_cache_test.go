@@ -37,7 +37,7 @@ func TestAnonymousPagesAreCachedUntilContentChanges(t *testing.T) {
 	// A change made behind the server's back (another instance) is not seen
 	// until the notification arrives…
 	second := forumtest.Unique("Catégorie cachée ")
-	if _, err := db.Exec(`INSERT INTO categories (slug, name) VALUES ($1, $2)`, forum.Slugify(second), second); err != nil {
+	if _, err := db.SQL().Exec(`INSERT INTO categories (slug, name) VALUES ($1, $2)`, forum.Slugify(second), second); err != nil {
 		t.Fatal(err)
 	}
 	w = s.do(t, request{path: "/?cache-test", header: map[string]string{"Accept-Encoding": "gzip"}})
@@ -66,7 +66,7 @@ func TestAnonymousPagesAreCachedUntilContentChanges(t *testing.T) {
 		_ = db.Listen(ctx, s.log, &inv)
 	}() // returns when the test ends
 	<-ready
-	db.MustExec(`UPDATE categories SET description = 'changée' WHERE id = $1`, first.ID)
+	db.SQL().MustExec(`UPDATE categories SET description = 'changée' WHERE id = $1`, first.ID)
 	<-got
 	w = s.do(t, request{path: "/?cache-test"})
 	if !strings.Contains(w.Body.String(), second) {
