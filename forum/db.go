@@ -136,7 +136,6 @@ func (db *DB) Prepare(ctx context.Context) error {
 // Close closes prepared statements and the pool.
 func (db *DB) Close() error {
 	db.closeWorkers()
-	db.outage.stop()
 	db.stmts.close()
 	db.others.close()
 	return db.pool.Close()
