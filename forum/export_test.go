@@ -38,12 +38,12 @@ func ReplyBatches(db *DB) (running, pending int) {
 // ReplyBatchesRunning is how many reply batches may run at once.
 const ReplyBatchesRunning = replyBatchesRunning
 
-// SearchIndexCleaner reports whether the search index's cleaner of db runs,
-// and how many cleanings it did.
-func SearchIndexCleaner(db *DB) (running bool, runs int) {
+// SearchIndexCleanerBusy reports whether the search index's cleaner of db
+// has posts published since its last cleaning, or is cleaning.
+func SearchIndexCleanerBusy(db *DB) bool {
 	db.searchGIN.work.mu.Lock()
 	defer db.searchGIN.work.mu.Unlock()
-	return db.searchGIN.cleaning, db.searchGIN.runs
+	return db.searchGIN.dirty || db.searchGIN.cleaning
 }
 
 // BoundedRead is db.boundedRead, for the tests of statement timeouts.

@@ -40,7 +40,6 @@ type searchIndexCleaner struct {
 	dirty    bool   // posts were published since the last cleaning
 	cleaning bool
 	refused  bool // the database user may not clean the index: inserts do
-	runs     int  // cleanings done, for the tests
 }
 
 // searchIndexChanged tells the cleaner that posts were just published.
@@ -85,12 +84,11 @@ func (db *DB) cleanSearchIndex(ctx context.Context) {
 		}
 		var pqErr *pq.Error
 		refused := errors.As(err, &pqErr) && pqErr.Code == "42501" // insufficient_privilege
-		c.work.mu.Lock()
-		c.runs++
 		if refused {
+			c.work.mu.Lock()
 			c.refused = true
+			c.work.mu.Unlock()
 		}
-		c.work.mu.Unlock()
 		switch {
 		case refused:
 			// Only the index's owner may: inserts clean it, as before.
