@@ -37,8 +37,10 @@ type PoolOptions struct {
 // DB is Palabre's storage: one PostgreSQL pool and the statements prepared on
 // the hot paths.
 type DB struct {
-	pool   *sqlx.DB // the connection pool: only storage runs SQL on it (query.go gives other packages a narrow API)
-	url    string   // for LISTEN, which needs its own connection
+	// pool is the connection pool, storage's own: other packages run SQL
+	// through the narrow API of query.go.
+	pool   *sqlx.DB
+	url    string // for LISTEN, which needs its own connection
 	stmts  preparedStatements
 	others otherStatements // prepared for other packages (DB.Prepared)
 	// The caches (cache.go), registered on Main's Invalidations by
@@ -133,7 +135,8 @@ func (db *DB) Prepare(ctx context.Context) error {
 	return db.stmts.prepare(ctx, db.pool)
 }
 
-// Close closes prepared statements and the pool.
+// Close stops the workers still running, then closes prepared statements
+// and the pool. Safe to call without StartWorkers (tests, commands).
 func (db *DB) Close() error {
 	db.closeWorkers()
 	db.stmts.close()

@@ -116,10 +116,3 @@ func (w *worker) loop(ctx context.Context, work func(context.Context)) {
 		}
 	}
 }
-
-// isRunning reports whether the worker takes work.
-func (w *worker) isRunning() bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.running
-}
