@@ -207,8 +207,10 @@ func (m *Main) backgroundWork() map[string]func(context.Context) error {
 			})
 			return m.db.Listen(ctx, m.Log, &inv)
 		},
-		"mail": m.mailer.Run,
-		"jobs": m.jobRunner().Run,
+		// The guideline rules, compiled again when the listener hears a change.
+		"rules": m.server.Pipeline().RunRuleRebuilds,
+		"mail":  m.mailer.Run,
+		"jobs":  m.jobRunner().Run,
 	}
 }
 

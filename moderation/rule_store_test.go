@@ -94,12 +94,16 @@ func TestRuleChangesReachEveryInstance(t *testing.T) {
 	done := make(chan error, 1)
 	var inv forum.Invalidations
 	b.RegisterCaches(&inv)
+	// As Main runs them: the listener, and the rebuilder it asks.
+	rebuilder := make(chan error, 1)
+	go func() { rebuilder <- b.RunRuleRebuilds(ctx) }()
 	go func() { done <- db.Listen(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), &inv) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Error(err)
 		}
+		<-rebuilder
 	})
 	select { // Listen calls every handler once it listens
 	case <-rebuilt:
@@ -152,5 +156,22 @@ func TestPreviewRule(t *testing.T) {
 	}
 	if _, err := p.PreviewRule(adminCtx, 0, RuleInput{Name: "R", Kind: KindWords, Action: ActionBlock, Patterns: []string{"x"}}, 0); forum.AsError(err).Key != "rules.preview_count_invalid" {
 		t.Errorf("0 posts: %v", err)
+	}
+}
+
+// Without the rebuilder Main runs (a command, a test), a change's
+// notification rebuilds the rules at once, in the listener.
+func TestRulesAreRebuiltAtOnceWithoutTheRebuilder(t *testing.T) {
+	p := NewPipeline(forumtest.DB(t))
+	rebuilt := make(chan *ruleSet, 1)
+	p.rules.rebuilt = func(rs *ruleSet) { rebuilt <- rs }
+	p.RulesChanged()
+	select {
+	case rs := <-rebuilt:
+		if rs == nil || p.rules.current.Load() != rs {
+			t.Error("the rebuilt rules are not the ones in force")
+		}
+	default:
+		t.Fatal("RulesChanged returned before the rules were rebuilt")
 	}
 }
