@@ -103,7 +103,9 @@ func TestRuleChangesReachEveryInstance(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Error(err)
 		}
-		<-rebuilder
+		if err := <-rebuilder; err != nil {
+			t.Error(err)
+		}
 	})
 	select { // Listen calls every handler once it listens
 	case <-rebuilt:
