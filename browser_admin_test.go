@@ -114,7 +114,7 @@ func TestBrowserAdminPublishesGuidelinesMembersAccept(t *testing.T) {
 	// The other journeys share this server: once done, no version waits
 	// for acceptance (and the server's cache knows it at once).
 	t.Cleanup(func() {
-		forumtest.DB(t).MustExec(`UPDATE guideline_versions SET requires_acceptance = false`)
+		forumtest.DB(t).SQL().MustExec(`UPDATE guideline_versions SET requires_acceptance = false`)
 		ts.main.db.InvalidateGuidelines()
 	})
 	admin := &journey{t: t, ctx: newBrowser(t), base: ts.URL}

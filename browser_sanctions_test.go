@@ -46,7 +46,7 @@ func TestBrowserSuspendedMemberReadsWhyAndAppeals(t *testing.T) {
 		t.Fatalf("appealing: %v", err)
 	}
 	var n int
-	if err := db.Get(&n, `SELECT count(*) FROM review_items WHERE kind = 'appeal' AND member_id = $1 AND status = 'pending'`, m.ID); err != nil {
+	if err := db.SQL().Get(&n, `SELECT count(*) FROM review_items WHERE kind = 'appeal' AND member_id = $1 AND status = 'pending'`, m.ID); err != nil {
 		t.Fatal(err)
 	}
 	if n != 1 {

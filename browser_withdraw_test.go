@@ -21,7 +21,7 @@ func replyAs(t *testing.T, base, username string, postID int64, body string) {
 		t.Fatalf("token for %s: %s", username, errOut)
 	}
 	var threadID int64
-	if err := forumtest.DB(t).Get(&threadID, `SELECT thread_id FROM posts WHERE id = $1`, postID); err != nil {
+	if err := forumtest.DB(t).SQL().Get(&threadID, `SELECT thread_id FROM posts WHERE id = $1`, postID); err != nil {
 		t.Fatal(err)
 	}
 	payload, _ := json.Marshal(map[string]any{"body": body})

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/palabre/palabre/forum"
-	"github.com/palabre/palabre/migrations"
 	"github.com/palabre/palabre/moderation"
 	"github.com/palabre/palabre/server"
 )
@@ -170,7 +169,8 @@ func (m *Main) Open(ctx context.Context) error {
 func (m *Main) Addr() string { return m.listener.Addr().String() }
 
 // Run serves until ctx ends, then shuts down gracefully: HTTP first, then
-// the background work, so that nothing a request started is cut short.
+// storage's workers, then the background work, so that nothing a request
+// started is cut short.
 func (m *Main) Run(ctx context.Context) error {
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
@@ -181,8 +181,16 @@ func (m *Main) Run(ctx context.Context) error {
 			}
 		})
 	}
+	// Storage's workers (reply batches, notification fan-out, search
+	// index) take requests' work from now.
+	stopWorkers := m.db.StartWorkers()
 	m.Log.Info("serving", "addr", m.Addr(), "url", m.Config.BaseURL.String(), "version", version)
 	err := m.server.Serve(ctx, m.listener)
+	// Shutdown, in order: the HTTP server has drained its requests; the
+	// workers finish what they gave them (replies, their notifications);
+	// then the listener, the mail (which sends what the fan-out queued) and
+	// the jobs; Close releases the database.
+	stopWorkers()
 	stopBackground()
 	wg.Wait()
 	return err
@@ -193,24 +201,25 @@ func (m *Main) Run(ctx context.Context) error {
 func (m *Main) backgroundWork() map[string]func(context.Context) error {
 	return map[string]func(context.Context) error{
 		"listen": func(ctx context.Context) error {
-			handlers := forum.MergeHandlers(m.db.CacheHandlers(), m.server.CacheHandlers(), m.server.Pipeline().CacheHandlers())
+			// Every cache's one invalidation path.
+			var inv forum.Invalidations
+			m.db.RegisterCaches(&inv)
+			m.server.RegisterCaches(&inv)
 			// Mail is queued with a NOTIFY on ChannelOutbox, or, by the
 			// posts' transactions, announced with their content after the
 			// commit (forum.InContentTx, the notification fan-out).
-			handlers[forum.ChannelOutbox] = func(string) { m.mailer.Kick() }
-			content := handlers[forum.ChannelContent]
-			handlers[forum.ChannelContent] = func(payload string) {
-				if content != nil {
-					content(payload)
-				}
+			inv.On(forum.ChannelOutbox, func(string) { m.mailer.Kick() })
+			inv.On(forum.ChannelContent, func(payload string) {
 				if payload == forum.PayloadAfterCommit {
 					m.mailer.Kick()
 				}
-			}
-			return m.db.Listen(ctx, m.Log, handlers)
+			})
+			return m.db.Listen(ctx, m.Log, &inv)
 		},
-		"mail": m.mailer.Run,
-		"jobs": m.jobRunner().Run,
+		// The guideline rules, compiled again when the listener hears a change.
+		"rules": m.server.Pipeline().RunRuleRebuilds,
+		"mail":  m.mailer.Run,
+		"jobs":  m.jobRunner().Run,
 	}
 }
 
@@ -285,11 +294,11 @@ func openDB(ctx context.Context, cfg server.Config, log *slog.Logger) (*forum.DB
 // ensureSchema migrates, or with noMigrate refuses a schema that is behind.
 func ensureSchema(db *forum.DB, noMigrate bool, log *slog.Logger) error {
 	if !noMigrate {
-		if err := migrations.Up(db.DB.DB); err != nil {
+		if err := db.Migrate(); err != nil {
 			return err
 		}
 	}
-	st, err := migrations.Check(db.DB.DB)
+	st, err := db.SchemaStatus(context.Background())
 	switch {
 	case err != nil:
 		return err
@@ -317,11 +326,11 @@ func cmdMigrate(ctx context.Context, cfg server.Config, log *slog.Logger, args [
 	}
 	defer db.Close()
 	if action == "up" {
-		if err := migrations.Up(db.DB.DB); err != nil {
+		if err := db.Migrate(); err != nil {
 			return err
 		}
 	}
-	st, err := migrations.Check(db.DB.DB)
+	st, err := db.SchemaStatus(context.Background())
 	if err != nil {
 		return err
 	}

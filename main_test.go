@@ -206,7 +206,7 @@ func TestEndToEndReplyMailIsSentAtOnce(t *testing.T) {
 		ID    int64  `db:"id"`
 		Email string `db:"email"`
 	}
-	if err := db.Get(&thread, `
+	if err := db.SQL().Get(&thread, `
 		SELECT t.id, m.email FROM threads t JOIN members m ON m.id = t.author_id
 		JOIN watches w ON w.thread_id = t.id AND w.member_id = m.id AND w.level = 'watching'
 		WHERE t.status = 'published' AND NOT t.locked AND NOT t.closed AND m.username <> 'camille' AND m.email_on_reply
@@ -231,7 +231,7 @@ func TestEndToEndReplyMailIsSentAtOnce(t *testing.T) {
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			var status string
-			err := db.Get(&status, `SELECT status FROM outbox WHERE recipient = $1 AND kind = 'notify_watching' ORDER BY id DESC LIMIT 1`, thread.Email)
+			err := db.SQL().Get(&status, `SELECT status FROM outbox WHERE recipient = $1 AND kind = 'notify_watching' ORDER BY id DESC LIMIT 1`, thread.Email)
 			if err == nil && status == "sent" {
 				break
 			}

@@ -15,7 +15,7 @@ import (
 func post(t *testing.T, db *forum.DB, m *forum.Member, body string) (threadID, postID int64) {
 	t.Helper()
 	cat := forumtest.MustCategory(t, db)
-	err := db.QueryRowxContext(context.Background(), `
+	err := db.SQL().QueryRowxContext(context.Background(), `
 		WITH t AS (INSERT INTO threads (category_id, author_id, title, slug, post_count) VALUES ($1, $2, 'Mon sujet', 'mon-sujet', 1) RETURNING id)
 		INSERT INTO posts (thread_id, number, author_id, body_markdown, body_html)
 		SELECT id, 1, $2, $3, '<p>' || $3 || '</p>' FROM t RETURNING thread_id, id`, cat.ID, m.ID, body).Scan(&threadID, &postID)
@@ -63,7 +63,7 @@ func TestDeleteAccountAnonymisesAndKeepsPosts(t *testing.T) {
 		Bio  string `db:"bio_markdown"`
 		HTML string `db:"bio_html"`
 	}
-	if err := db.GetContext(ctx, &row, `SELECT password_hash, bio_markdown, bio_html FROM members WHERE id = $1`, m.ID); err != nil {
+	if err := db.SQL().GetContext(ctx, &row, `SELECT password_hash, bio_markdown, bio_html FROM members WHERE id = $1`, m.ID); err != nil {
 		t.Fatal(err)
 	}
 	if row != (struct {
@@ -75,7 +75,7 @@ func TestDeleteAccountAnonymisesAndKeepsPosts(t *testing.T) {
 	}
 	var author *int64
 	var body string
-	if err := db.QueryRowxContext(ctx, `SELECT author_id, body_markdown FROM posts WHERE id = $1`, postID).Scan(&author, &body); err != nil {
+	if err := db.SQL().QueryRowxContext(ctx, `SELECT author_id, body_markdown FROM posts WHERE id = $1`, postID).Scan(&author, &body); err != nil {
 		t.Fatal(err)
 	}
 	if author == nil || *author != m.ID || body != "Bonjour à tous" {
@@ -83,7 +83,7 @@ func TestDeleteAccountAnonymisesAndKeepsPosts(t *testing.T) {
 	}
 	for _, table := range []string{"sessions", "api_tokens", "member_visits", "notifications"} {
 		var n int
-		if err := db.GetContext(ctx, &n, `SELECT count(*) FROM `+table+` WHERE member_id = $1`, m.ID); err != nil {
+		if err := db.SQL().GetContext(ctx, &n, `SELECT count(*) FROM `+table+` WHERE member_id = $1`, m.ID); err != nil {
 			t.Fatal(err)
 		}
 		if n != 0 {
@@ -91,7 +91,7 @@ func TestDeleteAccountAnonymisesAndKeepsPosts(t *testing.T) {
 		}
 	}
 	var mails int
-	if err := db.GetContext(ctx, &mails, `SELECT count(*) FROM outbox WHERE recipient = $1`, m.Email); err != nil {
+	if err := db.SQL().GetContext(ctx, &mails, `SELECT count(*) FROM outbox WHERE recipient = $1`, m.Email); err != nil {
 		t.Fatal(err)
 	}
 	if mails != 0 {
@@ -107,7 +107,7 @@ func TestDeleteAccountAnonymisesAndKeepsPosts(t *testing.T) {
 		t.Errorf("deleted profile shown: %v", err)
 	}
 	var logged int
-	if err := db.GetContext(ctx, &logged, `SELECT count(*) FROM mod_log WHERE target_type = 'member' AND target_id = $1`, m.ID); err != nil {
+	if err := db.SQL().GetContext(ctx, &logged, `SELECT count(*) FROM mod_log WHERE target_type = 'member' AND target_id = $1`, m.ID); err != nil {
 		t.Fatal(err)
 	}
 	if logged != 2 {

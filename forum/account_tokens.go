@@ -28,7 +28,7 @@ func (db *DB) APITokens(ctx context.Context) ([]APIToken, error) {
 		return nil, err
 	}
 	var out []APIToken
-	err = db.SelectContext(ctx, &out, selectAPITokens, m.ID)
+	err = db.pool.SelectContext(ctx, &out, selectAPITokens, m.ID)
 	return out, Internal("listing tokens", err)
 }
 
@@ -56,7 +56,7 @@ func (db *DB) RevokeAPIToken(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	res, err := db.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND member_id = $2 AND revoked_at IS NULL`, id, m.ID)
+	res, err := db.pool.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND member_id = $2 AND revoked_at IS NULL`, id, m.ID)
 	if err != nil {
 		return Internal("revoking a token", err)
 	}

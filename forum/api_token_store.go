@@ -24,7 +24,7 @@ func (db *DB) CreateAPIToken(ctx context.Context, memberID int64, name string) (
 	if err != nil {
 		return "", Internal("creating a token", err)
 	}
-	if _, err := db.ExecContext(ctx, insertAPIToken, memberID, trimmed(name), hash); err != nil {
+	if _, err := db.pool.ExecContext(ctx, insertAPIToken, memberID, trimmed(name), hash); err != nil {
 		return "", Internal("storing a token", err)
 	}
 	return plain, nil
@@ -67,7 +67,7 @@ func (db *DB) MemberByAPIToken(ctx context.Context, plain string) (*Member, erro
 	// Recording every use would turn each API read into a write: once an hour
 	// is enough to tell a live token from a forgotten one.
 	if c.tokenLastUsed == nil || time.Since(*c.tokenLastUsed) > time.Hour {
-		if _, err := db.ExecContext(ctx, touchAPIToken, c.tokenID); err != nil {
+		if _, err := db.pool.ExecContext(ctx, touchAPIToken, c.tokenID); err != nil {
 			return nil, Internal("recording a token's use", err)
 		}
 		db.creds.forget(c.member.ID)

@@ -69,7 +69,7 @@ func (db *DB) SignUp(ctx context.Context, req SignUpRequest) (*SignUpResult, err
 	skeleton := UsernameSkeleton(key)
 	if usernameErr == nil {
 		var taken bool
-		if err := db.GetContext(ctx, &taken, selectUsernameTaken, key, skeleton); err != nil {
+		if err := db.pool.GetContext(ctx, &taken, selectUsernameTaken, key, skeleton); err != nil {
 			return nil, Internal("checking a username", err)
 		}
 		if taken {
@@ -129,11 +129,11 @@ func (db *DB) SignUp(ctx context.Context, req SignUpRequest) (*SignUpResult, err
 // open an account with it.
 func (db *DB) tellOwnerOfSignUp(ctx context.Context, email, locale string) error {
 	var m Member
-	err := db.GetContext(ctx, &m, `SELECT `+memberColumns+` FROM members WHERE email_key = $1`, EmailKey(email))
+	err := db.pool.GetContext(ctx, &m, `SELECT `+memberColumns+` FROM members WHERE email_key = $1`, EmailKey(email))
 	if err != nil {
 		return Internal("reading a member", err)
 	}
-	return EnqueueMailTx(ctx, db, Mail{Recipient: m.Email, Kind: MailSignUpExisting, Locale: mailLocale(&m, locale),
+	return EnqueueMailTx(ctx, db.pool, Mail{Recipient: m.Email, Kind: MailSignUpExisting, Locale: mailLocale(&m, locale),
 		Data: map[string]string{"Username": m.Username}})
 }
 
@@ -242,7 +242,7 @@ func (db *DB) LogIn(ctx context.Context, req LogInRequest) (*Member, error) {
 	}
 	if rehash {
 		if hash, err := db.hashPassword(ctx, req.Password); err == nil {
-			if _, err := db.ExecContext(ctx, `UPDATE members SET password_hash = $2 WHERE id = $1`, m.ID, hash); err != nil {
+			if _, err := db.pool.ExecContext(ctx, `UPDATE members SET password_hash = $2 WHERE id = $1`, m.ID, hash); err != nil {
 				return nil, Internal("updating a password hash", err)
 			}
 		}
@@ -283,9 +283,9 @@ func (db *DB) loginMember(ctx context.Context, raw string) (*loginRow, error) {
 	var row loginRow
 	var err error
 	if strings.Contains(login, "@") {
-		err = db.GetContext(ctx, &row, selectLoginByEmail, EmailKey(login))
+		err = db.pool.GetContext(ctx, &row, selectLoginByEmail, EmailKey(login))
 	} else if key, kerr := NormalizeUsername(login); kerr == nil {
-		err = db.GetContext(ctx, &row, selectLoginByUsername, key)
+		err = db.pool.GetContext(ctx, &row, selectLoginByUsername, key)
 	} else {
 		return nil, nil
 	}

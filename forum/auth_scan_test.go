@@ -20,7 +20,7 @@ func TestAuthenticatedMemberIsTheWholeMember(t *testing.T) {
 	db := forumtest.DB(t)
 	m := forumtest.MustMember(t, db, forum.RoleModerator, 3)
 	until := time.Now().Add(time.Hour).Truncate(time.Microsecond)
-	db.MustExec(`UPDATE members SET display_name = 'Zoé', locale = 'en', guidelines_version = 2, silenced_until = $2,
+	db.SQL().MustExec(`UPDATE members SET display_name = 'Zoé', locale = 'en', guidelines_version = 2, silenced_until = $2,
 		sanction_reason = 'essai', email_verified_at = now(), last_seen_at = now() WHERE id = $1`, m.ID, until)
 	want, err := db.MemberByID(forum.WithSystem(context.Background()), m.ID)
 	if err != nil {
@@ -81,7 +81,7 @@ func TestListedThreadIsTheWholeThread(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	db.MustExec(`UPDATE threads SET pinned = true, locked = true WHERE id = $1`, th.ID)
+	db.SQL().MustExec(`UPDATE threads SET pinned = true, locked = true WHERE id = $1`, th.ID)
 	want, err := db.ThreadByID(ctx, th.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -124,7 +124,7 @@ func TestEveryTableTheAuthenticationReadsAnnouncesItsChanges(t *testing.T) {
 	relations := map[string]bool{}
 	for _, q := range forum.AuthenticationQueries {
 		var plan string
-		if err := db.QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) "+q, []byte("x")).Scan(&plan); err != nil {
+		if err := db.SQL().QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) "+q, []byte("x")).Scan(&plan); err != nil {
 			t.Fatalf("explaining %s: %v", q, err)
 		}
 		var nodes []any
@@ -139,7 +139,7 @@ func TestEveryTableTheAuthenticationReadsAnnouncesItsChanges(t *testing.T) {
 	for rel := range relations {
 		for _, event := range []string{"UPDATE", "DELETE"} {
 			var n int
-			err := db.QueryRowContext(ctx, `
+			err := db.SQL().QueryRowContext(ctx, `
 SELECT count(*) FROM information_schema.triggers tr
 JOIN pg_proc p ON tr.action_statement = 'EXECUTE FUNCTION ' || p.proname || '()'
 WHERE tr.event_object_table = $1 AND tr.event_manipulation = $2 AND tr.action_timing = 'AFTER'

@@ -33,21 +33,21 @@ func TestLimitCountsAttemptsInASlidingWindow(t *testing.T) {
 	}
 	// The oldest attempt leaves the window: one more is allowed, and the
 	// wait is counted from the oldest of the last Max.
-	if _, err := db.ExecContext(ctx, `UPDATE login_attempts SET at = now() - interval '10 minutes 30 seconds'
+	if _, err := db.SQL().ExecContext(ctx, `UPDATE login_attempts SET at = now() - interval '10 minutes 30 seconds'
 		WHERE id = (SELECT min(id) FROM login_attempts WHERE kind = 'test' AND subject = $1)`, subject); err != nil {
 		t.Fatal(err)
 	}
 	if fe := forum.AsError(db.CheckLimit(ctx, l, subject)); fe.Code != forum.ERATELIMITED || fe.Args["Minutes"] != 5 {
 		t.Errorf("wait counted from the oldest attempt: %v", fe.Args)
 	}
-	if _, err := db.ExecContext(ctx, `UPDATE login_attempts SET at = now() - interval '15 minutes 1 second'
+	if _, err := db.SQL().ExecContext(ctx, `UPDATE login_attempts SET at = now() - interval '15 minutes 1 second'
 		WHERE id = (SELECT min(id) FROM login_attempts WHERE kind = 'test' AND subject = $1)`, subject); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.CheckLimit(ctx, l, subject); err != nil {
 		t.Errorf("the window does not slide: %v", err)
 	}
-	if _, err := db.ExecContext(ctx, `UPDATE login_attempts SET at = now() - interval '16 minutes' WHERE kind = 'test' AND subject = $1`, subject); err != nil {
+	if _, err := db.SQL().ExecContext(ctx, `UPDATE login_attempts SET at = now() - interval '16 minutes' WHERE kind = 'test' AND subject = $1`, subject); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.ClearAttempts(ctx, l, subject); err != nil {
@@ -81,7 +81,7 @@ func TestSessionsRotateRefreshAndRevoke(t *testing.T) {
 		t.Fatalf("session: %+v %+v %v %v", s, got, refreshed, err)
 	}
 	// Refreshed only when last seen more than a few minutes ago.
-	if _, err := db.ExecContext(ctx, `UPDATE sessions SET last_seen_at = now() - interval '10 minutes', expires_at = now() + interval '1 minute' WHERE member_id = $1`, m.ID); err != nil {
+	if _, err := db.SQL().ExecContext(ctx, `UPDATE sessions SET last_seen_at = now() - interval '10 minutes', expires_at = now() + interval '1 minute' WHERE member_id = $1`, m.ID); err != nil {
 		t.Fatal(err)
 	}
 	_, _, refreshed, err = db.SessionMember(ctx, second)
@@ -89,13 +89,13 @@ func TestSessionsRotateRefreshAndRevoke(t *testing.T) {
 		t.Fatalf("stale session not refreshed: %v %v", refreshed, err)
 	}
 	var days float64
-	if err := db.GetContext(ctx, &days, `SELECT extract(epoch FROM expires_at - now()) / 86400 FROM sessions WHERE member_id = $1`, m.ID); err != nil {
+	if err := db.SQL().GetContext(ctx, &days, `SELECT extract(epoch FROM expires_at - now()) / 86400 FROM sessions WHERE member_id = $1`, m.ID); err != nil {
 		t.Fatal(err)
 	}
 	if days < 29.9 {
 		t.Errorf("a remembered session was extended to %.1f days", days)
 	}
-	if _, err := db.ExecContext(ctx, `UPDATE sessions SET expires_at = now() - interval '1 second' WHERE member_id = $1`, m.ID); err != nil {
+	if _, err := db.SQL().ExecContext(ctx, `UPDATE sessions SET expires_at = now() - interval '1 second' WHERE member_id = $1`, m.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, _, err := db.SessionMember(ctx, second); forum.ErrorCode(err) != forum.EUNAUTHORIZED {
@@ -190,7 +190,7 @@ func TestEmailTokensAreSingleUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	var raw []byte
-	if err := db.GetContext(ctx, &raw, `SELECT data FROM outbox WHERE recipient = $1 AND kind = 'reset_password' ORDER BY id DESC LIMIT 1`, m.Email); err != nil {
+	if err := db.SQL().GetContext(ctx, &raw, `SELECT data FROM outbox WHERE recipient = $1 AND kind = 'reset_password' ORDER BY id DESC LIMIT 1`, m.Email); err != nil {
 		t.Fatal(err)
 	}
 	var data map[string]string
@@ -222,11 +222,11 @@ func TestEmailTokensAreSingleUse(t *testing.T) {
 	if err := db.RequestPasswordReset(ctx, m.Email, "", "10.98.0.1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.ExecContext(ctx, `UPDATE email_tokens SET expires_at = now() - interval '1 second' WHERE member_id = $1`, m.ID); err != nil {
+	if _, err := db.SQL().ExecContext(ctx, `UPDATE email_tokens SET expires_at = now() - interval '1 second' WHERE member_id = $1`, m.ID); err != nil {
 		t.Fatal(err)
 	}
 	var n int
-	if err := db.GetContext(ctx, &n, `SELECT count(*) FROM email_tokens WHERE member_id = $1 AND used_at IS NULL`, m.ID); err != nil {
+	if err := db.SQL().GetContext(ctx, &n, `SELECT count(*) FROM email_tokens WHERE member_id = $1 AND used_at IS NULL`, m.ID); err != nil {
 		t.Fatal(err)
 	}
 	if n != 1 {

@@ -22,7 +22,7 @@ import (
 // EUNAVAILABLE with key, which the person reads instead of an internal
 // error; fn's other errors are returned as they are.
 func (db *DB) boundedRead(ctx context.Context, timeout time.Duration, key string, fn func(tx *sqlx.Tx) error) error {
-	tx, err := db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := db.pool.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return Internal("starting a bounded read", err)
 	}

@@ -105,7 +105,7 @@ func (db *DB) CreateCategory(ctx context.Context, nc NewCategory) (*Category, er
 		return nil, err
 	}
 	var c Category
-	err := db.GetContext(ctx, &c, insertCategory, nc.Slug, nc.Name, nc.Description, nc.Position, nc.ReadOnly)
+	err := db.pool.GetContext(ctx, &c, insertCategory, nc.Slug, nc.Name, nc.Description, nc.Position, nc.ReadOnly)
 	if isUniqueViolation(err, "") {
 		return nil, Errorf(ECONFLICT, "category.slug_taken", nil).OnField("slug")
 	}

@@ -15,7 +15,7 @@ FROM categories WHERE id = $1`
 // CategoryByID returns one category.
 func (db *DB) CategoryByID(ctx context.Context, id int64) (*Category, error) {
 	var c Category
-	err := db.GetContext(ctx, &c, selectCategoryByID, id)
+	err := db.pool.GetContext(ctx, &c, selectCategoryByID, id)
 	return &c, notFound(err, "category.not_found", "reading a category")
 }
 

@@ -216,7 +216,7 @@ func (db *DB) SettleWrite(ctx context.Context) {
 	defer cancel()
 	// Marking does not wait for the disk: a NOTIFY holds the queue's lock
 	// until its commit is flushed (DEVELOPING.md).
-	if _, err := db.ExecContext(ctx, `SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)`,
+	if _, err := db.pool.ExecContext(ctx, `SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)`,
 		ChannelSync, marker); err != nil {
 		cc.forgetAll()
 		return

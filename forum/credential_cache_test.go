@@ -33,15 +33,14 @@ func pausableInstance(t *testing.T) (*forum.DB, <-chan string, *sync.Mutex) {
 	ctx, cancel := context.WithCancel(context.Background())
 	payloads := make(chan string, 64)
 	var hold sync.Mutex
-	handlers := forum.MergeHandlers(map[string]func(string){
-		forum.ChannelMembers: func(string) { hold.Lock(); hold.Unlock() }, //nolint:staticcheck // SA2001: waits while the test holds the lock
-	}, db.CacheHandlers(), map[string]func(string){
-		forum.ChannelMembers: func(p string) { payloads <- p },
-	})
+	var handlers forum.Invalidations
+	handlers.On(forum.ChannelMembers, func(string) { hold.Lock(); hold.Unlock() }) //nolint:staticcheck // SA2001: waits while the test holds the lock
+	db.RegisterCaches(&handlers)
+	handlers.On(forum.ChannelMembers, func(p string) { payloads <- p })
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := db.Listen(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), handlers); err != nil && ctx.Err() == nil {
+		if err := db.Listen(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), &handlers); err != nil && ctx.Err() == nil {
 			t.Error(err)
 		}
 	}()
@@ -108,13 +107,13 @@ func TestCredentialsAreRememberedUntilTheDatabaseAnnouncesAChange(t *testing.T) 
 		t.Fatalf("after a notification: %+v %v", got, err)
 	}
 	// …a sanction…
-	db.MustExec(`UPDATE members SET suspended_until = now() + interval '1 day' WHERE id = $1`, m.ID)
+	db.SQL().MustExec(`UPDATE members SET suspended_until = now() + interval '1 day' WHERE id = $1`, m.ID)
 	waitAnnounced(t, payloads, m.ID)
 	if got, err := other.MemberByAPIToken(ctx, token); err != nil || forum.CanLogIn(got, time.Now()) == nil {
 		t.Fatalf("a suspended member's token still logs in: %+v %v", got, err)
 	}
 	// …and a revoked token.
-	db.MustExec(`UPDATE api_tokens SET revoked_at = now() WHERE member_id = $1`, m.ID)
+	db.SQL().MustExec(`UPDATE api_tokens SET revoked_at = now() WHERE member_id = $1`, m.ID)
 	waitAnnounced(t, payloads, m.ID)
 	if _, err := other.MemberByAPIToken(ctx, token); forum.ErrorCode(err) != forum.EUNAUTHORIZED {
 		t.Fatalf("a revoked token: %v", err)
@@ -183,7 +182,7 @@ func TestAWriteOnThisInstanceIsSeenAtOnce(t *testing.T) {
 	// A write that changes them is settled only once its announcement is
 	// heard, however late it comes.
 	hold.Lock()
-	if _, err := db.Exec(`UPDATE members SET display_name = 'Après' WHERE id = $1`, m.ID); err != nil {
+	if _, err := db.SQL().Exec(`UPDATE members SET display_name = 'Après' WHERE id = $1`, m.ID); err != nil {
 		t.Fatal(err)
 	}
 	settled := make(chan struct{})
@@ -211,7 +210,7 @@ func TestAWriteNotHeardForgetsEveryone(t *testing.T) {
 	ctx := context.Background()
 	m, token := rememberedMember(t, db, other, payloads)
 	hold.Lock()
-	if _, err := db.Exec(`UPDATE members SET display_name = 'Oublié' WHERE id = $1`, m.ID); err != nil {
+	if _, err := db.SQL().Exec(`UPDATE members SET display_name = 'Oublié' WHERE id = $1`, m.ID); err != nil {
 		t.Fatal(err)
 	}
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
@@ -242,7 +241,7 @@ func TestOpeningANotificationIsSeenAtOnce(t *testing.T) {
 		t.Fatalf("before: %+v %v", got, err)
 	}
 	var id int64
-	if err := db.Get(&id, `SELECT id FROM notifications WHERE member_id = $1`, m.ID); err != nil {
+	if err := db.SQL().Get(&id, `SELECT id FROM notifications WHERE member_id = $1`, m.ID); err != nil {
 		t.Fatal(err)
 	}
 	hold.Lock()

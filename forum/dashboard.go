@@ -154,7 +154,7 @@ func (db *DB) Dashboard(ctx context.Context, now time.Time) (*Dashboard, error) 
 	now = now.UTC()
 	d := &Dashboard{Now: now, From: now.Truncate(24*time.Hour).AddDate(0, 0, -(DashboardDays - 1)), Queue: map[string]int{}}
 	// One read-only snapshot: the figures agree with each other.
-	tx, err := db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
+	tx, err := db.pool.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
 	if err != nil {
 		return nil, Internal("starting a transaction", err)
 	}

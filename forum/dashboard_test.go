@@ -23,7 +23,7 @@ func TestDashboardFiguresOnAKnownFixture(t *testing.T) {
 	}
 	exec := func(q string, args ...any) {
 		t.Helper()
-		if _, err := db.ExecContext(ctx, q, args...); err != nil {
+		if _, err := db.SQL().ExecContext(ctx, q, args...); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
@@ -42,7 +42,7 @@ func TestDashboardFiguresOnAKnownFixture(t *testing.T) {
 	thread := func(author *forum.Member, ago time.Duration) (int64, time.Time) {
 		at := now.Add(-ago)
 		var id int64
-		if err := db.GetContext(ctx, &id, `INSERT INTO threads (category_id, author_id, title, slug, created_at, last_post_at)
+		if err := db.SQL().GetContext(ctx, &id, `INSERT INTO threads (category_id, author_id, title, slug, created_at, last_post_at)
 			VALUES ($1, $2, 'Fil', 'fil', $3, $3) RETURNING id`, cat.ID, author.ID, at); err != nil {
 			t.Fatal(err)
 		}
@@ -51,7 +51,7 @@ func TestDashboardFiguresOnAKnownFixture(t *testing.T) {
 	}
 	reply := func(thread int64, number int, author *forum.Member, at time.Time, likes int) int64 {
 		var id int64
-		if err := db.GetContext(ctx, &id, `INSERT INTO posts (thread_id, number, author_id, body_markdown, body_html, created_at, like_count)
+		if err := db.SQL().GetContext(ctx, &id, `INSERT INTO posts (thread_id, number, author_id, body_markdown, body_html, created_at, like_count)
 			VALUES ($1, $2, $3, 'x', '<p>x</p>', $4, $5) RETURNING id`, thread, number, author.ID, at, likes); err != nil {
 			t.Fatal(err)
 		}
@@ -68,11 +68,11 @@ func TestDashboardFiguresOnAKnownFixture(t *testing.T) {
 	thread(d, time.Hour)                      // too recent to judge
 
 	var p3 int64
-	if err := db.GetContext(ctx, &p3, `SELECT id FROM posts WHERE thread_id = $1 AND number = 1`, t3); err != nil {
+	if err := db.SQL().GetContext(ctx, &p3, `SELECT id FROM posts WHERE thread_id = $1 AND number = 1`, t3); err != nil {
 		t.Fatal(err)
 	}
 	var p4 int64
-	if err := db.GetContext(ctx, &p4, `SELECT id FROM posts WHERE thread_id = $1 AND number = 1`, t4); err != nil {
+	if err := db.SQL().GetContext(ctx, &p4, `SELECT id FROM posts WHERE thread_id = $1 AND number = 1`, t4); err != nil {
 		t.Fatal(err)
 	}
 	item := now.Add(-2 * 24 * time.Hour)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -36,25 +37,31 @@ type PoolOptions struct {
 // DB is Palabre's storage: one PostgreSQL pool and the statements prepared on
 // the hot paths.
 type DB struct {
-	*sqlx.DB
-	url          string // for LISTEN, which needs its own connection
-	stmts        preparedStatements
-	others       otherStatements // prepared for other packages (DB.Prepared)
-	settings     settingsCache
-	guidelines   guidelinesCache
-	snapshots    snapshotCache            // thread pages (thread_page.go)
-	latest       latestCache              // the latest threads and the categories (latest_page.go)
-	fanOut       fanOut                   // the notifications of posts just committed (notification_fanout.go)
-	replies      replyBatches             // replies waiting to be stored together (reply_batches.go)
-	searchGIN    searchIndexCleaner       // the search index's pending list (search_index.go)
-	background   background               // the goroutines storage starts itself (background.go)
-	searchLimits searchLimits             // the searches running at once (search_limits.go)
-	creds        credentialCache          // whom cookies and tokens belong to (credential_cache.go)
-	outage       outage                   // the database's availability as requests see it (outage.go)
-	works        workRegistry             // background workers' failures (work_outage.go)
-	hashing      atomic.Pointer[HashGate] // bounds password hashing (hash_gate.go)
-	deviceKey    atomic.Pointer[[]byte]   // signs known-device cookies (known_device.go)
-	log          *slog.Logger
+	// pool is the connection pool, storage's own: other packages run SQL
+	// through the narrow API of query.go.
+	pool   *sqlx.DB
+	url    string // for LISTEN, which needs its own connection
+	stmts  preparedStatements
+	others otherStatements // prepared for other packages (DB.Prepared)
+	// The caches (cache.go), registered on Main's Invalidations by
+	// RegisterCaches (notify.go).
+	settings         *Cache[struct{}, *Settings]
+	guidelines       *Cache[struct{}, guidelineVersions]
+	snapshots        *Cache[snapshotKey, *threadSnapshot] // thread pages (thread_page.go)
+	latestLists      *Cache[int, *latestSnapshot]         // the latest threads, by rows (latest_page.go)
+	latestCategories *Cache[struct{}, *categoriesSnapshot]
+	fanOut           fanOut             // the notifications of posts just committed (notification_fanout.go)
+	replies          replyBatches       // replies waiting to be stored together (reply_batches.go)
+	searchGIN        searchIndexCleaner // the search index's pending list (search_index.go)
+	workersMu        sync.Mutex
+	stopWorkers      []func()                 // StartWorkers' (workers.go), for Close
+	searchLimits     searchLimits             // the searches running at once (search_limits.go)
+	creds            credentialCache          // whom cookies and tokens belong to (credential_cache.go)
+	outage           outage                   // the database's availability as requests see it (outage.go)
+	works            workRegistry             // background workers' failures (work_outage.go)
+	hashing          atomic.Pointer[HashGate] // bounds password hashing (hash_gate.go)
+	deviceKey        atomic.Pointer[[]byte]   // signs known-device cookies (known_device.go)
+	log              *slog.Logger
 }
 
 // Open connects to PostgreSQL, waiting up to opt.WaitFor for it to answer
@@ -111,7 +118,13 @@ func Open(ctx context.Context, url string, opt PoolOptions, log *slog.Logger) (*
 		raw.Close()
 		return nil, err
 	}
-	db := &DB{DB: raw, url: url, log: log}
+	db := &DB{pool: raw, url: url, log: log,
+		settings:         NewCache[struct{}, *Settings](0, 0),
+		guidelines:       NewCache[struct{}, guidelineVersions](0, 0),
+		snapshots:        NewCache[snapshotKey, *threadSnapshot](snapshotTTL, snapshotBudget),
+		latestLists:      NewCache[int, *latestSnapshot](snapshotTTL, 0),
+		latestCategories: NewCache[struct{}, *categoriesSnapshot](snapshotTTL, 0),
+	}
 	db.hashing.Store(NewHashGate(DefaultHashSlots(), DefaultHashWait))
 	return db, nil
 }
@@ -119,16 +132,16 @@ func Open(ctx context.Context, url string, opt PoolOptions, log *slog.Logger) (*
 // Prepare prepares the statements of the hot paths. It needs the schema, so
 // it runs after migrations.
 func (db *DB) Prepare(ctx context.Context) error {
-	return db.stmts.prepare(ctx, db.DB)
+	return db.stmts.prepare(ctx, db.pool)
 }
 
-// Close closes prepared statements and the pool.
+// Close stops the workers still running, then closes prepared statements
+// and the pool. Safe to call without StartWorkers (tests, commands).
 func (db *DB) Close() error {
-	db.background.close()
-	db.outage.stop()
+	db.closeWorkers()
 	db.stmts.close()
 	db.others.close()
-	return db.DB.Close()
+	return db.pool.Close()
 }
 
 func waitForDatabase(ctx context.Context, db *sqlx.DB, wait time.Duration, log *slog.Logger) error {
@@ -159,7 +172,7 @@ func waitForDatabase(ctx context.Context, db *sqlx.DB, wait time.Duration, log *
 
 // Ping reports whether the database answers.
 func (db *DB) Ping(ctx context.Context) error {
-	if err := db.PingContext(ctx); err != nil {
+	if err := db.pool.PingContext(ctx); err != nil {
 		return &Error{Code: EUNAVAILABLE, Key: "error.unavailable", Err: err}
 	}
 	return nil

@@ -23,7 +23,7 @@ func TestConnectionsTurnOffJITAndParallelWorkers(t *testing.T) {
 		}
 		defer db.Close()
 		var v string
-		if err := db.Get(&v, "SHOW "+param); err != nil {
+		if err := db.SQL().Get(&v, "SHOW "+param); err != nil {
 			t.Fatal(err)
 		}
 		return v

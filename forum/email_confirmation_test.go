@@ -13,7 +13,7 @@ import (
 func TestMembersWhoSignedUpConfirmTheirAddressBeforeTheyPost(t *testing.T) {
 	db := forumtest.DB(t)
 	ctx := context.Background()
-	if _, err := db.ExecContext(ctx, `INSERT INTO guideline_versions (version, body_markdown, body_html)
+	if _, err := db.SQL().ExecContext(ctx, `INSERT INTO guideline_versions (version, body_markdown, body_html)
 		VALUES (1, 'Soyez aimables.', '<p>Soyez aimables.</p>') ON CONFLICT DO NOTHING`); err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestMembersWhoSignedUpConfirmTheirAddressBeforeTheyPost(t *testing.T) {
 	}
 
 	var token string
-	if err := db.GetContext(ctx, &token, `SELECT data->>'Token' FROM outbox WHERE recipient = $1 AND kind = 'verify_email'`,
+	if err := db.SQL().GetContext(ctx, &token, `SELECT data->>'Token' FROM outbox WHERE recipient = $1 AND kind = 'verify_email'`,
 		signedUp.Email); err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestMembersWhoSignedUpConfirmTheirAddressBeforeTheyPost(t *testing.T) {
 
 	// Staff post without confirming: an admin may promote a member who
 	// never did.
-	db.MustExec(`UPDATE members SET role = 'moderator', email_verified_at = NULL WHERE id = $1`, confirmed.ID)
+	db.SQL().MustExec(`UPDATE members SET role = 'moderator', email_verified_at = NULL WHERE id = $1`, confirmed.ID)
 	mod, err := db.MemberByID(ctx, confirmed.ID)
 	if err != nil {
 		t.Fatal(err)

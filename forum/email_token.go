@@ -115,7 +115,7 @@ func confirmAddressTx(ctx context.Context, tx *sqlx.Tx, token, purpose string, m
 // CheckResetToken tells whether a reset link is still usable, without using
 // it, so that the page can say so before the member types a password.
 func (db *DB) CheckResetToken(ctx context.Context, token string) error {
-	_, err := emailToken(ctx, db, token, TokenResetPassword, false)
+	_, err := emailToken(ctx, db.pool, token, TokenResetPassword, false)
 	return err
 }
 
@@ -134,7 +134,7 @@ func (db *DB) RequestPasswordReset(ctx context.Context, email, locale, clientIP 
 		return err
 	}
 	var m Member
-	err = db.GetContext(ctx, &m, selectMemberForReset, EmailKey(addr))
+	err = db.pool.GetContext(ctx, &m, selectMemberForReset, EmailKey(addr))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	} else if err != nil {
@@ -155,7 +155,7 @@ func (db *DB) RequestPasswordReset(ctx context.Context, email, locale, clientIP 
 // closed (whoever knew the old password is logged out), and the address is
 // confirmed, since the member has just read mail sent to it.
 func (db *DB) ResetPassword(ctx context.Context, token, password string) (*Member, error) {
-	row, err := emailToken(ctx, db, token, TokenResetPassword, false)
+	row, err := emailToken(ctx, db.pool, token, TokenResetPassword, false)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +215,7 @@ func (db *DB) IssuePasswordReset(ctx context.Context, memberID int64) (string, e
 
 // PurgeEmailTokens removes links expired or used more than a day ago.
 func (db *DB) PurgeEmailTokens(ctx context.Context) (int64, error) {
-	res, err := db.ExecContext(ctx, `DELETE FROM email_tokens WHERE expires_at < now() - interval '1 day'`)
+	res, err := db.pool.ExecContext(ctx, `DELETE FROM email_tokens WHERE expires_at < now() - interval '1 day'`)
 	if err != nil {
 		return 0, Internal("purging links", err)
 	}

@@ -171,7 +171,7 @@ func (db *DB) ExportAccount(ctx context.Context) (*AccountExport, error) {
 		Visits: []ExportedVisit{}, Conversations: []ExportedConversation{}, Messages: []ExportedMessage{},
 		Ignored: []IgnoredMember{}, Drafts: []Draft{},
 	}
-	if err := db.GetContext(ctx, &out.Account, exportAccount, m.ID); err != nil {
+	if err := db.pool.GetContext(ctx, &out.Account, exportAccount, m.ID); err != nil {
 		return nil, notFound(err, "member.not_found", "exporting an account")
 	}
 	settings, err := db.AccountSettings(ctx)
@@ -188,7 +188,7 @@ func (db *DB) ExportAccount(ctx context.Context) (*AccountExport, error) {
 		{&out.Conversations, exportConversations}, {&out.Messages, exportMessages}, {&out.Ignored, exportIgnored},
 		{&out.Drafts, exportDrafts},
 	} {
-		if err := db.SelectContext(ctx, q.dst, q.query, m.ID); err != nil {
+		if err := db.pool.SelectContext(ctx, q.dst, q.query, m.ID); err != nil {
 			return nil, Internal("exporting an account", err)
 		}
 	}

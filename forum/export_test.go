@@ -29,21 +29,21 @@ func ExpireRememberedSessions(db *DB) {
 
 // ReplyBatches reports how many reply batches of db run, how many replies
 // wait for one, and how many replies batches of more than one stored.
-func ReplyBatches(db *DB) (running, pending, gathered int) {
-	db.replies.mu.Lock()
-	defer db.replies.mu.Unlock()
-	return db.replies.running, len(db.replies.pending), db.replies.gathered
+func ReplyBatches(db *DB) (running, pending int) {
+	db.replies.work.mu.Lock()
+	defer db.replies.work.mu.Unlock()
+	return db.replies.running, len(db.replies.pending)
 }
 
 // ReplyBatchesRunning is how many reply batches may run at once.
 const ReplyBatchesRunning = replyBatchesRunning
 
-// SearchIndexCleaner reports whether the search index's cleaner of db runs,
-// and how many cleanings it did.
-func SearchIndexCleaner(db *DB) (running bool, runs int) {
-	db.searchGIN.mu.Lock()
-	defer db.searchGIN.mu.Unlock()
-	return db.searchGIN.running, db.searchGIN.runs
+// SearchIndexCleanerBusy reports whether the search index's cleaner of db
+// has posts published since its last cleaning, or is cleaning.
+func SearchIndexCleanerBusy(db *DB) bool {
+	db.searchGIN.work.mu.Lock()
+	defer db.searchGIN.work.mu.Unlock()
+	return db.searchGIN.dirty || db.searchGIN.cleaning
 }
 
 // BoundedRead is db.boundedRead, for the tests of statement timeouts.

@@ -36,7 +36,7 @@ LIMIT $2`
 // category or (categoryID nil) of the whole forum.
 func (db *DB) FeedThreads(ctx context.Context, categoryID *int64) ([]FeedEntry, error) {
 	var out []FeedEntry
-	err := db.SelectContext(ctx, &out, selectFeedThreads, categoryID, FeedSize)
+	err := db.pool.SelectContext(ctx, &out, selectFeedThreads, categoryID, FeedSize)
 	return out, Internal("reading a feed", err)
 }
 
@@ -63,11 +63,11 @@ type FeedSource struct {
 // newest first.
 func (db *DB) FeedThread(ctx context.Context, threadID int64) (*FeedSource, []FeedEntry, error) {
 	var th FeedSource
-	err := db.GetContext(ctx, &th, `SELECT id, title, slug, last_post_at FROM threads WHERE id = $1 AND status = 'published'`, threadID)
+	err := db.pool.GetContext(ctx, &th, `SELECT id, title, slug, last_post_at FROM threads WHERE id = $1 AND status = 'published'`, threadID)
 	if err != nil {
 		return nil, nil, notFound(err, "thread.not_found", "reading a thread")
 	}
 	var out []FeedEntry
-	err = db.SelectContext(ctx, &out, selectFeedPosts, threadID, FeedSize)
+	err = db.pool.SelectContext(ctx, &out, selectFeedPosts, threadID, FeedSize)
 	return &th, out, Internal("reading a feed", err)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -37,7 +36,7 @@ ORDER BY g.version DESC LIMIT 1`
 // published yet.
 func (db *DB) Guidelines(ctx context.Context) (*GuidelineVersion, error) {
 	var g GuidelineVersion
-	err := db.GetContext(ctx, &g, selectCurrentGuidelines)
+	err := db.pool.GetContext(ctx, &g, selectCurrentGuidelines)
 	return &g, notFound(err, "guidelines.none", "reading the guidelines")
 }
 
@@ -54,7 +53,7 @@ func (db *DB) CurrentGuidelines(ctx context.Context) (*GuidelineVersion, error) 
 // GuidelinesVersion returns one version.
 func (db *DB) GuidelinesVersion(ctx context.Context, version int) (*GuidelineVersion, error) {
 	var g GuidelineVersion
-	err := db.GetContext(ctx, &g, selectGuidelineVersion, version)
+	err := db.pool.GetContext(ctx, &g, selectGuidelineVersion, version)
 	return &g, notFound(err, "guidelines.version_not_found", "reading the guidelines")
 }
 
@@ -66,7 +65,7 @@ ORDER BY g.version DESC`
 // GuidelinesHistory lists every version, newest first.
 func (db *DB) GuidelinesHistory(ctx context.Context) ([]GuidelineVersion, error) {
 	var out []GuidelineVersion
-	err := db.SelectContext(ctx, &out, selectGuidelineVersions)
+	err := db.pool.SelectContext(ctx, &out, selectGuidelineVersions)
 	return out, Internal("listing the guidelines", err)
 }
 
@@ -108,13 +107,12 @@ func PublishGuidelinesTx(ctx context.Context, tx *sqlx.Tx, markdown, html string
 	return g, err
 }
 
-// guidelinesCache remembers the newest version members must have accepted;
-// the content NOTIFY channel empties it on every instance.
-type guidelinesCache struct {
-	mu       sync.Mutex
-	loaded   bool
-	required int // 0: none
-	current  int // the newest version, 0: none
+// guidelineVersions are the newest version members must have accepted
+// (0: none) and the newest one (0: none), cached: the content NOTIFY
+// channel empties the cache on every instance.
+type guidelineVersions struct {
+	Required int `db:"required"`
+	Current  int `db:"current"`
 }
 
 const selectRequiredGuidelines = `
@@ -131,21 +129,14 @@ func (db *DB) RequiredGuidelinesVersion(ctx context.Context) (int, error) {
 // guidelineVersions returns the version members must have accepted (0:
 // none) and the newest one, from this instance's cache.
 func (db *DB) guidelineVersions(ctx context.Context) (required, current int, err error) {
-	c := &db.guidelines
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.loaded {
-		return c.required, c.current, nil
-	}
-	var v struct {
-		Required int `db:"required"`
-		Current  int `db:"current"`
-	}
-	if err := db.GetContext(ctx, &v, selectRequiredGuidelines); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, 0, Internal("reading the guidelines", err)
-	}
-	c.required, c.current, c.loaded = v.Required, v.Current, true
-	return c.required, c.current, nil
+	v, err := db.guidelines.GetOrLoad(struct{}{}, func() (guidelineVersions, error) {
+		var v guidelineVersions
+		if err := db.pool.GetContext(ctx, &v, selectRequiredGuidelines); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return v, Internal("reading the guidelines", err)
+		}
+		return v, nil
+	})
+	return v.Required, v.Current, err
 }
 
 // RequireGuidelinesAccepted returns EGUIDELINES, with the version to
@@ -163,11 +154,7 @@ func (db *DB) RequireGuidelinesAccepted(ctx context.Context, m *Member) error {
 }
 
 // InvalidateGuidelines empties this instance's guidelines cache.
-func (db *DB) InvalidateGuidelines() {
-	db.guidelines.mu.Lock()
-	db.guidelines.loaded = false
-	db.guidelines.mu.Unlock()
-}
+func (db *DB) InvalidateGuidelines() { db.guidelines.Drop() }
 
 const acceptGuidelines = `
 UPDATE members SET guidelines_version = $2 WHERE id = $1 AND coalesce(guidelines_version, 0) < $2`
@@ -184,13 +171,13 @@ func (db *DB) AcceptGuidelines(ctx context.Context, version int) error {
 		return err
 	}
 	var current int
-	if err := db.GetContext(ctx, &current, `SELECT max(version) FROM guideline_versions`); err != nil {
+	if err := db.pool.GetContext(ctx, &current, `SELECT max(version) FROM guideline_versions`); err != nil {
 		return Internal("reading the guidelines", err)
 	}
 	if version != current {
 		return Errorf(ECONFLICT, "guidelines.not_current", map[string]any{"Version": current})
 	}
-	if _, err := db.ExecContext(ctx, acceptGuidelines, m.ID, version); err != nil {
+	if _, err := db.pool.ExecContext(ctx, acceptGuidelines, m.ID, version); err != nil {
 		return Internal("accepting the guidelines", err)
 	}
 	m.GuidelinesVersion = &version

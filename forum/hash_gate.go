@@ -16,8 +16,8 @@ import (
 type HashGate struct {
 	slots   chan struct{}
 	wait    time.Duration
-	checked atomic.Int64 // hashes done, for tests and metrics
-	refused atomic.Int64 // requests turned away
+	checked atomic.Int64 // hashes done (/metrics)
+	refused atomic.Int64 // requests turned away (/metrics)
 }
 
 // hashMemoryBudget is how much memory hashing may hold at once by default.

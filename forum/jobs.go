@@ -46,7 +46,7 @@ ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND done_at IS NULL AND fa
 // EnqueueJob adds a job; it reports false when a pending job with the same
 // unique key exists already.
 func (db *DB) EnqueueJob(ctx context.Context, nj NewJob) (bool, error) {
-	return enqueueJob(ctx, db.DB, nj)
+	return enqueueJob(ctx, db.pool, nj)
 }
 
 func enqueueJob(ctx context.Context, q sqlx.ExecerContext, nj NewJob) (bool, error) {
@@ -88,7 +88,7 @@ RETURNING ` + jobColumns
 // length of lease; nil when there is none.
 func (db *DB) ClaimJob(ctx context.Context, worker string, kinds []string, lease time.Duration) (*Job, error) {
 	var j Job
-	err := db.GetContext(ctx, &j, claimJob, stringArray(kinds...), worker, int(lease.Seconds()))
+	err := db.pool.GetContext(ctx, &j, claimJob, stringArray(kinds...), worker, int(lease.Seconds()))
 	if err != nil {
 		if ErrorCode(notFound(err, "", "")) == ENOTFOUND {
 			return nil, nil
@@ -134,7 +134,7 @@ func (db *DB) FailJob(ctx context.Context, j *Job, worker string, cause error) e
 	if len(msg) > 2000 {
 		msg = msg[:2000]
 	}
-	_, err := db.ExecContext(ctx, retryJob, j.ID, worker, toValidText(msg), int(backoff.Seconds()))
+	_, err := db.pool.ExecContext(ctx, retryJob, j.ID, worker, toValidText(msg), int(backoff.Seconds()))
 	return Internal("recording a job failure", err)
 }
 
@@ -296,7 +296,7 @@ func (r *JobRunner) schedule(ctx context.Context) bool {
 // more than a month ago (time to read their last error), so that periodic
 // jobs do not pile up.
 func (db *DB) PurgeJobs(ctx context.Context) (int64, error) {
-	res, err := db.ExecContext(ctx, `
+	res, err := db.pool.ExecContext(ctx, `
 DELETE FROM jobs WHERE done_at < now() - interval '7 days' OR failed_at < now() - interval '30 days'`)
 	if err != nil {
 		return 0, Internal("purging jobs", err)

@@ -51,7 +51,7 @@ func TestTwoWorkersRunEachJobOnce(t *testing.T) {
 		}
 	}
 	var pending int
-	if err := db.GetContext(ctx, &pending, `SELECT count(*) FROM jobs WHERE kind = $1 AND done_at IS NULL`, kind); err != nil {
+	if err := db.SQL().GetContext(ctx, &pending, `SELECT count(*) FROM jobs WHERE kind = $1 AND done_at IS NULL`, kind); err != nil {
 		t.Fatal(err)
 	}
 	if pending != 0 {
@@ -80,7 +80,7 @@ func TestFailedJobsRetryLaterThenGiveUp(t *testing.T) {
 		RunAt     time.Time  `db:"run_at"`
 		FailedAt  *time.Time `db:"failed_at"`
 	}
-	if err := db.GetContext(ctx, &row, `SELECT attempts, last_error, run_at, failed_at FROM jobs WHERE kind = $1`, kind); err != nil {
+	if err := db.SQL().GetContext(ctx, &row, `SELECT attempts, last_error, run_at, failed_at FROM jobs WHERE kind = $1`, kind); err != nil {
 		t.Fatal(err)
 	}
 	if row.Attempts != 1 || row.LastError == "" || !row.RunAt.After(time.Now()) || row.FailedAt != nil {
@@ -90,13 +90,13 @@ func TestFailedJobsRetryLaterThenGiveUp(t *testing.T) {
 	if n, _ := r.RunDue(ctx); n != 0 {
 		t.Errorf("a job ran before its retry time")
 	}
-	if _, err := db.ExecContext(ctx, `UPDATE jobs SET run_at = now() WHERE kind = $1`, kind); err != nil {
+	if _, err := db.SQL().ExecContext(ctx, `UPDATE jobs SET run_at = now() WHERE kind = $1`, kind); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := r.RunDue(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.GetContext(ctx, &row, `SELECT attempts, last_error, run_at, failed_at FROM jobs WHERE kind = $1`, kind); err != nil {
+	if err := db.SQL().GetContext(ctx, &row, `SELECT attempts, last_error, run_at, failed_at FROM jobs WHERE kind = $1`, kind); err != nil {
 		t.Fatal(err)
 	}
 	if row.Attempts != 2 || row.FailedAt == nil || calls != 2 {
@@ -124,7 +124,7 @@ func TestPeriodicJobsScheduleTheirNextRunOnce(t *testing.T) {
 		t.Fatalf("run: %d %v", n, err)
 	}
 	var next time.Time
-	if err := db.GetContext(ctx, &next, `SELECT run_at FROM jobs WHERE kind = $1 AND done_at IS NULL`, kind); err != nil {
+	if err := db.SQL().GetContext(ctx, &next, `SELECT run_at FROM jobs WHERE kind = $1 AND done_at IS NULL`, kind); err != nil {
 		t.Fatalf("no next run: %v", err)
 	}
 	if d := time.Until(next); d < 59*time.Minute || d > 61*time.Minute {
@@ -135,7 +135,7 @@ func TestPeriodicJobsScheduleTheirNextRunOnce(t *testing.T) {
 func countJobs(t *testing.T, db *forum.DB, kind string) int {
 	t.Helper()
 	var n int
-	if err := db.GetContext(context.Background(), &n, `SELECT count(*) FROM jobs WHERE kind = $1`, kind); err != nil {
+	if err := db.SQL().GetContext(context.Background(), &n, `SELECT count(*) FROM jobs WHERE kind = $1`, kind); err != nil {
 		t.Fatal(err)
 	}
 	return n

@@ -31,7 +31,7 @@ func (db *DB) deviceSigningKey(ctx context.Context) ([]byte, error) {
 		return *k, nil
 	}
 	var k []byte
-	if err := db.GetContext(ctx, &k, `SELECT value FROM site_keys WHERE name = 'known_device'`); err != nil {
+	if err := db.pool.GetContext(ctx, &k, `SELECT value FROM site_keys WHERE name = 'known_device'`); err != nil {
 		return nil, Internal("reading the device key", err)
 	}
 	db.deviceKey.Store(&k)

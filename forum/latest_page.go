@@ -6,9 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"time"
 )
 
 // The first page of the latest threads (the home page, /latest) is, like a
@@ -24,74 +21,13 @@ import (
 // ChannelContent and after snapshotTTL at worst, as the thread pages' are.
 
 type latestSnapshot struct {
-	generation uint64
-	stored     time.Time
-	threads    []Thread // published, without reading state
-	stamp      string   // see listStamp
+	threads []Thread // published, without reading state
+	stamp   string   // see listStamp
 }
 
 type categoriesSnapshot struct {
-	generation uint64
-	stored     time.Time
 	categories []Category
 	stamp      string // see versionStamp, in id order
-}
-
-// latestCache holds the snapshots of the latest list, by number of rows,
-// and of the categories.
-type latestCache struct {
-	generation atomic.Uint64
-	mu         sync.RWMutex
-	building   sync.Mutex // held while a snapshot is made
-	lists      map[int]*latestSnapshot
-	categories *categoriesSnapshot
-}
-
-func (lc *latestCache) current(generation uint64, stored time.Time) bool {
-	return generation == lc.generation.Load() && time.Since(stored) <= snapshotTTL
-}
-
-func (lc *latestCache) list(rows int) *latestSnapshot {
-	lc.mu.RLock()
-	s := lc.lists[rows]
-	lc.mu.RUnlock()
-	if s == nil || !lc.current(s.generation, s.stored) {
-		return nil
-	}
-	return s
-}
-
-func (lc *latestCache) putList(rows int, s *latestSnapshot) {
-	lc.mu.Lock()
-	if lc.lists == nil {
-		lc.lists = map[int]*latestSnapshot{}
-	}
-	lc.lists[rows] = s
-	lc.mu.Unlock()
-}
-
-func (lc *latestCache) cats() *categoriesSnapshot {
-	lc.mu.RLock()
-	s := lc.categories
-	lc.mu.RUnlock()
-	if s == nil || !lc.current(s.generation, s.stored) {
-		return nil
-	}
-	return s
-}
-
-func (lc *latestCache) putCats(s *categoriesSnapshot) {
-	lc.mu.Lock()
-	lc.categories = s
-	lc.mu.Unlock()
-}
-
-// invalidate drops every snapshot (on ChannelContent).
-func (lc *latestCache) invalidate() {
-	lc.generation.Add(1)
-	lc.mu.Lock()
-	lc.lists, lc.categories = nil, nil
-	lc.mu.Unlock()
 }
 
 // rowVersion is a row's id and xmin, which changes with every write to it.
@@ -172,13 +108,13 @@ ORDER BY l.last_post_at DESC, l.id DESC`
 const maxInt64SQL = "9223372036854775807"
 
 func (db *DB) latestSnapshot(ctx context.Context, rows int) (*latestSnapshot, error) {
-	gen := db.latest.generation.Load()
-	rs, err := db.QueryContext(ctx, selectLatestSnapshot, rows)
+	gen := db.latestLists.Generation()
+	rs, err := db.pool.QueryContext(ctx, selectLatestSnapshot, rows)
 	if err != nil {
 		return nil, err
 	}
 	defer rs.Close()
-	s := &latestSnapshot{generation: gen, stored: time.Now()}
+	s := &latestSnapshot{}
 	var (
 		versions   []rowVersion
 		categories string
@@ -199,7 +135,7 @@ func (db *DB) latestSnapshot(ctx context.Context, rows int) (*latestSnapshot, er
 		return nil, err
 	}
 	s.stamp = listStamp(versions, categories)
-	db.latest.putList(rows, s)
+	db.latestLists.Put(gen, rows, s, 1)
 	return s, nil
 }
 
@@ -216,13 +152,13 @@ type versioned struct {
 func (r versioned) Scan(dest ...any) error { return r.row.Scan(append(dest, r.v)...) }
 
 func (db *DB) categoriesSnapshot(ctx context.Context) (*categoriesSnapshot, error) {
-	gen := db.latest.generation.Load()
-	rs, err := db.QueryContext(ctx, selectCategoriesSnapshot)
+	gen := db.latestCategories.Generation()
+	rs, err := db.pool.QueryContext(ctx, selectCategoriesSnapshot)
 	if err != nil {
 		return nil, err
 	}
 	defer rs.Close()
-	s := &categoriesSnapshot{generation: gen, stored: time.Now()}
+	s := &categoriesSnapshot{}
 	var versions []rowVersion
 	for rs.Next() {
 		var v string
@@ -238,7 +174,7 @@ func (db *DB) categoriesSnapshot(ctx context.Context) (*categoriesSnapshot, erro
 	}
 	slices.SortFunc(versions, func(a, b rowVersion) int { return cmp.Compare(a.id, b.id) })
 	s.stamp = versionStamp(versions)
-	db.latest.putCats(s)
+	db.latestCategories.Put(gen, struct{}{}, s, 1)
 	return s, nil
 }
 
@@ -261,15 +197,15 @@ func (db *DB) latestFromSnapshot(ctx context.Context, limit int, withCategories 
 		return nil, nil, false, nil
 	}
 	stamp := listStamp(r.threads, r.categoriesStamp)
-	snap := db.latest.list(rows)
+	snap, _ := db.latestLists.Get(rows)
 	if snap == nil || snap.stamp != stamp {
 		// One request makes the new snapshot; those that came at the same
 		// time wait for it rather than all reading the same rows.
-		db.latest.building.Lock()
-		if snap = db.latest.list(rows); snap == nil || snap.stamp != stamp {
+		unlock := db.latestLists.Loading(rows)
+		if snap, _ = db.latestLists.Get(rows); snap == nil || snap.stamp != stamp {
 			snap, err = db.latestSnapshot(ctx, rows)
 		}
-		db.latest.building.Unlock()
+		unlock()
 		if err != nil {
 			return nil, nil, false, Internal("listing threads", err)
 		}
@@ -282,13 +218,13 @@ func (db *DB) latestFromSnapshot(ctx context.Context, limit int, withCategories 
 		threads[i].LastRead, threads[i].Unread = r.lastRead[i], r.unread[i]
 	}
 	if withCategories {
-		cs := db.latest.cats()
+		cs, _ := db.latestCategories.Get(struct{}{})
 		if cs == nil || cs.stamp != r.categoriesStamp {
-			db.latest.building.Lock()
-			if cs = db.latest.cats(); cs == nil || cs.stamp != r.categoriesStamp {
+			unlock := db.latestCategories.Loading(struct{}{})
+			if cs, _ = db.latestCategories.Get(struct{}{}); cs == nil || cs.stamp != r.categoriesStamp {
 				cs, err = db.categoriesSnapshot(ctx)
 			}
-			db.latest.building.Unlock()
+			unlock()
 			if err != nil {
 				return nil, nil, false, Internal("listing categories", err)
 			}

@@ -103,7 +103,7 @@ func TestLatestListsShowEveryCommittedChangeAtOnce(t *testing.T) {
 			t.Fatalf("%s: %v", step, err)
 		}
 		var want []forum.Thread
-		if err := db.Select(&want, `SELECT * FROM latest_threads($1, 'infinity', $2, $3, $4)`,
+		if err := db.SQL().Select(&want, `SELECT * FROM latest_threads($1, 'infinity', $2, $3, $4)`,
 			id, int64(math.MaxInt64), limit, viewer != nil && viewer.IsStaff()); err != nil {
 			t.Fatal(err)
 		}
@@ -197,7 +197,7 @@ func TestLatestListsShowEveryCommittedChangeAtOnce(t *testing.T) {
 		`INSERT INTO categories (slug, name, position) VALUES ('nouvelle-` + forumtest.Unique("c") + `', 'Nouvelle', 99)`,
 		`UPDATE threads SET status = 'hidden' WHERE id = ` + fmt.Sprint(second.ID),
 	} {
-		if _, err := db.Exec(q); err != nil {
+		if _, err := db.SQL().Exec(q); err != nil {
 			t.Fatal(err)
 		}
 		check(fmt.Sprintf("bob, after change %d", i), bob)

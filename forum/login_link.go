@@ -56,7 +56,7 @@ func (db *DB) RequestLoginLink(ctx context.Context, login, locale, clientIP stri
 // CheckLoginLink tells whether a login link is still usable, without using
 // it, so that the page can say so.
 func (db *DB) CheckLoginLink(ctx context.Context, token string) error {
-	_, err := emailToken(ctx, db, token, TokenLoginLink, false)
+	_, err := emailToken(ctx, db.pool, token, TokenLoginLink, false)
 	return err
 }
 

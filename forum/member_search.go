@@ -90,7 +90,7 @@ func (db *DB) SearchMembers(ctx context.Context, f MemberFilter) (*MemberPage, e
 	}
 	page := &MemberPage{Members: []AdminMember{}}
 	// One more row than asked tells whether there is a next page.
-	err := db.SelectContext(ctx, &page.Members, searchMembers, q, string(f.Role), tl, f.Status, f.After, f.Limit+1)
+	err := db.pool.SelectContext(ctx, &page.Members, searchMembers, q, string(f.Role), tl, f.Status, f.After, f.Limit+1)
 	if err != nil {
 		return nil, Internal("searching members", err)
 	}
@@ -144,7 +144,7 @@ func (db *DB) CountPendingMembers(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	var n int
-	err := db.GetContext(ctx, &n, `SELECT count(*) FROM members WHERE status = 'pending'`)
+	err := db.pool.GetContext(ctx, &n, `SELECT count(*) FROM members WHERE status = 'pending'`)
 	return n, Internal("counting pending members", err)
 }
 
@@ -154,7 +154,7 @@ func (db *DB) AdminMemberByID(ctx context.Context, id int64) (*AdminMember, erro
 		return nil, err
 	}
 	var m AdminMember
-	err := db.GetContext(ctx, &m, `SELECT `+adminMemberColumns+` FROM members m WHERE m.id = $1`, id)
+	err := db.pool.GetContext(ctx, &m, `SELECT `+adminMemberColumns+` FROM members m WHERE m.id = $1`, id)
 	if err := notFound(err, "member.not_found", "reading a member"); err != nil {
 		return nil, err
 	}
@@ -168,7 +168,7 @@ func (db *DB) StaffMemberByID(ctx context.Context, id int64) (*AdminMember, erro
 		return nil, err
 	}
 	var m AdminMember
-	err := db.GetContext(ctx, &m, `SELECT `+adminMemberColumns+` FROM members m WHERE m.id = $1`, id)
+	err := db.pool.GetContext(ctx, &m, `SELECT `+adminMemberColumns+` FROM members m WHERE m.id = $1`, id)
 	if err := notFound(err, "member.not_found", "reading a member"); err != nil {
 		return nil, err
 	}

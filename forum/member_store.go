@@ -60,7 +60,7 @@ func (db *DB) CreateMember(ctx context.Context, nm NewMember) (*Member, error) {
 		return nil, Internal("hashing a password", err)
 	}
 	var m Member
-	err = db.GetContext(ctx, &m, insertMember, display, key, UsernameSkeleton(key), email,
+	err = db.pool.GetContext(ctx, &m, insertMember, display, key, UsernameSkeleton(key), email,
 		EmailKey(email), hash, nm.Role, nm.TrustLevel, nm.GuidelinesVersion, ActorFrom(ctx).IsAdmin())
 	switch {
 	case isUniqueViolation(err, "members_username_key"), isUniqueViolation(err, "members_username_skeleton"):
@@ -78,7 +78,7 @@ const selectMemberByID = `SELECT ` + memberColumns + ` FROM members WHERE id = $
 // MemberByID returns a member by id.
 func (db *DB) MemberByID(ctx context.Context, id int64) (*Member, error) {
 	var m Member
-	err := db.GetContext(ctx, &m, selectMemberByID, id)
+	err := db.pool.GetContext(ctx, &m, selectMemberByID, id)
 	return &m, notFound(err, "member.not_found", "reading a member")
 }
 
@@ -92,14 +92,14 @@ func (db *DB) MemberByUsername(ctx context.Context, name string) (*Member, error
 		return nil, Errorf(ENOTFOUND, "member.not_found", nil)
 	}
 	var m Member
-	err = db.GetContext(ctx, &m, selectMemberByUsername, key)
+	err = db.pool.GetContext(ctx, &m, selectMemberByUsername, key)
 	return &m, notFound(err, "member.not_found", "reading a member")
 }
 
 // CountMembers returns how many accounts exist.
 func (db *DB) CountMembers(ctx context.Context) (int, error) {
 	var n int
-	err := db.GetContext(ctx, &n, `SELECT count(*) FROM members`)
+	err := db.pool.GetContext(ctx, &n, `SELECT count(*) FROM members`)
 	return n, Internal("counting members", err)
 }
 

@@ -165,7 +165,7 @@ func (db *DB) MarkNotificationsRead(ctx context.Context, ids []int64) (int, erro
 		q += ` AND id = ANY($2)`
 		args = append(args, pq.Array(ids))
 	}
-	if _, err := db.ExecContext(ctx, q, args...); err != nil {
+	if _, err := db.pool.ExecContext(ctx, q, args...); err != nil {
 		return 0, Internal("marking notifications read", err)
 	}
 	return db.UnreadNotifications(ctx)
@@ -179,7 +179,7 @@ func (db *DB) OpenNotification(ctx context.Context, id int64) (*Notification, er
 		return nil, err
 	}
 	var n Notification
-	err = db.GetContext(ctx, &n, `
+	err = db.pool.GetContext(ctx, &n, `
 UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1 AND member_id = $2
 RETURNING id, kind, actor_id, NULL::text AS actor_name, thread_id, NULL::text AS thread_title,
 	NULL::text AS thread_slug, post_id, NULL::integer AS post_number, data, created_at, read_at, conversation_id`, id, m.ID)

@@ -2,7 +2,6 @@ package forum
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/lib/pq"
@@ -51,9 +50,8 @@ const (
 // posts of concurrent requests are notified by one statement: while one
 // batch runs, the next gathers, as PostgreSQL's group commit does.
 type fanOut struct {
-	mu      sync.Mutex
+	work    worker // guards pending; StartWorkers runs it
 	pending []fanOutRequest
-	running bool
 }
 
 type fanOutRequest struct {
@@ -92,41 +90,39 @@ func (db *DB) queueFanOut(reqs []fanOutRequest) {
 	// Every published post passes here: its words wait in the search
 	// index's pending list (search_index.go).
 	db.searchIndexChanged()
-	f := &db.fanOut
-	f.mu.Lock()
-	f.pending = append(f.pending, reqs...)
-	if !f.running {
-		f.running = true
-		db.background.run(db.fanOutBatches)
+	if !db.fanOut.work.give(func() { db.fanOut.pending = append(db.fanOut.pending, reqs...) }) {
+		db.fanOutBatch(reqs) // no worker runs: the request notifies itself
 	}
-	f.mu.Unlock()
 }
 
-// fanOutBatches runs batches until no request waits.
-func (db *DB) fanOutBatches() {
+// fanOutWaiting, the worker's work, runs batches until no request waits.
+func (db *DB) fanOutWaiting(context.Context) {
 	f := &db.fanOut
 	for {
-		f.mu.Lock()
+		f.work.mu.Lock()
 		batch := f.pending
 		f.pending = nil
+		f.work.mu.Unlock()
 		if len(batch) == 0 {
-			f.running = false
-			f.mu.Unlock()
 			return
 		}
-		f.mu.Unlock()
-		ids := make([]int64, len(batch))
-		for i, r := range batch {
-			ids[i] = r.postID
-		}
-		if _, err := db.stmts.fanOutPosts.ExecContext(context.Background(), pq.Array(ids)); err != nil {
-			db.Work("notification fan-out", db.log).Failed("notifying about new posts; the sweep will", err, "posts", len(ids))
-		} else {
-			db.Work("notification fan-out", db.log).Succeeded()
-		}
-		for _, r := range batch {
-			r.done <- struct{}{}
-		}
+		db.fanOutBatch(batch)
+	}
+}
+
+// fanOutBatch notifies about the posts of batch with one statement.
+func (db *DB) fanOutBatch(batch []fanOutRequest) {
+	ids := make([]int64, len(batch))
+	for i, r := range batch {
+		ids[i] = r.postID
+	}
+	if _, err := db.stmts.fanOutPosts.ExecContext(context.Background(), pq.Array(ids)); err != nil {
+		db.Work("notification fan-out", db.log).Failed("notifying about new posts; the sweep will", err, "posts", len(ids))
+	} else {
+		db.Work("notification fan-out", db.log).Succeeded()
+	}
+	for _, r := range batch {
+		r.done <- struct{}{}
 	}
 }
 
@@ -136,7 +132,7 @@ func (db *DB) SweepNotifications(ctx context.Context, age time.Duration) (int, e
 	total := 0
 	for {
 		var n int
-		if err := db.QueryRowContext(ctx, fanOutOld, age.Seconds(), notificationSweepBatch).Scan(&n); err != nil {
+		if err := db.pool.QueryRowContext(ctx, fanOutOld, age.Seconds(), notificationSweepBatch).Scan(&n); err != nil {
 			return total, Internal("notifying about queued posts", err)
 		}
 		total += n

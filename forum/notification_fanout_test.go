@@ -16,7 +16,7 @@ import (
 func stillQueued(t *testing.T, db *forum.DB, ids ...int64) []int64 {
 	t.Helper()
 	var out []int64
-	if err := db.Select(&out, `SELECT post_id FROM notification_queue WHERE post_id = ANY($1) ORDER BY post_id`, pq.Array(ids)); err != nil {
+	if err := db.SQL().Select(&out, `SELECT post_id FROM notification_queue WHERE post_id = ANY($1) ORDER BY post_id`, pq.Array(ids)); err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -26,7 +26,7 @@ func stillQueued(t *testing.T, db *forum.DB, ids ...int64) []int64 {
 func mailsTo(t *testing.T, db *forum.DB, m *forum.Member, kind string) int {
 	t.Helper()
 	var n int
-	if err := db.Get(&n, `SELECT count(*) FROM outbox WHERE recipient = $1 AND kind = $2`, m.Email, kind); err != nil {
+	if err := db.SQL().Get(&n, `SELECT count(*) FROM outbox WHERE recipient = $1 AND kind = $2`, m.Email, kind); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -122,7 +122,7 @@ func TestTheSweepNotifiesPostsAStoppedServerLeftQueued(t *testing.T) {
 	wantKinds(t, db, alice, left.ID)
 
 	// Queued long ago: its server stopped before the fan-out.
-	if _, err := db.Exec(`UPDATE notification_queue SET queued_at = now() - interval '2 hours' WHERE post_id = $1`, left.ID); err != nil {
+	if _, err := db.SQL().Exec(`UPDATE notification_queue SET queued_at = now() - interval '2 hours' WHERE post_id = $1`, left.ID); err != nil {
 		t.Fatal(err)
 	}
 	n, err := db.SweepNotifications(ctx, time.Hour)
@@ -144,7 +144,7 @@ func TestFinishedJobsArePurged(t *testing.T) {
 	kind := forumtest.Unique("purge.test.")
 	insert := func(done, failed string) int64 {
 		var id int64
-		if err := db.Get(&id, `INSERT INTO jobs (kind, done_at, failed_at) VALUES ($1, now() - $2::interval, now() - $3::interval) RETURNING id`,
+		if err := db.SQL().Get(&id, `INSERT INTO jobs (kind, done_at, failed_at) VALUES ($1, now() - $2::interval, now() - $3::interval) RETURNING id`,
 			kind, nullIfEmpty(done), nullIfEmpty(failed)); err != nil {
 			t.Fatal(err)
 		}
@@ -157,7 +157,7 @@ func TestFinishedJobsArePurged(t *testing.T) {
 		t.Fatal(err)
 	}
 	var left []int64
-	if err := db.Select(&left, `SELECT id FROM jobs WHERE kind = $1 ORDER BY id`, kind); err != nil {
+	if err := db.SQL().Select(&left, `SELECT id FROM jobs WHERE kind = $1 ORDER BY id`, kind); err != nil {
 		t.Fatal(err)
 	}
 	want := []int64{recentDone, recentFailed, pending}

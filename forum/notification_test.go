@@ -252,7 +252,7 @@ func TestNobodyIsNotifiedOfWhatTheyCannotSee(t *testing.T) {
 	alice, dave := member(t, db), member(t, db)
 	mod := forumtest.MustMember(t, db, forum.RoleModerator, 2)
 	th, _ := ntThread(t, db, alice, cat, forum.StatusPublished, forum.PostRefs{})
-	if _, err := db.Exec(`UPDATE threads SET status = 'hidden' WHERE id = $1`, th.ID); err != nil {
+	if _, err := db.SQL().Exec(`UPDATE threads SET status = 'hidden' WHERE id = $1`, th.ID); err != nil {
 		t.Fatal(err)
 	}
 	other := forumtest.MustMember(t, db, forum.RoleModerator, 2)
@@ -266,7 +266,7 @@ func TestNobodyIsNotifiedOfWhatTheyCannotSee(t *testing.T) {
 	p = ntReply(t, db, mod, th2.ID, forum.StatusPublished, nil, forum.PostRefs{Mentions: []string{dave.Username}})
 	wantKinds(t, db, dave, p.ID, forum.NotifyMention)
 	before, _ := db.UnreadNotifications(forumtest.As(dave))
-	if _, err := db.Exec(`UPDATE posts SET status = 'hidden' WHERE id = $1`, p.ID); err != nil {
+	if _, err := db.SQL().Exec(`UPDATE posts SET status = 'hidden' WHERE id = $1`, p.ID); err != nil {
 		t.Fatal(err)
 	}
 	wantKinds(t, db, dave, p.ID)
@@ -294,7 +294,7 @@ func TestNobodyIsNotifiedOfWhatTheyCannotSee(t *testing.T) {
 	}
 	// Restored, it comes back; its thread hidden, it goes again; the staff
 	// count it all along.
-	if _, err := db.Exec(`UPDATE posts SET status = 'published' WHERE id = $1`, p.ID); err != nil {
+	if _, err := db.SQL().Exec(`UPDATE posts SET status = 'published' WHERE id = $1`, p.ID); err != nil {
 		t.Fatal(err)
 	}
 	wantKinds(t, db, dave, p.ID, forum.NotifyMention)
@@ -302,7 +302,7 @@ func TestNobodyIsNotifiedOfWhatTheyCannotSee(t *testing.T) {
 		t.Errorf("badge %d after restoring, want %d", n, before)
 	}
 	modBefore, _ := db.UnreadNotifications(forumtest.As(mod))
-	if _, err := db.Exec(`UPDATE threads SET status = 'hidden' WHERE id = $1`, th2.ID); err != nil {
+	if _, err := db.SQL().Exec(`UPDATE threads SET status = 'hidden' WHERE id = $1`, th2.ID); err != nil {
 		t.Fatal(err)
 	}
 	wantKinds(t, db, dave, p.ID)
@@ -312,7 +312,7 @@ func TestNobodyIsNotifiedOfWhatTheyCannotSee(t *testing.T) {
 	if n, _ := db.UnreadNotifications(forumtest.As(mod)); n != modBefore {
 		t.Errorf("the moderator's unread count went from %d to %d when a thread was hidden", modBefore, n)
 	}
-	if _, err := db.Exec(`UPDATE threads SET status = 'published' WHERE id = $1`, th2.ID); err != nil {
+	if _, err := db.SQL().Exec(`UPDATE threads SET status = 'published' WHERE id = $1`, th2.ID); err != nil {
 		t.Fatal(err)
 	}
 	if n := badge(); n != before {
@@ -436,7 +436,7 @@ func TestNotificationEmailsFollowPreferences(t *testing.T) {
 	alice, bob, dave := member(t, db), member(t, db), member(t, db)
 	th, first := ntThread(t, db, alice, cat, forum.StatusPublished, forum.PostRefs{})
 	mention := ntReply(t, db, bob, th.ID, forum.StatusPublished, nil, forum.PostRefs{Mentions: []string{dave.Username}})
-	if _, err := db.Exec(`UPDATE members SET email_on_mention = false WHERE id = $1`, alice.ID); err != nil {
+	if _, err := db.SQL().Exec(`UPDATE members SET email_on_mention = false WHERE id = $1`, alice.ID); err != nil {
 		t.Fatal(err)
 	}
 	ntReply(t, db, bob, th.ID, forum.StatusPublished, nil, forum.PostRefs{Mentions: []string{alice.Username}})
@@ -445,7 +445,7 @@ func TestNotificationEmailsFollowPreferences(t *testing.T) {
 	}
 	count := func(to *forum.Member, kind string) int {
 		var n int
-		if err := db.Get(&n, `SELECT count(*) FROM outbox WHERE recipient = $1 AND kind = $2`, to.Email, kind); err != nil {
+		if err := db.SQL().Get(&n, `SELECT count(*) FROM outbox WHERE recipient = $1 AND kind = $2`, to.Email, kind); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -465,7 +465,7 @@ func TestNotificationEmailsFollowPreferences(t *testing.T) {
 		Locale string `db:"locale"`
 		Data   string `db:"data"`
 	}
-	if err := db.Get(&mail, `SELECT locale, data::text AS data FROM outbox WHERE recipient = $1 AND kind = 'notify_mention'`, dave.Email); err != nil {
+	if err := db.SQL().Get(&mail, `SELECT locale, data::text AS data FROM outbox WHERE recipient = $1 AND kind = 'notify_mention'`, dave.Email); err != nil {
 		t.Fatal(err)
 	}
 	var data map[string]string

@@ -9,7 +9,6 @@ import (
 	"net"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -65,24 +64,16 @@ func (db *DB) Unavailable(err error) *Error {
 	return &Error{Code: EUNAVAILABLE, Key: "error.unavailable", Err: err}
 }
 
-// outage follows the database's availability as requests see it.
+// outage follows the database's availability as requests see it. Its
+// probe is a worker (StartWorkers): without it (a command), a request
+// refused logs its cause itself.
 type outage struct {
-	mu       sync.Mutex
+	work     worker    // guards the fields below
+	cause    error     // the failure the probe is to check next
 	checking bool      // a check or the outage's probe is running
 	since    time.Time // when the outage started; zero when there is none
 	refused  atomic.Int64
-	closed   chan struct{}
-	once     sync.Once
-	stopped  sync.Once
 }
-
-func (o *outage) done() chan struct{} {
-	o.once.Do(func() { o.closed = make(chan struct{}) })
-	return o.closed
-}
-
-// stop ends the probe of an outage (the pool is closing).
-func (o *outage) stop() { o.stopped.Do(func() { close(o.done()) }) }
 
 // outageProbeEvery is how often a database found down is tried again.
 const outageProbeEvery = 500 * time.Millisecond
@@ -96,22 +87,36 @@ const outagePingTimeout = time.Second
 // check).
 func (o *outage) failed(db *DB, err error) {
 	o.refused.Add(1)
-	o.mu.Lock()
-	if o.checking {
-		o.mu.Unlock()
-		return
+	if !o.work.give(func() {
+		if !o.checking && o.cause == nil {
+			o.cause = err
+		}
+	}) {
+		db.log.Error("database unavailable", "error", RedactSecrets(err.Error()))
 	}
-	o.checking = true
-	o.mu.Unlock()
-	go o.check(db, err)
 }
 
-func (o *outage) check(db *DB, cause error) {
+// checkOutage, the probe's work, checks the failure given to it: a slow
+// statement, or an outage, which it probes until the database answers or
+// the worker stops.
+func (db *DB) checkOutage(ctx context.Context) {
+	o := &db.outage
+	o.work.mu.Lock()
+	cause := o.cause
+	o.cause = nil
+	o.checking = cause != nil
+	o.work.mu.Unlock()
+	if cause == nil || ctx.Err() != nil {
+		o.work.mu.Lock()
+		o.checking = false
+		o.work.mu.Unlock()
+		return
+	}
 	defer func() {
-		o.mu.Lock()
+		o.work.mu.Lock()
 		o.checking = false
 		o.since = time.Time{}
-		o.mu.Unlock()
+		o.work.mu.Unlock()
 	}()
 	pingErr := db.pingWithin(outagePingTimeout)
 	if pingErr == nil {
@@ -120,16 +125,16 @@ func (o *outage) check(db *DB, cause error) {
 		return
 	}
 	start := time.Now()
-	o.mu.Lock()
+	o.work.mu.Lock()
 	o.since = start
-	o.mu.Unlock()
+	o.work.mu.Unlock()
 	db.log.Error("database unavailable: requests are answered 503 until it answers again",
 		"error", RedactSecrets(cause.Error()), "ping", RedactSecrets(pingErr.Error()))
 	t := time.NewTicker(outageProbeEvery)
 	defer t.Stop()
 	for {
 		select {
-		case <-o.done():
+		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
@@ -142,15 +147,15 @@ func (o *outage) check(db *DB, cause error) {
 
 // InOutage reports whether the database is known to be down (since when).
 func (db *DB) InOutage() (time.Time, bool) {
-	db.outage.mu.Lock()
-	defer db.outage.mu.Unlock()
+	db.outage.work.mu.Lock()
+	defer db.outage.work.mu.Unlock()
 	return db.outage.since, !db.outage.since.IsZero()
 }
 
 func (db *DB) pingWithin(d time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	return db.PingContext(ctx)
+	return db.pool.PingContext(ctx)
 }
 
 var (

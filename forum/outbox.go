@@ -82,7 +82,7 @@ func (db *DB) ClaimMail(ctx context.Context, limit int) ([]Mail, error) {
 		return nil, Errorf(EFORBIDDEN, "error.forbidden", nil)
 	}
 	var out []Mail
-	if err := db.SelectContext(ctx, &out, claimMail, limit, MailLease.Seconds()); err != nil {
+	if err := db.pool.SelectContext(ctx, &out, claimMail, limit, MailLease.Seconds()); err != nil {
 		return nil, Internal("claiming mail", err)
 	}
 	for i := range out {
@@ -99,7 +99,7 @@ func (db *DB) MarkMailSent(ctx context.Context, ids ...int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := db.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent_at = now(), data = '{}', last_error = '' WHERE id = ANY($1)`,
+	_, err := db.pool.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent_at = now(), data = '{}', last_error = '' WHERE id = ANY($1)`,
 		pq.Array(ids))
 	return Internal("marking mail sent", err)
 }
@@ -114,10 +114,10 @@ func (db *DB) MarkMailFailed(ctx context.Context, m Mail, cause error) (gaveUp b
 	}
 	msg = toValidUTF8(msg)
 	if m.Attempts >= mailMaxAttempts {
-		_, err = db.ExecContext(ctx, `UPDATE outbox SET status = 'failed', data = '{}', last_error = $2 WHERE id = $1`, m.ID, msg)
+		_, err = db.pool.ExecContext(ctx, `UPDATE outbox SET status = 'failed', data = '{}', last_error = $2 WHERE id = $1`, m.ID, msg)
 		return true, Internal("giving a mail up", err)
 	}
-	_, err = db.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = now() + make_interval(secs => $2), last_error = $3 WHERE id = $1`,
+	_, err = db.pool.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = now() + make_interval(secs => $2), last_error = $3 WHERE id = $1`,
 		m.ID, MailBackoff(m.Attempts).Seconds(), msg)
 	return false, Internal("postponing a mail", err)
 }
@@ -134,7 +134,7 @@ func MailBackoff(attempts int) time.Duration {
 
 // PurgeMail removes mail sent or given up more than a week ago.
 func (db *DB) PurgeMail(ctx context.Context) (int64, error) {
-	res, err := db.ExecContext(ctx, `DELETE FROM outbox WHERE status <> 'pending' AND created_at < now() - interval '7 days'`)
+	res, err := db.pool.ExecContext(ctx, `DELETE FROM outbox WHERE status <> 'pending' AND created_at < now() - interval '7 days'`)
 	if err != nil {
 		return 0, Internal("purging mail", err)
 	}

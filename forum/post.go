@@ -81,7 +81,7 @@ WHERE p.id = $1`, "$2::bigint", "false")
 func (db *DB) PostByID(ctx context.Context, id int64) (*Post, *Thread, error) {
 	a := ActorFrom(ctx)
 	var p Post
-	if err := db.GetContext(ctx, &p, selectPost, id, a.viewerID()); err != nil {
+	if err := db.pool.GetContext(ctx, &p, selectPost, id, a.viewerID()); err != nil {
 		return nil, nil, notFound(err, "post.not_found", "reading a post")
 	}
 	if !a.canSeePost(p.Status, p.AuthorID) {

@@ -45,7 +45,7 @@ func deleteOutcomeTx(ctx context.Context, q sqlx.QueryerContext, p *Post) (strin
 // asked now (DeletesPost, DeletesThread or WithdrawsFirst), for the
 // confirmation page.
 func (db *DB) DeleteOutcome(ctx context.Context, p *Post) (string, error) {
-	return deleteOutcomeTx(ctx, db, p)
+	return deleteOutcomeTx(ctx, db.pool, p)
 }
 
 // closeHeldItems closes the open review item of a held post deleted by its
@@ -69,7 +69,7 @@ func (db *DB) DeletePost(ctx context.Context, postID int64) (*Post, error) {
 // thread_has_replies afterwards: the author may only withdraw their text).
 func (db *DB) DeleteThread(ctx context.Context, threadID int64) error {
 	var first int64
-	err := db.GetContext(ctx, &first, `SELECT id FROM posts WHERE thread_id = $1 AND number = 1`, threadID)
+	err := db.pool.GetContext(ctx, &first, `SELECT id FROM posts WHERE thread_id = $1 AND number = 1`, threadID)
 	if err != nil {
 		return notFound(err, "thread.not_found", "reading a thread")
 	}

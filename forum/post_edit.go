@@ -192,7 +192,7 @@ func (db *DB) Revisions(ctx context.Context, postID int64) (*Post, *Thread, []Re
 		return nil, nil, nil, Errorf(EFORBIDDEN, "post.revisions_forbidden", nil)
 	}
 	var revs []Revision
-	if err := db.SelectContext(ctx, &revs, selectRevisions, postID); err != nil {
+	if err := db.pool.SelectContext(ctx, &revs, selectRevisions, postID); err != nil {
 		return nil, nil, nil, Internal("listing revisions", err)
 	}
 	return p, t, revs, nil

@@ -55,7 +55,7 @@ func (db *DB) RestoreThread(ctx context.Context, threadID int64, reason string) 
 		return err
 	}
 	var first int64
-	if err := db.GetContext(ctx, &first, `SELECT id FROM posts WHERE thread_id = $1 AND number = 1`, threadID); err != nil {
+	if err := db.pool.GetContext(ctx, &first, `SELECT id FROM posts WHERE thread_id = $1 AND number = 1`, threadID); err != nil {
 		return notFound(err, "thread.not_found", "reading a thread")
 	}
 	return db.InTx(ctx, func(tx *sqlx.Tx) error {

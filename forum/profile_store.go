@@ -34,10 +34,10 @@ func (db *DB) ProfileByUsername(ctx context.Context, name string) (*Profile, err
 		return nil, Errorf(ENOTFOUND, "member.not_found", nil)
 	}
 	p := &Profile{RecentPosts: []ProfilePost{}}
-	if err := db.GetContext(ctx, &p.Member, selectPublicMember, key); err != nil {
+	if err := db.pool.GetContext(ctx, &p.Member, selectPublicMember, key); err != nil {
 		return nil, notFound(err, "member.not_found", "reading a profile")
 	}
-	if err := db.SelectContext(ctx, &p.RecentPosts, selectProfilePosts, p.Member.ID, ProfileRecentPosts); err != nil {
+	if err := db.pool.SelectContext(ctx, &p.RecentPosts, selectProfilePosts, p.Member.ID, ProfileRecentPosts); err != nil {
 		return nil, Internal("listing a member's posts", err)
 	}
 	return p, nil
@@ -58,7 +58,7 @@ func (db *DB) AccountSettings(ctx context.Context) (*AccountSettings, error) {
 		AccountSettings
 		NotificationPrefs
 	}
-	if err := db.GetContext(ctx, &row, selectAccountSettings, m.ID); err != nil {
+	if err := db.pool.GetContext(ctx, &row, selectAccountSettings, m.ID); err != nil {
 		return nil, notFound(err, "member.not_found", "reading account settings")
 	}
 	s := row.AccountSettings
@@ -93,7 +93,7 @@ func (db *DB) UpdateProfile(ctx context.Context, u ProfileUpdate) (*AccountSetti
 	if p := u.Notifications; p != nil {
 		n = [5]*bool{&p.Replies, &p.Mentions, &p.Quotes, &p.Likes, &p.Moderation}
 	}
-	_, err = db.ExecContext(ctx, updateProfile, m.ID, u.DisplayName, u.BioMarkdown, u.BioHTML, u.Locale,
+	_, err = db.pool.ExecContext(ctx, updateProfile, m.ID, u.DisplayName, u.BioMarkdown, u.BioHTML, u.Locale,
 		n[0], n[1], n[2], n[3], n[4])
 	if err != nil {
 		return nil, Internal("updating a profile", err)

@@ -21,7 +21,7 @@ func (db *DB) MarkRead(ctx context.Context, threadID int64, upTo int) error {
 	if m == nil || upTo <= 0 {
 		return nil
 	}
-	_, err := db.ExecContext(ctx, markRead, m.ID, threadID, upTo)
+	_, err := db.pool.ExecContext(ctx, markRead, m.ID, threadID, upTo)
 	return Internal("recording the reading state", err)
 }
 

@@ -19,7 +19,7 @@ func TestOwnPostsAreReadButNotWhatArrivedMeanwhile(t *testing.T) {
 	bob := forumtest.MustMember(t, db, forum.RoleMember, 2)
 	lastRead := func(m *forum.Member, threadID int64) int {
 		var n int
-		if err := db.Get(&n, `SELECT coalesce(max(last_read_number), 0) FROM read_states WHERE member_id = $1 AND thread_id = $2`, m.ID, threadID); err != nil {
+		if err := db.SQL().Get(&n, `SELECT coalesce(max(last_read_number), 0) FROM read_states WHERE member_id = $1 AND thread_id = $2`, m.ID, threadID); err != nil {
 			t.Fatal(err)
 		}
 		return n

@@ -3,7 +3,6 @@ package forum
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/lib/pq"
@@ -14,7 +13,9 @@ import (
 // commit shares one flush among transactions: while a batch runs, the
 // replies that arrive wait for the next one. A reply that arrives when no
 // batch runs starts one at once, so that a quiet forum stores each reply as
-// soon as it comes, in a batch of one.
+// soon as it comes, in a batch of one. The batches are stored by a worker
+// Main runs (workers.go); while it does not run (a command, before Main
+// serves or after it stopped), each request stores its own reply.
 //
 // Nothing is lost or changed by the gathering: each reply gets the answer
 // it would have got alone, decided in the order of the replies' threads,
@@ -22,11 +23,11 @@ import (
 // submitted alone.
 
 const (
-	// replyBatchesRunning is how many batches may run at once. One: while it
-	// runs, the next gathers, and the notifications of the last one are
-	// written beside it (two at once made smaller batches and a higher p99:
-	// bench/results.md). A batch waits only on short transactions (the
-	// thread's and the member's locks).
+	// replyBatchesRunning is how many batches may run at once: one, the
+	// worker's. While it runs, the next gathers, and the notifications of
+	// the last one are written beside it (two at once made smaller batches
+	// and a higher p99: bench/results.md). A batch waits only on short
+	// transactions (the thread's and the member's locks).
 	replyBatchesRunning = 1
 	// replyBatchLimit is the most replies one transaction stores.
 	replyBatchLimit = 64
@@ -43,19 +44,15 @@ func (db *DB) SubmitReply(ctx context.Context, r Reply) (*Post, error) {
 	req := &replyRequest{reply: pendingReply{Reply: r, actor: ActorFrom(ctx)}, gone: ctx.Done(), out: make(chan replyAnswer, 1)}
 	// From here the request waits for its batch and its fan-out.
 	yieldTurn(ctx)
-	b := &db.replies
-	b.mu.Lock()
-	b.pending = append(b.pending, req)
-	if b.running < replyBatchesRunning {
-		b.running++
-		db.background.run(db.runReplyBatches)
-	}
-	b.mu.Unlock()
 	var ans replyAnswer
-	select {
-	case ans = <-req.out:
-	case <-ctx.Done():
-		return nil, Internal("creating a post", ctx.Err())
+	if db.replies.work.give(func() { db.replies.pending = append(db.replies.pending, req) }) {
+		select {
+		case ans = <-req.out:
+		case <-ctx.Done():
+			return nil, Internal("creating a post", ctx.Err())
+		}
+	} else {
+		ans.alone = true // no worker runs: the request stores its reply itself
 	}
 	if ans.alone {
 		req.reply.post, req.reply.err = nil, nil
@@ -104,29 +101,30 @@ type replyAnswer struct {
 
 // replyBatches gathers the replies waiting for a batch.
 type replyBatches struct {
-	mu      sync.Mutex
+	work    worker // guards pending and running
 	pending []*replyRequest
-	running int
-	// gathered counts the replies stored by a batch of more than one, for
-	// the tests.
-	gathered int
+	running int // batches being stored
 }
 
-// runReplyBatches runs batches until no reply waits.
-func (db *DB) runReplyBatches() {
+// storeWaitingReplies, the worker's work, runs batches until no reply
+// waits. A batch is not cut short when the worker stops: its requests wait.
+func (db *DB) storeWaitingReplies(context.Context) {
 	b := &db.replies
 	for {
-		b.mu.Lock()
+		b.work.mu.Lock()
 		n := min(len(b.pending), replyBatchLimit)
 		if n == 0 {
-			b.running--
-			b.mu.Unlock()
+			b.work.mu.Unlock()
 			return
 		}
 		batch := b.pending[:n:n]
 		b.pending = b.pending[n:]
-		b.mu.Unlock()
+		b.running++
+		b.work.mu.Unlock()
 		db.runReplyBatch(batch)
+		b.work.mu.Lock()
+		b.running--
+		b.work.mu.Unlock()
 	}
 }
 
@@ -148,12 +146,6 @@ func (db *DB) runReplyBatch(batch []*replyRequest) {
 	ctx, cancel := context.WithTimeout(context.Background(), replyBatchTimeout)
 	defer cancel()
 	answers := db.storeReplyBatch(ctx, live)
-	if len(live) > 1 && !answers[0].alone && answers[0].err == nil {
-		b := &db.replies
-		b.mu.Lock()
-		b.gathered += len(live)
-		b.mu.Unlock()
-	}
 	for i, r := range live {
 		r.out <- answers[i]
 	}
@@ -203,7 +195,7 @@ func (db *DB) storeReplyBatch(ctx context.Context, batch []*replyRequest) []repl
 // content triggers silenced (the fan-out or the request announces after
 // the commit).
 func (db *DB) inReplyTx(ctx context.Context, replies []*pendingReply) error {
-	tx, err := db.BeginTxx(ctx, nil)
+	tx, err := db.pool.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
 	}

@@ -65,7 +65,7 @@ func submitTogether(t *testing.T, db *forum.DB, replies []submission) []replyRes
 	cat := forumtest.MustCategory(t, db)
 	owner := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
 	held, _ := ntThread(t, db, owner, cat, forum.StatusPublished, forum.PostRefs{})
-	blocker, err := db.Beginx()
+	blocker, err := db.SQL().Beginx()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func submitTogether(t *testing.T, db *forum.DB, replies []submission) []replyRes
 		})
 		forumtest.WaitForRepliesOnLocks(t, db, i+1)
 	}
-	if running, pending, _ := forum.ReplyBatches(db); running != forum.ReplyBatchesRunning || pending != 0 {
+	if running, pending := forum.ReplyBatches(db); running != forum.ReplyBatchesRunning || pending != 0 {
 		t.Fatalf("%d batches run and %d replies wait, before the replies", running, pending)
 	}
 
@@ -107,7 +107,7 @@ func submitTogether(t *testing.T, db *forum.DB, replies []submission) []replyRes
 			}
 		})
 		waitFor("the reply to wait", func() bool {
-			_, pending, _ := forum.ReplyBatches(db)
+			_, pending := forum.ReplyBatches(db)
 			return pending == i+1
 		})
 	}
@@ -129,7 +129,7 @@ func TestRepliesSentAtOnceAreStoredTogether(t *testing.T) {
 	open, _ := ntThread(t, db, owner, cat, forum.StatusPublished, forum.PostRefs{})
 	other, _ := ntThread(t, db, owner, cat, forum.StatusPublished, forum.PostRefs{})
 	locked, _ := ntThread(t, db, owner, cat, forum.StatusPublished, forum.PostRefs{})
-	if _, err := db.Exec(`UPDATE threads SET locked = true WHERE id = $1`, locked.ID); err != nil {
+	if _, err := db.SQL().Exec(`UPDATE threads SET locked = true WHERE id = $1`, locked.ID); err != nil {
 		t.Fatal(err)
 	}
 	a, b, c := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember),
@@ -146,8 +146,6 @@ func TestRepliesSentAtOnceAreStoredTogether(t *testing.T) {
 	if err := db.MarkRead(forumtest.As(a), open.ID, 1); err != nil {
 		t.Fatal(err)
 	}
-	_, _, gatheredBefore := forum.ReplyBatches(db)
-
 	reply := func(m *forum.Member, th int64, body, status string) submission {
 		return submission{m, withHistory(forum.Reply{ThreadID: th, AuthorID: m.ID, BodyMarkdown: body, BodyHTML: "<p>" + body + "</p>", Status: status},
 			forum.HistoryQuery{PostLimit: 5, DuplicateMinutes: 10})}
@@ -176,7 +174,7 @@ func TestRepliesSentAtOnceAreStoredTogether(t *testing.T) {
 			got[0].post.Number, got[1].post.Number, got[2].post.Number)
 	}
 	var read int
-	if err := db.Get(&read, `SELECT last_read_number FROM read_states WHERE member_id = $1 AND thread_id = $2`, a.ID, open.ID); err != nil {
+	if err := db.SQL().Get(&read, `SELECT last_read_number FROM read_states WHERE member_id = $1 AND thread_id = $2`, a.ID, open.ID); err != nil {
 		t.Fatal(err)
 	}
 	if read != 2 {
@@ -206,7 +204,7 @@ func TestRepliesSentAtOnceAreStoredTogether(t *testing.T) {
 		LastPost  int64 `db:"last_post_id"`
 		LastNum   int   `db:"last_post_number"`
 	}
-	if err := db.Get(&stored, `SELECT post_count, last_post_id, last_post_number FROM threads WHERE id = $1`, open.ID); err != nil {
+	if err := db.SQL().Get(&stored, `SELECT post_count, last_post_id, last_post_number FROM threads WHERE id = $1`, open.ID); err != nil {
 		t.Fatal(err)
 	}
 	if stored.PostCount != 4 || stored.LastNum != 4 {
@@ -214,16 +212,31 @@ func TestRepliesSentAtOnceAreStoredTogether(t *testing.T) {
 	}
 	for _, i := range []int{0, 1, 2, 3} {
 		var told int
-		if err := db.Get(&told, `SELECT count(*) FROM notifications WHERE post_id = $1 AND member_id = $2`, got[i].post.ID, owner.ID); err != nil {
+		if err := db.SQL().Get(&told, `SELECT count(*) FROM notifications WHERE post_id = $1 AND member_id = $2`, got[i].post.ID, owner.ID); err != nil {
 			t.Fatal(err)
 		}
 		if told != 1 {
 			t.Errorf("reply %d returned with %d notifications of the thread's author", i, told)
 		}
 	}
-	if _, _, gathered := forum.ReplyBatches(db); gathered-gatheredBefore != len(replies) {
-		t.Errorf("%d replies stored together, want %d", gathered-gatheredBefore, len(replies))
+	if n := transactionsOf(t, db, got[0].post, got[1].post, got[2].post, got[3].post, got[5].post); n != 1 {
+		t.Errorf("the replies stored were stored by %d transactions, want one", n)
 	}
+}
+
+// transactionsOf counts the transactions that stored posts (their rows'
+// xmin).
+func transactionsOf(t *testing.T, db *forum.DB, posts ...*forum.Post) int {
+	t.Helper()
+	ids := make([]int64, len(posts))
+	for i, p := range posts {
+		ids[i] = p.ID
+	}
+	var n int
+	if err := db.SQL().Get(&n, `SELECT count(DISTINCT xmin::text) FROM posts WHERE id = ANY($1)`, pq.Array(ids)); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // When PostgreSQL refuses a batch, nothing of it is stored, and each reply
@@ -234,7 +247,6 @@ func TestABatchThatFailsSubmitsEachReplyAlone(t *testing.T) {
 	owner := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
 	th, _ := ntThread(t, db, owner, cat, forum.StatusPublished, forum.PostRefs{})
 	m := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
-	_, _, gatheredBefore := forum.ReplyBatches(db)
 	reply := func(body, status string) submission {
 		return submission{m, forum.Reply{ThreadID: th.ID, AuthorID: m.ID, BodyMarkdown: body, BodyHTML: "<p>" + body + "</p>", Status: status}}
 	}
@@ -250,14 +262,14 @@ func TestABatchThatFailsSubmitsEachReplyAlone(t *testing.T) {
 		t.Errorf("the reply with a bad status was stored: %+v", got[1].post)
 	}
 	var bodies []string
-	if err := db.Select(&bodies, `SELECT body_markdown FROM posts WHERE thread_id = $1 AND number > 1 ORDER BY number`, th.ID); err != nil {
+	if err := db.SQL().Select(&bodies, `SELECT body_markdown FROM posts WHERE thread_id = $1 AND number > 1 ORDER BY number`, th.ID); err != nil {
 		t.Fatal(err)
 	}
 	if len(bodies) != 2 {
 		t.Errorf("stored %q, want the two good replies", bodies)
 	}
-	if _, _, gathered := forum.ReplyBatches(db); gathered != gatheredBefore {
-		t.Errorf("%d replies counted as stored together by a batch that failed", gathered-gatheredBefore)
+	if n := transactionsOf(t, db, got[0].post, got[2].post); n != 2 {
+		t.Errorf("the good replies of a batch that failed were stored by %d transactions, want one each", n)
 	}
 }
 
@@ -279,17 +291,17 @@ func TestABatchDoesWhatRepliesOneByOneDo(t *testing.T) {
 		th, _ := ntThread(t, db, owner, cat, forum.StatusPublished, forum.PostRefs{})
 		switch state {
 		case "locked":
-			db.MustExec(`UPDATE threads SET locked = true WHERE id = $1`, th.ID)
+			db.SQL().MustExec(`UPDATE threads SET locked = true WHERE id = $1`, th.ID)
 		case "held":
-			db.MustExec(`UPDATE threads SET status = 'held' WHERE id = $1`, th.ID)
+			db.SQL().MustExec(`UPDATE threads SET status = 'held' WHERE id = $1`, th.ID)
 		}
 		threads = append(threads, th.ID)
 	}
 	// Earlier posts and reading: one member near their limits, another who
 	// has read a thread to its end.
-	db.MustExec(`INSERT INTO posts (thread_id, number, author_id, body_markdown, body_html, status)
+	db.SQL().MustExec(`INSERT INTO posts (thread_id, number, author_id, body_markdown, body_html, status)
 VALUES ($1, 2, $2, 'Texte A', '<p>Texte A</p>', 'published')`, threads[1], members[0].ID)
-	db.MustExec(`INSERT INTO read_states (member_id, thread_id, last_read_number) VALUES ($1, $2, 1), ($3, $4, 2)`,
+	db.SQL().MustExec(`INSERT INTO read_states (member_id, thread_id, last_read_number) VALUES ($1, $2, 1), ($3, $4, 2)`,
 		members[1].ID, threads[0], members[2].ID, threads[1])
 	missing := int64(1 << 40)
 
@@ -371,7 +383,7 @@ ORDER BY 1`, pq.Array(threads)); err != nil {
 			return state
 		}
 		run := func(together bool) (answers, state []string) {
-			tx, err := db.Beginx()
+			tx, err := db.SQL().Beginx()
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -103,7 +103,7 @@ func (db *DB) CanModerateCategory(ctx context.Context, categoryID int64) (bool, 
 		return false, nil
 	}
 	var ok bool
-	err := db.GetContext(ctx, &ok, selectModeratesCategory, a.Member.ID, categoryID)
+	err := db.pool.GetContext(ctx, &ok, selectModeratesCategory, a.Member.ID, categoryID)
 	return ok, Internal("reading category moderators", err)
 }
 
@@ -151,7 +151,7 @@ ORDER BY c.position, c.name`
 // appointment (not through a global role).
 func (db *DB) ModeratedCategories(ctx context.Context, memberID int64) ([]Category, error) {
 	out := []Category{}
-	err := db.SelectContext(ctx, &out, selectModeratedCategories, memberID)
+	err := db.pool.SelectContext(ctx, &out, selectModeratedCategories, memberID)
 	return out, Internal("listing moderated categories", err)
 }
 

@@ -68,7 +68,7 @@ func TestRolesAndCategoryModerators(t *testing.T) {
 		t.Errorf("after promotion: %+v", got)
 	}
 	var actions []string
-	if err := db.SelectContext(context.Background(), &actions, `SELECT action FROM mod_log WHERE target_type = 'member' AND target_id = $1 ORDER BY id`, member.ID); err != nil {
+	if err := db.SQL().SelectContext(context.Background(), &actions, `SELECT action FROM mod_log WHERE target_type = 'member' AND target_id = $1 ORDER BY id`, member.ID); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"member.category_moderator_add", "member.category_moderator_remove", "member.role"}

@@ -62,12 +62,12 @@ func (p *SanctionNoticePage) CanAppeal() bool { return p.Sanction != nil && p.Sa
 // needed: the link is the member's proof. An unknown or expired link is
 // EINVALID.
 func (db *DB) SanctionNoticeByToken(ctx context.Context, token string) (*SanctionNoticePage, error) {
-	row, err := emailToken(ctx, db, token, TokenSanctionNotice, false)
+	row, err := emailToken(ctx, db.pool, token, TokenSanctionNotice, false)
 	if err != nil {
 		return nil, err
 	}
 	var m Member
-	if err := db.GetContext(ctx, &m, `SELECT `+memberColumns+` FROM members WHERE id = $1 AND status <> 'deleted'`, row.MemberID); err != nil {
+	if err := db.pool.GetContext(ctx, &m, `SELECT `+memberColumns+` FROM members WHERE id = $1 AND status <> 'deleted'`, row.MemberID); err != nil {
 		if ErrorCode(notFound(err, "", "")) == ENOTFOUND {
 			return nil, tokenInvalid()
 		}
@@ -85,7 +85,7 @@ func (db *DB) SanctionNoticeByToken(ctx context.Context, token string) (*Sanctio
 	}
 	page.Reason = m.SanctionReason
 	var s Sanction
-	err = db.GetContext(ctx, &s, selectSanctionInForce, m.ID, stringArray(SanctionSuspension, SanctionBan))
+	err = db.pool.GetContext(ctx, &s, selectSanctionInForce, m.ID, stringArray(SanctionSuspension, SanctionBan))
 	switch {
 	case err == nil:
 		page.Sanction, page.Kind, page.Reason, page.Since, page.Until = &s, s.Kind, s.Reason, &s.CreatedAt, s.Until
@@ -99,7 +99,7 @@ func (db *DB) SanctionNoticeByToken(ctx context.Context, token string) (*Sanctio
 // as the member it was sent to: it reaches the review queue like every
 // appeal.
 func (db *DB) AppealByToken(ctx context.Context, token, text string) (*Sanction, error) {
-	row, err := emailToken(ctx, db, token, TokenSanctionNotice, false)
+	row, err := emailToken(ctx, db.pool, token, TokenSanctionNotice, false)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +114,7 @@ func (db *DB) AppealByToken(ctx context.Context, token, text string) (*Sanction,
 		return nil, Errorf(ECONFLICT, "sanction.already_appealed", nil)
 	}
 	var m Member
-	if err := db.GetContext(ctx, &m, `SELECT `+memberColumns+` FROM members WHERE id = $1`, row.MemberID); err != nil {
+	if err := db.pool.GetContext(ctx, &m, `SELECT `+memberColumns+` FROM members WHERE id = $1`, row.MemberID); err != nil {
 		return nil, Internal("reading a member", err)
 	}
 	return db.AppealSanction(WithMember(ctx, &m), page.Sanction.ID, text)

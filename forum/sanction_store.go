@@ -221,7 +221,7 @@ func (db *DB) MemberSanctions(ctx context.Context, memberID int64) ([]Sanction, 
 		return nil, Errorf(EFORBIDDEN, "error.forbidden", nil)
 	}
 	out := []Sanction{}
-	err := db.SelectContext(ctx, &out, selectMemberSanctions, memberID)
+	err := db.pool.SelectContext(ctx, &out, selectMemberSanctions, memberID)
 	return out, Internal("listing sanctions", err)
 }
 
@@ -235,7 +235,7 @@ LIMIT 1`
 // it tells the member about themselves.
 func (db *DB) SuspensionNoticeFor(ctx context.Context, memberID int64) (*SuspensionNotice, error) {
 	var s Sanction
-	err := db.GetContext(ctx, &s, selectSanctionInForce, memberID, stringArray(SanctionSuspension, SanctionBan))
+	err := db.pool.GetContext(ctx, &s, selectSanctionInForce, memberID, stringArray(SanctionSuspension, SanctionBan))
 	if err != nil {
 		return nil, notFound(err, "sanction.not_suspended", "reading a suspension")
 	}
@@ -271,7 +271,7 @@ func (db *DB) RequirePoster(ctx context.Context) (*Member, error) {
 	}
 	reason := m.SanctionReason
 	var s Sanction
-	if err := db.GetContext(ctx, &s, selectSanctionInForce, m.ID, stringArray(kinds...)); err == nil {
+	if err := db.pool.GetContext(ctx, &s, selectSanctionInForce, m.ID, stringArray(kinds...)); err == nil {
 		reason = s.Reason
 	}
 	return nil, Errorf(EFORBIDDEN, "sanction.silenced_cannot_post", map[string]any{
@@ -299,7 +299,7 @@ func (db *DB) AppealSanction(ctx context.Context, sanctionID int64, text string)
 		return nil, Errorf(EINVALID, "sanction.appeal_required", nil).OnField("appeal")
 	}
 	var s Sanction
-	err = db.GetContext(ctx, &s, appealSanction, sanctionID, m.ID, text)
+	err = db.pool.GetContext(ctx, &s, appealSanction, sanctionID, m.ID, text)
 	if err == nil {
 		return &s, nil
 	}
@@ -307,7 +307,7 @@ func (db *DB) AppealSanction(ctx context.Context, sanctionID int64, text string)
 		return nil, Internal("appealing a sanction", err)
 	}
 	// Nothing updated: unknown, someone else's, already appealed or lifted.
-	if err := db.GetContext(ctx, &s, `SELECT `+sanctionColumns+` FROM sanctions WHERE id = $1 AND member_id = $2`, sanctionID, m.ID); err != nil {
+	if err := db.pool.GetContext(ctx, &s, `SELECT `+sanctionColumns+` FROM sanctions WHERE id = $1 AND member_id = $2`, sanctionID, m.ID); err != nil {
 		return nil, notFound(err, "sanction.not_found", "reading a sanction")
 	}
 	if s.RevokedAt != nil {

@@ -145,7 +145,7 @@ func TestSuspensionEndsSessionsAndExplainsItself(t *testing.T) {
 	admin := forumtest.As(forumtest.MustMember(t, db, forum.RoleAdmin, 4))
 	target := forumtest.MustMember(t, db, forum.RoleMember, 1)
 	ctx := context.Background()
-	if _, err := db.ExecContext(ctx, `INSERT INTO sessions (token_hash, member_id, expires_at) VALUES ($1, $2, now() + interval '1 day')`,
+	if _, err := db.SQL().ExecContext(ctx, `INSERT INTO sessions (token_hash, member_id, expires_at) VALUES ($1, $2, now() + interval '1 day')`,
 		forum.HashToken(forumtest.Unique("session")), target.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestSuspensionEndsSessionsAndExplainsItself(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sessions int
-	if err := db.GetContext(ctx, &sessions, `SELECT count(*) FROM sessions WHERE member_id = $1`, target.ID); err != nil {
+	if err := db.SQL().GetContext(ctx, &sessions, `SELECT count(*) FROM sessions WHERE member_id = $1`, target.ID); err != nil {
 		t.Fatal(err)
 	}
 	if sessions != 0 {
@@ -193,7 +193,7 @@ func TestSanctionsAreWrittenToTheModerationLog(t *testing.T) {
 		Before  json.RawMessage `db:"before"`
 		After   json.RawMessage `db:"after"`
 	}
-	err := db.SelectContext(context.Background(), &rows, `SELECT actor_id, action, reason, before, after FROM mod_log
+	err := db.SQL().SelectContext(context.Background(), &rows, `SELECT actor_id, action, reason, before, after FROM mod_log
 		WHERE target_type = 'member' AND target_id = $1 ORDER BY id`, target.ID)
 	if err != nil || len(rows) != 2 {
 		t.Fatalf("log rows: %v %d", err, len(rows))
@@ -207,7 +207,7 @@ func TestSanctionsAreWrittenToTheModerationLog(t *testing.T) {
 	}
 	// The member is told, in their notifications.
 	var notes []string
-	if err := db.SelectContext(context.Background(), &notes, `SELECT data->>'action' || ':' || (data->>'reason') FROM notifications
+	if err := db.SQL().SelectContext(context.Background(), &notes, `SELECT data->>'action' || ':' || (data->>'reason') FROM notifications
 		WHERE member_id = $1 AND kind = 'moderation' ORDER BY id`, target.ID); err != nil {
 		t.Fatal(err)
 	}

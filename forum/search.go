@@ -270,7 +270,7 @@ func (db *DB) RecordServerLocale(ctx context.Context, locale string) error {
 	if locale != "fr" && locale != "en" {
 		return Errorf(EINVALID, "settings.locale_invalid", nil)
 	}
-	_, err := db.ExecContext(ctx, `
+	_, err := db.pool.ExecContext(ctx, `
 INSERT INTO search_default (only_row, locale) VALUES (true, $1)
 ON CONFLICT (only_row) DO UPDATE SET locale = EXCLUDED.locale`, locale)
 	return Internal("recording the server's language", err)

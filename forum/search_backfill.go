@@ -65,7 +65,7 @@ func (db *DB) SearchBackfillJob(ctx context.Context, j *Job) error {
 	}
 	// A run taken up again after a crash resumes from the cursor stored
 	// with the last batch, which the claimed payload may predate.
-	if err := db.GetContext(ctx, &cur.After, `SELECT coalesce((payload->>'after')::bigint, 0) FROM jobs WHERE id = $1`, j.ID); err != nil {
+	if err := db.pool.GetContext(ctx, &cur.After, `SELECT coalesce((payload->>'after')::bigint, 0) FROM jobs WHERE id = $1`, j.ID); err != nil {
 		return Internal("reading the search backfill's cursor", err)
 	}
 	deadline := time.Now().Add(searchBackfillRun)

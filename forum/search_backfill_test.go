@@ -20,23 +20,23 @@ func TestSearchBackfillRewritesStaleVectorsOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stale int64
-	if err := db.Get(&stale, `SELECT id FROM posts WHERE thread_id = $1 AND number = 1`, th.ID); err != nil {
+	if err := db.SQL().Get(&stale, `SELECT id FROM posts WHERE thread_id = $1 AND number = 1`, th.ID); err != nil {
 		t.Fatal(err)
 	}
 	// The first post holds a URL longer than 64 characters; its vector is
 	// set as before migration 0036, from the unbounded HTML (setting the
 	// vector alone fires no trigger).
-	if _, err := db.Exec(`UPDATE posts SET body_html = '<p>voir https://example.org/' || repeat('abcdefghij', 12) || ' merci</p>' WHERE id = $1`, stale); err != nil {
+	if _, err := db.SQL().Exec(`UPDATE posts SET body_html = '<p>voir https://example.org/' || repeat('abcdefghij', 12) || ' merci</p>' WHERE id = $1`, stale); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`
+	if _, err := db.SQL().Exec(`
 UPDATE posts p SET search_vector = setweight(to_tsvector(p.search_config, t.title), 'A') || setweight(to_tsvector(p.search_config, p.body_html), 'B')
 FROM threads t WHERE t.id = p.thread_id AND p.id = $1`, stale); err != nil {
 		t.Fatal(err)
 	}
 	current := func(id int64) (ok bool, xmin string) {
 		t.Helper()
-		err := db.QueryRow(`
+		err := db.SQL().QueryRow(`
 SELECT p.search_vector = palabre_post_search_vector(p.search_config, CASE WHEN p.number = 1 THEN t.title END, p.body_html), p.xmin::text
 FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = $1`, id).Scan(&ok, &xmin)
 		if err != nil {
@@ -59,7 +59,7 @@ FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = $1`, id).Scan(&ok
 			t.Fatal(err)
 		}
 		var pending int
-		if err := db.Get(&pending, `SELECT count(*) FROM jobs WHERE kind = $1 AND done_at IS NULL`, forum.JobSearchBackfill); err != nil {
+		if err := db.SQL().Get(&pending, `SELECT count(*) FROM jobs WHERE kind = $1 AND done_at IS NULL`, forum.JobSearchBackfill); err != nil {
 			t.Fatal(err)
 		}
 		if pending != 0 {
@@ -83,7 +83,7 @@ FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = $1`, id).Scan(&ok
 		t.Errorf("a current vector was rewritten (xmin %s → %s) or is wrong (%v)", plainXmin, xmin, ok)
 	}
 	var found bool
-	if err := db.Get(&found, `SELECT search_vector @@ to_tsquery(search_config, 'merci') FROM posts WHERE id = $1`, stale); err != nil || !found {
+	if err := db.SQL().Get(&found, `SELECT search_vector @@ to_tsquery(search_config, 'merci') FROM posts WHERE id = $1`, stale); err != nil || !found {
 		t.Errorf("the rewritten post is not found by a word after its long URL: %v %v", found, err)
 	}
 

@@ -51,7 +51,7 @@ func TestPathologicalPostsAreStoredAndSearchable(t *testing.T) {
 				t.Errorf("search a_b: %+v, %v", page, err)
 			}
 			var longest int
-			if err := db.Get(&longest, `SELECT max(length(w)) FROM regexp_split_to_table(palabre_search_text($1), '\s+') w`, body); err != nil {
+			if err := db.SQL().Get(&longest, `SELECT max(length(w)) FROM regexp_split_to_table(palabre_search_text($1), '\s+') w`, body); err != nil {
 				t.Fatal(err)
 			}
 			if longest > 64 {
@@ -70,7 +70,7 @@ func TestSearchTextKeepsWordsAndBoundsRuns(t *testing.T) {
 		{"<p>" + strings.Repeat("x", 130) + "</p>", " " + strings.Repeat("x", 64) + " " + strings.Repeat("x", 64) + " xx "},
 	} {
 		var got string
-		if err := db.Get(&got, `SELECT palabre_search_text($1)`, c.html); err != nil {
+		if err := db.SQL().Get(&got, `SELECT palabre_search_text($1)`, c.html); err != nil {
 			t.Fatal(err)
 		}
 		if got != c.want {
@@ -78,7 +78,7 @@ func TestSearchTextKeepsWordsAndBoundsRuns(t *testing.T) {
 		}
 	}
 	var n int
-	if err := db.Get(&n, `SELECT length(palabre_search_text($1))`, strings.Repeat("mot ", 40000)); err != nil {
+	if err := db.SQL().Get(&n, `SELECT length(palabre_search_text($1))`, strings.Repeat("mot ", 40000)); err != nil {
 		t.Fatal(err)
 	}
 	if n != 100000 {
@@ -169,10 +169,10 @@ func TestTheDefaultStatementTimeoutCutsARunawayStatement(t *testing.T) {
 	}
 	defer db.Close()
 	var timeout string
-	if err := db.Get(&timeout, `SHOW statement_timeout`); err != nil || timeout != "100ms" {
+	if err := db.SQL().Get(&timeout, `SHOW statement_timeout`); err != nil || timeout != "100ms" {
 		t.Fatalf("statement_timeout %q, %v; want 100ms", timeout, err)
 	}
-	_, err = db.Exec(`SELECT pg_sleep(30)`)
+	_, err = db.SQL().Exec(`SELECT pg_sleep(30)`)
 	err = forum.Internal("sleeping", err)
 	if fe := forum.AsError(err); fe.Code != forum.EUNAVAILABLE || fe.Key != "error.statement_timeout" {
 		t.Fatalf("a runaway statement: %v, want unavailable error.statement_timeout", err)

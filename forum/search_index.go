@@ -3,7 +3,6 @@ package forum
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/lib/pq"
@@ -34,56 +33,62 @@ const searchIndexCleanEvery = 100 * time.Millisecond
 
 const cleanSearchIndex = `SELECT gin_clean_pending_list('posts_search'::regclass)`
 
-// searchIndexCleaner runs while posts are being published.
+// searchIndexCleaner runs while posts are being published (a worker:
+// StartWorkers).
 type searchIndexCleaner struct {
-	mu      sync.Mutex
-	dirty   bool // posts were published since the last cleaning
-	running bool
-	refused bool // the database user may not clean the index: inserts do
-	runs    int  // cleanings done, for the tests
+	work     worker // guards the fields below
+	dirty    bool   // posts were published since the last cleaning
+	cleaning bool
+	refused  bool // the database user may not clean the index: inserts do
 }
 
 // searchIndexChanged tells the cleaner that posts were just published.
 func (db *DB) searchIndexChanged() {
 	c := &db.searchGIN
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.dirty = true
-	if !c.running && !c.refused {
-		c.running = db.background.runUnlessClosed(db.cleanSearchIndex)
-	}
+	c.work.give(func() { c.dirty = true })
 }
 
-// cleanSearchIndex empties the pending list every searchIndexCleanEvery
-// until no post was published during one.
-func (db *DB) cleanSearchIndex() {
+// cleanSearchIndex, the worker's work, empties the pending list every
+// searchIndexCleanEvery until no post was published during one, or until
+// the worker stops: the list is then left to inserts and autovacuum.
+func (db *DB) cleanSearchIndex(ctx context.Context) {
 	c := &db.searchGIN
+	c.work.mu.Lock()
+	if c.refused {
+		c.work.mu.Unlock()
+		return
+	}
+	c.cleaning = true
+	c.work.mu.Unlock()
+	defer func() {
+		c.work.mu.Lock()
+		c.cleaning = false
+		c.work.mu.Unlock()
+	}()
 	for {
 		select {
 		case <-time.After(searchIndexCleanEvery):
-		case <-db.background.stopping():
-			c.mu.Lock()
-			c.running = false
-			c.mu.Unlock()
+		case <-ctx.Done():
 			return
 		}
-		c.mu.Lock()
+		c.work.mu.Lock()
 		if !c.dirty {
-			c.running = false
-			c.mu.Unlock()
+			c.work.mu.Unlock()
 			return
 		}
 		c.dirty = false
-		c.mu.Unlock()
-		_, err := db.ExecContext(context.Background(), cleanSearchIndex)
+		c.work.mu.Unlock()
+		_, err := db.pool.ExecContext(ctx, cleanSearchIndex)
+		if ctx.Err() != nil {
+			return // stopped while cleaning: not a failure
+		}
 		var pqErr *pq.Error
 		refused := errors.As(err, &pqErr) && pqErr.Code == "42501" // insufficient_privilege
-		c.mu.Lock()
-		c.runs++
 		if refused {
-			c.refused, c.running = true, false
+			c.work.mu.Lock()
+			c.refused = true
+			c.work.mu.Unlock()
 		}
-		c.mu.Unlock()
 		switch {
 		case refused:
 			// Only the index's owner may: inserts clean it, as before.

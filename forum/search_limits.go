@@ -30,7 +30,7 @@ type searchLimits struct {
 // searchSlots is how many searches run at once: one per core, at most a
 // quarter of the pool, at least two.
 func (db *DB) searchSlots() int {
-	return max(2, min(runtime.GOMAXPROCS(0), db.Stats().MaxOpenConnections/4))
+	return max(2, min(runtime.GOMAXPROCS(0), db.pool.Stats().MaxOpenConnections/4))
 }
 
 // searchSlot waits for a free slot and returns the function that frees it.

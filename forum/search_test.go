@@ -105,7 +105,7 @@ func TestSearchStemsFoldsAccentsRanksTitlesAndEscapes(t *testing.T) {
 
 	// English posts are stemmed in English, and found with French ones.
 	en := searchReply(t, db, bob, th.ID, "<p>The horses were running "+tag+"</p>", forum.StatusPublished)
-	if _, err := db.Exec(`UPDATE posts SET search_config = 'palabre_english' WHERE id = $1`, en.ID); err != nil {
+	if _, err := db.SQL().Exec(`UPDATE posts SET search_config = 'palabre_english' WHERE id = $1`, en.ID); err != nil {
 		t.Fatal(err)
 	}
 	if ids := searchIDs(t, db, forum.SearchQuery{Text: "run horse " + tag}); len(ids) != 1 || ids[0] != en.ID {
@@ -128,7 +128,7 @@ func TestSearchNeverFindsHeldHiddenOrDeletedPosts(t *testing.T) {
 	if ids := searchIDs(t, db, forum.SearchQuery{Text: "secret " + tag}); len(ids) != 0 {
 		t.Errorf("found unpublished posts %v", ids)
 	}
-	if _, err := db.Exec(`UPDATE threads SET status = 'hidden' WHERE id = $1`, th.ID); err != nil {
+	if _, err := db.SQL().Exec(`UPDATE threads SET status = 'hidden' WHERE id = $1`, th.ID); err != nil {
 		t.Fatal(err)
 	}
 	if ids := searchIDs(t, db, forum.SearchQuery{Text: tag}); len(ids) != 0 {
@@ -144,7 +144,7 @@ func TestSearchFiltersAndPages(t *testing.T) {
 	th, _ := searchThread(t, db, alice, cat, "Filtres "+tag, "<p>"+tag+"</p>")
 	_, otherFirst := searchThread(t, db, bob, other, "Ailleurs "+tag, "<p>"+tag+"</p>")
 	old := searchReply(t, db, bob, th.ID, "<p>ancien "+tag+"</p>", forum.StatusPublished)
-	if _, err := db.Exec(`UPDATE posts SET created_at = '2020-03-15T12:00:00Z' WHERE id = $1`, old.ID); err != nil {
+	if _, err := db.SQL().Exec(`UPDATE posts SET created_at = '2020-03-15T12:00:00Z' WHERE id = $1`, old.ID); err != nil {
 		t.Fatal(err)
 	}
 	if ids := searchIDs(t, db, forum.SearchQuery{Text: tag, Category: other.Slug}); len(ids) != 1 || ids[0] != otherFirst.ID {
@@ -209,7 +209,7 @@ func TestSearchUsesTheGINIndex(t *testing.T) {
 	alice := member(t, db)
 	tag := forumtest.Unique("zq")
 	th, _ := searchThread(t, db, alice, cat, "Volume "+tag, "<p>"+tag+"</p>")
-	_, err := db.Exec(`
+	_, err := db.SQL().Exec(`
 INSERT INTO posts (thread_id, number, author_id, body_markdown, body_html)
 SELECT $1, n + 1, $2, 'x', '<p>message numéro ' || n || ' sur les chevaux et la pluie ' || md5(n::text) || '</p>'
 FROM generate_series(1, 30000) n`, th.ID, alice.ID)
@@ -220,12 +220,12 @@ FROM generate_series(1, 30000) n`, th.ID, alice.ID)
 	// handful, once autovacuum has counted them, a merge join along
 	// posts_thread_id_number_key that stops after the last thread looks
 	// cheaper than the index, and the plan changed from run to run.
-	if _, err := db.Exec(`
+	if _, err := db.SQL().Exec(`
 INSERT INTO threads (category_id, author_id, title, slug)
 SELECT $1, $2, 'Fil ' || n, 'fil-' || n FROM generate_series(1, 2000) n`, cat.ID, alice.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`ANALYZE posts, threads`); err != nil {
+	if _, err := db.SQL().Exec(`ANALYZE posts, threads`); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
@@ -235,7 +235,7 @@ SELECT $1, $2, 'Fil ' || n, 'fil-' || n FROM generate_series(1, 2000) n`, cat.ID
 	t.Logf("search over 30 000 posts: %s", time.Since(start))
 	for _, q := range []string{tag, "chevaux " + tag, "\"la pluie\" " + tag} {
 		var plan []string
-		if err := db.Select(&plan, `EXPLAIN SELECT p.id FROM posts p JOIN threads t ON t.id = p.thread_id
+		if err := db.SQL().Select(&plan, `EXPLAIN SELECT p.id FROM posts p JOIN threads t ON t.id = p.thread_id
 WHERE ((p.search_config = 'palabre_french'::regconfig AND p.search_vector @@ websearch_to_tsquery('palabre_french', $1))
 	OR (p.search_config = 'palabre_english'::regconfig AND p.search_vector @@ websearch_to_tsquery('palabre_english', $1)))
 	AND p.status = 'published' AND t.status = 'published'`, q); err != nil {

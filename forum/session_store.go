@@ -135,7 +135,7 @@ func (db *DB) SessionMember(ctx context.Context, token string) (s *Session, m *M
 	}
 	s, m = &c.session, &c.member
 	if time.Since(s.LastSeenAt) > SessionRefreshEvery {
-		if _, err := db.ExecContext(ctx, touchSession, s.TokenHash, s.Lifetime().Seconds()); err != nil {
+		if _, err := db.pool.ExecContext(ctx, touchSession, s.TokenHash, s.Lifetime().Seconds()); err != nil {
 			return nil, nil, false, Internal("refreshing a session", err)
 		}
 		db.creds.forget(m.ID)
@@ -155,7 +155,7 @@ func (db *DB) TouchMember(ctx context.Context, memberID int64, lastSeen *time.Ti
 	if lastSeen != nil && time.Since(*lastSeen) < SessionRefreshEvery {
 		return nil
 	}
-	if _, err := db.ExecContext(ctx, touchMember, memberID); err != nil {
+	if _, err := db.pool.ExecContext(ctx, touchMember, memberID); err != nil {
 		return Internal("recording a visit", err)
 	}
 	db.creds.forget(memberID)
@@ -165,7 +165,7 @@ func (db *DB) TouchMember(ctx context.Context, memberID int64, lastSeen *time.Ti
 // DeleteSession closes the session of a cookie value (log-out); closing an
 // unknown session is not an error.
 func (db *DB) DeleteSession(ctx context.Context, token string) error {
-	_, err := db.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, HashToken(token))
+	_, err := db.pool.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, HashToken(token))
 	return Internal("closing a session", err)
 }
 
@@ -182,7 +182,7 @@ func (db *DB) Sessions(ctx context.Context) ([]Session, error) {
 		return nil, err
 	}
 	var out []Session
-	err = db.SelectContext(ctx, &out, selectMemberSessions, m.ID)
+	err = db.pool.SelectContext(ctx, &out, selectMemberSessions, m.ID)
 	return out, Internal("listing sessions", err)
 }
 
@@ -197,7 +197,7 @@ func (db *DB) RevokeSession(ctx context.Context, id string) error {
 	if err != nil || len(hash) != 32 {
 		return Errorf(ENOTFOUND, "auth.session_not_found", nil)
 	}
-	res, err := db.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1 AND member_id = $2`, hash, m.ID)
+	res, err := db.pool.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1 AND member_id = $2`, hash, m.ID)
 	if err != nil {
 		return Internal("revoking a session", err)
 	}
@@ -214,7 +214,7 @@ func (db *DB) RevokeOtherSessions(ctx context.Context, keepToken string) (int64,
 	if err != nil {
 		return 0, err
 	}
-	res, err := db.ExecContext(ctx, `DELETE FROM sessions WHERE member_id = $1 AND token_hash <> $2`, m.ID, HashToken(keepToken))
+	res, err := db.pool.ExecContext(ctx, `DELETE FROM sessions WHERE member_id = $1 AND token_hash <> $2`, m.ID, HashToken(keepToken))
 	if err != nil {
 		return 0, Internal("revoking sessions", err)
 	}
@@ -236,7 +236,7 @@ func (db *DB) DeleteMemberSessions(ctx context.Context, memberID int64) error {
 	if !a.IsStaff() && (a.Member == nil || a.Member.ID != memberID) {
 		return Errorf(EFORBIDDEN, "error.forbidden", nil)
 	}
-	if err := deleteMemberSessionsTx(ctx, db, memberID); err != nil {
+	if err := deleteMemberSessionsTx(ctx, db.pool, memberID); err != nil {
 		return err
 	}
 	db.creds.forget(memberID)
@@ -245,7 +245,7 @@ func (db *DB) DeleteMemberSessions(ctx context.Context, memberID int64) error {
 
 // PurgeSessions removes expired sessions.
 func (db *DB) PurgeSessions(ctx context.Context) (int64, error) {
-	res, err := db.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= now()`)
+	res, err := db.pool.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= now()`)
 	if err != nil {
 		return 0, Internal("purging sessions", err)
 	}

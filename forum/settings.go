@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -201,38 +200,17 @@ func SettingKeys() []string {
 	return keys
 }
 
-// settingsCache holds the settings of this instance; LISTEN/NOTIFY on
-// ChannelSettings empties it on every instance when an admin changes one.
-type settingsCache struct {
-	mu  sync.Mutex
-	cur *Settings
-}
-
 // ChannelSettings is the NOTIFY channel of settings changes.
 const ChannelSettings = "palabre_settings"
 
 // Settings returns the current settings (cached; a change made on any
 // instance empties every instance's cache through NOTIFY).
 func (db *DB) Settings(ctx context.Context) (*Settings, error) {
-	db.settings.mu.Lock()
-	defer db.settings.mu.Unlock()
-	if db.settings.cur != nil {
-		return db.settings.cur, nil
-	}
-	s, err := loadSettings(ctx, db.DB)
-	if err != nil {
-		return nil, err
-	}
-	db.settings.cur = s
-	return s, nil
+	return db.settings.GetOrLoad(struct{}{}, func() (*Settings, error) { return loadSettings(ctx, db.pool) })
 }
 
 // InvalidateSettings empties this instance's settings cache.
-func (db *DB) InvalidateSettings() {
-	db.settings.mu.Lock()
-	db.settings.cur = nil
-	db.settings.mu.Unlock()
-}
+func (db *DB) InvalidateSettings() { db.settings.Drop() }
 
 func loadSettings(ctx context.Context, q sqlx.QueryerContext) (*Settings, error) {
 	var rows []struct {

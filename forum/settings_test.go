@@ -27,18 +27,18 @@ func TestUpdateSettingsValidatesLogsAndNotifies(t *testing.T) {
 	defer cancel()
 	listening := make(chan struct{})
 	invalidated := make(chan struct{}, 10)
+	var inv forum.Invalidations
+	other.RegisterCaches(&inv)
+	inv.On(forum.ChannelSettings, func(string) {
+		select {
+		case <-listening:
+			invalidated <- struct{}{}
+		default:
+			close(listening) // the first call is the start-up invalidation
+		}
+	})
 	go func() {
-		_ = other.Listen(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), map[string]func(string){
-			forum.ChannelSettings: func(string) {
-				other.InvalidateSettings()
-				select {
-				case <-listening:
-					invalidated <- struct{}{}
-				default:
-					close(listening) // the first call is the start-up invalidation
-				}
-			},
-		})
+		_ = other.Listen(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), &inv)
 	}() // returns when the test ends
 	<-listening
 	before, err := other.Settings(context.Background())
@@ -90,7 +90,7 @@ func TestUpdateSettingsValidatesLogsAndNotifies(t *testing.T) {
 		Before json.RawMessage `db:"before"`
 		After  json.RawMessage `db:"after"`
 	}
-	if err := db.Get(&logged, `SELECT action, before, after FROM mod_log WHERE action = 'settings.update' AND actor_id = $1`, admin.ID); err != nil {
+	if err := db.SQL().Get(&logged, `SELECT action, before, after FROM mod_log WHERE action = 'settings.update' AND actor_id = $1`, admin.ID); err != nil {
 		t.Fatal(err)
 	}
 	var b, a map[string]string

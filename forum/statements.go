@@ -109,7 +109,7 @@ func (db *DB) Prepared(ctx context.Context, query string) (*sqlx.Stmt, error) {
 	if st := o.stmts[query]; st != nil {
 		return st, nil
 	}
-	st, err := db.PreparexContext(ctx, query)
+	st, err := db.pool.PreparexContext(ctx, query)
 	if err != nil {
 		return nil, Internal("preparing "+firstLine(query), err)
 	}

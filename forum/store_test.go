@@ -112,13 +112,13 @@ func TestAPITokensAuthenticateUntilRevokedAndAreStoredHashed(t *testing.T) {
 		t.Fatalf("MemberByAPIToken = %v, %v", got, err)
 	}
 	var stored int
-	if err := db.Get(&stored, `SELECT count(*) FROM api_tokens WHERE token_hash = convert_to($1, 'UTF8')`, token); err != nil {
+	if err := db.SQL().Get(&stored, `SELECT count(*) FROM api_tokens WHERE token_hash = convert_to($1, 'UTF8')`, token); err != nil {
 		t.Fatal(err)
 	}
 	if stored != 0 {
 		t.Error("the plain token is stored")
 	}
-	db.MustExec(`UPDATE api_tokens SET revoked_at = now() WHERE member_id = $1`, m.ID)
+	db.SQL().MustExec(`UPDATE api_tokens SET revoked_at = now() WHERE member_id = $1`, m.ID)
 	if _, err := db.MemberByAPIToken(context.Background(), token); forum.ErrorCode(err) != forum.EUNAUTHORIZED {
 		t.Errorf("revoked token: %v", err)
 	}
@@ -170,7 +170,7 @@ func TestConcurrentRepliesKeepNumbersAndCountersRight(t *testing.T) {
 		}
 	}
 	var numbers []int
-	if err := db.Select(&numbers, `SELECT number FROM posts WHERE thread_id = $1 ORDER BY number`, th.ID); err != nil {
+	if err := db.SQL().Select(&numbers, `SELECT number FROM posts WHERE thread_id = $1 ORDER BY number`, th.ID); err != nil {
 		t.Fatal(err)
 	}
 	for i, n := range numbers {
@@ -179,7 +179,7 @@ func TestConcurrentRepliesKeepNumbersAndCountersRight(t *testing.T) {
 		}
 	}
 	var count int
-	if err := db.Get(&count, `SELECT post_count FROM threads WHERE id = $1`, th.ID); err != nil {
+	if err := db.SQL().Get(&count, `SELECT post_count FROM threads WHERE id = $1`, th.ID); err != nil {
 		t.Fatal(err)
 	}
 	if want := 1 + replies - replies/4; count != want {
@@ -190,18 +190,18 @@ func TestConcurrentRepliesKeepNumbersAndCountersRight(t *testing.T) {
 func TestModLogIsAppendOnly(t *testing.T) {
 	db := forumtest.DB(t)
 	var id int64
-	if err := db.Get(&id, `INSERT INTO mod_log (action, reason) VALUES ('test', 'why') RETURNING id`); err != nil {
+	if err := db.SQL().Get(&id, `INSERT INTO mod_log (action, reason) VALUES ('test', 'why') RETURNING id`); err != nil {
 		t.Fatal(err)
 	}
 	for _, q := range []string{
 		`UPDATE mod_log SET reason = 'rewritten' WHERE id = $1`,
 		`DELETE FROM mod_log WHERE id = $1`,
 	} {
-		if _, err := db.Exec(q, id); err == nil {
+		if _, err := db.SQL().Exec(q, id); err == nil {
 			t.Errorf("%s succeeded on the append-only log", q)
 		}
 	}
-	if _, err := db.Exec(`TRUNCATE mod_log`); err == nil {
+	if _, err := db.SQL().Exec(`TRUNCATE mod_log`); err == nil {
 		t.Error("TRUNCATE succeeded on the append-only log")
 	}
 }
@@ -251,16 +251,16 @@ func TestCategoryThreadCountsFollowThreads(t *testing.T) {
 	if n := count(a); n != 1 {
 		t.Errorf("after one published and one held thread: %d", n)
 	}
-	db.MustExec(`UPDATE threads SET status = 'published' WHERE id = $1`, held.ID)
-	db.MustExec(`UPDATE threads SET pinned = true WHERE id = $1`, held.ID) // not a change of status
+	db.SQL().MustExec(`UPDATE threads SET status = 'published' WHERE id = $1`, held.ID)
+	db.SQL().MustExec(`UPDATE threads SET pinned = true WHERE id = $1`, held.ID) // not a change of status
 	if n := count(a); n != 2 {
 		t.Errorf("after approval: %d", n)
 	}
-	db.MustExec(`UPDATE threads SET category_id = $2 WHERE id = $1`, held.ID, b.ID)
+	db.SQL().MustExec(`UPDATE threads SET category_id = $2 WHERE id = $1`, held.ID, b.ID)
 	if na, nb := count(a), count(b); na != 1 || nb != 1 {
 		t.Errorf("after a move: %d and %d", na, nb)
 	}
-	db.MustExec(`UPDATE threads SET status = 'deleted' WHERE id = $1`, held.ID)
+	db.SQL().MustExec(`UPDATE threads SET status = 'deleted' WHERE id = $1`, held.ID)
 	if nb := count(b); nb != 0 {
 		t.Errorf("after deletion: %d", nb)
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/lib/pq"
@@ -33,12 +31,10 @@ const snapshotTTL = 5 * time.Minute
 const snapshotBudget = 16 << 20
 
 type threadSnapshot struct {
-	generation uint64
-	stored     time.Time
-	thread     Thread // without the reading state
-	posts      []Post // PostsPerPage+1 at most, none held, not redacted, Liked false
-	stamp      string // fingerprint, see snapshotStamp
-	size       int
+	thread Thread // without the reading state
+	posts  []Post // PostsPerPage+1 at most, none held, not redacted, Liked false
+	stamp  string // fingerprint, see snapshotStamp
+	size   int
 }
 
 // postIDs are the ids of the snapshot's posts, for the likes of a reader.
@@ -53,52 +49,6 @@ func (s *threadSnapshot) postIDs() pq.Int64Array {
 type snapshotKey struct {
 	thread int64
 	after  int
-}
-
-type snapshotCache struct {
-	generation atomic.Uint64
-	mu         sync.RWMutex
-	entries    map[snapshotKey]*threadSnapshot
-	size       int
-	// building is held, for a stripe of keys, while a snapshot is made:
-	// the readers of a page that changed wait for one of them to read it
-	// rather than all reading the same rows.
-	building [64]sync.Mutex
-}
-
-func (sc *snapshotCache) builder(k snapshotKey) *sync.Mutex {
-	return &sc.building[uint64(k.thread*31+int64(k.after))%uint64(len(sc.building))]
-}
-
-func (sc *snapshotCache) get(k snapshotKey) *threadSnapshot {
-	sc.mu.RLock()
-	s := sc.entries[k]
-	sc.mu.RUnlock()
-	if s == nil || s.generation != sc.generation.Load() || time.Since(s.stored) > snapshotTTL {
-		return nil
-	}
-	return s
-}
-
-func (sc *snapshotCache) put(k snapshotKey, s *threadSnapshot) {
-	sc.mu.Lock()
-	defer sc.mu.Unlock()
-	if sc.entries == nil || sc.size+s.size > snapshotBudget {
-		sc.entries, sc.size = map[snapshotKey]*threadSnapshot{}, 0
-	}
-	if old := sc.entries[k]; old != nil {
-		sc.size -= old.size
-	}
-	sc.entries[k] = s
-	sc.size += s.size
-}
-
-// invalidate drops every snapshot (on ChannelContent).
-func (sc *snapshotCache) invalidate() {
-	sc.generation.Add(1)
-	sc.mu.Lock()
-	sc.entries, sc.size = nil, 0
-	sc.mu.Unlock()
 }
 
 // snapshotStamp fingerprints a thread row and the posts of a page: the
@@ -186,7 +136,7 @@ func (db *DB) ThreadPage(ctx context.Context, id int64, after int) (*Thread, *Po
 		return db.threadPageUncached(ctx, id, after)
 	}
 	key := snapshotKey{id, after}
-	snap := db.snapshots.get(key)
+	snap, _ := db.snapshots.Get(key)
 	var ids pq.Int64Array
 	if snap != nil {
 		ids = snap.postIDs()
@@ -202,12 +152,11 @@ func (db *DB) ThreadPage(ctx context.Context, id int64, after int) (*Thread, *Po
 		return db.threadPageUncached(ctx, id, after)
 	}
 	if snap == nil || snap.stamp != r.Stamp {
-		b := db.snapshots.builder(key)
-		b.Lock()
-		if snap = db.snapshots.get(key); snap == nil || snap.stamp != r.Stamp {
+		unlock := db.snapshots.Loading(key)
+		if snap, _ = db.snapshots.Get(key); snap == nil || snap.stamp != r.Stamp {
 			snap, err = db.snapshot(ctx, key)
 		}
-		b.Unlock()
+		unlock()
 		if err != nil {
 			return nil, nil, err
 		}
@@ -249,7 +198,7 @@ func (db *DB) ThreadPage(ctx context.Context, id int64, after int) (*Thread, *Po
 // snapshot reads the snapshot of a page of a published thread and keeps
 // it; nil when the thread is not published (its readers vary).
 func (db *DB) snapshot(ctx context.Context, key snapshotKey) (*threadSnapshot, error) {
-	gen := db.snapshots.generation.Load()
+	gen := db.snapshots.Generation()
 	var t struct {
 		Thread
 		Xmin string `db:"xmin"`
@@ -264,14 +213,13 @@ func (db *DB) snapshot(ctx context.Context, key snapshotKey) (*threadSnapshot, e
 	if err := db.stmts.snapshotPosts.SelectContext(ctx, &rows, key.thread, key.after, PostsPerPage+1); err != nil {
 		return nil, Internal("reading a thread's posts", err)
 	}
-	s := &threadSnapshot{generation: gen, stored: time.Now(), thread: t.Thread,
-		posts: make([]Post, len(rows)), stamp: snapshotStamp(t.Xmin, rows), size: 1024}
+	s := &threadSnapshot{thread: t.Thread, posts: make([]Post, len(rows)), stamp: snapshotStamp(t.Xmin, rows), size: 1024}
 	for i := range rows {
 		s.posts[i] = rows[i].Post
 		s.posts[i].BodyJSON = JSONString(rows[i].BodyHTML)
 		s.size += 256 + len(rows[i].BodyHTML) + len(s.posts[i].BodyJSON)
 	}
-	db.snapshots.put(key, s)
+	db.snapshots.Put(gen, key, s, s.size)
 	return s, nil
 }
 

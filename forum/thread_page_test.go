@@ -92,13 +92,13 @@ func TestThreadPagesShowEveryCommittedChangeAtOnce(t *testing.T) {
 
 	// Edits, hiding and thread flags show at once; a hidden post keeps its
 	// body for its author only.
-	if _, err := db.Exec(`UPDATE posts SET body_html = '<p>corrigé</p>' WHERE id = $1`, second); err != nil {
+	if _, err := db.SQL().Exec(`UPDATE posts SET body_html = '<p>corrigé</p>' WHERE id = $1`, second); err != nil {
 		t.Fatal(err)
 	}
 	if _, posts := read(bobCtx); posts[1].BodyHTML != "<p>corrigé</p>" {
 		t.Errorf("bob reads %q after the edit", posts[1].BodyHTML)
 	}
-	if _, err := db.Exec(`UPDATE posts SET status = 'hidden' WHERE id = $1`, second); err != nil {
+	if _, err := db.SQL().Exec(`UPDATE posts SET status = 'hidden' WHERE id = $1`, second); err != nil {
 		t.Fatal(err)
 	}
 	if _, posts := read(bobCtx); !posts[1].Redacted || posts[1].BodyHTML != "" {
@@ -110,7 +110,7 @@ func TestThreadPagesShowEveryCommittedChangeAtOnce(t *testing.T) {
 	if _, posts := read(bobCtx); !posts[1].Redacted {
 		t.Errorf("bob reads the hidden post after carol did: the snapshot kept her view")
 	}
-	if _, err := db.Exec(`UPDATE threads SET locked = true WHERE id = $1`, th.ID); err != nil {
+	if _, err := db.SQL().Exec(`UPDATE threads SET locked = true WHERE id = $1`, th.ID); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := read(bobCtx); !got.Locked {
@@ -152,7 +152,7 @@ func TestThreadPagesShowEveryCommittedChangeAtOnce(t *testing.T) {
 	}
 
 	// A held thread is its author's and the staff's only.
-	if _, err := db.Exec(`UPDATE threads SET status = 'held' WHERE id = $1`, th.ID); err != nil {
+	if _, err := db.SQL().Exec(`UPDATE threads SET status = 'held' WHERE id = $1`, th.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := db.ThreadPage(bobCtx, th.ID, 0); forum.ErrorCode(err) != forum.ENOTFOUND {

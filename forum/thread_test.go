@@ -174,7 +174,7 @@ func TestCountersUnderConcurrentReplies(t *testing.T) {
 		t.Errorf("post_count %d, last_post_number %d, want %d", got.PostCount, got.LastPostNumber, want)
 	}
 	var numbers []int
-	if err := db.Select(&numbers, `SELECT number FROM posts WHERE thread_id = $1 ORDER BY number`, th.ID); err != nil {
+	if err := db.SQL().Select(&numbers, `SELECT number FROM posts WHERE thread_id = $1 ORDER BY number`, th.ID); err != nil {
 		t.Fatal(err)
 	}
 	for i, n := range numbers {
@@ -310,7 +310,7 @@ func TestDeletingAndHidingKeepsCountersRight(t *testing.T) {
 		t.Errorf("deleted thread: %v", err)
 	}
 	var logged int
-	if err := db.Get(&logged, `SELECT count(*) FROM mod_log WHERE action = 'post.delete' AND actor_id = $1`, mod.ID); err != nil {
+	if err := db.SQL().Get(&logged, `SELECT count(*) FROM mod_log WHERE action = 'post.delete' AND actor_id = $1`, mod.ID); err != nil {
 		t.Fatal(err)
 	}
 	if logged != 1 {
@@ -321,7 +321,7 @@ func TestDeletingAndHidingKeepsCountersRight(t *testing.T) {
 func postID(t *testing.T, db *forum.DB, threadID int64, number int) int64 {
 	t.Helper()
 	var id int64
-	if err := db.Get(&id, `SELECT id FROM posts WHERE thread_id = $1 AND number = $2`, threadID, number); err != nil {
+	if err := db.SQL().Get(&id, `SELECT id FROM posts WHERE thread_id = $1 AND number = $2`, threadID, number); err != nil {
 		t.Fatal(err)
 	}
 	return id
@@ -354,7 +354,7 @@ func TestLockedThreadsRefuseRepliesAndReplyToIsChecked(t *testing.T) {
 		t.Errorf("staff reply to a locked thread: %v", err)
 	}
 	var logged int
-	if err := db.Get(&logged, `SELECT count(*) FROM mod_log WHERE action = 'thread.lock' AND target_id = $1`, th.ID); err != nil {
+	if err := db.SQL().Get(&logged, `SELECT count(*) FROM mod_log WHERE action = 'thread.lock' AND target_id = $1`, th.ID); err != nil {
 		t.Fatal(err)
 	}
 	if logged != 1 {
@@ -382,7 +382,7 @@ func TestEditWindowAndRevisions(t *testing.T) {
 	if err := edit(forumtest.As(other), time.Hour, "pirate"); forum.ErrorCode(err) != forum.EFORBIDDEN {
 		t.Errorf("editing someone else's post: %v", err)
 	}
-	db.MustExec(`UPDATE posts SET created_at = now() - interval '2 hours' WHERE id = $1`, first)
+	db.SQL().MustExec(`UPDATE posts SET created_at = now() - interval '2 hours' WHERE id = $1`, first)
 	if err := edit(forumtest.As(author), time.Hour, "v3"); forum.AsError(err).Key != "post.edit_window_passed" {
 		t.Errorf("editing after the window: %v", err)
 	}

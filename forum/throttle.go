@@ -82,7 +82,7 @@ func (db *DB) Reserve(ctx context.Context, attempts ...Attempt) (Reservation, er
 		IDs  pq.Int64Array `db:"ids"`
 		Wait float64       `db:"wait"`
 	}
-	err := db.GetContext(ctx, &row, `SELECT ids, wait FROM reserve_attempts($1, $2, $3, $4, $5, $6)`,
+	err := db.pool.GetContext(ctx, &row, `SELECT ids, wait FROM reserve_attempts($1, $2, $3, $4, $5, $6)`,
 		pq.Array(kinds), pq.Array(subjects), pq.Array(maxes), pq.Array(windows), pq.Array(bases), pq.Array(caps))
 	if err != nil {
 		return Reservation{}, Internal("reserving an attempt", err)
@@ -99,7 +99,7 @@ func (db *DB) GiveBack(ctx context.Context, r Reservation) error {
 	if len(r.ids) == 0 {
 		return nil
 	}
-	_, err := db.ExecContext(ctx, `DELETE FROM login_attempts WHERE id = ANY($1)`, pq.Array(r.ids))
+	_, err := db.pool.ExecContext(ctx, `DELETE FROM login_attempts WHERE id = ANY($1)`, pq.Array(r.ids))
 	return Internal("giving an attempt back", err)
 }
 
@@ -120,7 +120,7 @@ func (db *DB) CheckLimit(ctx context.Context, l Limit, subject string) error {
 		At  time.Time `db:"at"`
 		Now time.Time `db:"now"`
 	}
-	err := db.GetContext(ctx, &row, selectBlockingAttempt, l.Kind, subject, l.Window.Seconds(), l.Max)
+	err := db.pool.GetContext(ctx, &row, selectBlockingAttempt, l.Kind, subject, l.Window.Seconds(), l.Max)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil
@@ -146,14 +146,14 @@ func TooManyAttempts(wait time.Duration) error {
 
 // RecordAttempt counts one attempt of subject against l.
 func (db *DB) RecordAttempt(ctx context.Context, l Limit, subject string) error {
-	_, err := db.ExecContext(ctx, `INSERT INTO login_attempts (kind, subject) VALUES ($1, $2)`, l.Kind, subject)
+	_, err := db.pool.ExecContext(ctx, `INSERT INTO login_attempts (kind, subject) VALUES ($1, $2)`, l.Kind, subject)
 	return Internal("recording an attempt", err)
 }
 
 // ClearAttempts forgets subject's attempts against l (a successful login
 // clears the account's failures).
 func (db *DB) ClearAttempts(ctx context.Context, l Limit, subject string) error {
-	return clearAttemptsTx(ctx, db, l, subject)
+	return clearAttemptsTx(ctx, db.pool, l, subject)
 }
 
 // clearAttemptsTx is ClearAttempts in a transaction (a login link or a
@@ -165,7 +165,7 @@ func clearAttemptsTx(ctx context.Context, q sqlx.ExecerContext, l Limit, subject
 
 // PurgeAttempts removes attempts older than every window.
 func (db *DB) PurgeAttempts(ctx context.Context) (int64, error) {
-	res, err := db.ExecContext(ctx, `DELETE FROM login_attempts WHERE at < now() - make_interval(secs => $1)`,
+	res, err := db.pool.ExecContext(ctx, `DELETE FROM login_attempts WHERE at < now() - make_interval(secs => $1)`,
 		attemptsKeptFor.Seconds())
 	if err != nil {
 		return 0, Internal("purging attempts", err)

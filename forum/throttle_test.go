@@ -75,7 +75,7 @@ func TestAReservationCountsAgainstAllItsLimitsOrNone(t *testing.T) {
 		}
 	}
 	var n int
-	if err := db.GetContext(ctx, &n, `SELECT count(*) FROM login_attempts WHERE subject = $1`, shared); err != nil {
+	if err := db.SQL().GetContext(ctx, &n, `SELECT count(*) FROM login_attempts WHERE subject = $1`, shared); err != nil {
 		t.Fatal(err)
 	}
 	if n != 0 {
@@ -89,7 +89,7 @@ func TestAReservationCountsAgainstAllItsLimitsOrNone(t *testing.T) {
 	if err := db.GiveBack(ctx, r); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.GetContext(ctx, &n, `SELECT count(*) FROM login_attempts WHERE subject = $1`, shared); err != nil {
+	if err := db.SQL().GetContext(ctx, &n, `SELECT count(*) FROM login_attempts WHERE subject = $1`, shared); err != nil {
 		t.Fatal(err)
 	}
 	if n != 0 {
@@ -111,7 +111,7 @@ func TestBackOffDoublesAfterTheFreeAttempts(t *testing.T) {
 	// age moves every attempt back in time by d.
 	age := func(d time.Duration) {
 		t.Helper()
-		if _, err := db.ExecContext(ctx, `UPDATE login_attempts SET at = at - make_interval(secs => $2) WHERE subject = $1`,
+		if _, err := db.SQL().ExecContext(ctx, `UPDATE login_attempts SET at = at - make_interval(secs => $2) WHERE subject = $1`,
 			subject, d.Seconds()); err != nil {
 			t.Fatal(err)
 		}

@@ -27,7 +27,7 @@ ON CONFLICT (member_id, day) DO UPDATE SET
 // minutes per member.
 func (db *DB) RecordVisit(ctx context.Context, memberID int64, now time.Time) error {
 	day := now.UTC().Format(time.DateOnly)
-	_, err := db.ExecContext(ctx, upsertVisit, memberID, day, now)
+	_, err := db.pool.ExecContext(ctx, upsertVisit, memberID, day, now)
 	return Internal("recording a visit", err)
 }
 
@@ -91,10 +91,10 @@ WHERE table_schema = current_schema() AND table_name = $1 AND column_name = ANY(
 // complete is false when a source of activity does not exist yet.
 func (db *DB) TrustActivities(ctx context.Context, s *Settings, now time.Time) (acts []TrustActivity, period trustPeriod, complete bool, err error) {
 	periodStart := now.Add(-time.Duration(s.TL3PeriodDays) * 24 * time.Hour)
-	if err = db.SelectContext(ctx, &acts, selectTrustActivity, periodStart, now.Add(-tl3CleanRecord)); err != nil {
+	if err = db.pool.SelectContext(ctx, &acts, selectTrustActivity, periodStart, now.Add(-tl3CleanRecord)); err != nil {
 		return nil, period, false, Internal("measuring activity", err)
 	}
-	if err = db.GetContext(ctx, &period, selectTrustPeriod, periodStart); err != nil {
+	if err = db.pool.GetContext(ctx, &period, selectTrustPeriod, periodStart); err != nil {
 		return nil, period, false, Internal("measuring activity", err)
 	}
 	byID := make(map[int64]*TrustActivity, len(acts))
@@ -104,14 +104,14 @@ func (db *DB) TrustActivities(ctx context.Context, s *Settings, now time.Time) (
 	complete = true
 	for _, src := range optionalSources {
 		var n int
-		if err = db.GetContext(ctx, &n, countColumns, src.table, stringArray(src.columns...)); err != nil {
+		if err = db.pool.GetContext(ctx, &n, countColumns, src.table, stringArray(src.columns...)); err != nil {
 			return nil, period, false, Internal("inspecting the schema", err)
 		}
 		if n != len(src.columns) {
 			complete = false
 			continue
 		}
-		rows, qerr := db.QueryContext(ctx, src.query, periodStart)
+		rows, qerr := db.pool.QueryContext(ctx, src.query, periodStart)
 		if qerr != nil {
 			return nil, period, false, Internal("measuring activity in "+src.table, qerr)
 		}

@@ -16,7 +16,7 @@ import (
 // minutes of activity.
 func visits(t *testing.T, db *forum.DB, m *forum.Member, days, minutes int) {
 	t.Helper()
-	_, err := db.ExecContext(context.Background(), `
+	_, err := db.SQL().ExecContext(context.Background(), `
 		INSERT INTO member_visits (member_id, day, active_seconds)
 		SELECT $1, current_date - g, $3 * 60 FROM generate_series(0, $2 - 1) g`, m.ID, days, minutes)
 	if err != nil {
@@ -29,7 +29,7 @@ func replies(t *testing.T, db *forum.DB, m *forum.Member, n int) {
 	t.Helper()
 	cat := forumtest.MustCategory(t, db)
 	for range n {
-		_, err := db.ExecContext(context.Background(), `
+		_, err := db.SQL().ExecContext(context.Background(), `
 			WITH t AS (INSERT INTO threads (category_id, title, slug, post_count) VALUES ($1, 'Sujet', 'sujet', 2) RETURNING id)
 			INSERT INTO posts (thread_id, number, author_id, body_markdown, body_html)
 			SELECT id, 1, NULL::bigint, 'Question', '<p>Question</p>' FROM t
@@ -42,7 +42,7 @@ func replies(t *testing.T, db *forum.DB, m *forum.Member, n int) {
 
 func tableExists(t *testing.T, db *forum.DB, name string) bool {
 	var ok bool
-	if err := db.GetContext(context.Background(), &ok, `SELECT to_regclass($1) IS NOT NULL`, name); err != nil {
+	if err := db.SQL().GetContext(context.Background(), &ok, `SELECT to_regclass($1) IS NOT NULL`, name); err != nil {
 		t.Fatal(err)
 	}
 	return ok
@@ -108,7 +108,7 @@ func TestPromotionJobRaisesLevelsFromActivity(t *testing.T) {
 	}
 	leader := forumtest.MustMember(t, db, forum.RoleMember, 4) // never moved by the job
 	lapsed := forumtest.MustMember(t, db, forum.RoleMember, 3) // promoted to TL3 a month ago, inactive since
-	if _, err := db.ExecContext(sys, `UPDATE members SET trust_promoted_at = now() - interval '30 days' WHERE id = $1`, lapsed.ID); err != nil {
+	if _, err := db.SQL().ExecContext(sys, `UPDATE members SET trust_promoted_at = now() - interval '30 days' WHERE id = $1`, lapsed.ID); err != nil {
 		t.Fatal(err)
 	}
 	handSet := forumtest.MustMember(t, db, forum.RoleMember, 3) // TL3 from its creation: never demoted
@@ -142,7 +142,7 @@ func TestPromotionJobRaisesLevelsFromActivity(t *testing.T) {
 	}
 
 	var logged int
-	if err := db.GetContext(sys, &logged, `SELECT count(*) FROM mod_log WHERE action = 'member.trust_promote' AND target_id = ANY($1) AND actor_id IS NULL`,
+	if err := db.SQL().GetContext(sys, &logged, `SELECT count(*) FROM mod_log WHERE action = 'member.trust_promote' AND target_id = ANY($1) AND actor_id IS NULL`,
 		pq.Array([]int64{newbie.ID, basic.ID, fast.ID, regular.ID})); err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestAdminsSetTrustLevelsByHand(t *testing.T) {
 		t.Fatal(err)
 	}
 	var locked bool
-	if err := db.GetContext(context.Background(), &locked, `SELECT trust_level_locked FROM members WHERE id = $1`, m.ID); err != nil {
+	if err := db.SQL().GetContext(context.Background(), &locked, `SELECT trust_level_locked FROM members WHERE id = $1`, m.ID); err != nil {
 		t.Fatal(err)
 	}
 	if reload(t, db, m).TrustLevel != 4 || !locked {
@@ -190,7 +190,7 @@ func TestAdminsSetTrustLevelsByHand(t *testing.T) {
 	if err := db.UnlockTrustLevel(admin, m.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.GetContext(context.Background(), &locked, `SELECT trust_level_locked FROM members WHERE id = $1`, m.ID); err != nil {
+	if err := db.SQL().GetContext(context.Background(), &locked, `SELECT trust_level_locked FROM members WHERE id = $1`, m.ID); err != nil {
 		t.Fatal(err)
 	}
 	if locked || reload(t, db, m).TrustLevel != 4 {
@@ -215,7 +215,7 @@ func TestVisitsCountDaysAndActiveTime(t *testing.T) {
 		Day     time.Time `db:"day"`
 		Seconds int       `db:"active_seconds"`
 	}
-	if err := db.SelectContext(ctx, &rows, `SELECT day, active_seconds FROM member_visits WHERE member_id = $1 ORDER BY day`, m.ID); err != nil {
+	if err := db.SQL().SelectContext(ctx, &rows, `SELECT day, active_seconds FROM member_visits WHERE member_id = $1 ORDER BY day`, m.ID); err != nil {
 		t.Fatal(err)
 	}
 	// 10 minutes, then a gap of nearly three hours that does not count, then 4.

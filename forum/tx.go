@@ -10,7 +10,7 @@ import (
 // back otherwise. Storage steps of one user action (a post, its counters, its
 // review item, its log row) share one transaction this way.
 func (db *DB) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	tx, err := db.BeginTxx(ctx, nil)
+	tx, err := db.pool.BeginTxx(ctx, nil)
 	if err != nil {
 		return Internal("starting a transaction", err)
 	}
@@ -56,7 +56,7 @@ func (db *DB) InContentTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error
 // announceAfterCommit announces on ChannelContent, with PayloadAfterCommit,
 // a change committed with the content triggers silenced.
 func (db *DB) announceAfterCommit(ctx context.Context) {
-	if _, err := db.ExecContext(context.WithoutCancel(ctx), `SELECT notify_after_commit()`); err != nil {
+	if _, err := db.pool.ExecContext(context.WithoutCancel(ctx), `SELECT notify_after_commit()`); err != nil {
 		db.log.Warn("announcing a content change", "error", err)
 	}
 }

@@ -38,9 +38,11 @@ func listenAll(t *testing.T, db *forum.DB) <-chan string {
 			got <- channel + ":" + p
 		}
 	}
+	var inv forum.Invalidations
+	inv.On(forum.ChannelContent, handler(forum.ChannelContent))
+	inv.On(forum.ChannelOutbox, handler(forum.ChannelOutbox))
 	go func() { // returns when the test ends
-		_ = db.Listen(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), map[string]func(string){
-			forum.ChannelContent: handler(forum.ChannelContent), forum.ChannelOutbox: handler(forum.ChannelOutbox)})
+		_ = db.Listen(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), &inv)
 	}()
 	started.Wait()
 	return got
@@ -80,7 +82,7 @@ func TestContentChangesOfHotWritersAreAnnouncedAfterTheirCommit(t *testing.T) {
 	}); !errors.Is(err, refused) {
 		t.Fatalf("rolled back: %v", err)
 	}
-	if err := addCategory(db, "ordinaire"); err != nil {
+	if err := addCategory(db.SQL(), "ordinaire"); err != nil {
 		t.Fatal(err)
 	}
 	if p := <-got; p != forum.ChannelContent+":" {

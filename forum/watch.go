@@ -62,14 +62,14 @@ func (db *DB) WatchThread(ctx context.Context, threadID int64, level string) (Wa
 		AuthorID   *int64 `db:"author_id"`
 		CategoryID int64  `db:"category_id"`
 	}
-	if err := db.GetContext(ctx, &th, `SELECT status, author_id, category_id FROM threads WHERE id = $1`, threadID); err != nil {
+	if err := db.pool.GetContext(ctx, &th, `SELECT status, author_id, category_id FROM threads WHERE id = $1`, threadID); err != nil {
 		return WatchLevels{}, notFound(err, "thread.not_found", "reading a thread")
 	}
 	own := th.AuthorID != nil && *th.AuthorID == m.ID
 	if th.Status != StatusPublished && !m.IsStaff() && !(own && th.Status == StatusHeld) {
 		return WatchLevels{}, Errorf(ENOTFOUND, "thread.not_found", nil)
 	}
-	if err := watchTx(ctx, db, m.ID, threadID, 0, level, true); err != nil {
+	if err := watchTx(ctx, db.pool, m.ID, threadID, 0, level, true); err != nil {
 		return WatchLevels{}, err
 	}
 	return db.WatchLevelsOf(ctx, threadID, th.CategoryID)
@@ -86,13 +86,13 @@ func (db *DB) WatchCategory(ctx context.Context, categoryID int64, level string)
 		return WatchLevels{}, err
 	}
 	var exists bool
-	if err := db.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM categories WHERE id = $1)`, categoryID); err != nil {
+	if err := db.pool.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM categories WHERE id = $1)`, categoryID); err != nil {
 		return WatchLevels{}, Internal("reading a category", err)
 	}
 	if !exists {
 		return WatchLevels{}, Errorf(ENOTFOUND, "category.not_found", nil)
 	}
-	if err := watchTx(ctx, db, m.ID, 0, categoryID, level, true); err != nil {
+	if err := watchTx(ctx, db.pool, m.ID, 0, categoryID, level, true); err != nil {
 		return WatchLevels{}, err
 	}
 	return db.WatchLevelsOf(ctx, 0, categoryID)

@@ -46,7 +46,7 @@ func TestWorkLogsAnOutageOnceAndOtherFailuresEachTime(t *testing.T) {
 	if down == nil {
 		t.Fatal("a server without a socket answered")
 	}
-	_, wrong := db.Exec("SELECT no_such_column FROM posts")
+	_, wrong := db.SQL().Exec("SELECT no_such_column FROM posts")
 	if wrong == nil {
 		t.Fatal("a wrong statement ran")
 	}

@@ -112,7 +112,7 @@ func TestEnsureDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := migrations.Up(db.DB.DB); err != nil {
+	if err := migrations.Up(db.SQL().DB); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Prepare(ctx); err != nil {
@@ -124,23 +124,23 @@ func TestEnsureDefaults(t *testing.T) {
 		}
 	}
 	var rules, versions, logged int
-	if err := db.Get(&rules, `SELECT count(*) FROM rules`); err != nil {
+	if err := db.SQL().Get(&rules, `SELECT count(*) FROM rules`); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Get(&versions, `SELECT count(*) FROM guideline_versions`); err != nil {
+	if err := db.SQL().Get(&versions, `SELECT count(*) FROM guideline_versions`); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Get(&logged, `SELECT count(*) FROM mod_log WHERE action = 'rule.create' AND actor_id IS NULL`); err != nil {
+	if err := db.SQL().Get(&logged, `SELECT count(*) FROM mod_log WHERE action = 'rule.create' AND actor_id IS NULL`); err != nil {
 		t.Fatal(err)
 	}
 	if rules != len(defaultRules) || versions != 1 || logged != len(defaultRules) {
 		t.Fatalf("%d rules, %d versions, %d log lines", rules, versions, logged)
 	}
 	var name, html string
-	if err := db.Get(&name, `SELECT name FROM rules ORDER BY id LIMIT 1`); err != nil {
+	if err := db.SQL().Get(&name, `SELECT name FROM rules ORDER BY id LIMIT 1`); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Get(&html, `SELECT body_html FROM guideline_versions WHERE version = 1`); err != nil {
+	if err := db.SQL().Get(&html, `SELECT body_html FROM guideline_versions WHERE version = 1`); err != nil {
 		t.Fatal(err)
 	}
 	if name != "Insults" || html == "" {

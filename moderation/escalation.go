@@ -79,5 +79,5 @@ func (p *Pipeline) ProposeSanction(ctx context.Context, memberID int64) (*Propos
 	if err != nil {
 		return nil, err
 	}
-	return proposeTx(ctx, p.db, s, memberID)
+	return proposeTx(ctx, p.db.Queryer(), s, memberID)
 }

@@ -55,7 +55,9 @@ func (l *Live) Subscribe() (<-chan QueueEvent, func()) {
 		l.cancel, l.done = cancel, done
 		go func() {
 			defer close(done)
-			err := l.db.Listen(ctx, l.log, map[string]func(string){ChannelReview: l.publish})
+			var inv forum.Invalidations
+			inv.On(ChannelReview, l.publish)
+			err := l.db.Listen(ctx, l.log, &inv)
 			if err != nil {
 				l.log.Error("listening to the review queue", "error", err)
 			}

@@ -35,7 +35,7 @@ func postState(t *testing.T, id int64) (status, removal string) {
 		Status  string `db:"status"`
 		Removal string `db:"removal"`
 	}
-	if err := forumtest.DB(t).Get(&row, `SELECT status, removal FROM posts WHERE id = $1`, id); err != nil {
+	if err := forumtest.DB(t).SQL().Get(&row, `SELECT status, removal FROM posts WHERE id = $1`, id); err != nil {
 		t.Fatal(err)
 	}
 	return row.Status, row.Removal
@@ -44,7 +44,7 @@ func postState(t *testing.T, id int64) (status, removal string) {
 func logged(t *testing.T, action string, postID int64) bool {
 	t.Helper()
 	var n int
-	if err := forumtest.DB(t).Get(&n, `SELECT count(*) FROM mod_log WHERE action = $1 AND target_type = 'post' AND target_id = $2`, action, postID); err != nil {
+	if err := forumtest.DB(t).SQL().Get(&n, `SELECT count(*) FROM mod_log WHERE action = $1 AND target_type = 'post' AND target_id = $2`, action, postID); err != nil {
 		t.Fatal(err)
 	}
 	return n > 0
@@ -94,10 +94,10 @@ func TestDatabaseRefusesAnOrphanHeldPost(t *testing.T) {
 	p := NewPipeline(db)
 	th := mustThread(t, p)
 	post, itemID, _ := heldReply(t, p, th)
-	if _, err := db.Exec(`UPDATE review_items SET status = 'resolved' WHERE id = $1`, itemID); err == nil {
+	if _, err := db.SQL().Exec(`UPDATE review_items SET status = 'resolved' WHERE id = $1`, itemID); err == nil {
 		t.Error("closing a held post's item left the post waiting")
 	}
-	if _, err := db.Exec(`UPDATE posts SET status = 'published' WHERE id = $1`, post.ID); err == nil {
+	if _, err := db.SQL().Exec(`UPDATE posts SET status = 'published' WHERE id = $1`, post.ID); err == nil {
 		t.Error("publishing a held post left its item open")
 	}
 	forumtest.AssertHeldInvariant(t, db)
@@ -130,7 +130,7 @@ func TestApprovingIntoADeletedThreadIsRefused(t *testing.T) {
 	post, itemID, _ := heldReply(t, p, th)
 	mod := forumtest.As(forumtest.MustMember(t, db, forum.RoleAdmin, forum.TrustLeader))
 	var first int64
-	if err := db.Get(&first, `SELECT id FROM posts WHERE thread_id = $1 AND number = 1`, th.ID); err != nil {
+	if err := db.SQL().Get(&first, `SELECT id FROM posts WHERE thread_id = $1 AND number = 1`, th.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.DeletePost(mod, first); err != nil {

@@ -82,7 +82,7 @@ func (p *Pipeline) itemContext(ctx context.Context, it *ReviewItem) (*ItemContex
 		if err != nil {
 			return nil, err
 		}
-		if out.Proposal, err = proposeTx(ctx, p.db, settings, *it.SubjectID); err != nil {
+		if out.Proposal, err = proposeTx(ctx, p.db.Queryer(), settings, *it.SubjectID); err != nil {
 			return nil, err
 		}
 	}

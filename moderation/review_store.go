@@ -126,7 +126,7 @@ func (p *Pipeline) Queue(ctx context.Context, f QueueFilter) ([]ReviewItem, erro
 	if err := queue.SelectContext(ctx, &items, args...); err != nil {
 		return nil, forum.Internal("listing the review queue", err)
 	}
-	if err := p.attachReports(ctx, p.db, items); err != nil {
+	if err := p.attachReports(ctx, p.db.Queryer(), items); err != nil {
 		return nil, err
 	}
 	return items, nil
@@ -222,7 +222,7 @@ func (p *Pipeline) item(ctx context.Context, id int64) (*ReviewItem, *reviewScop
 	if err != nil {
 		return nil, nil, err
 	}
-	it, err := p.loadItem(ctx, p.db, id)
+	it, err := p.loadItem(ctx, p.db.Queryer(), id)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -163,7 +163,7 @@ func TestReportsFromEstablishedMembersHideThePost(t *testing.T) {
 		}
 		itemID = r.ReviewItemID
 		var status string
-		if err := db.Get(&status, `SELECT status FROM posts WHERE id = $1`, post.Post.ID); err != nil {
+		if err := db.SQL().Get(&status, `SELECT status FROM posts WHERE id = $1`, post.Post.ID); err != nil {
 			t.Fatal(err)
 		}
 		if want := map[bool]string{true: "hidden", false: "published"}[i == 2]; status != want {
@@ -178,11 +178,11 @@ func TestReportsFromEstablishedMembersHideThePost(t *testing.T) {
 		t.Errorf("item = %+v", it)
 	}
 	var notified int
-	if err := db.Get(&notified, `SELECT count(*) FROM notifications WHERE member_id = $1 AND kind = 'moderation' AND data->>'action' = 'hidden'`, author.ID); err != nil {
+	if err := db.SQL().Get(&notified, `SELECT count(*) FROM notifications WHERE member_id = $1 AND kind = 'moderation' AND data->>'action' = 'hidden'`, author.ID); err != nil {
 		t.Fatal(err)
 	}
 	var logged int
-	if err := db.Get(&logged, `SELECT count(*) FROM mod_log WHERE action = 'post.auto_hide' AND target_id = $1 AND actor_id IS NULL`, post.Post.ID); err != nil {
+	if err := db.SQL().Get(&logged, `SELECT count(*) FROM mod_log WHERE action = 'post.auto_hide' AND target_id = $1 AND actor_id IS NULL`, post.Post.ID); err != nil {
 		t.Fatal(err)
 	}
 	if notified != 1 || logged != 1 {
@@ -195,11 +195,11 @@ func TestReportsFromEstablishedMembersHideThePost(t *testing.T) {
 		t.Fatal(err)
 	}
 	var status string
-	if err := db.Get(&status, `SELECT status FROM posts WHERE id = $1`, post.Post.ID); err != nil {
+	if err := db.SQL().Get(&status, `SELECT status FROM posts WHERE id = $1`, post.Post.ID); err != nil {
 		t.Fatal(err)
 	}
 	var dismissed int
-	if err := db.Get(&dismissed, `SELECT count(*) FROM reports WHERE review_item_id = $1 AND outcome = 'dismissed'`, itemID); err != nil {
+	if err := db.SQL().Get(&dismissed, `SELECT count(*) FROM reports WHERE review_item_id = $1 AND outcome = 'dismissed'`, itemID); err != nil {
 		t.Fatal(err)
 	}
 	if status != "published" || dismissed != 3 {
@@ -207,7 +207,7 @@ func TestReportsFromEstablishedMembersHideThePost(t *testing.T) {
 	}
 	// Each reporter learns the outcome.
 	var told int
-	if err := db.Get(&told, `SELECT count(*) FROM notifications n JOIN reports r ON r.reporter_id = n.member_id
+	if err := db.SQL().Get(&told, `SELECT count(*) FROM notifications n JOIN reports r ON r.reporter_id = n.member_id
 		WHERE r.review_item_id = $1 AND n.data->>'action' = 'report_dismissed'`, itemID); err != nil {
 		t.Fatal(err)
 	}
@@ -257,16 +257,16 @@ func TestConcurrentResolutionsLetExactlyOneWin(t *testing.T) {
 		}
 	}
 	var resolves, hides, silences, notices int
-	if err := db.Get(&resolves, `SELECT count(*) FROM mod_log WHERE action = 'review.resolve' AND target_id = $1`, r.ReviewItemID); err != nil {
+	if err := db.SQL().Get(&resolves, `SELECT count(*) FROM mod_log WHERE action = 'review.resolve' AND target_id = $1`, r.ReviewItemID); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Get(&hides, `SELECT count(*) FROM mod_log WHERE action = 'post.hide' AND target_id = $1`, post.Post.ID); err != nil {
+	if err := db.SQL().Get(&hides, `SELECT count(*) FROM mod_log WHERE action = 'post.hide' AND target_id = $1`, post.Post.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Get(&silences, `SELECT count(*) FROM sanctions WHERE member_id = $1`, author.ID); err != nil {
+	if err := db.SQL().Get(&silences, `SELECT count(*) FROM sanctions WHERE member_id = $1`, author.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Get(&notices, `SELECT count(*) FROM notifications WHERE member_id = $1 AND kind = 'moderation'`, author.ID); err != nil {
+	if err := db.SQL().Get(&notices, `SELECT count(*) FROM notifications WHERE member_id = $1 AND kind = 'moderation'`, author.ID); err != nil {
 		t.Fatal(err)
 	}
 	if wins != 1 || resolves != 1 || hides+silences != 1 || notices != 1 {
@@ -332,11 +332,11 @@ func TestSilenceFromTheQueueThenAppealAndLift(t *testing.T) {
 		t.Errorf("a silenced member posted: %v", err)
 	}
 	var upheld int
-	if err := db.Get(&upheld, `SELECT count(*) FROM notifications WHERE member_id = $1 AND data->>'action' = 'report_upheld'`, reporter.ID); err != nil {
+	if err := db.SQL().Get(&upheld, `SELECT count(*) FROM notifications WHERE member_id = $1 AND data->>'action' = 'report_upheld'`, reporter.ID); err != nil {
 		t.Fatal(err)
 	}
 	var reason string
-	if err := db.Get(&reason, `SELECT data->>'reason' FROM notifications WHERE member_id = $1 AND data->>'action' = 'silence'`, author.ID); err != nil {
+	if err := db.SQL().Get(&reason, `SELECT data->>'reason' FROM notifications WHERE member_id = $1 AND data->>'action' = 'silence'`, author.ID); err != nil {
 		t.Fatal(err)
 	}
 	if upheld != 1 || reason != "Publicité répétée" {
@@ -446,7 +446,7 @@ func TestModerationLogIsAppendOnlyAndExports(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, q := range []string{`UPDATE mod_log SET reason = 'x' WHERE target_id = $1`, `DELETE FROM mod_log WHERE target_id = $1`} {
-		if _, err := db.Exec(q, r.ReviewItemID); err == nil {
+		if _, err := db.SQL().Exec(q, r.ReviewItemID); err == nil {
 			t.Errorf("%s succeeded on the append-only log", q)
 		}
 	}

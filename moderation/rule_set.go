@@ -66,9 +66,14 @@ func compileRules(rules []*Rule) *ruleSet {
 // requests read it, a rebuild swaps it.
 type ruleCache struct {
 	current atomic.Pointer[ruleSet]
-	build   sync.Mutex  // one build at a time
-	pending atomic.Bool // a rebuild is scheduled and has not started reading
-	// rebuilt, when set (by tests), is called after each background rebuild.
+	build   sync.Mutex // one build at a time
+	// The rebuilder (RunRuleRebuilds), which Main runs: whether it runs,
+	// and the signal that asks it for a rebuild.
+	mu      sync.Mutex
+	running bool
+	wake    chan struct{}
+	// rebuilt, when set (by tests), is called after each rebuild that a
+	// change asked for.
 	rebuilt func(*ruleSet)
 }
 
@@ -97,39 +102,72 @@ func (p *Pipeline) reloadRules(ctx context.Context) (*ruleSet, error) {
 	return rs, nil
 }
 
-// RulesChanged rebuilds the compiled rules in the background (NOTIFY
-// handler; also called after a change made through this pipeline). Calls
-// that come while a rebuild waits to start share it; a change that comes
-// while one reads the rules gets a new one.
+// RulesChanged has the compiled rules rebuilt (NOTIFY handler; also
+// called when a change made through this pipeline could not be applied at
+// once): by the rebuilder, in the background, when it runs (calls that come
+// while a rebuild waits to start share it; a change that comes while one
+// reads the rules gets a new one), or at once otherwise (a command, a test).
 func (p *Pipeline) RulesChanged() {
-	if p.rules.pending.Swap(true) {
+	p.rules.mu.Lock()
+	if p.rules.running {
+		select {
+		case p.rules.wake <- struct{}{}:
+		default: // a rebuild is already asked for
+		}
+		p.rules.mu.Unlock()
 		return
 	}
-	go func() {
-		p.rules.build.Lock()
-		defer p.rules.build.Unlock()
-		p.rules.pending.Store(false)
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		rs, err := p.reloadRules(ctx)
-		if err != nil {
-			// The previous rules stay in force; the next notification (a
-			// reconnection calls every handler) tries again.
-			slog.Warn("rebuilding the guideline rules", "error", err)
-			return
-		}
-		if p.rules.rebuilt != nil {
-			p.rules.rebuilt(rs)
-		}
-	}()
+	p.rules.mu.Unlock()
+	p.rebuildRules()
 }
 
-// CacheHandlers are the NOTIFY handlers of the pipeline's caches, for
-// forum.DB.Listen.
-func (p *Pipeline) CacheHandlers() map[string]func(string) {
-	return map[string]func(string){
-		ChannelRules: func(string) { p.RulesChanged() },
+// RunRuleRebuilds rebuilds the compiled rules each time RulesChanged asks,
+// until ctx ends. Main runs it beside the listener whose notifications ask.
+func (p *Pipeline) RunRuleRebuilds(ctx context.Context) error {
+	p.rules.mu.Lock()
+	if p.rules.wake == nil {
+		p.rules.wake = make(chan struct{}, 1)
 	}
+	p.rules.running = true
+	wake := p.rules.wake
+	p.rules.mu.Unlock()
+	defer func() {
+		p.rules.mu.Lock()
+		p.rules.running = false
+		p.rules.mu.Unlock()
+	}()
+	for {
+		select {
+		case <-wake:
+			p.rebuildRules()
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// rebuildRules reads and compiles the rules again.
+func (p *Pipeline) rebuildRules() {
+	p.rules.build.Lock()
+	defer p.rules.build.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rs, err := p.reloadRules(ctx)
+	if err != nil {
+		// The previous rules stay in force; the next notification (a
+		// reconnection calls every handler) tries again.
+		slog.Warn("rebuilding the guideline rules", "error", err)
+		return
+	}
+	if p.rules.rebuilt != nil {
+		p.rules.rebuilt(rs)
+	}
+}
+
+// RegisterCaches registers the pipeline's compiled rules on inv: a
+// notification rebuilds them.
+func (p *Pipeline) RegisterCaches(inv *forum.Invalidations) {
+	inv.On(ChannelRules, func(string) { p.RulesChanged() })
 }
 
 // rulesUpdatedHere swaps in the rules after a change made through this
@@ -137,8 +175,9 @@ func (p *Pipeline) CacheHandlers() map[string]func(string) {
 // instances learn of it through NOTIFY.
 func (p *Pipeline) rulesUpdatedHere(ctx context.Context) {
 	p.rules.build.Lock()
-	defer p.rules.build.Unlock()
-	if _, err := p.reloadRules(forum.WithSystem(context.WithoutCancel(ctx))); err != nil {
+	_, err := p.reloadRules(forum.WithSystem(context.WithoutCancel(ctx)))
+	p.rules.build.Unlock()
+	if err != nil {
 		slog.Warn("rebuilding the guideline rules", "error", err)
 		p.RulesChanged()
 	}

@@ -68,14 +68,14 @@ func TestRuleLifecycleIsLogged(t *testing.T) {
 		t.Errorf("deleted twice: %v", err)
 	}
 	var actions []string
-	if err := db.Select(&actions, `SELECT action FROM mod_log WHERE target_type = 'rule' AND target_id = $1 AND actor_id = $2 ORDER BY id`, r.ID, admin.ID); err != nil {
+	if err := db.SQL().Select(&actions, `SELECT action FROM mod_log WHERE target_type = 'rule' AND target_id = $1 AND actor_id = $2 ORDER BY id`, r.ID, admin.ID); err != nil {
 		t.Fatal(err)
 	}
 	if len(actions) != 3 || actions[0] != "rule.create" || actions[1] != "rule.update" || actions[2] != "rule.delete" {
 		t.Errorf("log %v", actions)
 	}
 	var before, after string
-	if err := db.QueryRow(`SELECT before->>'action', after->>'action' FROM mod_log WHERE target_type = 'rule' AND target_id = $1 AND action = 'rule.update'`, r.ID).Scan(&before, &after); err != nil {
+	if err := db.SQL().QueryRow(`SELECT before->>'action', after->>'action' FROM mod_log WHERE target_type = 'rule' AND target_id = $1 AND action = 'rule.update'`, r.ID).Scan(&before, &after); err != nil {
 		t.Fatal(err)
 	}
 	if before != ActionHold || after != ActionBlock {
@@ -92,10 +92,18 @@ func TestRuleChangesReachEveryInstance(t *testing.T) {
 	b.rules.rebuilt = func(rs *ruleSet) { rebuilt <- rs }
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- db.Listen(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), b.CacheHandlers()) }()
+	var inv forum.Invalidations
+	b.RegisterCaches(&inv)
+	// As Main runs them: the listener, and the rebuilder it asks.
+	rebuilder := make(chan error, 1)
+	go func() { rebuilder <- b.RunRuleRebuilds(ctx) }()
+	go func() { done <- db.Listen(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), &inv) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
+			t.Error(err)
+		}
+		if err := <-rebuilder; err != nil {
 			t.Error(err)
 		}
 	})
@@ -150,5 +158,22 @@ func TestPreviewRule(t *testing.T) {
 	}
 	if _, err := p.PreviewRule(adminCtx, 0, RuleInput{Name: "R", Kind: KindWords, Action: ActionBlock, Patterns: []string{"x"}}, 0); forum.AsError(err).Key != "rules.preview_count_invalid" {
 		t.Errorf("0 posts: %v", err)
+	}
+}
+
+// Without the rebuilder Main runs (a command, a test), a change's
+// notification rebuilds the rules at once, in the listener.
+func TestRulesAreRebuiltAtOnceWithoutTheRebuilder(t *testing.T) {
+	p := NewPipeline(forumtest.DB(t))
+	rebuilt := make(chan *ruleSet, 1)
+	p.rules.rebuilt = func(rs *ruleSet) { rebuilt <- rs }
+	p.RulesChanged()
+	select {
+	case rs := <-rebuilt:
+		if rs == nil || p.rules.current.Load() != rs {
+			t.Error("the rebuilt rules are not the ones in force")
+		}
+	default:
+		t.Fatal("RulesChanged returned before the rules were rebuilt")
 	}
 }

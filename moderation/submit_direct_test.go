@@ -48,7 +48,7 @@ func TestRepliesFollowTheThreadOnBothPaths(t *testing.T) {
 				LastPost  int64 `db:"last_post_id"`
 				Queued    bool  `db:"queued"`
 			}
-			if err := db.Get(&stored, `SELECT p.number, t.post_count, t.last_post_id,
+			if err := db.SQL().Get(&stored, `SELECT p.number, t.post_count, t.last_post_id,
 	EXISTS (SELECT 1 FROM notification_queue q WHERE q.post_id = p.id) AS queued
 FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = $1`, out.Post.ID); err != nil {
 				t.Fatal(err)
@@ -58,7 +58,7 @@ FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = $1`, out.Post.ID)
 			}
 			// The thread's author watches it and hears of the reply at once.
 			var told int
-			if err := db.Get(&told, `SELECT count(*) FROM notifications WHERE post_id = $1 AND kind = 'watching'`, out.Post.ID); err != nil {
+			if err := db.SQL().Get(&told, `SELECT count(*) FROM notifications WHERE post_id = $1 AND kind = 'watching'`, out.Post.ID); err != nil {
 				t.Fatal(err)
 			}
 			if told != 1 {
@@ -67,7 +67,7 @@ FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = $1`, out.Post.ID)
 
 			refused("missing thread", member, 1<<40, forum.ENOTFOUND, "thread.not_found")
 
-			if _, err := db.Exec(`UPDATE threads SET locked = true WHERE id = $1`, th.ID); err != nil {
+			if _, err := db.SQL().Exec(`UPDATE threads SET locked = true WHERE id = $1`, th.ID); err != nil {
 				t.Fatal(err)
 			}
 			refused("locked thread", member, th.ID, forum.EFORBIDDEN, "thread.locked")
@@ -75,7 +75,7 @@ FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = $1`, out.Post.ID)
 				t.Errorf("a moderator's reply to a locked thread: %v", err)
 			}
 
-			if _, err := db.Exec(`UPDATE threads SET locked = false, status = 'held', author_id = $2 WHERE id = $1`, th.ID, member.ID); err != nil {
+			if _, err := db.SQL().Exec(`UPDATE threads SET locked = false, status = 'held', author_id = $2 WHERE id = $1`, th.ID, member.ID); err != nil {
 				t.Fatal(err)
 			}
 			refused("own held thread", member, th.ID, forum.EFORBIDDEN, "thread.not_open")

@@ -54,7 +54,7 @@ type reviewRow struct {
 func reviewItems(t *testing.T, postID int64) []reviewRow {
 	t.Helper()
 	var rows []reviewRow
-	if err := forumtest.DB(t).Select(&rows, `SELECT id, kind, status, reasons FROM review_items WHERE post_id = $1`, postID); err != nil {
+	if err := forumtest.DB(t).SQL().Select(&rows, `SELECT id, kind, status, reasons FROM review_items WHERE post_id = $1`, postID); err != nil {
 		t.Fatal(err)
 	}
 	return rows
@@ -63,7 +63,7 @@ func reviewItems(t *testing.T, postID int64) []reviewRow {
 func countPosts(t *testing.T, threadID int64) int {
 	t.Helper()
 	var n int
-	if err := forumtest.DB(t).Get(&n, `SELECT count(*) FROM posts WHERE thread_id = $1`, threadID); err != nil {
+	if err := forumtest.DB(t).SQL().Get(&n, `SELECT count(*) FROM posts WHERE thread_id = $1`, threadID); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -105,14 +105,14 @@ func TestSubmitReplyObeysTheVerdict(t *testing.T) {
 		t.Fatalf("review items %+v", items)
 	}
 	var logged int
-	if err := db.Get(&logged, `SELECT count(*) FROM mod_log WHERE action = 'post.hold' AND target_id = $1 AND actor_id IS NULL`, out.Post.ID); err != nil {
+	if err := db.SQL().Get(&logged, `SELECT count(*) FROM mod_log WHERE action = 'post.hold' AND target_id = $1 AND actor_id IS NULL`, out.Post.ID); err != nil {
 		t.Fatal(err)
 	}
 	if logged != 1 {
 		t.Errorf("%d log lines for the held post", logged)
 	}
 	var stored string
-	if err := db.Get(&stored, `SELECT status FROM posts WHERE id = $1`, out.Post.ID); err != nil {
+	if err := db.SQL().Get(&stored, `SELECT status FROM posts WHERE id = $1`, out.Post.ID); err != nil {
 		t.Fatal(err)
 	}
 	if stored != forum.StatusHeld {
@@ -149,7 +149,7 @@ func TestSubmitReplyObeysTheVerdict(t *testing.T) {
 		t.Fatal(err)
 	}
 	var md, html string
-	if err := db.QueryRow(`SELECT body_markdown, body_html FROM posts WHERE id = $1`, out.Post.ID).Scan(&md, &html); err != nil {
+	if err := db.SQL().QueryRow(`SELECT body_markdown, body_html FROM posts WHERE id = $1`, out.Post.ID).Scan(&md, &html); err != nil {
 		t.Fatal(err)
 	}
 	masked := strings.Repeat("•", len([]rune(censor)))
@@ -264,7 +264,7 @@ func TestEditsNotifyNewMentionsOnce(t *testing.T) {
 	}
 	count := func(m *forum.Member) int {
 		var n int
-		if err := db.Get(&n, `SELECT count(*) FROM notifications WHERE member_id = $1 AND post_id = $2 AND kind = 'mention'`, m.ID, out.Post.ID); err != nil {
+		if err := db.SQL().Get(&n, `SELECT count(*) FROM notifications WHERE member_id = $1 AND post_id = $2 AND kind = 'mention'`, m.ID, out.Post.ID); err != nil {
 			t.Fatal(err)
 		}
 		return n

@@ -41,7 +41,7 @@ func threadState(t *testing.T, id int64) (status string, posts int) {
 		Status string `db:"status"`
 		Posts  int    `db:"post_count"`
 	}
-	if err := forumtest.DB(t).Get(&row, `SELECT status, post_count FROM threads WHERE id = $1`, id); err != nil {
+	if err := forumtest.DB(t).SQL().Get(&row, `SELECT status, post_count FROM threads WHERE id = $1`, id); err != nil {
 		t.Fatal(err)
 	}
 	return row.Status, row.Posts
@@ -50,7 +50,7 @@ func threadState(t *testing.T, id int64) (status string, posts int) {
 func loggedOn(t *testing.T, action, targetType string, id int64) bool {
 	t.Helper()
 	var n int
-	if err := forumtest.DB(t).Get(&n, `SELECT count(*) FROM mod_log WHERE action = $1 AND target_type = $2 AND target_id = $3`, action, targetType, id); err != nil {
+	if err := forumtest.DB(t).SQL().Get(&n, `SELECT count(*) FROM mod_log WHERE action = $1 AND target_type = $2 AND target_id = $3`, action, targetType, id); err != nil {
 		t.Fatal(err)
 	}
 	return n > 0
@@ -153,7 +153,7 @@ func TestStaffRestoreDeletedPostsAndThreads(t *testing.T) {
 	elsewhere := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustRegular)
 	otherCat := forumtest.MustCategory(t, db)
 	localMod := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustRegular)
-	if _, err := db.Exec(`INSERT INTO category_moderators (member_id, category_id) VALUES ($1, $2), ($3, $4)`,
+	if _, err := db.SQL().Exec(`INSERT INTO category_moderators (member_id, category_id) VALUES ($1, $2), ($3, $4)`,
 		elsewhere.ID, otherCat.ID, localMod.ID, cat.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestStaffRestoreDeletedPostsAndThreads(t *testing.T) {
 		t.Errorf("reply after restore: %s (%q)", st, removal)
 	}
 	var last int64
-	if err := db.Get(&last, `SELECT last_post_id FROM threads WHERE id = $1`, th.ID); err != nil || last != reply.ID {
+	if err := db.SQL().Get(&last, `SELECT last_post_id FROM threads WHERE id = $1`, th.ID); err != nil || last != reply.ID {
 		t.Errorf("last post after restore: %d, %v", last, err)
 	}
 	if _, n := threadState(t, th.ID); n != 2 {
@@ -236,7 +236,7 @@ func pendingEditSetup(t *testing.T, p *Pipeline) (*forum.Thread, int64, *forum.M
 func postBody(t *testing.T, id int64) string {
 	t.Helper()
 	var body string
-	if err := forumtest.DB(t).Get(&body, `SELECT body_markdown FROM posts WHERE id = $1`, id); err != nil {
+	if err := forumtest.DB(t).SQL().Get(&body, `SELECT body_markdown FROM posts WHERE id = $1`, id); err != nil {
 		t.Fatal(err)
 	}
 	return body
@@ -245,7 +245,7 @@ func postBody(t *testing.T, id int64) string {
 func moderationNotices(t *testing.T, memberID, postID int64) []string {
 	t.Helper()
 	var actions []string
-	if err := forumtest.DB(t).Select(&actions, `SELECT data->>'action' FROM notifications
+	if err := forumtest.DB(t).SQL().Select(&actions, `SELECT data->>'action' FROM notifications
 WHERE member_id = $1 AND post_id = $2 AND kind = 'moderation' ORDER BY id`, memberID, postID); err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +341,7 @@ func TestRefusedHeldEditKeepsThePublishedVersion(t *testing.T) {
 		t.Errorf("author told %v", got)
 	}
 	var reason string
-	if err := db.Get(&reason, `SELECT data->>'reason' FROM notifications WHERE member_id = $1 AND post_id = $2 AND kind = 'moderation'`, author.ID, first); err != nil || !strings.Contains(reason, rule.Name) {
+	if err := db.SQL().Get(&reason, `SELECT data->>'reason' FROM notifications WHERE member_id = $1 AND post_id = $2 AND kind = 'moderation'`, author.ID, first); err != nil || !strings.Contains(reason, rule.Name) {
 		t.Errorf("the refusal does not cite the rule %q: %q, %v", rule.Name, reason, err)
 	}
 	forumtest.AssertHeldInvariant(t, db)
@@ -419,7 +419,7 @@ func TestTitleEditFollowsTheHeldEditRule(t *testing.T) {
 	as := forumtest.As(author)
 	title := func() string {
 		var s string
-		if err := db.Get(&s, `SELECT title FROM threads WHERE id = $1`, th.ID); err != nil {
+		if err := db.SQL().Get(&s, `SELECT title FROM threads WHERE id = $1`, th.ID); err != nil {
 			t.Fatal(err)
 		}
 		return s

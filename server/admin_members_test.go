@@ -226,7 +226,7 @@ func TestAdminsLetAMemberPostWithoutConfirming(t *testing.T) {
 		t.Errorf("after waiving: %v, address confirmed at %v", err, m.EmailVerifiedAt)
 	}
 	var logged int
-	if err := db.Get(&logged, `SELECT count(*) FROM mod_log WHERE action = 'member.waive_email_confirmation' AND target_id = $1`, m.ID); err != nil {
+	if err := db.SQL().Get(&logged, `SELECT count(*) FROM mod_log WHERE action = 'member.waive_email_confirmation' AND target_id = $1`, m.ID); err != nil {
 		t.Fatal(err)
 	}
 	if logged != 1 {

@@ -40,17 +40,18 @@ func pausableInstance(t *testing.T) (*Server, <-chan string, *sync.Mutex) {
 		t.Fatal(err)
 	}
 	notified := make(chan string, 64)
-	tell := map[string]func(string){}
-	for _, ch := range []string{forum.ChannelSettings, moderation.ChannelRules} {
-		tell[ch] = func(string) { notified <- ch }
-	}
 	var hold sync.Mutex
-	held := map[string]func(string){forum.ChannelMembers: func(string) { hold.Lock(); hold.Unlock() }} //nolint:staticcheck // SA2001: waits while the test holds the lock
-	handlers := forum.MergeHandlers(held, db.CacheHandlers(), s.CacheHandlers(), s.Pipeline().CacheHandlers(), tell)
+	var handlers forum.Invalidations
+	handlers.On(forum.ChannelMembers, func(string) { hold.Lock(); hold.Unlock() }) //nolint:staticcheck // SA2001: waits while the test holds the lock
+	db.RegisterCaches(&handlers)
+	s.RegisterCaches(&handlers)
+	for _, ch := range []string{forum.ChannelSettings, moderation.ChannelRules} {
+		handlers.On(ch, func(string) { notified <- ch })
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := db.Listen(ctx, log, handlers); err != nil && ctx.Err() == nil {
+		if err := db.Listen(ctx, log, &handlers); err != nil && ctx.Err() == nil {
 			t.Error(err)
 		}
 	}()

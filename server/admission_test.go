@@ -181,7 +181,7 @@ func TestAReplyWaitingForItsBatchGivesItsTurnBack(t *testing.T) {
 	h := bearer(t, s.db, alice)
 	th := startThread(t, s, h, cat, "Un sujet retenu un instant")
 	// The thread's row is held elsewhere: the reply's batch waits for it.
-	lock, err := s.db.Beginx()
+	lock, err := s.db.SQL().Beginx()
 	if err != nil {
 		t.Fatal(err)
 	}

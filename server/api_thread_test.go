@@ -195,7 +195,7 @@ func TestEditingDeletingAndLikingThroughTheAPI(t *testing.T) {
 	if w.Code != 200 || !strings.Contains(decode[threadAnswer](t, w.Body.Bytes()).Post.HTML, "<strong>version</strong>") {
 		t.Fatalf("edit: %d %s", w.Code, w.Body)
 	}
-	db.MustExec(`UPDATE posts SET created_at = now() - interval '3 days' WHERE id = $1`, reply.ID)
+	db.SQL().MustExec(`UPDATE posts SET created_at = now() - interval '3 days' WHERE id = $1`, reply.ID)
 	if w := s.do(t, request{method: "PATCH", path: post, header: ha, body: `{"body": "trop tard"}`}); w.Code != 403 {
 		t.Errorf("edit after the window: %d %s", w.Code, w.Body)
 	}

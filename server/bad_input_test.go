@@ -26,7 +26,7 @@ func TestBadInputIsRefusedCleanlyAndStoresNothing(t *testing.T) {
 	h := bearer(t, db, forumtest.MustMember(t, db, forum.RoleMember, 2))
 	posts := fmt.Sprintf("/api/v1/threads/%d/posts", th.Thread.ID)
 	count := func() (n int) {
-		if err := db.Get(&n, `SELECT count(*) FROM posts WHERE thread_id = $1`, th.Thread.ID); err != nil {
+		if err := db.SQL().Get(&n, `SELECT count(*) FROM posts WHERE thread_id = $1`, th.Thread.ID); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -84,7 +84,7 @@ func TestBadInputIsRefusedCleanlyAndStoresNothing(t *testing.T) {
 		t.Errorf("%d posts stored, want %d (the one valid reply)", n-before, 1)
 	}
 	var replacement int
-	if err := db.Get(&replacement, `SELECT count(*) FROM posts WHERE thread_id = $1 AND body_markdown LIKE '%' || chr(65533) || '%'`, th.Thread.ID); err != nil {
+	if err := db.SQL().Get(&replacement, `SELECT count(*) FROM posts WHERE thread_id = $1 AND body_markdown LIKE '%' || chr(65533) || '%'`, th.Thread.ID); err != nil {
 		t.Fatal(err)
 	}
 	if replacement != 0 {

@@ -97,7 +97,7 @@ func TestCategoryModeratorsActInTheirCategoriesOnly(t *testing.T) {
 		t.Fatalf("move through the form: %d %s", w.Code, w.Body)
 	}
 	var moves int
-	if err := db.Get(&moves, `SELECT count(*) FROM mod_log WHERE action = 'thread.move' AND target_id = $1 AND actor_id = $2`, here.Thread.ID, catMod.ID); err != nil {
+	if err := db.SQL().Get(&moves, `SELECT count(*) FROM mod_log WHERE action = 'thread.move' AND target_id = $1 AND actor_id = $2`, here.Thread.ID, catMod.ID); err != nil {
 		t.Fatal(err)
 	}
 	if moves != 2 {

@@ -21,7 +21,7 @@ func TestGuidelinesArePublishedVersionedAndAccepted(t *testing.T) {
 	// The version published below requires acceptance: the other tests of
 	// the package share the database and must not meet it.
 	t.Cleanup(func() {
-		db.MustExec(`UPDATE guideline_versions SET requires_acceptance = false`)
+		db.SQL().MustExec(`UPDATE guideline_versions SET requires_acceptance = false`)
 		db.InvalidateGuidelines()
 	})
 

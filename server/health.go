@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/palabre/palabre/migrations"
 )
 
 // healthz answers while the process is alive, whatever its dependencies.
@@ -33,7 +31,7 @@ func (s *Server) readyz(c *gin.Context) {
 		c.JSON(http.StatusServiceUnavailable, gin.H{"ready": false, "database": "unreachable"})
 		return
 	}
-	st, err := migrations.CheckContext(ctx, s.db.DB.DB)
+	st, err := s.db.SchemaStatus(ctx)
 	if err != nil || st.Dirty || st.Behind() {
 		c.Header("Retry-After", strconv.Itoa(unavailableRetryAfter))
 		c.JSON(http.StatusServiceUnavailable, gin.H{"ready": false, "database": "ok", "schema": st.Current, "schema_latest": st.Latest})

@@ -28,7 +28,7 @@ func TestThreadPagesRedirectsAndForms(t *testing.T) {
 	ha, hb, hm := bearer(t, db, alice), bearer(t, db, bob), bearer(t, db, mod)
 	// Other tests of the package may publish guidelines that members must
 	// accept before browsing: these members have accepted every version.
-	db.MustExec(`UPDATE members SET guidelines_version = 1000000 WHERE id IN ($1, $2, $3)`, alice.ID, bob.ID, mod.ID)
+	db.SQL().MustExec(`UPDATE members SET guidelines_version = 1000000 WHERE id IN ($1, $2, $3)`, alice.ID, bob.ID, mod.ID)
 
 	// Start a thread with the HTML form.
 	w := s.do(t, formRequest("/new", ha, url.Values{"category_id": {fmt.Sprint(cat.ID)}, "title": {"Un sujet par le formulaire"}, "body": {"Premier message du formulaire."}}))
@@ -69,7 +69,7 @@ func TestThreadPagesRedirectsAndForms(t *testing.T) {
 		t.Errorf("after replying: %s, want %s", lastReply, want)
 	}
 	var p22 int64
-	if err := db.Get(&p22, `SELECT id FROM posts WHERE thread_id = $1 AND number = 22`, id); err != nil {
+	if err := db.SQL().Get(&p22, `SELECT id FROM posts WHERE thread_id = $1 AND number = 22`, id); err != nil {
 		t.Fatal(err)
 	}
 	if w := s.do(t, request{path: fmt.Sprintf("/p/%d", p22)}); w.Code != 302 || w.Header().Get("Location") != canonical+"?after=20#p22" {
@@ -86,7 +86,7 @@ func TestThreadPagesRedirectsAndForms(t *testing.T) {
 	if strings.Contains(w.Body.String(), `class="unread"`) {
 		t.Errorf("alice has unread posts after reading the last page")
 	}
-	db.MustExec(`UPDATE read_states SET last_read_number = 10 WHERE member_id = $1 AND thread_id = $2`, alice.ID, id)
+	db.SQL().MustExec(`UPDATE read_states SET last_read_number = 10 WHERE member_id = $1 AND thread_id = $2`, alice.ID, id)
 	w = s.do(t, request{path: "/c/" + cat.Slug, header: ha})
 	if !strings.Contains(w.Body.String(), "16 non lus") || !strings.Contains(w.Body.String(), fmt.Sprintf("/t/%d/un-sujet-par-le-formulaire?after=10#p11", id)) {
 		t.Errorf("unread count and jump link missing")
@@ -94,7 +94,7 @@ func TestThreadPagesRedirectsAndForms(t *testing.T) {
 
 	// Quote: the reply form is filled with the quoted post.
 	var first int64
-	if err := db.Get(&first, `SELECT id FROM posts WHERE thread_id = $1 AND number = 1`, id); err != nil {
+	if err := db.SQL().Get(&first, `SELECT id FROM posts WHERE thread_id = $1 AND number = 1`, id); err != nil {
 		t.Fatal(err)
 	}
 	w = s.do(t, request{path: fmt.Sprintf("%s?quote=%d", canonical, first), header: hb})
@@ -116,7 +116,7 @@ func TestThreadPagesRedirectsAndForms(t *testing.T) {
 
 	// Edit and delete pages.
 	var p2 int64
-	if err := db.Get(&p2, `SELECT id FROM posts WHERE thread_id = $1 AND number = 2`, id); err != nil {
+	if err := db.SQL().Get(&p2, `SELECT id FROM posts WHERE thread_id = $1 AND number = 2`, id); err != nil {
 		t.Fatal(err)
 	}
 	if w := s.do(t, request{path: fmt.Sprintf("/p/%d/edit", p2), header: ha}); w.Code != 403 {

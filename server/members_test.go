@@ -326,7 +326,7 @@ func TestResendVerificationLink(t *testing.T) {
 		t.Fatalf("resend: %d %s", w.Code, w.Body)
 	}
 	var mails int
-	if err := db.Get(&mails, `SELECT count(*) FROM outbox WHERE recipient = $1 AND kind = 'verify_email'`, m.Email); err != nil {
+	if err := db.SQL().Get(&mails, `SELECT count(*) FROM outbox WHERE recipient = $1 AND kind = 'verify_email'`, m.Email); err != nil {
 		t.Fatal(err)
 	}
 	if mails != 1 {
@@ -336,7 +336,7 @@ func TestResendVerificationLink(t *testing.T) {
 	if w.Code != http.StatusTooManyRequests || !strings.Contains(w.Body.String(), "minute") {
 		t.Errorf("second resend at once: %d", w.Code)
 	}
-	db.MustExec(`UPDATE members SET email_verified_at = now() WHERE id = $1`, m.ID)
+	db.SQL().MustExec(`UPDATE members SET email_verified_at = now() WHERE id = $1`, m.ID)
 	w = s.doForm(t, "/account/verify-email", "", h)
 	if w.Code != http.StatusConflict || strings.Contains(w.Body.String(), `action="/account/verify-email"`) {
 		t.Errorf("resend for a confirmed address: %d", w.Code)
@@ -381,7 +381,7 @@ func TestMembersConfirmTheirAddressBeforeTheyPost(t *testing.T) {
 	}
 
 	var token string
-	if err := db.Get(&token, `SELECT data->>'Token' FROM outbox WHERE recipient = $1 AND kind = 'verify_email'`, email); err != nil {
+	if err := db.SQL().Get(&token, `SELECT data->>'Token' FROM outbox WHERE recipient = $1 AND kind = 'verify_email'`, email); err != nil {
 		t.Fatal(err)
 	}
 	if w := b.do(t, "POST", "/verify-email", url.Values{"token": {token}}, nil); w.Code != 200 || strings.Contains(w.Body.String(), "unconfirmed-banner") {

@@ -125,7 +125,7 @@ func (s *Server) serveMetrics() gin.HandlerFunc {
 }
 
 // statsCollector reads, at each scrape, what the database pool, the
-// credential cache and the Go runtime count.
+// credential cache, the password hashing gate and the Go runtime count.
 type statsCollector struct {
 	db *forum.DB
 }
@@ -143,6 +143,8 @@ func stat(name, help string, kind prometheus.ValueType) statDesc {
 var statDescs = []statDesc{
 	stat("palabre_credential_cache_hits_total", "Members' requests authenticated from memory.", prometheus.CounterValue),
 	stat("palabre_credential_cache_misses_total", "Members' requests whose session or token was read from the database.", prometheus.CounterValue),
+	stat("palabre_password_hashes_total", "Password hashes computed (log-ins, sign-ups, password changes).", prometheus.CounterValue),
+	stat("palabre_password_hashes_refused_total", "Requests refused because every hashing slot stayed busy.", prometheus.CounterValue),
 	stat("palabre_db_open_connections", "Connections open to PostgreSQL.", prometheus.GaugeValue),
 	stat("palabre_db_in_use_connections", "Connections in use.", prometheus.GaugeValue),
 	stat("palabre_db_idle_connections", "Idle connections.", prometheus.GaugeValue),
@@ -162,12 +164,14 @@ func (sc statsCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (sc statsCollector) Collect(ch chan<- prometheus.Metric) {
-	db := sc.db.Stats()
+	db := sc.db.PoolStats()
 	credHits, credMisses := sc.db.CredentialCacheStats()
+	gate := sc.db.HashGate()
 	var mem runtime.MemStats
 	runtime.ReadMemStats(&mem)
 	for i, v := range []float64{
 		float64(credHits), float64(credMisses),
+		float64(gate.Checked()), float64(gate.Refused()),
 		float64(db.OpenConnections), float64(db.InUse), float64(db.Idle), float64(db.WaitCount), db.WaitDuration.Seconds(),
 		float64(runtime.NumGoroutine()), float64(mem.HeapAlloc), float64(mem.Sys), float64(mem.NumGC),
 	} {

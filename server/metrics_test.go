@@ -102,7 +102,8 @@ func TestMetricsPassPromtoolAndCount(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
-	for _, name := range []string{"palabre_db_open_connections", "palabre_credential_cache_hits_total", "palabre_go_goroutines",
+	for _, name := range []string{"palabre_db_open_connections", "palabre_credential_cache_hits_total", "palabre_password_hashes_total", "palabre_password_hashes_refused_total",
+		"palabre_go_goroutines",
 		"go_goroutines", "go_memstats_heap_alloc_bytes", "process_cpu_seconds_total", "process_open_fds"} {
 		if !regexp.MustCompile(`(?m)^` + name + ` [0-9.e+]+$`).MatchString(body) {
 			t.Errorf("/metrics lacks %s", name)

@@ -35,7 +35,7 @@ func TestNotificationsSearchAndFeedsThroughTheEngine(t *testing.T) {
 	bob := forumtest.MustMember(t, db, forum.RoleMember, 2)
 	ha, hb := bearer(t, db, alice), bearer(t, db, bob)
 	// Both have accepted whatever guidelines other tests of the package published.
-	if _, err := db.Exec(`UPDATE members SET guidelines_version = 1000000 WHERE id IN ($1, $2)`, alice.ID, bob.ID); err != nil {
+	if _, err := db.SQL().Exec(`UPDATE members SET guidelines_version = 1000000 WHERE id IN ($1, $2)`, alice.ID, bob.ID); err != nil {
 		t.Fatal(err)
 	}
 	tag := forumtest.Unique("zq")

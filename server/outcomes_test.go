@@ -70,7 +70,7 @@ func TestRemovedPostsSayWhoRemovedThem(t *testing.T) {
 		t.Fatalf("held reply: %v", err)
 	}
 	var itemID int64
-	if err := db.Get(&itemID, `SELECT id FROM review_items WHERE post_id = $1 AND status = 'pending'`, held.Post.ID); err != nil {
+	if err := db.SQL().Get(&itemID, `SELECT id FROM review_items WHERE post_id = $1 AND status = 'pending'`, held.Post.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.pipeline.Resolve(modCtx, moderation.Decision{ItemID: itemID, Action: moderation.ActReject}); err != nil {

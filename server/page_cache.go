@@ -7,8 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -30,34 +28,29 @@ const pageCacheTTL = 5 * time.Minute
 const pageCacheBudget = 24 << 20
 
 // pageCache keeps the pages anonymous readers get, rendered and compressed
-// once, like Discourse's anonymous cache. Members and anything that is not a
-// plain GET bypass it.
+// once, like Discourse's anonymous cache, by language and URL. Members and
+// anything that is not a plain GET bypass it. It is dropped on
+// ChannelContent (RegisterCaches).
 type pageCache struct {
-	generation atomic.Uint64
-	mu         sync.RWMutex
-	entries    map[string]*cachedPage
-	size       int // bytes of the entries' bodies
+	*forum.Cache[string, *cachedPage]
 }
 
 type cachedPage struct {
-	generation uint64
-	stored     time.Time
-	body, gz   []byte
-	etag       string
-	ctype      string
-	size       int // bytes it holds, counted against pageCacheBudget
+	body, gz []byte
+	etag     string
+	ctype    string
 }
 
-const ctxCacheKey = "page_cache_key"
+// ctxCacheKey and ctxCacheGeneration mark a request whose answer is to be
+// kept: its key, and the cache's generation when it began (a page read
+// before a notification is not kept after it).
+const (
+	ctxCacheKey        = "page_cache_key"
+	ctxCacheGeneration = "page_cache_generation"
+)
 
-func newPageCache() *pageCache { return &pageCache{entries: map[string]*cachedPage{}} }
-
-// invalidate drops every cached page (called on NOTIFY).
-func (pc *pageCache) invalidate() {
-	pc.generation.Add(1)
-	pc.mu.Lock()
-	pc.entries, pc.size = map[string]*cachedPage{}, 0
-	pc.mu.Unlock()
+func newPageCache() *pageCache {
+	return &pageCache{forum.NewCache[string, *cachedPage](pageCacheTTL, pageCacheBudget)}
 }
 
 // anonymous reports whether the request carries no credentials at all; a
@@ -82,13 +75,12 @@ func (s *Server) cached(c *gin.Context) {
 		return
 	}
 	key := s.lang(c).Code + " " + c.Request.URL.RequestURI()
-	gen := s.pageCache.generation.Load()
-	s.pageCache.mu.RLock()
-	e := s.pageCache.entries[key]
-	s.pageCache.mu.RUnlock()
-	if e == nil || e.generation != gen || time.Since(e.stored) > pageCacheTTL {
+	gen := s.pageCache.Generation()
+	e, ok := s.pageCache.Get(key)
+	if !ok {
 		s.metrics.pageCacheMisses.Add(1)
 		c.Set(ctxCacheKey, key)
+		c.Set(ctxCacheGeneration, gen)
 		c.Next()
 		return
 	}
@@ -124,24 +116,15 @@ func (pc *pageCache) storeAs(c *gin.Context, status int, ctype string, body []by
 	if key == "" || status != http.StatusOK {
 		return
 	}
-	gen := pc.generation.Load()
+	gen := c.GetUint64(ctxCacheGeneration)
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
 	_, _ = zw.Write(body) // into memory: cannot fail
 	_ = zw.Close()
 	sum := sha256.Sum256(body)
-	e := &cachedPage{generation: gen, stored: time.Now(), body: bytes.Clone(body), gz: gz.Bytes(), etag: `"` + hex.EncodeToString(sum[:8]) + `"`, ctype: ctype}
-	e.size = len(e.body) + len(e.gz) + len(key) + 256 // the entry's own fields, about
-	pc.mu.Lock()
-	if old := pc.entries[key]; old != nil {
-		pc.size -= old.size
-	}
-	if pc.size+e.size > pageCacheBudget {
-		pc.entries, pc.size = map[string]*cachedPage{}, 0
-	}
-	pc.entries[key] = e
-	pc.size += e.size
-	pc.mu.Unlock()
+	e := &cachedPage{body: bytes.Clone(body), gz: gz.Bytes(), etag: `"` + hex.EncodeToString(sum[:8]) + `"`, ctype: ctype}
+	size := len(e.body) + len(e.gz) + len(key) + 256 // the entry's own fields, about
+	pc.Put(gen, key, e, size)
 	c.Header("ETag", e.etag)
 }
 
@@ -168,9 +151,9 @@ func (s *Server) writeJSON(c *gin.Context, status int, v any) {
 	c.Data(status, ctype, body)
 }
 
-// CacheHandlers are the NOTIFY handlers of the server's caches.
-func (s *Server) CacheHandlers() map[string]func(string) {
-	return map[string]func(string){
-		ChannelContent: func(string) { s.pageCache.invalidate() },
-	}
+// RegisterCaches registers the server's caches, and its pipeline's, on
+// inv (Main's one invalidation path).
+func (s *Server) RegisterCaches(inv *forum.Invalidations) {
+	inv.Drops(ChannelContent, s.pageCache.Cache)
+	s.pipeline.RegisterCaches(inv)
 }

@@ -37,7 +37,7 @@ func TestAnonymousPagesAreCachedUntilContentChanges(t *testing.T) {
 	// A change made behind the server's back (another instance) is not seen
 	// until the notification arrives…
 	second := forumtest.Unique("Catégorie cachée ")
-	if _, err := db.Exec(`INSERT INTO categories (slug, name) VALUES ($1, $2)`, forum.Slugify(second), second); err != nil {
+	if _, err := db.SQL().Exec(`INSERT INTO categories (slug, name) VALUES ($1, $2)`, forum.Slugify(second), second); err != nil {
 		t.Fatal(err)
 	}
 	w = s.do(t, request{path: "/?cache-test", header: map[string]string{"Accept-Encoding": "gzip"}})
@@ -52,19 +52,21 @@ func TestAnonymousPagesAreCachedUntilContentChanges(t *testing.T) {
 	defer cancel()
 	got := make(chan struct{}, 10)
 	ready := make(chan struct{})
+	var inv forum.Invalidations
+	inv.On(ChannelContent, func(p string) {
+		select {
+		case <-ready:
+			s.pageCache.Drop()
+			got <- struct{}{}
+		default:
+			close(ready)
+		}
+	})
 	go func() {
-		_ = db.Listen(ctx, s.log, map[string]func(string){ChannelContent: func(p string) {
-			select {
-			case <-ready:
-				s.pageCache.invalidate()
-				got <- struct{}{}
-			default:
-				close(ready)
-			}
-		}})
+		_ = db.Listen(ctx, s.log, &inv)
 	}() // returns when the test ends
 	<-ready
-	db.MustExec(`UPDATE categories SET description = 'changée' WHERE id = $1`, first.ID)
+	db.SQL().MustExec(`UPDATE categories SET description = 'changée' WHERE id = $1`, first.ID)
 	<-got
 	w = s.do(t, request{path: "/?cache-test"})
 	if !strings.Contains(w.Body.String(), second) {
@@ -103,16 +105,31 @@ func TestPageCacheStaysWithinItsBudget(t *testing.T) {
 	}
 	for i := range 3000 {
 		store(fmt.Sprintf("/t/%d", i))
-		if pc.size > pageCacheBudget {
-			t.Fatalf("after %d pages the cache holds %d bytes, over its budget of %d", i+1, pc.size, pageCacheBudget)
+		if _, size := pc.Size(); size > pageCacheBudget {
+			t.Fatalf("after %d pages the cache holds %d bytes, over its budget of %d", i+1, size, pageCacheBudget)
 		}
 	}
-	if len(pc.entries) == 0 || pc.size == 0 {
+	if n, size := pc.Size(); n == 0 || size == 0 {
 		t.Fatal("the cache kept nothing")
 	}
-	before := pc.size
+	_, before := pc.Size()
 	store("/t/2999")
-	if pc.size != before {
-		t.Errorf("storing a page again changed the size from %d to %d", before, pc.size)
+	if _, after := pc.Size(); after != before {
+		t.Errorf("storing a page again changed the size from %d to %d", before, after)
+	}
+}
+
+// A page rendered from what was read before a notification is not kept
+// after it: the generation is the one the request began with.
+func TestPageCacheKeepsNoPageReadBeforeANotification(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	pc := newPageCache()
+	c, _ := gin.CreateTestContext(httptest.NewRecorder())
+	c.Set(ctxCacheKey, "fr /")
+	c.Set(ctxCacheGeneration, pc.Generation())
+	pc.Drop() // the notification arrives while the page is rendered
+	pc.store(c, http.StatusOK, []byte("<p>avant</p>"))
+	if n, _ := pc.Size(); n != 0 {
+		t.Error("a page read before the notification was kept after it")
 	}
 }

@@ -35,20 +35,20 @@ const backgroundStatement = `query LIKE '%gin_clean_pending_list%' OR query LIKE
 func statementsOf(t *testing.T, s *Server, r request, code int, where string) int {
 	t.Helper()
 	db := forumtest.DB(t)
-	if _, err := db.Exec(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`); err != nil {
+	if _, err := db.SQL().Exec(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`); err != nil {
 		t.Fatalf("pg_stat_statements is needed (make test preloads it): %v", err)
 	}
 	total := `SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
 		WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
 		AND NOT (` + backgroundStatement + `) ` + where
 	var before, after int
-	if err := db.Get(&before, total); err != nil {
+	if err := db.SQL().Get(&before, total); err != nil {
 		t.Fatal(err)
 	}
 	if w := s.do(t, r); w.Code != code {
 		t.Fatalf("%s: %d %s", r.path, w.Code, w.Body)
 	}
-	if err := db.Get(&after, total); err != nil {
+	if err := db.SQL().Get(&after, total); err != nil {
 		t.Fatal(err)
 	}
 	return after - before

@@ -51,9 +51,9 @@ func replyCases(t *testing.T, s *Server, silencedUntil time.Time) []replyCase {
 	open, locked, held := thread(member()), thread(member()), thread(member())
 	heldByAuthor := member()
 	ownHeld := thread(heldByAuthor)
-	db.MustExec(`UPDATE threads SET locked = true WHERE id = $1`, locked)
-	db.MustExec(`UPDATE threads SET status = 'held' WHERE id IN ($1, $2)`, held, ownHeld)
-	db.MustExec(`UPDATE posts SET status = 'held' WHERE thread_id IN ($1, $2)`, held, ownHeld)
+	db.SQL().MustExec(`UPDATE threads SET locked = true WHERE id = $1`, locked)
+	db.SQL().MustExec(`UPDATE threads SET status = 'held' WHERE id IN ($1, $2)`, held, ownHeld)
+	db.SQL().MustExec(`UPDATE posts SET status = 'held' WHERE thread_id IN ($1, $2)`, held, ownHeld)
 
 	silenced := member()
 	if _, err := db.Silence(forum.WithSystem(ctx), silenced.ID, "Messages publicitaires", silencedUntil); err != nil {
@@ -130,7 +130,7 @@ func (o replyOutcome) String() string {
 func storedBy(t *testing.T, c replyCase) (count int, last string) {
 	t.Helper()
 	var rows []string
-	if err := forumtest.DB(t).Select(&rows, `SELECT status FROM posts WHERE thread_id = $1 AND author_id = $2 AND number > 1 ORDER BY number`,
+	if err := forumtest.DB(t).SQL().Select(&rows, `SELECT status FROM posts WHERE thread_id = $1 AND author_id = $2 AND number > 1 ORDER BY number`,
 		c.thread, c.author); err != nil {
 		t.Fatal(err)
 	}

@@ -121,7 +121,7 @@ func TestModerationRoutesAreForStaff(t *testing.T) {
 	}
 	// The post stayed as it was, and nothing was logged.
 	var status string
-	if err := f.db.Get(&status, `SELECT status FROM posts WHERE id = $1`, f.post.ID); err != nil {
+	if err := f.db.SQL().Get(&status, `SELECT status FROM posts WHERE id = $1`, f.post.ID); err != nil {
 		t.Fatal(err)
 	}
 	if status != forum.StatusPublished {
@@ -246,7 +246,7 @@ func TestReportAndReviewPages(t *testing.T) {
 		t.Fatalf("item page: %d %s", w.Code, w.Body)
 	}
 	var seen *time.Time
-	if err := f.db.Get(&seen, `SELECT first_seen_at FROM review_items WHERE id = $1`, f.itemID); err != nil {
+	if err := f.db.SQL().Get(&seen, `SELECT first_seen_at FROM review_items WHERE id = $1`, f.itemID); err != nil {
 		t.Fatal(err)
 	}
 	if seen == nil {

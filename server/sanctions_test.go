@@ -31,7 +31,7 @@ func en(h map[string]string) map[string]string {
 func modlogActions(t *testing.T, db *forum.DB, memberID int64) []string {
 	t.Helper()
 	var out []string
-	if err := db.Select(&out, `SELECT action FROM mod_log WHERE target_type = 'member' AND target_id = $1 ORDER BY id`, memberID); err != nil {
+	if err := db.SQL().Select(&out, `SELECT action FROM mod_log WHERE target_type = 'member' AND target_id = $1 ORDER BY id`, memberID); err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -180,7 +180,7 @@ func TestAdminMemberPageLiftsAndShortens(t *testing.T) {
 	}
 	// The member is told in words.
 	var data string
-	if err := db.Get(&data, `SELECT data::text FROM notifications WHERE member_id = $1 AND kind = 'moderation' ORDER BY id DESC LIMIT 1`, target.ID); err != nil {
+	if err := db.SQL().Get(&data, `SELECT data::text FROM notifications WHERE member_id = $1 AND kind = 'moderation' ORDER BY id DESC LIMIT 1`, target.ID); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(data, `"lifted"`) {
@@ -208,7 +208,7 @@ func TestSuspendedMemberReadsWhyAndAppealsWithoutASession(t *testing.T) {
 
 	// The mail says what, until when, why, and links to the notice page.
 	var raw []byte
-	if err := db.Get(&raw, `SELECT data FROM outbox WHERE recipient = $1 AND kind = 'notify_sanction' ORDER BY id DESC LIMIT 1`, m.Email); err != nil {
+	if err := db.SQL().Get(&raw, `SELECT data FROM outbox WHERE recipient = $1 AND kind = 'notify_sanction' ORDER BY id DESC LIMIT 1`, m.Email); err != nil {
 		t.Fatalf("no sanction mail: %v", err)
 	}
 	var mailData map[string]string
@@ -271,7 +271,7 @@ func TestSuspendedMemberReadsWhyAndAppealsWithoutASession(t *testing.T) {
 		t.Errorf("after the appeal: %s", w.Body)
 	}
 	var itemID int64
-	if err := db.Get(&itemID, `SELECT id FROM review_items WHERE kind = 'appeal' AND sanction_id = $1 AND status = 'pending'`, susp.ID); err != nil {
+	if err := db.SQL().Get(&itemID, `SELECT id FROM review_items WHERE kind = 'appeal' AND sanction_id = $1 AND status = 'pending'`, susp.ID); err != nil {
 		t.Fatalf("the appeal is not in the queue: %v", err)
 	}
 	// Lifting from the queue is logged; the member logs in again.
@@ -320,7 +320,7 @@ func TestPostingAsksForTheNewGuidelines(t *testing.T) {
 	s := newTestServer(t)
 	db := forumtest.DB(t)
 	t.Cleanup(func() {
-		db.MustExec(`UPDATE guideline_versions SET requires_acceptance = false`)
+		db.SQL().MustExec(`UPDATE guideline_versions SET requires_acceptance = false`)
 		db.InvalidateGuidelines()
 	})
 	admin := forumtest.MustMember(t, db, forum.RoleAdmin, 4)

@@ -28,7 +28,7 @@ func threadBy(t *testing.T, s *Server, m *forum.Member) *moderation.Submitted {
 func postStatus(t *testing.T, id int64) string {
 	t.Helper()
 	var st string
-	if err := forumtest.DB(t).Get(&st, `SELECT status FROM posts WHERE id = $1`, id); err != nil {
+	if err := forumtest.DB(t).SQL().Get(&st, `SELECT status FROM posts WHERE id = $1`, id); err != nil {
 		t.Fatal(err)
 	}
 	return st
@@ -74,7 +74,7 @@ func TestWithdrawAndRestoreThroughHTTP(t *testing.T) {
 
 	// A category moderator restores it from the button on the post.
 	mb, mod := loggedIn(t, s, forum.RoleMember, forum.TrustRegular)
-	if _, err := db.Exec(`INSERT INTO category_moderators (member_id, category_id) VALUES ($1, $2)`, mod.ID, th.Thread.CategoryID); err != nil {
+	if _, err := db.SQL().Exec(`INSERT INTO category_moderators (member_id, category_id) VALUES ($1, $2)`, mod.ID, th.Thread.CategoryID); err != nil {
 		t.Fatal(err)
 	}
 	staffPage := mb.do(t, "GET", threadURL(th.Thread), nil, nil).Body.String()
@@ -110,7 +110,7 @@ func TestWithdrawAndRestoreThroughHTTP(t *testing.T) {
 		t.Errorf("API restore: %d %s", w.Code, w.Body)
 	}
 	var reason string
-	if err := db.Get(&reason, `SELECT reason FROM mod_log WHERE action = 'post.restore' AND target_id = $1`, reply.Post.ID); err != nil || reason != "Retiré par erreur" {
+	if err := db.SQL().Get(&reason, `SELECT reason FROM mod_log WHERE action = 'post.restore' AND target_id = $1`, reply.Post.ID); err != nil || reason != "Retiré par erreur" {
 		t.Errorf("post.restore log: %q %v", reason, err)
 	}
 

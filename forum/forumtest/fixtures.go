@@ -75,7 +75,7 @@ func WaitForRepliesOnLocks(t testing.TB, db *forum.DB, n int) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		var waiting int
-		if err := db.Get(&waiting, `SELECT count(*) FROM pg_stat_activity
+		if err := db.SQL().Get(&waiting, `SELECT count(*) FROM pg_stat_activity
 WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%reply_facts%'`); err != nil {
 			t.Fatal(err)
 		}

@@ -98,6 +98,10 @@ func setUp() {
 	if cloneErr == nil {
 		cloneErr = cloneDB.Prepare(ctx)
 	}
+	if cloneErr == nil {
+		// As Main does; Close, at tearDown, stops them.
+		cloneDB.StartWorkers()
+	}
 }
 
 // ensureTemplate creates and migrates the template database of the current
@@ -227,9 +231,10 @@ func Instance(t testing.TB) *forum.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() { db.Close() }) // which stops its workers
 	if err := db.Prepare(ctx); err != nil {
 		t.Fatal(err)
 	}
+	db.StartWorkers()
 	return db
 }

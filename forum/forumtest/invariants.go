@@ -33,7 +33,7 @@ func AssertHeldInvariant(t testing.TB, db *forum.DB) {
 	}
 	q := heldInvariantViolations + `
 	AND (p.status <> 'held' OR EXISTS (SELECT 1 FROM review_items x WHERE x.post_id = p.id))`
-	if err := db.Select(&bad, q); err != nil {
+	if err := db.SQL().Select(&bad, q); err != nil {
 		t.Fatalf("checking held posts: %v", err)
 	}
 	for _, b := range bad {

@@ -20,7 +20,6 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/palabre/palabre/forum"
-	"github.com/palabre/palabre/migrations"
 	"github.com/palabre/palabre/moderation"
 )
 
@@ -43,14 +42,14 @@ func run(nMembers, nThreads, nPosts int) error {
 		return err
 	}
 	defer db.Close()
-	if err := migrations.Up(db.DB.DB); err != nil {
+	if err := db.Migrate(); err != nil {
 		return err
 	}
 	if err := db.Prepare(ctx); err != nil {
 		return err
 	}
 	var have int
-	if err := db.Get(&have, `SELECT count(*) FROM posts`); err != nil {
+	if err := db.SQL().Get(&have, `SELECT count(*) FROM posts`); err != nil {
 		return err
 	}
 	if have < nPosts {
@@ -92,7 +91,7 @@ func printScenario(ctx context.Context, db *forum.DB) error {
 		CategoryID   int64  `db:"category_id"`
 		CategorySlug string `db:"category_slug"`
 	}
-	err := db.Get(&th, `
+	err := db.SQL().Get(&th, `
 		SELECT t.id, t.slug, t.category_id, c.slug AS category_slug FROM threads t JOIN categories c ON c.id = t.category_id
 		WHERE t.post_count >= 20 AND t.status = 'published' ORDER BY t.id LIMIT 1`)
 	if err != nil {
@@ -118,10 +117,10 @@ func printScenario(ctx context.Context, db *forum.DB) error {
 		return err
 	}
 	var first, count int64
-	if err := db.Get(&first, `SELECT min(id) FROM threads`); err != nil {
+	if err := db.SQL().Get(&first, `SELECT min(id) FROM threads`); err != nil {
 		return err
 	}
-	if err := db.Get(&count, `SELECT count(*) FROM threads`); err != nil {
+	if err := db.SQL().Get(&count, `SELECT count(*) FROM threads`); err != nil {
 		return err
 	}
 	fmt.Printf("THREAD_ID=%d\nTHREAD_SLUG=%s\nCATEGORY_ID=%d\nCATEGORY_SLUG=%s\nADMIN_TOKEN=%s\nMEMBER_TOKEN=%s\nPOSTER_TOKENS=%s\nFIRST_THREAD=%d\nTHREADS=%d\n",
@@ -188,7 +187,7 @@ func seed(ctx context.Context, db *forum.DB, nMembers, nThreads, nPosts int) err
 		return err
 	}
 	var firstMember int64
-	if err := db.Get(&firstMember, `SELECT min(id) FROM members WHERE username_key LIKE 'membre%'`); err != nil {
+	if err := db.SQL().Get(&firstMember, `SELECT min(id) FROM members WHERE username_key LIKE 'membre%'`); err != nil {
 		return err
 	}
 
@@ -241,7 +240,7 @@ func seed(ctx context.Context, db *forum.DB, nMembers, nThreads, nPosts int) err
 		return err
 	}
 	var firstThread int64
-	if err := db.Get(&firstThread, `SELECT min(id) FROM threads`); err != nil {
+	if err := db.SQL().Get(&firstThread, `SELECT min(id) FROM threads`); err != nil {
 		return err
 	}
 
