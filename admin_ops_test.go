@@ -48,7 +48,7 @@ func demoDatabase(t *testing.T) (env map[string]string, db *forum.DB) {
 func lastLogAction(t *testing.T, db *forum.DB) string {
 	t.Helper()
 	var action string
-	if err := db.Get(&action, `SELECT action FROM mod_log ORDER BY id DESC LIMIT 1`); err != nil {
+	if err := db.SQL().Get(&action, `SELECT action FROM mod_log ORDER BY id DESC LIMIT 1`); err != nil {
 		t.Fatal(err)
 	}
 	return action
@@ -116,7 +116,7 @@ func TestAdminCommandsForOperators(t *testing.T) {
 	}
 
 	// reindex-search: queued once; a second call while it waits adds nothing.
-	if _, err := db.Exec(`UPDATE jobs SET done_at = now() WHERE kind = 'search.backfill'`); err != nil {
+	if _, err := db.SQL().Exec(`UPDATE jobs SET done_at = now() WHERE kind = 'search.backfill'`); err != nil {
 		t.Fatal(err)
 	}
 	code, out, errOut = runCLI(t, env, "admin", "reindex-search")
@@ -124,7 +124,7 @@ func TestAdminCommandsForOperators(t *testing.T) {
 		t.Errorf("reindex-search: exit %d, %q %q", code, out, errOut)
 	}
 	var pending int
-	if err := db.Get(&pending, `SELECT count(*) FROM jobs WHERE kind = 'search.backfill' AND done_at IS NULL`); err != nil || pending != 1 {
+	if err := db.SQL().Get(&pending, `SELECT count(*) FROM jobs WHERE kind = 'search.backfill' AND done_at IS NULL`); err != nil || pending != 1 {
 		t.Errorf("search jobs pending: %d, %v", pending, err)
 	}
 	if code, out, _ := runCLI(t, env, "admin", "reindex-search"); code != 0 || !strings.Contains(out, "already waiting") {

@@ -95,7 +95,7 @@ func (db *DB) BookmarkPost(ctx context.Context, postID int64, in BookmarkInput) 
 	if err := FieldErrors(noteErr, remindErr); err != nil {
 		return nil, err
 	}
-	if err := db.checkPostVisible(ctx, db, postID); err != nil {
+	if err := db.checkPostVisible(ctx, db.pool, postID); err != nil {
 		return nil, err
 	}
 	var b Bookmark

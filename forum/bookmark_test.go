@@ -24,7 +24,7 @@ func TestBookmarksAndTheirReminders(t *testing.T) {
 	replyTo(t, db, bob, th.ID, forum.StatusHeld)
 	var first, second, held int64
 	for n, dst := range map[int]*int64{1: &first, 2: &second, 3: &held} {
-		if err := db.Get(dst, `SELECT id FROM posts WHERE thread_id = $1 AND number = $2`, th.ID, n); err != nil {
+		if err := db.SQL().Get(dst, `SELECT id FROM posts WHERE thread_id = $1 AND number = $2`, th.ID, n); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -75,7 +75,7 @@ func TestBookmarksAndTheirReminders(t *testing.T) {
 
 	reminders := func() int {
 		var n int
-		if err := db.Get(&n, `SELECT count(*) FROM notifications WHERE member_id = $1 AND kind = 'bookmark_reminder'`, alice.ID); err != nil {
+		if err := db.SQL().Get(&n, `SELECT count(*) FROM notifications WHERE member_id = $1 AND kind = 'bookmark_reminder'`, alice.ID); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -90,10 +90,10 @@ func TestBookmarksAndTheirReminders(t *testing.T) {
 		t.Fatalf("%d reminders sent before they were due", n)
 	}
 	// Both become due; the second post is deleted meanwhile.
-	if _, err := db.Exec(`UPDATE bookmarks SET remind_at = now() - interval '1 second' WHERE member_id = $1`, alice.ID); err != nil {
+	if _, err := db.SQL().Exec(`UPDATE bookmarks SET remind_at = now() - interval '1 second' WHERE member_id = $1`, alice.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`UPDATE posts SET status = 'deleted' WHERE id = $1`, second); err != nil {
+	if _, err := db.SQL().Exec(`UPDATE posts SET status = 'deleted' WHERE id = $1`, second); err != nil {
 		t.Fatal(err)
 	}
 	run()
@@ -102,7 +102,7 @@ func TestBookmarksAndTheirReminders(t *testing.T) {
 		t.Errorf("%d reminders, want 1 (once, and not for the deleted post)", n)
 	}
 	var note string
-	if err := db.Get(&note, `SELECT data->>'reason' FROM notifications WHERE member_id = $1 AND kind = 'bookmark_reminder'`, alice.ID); err != nil || note != "à relire" {
+	if err := db.SQL().Get(&note, `SELECT data->>'reason' FROM notifications WHERE member_id = $1 AND kind = 'bookmark_reminder'`, alice.ID); err != nil || note != "à relire" {
 		t.Errorf("the reminder carries %q, %v", note, err)
 	}
 	page, _ = db.Bookmarks(ctx, 0)

@@ -248,7 +248,7 @@ func TestMentionSuggestions(t *testing.T) {
 	tag := strings.ToLower(forumtest.Unique("z"))
 	named := func(name string) *forum.Member {
 		m := forumtest.MustMember(t, db, forum.RoleMember, 1)
-		if _, err := db.Exec(`UPDATE members SET username = $2, username_key = $3, username_skeleton = $3 WHERE id = $1`,
+		if _, err := db.SQL().Exec(`UPDATE members SET username = $2, username_key = $3, username_skeleton = $3 WHERE id = $1`,
 			m.ID, name, strings.ToLower(name)); err != nil {
 			t.Fatal(err)
 		}
@@ -261,7 +261,7 @@ func TestMentionSuggestions(t *testing.T) {
 	other := named(tag + "_autre")
 	banned := named(tag + "_banni")
 	named(tag + "x_joker") // matches "tag" but not "tag_": the _ is no wildcard
-	if _, err := db.Exec(`UPDATE members SET banned_at = now() WHERE id = $1`, banned.ID); err != nil {
+	if _, err := db.SQL().Exec(`UPDATE members SET banned_at = now() WHERE id = $1`, banned.ID); err != nil {
 		t.Fatal(err)
 	}
 	th := startThread(t, db, cat, early, forum.StatusPublished)

@@ -80,7 +80,7 @@ func TestWebhookEventsAreRecorded(t *testing.T) {
 	ctx := forumtest.As(admin)
 	count := func() int {
 		var n int
-		if err := db.Get(&n, `SELECT count(*) FROM webhook_deliveries`); err != nil {
+		if err := db.SQL().Get(&n, `SELECT count(*) FROM webhook_deliveries`); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -112,7 +112,7 @@ func TestWebhookEventsAreRecorded(t *testing.T) {
 	replyTo(t, db, author, th.ID, forum.StatusHeld)
 	p := moderation.NewPipeline(db)
 	var first int64
-	if err := db.Get(&first, `SELECT id FROM posts WHERE thread_id = $1 AND number = 1`, th.ID); err != nil {
+	if err := db.SQL().Get(&first, `SELECT id FROM posts WHERE thread_id = $1 AND number = 1`, th.ID); err != nil {
 		t.Fatal(err)
 	}
 	report, err := p.ReportPost(forumtest.As(reporter), moderation.ReportInput{PostID: first, Reason: "spam"})
@@ -134,7 +134,7 @@ func TestWebhookEventsAreRecorded(t *testing.T) {
 		Payload json.RawMessage `db:"payload"`
 	}
 	var got []delivery
-	if err := db.Select(&got, `SELECT webhook_id, event, payload FROM webhook_deliveries WHERE webhook_id = ANY($1) ORDER BY id`,
+	if err := db.SQL().Select(&got, `SELECT webhook_id, event, payload FROM webhook_deliveries WHERE webhook_id = ANY($1) ORDER BY id`,
 		[]int64{all.ID, posts.ID, off.ID}); err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestWebhookEventsAreRecorded(t *testing.T) {
 		t.Errorf("deliveries:\n %s\nwant\n %s", strings.Join(seq, ","), want)
 	}
 	var jobs int
-	if err := db.Get(&jobs, `SELECT count(*) FROM jobs WHERE kind = $1 AND (payload->>'delivery_id')::bigint IN
+	if err := db.SQL().Get(&jobs, `SELECT count(*) FROM jobs WHERE kind = $1 AND (payload->>'delivery_id')::bigint IN
 		(SELECT id FROM webhook_deliveries WHERE webhook_id = ANY($2))`, forum.JobWebhookDelivery, []int64{all.ID, posts.ID}); err != nil || jobs != len(got) {
 		t.Errorf("%d delivery jobs for %d deliveries (%v)", jobs, len(got), err)
 	}

@@ -188,7 +188,7 @@ func TestOnlyParticipantsReadAConversation(t *testing.T) {
 	}
 	logged := func() int {
 		var n int
-		if err := db.Get(&n, `SELECT count(*) FROM mod_log WHERE action = 'conversation.read' AND target_id = $1 AND actor_id = $2`, id, mod.ID); err != nil {
+		if err := db.SQL().Get(&n, `SELECT count(*) FROM mod_log WHERE action = 'conversation.read' AND target_id = $1 AND actor_id = $2`, id, mod.ID); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -197,7 +197,7 @@ func TestOnlyParticipantsReadAConversation(t *testing.T) {
 		t.Fatal("a reading logged before any")
 	}
 	var itemID int64
-	if err := db.Get(&itemID, `SELECT review_item_id FROM reports WHERE message_id = $1`, started.Message.ID); err != nil {
+	if err := db.SQL().Get(&itemID, `SELECT review_item_id FROM reports WHERE message_id = $1`, started.Message.ID); err != nil {
 		t.Fatal(err)
 	}
 	if w := s.do(t, request{path: fmt.Sprintf("/mod/queue/%d", itemID), header: hm}); w.Code != 200 || !strings.Contains(w.Body.String(), fmt.Sprintf(`href="/m/%d"`, started.Message.ID)) {
@@ -270,7 +270,7 @@ func TestMessagesGoThroughThePipeline(t *testing.T) {
 	ha["Accept-Language"] = "fr"
 
 	var before int
-	if err := db.Get(&before, `SELECT count(*) FROM conversations WHERE author_id = $1`, alice.ID); err != nil {
+	if err := db.SQL().Get(&before, `SELECT count(*) FROM conversations WHERE author_id = $1`, alice.ID); err != nil {
 		t.Fatal(err)
 	}
 	w := s.do(t, request{method: "POST", path: "/api/v1/conversations", header: ha,
@@ -279,7 +279,7 @@ func TestMessagesGoThroughThePipeline(t *testing.T) {
 		t.Errorf("refused: %d %s", w.Code, w.Body)
 	}
 	var after int
-	if err := db.Get(&after, `SELECT count(*) FROM conversations WHERE author_id = $1`, alice.ID); err != nil || after != before {
+	if err := db.SQL().Get(&after, `SELECT count(*) FROM conversations WHERE author_id = $1`, alice.ID); err != nil || after != before {
 		t.Errorf("a refused conversation was stored: %d → %d %v", before, after, err)
 	}
 
@@ -303,7 +303,7 @@ func TestMessagesGoThroughThePipeline(t *testing.T) {
 	}
 	var notified int
 	countNotified := func() int {
-		if err := db.Get(&notified, `SELECT count(*) FROM notifications WHERE member_id = $1 AND kind = 'message'`, bob.ID); err != nil {
+		if err := db.SQL().Get(&notified, `SELECT count(*) FROM notifications WHERE member_id = $1 AND kind = 'message'`, bob.ID); err != nil {
 			t.Fatal(err)
 		}
 		return notified
@@ -314,7 +314,7 @@ func TestMessagesGoThroughThePipeline(t *testing.T) {
 
 	// The moderator approves it from the review queue: Bob reads it.
 	var itemID int64
-	if err := db.Get(&itemID, `SELECT review_item_id FROM conversation_messages WHERE id = $1`, held.Message.ID); err != nil {
+	if err := db.SQL().Get(&itemID, `SELECT review_item_id FROM conversation_messages WHERE id = $1`, held.Message.ID); err != nil {
 		t.Fatal(err)
 	}
 	item := decode[struct{ Item struct{ Kind string } }](t, s.do(t, request{path: fmt.Sprintf("/api/v1/review/%d", itemID), header: hm}).Body.Bytes())
@@ -484,7 +484,7 @@ func TestIgnoredMembersNoLongerNotify(t *testing.T) {
 	}
 	count := func(kind string) int {
 		var n int
-		if err := db.Get(&n, `SELECT count(*) FROM notifications WHERE member_id = $1 AND kind = $2`, alice.ID, kind); err != nil {
+		if err := db.SQL().Get(&n, `SELECT count(*) FROM notifications WHERE member_id = $1 AND kind = $2`, alice.ID, kind); err != nil {
 			t.Fatal(err)
 		}
 		return n

@@ -85,7 +85,7 @@ func verifySignature(t *testing.T, h receivedHook, secret string) {
 // making the retries waiting for their backoff due.
 func runDeliveries(t *testing.T, db *forum.DB, sender *WebhookSender) {
 	t.Helper()
-	if _, err := db.Exec(`UPDATE jobs SET run_at = now() WHERE kind = $1 AND done_at IS NULL AND failed_at IS NULL`, forum.JobWebhookDelivery); err != nil {
+	if _, err := db.SQL().Exec(`UPDATE jobs SET run_at = now() WHERE kind = $1 AND done_at IS NULL AND failed_at IS NULL`, forum.JobWebhookDelivery); err != nil {
 		t.Fatal(err)
 	}
 	r := &forum.JobRunner{DB: db, Handlers: map[string]forum.JobHandler{forum.JobWebhookDelivery: sender.Deliver}}
@@ -261,7 +261,7 @@ func TestWebhookSenderRefusesPrivateAddresses(t *testing.T) {
 	forumtest.MustMember(t, db, forum.RoleMember, 0)
 	cfg, _ := LoadConfig(func(string) string { return "" })
 	sender := NewWebhookSender(cfg, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if _, err := db.Exec(`UPDATE jobs SET max_attempts = 2 WHERE kind = $1 AND done_at IS NULL`, forum.JobWebhookDelivery); err != nil {
+	if _, err := db.SQL().Exec(`UPDATE jobs SET max_attempts = 2 WHERE kind = $1 AND done_at IS NULL`, forum.JobWebhookDelivery); err != nil {
 		t.Fatal(err)
 	}
 	for range 2 {
