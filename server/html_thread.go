@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -27,6 +26,13 @@ type postView struct {
 	// HeldWhy says, to its author and the staff, why a held post waits for
 	// a moderator (the rules that held it, in the reader's language).
 	HeldWhy []string
+	// PendingBody is the author's edit that waits for review (PendingHTML,
+	// sanitized at write time); the published version is what everyone
+	// else reads.
+	PendingBody template.HTML
+	// RemovedText says who removed a deleted post: its author, or a
+	// moderator with the rule cited.
+	RemovedText string
 }
 
 type threadPage struct {
@@ -104,9 +110,31 @@ func (s *Server) postViews(c *gin.Context, t *forum.Thread, posts []forum.Post) 
 		for _, r := range why[p.ID] {
 			v.HeldWhy = append(v.HeldWhy, lang.Msg(r.Key, r.Args))
 		}
+		if p.PendingHTML != nil {
+			v.PendingBody = template.HTML(*p.PendingHTML)
+		}
+		if p.Status == forum.StatusDeleted {
+			v.RemovedText = removedText(lang, t, p)
+		}
 		out[i] = v
 	}
 	return out
+}
+
+// removedText says who removed a deleted post: its author, or a moderator
+// with the rule cited.
+func removedText(lang *Lang, t *forum.Thread, p *forum.Post) string {
+	switch {
+	case p.Removal == forum.RemovedByModerator && p.RemovalRule != "":
+		return lang.T("post.removed_placeholder_rule", "Rule", p.RemovalRule)
+	case p.Removal == forum.RemovedByModerator:
+		return lang.T("post.removed_placeholder")
+	case p.Number == 1 && t.Status == forum.StatusPublished:
+		// The thread others replied to stays; its author withdrew their
+		// text.
+		return lang.T("post.withdrawn_placeholder")
+	}
+	return lang.T("post.deleted_placeholder")
 }
 
 // htmlThreadRedirect sends /t/{id} to the canonical /t/{id}/{slug}.
@@ -218,10 +246,7 @@ func (s *Server) renderThread(c *gin.Context, status int, t *forum.Thread, page 
 		// locked while they wrote: the form comes back with the reason.
 		v.CanReply, v.ReplyClosed = true, ""
 	}
-	now := time.Now()
-	s.renderWritten(c, status, t.Title, v, func(b *bytes.Buffer, view *View) {
-		writeThreadContent(b, view, v, s.layout, func(b *bytes.Buffer) { writePosts(b, lang, now, a.Member, v) })
-	})
+	s.render(c, status, "thread", t.Title, v)
 }
 
 // htmlReply posts a reply from the form at the bottom of a thread.

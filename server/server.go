@@ -26,7 +26,6 @@ type Server struct {
 	log       *slog.Logger
 	catalog   *Catalog
 	assets    *Assets
-	layout    layoutAssets // html_layout.go
 	pages     *Pages
 	openAPI   []byte
 	pageCache *pageCache
@@ -54,10 +53,7 @@ func New(cfg Config, db *forum.DB, log *slog.Logger) (*Server, error) {
 	if s.assets, err = LoadAssets(static.FS); err != nil {
 		return nil, err
 	}
-	if s.layout, err = newLayoutAssets(s.assets); err != nil {
-		return nil, err
-	}
-	if s.pages, err = LoadPages(templates.FS, s.templateFuncs(), s.catalog); err != nil {
+	if s.pages, err = LoadPages(templates.FS, s.templateFuncs()); err != nil {
 		return nil, err
 	}
 	if s.openAPI, err = buildOpenAPI(); err != nil {
@@ -166,10 +162,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 func (s *Server) templateFuncs() template.FuncMap {
 	return template.FuncMap{
-		"asset":      s.assets.URL,
-		"dict":       dict,
-		"threadList": threadListHTML,
-		"latestList": latestHTML,
+		"asset": s.assets.URL,
+		"dict":  dict,
 	}
 }
 
