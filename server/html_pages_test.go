@@ -186,7 +186,8 @@ func TestThreadPageEscapesWhatMembersWrote(t *testing.T) {
 	author := "alice"
 	d := &threadPage{Thread: &forum.Thread{ID: 7, CategorySlug: "vie", CategoryName: `<img src=y>`, Title: "<script>x</script>", Slug: "x",
 		Status: forum.StatusPublished, PostCount: 2, AuthorName: &author},
-		Posts:    []postView{{Post: forum.Post{ID: 3, Number: 1, Status: forum.StatusPublished}, Author: `<i>bob</i>`, HTML: "<p>ok</p>", CanQuote: true}},
+		Posts:    []postView{{ID: 3, Number: 1, Status: forum.StatusPublished, Author: `<i>bob</i>`, HTML: "<p>ok</p>", QuoteFrom: true}},
+		Labels:   newPostLabels(catalog.Lang("fr")),
 		CanReply: true, Form: &Form{Error: "Réessayez <plus tard>", Values: map[string]string{"reply_to": "3", "body": "Mon texte <b>gras</b>"},
 			Errors: map[string]string{"body": "Trop <long>"}}}
 	v := &View{Lang: catalog.Lang("fr"), Now: time.Now(), Member: &forum.Member{ID: 1, Username: "zoe"}, Data: d}

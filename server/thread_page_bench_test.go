@@ -35,7 +35,7 @@ essayer avec un formulaire. Merci d'avance, et bonne soirée à toutes et à tou
 // engine (authentication, queries, templates), without the anonymous page
 // cache: what a signed-in member costs, and a visitor when the cache misses;
 // then gzipped, for a member (compressed on the fly) and for a visitor served
-// from the page cache. make bench measures the same under load; this one is
+// from the page cache; then the thread's JSON and the home page for a member. make bench measures the same under load; this one is
 // for profiling.
 func BenchmarkThreadPage(b *testing.B) {
 	s := newTestServer(b)
@@ -80,18 +80,24 @@ func BenchmarkThreadPage(b *testing.B) {
 		return out
 	}
 	member := bearer(b, db, reader)
+	api := fmt.Sprintf("/api/v1/threads/%d", th.Thread.ID)
 	for _, who := range []struct {
 		name   string
 		srv    *Server
 		header map[string]string
+		path   string
 	}{
-		{"visitor", s, nil}, {"member", s, member},
+		{"visitor", s, nil, path}, {"member", s, member, path},
 		// gzip: the compression middleware on a rendered page, and the
 		// page cache's own gzip copy.
-		{"member-gzip", s, gzipped(member)}, {"visitor-cached-gzip", cached, gzipped(nil)},
+		{"member-gzip", s, gzipped(member), path}, {"visitor-cached-gzip", cached, gzipped(nil), path},
+		// The same page of the thread as JSON, for a member, and the
+		// members' home page.
+		{"member-json", s, member, api}, {"member-home", s, member, "/"},
 	} {
 		b.Run(who.name, func(b *testing.B) {
 			s := who.srv
+			path := who.path
 			r := request{path: path, header: who.header}
 			if w := s.do(b, r); w.Code != 200 { // the first visit writes the reading state
 				b.Fatalf("%s: %d", path, w.Code)
