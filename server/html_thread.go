@@ -49,16 +49,21 @@ type postView struct {
 	// staff read it with a notice, RemovedText saying who removed it.
 	Redacted, Deleted, Hidden bool
 	RemovedText               string
+	// Notices: the post is held, has an edit pending, or is not published
+	// (one test in the template for the many posts that are none of these).
+	Notices bool
 	// QuoteFrom: the body carries what the quote button needs.
-	QuoteFrom  bool
-	CanReply   bool // the Reply and Quote links
-	CanLike    bool // a member who is not the author, on a published post
-	Liked      bool
-	LikeCount  int
-	CanEdit    bool
-	CanDelete  bool
-	CanRestore bool // a deleted post, for those who moderate the thread
-	CanReport  bool // a member's post, not deleted, for another member
+	QuoteFrom bool
+	// ReplyHref and QuoteHref are the Reply and Quote links, "" when the
+	// reader may not reply to it.
+	ReplyHref, QuoteHref string
+	CanLike              bool // a member who is not the author, on a published post
+	Liked                bool
+	LikeCount            int
+	CanEdit              bool
+	CanDelete            bool
+	CanRestore           bool // a deleted post, for those who moderate the thread
+	CanReport            bool // a member's post, not deleted, for another member
 }
 
 // postLabels are the texts the same on every post of a page, translated
@@ -152,8 +157,12 @@ func (s *Server) postViews(c *gin.Context, t *forum.Thread, posts []forum.Post, 
 			v.CanDelete = a.CanDelete(p) || (t.Moderates && !v.Deleted)
 			v.CanLike = !mine && p.Status == forum.StatusPublished
 			canQuote := p.Status == forum.StatusPublished && (!locked || a.IsStaff())
-			v.CanReply = d.CanReply && canQuote
-			v.QuoteFrom = v.CanReply && v.Author != "" && !v.Redacted
+			if d.CanReply && canQuote {
+				page := d.URL() + "?after=" + strconv.Itoa(d.After)
+				v.ReplyHref = page + "&reply_to=" + strconv.Itoa(p.Number) + "#reply"
+				v.QuoteHref = page + "&quote=" + strconv.FormatInt(p.ID, 10) + "#reply"
+				v.QuoteFrom = v.Author != "" && !v.Redacted
+			}
 			v.CanReport = v.Author != m.Username && !v.Deleted
 		}
 		v.CanRestore = v.Deleted && (d.IsStaff || d.Moderates)
@@ -180,6 +189,7 @@ func (s *Server) postViews(c *gin.Context, t *forum.Thread, posts []forum.Post, 
 		if v.Deleted {
 			v.RemovedText = removedText(lang, t, p)
 		}
+		v.Notices = v.Held || v.PendingBody != "" || v.Redacted || v.Deleted || v.Hidden
 		out[i] = v
 	}
 	return out

@@ -1,14 +1,19 @@
 package server
 
 import (
+	"bytes"
 	"fmt"
+	"html/template"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/forum/forumtest"
 	"github.com/palabre/palabre/moderation"
+	"github.com/palabre/palabre/static"
+	"github.com/palabre/palabre/templates"
 )
 
 // benchReply is a reply of about 1 KB, as members write them: paragraphs,
@@ -115,4 +120,53 @@ func BenchmarkThreadPage(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkThreadPageTemplate renders a member's thread page of twenty
+// posts through the templates alone (layout, page, posts), without the
+// engine or the database: the share of the page that html/template costs.
+func BenchmarkThreadPageTemplate(b *testing.B) {
+	v, t := templateBenchView(b)
+	var buf bytes.Buffer
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// templateBenchView is a member's view of a thread page of twenty posts, and
+// the page's templates.
+func templateBenchView(b *testing.B) (*View, *template.Template) {
+	catalog, err := LoadCatalog(templates.FS, "locales", "fr")
+	if err != nil {
+		b.Fatal(err)
+	}
+	assets, err := LoadAssets(static.FS)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pages, err := LoadPages(templates.FS, template.FuncMap{"asset": assets.URL, "dict": dict})
+	if err != nil {
+		b.Fatal(err)
+	}
+	lang := catalog.Lang("fr")
+	html := template.HTML(moderation.Sanitize(moderation.Render(benchReply, moderation.RenderOptions{}).HTML, false))
+	author := "alice"
+	th := &forum.Thread{ID: 7, CategorySlug: "vie-du-quartier", CategoryName: "Vie du quartier", Title: "Réunion de quartier : les propositions",
+		Slug: "reunion-de-quartier-les-propositions", Status: forum.StatusPublished, PostCount: 20, AuthorName: &author}
+	d := &threadPage{Thread: th, CanReply: true, Form: &Form{Values: map[string]string{}, Errors: map[string]string{}},
+		Watch: forum.WatchLevels{Effective: forum.WatchWatching}, Labels: newPostLabels(lang)}
+	now := time.Now()
+	for i := range forum.PostsPerPage {
+		created := now.Add(-time.Duration(20-i) * time.Hour)
+		d.Posts = append(d.Posts, postView{ID: int64(100 + i), Number: i + 1, Status: forum.StatusPublished, HTML: html,
+			Author: []string{"alice", "bob"}[i%2], Created: timeElement(created, "", lang.DateTime(created), lang.Relative(created, now)),
+			ReplyHref: "/t/7/x?after=0&reply_to=1#reply", QuoteHref: "/t/7/x?after=0&quote=100#reply", QuoteFrom: true, CanLike: true, Liked: i%3 == 0, LikeCount: i % 4, CanReport: true})
+	}
+	v := &View{Lang: lang, Title: th.Title, SiteName: "Palabre", Member: &forum.Member{ID: 1, Username: "zoe", Role: forum.RoleMember},
+		Path: "/t/7/x", Now: now, Data: d}
+	return v, pages.page("thread")
 }
