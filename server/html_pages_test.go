@@ -18,7 +18,7 @@ func testPages(t *testing.T) *Pages {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := LoadPages(templates.FS, template.FuncMap{"asset": assets.URL, "dict": dict})
+	p, err := LoadPages(templates.FS, template.FuncMap{"asset": assets.URL, "dict": dict, "posts": postsHTML})
 	if err != nil {
 		t.Fatal(err)
 	}

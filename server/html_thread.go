@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -193,6 +194,17 @@ func (s *Server) postViews(c *gin.Context, t *forum.Thread, posts []forum.Post, 
 		out[i] = v
 	}
 	return out
+}
+
+// postsHTML is the posts of a thread page (threadPosts, thread_posts.templ),
+// the template function posts of templates/thread.html.
+func postsHTML(d *threadPage) (template.HTML, error) {
+	var b strings.Builder
+	b.Grow(len(d.Posts) * 2048)
+	if err := threadPosts(d).Render(context.Background(), &b); err != nil {
+		return "", fmt.Errorf("rendering the posts: %w", err)
+	}
+	return template.HTML(b.String()), nil //nolint:gosec // templ escaped every value
 }
 
 // removedText says who removed a deleted post: its author, or a moderator

@@ -164,6 +164,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 	return template.FuncMap{
 		"asset": s.assets.URL,
 		"dict":  dict,
+		"posts": postsHTML,
 	}
 }
 

@@ -148,7 +148,7 @@ func templateBenchView(b *testing.B) (*View, *template.Template) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	pages, err := LoadPages(templates.FS, template.FuncMap{"asset": assets.URL, "dict": dict})
+	pages, err := LoadPages(templates.FS, template.FuncMap{"asset": assets.URL, "dict": dict, "posts": postsHTML})
 	if err != nil {
 		b.Fatal(err)
 	}
