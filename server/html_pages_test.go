@@ -12,14 +12,15 @@ import (
 )
 
 // testPages parses the real templates with the server's functions.
-func testPages(t *testing.T) *Pages {
+func testPages(t testing.TB) *Pages {
 	t.Helper()
 	assets, err := LoadAssets(static.FS)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := LoadPages(templates.FS, template.FuncMap{"asset": assets.URL, "dict": dict, "posts": postsHTML})
-	if err != nil {
+	var p *Pages
+	funcs := template.FuncMap{"asset": assets.URL, "dict": dict, "threadContent": threadContentFunc(func() *Pages { return p }, assets)}
+	if p, err = LoadPages(templates.FS, funcs); err != nil {
 		t.Fatal(err)
 	}
 	return p

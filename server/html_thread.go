@@ -196,15 +196,36 @@ func (s *Server) postViews(c *gin.Context, t *forum.Thread, posts []forum.Post, 
 	return out
 }
 
-// postsHTML is the posts of a thread page (threadPosts, thread_posts.templ),
-// the template function posts of templates/thread.html.
-func postsHTML(d *threadPage) (template.HTML, error) {
-	var b strings.Builder
-	b.Grow(len(d.Posts) * 2048)
-	if err := threadPosts(d).Render(context.Background(), &b); err != nil {
-		return "", fmt.Errorf("rendering the posts: %w", err)
+// threadContentFunc is the template function threadContent of
+// templates/thread.html: a page of a thread (threadContent,
+// thread_page.templ), v.Data its *threadPage. pages gives the templates,
+// whose form and watch partials the page uses, once they are loaded.
+func threadContentFunc(pages func() *Pages, assets *Assets) func(v *View) (template.HTML, error) {
+	return func(v *View) (template.HTML, error) {
+		d, ok := v.Data.(*threadPage)
+		if !ok {
+			return "", fmt.Errorf("threadContent: %T is not a thread page", v.Data)
+		}
+		threadJS, err := assets.URL("js/thread.js")
+		if err != nil {
+			return "", err
+		}
+		var b strings.Builder
+		b.Grow(len(d.Posts)*2048 + 4096)
+		if err := threadContent(v, d, pages().page("thread"), threadJS).Render(context.Background(), &b); err != nil {
+			return "", fmt.Errorf("rendering the thread: %w", err)
+		}
+		return template.HTML(b.String()), nil //nolint:gosec // templ escaped every value
 	}
-	return template.HTML(b.String()), nil //nolint:gosec // templ escaped every value
+}
+
+// pageURL is the address of the page of a thread (at threadURL) after
+// post number after.
+func pageURL(threadURL string, after int) string {
+	if after == 0 {
+		return threadURL
+	}
+	return threadURL + "?after=" + strconv.Itoa(after)
 }
 
 // removedText says who removed a deleted post: its author, or a moderator

@@ -12,7 +12,6 @@ import (
 	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/forum/forumtest"
 	"github.com/palabre/palabre/moderation"
-	"github.com/palabre/palabre/static"
 	"github.com/palabre/palabre/templates"
 )
 
@@ -144,14 +143,7 @@ func templateBenchView(b *testing.B) (*View, *template.Template) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	assets, err := LoadAssets(static.FS)
-	if err != nil {
-		b.Fatal(err)
-	}
-	pages, err := LoadPages(templates.FS, template.FuncMap{"asset": assets.URL, "dict": dict, "posts": postsHTML})
-	if err != nil {
-		b.Fatal(err)
-	}
+	pages := testPages(b)
 	lang := catalog.Lang("fr")
 	html := template.HTML(moderation.Sanitize(moderation.Render(benchReply, moderation.RenderOptions{}).HTML, false))
 	author := "alice"
