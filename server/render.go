@@ -2,8 +2,10 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"net/http"
 	"path"
@@ -11,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/gin-gonic/gin"
 
 	"github.com/palabre/palabre/forum"
@@ -68,9 +71,9 @@ var pageNames = []string{
 	"admin_member",
 }
 
-// Pages holds one parsed template per page: the layout (layout.html), the
-// partials (_*.html) and the page's own file (its "content"), parsed once at
-// start-up.
+// Pages holds one parsed template per page: the partials (_*.html) and the
+// page's own file (its "content"), parsed once at start-up. The layout
+// around the content is the templ component layout (layout.templ).
 type Pages struct {
 	pages map[string]*template.Template // page name
 }
@@ -92,27 +95,26 @@ func LoadPages(fsys fs.FS, funcs template.FuncMap) (*Pages, error) {
 		}
 		return nil
 	}
-	// The layout and the partials are shared by every page; each page
-	// defines "content", which the layout calls.
+	// The partials are shared by every page; each page defines "content".
 	for _, f := range files {
-		if f == "layout.html" || strings.HasPrefix(f, "_") {
+		if strings.HasPrefix(f, "_") {
 			if err := parse(base, f); err != nil {
 				return nil, err
 			}
 		}
 	}
-	if base.Lookup("layout") == nil {
-		return nil, fmt.Errorf("templates: layout.html is missing")
-	}
 	p := &Pages{pages: map[string]*template.Template{}}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
-		if name == "layout" || strings.HasPrefix(name, "_") {
+		if strings.HasPrefix(name, "_") {
 			continue
 		}
 		t := template.Must(base.Clone())
 		if err := parse(t, f); err != nil {
 			return nil, err
+		}
+		if t.Lookup("content") == nil {
+			return nil, fmt.Errorf("templates: %s defines no content", f)
 		}
 		p.pages[name] = t
 	}
@@ -122,6 +124,31 @@ func LoadPages(fsys fs.FS, funcs template.FuncMap) (*Pages, error) {
 		}
 	}
 	return p, nil
+}
+
+// layoutAssets are the hashed addresses of the files the layout loads.
+type layoutAssets struct {
+	css, logo, script, reviewScript string
+}
+
+func newLayoutAssets(a *Assets) (*layoutAssets, error) {
+	out := &layoutAssets{}
+	for _, f := range []struct {
+		dst  *string
+		name string
+	}{{&out.css, "css/palabre.css"}, {&out.logo, "img/logo.svg"}, {&out.script, "js/palabre.js"}, {&out.reviewScript, "js/review.js"}} {
+		u, err := a.URL(f.name)
+		if err != nil {
+			return nil, fmt.Errorf("layout: %w", err)
+		}
+		*f.dst = u
+	}
+	return out, nil
+}
+
+// renderPage writes page t's content for v in the layout.
+func renderPage(w io.Writer, t *template.Template, v *View, a *layoutAssets) error {
+	return layout(v, a, templ.FromGoHTML(t.Lookup("content"), v)).Render(context.Background(), w)
 }
 
 // View is what every page template receives.
@@ -155,7 +182,7 @@ func (s *Server) render(c *gin.Context, status int, page, title string, data any
 			bufferPool.Put(buf)
 		}
 	}()
-	if err := t.ExecuteTemplate(buf, "layout", v); err != nil {
+	if err := renderPage(buf, t, v, s.layout); err != nil {
 		s.internalError(c, fmt.Errorf("rendering %s: %w", page, err))
 		return
 	}

@@ -27,6 +27,7 @@ type Server struct {
 	catalog   *Catalog
 	assets    *Assets
 	pages     *Pages
+	layout    *layoutAssets
 	openAPI   []byte
 	pageCache *pageCache
 	metrics   *metrics
@@ -51,6 +52,9 @@ func New(cfg Config, db *forum.DB, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	if s.assets, err = LoadAssets(static.FS); err != nil {
+		return nil, err
+	}
+	if s.layout, err = newLayoutAssets(s.assets); err != nil {
 		return nil, err
 	}
 	if s.pages, err = LoadPages(templates.FS, s.templateFuncs()); err != nil {

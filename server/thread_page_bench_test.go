@@ -12,6 +12,7 @@ import (
 	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/forum/forumtest"
 	"github.com/palabre/palabre/moderation"
+	"github.com/palabre/palabre/static"
 	"github.com/palabre/palabre/templates"
 )
 
@@ -126,11 +127,19 @@ func BenchmarkThreadPage(b *testing.B) {
 // engine or the database: the share of the page that html/template costs.
 func BenchmarkThreadPageTemplate(b *testing.B) {
 	v, t := templateBenchView(b)
+	assets, err := LoadAssets(static.FS)
+	if err != nil {
+		b.Fatal(err)
+	}
+	la, err := newLayoutAssets(assets)
+	if err != nil {
+		b.Fatal(err)
+	}
 	var buf bytes.Buffer
 	b.ReportAllocs()
 	for b.Loop() {
 		buf.Reset()
-		if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		if err := renderPage(&buf, t, v, la); err != nil {
 			b.Fatal(err)
 		}
 	}
