@@ -1,10 +1,13 @@
 package server
 
 import (
+	"context"
 	"html/template"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/a-h/templ"
 
 	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/static"
@@ -18,16 +21,15 @@ func testPages(t testing.TB) *Pages {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var p *Pages
-	funcs := template.FuncMap{"asset": assets.URL, "dict": dict, "threadContent": threadContentFunc(func() *Pages { return p }, assets)}
-	if p, err = LoadPages(templates.FS, funcs); err != nil {
+	p, err := LoadPages(templates.FS, template.FuncMap{"asset": assets.URL, "dict": dict})
+	if err != nil {
 		t.Fatal(err)
 	}
 	return p
 }
 
-// layoutOf renders page with v in the layout.
-func layoutOf(t *testing.T, p *Pages, page string, v *View) string {
+// testLayoutAssets are the addresses of the layout's files.
+func testLayoutAssets(t testing.TB) *layoutAssets {
 	t.Helper()
 	assets, err := LoadAssets(static.FS)
 	if err != nil {
@@ -37,8 +39,14 @@ func layoutOf(t *testing.T, p *Pages, page string, v *View) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return la
+}
+
+// layoutOf renders page with v in the layout, as render does.
+func layoutOf(t *testing.T, p *Pages, page string, v *View) string {
+	t.Helper()
 	var b strings.Builder
-	if err := renderPage(&b, p.page(page), v, la); err != nil {
+	if err := layout(v, testLayoutAssets(t), templ.FromGoHTML(p.page(page).Lookup("content"), v)).Render(context.Background(), &b); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()
@@ -214,7 +222,11 @@ func TestThreadPageEscapesWhatMembersWrote(t *testing.T) {
 		CanReply: true, Form: &Form{Error: "Réessayez <plus tard>", Values: map[string]string{"reply_to": "3", "body": "Mon texte <b>gras</b>"},
 			Errors: map[string]string{"body": "Trop <long>"}}}
 	v := &View{Lang: catalog.Lang("fr"), Now: time.Now(), Member: &forum.Member{ID: 1, Username: "zoe"}, Data: d}
-	got := execute(t, p, "thread", "content", v)
+	var b strings.Builder
+	if err := threadContent(v, d, p.partials, testLayoutAssets(t)).Render(context.Background(), &b); err != nil {
+		t.Fatal(err)
+	}
+	got := b.String()
 	for _, bad := range []string{"<script>x", "<img src=y", "<b>gras", "<plus", "<long>", "<i>bob"} {
 		if strings.Contains(got, bad) {
 			t.Errorf("%q is not escaped", bad)

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -9,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/gin-gonic/gin"
 
 	"github.com/palabre/palabre/forum"
@@ -196,29 +196,6 @@ func (s *Server) postViews(c *gin.Context, t *forum.Thread, posts []forum.Post, 
 	return out
 }
 
-// threadContentFunc is the template function threadContent of
-// templates/thread.html: a page of a thread (threadContent,
-// thread_page.templ), v.Data its *threadPage. pages gives the templates,
-// whose form and watch partials the page uses, once they are loaded.
-func threadContentFunc(pages func() *Pages, assets *Assets) func(v *View) (template.HTML, error) {
-	return func(v *View) (template.HTML, error) {
-		d, ok := v.Data.(*threadPage)
-		if !ok {
-			return "", fmt.Errorf("threadContent: %T is not a thread page", v.Data)
-		}
-		threadJS, err := assets.URL("js/thread.js")
-		if err != nil {
-			return "", err
-		}
-		var b strings.Builder
-		b.Grow(len(d.Posts)*2048 + 4096)
-		if err := threadContent(v, d, pages().page("thread"), threadJS).Render(context.Background(), &b); err != nil {
-			return "", fmt.Errorf("rendering the thread: %w", err)
-		}
-		return template.HTML(b.String()), nil
-	}
-}
-
 // pageURL is the address of the page of a thread (at threadURL) after
 // post number after.
 func pageURL(threadURL string, after int) string {
@@ -354,7 +331,7 @@ func (s *Server) renderThread(c *gin.Context, status int, t *forum.Thread, page 
 		v.CanReply, v.ReplyClosed = true, ""
 	}
 	v.Posts, v.Labels = s.postViews(c, t, page.Posts, v), newPostLabels(lang)
-	s.render(c, status, "thread", t.Title, v)
+	s.respond(c, status, t.Title, v, func(view *View) templ.Component { return threadContent(view, v, s.pages.partials, s.layout) })
 }
 
 // htmlReply posts a reply from the form at the bottom of a thread.

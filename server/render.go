@@ -2,10 +2,8 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"html/template"
-	"io"
 	"io/fs"
 	"net/http"
 	"path"
@@ -42,12 +40,11 @@ var pageNames = []string{
 	"account",
 	"account_delete",
 	"suspended",
-	// forum
+	// forum (a thread's page is the templ component threadContent)
 	"notifications",
 	"search",
 	"category",
 	"latest",
-	"thread",
 	"thread_new",
 	"post_edit",
 	"post_revisions",
@@ -75,7 +72,8 @@ var pageNames = []string{
 // page's own file (its "content"), parsed once at start-up. The layout
 // around the content is the templ component layout (layout.templ).
 type Pages struct {
-	pages map[string]*template.Template // page name
+	pages    map[string]*template.Template // page name
+	partials *template.Template            // the partials alone, for templ components
 }
 
 // page returns a page's template.
@@ -103,7 +101,7 @@ func LoadPages(fsys fs.FS, funcs template.FuncMap) (*Pages, error) {
 			}
 		}
 	}
-	p := &Pages{pages: map[string]*template.Template{}}
+	p := &Pages{pages: map[string]*template.Template{}, partials: base}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
 		if strings.HasPrefix(name, "_") {
@@ -126,9 +124,10 @@ func LoadPages(fsys fs.FS, funcs template.FuncMap) (*Pages, error) {
 	return p, nil
 }
 
-// layoutAssets are the hashed addresses of the files the layout loads.
+// layoutAssets are the hashed addresses of the files the layout loads,
+// and the thread page's script.
 type layoutAssets struct {
-	css, logo, script, reviewScript string
+	css, logo, script, reviewScript, threadScript string
 }
 
 func newLayoutAssets(a *Assets) (*layoutAssets, error) {
@@ -136,7 +135,7 @@ func newLayoutAssets(a *Assets) (*layoutAssets, error) {
 	for _, f := range []struct {
 		dst  *string
 		name string
-	}{{&out.css, "css/palabre.css"}, {&out.logo, "img/logo.svg"}, {&out.script, "js/palabre.js"}, {&out.reviewScript, "js/review.js"}} {
+	}{{&out.css, "css/palabre.css"}, {&out.logo, "img/logo.svg"}, {&out.script, "js/palabre.js"}, {&out.reviewScript, "js/review.js"}, {&out.threadScript, "js/thread.js"}} {
 		u, err := a.URL(f.name)
 		if err != nil {
 			return nil, fmt.Errorf("layout: %w", err)
@@ -144,11 +143,6 @@ func newLayoutAssets(a *Assets) (*layoutAssets, error) {
 		*f.dst = u
 	}
 	return out, nil
-}
-
-// renderPage writes page t's content for v in the layout.
-func renderPage(w io.Writer, t *template.Template, v *View, a *layoutAssets) error {
-	return layout(v, a, templ.FromGoHTML(t.Lookup("content"), v)).Render(context.Background(), w)
 }
 
 // View is what every page template receives.
@@ -166,15 +160,20 @@ type View struct {
 
 var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// render executes a page, in the layout, into a buffer first, so that a
-// template error becomes a clean 500 and never half a page.
+// render answers a page: templates/PAGE.html's content in the layout.
 func (s *Server) render(c *gin.Context, status int, page, title string, data any) {
-	v := s.view(c, title, data)
 	t := s.pages.page(page)
 	if t == nil {
 		s.internalError(c, fmt.Errorf("page %q is not declared in pageNames", page))
 		return
 	}
+	s.respond(c, status, title, data, func(v *View) templ.Component { return templ.FromGoHTML(t.Lookup("content"), v) })
+}
+
+// respond writes content in the layout into a buffer first, so that an
+// error becomes a clean 500 and never half a page, then answers it.
+func (s *Server) respond(c *gin.Context, status int, title string, data any, content func(*View) templ.Component) {
+	v := s.view(c, title, data)
 	buf := bufferPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer func() {
@@ -182,8 +181,8 @@ func (s *Server) render(c *gin.Context, status int, page, title string, data any
 			bufferPool.Put(buf)
 		}
 	}()
-	if err := renderPage(buf, t, v, s.layout); err != nil {
-		s.internalError(c, fmt.Errorf("rendering %s: %w", page, err))
+	if err := layout(v, s.layout, content(v)).Render(c.Request.Context(), buf); err != nil {
+		s.internalError(c, fmt.Errorf("rendering %s: %w", c.FullPath(), err))
 		return
 	}
 	c.Header("Cache-Control", "no-cache")

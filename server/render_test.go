@@ -12,7 +12,7 @@ import (
 // A page the handlers render but the templates lack stops the start, and so
 // does a template that does not parse.
 func TestLoadPagesFailsTheStartOnAMissingOrBrokenPage(t *testing.T) {
-	funcs := template.FuncMap{"asset": func(string) (string, error) { return "", nil }, "dict": dict, "threadContent": threadContentFunc(func() *Pages { return nil }, nil)}
+	funcs := template.FuncMap{"asset": func(string) (string, error) { return "", nil }, "dict": dict}
 	if _, err := LoadPages(templates.FS, funcs); err != nil {
 		t.Fatalf("the real templates: %v", err)
 	}

@@ -166,9 +166,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 func (s *Server) templateFuncs() template.FuncMap {
 	return template.FuncMap{
-		"asset":         s.assets.URL,
-		"dict":          dict,
-		"threadContent": threadContentFunc(func() *Pages { return s.pages }, s.assets),
+		"asset": s.assets.URL,
+		"dict":  dict,
 	}
 }
 

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"html/template"
 	"testing"
@@ -12,7 +13,6 @@ import (
 	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/forum/forumtest"
 	"github.com/palabre/palabre/moderation"
-	"github.com/palabre/palabre/static"
 	"github.com/palabre/palabre/templates"
 )
 
@@ -123,36 +123,14 @@ func BenchmarkThreadPage(b *testing.B) {
 }
 
 // BenchmarkThreadPageTemplate renders a member's thread page of twenty
-// posts through the templates alone (layout, page, posts), without the
-// engine or the database: the share of the page that html/template costs.
+// posts through its templates alone (the layout, the page, the posts),
+// without the engine or the database.
 func BenchmarkThreadPageTemplate(b *testing.B) {
-	v, t := templateBenchView(b)
-	assets, err := LoadAssets(static.FS)
-	if err != nil {
-		b.Fatal(err)
-	}
-	la, err := newLayoutAssets(assets)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var buf bytes.Buffer
-	b.ReportAllocs()
-	for b.Loop() {
-		buf.Reset()
-		if err := renderPage(&buf, t, v, la); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// templateBenchView is a member's view of a thread page of twenty posts, and
-// the page's templates.
-func templateBenchView(b *testing.B) (*View, *template.Template) {
 	catalog, err := LoadCatalog(templates.FS, "locales", "fr")
 	if err != nil {
 		b.Fatal(err)
 	}
-	pages := testPages(b)
+	pages, la := testPages(b), testLayoutAssets(b)
 	lang := catalog.Lang("fr")
 	html := template.HTML(moderation.Sanitize(moderation.Render(benchReply, moderation.RenderOptions{}).HTML, false))
 	author := "alice"
@@ -165,9 +143,17 @@ func templateBenchView(b *testing.B) (*View, *template.Template) {
 		created := now.Add(-time.Duration(20-i) * time.Hour)
 		d.Posts = append(d.Posts, postView{ID: int64(100 + i), Number: i + 1, Status: forum.StatusPublished, HTML: html,
 			Author: []string{"alice", "bob"}[i%2], Created: timeElement(created, "", lang.DateTime(created), lang.Relative(created, now)),
-			ReplyHref: "/t/7/x?after=0&reply_to=1#reply", QuoteHref: "/t/7/x?after=0&quote=100#reply", QuoteFrom: true, CanLike: true, Liked: i%3 == 0, LikeCount: i % 4, CanReport: true})
+			ReplyHref: "/t/7/x?after=0&reply_to=1#reply", QuoteHref: "/t/7/x?after=0&quote=100#reply", QuoteFrom: true,
+			CanLike: true, Liked: i%3 == 0, LikeCount: i % 4, CanReport: true})
 	}
 	v := &View{Lang: lang, Title: th.Title, SiteName: "Palabre", Member: &forum.Member{ID: 1, Username: "zoe", Role: forum.RoleMember},
 		Path: "/t/7/x", Now: now, Data: d}
-	return v, pages.page("thread")
+	var buf bytes.Buffer
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		if err := layout(v, la, threadContent(v, d, pages.partials, la)).Render(context.Background(), &buf); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

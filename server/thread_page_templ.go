@@ -23,14 +23,14 @@ import (
 // code. In html/template, reflection for the page's actions (the twenty
 // posts, each with its links, labels and conditions, and the header's
 // buttons) cost a member's thread page three times the CPU it costs now
-// (bench/results.md). templates/thread.html puts it in the layout; the form
-// and watch partials stay html/template's (_form.html, _watch.html, called
-// with partials, the page's template set).
+// (bench/results.md). htmlThread puts it in the layout; the form and watch
+// partials stay html/template's (_form.html, _watch.html, _compose.html,
+// called from partials, the template set of the partials).
 
 // threadContent is a page of a thread: the header with the staff's
 // buttons, the pagers, the posts, the reply form, the watch buttons and the
-// page's scripts; threadJS is the address of js/thread.js.
-func threadContent(v *View, d *threadPage, partials *template.Template, threadJS string) templ.Component {
+// page's scripts.
+func threadContent(v *View, d *threadPage, partials *template.Template, a *layoutAssets) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -714,9 +714,9 @@ func threadContent(v *View, d *threadPage, partials *template.Template, threadJS
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var39 string
-		templ_7745c5c3_Var39, templ_7745c5c3_Err = templruntime.NewAttributeExpression(threadJS).ResolveURL(ctx)
+		templ_7745c5c3_Var39, templ_7745c5c3_Err = templruntime.NewAttributeExpression(a.threadScript).ResolveURL(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `thread_page.templ`, Line: 100, Col: 23}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `thread_page.templ`, Line: 100, Col: 29}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var39)
 		if templ_7745c5c3_Err != nil {
@@ -729,7 +729,7 @@ func threadContent(v *View, d *threadPage, partials *template.Template, threadJS
 		var templ_7745c5c3_Var40 string
 		templ_7745c5c3_Var40, templ_7745c5c3_Err = templruntime.NewAttributeExpression(v.T("compose.quote_selection")).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `thread_page.templ`, Line: 100, Col: 69}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `thread_page.templ`, Line: 100, Col: 75}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var40)
 		if templ_7745c5c3_Err != nil {
@@ -742,7 +742,7 @@ func threadContent(v *View, d *threadPage, partials *template.Template, threadJS
 		var templ_7745c5c3_Var41 string
 		templ_7745c5c3_Var41, templ_7745c5c3_Err = templruntime.NewAttributeExpression(v.T("thread.new_replies", "Count", 1)).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `thread_page.templ`, Line: 100, Col: 124}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `thread_page.templ`, Line: 100, Col: 130}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var41)
 		if templ_7745c5c3_Err != nil {
@@ -755,7 +755,7 @@ func threadContent(v *View, d *threadPage, partials *template.Template, threadJS
 		var templ_7745c5c3_Var42 string
 		templ_7745c5c3_Var42, templ_7745c5c3_Err = templruntime.NewAttributeExpression(v.T("thread.new_replies", "Count", 2)).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `thread_page.templ`, Line: 100, Col: 181}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `thread_page.templ`, Line: 100, Col: 187}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var42)
 		if templ_7745c5c3_Err != nil {
@@ -768,7 +768,7 @@ func threadContent(v *View, d *threadPage, partials *template.Template, threadJS
 		var templ_7745c5c3_Var43 string
 		templ_7745c5c3_Var43, templ_7745c5c3_Err = templruntime.NewAttributeExpression(v.T("thread.new_replies_more", "Count", 2)).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `thread_page.templ`, Line: 100, Col: 242}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `thread_page.templ`, Line: 100, Col: 248}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var43)
 		if templ_7745c5c3_Err != nil {
@@ -781,7 +781,7 @@ func threadContent(v *View, d *threadPage, partials *template.Template, threadJS
 		var templ_7745c5c3_Var44 string
 		templ_7745c5c3_Var44, templ_7745c5c3_Err = templruntime.NewAttributeExpression(v.T("thread.show_new_replies")).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `thread_page.templ`, Line: 100, Col: 291}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `thread_page.templ`, Line: 100, Col: 297}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var44)
 		if templ_7745c5c3_Err != nil {
