@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/a-h/templ"
 	"github.com/gin-gonic/gin"
 
 	"github.com/palabre/palabre/forum"
@@ -13,12 +14,14 @@ type homePage struct {
 	Latest     []forum.Thread
 }
 
-// htmlHome shows the categories and the latest threads.
+// htmlHome shows the categories and the latest threads (homeContent,
+// home_page.templ).
 func (s *Server) htmlHome(c *gin.Context) {
 	cats, latest, err := s.db.Home(c.Request.Context(), 20)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "home", "", &homePage{Categories: cats, Latest: latest})
+	d := &homePage{Categories: cats, Latest: latest}
+	s.respond(c, http.StatusOK, "", d, func(v *View) templ.Component { return homeContent(v, d) })
 }

@@ -42,14 +42,20 @@ func testLayoutAssets(t testing.TB) *layoutAssets {
 	return la
 }
 
-// layoutOf renders page with v in the layout, as render does.
-func layoutOf(t *testing.T, p *Pages, page string, v *View) string {
+// render renders component c.
+func render(t *testing.T, c templ.Component) string {
 	t.Helper()
 	var b strings.Builder
-	if err := layout(v, testLayoutAssets(t), templ.FromGoHTML(p.page(page).Lookup("content"), v)).Render(context.Background(), &b); err != nil {
+	if err := c.Render(context.Background(), &b); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+// layoutOf renders the layout for v around a paragraph.
+func layoutOf(t *testing.T, v *View) string {
+	t.Helper()
+	return render(t, layout(v, testLayoutAssets(t), templ.Raw("<p>le contenu</p>")))
 }
 
 // execute renders template name of page with data.
@@ -104,8 +110,8 @@ func TestThreadListsEscapeAndShowEachState(t *testing.T) {
 	if v := list(visitor, nil, false, "Rien <ici>"); v != `<p class="empty">Rien &lt;ici&gt;</p>` {
 		t.Errorf("empty list: %s", v)
 	}
-	home := &View{Lang: catalog.Lang("fr"), Now: time.Now(), Data: &homePage{Latest: threads}}
-	if v := execute(t, p, "home", "latest-list", home); !strings.Contains(v, `&lt;script&gt;`) || strings.Contains(v, "<script>") || !strings.Contains(v, "7 réponses") {
+	home := &View{Lang: catalog.Lang("fr"), Now: time.Now()}
+	if v := render(t, homeContent(home, &homePage{Latest: threads})); !strings.Contains(v, `&lt;script&gt;`) || strings.Contains(v, "<script>") || !strings.Contains(v, "7 réponses") {
 		t.Errorf("home list: %s", v)
 	}
 }
@@ -114,7 +120,7 @@ func TestThreadListsEscapeAndShowEachState(t *testing.T) {
 // thread button to members only, with and without categories and threads,
 // in both languages.
 func TestHomePageEscapesAndOffersNewThreadToMembers(t *testing.T) {
-	catalog, p := loadTestCatalog(t), testPages(t)
+	catalog := loadTestCatalog(t)
 	author := "alice"
 	now := time.Now()
 	cats := []forum.Category{
@@ -128,7 +134,7 @@ func TestHomePageEscapesAndOffersNewThreadToMembers(t *testing.T) {
 		for _, who := range []*forum.Member{nil, member} {
 			for _, d := range []homePage{{Categories: cats, Latest: threads}, {}, {Categories: cats[1:]}} {
 				v := &View{Lang: catalog.Lang(code), Member: who, Now: now, SiteName: `Le "Jardin" & <co>`, Data: &d}
-				got := execute(t, p, "home", "content", v)
+				got := render(t, homeContent(v, &d))
 				if hasButton := strings.Contains(got, `<a class="button" href="/new">`); hasButton != (who != nil) {
 					t.Errorf("%s, member %v: a New thread button %v, want one for members only", code, who != nil, hasButton)
 				}
@@ -147,10 +153,10 @@ func TestHomePageEscapesAndOffersNewThreadToMembers(t *testing.T) {
 
 // What members and admins wrote is escaped in the layout.
 func TestLayoutEscapesWhatPeopleWrote(t *testing.T) {
-	catalog, p := loadTestCatalog(t), testPages(t)
+	catalog := loadTestCatalog(t)
 	v := &View{Lang: catalog.Lang("fr"), Now: time.Now(), Title: `<script>alert(1)</script>`, SiteName: `Le "forum" & <b>co</b>`,
 		Member: &forum.Member{Username: `x"><img src=y>`, Role: forum.RoleMember}, Data: &homePage{}}
-	got := layoutOf(t, p, "home", v)
+	got := layoutOf(t, v)
 	for _, bad := range []string{"<script>", "<b>", "<img src=y", `"forum"`} {
 		if strings.Contains(got, bad) {
 			t.Errorf("%q is not escaped:\n%s", bad, got)
@@ -162,7 +168,7 @@ func TestLayoutEscapesWhatPeopleWrote(t *testing.T) {
 // the review queue and the dashboard or the administration to the staff,
 // the unread count, the banners of a silenced or unconfirmed member.
 func TestLayoutShowsEachReaderTheirNavigation(t *testing.T) {
-	catalog, p := loadTestCatalog(t), testPages(t)
+	catalog := loadTestCatalog(t)
 	now := time.Now()
 	until := now.Add(48 * time.Hour)
 	past := now.Add(-time.Hour)
@@ -192,7 +198,7 @@ func TestLayoutShowsEachReaderTheirNavigation(t *testing.T) {
 	} {
 		v := c.v
 		v.Lang, v.SiteName, v.Now, v.Data = catalog.Lang("fr"), "Palabre", now, &homePage{}
-		got := layoutOf(t, p, "home", &v)
+		got := layoutOf(t, &v)
 		who := "a visitor"
 		if v.Member != nil {
 			who = v.Member.Username
@@ -222,11 +228,7 @@ func TestThreadPageEscapesWhatMembersWrote(t *testing.T) {
 		CanReply: true, Form: &Form{Error: "Réessayez <plus tard>", Values: map[string]string{"reply_to": "3", "body": "Mon texte <b>gras</b>"},
 			Errors: map[string]string{"body": "Trop <long>"}}}
 	v := &View{Lang: catalog.Lang("fr"), Now: time.Now(), Member: &forum.Member{ID: 1, Username: "zoe"}, Data: d}
-	var b strings.Builder
-	if err := threadContent(v, d, p.partials, testLayoutAssets(t)).Render(context.Background(), &b); err != nil {
-		t.Fatal(err)
-	}
-	got := b.String()
+	got := render(t, threadContent(v, d, p.partials, testLayoutAssets(t)))
 	for _, bad := range []string{"<script>x", "<img src=y", "<b>gras", "<plus", "<long>", "<i>bob"} {
 		if strings.Contains(got, bad) {
 			t.Errorf("%q is not escaped", bad)

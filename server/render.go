@@ -21,8 +21,7 @@ import (
 // a missing one stops the start, never a request. One line per page, grouped
 // by area.
 var pageNames = []string{
-	// foundation
-	"home",
+	// foundation (the home page is the templ component homeContent)
 	"error",
 	"guidelines",
 	"admin_guidelines",
