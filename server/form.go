@@ -6,7 +6,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -35,17 +34,6 @@ func (f *Form) GuidelinesHTML() template.HTML {
 		return ""
 	}
 	return template.HTML(f.Guidelines.BodyHTML)
-}
-
-// guidelinesBlock is the guidelines with the box to tick, inside a posting
-// form refused until the member accepts them; "" otherwise.
-func (f *Form) guidelinesBlock() string {
-	if f == nil || f.Guidelines == nil {
-		return ""
-	}
-	return `<section class="guidelines-accept"><div class="guidelines-text">` + string(f.GuidelinesHTML()) +
-		`</div><label class="check"><input type="checkbox" name="` + acceptGuidelinesField + `" value="` +
-		strconv.Itoa(f.Guidelines.Version) + `" required> ` + escapeHTML(f.AcceptLabel) + `</label></section>`
 }
 
 // acceptGuidelinesField is the box of a posting form that accepts the

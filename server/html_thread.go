@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -9,24 +8,78 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/gin-gonic/gin"
 
 	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/moderation"
 )
 
-// postView is a post on a page, with what the reader may do with it.
+// postView is a post on a thread page (the "posts" template), with what the
+// reader may do with it and its texts in the reader's language. They are
+// worked out here, once, so that the template only reads fields of this
+// struct: html/template reaches a method, a builtin such as eq, or a field
+// promoted from an embedded struct through reflection with allocations,
+// and twenty posts of such actions made a member's thread page three times
+// slower (bench/results.md).
 type postView struct {
-	forum.Post
-	HTML      template.HTML // sanitized at write time by the pipeline
-	Author    string
-	CanEdit   bool
-	CanDelete bool
-	CanLike   bool // a member who is not the author, on a published post
-	CanQuote  bool
+	ID     int64
+	Number int
+	Status string        // published, held, hidden, deleted: the post's class
+	HTML   template.HTML // sanitized at write time by the pipeline
+	Author string        // "" for a former member
+	// Created is the <time> of its creation.
+	Created template.HTML
+	ReplyTo int // the number of the post it answers, 0 for none
+	// ReplyToText, EditedText and LikesText are "in reply to #n", "edited n
+	// times" (when it was) and "n likes".
+	ReplyToText, EditedText, LikesText string
+	// RevisionsLink: EditedText links to the revisions (its editors and the
+	// staff).
+	RevisionsLink bool
+	Held          bool
 	// HeldWhy says, to its author and the staff, why a held post waits for
 	// a moderator (the rules that held it, in the reader's language).
 	HeldWhy []string
+	// PendingBody is the author's edit that waits for review (PendingHTML,
+	// sanitized at write time), with PendingTitleText the new title it
+	// brings; the published version is what everyone else reads.
+	PendingBody      template.HTML
+	PendingTitleText string
+	// Redacted: the reader may not read the body. Deleted and Hidden: the
+	// staff read it with a notice, RemovedText saying who removed it.
+	Redacted, Deleted, Hidden bool
+	RemovedText               string
+	// Notices: the post is held, has an edit pending, or is not published
+	// (one test in the template for the many posts that are none of these).
+	Notices bool
+	// QuoteFrom: the body carries what the quote button needs.
+	QuoteFrom bool
+	// ReplyHref and QuoteHref are the Reply and Quote links, "" when the
+	// reader may not reply to it.
+	ReplyHref, QuoteHref string
+	CanLike              bool // a member who is not the author, on a published post
+	Liked                bool
+	LikeCount            int
+	CanEdit              bool
+	CanDelete            bool
+	CanRestore           bool // a deleted post, for those who moderate the thread
+	CanReport            bool // a member's post, not deleted, for another member
+}
+
+// postLabels are the texts the same on every post of a page, translated
+// once for the page.
+type postLabels struct {
+	FormerMember, HeldNotice, PendingEdit, HiddenPlaceholder, DeletedStaff, HiddenStaff string
+	Like, Unlike, Reply, Quote, Edit, Delete, Restore, Report                           string
+}
+
+func newPostLabels(l *Lang) *postLabels {
+	return &postLabels{FormerMember: l.T("post.former_member"), HeldNotice: l.T("post.held_notice"),
+		PendingEdit: l.T("post.pending_edit_notice"), HiddenPlaceholder: l.T("post.hidden_placeholder"),
+		DeletedStaff: l.T("post.deleted_staff"), HiddenStaff: l.T("post.hidden_staff"),
+		Like: l.T("post.like"), Unlike: l.T("post.unlike"), Reply: l.T("post.reply"), Quote: l.T("post.quote"),
+		Edit: l.T("post.edit"), Delete: l.T("post.delete"), Restore: l.T("post.restore"), Report: l.T("review.report_link")}
 }
 
 type threadPage struct {
@@ -48,6 +101,7 @@ type threadPage struct {
 	FirstUnread int    // number of the first unread post, 0 when none
 	UnreadAfter int
 	Watch       forum.WatchLevels // the member's watching of the thread
+	Labels      *postLabels       // the posts' labels
 }
 
 // URL is the canonical address of the thread.
@@ -64,7 +118,8 @@ func postURL(t *forum.Thread, n int) string {
 	return u + "#p" + strconv.Itoa(n)
 }
 
-func (s *Server) postViews(c *gin.Context, t *forum.Thread, posts []forum.Post) []postView {
+// postViews are the posts of page d of thread t, for its reader.
+func (s *Server) postViews(c *gin.Context, t *forum.Thread, posts []forum.Post, d *threadPage) []postView {
 	ctx := c.Request.Context()
 	a := forum.ActorFrom(ctx)
 	m := a.Member
@@ -89,24 +144,81 @@ func (s *Server) postViews(c *gin.Context, t *forum.Thread, posts []forum.Post) 
 	out := make([]postView, len(posts))
 	for i := range posts {
 		p := &posts[i]
-		v := postView{Post: *p, HTML: template.HTML(p.BodyHTML)}
+		v := postView{ID: p.ID, Number: p.Number, Status: p.Status, HTML: template.HTML(p.BodyHTML),
+			Created: timeElement(p.CreatedAt, "", lang.DateTime(p.CreatedAt), lang.Relative(p.CreatedAt, now)),
+			Held:    p.Status == forum.StatusHeld, Redacted: p.Redacted, Deleted: p.Status == forum.StatusDeleted,
+			Hidden: p.Status == forum.StatusHidden, Liked: p.Liked, LikeCount: p.LikeCount}
 		if p.AuthorName != nil {
 			v.Author = *p.AuthorName
 		}
 		if m != nil {
 			mine := p.AuthorID != nil && *p.AuthorID == m.ID
 			// A category's moderators edit and delete in it.
-			v.CanEdit = a.CanEdit(p, locked, window, now) || (t.Moderates && p.Status != forum.StatusDeleted)
-			v.CanDelete = a.CanDelete(p) || (t.Moderates && p.Status != forum.StatusDeleted)
+			v.CanEdit = a.CanEdit(p, locked, window, now) || (t.Moderates && !v.Deleted)
+			v.CanDelete = a.CanDelete(p) || (t.Moderates && !v.Deleted)
 			v.CanLike = !mine && p.Status == forum.StatusPublished
-			v.CanQuote = p.Status == forum.StatusPublished && (!locked || a.IsStaff())
+			canQuote := p.Status == forum.StatusPublished && (!locked || a.IsStaff())
+			if d.CanReply && canQuote {
+				page := d.URL() + "?after=" + strconv.Itoa(d.After)
+				v.ReplyHref = page + "&reply_to=" + strconv.Itoa(p.Number) + "#reply"
+				v.QuoteHref = page + "&quote=" + strconv.FormatInt(p.ID, 10) + "#reply"
+				v.QuoteFrom = v.Author != "" && !v.Redacted
+			}
+			v.CanReport = v.Author != m.Username && !v.Deleted
+		}
+		v.CanRestore = v.Deleted && (d.IsStaff || d.Moderates)
+		if p.ReplyTo != nil {
+			v.ReplyTo = *p.ReplyTo
+			v.ReplyToText = lang.T("post.in_reply_to", "Number", v.ReplyTo)
+		}
+		if p.EditCount > 0 {
+			v.EditedText = lang.T("post.edited", "Count", p.EditCount)
+			v.RevisionsLink = d.IsStaff || v.CanEdit
+		}
+		if !v.CanLike && p.LikeCount > 0 {
+			v.LikesText = lang.T("post.likes", "Count", p.LikeCount)
 		}
 		for _, r := range why[p.ID] {
 			v.HeldWhy = append(v.HeldWhy, lang.Msg(r.Key, r.Args))
 		}
+		if p.PendingHTML != nil {
+			v.PendingBody = template.HTML(*p.PendingHTML)
+			if p.PendingTitle != nil {
+				v.PendingTitleText = lang.T("post.pending_title", "Title", *p.PendingTitle)
+			}
+		}
+		if v.Deleted {
+			v.RemovedText = removedText(lang, t, p)
+		}
+		v.Notices = v.Held || v.PendingBody != "" || v.Redacted || v.Deleted || v.Hidden
 		out[i] = v
 	}
 	return out
+}
+
+// pageURL is the address of the page of a thread (at threadURL) after
+// post number after.
+func pageURL(threadURL string, after int) string {
+	if after == 0 {
+		return threadURL
+	}
+	return threadURL + "?after=" + strconv.Itoa(after)
+}
+
+// removedText says who removed a deleted post: its author, or a moderator
+// with the rule cited.
+func removedText(lang *Lang, t *forum.Thread, p *forum.Post) string {
+	switch {
+	case p.Removal == forum.RemovedByModerator && p.RemovalRule != "":
+		return lang.T("post.removed_placeholder_rule", "Rule", p.RemovalRule)
+	case p.Removal == forum.RemovedByModerator:
+		return lang.T("post.removed_placeholder")
+	case p.Number == 1 && t.Status == forum.StatusPublished:
+		// The thread others replied to stays; its author withdrew their
+		// text.
+		return lang.T("post.withdrawn_placeholder")
+	}
+	return lang.T("post.deleted_placeholder")
 }
 
 // htmlThreadRedirect sends /t/{id} to the canonical /t/{id}/{slug}.
@@ -175,7 +287,7 @@ func quoteMarkdown(username string, postID int64, body string) string {
 
 func (s *Server) renderThread(c *gin.Context, status int, t *forum.Thread, page *forum.PostPage, after int, form *Form) {
 	a := forum.ActorFrom(c.Request.Context())
-	v := &threadPage{Thread: t, Posts: s.postViews(c, t, page.Posts), After: after, Next: page.Next, IsStaff: a.IsStaff(), Form: form,
+	v := &threadPage{Thread: t, After: after, Next: page.Next, IsStaff: a.IsStaff(), Form: form,
 		Moderates: t.Moderates || a.IsStaff()}
 	if v.Moderates {
 		to, err := s.db.CategoriesToMoveTo(c.Request.Context(), t.CategoryID)
@@ -218,10 +330,8 @@ func (s *Server) renderThread(c *gin.Context, status int, t *forum.Thread, page 
 		// locked while they wrote: the form comes back with the reason.
 		v.CanReply, v.ReplyClosed = true, ""
 	}
-	now := time.Now()
-	s.renderWritten(c, status, t.Title, v, func(b *bytes.Buffer, view *View) {
-		writeThreadContent(b, view, v, s.layout, func(b *bytes.Buffer) { writePosts(b, lang, now, a.Member, v) })
-	})
+	v.Posts, v.Labels = s.postViews(c, t, page.Posts, v), newPostLabels(lang)
+	s.respond(c, status, t.Title, v, func(view *View) templ.Component { return threadContent(view, v, s.pages.partials, s.layout) })
 }
 
 // htmlReply posts a reply from the form at the bottom of a thread.

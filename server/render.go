@@ -7,11 +7,11 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/gin-gonic/gin"
 
 	"github.com/palabre/palabre/forum"
@@ -21,7 +21,7 @@ import (
 // a missing one stops the start, never a request. One line per page, grouped
 // by area.
 var pageNames = []string{
-	// foundation (the home page is written in Go: html_home.go)
+	// foundation (the home page is the templ component homeContent)
 	"error",
 	"guidelines",
 	"admin_guidelines",
@@ -39,7 +39,7 @@ var pageNames = []string{
 	"account",
 	"account_delete",
 	"suspended",
-	// forum
+	// forum (a thread's page is the templ component threadContent)
 	"notifications",
 	"search",
 	"category",
@@ -74,106 +74,81 @@ var pageNames = []string{
 	"admin_webhook",
 }
 
-// Pages holds one parsed template per language and page: the partials
-// (_*.html) and the page's own file (its "content"), parsed once at
-// start-up; the layout around them is written in Go (html_layout.go).
+// Pages holds one parsed template per page: the partials (_*.html) and the
+// page's own file (its "content"), parsed once at start-up. The layout
+// around the content is the templ component layout (layout.templ).
 type Pages struct {
-	pages map[string]map[string]*template.Template // language code → page name
+	pages    map[string]*template.Template // page name
+	partials *template.Template            // the partials alone, for templ components
 }
 
-// page returns a page's template in a language (the first one parsed when
-// the language is unknown, as Catalog.Lang falls back).
-func (p *Pages) page(lang, name string) *template.Template {
-	if byName := p.pages[lang]; byName != nil {
-		return byName[name]
-	}
-	for _, byName := range p.pages {
-		return byName[name]
-	}
-	return nil
-}
+// page returns a page's template.
+func (p *Pages) page(name string) *template.Template { return p.pages[name] }
 
-// constantLabel is a translation that takes no argument, written
-// {{.T "key"}}, {{$.T "key"}} or {{.View.T "key"}}: LoadPages writes its
-// text into each language's templates, since html/template's reflective
-// call and escaper for every label cost a third of a page.
-var constantLabel = regexp.MustCompile(`\{\{\s*(?:\$|\$\.View|\.View)?\.T\s+"([a-z0-9_.]+)"\s*\}\}`)
-
-// LoadPages parses the templates of fsys for each language of catalog.
-func LoadPages(fsys fs.FS, funcs template.FuncMap, catalog *Catalog) (*Pages, error) {
-	return loadPages(fsys, funcs, catalog, true)
-}
-
-// loadPages is LoadPages; without labelsAsText, every label is translated
-// when the page runs (the test that both write the same pages).
-func loadPages(fsys fs.FS, funcs template.FuncMap, catalog *Catalog, labelsAsText bool) (*Pages, error) {
-	sources := map[string]string{}
+// LoadPages parses the templates of fsys.
+func LoadPages(fsys fs.FS, funcs template.FuncMap) (*Pages, error) {
 	files, _ := fs.Glob(fsys, "*.html")
-	for _, f := range files {
-		b, err := fs.ReadFile(fsys, f)
-		if err != nil {
-			return nil, fmt.Errorf("templates: %w", err)
-		}
-		sources[f] = string(b)
-	}
-	p := &Pages{pages: map[string]map[string]*template.Template{}}
-	for _, tag := range supportedLanguages {
-		lang := catalog.Lang(tag.String())
-		if !labelsAsText {
-			lang = nil
-		}
-		byName, err := parsePages(files, sources, funcs, lang)
-		if err != nil {
-			return nil, err
-		}
-		p.pages[tag.String()] = byName
-	}
-	return p, nil
-}
-
-func parsePages(files []string, sources map[string]string, funcs template.FuncMap, lang *Lang) (map[string]*template.Template, error) {
-	source := func(f string) string {
-		if lang == nil {
-			return sources[f]
-		}
-		return constantLabel.ReplaceAllStringFunc(sources[f], func(action string) string {
-			text, ok := lang.constant(constantLabel.FindStringSubmatch(action)[1])
-			if !ok || strings.Contains(text, "{{") || strings.Contains(text, "}}") {
-				return action // translated when the page runs, as before
-			}
-			// Escaped for text and quoted attributes, the only places a
-			// label appears (a test compares both ways of writing a page).
-			return template.HTMLEscapeString(text)
-		})
-	}
-	// The layout around each page is written in Go (html_layout.go); each
-	// page defines "content", with the partials (_*.html) beside it.
 	base := template.New("").Funcs(funcs)
+	parse := func(t *template.Template, f string) error {
+		b, err := fs.ReadFile(fsys, f)
+		if err == nil {
+			_, err = t.New(f).Parse(string(b))
+		}
+		if err != nil {
+			return fmt.Errorf("templates: %s: %w", f, err)
+		}
+		return nil
+	}
+	// The partials are shared by every page; each page defines "content".
 	for _, f := range files {
 		if strings.HasPrefix(f, "_") {
-			if _, err := base.New(f).Parse(source(f)); err != nil {
-				return nil, fmt.Errorf("templates: %s: %w", f, err)
+			if err := parse(base, f); err != nil {
+				return nil, err
 			}
 		}
 	}
-	byName := map[string]*template.Template{}
+	p := &Pages{pages: map[string]*template.Template{}, partials: base}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
 		if strings.HasPrefix(name, "_") {
 			continue
 		}
-		t, err := template.Must(base.Clone()).New(f).Parse(source(f))
-		if err != nil {
-			return nil, fmt.Errorf("templates: %s: %w", f, err)
+		t := template.Must(base.Clone())
+		if err := parse(t, f); err != nil {
+			return nil, err
 		}
-		byName[name] = t
+		if t.Lookup("content") == nil {
+			return nil, fmt.Errorf("templates: %s defines no content", f)
+		}
+		p.pages[name] = t
 	}
 	for _, name := range pageNames {
-		if byName[name] == nil {
+		if p.pages[name] == nil {
 			return nil, fmt.Errorf("templates: page %s.html is missing", name)
 		}
 	}
-	return byName, nil
+	return p, nil
+}
+
+// layoutAssets are the hashed addresses of the files the layout loads,
+// and the thread page's script.
+type layoutAssets struct {
+	css, logo, script, reviewScript, threadScript string
+}
+
+func newLayoutAssets(a *Assets) (*layoutAssets, error) {
+	out := &layoutAssets{}
+	for _, f := range []struct {
+		dst  *string
+		name string
+	}{{&out.css, "css/palabre.css"}, {&out.logo, "img/logo.svg"}, {&out.script, "js/palabre.js"}, {&out.reviewScript, "js/review.js"}, {&out.threadScript, "js/thread.js"}} {
+		u, err := a.URL(f.name)
+		if err != nil {
+			return nil, fmt.Errorf("layout: %w", err)
+		}
+		*f.dst = u
+	}
+	return out, nil
 }
 
 // View is what every page template receives.
@@ -191,32 +166,19 @@ type View struct {
 
 var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// render executes a page into a buffer first, so that a template error
-// becomes a clean 500 and never half a page.
+// render answers a page: templates/PAGE.html's content in the layout.
 func (s *Server) render(c *gin.Context, status int, page, title string, data any) {
-	s.respond(c, status, title, data, func(buf *bytes.Buffer, v *View) error {
-		t := s.pages.page(v.Lang.Code, page)
-		if t == nil {
-			return fmt.Errorf("page %q is not declared in pageNames", page)
-		}
-		if err := t.ExecuteTemplate(buf, "content", v); err != nil {
-			return fmt.Errorf("rendering %s: %w", page, err)
-		}
-		return nil
-	})
+	t := s.pages.page(page)
+	if t == nil {
+		s.internalError(c, fmt.Errorf("page %q is not declared in pageNames", page))
+		return
+	}
+	s.respond(c, status, title, data, func(v *View) templ.Component { return templ.FromGoHTML(t.Lookup("content"), v) })
 }
 
-// renderWritten is render for a page written in Go (a thread): write puts
-// its content straight into the page's buffer.
-func (s *Server) renderWritten(c *gin.Context, status int, title string, data any, write func(*bytes.Buffer, *View)) {
-	s.respond(c, status, title, data, func(buf *bytes.Buffer, v *View) error {
-		write(buf, v)
-		return nil
-	})
-}
-
-// respond writes the layout around a page's content and answers it.
-func (s *Server) respond(c *gin.Context, status int, title string, data any, content func(*bytes.Buffer, *View) error) {
+// respond writes content in the layout into a buffer first, so that an
+// error becomes a clean 500 and never half a page, then answers it.
+func (s *Server) respond(c *gin.Context, status int, title string, data any, content func(*View) templ.Component) {
 	v := s.view(c, title, data)
 	buf := bufferPool.Get().(*bytes.Buffer)
 	buf.Reset()
@@ -225,12 +187,10 @@ func (s *Server) respond(c *gin.Context, status int, title string, data any, con
 			bufferPool.Put(buf)
 		}
 	}()
-	s.layout.layoutHead(buf, v)
-	if err := content(buf, v); err != nil {
-		s.internalError(c, err)
+	if err := layout(v, s.layout, content(v)).Render(c.Request.Context(), buf); err != nil {
+		s.internalError(c, fmt.Errorf("rendering %s: %w", c.FullPath(), err))
 		return
 	}
-	s.layout.layoutTail(buf, v)
 	c.Header("Cache-Control", "no-cache")
 	c.Header("Vary", "Accept-Encoding, Accept-Language, Cookie")
 	s.pageCache.store(c, status, buf.Bytes())

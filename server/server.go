@@ -26,8 +26,8 @@ type Server struct {
 	log       *slog.Logger
 	catalog   *Catalog
 	assets    *Assets
-	layout    layoutAssets // html_layout.go
 	pages     *Pages
+	layout    *layoutAssets
 	openAPI   []byte
 	pageCache *pageCache
 	metrics   *metrics
@@ -57,7 +57,7 @@ func New(cfg Config, db *forum.DB, log *slog.Logger) (*Server, error) {
 	if s.layout, err = newLayoutAssets(s.assets); err != nil {
 		return nil, err
 	}
-	if s.pages, err = LoadPages(templates.FS, s.templateFuncs(), s.catalog); err != nil {
+	if s.pages, err = LoadPages(templates.FS, s.templateFuncs()); err != nil {
 		return nil, err
 	}
 	if s.openAPI, err = buildOpenAPI(); err != nil {
@@ -166,10 +166,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 func (s *Server) templateFuncs() template.FuncMap {
 	return template.FuncMap{
-		"asset":      s.assets.URL,
-		"dict":       dict,
-		"threadList": threadListHTML,
-		"latestList": latestHTML,
+		"asset": s.assets.URL,
+		"dict":  dict,
 	}
 }
 

@@ -1,14 +1,19 @@
 package server
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"html/template"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/forum/forumtest"
 	"github.com/palabre/palabre/moderation"
+	"github.com/palabre/palabre/templates"
 )
 
 // benchReply is a reply of about 1 KB, as members write them: paragraphs,
@@ -35,7 +40,7 @@ essayer avec un formulaire. Merci d'avance, et bonne soirée à toutes et à tou
 // engine (authentication, queries, templates), without the anonymous page
 // cache: what a signed-in member costs, and a visitor when the cache misses;
 // then gzipped, for a member (compressed on the fly) and for a visitor served
-// from the page cache. make bench measures the same under load; this one is
+// from the page cache; then the thread's JSON and the home page for a member. make bench measures the same under load; this one is
 // for profiling.
 func BenchmarkThreadPage(b *testing.B) {
 	s := newTestServer(b)
@@ -80,18 +85,24 @@ func BenchmarkThreadPage(b *testing.B) {
 		return out
 	}
 	member := bearer(b, db, reader)
+	api := fmt.Sprintf("/api/v1/threads/%d", th.Thread.ID)
 	for _, who := range []struct {
 		name   string
 		srv    *Server
 		header map[string]string
+		path   string
 	}{
-		{"visitor", s, nil}, {"member", s, member},
+		{"visitor", s, nil, path}, {"member", s, member, path},
 		// gzip: the compression middleware on a rendered page, and the
 		// page cache's own gzip copy.
-		{"member-gzip", s, gzipped(member)}, {"visitor-cached-gzip", cached, gzipped(nil)},
+		{"member-gzip", s, gzipped(member), path}, {"visitor-cached-gzip", cached, gzipped(nil), path},
+		// The same page of the thread as JSON, for a member, and the
+		// members' home page.
+		{"member-json", s, member, api}, {"member-home", s, member, "/"},
 	} {
 		b.Run(who.name, func(b *testing.B) {
 			s := who.srv
+			path := who.path
 			r := request{path: path, header: who.header}
 			if w := s.do(b, r); w.Code != 200 { // the first visit writes the reading state
 				b.Fatalf("%s: %d", path, w.Code)
@@ -108,5 +119,41 @@ func BenchmarkThreadPage(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkThreadPageTemplate renders a member's thread page of twenty
+// posts through its templates alone (the layout, the page, the posts),
+// without the engine or the database.
+func BenchmarkThreadPageTemplate(b *testing.B) {
+	catalog, err := LoadCatalog(templates.FS, "locales", "fr")
+	if err != nil {
+		b.Fatal(err)
+	}
+	pages, la := testPages(b), testLayoutAssets(b)
+	lang := catalog.Lang("fr")
+	html := template.HTML(moderation.Sanitize(moderation.Render(benchReply, moderation.RenderOptions{}).HTML, false))
+	author := "alice"
+	th := &forum.Thread{ID: 7, CategorySlug: "vie-du-quartier", CategoryName: "Vie du quartier", Title: "Réunion de quartier : les propositions",
+		Slug: "reunion-de-quartier-les-propositions", Status: forum.StatusPublished, PostCount: 20, AuthorName: &author}
+	d := &threadPage{Thread: th, CanReply: true, Form: &Form{Values: map[string]string{}, Errors: map[string]string{}},
+		Watch: forum.WatchLevels{Effective: forum.WatchWatching}, Labels: newPostLabels(lang)}
+	now := time.Now()
+	for i := range forum.PostsPerPage {
+		created := now.Add(-time.Duration(20-i) * time.Hour)
+		d.Posts = append(d.Posts, postView{ID: int64(100 + i), Number: i + 1, Status: forum.StatusPublished, HTML: html,
+			Author: []string{"alice", "bob"}[i%2], Created: timeElement(created, "", lang.DateTime(created), lang.Relative(created, now)),
+			ReplyHref: "/t/7/x?after=0&reply_to=1#reply", QuoteHref: "/t/7/x?after=0&quote=100#reply", QuoteFrom: true,
+			CanLike: true, Liked: i%3 == 0, LikeCount: i % 4, CanReport: true})
+	}
+	v := &View{Lang: lang, Title: th.Title, SiteName: "Palabre", Member: &forum.Member{ID: 1, Username: "zoe", Role: forum.RoleMember},
+		Path: "/t/7/x", Now: now, Data: d}
+	var buf bytes.Buffer
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		if err := layout(v, la, threadContent(v, d, pages.partials, la)).Render(context.Background(), &buf); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -5,7 +5,8 @@ package templates
 
 import "embed"
 
-// FS holds layout.html, the pages, partials (_*.html) and locales/*.json.
+// FS holds the pages, partials (_*.html) and locales/*.json (the layout,
+// the home and thread pages are templ components in package server).
 //
 //go:embed *.html locales/*.json
 var FS embed.FS
