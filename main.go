@@ -218,10 +218,12 @@ func (m *Main) jobRunner() *forum.JobRunner {
 			forum.JobTrustPromotion:    m.db.TrustPromotionJob,
 			forum.JobNotificationSweep: m.db.NotificationSweepJob,
 			forum.JobSearchBackfill:    m.db.SearchBackfillJob,
+			forum.JobUploadCleanup:     m.db.UploadCleanupJob,
 		},
 		Periodic: []forum.PeriodicJob{
 			{Kind: forum.JobTrustPromotion, Every: forum.TrustPromotionEvery},
 			{Kind: forum.JobNotificationSweep, Every: forum.NotificationSweepEvery},
+			{Kind: forum.JobUploadCleanup, Every: forum.UploadCleanupEvery},
 		},
 	}
 }

@@ -41,6 +41,15 @@ type Settings struct {
 	ThreadsPerDay          [5]int `json:"threads_per_day"`  // 0: no limit
 	DuplicateWindowMinutes int    `json:"duplicate_window_minutes"`
 
+	// Uploads (forum/upload_store.go): who may upload images and
+	// attachments, how large (in kilobytes) and how many a day, by trust
+	// level; staff are exempt from the daily count. Avatars need no trust
+	// level but count as uploads.
+	UploadMinTrustLevel  int      `json:"upload_min_trust_level"`
+	UploadMaxKB          [5]int   `json:"upload_max_kb"`
+	UploadsPerDay        [5]int   `json:"uploads_per_day"` // 0: no limit
+	AttachmentExtensions []string `json:"attachment_extensions"`
+
 	ReportMinTrustLevel int        `json:"report_min_trust_level"`
 	ReportsPerDay       int        `json:"reports_per_day"`
 	ReportHideThreshold float64    `json:"report_hide_threshold"` // 0: never hide automatically
@@ -95,6 +104,10 @@ func DefaultSettings() Settings {
 		PostsPerMinute:         [5]int{3, 6, 10, 20, 0},
 		ThreadsPerDay:          [5]int{3, 10, 20, 0, 0},
 		DuplicateWindowMinutes: 10,
+		UploadMinTrustLevel:    TrustBasic,
+		UploadMaxKB:            [5]int{1024, 4096, 4096, 8192, 8192},
+		UploadsPerDay:          [5]int{5, 20, 50, 100, 0},
+		AttachmentExtensions:   []string{},
 		ReportMinTrustLevel:    TrustNew,
 		ReportsPerDay:          20,
 		ReportHideThreshold:    3,
@@ -157,6 +170,9 @@ func (s *Settings) Validate() error {
 		return err
 	}
 	if err := ValidateEscalationLadder(s.EscalationLadder); err != nil {
+		return err
+	}
+	if err := s.validateUploads(); err != nil {
 		return err
 	}
 	for tl := range 5 {

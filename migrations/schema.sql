@@ -118,6 +118,17 @@ CREATE TABLE login_attempts (
 CREATE INDEX login_attempts_at ON login_attempts USING btree (at);
 CREATE INDEX login_attempts_subject ON login_attempts USING btree (kind, subject, at DESC);
 
+CREATE TABLE member_avatars (
+    member_id bigint NOT NULL,
+    size integer NOT NULL,
+    upload_id bigint NOT NULL,
+    CONSTRAINT member_avatars_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT member_avatars_pkey PRIMARY KEY (member_id, size),
+    CONSTRAINT member_avatars_size_check CHECK (size > 0),
+    CONSTRAINT member_avatars_upload_id_fkey FOREIGN KEY (upload_id) REFERENCES uploads(id) ON DELETE CASCADE
+);
+CREATE INDEX member_avatars_upload ON member_avatars USING btree (upload_id);
+
 CREATE TABLE member_visits (
     member_id bigint NOT NULL,
     day date NOT NULL,
@@ -286,6 +297,15 @@ CREATE TABLE post_revisions (
     CONSTRAINT post_revisions_post_id_fkey FOREIGN KEY (post_id) REFERENCES posts(id) ON DELETE CASCADE,
     CONSTRAINT post_revisions_post_id_revision_key UNIQUE (post_id, revision)
 );
+
+CREATE TABLE post_uploads (
+    post_id bigint NOT NULL,
+    upload_id bigint NOT NULL,
+    CONSTRAINT post_uploads_pkey PRIMARY KEY (post_id, upload_id),
+    CONSTRAINT post_uploads_post_id_fkey FOREIGN KEY (post_id) REFERENCES posts(id) ON DELETE CASCADE,
+    CONSTRAINT post_uploads_upload_id_fkey FOREIGN KEY (upload_id) REFERENCES uploads(id) ON DELETE CASCADE
+);
+CREATE INDEX post_uploads_upload ON post_uploads USING btree (upload_id);
 
 CREATE TABLE posts (
     id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
@@ -522,6 +542,46 @@ CREATE INDEX threads_category_activity ON threads USING btree (category_id, last
 CREATE INDEX threads_category_pinned_activity ON threads USING btree (category_id, pinned DESC, last_post_at DESC, id DESC);
 CREATE INDEX threads_created ON threads USING btree (created_at);
 CREATE INDEX threads_held_author ON threads USING btree (author_id) WHERE (status = 'held'::text);
+
+CREATE TABLE upload_blobs (
+    upload_id bigint NOT NULL,
+    data bytea NOT NULL,
+    CONSTRAINT upload_blobs_pkey PRIMARY KEY (upload_id),
+    CONSTRAINT upload_blobs_upload_id_fkey FOREIGN KEY (upload_id) REFERENCES uploads(id) ON DELETE CASCADE
+);
+
+CREATE TABLE upload_owners (
+    upload_id bigint NOT NULL,
+    member_id bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT upload_owners_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT upload_owners_pkey PRIMARY KEY (member_id, upload_id),
+    CONSTRAINT upload_owners_upload_id_fkey FOREIGN KEY (upload_id) REFERENCES uploads(id) ON DELETE CASCADE
+);
+CREATE INDEX upload_owners_recent ON upload_owners USING btree (member_id, created_at);
+CREATE INDEX upload_owners_upload ON upload_owners USING btree (upload_id);
+
+CREATE TABLE uploads (
+    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+    sha256 text NOT NULL,
+    kind text NOT NULL,
+    content_type text NOT NULL,
+    ext text NOT NULL,
+    size bigint NOT NULL,
+    width integer DEFAULT 0 NOT NULL,
+    height integer DEFAULT 0 NOT NULL,
+    original_name text DEFAULT ''::text NOT NULL,
+    uploader_id bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT uploads_ext_check CHECK (ext ~ '^[a-z0-9]{1,10}$'::text),
+    CONSTRAINT uploads_kind_check CHECK (kind = ANY (ARRAY['image'::text, 'attachment'::text, 'avatar'::text])),
+    CONSTRAINT uploads_pkey PRIMARY KEY (id),
+    CONSTRAINT uploads_sha256_check CHECK (sha256 ~ '^[0-9a-f]{64}$'::text),
+    CONSTRAINT uploads_sha256_key UNIQUE (sha256),
+    CONSTRAINT uploads_size_check CHECK (size >= 0),
+    CONSTRAINT uploads_uploader_id_fkey FOREIGN KEY (uploader_id) REFERENCES members(id) ON DELETE SET NULL
+);
+CREATE INDEX uploads_created ON uploads USING btree (created_at);
 
 CREATE TABLE watches (
     member_id bigint NOT NULL,
@@ -978,6 +1038,28 @@ AS $function$
     SELECT regexp_replace(left(regexp_replace(html, '<[^>]*>', ' ', 'g'), 100000), '(\S{64})', '\1 ', 'g')
 $function$;
 
+CREATE OR REPLACE FUNCTION post_uploads_sync()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    shas text[];
+BEGIN
+    SELECT coalesce(array_agg(DISTINCT m[1]), '{}') INTO shas
+    FROM regexp_matches(NEW.body_html, '/uploads/([0-9a-f]{64})\.[a-z0-9]{1,10}', 'g') AS m;
+    IF TG_OP = 'UPDATE' THEN
+        DELETE FROM post_uploads pu USING uploads u
+        WHERE pu.post_id = NEW.id AND u.id = pu.upload_id AND NOT u.sha256 = ANY (shas);
+    END IF;
+    IF cardinality(shas) > 0 THEN
+        INSERT INTO post_uploads (post_id, upload_id)
+        SELECT NEW.id, u.id FROM uploads u WHERE u.sha256 = ANY (shas)
+        ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN NULL;
+END
+$function$;
+
 CREATE OR REPLACE FUNCTION posting_history(p_member bigint, p_recent_posts boolean, p_recent_threads boolean, p_duplicate_minutes integer, p_body text, p_published_limit integer)
  RETURNS TABLE(recent_posts integer, recent_threads integer, duplicate boolean, published integer)
  LANGUAGE plpgsql
@@ -1203,6 +1285,7 @@ CREATE TRIGGER api_tokens_updated_announce AFTER UPDATE ON api_tokens REFERENCIN
 CREATE TRIGGER categories_content_changed AFTER INSERT OR DELETE OR UPDATE ON categories FOR EACH STATEMENT EXECUTE FUNCTION notify_content_changed();
 CREATE TRIGGER guidelines_content_changed AFTER INSERT OR DELETE OR UPDATE ON guideline_versions FOR EACH STATEMENT EXECUTE FUNCTION notify_guidelines_changed();
 CREATE TRIGGER likes_content_changed AFTER INSERT OR DELETE OR UPDATE ON likes FOR EACH STATEMENT EXECUTE FUNCTION notify_content_changed();
+CREATE TRIGGER member_avatars_content_changed AFTER INSERT OR DELETE OR UPDATE ON member_avatars FOR EACH STATEMENT EXECUTE FUNCTION notify_content_changed();
 CREATE TRIGGER members_content_changed AFTER UPDATE ON members FOR EACH ROW WHEN (old.username IS DISTINCT FROM new.username OR old.display_name IS DISTINCT FROM new.display_name OR old.bio_html IS DISTINCT FROM new.bio_html OR old.status IS DISTINCT FROM new.status OR old.trust_level IS DISTINCT FROM new.trust_level OR old.role IS DISTINCT FROM new.role) EXECUTE FUNCTION notify_content_changed();
 CREATE TRIGGER members_deleted_announce AFTER DELETE ON members REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION members_announce();
 CREATE TRIGGER members_updated_announce AFTER UPDATE ON members REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION members_announce();
@@ -1216,6 +1299,8 @@ CREATE TRIGGER posts_content_changed AFTER INSERT OR DELETE OR UPDATE ON posts F
 CREATE CONSTRAINT TRIGGER posts_held_invariant AFTER UPDATE OF status ON posts DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (old.status = 'held'::text AND new.status <> 'held'::text) EXECUTE FUNCTION check_held_post_row();
 CREATE TRIGGER posts_notifications_hidden AFTER UPDATE OF status ON posts FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION notifications_follow_post();
 CREATE TRIGGER posts_search_vector BEFORE INSERT OR UPDATE OF body_html, search_config ON posts FOR EACH ROW EXECUTE FUNCTION posts_search_vector();
+CREATE TRIGGER posts_uploads_inserted AFTER INSERT ON posts FOR EACH ROW WHEN (new.body_html ~~ '%/uploads/%'::text) EXECUTE FUNCTION post_uploads_sync();
+CREATE TRIGGER posts_uploads_updated AFTER UPDATE OF body_html ON posts FOR EACH ROW WHEN (old.body_html IS DISTINCT FROM new.body_html AND (old.body_html ~~ '%/uploads/%'::text OR new.body_html ~~ '%/uploads/%'::text)) EXECUTE FUNCTION post_uploads_sync();
 CREATE TRIGGER review_items_changed AFTER INSERT OR UPDATE ON review_items FOR EACH ROW EXECUTE FUNCTION notify_review_changed();
 CREATE CONSTRAINT TRIGGER review_items_held_invariant AFTER UPDATE OF status, kind, post_id ON review_items DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (old.status = 'pending'::text AND new.post_id IS NOT NULL) EXECUTE FUNCTION check_held_item();
 CREATE TRIGGER rules_changed AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON rules FOR EACH STATEMENT EXECUTE FUNCTION notify_rules_changed();
