@@ -41,6 +41,10 @@ var writeRoutes = map[string]credentialEffect{
 	"POST /api/v1/posts/:id/like":    keepsCredentials,
 	"DELETE /api/v1/posts/:id/like":  keepsCredentials,
 	"POST /api/v1/preview":           keepsCredentials,
+	// Uploads and avatars: files, not what the authentication reads.
+	"POST /api/v1/uploads":     keepsCredentials,
+	"PUT /api/v1/me/avatar":    keepsCredentials,
+	"DELETE /api/v1/me/avatar": keepsCredentials,
 	// Everything else may change someone's credentials: log-ins and log-outs,
 	// sessions and tokens, profiles and passwords, roles, sanctions, reports and
 	// decisions (which sanction), settings, guidelines acceptance, badges.

@@ -353,4 +353,3 @@ func JPEGWithGPS(t testing.TB) []byte {
 	data := JPEG(t, 16, 16)
 	return append(append(append([]byte{}, data[:2]...), seg...), data[2:]...)
 }
-
