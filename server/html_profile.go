@@ -15,6 +15,7 @@ type profilePage struct {
 	Posts     []profilePost
 	TrustName string // message key of the trust level
 	Own       bool   // the reader's own profile
+	Avatar    avatarView
 }
 
 type profilePost struct {
@@ -36,6 +37,12 @@ func (s *Server) htmlProfile(c *gin.Context) {
 		TrustName: forum.TrustLevelName(p.Member.TrustLevel),
 		Own:       me != nil && me.ID == p.Member.ID,
 	}
+	avatar, err := s.db.MemberAvatar(c.Request.Context(), p.Member.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	page.Avatar = newAvatarView(p.Member.Username, p.Member.Name(), avatar, 96)
 	for _, post := range p.RecentPosts {
 		page.Posts = append(page.Posts, profilePost{ProfilePost: post, HTML: template.HTML(post.BodyHTML)})
 	}

@@ -24,6 +24,7 @@ const uploadPolicy = "default-src 'none'; sandbox; frame-ancestors 'none'"
 var uploadRoutes = map[string]bool{
 	"/api/v1/uploads":   true,
 	"/api/v1/me/avatar": true,
+	"/account/avatar":   true,
 }
 
 // maxUploadBody is the largest body of an upload route: the largest file
@@ -112,6 +113,26 @@ func (s *Server) uploadedFile(c *gin.Context, avatar bool) ([]byte, string, erro
 	limit, err := s.db.UploadLimit(c.Request.Context(), avatar)
 	if err != nil {
 		return nil, "", err
+	}
+	if form := c.Request.MultipartForm; form != nil {
+		// A page's form, parsed already (refuseInvalidForms).
+		files := form.File["file"]
+		if len(files) == 0 || files[0].Size == 0 && files[0].Filename == "" {
+			return nil, "", forum.Errorf(forum.EINVALID, "uploads.no_file", nil).OnField("file")
+		}
+		if files[0].Size > limit {
+			return nil, "", forum.Errorf(forum.ETOOLARGE, "uploads.too_large", map[string]any{"Max": limit / 1024}).OnField("file")
+		}
+		f, err := files[0].Open()
+		if err != nil {
+			return nil, "", forum.Internal("reading an uploaded file", err)
+		}
+		defer f.Close()
+		data, err := io.ReadAll(io.LimitReader(f, limit+1))
+		if err != nil {
+			return nil, "", forum.Internal("reading an uploaded file", err)
+		}
+		return data, files[0].Filename, nil
 	}
 	mr, err := c.Request.MultipartReader()
 	if err != nil {

@@ -42,9 +42,11 @@ var writeRoutes = map[string]credentialEffect{
 	"DELETE /api/v1/posts/:id/like":  keepsCredentials,
 	"POST /api/v1/preview":           keepsCredentials,
 	// Uploads and avatars: files, not what the authentication reads.
-	"POST /api/v1/uploads":     keepsCredentials,
-	"PUT /api/v1/me/avatar":    keepsCredentials,
-	"DELETE /api/v1/me/avatar": keepsCredentials,
+	"POST /api/v1/uploads":        keepsCredentials,
+	"PUT /api/v1/me/avatar":       keepsCredentials,
+	"DELETE /api/v1/me/avatar":    keepsCredentials,
+	"POST /account/avatar":        keepsCredentials,
+	"POST /account/avatar/delete": keepsCredentials,
 	// Everything else may change someone's credentials: log-ins and log-outs,
 	// sessions and tokens, profiles and passwords, roles, sanctions, reports and
 	// decisions (which sanction), settings, guidelines acceptance, badges.
