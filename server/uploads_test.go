@@ -51,8 +51,12 @@ func multipartFile(t testing.TB, name string, data []byte) (string, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fw.Write(data)
-	mw.Close()
+	if _, err := fw.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	return buf.String(), mw.FormDataContentType()
 }
 
@@ -93,7 +97,9 @@ func TestUploadAnImageAndServeIt(t *testing.T) {
 		t.Fatalf("upload: %d %s", w.Code, w.Body)
 	}
 	var raw map[string]any
-	json.Unmarshal(w.Body.Bytes(), &raw)
+	if err := json.Unmarshal(w.Body.Bytes(), &raw); err != nil {
+		t.Fatal(err)
+	}
 	for _, k := range []string{"id", "url", "width", "height"} {
 		if _, ok := raw[k]; !ok {
 			t.Fatalf("no %q in %s", k, w.Body)
@@ -272,7 +278,9 @@ func TestHeldPostImagesAreNotPublicUntilApproved(t *testing.T) {
 		t.Fatalf("thread: %d %s", w.Code, w.Body)
 	}
 	var created struct{ Thread struct{ ID int64 } }
-	json.Unmarshal(w.Body.Bytes(), &created)
+	if err := json.Unmarshal(w.Body.Bytes(), &created); err != nil {
+		t.Fatal(err)
+	}
 
 	u := decodeUpload(t, upload(t, s, author, "plage.png", testPNG(t)))
 	w = s.do(t, request{method: "POST", path: fmt.Sprintf("/api/v1/threads/%d/posts", created.Thread.ID), header: author,
@@ -281,7 +289,9 @@ func TestHeldPostImagesAreNotPublicUntilApproved(t *testing.T) {
 		t.Fatalf("held reply: %d %s", w.Code, w.Body)
 	}
 	var reply struct{ Post struct{ ID int64 } }
-	json.Unmarshal(w.Body.Bytes(), &reply)
+	if err := json.Unmarshal(w.Body.Bytes(), &reply); err != nil {
+		t.Fatal(err)
+	}
 
 	status := func(auth map[string]string) int { return s.do(t, request{path: u.URL, header: auth}).Code }
 	if a, o, own, staff := status(nil), status(other), status(author), status(admin); a != 404 || o != 404 || own != 200 || staff != 200 {
