@@ -43,6 +43,9 @@ func (p *Processor) Avatar(ctx context.Context, data []byte, sizes []int) ([]*Fi
 	if err != nil {
 		return nil, ErrCorrupt
 	}
+	if format == "jpeg" {
+		img = orient(img, jpegOrientation(data))
+	}
 	b := img.Bounds()
 	side := min(b.Dx(), b.Dy())
 	x0 := b.Min.X + (b.Dx()-side)/2

@@ -53,8 +53,9 @@ func newFile(data []byte, contentType, ext string, w, h int, img bool) *File {
 }
 
 // Processor decodes and encodes images, a bounded number at once: each
-// decoding holds up to MaxPixels × 4 bytes (and a resize as much again), so
-// that slots × MaxPixels × 8 bytes bounds the memory image work takes.
+// decoding holds up to MaxPixels × 4 bytes, and turning a photo by its EXIF
+// orientation or resizing an avatar as much twice again, so that about
+// slots × MaxPixels × 12 bytes bounds the memory image work takes.
 type Processor struct {
 	slots     chan struct{}
 	maxPixels int
@@ -138,7 +139,8 @@ func (p *Processor) config(data []byte) (string, image.Config, error) {
 	return format, cfg, nil
 }
 
-// Image decodes an image and encodes it again: JPEG as JPEG, PNG as PNG,
+// Image decodes an image and encodes it again: JPEG as JPEG (turned as its
+// EXIF orientation says), PNG as PNG,
 // GIF as GIF (every frame of an animation), WebP as PNG when it has
 // transparency and as JPEG otherwise (Go has no WebP encoder). What is not
 // pixels (EXIF, comments, text chunks, bytes after the image) is dropped.
@@ -179,10 +181,13 @@ func (p *Processor) Image(ctx context.Context, data []byte) (*File, error) {
 		if err != nil {
 			return nil, ErrCorrupt
 		}
+		// EXIF goes, so its orientation is applied to the pixels.
+		img = orient(img, jpegOrientation(data))
 		if err := jpeg.Encode(&out, img, &jpeg.Options{Quality: JPEGQuality}); err != nil {
 			return nil, ErrCorrupt
 		}
-		return newFile(out.Bytes(), "image/jpeg", "jpg", cfg.Width, cfg.Height, true), nil
+		b := img.Bounds()
+		return newFile(out.Bytes(), "image/jpeg", "jpg", b.Dx(), b.Dy(), true), nil
 	default: // webp
 		img, err := webp.Decode(r)
 		if err != nil {

@@ -135,6 +135,40 @@ func TestJPEGLosesItsGPSLocation(t *testing.T) {
 	}
 }
 
+// TestJPEGTurnedAsItsOrientationSays: EXIF goes, so a photo taken with
+// the camera turned is turned in its pixels instead.
+func TestJPEGTurnedAsItsOrientationSays(t *testing.T) {
+	red := func(c color.Color) bool { r, _, b, _ := c.RGBA(); return r>>8 > 150 && b>>8 < 100 }
+	blue := func(c color.Color) bool { r, _, b, _ := c.RGBA(); return b>>8 > 150 && r>>8 < 100 }
+	cases := []struct {
+		o             int
+		w, h          int
+		redAt, blueAt image.Point // where the red and blue halves end up
+	}{
+		{1, 32, 16, image.Pt(4, 8), image.Pt(28, 8)},
+		{3, 32, 16, image.Pt(28, 8), image.Pt(4, 8)}, // upside down
+		{6, 16, 32, image.Pt(8, 4), image.Pt(8, 28)}, // a quarter clockwise: the left half on top
+		{8, 16, 32, image.Pt(8, 28), image.Pt(8, 4)}, // a quarter anticlockwise: the left half below
+		{2, 32, 16, image.Pt(28, 8), image.Pt(4, 8)}, // mirrored
+	}
+	for _, c := range cases {
+		f, err := newProcessor().Image(context.Background(), JPEGWithOrientation(t, 32, 16, c.o))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := jpeg.Decode(bytes.NewReader(f.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := out.Bounds(); b.Dx() != c.w || b.Dy() != c.h || f.Width != c.w || f.Height != c.h {
+			t.Fatalf("orientation %d: %v (announced %dx%d), want %dx%d", c.o, b, f.Width, f.Height, c.w, c.h)
+		}
+		if !red(out.At(c.redAt.X, c.redAt.Y)) || !blue(out.At(c.blueAt.X, c.blueAt.Y)) {
+			t.Errorf("orientation %d: red at %v is %v, blue at %v is %v", c.o, c.redAt, out.At(c.redAt.X, c.redAt.Y), c.blueAt, out.At(c.blueAt.X, c.blueAt.Y))
+		}
+	}
+}
+
 // TestPixelBombRefusedBeforeDecoding: a PNG whose header declares 100000 ×
 // 100000 pixels is refused from its header: it has no pixel data at all,
 // so reaching the decoder would have answered ErrCorrupt instead.
@@ -316,6 +350,42 @@ func PNGHeaderOnly(w, h uint32) []byte {
 	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
 	ihdr = append(ihdr, 8, 6, 0, 0, 0) // 8 bits, RGBA
 	return append([]byte("\x89PNG\r\n\x1a\n"), pngChunk("IHDR", ihdr)...)
+}
+
+// JPEGWithOrientation is a w × h JPEG, its left half red and its right
+// half blue, with an EXIF orientation (written big-endian, as some cameras
+// do).
+func JPEGWithOrientation(t testing.TB, w, h, o int) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			c := color.RGBA{220, 0, 0, 255}
+			if x >= w/2 {
+				c = color.RGBA{0, 0, 220, 255}
+			}
+			img.Set(x, y, c)
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 95}); err != nil {
+		t.Fatal(err)
+	}
+	be := binary.BigEndian
+	tiff := []byte("MM\x00*")
+	tiff = be.AppendUint32(tiff, 8)
+	tiff = be.AppendUint16(tiff, 1)
+	tiff = be.AppendUint16(tiff, 0x0112)
+	tiff = be.AppendUint16(tiff, 3)
+	tiff = be.AppendUint32(tiff, 1)
+	tiff = be.AppendUint16(tiff, uint16(o))
+	tiff = be.AppendUint16(tiff, 0)
+	tiff = be.AppendUint32(tiff, 0)
+	payload := append([]byte("Exif\x00\x00"), tiff...)
+	seg := []byte{0xFF, 0xE1}
+	seg = be.AppendUint16(seg, uint16(len(payload)+2))
+	seg = append(seg, payload...)
+	data := buf.Bytes()
+	return append(append(append([]byte{}, data[:2]...), seg...), data[2:]...)
 }
 
 // JPEGWithGPS is a JPEG with an EXIF segment giving a GPS position
