@@ -346,3 +346,27 @@ func TestOrphanUploadsAreCleaned(t *testing.T) {
 	}
 
 }
+
+// TestDeletedAccountLosesItsAvatar: a picture of oneself is personal data;
+// the images of one's posts stay with the posts.
+func TestDeletedAccountLosesItsAvatar(t *testing.T) {
+	db := forumtest.DB(t)
+	m := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	if _, err := db.SetAvatar(forumtest.As(m), newContent(t)); err != nil {
+		t.Fatal(err)
+	}
+	u, err := db.StoreUpload(forumtest.As(m), newContent(t), "photo.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, p := postWithImage(t, db, m, u, forum.StatusPublished)
+	if err := db.DeleteAccount(forumtest.As(m), forumtest.Password); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := db.MemberAvatar(context.Background(), m.ID); err != nil || a != nil {
+		t.Fatalf("the deleted account's avatar: %v %v", a, err)
+	}
+	if ups, err := db.PostUploads(context.Background(), p.ID); err != nil || len(ups) != 1 {
+		t.Fatalf("the post's images: %v %v", ups, err)
+	}
+}
