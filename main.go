@@ -236,12 +236,14 @@ func (m *Main) jobRunner() *forum.JobRunner {
 			forum.JobTrustPromotion:    m.db.TrustPromotionJob,
 			forum.JobNotificationSweep: m.db.NotificationSweepJob,
 			forum.JobSearchBackfill:    m.db.SearchBackfillJob,
+			forum.JobUploadCleanup:     m.db.UploadCleanupJob,
 			forum.JobWebhookDelivery:   server.NewWebhookSender(m.Config, m.db, m.Log).Deliver,
 			forum.JobBookmarkReminders: m.db.BookmarkRemindersJob,
 		},
 		Periodic: []forum.PeriodicJob{
 			{Kind: forum.JobTrustPromotion, Every: forum.TrustPromotionEvery},
 			{Kind: forum.JobNotificationSweep, Every: forum.NotificationSweepEvery},
+			{Kind: forum.JobUploadCleanup, Every: forum.UploadCleanupEvery},
 			{Kind: forum.JobBookmarkReminders, Every: forum.BookmarkRemindersEvery},
 		},
 	}

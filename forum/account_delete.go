@@ -25,7 +25,8 @@ WHERE id = $1`
 
 // personalRows are the rows about a deleted member that go with the
 // account: how they logged in, when they visited, what they read and
-// followed, what they were told. Likes stay, as part of the posts' record.
+// followed, what they were told, their picture. Likes stay, as part of the
+// posts' record, and so do the images their posts show.
 var personalRows = []string{
 	`DELETE FROM sessions WHERE member_id = $1`,
 	`DELETE FROM api_tokens WHERE member_id = $1`,
@@ -35,6 +36,8 @@ var personalRows = []string{
 	`DELETE FROM notifications WHERE member_id = $1`,
 	`DELETE FROM watches WHERE member_id = $1`,
 	`DELETE FROM read_states WHERE member_id = $1`,
+	// The avatar's files are cleaned with the orphan uploads.
+	`DELETE FROM member_avatars WHERE member_id = $1`,
 	// Their private messages stay for the others, from a former member;
 	// they leave their conversations, and whom they ignored goes.
 	`UPDATE conversation_participants SET left_at = coalesce(left_at, now()) WHERE member_id = $1`,

@@ -61,6 +61,7 @@ type DB struct {
 	works            workRegistry             // background workers' failures (work_outage.go)
 	hashing          atomic.Pointer[HashGate] // bounds password hashing (hash_gate.go)
 	deviceKey        atomic.Pointer[[]byte]   // signs known-device cookies (known_device.go)
+	images           imageWork                // decodes uploaded images, a few at once (upload.go)
 	log              *slog.Logger
 }
 

@@ -40,6 +40,15 @@ type Settings struct {
 	ThreadsPerDay          [5]int `json:"threads_per_day"`  // 0: no limit
 	DuplicateWindowMinutes int    `json:"duplicate_window_minutes"`
 
+	// Uploads (forum/upload_store.go): who may upload images and
+	// attachments, how large (in kilobytes) and how many a day, by trust
+	// level; staff are exempt from the daily count. Avatars need no trust
+	// level but count as uploads.
+	UploadMinTrustLevel  int      `json:"upload_min_trust_level"`
+	UploadMaxKB          [5]int   `json:"upload_max_kb"`
+	UploadsPerDay        [5]int   `json:"uploads_per_day"` // 0: no limit
+	AttachmentExtensions []string `json:"attachment_extensions"`
+
 	// Private messages: whether members of trust level 0 may start a
 	// conversation, how many members one may write to at once, and how many
 	// members who never wrote back one may write to first in a day (0: no
@@ -104,6 +113,10 @@ func DefaultSettings() Settings {
 		DuplicateWindowMinutes:   10,
 		MessageMaxRecipients:     [5]int{1, 5, 10, 20, 30},
 		MessagesUnansweredPerDay: [5]int{3, 10, 20, 0, 0},
+		UploadMinTrustLevel:      TrustBasic,
+		UploadMaxKB:              [5]int{1024, 4096, 4096, 8192, 8192},
+		UploadsPerDay:            [5]int{5, 20, 50, 100, 0},
+		AttachmentExtensions:     []string{},
 		ReportMinTrustLevel:      TrustNew,
 		ReportsPerDay:            20,
 		ReportHideThreshold:      3,
@@ -166,6 +179,9 @@ func (s *Settings) Validate() error {
 		return err
 	}
 	if err := ValidateEscalationLadder(s.EscalationLadder); err != nil {
+		return err
+	}
+	if err := s.validateUploads(); err != nil {
 		return err
 	}
 	for tl := range 5 {

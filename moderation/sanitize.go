@@ -90,10 +90,11 @@ var (
 	// site ("/u/name", "/p/12"). Not "//host" nor "/\host", which browsers
 	// read as another host. The value is checked after entity decoding.
 	linkHref = regexp.MustCompile(`^(?i:https?:|mailto:)|^/(?:[^/\\]|$)`)
-	// imageSrc: images load from http and https hosts only (no data:, no
-	// relative paths that could hit the forum's own endpoints). A host is
-	// required: bluemonday rewrites "https://" as "https:".
-	imageSrc = regexp.MustCompile(`^(?i:https?)://[^/?#\\@\s]`)
+	// imageSrc: images load from http and https hosts (no data:), or are
+	// the forum's own re-encoded uploads (/uploads/<sha256>.<ext>); no
+	// other relative path, which could hit the forum's own endpoints. A
+	// host is required: bluemonday rewrites "https://" as "https:".
+	imageSrc = regexp.MustCompile(`^(?:(?i:https?)://[^/?#\\@\s]|/uploads/[0-9a-f]{64}\.(?:png|jpg|gif)$)`)
 )
 
 // newSanitizePolicy builds the allow-list policy. It starts from nothing

@@ -41,7 +41,10 @@ if ! command -v wrk >/dev/null 2>&1; then
 	fi
 fi
 
-go build -o bin/palabre . && go build -o bin/benchseed ./scripts/benchseed && go build -o bin/benchbaseline ./scripts/benchbaseline
+go build -o bin/palabre . && go build -o bin/benchseed ./scripts/benchseed && go build -o bin/benchbaseline ./scripts/benchbaseline &&
+	go build -o bin/benchimage ./scripts/benchimage
+mkdir -p .data
+bin/benchimage >.data/bench-upload.jpg
 
 pg_find_bindir
 pids=()
@@ -106,7 +109,9 @@ until curl -fsS http://127.0.0.1:18079/ >/dev/null 2>&1; do sleep 0.02; done
 # The scenarios: name | path | who (anonymous, member, admin) | connections | kind.
 # A path is expanded with the scale's seed (THREAD_ID…) when measured. Kind
 # "post" creates replies (scripts/bench_post.lua); "alongside" measures the
-# page while 4 connections post, as a forum is read while it is written.
+# page while 4 connections post, as a forum is read while it is written;
+# "upload" sends a 1600 × 1200 JPEG (scripts/bench_upload.lua), decoded and
+# encoded again by a few goroutines at once (forum/upload).
 scenarios='home / latest|/|anonymous||
 category page|/c/$CATEGORY_SLUG|anonymous||
 thread page, anonymous|/t/$THREAD_ID/$THREAD_SLUG|anonymous||
@@ -119,6 +124,7 @@ search latency, 1 client, common words|/search?q=communaut%C3%A9+charte|anonymou
 search latency, 1 client, rare word|/search?q=montres|anonymous|1|
 review queue page|/mod/queue|admin||
 post creation (durable)|/api/v1/threads/$THREAD_ID/posts|anonymous||post
+image upload (1600×1200 JPEG)|/api/v1/uploads|anonymous|8|upload
 thread page, signed in, while 4 connections post|/t/$THREAD_ID/$THREAD_SLUG|member||alongside'
 
 # BENCH_ONLY: an extended regular expression; only the scenarios whose name
@@ -164,6 +170,8 @@ measure() {
 	if [ "$kind" = post ]; then
 		# A POST is checked by wrk's non-2xx count.
 		run_wrk "$url" "$c" -s scripts/bench_post.lua
+	elif [ "$kind" = upload ]; then
+		BENCH_UPLOAD_FILE=$PWD/.data/bench-upload.jpg run_wrk "$url" "$c" -s scripts/bench_upload.lua
 	else
 		local code
 		code=$(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" "$url")

@@ -34,7 +34,7 @@ func compress() gin.HandlerFunc {
 		panic(err) // the options above are constant
 	}
 	return func(c *gin.Context) {
-		if !acceptsGzip(c.Request) || strings.HasPrefix(c.Request.URL.Path, "/static/") || c.Request.Method == http.MethodHead || isHead(c) {
+		if !acceptsGzip(c.Request) || strings.HasPrefix(c.Request.URL.Path, "/static/") || strings.HasPrefix(c.Request.URL.Path, "/uploads/") || c.Request.Method == http.MethodHead || isHead(c) {
 			c.Next()
 			return
 		}

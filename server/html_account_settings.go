@@ -21,9 +21,12 @@ type accountPage struct {
 	Appeal    *Form
 	AppealID  int64 // the sanction the Appeal form is about
 	Sanctions []sanctionView
-	Saved     string // which form was just saved: "profile", "password", "appeal", "verification"
+	Saved     string // which form was just saved: "profile", "password", "appeal", "verification", "avatar"
 	// Verification is why a new confirmation link could not be sent.
 	Verification string
+	Avatar       avatarView // the member's avatar (server/html_account_avatar.go)
+	HasAvatar    bool       // an uploaded one, which may be removed
+	AvatarForm   *Form      // the avatar form, with why a picture was refused
 }
 
 // sanctionView is a sanction with its appeal form (filled when refused).
@@ -54,6 +57,9 @@ func (s *Server) accountPageFor(c *gin.Context, p *accountPage) error {
 	}
 	if p.Password == nil {
 		p.Password = &Form{Values: map[string]string{}, Errors: map[string]string{}}
+	}
+	if err := s.accountAvatar(c, m, p); err != nil {
+		return err
 	}
 	list, err := s.db.MemberSanctions(ctx, m.ID)
 	for _, sn := range list {

@@ -50,6 +50,11 @@ var settingGroups = func() []settingGroup {
 			{Key: "posts_per_minute", Kind: "int5"}, {Key: "threads_per_day", Kind: "int5"},
 			{Key: "duplicate_window_minutes", Kind: "int"},
 		}},
+		{"uploads", []settingField{
+			{Key: "upload_min_trust_level", Kind: "level"},
+			{Key: "upload_max_kb", Kind: "int5"}, {Key: "uploads_per_day", Kind: "int5"},
+			{Key: "attachment_extensions", Kind: "list"},
+		}},
 		{"messages", []settingField{
 			{Key: "messages_tl0_may_start", Kind: "bool"},
 			{Key: "message_max_recipients", Kind: "int5"}, {Key: "messages_unanswered_per_day", Kind: "int5"},

@@ -15,6 +15,7 @@ type profilePage struct {
 	Posts     []profilePost
 	TrustName string // message key of the trust level
 	Own       bool   // the reader's own profile
+	Avatar    avatarView
 	// Ignored: the reader ignores this member; Ignorable: they may (not
 	// staff, not themselves).
 	Ignored, Ignorable bool
@@ -39,6 +40,12 @@ func (s *Server) htmlProfile(c *gin.Context) {
 		TrustName: forum.TrustLevelName(p.Member.TrustLevel),
 		Own:       me != nil && me.ID == p.Member.ID,
 	}
+	avatar, err := s.db.MemberAvatar(c.Request.Context(), p.Member.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	page.Avatar = newAvatarView(p.Member.Username, p.Member.Name(), avatar, 96)
 	if me != nil && !page.Own {
 		page.Ignorable = p.Member.Role == forum.RoleMember
 		if page.Ignored, err = s.db.Ignores(c.Request.Context(), p.Member.ID); err != nil {

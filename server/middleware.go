@@ -100,8 +100,11 @@ func (s *Server) securityHeaders() gin.HandlerFunc {
 // limitBody caps request bodies; reading past the cap fails with
 // *http.MaxBytesError, which the error table maps to 413.
 func (s *Server) limitBody() gin.HandlerFunc {
-	limit := s.cfg.MaxBodyBytes
 	return func(c *gin.Context) {
+		limit := s.cfg.MaxBodyBytes
+		if uploadRoutes[c.FullPath()] {
+			limit = max(limit, maxUploadBody)
+		}
 		if c.Request.ContentLength > limit {
 			s.fail(c, &http.MaxBytesError{Limit: limit})
 			return

@@ -75,6 +75,13 @@ func (s *Server) routes() {
 	api.GET("/members/:username/sanctions", s.apiMemberSanctions)
 	api.POST("/sanctions/:id/lift", s.apiLiftSanction)
 	api.POST("/sanctions/:id/shorten", s.apiShortenSanction)
+	// Members, part C: uploads and avatars (server/uploads.go).
+	e.GET("/uploads/:file", s.serveUpload)
+	e.POST("/account/avatar", s.htmlSetAvatar)
+	e.POST("/account/avatar/delete", s.htmlDeleteAvatar)
+	api.POST("/uploads", s.apiCreateUpload)
+	api.PUT("/me/avatar", s.apiSetAvatar)
+	api.DELETE("/me/avatar", s.apiDeleteAvatar)
 
 	// Forum: categories, threads, posts, reading, notifications, search, feeds.
 	e.GET("/latest", s.cached, s.htmlLatest)

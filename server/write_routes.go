@@ -41,6 +41,12 @@ var writeRoutes = map[string]credentialEffect{
 	"POST /api/v1/posts/:id/like":    keepsCredentials,
 	"DELETE /api/v1/posts/:id/like":  keepsCredentials,
 	"POST /api/v1/preview":           keepsCredentials,
+	// Uploads and avatars: files, not what the authentication reads.
+	"POST /api/v1/uploads":        keepsCredentials,
+	"PUT /api/v1/me/avatar":       keepsCredentials,
+	"DELETE /api/v1/me/avatar":    keepsCredentials,
+	"POST /account/avatar":        keepsCredentials,
+	"POST /account/avatar/delete": keepsCredentials,
 	// Private messages: their notifications are announced like a reply's;
 	// leaving, adding someone, ignoring and the preferences change nothing
 	// the authentication reads.

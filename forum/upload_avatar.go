@@ -1,0 +1,105 @@
+package forum
+
+import (
+	"context"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/palabre/palabre/forum/upload"
+)
+
+// Avatar is a member's uploaded picture, one URL per side in pixels
+// (upload.AvatarSizes); a member without one has a generated avatar.
+type Avatar map[int]string
+
+// URL is the avatar's address at the smallest size of at least side
+// pixels, "" for a member without an uploaded avatar.
+func (a Avatar) URL(side int) string {
+	best := 0
+	for size := range a {
+		switch {
+		case best == 0,
+			size >= side && (best < side || size < best), // a closer size at least as large
+			best < side && size > best:                   // nothing large enough yet: the largest
+			best = size
+		}
+	}
+	return a[best]
+}
+
+// SetAvatar makes an uploaded picture the avatar of the member of ctx:
+// its centre square, resized to each of upload.AvatarSizes. It counts as
+// one upload of the day.
+func (db *DB) SetAvatar(ctx context.Context, data []byte) (Avatar, error) {
+	m, s, err := db.uploadChecks(ctx, data, true)
+	if err != nil {
+		return nil, err
+	}
+	files, err := db.images.get().Avatar(ctx, data, upload.AvatarSizes)
+	if err != nil {
+		return nil, uploadError(err)
+	}
+	out := Avatar{}
+	err = db.InTx(ctx, func(tx *sqlx.Tx) error {
+		if err := lockUploads(ctx, tx, m); err != nil {
+			return err
+		}
+		if err := checkUploadsPerDay(ctx, tx, m, s, 1); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM member_avatars WHERE member_id = $1`, m.ID); err != nil {
+			return Internal("replacing an avatar", err)
+		}
+		for i, f := range files {
+			// The largest size counts as the member's upload; the others
+			// come with it.
+			u, err := storeFileTx(ctx, tx, m, f, UploadAvatar, "", i == len(files)-1)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO member_avatars (member_id, size, upload_id) VALUES ($1, $2, $3)`,
+				m.ID, f.Width, u.ID); err != nil {
+				return Internal("storing an avatar", err)
+			}
+			out[f.Width] = u.URL()
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DeleteAvatar removes the uploaded avatar of the member of ctx: the
+// generated one is shown again. Its files are cleaned with the orphans.
+func (db *DB) DeleteAvatar(ctx context.Context) error {
+	m, err := RequireMember(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = db.ExecContext(ctx, `DELETE FROM member_avatars WHERE member_id = $1`, m.ID)
+	return Internal("removing an avatar", err)
+}
+
+// MemberAvatar returns a member's uploaded avatar, nil when they have none.
+func (db *DB) MemberAvatar(ctx context.Context, memberID int64) (Avatar, error) {
+	var rows []struct {
+		Size   int    `db:"size"`
+		SHA256 string `db:"sha256"`
+		Ext    string `db:"ext"`
+	}
+	err := db.SelectContext(ctx, &rows, `
+SELECT a.size, u.sha256, u.ext FROM member_avatars a JOIN uploads u ON u.id = a.upload_id WHERE a.member_id = $1`, memberID)
+	if err != nil {
+		return nil, Internal("reading an avatar", err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	out := Avatar{}
+	for _, r := range rows {
+		out[r.Size] = UploadURL(r.SHA256, r.Ext)
+	}
+	return out, nil
+}

@@ -1,0 +1,56 @@
+package forum
+
+import (
+	"context"
+	"time"
+)
+
+// JobUploadCleanup removes the uploads nothing shows any more.
+const JobUploadCleanup = "uploads.cleanup"
+
+// UploadCleanupEvery is how often the orphans are looked for.
+const UploadCleanupEvery = time.Hour
+
+// UploadOrphanAge is how long an upload nothing shows is kept: time to
+// write the post it was uploaded for.
+const UploadOrphanAge = 24 * time.Hour
+
+const deleteOrphanUploads = `
+DELETE FROM uploads WHERE id IN (
+	SELECT u.id FROM uploads u
+	WHERE u.created_at < now() - $1 * interval '1 second'
+	  AND NOT EXISTS (SELECT 1 FROM member_avatars a WHERE a.upload_id = u.id)
+	  AND NOT EXISTS (SELECT 1 FROM post_uploads pu JOIN posts p ON p.id = pu.post_id JOIN threads t ON t.id = p.thread_id
+		WHERE pu.upload_id = u.id AND p.status <> 'deleted' AND t.status <> 'deleted')
+	  AND NOT EXISTS (SELECT 1 FROM upload_owners o WHERE o.upload_id = u.id AND o.created_at >= now() - $1 * interval '1 second')
+	ORDER BY u.id
+	LIMIT 100
+	FOR UPDATE SKIP LOCKED)`
+
+// CleanOrphanUploads removes, in batches of 100, the uploads older than
+// age that no avatar and no post (but deleted ones) shows and that nobody
+// uploaded again within age; their bytes go with them. It returns how many
+// it removed.
+func (db *DB) CleanOrphanUploads(ctx context.Context, age time.Duration) (int64, error) {
+	var total int64
+	for {
+		res, err := db.ExecContext(ctx, deleteOrphanUploads, int64(age.Seconds()))
+		if err != nil {
+			return total, Internal("removing orphan uploads", err)
+		}
+		n, _ := res.RowsAffected()
+		total += n
+		if n < 100 || ctx.Err() != nil {
+			return total, nil
+		}
+	}
+}
+
+// UploadCleanupJob is the job handler of JobUploadCleanup.
+func (db *DB) UploadCleanupJob(ctx context.Context, _ *Job) error {
+	n, err := db.CleanOrphanUploads(ctx, UploadOrphanAge)
+	if n > 0 && db.log != nil {
+		db.log.Info("orphan uploads removed", "count", n)
+	}
+	return err
+}

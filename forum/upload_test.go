@@ -1,0 +1,372 @@
+package forum_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
+	"testing"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/palabre/palabre/forum"
+	"github.com/palabre/palabre/forum/forumtest"
+)
+
+// uploadPNG is a w × h PNG whose pixels depend on seed: a content of its
+// own for each test.
+func uploadPNG(t testing.TB, w, h int, seed uint8) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, color.RGBA{uint8(x) ^ seed, uint8(y) + seed, seed, 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// noisePNG is a w × h PNG of noise, which does not compress.
+func noisePNG(t testing.TB, w, h int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	rand.Read(img.Pix)
+	for i := 3; i < len(img.Pix); i += 4 {
+		img.Pix[i] = 255
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+var seeds = make(chan uint8, 256)
+
+func init() {
+	for i := range 256 {
+		seeds <- uint8(i)
+	}
+}
+
+// newContent is a PNG no other test of the package uploads.
+func newContent(t testing.TB) []byte {
+	return uploadPNG(t, 20, 20, <-seeds)
+}
+
+func setSettings(t testing.TB, db *forum.DB, patch map[string]any) {
+	t.Helper()
+	raw := map[string]json.RawMessage{}
+	for k, v := range patch {
+		b, _ := json.Marshal(v)
+		raw[k] = b
+	}
+	admin := forumtest.MustMember(t, db, forum.RoleAdmin, 4)
+	if _, err := db.UpdateSettings(forumtest.As(admin), raw); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestUploadsAreDeduplicatedByContent(t *testing.T) {
+	db := forumtest.DB(t)
+	alice := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	bob := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	data := newContent(t)
+	a, err := db.StoreUpload(forumtest.As(alice), data, "photo.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := db.StoreUpload(forumtest.As(alice), data, "autre.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := db.StoreUpload(forumtest.As(bob), data, "copie.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.ID != again.ID || a.ID != b.ID || a.SHA256 != b.SHA256 {
+		t.Fatalf("ids %d %d %d: the same content stored twice", a.ID, again.ID, b.ID)
+	}
+	var blobs, owners int
+	if err := db.GetContext(context.Background(), &blobs, `SELECT count(*) FROM upload_blobs WHERE upload_id = $1`, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.GetContext(context.Background(), &owners, `SELECT count(*) FROM upload_owners WHERE upload_id = $1`, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if blobs != 1 || owners != 2 {
+		t.Fatalf("blobs %d owners %d, want 1 and 2", blobs, owners)
+	}
+	stored, err := db.UploadData(context.Background(), a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Size != int64(len(stored)) || a.URL() != "/uploads/"+a.SHA256+".png" || a.Kind != forum.UploadImage {
+		t.Fatalf("upload %+v, %d bytes stored", a, len(stored))
+	}
+}
+
+func TestUploadLimitsByTrustLevel(t *testing.T) {
+	db := forumtest.DB(t)
+	setSettings(t, db, map[string]any{
+		"upload_min_trust_level": 1,
+		"upload_max_kb":          []int{1, 1, 2, 1, 1},
+		"uploads_per_day":        []int{1, 2, 3, 0, 0},
+	})
+	t.Cleanup(func() {
+		def := forum.DefaultSettings()
+		setSettings(t, db, map[string]any{"upload_min_trust_level": def.UploadMinTrustLevel,
+			"upload_max_kb": def.UploadMaxKB, "uploads_per_day": def.UploadsPerDay})
+	})
+	newcomer := forumtest.MustMember(t, db, forum.RoleMember, 0)
+	basic := forumtest.MustMember(t, db, forum.RoleMember, 1)
+	moderator := forumtest.MustMember(t, db, forum.RoleModerator, 0)
+
+	if _, err := db.StoreUpload(forumtest.As(newcomer), newContent(t), "a.png"); forum.ErrorCode(err) != forum.EFORBIDDEN {
+		t.Fatalf("trust level 0: %v", err)
+	}
+	big := noisePNG(t, 64, 64) // 16 kB of noise: over 1 kB, under 2 kB it is not
+	if _, err := db.StoreUpload(forumtest.As(basic), big, "big.png"); forum.ErrorCode(err) != forum.ETOOLARGE {
+		t.Fatalf("over the size: %v", err)
+	}
+	for i := range 2 {
+		if _, err := db.StoreUpload(forumtest.As(basic), newContent(t), "ok.png"); err != nil {
+			t.Fatalf("upload %d: %v", i+1, err)
+		}
+	}
+	if _, err := db.StoreUpload(forumtest.As(basic), newContent(t), "third.png"); forum.ErrorCode(err) != forum.ERATELIMITED {
+		t.Fatalf("third upload of the day: %v", err)
+	}
+	// Staff are exempt from the daily count and have the largest size.
+	for i := range 3 {
+		if _, err := db.StoreUpload(forumtest.As(moderator), newContent(t), "mod.png"); err != nil {
+			t.Fatalf("moderator's upload %d: %v", i+1, err)
+		}
+	}
+	// An avatar needs no trust level, but counts.
+	if _, err := db.SetAvatar(forumtest.As(newcomer), newContent(t)); err != nil {
+		t.Fatalf("newcomer's avatar: %v", err)
+	}
+	if _, err := db.SetAvatar(forumtest.As(newcomer), newContent(t)); forum.ErrorCode(err) != forum.ERATELIMITED {
+		t.Fatalf("newcomer's second avatar of the day: %v", err)
+	}
+}
+
+func TestConcurrentUploadsDoNotPassTheDailyLimitTogether(t *testing.T) {
+	db := forumtest.DB(t)
+	m := forumtest.MustMember(t, db, forum.RoleMember, 0)
+	limit := forum.DefaultSettings().UploadsPerDay[0]
+	// Trust level 0 may not upload by default: an avatar may, and counts.
+	errs := make(chan error, limit+3)
+	for range limit + 3 {
+		data := newContent(t)
+		go func() {
+			_, err := db.SetAvatar(forumtest.As(m), data)
+			errs <- err
+		}()
+	}
+	ok, limited := 0, 0
+	for range limit + 3 {
+		switch err := <-errs; forum.ErrorCode(err) {
+		case "":
+			ok++
+		case forum.ERATELIMITED:
+			limited++
+		default:
+			t.Fatal(err)
+		}
+	}
+	if ok != limit || limited != 3 {
+		t.Fatalf("%d stored, %d refused; want %d and 3", ok, limited, limit)
+	}
+}
+
+// postWithImage stores a reply showing u, with the given status.
+func postWithImage(t testing.TB, db *forum.DB, author *forum.Member, u *forum.Upload, status string) (*forum.Thread, *forum.Post) {
+	t.Helper()
+	cat := forumtest.MustCategory(t, db)
+	ctx := forumtest.As(author)
+	var th *forum.Thread
+	var p *forum.Post
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		th, _, err = forum.CreateThreadTx(ctx, tx, forum.NewThread{CategoryID: cat.ID, AuthorID: author.ID,
+			Title: forumtest.Unique("Images "), BodyMarkdown: "corps", BodyHTML: "<p>corps</p>", Status: forum.StatusPublished})
+		if err != nil {
+			return err
+		}
+		p, err = forum.CreateReplyTx(ctx, tx, forum.NewReply{ThreadID: th.ID, AuthorID: author.ID,
+			BodyMarkdown: "![photo](" + u.URL() + ")",
+			BodyHTML:     `<p><img src="` + u.URL() + `" alt="photo"></p>`, Status: status})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return th, p
+}
+
+// TestHeldPostImagesAreNotPublic: an upload is public once a published
+// post shows it; in a held or hidden post only, its uploader and staff see
+// it.
+func TestHeldPostImagesAreNotPublic(t *testing.T) {
+	db := forumtest.DB(t)
+	author := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	other := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	moderator := forumtest.MustMember(t, db, forum.RoleModerator, 2)
+	anonymous := context.Background()
+	u, err := db.StoreUpload(forumtest.As(author), newContent(t), "photo.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	visible := func(ctx context.Context) bool {
+		t.Helper()
+		_, err := db.UploadBySHA(ctx, u.SHA256)
+		switch forum.ErrorCode(err) {
+		case "":
+			return true
+		case forum.ENOTFOUND:
+			return false
+		}
+		t.Fatal(err)
+		return false
+	}
+	check := func(when string, anon, others, own, staff bool) {
+		t.Helper()
+		if got := [4]bool{visible(anonymous), visible(forumtest.As(other)), visible(forumtest.As(author)), visible(forumtest.As(moderator))}; got != [4]bool{anon, others, own, staff} {
+			t.Fatalf("%s: anonymous, other member, uploader, moderator see it: %v", when, got)
+		}
+	}
+	check("in no post yet", false, false, true, true)
+
+	_, held := postWithImage(t, db, author, u, forum.StatusHeld)
+	if ups, err := db.PostUploads(anonymous, held.ID); err != nil || len(ups) != 1 || ups[0].ID != u.ID {
+		t.Fatalf("the held post's uploads: %v %v", ups, err)
+	}
+	check("in a held post", false, false, true, true)
+
+	_, published := postWithImage(t, db, author, u, forum.StatusPublished)
+	check("in a published post", true, true, true, true)
+
+	if err := db.InTx(anonymous, func(tx *sqlx.Tx) error {
+		return forum.SetPostStatusTx(anonymous, tx, published.ID, forum.StatusHidden)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	check("in a hidden post", false, false, true, true)
+
+	// An edit that drops the image unlinks it.
+	if _, err := db.ExecContext(anonymous, `UPDATE posts SET body_html = '<p>plus d’image</p>' WHERE id = $1`, held.ID); err != nil {
+		t.Fatal(err)
+	}
+	if ups, err := db.PostUploads(anonymous, held.ID); err != nil || len(ups) != 0 {
+		t.Fatalf("after the edit: %v %v", ups, err)
+	}
+}
+
+// TestOrphanUploadsAreCleaned: a day after its last upload, an upload no
+// post or avatar shows is removed with its bytes; one a post shows stays,
+// until the post is deleted.
+func TestOrphanUploadsAreCleaned(t *testing.T) {
+	db := forumtest.DB(t)
+	ctx := context.Background()
+	m := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	orphan, err := db.StoreUpload(forumtest.As(m), newContent(t), "orphan.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recent, err := db.StoreUpload(forumtest.As(m), newContent(t), "recent.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown, err := db.StoreUpload(forumtest.As(m), newContent(t), "shown.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, p := postWithImage(t, db, m, shown, forum.StatusPublished)
+	avatar, err := db.SetAvatar(forumtest.As(m), newContent(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	backdate := func(ids ...int64) {
+		for _, id := range ids {
+			for _, q := range []string{`UPDATE uploads SET created_at = now() - interval '2 days' WHERE id = $1`,
+				`UPDATE upload_owners SET created_at = now() - interval '2 days' WHERE upload_id = $1`} {
+				if _, err := db.ExecContext(ctx, q, id); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	backdate(orphan.ID, shown.ID)
+	if _, err := db.ExecContext(ctx, `UPDATE uploads SET created_at = now() - interval '2 days'
+		WHERE id IN (SELECT upload_id FROM member_avatars WHERE member_id = $1)`, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	exists := func(id int64) bool {
+		var n int
+		if err := db.GetContext(ctx, &n, `SELECT count(*) FROM uploads WHERE id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		return n == 1
+	}
+	if _, err := db.CleanOrphanUploads(ctx, forum.UploadOrphanAge); err != nil {
+		t.Fatal(err)
+	}
+	if exists(orphan.ID) || !exists(recent.ID) || !exists(shown.ID) {
+		t.Fatalf("after cleaning: orphan %v, recent %v, shown %v", exists(orphan.ID), exists(recent.ID), exists(shown.ID))
+	}
+	if _, err := db.UploadData(ctx, orphan.ID); forum.ErrorCode(err) != forum.ENOTFOUND {
+		t.Fatalf("the orphan's bytes: %v", err)
+	}
+	if got, err := db.MemberAvatar(ctx, m.ID); err != nil || got.URL(48) != avatar.URL(48) || got.URL(48) == "" {
+		t.Fatalf("the avatar after cleaning: %v %v", got, err)
+	}
+	if err := db.InTx(ctx, func(tx *sqlx.Tx) error { return forum.SetPostStatusTx(ctx, tx, p.ID, forum.StatusDeleted) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DeleteAvatar(forumtest.As(m)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CleanOrphanUploads(ctx, forum.UploadOrphanAge); err != nil {
+		t.Fatal(err)
+	}
+	if exists(shown.ID) {
+		t.Fatal("the upload of a deleted post was kept")
+	}
+	if got, err := db.MemberAvatar(ctx, m.ID); err != nil || got != nil {
+		t.Fatalf("the avatar after its removal: %v %v", got, err)
+	}
+
+}
+
+// TestDeletedAccountLosesItsAvatar: a picture of oneself is personal data;
+// the images of one's posts stay with the posts.
+func TestDeletedAccountLosesItsAvatar(t *testing.T) {
+	db := forumtest.DB(t)
+	m := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	if _, err := db.SetAvatar(forumtest.As(m), newContent(t)); err != nil {
+		t.Fatal(err)
+	}
+	u, err := db.StoreUpload(forumtest.As(m), newContent(t), "photo.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, p := postWithImage(t, db, m, u, forum.StatusPublished)
+	if err := db.DeleteAccount(forumtest.As(m), forumtest.Password); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := db.MemberAvatar(context.Background(), m.ID); err != nil || a != nil {
+		t.Fatalf("the deleted account's avatar: %v %v", a, err)
+	}
+	if ups, err := db.PostUploads(context.Background(), p.ID); err != nil || len(ups) != 1 {
+		t.Fatalf("the post's images: %v %v", ups, err)
+	}
+}
