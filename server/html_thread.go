@@ -115,8 +115,8 @@ type threadPage struct {
 	Position   string
 	Last       int
 	LatestHref string
-	Watch       forum.WatchLevels // the member's watching of the thread
-	Labels      *postLabels       // the posts' labels
+	Watch      forum.WatchLevels // the member's watching of the thread
+	Labels     *postLabels       // the posts' labels
 }
 
 // URL is the canonical address of the thread.
