@@ -61,3 +61,41 @@ func TestBrowserRadioChoicesSitBesideTheirLabels(t *testing.T) {
 	}
 	j.do("back to a desktop", emulateDesktop())
 }
+
+// The pages visitors and members read most fit both widths: at 1280 px and
+// at 390 px, each passes axe, scrolls no sideways and is saved as a
+// screenshot (journeyShots) for a person to look at.
+func TestBrowserMainPagesFitBothWidths(t *testing.T) {
+	ts := startServer(t)
+	name, password := newMember(t, "largeur")
+	type page struct{ path, wait, shot string }
+	visitor := []page{{"/", ".categories", "home"}, {"/latest", ".thread-list", "latest"}, {"/c/entraide", ".thread-list", "category"},
+		{"/guidelines", "main h1", "guidelines"}, {"/search?q=compost", "main h1", "search"}, {"/login", "#f-login", "login"}, {"/signup", "#f-username", "signup"}}
+	member := []page{{"/account", "main h1", "account"}, {"/notifications", "main h1", "notifications"}, {"/messages", "main h1", "messages"},
+		{"/bookmarks", "main h1", "bookmarks"}, {"/new", "#f-body", "new-thread"}, {"/c/entraide", ".thread-list", "category-member"}}
+	for _, width := range []struct {
+		name string
+		set  chromedp.Action[chromedp.Void]
+	}{{"desktop", emulateDesktop()}, {"phone", emulatePhone()}} {
+		for _, who := range []struct {
+			name  string
+			pages []page
+		}{{"visitor", visitor}, {"member", member}} {
+			t.Run(width.name+" "+who.name, func(t *testing.T) {
+				j := newJourney(t)
+				if who.name == "member" {
+					j.logIn(name, password)
+				}
+				j.do("emulating a "+width.name, width.set)
+				for _, p := range who.pages {
+					j.do("opening "+p.path, chromedp.Navigate(ts.URL+p.path), chromedp.WaitVisible(chromedp.CSS(p.wait)))
+					j.checkPage(p.path+" ("+width.name+")", width.name+"-"+p.shot)
+				}
+				// A thread, from the category page.
+				j.do("opening a thread", chromedp.Navigate(ts.URL+"/c/entraide"),
+					chromedp.Click(chromedp.CSS(".thread-list .thread-title")), chromedp.WaitVisible(chromedp.CSS("#p1")))
+				j.checkPage("a thread ("+width.name+", "+who.name+")", fmt.Sprintf("%s-thread-%s", width.name, who.name))
+			})
+		}
+	}
+}

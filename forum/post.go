@@ -27,9 +27,12 @@ const pagePostColumns = `
 const postColumns = pagePostColumns + `, p.body_markdown`
 
 // selectThreadPosts reads a page of a thread by keyset on the post number:
-// an index range scan on posts (thread_id, number), with the viewer's likes.
+// an index range scan on posts (thread_id, number), with the viewer's likes
+// and bookmarks, and whether they ignore each author.
 var selectThreadPosts = viewerSQL(`
-SELECT`+pagePostColumns+`, (l.member_id IS NOT NULL) AS liked, `+pendingColumns+`
+SELECT`+pagePostColumns+`, (l.member_id IS NOT NULL) AS liked, `+pendingColumns+`,
+	EXISTS (SELECT 1 FROM bookmarks bm WHERE bm.post_id = p.id AND bm.member_id = $V) AS bookmarked,
+	EXISTS (SELECT 1 FROM ignored_members im WHERE im.member_id = $V AND im.ignored_id = p.author_id) AS author_ignored
 FROM posts p
 LEFT JOIN members a ON a.id = p.author_id
 LEFT JOIN likes l ON l.post_id = p.id AND l.member_id = $V

@@ -69,6 +69,10 @@ type Post struct {
 	EditCount    int        `db:"edit_count" json:"edit_count"`
 	LikeCount    int        `db:"like_count" json:"like_count"`
 	Liked        bool       `db:"liked" json:"liked"` // by the member reading
+	// Bookmarked: the member reading keeps it (bookmark.go);
+	// AuthorIgnored: they ignore its author (its body is collapsed).
+	Bookmarked    bool `db:"bookmarked" json:"-"`
+	AuthorIgnored bool `db:"author_ignored" json:"-"`
 	// Removal says who removed a deleted post (RemovedByAuthor…), and
 	// RemovalRule the rule a moderator cited.
 	Removal     string `db:"removal" json:"removal,omitempty"`

@@ -89,7 +89,8 @@ ORDER BY p.number
 LIMIT $3`
 
 // selectThreadReader is what a page of a thread needs of its reader ($2, 0
-// for a visitor) — reading state, likes, held posts, watching — with the fingerprint of the rows a snapshot of it holds:
+// for a visitor) — reading state, likes, bookmarks, held posts, watching,
+// the members they ignore — with the fingerprint of the rows a snapshot of it holds:
 // served by primary keys, the posts' (thread_id, number) index and the
 // small index of held posts.
 const selectThreadReader = `
@@ -104,7 +105,9 @@ SELECT t.xmin::text || coalesce((
 		OR EXISTS (SELECT 1 FROM post_pending_edits pe WHERE pe.thread_id = $1 AND pe.author_id = $2)) AS has_held,
 	coalesce((SELECT w.level FROM watches w WHERE w.member_id = $2 AND w.thread_id = $1), '') AS thread_level,
 	coalesce((SELECT w.level FROM watches w WHERE w.member_id = $2 AND w.category_id = t.category_id), '') AS category_level,
-	EXISTS (SELECT 1 FROM category_moderators cm WHERE cm.member_id = $2 AND cm.category_id = t.category_id) AS moderates
+	EXISTS (SELECT 1 FROM category_moderators cm WHERE cm.member_id = $2 AND cm.category_id = t.category_id) AS moderates,
+	ARRAY(SELECT b.post_id FROM bookmarks b WHERE b.member_id = $2 AND b.post_id = ANY($5::bigint[])) AS bookmarked,
+	ARRAY(SELECT i.ignored_id FROM ignored_members i WHERE i.member_id = $2) AS ignored
 FROM threads t
 LEFT JOIN read_states rs ON rs.thread_id = t.id AND rs.member_id = $2
 WHERE t.id = $1`
@@ -115,14 +118,16 @@ type threadReader struct {
 	Liked    pq.Int64Array
 	HasHeld  bool
 	WatchLevels
-	Moderates bool
+	Moderates  bool
+	Bookmarked pq.Int64Array
+	Ignored    pq.Int64Array
 }
 
 // read runs selectThreadReader (scanned without reflection: every member's
 // page view runs it).
 func (r *threadReader) read(ctx context.Context, db *DB, id, viewer int64, after int, ids pq.Int64Array) error {
 	return db.stmts.threadReader.QueryRowContext(ctx, id, viewer, after, PostsPerPage+1, ids).
-		Scan(&r.Stamp, &r.LastRead, &r.Liked, &r.HasHeld, &r.Thread, &r.Category, &r.Moderates)
+		Scan(&r.Stamp, &r.LastRead, &r.Liked, &r.HasHeld, &r.Thread, &r.Category, &r.Moderates, &r.Bookmarked, &r.Ignored)
 }
 
 // ThreadPage returns a thread and its page of posts after the number after,
@@ -182,17 +187,25 @@ func (db *DB) ThreadPage(ctx context.Context, id int64, after int) (*Thread, *Po
 		w := r.WatchLevels.settle(true)
 		t.Watch = &w
 	}
-	liked := make(map[int64]bool, len(r.Liked))
-	for _, id := range r.Liked {
-		liked[id] = true
-	}
+	liked, bookmarked, ignored := idSet(r.Liked), idSet(r.Bookmarked), idSet(r.Ignored)
 	posts := make([]Post, len(snap.posts))
 	copy(posts, snap.posts)
 	for i := range posts {
-		posts[i].Liked = liked[posts[i].ID]
-		a.redact(&posts[i])
+		p := &posts[i]
+		p.Liked, p.Bookmarked = liked[p.ID], bookmarked[p.ID]
+		p.AuthorIgnored = p.AuthorID != nil && ignored[*p.AuthorID]
+		a.redact(p)
 	}
 	return &t, newPostPage(posts), nil
+}
+
+// idSet is a set of ids.
+func idSet(ids []int64) map[int64]bool {
+	out := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out
 }
 
 // snapshot reads the snapshot of a page of a published thread and keeps

@@ -65,6 +65,13 @@ type postView struct {
 	CanDelete            bool
 	CanRestore           bool // a deleted post, for those who moderate the thread
 	CanReport            bool // a member's post, not deleted, for another member
+	// CanBookmark: a member reads it; Bookmarked: they keep it.
+	CanBookmark, Bookmarked bool
+	// AuthorIgnored: the reader ignores its author; the body is folded.
+	AuthorIgnored bool
+	// Here is the page's address with the post's anchor, where a form
+	// about the post goes back to.
+	Here string
 }
 
 // postLabels are the texts the same on every post of a page, translated
@@ -72,6 +79,7 @@ type postView struct {
 type postLabels struct {
 	FormerMember, HeldNotice, PendingEdit, HiddenPlaceholder, DeletedStaff, HiddenStaff string
 	Like, Unlike, Reply, Quote, Edit, Delete, Restore, Report                           string
+	Bookmark, Bookmarked, IgnoredPost                                                   string
 }
 
 func newPostLabels(l *Lang) *postLabels {
@@ -79,7 +87,8 @@ func newPostLabels(l *Lang) *postLabels {
 		PendingEdit: l.T("post.pending_edit_notice"), HiddenPlaceholder: l.T("post.hidden_placeholder"),
 		DeletedStaff: l.T("post.deleted_staff"), HiddenStaff: l.T("post.hidden_staff"),
 		Like: l.T("post.like"), Unlike: l.T("post.unlike"), Reply: l.T("post.reply"), Quote: l.T("post.quote"),
-		Edit: l.T("post.edit"), Delete: l.T("post.delete"), Restore: l.T("post.restore"), Report: l.T("review.report_link")}
+		Edit: l.T("post.edit"), Delete: l.T("post.delete"), Restore: l.T("post.restore"), Report: l.T("review.report_link"),
+		Bookmark: l.T("bookmark.add"), Bookmarked: l.T("bookmark.edit"), IgnoredPost: l.T("post.ignored_author")}
 }
 
 type threadPage struct {
@@ -100,8 +109,14 @@ type threadPage struct {
 	Form        *Form  // the reply form
 	FirstUnread int    // number of the first unread post, 0 when none
 	UnreadAfter int
-	Watch       forum.WatchLevels // the member's watching of the thread
-	Labels      *postLabels       // the posts' labels
+	// Position says which posts the page shows of how many ("posts 21–40
+	// of 340"); Last is the ?after= of the last page, LatestHref the
+	// address of the latest post.
+	Position   string
+	Last       int
+	LatestHref string
+	Watch      forum.WatchLevels // the member's watching of the thread
+	Labels     *postLabels       // the posts' labels
 }
 
 // URL is the canonical address of the thread.
@@ -165,6 +180,9 @@ func (s *Server) postViews(c *gin.Context, t *forum.Thread, posts []forum.Post, 
 				v.QuoteFrom = v.Author != "" && !v.Redacted
 			}
 			v.CanReport = v.Author != m.Username && !v.Deleted
+			v.CanBookmark, v.Bookmarked = true, p.Bookmarked
+			v.AuthorIgnored = p.AuthorIgnored && !v.Redacted
+			v.Here = pageURL(d.URL(), d.After) + "#p" + strconv.Itoa(p.Number)
 		}
 		v.CanRestore = v.Deleted && (d.IsStaff || d.Moderates)
 		if p.ReplyTo != nil {
@@ -302,6 +320,14 @@ func (s *Server) renderThread(c *gin.Context, status int, t *forum.Thread, page 
 	}
 	if n, ua, ok := t.FirstUnread(); ok {
 		v.FirstUnread, v.UnreadAfter = n, ua
+	}
+	if len(page.Posts) > 0 && (v.HasPrev || v.Next != 0) {
+		first, last := page.Posts[0].Number, page.Posts[len(page.Posts)-1].Number
+		v.Position = s.lang(c).T("thread.position", "From", first, "To", last, "Total", max(t.LastPostNumber, last))
+	}
+	if t.LastPostNumber > 1 {
+		v.Last = forum.PageAfter(t.LastPostNumber)
+		v.LatestHref = postURL(t, t.LastPostNumber)
 	}
 	switch {
 	case t.Watch != nil: // read with the page
