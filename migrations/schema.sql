@@ -26,6 +26,24 @@ CREATE TABLE api_tokens (
 );
 CREATE INDEX api_tokens_member ON api_tokens USING btree (member_id);
 
+CREATE TABLE bookmarks (
+    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+    member_id bigint NOT NULL,
+    post_id bigint NOT NULL,
+    note text DEFAULT ''::text NOT NULL,
+    remind_at timestamp with time zone,
+    reminded_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT bookmarks_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT bookmarks_member_id_post_id_key UNIQUE (member_id, post_id),
+    CONSTRAINT bookmarks_note_check CHECK (length(note) <= 500),
+    CONSTRAINT bookmarks_pkey PRIMARY KEY (id),
+    CONSTRAINT bookmarks_post_id_fkey FOREIGN KEY (post_id) REFERENCES posts(id) ON DELETE CASCADE
+);
+CREATE INDEX bookmarks_due ON bookmarks USING btree (remind_at) WHERE ((remind_at IS NOT NULL) AND (reminded_at IS NULL));
+CREATE INDEX bookmarks_of_member ON bookmarks USING btree (member_id, id DESC);
+
 CREATE TABLE categories (
     id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
     slug text NOT NULL,
@@ -53,6 +71,64 @@ CREATE TABLE category_moderators (
 );
 CREATE INDEX category_moderators_category ON category_moderators USING btree (category_id);
 
+CREATE TABLE conversation_messages (
+    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+    conversation_id bigint NOT NULL,
+    number integer NOT NULL,
+    author_id bigint,
+    body_markdown text NOT NULL,
+    body_html text NOT NULL,
+    status text DEFAULT 'published'::text NOT NULL,
+    review_item_id bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT conversation_messages_author_id_fkey FOREIGN KEY (author_id) REFERENCES members(id) ON DELETE SET NULL,
+    CONSTRAINT conversation_messages_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES conversations(id) ON DELETE CASCADE,
+    CONSTRAINT conversation_messages_number_key UNIQUE (conversation_id, number),
+    CONSTRAINT conversation_messages_pkey PRIMARY KEY (id),
+    CONSTRAINT conversation_messages_review_item_id_fkey FOREIGN KEY (review_item_id) REFERENCES review_items(id) ON DELETE SET NULL,
+    CONSTRAINT conversation_messages_status_check CHECK (status = ANY (ARRAY['published'::text, 'held'::text, 'removed'::text]))
+);
+CREATE INDEX conversation_messages_author ON conversation_messages USING btree (author_id, created_at DESC);
+CREATE INDEX conversation_messages_review_item ON conversation_messages USING btree (review_item_id) WHERE (review_item_id IS NOT NULL);
+
+CREATE TABLE conversation_participants (
+    conversation_id bigint NOT NULL,
+    member_id bigint NOT NULL,
+    added_by bigint,
+    joined_at timestamp with time zone DEFAULT now() NOT NULL,
+    left_at timestamp with time zone,
+    last_read_number integer DEFAULT 0 NOT NULL,
+    CONSTRAINT conversation_participants_added_by_fkey FOREIGN KEY (added_by) REFERENCES members(id) ON DELETE SET NULL,
+    CONSTRAINT conversation_participants_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES conversations(id) ON DELETE CASCADE,
+    CONSTRAINT conversation_participants_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT conversation_participants_pkey PRIMARY KEY (conversation_id, member_id)
+);
+CREATE INDEX conversation_participants_member ON conversation_participants USING btree (member_id, conversation_id) WHERE (left_at IS NULL);
+
+CREATE TABLE conversations (
+    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+    title text NOT NULL,
+    author_id bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_message_at timestamp with time zone DEFAULT now() NOT NULL,
+    next_number integer DEFAULT 1 NOT NULL,
+    CONSTRAINT conversations_author_id_fkey FOREIGN KEY (author_id) REFERENCES members(id) ON DELETE SET NULL,
+    CONSTRAINT conversations_pkey PRIMARY KEY (id)
+);
+
+CREATE TABLE drafts (
+    member_id bigint NOT NULL,
+    thread_id bigint,
+    category_id bigint,
+    title text DEFAULT ''::text NOT NULL,
+    body text DEFAULT ''::text NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT drafts_category_id_fkey FOREIGN KEY (category_id) REFERENCES categories(id) ON DELETE SET NULL,
+    CONSTRAINT drafts_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT drafts_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES threads(id) ON DELETE CASCADE
+);
+CREATE UNIQUE INDEX drafts_member_thread ON drafts USING btree (member_id, COALESCE(thread_id, (0)::bigint));
+
 CREATE TABLE email_tokens (
     token_hash bytea NOT NULL,
     member_id bigint NOT NULL,
@@ -78,6 +154,17 @@ CREATE TABLE guideline_versions (
     CONSTRAINT guideline_versions_pkey PRIMARY KEY (version),
     CONSTRAINT guideline_versions_published_by_fkey FOREIGN KEY (published_by) REFERENCES members(id) ON DELETE SET NULL
 );
+
+CREATE TABLE ignored_members (
+    member_id bigint NOT NULL,
+    ignored_id bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT ignored_members_ignored_id_fkey FOREIGN KEY (ignored_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT ignored_members_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT ignored_members_not_self CHECK (member_id <> ignored_id),
+    CONSTRAINT ignored_members_pkey PRIMARY KEY (member_id, ignored_id)
+);
+CREATE INDEX ignored_members_ignored ON ignored_members USING btree (ignored_id);
 
 CREATE TABLE jobs (
     id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
@@ -173,6 +260,7 @@ CREATE TABLE members (
     email_on_moderation boolean DEFAULT true NOT NULL,
     deleted_at timestamp with time zone,
     email_confirmation_waived boolean DEFAULT false NOT NULL,
+    email_on_message boolean DEFAULT true NOT NULL,
     CONSTRAINT members_pkey PRIMARY KEY (id),
     CONSTRAINT members_role_check CHECK (role = ANY (ARRAY['member'::text, 'moderator'::text, 'admin'::text])),
     CONSTRAINT members_status_check CHECK (status = ANY (ARRAY['pending'::text, 'active'::text, 'deleted'::text])),
@@ -184,6 +272,15 @@ CREATE INDEX members_email_prefix ON members USING btree (email_key text_pattern
 CREATE UNIQUE INDEX members_username_key ON members USING btree (username_key);
 CREATE INDEX members_username_prefix ON members USING btree (username_key text_pattern_ops);
 CREATE UNIQUE INDEX members_username_skeleton ON members USING btree (username_skeleton);
+
+CREATE TABLE message_preferences (
+    member_id bigint NOT NULL,
+    min_trust_level smallint DEFAULT 0 NOT NULL,
+    staff_only boolean DEFAULT false NOT NULL,
+    CONSTRAINT message_preferences_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT message_preferences_pkey PRIMARY KEY (member_id),
+    CONSTRAINT message_preferences_trust_level_check CHECK (min_trust_level >= 0 AND min_trust_level <= 4)
+);
 
 CREATE TABLE mod_log (
     id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
@@ -219,8 +316,10 @@ CREATE TABLE notifications (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     read_at timestamp with time zone,
     hidden boolean DEFAULT false NOT NULL,
+    conversation_id bigint,
     CONSTRAINT notifications_actor_id_fkey FOREIGN KEY (actor_id) REFERENCES members(id) ON DELETE SET NULL,
-    CONSTRAINT notifications_kind_check CHECK (kind = ANY (ARRAY['reply'::text, 'mention'::text, 'quote'::text, 'like'::text, 'moderation'::text, 'watching'::text, 'new_thread'::text])),
+    CONSTRAINT notifications_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES conversations(id) ON DELETE CASCADE,
+    CONSTRAINT notifications_kind_check CHECK (kind = ANY (ARRAY['reply'::text, 'mention'::text, 'quote'::text, 'like'::text, 'moderation'::text, 'watching'::text, 'new_thread'::text, 'message'::text, 'bookmark_reminder'::text])),
     CONSTRAINT notifications_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
     CONSTRAINT notifications_pkey PRIMARY KEY (id),
     CONSTRAINT notifications_post_id_fkey FOREIGN KEY (post_id) REFERENCES posts(id) ON DELETE CASCADE,
@@ -360,8 +459,10 @@ CREATE TABLE reports (
     outcome text DEFAULT ''::text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     resolved_at timestamp with time zone,
+    message_id bigint,
     CONSTRAINT reports_check CHECK ((post_id IS NULL) <> (member_id IS NULL)),
     CONSTRAINT reports_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT reports_message_id_fkey FOREIGN KEY (message_id) REFERENCES conversation_messages(id) ON DELETE SET NULL,
     CONSTRAINT reports_outcome_check CHECK (outcome = ANY (ARRAY[''::text, 'agreed'::text, 'dismissed'::text])),
     CONSTRAINT reports_pkey PRIMARY KEY (id),
     CONSTRAINT reports_post_id_fkey FOREIGN KEY (post_id) REFERENCES posts(id) ON DELETE CASCADE,
@@ -373,6 +474,7 @@ CREATE TABLE reports (
 );
 CREATE INDEX reports_created ON reports USING btree (created_at);
 CREATE INDEX reports_item ON reports USING btree (review_item_id);
+CREATE INDEX reports_message ON reports USING btree (message_id) WHERE (message_id IS NOT NULL);
 CREATE UNIQUE INDEX reports_open_member ON reports USING btree (reporter_id, member_id) WHERE ((outcome = ''::text) AND (member_id IS NOT NULL));
 CREATE UNIQUE INDEX reports_open_post ON reports USING btree (reporter_id, post_id) WHERE ((outcome = ''::text) AND (post_id IS NOT NULL));
 CREATE INDEX reports_reporter ON reports USING btree (reporter_id, created_at DESC);
@@ -600,6 +702,44 @@ CREATE UNIQUE INDEX watches_member_category ON watches USING btree (member_id, c
 CREATE UNIQUE INDEX watches_member_thread ON watches USING btree (member_id, thread_id) WHERE (thread_id IS NOT NULL);
 CREATE INDEX watches_thread_watching ON watches USING btree (thread_id) WHERE (level = 'watching'::text);
 
+CREATE TABLE webhook_deliveries (
+    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+    webhook_id bigint NOT NULL,
+    event text NOT NULL,
+    payload jsonb NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    response_status integer,
+    response_body text DEFAULT ''::text NOT NULL,
+    error text DEFAULT ''::text NOT NULL,
+    duration_ms integer,
+    redelivery_of bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_attempt_at timestamp with time zone,
+    delivered_at timestamp with time zone,
+    CONSTRAINT webhook_deliveries_pkey PRIMARY KEY (id),
+    CONSTRAINT webhook_deliveries_redelivery_of_fkey FOREIGN KEY (redelivery_of) REFERENCES webhook_deliveries(id) ON DELETE SET NULL,
+    CONSTRAINT webhook_deliveries_status_check CHECK (status = ANY (ARRAY['pending'::text, 'delivered'::text, 'failed'::text])),
+    CONSTRAINT webhook_deliveries_webhook_id_fkey FOREIGN KEY (webhook_id) REFERENCES webhooks(id) ON DELETE CASCADE
+);
+CREATE INDEX webhook_deliveries_created ON webhook_deliveries USING btree (created_at);
+CREATE INDEX webhook_deliveries_of_hook ON webhook_deliveries USING btree (webhook_id, id DESC);
+
+CREATE TABLE webhooks (
+    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+    url text NOT NULL,
+    events text[] NOT NULL,
+    secret text NOT NULL,
+    active boolean DEFAULT true NOT NULL,
+    created_by bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT webhooks_created_by_fkey FOREIGN KEY (created_by) REFERENCES members(id) ON DELETE SET NULL,
+    CONSTRAINT webhooks_events_check CHECK (cardinality(events) > 0),
+    CONSTRAINT webhooks_pkey PRIMARY KEY (id),
+    CONSTRAINT webhooks_secret_check CHECK (length(secret) >= 16 AND length(secret) <= 200),
+    CONSTRAINT webhooks_url_check CHECK (length(url) >= 8 AND length(url) <= 2000)
+);
+
 -- Views
 
 -- Functions
@@ -722,6 +862,19 @@ BEGIN
     ELSE
         PERFORM check_held_post(NEW.post_id);
     END IF;
+    RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION drafts_used_by_posts()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    DELETE FROM drafts d
+    USING stored s
+    WHERE d.member_id = s.author_id
+      AND coalesce(d.thread_id, 0) = CASE WHEN s.number = 1 THEN 0 ELSE s.thread_id END;
     RETURN NULL;
 END;
 $function$;
@@ -960,6 +1113,7 @@ WITH p AS (
 		             (SELECT cw.level FROM watches cw WHERE cw.member_id = m.id AND cw.category_id = p.category_id),
 		             'normal') <> 'muted'
 		AND NOT EXISTS (SELECT 1 FROM already o WHERE o.post_id = p.id AND o.member_id = m.id)
+		AND NOT EXISTS (SELECT 1 FROM ignored_members i WHERE i.member_id = m.id AND i.ignored_id = p.author_id)
 	ORDER BY p.id, c.member_id, c.rank
 ), inserted AS (
 	INSERT INTO notifications (member_id, kind, actor_id, thread_id, post_id, hidden)
@@ -1278,6 +1432,134 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION webhook_emit(p_event text, p_data jsonb)
+ RETURNS void
+ LANGUAGE sql
+AS $function$
+    WITH d AS (
+        INSERT INTO webhook_deliveries (webhook_id, event, payload)
+        SELECT w.id, p_event, p_data FROM webhooks w WHERE w.active AND p_event = ANY (w.events)
+        RETURNING id
+    )
+    INSERT INTO jobs (kind, payload, max_attempts)
+    SELECT 'webhook.deliver', jsonb_build_object('delivery_id', d.id), 8 FROM d
+$function$;
+
+CREATE OR REPLACE FUNCTION webhook_listened(p_event text)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+AS $function$
+    SELECT EXISTS (SELECT 1 FROM webhooks WHERE active AND p_event = ANY (events))
+$function$;
+
+CREATE OR REPLACE FUNCTION webhook_member_sanctioned()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    IF webhook_listened('member.sanctioned') THEN
+        PERFORM webhook_emit('member.sanctioned', jsonb_build_object('sanction', jsonb_build_object(
+            'id', NEW.id, 'kind', NEW.kind, 'until', NEW.until, 'reason', NEW.reason, 'created_at', NEW.created_at,
+            'member', (SELECT username FROM members WHERE id = NEW.member_id),
+            'by', (SELECT username FROM members WHERE id = NEW.created_by))));
+    END IF;
+    RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION webhook_member_signed_up()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    IF webhook_listened('member.signed_up') THEN
+        PERFORM webhook_emit('member.signed_up', jsonb_build_object('member', jsonb_build_object(
+            'id', NEW.id, 'username', NEW.username, 'status', NEW.status, 'role', NEW.role,
+            'trust_level', NEW.trust_level, 'created_at', NEW.created_at)));
+    END IF;
+    RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION webhook_post(p_id bigint)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+    SELECT jsonb_build_object(
+        'post', jsonb_build_object('id', p.id, 'thread_id', p.thread_id, 'number', p.number, 'status', p.status,
+            'author', m.username, 'reply_to', p.reply_to, 'body_markdown', p.body_markdown, 'created_at', p.created_at,
+            'url', '/p/' || p.id),
+        'thread', jsonb_build_object('id', t.id, 'title', t.title, 'category_id', t.category_id, 'category', c.slug))
+    FROM posts p
+    JOIN threads t ON t.id = p.thread_id
+    JOIN categories c ON c.id = t.category_id
+    LEFT JOIN members m ON m.id = p.author_id
+    WHERE p.id = p_id
+$function$;
+
+CREATE OR REPLACE FUNCTION webhook_post_status()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    event text := CASE WHEN NEW.status = 'held' THEN 'post.held' ELSE 'post.published' END;
+BEGIN
+    IF webhook_listened(event) THEN
+        PERFORM webhook_emit(event, webhook_post(NEW.id));
+    END IF;
+    RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION webhook_posts_stored()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    r record;
+BEGIN
+    IF NOT (webhook_listened('post.published') OR webhook_listened('post.held')) THEN
+        RETURN NULL;
+    END IF;
+    FOR r IN SELECT s.id, s.status FROM stored s WHERE s.status IN ('published', 'held') ORDER BY s.id LOOP
+        PERFORM webhook_emit('post.' || r.status, webhook_post(r.id));
+    END LOOP;
+    RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION webhook_report_filed()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    IF webhook_listened('report.filed') THEN
+        PERFORM webhook_emit('report.filed', jsonb_build_object('report', jsonb_build_object(
+            'id', NEW.id, 'review_item_id', NEW.review_item_id, 'reason', NEW.reason, 'post_id', NEW.post_id,
+            'member', (SELECT username FROM members WHERE id = NEW.member_id),
+            'reporter', (SELECT username FROM members WHERE id = NEW.reporter_id), 'created_at', NEW.created_at)));
+    END IF;
+    RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION webhook_review_resolved()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    IF webhook_listened('review.resolved') THEN
+        PERFORM webhook_emit('review.resolved', jsonb_build_object('review_item', jsonb_build_object(
+            'id', NEW.id, 'kind', NEW.kind, 'status', NEW.status, 'resolution', NEW.resolution, 'post_id', NEW.post_id,
+            'member', (SELECT username FROM members WHERE id = NEW.member_id),
+            'resolved_by', (SELECT username FROM members WHERE id = NEW.resolved_by), 'resolved_at', NEW.resolved_at)));
+    END IF;
+    RETURN NULL;
+END;
+$function$;
+
 -- Triggers
 
 CREATE TRIGGER api_tokens_deleted_announce AFTER DELETE ON api_tokens REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION member_rows_announce();
@@ -1289,6 +1571,7 @@ CREATE TRIGGER member_avatars_content_changed AFTER INSERT OR DELETE OR UPDATE O
 CREATE TRIGGER members_content_changed AFTER UPDATE ON members FOR EACH ROW WHEN (old.username IS DISTINCT FROM new.username OR old.display_name IS DISTINCT FROM new.display_name OR old.bio_html IS DISTINCT FROM new.bio_html OR old.status IS DISTINCT FROM new.status OR old.trust_level IS DISTINCT FROM new.trust_level OR old.role IS DISTINCT FROM new.role) EXECUTE FUNCTION notify_content_changed();
 CREATE TRIGGER members_deleted_announce AFTER DELETE ON members REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION members_announce();
 CREATE TRIGGER members_updated_announce AFTER UPDATE ON members REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION members_announce();
+CREATE TRIGGER members_webhooks AFTER INSERT ON members FOR EACH ROW EXECUTE FUNCTION webhook_member_signed_up();
 CREATE TRIGGER mod_log_no_truncate BEFORE TRUNCATE ON mod_log FOR EACH STATEMENT EXECUTE FUNCTION mod_log_is_append_only();
 CREATE TRIGGER mod_log_no_update BEFORE DELETE OR UPDATE ON mod_log FOR EACH ROW EXECUTE FUNCTION mod_log_is_append_only();
 CREATE TRIGGER notifications_deleted_announce AFTER DELETE ON notifications REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION member_rows_announce();
@@ -1301,10 +1584,16 @@ CREATE TRIGGER posts_notifications_hidden AFTER UPDATE OF status ON posts FOR EA
 CREATE TRIGGER posts_search_vector BEFORE INSERT OR UPDATE OF body_html, search_config ON posts FOR EACH ROW EXECUTE FUNCTION posts_search_vector();
 CREATE TRIGGER posts_uploads_inserted AFTER INSERT ON posts FOR EACH ROW WHEN (new.body_html ~~ '%/uploads/%'::text) EXECUTE FUNCTION post_uploads_sync();
 CREATE TRIGGER posts_uploads_updated AFTER UPDATE OF body_html ON posts FOR EACH ROW WHEN (old.body_html IS DISTINCT FROM new.body_html AND (old.body_html ~~ '%/uploads/%'::text OR new.body_html ~~ '%/uploads/%'::text)) EXECUTE FUNCTION post_uploads_sync();
+CREATE TRIGGER posts_use_drafts AFTER INSERT ON posts REFERENCING NEW TABLE AS stored FOR EACH STATEMENT EXECUTE FUNCTION drafts_used_by_posts();
+CREATE TRIGGER posts_webhooks_status AFTER UPDATE OF status ON posts FOR EACH ROW WHEN (old.status = 'held'::text AND new.status = 'published'::text OR old.status <> 'held'::text AND new.status = 'held'::text) EXECUTE FUNCTION webhook_post_status();
+CREATE TRIGGER posts_webhooks_stored AFTER INSERT ON posts REFERENCING NEW TABLE AS stored FOR EACH STATEMENT EXECUTE FUNCTION webhook_posts_stored();
+CREATE TRIGGER reports_webhooks AFTER INSERT ON reports FOR EACH ROW EXECUTE FUNCTION webhook_report_filed();
 CREATE TRIGGER review_items_changed AFTER INSERT OR UPDATE ON review_items FOR EACH ROW EXECUTE FUNCTION notify_review_changed();
 CREATE CONSTRAINT TRIGGER review_items_held_invariant AFTER UPDATE OF status, kind, post_id ON review_items DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (old.status = 'pending'::text AND new.post_id IS NOT NULL) EXECUTE FUNCTION check_held_item();
+CREATE TRIGGER review_items_webhooks AFTER UPDATE OF status ON review_items FOR EACH ROW WHEN (old.status = 'pending'::text AND new.status <> 'pending'::text) EXECUTE FUNCTION webhook_review_resolved();
 CREATE TRIGGER rules_changed AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON rules FOR EACH STATEMENT EXECUTE FUNCTION notify_rules_changed();
 CREATE TRIGGER sanctions_appealed AFTER UPDATE OF appealed_at ON sanctions FOR EACH ROW WHEN (old.appealed_at IS NULL AND new.appealed_at IS NOT NULL) EXECUTE FUNCTION review_queue_appeal();
+CREATE TRIGGER sanctions_webhooks AFTER INSERT ON sanctions FOR EACH ROW EXECUTE FUNCTION webhook_member_sanctioned();
 CREATE TRIGGER sessions_deleted_announce AFTER DELETE ON sessions REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION member_rows_announce();
 CREATE TRIGGER sessions_updated_announce AFTER UPDATE ON sessions REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION member_rows_announce();
 CREATE TRIGGER settings_content_changed AFTER INSERT OR DELETE OR UPDATE ON settings FOR EACH STATEMENT EXECUTE FUNCTION notify_content_changed();
