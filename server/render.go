@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -187,7 +188,10 @@ func (s *Server) respond(c *gin.Context, status int, title string, data any, con
 			bufferPool.Put(buf)
 		}
 	}()
-	if err := layout(v, s.layout, content(v)).Render(c.Request.Context(), buf); err != nil {
+	// Rendering reads no database: it must finish even when the request's
+	// deadline has passed (the 503 page of a stalled database), and templ
+	// stops at a context that is done.
+	if err := layout(v, s.layout, content(v)).Render(context.WithoutCancel(c.Request.Context()), buf); err != nil {
 		s.internalError(c, fmt.Errorf("rendering %s: %w", c.FullPath(), err))
 		return
 	}
