@@ -218,7 +218,9 @@ http {
 	if resp.Header.Get("Strict-Transport-Security") == "" || resp.Header.Get("Content-Security-Policy") == "" {
 		t.Errorf("/latest lost a security header through nginx: %v", resp.Header)
 	}
-	resp, err = client.Get("https://" + host + "/metrics")
+	metrics, _ := http.NewRequest("GET", "https://"+host+"/metrics", nil)
+	metrics.Header.Set("Authorization", "Bearer jeton-des-metriques-de-test") // main_test.go's startServer
+	resp, err = client.Do(metrics)
 	if err != nil {
 		t.Fatal(err)
 	}

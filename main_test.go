@@ -39,7 +39,7 @@ func startServer(t *testing.T) *testServer {
 	dbURL := forumtest.URL(t)
 	// Webhooks may reach the tests' own receivers, on loopback.
 	env := map[string]string{"PALABRE_DATABASE_URL": dbURL, "PALABRE_LISTEN": "127.0.0.1:0", "PALABRE_LOCALE": "fr",
-		"PALABRE_WEBHOOKS_ALLOW_PRIVATE": "1"}
+		"PALABRE_WEBHOOKS_ALLOW_PRIVATE": "1", "PALABRE_METRICS_TOKEN": "jeton-des-metriques-de-test"}
 	getenv := func(k string) string { return env[k] }
 
 	var out, errOut bytes.Buffer

@@ -25,6 +25,12 @@ const ctxSessionToken = "session_token"
 // member is logged out.
 func (s *Server) authenticate() gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if c.Request.URL.Path == "/metrics" {
+			// A scraper's bearer token is PALABRE_METRICS_TOKEN, which
+			// serveMetrics checks: not a member's, and nobody is logged in.
+			c.Next()
+			return
+		}
 		ctx := c.Request.Context()
 		var member *forum.Member
 		if h := c.GetHeader("Authorization"); h != "" {

@@ -50,6 +50,10 @@ type Config struct {
 	// addresses (PALABRE_WEBHOOKS_ALLOW_PRIVATE=1): for a receiver on the
 	// forum's own network, and tests.
 	WebhooksAllowPrivate bool
+	// MetricsToken opens /metrics to scrapers that send it as a bearer
+	// token (PALABRE_METRICS_TOKEN); without one, /metrics answers 404:
+	// the metrics say how busy and how big the forum is.
+	MetricsToken string
 }
 
 // Secure reports whether the public URL is https (Secure cookies, HSTS).
@@ -72,6 +76,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		MaxBodyBytes:         int64(r.integer("PALABRE_MAX_BODY_BYTES", 1<<20, 1<<10, 1<<30)),
 		PageCache:            r.oneOf("PALABRE_PAGE_CACHE", "on", "on", "off") == "on",
 		WebhooksAllowPrivate: r.oneOf("PALABRE_WEBHOOKS_ALLOW_PRIVATE", "0", "0", "1") == "1",
+		MetricsToken:         r.str("PALABRE_METRICS_TOKEN", ""),
 		HashSlots:            r.integer("PALABRE_HASH_SLOTS", forum.DefaultHashSlots(), 1, 1000),
 		HashWait:             r.duration("PALABRE_HASH_WAIT", forum.DefaultHashWait),
 	}

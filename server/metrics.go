@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/subtle"
 	"runtime"
 	"strconv"
 	"sync"
@@ -115,10 +116,18 @@ func (s *Server) countRequests() gin.HandlerFunc {
 }
 
 // serveMetrics answers /metrics, in the format the scraper asks for (the
-// text format by default). The compression middleware compresses it.
+// text format by default), to a scraper that sends PALABRE_METRICS_TOKEN as
+// a bearer token; without a token configured, or with another, it is the
+// 404 page of any unknown address. The compression middleware compresses it.
 func (s *Server) serveMetrics() gin.HandlerFunc {
 	h := promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{DisableCompression: true})
+	want := []byte("Bearer " + s.cfg.MetricsToken)
 	return func(c *gin.Context) {
+		got := []byte(c.GetHeader("Authorization"))
+		if s.cfg.MetricsToken == "" || subtle.ConstantTimeCompare(got, want) != 1 {
+			s.notFoundHandler(c)
+			return
+		}
 		c.Header("Cache-Control", "no-store")
 		h.ServeHTTP(c.Writer, c.Request)
 	}

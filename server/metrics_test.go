@@ -16,7 +16,7 @@ func TestMetricsExposeRequestsByRoutePattern(t *testing.T) {
 	s := newTestServer(t)
 	s.do(t, request{path: "/healthz"})
 	s.do(t, request{path: "/static/nothing-here-123"})
-	w := s.do(t, request{path: "/metrics"})
+	w := s.do(t, request{path: "/metrics", header: map[string]string{"Authorization": "Bearer " + testMetricsToken}})
 	body := w.Body.String()
 	if w.Code != 200 || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/plain; version=0.0.4") {
 		t.Fatalf("/metrics: %d %s", w.Code, w.Header())
@@ -34,6 +34,24 @@ func TestMetricsExposeRequestsByRoutePattern(t *testing.T) {
 	}
 	if strings.Contains(body, "nothing-here-123") {
 		t.Error("raw paths leak into metric labels")
+	}
+}
+
+// /metrics is not public: without the token, or with another, it is a 404
+// like any unknown address; without PALABRE_METRICS_TOKEN it is closed.
+func TestMetricsNeedTheirToken(t *testing.T) {
+	s := newTestServer(t)
+	for _, h := range []map[string]string{nil, {"Authorization": "Bearer nope"}, {"Authorization": testMetricsToken}} {
+		if w := s.do(t, request{path: "/metrics", header: h}); w.Code != 404 || strings.Contains(w.Body.String(), "palabre_") {
+			t.Errorf("/metrics with %v: %d", h, w.Code)
+		}
+	}
+	closed, err := New(Config{BaseURL: s.cfg.BaseURL, Listen: s.cfg.Listen, Locale: "fr", MaxBodyBytes: 4096}, forumtest.DB(t), s.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := closed.do(t, request{path: "/metrics", header: map[string]string{"Authorization": "Bearer "}}); w.Code != 404 {
+		t.Errorf("/metrics without a token configured, asked with an empty one: %d", w.Code)
 	}
 }
 
@@ -56,7 +74,7 @@ func promtool(t *testing.T) string {
 // server, from its own registry.
 func TestMetricsPassPromtoolAndCount(t *testing.T) {
 	newTestServer(t)
-	cfg, err := LoadConfig(func(string) string { return "" }) // page cache on
+	cfg, err := LoadConfig(func(k string) string { return map[string]string{"PALABRE_METRICS_TOKEN": testMetricsToken}[k] }) // page cache on
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +89,7 @@ func TestMetricsPassPromtoolAndCount(t *testing.T) {
 	s.do(t, request{path: "/no-such-page-789"})
 	s.do(t, request{path: "/?metrics-test"})
 	s.do(t, request{path: "/?metrics-test"})
-	w := s.do(t, request{path: "/metrics", header: map[string]string{"Accept-Encoding": "gzip"}})
+	w := s.do(t, request{path: "/metrics", header: map[string]string{"Accept-Encoding": "gzip", "Authorization": "Bearer " + testMetricsToken}})
 	if w.Code != 200 || w.Header().Get("Cache-Control") != "no-store" || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/plain; version=0.0.4") {
 		t.Fatalf("/metrics: %d %v", w.Code, w.Header())
 	}

@@ -27,6 +27,9 @@ var (
 	testSrv     *Server
 )
 
+// testMetricsToken opens /metrics on the test server.
+const testMetricsToken = "jeton-de-metriques-0123456789"
+
 // newTestServer returns the real server (real engine, middleware, templates)
 // over the package's test database.
 func newTestServer(t testing.TB) *Server {
@@ -36,7 +39,7 @@ func newTestServer(t testing.TB) *Server {
 		cfg, err := LoadConfig(func(k string) string {
 			// The page cache is tested on its own server: here every
 			// request must see what the test just wrote.
-			return map[string]string{"PALABRE_MAX_BODY_BYTES": "4096", "PALABRE_PAGE_CACHE": "off"}[k]
+			return map[string]string{"PALABRE_MAX_BODY_BYTES": "4096", "PALABRE_PAGE_CACHE": "off", "PALABRE_METRICS_TOKEN": testMetricsToken}[k]
 		})
 		if err != nil {
 			t.Fatal(err)
