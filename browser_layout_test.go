@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/palabre/palabre/forum/forumtest"
 )
 
 // The staff's pages fit a phone: an administrator reads the rules, the
@@ -62,29 +64,41 @@ func TestBrowserRadioChoicesSitBesideTheirLabels(t *testing.T) {
 	j.do("back to a desktop", emulateDesktop())
 }
 
-// The pages visitors and members read most fit both widths: at 1280 px and
-// at 390 px, each passes axe, scrolls no sideways and is saved as a
-// screenshot (journeyShots) for a person to look at.
+// The pages of visitors, members and the staff fit both widths: at 1280 px
+// and at 390 px, each passes axe (any impact), scrolls no sideways and is
+// saved as a screenshot (journeyShots) for a person to look at.
 func TestBrowserMainPagesFitBothWidths(t *testing.T) {
 	ts := startServer(t)
 	name, password := newMember(t, "largeur")
+	own := newAPIClient(t, ts.URL, name).startThread(forumtest.Unique("Mon sujet aux deux largeurs n° "), "Un message à modifier et à retirer.")
+	other := newAPIClient(t, ts.URL, "jeanne").startThread(forumtest.Unique("Le sujet de Jeanne n° "), "Un message que l’on pourrait signaler.")
 	type page struct{ path, wait, shot string }
 	visitor := []page{{"/", ".categories", "home"}, {"/latest", ".thread-list", "latest"}, {"/c/entraide", ".thread-list", "category"},
-		{"/guidelines", "main h1", "guidelines"}, {"/search?q=compost", "main h1", "search"}, {"/login", "#f-login", "login"}, {"/signup", "#f-username", "signup"}}
-	member := []page{{"/account", "main h1", "account"}, {"/notifications", "main h1", "notifications"}, {"/messages", "main h1", "messages"},
-		{"/bookmarks", "main h1", "bookmarks"}, {"/new", "#f-body", "new-thread"}, {"/c/entraide", ".thread-list", "category-member"}}
+		{"/guidelines", "main h1", "guidelines"}, {"/search?q=compost", "main h1", "search"}, {"/login", "#f-login", "login"},
+		{"/signup", "#f-username", "signup"}, {"/password/forgot", "main h1", "password-forgot"}, {"/login/email", "main h1", "login-email"},
+		{"/u/jeanne", "#profile-name", "profile"}}
+	member := []page{{"/account", "main h1", "account"}, {"/account/sessions", "main h1", "account-sessions"},
+		{"/account/tokens", "main h1", "account-tokens"}, {"/account/delete", "main h1", "account-delete"},
+		{"/notifications", "main h1", "notifications"}, {"/messages", "main h1", "messages"}, {"/messages/new?to=jeanne", "main h1", "message-new"},
+		{"/bookmarks", "main h1", "bookmarks"}, {"/new", "#f-body", "new-thread"}, {"/c/entraide", ".thread-list", "category-member"},
+		{fmt.Sprintf("/p/%d/edit", own.Post.ID), "#f-body", "post-edit"}, {fmt.Sprintf("/p/%d/delete", own.Post.ID), "main h1", "post-withdraw"},
+		{fmt.Sprintf("/p/%d/report", other.Post.ID), "main h1", "report-form"}, {"/u/" + name, "#profile-name", "profile-own"}}
+	staff := []page{{"/admin", "main h1", "admin"}, {"/admin/rules/test", "main h1", "admin-rules-test"},
+		{"/admin/rules/words", "main h1", "admin-rules-words"}, {"/admin/guidelines", "main h1", "admin-guidelines"},
+		{"/admin/members?q=jeanne", "main h1", "admin-members-search"}, {"/admin/webhooks", "main h1", "admin-webhooks"},
+		{"/mod/queue", "main h1", "mod-queue"}, {"/mod/log", "main h1", "mod-log"}, {"/admin/dashboard", "main h1", "admin-dashboard"}}
 	for _, width := range []struct {
 		name string
 		set  chromedp.Action[chromedp.Void]
 	}{{"desktop", emulateDesktop()}, {"phone", emulatePhone()}} {
 		for _, who := range []struct {
-			name  string
-			pages []page
-		}{{"visitor", visitor}, {"member", member}} {
+			name, username, password string
+			pages                    []page
+		}{{"visitor", "", "", visitor}, {"member", name, password, member}, {"staff", "camille", ts.Accounts["camille"], staff}} {
 			t.Run(width.name+" "+who.name, func(t *testing.T) {
 				j := newJourney(t)
-				if who.name == "member" {
-					j.logIn(name, password)
+				if who.username != "" {
+					j.logIn(who.username, who.password)
 				}
 				j.do("emulating a "+width.name, width.set)
 				for _, p := range who.pages {
