@@ -89,25 +89,19 @@ func cmdCreateMember(ctx context.Context, cfg server.Config, log *slog.Logger, a
 		}
 		generated = true
 	}
-	db, err := openDB(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := ensureSchema(db, true, log); err != nil {
-		return err
-	}
-	m, err := db.CreateMember(forum.WithSystem(ctx), forum.NewMember{
-		Username: *username, Email: *email, Password: pw, Role: forum.Role(*role), TrustLevel: *trust,
+	return withDB(ctx, cfg, log, func(ctx context.Context, db *forum.DB) error {
+		m, err := db.CreateMember(ctx, forum.NewMember{
+			Username: *username, Email: *email, Password: pw, Role: forum.Role(*role), TrustLevel: *trust,
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "created %s %s (id %d)\n", m.Role, m.Username, m.ID)
+		if generated {
+			fmt.Fprintf(stdout, "password: %s\n", pw)
+		}
+		return nil
 	})
-	if err != nil {
-		return describe(err, cfg.Locale)
-	}
-	fmt.Fprintf(stdout, "created %s %s (id %d)\n", m.Role, m.Username, m.ID)
-	if generated {
-		fmt.Fprintf(stdout, "password: %s\n", pw)
-	}
-	return nil
 }
 
 func cmdToken(ctx context.Context, cfg server.Config, log *slog.Logger, args []string, stdout io.Writer) error {
@@ -120,24 +114,18 @@ func cmdToken(ctx context.Context, cfg server.Config, log *slog.Logger, args []s
 	if *username == "" {
 		return usageError{"admin token: --username is required"}
 	}
-	db, err := openDB(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := ensureSchema(db, true, log); err != nil {
-		return err
-	}
-	m, err := db.MemberByUsername(ctx, *username)
-	if err != nil {
-		return describe(err, cfg.Locale)
-	}
-	token, err := db.CreateAPIToken(forum.WithSystem(ctx), m.ID, *name)
-	if err != nil {
-		return describe(err, cfg.Locale)
-	}
-	fmt.Fprintln(stdout, token)
-	return nil
+	return withDB(ctx, cfg, log, func(ctx context.Context, db *forum.DB) error {
+		m, err := memberNamed(ctx, db, *username)
+		if err != nil {
+			return err
+		}
+		token, err := db.CreateAPIToken(ctx, m.ID, *name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, token)
+		return nil
+	})
 }
 
 // describe turns a domain error into a sentence for the command line, in
