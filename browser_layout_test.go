@@ -2,7 +2,10 @@ package main
 
 import (
 	"fmt"
+	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -70,8 +73,17 @@ func TestBrowserRadioChoicesSitBesideTheirLabels(t *testing.T) {
 func TestBrowserMainPagesFitBothWidths(t *testing.T) {
 	ts := startServer(t)
 	name, password := newMember(t, "largeur")
-	own := newAPIClient(t, ts.URL, name).startThread(forumtest.Unique("Mon sujet aux deux largeurs n° "), "Un message à modifier et à retirer.")
+	memberAPI := newAPIClient(t, ts.URL, name)
+	own := memberAPI.startThread(forumtest.Unique("Mon sujet aux deux largeurs n° "), "Un message à modifier et à retirer.")
 	other := newAPIClient(t, ts.URL, "jeanne").startThread(forumtest.Unique("Le sujet de Jeanne n° "), "Un message que l’on pourrait signaler.")
+	// A bookmark with a note and a reminder, for the bookmarks page.
+	req, _ := http.NewRequest("PUT", fmt.Sprintf("%s/api/v1/posts/%d/bookmark", ts.URL, other.Post.ID),
+		strings.NewReader(`{"note": "À relire", "remind_at": "`+time.Now().Add(48*time.Hour).UTC().Format(time.RFC3339)+`"}`))
+	req.Header.Set("Authorization", "Bearer "+memberAPI.token)
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("bookmarking: %v %v", resp, err)
+	}
 	type page struct{ path, wait, shot string }
 	visitor := []page{{"/", ".categories", "home"}, {"/latest", ".thread-list", "latest"}, {"/c/entraide", ".thread-list", "category"},
 		{"/guidelines", "main h1", "guidelines"}, {"/search?q=compost", "main h1", "search"}, {"/login", "#f-login", "login"},
@@ -80,7 +92,7 @@ func TestBrowserMainPagesFitBothWidths(t *testing.T) {
 	member := []page{{"/account", "main h1", "account"}, {"/account/sessions", "main h1", "account-sessions"},
 		{"/account/tokens", "main h1", "account-tokens"}, {"/account/delete", "main h1", "account-delete"},
 		{"/notifications", "main h1", "notifications"}, {"/messages", "main h1", "messages"}, {"/messages/new?to=jeanne", "main h1", "message-new"},
-		{"/bookmarks", "main h1", "bookmarks"}, {"/new", "#f-body", "new-thread"}, {"/c/entraide", ".thread-list", "category-member"},
+		{"/bookmarks", ".bookmark-edit", "bookmarks"}, {"/new", "#f-body", "new-thread"}, {"/c/entraide", ".thread-list", "category-member"},
 		{fmt.Sprintf("/p/%d/edit", own.Post.ID), "#f-body", "post-edit"}, {fmt.Sprintf("/p/%d/delete", own.Post.ID), "main h1", "post-withdraw"},
 		{fmt.Sprintf("/p/%d/report", other.Post.ID), "main h1", "report-form"}, {"/u/" + name, "#profile-name", "profile-own"}}
 	staff := []page{{"/admin", "main h1", "admin"}, {"/admin/rules/test", "main h1", "admin-rules-test"},

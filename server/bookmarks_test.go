@@ -32,6 +32,18 @@ func TestBookmarksThroughPagesAndAPI(t *testing.T) {
 	if err != nil || b == nil || b.Note != "Pour le compost" || b.RemindAt == nil || b.RemindAt.Hour() != 8 || !b.RemindAt.After(time.Now()) {
 		t.Fatalf("the bookmark stored: %+v, %v", b, err)
 	}
+	page0 := s.do(t, request{path: "/bookmarks", header: ha}).Body.String()
+	if !strings.Contains(page0, `<option value="keep" selected>`) || !strings.Contains(page0, `name="note" maxlength="500" value="Pour le compost"`) {
+		t.Errorf("the bookmarks page does not offer to change the note and keep the reminder")
+	}
+	// Changing the note keeps the reminder.
+	w = s.do(t, formRequest(fmt.Sprintf("/p/%d/bookmark", post), ha, url.Values{"note": {"Pour le compost, vite"}, "remind": {"keep"}, "next": {"/bookmarks?done=saved"}}))
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/bookmarks?done=saved" {
+		t.Fatalf("saving from the bookmarks page: %d %s", w.Code, w.Header().Get("Location"))
+	}
+	if kept, _ := db.BookmarkOf(forumtest.As(alice), post); kept == nil || kept.Note != "Pour le compost, vite" || kept.RemindAt == nil || !kept.RemindAt.Equal(*b.RemindAt) {
+		t.Errorf("after changing the note: %+v", kept)
+	}
 	if w := s.do(t, formRequest(fmt.Sprintf("/p/%d/bookmark", post), ha, url.Values{"remind": {"someday"}})); w.Code != http.StatusBadRequest {
 		t.Errorf("a reminder not offered: %d", w.Code)
 	}

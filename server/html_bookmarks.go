@@ -76,6 +76,18 @@ func (s *Server) htmlBookmark(c *gin.Context) {
 		return
 	}
 	at, ok := reminderAt(c.PostForm("remind"), time.Now())
+	if c.PostForm("remind") == "keep" {
+		// The reminder already set stays (the form changes the note).
+		b, err := s.db.BookmarkOf(c.Request.Context(), id)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		at, ok = nil, true
+		if b != nil && b.RemindedAt == nil && b.RemindAt != nil && b.RemindAt.After(time.Now()) {
+			at = b.RemindAt
+		}
+	}
 	if !ok {
 		s.fail(c, forum.Errorf(forum.EINVALID, "bookmark.choice_invalid", nil).OnField("remind"))
 		return
