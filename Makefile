@@ -20,7 +20,7 @@ bench: ## load benchmark with wrk against a seeded forum (SCALE=large for 1M pos
 	@scripts/bench.sh
 	go test -run '^$$' -bench . -benchmem ./moderation/...
 
-schema: ## rewrites migrations/schema.sql (the current tables, functions and triggers) from a freshly migrated throwaway database
+schema: ## rewrites docs/schema.sql (the current tables, functions and triggers) from a freshly migrated throwaway database
 	@scripts/test.sh ./migrations -run TestSchemaSnapshot -args -update
 
 chaos: ## faults under load (SIGTERM, PostgreSQL restart and stall, kill -9, three instances behind nginx), ~5 min, loopback only; see docs/reliability.md

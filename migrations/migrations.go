@@ -23,7 +23,7 @@ import (
 )
 
 // FS holds the migration files: NNNN_name.up.sql, never edited once landed
-// (schema.sql beside them is a generated snapshot, not a migration).
+// (docs/schema.sql is their generated snapshot).
 //
 //go:embed *.up.sql
 var FS embed.FS
