@@ -55,6 +55,9 @@ type Bookmark struct {
 type BookmarkInput struct {
 	Note     string     `json:"note"`
 	RemindAt *time.Time `json:"remind_at"` // nil: no reminder
+	// KeepReminder leaves the reminder of an existing bookmark as it is
+	// (RemindAt is then ignored): the form that changes the note.
+	KeepReminder bool `json:"-"`
 }
 
 // BookmarkPage is one page of a member's bookmarks; Next is the cursor of
@@ -83,6 +86,9 @@ func (db *DB) BookmarkPost(ctx context.Context, postID int64, in BookmarkInput) 
 	}
 	note, noteErr := cleanText(in.Note, "note", BookmarkNoteMax)
 	var remindErr error
+	if in.KeepReminder {
+		in.RemindAt = nil
+	}
 	if in.RemindAt != nil {
 		now := time.Now()
 		switch {
@@ -103,9 +109,10 @@ func (db *DB) BookmarkPost(ctx context.Context, postID int64, in BookmarkInput) 
 		var id int64
 		if err := tx.GetContext(ctx, &id, `
 INSERT INTO bookmarks (member_id, post_id, note, remind_at) VALUES ($1, $2, $3, $4)
-ON CONFLICT (member_id, post_id) DO UPDATE SET note = EXCLUDED.note, remind_at = EXCLUDED.remind_at, updated_at = now(),
-	reminded_at = CASE WHEN bookmarks.remind_at IS NOT DISTINCT FROM EXCLUDED.remind_at THEN bookmarks.reminded_at END
-RETURNING id`, m.ID, postID, note, in.RemindAt); err != nil {
+ON CONFLICT (member_id, post_id) DO UPDATE SET note = EXCLUDED.note, updated_at = now(),
+	remind_at = CASE WHEN $5 THEN bookmarks.remind_at ELSE EXCLUDED.remind_at END,
+	reminded_at = CASE WHEN $5 OR bookmarks.remind_at IS NOT DISTINCT FROM EXCLUDED.remind_at THEN bookmarks.reminded_at END
+RETURNING id`, m.ID, postID, note, in.RemindAt, in.KeepReminder); err != nil {
 			return Internal("bookmarking", err)
 		}
 		return Internal("reading a bookmark", tx.GetContext(ctx, &b, `SELECT `+bookmarkColumns+` `+bookmarkFrom+` WHERE b.id = $1`, id))

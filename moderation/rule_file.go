@@ -125,11 +125,9 @@ func (p *Pipeline) ImportRules(ctx context.Context, f RuleFile) (*RuleImport, er
 // sameRule reports whether the stored rule a already says what b says.
 func sameRule(a, b *Rule) bool {
 	return a.Name == b.Name && a.Description == b.Description && a.Kind == b.Kind && a.Action == b.Action &&
-		a.Enabled == b.Enabled && equalStrings(a.Patterns, b.Patterns) && equalStrings(a.Exceptions, b.Exceptions) &&
+		a.Enabled == b.Enabled && slices.Equal(a.Patterns, b.Patterns) && slices.Equal(a.Exceptions, b.Exceptions) &&
 		sameJSON(a.Params, b.Params)
 }
-
-func equalStrings(a, b []string) bool { return slices.Equal(a, b) }
 
 // sameJSON compares two values as they are stored (jsonb), where an empty
 // list and no list are the same.

@@ -21,7 +21,8 @@ type bookmarksPage struct {
 }
 
 // reminderAt is when a reminder the form offers falls, from now: "none",
-// "hours", "tomorrow", "week" or "month". Times of day are the server's
+// "hours", "tomorrow", "week" or "month" ("keep", the reminder already set,
+// is forum's KeepReminder). Times of day are the server's
 // (time.Local): the forum has no time zone setting.
 func reminderAt(choice string, now time.Time) (*time.Time, bool) {
 	var t time.Time
@@ -75,24 +76,14 @@ func (s *Server) htmlBookmark(c *gin.Context) {
 	if !ok {
 		return
 	}
+	keep := c.PostForm("remind") == "keep"
 	at, ok := reminderAt(c.PostForm("remind"), time.Now())
-	if c.PostForm("remind") == "keep" {
-		// The reminder already set stays (the form changes the note).
-		b, err := s.db.BookmarkOf(c.Request.Context(), id)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		at, ok = nil, true
-		if b != nil && b.RemindedAt == nil && b.RemindAt != nil && b.RemindAt.After(time.Now()) {
-			at = b.RemindAt
-		}
-	}
-	if !ok {
+	if !ok && !keep {
 		s.fail(c, forum.Errorf(forum.EINVALID, "bookmark.choice_invalid", nil).OnField("remind"))
 		return
 	}
-	if _, err := s.db.BookmarkPost(c.Request.Context(), id, forum.BookmarkInput{Note: c.PostForm("note"), RemindAt: at}); err != nil {
+	in := forum.BookmarkInput{Note: c.PostForm("note"), RemindAt: at, KeepReminder: keep}
+	if _, err := s.db.BookmarkPost(c.Request.Context(), id, in); err != nil {
 		s.fail(c, err)
 		return
 	}
