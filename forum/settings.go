@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"time"
+	_ "time/tzdata" // the time_zone setting works on images without a zoneinfo
 
 	"github.com/jmoiron/sqlx"
 )
@@ -22,8 +24,11 @@ const (
 // (DefaultSettings); a row of the settings table, keyed by the JSON name,
 // overrides one. Arrays indexed by trust level hold one value per level 0–4.
 type Settings struct {
-	SiteName         string `json:"site_name"`
-	Locale           string `json:"locale"` // "" means PALABRE_LOCALE
+	SiteName string `json:"site_name"`
+	Locale   string `json:"locale"` // "" means PALABRE_LOCALE
+	// TimeZone is the IANA name of the forum's time zone: the dashboard's
+	// days start at midnight there.
+	TimeZone         string `json:"time_zone"`
 	RegistrationMode string `json:"registration_mode"`
 
 	TitleMinLength    int `json:"title_min_length"`
@@ -98,6 +103,7 @@ type Settings struct {
 func DefaultSettings() Settings {
 	return Settings{
 		SiteName:                 "Palabre",
+		TimeZone:                 DefaultTimeZone,
 		RegistrationMode:         RegistrationOpen,
 		TitleMinLength:           5,
 		TitleMaxLength:           200,
@@ -154,6 +160,8 @@ func (s *Settings) Validate() error {
 		return bad("site_name", "settings.site_name_invalid", map[string]any{"Max": 80})
 	case s.Locale != "" && s.Locale != "fr" && s.Locale != "en":
 		return bad("locale", "settings.locale_invalid", nil)
+	case !validTimeZone(s.TimeZone):
+		return bad("time_zone", "settings.time_zone_invalid", nil)
 	case s.RegistrationMode != RegistrationOpen && s.RegistrationMode != RegistrationApproval && s.RegistrationMode != RegistrationClosed:
 		return bad("registration_mode", "settings.registration_mode_invalid", nil)
 	case s.TitleMinLength < 1 || s.TitleMaxLength < s.TitleMinLength || s.TitleMaxLength > 500:
@@ -343,3 +351,24 @@ func actorID(ctx context.Context) *int64 {
 
 // TrustLevelName is the message key naming a trust level.
 func TrustLevelName(tl int) string { return fmt.Sprintf("trust.level_%d", tl) }
+
+// DefaultTimeZone is the time zone of a new forum.
+const DefaultTimeZone = "Europe/Paris"
+
+// validTimeZone accepts IANA names (Europe/Paris, UTC), which Go and
+// PostgreSQL both know; not "Local" nor fixed offsets.
+func validTimeZone(name string) bool {
+	if name == "" || name == "Local" || len(name) > 64 {
+		return false
+	}
+	_, err := time.LoadLocation(name)
+	return err == nil
+}
+
+// Location is the forum's time zone (UTC if the setting cannot be loaded).
+func (s *Settings) Location() *time.Location {
+	if loc, err := time.LoadLocation(s.TimeZone); err == nil && s.TimeZone != "" {
+		return loc
+	}
+	return time.UTC
+}

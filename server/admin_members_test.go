@@ -169,15 +169,40 @@ func TestDashboardPageForStaff(t *testing.T) {
 	b, _ := loggedIn(t, s, forum.RoleModerator, 3)
 	w := b.do(t, "GET", "/admin/dashboard", nil, nil)
 	body := w.Body.String()
-	if w.Code != 200 || !strings.Contains(body, `<svg class="bar-chart"`) || !strings.Contains(body, "Median time to a first reply") || strings.Contains(body, "style=") {
+	if w.Code != 200 || !strings.Contains(body, `<svg class="bar-chart"`) || !strings.Contains(body, "Mean time to a first response") || strings.Contains(body, "style=") {
 		t.Fatalf("dashboard: %d %s", w.Code, body)
 	}
 	if strings.Contains(body, `href="/admin/settings"`) || !strings.Contains(body, `<a href="/admin/dashboard" aria-current="page">`) {
 		t.Error("a moderator sees the admin navigation, or not the dashboard's link")
 	}
-	w = s.do(t, request{path: "/api/v1/admin/dashboard", header: bearer(t, db, forumtest.MustMember(t, db, forum.RoleModerator, 2))})
-	if w.Code != 200 || !strings.Contains(w.Body.String(), `"window_days":30`) {
+	if !strings.Contains(body, `<a href="/admin/dashboard?period=30" aria-current="page">30 days</a>`) || strings.Count(body, "<rect ") != 4*30 {
+		t.Error("the default period is not 30 days")
+	}
+	w = b.do(t, "GET", "/admin/dashboard?period=7", nil, nil)
+	if body := w.Body.String(); w.Code != 200 || !strings.Contains(body, `<a href="/admin/dashboard?period=7" aria-current="page">`) || strings.Count(body, "<rect ") != 4*7 {
+		t.Errorf("7 days: %d", w.Code)
+	}
+	w = b.do(t, "GET", "/admin/dashboard?from=2026-01-01&to=2026-01-10", nil, nil)
+	if body := w.Body.String(); w.Code != 200 || strings.Contains(body, `aria-current="page">30`) || strings.Count(body, "<rect ") != 4*10 ||
+		!strings.Contains(body, "2025-12-22") {
+		t.Errorf("a range: %d (the previous period is 2025-12-22 to 2025-12-31)", w.Code)
+	}
+	for _, q := range []string{"period=12", "from=2026-01-10&to=2026-01-01", "from=2026-01-10", "from=3000-01-01&to=3000-01-02"} {
+		if w := b.do(t, "GET", "/admin/dashboard?"+q, nil, nil); w.Code != http.StatusBadRequest {
+			t.Errorf("%s: %d", q, w.Code)
+		}
+	}
+	token := bearer(t, db, forumtest.MustMember(t, db, forum.RoleModerator, 2))
+	w = s.do(t, request{path: "/api/v1/admin/dashboard", header: token})
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `"days":30`) || !strings.Contains(w.Body.String(), `"time_zone":"Europe/Paris"`) {
 		t.Errorf("dashboard API: %d %s", w.Code, w.Body)
+	}
+	w = s.do(t, request{path: "/api/v1/admin/dashboard?period=365", header: token})
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `"days":365`) {
+		t.Errorf("dashboard API, a year: %d %s", w.Code, w.Body)
+	}
+	if w = s.do(t, request{path: "/api/v1/admin/dashboard?period=8", header: token}); w.Code != http.StatusBadRequest {
+		t.Errorf("dashboard API, a bad period: %d %s", w.Code, w.Body)
 	}
 }
 

@@ -2,7 +2,9 @@ package server
 
 import (
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -50,21 +52,91 @@ func newBarChart(id, title string, days []forum.DayActivity, value func(forum.Da
 			h = 2 // a day with activity is never invisible
 		}
 		ch.Total += v
-		ch.Bars = append(ch.Bars, chartBar{X: i * (chartBarW + chartGap), Y: chartHeight - h, W: chartBarW, H: h, Day: d.Day.Format("2006-01-02"), Value: v})
+		ch.Bars = append(ch.Bars, chartBar{X: i * (chartBarW + chartGap), Y: chartHeight - h, W: chartBarW, H: h, Day: d.Day.Format(time.DateOnly), Value: v})
 	}
 	return ch
 }
 
+// figure is one of the dashboard's figures with the previous period's.
+type figure struct {
+	Label    string
+	Value    string
+	Previous string
+	Change   string // "up 12 %", "down 3 %", "unchanged", "" when nothing to compare
+	Dir      string // up, down, flat or ""
+}
+
+// changeText writes the change from prev to cur for people.
+func changeText(lang *Lang, cur, prev float64) (string, string) {
+	c := forum.Change(cur, prev)
+	if c == nil {
+		return "", ""
+	}
+	n := int(math.Round(math.Abs(*c)))
+	switch {
+	case n == 0:
+		return lang.T("admin.dashboard_change_flat"), "flat"
+	case *c > 0:
+		return lang.T("admin.dashboard_change_up", "Percent", n), "up"
+	default:
+		return lang.T("admin.dashboard_change_down", "Percent", n), "down"
+	}
+}
+
+func countFigure(lang *Lang, key string, cur, prev int) figure {
+	f := figure{Label: lang.T(key), Value: strconv.Itoa(cur), Previous: strconv.Itoa(prev)}
+	f.Change, f.Dir = changeText(lang, float64(cur), float64(prev))
+	return f
+}
+
+func durationFigure(lang *Lang, key string, cur, prev *time.Duration) figure {
+	f := figure{Label: lang.T(key), Value: formatDuration(lang, cur), Previous: formatDuration(lang, prev)}
+	if cur != nil && prev != nil {
+		f.Change, f.Dir = changeText(lang, cur.Seconds(), prev.Seconds())
+	}
+	return f
+}
+
+func shareFigure(lang *Lang, key string, cur, prev float64) figure {
+	pc := func(v float64) string {
+		if v < 0 {
+			return "—"
+		}
+		return fmt.Sprintf("%.0f %%", v*100)
+	}
+	f := figure{Label: lang.T(key), Value: pc(cur), Previous: pc(prev)}
+	if cur >= 0 && prev >= 0 {
+		f.Change, f.Dir = changeText(lang, cur, prev)
+	}
+	return f
+}
+
 type dashboardPage struct {
-	D                   *forum.Dashboard
-	Charts              []barChart
-	FirstReply          string
-	UnansweredPercent   string
-	ReviewSeen          string
-	ReviewClaim         string
-	ReviewResolve       string
-	QueueKinds          []queueKind
-	DashboardWindowDays int
+	D             *forum.Dashboard
+	Periods       []periodLink
+	From, To      string // the period's dates, for the range form
+	PeriodText    string
+	ComputedAt    string
+	Engagement    []figure
+	Response      []figure
+	Moderation    []figure
+	Charts        []barChart
+	Categories    []categoryRow
+	ReviewSeen    string
+	ReviewClaim   string
+	ReviewResolve string
+	QueueKinds    []queueKind
+}
+
+type periodLink struct {
+	Days    int
+	Current bool
+}
+
+type categoryRow struct {
+	Name, Slug                       string
+	Posts, Threads, Answered, Unans  int
+	FirstResponse, UnansweredPercent string
 }
 
 type queueKind struct {
@@ -72,21 +144,59 @@ type queueKind struct {
 	Count int
 }
 
+// dashboardPeriod reads the period of the request (?period=7|30|90|365 or
+// ?from=…&to=…), today being the forum's.
+func (s *Server) dashboardPeriod(c *gin.Context) (forum.Period, error) {
+	st, err := s.db.Settings(c.Request.Context())
+	if err != nil {
+		return forum.Period{}, err
+	}
+	today := forum.TodayIn(time.Now(), st.Location())
+	return forum.ParsePeriod(c.Query("period"), c.Query("from"), c.Query("to"), today)
+}
+
+// loadDashboard reads the dashboard of the request's period.
+func (s *Server) loadDashboard(c *gin.Context) (*forum.Dashboard, error) {
+	p, err := s.dashboardPeriod(c)
+	if err != nil {
+		return nil, err
+	}
+	return s.db.Dashboard(c.Request.Context(), time.Now(), p)
+}
+
 // htmlAdminDashboard shows the community's health (admins and moderators).
 func (s *Server) htmlAdminDashboard(c *gin.Context) {
-	d, err := s.db.Dashboard(c.Request.Context(), time.Now())
+	d, err := s.loadDashboard(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	lang := s.lang(c)
+	cur, prev := d.Current, d.Previous
 	page := dashboardPage{
-		D:                   d,
-		FirstReply:          formatDuration(lang, d.FirstReplyMedian),
-		ReviewSeen:          formatDuration(lang, d.ReviewSeenMedian),
-		ReviewClaim:         formatDuration(lang, d.ReviewClaimMedian),
-		ReviewResolve:       formatDuration(lang, d.ReviewResolveMedian),
-		DashboardWindowDays: forum.DashboardDays,
+		D:             d,
+		From:          d.Period.From.Format(time.DateOnly),
+		To:            d.Period.To.Format(time.DateOnly),
+		ReviewSeen:    formatDuration(lang, d.ReviewSeenMedian),
+		ReviewClaim:   formatDuration(lang, d.ReviewClaimMedian),
+		ReviewResolve: formatDuration(lang, d.ReviewResolveMedian),
+		PeriodText: lang.T("admin.dashboard_period_text", "From", d.Period.From.Format(time.DateOnly), "To", d.Period.To.Format(time.DateOnly),
+			"PrevFrom", d.Prior.From.Format(time.DateOnly), "PrevTo", d.Prior.To.Format(time.DateOnly), "Zone", d.Location.String()),
+		Engagement: []figure{
+			countFigure(lang, "admin.dashboard_posts", cur.Posts, prev.Posts),
+			countFigure(lang, "admin.dashboard_threads", cur.Threads, prev.Threads),
+			countFigure(lang, "admin.dashboard_signups", cur.SignUps, prev.SignUps),
+		},
+		Response: []figure{
+			durationFigure(lang, "admin.dashboard_first_reply", cur.MeanFirstResponse(), prev.MeanFirstResponse()),
+			shareFigure(lang, "admin.dashboard_unanswered", cur.UnansweredShare(), prev.UnansweredShare()),
+			countFigure(lang, "admin.dashboard_answered", cur.Answered, prev.Answered),
+		},
+		Moderation: []figure{
+			countFigure(lang, "admin.dashboard_reports", cur.Reports, prev.Reports),
+			countFigure(lang, "admin.dashboard_held", cur.Held, prev.Held),
+			countFigure(lang, "admin.dashboard_removed", cur.Removed, prev.Removed),
+		},
 		Charts: []barChart{
 			newBarChart("posts", lang.T("admin.dashboard_posts_per_day"), d.Days, func(a forum.DayActivity) int { return a.Posts }),
 			newBarChart("threads", lang.T("admin.dashboard_threads_per_day"), d.Days, func(a forum.DayActivity) int { return a.Threads }),
@@ -94,8 +204,19 @@ func (s *Server) htmlAdminDashboard(c *gin.Context) {
 			newBarChart("reports", lang.T("admin.dashboard_reports_per_day"), d.Days, func(a forum.DayActivity) int { return a.Reports }),
 		},
 	}
-	if share := d.UnansweredShare(); share >= 0 {
-		page.UnansweredPercent = fmt.Sprintf("%.0f %%", share*100)
+	if d.ComputedAt != nil {
+		page.ComputedAt = d.ComputedAt.In(d.Location).Format("2006-01-02 15:04")
+	}
+	for _, n := range forum.DashboardPeriods {
+		page.Periods = append(page.Periods, periodLink{Days: n, Current: d.Period.Days == n})
+	}
+	for _, ch := range d.Categories {
+		row := categoryRow{Name: ch.Name, Slug: ch.Slug, Posts: ch.Posts, Threads: ch.Threads, Answered: ch.Answered,
+			Unans: ch.Unanswered24h(), FirstResponse: formatDuration(lang, ch.MeanFirstResponse()), UnansweredPercent: "—"}
+		if share := ch.UnansweredShare(); share >= 0 {
+			row.UnansweredPercent = fmt.Sprintf("%.0f %%", share*100)
+		}
+		page.Categories = append(page.Categories, row)
 	}
 	for _, k := range []string{"held", "flagged", "reported", "appeal"} {
 		page.QueueKinds = append(page.QueueKinds, queueKind{Kind: k, Count: d.Queue[k]})
