@@ -220,6 +220,9 @@ func (m *Main) backgroundWork() map[string]func(context.Context) error {
 		"rules": m.server.Pipeline().RunRuleRebuilds,
 		"mail":  m.mailer.Run,
 		"jobs":  m.jobRunner().Run,
+		// Page views counted in memory, written every few seconds and
+		// once more at shutdown, after the HTTP server has drained.
+		"traffic": m.server.RunTraffic,
 	}
 }
 

@@ -676,6 +676,56 @@ CREATE INDEX threads_category_pinned_activity ON threads USING btree (category_i
 CREATE INDEX threads_created ON threads USING btree (created_at);
 CREATE INDEX threads_held_author ON threads USING btree (author_id) WHERE (status = 'held'::text);
 
+CREATE TABLE traffic_categories (
+    day date NOT NULL,
+    category_id bigint NOT NULL,
+    views bigint DEFAULT 0 NOT NULL,
+    CONSTRAINT traffic_categories_category_id_fkey FOREIGN KEY (category_id) REFERENCES categories(id) ON DELETE CASCADE,
+    CONSTRAINT traffic_categories_pkey PRIMARY KEY (day, category_id)
+);
+
+CREATE TABLE traffic_days (
+    day date NOT NULL,
+    kind text NOT NULL,
+    views bigint DEFAULT 0 NOT NULL,
+    search_views bigint DEFAULT 0 NOT NULL,
+    CONSTRAINT traffic_days_kind_check CHECK (kind = ANY (ARRAY['member'::text, 'anonymous'::text, 'crawler'::text])),
+    CONSTRAINT traffic_days_pkey PRIMARY KEY (day, kind)
+);
+
+CREATE TABLE traffic_readers (
+    day date NOT NULL,
+    reader bytea NOT NULL,
+    CONSTRAINT traffic_readers_pkey PRIMARY KEY (day, reader)
+);
+
+CREATE TABLE traffic_readers_days (
+    day date NOT NULL,
+    readers integer NOT NULL,
+    CONSTRAINT traffic_readers_days_pkey PRIMARY KEY (day)
+);
+
+CREATE TABLE traffic_referrers (
+    day date NOT NULL,
+    domain text NOT NULL,
+    views bigint DEFAULT 0 NOT NULL,
+    CONSTRAINT traffic_referrers_pkey PRIMARY KEY (day, domain)
+);
+
+CREATE TABLE traffic_salts (
+    day date NOT NULL,
+    salt bytea NOT NULL,
+    CONSTRAINT traffic_salts_pkey PRIMARY KEY (day)
+);
+
+CREATE TABLE traffic_threads (
+    day date NOT NULL,
+    thread_id bigint NOT NULL,
+    views bigint DEFAULT 0 NOT NULL,
+    CONSTRAINT traffic_threads_pkey PRIMARY KEY (day, thread_id),
+    CONSTRAINT traffic_threads_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES threads(id) ON DELETE CASCADE
+);
+
 CREATE TABLE upload_blobs (
     upload_id bigint NOT NULL,
     data bytea NOT NULL,

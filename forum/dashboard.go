@@ -94,6 +94,13 @@ type Dashboard struct {
 	QueueSize           int
 
 	TopContributors []Contributor
+
+	// Traffic and reach (forum/traffic.go).
+	TrafficDays              []TrafficDay
+	Traffic, PreviousTraffic TrafficTotals
+	TopThreads               []Viewed
+	TopCategories            []Viewed
+	Referrers                []Referrer
 }
 
 // HealthTotals are a period's sums of the daily rollups. A thread counts
@@ -325,7 +332,7 @@ func (d *Dashboard) load(ctx context.Context, tx *sqlx.Tx) error {
 	if err := tx.SelectContext(ctx, &d.TopContributors, dashboardContributors, d.From, d.To); err != nil {
 		return Internal("listing top contributors", err)
 	}
-	return nil
+	return d.loadTraffic(ctx, tx)
 }
 
 func seconds(s *float64) *time.Duration {

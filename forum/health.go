@@ -165,6 +165,9 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 				return Internal("computing the health rollups", err)
 			}
 		}
+		if err := foldTrafficReaders(ctx, tx, today.Format(time.DateOnly)); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `
 UPDATE health_state SET time_zone = $1, activity_since = $2, backfill_from = $3, computed_at = $2`,
 			tz, now, s.BackfillFrom); err != nil {

@@ -73,3 +73,51 @@ DROP TRIGGER IF EXISTS threads_health_dirty ON threads;
 CREATE TRIGGER threads_health_dirty AFTER UPDATE OF status, category_id ON threads
     FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.category_id IS DISTINCT FROM NEW.category_id)
     EXECUTE FUNCTION health_mark_thread();
+
+-- Traffic (forum/traffic.go): page views counted in each instance's
+-- memory and added here in batches. kind: member, anonymous or crawler
+-- (told by the user agent); search_views are those a search engine sent.
+CREATE TABLE IF NOT EXISTS traffic_days (
+    day date NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('member', 'anonymous', 'crawler')),
+    views bigint NOT NULL DEFAULT 0,
+    search_views bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, kind)
+);
+CREATE TABLE IF NOT EXISTS traffic_threads (
+    day date NOT NULL,
+    thread_id bigint NOT NULL REFERENCES threads (id) ON DELETE CASCADE,
+    views bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, thread_id)
+);
+CREATE TABLE IF NOT EXISTS traffic_categories (
+    day date NOT NULL,
+    category_id bigint NOT NULL REFERENCES categories (id) ON DELETE CASCADE,
+    views bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, category_id)
+);
+CREATE TABLE IF NOT EXISTS traffic_referrers (
+    day date NOT NULL,
+    domain text NOT NULL,
+    views bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, domain)
+);
+
+-- Unique readers without personal data: each day has a random salt; a
+-- reader is kept as a hash of the salt and of their member id, or of
+-- their address and user agent, only until the day is over. Then the
+-- health job counts them into traffic_readers_days and deletes the hashes
+-- and the salt, after which nobody can tell whose they were.
+CREATE TABLE IF NOT EXISTS traffic_salts (
+    day date PRIMARY KEY,
+    salt bytea NOT NULL
+);
+CREATE TABLE IF NOT EXISTS traffic_readers (
+    day date NOT NULL,
+    reader bytea NOT NULL,
+    PRIMARY KEY (day, reader)
+);
+CREATE TABLE IF NOT EXISTS traffic_readers_days (
+    day date PRIMARY KEY,
+    readers integer NOT NULL
+);

@@ -166,6 +166,11 @@ func (s *Server) apiDashboard(c *gin.Context) {
 	for i, m := range d.TopContributors {
 		contributors[i] = gin.H{"id": m.ID, "username": m.Username, "posts": m.Posts, "threads": m.Threads, "likes_received": m.LikesReceived}
 	}
+	trafficDays := make([]gin.H, len(d.TrafficDays))
+	for i, t := range d.TrafficDays {
+		trafficDays[i] = gin.H{"day": t.Day.Format(time.DateOnly), "member": t.Member, "anonymous": t.Anonymous, "crawler": t.Crawler,
+			"search": t.Search, "readers": t.Readers}
+	}
 	period := func(p forum.Period) gin.H {
 		return gin.H{"from": p.From.Format(time.DateOnly), "to": p.To.Format(time.DateOnly), "days": p.Len()}
 	}
@@ -177,5 +182,7 @@ func (s *Server) apiDashboard(c *gin.Context) {
 		"moderation": gin.H{"review_items": d.ReviewItems, "queue_size": d.QueueSize, "queue": d.Queue,
 			"seen_median_seconds": secs(d.ReviewSeenMedian), "claim_median_seconds": secs(d.ReviewClaimMedian), "resolve_median_seconds": secs(d.ReviewResolveMedian)},
 		"top_contributors": contributors,
+		"traffic": gin.H{"current": d.Traffic, "previous": d.PreviousTraffic, "days": trafficDays,
+			"top_threads": d.TopThreads, "top_categories": d.TopCategories, "referrers": d.Referrers},
 	})
 }

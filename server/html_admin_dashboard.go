@@ -38,12 +38,33 @@ const (
 )
 
 func newBarChart(id, title string, days []forum.DayActivity, value func(forum.DayActivity) int) barChart {
-	ch := barChart{ID: id, Title: title, Height: chartHeight, Width: len(days) * (chartBarW + chartGap)}
-	for _, d := range days {
-		ch.Max = max(ch.Max, value(d))
-	}
+	points := make([]chartPoint, len(days))
 	for i, d := range days {
-		v := value(d)
+		points[i] = chartPoint{d.Day, value(d)}
+	}
+	return drawBarChart(id, title, points)
+}
+
+func newTrafficChart(id, title string, days []forum.TrafficDay, value func(forum.TrafficDay) int64) barChart {
+	points := make([]chartPoint, len(days))
+	for i, d := range days {
+		points[i] = chartPoint{d.Day, int(value(d))}
+	}
+	return drawBarChart(id, title, points)
+}
+
+type chartPoint struct {
+	Day   time.Time
+	Value int
+}
+
+func drawBarChart(id, title string, points []chartPoint) barChart {
+	ch := barChart{ID: id, Title: title, Height: chartHeight, Width: len(points) * (chartBarW + chartGap)}
+	for _, p := range points {
+		ch.Max = max(ch.Max, p.Value)
+	}
+	for i, p := range points {
+		v := p.Value
 		h := 0
 		if ch.Max > 0 {
 			h = v * chartHeight / ch.Max
@@ -52,7 +73,7 @@ func newBarChart(id, title string, days []forum.DayActivity, value func(forum.Da
 			h = 2 // a day with activity is never invisible
 		}
 		ch.Total += v
-		ch.Bars = append(ch.Bars, chartBar{X: i * (chartBarW + chartGap), Y: chartHeight - h, W: chartBarW, H: h, Day: d.Day.Format(time.DateOnly), Value: v})
+		ch.Bars = append(ch.Bars, chartBar{X: i * (chartBarW + chartGap), Y: chartHeight - h, W: chartBarW, H: h, Day: p.Day.Format(time.DateOnly), Value: v})
 	}
 	return ch
 }
@@ -89,6 +110,12 @@ func countFigure(lang *Lang, key string, cur, prev int) figure {
 	return f
 }
 
+func countFigure64(lang *Lang, key string, cur, prev int64) figure {
+	f := figure{Label: lang.T(key), Value: strconv.FormatInt(cur, 10), Previous: strconv.FormatInt(prev, 10)}
+	f.Change, f.Dir = changeText(lang, float64(cur), float64(prev))
+	return f
+}
+
 func durationFigure(lang *Lang, key string, cur, prev *time.Duration) figure {
 	f := figure{Label: lang.T(key), Value: formatDuration(lang, cur), Previous: formatDuration(lang, prev)}
 	if cur != nil && prev != nil {
@@ -121,6 +148,8 @@ type dashboardPage struct {
 	Response      []figure
 	Moderation    []figure
 	Charts        []barChart
+	Traffic       []figure
+	TrafficCharts []barChart
 	Categories    []categoryRow
 	ReviewSeen    string
 	ReviewClaim   string
@@ -203,6 +232,19 @@ func (s *Server) htmlAdminDashboard(c *gin.Context) {
 			newBarChart("members", lang.T("admin.dashboard_members_per_day"), d.Days, func(a forum.DayActivity) int { return a.NewMembers }),
 			newBarChart("reports", lang.T("admin.dashboard_reports_per_day"), d.Days, func(a forum.DayActivity) int { return a.Reports }),
 		},
+	}
+	tr, ptr := d.Traffic, d.PreviousTraffic
+	page.Traffic = []figure{
+		countFigure64(lang, "admin.dashboard_views_member", tr.Member, ptr.Member),
+		countFigure64(lang, "admin.dashboard_views_anonymous", tr.Anonymous, ptr.Anonymous),
+		countFigure64(lang, "admin.dashboard_views_crawler", tr.Crawler, ptr.Crawler),
+		countFigure64(lang, "admin.dashboard_readers", tr.Readers, ptr.Readers),
+		countFigure64(lang, "admin.dashboard_views_search", tr.Search, ptr.Search),
+	}
+	page.TrafficCharts = []barChart{
+		newTrafficChart("views", lang.T("admin.dashboard_views_per_day"), d.TrafficDays, func(t forum.TrafficDay) int64 { return t.Member + t.Anonymous }),
+		newTrafficChart("readers", lang.T("admin.dashboard_readers_per_day"), d.TrafficDays, func(t forum.TrafficDay) int64 { return t.Readers }),
+		newTrafficChart("crawlers", lang.T("admin.dashboard_crawlers_per_day"), d.TrafficDays, func(t forum.TrafficDay) int64 { return t.Crawler }),
 	}
 	if d.ComputedAt != nil {
 		page.ComputedAt = d.ComputedAt.In(d.Location).Format("2006-01-02 15:04")
