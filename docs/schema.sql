@@ -165,6 +165,8 @@ CREATE TABLE health_days (
     answered integer DEFAULT 0 NOT NULL,
     answered_24h integer DEFAULT 0 NOT NULL,
     response_seconds bigint DEFAULT 0 NOT NULL,
+    staff_answered integer DEFAULT 0 NOT NULL,
+    staff_response_seconds bigint DEFAULT 0 NOT NULL,
     reports integer DEFAULT 0 NOT NULL,
     held integer DEFAULT 0 NOT NULL,
     removed integer DEFAULT 0 NOT NULL,
@@ -174,6 +176,13 @@ CREATE TABLE health_days (
 CREATE TABLE health_dirty (
     at timestamp with time zone NOT NULL,
     CONSTRAINT health_dirty_pkey PRIMARY KEY (at)
+);
+
+CREATE TABLE health_queue (
+    day date NOT NULL,
+    size_max integer NOT NULL,
+    oldest_seconds_max bigint NOT NULL,
+    CONSTRAINT health_queue_pkey PRIMARY KEY (day)
 );
 
 CREATE TABLE health_state (

@@ -95,6 +95,13 @@ type Dashboard struct {
 
 	TopContributors []Contributor
 
+	// Response and moderation lists (forum/dashboard_moderation.go).
+	Unanswered     []UnansweredThread
+	Rules          []RuleFiring
+	ReportOutcomes []ReportOutcomes
+	QueueDays      []QueueDay
+	Moderators     []ModeratorActions
+
 	// Traffic and reach (forum/traffic.go).
 	TrafficDays              []TrafficDay
 	Traffic, PreviousTraffic TrafficTotals
@@ -116,6 +123,8 @@ type HealthTotals struct {
 	Answerable        int   `db:"answerable" json:"answerable"`
 	Answered          int   `db:"answered" json:"answered"`
 	ResponseSeconds   int64 `db:"response_seconds" json:"-"`
+	StaffAnswered     int   `db:"staff_answered" json:"staff_answered"`
+	StaffSeconds      int64 `db:"staff_response_seconds" json:"-"`
 	SettledAnswerable int   `db:"settled_answerable" json:"settled_answerable"`
 	SettledAnswered24 int   `db:"settled_answered_24h" json:"-"`
 }
@@ -127,6 +136,16 @@ func (t HealthTotals) MeanFirstResponse() *time.Duration {
 		return nil
 	}
 	d := (time.Duration(t.ResponseSeconds) * time.Second / time.Duration(t.Answered)).Round(time.Second)
+	return &d
+}
+
+// MeanStaffResponse is the mean time from a thread's opening to the first
+// response of a moderator or an administrator; nil when staff answered none.
+func (t HealthTotals) MeanStaffResponse() *time.Duration {
+	if t.StaffAnswered == 0 {
+		return nil
+	}
+	d := (time.Duration(t.StaffSeconds) * time.Second / time.Duration(t.StaffAnswered)).Round(time.Second)
 	return &d
 }
 
@@ -195,6 +214,7 @@ WHERE day >= ($1::timestamptz AT TIME ZONE 'UTC')::date - 30 AND last_at <= $1`
        coalesce(sum(held), 0) AS held, coalesce(sum(removed), 0) AS removed,
        coalesce(sum(answerable), 0) AS answerable, coalesce(sum(answered), 0) AS answered,
        coalesce(sum(response_seconds), 0) AS response_seconds,
+       coalesce(sum(staff_answered), 0) AS staff_answered, coalesce(sum(staff_response_seconds), 0) AS staff_response_seconds,
        coalesce(sum(answerable) FILTER (WHERE day <= $3::date), 0) AS settled_answerable,
        coalesce(sum(answered_24h) FILTER (WHERE day <= $3::date), 0) AS settled_answered_24h`
 
@@ -331,6 +351,9 @@ func (d *Dashboard) load(ctx context.Context, tx *sqlx.Tx) error {
 	d.TopContributors = []Contributor{}
 	if err := tx.SelectContext(ctx, &d.TopContributors, dashboardContributors, d.From, d.To); err != nil {
 		return Internal("listing top contributors", err)
+	}
+	if err := d.loadModeration(ctx, tx); err != nil {
+		return err
 	}
 	return d.loadTraffic(ctx, tx)
 }

@@ -45,7 +45,8 @@ func TestDashboardFiguresOnAKnownFixture(t *testing.T) {
 	if got := period.From.Format(time.DateOnly) + "/" + period.To.Format(time.DateOnly); got != "2031-03-09/2031-03-15" {
 		t.Fatalf("period %s", got)
 	}
-	staff := forumtest.As(forumtest.MustMember(t, db, forum.RoleModerator, 2))
+	moderator := forumtest.MustMember(t, db, forum.RoleModerator, 2)
+	staff := forumtest.As(moderator)
 	before, err := db.Dashboard(staff, now, period)
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +66,7 @@ func TestDashboardFiguresOnAKnownFixture(t *testing.T) {
 	a := memberAt(now.Add(-40*24*time.Hour), 2*time.Hour)                         // old member, visited today
 	b := memberAt(now.Add(-3*24*time.Hour), 3*24*time.Hour)                       // joined in the period
 	c := memberAt(now.Add(-10*24*time.Hour), 20*24*time.Hour)                     // joined in the previous period
+	exec(`UPDATE members SET role = 'moderator' WHERE id = $1`, c.ID)             // staff: their response counts as staff's too
 	d := memberAt(now.Add(-2*time.Hour), 40*24*time.Hour)                         // joined today
 	e := memberAt(time.Date(2031, 3, 8, 23, 10, 0, 0, time.UTC), 30*24*time.Hour) // 00:10 on the 9th in Paris
 	cat := forumtest.MustCategory(t, db)
@@ -121,8 +123,23 @@ func TestDashboardFiguresOnAKnownFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	exec(`INSERT INTO reports (reporter_id, post_id, review_item_id, reason, weight, created_at) VALUES ($1, $2, $3, 'spam', 1, $4)`, b.ID, p3, flagged, item)
+	exec(`INSERT INTO reports (reporter_id, post_id, review_item_id, reason, weight, created_at, outcome) VALUES ($1, $2, $3, 'spam', 1, $4, 'agreed')`, c.ID, p3, flagged, item)
+	exec(`INSERT INTO reports (reporter_id, post_id, review_item_id, reason, weight, created_at, outcome) VALUES ($1, $2, $3, 'off_topic', 1, $4, 'dismissed')`, d.ID, p3, flagged, item)
+	// Rule 901 flagged p3 (upheld: hidden), held p4 (pending) and held the
+	// first post of thread 2 with rule 902 (overturned: approved).
+	exec(`UPDATE review_items SET resolution = 'hide', reasons = '[{"rule": {"id": 901, "name": "Liens"}, "action": "flag", "key": "k"}]' WHERE id = $1`, flagged)
 	item = now.Add(-24 * time.Hour)
-	exec(`INSERT INTO review_items (kind, post_id, created_at, first_seen_at) VALUES ('held', $1, $2, $3)`, p4, item, item.Add(30*time.Minute))
+	exec(`INSERT INTO review_items (kind, post_id, created_at, first_seen_at, reasons) VALUES ('held', $1, $2, $3,
+		'[{"rule": {"id": 901, "name": "Liens"}, "action": "hold", "key": "k"}]')`, p4, item, item.Add(30*time.Minute))
+	var p2 int64
+	if err := db.SQL().GetContext(ctx, &p2, `SELECT id FROM posts WHERE thread_id = $1 AND number = 1`, t2); err != nil {
+		t.Fatal(err)
+	}
+	exec(`INSERT INTO review_items (kind, post_id, status, resolution, created_at, reasons) VALUES ('held', $1, 'resolved', 'approve', $2,
+		'[{"rule": {"id": 901, "name": "Liens"}, "action": "hold", "key": "k"}, {"rule": {"id": 902, "name": "Nouveaux"}, "action": "hold", "key": "k"}]')`,
+		p2, at2.Add(time.Minute))
+	exec(`INSERT INTO mod_log (at, actor_id, action, target_type) VALUES ($1, $2, 'review.resolve', 'review_item'), ($1, $2, 'post.hide', 'post')`,
+		now.Add(-time.Hour), moderator.ID)
 
 	rollupUntilDone(t, db, now)
 	got, err := db.Dashboard(staff, now, period)
@@ -161,12 +178,14 @@ func TestDashboardFiguresOnAKnownFixture(t *testing.T) {
 		{"settled threads", cur.SettledAnswerable, 5},
 		{"unanswered after 24 h", cur.Unanswered24h(), 3},
 		{"unanswered share", cur.UnansweredShare(), 0.6},
-		{"reports", cur.Reports, 1},
-		{"held", cur.Held, 1},
+		{"staff answered", cur.StaffAnswered, 1},
+		{"mean staff response", dur(cur.MeanStaffResponse()), 6 * time.Hour},
+		{"reports", cur.Reports, 3},
+		{"held", cur.Held, 2},
 		{"removed", cur.Removed, 1},
 		{"days", len(got.Days), 7},
 		{"categories", len(got.Categories), 1},
-		{"review items", got.ReviewItems, 2},
+		{"review items", got.ReviewItems, 3},
 		{"seen median", dur(got.ReviewSeenMedian), 20 * time.Minute},
 		{"claim median", dur(got.ReviewClaimMedian), 20 * time.Minute},
 		{"resolve median", dur(got.ReviewResolveMedian), time.Hour},
@@ -179,6 +198,39 @@ func TestDashboardFiguresOnAKnownFixture(t *testing.T) {
 	}
 	if len(got.Categories) == 1 && (got.Categories[0].ID != cat.ID || got.Categories[0].Posts != 10 || got.Categories[0].Answered != 3) {
 		t.Errorf("category figures: %+v", got.Categories[0])
+	}
+	var unanswered []int64
+	for _, u := range got.Unanswered {
+		unanswered = append(unanswered, u.ID)
+	}
+	if len(unanswered) != 3 || unanswered[0] != t4 || unanswered[1] != t3 {
+		t.Errorf("threads without a response after 24 h: %v, want %d, %d and the one of the 9th", unanswered, t4, t3)
+	}
+	rules := map[int64]forum.RuleFiring{}
+	for _, r := range got.Rules {
+		rules[r.RuleID] = r
+	}
+	if r := rules[901]; r.Fired != 3 || r.Upheld != 1 || r.Overturned != 1 || r.Precision() != 0.5 || r.Name != "Liens" {
+		t.Errorf("rule 901: %+v", r)
+	}
+	if r := rules[902]; r.Fired != 1 || r.Overturned != 1 || r.Precision() != 0 {
+		t.Errorf("rule 902: %+v", r)
+	}
+	outcomes := map[string]forum.ReportOutcomes{}
+	for _, o := range got.ReportOutcomes {
+		outcomes[o.Reason] = o
+	}
+	if o := outcomes["spam"]; o.Total != 2 || o.Agreed != 1 || o.Dismissed != 0 {
+		t.Errorf("spam reports: %+v", o)
+	}
+	if o := outcomes["off_topic"]; o.Total != 1 || o.Dismissed != 1 {
+		t.Errorf("off-topic reports: %+v", o)
+	}
+	if len(got.QueueDays) != 7 || got.QueueDays[6].Size < 1 || got.QueueDays[6].OldestSeconds < 24*3600 || got.QueueDays[5].Size != 0 {
+		t.Errorf("queue over time: %+v", got.QueueDays)
+	}
+	if len(got.Moderators) != 1 || got.Moderators[0].ID != moderator.ID || got.Moderators[0].Actions != 2 || got.Moderators[0].Reviews != 1 {
+		t.Errorf("actions by moderator: %+v", got.Moderators)
 	}
 	perDay := map[string]int{}
 	for _, day := range got.Days {

@@ -43,10 +43,13 @@ WITH b AS (
 	       count(*) FILTER (WHERE t.status = 'published') AS answerable,
 	       count(fr.at) FILTER (WHERE t.status = 'published') AS answered,
 	       count(*) FILTER (WHERE t.status = 'published' AND fr.at <= t.created_at + interval '24 hours') AS answered_24h,
-	       coalesce(sum(extract(epoch FROM fr.at - t.created_at)) FILTER (WHERE t.status = 'published'), 0)::bigint AS response_seconds
+	       coalesce(sum(extract(epoch FROM fr.at - t.created_at)) FILTER (WHERE t.status = 'published'), 0)::bigint AS response_seconds,
+	       count(fr.staff_at) FILTER (WHERE t.status = 'published') AS staff_answered,
+	       coalesce(sum(extract(epoch FROM fr.staff_at - t.created_at)) FILTER (WHERE t.status = 'published'), 0)::bigint AS staff_response_seconds
 	FROM b CROSS JOIN threads t
 	LEFT JOIN LATERAL (
-		SELECT min(r.created_at) AS at FROM posts r
+		SELECT min(r.created_at) AS at, min(r.created_at) FILTER (WHERE m.role IN ('moderator', 'admin')) AS staff_at
+		FROM posts r LEFT JOIN members m ON m.id = r.author_id
 		WHERE r.thread_id = t.id AND r.number > 1 AND r.status = 'published'
 		  AND r.author_id IS DISTINCT FROM t.author_id
 	) fr ON true
@@ -69,12 +72,21 @@ WITH b AS (
 	GROUP BY 1, 2
 )
 INSERT INTO health_days (day, category_id, posts, threads, signups, answerable, answered, answered_24h,
-                         response_seconds, reports, held, removed)
+                         response_seconds, staff_answered, staff_response_seconds, reports, held, removed)
 SELECT day, category_id, coalesce(p.posts, 0), coalesce(t.threads, 0), coalesce(m.signups, 0),
        coalesce(t.answerable, 0), coalesce(t.answered, 0), coalesce(t.answered_24h, 0),
-       coalesce(t.response_seconds, 0), coalesce(r.reports, 0), coalesce(h.held, 0), coalesce(p.removed, 0)
+       coalesce(t.response_seconds, 0), coalesce(t.staff_answered, 0), coalesce(t.staff_response_seconds, 0), coalesce(r.reports, 0), coalesce(h.held, 0), coalesce(p.removed, 0)
 FROM p FULL JOIN t USING (day, category_id) FULL JOIN m USING (day, category_id)
      FULL JOIN r USING (day, category_id) FULL JOIN h USING (day, category_id)`
+
+// recordHealthQueue keeps the day's ($1) highest queue size and age of
+// the oldest pending item at now ($2).
+const recordHealthQueue = `
+INSERT INTO health_queue (day, size_max, oldest_seconds_max)
+SELECT $1::date, count(*), coalesce(extract(epoch FROM $2::timestamptz - min(created_at)), 0)::bigint
+FROM review_items WHERE status = 'pending'
+ON CONFLICT (day) DO UPDATE SET size_max = greatest(health_queue.size_max, EXCLUDED.size_max),
+	oldest_seconds_max = greatest(health_queue.oldest_seconds_max, EXCLUDED.oldest_seconds_max)`
 
 // healthState is the job's bookmark (health_state's one row).
 type healthState struct {
@@ -164,6 +176,9 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 			if _, err := tx.ExecContext(ctx, rollupHealthDays, tz, r[0].Format(time.DateOnly), r[1].Format(time.DateOnly)); err != nil {
 				return Internal("computing the health rollups", err)
 			}
+		}
+		if _, err := tx.ExecContext(ctx, recordHealthQueue, today.Format(time.DateOnly), now); err != nil {
+			return Internal("recording the review queue", err)
 		}
 		if err := foldTrafficReaders(ctx, tx, today.Format(time.DateOnly)); err != nil {
 			return err

@@ -16,10 +16,20 @@ CREATE TABLE IF NOT EXISTS health_days (
     answered integer NOT NULL DEFAULT 0,
     answered_24h integer NOT NULL DEFAULT 0,
     response_seconds bigint NOT NULL DEFAULT 0,
+    staff_answered integer NOT NULL DEFAULT 0,
+    staff_response_seconds bigint NOT NULL DEFAULT 0,
     reports integer NOT NULL DEFAULT 0,
     held integer NOT NULL DEFAULT 0,
     removed integer NOT NULL DEFAULT 0,
     PRIMARY KEY (day, category_id)
+);
+
+-- The review queue over time: each run of the job records the queue's
+-- size and the age of its oldest item, keeping the day's highest.
+CREATE TABLE IF NOT EXISTS health_queue (
+    day date PRIMARY KEY,
+    size_max integer NOT NULL,
+    oldest_seconds_max bigint NOT NULL
 );
 
 -- The job's bookmark: the time zone the rows were computed in (a change

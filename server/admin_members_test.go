@@ -175,15 +175,15 @@ func TestDashboardPageForStaff(t *testing.T) {
 	if strings.Contains(body, `href="/admin/settings"`) || !strings.Contains(body, `<a href="/admin/dashboard" aria-current="page">`) {
 		t.Error("a moderator sees the admin navigation, or not the dashboard's link")
 	}
-	if !strings.Contains(body, `<a href="/admin/dashboard?period=30" aria-current="page">30 days</a>`) || strings.Count(body, "<rect ") != 7*30 {
+	if !strings.Contains(body, `<a href="/admin/dashboard?period=30" aria-current="page">30 days</a>`) || strings.Count(body, "<rect ") != 8*30 {
 		t.Error("the default period is not 30 days")
 	}
 	w = b.do(t, "GET", "/admin/dashboard?period=7", nil, nil)
-	if body := w.Body.String(); w.Code != 200 || !strings.Contains(body, `<a href="/admin/dashboard?period=7" aria-current="page">`) || strings.Count(body, "<rect ") != 7*7 {
+	if body := w.Body.String(); w.Code != 200 || !strings.Contains(body, `<a href="/admin/dashboard?period=7" aria-current="page">`) || strings.Count(body, "<rect ") != 8*7 {
 		t.Errorf("7 days: %d", w.Code)
 	}
 	w = b.do(t, "GET", "/admin/dashboard?from=2026-01-01&to=2026-01-10", nil, nil)
-	if body := w.Body.String(); w.Code != 200 || strings.Contains(body, `aria-current="page">30`) || strings.Count(body, "<rect ") != 7*10 ||
+	if body := w.Body.String(); w.Code != 200 || strings.Contains(body, `aria-current="page">30`) || strings.Count(body, "<rect ") != 8*10 ||
 		!strings.Contains(body, "2025-12-22") {
 		t.Errorf("a range: %d (the previous period is 2025-12-22 to 2025-12-31)", w.Code)
 	}

@@ -154,6 +154,7 @@ func (s *Server) apiDashboard(c *gin.Context) {
 	totals := func(t forum.HealthTotals) gin.H {
 		return gin.H{"posts": t.Posts, "threads": t.Threads, "signups": t.SignUps, "reports": t.Reports, "held": t.Held, "removed": t.Removed,
 			"answerable": t.Answerable, "answered": t.Answered, "first_response_mean_seconds": secs(t.MeanFirstResponse()),
+			"staff_answered": t.StaffAnswered, "staff_response_mean_seconds": secs(t.MeanStaffResponse()),
 			"settled_threads": t.SettledAnswerable, "unanswered_24h": t.Unanswered24h()}
 	}
 	categories := make([]gin.H, len(d.Categories))
@@ -171,6 +172,18 @@ func (s *Server) apiDashboard(c *gin.Context) {
 		trafficDays[i] = gin.H{"day": t.Day.Format(time.DateOnly), "member": t.Member, "anonymous": t.Anonymous, "crawler": t.Crawler,
 			"search": t.Search, "readers": t.Readers}
 	}
+	rules := make([]gin.H, len(d.Rules))
+	for i, r := range d.Rules {
+		var precision *float64
+		if p := r.Precision(); p >= 0 {
+			precision = &p
+		}
+		rules[i] = gin.H{"rule_id": r.RuleID, "name": r.Name, "fired": r.Fired, "upheld": r.Upheld, "overturned": r.Overturned, "precision": precision}
+	}
+	queueDays := make([]gin.H, len(d.QueueDays))
+	for i, q := range d.QueueDays {
+		queueDays[i] = gin.H{"day": q.Day.Format(time.DateOnly), "size_max": q.Size, "oldest_seconds_max": q.OldestSeconds}
+	}
 	period := func(p forum.Period) gin.H {
 		return gin.H{"from": p.From.Format(time.DateOnly), "to": p.To.Format(time.DateOnly), "days": p.Len()}
 	}
@@ -178,7 +191,8 @@ func (s *Server) apiDashboard(c *gin.Context) {
 		"period": period(d.Period), "previous_period": period(d.Prior), "time_zone": d.Location.String(),
 		"from": d.From, "to": d.To, "at": d.Now, "computed_at": d.ComputedAt,
 		"current": totals(d.Current), "previous": totals(d.Previous), "days": days, "categories": categories,
-		"engagement": gin.H{"active_1d": d.Active1, "active_7d": d.Active7, "active_30d": d.Active30},
+		"engagement":         gin.H{"active_1d": d.Active1, "active_7d": d.Active7, "active_30d": d.Active30},
+		"unanswered_threads": d.Unanswered, "rules": rules, "report_outcomes": d.ReportOutcomes, "queue_days": queueDays, "moderators": d.Moderators,
 		"moderation": gin.H{"review_items": d.ReviewItems, "queue_size": d.QueueSize, "queue": d.Queue,
 			"seen_median_seconds": secs(d.ReviewSeenMedian), "claim_median_seconds": secs(d.ReviewClaimMedian), "resolve_median_seconds": secs(d.ReviewResolveMedian)},
 		"top_contributors": contributors,

@@ -149,6 +149,9 @@ type dashboardPage struct {
 	Moderation    []figure
 	Charts        []barChart
 	Traffic       []figure
+	QueueCharts   []barChart
+	Rules         []ruleRow
+	Oldest        []queueAge
 	TrafficCharts []barChart
 	Categories    []categoryRow
 	ReviewSeen    string
@@ -166,6 +169,15 @@ type categoryRow struct {
 	Name, Slug                       string
 	Posts, Threads, Answered, Unans  int
 	FirstResponse, UnansweredPercent string
+}
+
+type ruleRow struct {
+	forum.RuleFiring
+	Precision string
+}
+
+type queueAge struct {
+	Day, Age string
 }
 
 type queueKind struct {
@@ -218,6 +230,7 @@ func (s *Server) htmlAdminDashboard(c *gin.Context) {
 		},
 		Response: []figure{
 			durationFigure(lang, "admin.dashboard_first_reply", cur.MeanFirstResponse(), prev.MeanFirstResponse()),
+			durationFigure(lang, "admin.dashboard_staff_reply", cur.MeanStaffResponse(), prev.MeanStaffResponse()),
 			shareFigure(lang, "admin.dashboard_unanswered", cur.UnansweredShare(), prev.UnansweredShare()),
 			countFigure(lang, "admin.dashboard_answered", cur.Answered, prev.Answered),
 		},
@@ -245,6 +258,20 @@ func (s *Server) htmlAdminDashboard(c *gin.Context) {
 		newTrafficChart("views", lang.T("admin.dashboard_views_per_day"), d.TrafficDays, func(t forum.TrafficDay) int64 { return t.Member + t.Anonymous }),
 		newTrafficChart("readers", lang.T("admin.dashboard_readers_per_day"), d.TrafficDays, func(t forum.TrafficDay) int64 { return t.Readers }),
 		newTrafficChart("crawlers", lang.T("admin.dashboard_crawlers_per_day"), d.TrafficDays, func(t forum.TrafficDay) int64 { return t.Crawler }),
+	}
+	sizes := make([]chartPoint, len(d.QueueDays))
+	for i, q := range d.QueueDays {
+		sizes[i] = chartPoint{q.Day, q.Size}
+		age := time.Duration(q.OldestSeconds) * time.Second
+		page.Oldest = append(page.Oldest, queueAge{Day: q.Day.Format(time.DateOnly), Age: formatDuration(lang, &age)})
+	}
+	page.QueueCharts = []barChart{drawBarChart("queue", lang.T("admin.dashboard_queue_per_day"), sizes)}
+	for _, r := range d.Rules {
+		row := ruleRow{RuleFiring: r, Precision: "—"}
+		if p := r.Precision(); p >= 0 {
+			row.Precision = fmt.Sprintf("%.0f %%", p*100)
+		}
+		page.Rules = append(page.Rules, row)
 	}
 	if d.ComputedAt != nil {
 		page.ComputedAt = d.ComputedAt.In(d.Location).Format("2006-01-02 15:04")
