@@ -188,11 +188,19 @@ CREATE TABLE health_queue (
 CREATE TABLE health_state (
     id boolean DEFAULT true NOT NULL,
     time_zone text DEFAULT ''::text NOT NULL,
+    terms text[] DEFAULT '{}'::text[] NOT NULL,
     activity_since timestamp with time zone,
     backfill_from date,
     computed_at timestamp with time zone,
     CONSTRAINT health_state_id_check CHECK (id),
     CONSTRAINT health_state_pkey PRIMARY KEY (id)
+);
+
+CREATE TABLE health_terms (
+    day date NOT NULL,
+    term text NOT NULL,
+    posts integer NOT NULL,
+    CONSTRAINT health_terms_pkey PRIMARY KEY (day, term)
 );
 
 CREATE TABLE ignored_members (

@@ -102,6 +102,10 @@ type Dashboard struct {
 	QueueDays      []QueueDay
 	Moderators     []ModeratorActions
 
+	// Reputation: mentions of the terms chosen in the settings.
+	Terms    []TermMentions
+	TermDays []TermDay
+
 	// Traffic and reach (forum/traffic.go).
 	TrafficDays              []TrafficDay
 	Traffic, PreviousTraffic TrafficTotals
@@ -279,6 +283,9 @@ func (db *DB) Dashboard(ctx context.Context, now time.Time, period Period) (*Das
 	}
 	defer tx.Rollback()
 	if err := d.load(ctx, tx); err != nil {
+		return nil, err
+	}
+	if err := d.loadReputation(ctx, tx, st.ReputationTerms); err != nil {
 		return nil, err
 	}
 	return d, nil

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 // The dashboard's response and moderation lists. They read the review
@@ -125,6 +126,63 @@ func (d *Dashboard) loadModeration(ctx context.Context, tx *sqlx.Tx) error {
 	}
 	if err := tx.SelectContext(ctx, &d.Moderators, dashboardModerators, d.From, d.To, LogReviewResolve); err != nil {
 		return Internal("counting the moderators' actions", err)
+	}
+	return nil
+}
+
+// TermMentions is how many posts mentioned a term over the period and the
+// previous one.
+type TermMentions struct {
+	Term     string `db:"term" json:"term"`
+	Posts    int    `db:"posts" json:"posts"`
+	Previous int    `db:"previous" json:"previous"`
+}
+
+// TermDay is the posts of a day that mention any of the terms (a post
+// mentioning two counts twice).
+type TermDay struct {
+	Day   time.Time `db:"day"`
+	Posts int       `db:"posts"`
+}
+
+// The terms are the current setting's: a change rebuilds the rollups.
+const (
+	dashboardTerms = `
+SELECT x.term,
+       coalesce((SELECT sum(posts) FROM health_terms h WHERE h.term = x.term AND h.day BETWEEN $2::date AND $3::date), 0) AS posts,
+       coalesce((SELECT sum(posts) FROM health_terms h WHERE h.term = x.term AND h.day BETWEEN $4::date AND $5::date), 0) AS previous
+FROM unnest($1::text[]) WITH ORDINALITY AS x(term, n)
+ORDER BY x.n`
+
+	dashboardTermDays = `
+SELECT d::timestamp AT TIME ZONE 'UTC' AS day, coalesce(sum(h.posts), 0) AS posts
+FROM generate_series($1::date, $2::date, interval '1 day') AS d
+LEFT JOIN health_terms h ON h.day = d::date
+GROUP BY d ORDER BY d`
+)
+
+// HeldShare and RemovedShare are the shares (0–1) of the posts written
+// over the totals (kept and removed) that were held for review, or removed
+// by a moderator; -1 without posts.
+func (t HealthTotals) HeldShare() float64    { return share(t.Held, t.Posts+t.Removed) }
+func (t HealthTotals) RemovedShare() float64 { return share(t.Removed, t.Posts+t.Removed) }
+
+func share(n, of int) float64 {
+	if of == 0 {
+		return -1
+	}
+	return float64(n) / float64(of)
+}
+
+func (d *Dashboard) loadReputation(ctx context.Context, tx *sqlx.Tx, terms []string) error {
+	date := func(t time.Time) string { return t.Format(time.DateOnly) }
+	d.Terms = []TermMentions{}
+	if err := tx.SelectContext(ctx, &d.Terms, dashboardTerms, pq.Array(terms), date(d.Period.From), date(d.Period.To),
+		date(d.Prior.From), date(d.Prior.To)); err != nil {
+		return Internal("counting the mentions of terms", err)
+	}
+	if err := tx.SelectContext(ctx, &d.TermDays, dashboardTermDays, date(d.Period.From), date(d.Period.To)); err != nil {
+		return Internal("counting the mentions of terms", err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package forum_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -104,10 +105,10 @@ func TestDashboardFiguresOnAKnownFixture(t *testing.T) {
 	exec(`UPDATE posts SET status = 'deleted', removal = 'author' WHERE id = $1`, deleted)
 	at4 := now.Add(-2 * 24 * time.Hour)
 	t4 := thread(a, at4)
-	reply(t4, 2, b, at4.Add(30*time.Hour), 0)                // answered, but after 24 hours
-	thread(d, now.Add(-time.Hour))                           // too recent to judge
-	thread(e, time.Date(2031, 3, 8, 23, 30, 0, 0, time.UTC)) // 00:30 on the 9th in Paris: in the period, never answered
-	thread(e, time.Date(2031, 3, 8, 22, 30, 0, 0, time.UTC)) // 23:30 on the 8th in Paris: the previous period
+	reply(t4, 2, b, at4.Add(30*time.Hour), 0)                      // answered, but after 24 hours
+	thread(d, now.Add(-time.Hour))                                 // too recent to judge
+	thread(e, time.Date(2031, 3, 8, 23, 30, 0, 0, time.UTC))       // 00:30 on the 9th in Paris: in the period, never answered
+	t7 := thread(e, time.Date(2031, 3, 8, 22, 30, 0, 0, time.UTC)) // 23:30 on the 8th in Paris: the previous period
 
 	var p3, p4 int64
 	if err := db.SQL().GetContext(ctx, &p3, `SELECT id FROM posts WHERE thread_id = $1 AND number = 1`, t3); err != nil {
@@ -140,6 +141,19 @@ func TestDashboardFiguresOnAKnownFixture(t *testing.T) {
 		p2, at2.Add(time.Minute))
 	exec(`INSERT INTO mod_log (at, actor_id, action, target_type) VALUES ($1, $2, 'review.resolve', 'review_item'), ($1, $2, 'post.hide', 'post')`,
 		now.Add(-time.Hour), moderator.ID)
+
+	// Reputation: the posts that mention the term, whatever the case.
+	admin := forumtest.As(forumtest.MustMember(t, db, forum.RoleAdmin, 4))
+	if _, err := db.UpdateSettings(admin, map[string]json.RawMessage{"reputation_terms": json.RawMessage(`["Palabre", " palabre ", "Agora"]`)}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := db.UpdateSettings(admin, map[string]json.RawMessage{"reputation_terms": json.RawMessage(`[]`)}); err != nil {
+			t.Error(err)
+		}
+	})
+	exec(`UPDATE posts SET body_markdown = 'Vive PALABRE !' WHERE id IN ($1, $2)`, p2, p3)
+	exec(`UPDATE posts SET body_markdown = 'palabre, agora' WHERE thread_id = $1`, t7)
 
 	rollupUntilDone(t, db, now)
 	got, err := db.Dashboard(staff, now, period)
@@ -198,6 +212,13 @@ func TestDashboardFiguresOnAKnownFixture(t *testing.T) {
 	}
 	if len(got.Categories) == 1 && (got.Categories[0].ID != cat.ID || got.Categories[0].Posts != 10 || got.Categories[0].Answered != 3) {
 		t.Errorf("category figures: %+v", got.Categories[0])
+	}
+	if len(got.Terms) != 2 || got.Terms[0] != (forum.TermMentions{Term: "Palabre", Posts: 2, Previous: 1}) ||
+		got.Terms[1] != (forum.TermMentions{Term: "Agora", Posts: 0, Previous: 1}) {
+		t.Errorf("mentions: %+v", got.Terms)
+	}
+	if cur.HeldShare() != 2.0/11 || cur.RemovedShare() != 1.0/11 {
+		t.Errorf("held %v and removed %v shares, want 2/11 and 1/11", cur.HeldShare(), cur.RemovedShare())
 	}
 	var unanswered []int64
 	for _, u := range got.Unanswered {

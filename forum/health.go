@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 // The community-health rollups (migrations/0051_health.up.sql): one row
@@ -88,11 +89,22 @@ FROM review_items WHERE status = 'pending'
 ON CONFLICT (day) DO UPDATE SET size_max = greatest(health_queue.size_max, EXCLUDED.size_max),
 	oldest_seconds_max = greatest(health_queue.oldest_seconds_max, EXCLUDED.oldest_seconds_max)`
 
+// rollupHealthTerms counts, for the same days, the posts that mention
+// each term ($4), regardless of case.
+const rollupHealthTerms = `
+INSERT INTO health_terms (day, term, posts)
+SELECT (p.created_at AT TIME ZONE $1)::date, x.term, count(*)
+FROM unnest($4::text[]) AS x(term)
+JOIN posts p ON p.created_at >= ($2::date)::timestamp AT TIME ZONE $1 AND p.created_at < ($3::date + 1)::timestamp AT TIME ZONE $1
+	AND p.status <> 'deleted' AND strpos(lower(p.body_markdown), lower(x.term)) > 0
+GROUP BY 1, 2`
+
 // healthState is the job's bookmark (health_state's one row).
 type healthState struct {
-	TimeZone      string     `db:"time_zone"`
-	ActivitySince *time.Time `db:"activity_since"`
-	BackfillFrom  *time.Time `db:"backfill_from"`
+	TimeZone      string         `db:"time_zone"`
+	Terms         pq.StringArray `db:"terms"`
+	ActivitySince *time.Time     `db:"activity_since"`
+	BackfillFrom  *time.Time     `db:"backfill_from"`
 }
 
 // HealthRollupJob brings the rollups up to date (the job's handler).
@@ -118,12 +130,16 @@ func (db *DB) RollupHealth(ctx context.Context, now time.Time) error {
 	today := localDay(now, loc)
 	return db.InTx(ctx, func(tx *sqlx.Tx) error {
 		var s healthState
-		if err := tx.GetContext(ctx, &s, `SELECT time_zone, activity_since, backfill_from FROM health_state FOR UPDATE`); err != nil {
+		if err := tx.GetContext(ctx, &s, `SELECT time_zone, terms, activity_since, backfill_from FROM health_state FOR UPDATE`); err != nil {
 			return Internal("reading the health rollups' state", err)
 		}
-		if s.TimeZone != tz {
-			// Days cut elsewhere: everything is computed again.
-			if _, err := tx.ExecContext(ctx, `DELETE FROM health_days`); err != nil {
+		terms := st.ReputationTerms
+		if terms == nil {
+			terms = []string{}
+		}
+		if s.TimeZone != tz || !slices.Equal(s.Terms, terms) {
+			// Days cut elsewhere, or other terms: everything is computed again.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM health_days; DELETE FROM health_terms`); err != nil {
 				return Internal("clearing the health rollups", err)
 			}
 			var first *time.Time
@@ -131,7 +147,7 @@ func (db *DB) RollupHealth(ctx context.Context, now time.Time) error {
 SELECT (least((SELECT min(created_at) FROM posts), (SELECT min(created_at) FROM members)) AT TIME ZONE $1)::date`, tz); err != nil {
 				return Internal("finding the forum's first day", err)
 			}
-			s = healthState{TimeZone: tz, BackfillFrom: first}
+			s = healthState{TimeZone: tz, Terms: terms, BackfillFrom: first}
 		}
 		days := map[time.Time]bool{today: true, today.AddDate(0, 0, -1): true}
 		var marked []time.Time
@@ -173,6 +189,15 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 				r[0].Format(time.DateOnly), r[1].Format(time.DateOnly)); err != nil {
 				return Internal("clearing health rollups", err)
 			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM health_terms WHERE day BETWEEN $1::date AND $2::date`,
+				r[0].Format(time.DateOnly), r[1].Format(time.DateOnly)); err != nil {
+				return Internal("clearing health rollups", err)
+			}
+			if len(terms) > 0 {
+				if _, err := tx.ExecContext(ctx, rollupHealthTerms, tz, r[0].Format(time.DateOnly), r[1].Format(time.DateOnly), pq.Array(terms)); err != nil {
+					return Internal("counting the mentions of terms", err)
+				}
+			}
 			if _, err := tx.ExecContext(ctx, rollupHealthDays, tz, r[0].Format(time.DateOnly), r[1].Format(time.DateOnly)); err != nil {
 				return Internal("computing the health rollups", err)
 			}
@@ -184,8 +209,8 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `
-UPDATE health_state SET time_zone = $1, activity_since = $2, backfill_from = $3, computed_at = $2`,
-			tz, now, s.BackfillFrom); err != nil {
+UPDATE health_state SET time_zone = $1, activity_since = $2, backfill_from = $3, computed_at = $2, terms = $4`,
+			tz, now, s.BackfillFrom, pq.Array(terms)); err != nil {
 			return Internal("saving the health rollups' state", err)
 		}
 		return nil

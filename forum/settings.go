@@ -28,8 +28,11 @@ type Settings struct {
 	Locale   string `json:"locale"` // "" means PALABRE_LOCALE
 	// TimeZone is the IANA name of the forum's time zone: the dashboard's
 	// days start at midnight there.
-	TimeZone         string `json:"time_zone"`
-	RegistrationMode string `json:"registration_mode"`
+	TimeZone string `json:"time_zone"`
+	// ReputationTerms are the words whose mentions in posts the dashboard
+	// follows (the forum's or the brand's name), matched regardless of case.
+	ReputationTerms  []string `json:"reputation_terms"`
+	RegistrationMode string   `json:"registration_mode"`
 
 	TitleMinLength    int `json:"title_min_length"`
 	TitleMaxLength    int `json:"title_max_length"`
@@ -104,6 +107,7 @@ func DefaultSettings() Settings {
 	return Settings{
 		SiteName:                 "Palabre",
 		TimeZone:                 DefaultTimeZone,
+		ReputationTerms:          []string{},
 		RegistrationMode:         RegistrationOpen,
 		TitleMinLength:           5,
 		TitleMaxLength:           200,
@@ -182,6 +186,9 @@ func (s *Settings) Validate() error {
 		return bad("reports_per_day", "settings.out_of_range", map[string]any{"Min": 1, "Max": 1000})
 	case s.ReportHideThreshold < 0:
 		return bad("report_hide_threshold", "settings.not_negative", nil)
+	}
+	if err := s.validateTerms(); err != nil {
+		return err
 	}
 	if err := s.validateTrust(); err != nil {
 		return err
@@ -371,4 +378,34 @@ func (s *Settings) Location() *time.Location {
 		return loc
 	}
 	return time.UTC
+}
+
+// Bounds of the reputation terms.
+const (
+	reputationTermsMax   = 20
+	reputationTermMaxLen = 60
+)
+
+// validateTerms trims the reputation terms, drops empty and repeated ones
+// and checks their number and length.
+func (s *Settings) validateTerms() error {
+	seen := map[string]bool{}
+	terms := []string{}
+	for _, t := range s.ReputationTerms {
+		t = strings.TrimSpace(t)
+		key := strings.ToLower(t)
+		if t == "" || seen[key] {
+			continue
+		}
+		if n := len([]rune(t)); n < 2 || n > reputationTermMaxLen {
+			return Errorf(EINVALID, "settings.reputation_terms_invalid", map[string]any{"Max": reputationTermMaxLen, "Count": reputationTermsMax}).OnField("reputation_terms")
+		}
+		seen[key] = true
+		terms = append(terms, t)
+	}
+	if len(terms) > reputationTermsMax {
+		return Errorf(EINVALID, "settings.reputation_terms_invalid", map[string]any{"Max": reputationTermMaxLen, "Count": reputationTermsMax}).OnField("reputation_terms")
+	}
+	s.ReputationTerms = terms
+	return nil
 }

@@ -32,12 +32,23 @@ CREATE TABLE IF NOT EXISTS health_queue (
     oldest_seconds_max bigint NOT NULL
 );
 
+-- Reputation: the posts of each day that mention each of the terms the
+-- admins chose (setting reputation_terms).
+CREATE TABLE IF NOT EXISTS health_terms (
+    day date NOT NULL,
+    term text NOT NULL,
+    posts integer NOT NULL,
+    PRIMARY KEY (day, term)
+);
+
 -- The job's bookmark: the time zone the rows were computed in (a change
 -- rebuilds them), when it last looked at thread activity, and the next day
--- the backfill of history will compute (NULL once history is done).
+-- the backfill of history will compute (NULL once history is done). A
+-- change of time zone or of terms rebuilds the rows.
 CREATE TABLE IF NOT EXISTS health_state (
     id boolean PRIMARY KEY DEFAULT true CHECK (id),
     time_zone text NOT NULL DEFAULT '',
+    terms text[] NOT NULL DEFAULT '{}',
     activity_since timestamptz,
     backfill_from date,
     computed_at timestamptz

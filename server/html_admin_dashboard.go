@@ -150,6 +150,9 @@ type dashboardPage struct {
 	Charts        []barChart
 	Traffic       []figure
 	QueueCharts   []barChart
+	Reputation    []figure
+	Terms         []figure
+	TermCharts    []barChart
 	Rules         []ruleRow
 	Oldest        []queueAge
 	TrafficCharts []barChart
@@ -258,6 +261,22 @@ func (s *Server) htmlAdminDashboard(c *gin.Context) {
 		newTrafficChart("views", lang.T("admin.dashboard_views_per_day"), d.TrafficDays, func(t forum.TrafficDay) int64 { return t.Member + t.Anonymous }),
 		newTrafficChart("readers", lang.T("admin.dashboard_readers_per_day"), d.TrafficDays, func(t forum.TrafficDay) int64 { return t.Readers }),
 		newTrafficChart("crawlers", lang.T("admin.dashboard_crawlers_per_day"), d.TrafficDays, func(t forum.TrafficDay) int64 { return t.Crawler }),
+	}
+	page.Reputation = []figure{
+		shareFigure(lang, "admin.dashboard_held_share", cur.HeldShare(), prev.HeldShare()),
+		shareFigure(lang, "admin.dashboard_removed_share", cur.RemovedShare(), prev.RemovedShare()),
+	}
+	for _, tm := range d.Terms {
+		f := countFigure(lang, "admin.dashboard_mentions", tm.Posts, tm.Previous)
+		f.Label = lang.T("admin.dashboard_mentions", "Term", tm.Term)
+		page.Terms = append(page.Terms, f)
+	}
+	if len(d.Terms) > 0 {
+		points := make([]chartPoint, len(d.TermDays))
+		for i, td := range d.TermDays {
+			points[i] = chartPoint{td.Day, td.Posts}
+		}
+		page.TermCharts = []barChart{drawBarChart("mentions", lang.T("admin.dashboard_mentions_per_day"), points)}
 	}
 	sizes := make([]chartPoint, len(d.QueueDays))
 	for i, q := range d.QueueDays {
