@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -140,6 +141,12 @@ func shareFigure(lang *Lang, key string, cur, prev float64) figure {
 
 type dashboardPage struct {
 	D             *forum.Dashboard
+	Query         url.Values // the period, for the CSV links
+	QueryString   string
+	Series        []seriesLink
+	ReportMonth   string // the last month, for the report's link
+	Month         string // the report's month, for people
+	Complete      bool   // the report's month is over
 	Periods       []periodLink
 	From, To      string // the period's dates, for the range form
 	PeriodText    string
@@ -172,6 +179,10 @@ type categoryRow struct {
 	Name, Slug                       string
 	Posts, Threads, Answered, Unans  int
 	FirstResponse, UnansweredPercent string
+}
+
+type seriesLink struct {
+	Name, URL string
 }
 
 type ruleRow struct {
@@ -216,6 +227,59 @@ func (s *Server) htmlAdminDashboard(c *gin.Context) {
 		return
 	}
 	lang := s.lang(c)
+	page := newDashboardPage(lang, d)
+	page.Query = url.Values{"from": {page.From}, "to": {page.To}}
+	if d.Period.Days != 0 {
+		page.Query = url.Values{"period": {strconv.Itoa(d.Period.Days)}}
+	}
+	page.QueryString = page.Query.Encode()
+	for _, name := range dashboardSeries {
+		page.Series = append(page.Series, seriesLink{Name: name, URL: "/admin/dashboard/" + name + ".csv?" + page.QueryString})
+	}
+	page.ReportMonth = forum.TodayIn(time.Now(), d.Location).AddDate(0, -1, 0).Format("2006-01")
+	s.render(c, http.StatusOK, "admin_dashboard", lang.T("admin.dashboard_title"), page)
+}
+
+// htmlAdminReport is the monthly report, to print or save as PDF from the
+// browser: ?month=YYYY-MM, the last month by default.
+func (s *Server) htmlAdminReport(c *gin.Context) {
+	st, err := s.db.Settings(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	today := forum.TodayIn(time.Now(), st.Location())
+	first := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
+	if m := c.Query("month"); m != "" {
+		if first, err = time.Parse("2006-01", m); err != nil || first.After(today) {
+			s.fail(c, forum.Errorf(forum.EINVALID, "admin.report_month_invalid", nil).OnField("month"))
+			return
+		}
+	}
+	last := first.AddDate(0, 1, -1)
+	p := forum.Period{From: first, To: last}
+	if last.After(today) {
+		p.To = today
+	}
+	d, err := s.db.Dashboard(c.Request.Context(), time.Now(), p)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	lang := s.lang(c)
+	page := newDashboardPage(lang, d)
+	page.Month = lang.T(reportMonthKeys[first.Month()-1], "Year", first.Year())
+	page.Complete = !last.After(today)
+	s.render(c, http.StatusOK, "admin_report", lang.T("admin.report_title", "Month", page.Month), page)
+}
+
+// reportMonthKeys name the months with their year.
+var reportMonthKeys = [12]string{"admin.report_month_1", "admin.report_month_2", "admin.report_month_3", "admin.report_month_4",
+	"admin.report_month_5", "admin.report_month_6", "admin.report_month_7", "admin.report_month_8", "admin.report_month_9",
+	"admin.report_month_10", "admin.report_month_11", "admin.report_month_12"}
+
+// newDashboardPage lays out the dashboard's figures for people.
+func newDashboardPage(lang *Lang, d *forum.Dashboard) dashboardPage {
 	cur, prev := d.Current, d.Previous
 	page := dashboardPage{
 		D:             d,
@@ -309,7 +373,7 @@ func (s *Server) htmlAdminDashboard(c *gin.Context) {
 	for _, k := range []string{"held", "flagged", "reported", "appeal"} {
 		page.QueueKinds = append(page.QueueKinds, queueKind{Kind: k, Count: d.Queue[k]})
 	}
-	s.render(c, http.StatusOK, "admin_dashboard", lang.T("admin.dashboard_title"), page)
+	return page
 }
 
 // formatDuration writes a duration for people: minutes, hours and minutes,

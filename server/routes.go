@@ -205,6 +205,7 @@ func (s *Server) routes() {
 	// Administration: guidelines, rules, settings, people.
 	e.GET("/admin", s.htmlAdmin)
 	e.GET("/admin/dashboard", s.htmlAdminDashboard)
+	e.GET("/admin/dashboard/:file", s.htmlAdminDashboardFile) // NAME.csv, report
 	e.GET("/admin/settings", s.htmlAdminSettings)
 	e.POST("/admin/settings", s.htmlAdminSaveSettings)
 	e.GET("/admin/rules", s.htmlAdminRules)
