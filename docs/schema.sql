@@ -178,6 +178,16 @@ CREATE TABLE health_dirty (
     CONSTRAINT health_dirty_pkey PRIMARY KEY (at)
 );
 
+CREATE TABLE health_members (
+    day date NOT NULL,
+    member_id bigint NOT NULL,
+    posts integer NOT NULL,
+    threads integer NOT NULL,
+    likes_received integer NOT NULL,
+    CONSTRAINT health_members_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT health_members_pkey PRIMARY KEY (day, member_id)
+);
+
 CREATE TABLE health_queue (
     day date NOT NULL,
     size_max integer NOT NULL,

@@ -249,12 +249,12 @@ WHERE created_at >= $1 AND created_at < $2`
 
 	dashboardQueue = `SELECT kind, count(*) AS n FROM review_items WHERE status = 'pending' GROUP BY kind`
 
+	// The most active members, from their daily rollup.
 	dashboardContributors = `
-SELECT m.id, m.username, count(*) AS posts, count(*) FILTER (WHERE p.number = 1) AS threads,
-       coalesce(sum(p.like_count), 0) AS likes_received
-FROM posts p JOIN members m ON m.id = p.author_id
-WHERE p.created_at >= $1 AND p.created_at < $2 AND p.status = 'published'
-GROUP BY m.id, m.username
+SELECT m.id, m.username, sum(h.posts) AS posts, sum(h.threads) AS threads, sum(h.likes_received) AS likes_received
+FROM health_members h JOIN members m ON m.id = h.member_id
+WHERE h.day BETWEEN $1::date AND $2::date
+GROUP BY m.id
 ORDER BY posts DESC, likes_received DESC, m.id
 LIMIT 10`
 )
@@ -356,7 +356,7 @@ func (d *Dashboard) load(ctx context.Context, tx *sqlx.Tx) error {
 		d.QueueSize += q.N
 	}
 	d.TopContributors = []Contributor{}
-	if err := tx.SelectContext(ctx, &d.TopContributors, dashboardContributors, d.From, d.To); err != nil {
+	if err := tx.SelectContext(ctx, &d.TopContributors, dashboardContributors, date(d.Period.From), date(d.Period.To)); err != nil {
 		return Internal("listing top contributors", err)
 	}
 	if err := d.loadModeration(ctx, tx); err != nil {

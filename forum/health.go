@@ -99,6 +99,16 @@ JOIN posts p ON p.created_at >= ($2::date)::timestamp AT TIME ZONE $1 AND p.crea
 	AND p.status <> 'deleted' AND strpos(lower(p.body_markdown), lower(x.term)) > 0
 GROUP BY 1, 2`
 
+// rollupHealthMembers counts, for the same days, each author's published
+// posts, the threads among them and the likes they received.
+const rollupHealthMembers = `
+INSERT INTO health_members (day, member_id, posts, threads, likes_received)
+SELECT (p.created_at AT TIME ZONE $1)::date, p.author_id, count(*), count(*) FILTER (WHERE p.number = 1), coalesce(sum(p.like_count), 0)
+FROM posts p
+WHERE p.created_at >= ($2::date)::timestamp AT TIME ZONE $1 AND p.created_at < ($3::date + 1)::timestamp AT TIME ZONE $1
+	AND p.status = 'published' AND p.author_id IS NOT NULL
+GROUP BY 1, 2`
+
 // healthState is the job's bookmark (health_state's one row).
 type healthState struct {
 	TimeZone      string         `db:"time_zone"`
@@ -107,10 +117,27 @@ type healthState struct {
 	BackfillFrom  *time.Time     `db:"backfill_from"`
 }
 
-// HealthRollupJob brings the rollups up to date (the job's handler).
+// HealthRollupJob brings the rollups up to date (the job's handler); while
+// history is being backfilled, it goes on, a stretch a transaction, for a
+// bounded number of stretches.
 func (db *DB) HealthRollupJob(ctx context.Context, _ *Job) error {
-	return db.RollupHealth(ctx, time.Now())
+	for range healthBackfillRuns {
+		if err := db.RollupHealth(ctx, time.Now()); err != nil {
+			return err
+		}
+		var pending bool
+		if err := db.pool.GetContext(ctx, &pending, `SELECT backfill_from IS NOT NULL FROM health_state`); err != nil {
+			return Internal("reading the health rollups' state", err)
+		}
+		if !pending {
+			return nil
+		}
+	}
+	return nil
 }
+
+// healthBackfillRuns bounds one job's stretches of history (about 25 years).
+const healthBackfillRuns = 100
 
 // RollupHealth brings the rollups up to date at now: it computes again
 // today and yesterday (local days), the days of the threads that had
@@ -139,7 +166,7 @@ func (db *DB) RollupHealth(ctx context.Context, now time.Time) error {
 		}
 		if s.TimeZone != tz || !slices.Equal(s.Terms, terms) {
 			// Days cut elsewhere, or other terms: everything is computed again.
-			if _, err := tx.ExecContext(ctx, `DELETE FROM health_days; DELETE FROM health_terms`); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM health_days; DELETE FROM health_terms; DELETE FROM health_members`); err != nil {
 				return Internal("clearing the health rollups", err)
 			}
 			var first *time.Time
@@ -192,6 +219,13 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 			if _, err := tx.ExecContext(ctx, `DELETE FROM health_terms WHERE day BETWEEN $1::date AND $2::date`,
 				r[0].Format(time.DateOnly), r[1].Format(time.DateOnly)); err != nil {
 				return Internal("clearing health rollups", err)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM health_members WHERE day BETWEEN $1::date AND $2::date`,
+				r[0].Format(time.DateOnly), r[1].Format(time.DateOnly)); err != nil {
+				return Internal("clearing health rollups", err)
+			}
+			if _, err := tx.ExecContext(ctx, rollupHealthMembers, tz, r[0].Format(time.DateOnly), r[1].Format(time.DateOnly)); err != nil {
+				return Internal("counting the members' posts", err)
 			}
 			if len(terms) > 0 {
 				if _, err := tx.ExecContext(ctx, rollupHealthTerms, tz, r[0].Format(time.DateOnly), r[1].Format(time.DateOnly), pq.Array(terms)); err != nil {

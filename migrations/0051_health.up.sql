@@ -32,6 +32,17 @@ CREATE TABLE IF NOT EXISTS health_queue (
     oldest_seconds_max bigint NOT NULL
 );
 
+-- The most active members: each member's posts of the day (kept ones),
+-- the threads they opened and the likes those posts have received.
+CREATE TABLE IF NOT EXISTS health_members (
+    day date NOT NULL,
+    member_id bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    posts integer NOT NULL,
+    threads integer NOT NULL,
+    likes_received integer NOT NULL,
+    PRIMARY KEY (day, member_id)
+);
+
 -- Reputation: the posts of each day that mention each of the terms the
 -- admins chose (setting reputation_terms).
 CREATE TABLE IF NOT EXISTS health_terms (
