@@ -56,10 +56,22 @@ type trafficCounter struct {
 
 	mu      sync.Mutex
 	batches map[time.Time]*forum.TrafficBatch // by local day (two around midnight)
+	// The referring domains this instance counted today: past
+	// trafficReferrersPerDay, new ones are not counted, so that made-up
+	// Referer headers cannot fill memory and the table.
+	refDay  time.Time
+	refSeen map[string]struct{}
 }
 
+// trafficReadersPerBatch bounds the readers kept between two flushes (a
+// flood of addresses counts its views, not more readers than this).
+const trafficReadersPerBatch = 200000
+
+// trafficReferrersPerDay bounds the referring domains an instance counts a day.
+const trafficReferrersPerDay = 1000
+
 func newTrafficCounter() *trafficCounter {
-	t := &trafficCounter{batches: map[time.Time]*forum.TrafficBatch{}}
+	t := &trafficCounter{batches: map[time.Time]*forum.TrafficBatch{}, refSeen: map[string]struct{}{}}
 	t.loc.Store(time.UTC)
 	return t
 }
@@ -140,9 +152,16 @@ func (t *trafficCounter) add(now time.Time, v view) {
 		b.Categories[v.category]++
 	}
 	if v.referrer != "" {
-		b.Referrers[v.referrer]++
+		if !day.Equal(t.refDay) {
+			t.refDay = day
+			clear(t.refSeen)
+		}
+		if _, ok := t.refSeen[v.referrer]; ok || len(t.refSeen) < trafficReferrersPerDay {
+			t.refSeen[v.referrer] = struct{}{}
+			b.Referrers[v.referrer]++
+		}
 	}
-	if v.human {
+	if v.human && len(b.Readers) < trafficReadersPerBatch {
 		b.Readers[v.reader] = struct{}{}
 	}
 }

@@ -160,3 +160,27 @@ func TestCrawlersAndSearchEnginesAreTold(t *testing.T) {
 		}
 	}
 }
+
+// Made-up referrers cannot grow without bound: past the day's cap, a new
+// domain is not counted (its view still is), a known one still is.
+func TestReferrersPerDayAreBounded(t *testing.T) {
+	tc := newTrafficCounter()
+	now := time.Date(2031, 3, 15, 12, 0, 0, 0, time.UTC)
+	for i := range trafficReferrersPerDay + 10 {
+		tc.add(now, view{kind: forum.ViewAnonymous, referrer: fmt.Sprintf("spam%d.example", i)})
+	}
+	tc.add(now, view{kind: forum.ViewAnonymous, referrer: "spam0.example"})
+	batches := tc.take()
+	if len(batches) != 1 {
+		t.Fatalf("%d batches", len(batches))
+	}
+	b := batches[0]
+	if len(b.Referrers) != trafficReferrersPerDay || b.Referrers["spam0.example"] != 2 || b.Views[forum.ViewAnonymous] != int64(trafficReferrersPerDay+11) {
+		t.Errorf("%d domains, spam0 %d, views %d", len(b.Referrers), b.Referrers["spam0.example"], b.Views[forum.ViewAnonymous])
+	}
+	// The next day starts afresh.
+	tc.add(now.Add(24*time.Hour), view{kind: forum.ViewAnonymous, referrer: "new.example"})
+	if b := tc.take()[0]; b.Referrers["new.example"] != 1 {
+		t.Errorf("the next day: %v", b.Referrers)
+	}
+}
