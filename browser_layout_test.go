@@ -98,7 +98,8 @@ func TestBrowserMainPagesFitBothWidths(t *testing.T) {
 	staff := []page{{"/admin", "main h1", "admin"}, {"/admin/rules/test", "main h1", "admin-rules-test"},
 		{"/admin/rules/words", "main h1", "admin-rules-words"}, {"/admin/guidelines", "main h1", "admin-guidelines"},
 		{"/admin/members?q=jeanne", "main h1", "admin-members-search"}, {"/admin/webhooks", "main h1", "admin-webhooks"},
-		{"/mod/queue", "main h1", "mod-queue"}, {"/mod/log", "main h1", "mod-log"}, {"/admin/dashboard", "main h1", "admin-dashboard"}}
+		{"/mod/queue", "main h1", "mod-queue"}, {"/mod/log", "main h1", "mod-log"}, {"/admin/dashboard", "main h1", "admin-dashboard"},
+		{"/admin/dashboard/report", ".health-report", "admin-report"}}
 	for _, width := range []struct {
 		name string
 		set  chromedp.Action[chromedp.Void]

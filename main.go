@@ -220,6 +220,9 @@ func (m *Main) backgroundWork() map[string]func(context.Context) error {
 		"rules": m.server.Pipeline().RunRuleRebuilds,
 		"mail":  m.mailer.Run,
 		"jobs":  m.jobRunner().Run,
+		// Page views counted in memory, written every few seconds and
+		// once more at shutdown, after the HTTP server has drained.
+		"traffic": m.server.RunTraffic,
 	}
 }
 
@@ -239,12 +242,14 @@ func (m *Main) jobRunner() *forum.JobRunner {
 			forum.JobUploadCleanup:     m.db.UploadCleanupJob,
 			forum.JobWebhookDelivery:   server.NewWebhookSender(m.Config, m.db, m.Log).Deliver,
 			forum.JobBookmarkReminders: m.db.BookmarkRemindersJob,
+			forum.JobHealthRollup:      m.db.HealthRollupJob,
 		},
 		Periodic: []forum.PeriodicJob{
 			{Kind: forum.JobTrustPromotion, Every: forum.TrustPromotionEvery},
 			{Kind: forum.JobNotificationSweep, Every: forum.NotificationSweepEvery},
 			{Kind: forum.JobUploadCleanup, Every: forum.UploadCleanupEvery},
 			{Kind: forum.JobBookmarkReminders, Every: forum.BookmarkRemindersEvery},
+			{Kind: forum.JobHealthRollup, Every: forum.HealthRollupEvery},
 		},
 	}
 }

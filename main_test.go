@@ -172,6 +172,16 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	// A page view counted in memory is written when the server stops.
+	referrer := strings.ToLower(forumtest.Unique("shutdown-")) + ".example.org"
+	req, _ := http.NewRequest("GET", "http://"+addr+"/latest", nil)
+	req.Header.Set("Referer", "https://"+referrer+"/")
+	req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
 	cancel()
 	select {
 	case err := <-done:
@@ -183,6 +193,10 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
 		t.Error("the server still accepts connections after shutdown")
+	}
+	var views int
+	if err := m.db.SQL().Get(&views, `SELECT coalesce(sum(views), 0) FROM traffic_referrers WHERE domain = $1`, referrer); err != nil || views != 1 {
+		t.Errorf("the view counted before shutdown: %d views written (%v), want 1", views, err)
 	}
 	if err := m.Close(); err != nil {
 		t.Errorf("Close: %v", err)

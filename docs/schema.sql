@@ -155,6 +155,64 @@ CREATE TABLE guideline_versions (
     CONSTRAINT guideline_versions_published_by_fkey FOREIGN KEY (published_by) REFERENCES members(id) ON DELETE SET NULL
 );
 
+CREATE TABLE health_days (
+    day date NOT NULL,
+    category_id bigint NOT NULL,
+    posts integer DEFAULT 0 NOT NULL,
+    threads integer DEFAULT 0 NOT NULL,
+    signups integer DEFAULT 0 NOT NULL,
+    answerable integer DEFAULT 0 NOT NULL,
+    answered integer DEFAULT 0 NOT NULL,
+    answered_24h integer DEFAULT 0 NOT NULL,
+    response_seconds bigint DEFAULT 0 NOT NULL,
+    staff_answered integer DEFAULT 0 NOT NULL,
+    staff_response_seconds bigint DEFAULT 0 NOT NULL,
+    reports integer DEFAULT 0 NOT NULL,
+    held integer DEFAULT 0 NOT NULL,
+    removed integer DEFAULT 0 NOT NULL,
+    CONSTRAINT health_days_pkey PRIMARY KEY (day, category_id)
+);
+
+CREATE TABLE health_dirty (
+    at timestamp with time zone NOT NULL,
+    CONSTRAINT health_dirty_pkey PRIMARY KEY (at)
+);
+
+CREATE TABLE health_members (
+    day date NOT NULL,
+    member_id bigint NOT NULL,
+    posts integer NOT NULL,
+    threads integer NOT NULL,
+    likes_received integer NOT NULL,
+    CONSTRAINT health_members_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT health_members_pkey PRIMARY KEY (day, member_id)
+);
+
+CREATE TABLE health_queue (
+    day date NOT NULL,
+    size_max integer NOT NULL,
+    oldest_seconds_max bigint NOT NULL,
+    CONSTRAINT health_queue_pkey PRIMARY KEY (day)
+);
+
+CREATE TABLE health_state (
+    id boolean DEFAULT true NOT NULL,
+    time_zone text DEFAULT ''::text NOT NULL,
+    terms text[] DEFAULT '{}'::text[] NOT NULL,
+    activity_since timestamp with time zone,
+    backfill_from date,
+    computed_at timestamp with time zone,
+    CONSTRAINT health_state_id_check CHECK (id),
+    CONSTRAINT health_state_pkey PRIMARY KEY (id)
+);
+
+CREATE TABLE health_terms (
+    day date NOT NULL,
+    term text NOT NULL,
+    posts integer NOT NULL,
+    CONSTRAINT health_terms_pkey PRIMARY KEY (day, term)
+);
+
 CREATE TABLE ignored_members (
     member_id bigint NOT NULL,
     ignored_id bigint NOT NULL,
@@ -645,6 +703,56 @@ CREATE INDEX threads_category_pinned_activity ON threads USING btree (category_i
 CREATE INDEX threads_created ON threads USING btree (created_at);
 CREATE INDEX threads_held_author ON threads USING btree (author_id) WHERE (status = 'held'::text);
 
+CREATE TABLE traffic_categories (
+    day date NOT NULL,
+    category_id bigint NOT NULL,
+    views bigint DEFAULT 0 NOT NULL,
+    CONSTRAINT traffic_categories_category_id_fkey FOREIGN KEY (category_id) REFERENCES categories(id) ON DELETE CASCADE,
+    CONSTRAINT traffic_categories_pkey PRIMARY KEY (day, category_id)
+);
+
+CREATE TABLE traffic_days (
+    day date NOT NULL,
+    kind text NOT NULL,
+    views bigint DEFAULT 0 NOT NULL,
+    search_views bigint DEFAULT 0 NOT NULL,
+    CONSTRAINT traffic_days_kind_check CHECK (kind = ANY (ARRAY['member'::text, 'anonymous'::text, 'crawler'::text])),
+    CONSTRAINT traffic_days_pkey PRIMARY KEY (day, kind)
+);
+
+CREATE TABLE traffic_readers (
+    day date NOT NULL,
+    reader bytea NOT NULL,
+    CONSTRAINT traffic_readers_pkey PRIMARY KEY (day, reader)
+);
+
+CREATE TABLE traffic_readers_days (
+    day date NOT NULL,
+    readers integer NOT NULL,
+    CONSTRAINT traffic_readers_days_pkey PRIMARY KEY (day)
+);
+
+CREATE TABLE traffic_referrers (
+    day date NOT NULL,
+    domain text NOT NULL,
+    views bigint DEFAULT 0 NOT NULL,
+    CONSTRAINT traffic_referrers_pkey PRIMARY KEY (day, domain)
+);
+
+CREATE TABLE traffic_salts (
+    day date NOT NULL,
+    salt bytea NOT NULL,
+    CONSTRAINT traffic_salts_pkey PRIMARY KEY (day)
+);
+
+CREATE TABLE traffic_threads (
+    day date NOT NULL,
+    thread_id bigint NOT NULL,
+    views bigint DEFAULT 0 NOT NULL,
+    CONSTRAINT traffic_threads_pkey PRIMARY KEY (day, thread_id),
+    CONSTRAINT traffic_threads_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES threads(id) ON DELETE CASCADE
+);
+
 CREATE TABLE upload_blobs (
     upload_id bigint NOT NULL,
     data bytea NOT NULL,
@@ -917,6 +1025,32 @@ BEGIN
     PERFORM notify_after_commit();
     RETURN cardinality(claimed);
 END;
+$function$;
+
+CREATE OR REPLACE FUNCTION health_mark_post()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    INSERT INTO health_dirty (at)
+    SELECT NEW.created_at
+    UNION SELECT t.created_at FROM threads t WHERE t.id = NEW.thread_id
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION health_mark_thread()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    INSERT INTO health_dirty (at)
+    SELECT NEW.created_at
+    UNION SELECT DISTINCT date_trunc('hour', p.created_at) FROM posts p WHERE p.thread_id = NEW.id
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END
 $function$;
 
 CREATE OR REPLACE FUNCTION latest_reader(p_viewer bigint, p_limit integer)
@@ -1579,6 +1713,7 @@ CREATE TRIGGER notifications_inserted_announce AFTER INSERT ON notifications REF
 CREATE TRIGGER notifications_updated_announce AFTER UPDATE ON notifications REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION member_rows_announce();
 CREATE CONSTRAINT TRIGGER post_pending_edits_held_invariant AFTER INSERT OR DELETE ON post_pending_edits DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION check_pending_edit_row();
 CREATE TRIGGER posts_content_changed AFTER INSERT OR DELETE OR UPDATE ON posts FOR EACH STATEMENT EXECUTE FUNCTION notify_content_changed();
+CREATE TRIGGER posts_health_dirty AFTER UPDATE OF status, removal ON posts FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status OR old.removal IS DISTINCT FROM new.removal) EXECUTE FUNCTION health_mark_post();
 CREATE CONSTRAINT TRIGGER posts_held_invariant AFTER UPDATE OF status ON posts DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (old.status = 'held'::text AND new.status <> 'held'::text) EXECUTE FUNCTION check_held_post_row();
 CREATE TRIGGER posts_notifications_hidden AFTER UPDATE OF status ON posts FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION notifications_follow_post();
 CREATE TRIGGER posts_search_vector BEFORE INSERT OR UPDATE OF body_html, search_config ON posts FOR EACH ROW EXECUTE FUNCTION posts_search_vector();
@@ -1600,5 +1735,6 @@ CREATE TRIGGER settings_content_changed AFTER INSERT OR DELETE OR UPDATE ON sett
 CREATE TRIGGER threads_content_changed AFTER INSERT OR DELETE OR UPDATE ON threads FOR EACH STATEMENT EXECUTE FUNCTION notify_content_changed();
 CREATE TRIGGER threads_count_insert_delete AFTER INSERT OR DELETE ON threads FOR EACH ROW EXECUTE FUNCTION categories_count_threads();
 CREATE TRIGGER threads_count_update AFTER UPDATE OF status, category_id ON threads FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status OR old.category_id IS DISTINCT FROM new.category_id) EXECUTE FUNCTION categories_count_threads();
+CREATE TRIGGER threads_health_dirty AFTER UPDATE OF status, category_id ON threads FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status OR old.category_id IS DISTINCT FROM new.category_id) EXECUTE FUNCTION health_mark_thread();
 CREATE TRIGGER threads_notifications_hidden AFTER UPDATE OF status ON threads FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION notifications_follow_thread();
 CREATE TRIGGER threads_search_title AFTER UPDATE OF title ON threads FOR EACH ROW WHEN (old.title IS DISTINCT FROM new.title) EXECUTE FUNCTION threads_search_title();

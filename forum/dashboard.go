@@ -3,47 +3,176 @@ package forum
 import (
 	"context"
 	"database/sql"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 )
 
-// DashboardDays is the window of the community-health dashboard: every
-// figure looks at the last 30 days at most, so that it stays fast on a
-// forum of any age.
+// DashboardDays is the dashboard's period when none is chosen.
 const DashboardDays = 30
+
+// DashboardPeriods are the periods offered (days, ending today).
+var DashboardPeriods = []int{7, 30, 90, 365}
+
+// dashboardMaxDays bounds a chosen range (ten years).
+const dashboardMaxDays = 3660
+
+// Period is a run of local days, From and To included; the dates are
+// held at UTC midnight (as PostgreSQL's date scans). Days is the preset
+// chosen (7, 30…), 0 for a range.
+type Period struct {
+	From, To time.Time
+	Days     int
+}
+
+// Len is the number of days of the period.
+func (p Period) Len() int { return int(p.To.Sub(p.From)/(24*time.Hour)) + 1 }
+
+// Previous is the period of the same length just before.
+func (p Period) Previous() Period {
+	n := p.Len()
+	return Period{From: p.From.AddDate(0, 0, -n), To: p.From.AddDate(0, 0, -1), Days: p.Days}
+}
+
+// ParsePeriod reads the period chosen: a range when from and to (dates,
+// YYYY-MM-DD) are given, else days (7, 30, 90 or 365; 30 when empty),
+// ending today (a local date).
+func ParsePeriod(days, from, to string, today time.Time) (Period, error) {
+	bad := Errorf(EINVALID, "admin.dashboard_period_invalid", map[string]any{"Max": dashboardMaxDays})
+	if from != "" || to != "" {
+		f, err1 := time.Parse(time.DateOnly, from)
+		t, err2 := time.Parse(time.DateOnly, to)
+		if err1 != nil || err2 != nil || t.Before(f) || t.After(today) {
+			return Period{}, bad.OnField("from")
+		}
+		p := Period{From: f, To: t}
+		if p.Len() > dashboardMaxDays {
+			return Period{}, bad.OnField("from")
+		}
+		return p, nil
+	}
+	n := DashboardDays
+	if days != "" {
+		v, err := strconv.Atoi(days)
+		if err != nil || !slices.Contains(DashboardPeriods, v) {
+			return Period{}, bad.OnField("period")
+		}
+		n = v
+	}
+	return Period{From: today.AddDate(0, 0, -(n - 1)), To: today, Days: n}, nil
+}
 
 // Dashboard is what the community manager watches: is the community alive
 // (engagement), are newcomers answered (response time), is the moderation
-// keeping up (moderation), and who carries the conversation.
+// keeping up (moderation), and who carries the conversation. The period's
+// figures come from the daily rollups (forum/health.go), each with the
+// previous period's to compare.
 type Dashboard struct {
-	Now  time.Time
-	From time.Time // start of the window (UTC midnight, DashboardDays ago)
+	Now        time.Time
+	Location   *time.Location
+	Period     Period
+	Prior      Period
+	From, To   time.Time  // the period's instants: From's local midnight to the end of To (at most now)
+	ComputedAt *time.Time // when the rollups were last brought up to date
 
 	// Engagement: members who visited in the last 1, 7 and 30 days.
 	Active1, Active7, Active30 int
-	NewMembers7, NewMembers30  int
-	Posts30, Threads30         int
-	Days                       []DayActivity // DashboardDays entries, oldest first
 
-	// Response time, over the threads opened in the window: the median
-	// time to a first reply by someone else, and how many threads opened
-	// more than 24 hours ago got none within 24 hours.
-	FirstReplyMedian  *time.Duration
-	Unanswered24h     int
-	AnswerableThreads int // threads old enough to count in Unanswered24h
+	Current, Previous HealthTotals
+	Days              []DayActivity    // one entry a day of the period, oldest first
+	Categories        []CategoryHealth // the period's figures by category, busiest first
 
-	// Moderation: review items created in the window and the median time
+	// Moderation: review items created in the period and the median time
 	// to first seen, claimed and resolved; the queue now, by kind.
-	ReviewItems30       int
+	ReviewItems         int
 	ReviewSeenMedian    *time.Duration
 	ReviewClaimMedian   *time.Duration
 	ReviewResolveMedian *time.Duration
 	Queue               map[string]int // pending review items by kind
 	QueueSize           int
-	Reports30           int
 
 	TopContributors []Contributor
+
+	// Response and moderation lists (forum/dashboard_moderation.go).
+	Unanswered     []UnansweredThread
+	Rules          []RuleFiring
+	ReportOutcomes []ReportOutcomes
+	QueueDays      []QueueDay
+	Moderators     []ModeratorActions
+
+	// Reputation: mentions of the terms chosen in the settings.
+	Terms    []TermMentions
+	TermDays []TermDay
+
+	// Traffic and reach (forum/traffic.go).
+	TrafficDays              []TrafficDay
+	Traffic, PreviousTraffic TrafficTotals
+	TopThreads               []Viewed
+	TopCategories            []Viewed
+	Referrers                []Referrer
+}
+
+// HealthTotals are a period's sums of the daily rollups. A thread counts
+// in the day it was opened; Settled* count only the threads opened two
+// days or more before the rollup (old enough to have had 24 hours).
+type HealthTotals struct {
+	Posts             int   `db:"posts" json:"posts"`
+	Threads           int   `db:"threads" json:"threads"`
+	SignUps           int   `db:"signups" json:"signups"`
+	Reports           int   `db:"reports" json:"reports"`
+	Held              int   `db:"held" json:"held"`
+	Removed           int   `db:"removed" json:"removed"`
+	Answerable        int   `db:"answerable" json:"answerable"`
+	Answered          int   `db:"answered" json:"answered"`
+	ResponseSeconds   int64 `db:"response_seconds" json:"-"`
+	StaffAnswered     int   `db:"staff_answered" json:"staff_answered"`
+	StaffSeconds      int64 `db:"staff_response_seconds" json:"-"`
+	SettledAnswerable int   `db:"settled_answerable" json:"settled_answerable"`
+	SettledAnswered24 int   `db:"settled_answered_24h" json:"-"`
+}
+
+// MeanFirstResponse is the mean time from a thread's opening to its first
+// response by someone else; nil when no thread was answered.
+func (t HealthTotals) MeanFirstResponse() *time.Duration {
+	if t.Answered == 0 {
+		return nil
+	}
+	d := (time.Duration(t.ResponseSeconds) * time.Second / time.Duration(t.Answered)).Round(time.Second)
+	return &d
+}
+
+// MeanStaffResponse is the mean time from a thread's opening to the first
+// response of a moderator or an administrator; nil when staff answered none.
+func (t HealthTotals) MeanStaffResponse() *time.Duration {
+	if t.StaffAnswered == 0 {
+		return nil
+	}
+	d := (time.Duration(t.StaffSeconds) * time.Second / time.Duration(t.StaffAnswered)).Round(time.Second)
+	return &d
+}
+
+// Unanswered24h is how many of the settled threads got no response within
+// 24 hours.
+func (t HealthTotals) Unanswered24h() int { return t.SettledAnswerable - t.SettledAnswered24 }
+
+// UnansweredShare is the share (0–1) of settled threads left without a
+// response for 24 hours; -1 when there is none to judge.
+func (t HealthTotals) UnansweredShare() float64 {
+	if t.SettledAnswerable == 0 {
+		return -1
+	}
+	return float64(t.Unanswered24h()) / float64(t.SettledAnswerable)
+}
+
+// Change is the change from prev to cur in percent; nil when prev is 0.
+func Change(cur, prev float64) *float64 {
+	if prev == 0 {
+		return nil
+	}
+	c := (cur - prev) / prev * 100
+	return &c
 }
 
 // DayActivity is one day of the dashboard's charts.
@@ -53,6 +182,16 @@ type DayActivity struct {
 	Threads    int       `db:"threads"`
 	NewMembers int       `db:"new_members"`
 	Reports    int       `db:"reports"`
+	Held       int       `db:"held"`
+	Removed    int       `db:"removed"`
+}
+
+// CategoryHealth is a category's figures over the period.
+type CategoryHealth struct {
+	ID   int64  `db:"id"`
+	Name string `db:"name"`
+	Slug string `db:"slug"`
+	HealthTotals
 }
 
 // Contributor is one of the most active members of the window.
@@ -64,17 +203,8 @@ type Contributor struct {
 	LikesReceived int    `db:"likes_received"`
 }
 
-// UnansweredShare is the share (0–1) of answerable threads left without a
-// reply for 24 hours; -1 when there is none to judge.
-func (d *Dashboard) UnansweredShare() float64 {
-	if d.AnswerableThreads == 0 {
-		return -1
-	}
-	return float64(d.Unanswered24h) / float64(d.AnswerableThreads)
-}
-
-// Days are UTC days. The first two queries take now ($1), the others the
-// start of the window ($1) and now ($2).
+// The rollups' queries take the period's first and last days ($1, $2);
+// the totals also the last settled day ($3).
 const (
 	dashboardActive = `
 SELECT count(DISTINCT member_id) FILTER (WHERE last_at >= $1::timestamptz - interval '1 day') AS active1,
@@ -83,48 +213,31 @@ SELECT count(DISTINCT member_id) FILTER (WHERE last_at >= $1::timestamptz - inte
 FROM member_visits
 WHERE day >= ($1::timestamptz AT TIME ZONE 'UTC')::date - 30 AND last_at <= $1`
 
-	dashboardNewMembers = `
-SELECT count(*) FILTER (WHERE created_at >= $1::timestamptz - interval '7 days') AS new7,
-       count(*) AS new30
-FROM members
-WHERE created_at >= $1::timestamptz - interval '30 days' AND created_at <= $1`
+	healthSums = `coalesce(sum(posts), 0) AS posts, coalesce(sum(threads), 0) AS threads,
+       coalesce(sum(signups), 0) AS signups, coalesce(sum(reports), 0) AS reports,
+       coalesce(sum(held), 0) AS held, coalesce(sum(removed), 0) AS removed,
+       coalesce(sum(answerable), 0) AS answerable, coalesce(sum(answered), 0) AS answered,
+       coalesce(sum(response_seconds), 0) AS response_seconds,
+       coalesce(sum(staff_answered), 0) AS staff_answered, coalesce(sum(staff_response_seconds), 0) AS staff_response_seconds,
+       coalesce(sum(answerable) FILTER (WHERE day <= $3::date), 0) AS settled_answerable,
+       coalesce(sum(answered_24h) FILTER (WHERE day <= $3::date), 0) AS settled_answered_24h`
+
+	dashboardTotals = `SELECT ` + healthSums + ` FROM health_days WHERE day BETWEEN $1::date AND $2::date`
+
+	dashboardCategories = `
+SELECT c.id, c.name, c.slug, ` + healthSums + `
+FROM health_days h JOIN categories c ON c.id = h.category_id
+WHERE h.day BETWEEN $1::date AND $2::date
+GROUP BY c.id
+ORDER BY posts DESC, c.position, c.name`
 
 	dashboardDays = `
-WITH days AS (
-	SELECT d::date AS day
-	FROM generate_series(($1::timestamptz AT TIME ZONE 'UTC')::date, ($2::timestamptz AT TIME ZONE 'UTC')::date, interval '1 day') AS d
-), p AS (
-	SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS n FROM posts
-	WHERE created_at >= $1 AND created_at <= $2 AND status <> 'deleted' GROUP BY 1
-), t AS (
-	SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS n FROM threads
-	WHERE created_at >= $1 AND created_at <= $2 AND status <> 'deleted' GROUP BY 1
-), m AS (
-	SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS n FROM members
-	WHERE created_at >= $1 AND created_at <= $2 GROUP BY 1
-), r AS (
-	SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS n FROM reports
-	WHERE created_at >= $1 AND created_at <= $2 GROUP BY 1
-)
-SELECT days.day::timestamp AT TIME ZONE 'UTC' AS day, coalesce(p.n, 0) AS posts, coalesce(t.n, 0) AS threads,
-       coalesce(m.n, 0) AS new_members, coalesce(r.n, 0) AS reports
-FROM days LEFT JOIN p USING (day) LEFT JOIN t USING (day) LEFT JOIN m USING (day) LEFT JOIN r USING (day)
-ORDER BY days.day`
-
-	// A thread's first reply is the earliest published post of someone
-	// other than its author.
-	dashboardFirstReply = `
-SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM fr.at - t.created_at)) AS median_seconds,
-       count(*) FILTER (WHERE t.created_at <= $2::timestamptz - interval '24 hours') AS answerable,
-       count(*) FILTER (WHERE t.created_at <= $2::timestamptz - interval '24 hours'
-                        AND (fr.at IS NULL OR fr.at > t.created_at + interval '24 hours')) AS unanswered
-FROM threads t
-LEFT JOIN LATERAL (
-	SELECT min(p.created_at) AS at FROM posts p
-	WHERE p.thread_id = t.id AND p.number > 1 AND p.status = 'published'
-	  AND p.author_id IS DISTINCT FROM t.author_id AND p.created_at <= $2
-) fr ON true
-WHERE t.created_at >= $1 AND t.created_at <= $2 AND t.status = 'published'`
+SELECT d::timestamp AT TIME ZONE 'UTC' AS day, coalesce(sum(h.posts), 0) AS posts, coalesce(sum(h.threads), 0) AS threads,
+       coalesce(sum(h.signups), 0) AS new_members, coalesce(sum(h.reports), 0) AS reports,
+       coalesce(sum(h.held), 0) AS held, coalesce(sum(h.removed), 0) AS removed
+FROM generate_series($1::date, $2::date, interval '1 day') AS d
+LEFT JOIN health_days h ON h.day = d::date
+GROUP BY d ORDER BY d`
 
 	dashboardReview = `
 SELECT count(*) AS items,
@@ -132,27 +245,37 @@ SELECT count(*) AS items,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM claimed_at - created_at)) AS claimed,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - created_at)) AS resolved
 FROM review_items
-WHERE created_at >= $1 AND created_at <= $2`
+WHERE created_at >= $1 AND created_at < $2`
 
 	dashboardQueue = `SELECT kind, count(*) AS n FROM review_items WHERE status = 'pending' GROUP BY kind`
 
+	// The most active members, from their daily rollup.
 	dashboardContributors = `
-SELECT m.id, m.username, count(*) AS posts, count(*) FILTER (WHERE p.number = 1) AS threads,
-       coalesce(sum(p.like_count), 0) AS likes_received
-FROM posts p JOIN members m ON m.id = p.author_id
-WHERE p.created_at >= $1 AND p.created_at <= $2 AND p.status = 'published'
-GROUP BY m.id, m.username
+SELECT m.id, m.username, sum(h.posts) AS posts, sum(h.threads) AS threads, sum(h.likes_received) AS likes_received
+FROM health_members h JOIN members m ON m.id = h.member_id
+WHERE h.day BETWEEN $1::date AND $2::date
+GROUP BY m.id
 ORDER BY posts DESC, likes_received DESC, m.id
 LIMIT 10`
 )
 
-// Dashboard computes the community-health figures at now (staff only).
-func (db *DB) Dashboard(ctx context.Context, now time.Time) (*Dashboard, error) {
+// Dashboard computes the community-health figures of period at now
+// (staff only).
+func (db *DB) Dashboard(ctx context.Context, now time.Time, period Period) (*Dashboard, error) {
 	if err := RequireStaff(ctx); err != nil {
 		return nil, err
 	}
-	now = now.UTC()
-	d := &Dashboard{Now: now, From: now.Truncate(24*time.Hour).AddDate(0, 0, -(DashboardDays - 1)), Queue: map[string]int{}}
+	st, err := db.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	loc := st.Location()
+	d := &Dashboard{Now: now.UTC(), Location: loc, Period: period, Prior: period.Previous(), Queue: map[string]int{}}
+	d.From = localMidnight(period.From, loc)
+	d.To = localMidnight(period.To.AddDate(0, 0, 1), loc)
+	if d.To.After(d.Now) {
+		d.To = d.Now
+	}
 	// One read-only snapshot: the figures agree with each other.
 	tx, err := db.pool.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
 	if err != nil {
@@ -162,7 +285,19 @@ func (db *DB) Dashboard(ctx context.Context, now time.Time) (*Dashboard, error) 
 	if err := d.load(ctx, tx); err != nil {
 		return nil, err
 	}
+	if err := d.loadReputation(ctx, tx, st.ReputationTerms); err != nil {
+		return nil, err
+	}
 	return d, nil
+}
+
+// TodayIn is today's date in loc, as Period holds dates.
+func TodayIn(now time.Time, loc *time.Location) time.Time { return localDay(now, loc) }
+
+// localMidnight is the instant a date (held at UTC midnight) starts in loc.
+func localMidnight(day time.Time, loc *time.Location) time.Time {
+	y, m, dd := day.Date()
+	return time.Date(y, m, dd, 0, 0, 0, 0, loc).UTC()
 }
 
 func (d *Dashboard) load(ctx context.Context, tx *sqlx.Tx) error {
@@ -175,33 +310,27 @@ func (d *Dashboard) load(ctx context.Context, tx *sqlx.Tx) error {
 		return Internal("counting active members", err)
 	}
 	d.Active1, d.Active7, d.Active30 = active.A1, active.A7, active.A30
-	var joined struct {
-		N7  int `db:"new7"`
-		N30 int `db:"new30"`
+	if err := tx.GetContext(ctx, &d.ComputedAt, `SELECT computed_at FROM health_state`); err != nil {
+		return Internal("reading the health rollups' state", err)
 	}
-	if err := tx.GetContext(ctx, &joined, dashboardNewMembers, d.Now); err != nil {
-		return Internal("counting new members", err)
+	settled := localDay(d.Now, d.Location).AddDate(0, 0, -2)
+	if d.ComputedAt != nil {
+		settled = localDay(*d.ComputedAt, d.Location).AddDate(0, 0, -2)
 	}
-	d.NewMembers7, d.NewMembers30 = joined.N7, joined.N30
-
-	if err := tx.SelectContext(ctx, &d.Days, dashboardDays, d.From, d.Now); err != nil {
-		return Internal("counting activity per day", err)
+	date := func(t time.Time) string { return t.Format(time.DateOnly) }
+	if err := tx.GetContext(ctx, &d.Current, dashboardTotals, date(d.Period.From), date(d.Period.To), date(settled)); err != nil {
+		return Internal("summing the period's rollups", err)
 	}
-	for _, day := range d.Days {
-		d.Posts30 += day.Posts
-		d.Threads30 += day.Threads
-		d.Reports30 += day.Reports
+	if err := tx.GetContext(ctx, &d.Previous, dashboardTotals, date(d.Prior.From), date(d.Prior.To), date(settled)); err != nil {
+		return Internal("summing the previous period's rollups", err)
 	}
-
-	var reply struct {
-		Median     *float64 `db:"median_seconds"`
-		Answerable int      `db:"answerable"`
-		Unanswered int      `db:"unanswered"`
+	d.Categories = []CategoryHealth{}
+	if err := tx.SelectContext(ctx, &d.Categories, dashboardCategories, date(d.Period.From), date(d.Period.To), date(settled)); err != nil {
+		return Internal("summing the rollups by category", err)
 	}
-	if err := tx.GetContext(ctx, &reply, dashboardFirstReply, d.From, d.Now); err != nil {
-		return Internal("measuring response times", err)
+	if err := tx.SelectContext(ctx, &d.Days, dashboardDays, date(d.Period.From), date(d.Period.To)); err != nil {
+		return Internal("reading activity per day", err)
 	}
-	d.FirstReplyMedian, d.AnswerableThreads, d.Unanswered24h = seconds(reply.Median), reply.Answerable, reply.Unanswered
 
 	var review struct {
 		Items    int      `db:"items"`
@@ -209,10 +338,10 @@ func (d *Dashboard) load(ctx context.Context, tx *sqlx.Tx) error {
 		Claimed  *float64 `db:"claimed"`
 		Resolved *float64 `db:"resolved"`
 	}
-	if err := tx.GetContext(ctx, &review, dashboardReview, d.From, d.Now); err != nil {
+	if err := tx.GetContext(ctx, &review, dashboardReview, d.From, d.To); err != nil {
 		return Internal("measuring the review queue", err)
 	}
-	d.ReviewItems30 = review.Items
+	d.ReviewItems = review.Items
 	d.ReviewSeenMedian, d.ReviewClaimMedian, d.ReviewResolveMedian = seconds(review.Seen), seconds(review.Claimed), seconds(review.Resolved)
 
 	var queue []struct {
@@ -227,10 +356,13 @@ func (d *Dashboard) load(ctx context.Context, tx *sqlx.Tx) error {
 		d.QueueSize += q.N
 	}
 	d.TopContributors = []Contributor{}
-	if err := tx.SelectContext(ctx, &d.TopContributors, dashboardContributors, d.From, d.Now); err != nil {
+	if err := tx.SelectContext(ctx, &d.TopContributors, dashboardContributors, date(d.Period.From), date(d.Period.To)); err != nil {
 		return Internal("listing top contributors", err)
 	}
-	return nil
+	if err := d.loadModeration(ctx, tx); err != nil {
+		return err
+	}
+	return d.loadTraffic(ctx, tx)
 }
 
 func seconds(s *float64) *time.Duration {

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"time"
+	_ "time/tzdata" // the time_zone setting works on images without a zoneinfo
 
 	"github.com/jmoiron/sqlx"
 )
@@ -22,9 +24,15 @@ const (
 // (DefaultSettings); a row of the settings table, keyed by the JSON name,
 // overrides one. Arrays indexed by trust level hold one value per level 0–4.
 type Settings struct {
-	SiteName         string `json:"site_name"`
-	Locale           string `json:"locale"` // "" means PALABRE_LOCALE
-	RegistrationMode string `json:"registration_mode"`
+	SiteName string `json:"site_name"`
+	Locale   string `json:"locale"` // "" means PALABRE_LOCALE
+	// TimeZone is the IANA name of the forum's time zone: the dashboard's
+	// days start at midnight there.
+	TimeZone string `json:"time_zone"`
+	// ReputationTerms are the words whose mentions in posts the dashboard
+	// follows (the forum's or the brand's name), matched regardless of case.
+	ReputationTerms  []string `json:"reputation_terms"`
+	RegistrationMode string   `json:"registration_mode"`
 
 	TitleMinLength    int `json:"title_min_length"`
 	TitleMaxLength    int `json:"title_max_length"`
@@ -98,6 +106,8 @@ type Settings struct {
 func DefaultSettings() Settings {
 	return Settings{
 		SiteName:                 "Palabre",
+		TimeZone:                 DefaultTimeZone,
+		ReputationTerms:          []string{},
 		RegistrationMode:         RegistrationOpen,
 		TitleMinLength:           5,
 		TitleMaxLength:           200,
@@ -154,6 +164,8 @@ func (s *Settings) Validate() error {
 		return bad("site_name", "settings.site_name_invalid", map[string]any{"Max": 80})
 	case s.Locale != "" && s.Locale != "fr" && s.Locale != "en":
 		return bad("locale", "settings.locale_invalid", nil)
+	case !validTimeZone(s.TimeZone):
+		return bad("time_zone", "settings.time_zone_invalid", nil)
 	case s.RegistrationMode != RegistrationOpen && s.RegistrationMode != RegistrationApproval && s.RegistrationMode != RegistrationClosed:
 		return bad("registration_mode", "settings.registration_mode_invalid", nil)
 	case s.TitleMinLength < 1 || s.TitleMaxLength < s.TitleMinLength || s.TitleMaxLength > 500:
@@ -174,6 +186,9 @@ func (s *Settings) Validate() error {
 		return bad("reports_per_day", "settings.out_of_range", map[string]any{"Min": 1, "Max": 1000})
 	case s.ReportHideThreshold < 0:
 		return bad("report_hide_threshold", "settings.not_negative", nil)
+	}
+	if err := s.validateTerms(); err != nil {
+		return err
 	}
 	if err := s.validateTrust(); err != nil {
 		return err
@@ -343,3 +358,54 @@ func actorID(ctx context.Context) *int64 {
 
 // TrustLevelName is the message key naming a trust level.
 func TrustLevelName(tl int) string { return fmt.Sprintf("trust.level_%d", tl) }
+
+// DefaultTimeZone is the time zone of a new forum.
+const DefaultTimeZone = "Europe/Paris"
+
+// validTimeZone accepts IANA names (Europe/Paris, UTC), which Go and
+// PostgreSQL both know; not "Local" nor fixed offsets.
+func validTimeZone(name string) bool {
+	if name == "" || name == "Local" || len(name) > 64 {
+		return false
+	}
+	_, err := time.LoadLocation(name)
+	return err == nil
+}
+
+// Location is the forum's time zone (UTC if the setting cannot be loaded).
+func (s *Settings) Location() *time.Location {
+	if loc, err := time.LoadLocation(s.TimeZone); err == nil && s.TimeZone != "" {
+		return loc
+	}
+	return time.UTC
+}
+
+// Bounds of the reputation terms.
+const (
+	reputationTermsMax   = 20
+	reputationTermMaxLen = 60
+)
+
+// validateTerms trims the reputation terms, drops empty and repeated ones
+// and checks their number and length.
+func (s *Settings) validateTerms() error {
+	seen := map[string]bool{}
+	terms := []string{}
+	for _, t := range s.ReputationTerms {
+		t = strings.TrimSpace(t)
+		key := strings.ToLower(t)
+		if t == "" || seen[key] {
+			continue
+		}
+		if n := len([]rune(t)); n < 2 || n > reputationTermMaxLen {
+			return Errorf(EINVALID, "settings.reputation_terms_invalid", map[string]any{"Max": reputationTermMaxLen, "Count": reputationTermsMax}).OnField("reputation_terms")
+		}
+		seen[key] = true
+		terms = append(terms, t)
+	}
+	if len(terms) > reputationTermsMax {
+		return Errorf(EINVALID, "settings.reputation_terms_invalid", map[string]any{"Max": reputationTermMaxLen, "Count": reputationTermsMax}).OnField("reputation_terms")
+	}
+	s.ReputationTerms = terms
+	return nil
+}

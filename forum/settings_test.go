@@ -108,3 +108,23 @@ func TestUpdateSettingsValidatesLogsAndNotifies(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The forum's time zone is an IANA name, Europe/Paris by default; the
+// dashboard's days start at midnight there.
+func TestTimeZoneSetting(t *testing.T) {
+	s := forum.DefaultSettings()
+	if s.TimeZone != "Europe/Paris" || s.Location().String() != "Europe/Paris" {
+		t.Fatalf("default time zone %q", s.TimeZone)
+	}
+	for zone, ok := range map[string]bool{"UTC": true, "America/Montreal": true, "Mars/Olympus": false, "": false, "Local": false, "+02:00": false} {
+		s := forum.DefaultSettings()
+		s.TimeZone = zone
+		err := s.Validate()
+		if ok && err != nil {
+			t.Errorf("%q: %v", zone, err)
+		}
+		if !ok && forum.ErrorCode(err) != forum.EINVALID {
+			t.Errorf("%q accepted: %v", zone, err)
+		}
+	}
+}

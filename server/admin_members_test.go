@@ -169,15 +169,74 @@ func TestDashboardPageForStaff(t *testing.T) {
 	b, _ := loggedIn(t, s, forum.RoleModerator, 3)
 	w := b.do(t, "GET", "/admin/dashboard", nil, nil)
 	body := w.Body.String()
-	if w.Code != 200 || !strings.Contains(body, `<svg class="bar-chart"`) || !strings.Contains(body, "Median time to a first reply") || strings.Contains(body, "style=") {
+	if w.Code != 200 || !strings.Contains(body, `<svg class="bar-chart"`) || !strings.Contains(body, "Mean time to a first response") || strings.Contains(body, "style=") {
 		t.Fatalf("dashboard: %d %s", w.Code, body)
 	}
 	if strings.Contains(body, `href="/admin/settings"`) || !strings.Contains(body, `<a href="/admin/dashboard" aria-current="page">`) {
 		t.Error("a moderator sees the admin navigation, or not the dashboard's link")
 	}
-	w = s.do(t, request{path: "/api/v1/admin/dashboard", header: bearer(t, db, forumtest.MustMember(t, db, forum.RoleModerator, 2))})
-	if w.Code != 200 || !strings.Contains(w.Body.String(), `"window_days":30`) {
+	if !strings.Contains(body, `<a href="/admin/dashboard?period=30" aria-current="page">30 days</a>`) || strings.Count(body, "<rect ") != 8*30 {
+		t.Error("the default period is not 30 days")
+	}
+	w = b.do(t, "GET", "/admin/dashboard?period=7", nil, nil)
+	if body := w.Body.String(); w.Code != 200 || !strings.Contains(body, `<a href="/admin/dashboard?period=7" aria-current="page">`) || strings.Count(body, "<rect ") != 8*7 {
+		t.Errorf("7 days: %d", w.Code)
+	}
+	w = b.do(t, "GET", "/admin/dashboard?from=2026-01-01&to=2026-01-10", nil, nil)
+	if body := w.Body.String(); w.Code != 200 || strings.Contains(body, `aria-current="page">30`) || strings.Count(body, "<rect ") != 8*10 ||
+		!strings.Contains(body, "2025-12-22") {
+		t.Errorf("a range: %d (the previous period is 2025-12-22 to 2025-12-31)", w.Code)
+	}
+	for _, q := range []string{"period=12", "from=2026-01-10&to=2026-01-01", "from=2026-01-10", "from=3000-01-01&to=3000-01-02"} {
+		if w := b.do(t, "GET", "/admin/dashboard?"+q, nil, nil); w.Code != http.StatusBadRequest {
+			t.Errorf("%s: %d", q, w.Code)
+		}
+	}
+	// The charts say what they show to screen readers.
+	if body := b.do(t, "GET", "/admin/dashboard", nil, nil).Body.String(); !strings.Contains(body, `<desc id="chart-posts-desc">A bar for each of 30 days`) ||
+		!strings.Contains(body, `aria-labelledby="chart-posts-title chart-posts-desc"`) || !strings.Contains(body, `href="/admin/dashboard/traffic.csv?period=30"`) {
+		t.Error("a chart without its title and description, or no CSV link with the period")
+	}
+	// Every series downloads as CSV, over the period chosen.
+	for _, name := range dashboardSeries {
+		w := b.do(t, "GET", "/admin/dashboard/"+name+".csv?period=7", nil, nil)
+		lines := strings.Split(strings.TrimSpace(w.Body.String()), "\n")
+		if w.Code != 200 || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/csv") || len(lines) < 1 || !strings.Contains(lines[0], ",") {
+			t.Errorf("%s.csv: %d %q", name, w.Code, w.Body)
+		}
+		if (name == "days" || name == "traffic" || name == "queue") && len(lines) != 8 {
+			t.Errorf("%s.csv: %d lines, want a header and 7 days", name, len(lines))
+		}
+	}
+	if w := b.do(t, "GET", "/admin/dashboard/days.csv?from=2026-01-01&to=2026-01-03", nil, nil); !strings.HasPrefix(w.Body.String(), "day,posts,threads,new_members,reports,held,removed\n2026-01-01,") {
+		t.Errorf("days.csv over a range: %q", w.Body)
+	}
+	for path, want := range map[string]int{"/admin/dashboard/nothing.csv": 404, "/admin/dashboard/days.txt": 404, "/admin/dashboard/days.csv?period=12": 400,
+		"/admin/dashboard/report?month=2999-01": 400, "/admin/dashboard/report?month=janvier": 400} {
+		if w := b.do(t, "GET", path, nil, nil); w.Code != want {
+			t.Errorf("%s: %d, want %d", path, w.Code, want)
+		}
+	}
+	// The monthly report, printable.
+	w = b.do(t, "GET", "/admin/dashboard/report?month=2026-01", nil, nil)
+	if body := w.Body.String(); w.Code != 200 || !strings.Contains(body, "Community health report, January 2026") || !strings.Contains(body, "From 2026-01-01 to 2026-01-31") ||
+		strings.Contains(body, "The month is not over") || !strings.Contains(body, `class="health-report"`) {
+		t.Errorf("monthly report: %d", w.Code)
+	}
+	if w := b.do(t, "GET", "/admin/dashboard/report", nil, nil); w.Code != 200 {
+		t.Errorf("last month's report: %d", w.Code)
+	}
+	token := bearer(t, db, forumtest.MustMember(t, db, forum.RoleModerator, 2))
+	w = s.do(t, request{path: "/api/v1/admin/dashboard", header: token})
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `"days":30`) || !strings.Contains(w.Body.String(), `"time_zone":"Europe/Paris"`) {
 		t.Errorf("dashboard API: %d %s", w.Code, w.Body)
+	}
+	w = s.do(t, request{path: "/api/v1/admin/dashboard?period=365", header: token})
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `"days":365`) {
+		t.Errorf("dashboard API, a year: %d %s", w.Code, w.Body)
+	}
+	if w = s.do(t, request{path: "/api/v1/admin/dashboard?period=8", header: token}); w.Code != http.StatusBadRequest {
+		t.Errorf("dashboard API, a bad period: %d %s", w.Code, w.Body)
 	}
 }
 
@@ -258,5 +317,14 @@ func TestAdminsLetAMemberPostWithoutConfirming(t *testing.T) {
 	}
 	if w.Code != 200 || !one.Member.EmailConfirmationWaived {
 		t.Errorf("waiving through the API: %d %s", w.Code, w.Body)
+	}
+}
+
+// A cell a member wrote cannot run as a formula in a spreadsheet.
+func TestDashboardCSVDefusesFormulas(t *testing.T) {
+	for in, want := range map[string]string{"=HYPERLINK(\"x\")": "'=HYPERLINK(\"x\")", "+1": "'+1", "@a": "'@a", "-2": "'-2", "Bonjour": "Bonjour", "": ""} {
+		if got := csvSafe(in); got != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
 	}
 }

@@ -29,7 +29,7 @@ func isAdminRoute(method, path string) bool {
 }
 
 func isStaffRoute(path string) bool {
-	return path == "/admin/dashboard" || path == "/api/v1/admin/dashboard" || path == "/admin/members/:id"
+	return path == "/admin/dashboard" || path == "/admin/dashboard/:file" || path == "/api/v1/admin/dashboard" || path == "/admin/members/:id"
 }
 
 // isSanctionRoute tells the member page's forms that moderators use too,
@@ -58,6 +58,7 @@ func TestAdminRoutesRefuseMembersAndModerators(t *testing.T) {
 	}
 	ids := func(path string) string {
 		path = strings.ReplaceAll(path, ":delivery", "1")
+		path = strings.ReplaceAll(path, ":file", "days.csv")
 		switch {
 		case strings.Contains(path, "/members/"):
 			return strings.ReplaceAll(path, ":id", strconv.FormatInt(target.ID, 10))

@@ -131,9 +131,10 @@ func (s *Server) apiChangeMember(c *gin.Context, change func(context.Context, in
 	s.apiAdminMember(c)
 }
 
-// apiDashboard answers the community-health figures (staff).
+// apiDashboard answers the community-health figures of a period (staff):
+// ?period=7|30|90|365 or ?from=YYYY-MM-DD&to=YYYY-MM-DD.
 func (s *Server) apiDashboard(c *gin.Context) {
-	d, err := s.db.Dashboard(c.Request.Context(), time.Now())
+	d, err := s.loadDashboard(c)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -147,19 +148,57 @@ func (s *Server) apiDashboard(c *gin.Context) {
 	}
 	days := make([]gin.H, len(d.Days))
 	for i, day := range d.Days {
-		days[i] = gin.H{"day": day.Day.Format("2006-01-02"), "posts": day.Posts, "threads": day.Threads, "new_members": day.NewMembers, "reports": day.Reports}
+		days[i] = gin.H{"day": day.Day.Format(time.DateOnly), "posts": day.Posts, "threads": day.Threads, "new_members": day.NewMembers,
+			"reports": day.Reports, "held": day.Held, "removed": day.Removed}
+	}
+	totals := func(t forum.HealthTotals) gin.H {
+		return gin.H{"posts": t.Posts, "threads": t.Threads, "signups": t.SignUps, "reports": t.Reports, "held": t.Held, "removed": t.Removed,
+			"answerable": t.Answerable, "answered": t.Answered, "first_response_mean_seconds": secs(t.MeanFirstResponse()),
+			"staff_answered": t.StaffAnswered, "staff_response_mean_seconds": secs(t.MeanStaffResponse()),
+			"settled_threads": t.SettledAnswerable, "unanswered_24h": t.Unanswered24h()}
+	}
+	categories := make([]gin.H, len(d.Categories))
+	for i, ch := range d.Categories {
+		h := totals(ch.HealthTotals)
+		h["id"], h["name"], h["slug"] = ch.ID, ch.Name, ch.Slug
+		categories[i] = h
 	}
 	contributors := make([]gin.H, len(d.TopContributors))
 	for i, m := range d.TopContributors {
 		contributors[i] = gin.H{"id": m.ID, "username": m.Username, "posts": m.Posts, "threads": m.Threads, "likes_received": m.LikesReceived}
 	}
+	trafficDays := make([]gin.H, len(d.TrafficDays))
+	for i, t := range d.TrafficDays {
+		trafficDays[i] = gin.H{"day": t.Day.Format(time.DateOnly), "member": t.Member, "anonymous": t.Anonymous, "crawler": t.Crawler,
+			"search": t.Search, "readers": t.Readers}
+	}
+	rules := make([]gin.H, len(d.Rules))
+	for i, r := range d.Rules {
+		var precision *float64
+		if p := r.Precision(); p >= 0 {
+			precision = &p
+		}
+		rules[i] = gin.H{"rule_id": r.RuleID, "name": r.Name, "fired": r.Fired, "upheld": r.Upheld, "overturned": r.Overturned, "precision": precision}
+	}
+	queueDays := make([]gin.H, len(d.QueueDays))
+	for i, q := range d.QueueDays {
+		queueDays[i] = gin.H{"day": q.Day.Format(time.DateOnly), "size_max": q.Size, "oldest_seconds_max": q.OldestSeconds}
+	}
+	period := func(p forum.Period) gin.H {
+		return gin.H{"from": p.From.Format(time.DateOnly), "to": p.To.Format(time.DateOnly), "days": p.Len()}
+	}
 	c.JSON(http.StatusOK, gin.H{
-		"window_days": forum.DashboardDays, "from": d.From, "at": d.Now,
-		"engagement": gin.H{"active_1d": d.Active1, "active_7d": d.Active7, "active_30d": d.Active30,
-			"new_members_7d": d.NewMembers7, "new_members_30d": d.NewMembers30, "posts_30d": d.Posts30, "threads_30d": d.Threads30, "days": days},
-		"response": gin.H{"first_reply_median_seconds": secs(d.FirstReplyMedian), "unanswered_24h": d.Unanswered24h, "answerable_threads": d.AnswerableThreads},
-		"moderation": gin.H{"review_items_30d": d.ReviewItems30, "reports_30d": d.Reports30, "queue_size": d.QueueSize, "queue": d.Queue,
+		"period": period(d.Period), "previous_period": period(d.Prior), "time_zone": d.Location.String(),
+		"from": d.From, "to": d.To, "at": d.Now, "computed_at": d.ComputedAt,
+		"current": totals(d.Current), "previous": totals(d.Previous), "days": days, "categories": categories,
+		"engagement": gin.H{"active_1d": d.Active1, "active_7d": d.Active7, "active_30d": d.Active30},
+		"reputation": gin.H{"terms": d.Terms, "held_share": d.Current.HeldShare(), "removed_share": d.Current.RemovedShare(),
+			"previous_held_share": d.Previous.HeldShare(), "previous_removed_share": d.Previous.RemovedShare()},
+		"unanswered_threads": d.Unanswered, "rules": rules, "report_outcomes": d.ReportOutcomes, "queue_days": queueDays, "moderators": d.Moderators,
+		"moderation": gin.H{"review_items": d.ReviewItems, "queue_size": d.QueueSize, "queue": d.Queue,
 			"seen_median_seconds": secs(d.ReviewSeenMedian), "claim_median_seconds": secs(d.ReviewClaimMedian), "resolve_median_seconds": secs(d.ReviewResolveMedian)},
 		"top_contributors": contributors,
+		"traffic": gin.H{"current": d.Traffic, "previous": d.PreviousTraffic, "days": trafficDays,
+			"top_threads": d.TopThreads, "top_categories": d.TopCategories, "referrers": d.Referrers},
 	})
 }

@@ -2,7 +2,10 @@ package server
 
 import (
 	"fmt"
+	"math"
 	"net/http"
+	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -36,12 +39,33 @@ const (
 )
 
 func newBarChart(id, title string, days []forum.DayActivity, value func(forum.DayActivity) int) barChart {
-	ch := barChart{ID: id, Title: title, Height: chartHeight, Width: len(days) * (chartBarW + chartGap)}
-	for _, d := range days {
-		ch.Max = max(ch.Max, value(d))
-	}
+	points := make([]chartPoint, len(days))
 	for i, d := range days {
-		v := value(d)
+		points[i] = chartPoint{d.Day, value(d)}
+	}
+	return drawBarChart(id, title, points)
+}
+
+func newTrafficChart(id, title string, days []forum.TrafficDay, value func(forum.TrafficDay) int64) barChart {
+	points := make([]chartPoint, len(days))
+	for i, d := range days {
+		points[i] = chartPoint{d.Day, int(value(d))}
+	}
+	return drawBarChart(id, title, points)
+}
+
+type chartPoint struct {
+	Day   time.Time
+	Value int
+}
+
+func drawBarChart(id, title string, points []chartPoint) barChart {
+	ch := barChart{ID: id, Title: title, Height: chartHeight, Width: len(points) * (chartBarW + chartGap)}
+	for _, p := range points {
+		ch.Max = max(ch.Max, p.Value)
+	}
+	for i, p := range points {
+		v := p.Value
 		h := 0
 		if ch.Max > 0 {
 			h = v * chartHeight / ch.Max
@@ -50,21 +74,124 @@ func newBarChart(id, title string, days []forum.DayActivity, value func(forum.Da
 			h = 2 // a day with activity is never invisible
 		}
 		ch.Total += v
-		ch.Bars = append(ch.Bars, chartBar{X: i * (chartBarW + chartGap), Y: chartHeight - h, W: chartBarW, H: h, Day: d.Day.Format("2006-01-02"), Value: v})
+		ch.Bars = append(ch.Bars, chartBar{X: i * (chartBarW + chartGap), Y: chartHeight - h, W: chartBarW, H: h, Day: p.Day.Format(time.DateOnly), Value: v})
 	}
 	return ch
 }
 
+// figure is one of the dashboard's figures with the previous period's.
+type figure struct {
+	Label    string
+	Value    string
+	Previous string
+	Change   string // "up 12 %", "down 3 %", "unchanged", "" when nothing to compare
+	Dir      string // up, down, flat or ""
+}
+
+// changeText writes the change from prev to cur for people.
+func changeText(lang *Lang, cur, prev float64) (string, string) {
+	c := forum.Change(cur, prev)
+	if c == nil {
+		return "", ""
+	}
+	n := int(math.Round(math.Abs(*c)))
+	switch {
+	case n == 0:
+		return lang.T("admin.dashboard_change_flat"), "flat"
+	case *c > 0:
+		return lang.T("admin.dashboard_change_up", "Percent", n), "up"
+	default:
+		return lang.T("admin.dashboard_change_down", "Percent", n), "down"
+	}
+}
+
+func countFigure(lang *Lang, key string, cur, prev int) figure {
+	f := figure{Label: lang.T(key), Value: strconv.Itoa(cur), Previous: strconv.Itoa(prev)}
+	f.Change, f.Dir = changeText(lang, float64(cur), float64(prev))
+	return f
+}
+
+func countFigure64(lang *Lang, key string, cur, prev int64) figure {
+	f := figure{Label: lang.T(key), Value: strconv.FormatInt(cur, 10), Previous: strconv.FormatInt(prev, 10)}
+	f.Change, f.Dir = changeText(lang, float64(cur), float64(prev))
+	return f
+}
+
+func durationFigure(lang *Lang, key string, cur, prev *time.Duration) figure {
+	f := figure{Label: lang.T(key), Value: formatDuration(lang, cur), Previous: formatDuration(lang, prev)}
+	if cur != nil && prev != nil {
+		f.Change, f.Dir = changeText(lang, cur.Seconds(), prev.Seconds())
+	}
+	return f
+}
+
+func shareFigure(lang *Lang, key string, cur, prev float64) figure {
+	pc := func(v float64) string {
+		if v < 0 {
+			return "—"
+		}
+		return fmt.Sprintf("%.0f %%", v*100)
+	}
+	f := figure{Label: lang.T(key), Value: pc(cur), Previous: pc(prev)}
+	if cur >= 0 && prev >= 0 {
+		f.Change, f.Dir = changeText(lang, cur, prev)
+	}
+	return f
+}
+
 type dashboardPage struct {
-	D                   *forum.Dashboard
-	Charts              []barChart
-	FirstReply          string
-	UnansweredPercent   string
-	ReviewSeen          string
-	ReviewClaim         string
-	ReviewResolve       string
-	QueueKinds          []queueKind
-	DashboardWindowDays int
+	D             *forum.Dashboard
+	Query         url.Values // the period, for the CSV links
+	QueryString   string
+	Series        []seriesLink
+	ReportMonth   string // the last month, for the report's link
+	Month         string // the report's month, for people
+	Complete      bool   // the report's month is over
+	Periods       []periodLink
+	From, To      string // the period's dates, for the range form
+	PeriodText    string
+	ComputedAt    string
+	Engagement    []figure
+	Response      []figure
+	Moderation    []figure
+	Charts        []barChart
+	Traffic       []figure
+	QueueCharts   []barChart
+	Reputation    []figure
+	Terms         []figure
+	TermCharts    []barChart
+	Rules         []ruleRow
+	Oldest        []queueAge
+	TrafficCharts []barChart
+	Categories    []categoryRow
+	ReviewSeen    string
+	ReviewClaim   string
+	ReviewResolve string
+	QueueKinds    []queueKind
+}
+
+type periodLink struct {
+	Days    int
+	Current bool
+}
+
+type categoryRow struct {
+	Name, Slug                       string
+	Posts, Threads, Answered, Unans  int
+	FirstResponse, UnansweredPercent string
+}
+
+type seriesLink struct {
+	Name, URL string
+}
+
+type ruleRow struct {
+	forum.RuleFiring
+	Precision string
+}
+
+type queueAge struct {
+	Day, Age string
 }
 
 type queueKind struct {
@@ -72,21 +199,113 @@ type queueKind struct {
 	Count int
 }
 
+// dashboardPeriod reads the period of the request (?period=7|30|90|365 or
+// ?from=…&to=…), today being the forum's.
+func (s *Server) dashboardPeriod(c *gin.Context) (forum.Period, error) {
+	st, err := s.db.Settings(c.Request.Context())
+	if err != nil {
+		return forum.Period{}, err
+	}
+	today := forum.TodayIn(time.Now(), st.Location())
+	return forum.ParsePeriod(c.Query("period"), c.Query("from"), c.Query("to"), today)
+}
+
+// loadDashboard reads the dashboard of the request's period.
+func (s *Server) loadDashboard(c *gin.Context) (*forum.Dashboard, error) {
+	p, err := s.dashboardPeriod(c)
+	if err != nil {
+		return nil, err
+	}
+	return s.db.Dashboard(c.Request.Context(), time.Now(), p)
+}
+
 // htmlAdminDashboard shows the community's health (admins and moderators).
 func (s *Server) htmlAdminDashboard(c *gin.Context) {
-	d, err := s.db.Dashboard(c.Request.Context(), time.Now())
+	d, err := s.loadDashboard(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	lang := s.lang(c)
+	page := newDashboardPage(lang, d)
+	page.Query = url.Values{"from": {page.From}, "to": {page.To}}
+	if d.Period.Days != 0 {
+		page.Query = url.Values{"period": {strconv.Itoa(d.Period.Days)}}
+	}
+	page.QueryString = page.Query.Encode()
+	for _, name := range dashboardSeries {
+		page.Series = append(page.Series, seriesLink{Name: name, URL: "/admin/dashboard/" + name + ".csv?" + page.QueryString})
+	}
+	page.ReportMonth = forum.TodayIn(time.Now(), d.Location).AddDate(0, -1, 0).Format("2006-01")
+	s.render(c, http.StatusOK, "admin_dashboard", lang.T("admin.dashboard_title"), page)
+}
+
+// htmlAdminReport is the monthly report, to print or save as PDF from the
+// browser: ?month=YYYY-MM, the last month by default.
+func (s *Server) htmlAdminReport(c *gin.Context) {
+	st, err := s.db.Settings(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	today := forum.TodayIn(time.Now(), st.Location())
+	first := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
+	if m := c.Query("month"); m != "" {
+		if first, err = time.Parse("2006-01", m); err != nil || first.After(today) {
+			s.fail(c, forum.Errorf(forum.EINVALID, "admin.report_month_invalid", nil).OnField("month"))
+			return
+		}
+	}
+	last := first.AddDate(0, 1, -1)
+	p := forum.Period{From: first, To: last}
+	if last.After(today) {
+		p.To = today
+	}
+	d, err := s.db.Dashboard(c.Request.Context(), time.Now(), p)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	lang := s.lang(c)
+	page := newDashboardPage(lang, d)
+	page.Month = lang.T(reportMonthKeys[first.Month()-1], "Year", first.Year())
+	page.Complete = !last.After(today)
+	s.render(c, http.StatusOK, "admin_report", lang.T("admin.report_title", "Month", page.Month), page)
+}
+
+// reportMonthKeys name the months with their year.
+var reportMonthKeys = [12]string{"admin.report_month_1", "admin.report_month_2", "admin.report_month_3", "admin.report_month_4",
+	"admin.report_month_5", "admin.report_month_6", "admin.report_month_7", "admin.report_month_8", "admin.report_month_9",
+	"admin.report_month_10", "admin.report_month_11", "admin.report_month_12"}
+
+// newDashboardPage lays out the dashboard's figures for people.
+func newDashboardPage(lang *Lang, d *forum.Dashboard) dashboardPage {
+	cur, prev := d.Current, d.Previous
 	page := dashboardPage{
-		D:                   d,
-		FirstReply:          formatDuration(lang, d.FirstReplyMedian),
-		ReviewSeen:          formatDuration(lang, d.ReviewSeenMedian),
-		ReviewClaim:         formatDuration(lang, d.ReviewClaimMedian),
-		ReviewResolve:       formatDuration(lang, d.ReviewResolveMedian),
-		DashboardWindowDays: forum.DashboardDays,
+		D:             d,
+		From:          d.Period.From.Format(time.DateOnly),
+		To:            d.Period.To.Format(time.DateOnly),
+		ReviewSeen:    formatDuration(lang, d.ReviewSeenMedian),
+		ReviewClaim:   formatDuration(lang, d.ReviewClaimMedian),
+		ReviewResolve: formatDuration(lang, d.ReviewResolveMedian),
+		PeriodText: lang.T("admin.dashboard_period_text", "From", d.Period.From.Format(time.DateOnly), "To", d.Period.To.Format(time.DateOnly),
+			"PrevFrom", d.Prior.From.Format(time.DateOnly), "PrevTo", d.Prior.To.Format(time.DateOnly), "Zone", d.Location.String()),
+		Engagement: []figure{
+			countFigure(lang, "admin.dashboard_posts", cur.Posts, prev.Posts),
+			countFigure(lang, "admin.dashboard_threads", cur.Threads, prev.Threads),
+			countFigure(lang, "admin.dashboard_signups", cur.SignUps, prev.SignUps),
+		},
+		Response: []figure{
+			durationFigure(lang, "admin.dashboard_first_reply", cur.MeanFirstResponse(), prev.MeanFirstResponse()),
+			durationFigure(lang, "admin.dashboard_staff_reply", cur.MeanStaffResponse(), prev.MeanStaffResponse()),
+			shareFigure(lang, "admin.dashboard_unanswered", cur.UnansweredShare(), prev.UnansweredShare()),
+			countFigure(lang, "admin.dashboard_answered", cur.Answered, prev.Answered),
+		},
+		Moderation: []figure{
+			countFigure(lang, "admin.dashboard_reports", cur.Reports, prev.Reports),
+			countFigure(lang, "admin.dashboard_held", cur.Held, prev.Held),
+			countFigure(lang, "admin.dashboard_removed", cur.Removed, prev.Removed),
+		},
 		Charts: []barChart{
 			newBarChart("posts", lang.T("admin.dashboard_posts_per_day"), d.Days, func(a forum.DayActivity) int { return a.Posts }),
 			newBarChart("threads", lang.T("admin.dashboard_threads_per_day"), d.Days, func(a forum.DayActivity) int { return a.Threads }),
@@ -94,13 +313,67 @@ func (s *Server) htmlAdminDashboard(c *gin.Context) {
 			newBarChart("reports", lang.T("admin.dashboard_reports_per_day"), d.Days, func(a forum.DayActivity) int { return a.Reports }),
 		},
 	}
-	if share := d.UnansweredShare(); share >= 0 {
-		page.UnansweredPercent = fmt.Sprintf("%.0f %%", share*100)
+	tr, ptr := d.Traffic, d.PreviousTraffic
+	page.Traffic = []figure{
+		countFigure64(lang, "admin.dashboard_views_member", tr.Member, ptr.Member),
+		countFigure64(lang, "admin.dashboard_views_anonymous", tr.Anonymous, ptr.Anonymous),
+		countFigure64(lang, "admin.dashboard_views_crawler", tr.Crawler, ptr.Crawler),
+		countFigure64(lang, "admin.dashboard_readers", tr.Readers, ptr.Readers),
+		countFigure64(lang, "admin.dashboard_views_search", tr.Search, ptr.Search),
+	}
+	page.TrafficCharts = []barChart{
+		newTrafficChart("views", lang.T("admin.dashboard_views_per_day"), d.TrafficDays, func(t forum.TrafficDay) int64 { return t.Member + t.Anonymous }),
+		newTrafficChart("readers", lang.T("admin.dashboard_readers_per_day"), d.TrafficDays, func(t forum.TrafficDay) int64 { return t.Readers }),
+		newTrafficChart("crawlers", lang.T("admin.dashboard_crawlers_per_day"), d.TrafficDays, func(t forum.TrafficDay) int64 { return t.Crawler }),
+	}
+	page.Reputation = []figure{
+		shareFigure(lang, "admin.dashboard_held_share", cur.HeldShare(), prev.HeldShare()),
+		shareFigure(lang, "admin.dashboard_removed_share", cur.RemovedShare(), prev.RemovedShare()),
+	}
+	for _, tm := range d.Terms {
+		f := countFigure(lang, "admin.dashboard_mentions", tm.Posts, tm.Previous)
+		f.Label = lang.T("admin.dashboard_mentions", "Term", tm.Term)
+		page.Terms = append(page.Terms, f)
+	}
+	if len(d.Terms) > 0 {
+		points := make([]chartPoint, len(d.TermDays))
+		for i, td := range d.TermDays {
+			points[i] = chartPoint{td.Day, td.Posts}
+		}
+		page.TermCharts = []barChart{drawBarChart("mentions", lang.T("admin.dashboard_mentions_per_day"), points)}
+	}
+	sizes := make([]chartPoint, len(d.QueueDays))
+	for i, q := range d.QueueDays {
+		sizes[i] = chartPoint{q.Day, q.Size}
+		age := time.Duration(q.OldestSeconds) * time.Second
+		page.Oldest = append(page.Oldest, queueAge{Day: q.Day.Format(time.DateOnly), Age: formatDuration(lang, &age)})
+	}
+	page.QueueCharts = []barChart{drawBarChart("queue", lang.T("admin.dashboard_queue_per_day"), sizes)}
+	for _, r := range d.Rules {
+		row := ruleRow{RuleFiring: r, Precision: "—"}
+		if p := r.Precision(); p >= 0 {
+			row.Precision = fmt.Sprintf("%.0f %%", p*100)
+		}
+		page.Rules = append(page.Rules, row)
+	}
+	if d.ComputedAt != nil {
+		page.ComputedAt = d.ComputedAt.In(d.Location).Format("2006-01-02 15:04")
+	}
+	for _, n := range forum.DashboardPeriods {
+		page.Periods = append(page.Periods, periodLink{Days: n, Current: d.Period.Days == n})
+	}
+	for _, ch := range d.Categories {
+		row := categoryRow{Name: ch.Name, Slug: ch.Slug, Posts: ch.Posts, Threads: ch.Threads, Answered: ch.Answered,
+			Unans: ch.Unanswered24h(), FirstResponse: formatDuration(lang, ch.MeanFirstResponse()), UnansweredPercent: "—"}
+		if share := ch.UnansweredShare(); share >= 0 {
+			row.UnansweredPercent = fmt.Sprintf("%.0f %%", share*100)
+		}
+		page.Categories = append(page.Categories, row)
 	}
 	for _, k := range []string{"held", "flagged", "reported", "appeal"} {
 		page.QueueKinds = append(page.QueueKinds, queueKind{Kind: k, Count: d.Queue[k]})
 	}
-	s.render(c, http.StatusOK, "admin_dashboard", lang.T("admin.dashboard_title"), page)
+	return page
 }
 
 // formatDuration writes a duration for people: minutes, hours and minutes,

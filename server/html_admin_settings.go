@@ -36,6 +36,8 @@ var settingGroups = func() []settingGroup {
 		{"general", []settingField{
 			{Key: "site_name", Kind: "text"},
 			{Key: "locale", Kind: "select", Options: []string{"", "fr", "en"}},
+			{Key: "time_zone", Kind: "text"},
+			{Key: "reputation_terms", Kind: "list"},
 			{Key: "registration_mode", Kind: "select", Options: []string{forum.RegistrationOpen, forum.RegistrationApproval, forum.RegistrationClosed}},
 		}},
 		{"posting", []settingField{

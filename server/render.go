@@ -64,6 +64,7 @@ var pageNames = []string{
 	// admin
 	"admin",
 	"admin_dashboard",
+	"admin_report",
 	"admin_settings",
 	"admin_rules",
 	"admin_rule",

@@ -5,7 +5,7 @@ import "github.com/palabre/palabre/moderation"
 // routes registers every route of the server, in one place, grouped by area.
 func (s *Server) routes() {
 	e := s.engine
-	e.Use(requestID(), s.accessLog(), s.countRequests(), s.recovery(), s.securityHeaders(), s.refuseCrossOrigin(), compress(), s.limitBody(), s.admit(), s.deadline(), s.writeBarrier(), s.authenticate(), s.refuseInvalidForms(), s.recordVisit(), s.requireGuidelines())
+	e.Use(requestID(), s.accessLog(), s.countRequests(), s.recovery(), s.securityHeaders(), s.refuseCrossOrigin(), compress(), s.limitBody(), s.admit(), s.deadline(), s.writeBarrier(), s.authenticate(), s.countViews(), s.refuseInvalidForms(), s.recordVisit(), s.requireGuidelines())
 	e.NoRoute(s.notFoundHandler)
 	e.NoMethod(s.methodNotAllowed)
 
@@ -205,6 +205,7 @@ func (s *Server) routes() {
 	// Administration: guidelines, rules, settings, people.
 	e.GET("/admin", s.htmlAdmin)
 	e.GET("/admin/dashboard", s.htmlAdminDashboard)
+	e.GET("/admin/dashboard/:file", s.htmlAdminDashboardFile) // NAME.csv, report
 	e.GET("/admin/settings", s.htmlAdminSettings)
 	e.POST("/admin/settings", s.htmlAdminSaveSettings)
 	e.GET("/admin/rules", s.htmlAdminRules)

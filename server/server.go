@@ -31,6 +31,7 @@ type Server struct {
 	openAPI   []byte
 	pageCache *pageCache
 	metrics   *metrics
+	traffic   *trafficCounter
 	engine    *gin.Engine
 	http      *http.Server
 	// streams ends when the server starts shutting down: long-lived
@@ -43,7 +44,7 @@ type Server struct {
 // New builds the server: translations, static files and templates are loaded
 // and checked here, so that a broken build fails at start-up.
 func New(cfg Config, db *forum.DB, log *slog.Logger) (*Server, error) {
-	s := &Server{cfg: cfg, db: db, log: log, pipeline: moderation.NewPipeline(db), pageCache: newPageCache(), metrics: newMetrics()}
+	s := &Server{cfg: cfg, db: db, log: log, pipeline: moderation.NewPipeline(db), pageCache: newPageCache(), metrics: newMetrics(), traffic: newTrafficCounter()}
 	s.streams, s.stopStreams = context.WithCancel(context.Background())
 	db.SetHashGate(forum.NewHashGate(cfg.HashSlots, cfg.HashWait))
 	s.metrics.registry.MustRegister(statsCollector{db})

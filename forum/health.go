@@ -1,0 +1,277 @@
+package forum
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// The community-health rollups (migrations/0051_health.up.sql): one row
+// per local day and category in health_days, kept by a periodic job so
+// that the dashboard reads a few hundred rows whatever the forum's size.
+
+// JobHealthRollup computes the dashboard's daily rollups.
+const JobHealthRollup = "health.rollup"
+
+// HealthRollupEvery is how often the rollups are brought up to date: the
+// dashboard's figures for today lag at most this much.
+const HealthRollupEvery = 2 * time.Minute
+
+// healthBackfillDays is how many days of history one run computes, oldest
+// first, until the rollups reach today.
+const healthBackfillDays = 90
+
+// rollupHealthDays recomputes the rows of the local days from $2 to $3
+// (dates, inclusive) in the time zone $1, once their rows are deleted. A thread's first response is the
+// earliest published reply of someone other than its author; only
+// published threads are answerable.
+const rollupHealthDays = `
+WITH b AS (
+	SELECT ($2::date)::timestamp AT TIME ZONE $1 AS lo, ($3::date + 1)::timestamp AT TIME ZONE $1 AS hi
+), p AS (
+	SELECT (p.created_at AT TIME ZONE $1)::date AS day, t.category_id,
+	       count(*) FILTER (WHERE p.status <> 'deleted') AS posts,
+	       count(*) FILTER (WHERE p.removal = 'moderator') AS removed
+	FROM b, posts p JOIN threads t ON t.id = p.thread_id
+	WHERE p.created_at >= b.lo AND p.created_at < b.hi
+	GROUP BY 1, 2
+), t AS (
+	SELECT (t.created_at AT TIME ZONE $1)::date AS day, t.category_id,
+	       count(*) FILTER (WHERE t.status <> 'deleted') AS threads,
+	       count(*) FILTER (WHERE t.status = 'published') AS answerable,
+	       count(fr.at) FILTER (WHERE t.status = 'published') AS answered,
+	       count(*) FILTER (WHERE t.status = 'published' AND fr.at <= t.created_at + interval '24 hours') AS answered_24h,
+	       coalesce(sum(extract(epoch FROM fr.at - t.created_at)) FILTER (WHERE t.status = 'published'), 0)::bigint AS response_seconds,
+	       count(fr.staff_at) FILTER (WHERE t.status = 'published') AS staff_answered,
+	       coalesce(sum(extract(epoch FROM fr.staff_at - t.created_at)) FILTER (WHERE t.status = 'published'), 0)::bigint AS staff_response_seconds
+	FROM b CROSS JOIN threads t
+	LEFT JOIN LATERAL (
+		SELECT min(r.created_at) AS at, min(r.created_at) FILTER (WHERE m.role IN ('moderator', 'admin')) AS staff_at
+		FROM posts r LEFT JOIN members m ON m.id = r.author_id
+		WHERE r.thread_id = t.id AND r.number > 1 AND r.status = 'published'
+		  AND r.author_id IS DISTINCT FROM t.author_id
+	) fr ON true
+	WHERE t.created_at >= b.lo AND t.created_at < b.hi
+	GROUP BY 1, 2
+), m AS (
+	SELECT (m.created_at AT TIME ZONE $1)::date AS day, 0::bigint AS category_id, count(*) AS signups
+	FROM b, members m
+	WHERE m.created_at >= b.lo AND m.created_at < b.hi
+	GROUP BY 1
+), r AS (
+	SELECT (r.created_at AT TIME ZONE $1)::date AS day, coalesce(t.category_id, 0) AS category_id, count(*) AS reports
+	FROM b, reports r LEFT JOIN posts p ON p.id = r.post_id LEFT JOIN threads t ON t.id = p.thread_id
+	WHERE r.created_at >= b.lo AND r.created_at < b.hi
+	GROUP BY 1, 2
+), h AS (
+	SELECT (i.created_at AT TIME ZONE $1)::date AS day, t.category_id, count(*) AS held
+	FROM b, review_items i JOIN posts p ON p.id = i.post_id JOIN threads t ON t.id = p.thread_id
+	WHERE i.kind = 'held' AND i.created_at >= b.lo AND i.created_at < b.hi
+	GROUP BY 1, 2
+)
+INSERT INTO health_days (day, category_id, posts, threads, signups, answerable, answered, answered_24h,
+                         response_seconds, staff_answered, staff_response_seconds, reports, held, removed)
+SELECT day, category_id, coalesce(p.posts, 0), coalesce(t.threads, 0), coalesce(m.signups, 0),
+       coalesce(t.answerable, 0), coalesce(t.answered, 0), coalesce(t.answered_24h, 0),
+       coalesce(t.response_seconds, 0), coalesce(t.staff_answered, 0), coalesce(t.staff_response_seconds, 0), coalesce(r.reports, 0), coalesce(h.held, 0), coalesce(p.removed, 0)
+FROM p FULL JOIN t USING (day, category_id) FULL JOIN m USING (day, category_id)
+     FULL JOIN r USING (day, category_id) FULL JOIN h USING (day, category_id)`
+
+// recordHealthQueue keeps the day's ($1) highest queue size and age of
+// the oldest pending item at now ($2).
+const recordHealthQueue = `
+INSERT INTO health_queue (day, size_max, oldest_seconds_max)
+SELECT $1::date, count(*), coalesce(extract(epoch FROM $2::timestamptz - min(created_at)), 0)::bigint
+FROM review_items WHERE status = 'pending'
+ON CONFLICT (day) DO UPDATE SET size_max = greatest(health_queue.size_max, EXCLUDED.size_max),
+	oldest_seconds_max = greatest(health_queue.oldest_seconds_max, EXCLUDED.oldest_seconds_max)`
+
+// rollupHealthTerms counts, for the same days, the posts that mention
+// each term ($4), regardless of case.
+const rollupHealthTerms = `
+INSERT INTO health_terms (day, term, posts)
+SELECT (p.created_at AT TIME ZONE $1)::date, x.term, count(*)
+FROM unnest($4::text[]) AS x(term)
+JOIN posts p ON p.created_at >= ($2::date)::timestamp AT TIME ZONE $1 AND p.created_at < ($3::date + 1)::timestamp AT TIME ZONE $1
+	AND p.status <> 'deleted' AND strpos(lower(p.body_markdown), lower(x.term)) > 0
+GROUP BY 1, 2`
+
+// rollupHealthMembers counts, for the same days, each author's published
+// posts, the threads among them and the likes they received.
+const rollupHealthMembers = `
+INSERT INTO health_members (day, member_id, posts, threads, likes_received)
+SELECT (p.created_at AT TIME ZONE $1)::date, p.author_id, count(*), count(*) FILTER (WHERE p.number = 1), coalesce(sum(p.like_count), 0)
+FROM posts p
+WHERE p.created_at >= ($2::date)::timestamp AT TIME ZONE $1 AND p.created_at < ($3::date + 1)::timestamp AT TIME ZONE $1
+	AND p.status = 'published' AND p.author_id IS NOT NULL
+GROUP BY 1, 2`
+
+// healthState is the job's bookmark (health_state's one row).
+type healthState struct {
+	TimeZone      string         `db:"time_zone"`
+	Terms         pq.StringArray `db:"terms"`
+	ActivitySince *time.Time     `db:"activity_since"`
+	BackfillFrom  *time.Time     `db:"backfill_from"`
+}
+
+// HealthRollupJob brings the rollups up to date (the job's handler); while
+// history is being backfilled, it goes on, a stretch a transaction, for a
+// bounded number of stretches.
+func (db *DB) HealthRollupJob(ctx context.Context, _ *Job) error {
+	for range healthBackfillRuns {
+		if err := db.RollupHealth(ctx, time.Now()); err != nil {
+			return err
+		}
+		var pending bool
+		if err := db.pool.GetContext(ctx, &pending, `SELECT backfill_from IS NOT NULL FROM health_state`); err != nil {
+			return Internal("reading the health rollups' state", err)
+		}
+		if !pending {
+			return nil
+		}
+	}
+	return nil
+}
+
+// healthBackfillRuns bounds one job's stretches of history (about 25 years).
+const healthBackfillRuns = 100
+
+// RollupHealth brings the rollups up to date at now: it computes again
+// today and yesterday (local days), the days of the threads that had
+// activity since the last run (a late first response changes its thread's
+// day), the days marked by a change of status, and the next stretch of
+// history not computed yet. A change of time zone starts over.
+func (db *DB) RollupHealth(ctx context.Context, now time.Time) error {
+	st, err := db.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	tz := st.TimeZone
+	if !validTimeZone(tz) {
+		tz = "UTC"
+	}
+	loc := st.Location()
+	today := localDay(now, loc)
+	return db.InTx(ctx, func(tx *sqlx.Tx) error {
+		var s healthState
+		if err := tx.GetContext(ctx, &s, `SELECT time_zone, terms, activity_since, backfill_from FROM health_state FOR UPDATE`); err != nil {
+			return Internal("reading the health rollups' state", err)
+		}
+		terms := st.ReputationTerms
+		if terms == nil {
+			terms = []string{}
+		}
+		if s.TimeZone != tz || !slices.Equal(s.Terms, terms) {
+			// Days cut elsewhere, or other terms: everything is computed again.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM health_days; DELETE FROM health_terms; DELETE FROM health_members`); err != nil {
+				return Internal("clearing the health rollups", err)
+			}
+			var first *time.Time
+			if err := tx.GetContext(ctx, &first, `
+SELECT (least((SELECT min(created_at) FROM posts), (SELECT min(created_at) FROM members)) AT TIME ZONE $1)::date`, tz); err != nil {
+				return Internal("finding the forum's first day", err)
+			}
+			s = healthState{TimeZone: tz, Terms: terms, BackfillFrom: first}
+		}
+		days := map[time.Time]bool{today: true, today.AddDate(0, 0, -1): true}
+		var marked []time.Time
+		if err := tx.SelectContext(ctx, &marked, `DELETE FROM health_dirty RETURNING (at AT TIME ZONE $1)::date`, tz); err != nil {
+			return Internal("reading the days to compute again", err)
+		}
+		for _, d := range marked {
+			days[d] = true
+		}
+		if s.ActivitySince != nil {
+			// A margin for the transactions that committed after the last
+			// run had looked.
+			var active []time.Time
+			if err := tx.SelectContext(ctx, &active, `
+SELECT DISTINCT (created_at AT TIME ZONE $1)::date FROM threads
+WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivitySince); err != nil {
+				return Internal("finding the threads with new replies", err)
+			}
+			for _, d := range active {
+				days[d] = true
+			}
+		}
+		var ranges [][2]time.Time
+		if s.BackfillFrom != nil {
+			from := s.BackfillFrom.UTC()
+			to := from.AddDate(0, 0, healthBackfillDays-1)
+			if !to.Before(today) {
+				to = today
+				s.BackfillFrom = nil
+			} else {
+				next := to.AddDate(0, 0, 1)
+				s.BackfillFrom = &next
+			}
+			ranges = append(ranges, [2]time.Time{from, to})
+		}
+		ranges = append(ranges, dayRanges(days)...)
+		for _, r := range ranges {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM health_days WHERE day BETWEEN $1::date AND $2::date`,
+				r[0].Format(time.DateOnly), r[1].Format(time.DateOnly)); err != nil {
+				return Internal("clearing health rollups", err)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM health_terms WHERE day BETWEEN $1::date AND $2::date`,
+				r[0].Format(time.DateOnly), r[1].Format(time.DateOnly)); err != nil {
+				return Internal("clearing health rollups", err)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM health_members WHERE day BETWEEN $1::date AND $2::date`,
+				r[0].Format(time.DateOnly), r[1].Format(time.DateOnly)); err != nil {
+				return Internal("clearing health rollups", err)
+			}
+			if _, err := tx.ExecContext(ctx, rollupHealthMembers, tz, r[0].Format(time.DateOnly), r[1].Format(time.DateOnly)); err != nil {
+				return Internal("counting the members' posts", err)
+			}
+			if len(terms) > 0 {
+				if _, err := tx.ExecContext(ctx, rollupHealthTerms, tz, r[0].Format(time.DateOnly), r[1].Format(time.DateOnly), pq.Array(terms)); err != nil {
+					return Internal("counting the mentions of terms", err)
+				}
+			}
+			if _, err := tx.ExecContext(ctx, rollupHealthDays, tz, r[0].Format(time.DateOnly), r[1].Format(time.DateOnly)); err != nil {
+				return Internal("computing the health rollups", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, recordHealthQueue, today.Format(time.DateOnly), now); err != nil {
+			return Internal("recording the review queue", err)
+		}
+		if err := foldTrafficReaders(ctx, tx, today.Format(time.DateOnly)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `
+UPDATE health_state SET time_zone = $1, activity_since = $2, backfill_from = $3, computed_at = $2, terms = $4`,
+			tz, now, s.BackfillFrom, pq.Array(terms)); err != nil {
+			return Internal("saving the health rollups' state", err)
+		}
+		return nil
+	})
+}
+
+// localDay is the date (at UTC midnight, as PostgreSQL's date scans) of t
+// in loc.
+func localDay(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.In(loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// dayRanges groups days into runs of consecutive days, oldest first.
+func dayRanges(days map[time.Time]bool) [][2]time.Time {
+	sorted := make([]time.Time, 0, len(days))
+	for d := range days {
+		sorted = append(sorted, d.UTC())
+	}
+	slices.SortFunc(sorted, func(a, b time.Time) int { return a.Compare(b) })
+	var out [][2]time.Time
+	for _, d := range sorted {
+		if n := len(out); n > 0 && out[n-1][1].AddDate(0, 0, 1).Equal(d) {
+			out[n-1][1] = d
+			continue
+		}
+		out = append(out, [2]time.Time{d, d})
+	}
+	return out
+}
