@@ -30,8 +30,9 @@ type searchPostRef struct {
 	URL       string    `json:"url"`
 }
 
-// apiSearch answers {results: [{thread, post, snippet}], next}; snippet is
-// escaped HTML where only the matched words are in <mark>.
+// apiSearch answers {results: [{thread, post, snippet}], next, total,
+// total_capped, order}; snippet is escaped HTML where only the matched
+// words are in <mark>.
 func (s *Server) apiSearch(c *gin.Context) {
 	page, err := s.db.Search(c.Request.Context(), searchQueryOf(c))
 	if err != nil {
@@ -52,5 +53,6 @@ func (s *Server) apiSearch(c *gin.Context) {
 	if page.Next != "" {
 		next = &page.Next
 	}
-	c.JSON(http.StatusOK, gin.H{"results": out, "next": next})
+	c.JSON(http.StatusOK, gin.H{"results": out, "next": next, "total": page.Total,
+		"total_capped": page.TotalCapped, "order": page.Order})
 }
