@@ -55,6 +55,9 @@ type SearchPage struct {
 	Total       int
 	TotalCapped bool
 	Order       string // the order the results are in
+	// DidYouMean are threads and members whose title or name looks like
+	// the words, when they found nothing.
+	DidYouMean []SearchSuggestion
 }
 
 // SearchPageSize is how many results a page holds.
@@ -237,14 +240,20 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) (*SearchPage, error) {
 		cursor = cursorTime
 	}
 	var hits []SearchHit
+	var didYouMean []SearchSuggestion
 	err = db.boundedRead(ctx, db.searchLimits.statementTimeout(), "search.too_slow", func(tx *sqlx.Tx) error {
-		return Internal("searching", tx.SelectContext(ctx, &hits, searchStatement(f.order, words, syn.InTitle),
-			syn.Text, f.categoryID, f.authorID, f.from, f.to, cursor, cursorID, SearchPageSize+1))
+		err := tx.SelectContext(ctx, &hits, searchStatement(f.order, words, syn.InTitle),
+			syn.Text, f.categoryID, f.authorID, f.from, f.to, cursor, cursorID, SearchPageSize+1)
+		if err != nil || len(hits) > 0 || !words || q.After != "" {
+			return Internal("searching", err)
+		}
+		didYouMean, err = suggest(ctx, tx, syn.Text)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	page := &SearchPage{Hits: hits, Order: f.order}
+	page := &SearchPage{Hits: hits, Order: f.order, DidYouMean: didYouMean}
 	if len(hits) > 0 {
 		page.Total = min(hits[0].Total, SearchCountLimit)
 		page.TotalCapped = hits[0].Total > SearchCountLimit
@@ -308,7 +317,7 @@ func (db *DB) searchFilters(ctx context.Context, q SearchQuery, syn searchSyntax
 	if name != "" {
 		m, err := db.MemberByUsername(ctx, name)
 		if ErrorCode(err) == ENOTFOUND {
-			return f, Errorf(EINVALID, "search.author_unknown", map[string]any{"Name": name}).OnField(field)
+			return f, db.unknownAuthor(ctx, name, field)
 		} else if err != nil {
 			return f, err
 		}

@@ -349,3 +349,55 @@ func TestSearchOperators(t *testing.T) {
 		t.Errorf("%d posts over the pages, want 23", len(seen))
 	}
 }
+
+// A search whose words find nothing offers the titles and names that look
+// like them; an author that does not exist is answered with the closest name.
+func TestSearchDidYouMean(t *testing.T) {
+	db := forumtest.DB(t)
+	cat := forumtest.MustCategory(t, db)
+	alice := member(t, db)
+	tag := forumtest.Unique("zdym")
+	th, _ := searchThread(t, db, alice, cat, "Les chevaux de "+tag, "<p>au galop</p>")
+	hidden, _ := searchThread(t, db, alice, cat, "Les chevaux cachés de "+tag, "<p>au pas</p>")
+	if _, err := db.SQL().Exec(`UPDATE threads SET status = 'hidden' WHERE id = $1`, hidden.ID); err != nil {
+		t.Fatal(err)
+	}
+	page, err := db.Search(context.Background(), forum.SearchQuery{Text: tag + "e"}) // a letter too many: no post has it
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Hits) != 0 || len(page.DidYouMean) == 0 || page.DidYouMean[0].Kind != "thread" || page.DidYouMean[0].ID != th.ID {
+		t.Errorf("a typo in a title: %+v", page)
+	}
+	for _, d := range page.DidYouMean {
+		if d.ID == hidden.ID && d.Kind == "thread" {
+			t.Errorf("a hidden thread is offered: %+v", d)
+		}
+	}
+	// A name like no other member's.
+	alice.Username = "Bartholomea" + tag
+	if _, err := db.SQL().Exec(`UPDATE members SET username = $2, username_key = lower($2), username_skeleton = lower($2)
+		WHERE id = $1`, alice.ID, alice.Username); err != nil {
+		t.Fatal(err)
+	}
+	name := "Bartolomea" + tag
+	page, err = db.Search(context.Background(), forum.SearchQuery{Text: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, d := range page.DidYouMean {
+		found = found || d.Kind == "member" && d.ID == alice.ID && d.Label == alice.Username
+	}
+	if !found {
+		t.Errorf("a typo in a name: %+v", page.DidYouMean)
+	}
+	// Results found: nothing offered.
+	if page, err := db.Search(context.Background(), forum.SearchQuery{Text: "chevaux " + tag}); err != nil || len(page.Hits) == 0 || page.DidYouMean != nil {
+		t.Errorf("found: %+v, %v", page, err)
+	}
+	_, err = db.Search(context.Background(), forum.SearchQuery{Text: "galop @" + name})
+	if e, ok := err.(*forum.Error); !ok || e.Key != "search.author_unknown_like" || e.Args["Like"] != alice.Username || e.Field != "q" {
+		t.Errorf("an author's name with a typo: %v", err)
+	}
+}

@@ -142,3 +142,28 @@ func TestASearchCostsTheSameQueriesWhateverItFinds(t *testing.T) {
 		}
 	}
 }
+
+// A search that finds nothing offers the titles that look like its words,
+// in the page and the API.
+func TestSearchDidYouMeanInThePageAndTheAPI(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	cat := forumtest.MustCategory(t, db)
+	alice := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	tag := forumtest.Unique("zdy")
+	th, _ := searchPost(t, db, alice, cat, 0, "Réglages du "+tag, "rien")
+	w := s.do(t, request{path: "/api/v1/search?q=" + tag + "e"})
+	var a struct {
+		Results    []searchResult     `json:"results"`
+		DidYouMean []searchSuggestion `json:"did_you_mean"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &a); err != nil || w.Code != 200 || len(a.Results) != 0 || len(a.DidYouMean) == 0 ||
+		a.DidYouMean[0].ID != th || a.DidYouMean[0].Kind != "thread" || a.DidYouMean[0].Title != "Réglages du "+tag {
+		t.Errorf("API: %d %s", w.Code, w.Body)
+	}
+	w = s.do(t, request{path: "/search?q=" + tag + "e", header: map[string]string{"Accept-Language": "fr"}})
+	if body := w.Body.String(); w.Code != 200 || !strings.Contains(body, "Vouliez-vous dire") ||
+		!strings.Contains(body, fmt.Sprintf(`href="/t/%d/`, th)) {
+		t.Errorf("page: %d %s", w.Code, body)
+	}
+}
