@@ -647,6 +647,7 @@ CREATE INDEX threads_category_pinned_activity ON threads USING btree (category_i
 CREATE INDEX threads_created ON threads USING btree (created_at);
 CREATE INDEX threads_held_author ON threads USING btree (author_id) WHERE (status = 'held'::text);
 CREATE INDEX threads_title_trgm ON threads USING gin (title gin_trgm_ops);
+CREATE INDEX threads_unpublished ON threads USING btree (id) WHERE (status <> 'published'::text);
 
 CREATE TABLE upload_blobs (
     upload_id bigint NOT NULL,

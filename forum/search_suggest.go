@@ -18,7 +18,8 @@ type SearchSuggestion struct {
 
 // searchSuggestions finds, by trigram similarity (pg_trgm, migration 0052),
 // the published threads whose title holds words like $1 and the members
-// whose name is like one of its words; indexes on both answer. One
+// whose name is like one of its words; indexes on both answer (a name
+// compared to the whole text, username <% $1, would read every member). One
 // statement, run only when the words found nothing.
 const searchSuggestions = `
 (SELECT 'thread' AS kind, t.id, t.title AS label, t.slug
@@ -29,7 +30,7 @@ const searchSuggestions = `
 UNION ALL
 (SELECT 'member', m.id, m.username, ''
  FROM members m
- WHERE m.username <% $1 AND m.deleted_at IS NULL
+ WHERE m.username % ANY (string_to_array($1, ' ')) AND m.deleted_at IS NULL
  ORDER BY word_similarity(m.username, $1) DESC, m.id
  LIMIT 3)`
 

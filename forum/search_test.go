@@ -131,8 +131,14 @@ func TestSearchNeverFindsHeldHiddenOrDeletedPosts(t *testing.T) {
 	if _, err := db.SQL().Exec(`UPDATE threads SET status = 'hidden' WHERE id = $1`, th.ID); err != nil {
 		t.Fatal(err)
 	}
-	if ids := searchIDs(t, db, forum.SearchQuery{Text: tag}); len(ids) != 0 {
-		t.Errorf("found posts of a hidden thread: %v", ids)
+	for _, order := range []string{forum.SearchByRelevance, forum.SearchByLatest} {
+		page, err := db.Search(context.Background(), forum.SearchQuery{Text: tag, Order: order})
+		if err != nil || len(page.Hits) != 0 || page.Total != 0 {
+			t.Errorf("%s: found posts of a hidden thread, or counted them: %+v, %v", order, page, err)
+		}
+	}
+	if ids := searchIDs(t, db, forum.SearchQuery{Text: "#" + cat.Slug + " @" + alice.Username}); len(ids) != 0 {
+		t.Errorf("filters alone found posts of a hidden thread: %v", ids)
 	}
 }
 
