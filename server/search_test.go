@@ -176,7 +176,7 @@ func TestSearchNeverAnswers500(t *testing.T) {
 		"q=mot&from=0001-01-01&to=9999-12-31", "q=mot&order=latest&after=t-99999999999999999_1",
 		"q=mot&order=latest&after=t99999999999999999_1", "q=mot&after=1e39_1", "q=mot&after=NaN_1",
 		"q=" + url.QueryEscape(`"" "" -"" or`), "q=" + url.QueryEscape("@a'b #c'd"), "q=" + url.QueryEscape("in:title \"\""),
-		"q=" + url.QueryEscape("!!! ::: &&& |||"), "q=" + url.QueryEscape("@" + strings.Repeat("x", 150)),
+		"q=" + url.QueryEscape("!!! ::: &&& |||"), "q=" + url.QueryEscape("@"+strings.Repeat("x", 150)),
 	} {
 		for _, p := range []string{"/api/v1/search?", "/search?"} {
 			if w := s.do(t, request{path: p + q}); w.Code >= 500 {
