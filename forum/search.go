@@ -141,8 +141,8 @@ SELECT page.id AS post_id, page.number AS post_number, page.created_at, 0 AS ran
 	(SELECT count(*) FROM (SELECT 1` + searchFrom + `%[1]s LIMIT ` + searchCandidates + ` + 1) matches) AS total,` + searchShown + `
 ORDER BY page.created_at DESC, page.id DESC`
 	// searchShown is what the page shows of each post: its thread, category
-	// and author, its title and snippet with the matches marked (%%s: the
-	// query as ts_headline takes it).
+	// and author, its title and snippet with the matches marked ({query}:
+	// the query as ts_headline takes it, set by searchStatement).
 	searchShown = `
 	t.id AS thread_id, t.title AS thread_title, t.slug AS thread_slug,
 	c.slug AS category_slug, c.name AS category_name, a.username AS author_name,
