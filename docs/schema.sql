@@ -8,6 +8,7 @@
 
 -- Extensions
 
+CREATE EXTENSION pg_trgm;
 CREATE EXTENSION unaccent;
 
 -- Tables
@@ -330,6 +331,7 @@ CREATE INDEX members_email_prefix ON members USING btree (email_key text_pattern
 CREATE UNIQUE INDEX members_username_key ON members USING btree (username_key);
 CREATE INDEX members_username_prefix ON members USING btree (username_key text_pattern_ops);
 CREATE UNIQUE INDEX members_username_skeleton ON members USING btree (username_skeleton);
+CREATE INDEX members_username_trgm ON members USING gin (username gin_trgm_ops);
 
 CREATE TABLE message_preferences (
     member_id bigint NOT NULL,
@@ -702,6 +704,8 @@ CREATE INDEX threads_category_activity ON threads USING btree (category_id, last
 CREATE INDEX threads_category_pinned_activity ON threads USING btree (category_id, pinned DESC, last_post_at DESC, id DESC);
 CREATE INDEX threads_created ON threads USING btree (created_at);
 CREATE INDEX threads_held_author ON threads USING btree (author_id) WHERE (status = 'held'::text);
+CREATE INDEX threads_title_trgm ON threads USING gin (title gin_trgm_ops);
+CREATE INDEX threads_unpublished ON threads USING btree (id) WHERE (status <> 'published'::text);
 
 CREATE TABLE traffic_categories (
     day date NOT NULL,

@@ -2,6 +2,7 @@ package forum
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"strconv"
 	"strings"
@@ -11,13 +12,16 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// SearchQuery is a full-text search with its filters.
+// SearchQuery is a full-text search with its filters. Text may also hold
+// the operators of searchSyntax (in:title, @name, #category, after:,
+// before:, order:), the same as the fields.
 type SearchQuery struct {
-	Text     string // websearch syntax: words, "a phrase", -excluded, or
+	Text     string // words, "a phrase", -excluded, or, and operators
 	Category string // category slug; "" for all
 	Author   string // username; "" for everyone
 	From     string // YYYY-MM-DD, inclusive; "" for no bound
 	To       string // YYYY-MM-DD, inclusive; "" for no bound
+	Order    string // SearchByRelevance (the default) or SearchByLatest
 	After    string // cursor of the next page, from SearchPage.Next
 }
 
@@ -33,6 +37,7 @@ type SearchHit struct {
 	AuthorName   *string   `db:"author_name"`
 	CreatedAt    time.Time `db:"created_at"`
 	Rank         float32   `db:"rank"`
+	Total        int       `db:"total"`
 	RawTitle     string    `db:"raw_title"`
 	RawSnippet   string    `db:"raw_snippet"`
 	// TitleHTML and SnippetHTML are escaped text in which only the matched
@@ -41,17 +46,29 @@ type SearchHit struct {
 	SnippetHTML string `db:"-"`
 }
 
-// SearchPage is one page of results, best first.
+// SearchPage is one page of results, best first (or newest first).
 type SearchPage struct {
 	Hits []SearchHit
 	Next string // cursor of the next page, "" at the end
+	// Total is how many posts match, counted up to SearchCountLimit;
+	// TotalCapped says there are more.
+	Total       int
+	TotalCapped bool
+	Order       string // the order the results are in
+	// DidYouMean are threads and members whose title or name looks like
+	// the words, when they found nothing.
+	DidYouMean []SearchSuggestion
 }
 
 // SearchPageSize is how many results a page holds.
 const SearchPageSize = 20
 
-// searchCandidates is how many of the most recent matching posts are ranked.
-const searchCandidates = "2000"
+// searchCandidates is how many of the most recent matching posts are
+// ranked, and SearchCountLimit how far matches are counted.
+const (
+	searchCandidates = "2000"
+	SearchCountLimit = 2000
+)
 
 // searchSnippetSource is how many characters of a post's text its snippet
 // is taken from: ts_headline parses all it is given, for each post of the
@@ -69,30 +86,39 @@ const (
 	markStop  = "\ue001"
 )
 
-// searchPosts finds published posts of published threads matching the
-// query, each post in the language it was indexed in: the GIN index on
-// search_vector answers each branch of the OR. Ranked by ts_rank_cd (the
-// thread title weighs more than bodies), keyset-paginated on (rank, id).
-// Snippets are computed for the page only.
-const searchPosts = `
-WITH hits AS (
-	SELECT p.id, p.thread_id, p.number, p.author_id, p.created_at, p.body_html, p.search_config,
-		ts_rank_cd(p.search_vector, CASE WHEN p.search_config = 'palabre_english'::regconfig
-			THEN websearch_to_tsquery('palabre_english', $1) ELSE websearch_to_tsquery('palabre_french', $1) END) AS rank
+// The parts of a search statement. $1 is the query's text, $2 the
+// category, $3 the author, $4 and $5 the dates (from, inclusive; to,
+// exclusive), $6 and $7 the cursor, $8 the page's size. A post is matched
+// in the language it was indexed in: the GIN index on search_vector
+// answers each branch of the OR.
+const (
+	searchQueryOfPost = `(CASE WHEN p.search_config = 'palabre_english'::regconfig
+		THEN websearch_to_tsquery('palabre_english', $1) ELSE websearch_to_tsquery('palabre_french', $1) END)`
+	searchMatch = `((p.search_config = 'palabre_french'::regconfig AND p.search_vector @@ websearch_to_tsquery('palabre_french', $1))
+		OR (p.search_config = 'palabre_english'::regconfig AND p.search_vector @@ websearch_to_tsquery('palabre_english', $1)))`
+	// The thread's title is in its first post's vector with weight A.
+	searchInTitle = ` AND p.number = 1 AND ts_filter(p.search_vector, '{a}') @@ ` + searchQueryOfPost
+	// A post's thread is published unless it is among the few that are not
+	// (threads_unpublished, migration 0052): a hashed list read once, where a
+	// join had looked up the thread of each candidate (2,000 lookups, half
+	// the time of a search for common words).
+	searchFrom = `
 	FROM posts p
-	JOIN threads t ON t.id = p.thread_id
-	WHERE ((p.search_config = 'palabre_french'::regconfig AND p.search_vector @@ websearch_to_tsquery('palabre_french', $1))
-		OR (p.search_config = 'palabre_english'::regconfig AND p.search_vector @@ websearch_to_tsquery('palabre_english', $1)))
-		AND p.status = 'published' AND t.status = 'published'
-		AND ($2::bigint IS NULL OR t.category_id = $2)
+	WHERE p.status = 'published'
+		AND p.thread_id NOT IN (SELECT u.id FROM threads u WHERE u.status <> 'published')
+		AND ($2::bigint IS NULL OR p.thread_id IN (SELECT c.id FROM threads c WHERE c.category_id = $2))
 		AND ($3::bigint IS NULL OR p.author_id = $3)
 		AND ($4::timestamptz IS NULL OR p.created_at >= $4)
-		AND ($5::timestamptz IS NULL OR p.created_at < $5)
-	-- Ranking is bounded to the most recent matches: a word found in most
-	-- posts would otherwise rank the whole forum (the planner then walks the
-	-- primary key backwards and stops early; rare words use the GIN index).
+		AND ($5::timestamptz IS NULL OR p.created_at < $5)`
+	// Ranking is bounded to the most recent matches: a word found in most
+	// posts would otherwise rank the whole forum (the planner then walks the
+	// primary key backwards and stops early; rare words use the GIN index).
+	searchByRelevance = `
+WITH hits AS (
+	SELECT p.id, p.thread_id, p.number, p.author_id, p.created_at, p.search_config,
+		ts_rank_cd(p.search_vector, ` + searchQueryOfPost + `) AS rank` + searchFrom + ` AND ` + searchMatch + `%s
 	ORDER BY p.id DESC
-	LIMIT ` + searchCandidates + `
+	LIMIT ` + searchCandidates + ` + 1
 ), page AS (
 	SELECT * FROM hits
 	WHERE $6::real IS NULL OR (rank, id) < ($6::real, $7::bigint)
@@ -100,11 +126,27 @@ WITH hits AS (
 	LIMIT $8
 )
 SELECT page.id AS post_id, page.number AS post_number, page.created_at, page.rank,
+	(SELECT count(*) FROM hits) AS total,` + searchShown + `
+ORDER BY page.rank DESC, page.id DESC`
+	// Newest first, the page is read along posts_created; the count
+	// stops at searchCandidates + 1.
+	searchByDate = `
+WITH page AS (
+	SELECT p.id, p.thread_id, p.number, p.author_id, p.created_at, p.search_config` + searchFrom + `%[1]s
+		AND ($6::timestamptz IS NULL OR (p.created_at, p.id) < ($6::timestamptz, $7::bigint))
+	ORDER BY p.created_at DESC, p.id DESC
+	LIMIT $8
+)
+SELECT page.id AS post_id, page.number AS post_number, page.created_at, 0 AS rank,
+	(SELECT count(*) FROM (SELECT 1` + searchFrom + `%[1]s LIMIT ` + searchCandidates + ` + 1) matches) AS total,` + searchShown + `
+ORDER BY page.created_at DESC, page.id DESC`
+	// searchShown is what the page shows of each post: its thread, category
+	// and author, its title and snippet with the matches marked ({query}:
+	// the query as ts_headline takes it, set by searchStatement).
+	searchShown = `
 	t.id AS thread_id, t.title AS thread_title, t.slug AS thread_slug,
 	c.slug AS category_slug, c.name AS category_name, a.username AS author_name,
-	ts_headline(page.search_config, translate(t.title, E'\uE000\uE001', ''),
-		CASE WHEN page.search_config = 'palabre_english'::regconfig THEN websearch_to_tsquery('palabre_english', $1)
-		ELSE websearch_to_tsquery('palabre_french', $1) END,
+	ts_headline(page.search_config, translate(t.title, E'\uE000\uE001', ''), {query},
 		'HighlightAll=true, StartSel=' || chr(57344) || ', StopSel=' || chr(57345)) AS raw_title,
 	-- The snippet marks any word of the query: ts_headline's fragments
 	-- for a query of ANDs and phrases cost a cube of the matches (a phrase
@@ -112,90 +154,123 @@ SELECT page.id AS post_id, page.number AS post_number, page.created_at, page.ran
 	-- number. The query's text form has its operators replaced: AND and
 	-- FOLLOWED BY become OR, NOT goes (an excluded word is not in the post).
 	ts_headline(page.search_config,
-		translate(left(palabre_search_text(page.body_html), ` + searchSnippetSource + `), E'\uE000\uE001', ''),
-		regexp_replace(replace((CASE WHEN page.search_config = 'palabre_english'::regconfig THEN websearch_to_tsquery('palabre_english', $1)
-		ELSE websearch_to_tsquery('palabre_french', $1) END)::text, '!', ''), '<[0-9-]+>|&', '|', 'g')::tsquery,
+		translate(left(palabre_search_text(b.body_html), ` + searchSnippetSource + `), E'\uE000\uE001', ''),
+		regexp_replace(replace({query}::text, '!', ''), '<[0-9-]+>|&', '|', 'g')::tsquery,
 		'MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … ", StartSel=' || chr(57344) || ', StopSel=' || chr(57345)) AS raw_snippet
 FROM page
+JOIN posts b ON b.id = page.id
 JOIN threads t ON t.id = page.thread_id
 JOIN categories c ON c.id = t.category_id
-LEFT JOIN members a ON a.id = page.author_id
-ORDER BY page.rank DESC, page.id DESC`
+LEFT JOIN members a ON a.id = page.author_id`
+)
+
+// searchStatement is the statement of a search: by relevance or date, with
+// words or filters only, in titles only or everywhere.
+func searchStatement(order string, words, inTitle bool) string {
+	cond := ""
+	if words {
+		cond = " AND " + searchMatch
+		if inTitle {
+			cond += searchInTitle
+		}
+	} else {
+		cond = " AND $1::text = ''" // the words are none
+		if inTitle {
+			cond += " AND p.number = 1"
+		}
+	}
+	query := strings.ReplaceAll(searchQueryOfPost, "p.search_config", "page.search_config")
+	if !words {
+		// ts_headline then marks nothing.
+		query = "''::tsquery"
+	}
+	if order == SearchByRelevance {
+		return strings.ReplaceAll(fmt.Sprintf(searchByRelevance, strings.TrimPrefix(cond, " AND "+searchMatch)), "{query}", query)
+	}
+	return strings.ReplaceAll(fmt.Sprintf(searchByDate, cond), "{query}", query)
+}
 
 // Search runs a full-text search over what anyone may read.
 func (db *DB) Search(ctx context.Context, q SearchQuery) (*SearchPage, error) {
 	// PostgreSQL refuses NUL and invalid UTF-8 in text: say which field
 	// rather than fail.
 	for _, f := range [...]struct{ name, value string }{{"q", q.Text}, {"category", q.Category},
-		{"author", q.Author}, {"from", q.From}, {"to", q.To}, {"after", q.After}} {
-		if !utf8.ValidString(f.value) || strings.ContainsRune(f.value, 0) {
+		{"author", q.Author}, {"from", q.From}, {"to", q.To}, {"order", q.Order}, {"after", q.After}} {
+		if !validSearchText(f.value) {
 			return nil, Errorf(EINVALID, "search.text_invalid", nil).OnField(f.name)
 		}
 	}
-	q.Text = strings.TrimSpace(q.Text)
-	switch n := utf8.RuneCountInString(q.Text); {
-	case n < 2:
-		return nil, Errorf(EINVALID, "search.query_too_short", map[string]any{"Min": 2}).OnField("q")
-	case n > 200:
+	if n := utf8.RuneCountInString(strings.TrimSpace(q.Text)); n > 200 {
 		return nil, Errorf(EINVALID, "search.query_too_long", map[string]any{"Max": 200}).OnField("q")
 	}
-	var categoryID, authorID *int64
-	if q.Category = strings.TrimSpace(q.Category); q.Category != "" {
-		c, err := db.CategoryBySlug(ctx, q.Category)
-		if ErrorCode(err) == ENOTFOUND {
-			return nil, Errorf(EINVALID, "search.category_unknown", nil).OnField("category")
-		} else if err != nil {
-			return nil, err
-		}
-		categoryID = &c.ID
-	}
-	if q.Author = strings.TrimPrefix(strings.TrimSpace(q.Author), "@"); q.Author != "" {
-		m, err := db.MemberByUsername(ctx, q.Author)
-		if ErrorCode(err) == ENOTFOUND {
-			return nil, Errorf(EINVALID, "search.author_unknown", map[string]any{"Name": q.Author}).OnField("author")
-		} else if err != nil {
-			return nil, err
-		}
-		authorID = &m.ID
-	}
-	from, err := searchDate(q.From, "from", 0)
+	syn, err := parseSearchSyntax(q.Text)
 	if err != nil {
 		return nil, err
 	}
-	to, err := searchDate(q.To, "to", 24*time.Hour) // inclusive: up to the end of that day
+	f, err := db.searchFilters(ctx, q, syn)
 	if err != nil {
 		return nil, err
 	}
-	if from != nil && to != nil && !from.Before(*to) {
-		return nil, Errorf(EINVALID, "search.dates_reversed", nil).OnField("to")
+	words := syn.Text != ""
+	if n := utf8.RuneCountInString(syn.Text); (words || !f.any) && n < 2 {
+		return nil, Errorf(EINVALID, "search.query_too_short", map[string]any{"Min": 2}).OnField("q")
 	}
-	var afterRank *float32
-	var afterID int64
+	if !words {
+		f.order = SearchByLatest // nothing to rank
+	}
+	var cursorRank, cursorTime any
+	var cursorID int64
 	if q.After != "" {
-		r, id, ok := parseSearchCursor(q.After)
+		var ok bool
+		if f.order == SearchByLatest {
+			var t time.Time
+			t, cursorID, ok = parseDateCursor(q.After)
+			cursorTime = t
+		} else {
+			var r float32
+			r, cursorID, ok = parseSearchCursor(q.After)
+			cursorRank = r
+		}
 		if !ok {
 			return nil, Errorf(EINVALID, "search.cursor_invalid", nil).OnField("after")
 		}
-		afterRank, afterID = &r, id
 	}
 	release, err := db.searchSlot(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
+	cursor := cursorRank
+	if f.order == SearchByLatest {
+		cursor = cursorTime
+	}
 	var hits []SearchHit
+	var didYouMean []SearchSuggestion
 	err = db.boundedRead(ctx, db.searchLimits.statementTimeout(), "search.too_slow", func(tx *sqlx.Tx) error {
-		return Internal("searching", tx.SelectContext(ctx, &hits, searchPosts, q.Text, categoryID, authorID, from, to,
-			afterRank, afterID, SearchPageSize+1))
+		err := tx.SelectContext(ctx, &hits, searchStatement(f.order, words, syn.InTitle),
+			syn.Text, f.categoryID, f.authorID, f.from, f.to, cursor, cursorID, SearchPageSize+1)
+		if err != nil || len(hits) > 0 || !words || q.After != "" {
+			return Internal("searching", err)
+		}
+		didYouMean, err = suggest(ctx, tx, syn.Text)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	page := &SearchPage{Hits: hits}
+	page := &SearchPage{Hits: hits, Order: f.order, DidYouMean: didYouMean}
+	if len(hits) > 0 {
+		page.Total = min(hits[0].Total, SearchCountLimit)
+		page.TotalCapped = hits[0].Total > SearchCountLimit
+	}
 	if len(hits) > SearchPageSize {
 		page.Hits = hits[:SearchPageSize]
 		last := page.Hits[SearchPageSize-1]
-		page.Next = strconv.FormatFloat(float64(last.Rank), 'g', -1, 32) + "_" + strconv.FormatInt(last.PostID, 10)
+		if f.order == SearchByLatest {
+			page.Next = "t" + strconv.FormatInt(last.CreatedAt.UnixMicro(), 10) + "_" + strconv.FormatInt(last.PostID, 10)
+		} else {
+			page.Next = strconv.FormatFloat(float64(last.Rank), 'g', -1, 32) + "_" + strconv.FormatInt(last.PostID, 10)
+		}
 	}
 	for i := range page.Hits {
 		h := &page.Hits[i]
@@ -203,6 +278,95 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) (*SearchPage, error) {
 		h.SnippetHTML = highlight(h.RawSnippet, true)
 	}
 	return page, nil
+}
+
+// searchFilter is a search's filters, from its fields and its operators.
+type searchFilter struct {
+	categoryID, authorID *int64
+	from, to             *time.Time // from inclusive, to exclusive
+	order                string
+	any                  bool // a member, category or date narrows the search
+}
+
+// searchFilters reads the filters of the fields and of the operators; a
+// filter given both ways must say the same.
+func (db *DB) searchFilters(ctx context.Context, q SearchQuery, syn searchSyntax) (searchFilter, error) {
+	var f searchFilter
+	pick := func(field, fieldValue, opValue string) (string, string, error) {
+		fieldValue = strings.TrimSpace(fieldValue)
+		switch {
+		case opValue == "":
+			return fieldValue, field, nil
+		case fieldValue == "" || strings.EqualFold(fieldValue, opValue):
+			return opValue, "q", nil
+		}
+		return "", "", Errorf(EINVALID, "search.filter_conflict", nil).OnField(field)
+	}
+	slug, field, err := pick("category", q.Category, syn.Category)
+	if err != nil {
+		return f, err
+	}
+	if slug != "" {
+		c, err := db.CategoryBySlug(ctx, slug)
+		if ErrorCode(err) == ENOTFOUND {
+			return f, Errorf(EINVALID, "search.category_unknown", nil).OnField(field)
+		} else if err != nil {
+			return f, err
+		}
+		f.categoryID = &c.ID
+	}
+	name, field, err := pick("author", strings.TrimPrefix(strings.TrimSpace(q.Author), "@"), syn.Author)
+	if err != nil {
+		return f, err
+	}
+	if name != "" {
+		m, err := db.MemberByUsername(ctx, name)
+		if ErrorCode(err) == ENOTFOUND {
+			return f, db.unknownAuthor(ctx, name, field)
+		} else if err != nil {
+			return f, err
+		}
+		f.authorID = &m.ID
+	}
+	// Dates given both ways all apply: the latest start, the earliest end.
+	from, err := searchDate(q.From, "from", 0)
+	if err != nil {
+		return f, err
+	}
+	to, err := searchDate(q.To, "to", 24*time.Hour) // inclusive: up to the end of that day
+	if err != nil {
+		return f, err
+	}
+	after, _ := searchDate(syn.After, "q", 0)
+	before, _ := searchDate(syn.Before, "q", 0)
+	if after != nil && (from == nil || after.After(*from)) {
+		from = after
+	}
+	if before != nil && (to == nil || before.Before(*to)) {
+		to = before
+	}
+	if from != nil && to != nil && !from.Before(*to) {
+		field := "to"
+		if syn.Before != "" || syn.After != "" {
+			field = "q"
+		}
+		return f, Errorf(EINVALID, "search.dates_reversed", nil).OnField(field)
+	}
+	f.from, f.to = from, to
+	order, field, err := pick("order", q.Order, syn.Order)
+	if err != nil {
+		return f, err
+	}
+	switch order = strings.ToLower(order); order {
+	case "":
+		order = SearchByRelevance
+	case SearchByRelevance, SearchByLatest:
+	default:
+		return f, Errorf(EINVALID, "search.order_invalid", nil).OnField(field)
+	}
+	f.order = order
+	f.any = f.categoryID != nil || f.authorID != nil || f.from != nil || f.to != nil
+	return f, nil
 }
 
 func searchDate(s, field string, shift time.Duration) (*time.Time, error) {
@@ -225,6 +389,18 @@ func parseSearchCursor(s string) (float32, int64, bool) {
 	rank, err1 := strconv.ParseFloat(r, 32)
 	n, err2 := strconv.ParseInt(id, 10, 64)
 	return float32(rank), n, err1 == nil && err2 == nil && n > 0
+}
+
+// parseDateCursor reads the cursor of a page by date: "t", the last post's
+// time in microseconds, "_" and its id.
+func parseDateCursor(s string) (time.Time, int64, bool) {
+	t, id, ok := strings.Cut(strings.TrimPrefix(s, "t"), "_")
+	if !ok || !strings.HasPrefix(s, "t") {
+		return time.Time{}, 0, false
+	}
+	us, err1 := strconv.ParseInt(t, 10, 64)
+	n, err2 := strconv.ParseInt(id, 10, 64)
+	return time.UnixMicro(us).UTC(), n, err1 == nil && err2 == nil && n > 0
 }
 
 // highlight turns ts_headline's output into safe HTML: entities of the HTML

@@ -131,8 +131,14 @@ func TestSearchNeverFindsHeldHiddenOrDeletedPosts(t *testing.T) {
 	if _, err := db.SQL().Exec(`UPDATE threads SET status = 'hidden' WHERE id = $1`, th.ID); err != nil {
 		t.Fatal(err)
 	}
-	if ids := searchIDs(t, db, forum.SearchQuery{Text: tag}); len(ids) != 0 {
-		t.Errorf("found posts of a hidden thread: %v", ids)
+	for _, order := range []string{forum.SearchByRelevance, forum.SearchByLatest} {
+		page, err := db.Search(context.Background(), forum.SearchQuery{Text: tag, Order: order})
+		if err != nil || len(page.Hits) != 0 || page.Total != 0 {
+			t.Errorf("%s: found posts of a hidden thread, or counted them: %+v, %v", order, page, err)
+		}
+	}
+	if ids := searchIDs(t, db, forum.SearchQuery{Text: "#" + cat.Slug + " @" + alice.Username}); len(ids) != 0 {
+		t.Errorf("filters alone found posts of a hidden thread: %v", ids)
 	}
 }
 
@@ -245,5 +251,159 @@ WHERE ((p.search_config = 'palabre_french'::regconfig AND p.search_vector @@ web
 		if !strings.Contains(all, "posts_search") || strings.Contains(all, "Seq Scan on posts") {
 			t.Errorf("%q does not use the GIN index:\n%s", q, all)
 		}
+	}
+}
+
+// The operators of the search text filter as the fields do, in titles,
+// by author, category and dates, and order by date.
+func TestSearchOperators(t *testing.T) {
+	db := forumtest.DB(t)
+	cat, other := forumtest.MustCategory(t, db), forumtest.MustCategory(t, db)
+	alice, bob := member(t, db), member(t, db)
+	tag := forumtest.Unique("zo")
+	th, first := searchThread(t, db, alice, cat, "Titre "+tag, "<p>corps sans le mot</p>")
+	_, elsewhere := searchThread(t, db, bob, other, "Ailleurs", "<p>"+tag+" ailleurs</p>")
+	old := searchReply(t, db, bob, th.ID, "<p>ancien "+tag+"</p>", forum.StatusPublished)
+	newer := searchReply(t, db, alice, th.ID, "<p>récent "+tag+" "+tag+" "+tag+"</p>", forum.StatusPublished)
+	for id, at := range map[int64]string{first.ID: "2026-01-10T12:00:00Z", elsewhere.ID: "2026-01-20T12:00:00Z",
+		old.ID: "2020-03-15T12:00:00Z", newer.ID: "2026-02-01T12:00:00Z"} {
+		if _, err := db.SQL().Exec(`UPDATE posts SET created_at = $2 WHERE id = $1`, id, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		q    forum.SearchQuery
+		want []int64
+	}{
+		{forum.SearchQuery{Text: "in:title " + tag}, []int64{first.ID}},
+		{forum.SearchQuery{Text: tag + " @" + bob.Username}, []int64{old.ID, elsewhere.ID}}, // same rank: newest id first
+		{forum.SearchQuery{Text: tag + " user:" + bob.Username, Author: bob.Username, Order: "latest"}, []int64{elsewhere.ID, old.ID}},
+		{forum.SearchQuery{Text: "#" + other.Slug + " " + tag}, []int64{elsewhere.ID}},
+		{forum.SearchQuery{Text: tag + " after:2026-01-20 order:latest"}, []int64{newer.ID, elsewhere.ID}},
+		{forum.SearchQuery{Text: tag + " before:2026-01-20 order:latest"}, []int64{first.ID, old.ID}},
+		{forum.SearchQuery{Text: tag + " after:2026-01-01", To: "2026-01-19", Order: "latest"}, []int64{first.ID}},
+		// Newest first, whatever the rank.
+		{forum.SearchQuery{Text: tag, Order: "latest"}, []int64{newer.ID, elsewhere.ID, first.ID, old.ID}},
+		// Filters alone list the newest posts they let through.
+		{forum.SearchQuery{Text: "@" + alice.Username + " #" + cat.Slug}, []int64{newer.ID, first.ID}},
+		{forum.SearchQuery{Text: "in:title #" + cat.Slug}, []int64{first.ID}},
+	} {
+		if got := searchIDs(t, db, c.q); fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%+v: %v, want %v", c.q, got, c.want)
+		}
+	}
+	// By relevance: the word thrice in a body (3 × 0.4), then once in the
+	// title (1), then once in a body, newest first.
+	page, err := db.Search(context.Background(), forum.SearchQuery{Text: tag})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := []int64{newer.ID, first.ID, old.ID, elsewhere.ID}; len(page.Hits) != 4 || page.Hits[0].PostID != ids[0] ||
+		page.Hits[1].PostID != ids[1] || page.Hits[2].PostID != ids[2] || page.Hits[3].PostID != ids[3] || page.Total != 4 ||
+		page.TotalCapped || page.Order != forum.SearchByRelevance {
+		t.Errorf("by relevance: %+v", page)
+	}
+	for _, c := range []struct {
+		q     forum.SearchQuery
+		field string
+	}{
+		{forum.SearchQuery{Text: `"` + tag}, "q"},
+		{forum.SearchQuery{Text: "in:body " + tag}, "q"},
+		{forum.SearchQuery{Text: "@nobody-" + tag + " " + tag}, "q"},
+		{forum.SearchQuery{Text: "#nowhere-" + tag + " " + tag}, "q"},
+		{forum.SearchQuery{Text: "#" + cat.Slug + " " + tag, Category: other.Slug}, "category"},
+		{forum.SearchQuery{Text: "@" + alice.Username + " " + tag, Author: bob.Username}, "author"},
+		{forum.SearchQuery{Text: "order:latest " + tag, Order: "relevance"}, "order"},
+		{forum.SearchQuery{Text: tag, Order: "likes"}, "order"},
+		{forum.SearchQuery{Text: tag + " after:2026-02-01 before:2026-01-01"}, "q"},
+		{forum.SearchQuery{Text: "in:title"}, "q"},
+		{forum.SearchQuery{Text: "order:latest"}, "q"},
+		{forum.SearchQuery{Text: tag, Order: "latest", After: "12_34"}, "after"},
+	} {
+		_, err := db.Search(context.Background(), c.q)
+		if e, ok := err.(*forum.Error); !ok || e.Code != forum.EINVALID || e.Field != c.field {
+			t.Errorf("%+v: %v, want invalid on %s", c.q, err, c.field)
+		}
+	}
+
+	// Pages by date: nothing repeated or lost.
+	for i := range 23 {
+		searchReply(t, db, bob, th.ID, fmt.Sprintf("<p>suite %s %d</p>", tag, i), forum.StatusPublished)
+	}
+	seen := map[int64]bool{}
+	q := forum.SearchQuery{Text: "suite " + tag + " order:latest"}
+	for {
+		page, err := db.Search(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Total != 23 {
+			t.Errorf("total %d, want 23", page.Total)
+		}
+		for _, h := range page.Hits {
+			if seen[h.PostID] {
+				t.Fatalf("post %d on two pages", h.PostID)
+			}
+			seen[h.PostID] = true
+		}
+		if page.Next == "" {
+			break
+		}
+		q.After = page.Next
+	}
+	if len(seen) != 23 {
+		t.Errorf("%d posts over the pages, want 23", len(seen))
+	}
+}
+
+// A search whose words find nothing offers the titles and names that look
+// like them; an author that does not exist is answered with the closest name.
+func TestSearchDidYouMean(t *testing.T) {
+	db := forumtest.DB(t)
+	cat := forumtest.MustCategory(t, db)
+	alice := member(t, db)
+	tag := forumtest.Unique("zdym")
+	th, _ := searchThread(t, db, alice, cat, "Les chevaux de "+tag, "<p>au galop</p>")
+	hidden, _ := searchThread(t, db, alice, cat, "Les chevaux cachés de "+tag, "<p>au pas</p>")
+	if _, err := db.SQL().Exec(`UPDATE threads SET status = 'hidden' WHERE id = $1`, hidden.ID); err != nil {
+		t.Fatal(err)
+	}
+	page, err := db.Search(context.Background(), forum.SearchQuery{Text: tag + "e"}) // a letter too many: no post has it
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Hits) != 0 || len(page.DidYouMean) == 0 || page.DidYouMean[0].Kind != "thread" || page.DidYouMean[0].ID != th.ID {
+		t.Errorf("a typo in a title: %+v", page)
+	}
+	for _, d := range page.DidYouMean {
+		if d.ID == hidden.ID && d.Kind == "thread" {
+			t.Errorf("a hidden thread is offered: %+v", d)
+		}
+	}
+	// A name like no other member's.
+	alice.Username = "Bartholomea" + tag
+	if _, err := db.SQL().Exec(`UPDATE members SET username = $2, username_key = lower($2), username_skeleton = lower($2)
+		WHERE id = $1`, alice.ID, alice.Username); err != nil {
+		t.Fatal(err)
+	}
+	name := "Bartolomea" + tag
+	page, err = db.Search(context.Background(), forum.SearchQuery{Text: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, d := range page.DidYouMean {
+		found = found || d.Kind == "member" && d.ID == alice.ID && d.Label == alice.Username
+	}
+	if !found {
+		t.Errorf("a typo in a name: %+v", page.DidYouMean)
+	}
+	// Results found: nothing offered.
+	if page, err := db.Search(context.Background(), forum.SearchQuery{Text: "chevaux " + tag}); err != nil || len(page.Hits) == 0 || page.DidYouMean != nil {
+		t.Errorf("found: %+v, %v", page, err)
+	}
+	_, err = db.Search(context.Background(), forum.SearchQuery{Text: "galop @" + name})
+	if e, ok := err.(*forum.Error); !ok || e.Key != "search.author_unknown_like" || e.Args["Like"] != alice.Username || e.Field != "q" {
+		t.Errorf("an author's name with a typo: %v", err)
 	}
 }

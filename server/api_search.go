@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -11,6 +12,16 @@ type searchResult struct {
 	Thread  searchThreadRef `json:"thread"`
 	Post    searchPostRef   `json:"post"`
 	Snippet string          `json:"snippet"`
+}
+
+// searchSuggestion is a thread or member whose title or name looks like the
+// words of a search that found nothing.
+type searchSuggestion struct {
+	Kind  string `json:"kind"` // thread or member
+	ID    int64  `json:"id"`
+	Title string `json:"title,omitempty"`
+	Name  string `json:"username,omitempty"`
+	URL   string `json:"url"`
 }
 
 type searchThreadRef struct {
@@ -30,8 +41,9 @@ type searchPostRef struct {
 	URL       string    `json:"url"`
 }
 
-// apiSearch answers {results: [{thread, post, snippet}], next}; snippet is
-// escaped HTML where only the matched words are in <mark>.
+// apiSearch answers {results: [{thread, post, snippet}], next, total,
+// total_capped, order, did_you_mean}; snippet is escaped HTML where only the matched
+// words are in <mark>.
 func (s *Server) apiSearch(c *gin.Context) {
 	page, err := s.db.Search(c.Request.Context(), searchQueryOf(c))
 	if err != nil {
@@ -48,9 +60,18 @@ func (s *Server) apiSearch(c *gin.Context) {
 			Snippet: h.SnippetHTML,
 		}
 	}
+	didYouMean := make([]searchSuggestion, len(page.DidYouMean))
+	for i, d := range page.DidYouMean {
+		if d.Kind == "thread" {
+			didYouMean[i] = searchSuggestion{Kind: d.Kind, ID: d.ID, Title: d.Label, URL: "/t/" + idString(d.ID) + "/" + d.Slug}
+		} else {
+			didYouMean[i] = searchSuggestion{Kind: d.Kind, ID: d.ID, Name: d.Label, URL: "/u/" + url.PathEscape(d.Label)}
+		}
+	}
 	var next *string
 	if page.Next != "" {
 		next = &page.Next
 	}
-	c.JSON(http.StatusOK, gin.H{"results": out, "next": next})
+	c.JSON(http.StatusOK, gin.H{"results": out, "next": next, "total": page.Total,
+		"total_capped": page.TotalCapped, "order": page.Order, "did_you_mean": didYouMean})
 }

@@ -11,11 +11,11 @@ import (
 )
 
 // searchFields are the search form's fields (query string).
-var searchFields = []string{"q", "category", "author", "from", "to"}
+var searchFields = []string{"q", "category", "author", "from", "to", "order"}
 
 func searchQueryOf(c *gin.Context) forum.SearchQuery {
 	return forum.SearchQuery{Text: c.Query("q"), Category: c.Query("category"), Author: c.Query("author"),
-		From: c.Query("from"), To: c.Query("to"), After: c.Query("after")}
+		From: c.Query("from"), To: c.Query("to"), Order: c.Query("order"), After: c.Query("after")}
 }
 
 type searchHitView struct {
@@ -31,6 +31,7 @@ type searchPageView struct {
 	Form       *Form
 	Categories []forum.Category
 	Searched   bool
+	Page       *forum.SearchPage
 	Hits       []searchHitView
 	NextURL    string
 }
@@ -55,7 +56,7 @@ func (s *Server) htmlSearch(c *gin.Context) {
 		if err != nil {
 			status = s.setError(c, form, err)
 		} else {
-			view.Searched = true
+			view.Searched, view.Page = true, page
 			for _, h := range page.Hits {
 				// forum.Search escaped everything but its own <mark> tags.
 				view.Hits = append(view.Hits, searchHitView{SearchHit: h,
