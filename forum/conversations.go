@@ -91,6 +91,9 @@ func (m *Message) IsAuthor(who *Member) bool {
 type MessagePage struct {
 	Messages []Message
 	Next     int // number to continue after, 0 on the last page
+	// MarkedRead: reading the page moved the reader's reading state (the
+	// unread count read with their credentials is stale).
+	MarkedRead bool
 }
 
 const conversationColumns = `
@@ -204,6 +207,12 @@ WHERE p.member_id = $1 AND p.left_at IS NULL AND EXISTS (
 	WHERE m.conversation_id = p.conversation_id AND m.number > p.last_read_number
 	  AND m.status = 'published' AND m.author_id IS DISTINCT FROM p.member_id)`
 
+// unreadConversationsOfM is selectUnreadConversations as a column of the
+// queries that authenticate a member (aliased m): the header's Messages
+// badge costs no query of its own (migration 0053 announces its changes).
+var unreadConversationsOfM = `,
+	(` + strings.Replace(strings.TrimSpace(selectUnreadConversations), "$1", "m.id", 1) + `) AS unread_conversations`
+
 // UnreadConversations counts the conversations of the member acting in
 // ctx that hold a message they have not read (0 for anyone else).
 func (db *DB) UnreadConversations(ctx context.Context) (int, error) {
@@ -256,6 +265,10 @@ func (db *DB) Messages(ctx context.Context, c *Conversation, after int) (*Messag
 		if _, err := db.ExecContext(ctx, markConversationRead, c.ID, a.viewerID(), page.Messages[n-1].Number); err != nil {
 			return nil, Internal("marking a conversation read", err)
 		}
+		// A GET changes the Messages badge: the next page must not show
+		// the remembered count (credential_cache.go).
+		db.creds.forget(a.viewerID())
+		page.MarkedRead = true
 	}
 	return page, nil
 }

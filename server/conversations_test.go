@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -648,5 +649,106 @@ func TestSearchingOnesOwnConversations(t *testing.T) {
 	}
 	if w := s.do(t, request{path: "/messages?q=" + word, header: bearer(t, db, bob)}); w.Code != 200 || !strings.Contains(w.Body.String(), "Le potager") || strings.Contains(w.Body.String(), "Autre chose") {
 		t.Errorf("the search on the messages page: %d", w.Code)
+	}
+}
+
+// The header's Messages entry counts the member's conversations with an
+// unread message, on a listening instance that remembers credentials: a
+// message from someone else shows at once (its trigger announces the
+// participants, migration 0053), reading the conversation clears it on that very page and
+// the next; visitors' pages have no Messages entry.
+func TestMessagesBadgeCountsUnreadConversations(t *testing.T) {
+	db := forumtest.DB(t)
+	s, _, _ := pausableInstance(t)
+	alice := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	bob := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	ha, hb := bearer(t, db, alice), bearer(t, db, bob)
+	badge := func(path string, h map[string]string) string {
+		t.Helper()
+		s.db.SettleWrite(context.Background())
+		w := s.do(t, request{path: path, header: h})
+		if w.Code != 200 {
+			t.Fatalf("GET %s: %d", path, w.Code)
+		}
+		body := w.Body.String()
+		i := strings.Index(body, `data-messages-badge`)
+		if i < 0 {
+			return ""
+		}
+		rest := body[i:]
+		return rest[strings.Index(rest, ">")+1 : strings.Index(rest, "<")]
+	}
+	// Recent enough not to be recorded again (which would be announced):
+	// bob is then read from memory until something announces him.
+	for _, m := range []*forum.Member{alice, bob} {
+		forumtest.Unannounced(t, db, `UPDATE members SET last_seen_at = now() WHERE id = $1`, m.ID)
+		forumtest.Unannounced(t, db, `UPDATE api_tokens SET last_used_at = now() WHERE member_id = $1`, m.ID)
+	}
+	for range 2 {
+		if got := badge("/", hb); got != "" {
+			t.Fatalf("before any message, bob's badge reads %q", got)
+		}
+	}
+	started := startConversation(t, s, ha, []string{bob.Username}, "Des nouvelles", "Bonjour Bob, comment allez-vous ?", 201)
+	if got := badge("/", hb); got != "1" {
+		t.Errorf("with a message unread, bob's badge reads %q, want 1", got)
+	}
+	if got := badge("/", ha); got != "" {
+		t.Errorf("alice's own message counts for her: %q", got)
+	}
+	if got := badge(fmt.Sprintf("/messages/%d", started.Conversation.ID), hb); got != "" {
+		t.Errorf("the conversation just read still counts on its page: %q", got)
+	}
+	if got := badge("/", hb); got != "" {
+		t.Errorf("after reading, bob's badge reads %q", got)
+	}
+	if w := s.do(t, request{method: "POST", path: fmt.Sprintf("/api/v1/conversations/%d/messages", started.Conversation.ID), header: ha,
+		body: `{"body": "Et le potager, il pousse ?"}`}); w.Code != 201 {
+		t.Fatalf("alice's second message: %d %s", w.Code, w.Body)
+	}
+	if got := badge("/", hb); got != "1" {
+		t.Errorf("with alice's reply unread, bob's badge reads %q, want 1", got)
+	}
+	if w := s.do(t, request{path: "/"}); strings.Contains(w.Body.String(), "messages-link") {
+		t.Error("a visitor's page has a Messages entry")
+	}
+}
+
+// A reporter has one open report per message: reporting the same message
+// again answers 409 with a sentence, through the API and the form, while
+// another message of the same author, or the author from their profile,
+// may still be reported.
+func TestOneOpenReportPerReporterAndMessage(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	alice := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	bob := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	ha, hb := bearer(t, db, alice), bearer(t, db, bob)
+	started := startConversation(t, s, ha, []string{bob.Username}, "Deux messages", "Un premier message un peu vif.", 201)
+	w := s.do(t, request{method: "POST", path: fmt.Sprintf("/api/v1/conversations/%d/messages", started.Conversation.ID), header: ha,
+		body: `{"body": "Et un second, tout aussi vif."}`})
+	if w.Code != 201 {
+		t.Fatalf("second message: %d %s", w.Code, w.Body)
+	}
+	second := decode[conversationAnswer](t, w.Body.Bytes()).Message.ID
+	report := func(path string) *httptest.ResponseRecorder {
+		return s.do(t, request{method: "POST", path: path, header: hb, body: `{"reason": "inappropriate"}`})
+	}
+	first := fmt.Sprintf("/api/v1/messages/%d/reports", started.Message.ID)
+	if w := report(first); w.Code != 201 {
+		t.Fatalf("the first report: %d %s", w.Code, w.Body)
+	}
+	if w := report(first); w.Code != 409 || !strings.Contains(decodeError(t, w).Message, "déjà signalé") {
+		t.Errorf("the same message again: %d %s", w.Code, w.Body)
+	}
+	if w := s.do(t, formRequest(fmt.Sprintf("/m/%d/report", started.Message.ID), hb, url.Values{"reason": {"spam"}})); w.Code != 409 ||
+		!strings.Contains(w.Body.String(), "déjà signalé") {
+		t.Errorf("the same message again, by the form: %d", w.Code)
+	}
+	if w := report(fmt.Sprintf("/api/v1/messages/%d/reports", second)); w.Code != 201 {
+		t.Errorf("another message of the same author: %d %s", w.Code, w.Body)
+	}
+	if w := report(fmt.Sprintf("/api/v1/members/%s/reports", alice.Username)); w.Code != 201 {
+		t.Errorf("the author from their profile: %d %s", w.Code, w.Body)
 	}
 }

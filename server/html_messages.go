@@ -116,6 +116,15 @@ func (s *Server) conversationView(c *gin.Context) (*conversationPage, bool) {
 		return nil, false
 	}
 	me := forum.MemberFrom(ctx)
+	if page.MarkedRead && me != nil && me.UnreadConversations != nil {
+		// The header counts the conversation just read no more.
+		if n, err := s.db.UnreadConversations(ctx); err == nil {
+			now := *me
+			now.UnreadConversations = &n
+			me = &now
+			c.Request = c.Request.WithContext(forum.WithMember(ctx, me))
+		}
+	}
 	out := &conversationPage{Conversation: conv, Next: page.Next, Form: readForm(c), AddForm: readForm(c),
 		CanWrite: conv.Participant, IsAuthor: conv.IsAuthor(me)}
 	for _, m := range page.Messages {

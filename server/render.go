@@ -163,6 +163,9 @@ type View struct {
 	Now       time.Time //
 	Data      any       // the page's own data
 	Unread    int       // the member's unread notifications (header badge)
+	// UnreadMessages is how many of the member's conversations hold an
+	// unread message (the Messages badge).
+	UnreadMessages int
 }
 
 var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -212,6 +215,8 @@ func (s *Server) view(c *gin.Context, title string, data any) *View {
 		Now:       time.Now(),
 		Data:      data,
 		Unread:    s.unreadBadge(c),
+		// Members only: an anonymous page, which the cache keeps, has none.
+		UnreadMessages: s.unreadMessagesBadge(c),
 	}
 }
 
