@@ -243,7 +243,8 @@ func TestOnlyParticipantsReadAConversation(t *testing.T) {
 }
 
 // Messages go through the posts' pipeline: a held message comes back 202
-// with why, seen only by its author until a moderator approves it; a
+// with why, seen only by its author and, whole, by the moderator deciding
+// (the reading logged) until they approve it; a
 // refused one is 422 naming the rule, and nothing is stored.
 func TestMessagesGoThroughThePipeline(t *testing.T) {
 	s := newTestServer(t)
@@ -322,8 +323,25 @@ func TestMessagesGoThroughThePipeline(t *testing.T) {
 	if item.Item.Kind != moderation.ReviewHeld {
 		t.Errorf("review item: %+v", item)
 	}
-	if w := s.do(t, request{path: fmt.Sprintf("/mod/queue/%d", itemID), header: hm}); w.Code != 200 || !strings.Contains(w.Body.String(), `value="approve"`) {
-		t.Errorf("the review page of a held message: %d", w.Code)
+	// The moderator reads the held message whole, and only it (not the
+	// conversation's first message), the reading logged.
+	readings := func() int {
+		var n int
+		if err := db.SQL().Get(&n, `SELECT count(*) FROM mod_log WHERE action = 'message.read' AND target_id = $1 AND actor_id = $2`, held.Message.ID, mod.ID); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	seen := readings() // the API's item, read above
+	if w := s.do(t, request{path: fmt.Sprintf("/mod/queue/%d", itemID), header: hm}); w.Code != 200 || !strings.Contains(w.Body.String(), `value="approve"`) ||
+		!strings.Contains(w.Body.String(), "Et puis "+hold+" !") || strings.Contains(w.Body.String(), "Premier message, tout va bien.") {
+		t.Errorf("the review page of a held message: %d, the message shown: %v", w.Code, strings.Contains(w.Body.String(), hold))
+	}
+	if n := readings(); seen != 1 || n != 2 {
+		t.Errorf("the moderator's readings logged: %d, then %d, want 1 then 2", seen, n)
+	}
+	if w := s.do(t, request{path: fmt.Sprintf("/api/v1/review/%d", itemID), header: hm}); !strings.Contains(w.Body.String(), hold) || readings() != 3 {
+		t.Errorf("the API's review item: the message %v, %d readings logged", strings.Contains(w.Body.String(), hold), readings())
 	}
 	// Its author's page says why it waits.
 	if w := s.do(t, request{path: fmt.Sprintf("/messages/%d", conv.Conversation.ID), header: ha}); w.Code != 200 || !strings.Contains(w.Body.String(), "post-held") {
