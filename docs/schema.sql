@@ -81,6 +81,7 @@ CREATE TABLE conversation_messages (
     status text DEFAULT 'published'::text NOT NULL,
     review_item_id bigint,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    edited_at timestamp with time zone,
     CONSTRAINT conversation_messages_author_id_fkey FOREIGN KEY (author_id) REFERENCES members(id) ON DELETE SET NULL,
     CONSTRAINT conversation_messages_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES conversations(id) ON DELETE CASCADE,
     CONSTRAINT conversation_messages_number_key UNIQUE (conversation_id, number),

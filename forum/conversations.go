@@ -64,6 +64,8 @@ type Message struct {
 	BodyHTML       string    `db:"body_html" json:"html"`
 	Status         string    `db:"status" json:"status"`
 	CreatedAt      time.Time `db:"created_at" json:"created_at"`
+	// EditedAt is when its author last changed it (nil: never).
+	EditedAt *time.Time `db:"edited_at" json:"edited_at,omitempty"`
 }
 
 // MessageAuthor is how a message's author is shown: a deleted member is
@@ -231,7 +233,7 @@ func (db *DB) UnreadConversations(ctx context.Context) (int, error) {
 // held ones for their author ($3) or the staff ($4).
 const selectMessages = `
 SELECT m.id, m.conversation_id, m.number, m.author_id, coalesce(a.username, '') AS author_name,
-	coalesce(a.status = 'deleted', false) AS author_deleted, m.body_markdown, m.body_html, m.status, m.created_at
+	coalesce(a.status = 'deleted', false) AS author_deleted, m.body_markdown, m.body_html, m.status, m.created_at, m.edited_at
 FROM conversation_messages m
 LEFT JOIN members a ON a.id = m.author_id
 WHERE m.conversation_id = $1 AND m.number > $2
@@ -275,7 +277,7 @@ func (db *DB) Messages(ctx context.Context, c *Conversation, after int) (*Messag
 
 const selectMessage = `
 SELECT m.id, m.conversation_id, m.number, m.author_id, coalesce(a.username, '') AS author_name,
-	coalesce(a.status = 'deleted', false) AS author_deleted, m.body_markdown, m.body_html, m.status, m.created_at
+	coalesce(a.status = 'deleted', false) AS author_deleted, m.body_markdown, m.body_html, m.status, m.created_at, m.edited_at
 FROM conversation_messages m
 LEFT JOIN members a ON a.id = m.author_id
 WHERE m.id = $1`

@@ -1,5 +1,5 @@
--- Private messages (issue 22): the header's unread count, and one open
--- report per reporter and message.
+-- Private messages (issue 22): the header's unread count, one open report
+-- per reporter and message, and editing.
 
 -- The authentication queries count the member's conversations with an
 -- unread message (the header's "Messages" badge), as they count
@@ -60,3 +60,7 @@ CREATE UNIQUE INDEX reports_open_member ON reports (reporter_id, member_id)
     WHERE outcome = '' AND member_id IS NOT NULL AND message_id IS NULL;
 CREATE UNIQUE INDEX IF NOT EXISTS reports_open_message ON reports (reporter_id, message_id)
     WHERE outcome = '' AND message_id IS NOT NULL;
+
+-- A private message may be edited by its author, as a post is (the text
+-- goes through the pipeline again); the conversation says it was.
+ALTER TABLE conversation_messages ADD COLUMN IF NOT EXISTS edited_at timestamptz;

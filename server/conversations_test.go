@@ -770,3 +770,82 @@ func TestOneOpenReportPerReporterAndMessage(t *testing.T) {
 		t.Errorf("the author from their profile: %d %s", w.Code, w.Body)
 	}
 }
+
+// A message's author edits it as a post is edited: the new text goes through
+// the pipeline again (refused: nothing changes; held: the others no longer
+// see it, and a moderator has it), the conversation says it was edited; no
+// one else may edit it. The Quote link fills the reply with the message.
+func TestMessagesAreEditedThroughThePipelineAndQuoted(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	sys := forum.WithSystem(context.Background())
+	block, hold := forumtest.Unique("zeditblock"), forumtest.Unique("zedithold")
+	for word, action := range map[string]string{block: moderation.ActionBlock, hold: moderation.ActionHold} {
+		r, err := s.pipeline.CreateRule(sys, moderation.RuleInput{Name: forumtest.Unique("Règle édition "), Description: "Restez courtois.",
+			Kind: moderation.KindWords, Action: action, Patterns: []string{word}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if err := s.pipeline.DeleteRule(sys, r.ID); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	alice := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	bob := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	ha, hb := bearer(t, db, alice), bearer(t, db, bob)
+	conv := startConversation(t, s, ha, []string{bob.Username}, "Une faute de frappe", "Rendez-vous jeudi à 10 h.", 201)
+	msg := fmt.Sprintf("/api/v1/messages/%d", conv.Message.ID)
+	page := fmt.Sprintf("/messages/%d", conv.Conversation.ID)
+	edit := func(h map[string]string, body string) *httptest.ResponseRecorder {
+		return s.do(t, request{method: "PATCH", path: msg, header: h, body: fmt.Sprintf(`{"body": %q}`, body)})
+	}
+
+	if w := edit(hb, "Ce n’est pas mon message."); w.Code != 403 {
+		t.Errorf("bob edits alice's message: %d %s", w.Code, w.Body)
+	}
+	if w := s.do(t, request{path: fmt.Sprintf("/m/%d/edit", conv.Message.ID), header: hb}); w.Code != 403 {
+		t.Errorf("bob opens the edit form of alice's message: %d", w.Code)
+	}
+	w := edit(ha, "Rendez-vous **vendredi** à 10 h.")
+	edited := decode[struct{ Message struct{ HTML, Status string } }](t, w.Body.Bytes())
+	if w.Code != 200 || !strings.Contains(edited.Message.HTML, "<strong>vendredi</strong>") || edited.Message.Status != forum.MessagePublished {
+		t.Fatalf("alice edits: %d %s", w.Code, w.Body)
+	}
+	if body := s.do(t, request{path: page, header: hb}).Body.String(); !strings.Contains(body, "vendredi") || !strings.Contains(body, "message-edited") {
+		t.Errorf("bob does not read the edited message, marked edited")
+	}
+	if w := edit(ha, "Quel "+block+" !"); w.Code != 422 {
+		t.Errorf("a refused edit: %d %s", w.Code, w.Body)
+	}
+	if body := s.do(t, request{path: page, header: hb}).Body.String(); !strings.Contains(body, "vendredi") || strings.Contains(body, block) {
+		t.Errorf("a refused edit changed the message")
+	}
+	// By the form, the new text held: bob no longer sees it, a moderator has it.
+	if w := s.do(t, request{path: fmt.Sprintf("/m/%d/edit", conv.Message.ID), header: ha}); w.Code != 200 || !strings.Contains(w.Body.String(), "vendredi") {
+		t.Fatalf("alice's edit form: %d", w.Code)
+	}
+	if w := s.do(t, formRequest(fmt.Sprintf("/m/%d/edit", conv.Message.ID), ha, url.Values{"body": {"Et puis " + hold + " !"}})); w.Code != 202 {
+		t.Errorf("an edit held, by the form: %d", w.Code)
+	}
+	if body := s.do(t, request{path: page, header: hb}).Body.String(); strings.Contains(body, hold) || strings.Contains(body, "vendredi") {
+		t.Errorf("bob still reads a message whose edit is held")
+	}
+	var item *int64
+	if err := db.SQL().Get(&item, `SELECT review_item_id FROM conversation_messages WHERE id = $1`, conv.Message.ID); err != nil || item == nil {
+		t.Errorf("the held edit has no review item: %v", err)
+	}
+
+	// Quoting: bob's reply form holds alice's (first) message.
+	second := startConversation(t, s, ha, []string{bob.Username}, "À citer", "Les tomates sont mûres.", 201)
+	w = s.do(t, request{path: fmt.Sprintf("/messages/%d?quote=%d", second.Conversation.ID, second.Message.ID), header: hb})
+	if !strings.Contains(w.Body.String(), "[quote="+alice.Username+"]\nLes tomates sont mûres.\n[/quote]") {
+		t.Errorf("the quote link did not fill the reply: %s", w.Body)
+	}
+	// A message of another conversation is not quoted.
+	w = s.do(t, request{path: fmt.Sprintf("/messages/%d?quote=%d", second.Conversation.ID, conv.Message.ID), header: hb})
+	if strings.Contains(w.Body.String(), "[quote="+alice.Username+"]") {
+		t.Error("a message of another conversation was quoted")
+	}
+}

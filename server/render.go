@@ -54,6 +54,7 @@ var pageNames = []string{
 	"messages",
 	"conversation",
 	"message_new",
+	"message_edit",
 	"bookmarks",
 	// moderation
 	"report_form",
