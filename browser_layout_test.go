@@ -110,6 +110,7 @@ func TestBrowserMainPagesFitBothWidths(t *testing.T) {
 	jeanneAPI.reply(own.Thread.ID, "@"+name+" merci, je passerai voir la rhubarbe demain.")
 	var conv struct {
 		Conversation struct{ ID int64 } `json:"conversation"`
+		Message      struct{ ID int64 } `json:"message"`
 	}
 	memberAPI.post("/api/v1/conversations", map[string]any{"recipients": []string{"jeanne"},
 		"title": forumtest.Unique("Graines à échanger n° "), "body": "Bonjour Jeanne, auriez-vous des graines de **capucine** ?"}, &conv)
@@ -173,6 +174,7 @@ func TestBrowserMainPagesFitBothWidths(t *testing.T) {
 		{"/account/tokens", "main h1", "account-tokens", ""}, {"/account/delete", "main h1", "account-delete", ""},
 		{"/notifications", ".notification", "notifications", ""}, {"/messages", ".conversation-list", "messages", ""},
 		{fmt.Sprintf("/messages/%d", conv.Conversation.ID), "#m-1", "conversation", ""}, {"/messages/new?to=jeanne", "main h1", "message-new", ""},
+		{fmt.Sprintf("/m/%d/edit", conv.Message.ID), "#f-body", "message-edit", ""},
 		{"/bookmarks", ".bookmark-edit", "bookmarks", ""}, {"/new", "#f-body", "new-thread", ""}, {"/c/entraide", ".thread-list", "category-member", ""},
 		{fmt.Sprintf("/p/%d/edit", own.Post.ID), "#f-body", "post-edit", ""}, {fmt.Sprintf("/p/%d/delete", own.Post.ID), "main h1", "post-withdraw", ""},
 		{fmt.Sprintf("/p/%d/report", other.Post.ID), "main h1", "report-form", ""}, {"/u/" + name, "#profile-name", "profile-own", ""},

@@ -274,6 +274,15 @@ CREATE UNIQUE INDEX members_username_key ON members USING btree (username_key);
 CREATE INDEX members_username_prefix ON members USING btree (username_key text_pattern_ops);
 CREATE UNIQUE INDEX members_username_skeleton ON members USING btree (username_skeleton);
 
+CREATE TABLE message_likes (
+    message_id bigint NOT NULL,
+    member_id bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT message_likes_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT message_likes_message_id_fkey FOREIGN KEY (message_id) REFERENCES conversation_messages(id) ON DELETE CASCADE,
+    CONSTRAINT message_likes_pkey PRIMARY KEY (message_id, member_id)
+);
+
 CREATE TABLE message_preferences (
     member_id bigint NOT NULL,
     min_trust_level smallint DEFAULT 0 NOT NULL,

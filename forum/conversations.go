@@ -66,6 +66,10 @@ type Message struct {
 	CreatedAt      time.Time `db:"created_at" json:"created_at"`
 	// EditedAt is when its author last changed it (nil: never).
 	EditedAt *time.Time `db:"edited_at" json:"edited_at,omitempty"`
+	// LikeCount and Liked (by the reader) are read with a conversation's
+	// pages (Messages).
+	LikeCount int  `db:"like_count" json:"like_count"`
+	Liked     bool `db:"liked" json:"liked"`
 }
 
 // MessageAuthor is how a message's author is shown: a deleted member is
@@ -233,7 +237,9 @@ func (db *DB) UnreadConversations(ctx context.Context) (int, error) {
 // held ones for their author ($3) or the staff ($4).
 const selectMessages = `
 SELECT m.id, m.conversation_id, m.number, m.author_id, coalesce(a.username, '') AS author_name,
-	coalesce(a.status = 'deleted', false) AS author_deleted, m.body_markdown, m.body_html, m.status, m.created_at, m.edited_at
+	coalesce(a.status = 'deleted', false) AS author_deleted, m.body_markdown, m.body_html, m.status, m.created_at, m.edited_at,
+	(SELECT count(*) FROM message_likes l WHERE l.message_id = m.id) AS like_count,
+	EXISTS (SELECT 1 FROM message_likes l WHERE l.message_id = m.id AND l.member_id = $3) AS liked
 FROM conversation_messages m
 LEFT JOIN members a ON a.id = m.author_id
 WHERE m.conversation_id = $1 AND m.number > $2

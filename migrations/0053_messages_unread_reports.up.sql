@@ -1,5 +1,5 @@
 -- Private messages (issue 22): the header's unread count, one open report
--- per reporter and message, and editing.
+-- per reporter and message, editing and likes.
 
 -- The authentication queries count the member's conversations with an
 -- unread message (the header's "Messages" badge), as they count
@@ -64,3 +64,11 @@ CREATE UNIQUE INDEX IF NOT EXISTS reports_open_message ON reports (reporter_id, 
 -- A private message may be edited by its author, as a post is (the text
 -- goes through the pipeline again); the conversation says it was.
 ALTER TABLE conversation_messages ADD COLUMN IF NOT EXISTS edited_at timestamptz;
+
+-- Likes of private messages, as of posts: by participants, never their own.
+CREATE TABLE IF NOT EXISTS message_likes (
+    message_id bigint NOT NULL REFERENCES conversation_messages(id) ON DELETE CASCADE,
+    member_id bigint NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (message_id, member_id)
+);

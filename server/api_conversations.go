@@ -20,11 +20,14 @@ type apiMessage struct {
 	Status         string              `json:"status"`
 	CreatedAt      time.Time           `json:"created_at"`
 	EditedAt       *time.Time          `json:"edited_at,omitempty"`
+	LikeCount      int                 `json:"like_count"`
+	Liked          bool                `json:"liked"`
 }
 
 func toAPIMessage(m *forum.Message) apiMessage {
 	return apiMessage{ID: m.ID, ConversationID: m.ConversationID, Number: m.Number, Author: m.Author(),
-		HTML: m.BodyHTML, Status: m.Status, CreatedAt: m.CreatedAt, EditedAt: m.EditedAt}
+		HTML: m.BodyHTML, Status: m.Status, CreatedAt: m.CreatedAt, EditedAt: m.EditedAt,
+		LikeCount: m.LikeCount, Liked: m.Liked}
 }
 
 func messageStatus(m *forum.Message) int {
@@ -155,6 +158,20 @@ func (s *Server) apiEditMessage(c *gin.Context) {
 		status = http.StatusAccepted
 	}
 	c.JSON(status, gin.H{"message": toAPIMessage(out.Message), "reasons": s.verdictReasons(c, out.Verdict)})
+}
+
+// apiLikeMessage likes (POST) or takes back a like (DELETE) of a message.
+func (s *Server) apiLikeMessage(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "conversation.message_not_found")
+	if !ok {
+		return
+	}
+	likes, err := s.db.LikeMessage(c.Request.Context(), id, c.Request.Method == http.MethodPost)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, likes)
 }
 
 // apiLeaveConversation takes the member out of a conversation.

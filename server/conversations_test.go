@@ -849,3 +849,45 @@ func TestMessagesAreEditedThroughThePipelineAndQuoted(t *testing.T) {
 		t.Error("a message of another conversation was quoted")
 	}
 }
+
+// Participants like each other's messages, as posts: not their own, once
+// each (idempotent), and take the like back; the conversation shows the
+// count and the pressed button; no one outside the conversation likes.
+func TestMessagesAreLiked(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	alice := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	bob := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	carol := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	ha, hb, hc := bearer(t, db, alice), bearer(t, db, bob), bearer(t, db, carol)
+	conv := startConversation(t, s, ha, []string{bob.Username}, "Merci !", "Merci pour les semis.", 201)
+	like := fmt.Sprintf("/api/v1/messages/%d/like", conv.Message.ID)
+	state := func(w *httptest.ResponseRecorder) forum.MessageLikes {
+		t.Helper()
+		if w.Code != 200 {
+			t.Fatalf("like: %d %s", w.Code, w.Body)
+		}
+		return decode[forum.MessageLikes](t, w.Body.Bytes())
+	}
+	for range 2 {
+		if got := state(s.do(t, request{method: "POST", path: like, header: hb})); got.Count != 1 || !got.Liked {
+			t.Errorf("bob likes: %+v", got)
+		}
+	}
+	if w := s.do(t, request{method: "POST", path: like, header: ha}); w.Code != 403 {
+		t.Errorf("alice likes her own message: %d", w.Code)
+	}
+	if w := s.do(t, request{method: "POST", path: like, header: hc}); w.Code != 404 {
+		t.Errorf("carol, outside the conversation, likes: %d", w.Code)
+	}
+	page := s.do(t, request{path: fmt.Sprintf("/messages/%d", conv.Conversation.ID), header: hb}).Body.String()
+	if !strings.Contains(page, `aria-pressed="true">Je n’aime plus · 1</button>`) {
+		t.Errorf("bob's page does not show his like")
+	}
+	if w := s.do(t, formRequest(fmt.Sprintf("/m/%d/like", conv.Message.ID), hb, url.Values{"unlike": {"1"}})); w.Code != 303 {
+		t.Errorf("taking the like back by the form: %d", w.Code)
+	}
+	if got := state(s.do(t, request{method: "DELETE", path: like, header: hb})); got.Count != 0 || got.Liked {
+		t.Errorf("after taking it back: %+v", got)
+	}
+}

@@ -370,6 +370,20 @@ func (s *Server) htmlEditMessage(c *gin.Context) {
 	s.afterMessage(c, out)
 }
 
+// htmlLikeMessage likes a message (or takes the like back, unlike=1) and
+// goes back to it.
+func (s *Server) htmlLikeMessage(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "conversation.message_not_found")
+	if !ok {
+		return
+	}
+	if _, err := s.db.LikeMessage(c.Request.Context(), id, c.PostForm("unlike") != "1"); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/m/%d", id))
+}
+
 func (s *Server) htmlMessagePermalink(c *gin.Context) {
 	id, ok := s.pathID(c, "id", "conversation.message_not_found")
 	if !ok {
