@@ -299,7 +299,9 @@ func multipartPNG(t *testing.T) (body []byte, contentType string) {
 	if err := png.Encode(f, img); err != nil {
 		t.Fatal(err)
 	}
-	w.Close()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
 	return b.Bytes(), w.FormDataContentType()
 }
 
