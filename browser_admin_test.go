@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -223,4 +224,45 @@ func TestBrowserAdminWebhooks(t *testing.T) {
 	admin.do("deleting it",
 		chromedp.Click(chromedp.CSS(`article.webhook:first-of-type form[action$="/delete"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(".notice.ok")))
+}
+
+// The rule editor shows the fields of the rule's kind only (watched words
+// for a words rule, domains for a links rule, none for the kinds set in the
+// settings), and follows the kind chosen in the form.
+func TestBrowserRuleEditorShowsTheFieldsOfItsKind(t *testing.T) {
+	ts := startServer(t)
+	db := forumtest.DB(t)
+	rules := map[string]int64{}
+	var rows []struct {
+		ID   int64
+		Kind string
+	}
+	if err := db.SelectContext(context.Background(), &rows, `SELECT DISTINCT ON (kind) id, kind FROM rules ORDER BY kind, id`); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		rules[r.Kind] = r.ID
+	}
+	j := newJourney(t)
+	j.logIn("camille", ts.Accounts["camille"])
+	shown := func() []string {
+		return eval[[]string](j, `[...document.querySelectorAll(".rule-kind-fields")].filter(f => f.checkVisibility()).map(f => f.dataset.kind)`)
+	}
+	for kind, want := range map[string]string{"words": "words", "links": "links", "rate": "", "mentions": "", "duplicates": "", "new_members": ""} {
+		j.do("opening a rule of kind "+kind, chromedp.Navigate(fmt.Sprintf("%s/admin/rules/%d", ts.URL, rules[kind])), chromedp.WaitVisible(chromedp.CSS("#f-kind")))
+		if got := strings.Join(shown(), " "); got != want {
+			t.Errorf("a %s rule shows the fields of %q, want %q", kind, got, want)
+		}
+	}
+	j.do("opening a new rule", chromedp.Navigate(ts.URL+"/admin/rules/new"), chromedp.WaitVisible(chromedp.CSS("#f-kind")))
+	for _, kind := range []string{"words", "links", "rate"} {
+		j.do("choosing "+kind, chromedp.SetValue(chromedp.CSS("#f-kind"), kind))
+		want := kind
+		if kind == "rate" {
+			want = ""
+		}
+		if got := strings.Join(shown(), " "); got != want {
+			t.Errorf("a new rule of kind %s shows the fields of %q, want %q", kind, got, want)
+		}
+	}
 }

@@ -82,6 +82,7 @@ CREATE TABLE conversation_messages (
     status text DEFAULT 'published'::text NOT NULL,
     review_item_id bigint,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    edited_at timestamp with time zone,
     CONSTRAINT conversation_messages_author_id_fkey FOREIGN KEY (author_id) REFERENCES members(id) ON DELETE SET NULL,
     CONSTRAINT conversation_messages_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES conversations(id) ON DELETE CASCADE,
     CONSTRAINT conversation_messages_number_key UNIQUE (conversation_id, number),
@@ -333,6 +334,15 @@ CREATE INDEX members_username_prefix ON members USING btree (username_key text_p
 CREATE UNIQUE INDEX members_username_skeleton ON members USING btree (username_skeleton);
 CREATE INDEX members_username_trgm ON members USING gin (username gin_trgm_ops);
 
+CREATE TABLE message_likes (
+    message_id bigint NOT NULL,
+    member_id bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT message_likes_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT message_likes_message_id_fkey FOREIGN KEY (message_id) REFERENCES conversation_messages(id) ON DELETE CASCADE,
+    CONSTRAINT message_likes_pkey PRIMARY KEY (message_id, member_id)
+);
+
 CREATE TABLE message_preferences (
     member_id bigint NOT NULL,
     min_trust_level smallint DEFAULT 0 NOT NULL,
@@ -535,7 +545,8 @@ CREATE TABLE reports (
 CREATE INDEX reports_created ON reports USING btree (created_at);
 CREATE INDEX reports_item ON reports USING btree (review_item_id);
 CREATE INDEX reports_message ON reports USING btree (message_id) WHERE (message_id IS NOT NULL);
-CREATE UNIQUE INDEX reports_open_member ON reports USING btree (reporter_id, member_id) WHERE ((outcome = ''::text) AND (member_id IS NOT NULL));
+CREATE UNIQUE INDEX reports_open_member ON reports USING btree (reporter_id, member_id) WHERE ((outcome = ''::text) AND (member_id IS NOT NULL) AND (message_id IS NULL));
+CREATE UNIQUE INDEX reports_open_message ON reports USING btree (reporter_id, message_id) WHERE ((outcome = ''::text) AND (message_id IS NOT NULL));
 CREATE UNIQUE INDEX reports_open_post ON reports USING btree (reporter_id, post_id) WHERE ((outcome = ''::text) AND (post_id IS NOT NULL));
 CREATE INDEX reports_reporter ON reports USING btree (reporter_id, created_at DESC);
 
@@ -976,6 +987,29 @@ BEGIN
     END IF;
     RETURN NULL;
 END;
+$function$;
+
+CREATE OR REPLACE FUNCTION conversation_messages_announce()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    PERFORM announce_members((
+        SELECT string_agg(DISTINCT p.member_id::text, ',')
+        FROM (SELECT DISTINCT conversation_id FROM changed) c
+        JOIN conversation_participants p ON p.conversation_id = c.conversation_id));
+    RETURN NULL;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION conversation_participants_announce()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    PERFORM announce_members((SELECT string_agg(DISTINCT member_id::text, ',') FROM changed));
+    RETURN NULL;
+END
 $function$;
 
 CREATE OR REPLACE FUNCTION drafts_used_by_posts()
@@ -1703,6 +1737,12 @@ $function$;
 CREATE TRIGGER api_tokens_deleted_announce AFTER DELETE ON api_tokens REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION member_rows_announce();
 CREATE TRIGGER api_tokens_updated_announce AFTER UPDATE ON api_tokens REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION member_rows_announce();
 CREATE TRIGGER categories_content_changed AFTER INSERT OR DELETE OR UPDATE ON categories FOR EACH STATEMENT EXECUTE FUNCTION notify_content_changed();
+CREATE TRIGGER conversation_messages_deleted_announce AFTER DELETE ON conversation_messages REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION conversation_messages_announce();
+CREATE TRIGGER conversation_messages_inserted_announce AFTER INSERT ON conversation_messages REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION conversation_messages_announce();
+CREATE TRIGGER conversation_messages_updated_announce AFTER UPDATE ON conversation_messages REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION conversation_messages_announce();
+CREATE TRIGGER conversation_participants_deleted_announce AFTER DELETE ON conversation_participants REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION conversation_participants_announce();
+CREATE TRIGGER conversation_participants_inserted_announce AFTER INSERT ON conversation_participants REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION conversation_participants_announce();
+CREATE TRIGGER conversation_participants_updated_announce AFTER UPDATE ON conversation_participants REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION conversation_participants_announce();
 CREATE TRIGGER guidelines_content_changed AFTER INSERT OR DELETE OR UPDATE ON guideline_versions FOR EACH STATEMENT EXECUTE FUNCTION notify_guidelines_changed();
 CREATE TRIGGER likes_content_changed AFTER INSERT OR DELETE OR UPDATE ON likes FOR EACH STATEMENT EXECUTE FUNCTION notify_content_changed();
 CREATE TRIGGER member_avatars_content_changed AFTER INSERT OR DELETE OR UPDATE ON member_avatars FOR EACH STATEMENT EXECUTE FUNCTION notify_content_changed();

@@ -31,7 +31,7 @@ func (db *DB) CreateAPIToken(ctx context.Context, memberID int64, name string) (
 }
 
 var selectMemberByAPIToken = `
-SELECT t.id AS token_id, t.last_used_at AS token_last_used_at, ` + memberColumnsM + unreadNotificationsOfM + `
+SELECT t.id AS token_id, t.last_used_at AS token_last_used_at, ` + memberColumnsM + unreadNotificationsOfM + unreadConversationsOfM + `
 FROM api_tokens t JOIN members m ON m.id = t.member_id
 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND m.status <> 'deleted'`
 
@@ -55,7 +55,7 @@ func (db *DB) MemberByAPIToken(ctx context.Context, plain string) (*Member, erro
 		since := db.creds.begin()
 		c = &credential{}
 		dest := append([]any{&c.tokenID, &c.tokenLastUsed}, c.member.memberFields()...)
-		err := db.stmts.memberByAPIToken.QueryRowContext(ctx, hash).Scan(append(dest, &c.member.UnreadNotifications)...)
+		err := db.stmts.memberByAPIToken.QueryRowContext(ctx, hash).Scan(append(dest, &c.member.UnreadNotifications, &c.member.UnreadConversations)...)
 		if err != nil {
 			if ErrorCode(notFound(err, "", "")) == ENOTFOUND {
 				return nil, Errorf(EUNAUTHORIZED, "auth.token_invalid", nil)

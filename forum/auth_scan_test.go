@@ -37,7 +37,10 @@ func TestAuthenticatedMemberIsTheWholeMember(t *testing.T) {
 	if got.UnreadNotifications == nil || *got.UnreadNotifications != 0 {
 		t.Errorf("unread count %v, want 0", got.UnreadNotifications)
 	}
-	got.UnreadNotifications = nil
+	if got.UnreadConversations == nil || *got.UnreadConversations != 0 {
+		t.Errorf("unread conversations %v, want 0", got.UnreadConversations)
+	}
+	got.UnreadNotifications, got.UnreadConversations = nil, nil
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("by token:\n%+v\nwant\n%+v", got, want)
 	}
@@ -49,7 +52,7 @@ func TestAuthenticatedMemberIsTheWholeMember(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got.UnreadNotifications = nil
+	got.UnreadNotifications, got.UnreadConversations = nil, nil
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("by session:\n%+v\nwant\n%+v", got, want)
 	}

@@ -64,6 +64,12 @@ type Message struct {
 	BodyHTML       string    `db:"body_html" json:"html"`
 	Status         string    `db:"status" json:"status"`
 	CreatedAt      time.Time `db:"created_at" json:"created_at"`
+	// EditedAt is when its author last changed it (nil: never).
+	EditedAt *time.Time `db:"edited_at" json:"edited_at,omitempty"`
+	// LikeCount and Liked (by the reader) are read with a conversation's
+	// pages (Messages).
+	LikeCount int  `db:"like_count" json:"like_count"`
+	Liked     bool `db:"liked" json:"liked"`
 }
 
 // MessageAuthor is how a message's author is shown: a deleted member is
@@ -91,6 +97,9 @@ func (m *Message) IsAuthor(who *Member) bool {
 type MessagePage struct {
 	Messages []Message
 	Next     int // number to continue after, 0 on the last page
+	// MarkedRead: reading the page moved the reader's reading state (the
+	// unread count read with their credentials is stale).
+	MarkedRead bool
 }
 
 const conversationColumns = `
@@ -204,6 +213,12 @@ WHERE p.member_id = $1 AND p.left_at IS NULL AND EXISTS (
 	WHERE m.conversation_id = p.conversation_id AND m.number > p.last_read_number
 	  AND m.status = 'published' AND m.author_id IS DISTINCT FROM p.member_id)`
 
+// unreadConversationsOfM is selectUnreadConversations as a column of the
+// queries that authenticate a member (aliased m): the header's Messages
+// badge costs no query of its own (migration 0053 announces its changes).
+var unreadConversationsOfM = `,
+	(` + strings.Replace(strings.TrimSpace(selectUnreadConversations), "$1", "m.id", 1) + `) AS unread_conversations`
+
 // UnreadConversations counts the conversations of the member acting in
 // ctx that hold a message they have not read (0 for anyone else).
 func (db *DB) UnreadConversations(ctx context.Context) (int, error) {
@@ -222,7 +237,9 @@ func (db *DB) UnreadConversations(ctx context.Context) (int, error) {
 // held ones for their author ($3) or the staff ($4).
 const selectMessages = `
 SELECT m.id, m.conversation_id, m.number, m.author_id, coalesce(a.username, '') AS author_name,
-	coalesce(a.status = 'deleted', false) AS author_deleted, m.body_markdown, m.body_html, m.status, m.created_at
+	coalesce(a.status = 'deleted', false) AS author_deleted, m.body_markdown, m.body_html, m.status, m.created_at, m.edited_at,
+	(SELECT count(*) FROM message_likes l WHERE l.message_id = m.id) AS like_count,
+	EXISTS (SELECT 1 FROM message_likes l WHERE l.message_id = m.id AND l.member_id = $3) AS liked
 FROM conversation_messages m
 LEFT JOIN members a ON a.id = m.author_id
 WHERE m.conversation_id = $1 AND m.number > $2
@@ -256,13 +273,17 @@ func (db *DB) Messages(ctx context.Context, c *Conversation, after int) (*Messag
 		if _, err := db.ExecContext(ctx, markConversationRead, c.ID, a.viewerID(), page.Messages[n-1].Number); err != nil {
 			return nil, Internal("marking a conversation read", err)
 		}
+		// A GET changes the Messages badge: the next page must not show
+		// the remembered count (credential_cache.go).
+		db.creds.forget(a.viewerID())
+		page.MarkedRead = true
 	}
 	return page, nil
 }
 
 const selectMessage = `
 SELECT m.id, m.conversation_id, m.number, m.author_id, coalesce(a.username, '') AS author_name,
-	coalesce(a.status = 'deleted', false) AS author_deleted, m.body_markdown, m.body_html, m.status, m.created_at
+	coalesce(a.status = 'deleted', false) AS author_deleted, m.body_markdown, m.body_html, m.status, m.created_at, m.edited_at
 FROM conversation_messages m
 LEFT JOIN members a ON a.id = m.author_id
 WHERE m.id = $1`

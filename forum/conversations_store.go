@@ -311,3 +311,22 @@ func (db *DB) AddParticipant(ctx context.Context, id int64, name string) (*Conve
 	}
 	return db.Conversation(ctx, id)
 }
+
+const updateMessageBody = `
+UPDATE conversation_messages SET body_markdown = $2, body_html = $3, status = $4, edited_at = now()
+WHERE id = $1 AND status <> 'removed'
+RETURNING id, conversation_id, number, author_id, body_markdown, body_html, status, created_at, edited_at`
+
+// EditMessageTx stores the new text of a message, checked by the pipeline,
+// and its status (held when the rules hold the new text or a moderator has
+// not yet decided on the old one). A refused message cannot change.
+func EditMessageTx(ctx context.Context, tx *sqlx.Tx, id int64, markdown, html, status string) (*Message, error) {
+	var m Message
+	if err := tx.GetContext(ctx, &m, updateMessageBody, id, markdown, html, status); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, Errorf(ECONFLICT, "conversation.edit_removed", nil)
+		}
+		return nil, Internal("editing a message", err)
+	}
+	return &m, nil
+}

@@ -54,6 +54,10 @@ type Member struct {
 	// they were authenticated (read with the session or token, for the
 	// header badge of every page); nil when the member was read otherwise.
 	UnreadNotifications *int `db:"unread_notifications" json:"-"`
+	// UnreadConversations is, read the same way, how many of the member's
+	// conversations hold a message they have not read (the header's
+	// Messages badge).
+	UnreadConversations *int `db:"unread_conversations" json:"-"`
 }
 
 // memberColumns are the columns scanned into a Member, in every query;

@@ -14,6 +14,9 @@ const (
 	// LogConversationRead: a moderator read a private conversation, which a
 	// participant's report opened to the staff.
 	LogConversationRead LogAction = "conversation.read"
+	// LogMessageRead: a moderator read a private message a review item is
+	// about (held or flagged by the rules, or reported).
+	LogMessageRead LogAction = "message.read"
 	// A private message the rules held or flagged, and a moderator's
 	// decision on a held one.
 	LogMessageHold    LogAction = "message.hold"
@@ -78,7 +81,7 @@ const (
 // written included (their lines stay readable).
 var LogActions = []LogAction{
 	LogCategoryUpdate, LogCategoryDelete,
-	LogConversationRead, LogMessageHold, LogMessageFlag, LogMessageApprove, LogMessageReject,
+	LogConversationRead, LogMessageRead, LogMessageHold, LogMessageFlag, LogMessageApprove, LogMessageReject,
 	LogGuidelinesPublish,
 	LogMemberApprove, LogMemberWaiveConfirmation, LogMemberDelete, LogMemberRole, LogMemberPasswordReset,
 	LogCategoryModeratorAdd, LogCategoryModeratorRemove,

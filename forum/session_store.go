@@ -99,7 +99,7 @@ func (db *DB) RotateSession(ctx context.Context, oldToken string, ns NewSession)
 var selectSessionMember = `
 SELECT s.token_hash AS s_token_hash, s.created_at AS s_created_at, s.expires_at AS s_expires_at,
 	s.last_seen_at AS s_last_seen_at, s.remember AS s_remember, s.user_agent AS s_user_agent,
-	s.client_ip AS s_client_ip, ` + memberColumnsM + unreadNotificationsOfM + `
+	s.client_ip AS s_client_ip, ` + memberColumnsM + unreadNotificationsOfM + unreadConversationsOfM + `
 FROM sessions s JOIN members m ON m.id = s.member_id
 WHERE s.token_hash = $1 AND s.expires_at > now() AND m.status = 'active'`
 
@@ -124,7 +124,7 @@ func (db *DB) SessionMember(ctx context.Context, token string) (s *Session, m *M
 		ss := &c.session
 		dest := append([]any{&ss.TokenHash, &ss.CreatedAt, &ss.ExpiresAt, &ss.LastSeenAt, &ss.Remember, &ss.UserAgent, &ss.ClientIP},
 			c.member.memberFields()...)
-		if err := db.stmts.sessionMember.QueryRowContext(ctx, hash).Scan(append(dest, &c.member.UnreadNotifications)...); err != nil {
+		if err := db.stmts.sessionMember.QueryRowContext(ctx, hash).Scan(append(dest, &c.member.UnreadNotifications, &c.member.UnreadConversations)...); err != nil {
 			if ErrorCode(notFound(err, "", "")) == ENOTFOUND {
 				return nil, nil, false, Errorf(EUNAUTHORIZED, "auth.session_expired", nil)
 			}

@@ -239,3 +239,44 @@ func (r *resolution) settleHeldMessages(ctx context.Context, tx *sqlx.Tx) ([]*fo
 	}
 	return delivered, nil
 }
+
+// EditMessage runs the new text of a message through the pipeline again,
+// as a post's edit: refused, nothing changes; held, the message waits for
+// a moderator again (its author sees it, the others no longer do). Only its
+// author, still in the conversation, edits it.
+func (p *Pipeline) EditMessage(ctx context.Context, id int64, body string) (*MessageSubmitted, error) {
+	author, err := p.db.RequirePoster(ctx)
+	if err != nil {
+		return nil, err
+	}
+	msg, conv, err := p.db.MessageByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !conv.Participant || !msg.IsAuthor(author) {
+		return nil, forum.Errorf(forum.EFORBIDDEN, "conversation.edit_forbidden", nil)
+	}
+	if msg.Status == forum.MessageRemoved {
+		return nil, forum.Errorf(forum.ECONFLICT, "conversation.edit_removed", nil)
+	}
+	c, err := p.check(ctx, author, nil, body)
+	if err != nil {
+		return nil, err
+	}
+	status := c.Verdict.Status()
+	if msg.Status == forum.MessageHeld {
+		status = forum.MessageHeld // the moderators have not decided yet
+	}
+	out := &MessageSubmitted{Conversation: conv, Verdict: &c.Verdict}
+	err = p.db.InTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		if out.Message, err = forum.EditMessageTx(ctx, tx, id, c.Prepared.Markdown, c.Prepared.HTML, status); err != nil {
+			return err
+		}
+		return recordMessageVerdictTx(ctx, tx, out.Message, &c.Verdict)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

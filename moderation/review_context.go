@@ -19,6 +19,9 @@ type ItemContext struct {
 	Notes         []Note         `json:"notes"`
 	Proposal      *Proposal      `json:"proposal"`
 	Actions       []string       `json:"actions"`
+	// Messages are the private messages the item is about, whole (read by
+	// OpenItem, each reading logged).
+	Messages []forum.Message `json:"messages,omitempty"`
 }
 
 // AuthorPost is one of the member's other posts.

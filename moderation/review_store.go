@@ -252,7 +252,16 @@ func (p *Pipeline) OpenItem(ctx context.Context, id int64) (*ItemContext, error)
 			return nil, forum.Internal("recording a first view", err)
 		}
 	}
-	return p.itemContext(ctx, it)
+	ic, err := p.itemContext(ctx, it)
+	if err != nil {
+		return nil, err
+	}
+	if it.Post == nil {
+		if ic.Messages, err = p.db.MessagesUnderReview(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	return ic, nil
 }
 
 const claimItem = `

@@ -19,11 +19,15 @@ type apiMessage struct {
 	HTML           string              `json:"html"`
 	Status         string              `json:"status"`
 	CreatedAt      time.Time           `json:"created_at"`
+	EditedAt       *time.Time          `json:"edited_at,omitempty"`
+	LikeCount      int                 `json:"like_count"`
+	Liked          bool                `json:"liked"`
 }
 
 func toAPIMessage(m *forum.Message) apiMessage {
 	return apiMessage{ID: m.ID, ConversationID: m.ConversationID, Number: m.Number, Author: m.Author(),
-		HTML: m.BodyHTML, Status: m.Status, CreatedAt: m.CreatedAt}
+		HTML: m.BodyHTML, Status: m.Status, CreatedAt: m.CreatedAt, EditedAt: m.EditedAt,
+		LikeCount: m.LikeCount, Liked: m.Liked}
 }
 
 func messageStatus(m *forum.Message) int {
@@ -130,6 +134,44 @@ func (s *Server) apiCreateMessage(c *gin.Context) {
 		return
 	}
 	s.answerMessage(c, out, false)
+}
+
+// apiEditMessage changes a message's text, through the pipeline again:
+// 200, or 202 when the new text is held (with why); 422 when refused.
+func (s *Server) apiEditMessage(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "conversation.message_not_found")
+	if !ok {
+		return
+	}
+	var req messageRequest
+	if !s.bindJSON(c, &req) {
+		return
+	}
+	out, err := s.pipeline.EditMessage(c.Request.Context(), id, req.Body)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out.Message.AuthorName = forum.MemberFrom(c.Request.Context()).Username
+	status := http.StatusOK
+	if out.Message.Status == forum.MessageHeld {
+		status = http.StatusAccepted
+	}
+	c.JSON(status, gin.H{"message": toAPIMessage(out.Message), "reasons": s.verdictReasons(c, out.Verdict)})
+}
+
+// apiLikeMessage likes (POST) or takes back a like (DELETE) of a message.
+func (s *Server) apiLikeMessage(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "conversation.message_not_found")
+	if !ok {
+		return
+	}
+	likes, err := s.db.LikeMessage(c.Request.Context(), id, c.Request.Method == http.MethodPost)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, likes)
 }
 
 // apiLeaveConversation takes the member out of a conversation.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -242,7 +243,8 @@ func TestOnlyParticipantsReadAConversation(t *testing.T) {
 }
 
 // Messages go through the posts' pipeline: a held message comes back 202
-// with why, seen only by its author until a moderator approves it; a
+// with why, seen only by its author and, whole, by the moderator deciding
+// (the reading logged) until they approve it; a
 // refused one is 422 naming the rule, and nothing is stored.
 func TestMessagesGoThroughThePipeline(t *testing.T) {
 	s := newTestServer(t)
@@ -321,8 +323,25 @@ func TestMessagesGoThroughThePipeline(t *testing.T) {
 	if item.Item.Kind != moderation.ReviewHeld {
 		t.Errorf("review item: %+v", item)
 	}
-	if w := s.do(t, request{path: fmt.Sprintf("/mod/queue/%d", itemID), header: hm}); w.Code != 200 || !strings.Contains(w.Body.String(), `value="approve"`) {
-		t.Errorf("the review page of a held message: %d", w.Code)
+	// The moderator reads the held message whole, and only it (not the
+	// conversation's first message), the reading logged.
+	readings := func() int {
+		var n int
+		if err := db.SQL().Get(&n, `SELECT count(*) FROM mod_log WHERE action = 'message.read' AND target_id = $1 AND actor_id = $2`, held.Message.ID, mod.ID); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	seen := readings() // the API's item, read above
+	if w := s.do(t, request{path: fmt.Sprintf("/mod/queue/%d", itemID), header: hm}); w.Code != 200 || !strings.Contains(w.Body.String(), `value="approve"`) ||
+		!strings.Contains(w.Body.String(), "Et puis "+hold+" !") || strings.Contains(w.Body.String(), "Premier message, tout va bien.") {
+		t.Errorf("the review page of a held message: %d, the message shown: %v", w.Code, strings.Contains(w.Body.String(), hold))
+	}
+	if n := readings(); seen != 1 || n != 2 {
+		t.Errorf("the moderator's readings logged: %d, then %d, want 1 then 2", seen, n)
+	}
+	if w := s.do(t, request{path: fmt.Sprintf("/api/v1/review/%d", itemID), header: hm}); !strings.Contains(w.Body.String(), hold) || readings() != 3 {
+		t.Errorf("the API's review item: the message %v, %d readings logged", strings.Contains(w.Body.String(), hold), readings())
 	}
 	// Its author's page says why it waits.
 	if w := s.do(t, request{path: fmt.Sprintf("/messages/%d", conv.Conversation.ID), header: ha}); w.Code != 200 || !strings.Contains(w.Body.String(), "post-held") {
@@ -648,5 +667,227 @@ func TestSearchingOnesOwnConversations(t *testing.T) {
 	}
 	if w := s.do(t, request{path: "/messages?q=" + word, header: bearer(t, db, bob)}); w.Code != 200 || !strings.Contains(w.Body.String(), "Le potager") || strings.Contains(w.Body.String(), "Autre chose") {
 		t.Errorf("the search on the messages page: %d", w.Code)
+	}
+}
+
+// The header's Messages entry counts the member's conversations with an
+// unread message, on a listening instance that remembers credentials: a
+// message from someone else shows at once (its trigger announces the
+// participants, migration 0053), reading the conversation clears it on that very page and
+// the next; visitors' pages have no Messages entry.
+func TestMessagesBadgeCountsUnreadConversations(t *testing.T) {
+	db := forumtest.DB(t)
+	s, _, _ := pausableInstance(t)
+	alice := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	bob := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	ha, hb := bearer(t, db, alice), bearer(t, db, bob)
+	badge := func(path string, h map[string]string) string {
+		t.Helper()
+		s.db.SettleWrite(context.Background())
+		w := s.do(t, request{path: path, header: h})
+		if w.Code != 200 {
+			t.Fatalf("GET %s: %d", path, w.Code)
+		}
+		body := w.Body.String()
+		i := strings.Index(body, `data-messages-badge`)
+		if i < 0 {
+			return ""
+		}
+		rest := body[i:]
+		return rest[strings.Index(rest, ">")+1 : strings.Index(rest, "<")]
+	}
+	// Recent enough not to be recorded again (which would be announced):
+	// bob is then read from memory until something announces him.
+	for _, m := range []*forum.Member{alice, bob} {
+		forumtest.Unannounced(t, db, `UPDATE members SET last_seen_at = now() WHERE id = $1`, m.ID)
+		forumtest.Unannounced(t, db, `UPDATE api_tokens SET last_used_at = now() WHERE member_id = $1`, m.ID)
+	}
+	for range 2 {
+		if got := badge("/", hb); got != "" {
+			t.Fatalf("before any message, bob's badge reads %q", got)
+		}
+	}
+	started := startConversation(t, s, ha, []string{bob.Username}, "Des nouvelles", "Bonjour Bob, comment allez-vous ?", 201)
+	if got := badge("/", hb); got != "1" {
+		t.Errorf("with a message unread, bob's badge reads %q, want 1", got)
+	}
+	if got := badge("/", ha); got != "" {
+		t.Errorf("alice's own message counts for her: %q", got)
+	}
+	if got := badge(fmt.Sprintf("/messages/%d", started.Conversation.ID), hb); got != "" {
+		t.Errorf("the conversation just read still counts on its page: %q", got)
+	}
+	if got := badge("/", hb); got != "" {
+		t.Errorf("after reading, bob's badge reads %q", got)
+	}
+	if w := s.do(t, request{method: "POST", path: fmt.Sprintf("/api/v1/conversations/%d/messages", started.Conversation.ID), header: ha,
+		body: `{"body": "Et le potager, il pousse ?"}`}); w.Code != 201 {
+		t.Fatalf("alice's second message: %d %s", w.Code, w.Body)
+	}
+	if got := badge("/", hb); got != "1" {
+		t.Errorf("with alice's reply unread, bob's badge reads %q, want 1", got)
+	}
+	if w := s.do(t, request{path: "/"}); strings.Contains(w.Body.String(), "messages-link") {
+		t.Error("a visitor's page has a Messages entry")
+	}
+}
+
+// A reporter has one open report per message: reporting the same message
+// again answers 409 with a sentence, through the API and the form, while
+// another message of the same author, or the author from their profile,
+// may still be reported.
+func TestOneOpenReportPerReporterAndMessage(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	alice := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	bob := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	ha, hb := bearer(t, db, alice), bearer(t, db, bob)
+	started := startConversation(t, s, ha, []string{bob.Username}, "Deux messages", "Un premier message un peu vif.", 201)
+	w := s.do(t, request{method: "POST", path: fmt.Sprintf("/api/v1/conversations/%d/messages", started.Conversation.ID), header: ha,
+		body: `{"body": "Et un second, tout aussi vif."}`})
+	if w.Code != 201 {
+		t.Fatalf("second message: %d %s", w.Code, w.Body)
+	}
+	second := decode[conversationAnswer](t, w.Body.Bytes()).Message.ID
+	report := func(path string) *httptest.ResponseRecorder {
+		return s.do(t, request{method: "POST", path: path, header: hb, body: `{"reason": "inappropriate"}`})
+	}
+	first := fmt.Sprintf("/api/v1/messages/%d/reports", started.Message.ID)
+	if w := report(first); w.Code != 201 {
+		t.Fatalf("the first report: %d %s", w.Code, w.Body)
+	}
+	if w := report(first); w.Code != 409 || !strings.Contains(decodeError(t, w).Message, "déjà signalé") {
+		t.Errorf("the same message again: %d %s", w.Code, w.Body)
+	}
+	if w := s.do(t, formRequest(fmt.Sprintf("/m/%d/report", started.Message.ID), hb, url.Values{"reason": {"spam"}})); w.Code != 409 ||
+		!strings.Contains(w.Body.String(), "déjà signalé") {
+		t.Errorf("the same message again, by the form: %d", w.Code)
+	}
+	if w := report(fmt.Sprintf("/api/v1/messages/%d/reports", second)); w.Code != 201 {
+		t.Errorf("another message of the same author: %d %s", w.Code, w.Body)
+	}
+	if w := report(fmt.Sprintf("/api/v1/members/%s/reports", alice.Username)); w.Code != 201 {
+		t.Errorf("the author from their profile: %d %s", w.Code, w.Body)
+	}
+}
+
+// A message's author edits it as a post is edited: the new text goes through
+// the pipeline again (refused: nothing changes; held: the others no longer
+// see it, and a moderator has it), the conversation says it was edited; no
+// one else may edit it. The Quote link fills the reply with the message.
+func TestMessagesAreEditedThroughThePipelineAndQuoted(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	sys := forum.WithSystem(context.Background())
+	block, hold := forumtest.Unique("zeditblock"), forumtest.Unique("zedithold")
+	for word, action := range map[string]string{block: moderation.ActionBlock, hold: moderation.ActionHold} {
+		r, err := s.pipeline.CreateRule(sys, moderation.RuleInput{Name: forumtest.Unique("Règle édition "), Description: "Restez courtois.",
+			Kind: moderation.KindWords, Action: action, Patterns: []string{word}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if err := s.pipeline.DeleteRule(sys, r.ID); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	alice := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	bob := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	ha, hb := bearer(t, db, alice), bearer(t, db, bob)
+	conv := startConversation(t, s, ha, []string{bob.Username}, "Une faute de frappe", "Rendez-vous jeudi à 10 h.", 201)
+	msg := fmt.Sprintf("/api/v1/messages/%d", conv.Message.ID)
+	page := fmt.Sprintf("/messages/%d", conv.Conversation.ID)
+	edit := func(h map[string]string, body string) *httptest.ResponseRecorder {
+		return s.do(t, request{method: "PATCH", path: msg, header: h, body: fmt.Sprintf(`{"body": %q}`, body)})
+	}
+
+	if w := edit(hb, "Ce n’est pas mon message."); w.Code != 403 {
+		t.Errorf("bob edits alice's message: %d %s", w.Code, w.Body)
+	}
+	if w := s.do(t, request{path: fmt.Sprintf("/m/%d/edit", conv.Message.ID), header: hb}); w.Code != 403 {
+		t.Errorf("bob opens the edit form of alice's message: %d", w.Code)
+	}
+	w := edit(ha, "Rendez-vous **vendredi** à 10 h.")
+	edited := decode[struct{ Message struct{ HTML, Status string } }](t, w.Body.Bytes())
+	if w.Code != 200 || !strings.Contains(edited.Message.HTML, "<strong>vendredi</strong>") || edited.Message.Status != forum.MessagePublished {
+		t.Fatalf("alice edits: %d %s", w.Code, w.Body)
+	}
+	if body := s.do(t, request{path: page, header: hb}).Body.String(); !strings.Contains(body, "vendredi") || !strings.Contains(body, "message-edited") {
+		t.Errorf("bob does not read the edited message, marked edited")
+	}
+	if w := edit(ha, "Quel "+block+" !"); w.Code != 422 {
+		t.Errorf("a refused edit: %d %s", w.Code, w.Body)
+	}
+	if body := s.do(t, request{path: page, header: hb}).Body.String(); !strings.Contains(body, "vendredi") || strings.Contains(body, block) {
+		t.Errorf("a refused edit changed the message")
+	}
+	// By the form, the new text held: bob no longer sees it, a moderator has it.
+	if w := s.do(t, request{path: fmt.Sprintf("/m/%d/edit", conv.Message.ID), header: ha}); w.Code != 200 || !strings.Contains(w.Body.String(), "vendredi") {
+		t.Fatalf("alice's edit form: %d", w.Code)
+	}
+	if w := s.do(t, formRequest(fmt.Sprintf("/m/%d/edit", conv.Message.ID), ha, url.Values{"body": {"Et puis " + hold + " !"}})); w.Code != 202 {
+		t.Errorf("an edit held, by the form: %d", w.Code)
+	}
+	if body := s.do(t, request{path: page, header: hb}).Body.String(); strings.Contains(body, hold) || strings.Contains(body, "vendredi") {
+		t.Errorf("bob still reads a message whose edit is held")
+	}
+	var item *int64
+	if err := db.SQL().Get(&item, `SELECT review_item_id FROM conversation_messages WHERE id = $1`, conv.Message.ID); err != nil || item == nil {
+		t.Errorf("the held edit has no review item: %v", err)
+	}
+
+	// Quoting: bob's reply form holds alice's (first) message.
+	second := startConversation(t, s, ha, []string{bob.Username}, "À citer", "Les tomates sont mûres.", 201)
+	w = s.do(t, request{path: fmt.Sprintf("/messages/%d?quote=%d", second.Conversation.ID, second.Message.ID), header: hb})
+	if !strings.Contains(w.Body.String(), "[quote="+alice.Username+"]\nLes tomates sont mûres.\n[/quote]") {
+		t.Errorf("the quote link did not fill the reply: %s", w.Body)
+	}
+	// A message of another conversation is not quoted.
+	w = s.do(t, request{path: fmt.Sprintf("/messages/%d?quote=%d", second.Conversation.ID, conv.Message.ID), header: hb})
+	if strings.Contains(w.Body.String(), "[quote="+alice.Username+"]") {
+		t.Error("a message of another conversation was quoted")
+	}
+}
+
+// Participants like each other's messages, as posts: not their own, once
+// each (idempotent), and take the like back; the conversation shows the
+// count and the pressed button; no one outside the conversation likes.
+func TestMessagesAreLiked(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	alice := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	bob := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	carol := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	ha, hb, hc := bearer(t, db, alice), bearer(t, db, bob), bearer(t, db, carol)
+	conv := startConversation(t, s, ha, []string{bob.Username}, "Merci !", "Merci pour les semis.", 201)
+	like := fmt.Sprintf("/api/v1/messages/%d/like", conv.Message.ID)
+	state := func(w *httptest.ResponseRecorder) forum.MessageLikes {
+		t.Helper()
+		if w.Code != 200 {
+			t.Fatalf("like: %d %s", w.Code, w.Body)
+		}
+		return decode[forum.MessageLikes](t, w.Body.Bytes())
+	}
+	for range 2 {
+		if got := state(s.do(t, request{method: "POST", path: like, header: hb})); got.Count != 1 || !got.Liked {
+			t.Errorf("bob likes: %+v", got)
+		}
+	}
+	if w := s.do(t, request{method: "POST", path: like, header: ha}); w.Code != 403 {
+		t.Errorf("alice likes her own message: %d", w.Code)
+	}
+	if w := s.do(t, request{method: "POST", path: like, header: hc}); w.Code != 404 {
+		t.Errorf("carol, outside the conversation, likes: %d", w.Code)
+	}
+	page := s.do(t, request{path: fmt.Sprintf("/messages/%d", conv.Conversation.ID), header: hb}).Body.String()
+	if !strings.Contains(page, `aria-pressed="true">Je n’aime plus · 1</button>`) {
+		t.Errorf("bob's page does not show his like")
+	}
+	if w := s.do(t, formRequest(fmt.Sprintf("/m/%d/like", conv.Message.ID), hb, url.Values{"unlike": {"1"}})); w.Code != 303 {
+		t.Errorf("taking the like back by the form: %d", w.Code)
+	}
+	if got := state(s.do(t, request{method: "DELETE", path: like, header: hb})); got.Count != 0 || got.Liked {
+		t.Errorf("after taking it back: %+v", got)
 	}
 }

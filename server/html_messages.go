@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -74,6 +75,9 @@ type messageView struct {
 	Own  bool
 }
 
+// Edited reports whether its author changed the message.
+func (m messageView) Edited() bool { return m.EditedAt != nil }
+
 type conversationPage struct {
 	Conversation *forum.Conversation
 	Messages     []messageView
@@ -83,6 +87,27 @@ type conversationPage struct {
 	Held         []string
 	CanWrite     bool
 	IsAuthor     bool
+	After        int // ?after= of this page
+}
+
+// prefillMessageQuote puts a quote of message ?quote=ID of the same
+// conversation in the reply form, attributed to its author (the
+// [quote=name] of posts, which links to the member: a message has no
+// public address).
+func (s *Server) prefillMessageQuote(c *gin.Context, conv *forum.Conversation, form *Form, raw string) {
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil {
+		return
+	}
+	m, mc, err := s.db.MessageByID(c.Request.Context(), id)
+	if err != nil || mc.ID != conv.ID || m.Status != forum.MessagePublished {
+		return
+	}
+	name := m.Author().Username
+	if name == "" {
+		return
+	}
+	form.Values["body"] = fmt.Sprintf("[quote=%s]\n%s\n[/quote]\n\n", name, strings.TrimSpace(m.BodyMarkdown))
 }
 
 func (p *conversationPage) URL() string { return fmt.Sprintf("/messages/%d", p.Conversation.ID) }
@@ -116,8 +141,20 @@ func (s *Server) conversationView(c *gin.Context) (*conversationPage, bool) {
 		return nil, false
 	}
 	me := forum.MemberFrom(ctx)
-	out := &conversationPage{Conversation: conv, Next: page.Next, Form: readForm(c), AddForm: readForm(c),
+	if page.MarkedRead && me != nil && me.UnreadConversations != nil {
+		// The header counts the conversation just read no more.
+		if n, err := s.db.UnreadConversations(ctx); err == nil {
+			now := *me
+			now.UnreadConversations = &n
+			me = &now
+			c.Request = c.Request.WithContext(forum.WithMember(ctx, me))
+		}
+	}
+	out := &conversationPage{Conversation: conv, Next: page.Next, After: after, Form: readForm(c), AddForm: readForm(c),
 		CanWrite: conv.Participant, IsAuthor: conv.IsAuthor(me)}
+	if q := c.Query("quote"); q != "" && conv.Participant {
+		s.prefillMessageQuote(c, conv, out.Form, q)
+	}
 	for _, m := range page.Messages {
 		out.Messages = append(out.Messages, messageView{Message: m, HTML: template.HTML(m.BodyHTML), Own: m.IsAuthor(me)})
 	}
@@ -281,6 +318,72 @@ func (s *Server) htmlIgnore(c *gin.Context) {
 
 // htmlMessagePermalink goes to a message in its conversation, for whoever
 // may read it (the moderators once a report opened it).
+// messageEditPage is the form that changes a message's text.
+type messageEditPage struct {
+	Message      *forum.Message
+	Conversation *forum.Conversation
+	Form         *Form
+}
+
+// htmlEditMessageForm shows a message's text in a form, to its author.
+func (s *Server) htmlEditMessageForm(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "conversation.message_not_found")
+	if !ok {
+		return
+	}
+	m, conv, err := s.db.MessageByID(c.Request.Context(), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if !conv.Participant || !m.IsAuthor(forum.MemberFrom(c.Request.Context())) {
+		s.fail(c, forum.Errorf(forum.EFORBIDDEN, "conversation.edit_forbidden", nil))
+		return
+	}
+	form := &Form{Values: map[string]string{"body": m.BodyMarkdown}, Errors: map[string]string{}}
+	s.render(c, http.StatusOK, "message_edit", s.lang(c).T("messages.edit_title"), messageEditPage{Message: m, Conversation: conv, Form: form})
+}
+
+// htmlEditMessage saves a message's new text; a refused one comes back in
+// the form, a held one is shown in its conversation with why.
+func (s *Server) htmlEditMessage(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "conversation.message_not_found")
+	if !ok {
+		return
+	}
+	form := readForm(c, "body")
+	out, err := s.pipeline.EditMessage(c.Request.Context(), id, form.Get("body"))
+	if err != nil {
+		if code := forum.ErrorCode(err); code == forum.EUNAUTHORIZED || code == forum.ENOTFOUND || code == forum.EFORBIDDEN {
+			s.fail(c, err)
+			return
+		}
+		m, conv, rerr := s.db.MessageByID(c.Request.Context(), id)
+		if rerr != nil {
+			s.fail(c, rerr)
+			return
+		}
+		s.render(c, s.setError(c, form, err), "message_edit", s.lang(c).T("messages.edit_title"),
+			messageEditPage{Message: m, Conversation: conv, Form: form})
+		return
+	}
+	s.afterMessage(c, out)
+}
+
+// htmlLikeMessage likes a message (or takes the like back, unlike=1) and
+// goes back to it.
+func (s *Server) htmlLikeMessage(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "conversation.message_not_found")
+	if !ok {
+		return
+	}
+	if _, err := s.db.LikeMessage(c.Request.Context(), id, c.PostForm("unlike") != "1"); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/m/%d", id))
+}
+
 func (s *Server) htmlMessagePermalink(c *gin.Context) {
 	id, ok := s.pathID(c, "id", "conversation.message_not_found")
 	if !ok {

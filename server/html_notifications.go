@@ -28,6 +28,23 @@ func (s *Server) unreadBadge(c *gin.Context) int {
 	return n
 }
 
+// unreadMessagesBadge is the count of the header's Messages badge: the
+// member's conversations with a message they have not read.
+func (s *Server) unreadMessagesBadge(c *gin.Context) int {
+	m := forum.MemberFrom(c.Request.Context())
+	if m == nil {
+		return 0
+	}
+	if m.UnreadConversations != nil { // read when they were authenticated
+		return *m.UnreadConversations
+	}
+	n, err := s.db.UnreadConversations(c.Request.Context())
+	if err != nil {
+		s.log.Warn("counting unread conversations", "request_id", c.GetString(ctxRequestID), "error", err)
+	}
+	return n
+}
+
 // notificationItem is a notification as pages and the API show it.
 type notificationItem struct {
 	ID        int64      `json:"id"`

@@ -10,6 +10,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/palabre/palabre/forum"
+	"github.com/palabre/palabre/forum/forumtest"
 	"github.com/palabre/palabre/static"
 	"github.com/palabre/palabre/templates"
 )
@@ -239,6 +240,30 @@ func TestThreadPageEscapesWhatMembersWrote(t *testing.T) {
 		`<input type="hidden" name="reply_to" value="3">`} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %s in %s", want, got)
+		}
+	}
+}
+
+// A category page offers a New thread button that starts the thread in
+// that category (a visitor is led to log in first); a read-only category
+// offers it to no member.
+func TestCategoryPageOffersNewThread(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	cat := forumtest.MustCategory(t, db)
+	closed, err := db.CreateCategory(forum.WithSystem(context.Background()), forum.NewCategory{Name: forumtest.Unique("Annonces "), ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	member := bearer(t, db, forumtest.MustMember(t, db, forum.RoleMember, 1))
+	for _, c := range []struct {
+		slug   string
+		header map[string]string
+		want   bool
+	}{{cat.Slug, member, true}, {cat.Slug, nil, true}, {closed.Slug, member, false}} {
+		got := s.do(t, request{path: "/c/" + c.slug, header: c.header}).Body.String()
+		if has := strings.Contains(got, `<a class="button" href="/c/`+c.slug+`/new">`); has != c.want {
+			t.Errorf("/c/%s (signed in: %v): New thread button %v, want %v", c.slug, c.header != nil, has, c.want)
 		}
 	}
 }

@@ -69,6 +69,7 @@ func (s *Server) htmlQueue(c *gin.Context) {
 type itemPage struct {
 	*moderation.ItemContext
 	HTML       template.HTML
+	Messages   []messageView // the private messages the item is about
 	Rules      []moderation.PublicRule
 	Categories []forum.Category
 	Form       *Form // the decision
@@ -115,6 +116,9 @@ func (s *Server) renderItem(c *gin.Context, status int, id int64, form, note *Fo
 		Claimed: me != nil && it.ClaimedBy != nil && it.ClaimedBy.ID == me.ID, IsStaff: forum.ActorFrom(ctx).IsStaff()}
 	if it.Post != nil {
 		page.HTML = template.HTML(it.Post.HTML)
+	}
+	for _, m := range ic.Messages {
+		page.Messages = append(page.Messages, messageView{Message: m, HTML: template.HTML(m.BodyHTML)})
 	}
 	s.render(c, status, "review_item", s.lang(c).T("review.item_title", "ID", it.ID), page)
 }

@@ -109,14 +109,18 @@ type threadPage struct {
 	Form        *Form  // the reply form
 	FirstUnread int    // number of the first unread post, 0 when none
 	UnreadAfter int
-	// Position says which posts the page shows of how many ("posts 21–40
-	// of 340"); Last is the ?after= of the last page, LatestHref the
-	// address of the latest post.
-	Position   string
-	Last       int
-	LatestHref string
-	Watch      forum.WatchLevels // the member's watching of the thread
-	Labels     *postLabels       // the posts' labels
+	// Position says which posts the page shows of how many ("41–60 /
+	// 340", after PositionLabel, read by screen readers); thread.js then
+	// shows the number of the post at the top of the window ("47 / 340").
+	// Total is that "of how many" (0 for a one-page thread); Last is the
+	// ?after= of the last page, LatestHref the address of the latest post.
+	Position      string
+	PositionLabel string
+	Total         int
+	Last          int
+	LatestHref    string
+	Watch         forum.WatchLevels // the member's watching of the thread
+	Labels        *postLabels       // the posts' labels
 }
 
 // URL is the canonical address of the thread.
@@ -323,7 +327,9 @@ func (s *Server) renderThread(c *gin.Context, status int, t *forum.Thread, page 
 	}
 	if len(page.Posts) > 0 && (v.HasPrev || v.Next != 0) {
 		first, last := page.Posts[0].Number, page.Posts[len(page.Posts)-1].Number
-		v.Position = s.lang(c).T("thread.position", "From", first, "To", last, "Total", max(t.LastPostNumber, last))
+		v.Total = max(t.LastPostNumber, last)
+		v.Position = s.lang(c).T("thread.position", "From", first, "To", last, "Total", v.Total)
+		v.PositionLabel = s.lang(c).T("thread.position_label")
 	}
 	if t.LastPostNumber > 1 {
 		v.Last = forum.PageAfter(t.LastPostNumber)

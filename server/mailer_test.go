@@ -369,6 +369,19 @@ func TestMailerWithoutSMTPLogsTheMail(t *testing.T) {
 	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
 		t.Errorf("Run: %v", err)
 	}
+	// One short line per mail: the recipient, the subject and the links,
+	// never the body (make run would flood the terminal).
+	mu.Lock()
+	var lines []string
+	for _, l := range strings.Split(log.String(), "\n") {
+		if strings.Contains(l, m.Email) {
+			lines = append(lines, l)
+		}
+	}
+	mu.Unlock()
+	if len(lines) != 1 || !strings.Contains(lines[0], "/password/reset?token=") || strings.Contains(lines[0], "\\n") {
+		t.Errorf("the mail to %s was logged as %q, want one line with its link", m.Email, lines)
+	}
 }
 
 type lockedWriter struct {

@@ -54,6 +54,7 @@ var pageNames = []string{
 	"messages",
 	"conversation",
 	"message_new",
+	"message_edit",
 	"bookmarks",
 	// moderation
 	"report_form",
@@ -164,6 +165,9 @@ type View struct {
 	Now       time.Time //
 	Data      any       // the page's own data
 	Unread    int       // the member's unread notifications (header badge)
+	// UnreadMessages is how many of the member's conversations hold an
+	// unread message (the Messages badge).
+	UnreadMessages int
 }
 
 var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -213,6 +217,8 @@ func (s *Server) view(c *gin.Context, title string, data any) *View {
 		Now:       time.Now(),
 		Data:      data,
 		Unread:    s.unreadBadge(c),
+		// Members only: an anonymous page, which the cache keeps, has none.
+		UnreadMessages: s.unreadMessagesBadge(c),
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 	"github.com/palabre/palabre/forum/forumtest"
 )
 
-// A long thread says where a page is ("posts 21 to 40 of 45") and links its
+// A long thread says where a page is ("21–40 / 45") and links its
 // last page and latest post; a member's bookmarks show pressed, and the
 // posts of a member they ignore are folded — from the snapshot as without.
 func TestLongThreadsBookmarksAndIgnoredAuthors(t *testing.T) {
@@ -57,7 +57,8 @@ func TestLongThreadsBookmarksAndIgnoredAuthors(t *testing.T) {
 			t.Fatalf("%s: %d", round, w.Code)
 		}
 		for _, want := range []string{
-			"Messages 21 à 40 sur 45",
+			`<span class="position"><span class="visually-hidden">Messages affichés : </span>21–40 / 45</span>`,
+			`aria-label="Pages (fin de la discussion)"`,
 			fmt.Sprintf(`href="/t/%d/%s?after=40">Dernière page`, th.Thread.ID, th.Thread.Slug),
 			fmt.Sprintf(`class="latest-post" href="/t/%d/%s?after=40#p45"`, th.Thread.ID, th.Thread.Slug),
 			fmt.Sprintf(`href="/t/%d/feed.atom"`, th.Thread.ID),

@@ -65,6 +65,14 @@ var writeRoutes = map[string]credentialEffect{
 	"POST /messages/:id/participants":             keepsCredentials,
 	"POST /u/:username/ignore":                    keepsCredentials,
 	"POST /m/:id/report":                          changesCredentials,
+	// Editing a message: its triggers announce the participants whose
+	// unread count may change (migration 0053).
+	"PATCH /api/v1/messages/:id": keepsCredentials,
+	"POST /m/:id/edit":           keepsCredentials,
+	// A like of a message: a row the authentication never reads.
+	"POST /api/v1/messages/:id/like":   keepsCredentials,
+	"DELETE /api/v1/messages/:id/like": keepsCredentials,
+	"POST /m/:id/like":                 keepsCredentials,
 	// Webhooks: rows the authentication never reads.
 	"POST /admin/webhooks":                                     keepsCredentials,
 	"POST /admin/webhooks/:id/active":                          keepsCredentials,

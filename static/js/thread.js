@@ -11,6 +11,11 @@
 // asks without credentials, as a visitor: asking must not mark the new posts
 // read (the API records reading for members) before anyone has seen them.
 //
+// Reading position: on a long thread (ol.posts[data-total]), a small badge
+// in the corner of the window says which post is at its top ("47 / 340"),
+// as the reader scrolls. It repeats, for the eyes, what the pager says to
+// everyone ("41–60 / 340", the page's range): screen readers skip it.
+//
 // Labels come from this script's data attributes. Without JavaScript the
 // thread page has its Quote links and shows new replies on reload.
 (function () {
@@ -82,6 +87,38 @@
       onSelection();
     });
     Palabre.quoteSelection = insertQuote;
+  }
+
+  // --- Reading position --------------------------------------------------
+
+  var longThread = document.querySelector("ol.posts[data-total]");
+  if (longThread) {
+    var total = longThread.getAttribute("data-total");
+    var numbered = longThread.querySelectorAll(":scope > li.post[id^='p']");
+    var badge = document.createElement("p");
+    badge.className = "reading-position";
+    badge.setAttribute("aria-hidden", "true");
+    badge.hidden = true;
+    document.body.appendChild(badge);
+    var pending = false;
+    // The post at the top is the first whose bottom is below the window's
+    // top edge (past the sticky header, if any: 8 px of slack).
+    var place = function () {
+      pending = false;
+      var shown = null;
+      for (var i = 0; i < numbered.length; i++) {
+        var r = numbered[i].getBoundingClientRect();
+        if (r.bottom > 8) { shown = r.top < window.innerHeight ? numbered[i] : null; break; }
+      }
+      badge.hidden = !shown;
+      if (shown) badge.textContent = shown.id.slice(1) + " / " + total;
+    };
+    var later = function () {
+      if (!pending) { pending = true; window.requestAnimationFrame(place); }
+    };
+    window.addEventListener("scroll", later, { passive: true });
+    window.addEventListener("resize", later);
+    place();
   }
 
   // --- New replies -----------------------------------------------------
