@@ -165,10 +165,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 func (s *Server) templateFuncs() template.FuncMap {
-	return template.FuncMap{
-		"asset": s.assets.URL,
-		"dict":  dict,
-	}
+	return pageFuncs(s.assets.URL)
 }
 
 // lang returns the reader's language, chosen once per request.

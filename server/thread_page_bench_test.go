@@ -130,7 +130,7 @@ func BenchmarkThreadPageTemplate(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	pages, la := testPages(b), testLayoutAssets(b)
+	la := testLayoutAssets(b)
 	lang := catalog.Lang("fr")
 	html := template.HTML(moderation.Sanitize(moderation.Render(benchReply, moderation.RenderOptions{}).HTML, false))
 	author := "alice"
@@ -152,7 +152,7 @@ func BenchmarkThreadPageTemplate(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		buf.Reset()
-		if err := layout(v, la, threadContent(v, d, pages.partials, la)).Render(context.Background(), &buf); err != nil {
+		if err := layout(v, la, threadContent(v, d, la)).Render(context.Background(), &buf); err != nil {
 			b.Fatal(err)
 		}
 	}
