@@ -46,7 +46,7 @@ func (a Actor) redact(p *Post) {
 	if a.IsStaff() || (p.Status == StatusHidden && a.isAuthor(p.AuthorID)) {
 		return
 	}
-	p.BodyHTML, p.BodyMarkdown, p.BodyJSON, p.Redacted = "", "", "", true
+	p.BodyHTML, p.BodyMarkdown, p.Redacted = "", "", true
 }
 
 // visiblePostSQL is the condition, on posts aliased p, of a post shown in a
