@@ -38,12 +38,16 @@ type Server struct {
 	// holding the shutdown for its whole timeout.
 	streams     context.Context
 	stopStreams context.CancelFunc
+	// live fans the review queue's changes out to the event streams,
+	// heard through Main's listener (RegisterCaches).
+	live *moderation.Live
 }
 
 // New builds the server: translations, static files and templates are loaded
 // and checked here, so that a broken build fails at start-up.
 func New(cfg Config, db *forum.DB, log *slog.Logger) (*Server, error) {
-	s := &Server{cfg: cfg, db: db, log: log, pipeline: moderation.NewPipeline(db), pageCache: newPageCache(), metrics: newMetrics()}
+	s := &Server{cfg: cfg, db: db, log: log, pipeline: moderation.NewPipeline(db), pageCache: newPageCache(), metrics: newMetrics(),
+		live: moderation.NewLive(log)}
 	s.streams, s.stopStreams = context.WithCancel(context.Background())
 	db.SetHashGate(forum.NewHashGate(cfg.HashSlots, cfg.HashWait))
 	s.metrics.registry.MustRegister(statsCollector{db})
