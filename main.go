@@ -239,12 +239,14 @@ func (m *Main) jobRunner() *forum.JobRunner {
 			forum.JobUploadCleanup:     m.db.UploadCleanupJob,
 			forum.JobWebhookDelivery:   server.NewWebhookSender(m.Config, m.db, m.Log).Deliver,
 			forum.JobBookmarkReminders: m.db.BookmarkRemindersJob,
+			forum.JobEmailDigests:      m.db.EmailDigestsJob,
 		},
 		Periodic: []forum.PeriodicJob{
 			{Kind: forum.JobTrustPromotion, Every: forum.TrustPromotionEvery},
 			{Kind: forum.JobNotificationSweep, Every: forum.NotificationSweepEvery},
 			{Kind: forum.JobUploadCleanup, Every: forum.UploadCleanupEvery},
 			{Kind: forum.JobBookmarkReminders, Every: forum.BookmarkRemindersEvery},
+			{Kind: forum.JobEmailDigests, Every: forum.EmailDigestsEvery},
 		},
 	}
 }

@@ -34,6 +34,7 @@ var pageNames = []string{
 	"password_forgot",
 	"password_reset",
 	"verify_email",
+	"unsubscribe",
 	"account_tokens",
 	"account_sessions",
 	"profile",

@@ -43,6 +43,8 @@ func (s *Server) routes() {
 	e.POST("/logout", s.htmlLogout)
 	e.GET("/verify-email", s.htmlVerifyEmailForm)
 	e.POST("/verify-email", s.htmlVerifyEmail)
+	e.GET("/email/unsubscribe", s.htmlUnsubscribeForm)
+	e.POST("/email/unsubscribe", s.htmlUnsubscribe)
 	e.GET("/password/forgot", s.htmlPasswordForgotForm)
 	e.POST("/password/forgot", s.htmlPasswordForgot)
 	e.GET("/password/reset", s.htmlPasswordResetForm)

@@ -104,6 +104,9 @@ func (s *Server) Pipeline() *moderation.Pipeline { return s.pipeline }
 // with the security headers. HEAD is answered as GET without the body.
 func (s *Server) Handler() http.Handler {
 	cop := http.NewCrossOriginProtection()
+	// The unsubscribe link's key is its credential, not a cookie: mail
+	// programs POST to it from anywhere (RFC 8058).
+	cop.AddInsecureBypassPattern("POST /email/unsubscribe")
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.engine.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), crossOriginRefused{}, true)))
 	}))
