@@ -113,3 +113,35 @@ func TestRefusedAddressStopsNotificationMail(t *testing.T) {
 		t.Errorf("the account page does not say the address bounced: %d", w.Code)
 	}
 }
+
+// A digest is composed in its reader's language, one thread a line with its
+// address, only the sections it has, and its unsubscribe link.
+func TestDigestMailIsComposed(t *testing.T) {
+	sink := startSMTPSink(t)
+	w := newTestMailer(t, sink)
+	for _, c := range []struct{ lang, period, watched string }{
+		{"fr", "quotidien", "Non lu dans les catégories que vous suivez"},
+		{"en", "weekly", "Unread in the categories you watch"},
+	} {
+		period := forum.DigestDaily
+		if c.lang == "en" {
+			period = forum.DigestWeekly
+		}
+		subject, body, err := w.Compose(forum.Mail{Kind: forum.MailDigest, Locale: c.lang, Data: map[string]string{
+			"Username": "zoe", "Period": period, "Watched": "Fête des voisins\t/t/7/fete-des-voisins\nJardin partagé\t/t/9/jardin",
+			"Unsubscribe": "/email/unsubscribe?member=3&key=k&list=digest"}}, "Palabre")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{c.watched, "- Fête des voisins\n  https://forum.example.org/community/t/7/fete-des-voisins",
+			"- Jardin partagé\n  https://forum.example.org/community/t/9/jardin",
+			"\n-- \n", "https://forum.example.org/community/email/unsubscribe?member=3&key=k&list=digest"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: %q missing from\n%s", c.lang, want, body)
+			}
+		}
+		if !strings.Contains(subject, c.period) || strings.Contains(body, "animées") || strings.Contains(body, "liveliest") || strings.Contains(body, "<no value>") {
+			t.Errorf("%s: subject %q, body\n%s", c.lang, subject, body)
+		}
+	}
+}
