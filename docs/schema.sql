@@ -353,6 +353,7 @@ CREATE TABLE outbox (
     CONSTRAINT outbox_status_check CHECK (status = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text]))
 );
 CREATE INDEX outbox_due ON outbox USING btree (next_attempt_at) WHERE (status = 'pending'::text);
+CREATE INDEX outbox_failed ON outbox USING btree (created_at) WHERE (status = 'failed'::text);
 
 CREATE TABLE post_mentions (
     post_id bigint NOT NULL,
@@ -730,6 +731,7 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_created ON webhook_deliveries USING btree (created_at);
 CREATE INDEX webhook_deliveries_of_hook ON webhook_deliveries USING btree (webhook_id, id DESC);
+CREATE INDEX webhook_deliveries_unsettled ON webhook_deliveries USING btree (status) WHERE (status <> 'delivered'::text);
 
 CREATE TABLE webhooks (
     id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,

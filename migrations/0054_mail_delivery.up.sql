@@ -114,3 +114,8 @@ SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM mails) INTO notifi
     RETURN notified;
 END;
 $function$;
+
+-- The metrics count given-up mail and unsettled webhook deliveries at each
+-- scrape (forum/domain_stats.go): small partial indexes rather than scans.
+CREATE INDEX IF NOT EXISTS outbox_failed ON outbox (created_at) WHERE status = 'failed';
+CREATE INDEX IF NOT EXISTS webhook_deliveries_unsettled ON webhook_deliveries (status) WHERE status <> 'delivered';

@@ -51,6 +51,7 @@ func New(cfg Config, db *forum.DB, log *slog.Logger) (*Server, error) {
 	s.streams, s.stopStreams = context.WithCancel(context.Background())
 	db.SetHashGate(forum.NewHashGate(cfg.HashSlots, cfg.HashWait))
 	s.metrics.registry.MustRegister(statsCollector{db})
+	s.pipeline.ObserveVerdicts(s.metrics.countVerdict)
 	var err error
 	if s.catalog, err = LoadCatalog(templates.FS, "locales", cfg.Locale); err != nil {
 		return nil, err
