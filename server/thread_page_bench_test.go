@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"html/template"
+	"sync"
 	"testing"
 	"time"
 
@@ -86,6 +87,24 @@ func BenchmarkThreadPage(b *testing.B) {
 	}
 	member := bearer(b, db, reader)
 	api := fmt.Sprintf("/api/v1/threads/%d", th.Thread.ID)
+	// The database's announcements, heard as Main hears them: members are
+	// then authenticated from memory, as in production.
+	var inv forum.Invalidations
+	db.RegisterCaches(&inv)
+	s.RegisterCaches(&inv)
+	cached.RegisterCaches(&inv)
+	up := make(chan struct{})
+	var once sync.Once
+	inv.OnListening(func(ok bool) {
+		if ok {
+			once.Do(func() { close(up) })
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	listened := make(chan error, 1)
+	go func() { listened <- db.Listen(ctx, s.log, &inv) }()
+	defer func() { cancel(); <-listened }()
+	<-up
 	for _, who := range []struct {
 		name   string
 		srv    *Server
