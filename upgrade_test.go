@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -103,25 +102,30 @@ func TestPreviousReleaseServesTheMigratedSchema(t *testing.T) {
 	// the newest migrations).
 	port := freePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	var logs bytes.Buffer
+	var logs lockedBuffer // written by the process while the test reads it
 	cmd := exec.Command(bin, "serve", "--no-migrate")
 	cmd.Env = append(os.Environ(), "PALABRE_DATABASE_URL="+dbURL, fmt.Sprintf("PALABRE_LISTEN=127.0.0.1:%d", port), "PALABRE_LOCALE=fr")
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	// exited is closed when the process ends, with its error in exitErr.
+	exited := make(chan struct{})
+	var exitErr error
+	go func() { exitErr = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		<-exited
+		if exitErr != nil && !t.Failed() {
+			t.Errorf("the previous release did not stop cleanly: %v\n%s", exitErr, logs.String())
+		}
 	})
 	// Ready when /readyz says so; the deadline only bounds a start that
 	// hangs.
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		select {
-		case err := <-exited:
-			t.Fatalf("the previous release (%s) stopped on the migrated schema: %v\n%s", rev, err, logs.String())
+		case <-exited:
+			t.Fatalf("the previous release (%s) stopped on the migrated schema: %v\n%s", rev, exitErr, logs.String())
 		default:
 		}
 		resp, err := http.Get(base + "/readyz")

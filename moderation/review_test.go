@@ -490,7 +490,12 @@ func TestLiveHearsQueueChanges(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- p.db.Listen(ctx, log, &inv) }()
-	defer func() { cancel(); <-done }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
 	// The listener says "look again" once it listens: wait for it, so the
 	// report below cannot be missed.
 	select {

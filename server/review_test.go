@@ -302,7 +302,12 @@ func TestReviewEventsStreamChanges(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	listened := make(chan error, 1)
 	go func() { listened <- f.s.db.Listen(ctx, f.s.log, &inv) }()
-	defer func() { cancel(); <-listened }()
+	defer func() {
+		cancel()
+		if err := <-listened; err != nil {
+			t.Error(err)
+		}
+	}()
 	select {
 	case <-up:
 	case err := <-listened:

@@ -103,7 +103,12 @@ func BenchmarkThreadPage(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	listened := make(chan error, 1)
 	go func() { listened <- db.Listen(ctx, s.log, &inv) }()
-	defer func() { cancel(); <-listened }()
+	defer func() {
+		cancel()
+		if err := <-listened; err != nil {
+			b.Error(err)
+		}
+	}()
 	<-up
 	for _, who := range []struct {
 		name   string
