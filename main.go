@@ -243,6 +243,7 @@ func (m *Main) jobRunner() *forum.JobRunner {
 			forum.JobWebhookDelivery:   server.NewWebhookSender(m.Config, m.db, m.Log).Deliver,
 			forum.JobBookmarkReminders: m.db.BookmarkRemindersJob,
 			forum.JobHealthRollup:      m.db.HealthRollupJob,
+			forum.JobEmailDigests:      m.db.EmailDigestsJob,
 		},
 		Periodic: []forum.PeriodicJob{
 			{Kind: forum.JobTrustPromotion, Every: forum.TrustPromotionEvery},
@@ -250,6 +251,7 @@ func (m *Main) jobRunner() *forum.JobRunner {
 			{Kind: forum.JobUploadCleanup, Every: forum.UploadCleanupEvery},
 			{Kind: forum.JobBookmarkReminders, Every: forum.BookmarkRemindersEvery},
 			{Kind: forum.JobHealthRollup, Every: forum.HealthRollupEvery},
+			{Kind: forum.JobEmailDigests, Every: forum.EmailDigestsEvery},
 		},
 	}
 }

@@ -321,12 +321,18 @@ CREATE TABLE members (
     deleted_at timestamp with time zone,
     email_confirmation_waived boolean DEFAULT false NOT NULL,
     email_on_message boolean DEFAULT true NOT NULL,
+    email_bounced_at timestamp with time zone,
+    unsubscribe_key text DEFAULT (replace((gen_random_uuid())::text, '-'::text, ''::text) || replace((gen_random_uuid())::text, '-'::text, ''::text)) NOT NULL,
+    email_digest text DEFAULT 'off'::text NOT NULL,
+    digest_sent_at timestamp with time zone,
+    CONSTRAINT members_email_digest_check CHECK (email_digest = ANY (ARRAY['off'::text, 'daily'::text, 'weekly'::text])),
     CONSTRAINT members_pkey PRIMARY KEY (id),
     CONSTRAINT members_role_check CHECK (role = ANY (ARRAY['member'::text, 'moderator'::text, 'admin'::text])),
     CONSTRAINT members_status_check CHECK (status = ANY (ARRAY['pending'::text, 'active'::text, 'deleted'::text])),
     CONSTRAINT members_trust_level_check CHECK (trust_level >= 0 AND trust_level <= 4)
 );
 CREATE INDEX members_created ON members USING btree (created_at);
+CREATE INDEX members_digest_due ON members USING btree (digest_sent_at NULLS FIRST) WHERE (email_digest <> 'off'::text);
 CREATE UNIQUE INDEX members_email_key ON members USING btree (email_key);
 CREATE INDEX members_email_prefix ON members USING btree (email_key text_pattern_ops);
 CREATE UNIQUE INDEX members_username_key ON members USING btree (username_key);
@@ -417,6 +423,7 @@ CREATE TABLE outbox (
     CONSTRAINT outbox_status_check CHECK (status = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text]))
 );
 CREATE INDEX outbox_due ON outbox USING btree (next_attempt_at) WHERE (status = 'pending'::text);
+CREATE INDEX outbox_failed ON outbox USING btree (created_at) WHERE (status = 'failed'::text);
 
 CREATE TABLE post_mentions (
     post_id bigint NOT NULL,
@@ -847,6 +854,7 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_created ON webhook_deliveries USING btree (created_at);
 CREATE INDEX webhook_deliveries_of_hook ON webhook_deliveries USING btree (webhook_id, id DESC);
+CREATE INDEX webhook_deliveries_unsettled ON webhook_deliveries USING btree (status) WHERE (status <> 'delivered'::text);
 
 CREATE TABLE webhooks (
     id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
@@ -1141,6 +1149,15 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION member_mailable(m members)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+AS $function$
+    SELECT m.email <> '' AND m.email_verified_at IS NOT NULL AND m.email_bounced_at IS NULL
+        AND m.status <> 'deleted'
+$function$;
+
 CREATE OR REPLACE FUNCTION member_rows_announce()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -1272,9 +1289,11 @@ WITH p AS (
 	SELECT DISTINCT ON (p.id, c.member_id) c.member_id, c.kind, p.author_id, p.thread_id, p.id AS post_id,
 		p.thread_status <> 'published' AS hidden, p.title,
 		m.email, m.locale, m.username,
-		m.email <> '' AND CASE WHEN c.kind = 'mention' THEN m.email_on_mention
-		                       WHEN c.kind = 'quote' THEN m.email_on_quote
-		                       ELSE m.email_on_reply END AS wants_email
+		CASE WHEN c.kind = 'mention' THEN 'mention' WHEN c.kind = 'quote' THEN 'quote' ELSE 'reply' END AS list,
+		member_mailable(m) AND CASE WHEN c.kind = 'mention' THEN m.email_on_mention
+		                            WHEN c.kind = 'quote' THEN m.email_on_quote
+		                            ELSE m.email_on_reply END AS wants_email,
+		m.id AS recipient_id, m.unsubscribe_key
 	FROM candidates c
 	JOIN p ON p.id = c.post_id
 	JOIN members m ON m.id = c.member_id
@@ -1297,7 +1316,8 @@ WITH p AS (
 	INSERT INTO outbox (recipient, kind, locale, data)
 	SELECT c.email, 'notify_' || c.kind, c.locale,
 		jsonb_build_object('Username', c.username, 'Actor', coalesce(a.username, ''), 'Title', c.title,
-			'Path', '/p/' || c.post_id)
+			'Path', '/p/' || c.post_id,
+			'Unsubscribe', unsubscribe_path(c.recipient_id, c.unsubscribe_key, c.list))
 	FROM chosen c
 	LEFT JOIN members a ON a.id = c.author_id
 	WHERE c.wants_email
@@ -1602,6 +1622,14 @@ BEGIN
     UPDATE posts SET search_config = search_config WHERE thread_id = NEW.id AND number = 1;
     RETURN NULL;
 END;
+$function$;
+
+CREATE OR REPLACE FUNCTION unsubscribe_path(p_member bigint, p_key text, p_list text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+    SELECT '/email/unsubscribe?member=' || p_member || '&key=' || p_key || '&list=' || p_list
 $function$;
 
 CREATE OR REPLACE FUNCTION webhook_emit(p_event text, p_data jsonb)

@@ -101,7 +101,7 @@ func (db *DB) BookmarkPost(ctx context.Context, postID int64, in BookmarkInput) 
 	if err := FieldErrors(noteErr, remindErr); err != nil {
 		return nil, err
 	}
-	if err := db.checkPostVisible(ctx, db.pool, postID); err != nil {
+	if _, err := postSeen(ctx, db.pool, postID); err != nil {
 		return nil, err
 	}
 	var b Bookmark
@@ -121,27 +121,6 @@ RETURNING id`, m.ID, postID, note, in.RemindAt, in.KeepReminder); err != nil {
 		return nil, err
 	}
 	return &b, nil
-}
-
-// checkPostVisible answers not found for a post the actor cannot see.
-func (db *DB) checkPostVisible(ctx context.Context, q sqlx.QueryerContext, postID int64) error {
-	var p struct {
-		AuthorID     *int64 `db:"author_id"`
-		Status       string `db:"status"`
-		Removal      string `db:"removal"`
-		ThreadStatus string `db:"thread_status"`
-		ThreadAuthor *int64 `db:"thread_author_id"`
-	}
-	err := sqlx.GetContext(ctx, q, &p, `SELECT p.author_id, p.status, p.removal, t.status AS thread_status, t.author_id AS thread_author_id
-FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = $1`, postID)
-	if err != nil {
-		return notFound(err, "post.not_found", "reading a post")
-	}
-	a := ActorFrom(ctx)
-	if !a.canSeePost(p.Status, p.AuthorID) || !a.canSeeThread(p.ThreadStatus, p.ThreadAuthor) || p.Removal == "unpublished" {
-		return Errorf(ENOTFOUND, "post.not_found", nil)
-	}
-	return nil
 }
 
 // DeleteBookmark removes a post from the acting member's bookmarks;

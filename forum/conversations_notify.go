@@ -19,7 +19,8 @@ WITH msg AS (
 	WHERE m.id = $1 AND m.status = 'published'
 ), chosen AS (
 	SELECT p.member_id, msg.id, msg.conversation_id, msg.author_id, msg.title,
-		mb.email, mb.locale, mb.username, mb.email <> '' AND mb.email_on_message AS wants_email
+		mb.email, mb.locale, mb.username, member_mailable(mb) AND mb.email_on_message AS wants_email,
+		unsubscribe_path(mb.id, mb.unsubscribe_key, 'message') AS unsubscribe
 	FROM msg
 	JOIN conversation_participants p ON p.conversation_id = msg.conversation_id AND p.left_at IS NULL
 	JOIN members mb ON mb.id = p.member_id
@@ -33,7 +34,7 @@ WITH msg AS (
 	INSERT INTO outbox (recipient, kind, locale, data)
 	SELECT c.email, 'notify_message', c.locale,
 		jsonb_build_object('Username', c.username, 'Actor', coalesce(a.username, ''), 'Title', c.title,
-			'Path', '/messages/' || c.conversation_id)
+			'Path', '/messages/' || c.conversation_id, 'Unsubscribe', c.unsubscribe)
 	FROM chosen c LEFT JOIN members a ON a.id = c.author_id
 	WHERE c.wants_email
 	RETURNING 1

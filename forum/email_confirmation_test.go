@@ -53,7 +53,7 @@ func TestMembersWhoSignedUpConfirmTheirAddressBeforeTheyPost(t *testing.T) {
 	}
 
 	// An account an admin created posts at once; a member's own does not.
-	created := forumtest.MustMember(t, db, forum.RoleMember, 0)
+	created := forumtest.MustUnconfirmedMember(t, db, forum.RoleMember, 0)
 	if !created.EmailConfirmationWaived || created.EmailVerifiedAt != nil {
 		t.Errorf("account created by the system: %+v", created)
 	}

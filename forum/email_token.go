@@ -104,7 +104,7 @@ func confirmAddressTx(ctx context.Context, tx *sqlx.Tx, token, purpose string, m
 	if err != nil {
 		return err
 	}
-	err = tx.GetContext(ctx, m, `UPDATE members SET email_verified_at = coalesce(email_verified_at, now())
+	err = tx.GetContext(ctx, m, `UPDATE members SET email_verified_at = coalesce(email_verified_at, now()), email_bounced_at = NULL
 		WHERE id = $1 AND email_key = $2 AND status <> 'deleted' RETURNING `+memberColumns, row.MemberID, EmailKey(row.Email))
 	if errors.Is(err, sql.ErrNoRows) {
 		return tokenInvalid() // the address changed since
@@ -244,13 +244,15 @@ func (db *DB) ResendVerification(ctx context.Context, locale string) error {
 	if err != nil {
 		return err
 	}
-	if m.EmailVerifiedAt != nil {
-		return Errorf(ECONFLICT, "auth.email_already_verified", nil)
-	}
 	return db.InTx(ctx, func(tx *sqlx.Tx) error {
-		// One resend at a time per member, even from two tabs.
-		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM members WHERE id = $1 FOR UPDATE`, m.ID); err != nil {
+		// One resend at a time per member, even from two tabs. A confirmed
+		// address is confirmed again only after it bounced.
+		var bounced bool
+		if err := tx.GetContext(ctx, &bounced, `SELECT email_bounced_at IS NOT NULL FROM members WHERE id = $1 FOR UPDATE`, m.ID); err != nil {
 			return Internal("locking a member", err)
+		}
+		if m.EmailVerifiedAt != nil && !bounced {
+			return Errorf(ECONFLICT, "auth.email_already_verified", nil)
 		}
 		var last *time.Time
 		if err := tx.GetContext(ctx, &last, lastVerificationLink, m.ID); err != nil {

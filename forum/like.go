@@ -38,21 +38,9 @@ func (db *DB) setLike(ctx context.Context, postID int64, like bool) (*LikeState,
 	a := ActorFrom(ctx)
 	state := &LikeState{Liked: like}
 	err = db.InTx(ctx, func(tx *sqlx.Tx) error {
-		var p struct {
-			AuthorID     *int64 `db:"author_id"`
-			Status       string `db:"status"`
-			LikeCount    int    `db:"like_count"`
-			ThreadStatus string `db:"thread_status"`
-			ThreadAuthor *int64 `db:"thread_author_id"`
-		}
-		err := tx.GetContext(ctx, &p, `
-SELECT p.author_id, p.status, p.like_count, t.status AS thread_status, t.author_id AS thread_author_id
-FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = $1`, postID)
-		if err == nil && (!a.canSeePost(p.Status, p.AuthorID) || !a.canSeeThread(p.ThreadStatus, p.ThreadAuthor)) {
-			return Errorf(ENOTFOUND, "post.not_found", nil)
-		}
+		p, err := postSeen(ctx, tx, postID)
 		if err != nil {
-			return notFound(err, "post.not_found", "reading a post")
+			return err
 		}
 		if like {
 			switch {

@@ -36,7 +36,8 @@ WITH p AS (
 	RETURNING member_id, post_id, jsonb_array_length(data -> 'likers') AS likers
 )
 SELECT 'like' AS kind, u.post_id, m.username, m.email, m.locale, coalesce(a.username, '') AS actor, p.title,
-	(m.email_on_like AND u.likers = 1) AS wants_email
+	(member_mailable(m) AND m.email_on_like AND u.likers = 1) AS wants_email,
+	unsubscribe_path(m.id, m.unsubscribe_key, 'like') AS unsubscribe
 FROM upserted u
 CROSS JOIN p
 JOIN members m ON m.id = u.member_id
@@ -114,7 +115,8 @@ WITH inserted AS (
 	RETURNING member_id, post_id, thread_id
 )
 SELECT 'moderation' AS kind, i.post_id, m.username, m.email, m.locale, '' AS actor,
-	coalesce(t.title, '') AS title, m.email_on_moderation AS wants_email
+	coalesce(t.title, '') AS title, member_mailable(m) AND m.email_on_moderation AS wants_email,
+	unsubscribe_path(m.id, m.unsubscribe_key, 'moderation') AS unsubscribe
 FROM inserted i
 JOIN members m ON m.id = i.member_id
 LEFT JOIN threads t ON t.id = i.thread_id`

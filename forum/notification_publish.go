@@ -89,6 +89,9 @@ type notified struct {
 	Actor      string `db:"actor"`
 	Title      string `db:"title"`
 	WantsEmail bool   `db:"wants_email"`
+	// Unsubscribe is the link (a path) that stops this kind of mail
+	// without logging in (migration 0054's unsubscribe_path).
+	Unsubscribe string `db:"unsubscribe"`
 
 	Extra map[string]string `db:"-"` // more data for the mail's text
 }
@@ -110,7 +113,7 @@ func mailNotificationsTx(ctx context.Context, tx *sqlx.Tx, rows []notified) erro
 		if !n.WantsEmail || n.Email == "" {
 			continue
 		}
-		data := map[string]string{"Username": n.Username, "Actor": n.Actor, "Title": n.Title}
+		data := map[string]string{"Username": n.Username, "Actor": n.Actor, "Title": n.Title, "Unsubscribe": n.Unsubscribe}
 		for k, v := range n.Extra {
 			data[k] = v
 		}

@@ -472,7 +472,12 @@ func TestNotificationEmailsFollowPreferences(t *testing.T) {
 	if err := json.Unmarshal([]byte(mail.Data), &data); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"Username": dave.Username, "Actor": bob.Username, "Title": th.Title, "Path": fmt.Sprintf("/p/%d", mention.ID)}
+	var key string
+	if err := db.SQL().Get(&key, `SELECT unsubscribe_key FROM members WHERE id = $1`, dave.ID); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"Username": dave.Username, "Actor": bob.Username, "Title": th.Title, "Path": fmt.Sprintf("/p/%d", mention.ID),
+		"Unsubscribe": fmt.Sprintf("/email/unsubscribe?member=%d&key=%s&list=mention", dave.ID, key)}
 	if fmt.Sprint(data) != fmt.Sprint(want) || mail.Locale != dave.Locale {
 		t.Errorf("Dave's mail: %s in %q, want %v in %q", mail.Data, mail.Locale, want, dave.Locale)
 	}

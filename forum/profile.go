@@ -57,6 +57,9 @@ type NotificationPrefs struct {
 	Quotes     bool `db:"email_on_quote" json:"quotes"`
 	Likes      bool `db:"email_on_like" json:"likes"`
 	Moderation bool `db:"email_on_moderation" json:"moderation"`
+	// Digest is how often a digest comes: DigestOff, DigestDaily or
+	// DigestWeekly ("" in a change keeps it).
+	Digest string `db:"email_digest" json:"digest"`
 }
 
 // AccountSettings are what a member may change about their account.
@@ -65,6 +68,9 @@ type AccountSettings struct {
 	BioMarkdown   string            `db:"bio_markdown" json:"bio_markdown"`
 	Locale        string            `db:"locale" json:"locale"`
 	Notifications NotificationPrefs `db:"-" json:"notifications"`
+	// EmailBounced: the address refused a mail for good; notification mail
+	// is paused until the member confirms it again.
+	EmailBounced bool `db:"email_bounced" json:"email_bounced"`
 }
 
 // ProfileUpdate changes some account settings; nil fields stay as they are.
@@ -102,6 +108,9 @@ func (u *ProfileUpdate) Validate() error {
 	}
 	if u.Locale != nil && *u.Locale != "" && *u.Locale != "fr" && *u.Locale != "en" {
 		return Errorf(EINVALID, "account_settings.locale_invalid", nil).OnField("locale")
+	}
+	if u.Notifications != nil {
+		return checkDigest(u.Notifications.Digest)
 	}
 	return nil
 }

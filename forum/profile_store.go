@@ -45,7 +45,7 @@ func (db *DB) ProfileByUsername(ctx context.Context, name string) (*Profile, err
 
 const selectAccountSettings = `
 SELECT display_name, bio_markdown, locale, email_on_reply, email_on_mention, email_on_quote,
-	email_on_like, email_on_moderation
+	email_on_like, email_on_moderation, email_digest, email_bounced_at IS NOT NULL AS email_bounced
 FROM members WHERE id = $1 AND status <> 'deleted'`
 
 // AccountSettings returns the settings of the member acting in ctx.
@@ -76,7 +76,10 @@ UPDATE members SET
 	email_on_mention = coalesce($7, email_on_mention),
 	email_on_quote = coalesce($8, email_on_quote),
 	email_on_like = coalesce($9, email_on_like),
-	email_on_moderation = coalesce($10, email_on_moderation)
+	email_on_moderation = coalesce($10, email_on_moderation),
+	-- A digest chosen now starts its first period now.
+	digest_sent_at = CASE WHEN coalesce($11, email_digest) <> email_digest THEN now() ELSE digest_sent_at END,
+	email_digest = coalesce($11, email_digest)
 WHERE id = $1 AND status <> 'deleted'`
 
 // UpdateProfile changes the account settings of the member acting in ctx
@@ -90,11 +93,15 @@ func (db *DB) UpdateProfile(ctx context.Context, u ProfileUpdate) (*AccountSetti
 		return nil, err
 	}
 	var n [5]*bool
+	var digest *string
 	if p := u.Notifications; p != nil {
 		n = [5]*bool{&p.Replies, &p.Mentions, &p.Quotes, &p.Likes, &p.Moderation}
+		if p.Digest != "" {
+			digest = &p.Digest
+		}
 	}
 	_, err = db.pool.ExecContext(ctx, updateProfile, m.ID, u.DisplayName, u.BioMarkdown, u.BioHTML, u.Locale,
-		n[0], n[1], n[2], n[3], n[4])
+		n[0], n[1], n[2], n[3], n[4], digest)
 	if err != nil {
 		return nil, Internal("updating a profile", err)
 	}

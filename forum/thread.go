@@ -2,8 +2,6 @@ package forum
 
 import (
 	"context"
-	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -86,20 +84,6 @@ type Post struct {
 	// Redacted is set when the reader may not see the body of a hidden or
 	// deleted post: BodyHTML and BodyMarkdown are then empty.
 	Redacted bool `db:"-" json:"redacted,omitempty"`
-	// BodyJSON is BodyHTML as a JSON string (JSONString), kept with the
-	// thread snapshots so that the API does not escape a page of posts
-	// again for every reader; empty when it was not made.
-	BodyJSON string `db:"-" json:"-"`
-}
-
-// JSONString is s as a JSON string, quoted and escaped as encoding/json
-// does without escaping HTML (the API's encoding).
-func JSONString(s string) string {
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s) // a string always encodes
-	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // NewThread is a thread about to be stored: the moderation pipeline has

@@ -229,8 +229,7 @@ func (db *DB) snapshot(ctx context.Context, key snapshotKey) (*threadSnapshot, e
 	s := &threadSnapshot{thread: t.Thread, posts: make([]Post, len(rows)), stamp: snapshotStamp(t.Xmin, rows), size: 1024}
 	for i := range rows {
 		s.posts[i] = rows[i].Post
-		s.posts[i].BodyJSON = JSONString(rows[i].BodyHTML)
-		s.size += 256 + len(rows[i].BodyHTML) + len(s.posts[i].BodyJSON)
+		s.size += 256 + len(rows[i].BodyHTML) + len(rows[i].BodyMarkdown)
 	}
 	db.snapshots.Put(gen, key, s, s.size)
 	return s, nil

@@ -186,6 +186,16 @@ func checkWebhookEvents(events []string) ([]string, error) {
 	return out, nil
 }
 
+// checkWebhookURL returns a webhook's address trimmed, when it is one
+// Palabre may deliver to (CheckWebhookTarget).
+func checkWebhookURL(ctx context.Context, raw string, allowPrivate bool) (string, error) {
+	u := strings.TrimSpace(raw)
+	if u == "" || len(u) > webhookURLMax {
+		return "", Errorf(EINVALID, "webhook.url_invalid", nil).OnField("url")
+	}
+	return u, CheckWebhookTarget(ctx, u, allowPrivate)
+}
+
 // checkWebhookSecret: printable ASCII without spaces, of a length that
 // makes the signature worth something.
 func checkWebhookSecret(secret string) error {
@@ -201,18 +211,13 @@ func (db *DB) CreateWebhook(ctx context.Context, in WebhookInput, allowPrivate b
 	if err := RequireAdmin(ctx); err != nil {
 		return nil, err
 	}
-	var rawURL string
+	var raw string
 	if in.URL != nil {
-		rawURL = strings.TrimSpace(*in.URL)
+		raw = *in.URL
 	}
-	var errs []error
-	if rawURL == "" || len(rawURL) > webhookURLMax {
-		errs = append(errs, Errorf(EINVALID, "webhook.url_invalid", nil).OnField("url"))
-	} else {
-		errs = append(errs, CheckWebhookTarget(ctx, rawURL, allowPrivate))
-	}
+	rawURL, err := checkWebhookURL(ctx, raw, allowPrivate)
+	errs := []error{err}
 	var events []string
-	var err error
 	if in.Events == nil {
 		errs = append(errs, Errorf(EINVALID, "webhook.events_empty", nil).OnField("events"))
 	} else if events, err = checkWebhookEvents(*in.Events); err != nil {
@@ -265,12 +270,9 @@ func (db *DB) UpdateWebhook(ctx context.Context, id int64, in WebhookInput, allo
 	}
 	var errs []error
 	if in.URL != nil {
-		if u := strings.TrimSpace(*in.URL); u == "" || len(u) > webhookURLMax {
-			errs = append(errs, Errorf(EINVALID, "webhook.url_invalid", nil).OnField("url"))
-		} else {
-			errs = append(errs, CheckWebhookTarget(ctx, u, allowPrivate))
-			*in.URL = u
-		}
+		u, err := checkWebhookURL(ctx, *in.URL, allowPrivate)
+		errs = append(errs, err)
+		*in.URL = u
 	}
 	var events pq.StringArray
 	if in.Events != nil {

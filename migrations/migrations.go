@@ -38,8 +38,14 @@ type Status struct {
 // Behind reports whether the database needs migrating.
 func (s Status) Behind() bool { return s.Current < s.Latest }
 
-// Up applies every pending migration.
+// Up applies every pending migration. A database already migrated past
+// this binary's migrations (a newer release migrated it: a rolling
+// upgrade, where instances of the previous release keep serving until
+// they are replaced) is left as it is.
 func Up(db *sql.DB) error {
+	if st, err := Check(db); err == nil && st.Current > st.Latest && !st.Dirty {
+		return nil
+	}
 	m, conn, err := open(db)
 	if err != nil {
 		return err

@@ -209,3 +209,24 @@ func TestEveryEmailTokenPurposeIsAllowed(t *testing.T) {
 		}
 	}
 }
+
+// An instance of the previous release restarting during a rolling upgrade
+// finds the database migrated past its migrations: it leaves it as it is
+// and serves (migrations are expand/contract, docs/operations.md).
+func TestUpLeavesANewerSchemaAlone(t *testing.T) {
+	db := emptyDatabase(t)
+	if err := migrations.Up(db); err != nil {
+		t.Fatal(err)
+	}
+	newer := migrations.Latest() + 1
+	if _, err := db.Exec(`UPDATE schema_migrations SET version = $1`, newer); err != nil {
+		t.Fatal(err)
+	}
+	if err := migrations.Up(db); err != nil {
+		t.Fatalf("Up on a newer schema: %v", err)
+	}
+	st, err := migrations.Check(db)
+	if err != nil || st.Current != newer || st.Dirty || st.Behind() {
+		t.Fatalf("after Up: %+v, %v", st, err)
+	}
+}

@@ -1,7 +1,6 @@
 package moderation
 
 import (
-	"context"
 	"encoding/json"
 	"log/slog"
 	"sync"
@@ -25,21 +24,25 @@ type QueueEvent struct {
 }
 
 // Live fans the queue's changes out to the moderators' open pages. It
-// listens to PostgreSQL only while someone watches, on its own connection,
-// so that every instance hears the changes made on any other.
+// hears them through Main's one listener (Register), so that every instance
+// hears the changes made on any other; an event with ID 0 ("look again")
+// comes when the listener (re)connects.
 type Live struct {
-	db  *forum.DB
 	log *slog.Logger
 
-	mu     sync.Mutex
-	subs   map[chan QueueEvent]struct{}
-	cancel context.CancelFunc
-	done   chan struct{}
+	mu   sync.Mutex
+	subs map[chan QueueEvent]struct{}
 }
 
-// NewLive returns the fan-out over db.
-func NewLive(db *forum.DB, log *slog.Logger) *Live {
-	return &Live{db: db, log: log, subs: map[chan QueueEvent]struct{}{}}
+// NewLive returns an empty fan-out.
+func NewLive(log *slog.Logger) *Live {
+	return &Live{log: log, subs: map[chan QueueEvent]struct{}{}}
+}
+
+// Register has the listener of inv send the review channel's
+// notifications to the subscribers.
+func (l *Live) Register(inv *forum.Invalidations) {
+	inv.On(ChannelReview, l.publish)
 }
 
 // Subscribe returns a channel of the queue's changes and the function that
@@ -49,46 +52,11 @@ func (l *Live) Subscribe() (<-chan QueueEvent, func()) {
 	ch := make(chan QueueEvent, 16)
 	l.mu.Lock()
 	l.subs[ch] = struct{}{}
-	if l.cancel == nil {
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		l.cancel, l.done = cancel, done
-		go func() {
-			defer close(done)
-			var inv forum.Invalidations
-			inv.On(ChannelReview, l.publish)
-			err := l.db.Listen(ctx, l.log, &inv)
-			if err != nil {
-				l.log.Error("listening to the review queue", "error", err)
-			}
-		}()
-	}
 	l.mu.Unlock()
-	return ch, func() { l.unsubscribe(ch) }
-}
-
-func (l *Live) unsubscribe(ch chan QueueEvent) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if _, ok := l.subs[ch]; !ok {
-		return
-	}
-	delete(l.subs, ch)
-	if len(l.subs) == 0 && l.cancel != nil {
-		l.cancel()
-		l.cancel, l.done = nil, nil
-	}
-}
-
-// Close stops listening.
-func (l *Live) Close() {
-	l.mu.Lock()
-	cancel, done := l.cancel, l.done
-	l.cancel, l.done = nil, nil
-	l.mu.Unlock()
-	if cancel != nil {
-		cancel()
-		<-done
+	return ch, func() {
+		l.mu.Lock()
+		delete(l.subs, ch)
+		l.mu.Unlock()
 	}
 }
 

@@ -38,6 +38,16 @@ type MessageSubmitted struct {
 // how many and which members, Recipients checks; members who never wrote
 // back are limited (forum.CheckUnansweredTx).
 func (p *Pipeline) StartConversation(ctx context.Context, s ConversationSubmission) (*MessageSubmitted, error) {
+	out, err := p.startConversation(ctx, s)
+	var v *Verdict
+	if out != nil {
+		v = out.Verdict
+	}
+	p.observe(v, err)
+	return out, err
+}
+
+func (p *Pipeline) startConversation(ctx context.Context, s ConversationSubmission) (*MessageSubmitted, error) {
 	author, err := p.db.RequirePoster(ctx)
 	if err != nil {
 		return nil, err
@@ -86,6 +96,16 @@ func (p *Pipeline) StartConversation(ctx context.Context, s ConversationSubmissi
 // SubmitMessage runs a message through the pipeline and stores it in a
 // conversation its author takes part in.
 func (p *Pipeline) SubmitMessage(ctx context.Context, s MessageSubmission) (*MessageSubmitted, error) {
+	out, err := p.submitMessage(ctx, s)
+	var v *Verdict
+	if out != nil {
+		v = out.Verdict
+	}
+	p.observe(v, err)
+	return out, err
+}
+
+func (p *Pipeline) submitMessage(ctx context.Context, s MessageSubmission) (*MessageSubmitted, error) {
 	author, err := p.db.RequirePoster(ctx)
 	if err != nil {
 		return nil, err

@@ -481,10 +481,21 @@ func TestModerationLogIsAppendOnlyAndExports(t *testing.T) {
 
 func TestLiveHearsQueueChanges(t *testing.T) {
 	p := NewPipeline(forumtest.DB(t))
-	live := NewLive(p.db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	defer live.Close()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	live := NewLive(log)
 	events, stop := live.Subscribe()
 	defer stop()
+	var inv forum.Invalidations
+	live.Register(&inv)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.db.Listen(ctx, log, &inv) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
 	// The listener says "look again" once it listens: wait for it, so the
 	// report below cannot be missed.
 	select {

@@ -72,9 +72,6 @@ type ruleCache struct {
 	mu      sync.Mutex
 	running bool
 	wake    chan struct{}
-	// rebuilt, when set (by tests), is called after each rebuild that a
-	// change asked for.
-	rebuilt func(*ruleSet)
 }
 
 // ruleSet returns the compiled rules, building them on first use.
@@ -152,15 +149,10 @@ func (p *Pipeline) rebuildRules() {
 	defer p.rules.build.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	rs, err := p.reloadRules(ctx)
-	if err != nil {
+	if _, err := p.reloadRules(ctx); err != nil {
 		// The previous rules stay in force; the next notification (a
 		// reconnection calls every handler) tries again.
 		slog.Warn("rebuilding the guideline rules", "error", err)
-		return
-	}
-	if p.rules.rebuilt != nil {
-		p.rules.rebuilt(rs)
 	}
 }
 

@@ -12,8 +12,9 @@ import (
 // Pipeline is the way every text a member submits goes: normalise, render
 // Markdown, sanitize, apply the guidelines, store with the verdict.
 type Pipeline struct {
-	db    *forum.DB
-	rules ruleCache // the guideline rules, compiled (rule_set.go)
+	db       *forum.DB
+	rules    ruleCache       // the guideline rules, compiled (rule_set.go)
+	observer VerdictObserver // told every verdict (verdict_observe.go)
 }
 
 // NewPipeline returns the pipeline over db.
@@ -65,6 +66,16 @@ type Submitted struct {
 
 // SubmitThread runs a new thread through the pipeline and stores it.
 func (p *Pipeline) SubmitThread(ctx context.Context, s ThreadSubmission) (*Submitted, error) {
+	out, err := p.submitThread(ctx, s)
+	var v *Verdict
+	if out != nil {
+		v = out.Verdict
+	}
+	p.observe(v, err)
+	return out, err
+}
+
+func (p *Pipeline) submitThread(ctx context.Context, s ThreadSubmission) (*Submitted, error) {
 	// A silenced (or suspended) member is told until when and why.
 	author, err := p.db.RequirePoster(ctx)
 	if err != nil {
@@ -103,6 +114,16 @@ type ReplySubmission struct {
 // the transaction that stores the reply, which also records its mentions
 // and quotes and, for a held or flagged reply, its review item and log line.
 func (p *Pipeline) SubmitReply(ctx context.Context, s ReplySubmission) (*Submitted, error) {
+	out, err := p.submitReply(ctx, s)
+	var v *Verdict
+	if out != nil {
+		v = out.Verdict
+	}
+	p.observe(v, err)
+	return out, err
+}
+
+func (p *Pipeline) submitReply(ctx context.Context, s ReplySubmission) (*Submitted, error) {
 	// A silenced (or suspended) member is told until when and why.
 	author, err := p.db.RequirePoster(ctx)
 	if err != nil {
@@ -194,6 +215,16 @@ type EditSubmission struct {
 // the previous body is kept as a revision. The author may edit within the
 // edit window, staff always (forum.EditPostTx checks).
 func (p *Pipeline) SubmitEdit(ctx context.Context, s EditSubmission) (*Submitted, error) {
+	out, err := p.submitEdit(ctx, s)
+	var v *Verdict
+	if out != nil {
+		v = out.Verdict
+	}
+	p.observe(v, err)
+	return out, err
+}
+
+func (p *Pipeline) submitEdit(ctx context.Context, s EditSubmission) (*Submitted, error) {
 	editor, err := p.db.RequirePoster(ctx)
 	if err != nil {
 		return nil, err

@@ -10,4 +10,5 @@ if [ ! -x "$bin" ] || ! "$bin" version 2>/dev/null | grep -q "${version#v}"; the
 	mkdir -p "$(dirname "$bin")"
 	GOBIN=$(dirname "$bin") go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$version"
 fi
-exec "$bin" run --timeout 15m ./...
+# Several checkouts may lint at once on one machine (they share the analysis cache).
+exec "$bin" run --allow-parallel-runners --timeout 15m ./...

@@ -18,12 +18,16 @@ var composeLabels = []string{
 }
 
 // ComposeLabels is the JSON object of composeLabels in the reader's
-// language, keyed without the "compose." prefix.
+// language, keyed without the "compose." prefix: written once per language.
 func (v *View) ComposeLabels() string {
-	out := make(map[string]string, len(composeLabels))
-	for _, key := range composeLabels {
-		out[key[len("compose."):]] = v.T(key)
-	}
-	b, _ := json.Marshal(out)
-	return string(b)
+	l := v.Lang
+	l.composeOnce.Do(func() {
+		out := make(map[string]string, len(composeLabels))
+		for _, key := range composeLabels {
+			out[key[len("compose."):]] = l.T(key)
+		}
+		b, _ := json.Marshal(out)
+		l.composeLabels = string(b)
+	})
+	return l.composeLabels
 }

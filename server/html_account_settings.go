@@ -11,7 +11,7 @@ import (
 
 // Fields of the account page's forms.
 var (
-	profileFields  = []string{"display_name", "bio", "locale", "notify_replies", "notify_mentions", "notify_quotes", "notify_likes", "notify_moderation"}
+	profileFields  = []string{"display_name", "bio", "locale", "notify_replies", "notify_mentions", "notify_quotes", "notify_likes", "notify_moderation", "digest"}
 	passwordFields = []string{"current_password", "new_password", "confirm_password"}
 )
 
@@ -27,6 +27,9 @@ type accountPage struct {
 	Avatar       avatarView // the member's avatar (server/html_account_avatar.go)
 	HasAvatar    bool       // an uploaded one, which may be removed
 	AvatarForm   *Form      // the avatar form, with why a picture was refused
+	// EmailBounced: the member's address refused a mail for good, and
+	// notification mail is paused until they confirm it again.
+	EmailBounced bool
 }
 
 // sanctionView is a sanction with its appeal form (filled when refused).
@@ -43,16 +46,17 @@ func (s *Server) accountPageFor(c *gin.Context, p *accountPage) error {
 	if err != nil {
 		return err
 	}
+	st, err := s.db.AccountSettings(ctx)
+	if err != nil {
+		return err
+	}
+	p.EmailBounced = st.EmailBounced
 	if p.Profile == nil {
-		st, err := s.db.AccountSettings(ctx)
-		if err != nil {
-			return err
-		}
 		p.Profile = &Form{Errors: map[string]string{}, Values: map[string]string{
 			"display_name": st.DisplayName, "bio": st.BioMarkdown, "locale": st.Locale,
 			"notify_replies": checked(st.Notifications.Replies), "notify_mentions": checked(st.Notifications.Mentions),
 			"notify_quotes": checked(st.Notifications.Quotes), "notify_likes": checked(st.Notifications.Likes),
-			"notify_moderation": checked(st.Notifications.Moderation),
+			"notify_moderation": checked(st.Notifications.Moderation), "digest": st.Notifications.Digest,
 		}}
 	}
 	if p.Password == nil {
@@ -119,7 +123,7 @@ func (s *Server) htmlSaveProfile(c *gin.Context) {
 	notify := &forum.NotificationPrefs{
 		Replies: form.Get("notify_replies") != "", Mentions: form.Get("notify_mentions") != "",
 		Quotes: form.Get("notify_quotes") != "", Likes: form.Get("notify_likes") != "",
-		Moderation: form.Get("notify_moderation") != "",
+		Moderation: form.Get("notify_moderation") != "", Digest: form.Get("digest"),
 	}
 	u, err := s.pipeline.PrepareProfile(ctx, m, &name, &bio, &locale, notify)
 	if err == nil {

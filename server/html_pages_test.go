@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"html/template"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +21,7 @@ func testPages(t testing.TB) *Pages {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := LoadPages(templates.FS, template.FuncMap{"asset": assets.URL, "dict": dict})
+	p, err := LoadPages(templates.FS, pageFuncs(assets.URL))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +219,7 @@ func TestLayoutShowsEachReaderTheirNavigation(t *testing.T) {
 // What members wrote is escaped on a thread page: the title, the category,
 // a refused reply's text and error.
 func TestThreadPageEscapesWhatMembersWrote(t *testing.T) {
-	catalog, p := loadTestCatalog(t), testPages(t)
+	catalog := loadTestCatalog(t)
 	author := "alice"
 	d := &threadPage{Thread: &forum.Thread{ID: 7, CategorySlug: "vie", CategoryName: `<img src=y>`, Title: "<script>x</script>", Slug: "x",
 		Status: forum.StatusPublished, PostCount: 2, AuthorName: &author},
@@ -229,7 +228,7 @@ func TestThreadPageEscapesWhatMembersWrote(t *testing.T) {
 		CanReply: true, Form: &Form{Error: "Réessayez <plus tard>", Values: map[string]string{"reply_to": "3", "body": "Mon texte <b>gras</b>"},
 			Errors: map[string]string{"body": "Trop <long>"}}}
 	v := &View{Lang: catalog.Lang("fr"), Now: time.Now(), Member: &forum.Member{ID: 1, Username: "zoe"}, Data: d}
-	got := render(t, threadContent(v, d, p.partials, testLayoutAssets(t)))
+	got := render(t, threadContent(v, d, testLayoutAssets(t)))
 	for _, bad := range []string{"<script>x", "<img src=y", "<b>gras", "<plus", "<long>", "<i>bob"} {
 		if strings.Contains(got, bad) {
 			t.Errorf("%q is not escaped", bad)

@@ -363,7 +363,7 @@ func (s *Server) renderThread(c *gin.Context, status int, t *forum.Thread, page 
 		v.CanReply, v.ReplyClosed = true, ""
 	}
 	v.Posts, v.Labels = s.postViews(c, t, page.Posts, v), newPostLabels(lang)
-	s.respond(c, status, t.Title, v, func(view *View) templ.Component { return threadContent(view, v, s.pages.partials, s.layout) })
+	s.respond(c, status, t.Title, v, func(view *View) templ.Component { return threadContent(view, v, s.layout) })
 }
 
 // htmlReply posts a reply from the form at the bottom of a thread.

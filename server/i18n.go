@@ -44,6 +44,10 @@ type Lang struct {
 	relative     *relativeTexts
 	dates        textCache // by day
 	dateTimes    textCache // by minute
+
+	// compose_labels.go: the composer's labels as JSON, written once
+	composeOnce   sync.Once
+	composeLabels string
 }
 
 // LoadCatalog reads every catalogue file under dir in fsys. def is the site's

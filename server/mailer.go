@@ -138,6 +138,18 @@ func (w *Mailer) SendDue(ctx context.Context) (int, error) {
 				break
 			}
 			if err := w.send(ctx, &conn, m); err != nil {
+				var refused *mail.SendError
+				if errors.As(err, &refused) && refused.Reason == mail.ErrSMTPRcptTo && refused.ErrorCode() >= 500 && !refused.IsTemp() {
+					// The recipient refused for good (no such address, a
+					// closed mailbox): not tried again, and the address
+					// gets no more notifications. Other refusals (the
+					// sender, the server's own state) are tried again.
+					if merr := w.db.MarkMailBounced(ctx, m, err); merr != nil {
+						return sent, merr
+					}
+					w.log.Warn("mail refused for good", "id", m.ID, "kind", m.Kind, "error", err)
+					continue
+				}
 				gaveUp, merr := w.db.MarkMailFailed(ctx, m, err)
 				if merr != nil {
 					return sent, merr
@@ -172,6 +184,17 @@ func (w *Mailer) from() string {
 // Compose returns the subject and plain-text body of a mail, in the
 // recipient's language, with its link built from the public URL.
 func (w *Mailer) Compose(m forum.Mail, siteName string) (subject, body string, err error) {
+	c, err := w.compose(m, siteName)
+	return c.subject, c.body, err
+}
+
+// composed is a mail ready to send: its subject and body, and the link
+// that stops its list without logging in ("" for account mail).
+type composed struct {
+	subject, body, unsubscribe string
+}
+
+func (w *Mailer) compose(m forum.Mail, siteName string) (composed, error) {
 	lang := w.catalog.Lang(m.Locale)
 	data := map[string]any{"SiteName": siteName, "BaseURL": w.cfg.BaseURL.String()}
 	for k, v := range m.Data {
@@ -198,6 +221,11 @@ func (w *Mailer) Compose(m forum.Mail, siteName string) (subject, body string, e
 		if k := m.Data["Sanction"]; k != "" {
 			data["What"] = lang.T(sanctionKindKey(k))
 		}
+	case m.Kind == forum.MailDigest:
+		data["Period"] = lang.T(digestPeriodKeys[m.Data["Period"]])
+		for _, k := range []string{"Popular", "Replies", "Watched"} {
+			data[k] = w.digestSection(m.Data[k])
+		}
 	case strings.HasPrefix(m.Kind, "notify_") && lang.Has("mail."+m.Kind+".subject"):
 		// Notifications (forum/notification_publish.go) carry their own path.
 		if m.Kind == "notify_"+forum.NotifyModeration {
@@ -210,9 +238,42 @@ func (w *Mailer) Compose(m forum.Mail, siteName string) (subject, body string, e
 			data["What"] = lang.Msg(key, map[string]any{"Title": m.Data["Title"]})
 		}
 	default:
-		return "", "", fmt.Errorf("unknown kind of mail %q", m.Kind)
+		return composed{}, fmt.Errorf("unknown kind of mail %q", m.Kind)
 	}
-	return lang.Msg("mail."+m.Kind+".subject", data), lang.Msg("mail."+m.Kind+".body", data), nil
+	c := composed{subject: lang.Msg("mail."+m.Kind+".subject", data), body: lang.Msg("mail."+m.Kind+".body", data)}
+	if p := m.Data["Unsubscribe"]; p != "" {
+		// The list's own link, under the signature separator of RFC 3676,
+		// and in the List-Unsubscribe headers (message).
+		c.unsubscribe = w.pathLink(p)
+		c.body += "\n\n-- \n" + lang.Msg("mail.unsubscribe_footer", map[string]any{"Link": c.unsubscribe})
+	}
+	return c, nil
+}
+
+// digestPeriodKeys name a digest's period in the catalogues.
+var digestPeriodKeys = map[string]string{forum.DigestDaily: "mail.digest.period_daily", forum.DigestWeekly: "mail.digest.period_weekly"}
+
+// pathLink is the public URL of a path that may carry a query string.
+func (w *Mailer) pathLink(p string) string {
+	u := *w.cfg.BaseURL
+	path, query, _ := strings.Cut(p, "?")
+	u.Path = strings.TrimSuffix(u.Path, "/") + path
+	u.RawQuery = query
+	return u.String()
+}
+
+// digestSection writes a digest's section (forum's "title\tpath" lines) as
+// the mail shows it: one thread a line, with its address.
+func (w *Mailer) digestSection(lines string) string {
+	if lines == "" {
+		return ""
+	}
+	var b strings.Builder
+	for line := range strings.SplitSeq(lines, "\n") {
+		title, path, _ := strings.Cut(line, "\t")
+		fmt.Fprintf(&b, "- %s\n  %s\n", title, w.pathLink(path))
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func (w *Mailer) link(path, token string) string {
@@ -229,10 +290,11 @@ func (w *Mailer) send(ctx context.Context, conn *smtpConn, m forum.Mail) error {
 	if err != nil {
 		return err
 	}
-	subject, body, err := w.Compose(m, settings.SiteName)
+	c, err := w.compose(m, settings.SiteName)
 	if err != nil {
 		return err
 	}
+	subject, body := c.subject, c.body
 	if w.smtp == nil {
 		// One short line: who, what, and the links a developer follows
 		// (confirmation, reset, login); the whole mail at debug level.
@@ -243,6 +305,12 @@ func (w *Mailer) send(ctx context.Context, conn *smtpConn, m forum.Mail) error {
 	msg, err := w.message(m.Recipient, subject, body)
 	if err != nil {
 		return err
+	}
+	if c.unsubscribe != "" {
+		// RFC 2369 and RFC 8058: mail programs offer a one-click
+		// unsubscribe that POSTs to the link.
+		msg.SetGenHeader("List-Unsubscribe", "<"+c.unsubscribe+">")
+		msg.SetGenHeader("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
 	}
 	return conn.deliver(ctx, w.smtp, msg)
 }

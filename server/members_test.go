@@ -316,7 +316,7 @@ func idText(n int64) string { return strconv.FormatInt(n, 10) }
 func TestResendVerificationLink(t *testing.T) {
 	s := newTestServer(t)
 	db := forumtest.DB(t)
-	m := forumtest.MustMember(t, db, forum.RoleMember, 1)
+	m := forumtest.MustUnconfirmedMember(t, db, forum.RoleMember, 1)
 	h := bearer(t, db, m)
 	if w := s.do(t, request{path: "/account", header: h}); !strings.Contains(w.Body.String(), `action="/account/verify-email"`) {
 		t.Fatalf("the account page offers no new link: %d", w.Code)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/subtle"
 	"runtime"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/palabre/palabre/forum"
+	"github.com/palabre/palabre/moderation"
 )
 
 // durationBuckets are the upper bounds, in seconds, of the request-duration
@@ -38,6 +40,7 @@ type metrics struct {
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec   // method, route, status
 	duration *prometheus.HistogramVec // method, route
+	verdicts *prometheus.CounterVec   // outcome, rule_id, rule, action
 
 	// series keeps the children of requests and duration by key: the
 	// vectors' own lookup (hashing the label values) cost several times
@@ -65,6 +68,10 @@ func newMetrics() *metrics {
 			Help:    "Time to answer HTTP requests, by route pattern.",
 			Buckets: durationBuckets,
 		}, []string{"method", "route"}),
+		verdicts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "palabre_verdicts_total",
+			Help: "Texts submitted through the moderation pipeline (threads, replies, edits, messages), by outcome and by the rule that hit them and its action (rule and action empty when none did; a text hit by two rules counts under each).",
+		}, []string{"outcome", "rule_id", "rule", "action"}),
 	}
 	counter := func(name, help string, v func() float64) prometheus.Collector {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, v)
@@ -72,7 +79,7 @@ func newMetrics() *metrics {
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.requests, m.duration,
+		m.requests, m.duration, m.verdicts,
 		counter("palabre_page_cache_hits_total", "Anonymous pages served from the cache.",
 			func() float64 { return float64(m.pageCacheHits.Load()) }),
 		counter("palabre_page_cache_misses_total", "Anonymous pages rendered because the cache had none.",
@@ -83,6 +90,17 @@ func newMetrics() *metrics {
 			func() float64 { return float64(m.turnedAway.Load()) }),
 	)
 	return m
+}
+
+// countVerdict is the pipeline's VerdictObserver.
+func (m *metrics) countVerdict(outcome string, hits []moderation.VerdictHit) {
+	if len(hits) == 0 {
+		m.verdicts.WithLabelValues(outcome, "", "", "").Inc()
+		return
+	}
+	for _, h := range hits {
+		m.verdicts.WithLabelValues(outcome, strconv.FormatInt(h.RuleID, 10), h.Rule, h.Action).Inc()
+	}
 }
 
 // observe records one request under its route pattern (never the raw path,
@@ -166,8 +184,25 @@ var statDescs = []statDesc{
 	stat("palabre_go_gc_cycles_total", "Completed GC cycles.", prometheus.CounterValue),
 }
 
+// domainDescs are the community's figures (forum.DomainStats), in the
+// order of the values in Collect.
+var domainDescs = []statDesc{
+	stat("palabre_review_queue_pending", "Review items waiting for a moderator.", prometheus.GaugeValue),
+	stat("palabre_review_queue_oldest_seconds", "Age of the oldest review item waiting (0 when none).", prometheus.GaugeValue),
+	stat("palabre_mail_outbox_pending", "Mails waiting to be sent (or tried again).", prometheus.GaugeValue),
+	stat("palabre_mail_outbox_oldest_seconds", "Age of the oldest mail waiting (0 when none).", prometheus.GaugeValue),
+	stat("palabre_mail_failed", "Mails given up in the last 7 days (refused for good, or too many failed attempts).", prometheus.GaugeValue),
+	stat("palabre_webhook_deliveries_failed", "Webhook deliveries given up, in the 30-day delivery log.", prometheus.GaugeValue),
+	stat("palabre_webhook_deliveries_pending", "Webhook deliveries waiting or being tried again.", prometheus.GaugeValue),
+	stat("palabre_members_created_total", "Accounts created (sign-ups and accounts made by admins), deleted ones included.", prometheus.CounterValue),
+	stat("palabre_posts_created_total", "Posts stored (threads' first posts and replies, held ones included).", prometheus.CounterValue),
+}
+
 func (sc statsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range statDescs {
+		ch <- d.desc
+	}
+	for _, d := range domainDescs {
 		ch <- d.desc
 	}
 }
@@ -185,5 +220,21 @@ func (sc statsCollector) Collect(ch chan<- prometheus.Metric) {
 		float64(runtime.NumGoroutine()), float64(mem.HeapAlloc), float64(mem.Sys), float64(mem.NumGC),
 	} {
 		ch <- prometheus.MustNewConstMetric(statDescs[i].desc, statDescs[i].kind, v)
+	}
+	// The community's figures: one query; when the database does not
+	// answer, they are left out of this scrape (and the error shows).
+	ds, err := sc.db.DomainStats(forum.WithSystem(context.Background()))
+	if err != nil {
+		for _, d := range domainDescs {
+			ch <- prometheus.NewInvalidMetric(d.desc, err)
+		}
+		return
+	}
+	for i, v := range []float64{
+		float64(ds.QueuePending), ds.QueueOldestSeconds, float64(ds.OutboxPending), ds.OutboxOldestSeconds,
+		float64(ds.MailFailed), float64(ds.WebhooksFailed), float64(ds.WebhooksPending),
+		float64(ds.Members), float64(ds.Posts),
+	} {
+		ch <- prometheus.MustNewConstMetric(domainDescs[i].desc, domainDescs[i].kind, v)
 	}
 }

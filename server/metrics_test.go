@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"regexp"
@@ -9,7 +11,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/forum/forumtest"
+	"github.com/palabre/palabre/moderation"
 )
 
 func TestMetricsExposeRequestsByRoutePattern(t *testing.T) {
@@ -139,6 +143,79 @@ func TestMetricsPassPromtoolAndCount(t *testing.T) {
 	for _, f := range families {
 		if strings.HasPrefix(f.GetName(), "palabre_") {
 			t.Errorf("%s is in the default registry", f.GetName())
+		}
+	}
+}
+
+// /metrics counts the pipeline's verdicts by outcome, rule and action, and
+// shows the community's figures: the review queue, the outbox, webhook
+// deliveries, sign-ups and posts.
+func TestMetricsCountVerdictsAndTheCommunity(t *testing.T) {
+	newTestServer(t)
+	db := forumtest.DB(t)
+	cfg, err := LoadConfig(func(k string) string { return map[string]string{"PALABRE_METRICS_TOKEN": testMetricsToken}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(cfg, db, testSrv.log) // its own counters
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := forum.WithSystem(context.Background())
+	block, hold := forumtest.Unique("zmetb"), forumtest.Unique("zmeth")
+	rules := map[string]*moderation.Rule{}
+	for word, action := range map[string]string{block: moderation.ActionBlock, hold: moderation.ActionHold} {
+		r, err := s.pipeline.CreateRule(sys, moderation.RuleInput{Name: forumtest.Unique("Règle métrique "), Description: "Soyez courtois.",
+			Kind: moderation.KindWords, Action: action, Patterns: []string{word}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.pipeline.DeleteRule(sys, r.ID) })
+		rules[action] = r
+	}
+	cat := forumtest.MustCategory(t, db)
+	h := bearer(t, db, forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember))
+	for _, c := range []struct {
+		body string
+		code int
+	}{{"Un texte tout à fait correct.", 201}, {"Quel " + hold + " !", 202}, {"Quel " + block + " !", 422}, {"Quel " + block + " encore !", 422}} {
+		w := s.do(t, request{method: "POST", path: "/api/v1/threads", header: h,
+			body: fmt.Sprintf(`{"category_id": %d, "title": "Un titre correct", "body": %q}`, cat.ID, c.body)})
+		if w.Code != c.code {
+			t.Fatalf("%q: %d %s", c.body, w.Code, w.Body)
+		}
+	}
+	var pending, members, posts int64
+	if err := db.SQL().QueryRow(`SELECT (SELECT count(*) FROM review_items WHERE status = 'pending'), (SELECT max(id) FROM members), (SELECT max(id) FROM posts)`).
+		Scan(&pending, &members, &posts); err != nil {
+		t.Fatal(err)
+	}
+	w := s.do(t, request{path: "/metrics", header: map[string]string{"Authorization": "Bearer " + testMetricsToken}})
+	body := w.Body.String()
+	cmd := exec.Command(promtool(t), "check", "metrics")
+	cmd.Stdin = strings.NewReader(body)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	}
+	series := func(r *moderation.Rule, outcome, action string) string {
+		return fmt.Sprintf(`palabre_verdicts_total{action=%q,outcome=%q,rule=%q,rule_id="%d"}`, action, outcome, r.Name, r.ID)
+	}
+	for _, want := range []string{
+		`palabre_verdicts_total{action="",outcome="publish",rule="",rule_id=""} 1`,
+		series(rules[moderation.ActionHold], "hold", moderation.ActionHold) + " 1",
+		series(rules[moderation.ActionBlock], "reject", moderation.ActionBlock) + " 2",
+		fmt.Sprintf("palabre_review_queue_pending %d", pending),
+		fmt.Sprintf("palabre_members_created_total %d", members),
+		fmt.Sprintf("palabre_posts_created_total %d", posts),
+	} {
+		if !strings.Contains(body, "\n"+want+"\n") {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	for _, name := range []string{"palabre_review_queue_oldest_seconds", "palabre_mail_outbox_pending", "palabre_mail_outbox_oldest_seconds",
+		"palabre_mail_failed", "palabre_webhook_deliveries_failed", "palabre_webhook_deliveries_pending"} {
+		if !regexp.MustCompile(`(?m)^` + name + ` [0-9.e+]+$`).MatchString(body) {
+			t.Errorf("/metrics lacks %s", name)
 		}
 	}
 }

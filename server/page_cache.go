@@ -152,8 +152,10 @@ func (s *Server) writeJSON(c *gin.Context, status int, v any) {
 }
 
 // RegisterCaches registers the server's caches, and its pipeline's, on
-// inv (Main's one invalidation path).
+// inv (Main's one invalidation path), with the review queue's event
+// streams.
 func (s *Server) RegisterCaches(inv *forum.Invalidations) {
 	inv.Drops(ChannelContent, s.pageCache.Cache)
 	s.pipeline.RegisterCaches(inv)
+	s.live.Register(inv)
 }

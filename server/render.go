@@ -34,6 +34,7 @@ var pageNames = []string{
 	"password_forgot",
 	"password_reset",
 	"verify_email",
+	"unsubscribe",
 	"account_tokens",
 	"account_sessions",
 	"profile",
@@ -81,8 +82,7 @@ var pageNames = []string{
 // page's own file (its "content"), parsed once at start-up. The layout
 // around the content is the templ component layout (layout.templ).
 type Pages struct {
-	pages    map[string]*template.Template // page name
-	partials *template.Template            // the partials alone, for templ components
+	pages map[string]*template.Template // page name
 }
 
 // page returns a page's template.
@@ -110,7 +110,7 @@ func LoadPages(fsys fs.FS, funcs template.FuncMap) (*Pages, error) {
 			}
 		}
 	}
-	p := &Pages{pages: map[string]*template.Template{}, partials: base}
+	p := &Pages{pages: map[string]*template.Template{}}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
 		if strings.HasPrefix(name, "_") {
@@ -136,7 +136,7 @@ func LoadPages(fsys fs.FS, funcs template.FuncMap) (*Pages, error) {
 // layoutAssets are the hashed addresses of the files the layout loads,
 // and the thread page's script.
 type layoutAssets struct {
-	css, logo, script, reviewScript, threadScript string
+	css, logo, script, reviewScript, threadScript, composeScript, uploadScript string
 }
 
 func newLayoutAssets(a *Assets) (*layoutAssets, error) {
@@ -144,7 +144,8 @@ func newLayoutAssets(a *Assets) (*layoutAssets, error) {
 	for _, f := range []struct {
 		dst  *string
 		name string
-	}{{&out.css, "css/palabre.css"}, {&out.logo, "img/logo.svg"}, {&out.script, "js/palabre.js"}, {&out.reviewScript, "js/review.js"}, {&out.threadScript, "js/thread.js"}} {
+	}{{&out.css, "css/palabre.css"}, {&out.logo, "img/logo.svg"}, {&out.script, "js/palabre.js"}, {&out.reviewScript, "js/review.js"}, {&out.threadScript, "js/thread.js"},
+		{&out.composeScript, "js/compose.js"}, {&out.uploadScript, "js/upload.js"}} {
 		u, err := a.URL(f.name)
 		if err != nil {
 			return nil, fmt.Errorf("layout: %w", err)

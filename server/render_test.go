@@ -1,7 +1,6 @@
 package server
 
 import (
-	"html/template"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -12,7 +11,7 @@ import (
 // A page the handlers render but the templates lack stops the start, and so
 // does a template that does not parse.
 func TestLoadPagesFailsTheStartOnAMissingOrBrokenPage(t *testing.T) {
-	funcs := template.FuncMap{"asset": func(string) (string, error) { return "", nil }, "dict": dict}
+	funcs := pageFuncs(func(string) (string, error) { return "", nil })
 	if _, err := LoadPages(templates.FS, funcs); err != nil {
 		t.Fatalf("the real templates: %v", err)
 	}

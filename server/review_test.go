@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -287,6 +288,31 @@ func TestReportAndReviewPages(t *testing.T) {
 // The event stream sends the count at once, then each change of the queue.
 func TestReviewEventsStreamChanges(t *testing.T) {
 	f := newReviewFixture(t)
+	// The server's one listener, as Main runs it, listening before the
+	// stream opens.
+	var inv forum.Invalidations
+	f.s.RegisterCaches(&inv)
+	up := make(chan struct{})
+	var once sync.Once
+	inv.OnListening(func(ok bool) {
+		if ok {
+			once.Do(func() { close(up) })
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	listened := make(chan error, 1)
+	go func() { listened <- f.s.db.Listen(ctx, f.s.log, &inv) }()
+	defer func() {
+		cancel()
+		if err := <-listened; err != nil {
+			t.Error(err)
+		}
+	}()
+	select {
+	case <-up:
+	case err := <-listened:
+		t.Fatalf("the listener stopped: %v", err)
+	}
 	ts := httptest.NewServer(f.s.Handler())
 	defer ts.Close()
 	req, _ := http.NewRequest("GET", ts.URL+"/mod/events", nil)
@@ -332,9 +358,6 @@ func TestReviewEventsStreamChanges(t *testing.T) {
 	}
 	if first := next(); first.Count < 1 || first.Item != nil {
 		t.Fatalf("first event %+v", first)
-	}
-	// Wait until the listener runs (its resync event), then change the queue.
-	for u := next(); u.Item == nil || u.Item.ID != 0; u = next() {
 	}
 	w := f.s.do(t, request{method: "POST", path: fmt.Sprintf("/api/v1/review/%d/claim", f.itemID), header: f.modH})
 	if w.Code != 200 {

@@ -1,7 +1,5 @@
 package server
 
-import "github.com/palabre/palabre/moderation"
-
 // routes registers every route of the server, in one place, grouped by area.
 func (s *Server) routes() {
 	e := s.engine
@@ -45,6 +43,8 @@ func (s *Server) routes() {
 	e.POST("/logout", s.htmlLogout)
 	e.GET("/verify-email", s.htmlVerifyEmailForm)
 	e.POST("/verify-email", s.htmlVerifyEmail)
+	e.GET("/email/unsubscribe", s.htmlUnsubscribeForm)
+	e.POST("/email/unsubscribe", s.htmlUnsubscribe)
 	e.GET("/password/forgot", s.htmlPasswordForgotForm)
 	e.POST("/password/forgot", s.htmlPasswordForgot)
 	e.GET("/password/reset", s.htmlPasswordResetForm)
@@ -163,7 +163,7 @@ func (s *Server) routes() {
 	e.POST("/mod/queue/:id/claim", s.htmlClaimReview)
 	e.POST("/mod/queue/:id/notes", s.htmlReviewNote)
 	e.POST("/mod/queue/:id/resolve", s.htmlResolveReview)
-	e.GET("/mod/events", s.reviewEvents(moderation.NewLive(s.db, s.log)))
+	e.GET("/mod/events", s.reviewEvents(s.live))
 	e.GET("/mod/log", s.htmlModLog)
 	e.GET("/mod/log.csv", s.htmlModLogCSV)
 	e.GET("/transparency", s.htmlTransparency)

@@ -39,15 +39,20 @@ type Server struct {
 	// holding the shutdown for its whole timeout.
 	streams     context.Context
 	stopStreams context.CancelFunc
+	// live fans the review queue's changes out to the event streams,
+	// heard through Main's listener (RegisterCaches).
+	live *moderation.Live
 }
 
 // New builds the server: translations, static files and templates are loaded
 // and checked here, so that a broken build fails at start-up.
 func New(cfg Config, db *forum.DB, log *slog.Logger) (*Server, error) {
-	s := &Server{cfg: cfg, db: db, log: log, pipeline: moderation.NewPipeline(db), pageCache: newPageCache(), metrics: newMetrics(), traffic: newTrafficCounter()}
+	s := &Server{cfg: cfg, db: db, log: log, pipeline: moderation.NewPipeline(db), pageCache: newPageCache(), metrics: newMetrics(), traffic: newTrafficCounter(),
+		live: moderation.NewLive(log)}
 	s.streams, s.stopStreams = context.WithCancel(context.Background())
 	db.SetHashGate(forum.NewHashGate(cfg.HashSlots, cfg.HashWait))
 	s.metrics.registry.MustRegister(statsCollector{db})
+	s.pipeline.ObserveVerdicts(s.metrics.countVerdict)
 	var err error
 	if s.catalog, err = LoadCatalog(templates.FS, "locales", cfg.Locale); err != nil {
 		return nil, err
@@ -101,6 +106,9 @@ func (s *Server) Pipeline() *moderation.Pipeline { return s.pipeline }
 // with the security headers. HEAD is answered as GET without the body.
 func (s *Server) Handler() http.Handler {
 	cop := http.NewCrossOriginProtection()
+	// The unsubscribe link's key is its credential, not a cookie: mail
+	// programs POST to it from anywhere (RFC 8058).
+	cop.AddInsecureBypassPattern("POST /email/unsubscribe")
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.engine.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), crossOriginRefused{}, true)))
 	}))
@@ -166,10 +174,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 func (s *Server) templateFuncs() template.FuncMap {
-	return template.FuncMap{
-		"asset": s.assets.URL,
-		"dict":  dict,
-	}
+	return pageFuncs(s.assets.URL)
 }
 
 // lang returns the reader's language, chosen once per request.

@@ -168,6 +168,7 @@ var writeRoutes = map[string]credentialEffect{
 	"POST /t/:id/watch":                                 changesCredentials,
 	"POST /u/:username/report":                          changesCredentials,
 	"POST /verify-email":                                changesCredentials,
+	"POST /email/unsubscribe":                           changesCredentials,
 	"PUT /api/v1/categories/:id":                        changesCredentials,
 	"PUT /api/v1/categories/:id/watch":                  changesCredentials,
 	"PUT /api/v1/guidelines":                            changesCredentials,

@@ -23,8 +23,24 @@ func Unique(prefix string) string {
 // Password is the password of every member MustMember creates.
 const Password = "correct horse battery staple"
 
-// MustMember creates a member with the given role and trust level.
+// MustMember creates a member with the given role and trust level, whose
+// address is confirmed (as most members' are: notification mail goes only
+// to confirmed addresses). MustUnconfirmedMember's is not.
 func MustMember(t testing.TB, db *forum.DB, role forum.Role, trust int) *forum.Member {
+	t.Helper()
+	m := MustUnconfirmedMember(t, db, role, trust)
+	// Unannounced: nothing can have remembered a member just created, and
+	// a late announcement would be mistaken for another in the tests of
+	// the caches.
+	now := time.Now()
+	Unannounced(t, db, `UPDATE members SET email_verified_at = $2 WHERE id = $1`, m.ID, now)
+	m.EmailVerifiedAt = &now
+	return m
+}
+
+// MustUnconfirmedMember creates a member who has not confirmed their
+// address yet.
+func MustUnconfirmedMember(t testing.TB, db *forum.DB, role forum.Role, trust int) *forum.Member {
 	t.Helper()
 	name := Unique("member")
 	m, err := db.CreateMember(forum.WithSystem(context.Background()), forum.NewMember{
