@@ -116,7 +116,11 @@ func (s *Server) renderNewThread(c *gin.Context, status int, form *Form) {
 
 // htmlCreateThread starts a thread; a refused one comes back filled.
 func (s *Server) htmlCreateThread(c *gin.Context) {
-	form := readForm(c, "category_id", "title", "body")
+	form := readForm(c, "category_id", "title", "body", "file")
+	if err := s.attachFormFile(c, form); err != nil {
+		s.renderNewThread(c, s.setError(c, form, err), form)
+		return
+	}
 	catID, err := strconv.ParseInt(form.Get("category_id"), 10, 64)
 	if err != nil {
 		form.Errors["category_id"] = s.lang(c).T("thread.category_required")

@@ -372,7 +372,11 @@ func (s *Server) htmlReply(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	form := readForm(c, "body", "reply_to")
+	form := readForm(c, "body", "reply_to", "file")
+	if err := s.attachFormFile(c, form); err != nil {
+		s.replyFailed(c, id, form, err)
+		return
+	}
 	sub := moderation.ReplySubmission{ThreadID: id, Body: form.Get("body")}
 	if rt := strings.TrimPrefix(strings.TrimSpace(form.Get("reply_to")), "#"); rt != "" {
 		n, err := strconv.Atoi(rt)

@@ -3,7 +3,8 @@
 // text or pasted into it are uploaded too (POST /api/v1/uploads, the
 // member's session). Each upload inserts its Markdown (![name](/uploads/…)
 // for an image, a link for an attachment) where the cursor was. Without
-// JavaScript there is no button and the forms work as before. The labels
+// JavaScript the form's own file input (.upload-field) sends the file with
+// the post; with it, that input is hidden. The labels
 // come from this script's data attributes.
 (function () {
   "use strict";
@@ -15,6 +16,14 @@
     var form = textarea.form;
     var submit = form && form.querySelector('button[type="submit"]');
     if (!submit) return;
+
+    // The form's own file input (for pages without JavaScript) gives way
+    // to the button, unless it shows why a file was refused.
+    var plain = form.querySelector(".upload-field");
+    if (plain && !plain.classList.contains("has-error")) {
+      plain.hidden = true;
+      plain.querySelectorAll('input[type="file"]').forEach(function (i) { i.disabled = true; });
+    }
 
     var picker = document.createElement("input");
     picker.type = "file";
