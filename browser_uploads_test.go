@@ -46,6 +46,11 @@ func TestBrowserUploadPicturesIntoAPost(t *testing.T) {
 	if got := j.text("form .upload-button"); got != "Joindre un fichier" {
 		t.Fatalf("the form's upload button reads %q", got)
 	}
+	// The file input of the form without JavaScript is the button's picker,
+	// out of sight.
+	if !eval[bool](j, `document.querySelector(".upload-field").hidden && document.querySelectorAll('form input[type="file"]').length === 1`) {
+		t.Fatal("with JavaScript, the form's own file input is still shown, or a second one was added")
+	}
 	j.do("choosing a picture",
 		chromedp.SendKeys(chromedp.CSS("#f-body"), "Voici le potager :"),
 		chromedp.SetUploadFiles(chromedp.CSS(`form input[type="file"]`), []string{file}),

@@ -50,9 +50,10 @@ type DB struct {
 	snapshots        *Cache[snapshotKey, *threadSnapshot] // thread pages (thread_page.go)
 	latestLists      *Cache[int, *latestSnapshot]         // the latest threads, by rows (latest_page.go)
 	latestCategories *Cache[struct{}, *categoriesSnapshot]
-	fanOut           fanOut             // the notifications of posts just committed (notification_fanout.go)
-	replies          replyBatches       // replies waiting to be stored together (reply_batches.go)
-	searchGIN        searchIndexCleaner // the search index's pending list (search_index.go)
+	faces            *Cache[int64, Face] // members' avatars in lists (upload_avatar.go)
+	fanOut           fanOut              // the notifications of posts just committed (notification_fanout.go)
+	replies          replyBatches        // replies waiting to be stored together (reply_batches.go)
+	searchGIN        searchIndexCleaner  // the search index's pending list (search_index.go)
 	workersMu        sync.Mutex
 	stopWorkers      []func()                 // StartWorkers' (workers.go), for Close
 	searchLimits     searchLimits             // the searches running at once (search_limits.go)
@@ -125,6 +126,7 @@ func Open(ctx context.Context, url string, opt PoolOptions, log *slog.Logger) (*
 		snapshots:        NewCache[snapshotKey, *threadSnapshot](snapshotTTL, snapshotBudget),
 		latestLists:      NewCache[int, *latestSnapshot](snapshotTTL, 0),
 		latestCategories: NewCache[struct{}, *categoriesSnapshot](snapshotTTL, 0),
+		faces:            NewCache[int64, Face](snapshotTTL, faceBudget),
 	}
 	db.hashing.Store(NewHashGate(DefaultHashSlots(), DefaultHashWait))
 	return db, nil

@@ -24,6 +24,24 @@ type AccountExport struct {
 	Messages      []ExportedMessage      `json:"messages"`
 	Ignored       []IgnoredMember        `json:"ignored_members"`
 	Drafts        []Draft                `json:"drafts"`
+	// Uploads are the files the member uploaded (images, attachments,
+	// avatars), each with the address it can be downloaded from.
+	Uploads []ExportedUpload `json:"uploads"`
+}
+
+// ExportedUpload is a file the member uploaded: its address, not its
+// bytes (downloaded from URL with the member's session).
+type ExportedUpload struct {
+	SHA256      string    `db:"sha256" json:"sha256"`
+	Ext         string    `db:"ext" json:"-"`
+	URL         string    `db:"-" json:"url"`
+	Kind        string    `db:"kind" json:"kind"`
+	ContentType string    `db:"content_type" json:"content_type"`
+	Size        int64     `db:"size" json:"size"`
+	Width       int       `db:"width" json:"width,omitempty"`
+	Height      int       `db:"height" json:"height,omitempty"`
+	Name        string    `db:"original_name" json:"name,omitempty"`
+	UploadedAt  time.Time `db:"created_at" json:"uploaded_at"`
 }
 
 // ExportedConversation is a private conversation the member took part in.
@@ -156,7 +174,11 @@ FROM sessions WHERE member_id = $1 ORDER BY created_at`
 SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE member_id = $1 ORDER BY id`
 	exportVisits = `
 SELECT to_char(day, 'YYYY-MM-DD') AS day, active_seconds FROM member_visits WHERE member_id = $1 ORDER BY day`
-	exportDrafts = selectDrafts
+	exportDrafts  = selectDrafts
+	exportUploads = `
+SELECT u.sha256, u.ext, u.kind, u.content_type, u.size, u.width, u.height, u.original_name, o.created_at
+FROM upload_owners o JOIN uploads u ON u.id = o.upload_id
+WHERE o.member_id = $1 ORDER BY o.created_at, u.id`
 )
 
 // ExportAccount gathers everything about the member acting in ctx.
@@ -169,7 +191,7 @@ func (db *DB) ExportAccount(ctx context.Context) (*AccountExport, error) {
 		ExportedAt: time.Now().UTC(), Threads: []ExportedThread{}, Posts: []ExportedPost{},
 		Revisions: []ExportedEdit{}, Sessions: []ExportedSession{}, APITokens: []ExportedToken{},
 		Visits: []ExportedVisit{}, Conversations: []ExportedConversation{}, Messages: []ExportedMessage{},
-		Ignored: []IgnoredMember{}, Drafts: []Draft{},
+		Ignored: []IgnoredMember{}, Drafts: []Draft{}, Uploads: []ExportedUpload{},
 	}
 	if err := db.pool.GetContext(ctx, &out.Account, exportAccount, m.ID); err != nil {
 		return nil, notFound(err, "member.not_found", "exporting an account")
@@ -186,11 +208,14 @@ func (db *DB) ExportAccount(ctx context.Context) (*AccountExport, error) {
 		{&out.Threads, exportThreads}, {&out.Posts, exportPosts}, {&out.Revisions, exportRevisions},
 		{&out.Sessions, exportSessions}, {&out.APITokens, exportTokens}, {&out.Visits, exportVisits},
 		{&out.Conversations, exportConversations}, {&out.Messages, exportMessages}, {&out.Ignored, exportIgnored},
-		{&out.Drafts, exportDrafts},
+		{&out.Drafts, exportDrafts}, {&out.Uploads, exportUploads},
 	} {
 		if err := db.pool.SelectContext(ctx, q.dst, q.query, m.ID); err != nil {
 			return nil, Internal("exporting an account", err)
 		}
+	}
+	for i := range out.Uploads {
+		out.Uploads[i].URL = UploadURL(out.Uploads[i].SHA256, out.Uploads[i].Ext)
 	}
 	if out.Sanctions, err = db.MemberSanctions(ctx, m.ID); err != nil {
 		return nil, err

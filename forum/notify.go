@@ -86,5 +86,6 @@ func (db *DB) RegisterCaches(inv *Invalidations) {
 		db.snapshots.Drop()
 		db.latestLists.Drop()
 		db.latestCategories.Drop()
+		db.faces.Drop()
 	})
 }

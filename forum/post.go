@@ -22,7 +22,10 @@ type PostPage struct {
 // what a page transferred).
 const pagePostColumns = `
 	p.id, p.thread_id, p.number, p.author_id, a.username AS author_name, p.reply_to,
-	p.body_html, p.status, p.created_at, p.edited_at, p.edit_count, p.like_count, p.removal, p.removal_rule`
+	p.body_html, p.status, p.created_at, p.edited_at, p.edit_count, p.like_count, p.removal, p.removal_rule,
+	coalesce(a.display_name, '') AS author_display_name, coalesce((
+		SELECT string_agg(ma.size::text || ':' || u.sha256 || '.' || u.ext, ' ')
+		FROM member_avatars ma JOIN uploads u ON u.id = ma.upload_id WHERE ma.member_id = p.author_id), '') AS author_avatar`
 
 const postColumns = pagePostColumns + `, p.body_markdown`
 

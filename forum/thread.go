@@ -53,20 +53,26 @@ func (t *Thread) Replies() int { return max(t.PostCount-1, 0) }
 
 // Post is one message of a thread.
 type Post struct {
-	ID           int64      `db:"id" json:"id"`
-	ThreadID     int64      `db:"thread_id" json:"thread_id"`
-	Number       int        `db:"number" json:"number"`
-	AuthorID     *int64     `db:"author_id" json:"author_id"`
-	AuthorName   *string    `db:"author_name" json:"-"`
-	ReplyTo      *int       `db:"reply_to" json:"reply_to,omitempty"`
-	BodyMarkdown string     `db:"body_markdown" json:"-"`
-	BodyHTML     string     `db:"body_html" json:"html"`
-	Status       string     `db:"status" json:"status"`
-	CreatedAt    time.Time  `db:"created_at" json:"created_at"`
-	EditedAt     *time.Time `db:"edited_at" json:"edited_at,omitempty"`
-	EditCount    int        `db:"edit_count" json:"edit_count"`
-	LikeCount    int        `db:"like_count" json:"like_count"`
-	Liked        bool       `db:"liked" json:"liked"` // by the member reading
+	ID         int64   `db:"id" json:"id"`
+	ThreadID   int64   `db:"thread_id" json:"thread_id"`
+	Number     int     `db:"number" json:"number"`
+	AuthorID   *int64  `db:"author_id" json:"author_id"`
+	AuthorName *string `db:"author_name" json:"-"`
+	// AuthorDisplayName and AuthorAvatar are what the author's avatar is
+	// made of, read with the post (no query per post): their display name
+	// (the initials of a generated avatar) and their uploaded avatar
+	// (AvatarSQL's text, "" for none; see ParseAvatar).
+	AuthorDisplayName string     `db:"author_display_name" json:"-"`
+	AuthorAvatar      string     `db:"author_avatar" json:"-"`
+	ReplyTo           *int       `db:"reply_to" json:"reply_to,omitempty"`
+	BodyMarkdown      string     `db:"body_markdown" json:"-"`
+	BodyHTML          string     `db:"body_html" json:"html"`
+	Status            string     `db:"status" json:"status"`
+	CreatedAt         time.Time  `db:"created_at" json:"created_at"`
+	EditedAt          *time.Time `db:"edited_at" json:"edited_at,omitempty"`
+	EditCount         int        `db:"edit_count" json:"edit_count"`
+	LikeCount         int        `db:"like_count" json:"like_count"`
+	Liked             bool       `db:"liked" json:"liked"` // by the member reading
 	// Bookmarked: the member reading keeps it (bookmark.go);
 	// AuthorIgnored: they ignore its author (its body is collapsed).
 	Bookmarked    bool `db:"bookmarked" json:"-"`

@@ -370,3 +370,29 @@ func TestDeletedAccountLosesItsAvatar(t *testing.T) {
 		t.Fatalf("the post's images: %v %v", ups, err)
 	}
 }
+
+// TestExportListsTheMembersUploads: the data export lists the member's
+// uploads (their addresses), and not another member's.
+func TestExportListsTheMembersUploads(t *testing.T) {
+	db := forumtest.DB(t)
+	m := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	other := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	mine, err := db.StoreUpload(forumtest.As(m), uploadPNG(t, 21, 13, 201), "jardin.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.StoreUpload(forumtest.As(other), uploadPNG(t, 22, 13, 202), "autre.png"); err != nil {
+		t.Fatal(err)
+	}
+	exp, err := db.ExportAccount(forumtest.As(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(exp.Uploads) != 1 {
+		t.Fatalf("uploads in the export: %+v", exp.Uploads)
+	}
+	u := exp.Uploads[0]
+	if u.URL != mine.URL() || u.Kind != "image" || u.Width != 21 || u.Height != 13 || u.Name != "jardin.png" || u.Size != mine.Size {
+		t.Fatalf("exported upload %+v, stored %+v", u, mine)
+	}
+}

@@ -20,10 +20,10 @@ import (
 var admissionWait = 10 * time.Second
 
 // unlimited are the routes that never wait their turn: probes, metrics and
-// assets, which touch no database, and the review queue's event stream,
+// assets and generated avatars, which touch no database, and the review queue's event stream,
 // which lasts as long as a moderator keeps the page open.
 var unlimited = map[string]bool{
-	"/healthz": true, "/readyz": true, "/metrics": true, "/static/*file": true, "/mod/events": true,
+	"/healthz": true, "/readyz": true, "/metrics": true, "/static/*file": true, "/avatars/:file": true, "/mod/events": true,
 }
 
 // admit works on at most cfg.MaxActive requests at once; the others wait

@@ -1,10 +1,17 @@
 package server
 
 import (
+	"context"
 	"hash/fnv"
+	"html"
+	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
 
 	"github.com/palabre/palabre/forum"
 )
@@ -70,4 +77,127 @@ func avatarColour(username string) int {
 	h := fnv.New32a()
 	h.Write([]byte(strings.ToLower(username)))
 	return int(h.Sum32() % avatarColours)
+}
+
+// avatarPalette are the generated avatars' colours, the same as the
+// .avatar-cN classes of static/css/palabre.css (TestAvatarPaletteMatchesCSS).
+var avatarPalette = [avatarColours]string{"#b91c1c", "#c2410c", "#a16207", "#15803d", "#047857", "#0f766e",
+	"#0e7490", "#1d4ed8", "#4338ca", "#6d28d9", "#a21caf", "#be123c"}
+
+// avatarImage is a member's avatar beside what they wrote (posts, lists,
+// notifications): an <img> of their uploaded picture or of their generated
+// avatar, whose URL (generatedAvatarURL) is the same for every member with
+// the same initials and colour and cached for good by browsers, so that a
+// page of posts by a few members costs a few small requests once, and
+// nothing inline per post.
+type avatarImage struct {
+	Size   int    // side in CSS pixels
+	Src    string //
+	Srcset string // the image at twice the size, "" for none
+}
+
+// newAvatarImage is the avatar of a member at side pixels.
+func newAvatarImage(username, name string, a forum.Avatar, side int) avatarImage {
+	v := avatarImage{Size: side}
+	if len(a) > 0 {
+		v.Src = a.URL(side)
+		if x2 := a.URL(2 * side); x2 != v.Src {
+			v.Srcset = x2 + " 2x"
+		}
+		return v
+	}
+	v.Src = generatedAvatarURL(initials(name, username), avatarColour(username))
+	return v
+}
+
+// generatedAvatarURL is the address of a generated avatar (serveGeneratedAvatar).
+func generatedAvatarURL(initials string, colour int) string {
+	return "/avatars/c" + strconv.Itoa(colour) + "-" + url.PathEscape(initials) + ".svg"
+}
+
+// generatedAvatarSide is the side of a generated avatar's drawing, scaled
+// by the <img> to whatever size a page shows it at.
+const generatedAvatarSide = 96
+
+// serveGeneratedAvatar answers /avatars/cN-INITIALS.svg: the initials, in
+// white, on colour N. What it draws depends on the address alone, so it is
+// cached for good; the initials are one or two letters or digits (or "?"),
+// nothing else is drawn.
+func (s *Server) serveGeneratedAvatar(c *gin.Context) {
+	name, ok := strings.CutSuffix(c.Param("file"), ".svg")
+	colourText, text, ok2 := strings.Cut(strings.TrimPrefix(name, "c"), "-")
+	colour, err := strconv.Atoi(colourText)
+	if !ok || !ok2 || !strings.HasPrefix(name, "c") || err != nil || colour < 0 || colour >= avatarColours || !validInitials(text) {
+		c.Status(http.StatusNotFound)
+		return
+	}
+	h := c.Writer.Header()
+	h.Set("Content-Type", "image/svg+xml")
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	side := strconv.Itoa(generatedAvatarSide)
+	half := strconv.Itoa(generatedAvatarSide / 2)
+	c.String(http.StatusOK, `<svg xmlns="http://www.w3.org/2000/svg" width="`+side+`" height="`+side+`" viewBox="0 0 `+side+` `+side+`">`+
+		`<rect width="`+side+`" height="`+side+`" fill="`+avatarPalette[colour]+`"/>`+
+		`<text x="`+half+`" y="`+half+`" dy=".35em" text-anchor="middle" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif" font-size="40" font-weight="600" fill="#fff">`+
+		html.EscapeString(text)+`</text></svg>`)
+}
+
+// validInitials: what initials makes, "?" or one or two letters or digits.
+func validInitials(s string) bool {
+	if s == "?" {
+		return true
+	}
+	n := 0
+	for _, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			return false
+		}
+		n++
+	}
+	return n >= 1 && n <= 2 && utf8.ValidString(s)
+}
+
+// listAvatarSide is the side, in CSS pixels, of the avatars in lists
+// (threads, notifications).
+const listAvatarSide = 32
+
+// memberAvatars are the avatars of members by id and username, at side
+// pixels, for a list: one query for those not in forum.Faces' cache. An
+// error leaves the list without avatars (logged): they are decoration.
+func (s *Server) memberAvatars(ctx context.Context, ids []int64, usernames []string, side int) []avatarImage {
+	out := make([]avatarImage, len(ids))
+	var want []int64
+	for _, id := range ids {
+		if id != 0 {
+			want = append(want, id)
+		}
+	}
+	if len(want) == 0 {
+		return out
+	}
+	faces, err := s.db.Faces(ctx, want)
+	if err != nil {
+		s.log.Warn("reading members' avatars", "error", err)
+		return out
+	}
+	for i, id := range ids {
+		if f, ok := faces[id]; ok && id != 0 {
+			out[i] = newAvatarImage(usernames[i], f.DisplayName, f.Avatar, side)
+		}
+	}
+	return out
+}
+
+// threadAvatars are the avatars of the authors of threads, Src "" for a
+// former member.
+func (s *Server) threadAvatars(ctx context.Context, threads []forum.Thread) []avatarImage {
+	ids, names := make([]int64, len(threads)), make([]string, len(threads))
+	for i := range threads {
+		if threads[i].AuthorID != nil && threads[i].AuthorName != nil {
+			ids[i], names[i] = *threads[i].AuthorID, *threads[i].AuthorName
+		}
+	}
+	return s.memberAvatars(ctx, ids, names, listAvatarSide)
 }

@@ -1,7 +1,9 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -90,5 +92,113 @@ func TestAvatarFromTheAccountPage(t *testing.T) {
 	}
 	if strings.Contains(profile(), `<img class="avatar`) {
 		t.Fatal("the picture is still shown")
+	}
+}
+
+// TestAvatarsBesidePostsListsAndNotifications: each post, thread of a list
+// and notification shows its member's avatar, the uploaded one read with
+// the rows, the generated one as a cached SVG; a new avatar shows at once,
+// even on a thread page served from its snapshot.
+func TestAvatarsBesidePostsListsAndNotifications(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	cat := forumtest.MustCategory(t, db)
+	alice := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	bob := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	ha, hb := bearer(t, db, alice), bearer(t, db, bob)
+	for _, m := range []*forum.Member{alice, bob} {
+		if v, _ := db.RequiredGuidelinesVersion(forumtest.As(m)); v > 0 {
+			if err := db.AcceptGuidelines(forumtest.As(m), v); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	th := startThread(t, s, ha, cat, "Un sujet illustré")
+	if w := s.do(t, request{method: "POST", path: fmt.Sprintf("/api/v1/threads/%d/posts", th.Thread.ID), header: hb, body: `{"body": "Bonjour Alice."}`}); w.Code != 201 {
+		t.Fatalf("reply: %d %s", w.Code, w.Body)
+	}
+	threadURL := fmt.Sprintf("/t/%d/%s", th.Thread.ID, th.Thread.Slug)
+	get := func(path string, h map[string]string) string {
+		t.Helper()
+		w := s.do(t, request{path: path, header: h})
+		if w.Code != 200 {
+			t.Fatalf("%s: %d", path, w.Code)
+		}
+		return w.Body.String()
+	}
+	generated := func(m *forum.Member, side int) string {
+		return fmt.Sprintf(`<img class="avatar avatar-%d" src="%s" width="%d" height="%d" alt="">`, side,
+			generatedAvatarURL(initials(m.DisplayName, m.Username), avatarColour(m.Username)), side, side)
+	}
+	page := get(threadURL, nil)
+	for _, m := range []*forum.Member{alice, bob} {
+		if !strings.Contains(page, generated(m, postAvatarSide)) {
+			t.Fatalf("no generated avatar of %s beside their post: %s", m.Username, page)
+		}
+	}
+
+	// Bob's picture, after the page was read (and its snapshot made).
+	avatar, err := db.SetAvatar(forumtest.As(bob), testPNG(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	uploaded := fmt.Sprintf(`<img class="avatar avatar-%d" src="%s" srcset="%s 2x" width="%d" height="%d" alt="">`, postAvatarSide,
+		avatar.URL(postAvatarSide), avatar.URL(2*postAvatarSide), postAvatarSide, postAvatarSide)
+	for _, h := range []map[string]string{nil, ha} {
+		page = get(threadURL, h)
+		if !strings.Contains(page, uploaded) || !strings.Contains(page, generated(alice, postAvatarSide)) {
+			t.Fatalf("avatars on the thread page: %s", page)
+		}
+	}
+	if strings.Count(page, `class="avatar `) != 2 {
+		t.Errorf("%d avatars for 2 posts", strings.Count(page, `class="avatar `))
+	}
+
+	// Lists: the thread's author.
+	for _, p := range []string{"/", "/latest", "/c/" + cat.Slug} {
+		if l := get(p, nil); !strings.Contains(l, generated(alice, listAvatarSide)) {
+			t.Errorf("%s: no avatar of the thread's author: %s", p, l)
+		}
+	}
+	// Alice's notification of Bob's reply shows Bob's picture.
+	n := get("/notifications", ha)
+	if !strings.Contains(n, `src="`+avatar.URL(listAvatarSide)+`"`) {
+		t.Errorf("no avatar of Bob in Alice's notifications: %s", n)
+	}
+	if err := db.DeleteAvatar(forumtest.As(bob)); err != nil {
+		t.Fatal(err)
+	}
+	if n := get("/notifications", ha); strings.Contains(n, avatar.URL(listAvatarSide)) || !strings.Contains(n, generated(bob, listAvatarSide)) {
+		t.Errorf("a removed avatar is still shown: %s", n)
+	}
+}
+
+func TestGeneratedAvatarIsACachedSVG(t *testing.T) {
+	s := newTestServer(t)
+	u := generatedAvatarURL("ÉA", 3)
+	w := s.do(t, request{path: u})
+	if w.Code != 200 || w.Header().Get("Content-Type") != "image/svg+xml" || !strings.Contains(w.Header().Get("Cache-Control"), "immutable") ||
+		w.Header().Get("X-Content-Type-Options") != "nosniff" || !strings.Contains(w.Header().Get("Content-Security-Policy"), "default-src 'none'") {
+		t.Fatalf("%s: %d %v", u, w.Code, w.Header())
+	}
+	if b := w.Body.String(); !strings.HasPrefix(b, "<svg") || !strings.Contains(b, `fill="`+avatarPalette[3]+`"`) || !strings.Contains(b, ">ÉA</text>") {
+		t.Fatalf("drawing: %s", b)
+	}
+	for _, bad := range []string{"/avatars/c12-AB.svg", "/avatars/c1-ABC.svg", "/avatars/c1-%3Cb%3E.svg", "/avatars/c1-AB.png", "/avatars/x1-AB.svg", "/avatars/c-1-A.svg"} {
+		if w := s.do(t, request{path: bad}); w.Code != 404 {
+			t.Errorf("%s: %d", bad, w.Code)
+		}
+	}
+}
+
+func TestAvatarPaletteMatchesCSS(t *testing.T) {
+	css, err := os.ReadFile("../static/css/palabre.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range avatarPalette {
+		if !strings.Contains(string(css), fmt.Sprintf(".avatar-c%d { background: %s; }", i, c)) {
+			t.Errorf("colour %d: %s is not .avatar-c%d's", i, c, i)
+		}
 	}
 }

@@ -13,9 +13,10 @@ import (
 type threadListPage struct {
 	Category  *forum.Category // nil on the latest page
 	Threads   []forum.Thread
-	Next      string // cursor of the next page
-	First     bool   // the first page (no ?after=)
-	CanCreate bool   // the "new thread" button is shown
+	Avatars   []avatarImage // of the threads' authors, in the same order
+	Next      string        // cursor of the next page
+	First     bool          // the first page (no ?after=)
+	CanCreate bool          // the "new thread" button is shown
 	BasePath  string
 	Watch     forum.WatchLevels // the member's watching of the category
 }
@@ -45,7 +46,7 @@ func (s *Server) htmlCategory(c *gin.Context) {
 		return
 	}
 	s.render(c, http.StatusOK, "category", cat.Name, threadListPage{
-		Category: cat, Threads: l.Threads, Next: l.Next, First: after == nil,
+		Category: cat, Threads: l.Threads, Avatars: s.threadAvatars(ctx, l.Threads), Next: l.Next, First: after == nil,
 		CanCreate: a.Member == nil || !cat.ReadOnly || a.IsStaff(), BasePath: "/c/" + cat.Slug, Watch: watch,
 	})
 }
@@ -64,7 +65,7 @@ func (s *Server) htmlLatest(c *gin.Context) {
 		return
 	}
 	s.render(c, http.StatusOK, "latest", s.lang(c).T("home.latest"), threadListPage{
-		Threads: l.Threads, Next: l.Next, First: after == nil, CanCreate: true, BasePath: "/latest",
+		Threads: l.Threads, Avatars: s.threadAvatars(ctx, l.Threads), Next: l.Next, First: after == nil, CanCreate: true, BasePath: "/latest",
 	})
 }
 
@@ -115,7 +116,11 @@ func (s *Server) renderNewThread(c *gin.Context, status int, form *Form) {
 
 // htmlCreateThread starts a thread; a refused one comes back filled.
 func (s *Server) htmlCreateThread(c *gin.Context) {
-	form := readForm(c, "category_id", "title", "body")
+	form := readForm(c, "category_id", "title", "body", "file")
+	if err := s.attachFormFile(c, form); err != nil {
+		s.renderNewThread(c, s.setError(c, form, err), form)
+		return
+	}
 	catID, err := strconv.ParseInt(form.Get("category_id"), 10, 64)
 	if err != nil {
 		form.Errors["category_id"] = s.lang(c).T("thread.category_required")

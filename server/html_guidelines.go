@@ -86,7 +86,7 @@ func (s *Server) requireGuidelines() gin.HandlerFunc {
 			}
 		}
 		if m == nil || c.Request.Method != http.MethodGet || isAPI(c) || p == "/mod/events" ||
-			strings.HasPrefix(p, "/guidelines") || strings.HasPrefix(p, "/static/") || p == "/logout" ||
+			strings.HasPrefix(p, "/guidelines") || strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/avatars/") || p == "/logout" ||
 			strings.HasPrefix(p, "/account") || p == "/suspended" ||
 			p == "/healthz" || p == "/readyz" || p == "/metrics" {
 			c.Next()

@@ -12,6 +12,7 @@ import (
 type homePage struct {
 	Categories []forum.Category
 	Latest     []forum.Thread
+	Avatars    []avatarImage // of the latest threads' authors, in the same order
 }
 
 // htmlHome shows the categories and the latest threads (homeContent,
@@ -22,6 +23,6 @@ func (s *Server) htmlHome(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	d := &homePage{Categories: cats, Latest: latest}
+	d := &homePage{Categories: cats, Latest: latest, Avatars: s.threadAvatars(c.Request.Context(), latest)}
 	s.respond(c, http.StatusOK, "", d, func(v *View) templ.Component { return homeContent(v, d) })
 }

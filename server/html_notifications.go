@@ -47,18 +47,19 @@ func (s *Server) unreadMessagesBadge(c *gin.Context) int {
 
 // notificationItem is a notification as pages and the API show it.
 type notificationItem struct {
-	ID        int64      `json:"id"`
-	Kind      string     `json:"kind"`
-	Text      string     `json:"text"`
-	Reason    string     `json:"reason,omitempty"`
-	Action    string     `json:"action,omitempty"`
-	URL       string     `json:"url"`
-	Actor     *memberRef `json:"actor"`
-	Thread    *threadRef `json:"thread"`
-	Post      *postRef   `json:"post"`
-	LikeCount int        `json:"like_count,omitempty"`
-	CreatedAt string     `json:"created_at"`
-	Read      bool       `json:"read"`
+	ID        int64       `json:"id"`
+	Kind      string      `json:"kind"`
+	Text      string      `json:"text"`
+	Reason    string      `json:"reason,omitempty"`
+	Action    string      `json:"action,omitempty"`
+	URL       string      `json:"url"`
+	Actor     *memberRef  `json:"actor"`
+	Thread    *threadRef  `json:"thread"`
+	Post      *postRef    `json:"post"`
+	LikeCount int         `json:"like_count,omitempty"`
+	CreatedAt string      `json:"created_at"`
+	Read      bool        `json:"read"`
+	Avatar    avatarImage `json:"-"` // the actor's, on the page (Src "" for none)
 	n         *forum.Notification
 }
 
@@ -197,8 +198,18 @@ func (s *Server) htmlNotifications(c *gin.Context) {
 		return
 	}
 	l := s.lang(c)
+	items := notificationItems(l, page.Notifications)
+	ids, names := make([]int64, len(items)), make([]string, len(items))
+	for i := range items {
+		if a := items[i].Actor; a != nil {
+			ids[i], names[i] = a.ID, a.Username
+		}
+	}
+	for i, a := range s.memberAvatars(c.Request.Context(), ids, names, listAvatarSide) {
+		items[i].Avatar = a
+	}
 	s.render(c, http.StatusOK, "notifications", l.T("notify.title"), notificationsPage{
-		Items: notificationItems(l, page.Notifications), Next: page.Next, Unread: page.Unread,
+		Items: items, Next: page.Next, Unread: page.Unread,
 	})
 }
 

@@ -93,7 +93,7 @@ func TestThreadListsEscapeAndShowEachState(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		`href="/t/1/un-sujet"`, `&lt;script&gt;`, `class="thread-item pinned"`, `class="tag">Cat &#34;A&#34; &amp; &lt;b&gt;</a>`,
+		`href="/t/1/un-sujet"`, `&lt;script&gt;`, `class="thread-item with-avatar pinned"`, `class="tag">Cat &#34;A&#34; &amp; &lt;b&gt;</a>`,
 		`<span class="badge held">`, "7 réponses", "zoé", `class="unread" href="/t/1/un-sujet?after=3#p4">4 non lus</a>`,
 		`<span class="new">`,
 	} {

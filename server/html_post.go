@@ -74,7 +74,12 @@ func (s *Server) htmlEditPost(c *gin.Context) {
 	if !ok {
 		return
 	}
-	form := readForm(c, "body", "title")
+	form := readForm(c, "body", "title", "file")
+	if err := s.attachFormFile(c, form); err != nil {
+		status := s.setError(c, form, err)
+		s.render(c, status, "post_edit", s.lang(c).T("post.edit_title"), postEditPage{Post: p, Thread: t, Form: form, Back: postURL(t, p.Number)})
+		return
+	}
 	edit := moderation.EditSubmission{PostID: p.ID, Body: form.Get("body")}
 	if title := form.Get("title"); p.Number == 1 && title != "" {
 		edit.Title = &title // an old form without the field keeps the title

@@ -22,12 +22,16 @@ import (
 // promoted from an embedded struct through reflection with allocations,
 // and twenty posts of such actions made a member's thread page three times
 // slower (bench/results.md).
+// postAvatarSide is the side, in CSS pixels, of the avatars beside posts.
+const postAvatarSide = 48
+
 type postView struct {
 	ID     int64
 	Number int
 	Status string        // published, held, hidden, deleted: the post's class
 	HTML   template.HTML // sanitized at write time by the pipeline
 	Author string        // "" for a former member
+	Avatar avatarImage   // the author's, none (Src "") for a former member
 	// Created is the <time> of its creation.
 	Created template.HTML
 	ReplyTo int // the number of the post it answers, 0 for none
@@ -169,6 +173,7 @@ func (s *Server) postViews(c *gin.Context, t *forum.Thread, posts []forum.Post, 
 			Hidden: p.Status == forum.StatusHidden, Liked: p.Liked, LikeCount: p.LikeCount}
 		if p.AuthorName != nil {
 			v.Author = *p.AuthorName
+			v.Avatar = newAvatarImage(v.Author, p.AuthorDisplayName, forum.ParseAvatar(p.AuthorAvatar), postAvatarSide)
 		}
 		if m != nil {
 			mine := p.AuthorID != nil && *p.AuthorID == m.ID
@@ -373,7 +378,11 @@ func (s *Server) htmlReply(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	form := readForm(c, "body", "reply_to")
+	form := readForm(c, "body", "reply_to", "file")
+	if err := s.attachFormFile(c, form); err != nil {
+		s.replyFailed(c, id, form, err)
+		return
+	}
 	sub := moderation.ReplySubmission{ThreadID: id, Body: form.Get("body")}
 	if rt := strings.TrimPrefix(strings.TrimSpace(form.Get("reply_to")), "#"); rt != "" {
 		n, err := strconv.Atoi(rt)

@@ -98,6 +98,7 @@ var partialFuncs = template.FuncMap{
 	},
 	"composeScriptPartial": func(v *View, src string) (template.HTML, error) { return goHTML(composeScript(v, src)) },
 	"uploadScriptPartial":  func(v *View, src string) (template.HTML, error) { return goHTML(uploadScript(v, src)) },
+	"uploadFieldPartial":   func(v *View, f *Form) (template.HTML, error) { return goHTML(uploadField(v, f)) },
 }
 
 // goHTML renders a component for an html/template page.

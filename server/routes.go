@@ -77,6 +77,7 @@ func (s *Server) routes() {
 	api.POST("/sanctions/:id/shorten", s.apiShortenSanction)
 	// Members, part C: uploads and avatars (server/uploads.go).
 	e.GET("/uploads/:file", s.serveUpload)
+	e.GET("/avatars/:file", s.serveGeneratedAvatar)
 	e.POST("/account/avatar", s.htmlSetAvatar)
 	e.POST("/account/avatar/delete", s.htmlDeleteAvatar)
 	api.POST("/uploads", s.apiCreateUpload)

@@ -25,6 +25,10 @@ var uploadRoutes = map[string]bool{
 	"/api/v1/uploads":   true,
 	"/api/v1/me/avatar": true,
 	"/account/avatar":   true,
+	// The post forms, whose file input works without JavaScript.
+	"/new":         true,
+	"/t/:id/reply": true,
+	"/p/:id/edit":  true,
 }
 
 // maxUploadBody is the largest body of an upload route: the largest file
@@ -248,4 +252,35 @@ func avatarJSON(a forum.Avatar) map[string]string {
 		out[strconv.Itoa(size)] = url
 	}
 	return out
+}
+
+// attachFormFile stores the file of a post form's "file" field, if one was
+// chosen, and adds its Markdown at the end of the form's body: the forms
+// work without JavaScript. A refused file is an error on the field, the
+// form and what was typed coming back as they were.
+func (s *Server) attachFormFile(c *gin.Context, form *Form) error {
+	mf := c.Request.MultipartForm
+	if mf == nil || len(mf.File["file"]) == 0 || mf.File["file"][0].Size == 0 && mf.File["file"][0].Filename == "" {
+		return nil
+	}
+	data, name, err := s.uploadedFile(c, false)
+	if err == nil && len(data) == 0 {
+		err = forum.Errorf(forum.EINVALID, "uploads.no_file", nil).OnField("file")
+	}
+	if err != nil {
+		return err
+	}
+	u, err := s.db.StoreUpload(c.Request.Context(), data, name)
+	if err != nil {
+		if fe := forum.AsError(err); fe.Field == "" && fe.Code != forum.EINTERNAL && fe.Code != forum.EUNAUTHORIZED {
+			err = fe.OnField("file")
+		}
+		return err
+	}
+	body := strings.TrimRight(form.Values["body"], " \t\r\n")
+	if body != "" {
+		body += "\n\n"
+	}
+	form.Values["body"] = body + newUploadJSON(u).Markdown
+	return nil
 }

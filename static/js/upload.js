@@ -3,7 +3,8 @@
 // text or pasted into it are uploaded too (POST /api/v1/uploads, the
 // member's session). Each upload inserts its Markdown (![name](/uploads/…)
 // for an image, a link for an attachment) where the cursor was. Without
-// JavaScript there is no button and the forms work as before. The labels
+// JavaScript the form's own file input (.upload-field) sends the file with
+// the post; with it, that input is the button's picker, hidden. The labels
 // come from this script's data attributes.
 (function () {
   "use strict";
@@ -16,10 +17,20 @@
     var submit = form && form.querySelector('button[type="submit"]');
     if (!submit) return;
 
-    var picker = document.createElement("input");
-    picker.type = "file";
+    // The form's own file input (for pages without JavaScript) becomes
+    // the button's picker: its files are uploaded at once, and it is
+    // emptied so that nothing is sent twice. Its field is hidden behind the
+    // button, unless it shows why a file was refused.
+    var plain = form.querySelector('.upload-field input[type="file"]');
+    var picker = plain || document.createElement("input");
+    if (plain) {
+      var field0 = plain.closest(".upload-field");
+      if (field0 && !field0.classList.contains("has-error")) field0.hidden = true;
+    } else {
+      picker.type = "file";
+      picker.hidden = true;
+    }
     picker.multiple = true;
-    picker.hidden = true;
     var button = document.createElement("button");
     button.type = "button";
     button.className = "secondary upload-button";
@@ -28,7 +39,7 @@
     // After the form's other buttons (the preview's).
     submit.parentNode.appendChild(document.createTextNode(" "));
     submit.parentNode.appendChild(button);
-    submit.parentNode.appendChild(picker);
+    if (!plain) submit.parentNode.appendChild(picker);
 
     var status = document.createElement("p");
     status.className = "upload-status";
