@@ -39,12 +39,7 @@ type MessageSubmitted struct {
 // back are limited (forum.CheckUnansweredTx).
 func (p *Pipeline) StartConversation(ctx context.Context, s ConversationSubmission) (*MessageSubmitted, error) {
 	out, err := p.startConversation(ctx, s)
-	var v *Verdict
-	if out != nil {
-		v = out.Verdict
-	}
-	p.observe(v, err)
-	return out, err
+	return observed(p, out, err)
 }
 
 func (p *Pipeline) startConversation(ctx context.Context, s ConversationSubmission) (*MessageSubmitted, error) {
@@ -97,12 +92,7 @@ func (p *Pipeline) startConversation(ctx context.Context, s ConversationSubmissi
 // conversation its author takes part in.
 func (p *Pipeline) SubmitMessage(ctx context.Context, s MessageSubmission) (*MessageSubmitted, error) {
 	out, err := p.submitMessage(ctx, s)
-	var v *Verdict
-	if out != nil {
-		v = out.Verdict
-	}
-	p.observe(v, err)
-	return out, err
+	return observed(p, out, err)
 }
 
 func (p *Pipeline) submitMessage(ctx context.Context, s MessageSubmission) (*MessageSubmitted, error) {

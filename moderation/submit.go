@@ -67,12 +67,7 @@ type Submitted struct {
 // SubmitThread runs a new thread through the pipeline and stores it.
 func (p *Pipeline) SubmitThread(ctx context.Context, s ThreadSubmission) (*Submitted, error) {
 	out, err := p.submitThread(ctx, s)
-	var v *Verdict
-	if out != nil {
-		v = out.Verdict
-	}
-	p.observe(v, err)
-	return out, err
+	return observed(p, out, err)
 }
 
 func (p *Pipeline) submitThread(ctx context.Context, s ThreadSubmission) (*Submitted, error) {
@@ -115,12 +110,7 @@ type ReplySubmission struct {
 // and quotes and, for a held or flagged reply, its review item and log line.
 func (p *Pipeline) SubmitReply(ctx context.Context, s ReplySubmission) (*Submitted, error) {
 	out, err := p.submitReply(ctx, s)
-	var v *Verdict
-	if out != nil {
-		v = out.Verdict
-	}
-	p.observe(v, err)
-	return out, err
+	return observed(p, out, err)
 }
 
 func (p *Pipeline) submitReply(ctx context.Context, s ReplySubmission) (*Submitted, error) {
@@ -216,12 +206,7 @@ type EditSubmission struct {
 // edit window, staff always (forum.EditPostTx checks).
 func (p *Pipeline) SubmitEdit(ctx context.Context, s EditSubmission) (*Submitted, error) {
 	out, err := p.submitEdit(ctx, s)
-	var v *Verdict
-	if out != nil {
-		v = out.Verdict
-	}
-	p.observe(v, err)
-	return out, err
+	return observed(p, out, err)
 }
 
 func (p *Pipeline) submitEdit(ctx context.Context, s EditSubmission) (*Submitted, error) {

@@ -22,6 +22,32 @@ type VerdictObserver func(outcome string, hits []VerdictHit)
 // the pipeline serves).
 func (p *Pipeline) ObserveVerdicts(f VerdictObserver) { p.observer = f }
 
+// submission is what a Submit function answers: it carries its verdict.
+type submission interface {
+	verdict() *Verdict
+}
+
+func (s *Submitted) verdict() *Verdict {
+	if s == nil {
+		return nil
+	}
+	return s.Verdict
+}
+
+func (s *MessageSubmitted) verdict() *Verdict {
+	if s == nil {
+		return nil
+	}
+	return s.Verdict
+}
+
+// observed tells the observer the verdict of a submission and passes the
+// submission on.
+func observed[T submission](p *Pipeline, out T, err error) (T, error) {
+	p.observe(out.verdict(), err)
+	return out, err
+}
+
 // observe tells the observer the verdict of a submission that ended with v
 // and err: a stored text's verdict, or a refusal's rules.
 func (p *Pipeline) observe(v *Verdict, err error) {

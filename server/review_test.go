@@ -2,7 +2,6 @@ package server
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -290,29 +289,7 @@ func TestReviewEventsStreamChanges(t *testing.T) {
 	f := newReviewFixture(t)
 	// The server's one listener, as Main runs it, listening before the
 	// stream opens.
-	var inv forum.Invalidations
-	f.s.RegisterCaches(&inv)
-	up := make(chan struct{})
-	var once sync.Once
-	inv.OnListening(func(ok bool) {
-		if ok {
-			once.Do(func() { close(up) })
-		}
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	listened := make(chan error, 1)
-	go func() { listened <- f.s.db.Listen(ctx, f.s.log, &inv) }()
-	defer func() {
-		cancel()
-		if err := <-listened; err != nil {
-			t.Error(err)
-		}
-	}()
-	select {
-	case <-up:
-	case err := <-listened:
-		t.Fatalf("the listener stopped: %v", err)
-	}
+	listenAsMain(t, f.s.db, f.s)
 	ts := httptest.NewServer(f.s.Handler())
 	defer ts.Close()
 	req, _ := http.NewRequest("GET", ts.URL+"/mod/events", nil)

@@ -436,3 +436,36 @@ func TestSiteNameAndLanguageSettingsShowOnPages(t *testing.T) {
 		t.Error("Accept-Language: fr was not honoured")
 	}
 }
+
+// listenAsMain runs the database's listener for the storage's caches and
+// the servers', as Main does, until the test ends; it returns once the
+// listener hears every channel.
+func listenAsMain(t testing.TB, db *forum.DB, servers ...*Server) {
+	t.Helper()
+	var inv forum.Invalidations
+	db.RegisterCaches(&inv)
+	for _, s := range servers {
+		s.RegisterCaches(&inv)
+	}
+	up := make(chan struct{})
+	var once sync.Once
+	inv.OnListening(func(ok bool) {
+		if ok {
+			once.Do(func() { close(up) })
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	listened := make(chan error, 1)
+	go func() { listened <- db.Listen(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), &inv) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-listened; err != nil {
+			t.Error(err)
+		}
+	})
+	select {
+	case <-up:
+	case err := <-listened:
+		t.Fatalf("the listener stopped: %v", err)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"html/template"
-	"sync"
 	"testing"
 	"time"
 
@@ -89,27 +88,7 @@ func BenchmarkThreadPage(b *testing.B) {
 	api := fmt.Sprintf("/api/v1/threads/%d", th.Thread.ID)
 	// The database's announcements, heard as Main hears them: members are
 	// then authenticated from memory, as in production.
-	var inv forum.Invalidations
-	db.RegisterCaches(&inv)
-	s.RegisterCaches(&inv)
-	cached.RegisterCaches(&inv)
-	up := make(chan struct{})
-	var once sync.Once
-	inv.OnListening(func(ok bool) {
-		if ok {
-			once.Do(func() { close(up) })
-		}
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	listened := make(chan error, 1)
-	go func() { listened <- db.Listen(ctx, s.log, &inv) }()
-	defer func() {
-		cancel()
-		if err := <-listened; err != nil {
-			b.Error(err)
-		}
-	}()
-	<-up
+	listenAsMain(b, db, s, cached)
 	for _, who := range []struct {
 		name   string
 		srv    *Server
