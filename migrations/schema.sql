@@ -1,0 +1,1230 @@
+-- The schema as the migrations leave it: tables, indexes, functions and triggers
+-- in their current text, one place to read them instead of the last
+-- CREATE OR REPLACE found by reading migrations backwards.
+--
+-- Generated; never edit by hand. After adding a migration:
+--     make schema     (go test ./migrations -run TestSchemaSnapshot -args -update)
+-- TestSchemaSnapshot fails when the migrations and this file disagree.
+
+-- Extensions
+
+CREATE EXTENSION unaccent;
+
+-- Tables
+
+CREATE TABLE api_tokens (
+    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+    member_id bigint NOT NULL,
+    name text DEFAULT ''::text NOT NULL,
+    token_hash bytea NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_used_at timestamp with time zone,
+    revoked_at timestamp with time zone,
+    CONSTRAINT api_tokens_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT api_tokens_pkey PRIMARY KEY (id),
+    CONSTRAINT api_tokens_token_hash_key UNIQUE (token_hash)
+);
+CREATE INDEX api_tokens_member ON api_tokens USING btree (member_id);
+
+CREATE TABLE categories (
+    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+    slug text NOT NULL,
+    name text NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    position integer DEFAULT 0 NOT NULL,
+    read_only boolean DEFAULT false NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    thread_count integer DEFAULT 0 NOT NULL,
+    CONSTRAINT categories_pkey PRIMARY KEY (id),
+    CONSTRAINT categories_slug_check CHECK (slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'::text),
+    CONSTRAINT categories_slug_key UNIQUE (slug)
+);
+CREATE INDEX categories_display ON categories USING btree ("position", name);
+
+CREATE TABLE category_moderators (
+    member_id bigint NOT NULL,
+    category_id bigint NOT NULL,
+    added_by bigint,
+    added_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT category_moderators_added_by_fkey FOREIGN KEY (added_by) REFERENCES members(id) ON DELETE SET NULL,
+    CONSTRAINT category_moderators_category_id_fkey FOREIGN KEY (category_id) REFERENCES categories(id) ON DELETE CASCADE,
+    CONSTRAINT category_moderators_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT category_moderators_pkey PRIMARY KEY (member_id, category_id)
+);
+CREATE INDEX category_moderators_category ON category_moderators USING btree (category_id);
+
+CREATE TABLE email_tokens (
+    token_hash bytea NOT NULL,
+    member_id bigint NOT NULL,
+    purpose text NOT NULL,
+    email text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    used_at timestamp with time zone,
+    CONSTRAINT email_tokens_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT email_tokens_pkey PRIMARY KEY (token_hash),
+    CONSTRAINT email_tokens_purpose_check CHECK (purpose = ANY (ARRAY['verify_email'::text, 'reset_password'::text, 'sanction_notice'::text, 'login_link'::text]))
+);
+CREATE INDEX email_tokens_expires ON email_tokens USING btree (expires_at);
+CREATE INDEX email_tokens_member ON email_tokens USING btree (member_id, purpose);
+
+CREATE TABLE guideline_versions (
+    version integer NOT NULL,
+    body_markdown text NOT NULL,
+    body_html text NOT NULL,
+    requires_acceptance boolean DEFAULT false NOT NULL,
+    published_by bigint,
+    published_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT guideline_versions_pkey PRIMARY KEY (version),
+    CONSTRAINT guideline_versions_published_by_fkey FOREIGN KEY (published_by) REFERENCES members(id) ON DELETE SET NULL
+);
+
+CREATE TABLE jobs (
+    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+    kind text NOT NULL,
+    unique_key text,
+    payload jsonb DEFAULT '{}'::jsonb NOT NULL,
+    run_at timestamp with time zone DEFAULT now() NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    max_attempts integer DEFAULT 5 NOT NULL,
+    locked_until timestamp with time zone,
+    locked_by text DEFAULT ''::text NOT NULL,
+    last_error text DEFAULT ''::text NOT NULL,
+    done_at timestamp with time zone,
+    failed_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT jobs_pkey PRIMARY KEY (id)
+);
+CREATE INDEX jobs_due ON jobs USING btree (run_at) WHERE ((done_at IS NULL) AND (failed_at IS NULL));
+CREATE UNIQUE INDEX jobs_pending_key ON jobs USING btree (unique_key) WHERE ((unique_key IS NOT NULL) AND (done_at IS NULL) AND (failed_at IS NULL));
+
+CREATE TABLE likes (
+    post_id bigint NOT NULL,
+    member_id bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT likes_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT likes_pkey PRIMARY KEY (post_id, member_id),
+    CONSTRAINT likes_post_id_fkey FOREIGN KEY (post_id) REFERENCES posts(id) ON DELETE CASCADE
+);
+CREATE INDEX likes_member ON likes USING btree (member_id, created_at DESC);
+
+CREATE TABLE login_attempts (
+    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+    kind text NOT NULL,
+    subject text NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT login_attempts_pkey PRIMARY KEY (id)
+);
+CREATE INDEX login_attempts_at ON login_attempts USING btree (at);
+CREATE INDEX login_attempts_subject ON login_attempts USING btree (kind, subject, at DESC);
+
+CREATE TABLE member_visits (
+    member_id bigint NOT NULL,
+    day date NOT NULL,
+    first_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_at timestamp with time zone DEFAULT now() NOT NULL,
+    active_seconds integer DEFAULT 0 NOT NULL,
+    CONSTRAINT member_visits_active_seconds_check CHECK (active_seconds >= 0),
+    CONSTRAINT member_visits_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT member_visits_pkey PRIMARY KEY (member_id, day)
+);
+CREATE INDEX member_visits_day ON member_visits USING btree (day);
+
+CREATE TABLE members (
+    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+    username text NOT NULL,
+    username_key text NOT NULL,
+    username_skeleton text NOT NULL,
+    display_name text DEFAULT ''::text NOT NULL,
+    email text NOT NULL,
+    email_key text NOT NULL,
+    email_verified_at timestamp with time zone,
+    password_hash text DEFAULT ''::text NOT NULL,
+    role text DEFAULT 'member'::text NOT NULL,
+    trust_level smallint DEFAULT 0 NOT NULL,
+    trust_level_locked boolean DEFAULT false NOT NULL,
+    status text DEFAULT 'active'::text NOT NULL,
+    silenced_until timestamp with time zone,
+    suspended_until timestamp with time zone,
+    banned_at timestamp with time zone,
+    sanction_reason text DEFAULT ''::text NOT NULL,
+    locale text DEFAULT ''::text NOT NULL,
+    bio_markdown text DEFAULT ''::text NOT NULL,
+    bio_html text DEFAULT ''::text NOT NULL,
+    guidelines_version integer,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_seen_at timestamp with time zone,
+    trust_promoted_at timestamp with time zone,
+    email_on_reply boolean DEFAULT true NOT NULL,
+    email_on_mention boolean DEFAULT true NOT NULL,
+    email_on_quote boolean DEFAULT true NOT NULL,
+    email_on_like boolean DEFAULT false NOT NULL,
+    email_on_moderation boolean DEFAULT true NOT NULL,
+    deleted_at timestamp with time zone,
+    email_confirmation_waived boolean DEFAULT false NOT NULL,
+    CONSTRAINT members_pkey PRIMARY KEY (id),
+    CONSTRAINT members_role_check CHECK (role = ANY (ARRAY['member'::text, 'moderator'::text, 'admin'::text])),
+    CONSTRAINT members_status_check CHECK (status = ANY (ARRAY['pending'::text, 'active'::text, 'deleted'::text])),
+    CONSTRAINT members_trust_level_check CHECK (trust_level >= 0 AND trust_level <= 4)
+);
+CREATE INDEX members_created ON members USING btree (created_at);
+CREATE UNIQUE INDEX members_email_key ON members USING btree (email_key);
+CREATE INDEX members_email_prefix ON members USING btree (email_key text_pattern_ops);
+CREATE UNIQUE INDEX members_username_key ON members USING btree (username_key);
+CREATE INDEX members_username_prefix ON members USING btree (username_key text_pattern_ops);
+CREATE UNIQUE INDEX members_username_skeleton ON members USING btree (username_skeleton);
+
+CREATE TABLE mod_log (
+    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    actor_id bigint,
+    action text NOT NULL,
+    target_type text DEFAULT ''::text NOT NULL,
+    target_id bigint,
+    reason text DEFAULT ''::text NOT NULL,
+    before jsonb,
+    after jsonb,
+    CONSTRAINT mod_log_actor_id_fkey FOREIGN KEY (actor_id) REFERENCES members(id),
+    CONSTRAINT mod_log_pkey PRIMARY KEY (id)
+);
+CREATE INDEX mod_log_at ON mod_log USING btree (at DESC, id DESC);
+CREATE INDEX mod_log_target ON mod_log USING btree (target_type, target_id);
+
+CREATE TABLE notification_queue (
+    post_id bigint NOT NULL,
+    queued_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT notification_queue_pkey PRIMARY KEY (post_id)
+);
+
+CREATE TABLE notifications (
+    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+    member_id bigint NOT NULL,
+    kind text NOT NULL,
+    actor_id bigint,
+    thread_id bigint,
+    post_id bigint,
+    data jsonb DEFAULT '{}'::jsonb NOT NULL,
+    batch_day date,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    read_at timestamp with time zone,
+    hidden boolean DEFAULT false NOT NULL,
+    CONSTRAINT notifications_actor_id_fkey FOREIGN KEY (actor_id) REFERENCES members(id) ON DELETE SET NULL,
+    CONSTRAINT notifications_kind_check CHECK (kind = ANY (ARRAY['reply'::text, 'mention'::text, 'quote'::text, 'like'::text, 'moderation'::text, 'watching'::text, 'new_thread'::text])),
+    CONSTRAINT notifications_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT notifications_pkey PRIMARY KEY (id),
+    CONSTRAINT notifications_post_id_fkey FOREIGN KEY (post_id) REFERENCES posts(id) ON DELETE CASCADE,
+    CONSTRAINT notifications_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES threads(id) ON DELETE CASCADE
+);
+CREATE UNIQUE INDEX notifications_like_batch ON notifications USING btree (member_id, post_id, batch_day) WHERE (kind = 'like'::text);
+CREATE INDEX notifications_member ON notifications USING btree (member_id, id DESC);
+CREATE INDEX notifications_post ON notifications USING btree (post_id, member_id);
+CREATE INDEX notifications_unread ON notifications USING btree (member_id) WHERE (read_at IS NULL);
+CREATE INDEX notifications_unread_shown ON notifications USING btree (member_id) WHERE ((read_at IS NULL) AND (NOT hidden));
+
+CREATE TABLE outbox (
+    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+    recipient text NOT NULL,
+    kind text NOT NULL,
+    locale text DEFAULT ''::text NOT NULL,
+    data jsonb DEFAULT '{}'::jsonb NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_error text DEFAULT ''::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    sent_at timestamp with time zone,
+    CONSTRAINT outbox_pkey PRIMARY KEY (id),
+    CONSTRAINT outbox_status_check CHECK (status = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text]))
+);
+CREATE INDEX outbox_due ON outbox USING btree (next_attempt_at) WHERE (status = 'pending'::text);
+
+CREATE TABLE post_mentions (
+    post_id bigint NOT NULL,
+    member_id bigint NOT NULL,
+    CONSTRAINT post_mentions_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT post_mentions_pkey PRIMARY KEY (post_id, member_id),
+    CONSTRAINT post_mentions_post_id_fkey FOREIGN KEY (post_id) REFERENCES posts(id) ON DELETE CASCADE
+);
+
+CREATE TABLE post_pending_edits (
+    post_id bigint NOT NULL,
+    thread_id bigint NOT NULL,
+    author_id bigint,
+    edited_by bigint,
+    body_markdown text NOT NULL,
+    body_html text NOT NULL,
+    title text,
+    refs jsonb DEFAULT '{}'::jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT post_pending_edits_author_id_fkey FOREIGN KEY (author_id) REFERENCES members(id) ON DELETE SET NULL,
+    CONSTRAINT post_pending_edits_edited_by_fkey FOREIGN KEY (edited_by) REFERENCES members(id) ON DELETE SET NULL,
+    CONSTRAINT post_pending_edits_held_invariant TRIGGER DEFERRABLE INITIALLY DEFERRED,
+    CONSTRAINT post_pending_edits_pkey PRIMARY KEY (post_id),
+    CONSTRAINT post_pending_edits_post_id_fkey FOREIGN KEY (post_id) REFERENCES posts(id) ON DELETE CASCADE,
+    CONSTRAINT post_pending_edits_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES threads(id) ON DELETE CASCADE
+);
+CREATE INDEX post_pending_edits_thread_author ON post_pending_edits USING btree (thread_id, author_id);
+
+CREATE TABLE post_quotes (
+    post_id bigint NOT NULL,
+    quoted_post_id bigint NOT NULL,
+    CONSTRAINT post_quotes_pkey PRIMARY KEY (post_id, quoted_post_id),
+    CONSTRAINT post_quotes_post_id_fkey FOREIGN KEY (post_id) REFERENCES posts(id) ON DELETE CASCADE,
+    CONSTRAINT post_quotes_quoted_post_id_fkey FOREIGN KEY (quoted_post_id) REFERENCES posts(id) ON DELETE CASCADE
+);
+
+CREATE TABLE post_revisions (
+    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+    post_id bigint NOT NULL,
+    revision integer NOT NULL,
+    body_markdown text NOT NULL,
+    body_html text NOT NULL,
+    edited_by bigint,
+    edited_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT post_revisions_edited_by_fkey FOREIGN KEY (edited_by) REFERENCES members(id) ON DELETE SET NULL,
+    CONSTRAINT post_revisions_pkey PRIMARY KEY (id),
+    CONSTRAINT post_revisions_post_id_fkey FOREIGN KEY (post_id) REFERENCES posts(id) ON DELETE CASCADE,
+    CONSTRAINT post_revisions_post_id_revision_key UNIQUE (post_id, revision)
+);
+
+CREATE TABLE posts (
+    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+    thread_id bigint NOT NULL,
+    number integer NOT NULL,
+    author_id bigint,
+    reply_to integer,
+    body_markdown text NOT NULL,
+    body_html text NOT NULL,
+    status text DEFAULT 'published'::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    edited_at timestamp with time zone,
+    edit_count integer DEFAULT 0 NOT NULL,
+    like_count integer DEFAULT 0 NOT NULL,
+    search_config regconfig,
+    search_vector tsvector,
+    removal text DEFAULT ''::text NOT NULL,
+    removal_rule text DEFAULT ''::text NOT NULL,
+    CONSTRAINT posts_author_id_fkey FOREIGN KEY (author_id) REFERENCES members(id) ON DELETE SET NULL,
+    CONSTRAINT posts_held_invariant TRIGGER DEFERRABLE INITIALLY DEFERRED,
+    CONSTRAINT posts_pkey PRIMARY KEY (id),
+    CONSTRAINT posts_removal_check CHECK (removal = ANY (ARRAY[''::text, 'author'::text, 'moderator'::text, 'unpublished'::text])),
+    CONSTRAINT posts_status_check CHECK (status = ANY (ARRAY['published'::text, 'held'::text, 'hidden'::text, 'deleted'::text])),
+    CONSTRAINT posts_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES threads(id),
+    CONSTRAINT posts_thread_id_number_key UNIQUE (thread_id, number)
+);
+CREATE INDEX posts_author ON posts USING btree (author_id, created_at DESC);
+CREATE INDEX posts_created ON posts USING btree (created_at DESC);
+CREATE INDEX posts_held ON posts USING btree (thread_id, author_id) WHERE (status = 'held'::text);
+CREATE INDEX posts_search ON posts USING gin (search_vector) WITH (gin_pending_list_limit='512');
+
+CREATE TABLE read_states (
+    member_id bigint NOT NULL,
+    thread_id bigint NOT NULL,
+    last_read_number integer NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT read_states_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT read_states_pkey PRIMARY KEY (member_id, thread_id),
+    CONSTRAINT read_states_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES threads(id) ON DELETE CASCADE
+);
+
+CREATE TABLE reports (
+    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+    reporter_id bigint NOT NULL,
+    post_id bigint,
+    member_id bigint,
+    review_item_id bigint NOT NULL,
+    reason text NOT NULL,
+    rule_id bigint,
+    note text DEFAULT ''::text NOT NULL,
+    weight double precision NOT NULL,
+    outcome text DEFAULT ''::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    resolved_at timestamp with time zone,
+    CONSTRAINT reports_check CHECK ((post_id IS NULL) <> (member_id IS NULL)),
+    CONSTRAINT reports_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT reports_outcome_check CHECK (outcome = ANY (ARRAY[''::text, 'agreed'::text, 'dismissed'::text])),
+    CONSTRAINT reports_pkey PRIMARY KEY (id),
+    CONSTRAINT reports_post_id_fkey FOREIGN KEY (post_id) REFERENCES posts(id) ON DELETE CASCADE,
+    CONSTRAINT reports_reason_check CHECK (reason = ANY (ARRAY['spam'::text, 'inappropriate'::text, 'off_topic'::text, 'illegal'::text, 'guideline'::text, 'other'::text])),
+    CONSTRAINT reports_reporter_id_fkey FOREIGN KEY (reporter_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT reports_review_item_id_fkey FOREIGN KEY (review_item_id) REFERENCES review_items(id) ON DELETE CASCADE,
+    CONSTRAINT reports_rule_id_fkey FOREIGN KEY (rule_id) REFERENCES rules(id) ON DELETE SET NULL,
+    CONSTRAINT reports_weight_check CHECK (weight >= 0::double precision)
+);
+CREATE INDEX reports_created ON reports USING btree (created_at);
+CREATE INDEX reports_item ON reports USING btree (review_item_id);
+CREATE UNIQUE INDEX reports_open_member ON reports USING btree (reporter_id, member_id) WHERE ((outcome = ''::text) AND (member_id IS NOT NULL));
+CREATE UNIQUE INDEX reports_open_post ON reports USING btree (reporter_id, post_id) WHERE ((outcome = ''::text) AND (post_id IS NOT NULL));
+CREATE INDEX reports_reporter ON reports USING btree (reporter_id, created_at DESC);
+
+CREATE TABLE review_items (
+    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+    kind text NOT NULL,
+    post_id bigint,
+    member_id bigint,
+    status text DEFAULT 'pending'::text NOT NULL,
+    score double precision DEFAULT 0 NOT NULL,
+    reasons jsonb DEFAULT '[]'::jsonb NOT NULL,
+    claimed_by bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    first_seen_at timestamp with time zone,
+    claimed_at timestamp with time zone,
+    resolved_at timestamp with time zone,
+    resolved_by bigint,
+    resolution text DEFAULT ''::text NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    sanction_id bigint,
+    resolution_note text DEFAULT ''::text NOT NULL,
+    CONSTRAINT review_items_check CHECK ((post_id IS NULL) <> (member_id IS NULL)),
+    CONSTRAINT review_items_claimed_by_fkey FOREIGN KEY (claimed_by) REFERENCES members(id) ON DELETE SET NULL,
+    CONSTRAINT review_items_held_invariant TRIGGER DEFERRABLE INITIALLY DEFERRED,
+    CONSTRAINT review_items_kind_check CHECK (kind = ANY (ARRAY['held'::text, 'flagged'::text, 'reported'::text, 'appeal'::text])),
+    CONSTRAINT review_items_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT review_items_pkey PRIMARY KEY (id),
+    CONSTRAINT review_items_post_id_fkey FOREIGN KEY (post_id) REFERENCES posts(id) ON DELETE CASCADE,
+    CONSTRAINT review_items_resolved_by_fkey FOREIGN KEY (resolved_by) REFERENCES members(id) ON DELETE SET NULL,
+    CONSTRAINT review_items_sanction_id_fkey FOREIGN KEY (sanction_id) REFERENCES sanctions(id) ON DELETE CASCADE,
+    CONSTRAINT review_items_status_check CHECK (status = ANY (ARRAY['pending'::text, 'resolved'::text]))
+);
+CREATE INDEX review_items_created ON review_items USING btree (created_at);
+CREATE INDEX review_items_member ON review_items USING btree (member_id) WHERE (member_id IS NOT NULL);
+CREATE UNIQUE INDEX review_items_open_appeal ON review_items USING btree (sanction_id) WHERE ((status = 'pending'::text) AND (kind = 'appeal'::text));
+CREATE UNIQUE INDEX review_items_open_member ON review_items USING btree (member_id) WHERE ((status = 'pending'::text) AND (member_id IS NOT NULL) AND (kind <> 'appeal'::text));
+CREATE UNIQUE INDEX review_items_open_post ON review_items USING btree (post_id) WHERE ((status = 'pending'::text) AND (post_id IS NOT NULL));
+CREATE INDEX review_items_queue ON review_items USING btree (status, created_at, id);
+CREATE INDEX review_items_resolved ON review_items USING btree (resolved_at DESC) WHERE (status = 'resolved'::text);
+
+CREATE TABLE review_notes (
+    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+    item_id bigint NOT NULL,
+    author_id bigint,
+    body text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT review_notes_author_id_fkey FOREIGN KEY (author_id) REFERENCES members(id) ON DELETE SET NULL,
+    CONSTRAINT review_notes_body_check CHECK (length(body) >= 1 AND length(body) <= 4000),
+    CONSTRAINT review_notes_item_id_fkey FOREIGN KEY (item_id) REFERENCES review_items(id) ON DELETE CASCADE,
+    CONSTRAINT review_notes_pkey PRIMARY KEY (id)
+);
+CREATE INDEX review_notes_item ON review_notes USING btree (item_id, id);
+
+CREATE TABLE rules (
+    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+    name text NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    kind text NOT NULL,
+    patterns text[] DEFAULT '{}'::text[] NOT NULL,
+    params jsonb DEFAULT '{}'::jsonb NOT NULL,
+    action text NOT NULL,
+    enabled boolean DEFAULT true NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by bigint,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_by bigint,
+    exceptions text[] DEFAULT '{}'::text[] NOT NULL,
+    CONSTRAINT rules_action_check CHECK (action = ANY (ARRAY['block'::text, 'censor'::text, 'hold'::text, 'flag'::text])),
+    CONSTRAINT rules_check CHECK (action <> 'censor'::text OR kind = 'words'::text),
+    CONSTRAINT rules_created_by_fkey FOREIGN KEY (created_by) REFERENCES members(id) ON DELETE SET NULL,
+    CONSTRAINT rules_kind_check CHECK (kind = ANY (ARRAY['words'::text, 'links'::text, 'mentions'::text, 'new_members'::text, 'rate'::text, 'duplicates'::text])),
+    CONSTRAINT rules_name_check CHECK (length(name) >= 1 AND length(name) <= 80),
+    CONSTRAINT rules_pkey PRIMARY KEY (id),
+    CONSTRAINT rules_updated_by_fkey FOREIGN KEY (updated_by) REFERENCES members(id) ON DELETE SET NULL
+);
+CREATE UNIQUE INDEX rules_name ON rules USING btree (lower(name));
+
+CREATE TABLE sanctions (
+    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+    member_id bigint NOT NULL,
+    kind text NOT NULL,
+    reason text NOT NULL,
+    until timestamp with time zone,
+    created_by bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    revoked_at timestamp with time zone,
+    revoked_by bigint,
+    appealed_at timestamp with time zone,
+    appeal_text text DEFAULT ''::text NOT NULL,
+    appeal_outcome text DEFAULT ''::text NOT NULL,
+    CONSTRAINT sanctions_appeal_outcome_check CHECK (appeal_outcome = ANY (ARRAY[''::text, 'upheld'::text, 'lifted'::text])),
+    CONSTRAINT sanctions_check CHECK ((kind = ANY (ARRAY['silence'::text, 'suspension'::text])) = (until IS NOT NULL)),
+    CONSTRAINT sanctions_created_by_fkey FOREIGN KEY (created_by) REFERENCES members(id) ON DELETE SET NULL,
+    CONSTRAINT sanctions_kind_check CHECK (kind = ANY (ARRAY['warning'::text, 'silence'::text, 'suspension'::text, 'ban'::text])),
+    CONSTRAINT sanctions_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT sanctions_pkey PRIMARY KEY (id),
+    CONSTRAINT sanctions_revoked_by_fkey FOREIGN KEY (revoked_by) REFERENCES members(id) ON DELETE SET NULL
+);
+CREATE INDEX sanctions_appealed ON sanctions USING btree (appealed_at) WHERE ((appealed_at IS NOT NULL) AND (appeal_outcome = ''::text));
+CREATE INDEX sanctions_member ON sanctions USING btree (member_id, created_at DESC, id DESC);
+
+CREATE TABLE search_default (
+    only_row boolean DEFAULT true NOT NULL,
+    locale text NOT NULL,
+    CONSTRAINT search_default_locale_check CHECK (locale = ANY (ARRAY['fr'::text, 'en'::text])),
+    CONSTRAINT search_default_only_row_check CHECK (only_row),
+    CONSTRAINT search_default_pkey PRIMARY KEY (only_row)
+);
+
+CREATE TABLE sessions (
+    token_hash bytea NOT NULL,
+    member_id bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    last_seen_at timestamp with time zone DEFAULT now() NOT NULL,
+    remember boolean DEFAULT false NOT NULL,
+    user_agent text DEFAULT ''::text NOT NULL,
+    client_ip inet,
+    CONSTRAINT sessions_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT sessions_pkey PRIMARY KEY (token_hash)
+);
+CREATE INDEX sessions_expires ON sessions USING btree (expires_at);
+CREATE INDEX sessions_member ON sessions USING btree (member_id);
+
+CREATE TABLE settings (
+    key text NOT NULL,
+    value jsonb NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_by bigint,
+    CONSTRAINT settings_pkey PRIMARY KEY (key),
+    CONSTRAINT settings_updated_by_fkey FOREIGN KEY (updated_by) REFERENCES members(id) ON DELETE SET NULL
+);
+
+CREATE TABLE site_keys (
+    name text NOT NULL,
+    value bytea NOT NULL,
+    CONSTRAINT site_keys_pkey PRIMARY KEY (name)
+);
+
+CREATE TABLE threads (
+    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+    category_id bigint NOT NULL,
+    author_id bigint,
+    title text NOT NULL,
+    slug text NOT NULL,
+    status text DEFAULT 'published'::text NOT NULL,
+    pinned boolean DEFAULT false NOT NULL,
+    locked boolean DEFAULT false NOT NULL,
+    closed boolean DEFAULT false NOT NULL,
+    post_count integer DEFAULT 0 NOT NULL,
+    last_post_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_post_id bigint,
+    last_poster_id bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_post_number integer DEFAULT 1 NOT NULL,
+    CONSTRAINT threads_author_id_fkey FOREIGN KEY (author_id) REFERENCES members(id) ON DELETE SET NULL,
+    CONSTRAINT threads_category_id_fkey FOREIGN KEY (category_id) REFERENCES categories(id),
+    CONSTRAINT threads_last_poster_id_fkey FOREIGN KEY (last_poster_id) REFERENCES members(id) ON DELETE SET NULL,
+    CONSTRAINT threads_pkey PRIMARY KEY (id),
+    CONSTRAINT threads_status_check CHECK (status = ANY (ARRAY['published'::text, 'held'::text, 'hidden'::text, 'deleted'::text]))
+);
+CREATE INDEX threads_activity ON threads USING btree (last_post_at DESC, id DESC);
+CREATE INDEX threads_author ON threads USING btree (author_id);
+CREATE INDEX threads_author_created ON threads USING btree (author_id, created_at DESC);
+CREATE INDEX threads_category_activity ON threads USING btree (category_id, last_post_at DESC, id DESC);
+CREATE INDEX threads_category_pinned_activity ON threads USING btree (category_id, pinned DESC, last_post_at DESC, id DESC);
+CREATE INDEX threads_created ON threads USING btree (created_at);
+CREATE INDEX threads_held_author ON threads USING btree (author_id) WHERE (status = 'held'::text);
+
+CREATE TABLE watches (
+    member_id bigint NOT NULL,
+    thread_id bigint,
+    category_id bigint,
+    level text NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT watches_category_id_fkey FOREIGN KEY (category_id) REFERENCES categories(id) ON DELETE CASCADE,
+    CONSTRAINT watches_check CHECK ((thread_id IS NULL) <> (category_id IS NULL)),
+    CONSTRAINT watches_level_check CHECK (level = ANY (ARRAY['watching'::text, 'normal'::text, 'muted'::text])),
+    CONSTRAINT watches_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT watches_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES threads(id) ON DELETE CASCADE
+);
+CREATE INDEX watches_category_watching ON watches USING btree (category_id) WHERE (level = 'watching'::text);
+CREATE UNIQUE INDEX watches_member_category ON watches USING btree (member_id, category_id) WHERE (category_id IS NOT NULL);
+CREATE UNIQUE INDEX watches_member_thread ON watches USING btree (member_id, thread_id) WHERE (thread_id IS NOT NULL);
+CREATE INDEX watches_thread_watching ON watches USING btree (thread_id) WHERE (level = 'watching'::text);
+
+-- Views
+
+-- Functions
+
+CREATE OR REPLACE FUNCTION announce_members(ids text)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    IF ids IS NULL THEN
+        RETURN;
+    END IF;
+    IF length(ids) > 7000 THEN
+        ids := '';
+    END IF;
+    PERFORM pg_notify('palabre_members', ids);
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION categories_count_threads()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status = 'published' THEN
+        UPDATE categories SET thread_count = thread_count - 1 WHERE id = OLD.category_id;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status = 'published' THEN
+        UPDATE categories SET thread_count = thread_count + 1 WHERE id = NEW.category_id;
+    END IF;
+    RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION category_threads(p_category bigint, p_viewer bigint, p_pinned boolean, p_at timestamp with time zone, p_id bigint, p_limit integer, p_staff boolean)
+ RETURNS TABLE(id bigint, category_id bigint, category_slug text, category_name text, author_id bigint, author_name text, title text, slug text, status text, pinned boolean, locked boolean, closed boolean, post_count integer, last_post_at timestamp with time zone, last_post_number integer, last_poster_name text, created_at timestamp with time zone, last_read integer, unread bigint)
+ LANGUAGE plpgsql
+ STABLE
+ SET plan_cache_mode TO 'force_generic_plan'
+AS $function$
+BEGIN
+    RETURN QUERY
+    SELECT t.id, t.category_id, c.slug, c.name, t.author_id, a.username, t.title, t.slug, t.status,
+        t.pinned, t.locked, t.closed, t.post_count, t.last_post_at, t.last_post_number, lp.username,
+        t.created_at, rs.last_read_number,
+        CASE WHEN rs.member_id IS NULL THEN NULL ELSE
+            (SELECT count(*) FROM posts p
+             WHERE p.thread_id = t.id AND p.number > rs.last_read_number AND p.status = 'published') END
+    FROM threads t
+    JOIN categories c ON c.id = t.category_id
+    LEFT JOIN members a ON a.id = t.author_id
+    LEFT JOIN members lp ON lp.id = t.last_poster_id
+    LEFT JOIN read_states rs ON rs.thread_id = t.id AND rs.member_id = p_viewer
+    WHERE t.category_id = p_category
+        AND (t.status = 'published' OR (t.status = 'held' AND (p_staff OR t.author_id = p_viewer)))
+        AND (t.pinned, t.last_post_at, t.id) < (p_pinned, p_at, p_id)
+    ORDER BY t.pinned DESC, t.last_post_at DESC, t.id DESC
+    LIMIT p_limit;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION check_held_item()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    IF NEW.post_id IS NOT NULL THEN
+        PERFORM check_held_post(NEW.post_id);
+    END IF;
+    RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION check_held_post(pid bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    st text;
+    pending boolean;
+    open_items int;
+    open_held int;
+BEGIN
+    SELECT status INTO st FROM posts WHERE id = pid;
+    SELECT EXISTS (SELECT 1 FROM post_pending_edits WHERE post_id = pid) INTO pending;
+    SELECT count(*), count(*) FILTER (WHERE kind = 'held') INTO open_items, open_held
+    FROM review_items WHERE post_id = pid AND status = 'pending';
+    IF st = 'held' AND open_items <> 1 THEN
+        RAISE EXCEPTION 'held post % has % open review items', pid, open_items
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    IF pending AND open_held <> 1 THEN
+        RAISE EXCEPTION 'pending edit of post % has % open held review items', pid, open_held
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    IF st IS DISTINCT FROM 'held' AND NOT pending AND open_held > 0 THEN
+        RAISE EXCEPTION 'review item of post % waits for a post that is no longer held (%)', pid, st
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION check_held_post_row()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    PERFORM check_held_post(NEW.id);
+    RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION check_pending_edit_row()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        PERFORM check_held_post(OLD.post_id);
+    ELSE
+        PERFORM check_held_post(NEW.post_id);
+    END IF;
+    RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION duplicate_key(body text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE STRICT
+RETURN lower(regexp_replace(body, '[^[:alnum:]]+'::text, ''::text, 'g'::text));
+
+CREATE OR REPLACE FUNCTION fan_out_notifications(p_post_ids bigint[], p_older interval, p_limit integer)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET plan_cache_mode TO 'force_generic_plan'
+AS $function$
+DECLARE
+    claimed bigint[];
+BEGIN
+    IF p_post_ids IS NOT NULL THEN
+        WITH c AS (
+            DELETE FROM notification_queue q WHERE q.post_id IN (
+                SELECT post_id FROM notification_queue WHERE post_id = ANY (p_post_ids)
+                FOR UPDATE SKIP LOCKED)
+            RETURNING q.post_id)
+        SELECT array_agg(post_id) INTO claimed FROM c;
+    ELSE
+        WITH c AS (
+            DELETE FROM notification_queue q WHERE q.post_id IN (
+                SELECT post_id FROM notification_queue WHERE queued_at < now() - p_older
+                ORDER BY post_id LIMIT p_limit
+                FOR UPDATE SKIP LOCKED)
+            RETURNING q.post_id)
+        SELECT array_agg(post_id) INTO claimed FROM c;
+    END IF;
+    IF claimed IS NULL THEN
+        RETURN 0;
+    END IF;
+    PERFORM notify_published_posts(claimed);
+    -- synchronous_commit off and the announcement (migration 0016).
+    PERFORM notify_after_commit();
+    RETURN cardinality(claimed);
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION latest_reader(p_viewer bigint, p_limit integer)
+ RETURNS TABLE(thread_id bigint, thread_version text, last_read integer, unread bigint, has_held boolean, categories_version text)
+ LANGUAGE plpgsql
+ STABLE
+ SET plan_cache_mode TO 'force_generic_plan'
+AS $function$
+BEGIN
+    RETURN QUERY
+    SELECT t.id, t.xmin::text, rs.last_read_number,
+        CASE WHEN rs.member_id IS NULL THEN NULL ELSE
+            (SELECT count(*) FROM posts p
+             WHERE p.thread_id = t.id AND p.number > rs.last_read_number AND p.status = 'published') END,
+        EXISTS (SELECT 1 FROM threads h WHERE h.author_id = p_viewer AND h.status = 'held'),
+        (SELECT string_agg(c.id::text || ':' || c.xmin::text, ',' ORDER BY c.id)
+         FROM (SELECT c.id, c.xmin FROM categories c ORDER BY c.id) c)
+    FROM (SELECT t.id, t.xmin, t.last_post_at FROM threads t
+          WHERE t.status = 'published'
+          ORDER BY t.last_post_at DESC, t.id DESC
+          LIMIT p_limit) t
+    LEFT JOIN read_states rs ON rs.member_id = p_viewer AND rs.thread_id = t.id
+    ORDER BY t.last_post_at DESC, t.id DESC;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION latest_threads(p_viewer bigint, p_at timestamp with time zone, p_id bigint, p_limit integer, p_staff boolean)
+ RETURNS TABLE(id bigint, category_id bigint, category_slug text, category_name text, author_id bigint, author_name text, title text, slug text, status text, pinned boolean, locked boolean, closed boolean, post_count integer, last_post_at timestamp with time zone, last_post_number integer, last_poster_name text, created_at timestamp with time zone, last_read integer, unread bigint)
+ LANGUAGE plpgsql
+ STABLE
+ SET plan_cache_mode TO 'force_generic_plan'
+AS $function$
+BEGIN
+    RETURN QUERY
+    SELECT t.id, t.category_id, c.slug, c.name, t.author_id, a.username, t.title, t.slug, t.status,
+        t.pinned, t.locked, t.closed, t.post_count, t.last_post_at, t.last_post_number, lp.username,
+        t.created_at, rs.last_read_number,
+        CASE WHEN rs.member_id IS NULL THEN NULL ELSE
+            (SELECT count(*) FROM posts p
+             WHERE p.thread_id = t.id AND p.number > rs.last_read_number AND p.status = 'published') END
+    FROM threads t
+    JOIN categories c ON c.id = t.category_id
+    LEFT JOIN members a ON a.id = t.author_id
+    LEFT JOIN members lp ON lp.id = t.last_poster_id
+    LEFT JOIN read_states rs ON rs.thread_id = t.id AND rs.member_id = p_viewer
+    WHERE (t.status = 'published' OR (t.status = 'held' AND (p_staff OR t.author_id = p_viewer)))
+        AND (t.last_post_at, t.id) < (p_at, p_id)
+    ORDER BY t.last_post_at DESC, t.id DESC
+    LIMIT p_limit;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION member_rows_announce()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    PERFORM announce_members((SELECT string_agg(DISTINCT member_id::text, ',') FROM changed));
+    RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION members_announce()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    PERFORM announce_members((SELECT string_agg(DISTINCT id::text, ',') FROM changed));
+    RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION mod_log_is_append_only()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    RAISE EXCEPTION 'mod_log is append-only: % refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION notifications_follow_post()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    UPDATE notifications n SET hidden = (NEW.status <> 'published' OR t.status <> 'published')
+    FROM threads t
+    WHERE n.post_id = NEW.id AND n.kind <> 'moderation' AND t.id = NEW.thread_id
+        AND n.hidden IS DISTINCT FROM (NEW.status <> 'published' OR t.status <> 'published');
+    RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION notifications_follow_thread()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    -- By the thread's posts: notifications have no index on thread_id.
+    UPDATE notifications n SET hidden = (p.status <> 'published' OR NEW.status <> 'published')
+    FROM posts p
+    WHERE p.thread_id = NEW.id AND n.post_id = p.id AND n.kind <> 'moderation'
+        AND n.hidden IS DISTINCT FROM (p.status <> 'published' OR NEW.status <> 'published');
+    RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION notify_after_commit()
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    PERFORM set_config('synchronous_commit', 'off', true);
+    PERFORM pg_notify('palabre_content', 'after_commit');
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION notify_content_changed()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    IF current_setting('palabre.notify', true) = 'after_commit' THEN
+        RETURN NULL;
+    END IF;
+    PERFORM pg_notify('palabre_content', '');
+    RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION notify_guidelines_changed()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    PERFORM pg_notify('palabre_content', 'guidelines');
+    RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION notify_published(p_post_id bigint)
+ RETURNS integer
+ LANGUAGE sql
+AS $function$ SELECT notify_published_posts(ARRAY[p_post_id]) $function$;
+
+CREATE OR REPLACE FUNCTION notify_published_posts(p_post_ids bigint[])
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET plan_cache_mode TO 'force_generic_plan'
+AS $function$
+#variable_conflict use_column
+DECLARE
+    notified integer;
+    mailed integer;
+BEGIN
+WITH p AS (
+	SELECT p.id, p.thread_id, p.number, p.author_id, p.reply_to,
+		t.category_id, t.status AS thread_status, t.title
+	FROM posts p JOIN threads t ON t.id = p.thread_id
+	WHERE p.id = ANY (p_post_ids) AND p.status = 'published'
+), candidates AS (
+	SELECT pm.post_id, pm.member_id, 'mention' AS kind, 1 AS rank FROM p JOIN post_mentions pm ON pm.post_id = p.id
+	UNION ALL
+	SELECT p.id, q.author_id, 'quote', 2 FROM p JOIN post_quotes pq ON pq.post_id = p.id JOIN posts q ON q.id = pq.quoted_post_id
+	UNION ALL
+	SELECT p.id, r.author_id, 'reply', 3 FROM p JOIN posts r ON r.thread_id = p.thread_id AND r.number = p.reply_to
+	UNION ALL
+	SELECT p.id, w.member_id, 'watching', 4 FROM p JOIN watches w ON w.thread_id = p.thread_id AND w.level = 'watching'
+	WHERE p.number > 1
+	UNION ALL
+	SELECT p.id, w.member_id, 'new_thread', 4 FROM p JOIN watches w ON w.category_id = p.category_id AND w.level = 'watching'
+	WHERE p.number = 1
+), already AS MATERIALIZED (
+	-- By post (notifications_post): by member, the planner's favourite,
+	-- reads every notification a member ever had.
+	SELECT o.post_id, o.member_id FROM notifications o
+	WHERE o.post_id = ANY (p_post_ids) AND o.kind NOT IN ('like', 'moderation')
+), chosen AS (
+	SELECT DISTINCT ON (p.id, c.member_id) c.member_id, c.kind, p.author_id, p.thread_id, p.id AS post_id,
+		p.thread_status <> 'published' AS hidden, p.title,
+		m.email, m.locale, m.username,
+		m.email <> '' AND CASE WHEN c.kind = 'mention' THEN m.email_on_mention
+		                       WHEN c.kind = 'quote' THEN m.email_on_quote
+		                       ELSE m.email_on_reply END AS wants_email
+	FROM candidates c
+	JOIN p ON p.id = c.post_id
+	JOIN members m ON m.id = c.member_id
+	WHERE m.id IS DISTINCT FROM p.author_id
+		AND m.status <> 'deleted' AND m.banned_at IS NULL
+		AND (p.thread_status = 'published' OR m.role IN ('moderator', 'admin'))
+		AND coalesce((SELECT tw.level FROM watches tw WHERE tw.member_id = m.id AND tw.thread_id = p.thread_id),
+		             (SELECT cw.level FROM watches cw WHERE cw.member_id = m.id AND cw.category_id = p.category_id),
+		             'normal') <> 'muted'
+		AND NOT EXISTS (SELECT 1 FROM already o WHERE o.post_id = p.id AND o.member_id = m.id)
+	ORDER BY p.id, c.member_id, c.rank
+), inserted AS (
+	INSERT INTO notifications (member_id, kind, actor_id, thread_id, post_id, hidden)
+	SELECT member_id, kind, author_id, thread_id, post_id, hidden FROM chosen
+	RETURNING 1
+), mails AS (
+	-- Every chosen row is inserted: the mails are those of the chosen rows,
+	-- with what they need already at hand.
+	INSERT INTO outbox (recipient, kind, locale, data)
+	SELECT c.email, 'notify_' || c.kind, c.locale,
+		jsonb_build_object('Username', c.username, 'Actor', coalesce(a.username, ''), 'Title', c.title,
+			'Path', '/p/' || c.post_id)
+	FROM chosen c
+	LEFT JOIN members a ON a.id = c.author_id
+	WHERE c.wants_email
+	RETURNING 1
+)
+SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM mails) INTO notified, mailed;
+    IF mailed > 0 AND current_setting('palabre.notify', true) IS DISTINCT FROM 'after_commit' THEN
+        PERFORM pg_notify('palabre_outbox', '');
+    END IF;
+    RETURN notified;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION notify_review_changed()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    PERFORM pg_notify('palabre_review', json_build_object(
+        'id', NEW.id, 'kind', NEW.kind, 'status', NEW.status, 'claimed_by', NEW.claimed_by,
+        'version', NEW.version)::text);
+    RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION notify_rules_changed()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    PERFORM pg_notify('palabre_rules', '');
+    RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION palabre_post_search_vector(config regconfig, title text, body_html text)
+ RETURNS tsvector
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+    SELECT setweight(to_tsvector(config, palabre_search_text(coalesce(title, ''))), 'A') ||
+           setweight(to_tsvector(config, palabre_search_text(body_html)), 'B')
+$function$;
+
+CREATE OR REPLACE FUNCTION palabre_search_config()
+ RETURNS regconfig
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+BEGIN
+    RETURN CASE coalesce(nullif((SELECT value #>> '{}' FROM settings WHERE key = 'locale'), ''),
+                         (SELECT locale FROM search_default), 'fr')
+        WHEN 'en' THEN 'palabre_english'::regconfig
+        ELSE 'palabre_french'::regconfig
+    END;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION palabre_search_text(html text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE STRICT
+AS $function$
+    SELECT regexp_replace(left(regexp_replace(html, '<[^>]*>', ' ', 'g'), 100000), '(\S{64})', '\1 ', 'g')
+$function$;
+
+CREATE OR REPLACE FUNCTION posting_history(p_member bigint, p_recent_posts boolean, p_recent_threads boolean, p_duplicate_minutes integer, p_body text, p_published_limit integer)
+ RETURNS TABLE(recent_posts integer, recent_threads integer, duplicate boolean, published integer)
+ LANGUAGE plpgsql
+ SET plan_cache_mode TO 'force_generic_plan'
+AS $function$
+DECLARE
+    body_key text;
+BEGIN
+    -- Serialises one member's submissions across instances, so that two
+    -- posts sent at once cannot both slip under a limit.
+    PERFORM pg_advisory_xact_lock(hashtextextended('palabre.posting:' || p_member::text, 0));
+    IF p_recent_posts THEN
+        SELECT count(*) INTO recent_posts FROM posts p
+        WHERE p.author_id = p_member AND p.created_at > now() - interval '1 minute';
+    END IF;
+    IF p_recent_threads THEN
+        SELECT count(*) INTO recent_threads FROM threads t
+        WHERE t.author_id = p_member AND t.created_at > now() - interval '1 day';
+    END IF;
+    IF p_duplicate_minutes > 0 THEN
+        body_key := duplicate_key(p_body);
+        duplicate := EXISTS (
+            SELECT 1 FROM posts p
+            WHERE p.author_id = p_member AND p.created_at > now() - make_interval(mins => p_duplicate_minutes)
+              AND p.status <> 'deleted'
+              AND (p.body_markdown = p_body OR body_key <> '' AND duplicate_key(p.body_markdown) = body_key));
+    END IF;
+    IF p_published_limit > 0 THEN
+        SELECT count(*) INTO published FROM (
+            SELECT 1 FROM posts p WHERE p.author_id = p_member AND p.status = 'published' LIMIT p_published_limit) x;
+    END IF;
+    RETURN NEXT;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION posts_search_vector()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    title text := '';
+BEGIN
+    IF NEW.search_config IS NULL THEN
+        NEW.search_config := palabre_search_config();
+    END IF;
+    IF NEW.number = 1 THEN
+        SELECT t.title INTO title FROM threads t WHERE t.id = NEW.thread_id;
+    END IF;
+    NEW.search_vector := palabre_post_search_vector(NEW.search_config, title, NEW.body_html);
+    RETURN NEW;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION reply_facts(p_after_commit boolean, p_thread_ids bigint[], p_author_ids bigint[], p_reply_tos integer[], p_bodies text[], p_history boolean[], p_recent_posts boolean[], p_duplicate_minutes integer[], p_published_limits integer[])
+ RETURNS TABLE(ord integer, recent_posts integer, duplicate boolean, published integer, duplicate_of integer[], thread_found boolean, thread_locked boolean, thread_closed boolean, thread_status text, thread_author_id bigint, next_number integer, target_found boolean, target_status text, target_author_id bigint)
+ LANGUAGE plpgsql
+AS $function$
+#variable_conflict use_column
+DECLARE
+    n constant integer := coalesce(cardinality(p_thread_ids), 0);
+    i integer;
+BEGIN
+    IF p_after_commit THEN
+        PERFORM set_config('palabre.notify', 'after_commit', true);
+    END IF;
+    -- The members' posting locks first, in the order of their ids, then the
+    -- threads' rows, in the order of theirs: every path that takes both
+    -- takes them in this order, or two transactions could wait on each
+    -- other.
+    PERFORM pg_advisory_xact_lock(hashtextextended('palabre.posting:' || l.member_id::text, 0))
+    FROM (SELECT DISTINCT a.member_id FROM unnest(p_author_ids, p_history) AS a(member_id, asked)
+          WHERE a.asked ORDER BY a.member_id) l;
+    PERFORM 1 FROM (SELECT t.id FROM threads t WHERE t.id = ANY (p_thread_ids) ORDER BY t.id FOR UPDATE) l;
+
+    FOR i IN 1 .. n LOOP
+        ord := i;
+        recent_posts := NULL;
+        duplicate := NULL;
+        published := NULL;
+        duplicate_of := NULL;
+        IF p_history[i] THEN
+            SELECT h.recent_posts, h.duplicate, h.published INTO recent_posts, duplicate, published
+            FROM posting_history(p_author_ids[i], p_recent_posts[i], false, p_duplicate_minutes[i], p_bodies[i],
+                                 p_published_limits[i]) h;
+            IF p_duplicate_minutes[i] > 0 THEN
+                duplicate_of := ARRAY(
+                    SELECT s.j FROM generate_subscripts(p_bodies, 1) AS s(j)
+                    WHERE s.j <> i AND p_author_ids[s.j] = p_author_ids[i]
+                      AND (p_bodies[s.j] = p_bodies[i]
+                           OR duplicate_key(p_bodies[i]) <> '' AND duplicate_key(p_bodies[s.j]) = duplicate_key(p_bodies[i]))
+                    ORDER BY s.j);
+            END IF;
+        END IF;
+        SELECT true, t.locked, t.closed, t.status, t.author_id
+        INTO thread_found, thread_locked, thread_closed, thread_status, thread_author_id
+        FROM threads t WHERE t.id = p_thread_ids[i];
+        next_number := NULL;
+        IF thread_found THEN
+            SELECT coalesce(max(x.number), 0) + 1 INTO next_number FROM posts x WHERE x.thread_id = p_thread_ids[i];
+        END IF;
+        target_found := NULL;
+        target_status := NULL;
+        target_author_id := NULL;
+        IF p_reply_tos[i] > 0 THEN
+            SELECT true, r.status, r.author_id INTO target_found, target_status, target_author_id
+            FROM posts r WHERE r.thread_id = p_thread_ids[i] AND r.number = p_reply_tos[i];
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION reserve_attempts(kinds text[], subjects text[], maxes integer[], windows double precision[], bases double precision[], caps double precision[], OUT ids bigint[], OUT wait double precision)
+ RETURNS record
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    t        timestamptz;
+    n        integer;
+    latest   timestamptz;
+    blocking timestamptz;
+    id       bigint;
+BEGIN
+    PERFORM pg_advisory_xact_lock(k)
+    FROM (SELECT DISTINCT hashtextextended(u.kind || E'\x1f' || u.subject, 19) AS k
+          FROM unnest(kinds, subjects) AS u(kind, subject) ORDER BY 1) AS locks;
+    -- The time after the locks: the rows of a reservation that held them
+    -- are older than this one's.
+    t := clock_timestamp();
+    wait := 0;
+    FOR i IN 1 .. coalesce(cardinality(kinds), 0) LOOP
+        IF bases[i] > 0 THEN
+            SELECT count(*), max(a.at) INTO n, latest FROM login_attempts a
+            WHERE a.kind = kinds[i] AND a.subject = subjects[i] AND a.at > t - make_interval(secs => windows[i]);
+            IF n >= maxes[i] THEN
+                wait := greatest(wait, extract(epoch FROM latest - t)
+                    + least(caps[i], bases[i] * power(2, least(n - maxes[i], 30))));
+            END IF;
+        ELSE
+            SELECT a.at INTO blocking FROM login_attempts a
+            WHERE a.kind = kinds[i] AND a.subject = subjects[i] AND a.at > t - make_interval(secs => windows[i])
+            ORDER BY a.at DESC OFFSET maxes[i] - 1 LIMIT 1;
+            IF FOUND THEN
+                wait := greatest(wait, extract(epoch FROM blocking - t) + windows[i]);
+            END IF;
+        END IF;
+    END LOOP;
+    IF wait > 0 THEN
+        RETURN;
+    END IF;
+    ids := '{}';
+    FOR i IN 1 .. coalesce(cardinality(kinds), 0) LOOP
+        INSERT INTO login_attempts (kind, subject, at) VALUES (kinds[i], subjects[i], t)
+        RETURNING login_attempts.id INTO id;
+        ids := ids || id;
+    END LOOP;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION review_queue_appeal()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    INSERT INTO review_items (kind, member_id, sanction_id)
+    VALUES ('appeal', NEW.member_id, NEW.id)
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION store_replies(p_thread_ids bigint[], p_numbers integer[], p_author_ids bigint[], p_reply_tos integer[], p_bodies_markdown text[], p_bodies_html text[], p_statuses text[])
+ RETURNS TABLE(ord integer, post_id bigint, post_created_at timestamp with time zone)
+ LANGUAGE plpgsql
+AS $function$
+#variable_conflict use_column
+DECLARE
+    j integer;
+BEGIN
+    RETURN QUERY
+    WITH ins AS (
+        INSERT INTO posts (thread_id, number, author_id, reply_to, body_markdown, body_html, status)
+        SELECT p_thread_ids[s.k], p_numbers[s.k], p_author_ids[s.k], nullif(p_reply_tos[s.k], 0),
+               p_bodies_markdown[s.k], p_bodies_html[s.k], p_statuses[s.k]
+        FROM generate_subscripts(p_thread_ids, 1) AS s(k) ORDER BY s.k
+        RETURNING posts.id, posts.thread_id, posts.number, posts.author_id, posts.status, posts.created_at
+    ), counted AS (
+        UPDATE threads t SET post_count = t.post_count + x.added, last_post_at = x.created_at,
+            last_post_id = x.last_id, last_poster_id = x.last_author, last_post_number = x.last_number
+        FROM (SELECT w.thread_id, count(*) AS added, max(w.created_at) AS created_at, max(w.number) AS last_number,
+                     (array_agg(w.id ORDER BY w.number DESC))[1] AS last_id,
+                     (array_agg(w.author_id ORDER BY w.number DESC))[1] AS last_author
+              FROM ins w WHERE w.status = 'published' GROUP BY w.thread_id) x
+        WHERE t.id = x.thread_id
+    ), queued AS (
+        INSERT INTO notification_queue (post_id) SELECT w.id FROM ins w WHERE w.status = 'published'
+    )
+    SELECT s.k, w.id, w.created_at
+    FROM generate_subscripts(p_thread_ids, 1) AS s(k)
+    JOIN ins w ON w.thread_id = p_thread_ids[s.k] AND w.number = p_numbers[s.k];
+
+    FOR j IN 1 .. coalesce(cardinality(p_thread_ids), 0) LOOP
+        UPDATE read_states SET last_read_number = p_numbers[j], updated_at = now()
+        WHERE member_id = p_author_ids[j] AND thread_id = p_thread_ids[j] AND last_read_number = p_numbers[j] - 1;
+    END LOOP;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION threads_search_title()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    UPDATE posts SET search_config = search_config WHERE thread_id = NEW.id AND number = 1;
+    RETURN NULL;
+END;
+$function$;
+
+-- Triggers
+
+CREATE TRIGGER api_tokens_deleted_announce AFTER DELETE ON api_tokens REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION member_rows_announce();
+CREATE TRIGGER api_tokens_updated_announce AFTER UPDATE ON api_tokens REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION member_rows_announce();
+CREATE TRIGGER categories_content_changed AFTER INSERT OR DELETE OR UPDATE ON categories FOR EACH STATEMENT EXECUTE FUNCTION notify_content_changed();
+CREATE TRIGGER guidelines_content_changed AFTER INSERT OR DELETE OR UPDATE ON guideline_versions FOR EACH STATEMENT EXECUTE FUNCTION notify_guidelines_changed();
+CREATE TRIGGER likes_content_changed AFTER INSERT OR DELETE OR UPDATE ON likes FOR EACH STATEMENT EXECUTE FUNCTION notify_content_changed();
+CREATE TRIGGER members_content_changed AFTER UPDATE ON members FOR EACH ROW WHEN (old.username IS DISTINCT FROM new.username OR old.display_name IS DISTINCT FROM new.display_name OR old.bio_html IS DISTINCT FROM new.bio_html OR old.status IS DISTINCT FROM new.status OR old.trust_level IS DISTINCT FROM new.trust_level OR old.role IS DISTINCT FROM new.role) EXECUTE FUNCTION notify_content_changed();
+CREATE TRIGGER members_deleted_announce AFTER DELETE ON members REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION members_announce();
+CREATE TRIGGER members_updated_announce AFTER UPDATE ON members REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION members_announce();
+CREATE TRIGGER mod_log_no_truncate BEFORE TRUNCATE ON mod_log FOR EACH STATEMENT EXECUTE FUNCTION mod_log_is_append_only();
+CREATE TRIGGER mod_log_no_update BEFORE DELETE OR UPDATE ON mod_log FOR EACH ROW EXECUTE FUNCTION mod_log_is_append_only();
+CREATE TRIGGER notifications_deleted_announce AFTER DELETE ON notifications REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION member_rows_announce();
+CREATE TRIGGER notifications_inserted_announce AFTER INSERT ON notifications REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION member_rows_announce();
+CREATE TRIGGER notifications_updated_announce AFTER UPDATE ON notifications REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION member_rows_announce();
+CREATE CONSTRAINT TRIGGER post_pending_edits_held_invariant AFTER INSERT OR DELETE ON post_pending_edits DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION check_pending_edit_row();
+CREATE TRIGGER posts_content_changed AFTER INSERT OR DELETE OR UPDATE ON posts FOR EACH STATEMENT EXECUTE FUNCTION notify_content_changed();
+CREATE CONSTRAINT TRIGGER posts_held_invariant AFTER UPDATE OF status ON posts DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (old.status = 'held'::text AND new.status <> 'held'::text) EXECUTE FUNCTION check_held_post_row();
+CREATE TRIGGER posts_notifications_hidden AFTER UPDATE OF status ON posts FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION notifications_follow_post();
+CREATE TRIGGER posts_search_vector BEFORE INSERT OR UPDATE OF body_html, search_config ON posts FOR EACH ROW EXECUTE FUNCTION posts_search_vector();
+CREATE TRIGGER review_items_changed AFTER INSERT OR UPDATE ON review_items FOR EACH ROW EXECUTE FUNCTION notify_review_changed();
+CREATE CONSTRAINT TRIGGER review_items_held_invariant AFTER UPDATE OF status, kind, post_id ON review_items DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (old.status = 'pending'::text AND new.post_id IS NOT NULL) EXECUTE FUNCTION check_held_item();
+CREATE TRIGGER rules_changed AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON rules FOR EACH STATEMENT EXECUTE FUNCTION notify_rules_changed();
+CREATE TRIGGER sanctions_appealed AFTER UPDATE OF appealed_at ON sanctions FOR EACH ROW WHEN (old.appealed_at IS NULL AND new.appealed_at IS NOT NULL) EXECUTE FUNCTION review_queue_appeal();
+CREATE TRIGGER sessions_deleted_announce AFTER DELETE ON sessions REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION member_rows_announce();
+CREATE TRIGGER sessions_updated_announce AFTER UPDATE ON sessions REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION member_rows_announce();
+CREATE TRIGGER settings_content_changed AFTER INSERT OR DELETE OR UPDATE ON settings FOR EACH STATEMENT EXECUTE FUNCTION notify_content_changed();
+CREATE TRIGGER threads_content_changed AFTER INSERT OR DELETE OR UPDATE ON threads FOR EACH STATEMENT EXECUTE FUNCTION notify_content_changed();
+CREATE TRIGGER threads_count_insert_delete AFTER INSERT OR DELETE ON threads FOR EACH ROW EXECUTE FUNCTION categories_count_threads();
+CREATE TRIGGER threads_count_update AFTER UPDATE OF status, category_id ON threads FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status OR old.category_id IS DISTINCT FROM new.category_id) EXECUTE FUNCTION categories_count_threads();
+CREATE TRIGGER threads_notifications_hidden AFTER UPDATE OF status ON threads FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION notifications_follow_thread();
+CREATE TRIGGER threads_search_title AFTER UPDATE OF title ON threads FOR EACH ROW WHEN (old.title IS DISTINCT FROM new.title) EXECUTE FUNCTION threads_search_title();
