@@ -32,9 +32,6 @@ const (
 	ListDigest     = "digest"
 )
 
-// MailLists are the lists, in the order the settings show them.
-var MailLists = []string{ListReply, ListMention, ListQuote, ListLike, ListModeration, ListMessage, ListDigest}
-
 // unsubscribeColumn is the preference each list turns off.
 var unsubscribeColumn = map[string]string{
 	ListReply: "email_on_reply = false", ListMention: "email_on_mention = false", ListQuote: "email_on_quote = false",
@@ -156,7 +153,8 @@ WITH due AS (
 )
 UPDATE members m SET digest_sent_at = now()
 FROM old WHERE m.id = old.id
-RETURNING m.id, m.username, m.email, m.locale, m.email_digest, m.unsubscribe_key, old.since`
+RETURNING m.id, m.username, m.email, m.locale, m.email_digest, old.since,
+	unsubscribe_path(m.id, m.unsubscribe_key, 'digest') AS unsubscribe`
 
 type digestMember struct {
 	ID     int64     `db:"id"`
@@ -164,8 +162,9 @@ type digestMember struct {
 	Email  string    `db:"email"`
 	Locale string    `db:"locale"`
 	Period string    `db:"email_digest"`
-	Key    string    `db:"unsubscribe_key"`
 	Since  time.Time `db:"since"`
+	// Unsubscribe is the digest's unsubscribe link (unsubscribe_path).
+	Unsubscribe string `db:"unsubscribe"`
 }
 
 // digestLine is a thread a digest lists.
@@ -223,8 +222,7 @@ func (db *DB) SendDueDigests(ctx context.Context) (int, error) {
 			return Internal("claiming digests", err)
 		}
 		for _, m := range due {
-			data := map[string]string{"Username": m.Name, "Period": m.Period,
-				"Unsubscribe": "/email/unsubscribe?member=" + strconv.FormatInt(m.ID, 10) + "&key=" + m.Key + "&list=" + ListDigest}
+			data := map[string]string{"Username": m.Name, "Period": m.Period, "Unsubscribe": m.Unsubscribe}
 			empty := true
 			for _, s := range []struct{ key, query string }{
 				{"Popular", selectDigestPopular}, {"Replies", selectDigestReplies}, {"Watched", selectDigestWatched},
