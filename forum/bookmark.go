@@ -51,13 +51,56 @@ type Bookmark struct {
 	Available bool `db:"available" json:"available"`
 }
 
-// BookmarkInput is what a member sets on a bookmark.
+// BookmarkInput is what a member sets on a bookmark: a note and either an
+// exact reminder time or one of the reminder presets.
 type BookmarkInput struct {
 	Note     string     `json:"note"`
 	RemindAt *time.Time `json:"remind_at"` // nil: no reminder
-	// KeepReminder leaves the reminder of an existing bookmark as it is
-	// (RemindAt is then ignored): the form that changes the note.
-	KeepReminder bool `json:"-"`
+	// Remind, when set, is a preset (RemindHours…) that replaces RemindAt,
+	// or RemindKeep, which leaves the reminder of an existing bookmark as it
+	// is: the form that only changes the note.
+	Remind string `json:"remind,omitempty"`
+}
+
+// The reminder presets the bookmark forms offer, as Discourse does. The
+// days begin in the forum's time zone (the time_zone setting): "tomorrow"
+// is 8 a.m. there.
+const (
+	RemindNone     = "none"
+	RemindHours    = "hours"    // in three hours
+	RemindTomorrow = "tomorrow" // tomorrow morning
+	RemindWeek     = "week"     // in a week, in the morning
+	RemindMonth    = "month"    // in thirty days, in the morning
+	RemindKeep     = "keep"     // the reminder already set
+)
+
+// reminderMorning is the hour of the day a preset's reminder falls.
+const reminderMorning = 8
+
+// presetReminder is when the preset choice falls from now in loc, nil for
+// RemindNone; ok is false for an unknown preset.
+func presetReminder(choice string, now time.Time, loc *time.Location) (at *time.Time, ok bool) {
+	now = now.In(loc)
+	morning := func(days int) time.Time {
+		d := now.AddDate(0, 0, days)
+		return time.Date(d.Year(), d.Month(), d.Day(), reminderMorning, 0, 0, 0, loc)
+	}
+	var t time.Time
+	switch choice {
+	case RemindNone:
+		return nil, true
+	case RemindHours:
+		t = now.Add(3 * time.Hour)
+	case RemindTomorrow:
+		t = morning(1)
+	case RemindWeek:
+		t = morning(7)
+	case RemindMonth:
+		t = morning(30)
+	default:
+		return nil, false
+	}
+	return &t, true
 }
 
 // BookmarkPage is one page of a member's bookmarks; Next is the cursor of
@@ -86,8 +129,20 @@ func (db *DB) BookmarkPost(ctx context.Context, postID int64, in BookmarkInput) 
 	}
 	note, noteErr := cleanText(in.Note, "note", BookmarkNoteMax)
 	var remindErr error
-	if in.KeepReminder {
+	keep := in.Remind == RemindKeep
+	switch {
+	case keep:
 		in.RemindAt = nil
+	case in.Remind != "":
+		st, err := db.Settings(ctx)
+		if err != nil {
+			return nil, err
+		}
+		at, ok := presetReminder(in.Remind, time.Now(), st.Location())
+		if !ok {
+			remindErr = Errorf(EINVALID, "bookmark.choice_invalid", nil).OnField("remind")
+		}
+		in.RemindAt = at
 	}
 	if in.RemindAt != nil {
 		now := time.Now()
@@ -112,7 +167,7 @@ INSERT INTO bookmarks (member_id, post_id, note, remind_at) VALUES ($1, $2, $3, 
 ON CONFLICT (member_id, post_id) DO UPDATE SET note = EXCLUDED.note, updated_at = now(),
 	remind_at = CASE WHEN $5 THEN bookmarks.remind_at ELSE EXCLUDED.remind_at END,
 	reminded_at = CASE WHEN $5 OR bookmarks.remind_at IS NOT DISTINCT FROM EXCLUDED.remind_at THEN bookmarks.reminded_at END
-RETURNING id`, m.ID, postID, note, in.RemindAt, in.KeepReminder); err != nil {
+RETURNING id`, m.ID, postID, note, in.RemindAt, keep); err != nil {
 			return Internal("bookmarking", err)
 		}
 		return Internal("reading a bookmark", tx.GetContext(ctx, &b, `SELECT `+bookmarkColumns+` `+bookmarkFrom+` WHERE b.id = $1`, id))

@@ -2,6 +2,7 @@ package forum_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -43,6 +44,7 @@ func TestBookmarksAndTheirReminders(t *testing.T) {
 	}{
 		{forum.BookmarkInput{RemindAt: &past}, "remind_at"},
 		{forum.BookmarkInput{RemindAt: &far}, "remind_at"},
+		{forum.BookmarkInput{Remind: "yesterday"}, "remind"},
 		{forum.BookmarkInput{Note: strings.Repeat("n", forum.BookmarkNoteMax+1)}, "note"},
 	} {
 		if _, err := db.BookmarkPost(ctx, first, c.in); forum.AsError(err).Field != c.field {
@@ -115,6 +117,29 @@ func TestBookmarksAndTheirReminders(t *testing.T) {
 	if err != nil || b.RemindedAt != nil {
 		t.Errorf("a new reminder keeps the old one sent: %+v, %v", b, err)
 	}
+	// A preset falls in the forum's time zone; "keep" leaves it; "none"
+	// removes it.
+	admin := forumtest.As(forumtest.MustMember(t, db, forum.RoleAdmin, 4))
+	if _, err := db.UpdateSettings(admin, map[string]json.RawMessage{"time_zone": json.RawMessage(`"America/Montreal"`)}); err != nil {
+		t.Fatal(err)
+	}
+	montreal, _ := time.LoadLocation("America/Montreal")
+	b, err = db.BookmarkPost(ctx, first, forum.BookmarkInput{Remind: forum.RemindTomorrow})
+	if err != nil || b.RemindAt == nil {
+		t.Fatalf("a reminder for tomorrow: %+v, %v", b, err)
+	}
+	at := b.RemindAt.In(montreal)
+	tomorrow := time.Now().In(montreal).AddDate(0, 0, 1)
+	if at.Hour() != 8 || at.Minute() != 0 || at.Day() != tomorrow.Day() {
+		t.Errorf("tomorrow's reminder falls at %v in Montréal", at)
+	}
+	if b, err = db.BookmarkPost(ctx, first, forum.BookmarkInput{Note: "autre note", Remind: forum.RemindKeep}); err != nil || b.RemindAt == nil || !b.RemindAt.Equal(at) {
+		t.Errorf("keeping the reminder: %+v, %v", b, err)
+	}
+	if b, err = db.BookmarkPost(ctx, first, forum.BookmarkInput{Remind: forum.RemindNone}); err != nil || b.RemindAt != nil {
+		t.Errorf("removing the reminder: %+v, %v", b, err)
+	}
+
 	if err := db.DeleteBookmark(ctx, first); err != nil {
 		t.Fatal(err)
 	}

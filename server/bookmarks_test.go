@@ -29,7 +29,8 @@ func TestBookmarksThroughPagesAndAPI(t *testing.T) {
 		t.Fatalf("the bookmark form: %d %s", w.Code, w.Header().Get("Location"))
 	}
 	b, err := db.BookmarkOf(forumtest.As(alice), post)
-	if err != nil || b == nil || b.Note != "Pour le compost" || b.RemindAt == nil || b.RemindAt.Hour() != 8 || !b.RemindAt.After(time.Now()) {
+	// 8 a.m. in the forum's time zone (Europe/Paris by default).
+	if err != nil || b == nil || b.Note != "Pour le compost" || b.RemindAt == nil || b.RemindAt.In(paris(t)).Hour() != 8 || !b.RemindAt.After(time.Now()) {
 		t.Fatalf("the bookmark stored: %+v, %v", b, err)
 	}
 	page0 := s.do(t, request{path: "/bookmarks", header: ha}).Body.String()
@@ -82,4 +83,14 @@ func TestBookmarksThroughPagesAndAPI(t *testing.T) {
 	if w := s.do(t, request{method: "PUT", path: "/api/v1/posts/999999999/bookmark", header: ha}); w.Code != http.StatusNotFound {
 		t.Errorf("bookmarking nothing: %d", w.Code)
 	}
+}
+
+// paris is the default forum time zone.
+func paris(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(forum.DefaultTimeZone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }

@@ -3,7 +3,6 @@ package server
 import (
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -18,33 +17,6 @@ type bookmarksPage struct {
 	Bookmarks []forum.Bookmark
 	Next      int64
 	Notice    string
-}
-
-// reminderAt is when a reminder the form offers falls, from now: "none",
-// "hours", "tomorrow", "week" or "month" ("keep", the reminder already set,
-// is forum's KeepReminder). Times of day are the server's
-// (time.Local): the forum has no time zone setting.
-func reminderAt(choice string, now time.Time) (*time.Time, bool) {
-	var t time.Time
-	morning := func(days int) time.Time {
-		d := now.AddDate(0, 0, days)
-		return time.Date(d.Year(), d.Month(), d.Day(), 8, 0, 0, 0, now.Location())
-	}
-	switch choice {
-	case "", "none":
-		return nil, true
-	case "hours":
-		t = now.Add(3 * time.Hour)
-	case "tomorrow":
-		t = morning(1)
-	case "week":
-		t = morning(7)
-	case "month":
-		t = morning(30)
-	default:
-		return nil, false
-	}
-	return &t, true
 }
 
 // htmlBookmarks lists the member's bookmarks.
@@ -76,13 +48,11 @@ func (s *Server) htmlBookmark(c *gin.Context) {
 	if !ok {
 		return
 	}
-	keep := c.PostForm("remind") == "keep"
-	at, ok := reminderAt(c.PostForm("remind"), time.Now())
-	if !ok && !keep {
-		s.fail(c, forum.Errorf(forum.EINVALID, "bookmark.choice_invalid", nil).OnField("remind"))
-		return
+	remind := c.PostForm("remind")
+	if remind == "" {
+		remind = forum.RemindNone
 	}
-	in := forum.BookmarkInput{Note: c.PostForm("note"), RemindAt: at, KeepReminder: keep}
+	in := forum.BookmarkInput{Note: c.PostForm("note"), Remind: remind}
 	if _, err := s.db.BookmarkPost(c.Request.Context(), id, in); err != nil {
 		s.fail(c, err)
 		return
