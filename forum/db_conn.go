@@ -3,8 +3,10 @@ package forum
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lib/pq"
@@ -90,14 +92,32 @@ type deadlineConn struct {
 	// connection than its context allows. lib/pq clears its deadline once
 	// the connection has started, which ends this.
 	startup time.Time
-	aborted bool
+	// aborted: a query's context ended and its cancel request was sent;
+	// the connection's reads end cancelGrace later. The connection is not
+	// used again, even when the cancelled query was answered in time: a
+	// prepared statement's cancel leaves its connection in the pool
+	// (lib/pq's stmt.watchCancel does not mark it bad), where its deadline
+	// would cut whatever query came next (errAborted).
+	aborted atomic.Bool
 	closed  bool
+}
+
+// errAborted refuses a query on a connection whose previous query was
+// cancelled: nothing is sent, so lib/pq reports driver.ErrBadConn and
+// database/sql runs the query again on another connection.
+var errAborted = errors.New("palabre: connection retired after a cancelled query")
+
+func (c *deadlineConn) Write(b []byte) (int, error) {
+	if c.aborted.Load() {
+		return 0, errAborted
+	}
+	return c.Conn.Write(b)
 }
 
 func (c *deadlineConn) SetDeadline(t time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.aborted {
+	if c.aborted.Load() {
 		return nil
 	}
 	if !c.startup.IsZero() {
@@ -113,7 +133,7 @@ func (c *deadlineConn) SetDeadline(t time.Time) error {
 func (c *deadlineConn) abortAfter(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.aborted = true
+	c.aborted.Store(true)
 	_ = c.Conn.SetDeadline(time.Now().Add(d)) // a closed connection needs no deadline
 }
 

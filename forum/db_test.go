@@ -62,3 +62,37 @@ func TestStatementsPreparedForOtherPackages(t *testing.T) {
 		t.Errorf("a statement that does not prepare: %v", err)
 	}
 }
+
+// A prepared statement cancelled by its context (a client that left) does
+// not leave its connection in the pool with the deadline of the cancel:
+// the next query, even a long one, runs to its end (on a fresh
+// connection). It was cut by an i/o timeout half a second after the
+// cancel, answered 503 and taken for an outage of the database.
+func TestACancelledPreparedStatementDoesNotBreakTheNextQuery(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	db, err := forum.Open(context.Background(), forumtest.URL(t), forum.PoolOptions{MaxConns: 1, WaitFor: 10 * time.Second}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	stmt, err := db.SQL().Preparex(`SELECT pg_sleep($1)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stmt.Close()
+	for i := range 2 {
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		_, err := stmt.ExecContext(ctx, 30)
+		cancel()
+		if err == nil {
+			t.Fatal("a 30-second sleep ended within its 50 ms context")
+		}
+		// Longer than the cancel's grace (half a second).
+		if _, err := db.SQL().Exec(`SELECT pg_sleep(0.8)`); err != nil {
+			t.Fatalf("a query after the cancel (%d): %v", i, err)
+		}
+		if _, err := stmt.Exec(0.8); err != nil {
+			t.Fatalf("the statement after the cancel (%d): %v", i, err)
+		}
+	}
+}
