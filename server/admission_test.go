@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/lib/pq"
 
 	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/forum/forumtest"
@@ -169,6 +170,16 @@ func TestAClientThatLeftIsNotAnError(t *testing.T) {
 	s.engine.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/test-query", nil).WithContext(ctx))
 	if w.Code != statusClientClosed || strings.Contains(logged.String(), "request failed") {
 		t.Errorf("a client that left: %d, logged %q", w.Code, logged.String())
+	}
+	// PostgreSQL's answer to the cancel of the client's statement is not
+	// an outage of the database either.
+	s.engine.GET("/test-cancelled", func(c *gin.Context) {
+		s.fail(c, forum.Internal("reading", &pq.Error{Code: "57014", Message: "canceling statement due to user request"}))
+	})
+	w = httptest.NewRecorder()
+	s.engine.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/test-cancelled", nil).WithContext(ctx))
+	if w.Code != statusClientClosed || strings.Contains(logged.String(), "database") || strings.Contains(logged.String(), "request failed") {
+		t.Errorf("a statement cancelled as its client left: %d, logged %q", w.Code, logged.String())
 	}
 }
 

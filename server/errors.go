@@ -99,9 +99,11 @@ func domainError(err error) *forum.Error {
 // elsewhere. The client sees a safe message in its language; the log gets the
 // cause of internal errors, once.
 func (s *Server) fail(c *gin.Context, err error) {
-	if c.Request.Context().Err() != nil && errors.Is(err, context.Canceled) {
+	if errors.Is(c.Request.Context().Err(), context.Canceled) {
 		// The client left before the answer: nothing went wrong here, and
-		// nobody reads the answer. 499 is what proxies log for it.
+		// nobody reads the answer. 499 is what proxies log for it. The
+		// error is whatever the work stopped with (a context error, the
+		// database's answer to the cancel of a statement): not an outage.
 		c.AbortWithStatus(statusClientClosed)
 		return
 	}
