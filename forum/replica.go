@@ -271,6 +271,17 @@ func (db *DB) replicaFailed(ctx context.Context, err error) bool {
 	return true
 }
 
+// HasReplica reports whether a read replica is configured.
+func (db *DB) HasReplica() bool { return db.replica != nil }
+
+// CheckReplica probes the replica now (for /readyz) and returns its stats.
+func (db *DB) CheckReplica(ctx context.Context) ReplicaStats {
+	if db.replica != nil {
+		db.probeReplica(ctx)
+	}
+	return db.ReplicaStats()
+}
+
 // ReplicaStats say how the replica is used, for /metrics and /readyz.
 type ReplicaStats struct {
 	Configured bool
