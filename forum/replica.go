@@ -141,11 +141,17 @@ func (r *replica) markDown(db *DB, err error) {
 	}
 }
 
-// current is the replica's last known state, nil before the first probe;
-// it starts a probe in the background when the state is old enough.
-func (db *DB) currentReplica() *replicaState {
+// currentReplica is the replica's last known state, nil before the first
+// probe; it starts a probe in the background when the state is old enough,
+// or probes now when it is too old to trust (after a quiet while).
+func (db *DB) currentReplica(ctx context.Context) *replicaState {
 	r := db.replica
 	st := r.state.Load()
+	if (st == nil || (st.ok && time.Since(st.at) > replicaStateTrust)) && r.probing.CompareAndSwap(false, true) {
+		db.probeReplica(ctx)
+		r.probing.Store(false)
+		return r.state.Load()
+	}
 	every := replicaProbeEvery
 	if st != nil && !st.ok {
 		every = replicaRetryEvery
@@ -201,8 +207,10 @@ func (db *DB) WritePosition(ctx context.Context) (uint64, error) {
 	if r == nil {
 		return 0, nil
 	}
+	// The insert position, not pg_current_wal_lsn (written out): with
+	// synchronous_commit off, the commit may not be written out yet.
 	var lsn int64
-	if err := db.pool.GetContext(ctx, &lsn, `SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint`); err != nil {
+	if err := db.pool.GetContext(ctx, &lsn, `SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint`); err != nil {
 		return 0, Internal("reading the WAL position", err)
 	}
 	if m := MemberFrom(ctx); m != nil {
@@ -224,7 +232,7 @@ func (db *DB) replicaFor(ctx context.Context) *sqlx.DB {
 	if rr == nil {
 		return nil
 	}
-	st := db.currentReplica()
+	st := db.currentReplica(ctx)
 	switch {
 	case st == nil || !st.ok || time.Since(st.at) > replicaStateTrust:
 		r.unavailable.Add(1)
