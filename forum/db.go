@@ -157,6 +157,7 @@ func (db *DB) Close() error {
 	db.stmts.close()
 	db.others.close()
 	if r := db.replica; r != nil {
+		r.closed.Store(true)
 		_ = r.pool.Close() // reads only: nothing to lose
 	}
 	return db.pool.Close()

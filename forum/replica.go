@@ -72,6 +72,7 @@ type replica struct {
 	state   atomic.Pointer[replicaState]
 	probing atomic.Bool
 	down    atomic.Bool // its outage is logged
+	closed  atomic.Bool // DB.Close: a probe still running is not an outage
 	// what ReplicaStats counts
 	reads, unavailable, lagging, ownWrites atomic.Int64
 	// members' last write position on this instance (their cookie may be
@@ -106,10 +107,11 @@ func (db *DB) OpenReplica(ctx context.Context, url string, opt PoolOptions, maxL
 	return nil
 }
 
-// probeReplica reads the replica's state once.
-func (db *DB) probeReplica(ctx context.Context) {
+// probeReplica reads the replica's state once, within ctx (a request's, or
+// /readyz's, whose end is not the replica's failure).
+func (db *DB) probeReplica(parent context.Context) {
 	r := db.replica
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), replicaProbeTimeout)
+	ctx, cancel := context.WithTimeout(parent, replicaProbeTimeout)
 	defer cancel()
 	var row struct {
 		Replay int64   `db:"replay"`
@@ -117,7 +119,9 @@ func (db *DB) probeReplica(ctx context.Context) {
 	}
 	err := r.pool.GetContext(ctx, &row, probeReplica)
 	if err != nil {
-		r.markDown(db, err)
+		if parent.Err() == nil && !r.closed.Load() {
+			r.markDown(db, err)
+		}
 		return
 	}
 	st := &replicaState{at: time.Now(), ok: true, replay: uint64(row.Replay), lag: time.Duration(row.Lag * float64(time.Second))}
