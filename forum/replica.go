@@ -267,7 +267,9 @@ func (db *DB) readPage(ctx context.Context, read func(q *sqlx.DB) error) error {
 
 // replicaFailed reports whether err is the replica's failing to answer
 // (a connection refused or lost, a server shutting down or starting), and
-// then takes it for down. Errors of the query itself are the query's.
+// then takes it for down; or its not knowing yet a table, column or
+// function that a migration just made on the primary (a deployment), which
+// the primary answers. Errors of the query itself are the query's.
 func (db *DB) replicaFailed(ctx context.Context, err error) bool {
 	if err == nil || errors.Is(err, sql.ErrNoRows) || ctx.Err() != nil {
 		return false
@@ -275,7 +277,10 @@ func (db *DB) replicaFailed(ctx context.Context, err error) bool {
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) {
 		code := string(pqErr.Code)
-		if !strings.HasPrefix(code, "08") && !strings.HasPrefix(code, "57P") {
+		switch {
+		case code == "42P01" || code == "42703" || code == "42883": // undefined table, column, function
+			return true
+		case !strings.HasPrefix(code, "08") && !strings.HasPrefix(code, "57P"):
 			return false
 		}
 	}
