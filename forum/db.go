@@ -42,10 +42,11 @@ type DB struct {
 	pool *sqlx.DB
 	// replica is the streaming replica's pool and state, nil without one
 	// (replica.go): read-only page queries only.
-	replica *replica
-	url     string // for LISTEN, which needs its own connection
-	stmts   preparedStatements
-	others  otherStatements // prepared for other packages (DB.Prepared)
+	replica      *replica
+	replicaProbe worker // reads the replica's state (replica.go)
+	url          string // for LISTEN, which needs its own connection
+	stmts        preparedStatements
+	others       otherStatements // prepared for other packages (DB.Prepared)
 	// The caches (cache.go), registered on Main's Invalidations by
 	// RegisterCaches (notify.go).
 	settings         *Cache[struct{}, *Settings]

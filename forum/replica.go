@@ -31,9 +31,10 @@ import (
 //     primary's WAL position (WritePosition), which the server gives back
 //     in a cookie and keeps here by member; their reads go to the replica
 //     only once it has replayed that far;
-//   - the replica is probed at most every replicaProbeEvery, in the
-//     background (a request never waits on a probe): its replayed position
-//     and its lag. Down, unanswering or lagging more than the bound, it is
+//   - the replica is probed at most every replicaProbeEvery, by a worker
+//     (workers.go; a request does not wait for it, except after a quiet
+//     while, when the last state is too old to trust): its replayed
+//     position and its lag. Down, unanswering or lagging more than the bound, it is
 //     skipped; a query it fails to answer is run again on the primary. Its
 //     outages are logged once as they start and once as they end.
 
@@ -160,13 +161,25 @@ func (db *DB) currentReplica(ctx context.Context) *replicaState {
 	if st != nil && !st.ok {
 		every = replicaRetryEvery
 	}
-	if (st == nil || time.Since(st.at) >= every) && r.probing.CompareAndSwap(false, true) {
-		go func() {
-			defer r.probing.Store(false)
-			db.probeReplica(context.Background())
-		}()
+	if (st == nil || time.Since(st.at) >= every) && r.probing.CompareAndSwap(false, true) &&
+		!db.replicaProbe.give(func() {}) {
+		// No worker (a command, a test): the request probes.
+		db.probeReplica(ctx)
+		r.probing.Store(false)
+		return r.state.Load()
 	}
 	return st
+}
+
+// probeReplicaWork, the replica probe's work (workers.go), reads the
+// replica's state when a request asked for it.
+func (db *DB) probeReplicaWork(ctx context.Context) {
+	r := db.replica
+	if r == nil || !r.probing.Load() {
+		return
+	}
+	defer r.probing.Store(false)
+	db.probeReplica(ctx)
 }
 
 type replicaReadsKey struct{}
