@@ -102,7 +102,7 @@ func (db *DB) OpenReplica(ctx context.Context, url string, opt PoolOptions, maxL
 	}
 	db.replica = &replica{pool: pool, maxLag: maxLag, written: map[int64]uint64{}}
 	db.probeReplica(ctx)
-	if st := db.replica.state.Load(); st.ok {
+	if st := db.replica.state.Load(); st != nil && st.ok {
 		db.log.Info("read replica connected", "lag", st.lag)
 	}
 	return nil
