@@ -144,6 +144,14 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := db.Prepare(ctx); err != nil {
 		return err
 	}
+	// A read replica, for serving only: the tools and migrations use the
+	// primary.
+	if m.Config.ReplicaURL != "" {
+		opt := forum.PoolOptions{MaxConns: m.Config.ReplicaMaxConns, MaxLifetime: time.Hour, StatementTimeout: requestStatementTimeout}
+		if err := db.OpenReplica(ctx, m.Config.ReplicaURL, opt, m.Config.ReplicaMaxLag); err != nil {
+			return fmt.Errorf("PALABRE_DATABASE_REPLICA_URL: %w", err)
+		}
+	}
 	// Posts are indexed for search in the site's language; with no locale
 	// setting, that is the server's.
 	if err := db.RecordServerLocale(ctx, m.Config.Locale); err != nil {

@@ -20,9 +20,14 @@ import (
 // boundedRead runs fn in a read-only transaction whose statements
 // PostgreSQL cancels after timeout. A statement cancelled so answers
 // EUNAVAILABLE with key, which the person reads instead of an internal
-// error; fn's other errors are returned as they are.
+// error; fn's other errors are returned as they are. It runs on the read
+// replica when ctx allows it (readPage): fn must be safe to run twice.
 func (db *DB) boundedRead(ctx context.Context, timeout time.Duration, key string, fn func(tx *sqlx.Tx) error) error {
-	tx, err := db.pool.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	return db.readPage(ctx, func(q *sqlx.DB) error { return boundedReadOn(ctx, q, timeout, key, fn) })
+}
+
+func boundedReadOn(ctx context.Context, q *sqlx.DB, timeout time.Duration, key string, fn func(tx *sqlx.Tx) error) error {
+	tx, err := q.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return Internal("starting a bounded read", err)
 	}

@@ -39,10 +39,14 @@ type PoolOptions struct {
 type DB struct {
 	// pool is the connection pool, storage's own: other packages run SQL
 	// through the narrow API of query.go.
-	pool   *sqlx.DB
-	url    string // for LISTEN, which needs its own connection
-	stmts  preparedStatements
-	others otherStatements // prepared for other packages (DB.Prepared)
+	pool *sqlx.DB
+	// replica is the streaming replica's pool and state, nil without one
+	// (replica.go): read-only page queries only.
+	replica      *replica
+	replicaProbe worker // reads the replica's state (replica.go)
+	url          string // for LISTEN, which needs its own connection
+	stmts        preparedStatements
+	others       otherStatements // prepared for other packages (DB.Prepared)
 	// The caches (cache.go), registered on Main's Invalidations by
 	// RegisterCaches (notify.go).
 	settings         *Cache[struct{}, *Settings]
@@ -66,9 +70,9 @@ type DB struct {
 	log              *slog.Logger
 }
 
-// Open connects to PostgreSQL, waiting up to opt.WaitFor for it to answer
-// (a database starting beside the server is normal), and sizes the pool.
-func Open(ctx context.Context, url string, opt PoolOptions, log *slog.Logger) (*DB, error) {
+// openPool makes a pool of connections to url, sized and set as opt says,
+// without connecting yet.
+func openPool(url string, opt PoolOptions) (*sqlx.DB, error) {
 	cfg, err := pq.NewConfig(url)
 	if err != nil {
 		// The parser's messages quote the URL, password included.
@@ -115,7 +119,16 @@ func Open(ctx context.Context, url string, opt PoolOptions, log *slog.Logger) (*
 	raw.SetMaxIdleConns(opt.MaxConns)
 	raw.SetConnMaxLifetime(opt.MaxLifetime)
 	raw.SetConnMaxIdleTime(5 * time.Minute)
+	return raw, nil
+}
 
+// Open connects to PostgreSQL, waiting up to opt.WaitFor for it to answer
+// (a database starting beside the server is normal), and sizes the pool.
+func Open(ctx context.Context, url string, opt PoolOptions, log *slog.Logger) (*DB, error) {
+	raw, err := openPool(url, opt)
+	if err != nil {
+		return nil, err
+	}
 	if err := waitForDatabase(ctx, raw, opt.WaitFor, log); err != nil {
 		raw.Close()
 		return nil, err
@@ -144,6 +157,10 @@ func (db *DB) Close() error {
 	db.closeWorkers()
 	db.stmts.close()
 	db.others.close()
+	if r := db.replica; r != nil {
+		r.closed.Store(true)
+		_ = r.pool.Close() // reads only: nothing to lose
+	}
 	return db.pool.Close()
 }
 

@@ -3,6 +3,8 @@ package forum
 import (
 	"context"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // FeedEntry is one entry of an Atom feed: a thread (with its opening post)
@@ -36,7 +38,10 @@ LIMIT $2`
 // category or (categoryID nil) of the whole forum.
 func (db *DB) FeedThreads(ctx context.Context, categoryID *int64) ([]FeedEntry, error) {
 	var out []FeedEntry
-	err := db.pool.SelectContext(ctx, &out, selectFeedThreads, categoryID, FeedSize)
+	err := db.readPage(ctx, func(q *sqlx.DB) error {
+		out = nil
+		return q.SelectContext(ctx, &out, selectFeedThreads, categoryID, FeedSize)
+	})
 	return out, Internal("reading a feed", err)
 }
 
@@ -63,11 +68,19 @@ type FeedSource struct {
 // newest first.
 func (db *DB) FeedThread(ctx context.Context, threadID int64) (*FeedSource, []FeedEntry, error) {
 	var th FeedSource
-	err := db.pool.GetContext(ctx, &th, `SELECT id, title, slug, last_post_at FROM threads WHERE id = $1 AND status = 'published'`, threadID)
-	if err != nil {
+	var out []FeedEntry
+	var found bool
+	err := db.readPage(ctx, func(q *sqlx.DB) error {
+		out, found = nil, false
+		err := q.GetContext(ctx, &th, `SELECT id, title, slug, last_post_at FROM threads WHERE id = $1 AND status = 'published'`, threadID)
+		if err != nil {
+			return err
+		}
+		found = true
+		return q.SelectContext(ctx, &out, selectFeedPosts, threadID, FeedSize)
+	})
+	if !found {
 		return nil, nil, notFound(err, "thread.not_found", "reading a thread")
 	}
-	var out []FeedEntry
-	err = db.pool.SelectContext(ctx, &out, selectFeedPosts, threadID, FeedSize)
 	return &th, out, Internal("reading a feed", err)
 }

@@ -33,11 +33,20 @@ func (db *DB) ProfileByUsername(ctx context.Context, name string) (*Profile, err
 	if err != nil {
 		return nil, Errorf(ENOTFOUND, "member.not_found", nil)
 	}
-	p := &Profile{RecentPosts: []ProfilePost{}}
-	if err := db.pool.GetContext(ctx, &p.Member, selectPublicMember, key); err != nil {
+	var p *Profile
+	var found bool
+	err = db.readPage(ctx, func(q *sqlx.DB) error {
+		p, found = &Profile{RecentPosts: []ProfilePost{}}, false
+		if err := q.GetContext(ctx, &p.Member, selectPublicMember, key); err != nil {
+			return err
+		}
+		found = true
+		return q.SelectContext(ctx, &p.RecentPosts, selectProfilePosts, p.Member.ID, ProfileRecentPosts)
+	})
+	switch {
+	case !found:
 		return nil, notFound(err, "member.not_found", "reading a profile")
-	}
-	if err := db.pool.SelectContext(ctx, &p.RecentPosts, selectProfilePosts, p.Member.ID, ProfileRecentPosts); err != nil {
+	case err != nil:
 		return nil, Internal("listing a member's posts", err)
 	}
 	return p, nil

@@ -42,7 +42,16 @@ const (
 func (db *DB) CategoryThreads(ctx context.Context, categoryID int64, after *Cursor, limit int) (*ThreadList, error) {
 	a := ActorFrom(ctx)
 	pinned, at, id := after.keysetArgs()
-	out, err := scanThreadList(db.stmts.categoryThreads.QueryContext(ctx, categoryID, a.viewerID(), pinned, at, id, limit+1, a.IsStaff()))
+	args := []any{categoryID, a.viewerID(), pinned, at, id, limit + 1, a.IsStaff()}
+	var out []Thread
+	err := db.readPage(ctx, func(q *sqlx.DB) (err error) {
+		if q == db.pool {
+			out, err = scanThreadList(db.stmts.categoryThreads.QueryContext(ctx, args...))
+		} else {
+			out, err = scanThreadList(q.QueryContext(ctx, selectCategoryThreads, args...))
+		}
+		return err
+	})
 	if err != nil {
 		return nil, Internal("listing a category's threads", err)
 	}
@@ -60,7 +69,16 @@ func (db *DB) LatestThreadsAfter(ctx context.Context, after *Cursor, limit int) 
 	}
 	a := ActorFrom(ctx)
 	_, at, id := after.keysetArgs()
-	out, err := scanThreadList(db.stmts.latestThreads.QueryContext(ctx, a.viewerID(), at, id, limit+1, a.IsStaff()))
+	args := []any{a.viewerID(), at, id, limit + 1, a.IsStaff()}
+	var out []Thread
+	err := db.readPage(ctx, func(q *sqlx.DB) (err error) {
+		if q == db.pool {
+			out, err = scanThreadList(db.stmts.latestThreads.QueryContext(ctx, args...))
+		} else {
+			out, err = scanThreadList(q.QueryContext(ctx, selectLatestThreads, args...))
+		}
+		return err
+	})
 	if err != nil {
 		return nil, Internal("listing threads", err)
 	}

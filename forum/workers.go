@@ -7,8 +7,8 @@ import (
 
 // Storage's workers are the goroutines it needs beside the requests: the
 // reply batches (reply_batches.go), the notification fan-out
-// (notification_fanout.go), the search index's cleaner (search_index.go)
-// and the outage probe (outage.go). Main starts them before it serves (StartWorkers) and
+// (notification_fanout.go), the search index's cleaner (search_index.go),
+// the outage probe (outage.go) and the read replica's probe (replica.go). Main starts them before it serves (StartWorkers) and
 // stops them after the HTTP server, before closing the database; each
 // finishes what requests gave it before it returns. While one does not
 // run (a command, a test that did not start them), requests do its work
@@ -31,6 +31,7 @@ func (db *DB) StartWorkers() (stop func()) {
 		{&db.fanOut.work, db.fanOutWaiting},
 		{&db.searchGIN.work, db.cleanSearchIndex},
 		{&db.outage.work, db.checkOutage},
+		{&db.replicaProbe, db.probeReplicaWork},
 	} {
 		w.w.start() // before StartWorkers returns: the next request queues
 		ctx, cancel := context.WithCancel(context.Background())

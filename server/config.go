@@ -19,14 +19,21 @@ import (
 // (PALABRE_*, each also readable from a file named by NAME_FILE) and
 // validated before anything starts.
 type Config struct {
-	DatabaseURL    string
-	Listen         string
-	BaseURL        *url.URL
-	Locale         string
-	LogFormat      string
-	SMTPURL        *url.URL // nil: emails are logged, not sent
-	TrustedProxies []netip.Prefix
-	DBMaxConns     int
+	DatabaseURL string
+	// ReplicaURL is a streaming replica's (PALABRE_DATABASE_REPLICA_URL),
+	// for the read-only queries of pages (forum/replica.go); empty: none.
+	// ReplicaMaxConns sizes its pool; ReplicaMaxLag is how far behind the
+	// primary it may be before reads go to the primary.
+	ReplicaURL      string
+	ReplicaMaxConns int
+	ReplicaMaxLag   time.Duration
+	Listen          string
+	BaseURL         *url.URL
+	Locale          string
+	LogFormat       string
+	SMTPURL         *url.URL // nil: emails are logged, not sent
+	TrustedProxies  []netip.Prefix
+	DBMaxConns      int
 	// MaxActive is how many requests are worked on at once, the others
 	// waiting their turn in arrival order (admission.go); 0: no limit.
 	MaxActive int
@@ -69,6 +76,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		Locale:               r.oneOf("PALABRE_LOCALE", "fr", "fr", "en"),
 		LogFormat:            r.oneOf("PALABRE_LOG_FORMAT", "text", "text", "json"),
 		DBMaxConns:           r.integer("PALABRE_DB_MAX_CONNS", 16, 1, 1000),
+		ReplicaURL:           r.str("PALABRE_DATABASE_REPLICA_URL", ""),
+		ReplicaMaxConns:      r.integer("PALABRE_DB_REPLICA_MAX_CONNS", 16, 1, 1000),
+		ReplicaMaxLag:        r.duration("PALABRE_DATABASE_REPLICA_MAX_LAG", forum.DefaultReplicaMaxLag),
 		MaxActive:            r.integer("PALABRE_MAX_ACTIVE_REQUESTS", 8*runtime.GOMAXPROCS(0), 0, 100000),
 		DBWait:               r.duration("PALABRE_DB_WAIT", 30*time.Second),
 		RequestTimeout:       r.duration("PALABRE_REQUEST_TIMEOUT", 20*time.Second),

@@ -19,28 +19,31 @@ func TestLoadConfigDefaults(t *testing.T) {
 	}
 	if c.Listen != "127.0.0.1:8080" || c.BaseURL.String() != "http://127.0.0.1:8080" || c.Locale != "fr" ||
 		c.LogFormat != "text" || c.SMTPURL != nil || c.Secure() || c.DBMaxConns != 16 || c.DBWait != 30*time.Second ||
-		c.MaxActive != 8*runtime.GOMAXPROCS(0) {
+		c.MaxActive != 8*runtime.GOMAXPROCS(0) || c.ReplicaURL != "" || c.ReplicaMaxConns != 16 || c.ReplicaMaxLag != 5*time.Second {
 		t.Errorf("defaults: %+v", c)
 	}
 }
 
 func TestLoadConfigNamesEveryInvalidVariable(t *testing.T) {
 	_, err := LoadConfig(envOf(map[string]string{
-		"PALABRE_LISTEN":              "8080",
-		"PALABRE_BASE_URL":            "ftp://example.org",
-		"PALABRE_LOCALE":              "de",
-		"PALABRE_LOG_FORMAT":          "xml",
-		"PALABRE_SMTP_URL":            "http://mail",
-		"PALABRE_TRUSTED_PROXIES":     "10.0.0.0/8, not-a-cidr",
-		"PALABRE_DB_MAX_CONNS":        "0",
-		"PALABRE_DB_WAIT":             "soon",
-		"PALABRE_MAX_ACTIVE_REQUESTS": "-1",
+		"PALABRE_LISTEN":                   "8080",
+		"PALABRE_BASE_URL":                 "ftp://example.org",
+		"PALABRE_LOCALE":                   "de",
+		"PALABRE_LOG_FORMAT":               "xml",
+		"PALABRE_SMTP_URL":                 "http://mail",
+		"PALABRE_TRUSTED_PROXIES":          "10.0.0.0/8, not-a-cidr",
+		"PALABRE_DB_MAX_CONNS":             "0",
+		"PALABRE_DB_WAIT":                  "soon",
+		"PALABRE_MAX_ACTIVE_REQUESTS":      "-1",
+		"PALABRE_DATABASE_REPLICA_MAX_LAG": "a little",
+		"PALABRE_DB_REPLICA_MAX_CONNS":     "0",
 	}))
 	if err == nil {
 		t.Fatal("invalid configuration accepted")
 	}
 	for _, name := range []string{"PALABRE_LISTEN", "PALABRE_BASE_URL", "PALABRE_LOCALE", "PALABRE_LOG_FORMAT",
-		"PALABRE_SMTP_URL", "PALABRE_TRUSTED_PROXIES", "PALABRE_DB_MAX_CONNS", "PALABRE_DB_WAIT", "PALABRE_MAX_ACTIVE_REQUESTS"} {
+		"PALABRE_SMTP_URL", "PALABRE_TRUSTED_PROXIES", "PALABRE_DB_MAX_CONNS", "PALABRE_DB_WAIT", "PALABRE_MAX_ACTIVE_REQUESTS",
+		"PALABRE_DATABASE_REPLICA_MAX_LAG", "PALABRE_DB_REPLICA_MAX_CONNS"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("the error does not name %s: %v", name, err)
 		}

@@ -37,7 +37,17 @@ func (s *Server) readyz(c *gin.Context) {
 		c.JSON(http.StatusServiceUnavailable, gin.H{"ready": false, "database": "ok", "schema": st.Current, "schema_latest": st.Latest})
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"ready": true, "database": "ok", "schema": st.Current})
+	answer := gin.H{"ready": true, "database": "ok", "schema": st.Current}
+	// A read replica down or behind does not make the instance unready:
+	// its reads go to the primary. Its state is shown for the operator.
+	if r := s.db.CheckReplica(ctx); r.Configured {
+		answer["replica"] = "unavailable"
+		if r.Up {
+			answer["replica"] = "ok"
+			answer["replica_lag_seconds"] = r.Lag.Seconds()
+		}
+	}
+	c.JSON(http.StatusOK, answer)
 }
 
 func (s *Server) methodNotAllowed(c *gin.Context) {

@@ -198,9 +198,27 @@ var domainDescs = []statDesc{
 	stat("palabre_posts_created_total", "Posts stored (threads' first posts and replies, held ones included).", prometheus.CounterValue),
 }
 
+// The read replica's figures (forum/replica.go), collected only when one
+// is configured.
+var (
+	replicaUpDesc = prometheus.NewDesc("palabre_db_replica_up",
+		"1 when the read replica answers (as last probed), else 0.", nil, nil)
+	replicaLagDesc = prometheus.NewDesc("palabre_db_replica_lag_seconds",
+		"How far the read replica's replay is behind what it received (0 when it is up to date).", nil, nil)
+	replicaReadsDesc = prometheus.NewDesc("palabre_db_replica_reads_total",
+		"Page reads that went to the read replica.", nil, nil)
+	replicaFallbacksDesc = prometheus.NewDesc("palabre_db_replica_fallbacks_total",
+		"Page reads that could have gone to the read replica but went to the primary, by reason: unavailable, lagging (past PALABRE_DATABASE_REPLICA_MAX_LAG), own_writes (the reader's last write not yet replayed).", []string{"reason"}, nil)
+	replicaConnsDesc = prometheus.NewDesc("palabre_db_replica_open_connections",
+		"Connections open to the read replica.", nil, nil)
+)
+
 func (sc statsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range statDescs {
 		ch <- d.desc
+	}
+	for _, d := range []*prometheus.Desc{replicaUpDesc, replicaLagDesc, replicaReadsDesc, replicaFallbacksDesc, replicaConnsDesc} {
+		ch <- d
 	}
 	for _, d := range domainDescs {
 		ch <- d.desc
@@ -220,6 +238,19 @@ func (sc statsCollector) Collect(ch chan<- prometheus.Metric) {
 		float64(runtime.NumGoroutine()), float64(mem.HeapAlloc), float64(mem.Sys), float64(mem.NumGC),
 	} {
 		ch <- prometheus.MustNewConstMetric(statDescs[i].desc, statDescs[i].kind, v)
+	}
+	if r := sc.db.ReplicaStats(); r.Configured {
+		up := 0.0
+		if r.Up {
+			up = 1
+		}
+		ch <- prometheus.MustNewConstMetric(replicaUpDesc, prometheus.GaugeValue, up)
+		ch <- prometheus.MustNewConstMetric(replicaLagDesc, prometheus.GaugeValue, r.Lag.Seconds())
+		ch <- prometheus.MustNewConstMetric(replicaReadsDesc, prometheus.CounterValue, float64(r.Reads))
+		ch <- prometheus.MustNewConstMetric(replicaFallbacksDesc, prometheus.CounterValue, float64(r.Unavailable), "unavailable")
+		ch <- prometheus.MustNewConstMetric(replicaFallbacksDesc, prometheus.CounterValue, float64(r.Lagging), "lagging")
+		ch <- prometheus.MustNewConstMetric(replicaFallbacksDesc, prometheus.CounterValue, float64(r.OwnWrites), "own_writes")
+		ch <- prometheus.MustNewConstMetric(replicaConnsDesc, prometheus.GaugeValue, float64(r.Conns.OpenConnections))
 	}
 	// The community's figures: one query; when the database does not
 	// answer, they are left out of this scrape (and the error shows).

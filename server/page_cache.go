@@ -60,7 +60,9 @@ func anonymous(c *gin.Context) bool {
 		return false
 	}
 	for _, ck := range c.Request.Cookies() {
-		if ck.Name != "lang" {
+		// The WAL position a member's write left (replica.go) outlives
+		// their logging out; cached pages come from the primary.
+		if ck.Name != "lang" && ck.Name != WALCookie {
 			return false
 		}
 	}
@@ -81,6 +83,10 @@ func (s *Server) cached(c *gin.Context) {
 		s.metrics.pageCacheMisses.Add(1)
 		c.Set(ctxCacheKey, key)
 		c.Set(ctxCacheGeneration, gen)
+		// What the cache keeps is read from the primary: a page read from
+		// a replica that has not replayed the change that just emptied the
+		// cache would be kept until the next one.
+		c.Request = c.Request.WithContext(forum.PrimaryReads(c.Request.Context()))
 		c.Next()
 		return
 	}

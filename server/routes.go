@@ -3,7 +3,7 @@ package server
 // routes registers every route of the server, in one place, grouped by area.
 func (s *Server) routes() {
 	e := s.engine
-	e.Use(requestID(), s.accessLog(), s.countRequests(), s.recovery(), s.securityHeaders(), s.refuseCrossOrigin(), compress(), s.limitBody(), s.admit(), s.deadline(), s.writeBarrier(), s.authenticate(), s.countViews(), s.refuseInvalidForms(), s.recordVisit(), s.requireGuidelines())
+	e.Use(requestID(), s.accessLog(), s.countRequests(), s.recovery(), s.securityHeaders(), s.refuseCrossOrigin(), compress(), s.limitBody(), s.admit(), s.deadline(), s.writeBarrier(), s.authenticate(), s.replicaReads(), s.countViews(), s.refuseInvalidForms(), s.recordVisit(), s.requireGuidelines())
 	e.NoRoute(s.notFoundHandler)
 	e.NoMethod(s.methodNotAllowed)
 
