@@ -44,7 +44,7 @@ func (db *DB) StoreUpload(ctx context.Context, data []byte, name string) (*Uploa
 		if err := checkUploadsPerDay(ctx, tx, m, s, 1); err != nil {
 			return err
 		}
-		out, err = storeFileTx(ctx, tx, m, f, kind, cleanName(name), true)
+		out, err = db.storeFileTx(ctx, tx, m, f, kind, cleanName(name), true)
 		return err
 	})
 	return out, err
@@ -104,7 +104,6 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (sha256) DO NOTHING
 RETURNING ` + uploadColumns
 	selectUploadForShare = `SELECT ` + uploadColumns + ` FROM uploads WHERE sha256 = $1 FOR SHARE`
-	insertUploadBlob     = `INSERT INTO upload_blobs (upload_id, data) VALUES ($1, $2)`
 	upsertUploadOwner    = `
 INSERT INTO upload_owners (upload_id, member_id) VALUES ($1, $2)
 ON CONFLICT (member_id, upload_id) DO UPDATE SET created_at = now()`
@@ -112,13 +111,15 @@ ON CONFLICT (member_id, upload_id) DO UPDATE SET created_at = now()`
 
 // storeFileTx stores f unless its content is stored already, and records
 // m as one who uploaded it when owned (what the daily limit counts).
-func storeFileTx(ctx context.Context, tx *sqlx.Tx, m *Member, f *upload.File, kind, name string, owned bool) (*Upload, error) {
+func (db *DB) storeFileTx(ctx context.Context, tx *sqlx.Tx, m *Member, f *upload.File, kind, name string, owned bool) (*Upload, error) {
 	var u Upload
 	err := tx.GetContext(ctx, &u, insertUpload, f.SHA256, kind, f.ContentType, f.Ext, len(f.Data), f.Width, f.Height, name, m.ID)
 	switch ErrorCode(notFound(err, "", "")) {
 	case "":
-		if _, err := tx.ExecContext(ctx, insertUploadBlob, u.ID, f.Data); err != nil {
-			return nil, Internal("storing an upload's bytes", err)
+		// The bytes are stored before the row commits: a store that
+		// fails leaves no row behind.
+		if err := db.blobStore().put(ctx, tx, &u, f.Data); err != nil {
+			return nil, err
 		}
 	case ENOTFOUND:
 		// Stored already (by anyone): the row is kept from the orphans'
@@ -187,13 +188,6 @@ func (db *DB) UploadBySHA(ctx context.Context, sha256 string) (*ServedUpload, er
 		return nil, Errorf(ENOTFOUND, "uploads.not_found", nil)
 	}
 	return &u, nil
-}
-
-// UploadData returns the stored bytes of an upload.
-func (db *DB) UploadData(ctx context.Context, id int64) ([]byte, error) {
-	var data []byte
-	err := db.GetContext(ctx, &data, `SELECT data FROM upload_blobs WHERE upload_id = $1`, id)
-	return data, notFound(err, "uploads.not_found", "reading an upload's bytes")
 }
 
 // PostUploads lists the uploads a post shows (kept from its HTML by the
