@@ -19,6 +19,7 @@ const deleteOrphanUploads = `
 DELETE FROM uploads WHERE id IN (
 	SELECT u.id FROM uploads u
 	WHERE u.created_at < now() - $1 * interval '1 second'
+	  AND u.removed_at IS NULL -- kept: the same content is refused
 	  AND NOT EXISTS (SELECT 1 FROM member_avatars a WHERE a.upload_id = u.id)
 	  AND NOT EXISTS (SELECT 1 FROM post_uploads pu JOIN posts p ON p.id = pu.post_id JOIN threads t ON t.id = p.thread_id
 		WHERE pu.upload_id = u.id AND p.status <> 'deleted' AND t.status <> 'deleted')

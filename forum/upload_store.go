@@ -6,11 +6,12 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/palabre/palabre/forum/upload"
 )
 
-const uploadColumns = `id, sha256, kind, content_type, ext, size, width, height, original_name, uploader_id, created_at`
+const uploadColumns = `id, sha256, kind, content_type, ext, size, width, height, original_name, uploader_id, created_at, removed_at`
 
 // StoreUpload stores a file the member of ctx uploads for their posts. Its
 // type is decided by its bytes: an image (JPEG, PNG, GIF, WebP) is decoded
@@ -127,6 +128,10 @@ func (db *DB) storeFileTx(ctx context.Context, tx *sqlx.Tx, m *Member, f *upload
 		if err := tx.GetContext(ctx, &u, selectUploadForShare, f.SHA256); err != nil {
 			return nil, notFound(err, "uploads.not_found", "reading an upload")
 		}
+		if u.RemovedAt != nil {
+			// A moderator removed this content: it is not taken again.
+			return nil, Errorf(EINVALID, "uploads.removed_refused", nil).OnField("file")
+		}
 	default:
 		return nil, Internal("storing an upload", err)
 	}
@@ -173,7 +178,8 @@ type ServedUpload struct {
 // UploadBySHA returns the upload at sha256 when the reader of ctx may see
 // it: everyone once a published post or an avatar shows it; before (an
 // upload not yet in a post, or in a held or hidden post only), the members
-// who uploaded it and staff. ENOTFOUND otherwise.
+// who uploaded it and staff; once a moderator removed it, staff only.
+// ENOTFOUND otherwise.
 func (db *DB) UploadBySHA(ctx context.Context, sha256 string) (*ServedUpload, error) {
 	var u ServedUpload
 	var reader int64
@@ -183,6 +189,9 @@ func (db *DB) UploadBySHA(ctx context.Context, sha256 string) (*ServedUpload, er
 	}
 	if err := db.GetContext(ctx, &u, selectServedUpload, sha256, reader); err != nil {
 		return nil, notFound(err, "uploads.not_found", "reading an upload")
+	}
+	if u.RemovedAt != nil && !m.IsStaff() {
+		return nil, Errorf(ENOTFOUND, "uploads.removed", nil)
 	}
 	if !u.Public && !u.Owned && !m.IsStaff() {
 		return nil, Errorf(ENOTFOUND, "uploads.not_found", nil)
@@ -206,4 +215,15 @@ func prefixColumns(prefix, cols string) string {
 		parts[i] = prefix + strings.TrimSpace(p)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// RemoveUploadsTx marks uploads removed by a moderator (a report upheld):
+// from then on only staff are served them, and the same content is not
+// taken again. It returns those it removed (not removed before).
+func RemoveUploadsTx(ctx context.Context, tx *sqlx.Tx, ids []int64) ([]Upload, error) {
+	var out []Upload
+	err := tx.SelectContext(ctx, &out, `
+UPDATE uploads SET removed_at = now() WHERE id = ANY($1) AND removed_at IS NULL
+RETURNING `+uploadColumns, pq.Int64Array(ids))
+	return out, Internal("removing uploads", err)
 }
