@@ -19,7 +19,7 @@ import (
 // without a row, garbage that sweep removes, never a broken image.
 type BlobStore interface {
 	// put stores the bytes of u, whose row tx has just inserted.
-	put(ctx context.Context, tx *sqlx.Tx, u *Upload, data []byte) error
+	put(ctx context.Context, db *DB, tx *sqlx.Tx, u *Upload, data []byte) error
 	// open returns the bytes of u, to be read from any offset.
 	open(ctx context.Context, db *DB, u *Upload) (Blob, error)
 	// remove removes the bytes of contents whose rows were removed
@@ -86,7 +86,7 @@ func blobUnavailable(op string, err error, db *DB) error {
 // instances share them with nothing more to run.
 type databaseBlobs struct{}
 
-func (databaseBlobs) put(ctx context.Context, tx *sqlx.Tx, u *Upload, data []byte) error {
+func (databaseBlobs) put(ctx context.Context, _ *DB, tx *sqlx.Tx, u *Upload, data []byte) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO upload_blobs (upload_id, data) VALUES ($1, $2)`, u.ID, data); err != nil {
 		return Internal("storing an upload's bytes", err)
 	}

@@ -80,14 +80,14 @@ func lockContent(ctx context.Context, tx *sqlx.Tx, sha string) error {
 	return Internal("locking an upload's content", err)
 }
 
-func (s *s3Blobs) put(ctx context.Context, tx *sqlx.Tx, u *Upload, data []byte) error {
+func (s *s3Blobs) put(ctx context.Context, db *DB, tx *sqlx.Tx, u *Upload, data []byte) error {
 	if err := lockContent(ctx, tx, u.SHA256); err != nil {
 		return err
 	}
 	_, err := s.client.PutObject(ctx, s.bucket, u.SHA256, bytes.NewReader(data), int64(len(data)),
 		minio.PutObjectOptions{ContentType: u.ContentType})
 	if err != nil {
-		return blobUnavailable("storing an upload's bytes", err, nil)
+		return blobUnavailable("storing an upload's bytes", err, db)
 	}
 	return nil
 }

@@ -119,7 +119,7 @@ func (db *DB) storeFileTx(ctx context.Context, tx *sqlx.Tx, m *Member, f *upload
 	case "":
 		// The bytes are stored before the row commits: a store that
 		// fails leaves no row behind.
-		if err := db.blobStore().put(ctx, tx, &u, f.Data); err != nil {
+		if err := db.blobStore().put(ctx, db, tx, &u, f.Data); err != nil {
 			return nil, err
 		}
 	case ENOTFOUND:
