@@ -56,6 +56,17 @@ func TestBrowserPrivateMessageJourney(t *testing.T) {
 	if got := b.text("#m-1 .post-body"); !strings.Contains(got, "arroser les tomates") {
 		t.Errorf("bob reads %q", got)
 	}
+	// Selecting words of the message offers to quote them, by their author.
+	b.do("quoting a selection of alice's message",
+		chromedp.Evaluate[chromedp.Void](`{const p = document.querySelector("#m-1 .post-body p");
+			const r = document.createRange(); r.selectNodeContents(p);
+			const s = getSelection(); s.removeAllRanges(); s.addRange(r);}`),
+		chromedp.WaitVisible(chromedp.CSS("#m-1 .quote-selection")),
+		chromedp.Click(chromedp.CSS("#m-1 .quote-selection")))
+	if got, want := eval[string](b, `document.querySelector("#f-body").value`), "[quote="+alice+"]\nBonjour, pourriez-vous arroser les tomates jeudi ?\n[/quote]\n"; got != want {
+		t.Errorf("the reply holds %q, want %q", got, want)
+	}
+	b.do("emptying the reply", chromedp.Evaluate[chromedp.Void](`document.querySelector("#f-body").value = ""`))
 	b.do("replying",
 		chromedp.SendKeys(chromedp.CSS("#f-body"), answer),
 		chromedp.Click(chromedp.CSS(`form[action$="/reply"] button[type="submit"]`)),

@@ -152,6 +152,14 @@ func (m *Main) Open(ctx context.Context) error {
 			return fmt.Errorf("PALABRE_DATABASE_REPLICA_URL: %w", err)
 		}
 	}
+	if c := m.Config.UploadsS3; c != nil {
+		store, err := forum.NewS3BlobStore(ctx, *c)
+		if err != nil {
+			return err
+		}
+		db.SetBlobStore(store)
+		m.Log.Info("uploads are stored in an object store", "endpoint", c.Endpoint, "bucket", c.Bucket)
+	}
 	// Posts are indexed for search in the site's language; with no locale
 	// setting, that is the server's.
 	if err := db.RecordServerLocale(ctx, m.Config.Locale); err != nil {

@@ -537,6 +537,7 @@ CREATE TABLE reports (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     resolved_at timestamp with time zone,
     message_id bigint,
+    upload_id bigint,
     CONSTRAINT reports_check CHECK ((post_id IS NULL) <> (member_id IS NULL)),
     CONSTRAINT reports_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
     CONSTRAINT reports_message_id_fkey FOREIGN KEY (message_id) REFERENCES conversation_messages(id) ON DELETE SET NULL,
@@ -547,6 +548,7 @@ CREATE TABLE reports (
     CONSTRAINT reports_reporter_id_fkey FOREIGN KEY (reporter_id) REFERENCES members(id) ON DELETE CASCADE,
     CONSTRAINT reports_review_item_id_fkey FOREIGN KEY (review_item_id) REFERENCES review_items(id) ON DELETE CASCADE,
     CONSTRAINT reports_rule_id_fkey FOREIGN KEY (rule_id) REFERENCES rules(id) ON DELETE SET NULL,
+    CONSTRAINT reports_upload_id_fkey FOREIGN KEY (upload_id) REFERENCES uploads(id) ON DELETE CASCADE,
     CONSTRAINT reports_weight_check CHECK (weight >= 0::double precision)
 );
 CREATE INDEX reports_created ON reports USING btree (created_at);
@@ -554,8 +556,10 @@ CREATE INDEX reports_item ON reports USING btree (review_item_id);
 CREATE INDEX reports_message ON reports USING btree (message_id) WHERE (message_id IS NOT NULL);
 CREATE UNIQUE INDEX reports_open_member ON reports USING btree (reporter_id, member_id) WHERE ((outcome = ''::text) AND (member_id IS NOT NULL) AND (message_id IS NULL));
 CREATE UNIQUE INDEX reports_open_message ON reports USING btree (reporter_id, message_id) WHERE ((outcome = ''::text) AND (message_id IS NOT NULL));
-CREATE UNIQUE INDEX reports_open_post ON reports USING btree (reporter_id, post_id) WHERE ((outcome = ''::text) AND (post_id IS NOT NULL));
+CREATE UNIQUE INDEX reports_open_post ON reports USING btree (reporter_id, post_id) WHERE ((outcome = ''::text) AND (post_id IS NOT NULL) AND (upload_id IS NULL));
+CREATE UNIQUE INDEX reports_open_upload ON reports USING btree (reporter_id, upload_id) WHERE ((outcome = ''::text) AND (upload_id IS NOT NULL));
 CREATE INDEX reports_reporter ON reports USING btree (reporter_id, created_at DESC);
+CREATE INDEX reports_upload ON reports USING btree (upload_id) WHERE (upload_id IS NOT NULL);
 
 CREATE TABLE review_items (
     id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
@@ -805,6 +809,7 @@ CREATE TABLE uploads (
     original_name text DEFAULT ''::text NOT NULL,
     uploader_id bigint,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    removed_at timestamp with time zone,
     CONSTRAINT uploads_ext_check CHECK (ext ~ '^[a-z0-9]{1,10}$'::text),
     CONSTRAINT uploads_kind_check CHECK (kind = ANY (ARRAY['image'::text, 'attachment'::text, 'avatar'::text])),
     CONSTRAINT uploads_pkey PRIMARY KEY (id),

@@ -67,6 +67,7 @@ type DB struct {
 	hashing          atomic.Pointer[HashGate] // bounds password hashing (hash_gate.go)
 	deviceKey        atomic.Pointer[[]byte]   // signs known-device cookies (known_device.go)
 	images           imageWork                // decodes uploaded images, a few at once (upload.go)
+	blobs            BlobStore                // uploads' bytes when not in PostgreSQL (upload_blobs.go)
 	log              *slog.Logger
 }
 

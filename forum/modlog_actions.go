@@ -57,6 +57,7 @@ const (
 	LogPostHide                LogAction = "post.hide"
 	LogPostReject              LogAction = "post.reject"
 	LogReviewResolve           LogAction = "review.resolve"
+	LogUploadRemove            LogAction = "upload.remove"
 	LogRuleCreate              LogAction = "rule.create"
 	LogRuleUpdate              LogAction = "rule.update"
 	LogRuleDelete              LogAction = "rule.delete"
@@ -91,6 +92,7 @@ var LogActions = []LogAction{
 	LogPostEdit, LogPostDelete, LogPostHold, LogPostFlag, LogPostCensor, LogPostAutoHide,
 	LogPostApprove, LogPostRestore, LogPostHide, LogPostReject,
 	LogReviewResolve,
+	LogUploadRemove,
 	LogRuleCreate, LogRuleUpdate, LogRuleDelete, LogRuleImport,
 	LogSettingsUpdate,
 	LogThreadPin, LogThreadUnpin, LogThreadLock, LogThreadUnlock, LogThreadClose, LogThreadReopen, LogThreadMove,

@@ -29,6 +29,9 @@ type Upload struct {
 	OriginalName string    `db:"original_name" json:"original_name"`
 	UploaderID   *int64    `db:"uploader_id" json:"-"`
 	CreatedAt    time.Time `db:"created_at" json:"created_at"`
+	// RemovedAt is when a moderator removed the upload (a report): served
+	// to staff only from then on.
+	RemovedAt *time.Time `db:"removed_at" json:"-"`
 }
 
 // Upload kinds.

@@ -57,7 +57,7 @@ func (db *DB) SetAvatar(ctx context.Context, data []byte) (Avatar, error) {
 		for i, f := range files {
 			// The largest size counts as the member's upload; the others
 			// come with it.
-			u, err := storeFileTx(ctx, tx, m, f, UploadAvatar, "", i == len(files)-1)
+			u, err := db.storeFileTx(ctx, tx, m, f, UploadAvatar, "", i == len(files)-1)
 			if err != nil {
 				return err
 			}

@@ -19,31 +19,44 @@ const deleteOrphanUploads = `
 DELETE FROM uploads WHERE id IN (
 	SELECT u.id FROM uploads u
 	WHERE u.created_at < now() - $1 * interval '1 second'
+	  AND u.removed_at IS NULL -- kept: the same content is refused
 	  AND NOT EXISTS (SELECT 1 FROM member_avatars a WHERE a.upload_id = u.id)
 	  AND NOT EXISTS (SELECT 1 FROM post_uploads pu JOIN posts p ON p.id = pu.post_id JOIN threads t ON t.id = p.thread_id
 		WHERE pu.upload_id = u.id AND p.status <> 'deleted' AND t.status <> 'deleted')
 	  AND NOT EXISTS (SELECT 1 FROM upload_owners o WHERE o.upload_id = u.id AND o.created_at >= now() - $1 * interval '1 second')
 	ORDER BY u.id
 	LIMIT 100
-	FOR UPDATE SKIP LOCKED)`
+	FOR UPDATE SKIP LOCKED)
+RETURNING sha256`
 
 // CleanOrphanUploads removes, in batches of 100, the uploads older than
 // age that no avatar and no post (but deleted ones) shows and that nobody
-// uploaded again within age; their bytes go with them. It returns how many
-// it removed.
+// uploaded again within age; their bytes go with them (in an object store,
+// once their rows' removal has committed). It returns how many it removed.
 func (db *DB) CleanOrphanUploads(ctx context.Context, age time.Duration) (int64, error) {
 	var total int64
 	for {
-		res, err := db.ExecContext(ctx, deleteOrphanUploads, int64(age.Seconds()))
-		if err != nil {
+		var shas []string
+		if err := db.SelectContext(ctx, &shas, deleteOrphanUploads, int64(age.Seconds())); err != nil {
 			return total, Internal("removing orphan uploads", err)
 		}
-		n, _ := res.RowsAffected()
-		total += n
-		if n < 100 || ctx.Err() != nil {
+		total += int64(len(shas))
+		if err := db.blobStore().remove(ctx, db, shas); err != nil {
+			// Bytes without a row: the sweep removes them later.
+			return total, err
+		}
+		if len(shas) < 100 || ctx.Err() != nil {
 			return total, nil
 		}
 	}
+}
+
+// SweepUploadBlobs removes the bytes older than age that no upload's row
+// names: left in an object store by a server stopped between the removal
+// of rows and of their bytes, or between storing bytes and a commit that
+// failed. It returns how many it removed.
+func (db *DB) SweepUploadBlobs(ctx context.Context, age time.Duration) (int, error) {
+	return db.blobStore().sweep(ctx, db, age)
 }
 
 // UploadCleanupJob is the job handler of JobUploadCleanup.
@@ -51,6 +64,13 @@ func (db *DB) UploadCleanupJob(ctx context.Context, _ *Job) error {
 	n, err := db.CleanOrphanUploads(ctx, UploadOrphanAge)
 	if n > 0 && db.log != nil {
 		db.log.Info("orphan uploads removed", "count", n)
+	}
+	if err != nil {
+		return err
+	}
+	swept, err := db.SweepUploadBlobs(ctx, UploadOrphanAge)
+	if swept > 0 && db.log != nil {
+		db.log.Info("uploads' bytes without a row removed", "count", swept)
 	}
 	return err
 }

@@ -6,11 +6,12 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/palabre/palabre/forum/upload"
 )
 
-const uploadColumns = `id, sha256, kind, content_type, ext, size, width, height, original_name, uploader_id, created_at`
+const uploadColumns = `id, sha256, kind, content_type, ext, size, width, height, original_name, uploader_id, created_at, removed_at`
 
 // StoreUpload stores a file the member of ctx uploads for their posts. Its
 // type is decided by its bytes: an image (JPEG, PNG, GIF, WebP) is decoded
@@ -44,7 +45,7 @@ func (db *DB) StoreUpload(ctx context.Context, data []byte, name string) (*Uploa
 		if err := checkUploadsPerDay(ctx, tx, m, s, 1); err != nil {
 			return err
 		}
-		out, err = storeFileTx(ctx, tx, m, f, kind, cleanName(name), true)
+		out, err = db.storeFileTx(ctx, tx, m, f, kind, cleanName(name), true)
 		return err
 	})
 	return out, err
@@ -104,7 +105,6 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (sha256) DO NOTHING
 RETURNING ` + uploadColumns
 	selectUploadForShare = `SELECT ` + uploadColumns + ` FROM uploads WHERE sha256 = $1 FOR SHARE`
-	insertUploadBlob     = `INSERT INTO upload_blobs (upload_id, data) VALUES ($1, $2)`
 	upsertUploadOwner    = `
 INSERT INTO upload_owners (upload_id, member_id) VALUES ($1, $2)
 ON CONFLICT (member_id, upload_id) DO UPDATE SET created_at = now()`
@@ -112,19 +112,25 @@ ON CONFLICT (member_id, upload_id) DO UPDATE SET created_at = now()`
 
 // storeFileTx stores f unless its content is stored already, and records
 // m as one who uploaded it when owned (what the daily limit counts).
-func storeFileTx(ctx context.Context, tx *sqlx.Tx, m *Member, f *upload.File, kind, name string, owned bool) (*Upload, error) {
+func (db *DB) storeFileTx(ctx context.Context, tx *sqlx.Tx, m *Member, f *upload.File, kind, name string, owned bool) (*Upload, error) {
 	var u Upload
 	err := tx.GetContext(ctx, &u, insertUpload, f.SHA256, kind, f.ContentType, f.Ext, len(f.Data), f.Width, f.Height, name, m.ID)
 	switch ErrorCode(notFound(err, "", "")) {
 	case "":
-		if _, err := tx.ExecContext(ctx, insertUploadBlob, u.ID, f.Data); err != nil {
-			return nil, Internal("storing an upload's bytes", err)
+		// The bytes are stored before the row commits: a store that
+		// fails leaves no row behind.
+		if err := db.blobStore().put(ctx, db, tx, &u, f.Data); err != nil {
+			return nil, err
 		}
 	case ENOTFOUND:
 		// Stored already (by anyone): the row is kept from the orphans'
 		// cleaning until this transaction ends.
 		if err := tx.GetContext(ctx, &u, selectUploadForShare, f.SHA256); err != nil {
 			return nil, notFound(err, "uploads.not_found", "reading an upload")
+		}
+		if u.RemovedAt != nil {
+			// A moderator removed this content: it is not taken again.
+			return nil, Errorf(EINVALID, "uploads.removed_refused", nil).OnField("file")
 		}
 	default:
 		return nil, Internal("storing an upload", err)
@@ -172,7 +178,8 @@ type ServedUpload struct {
 // UploadBySHA returns the upload at sha256 when the reader of ctx may see
 // it: everyone once a published post or an avatar shows it; before (an
 // upload not yet in a post, or in a held or hidden post only), the members
-// who uploaded it and staff. ENOTFOUND otherwise.
+// who uploaded it and staff; once a moderator removed it, staff only.
+// ENOTFOUND otherwise.
 func (db *DB) UploadBySHA(ctx context.Context, sha256 string) (*ServedUpload, error) {
 	var u ServedUpload
 	var reader int64
@@ -183,17 +190,13 @@ func (db *DB) UploadBySHA(ctx context.Context, sha256 string) (*ServedUpload, er
 	if err := db.GetContext(ctx, &u, selectServedUpload, sha256, reader); err != nil {
 		return nil, notFound(err, "uploads.not_found", "reading an upload")
 	}
+	if u.RemovedAt != nil && !m.IsStaff() {
+		return nil, Errorf(ENOTFOUND, "uploads.removed", nil)
+	}
 	if !u.Public && !u.Owned && !m.IsStaff() {
 		return nil, Errorf(ENOTFOUND, "uploads.not_found", nil)
 	}
 	return &u, nil
-}
-
-// UploadData returns the stored bytes of an upload.
-func (db *DB) UploadData(ctx context.Context, id int64) ([]byte, error) {
-	var data []byte
-	err := db.GetContext(ctx, &data, `SELECT data FROM upload_blobs WHERE upload_id = $1`, id)
-	return data, notFound(err, "uploads.not_found", "reading an upload's bytes")
 }
 
 // PostUploads lists the uploads a post shows (kept from its HTML by the
@@ -212,4 +215,15 @@ func prefixColumns(prefix, cols string) string {
 		parts[i] = prefix + strings.TrimSpace(p)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// RemoveUploadsTx marks uploads removed by a moderator (a report upheld):
+// from then on only staff are served them, and the same content is not
+// taken again. It returns those it removed (not removed before).
+func RemoveUploadsTx(ctx context.Context, tx *sqlx.Tx, ids []int64) ([]Upload, error) {
+	var out []Upload
+	err := tx.SelectContext(ctx, &out, `
+UPDATE uploads SET removed_at = now() WHERE id = ANY($1) AND removed_at IS NULL
+RETURNING `+uploadColumns, pq.Int64Array(ids))
+	return out, Internal("removing uploads", err)
 }

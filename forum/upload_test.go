@@ -8,9 +8,14 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/minio/minio-go/v7"
 
 	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/forum/forumtest"
@@ -74,43 +79,106 @@ func setSettings(t testing.TB, db *forum.DB, patch map[string]any) {
 	}
 }
 
+// blobBackend is a store of uploads' bytes the storage tests run against:
+// PostgreSQL, the default, and an S3-compatible server started by the test.
+type blobBackend struct {
+	db *forum.DB
+	// stored reports whether the bytes of content sha are in the store.
+	stored func(t *testing.T, sha string) bool
+}
+
+var blobBackends = []struct {
+	name  string
+	start func(t *testing.T) blobBackend
+}{
+	{"postgresql", func(t *testing.T) blobBackend {
+		db := forumtest.DB(t)
+		return blobBackend{db: db, stored: func(t *testing.T, sha string) bool {
+			var n int
+			if err := db.GetContext(context.Background(), &n, `
+SELECT count(*) FROM upload_blobs b JOIN uploads u ON u.id = b.upload_id WHERE u.sha256 = $1`, sha); err != nil {
+				t.Fatal(err)
+			}
+			return n == 1
+		}}
+	}},
+	{"s3", func(t *testing.T) blobBackend {
+		db, cfg := forumtest.WithS3(t)
+		client, err := forumtest.S3Client(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return blobBackend{db: db, stored: func(t *testing.T, sha string) bool {
+			_, err := client.StatObject(context.Background(), cfg.Bucket, sha, minio.StatObjectOptions{})
+			if err != nil && minio.ToErrorResponse(err).Code != minio.NoSuchKey {
+				t.Fatal(err)
+			}
+			var inDatabase int
+			if err := db.GetContext(context.Background(), &inDatabase, `
+SELECT count(*) FROM upload_blobs b JOIN uploads u ON u.id = b.upload_id WHERE u.sha256 = $1`, sha); err != nil || inDatabase != 0 {
+				t.Fatalf("bytes in PostgreSQL too: %d %v", inDatabase, err)
+			}
+			return err == nil
+		}}
+	}},
+}
+
+// eachBlobBackend runs test against each store of uploads' bytes.
+func eachBlobBackend(t *testing.T, test func(t *testing.T, b blobBackend)) {
+	for _, b := range blobBackends {
+		t.Run(b.name, func(t *testing.T) { test(t, b.start(t)) })
+	}
+}
+
 func TestUploadsAreDeduplicatedByContent(t *testing.T) {
-	db := forumtest.DB(t)
-	alice := forumtest.MustMember(t, db, forum.RoleMember, 2)
-	bob := forumtest.MustMember(t, db, forum.RoleMember, 2)
-	data := newContent(t)
-	a, err := db.StoreUpload(forumtest.As(alice), data, "photo.png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, err := db.StoreUpload(forumtest.As(alice), data, "autre.png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := db.StoreUpload(forumtest.As(bob), data, "copie.png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a.ID != again.ID || a.ID != b.ID || a.SHA256 != b.SHA256 {
-		t.Fatalf("ids %d %d %d: the same content stored twice", a.ID, again.ID, b.ID)
-	}
-	var blobs, owners int
-	if err := db.GetContext(context.Background(), &blobs, `SELECT count(*) FROM upload_blobs WHERE upload_id = $1`, a.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.GetContext(context.Background(), &owners, `SELECT count(*) FROM upload_owners WHERE upload_id = $1`, a.ID); err != nil {
-		t.Fatal(err)
-	}
-	if blobs != 1 || owners != 2 {
-		t.Fatalf("blobs %d owners %d, want 1 and 2", blobs, owners)
-	}
-	stored, err := db.UploadData(context.Background(), a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a.Size != int64(len(stored)) || a.URL() != "/uploads/"+a.SHA256+".png" || a.Kind != forum.UploadImage {
-		t.Fatalf("upload %+v, %d bytes stored", a, len(stored))
-	}
+	eachBlobBackend(t, func(t *testing.T, b blobBackend) {
+		db := b.db
+		alice := forumtest.MustMember(t, db, forum.RoleMember, 2)
+		bob := forumtest.MustMember(t, db, forum.RoleMember, 2)
+		data := newContent(t)
+		a, err := db.StoreUpload(forumtest.As(alice), data, "photo.png")
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := db.StoreUpload(forumtest.As(alice), data, "autre.png")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bb, err := db.StoreUpload(forumtest.As(bob), data, "copie.png")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.ID != again.ID || a.ID != bb.ID || a.SHA256 != bb.SHA256 {
+			t.Fatalf("ids %d %d %d: the same content stored twice", a.ID, again.ID, bb.ID)
+		}
+		var owners int
+		if err := db.GetContext(context.Background(), &owners, `SELECT count(*) FROM upload_owners WHERE upload_id = $1`, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		if !b.stored(t, a.SHA256) || owners != 2 {
+			t.Fatalf("stored %v, owners %d, want 2", b.stored(t, a.SHA256), owners)
+		}
+		stored, err := db.UploadData(context.Background(), a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Size != int64(len(stored)) || a.URL() != "/uploads/"+a.SHA256+".png" || a.Kind != forum.UploadImage {
+			t.Fatalf("upload %+v, %d bytes stored", a, len(stored))
+		}
+		// Ranges are read from any offset.
+		blob, err := db.OpenUpload(context.Background(), a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer blob.Close()
+		if _, err := blob.Seek(10, io.SeekStart); err != nil {
+			t.Fatal(err)
+		}
+		part := make([]byte, 5)
+		if _, err := io.ReadFull(blob, part); err != nil || !bytes.Equal(part, stored[10:15]) {
+			t.Fatalf("bytes 10-14: %q %v, want %q", part, err, stored[10:15])
+		}
+	})
 }
 
 func TestUploadLimitsByTrustLevel(t *testing.T) {
@@ -275,7 +343,11 @@ func TestHeldPostImagesAreNotPublic(t *testing.T) {
 // post or avatar shows is removed with its bytes; one a post shows stays,
 // until the post is deleted.
 func TestOrphanUploadsAreCleaned(t *testing.T) {
-	db := forumtest.DB(t)
+	eachBlobBackend(t, func(t *testing.T, b blobBackend) { testOrphanUploadsAreCleaned(t, b) })
+}
+
+func testOrphanUploadsAreCleaned(t *testing.T, b blobBackend) {
+	db := b.db
 	ctx := context.Background()
 	m := forumtest.MustMember(t, db, forum.RoleMember, 2)
 	orphan, err := db.StoreUpload(forumtest.As(m), newContent(t), "orphan.png")
@@ -323,8 +395,11 @@ func TestOrphanUploadsAreCleaned(t *testing.T) {
 	if exists(orphan.ID) || !exists(recent.ID) || !exists(shown.ID) {
 		t.Fatalf("after cleaning: orphan %v, recent %v, shown %v", exists(orphan.ID), exists(recent.ID), exists(shown.ID))
 	}
-	if _, err := db.UploadData(ctx, orphan.ID); forum.ErrorCode(err) != forum.ENOTFOUND {
+	if _, err := db.UploadData(ctx, orphan); forum.ErrorCode(err) != forum.ENOTFOUND {
 		t.Fatalf("the orphan's bytes: %v", err)
+	}
+	if b.stored(t, orphan.SHA256) || !b.stored(t, recent.SHA256) || !b.stored(t, shown.SHA256) {
+		t.Fatalf("bytes after cleaning: orphan %v, recent %v, shown %v", b.stored(t, orphan.SHA256), b.stored(t, recent.SHA256), b.stored(t, shown.SHA256))
 	}
 	if got, err := db.MemberAvatar(ctx, m.ID); err != nil || got.URL(48) != avatar.URL(48) || got.URL(48) == "" {
 		t.Fatalf("the avatar after cleaning: %v %v", got, err)
@@ -338,13 +413,12 @@ func TestOrphanUploadsAreCleaned(t *testing.T) {
 	if _, err := db.CleanOrphanUploads(ctx, forum.UploadOrphanAge); err != nil {
 		t.Fatal(err)
 	}
-	if exists(shown.ID) {
+	if exists(shown.ID) || b.stored(t, shown.SHA256) {
 		t.Fatal("the upload of a deleted post was kept")
 	}
 	if got, err := db.MemberAvatar(ctx, m.ID); err != nil || got != nil {
 		t.Fatalf("the avatar after its removal: %v %v", got, err)
 	}
-
 }
 
 // TestDeletedAccountLosesItsAvatar: a picture of oneself is personal data;
@@ -394,5 +468,113 @@ func TestExportListsTheMembersUploads(t *testing.T) {
 	u := exp.Uploads[0]
 	if u.URL != mine.URL() || u.Kind != "image" || u.Width != 21 || u.Height != 13 || u.Name != "jardin.png" || u.Size != mine.Size {
 		t.Fatalf("exported upload %+v, stored %+v", u, mine)
+	}
+}
+
+// TestUnreachableObjectStoreStoresNothing: an upload whose bytes the
+// object store does not take is refused as unavailable (503), and leaves
+// no row: no image that would never show.
+func TestUnreachableObjectStoreStoresNothing(t *testing.T) {
+	// Nothing listens on port 1; the store is reachable at start-up or not,
+	// the forum starts.
+	store, err := forum.NewS3BlobStore(context.Background(), forum.S3Config{Endpoint: "http://127.0.0.1:1",
+		Bucket: "palabre-uploads", AccessKeyID: "palabre", SecretAccessKey: "secret-de-test", Region: "us-east-1", PathStyle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := forumtest.Instance(t)
+	db.SetBlobStore(store)
+	m := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	data := newContent(t)
+	if _, err := db.StoreUpload(forumtest.As(m), data, "photo.png"); forum.ErrorCode(err) != forum.EUNAVAILABLE {
+		t.Fatalf("upload with the store down: %v", err)
+	}
+	if _, err := db.SetAvatar(forumtest.As(m), newContent(t)); forum.ErrorCode(err) != forum.EUNAVAILABLE {
+		t.Fatalf("avatar with the store down: %v", err)
+	}
+	var rows, owned int
+	if err := db.GetContext(context.Background(), &owned, `SELECT count(*) FROM upload_owners WHERE member_id = $1`, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.GetContext(context.Background(), &rows, `SELECT count(*) FROM uploads WHERE uploader_id = $1`, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 0 || owned != 0 {
+		t.Fatalf("%d uploads and %d owners stored without their bytes", rows, owned)
+	}
+	// Once the store answers again, the same file is taken.
+	s3db, _ := forumtest.WithS3(t)
+	if _, err := s3db.StoreUpload(forumtest.As(m), data, "photo.png"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestObjectStoreChecksItsBucket: a bucket the store does not have stops
+// the start, named.
+func TestObjectStoreChecksItsBucket(t *testing.T) {
+	cfg := forumtest.S3(t)
+	cfg.Bucket = "no-such-bucket"
+	if _, err := forum.NewS3BlobStore(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), `"no-such-bucket"`) {
+		t.Fatalf("a missing bucket: %v", err)
+	}
+}
+
+// TestSweepRemovesObjectsWithoutARow: bytes left in the bucket without a
+// row (a server stopped between two writes) are removed by the sweep; the
+// bytes of uploads, and what is not a content in the bucket, stay.
+func TestSweepRemovesObjectsWithoutARow(t *testing.T) {
+	db, cfg := forumtest.WithS3(t)
+	client, err := forumtest.S3Client(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	m := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	kept, err := db.StoreUpload(forumtest.As(m), newContent(t), "photo.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	garbage := strings.Repeat("ab", 32)
+	for _, key := range []string{garbage, "LISEZMOI.txt"} {
+		if _, err := client.PutObject(ctx, cfg.Bucket, key, strings.NewReader("x"), 1, minio.PutObjectOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Only bytes older than the age given are swept: none at a day.
+	if n, err := db.SweepUploadBlobs(ctx, forum.UploadOrphanAge); err != nil || n != 0 {
+		t.Fatalf("sweeping a day's bytes: %d %v", n, err)
+	}
+	// A negative age takes everything as old.
+	if n, err := db.SweepUploadBlobs(ctx, -time.Hour); err != nil || n != 1 {
+		t.Fatalf("sweep: %d %v", n, err)
+	}
+	var left []string
+	for obj := range client.ListObjects(ctx, cfg.Bucket, minio.ListObjectsOptions{Recursive: true}) {
+		if obj.Err != nil {
+			t.Fatal(obj.Err)
+		}
+		left = append(left, obj.Key)
+	}
+	want := []string{"LISEZMOI.txt", kept.SHA256}
+	slices.Sort(left)
+	slices.Sort(want)
+	if !slices.Equal(left, want) {
+		t.Fatalf("left in the bucket %v, want %v", left, want)
+	}
+}
+
+// TestUploadsStoredBeforeTheMoveToS3StillShow: a forum that moves its
+// uploads to an object store still serves the bytes PostgreSQL kept.
+func TestUploadsStoredBeforeTheMoveToS3StillShow(t *testing.T) {
+	m := forumtest.MustMember(t, forumtest.DB(t), forum.RoleMember, 2)
+	data := newContent(t)
+	before, err := forumtest.DB(t).StoreUpload(forumtest.As(m), data, "avant.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3db, _ := forumtest.WithS3(t)
+	got, err := s3db.UploadData(context.Background(), before)
+	if err != nil || int64(len(got)) != before.Size {
+		t.Fatalf("bytes kept in PostgreSQL, read through the object store: %d %v", len(got), err)
 	}
 }

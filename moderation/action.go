@@ -31,6 +31,9 @@ const (
 	ActBan        = "ban"         // ban the member
 	ActUphold     = "uphold"      // an appeal: the sanction stands
 	ActLift       = "lift"        // an appeal: the sanction is lifted
+	// ActRemoveUpload removes the uploads the item's reports name (and
+	// only them): the post stays, its images stop being served.
+	ActRemoveUpload = "remove_upload"
 )
 
 // actionsByKind are the decisions each kind of item allows, in the order
@@ -58,7 +61,23 @@ func ActionsFor(it *ReviewItem) []string {
 		// A post hidden by reports: approving restores it.
 		out = append([]string{ActApprove}, out...)
 	}
+	if len(reportedUploads(it)) > 0 {
+		// An upload of the post is reported: it may go alone.
+		at := min(slices.Index(out, ActDismiss)+1, len(out))
+		out = slices.Insert(slices.Clone(out), at, ActRemoveUpload)
+	}
 	return out
+}
+
+// reportedUploads are the uploads the open reports of an item name.
+func reportedUploads(it *ReviewItem) []int64 {
+	var ids []int64
+	for _, r := range it.Reports {
+		if r.UploadID != nil && r.Outcome == "" && !slices.Contains(ids, *r.UploadID) {
+			ids = append(ids, *r.UploadID)
+		}
+	}
+	return ids
 }
 
 // sanctionActions map to sanction kinds.
@@ -261,6 +280,9 @@ func (r *resolution) run(ctx context.Context, tx *sqlx.Tx) error {
 	case sanctionActions[r.d.Action] != "":
 		err = r.sanction(ctx, tx, sanctionActions[r.d.Action], r.until)
 		r.upheld = true
+	case r.d.Action == ActRemoveUpload:
+		err = r.removeUploads(ctx, tx)
+		r.upheld = true
 	case it.IsPost():
 		err = r.postAction(ctx, tx)
 	default: // a reported member, dismissed
@@ -336,4 +358,37 @@ func itemRuleNames(it *ReviewItem) []string {
 		}
 	}
 	return names
+}
+
+// removeUploads removes the uploads the item's reports name, each logged:
+// the post stays as it is, its images or files are no longer served.
+func (r *resolution) removeUploads(ctx context.Context, tx *sqlx.Tx) error {
+	removed, err := forum.RemoveUploadsTx(ctx, tx, reportedUploads(r.it))
+	if err != nil {
+		return err
+	}
+	for _, u := range removed {
+		if err := forum.LogTx(ctx, tx, forum.LogEntry{Action: forum.LogUploadRemove, TargetType: "upload", TargetID: &u.ID,
+			Reason: r.reason, Before: map[string]any{"url": u.URL(), "post_id": r.it.PostID},
+			After: map[string]any{"removed": true}}); err != nil {
+			return err
+		}
+	}
+	// The file was at fault, not the post: one its reports hid comes back.
+	postID := *r.it.PostID
+	var post reviewedPost
+	if err := tx.GetContext(ctx, &post, `SELECT status, author_id, thread_id FROM posts WHERE id = $1 FOR UPDATE`, postID); err != nil {
+		return forum.Internal("reading a reviewed post", err)
+	}
+	if post.Status != forum.StatusHidden {
+		return nil
+	}
+	if err := forum.SetPostStatusTx(ctx, tx, postID, forum.StatusPublished); err != nil {
+		return err
+	}
+	if err := forum.LogTx(ctx, tx, forum.LogEntry{Action: forum.LogPostRestore, TargetType: "post", TargetID: &postID,
+		Reason: r.reason, Before: map[string]any{"status": post.Status}, After: map[string]any{"status": forum.StatusPublished}}); err != nil {
+		return err
+	}
+	return notifyTx(ctx, tx, post.AuthorID, forum.ModerationRestored, r.reason, &post.ThreadID, &postID)
 }

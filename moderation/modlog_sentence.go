@@ -147,7 +147,7 @@ func (l *LogLine) target(public bool) (Term, Term) {
 		}
 		a := map[string]any{"Name": name}
 		return Term{Key: "modlog.target_member", Args: a}, Term{Key: "modlog.of_member", Args: a}
-	case "post", "thread", "category", "rule", "review_item", "guidelines", "settings", "message", "conversation":
+	case "post", "thread", "category", "rule", "review_item", "guidelines", "settings", "message", "conversation", "upload":
 		t := term("modlog.target_"+l.TargetType, map[string]any{"ID": id, "Name": name})
 		if name == "" && (l.TargetType == "thread" || l.TargetType == "category" || l.TargetType == "rule") {
 			t.Key += "_number"

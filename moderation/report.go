@@ -38,20 +38,39 @@ var reportNoteLimits = TextLimits{MinRunes: 0, MaxRunes: 1000}
 
 // Report is one member's report of a post or a member.
 type Report struct {
-	ID           int64     `db:"id" json:"id"`
-	ReviewItemID int64     `db:"review_item_id" json:"review_item_id"`
-	ReporterID   int64     `db:"reporter_id" json:"-"`
-	ReporterName string    `db:"reporter_name" json:"reporter"`
-	PostID       *int64    `db:"post_id" json:"post_id,omitempty"`
-	MemberID     *int64    `db:"member_id" json:"member_id,omitempty"`
-	MessageID    *int64    `db:"message_id" json:"message_id,omitempty"`
-	Reason       string    `db:"reason" json:"reason"`
-	RuleID       *int64    `db:"rule_id" json:"rule_id,omitempty"`
-	RuleName     *string   `db:"rule_name" json:"rule_name,omitempty"`
-	Note         string    `db:"note" json:"note,omitempty"`
-	Weight       float64   `db:"weight" json:"weight"`
-	Outcome      string    `db:"outcome" json:"outcome"`
-	CreatedAt    time.Time `db:"created_at" json:"created_at"`
+	ID           int64  `db:"id" json:"id"`
+	ReviewItemID int64  `db:"review_item_id" json:"review_item_id"`
+	ReporterID   int64  `db:"reporter_id" json:"-"`
+	ReporterName string `db:"reporter_name" json:"reporter"`
+	PostID       *int64 `db:"post_id" json:"post_id,omitempty"`
+	MemberID     *int64 `db:"member_id" json:"member_id,omitempty"`
+	MessageID    *int64 `db:"message_id" json:"message_id,omitempty"`
+	// UploadID: one upload of the post (an image, an attachment) is
+	// reported, not the post; UploadURL is its address.
+	UploadID   *int64    `db:"upload_id" json:"upload_id,omitempty"`
+	UploadURL  *string   `db:"upload_url" json:"upload_url,omitempty"`
+	UploadKind *string   `db:"upload_kind" json:"-"`
+	Reason     string    `db:"reason" json:"reason"`
+	RuleID     *int64    `db:"rule_id" json:"rule_id,omitempty"`
+	RuleName   *string   `db:"rule_name" json:"rule_name,omitempty"`
+	Note       string    `db:"note" json:"note,omitempty"`
+	Weight     float64   `db:"weight" json:"weight"`
+	Outcome    string    `db:"outcome" json:"outcome"`
+	CreatedAt  time.Time `db:"created_at" json:"created_at"`
+}
+
+// UploadHref is the address of the upload reported, "" for none.
+func (r Report) UploadHref() string {
+	if r.UploadURL == nil {
+		return ""
+	}
+	return *r.UploadURL
+}
+
+// UploadImage reports whether the upload reported is an image, shown to
+// moderators as it is.
+func (r Report) UploadImage() bool {
+	return r.UploadKind != nil && (*r.UploadKind == forum.UploadImage || *r.UploadKind == forum.UploadAvatar)
 }
 
 // ReportInput is a report as a member typed it: the target is a post or a
@@ -62,9 +81,11 @@ type ReportInput struct {
 	// MessageID: a private message, reported as its author is (MemberID);
 	// the report opens its conversation to the staff.
 	MessageID int64
-	Reason    string
-	RuleID    *int64
-	Note      string
+	// UploadID: an upload of the post (PostID) is reported, not the post.
+	UploadID int64
+	Reason   string
+	RuleID   *int64
+	Note     string
 }
 
 // validate checks the reason, its rule or note, and cleans the note.
@@ -146,7 +167,39 @@ func (p *Pipeline) ReportPost(ctx context.Context, in ReportInput) (*Report, err
 	if post.Status == forum.StatusDeleted {
 		return nil, forum.Errorf(forum.ECONFLICT, "report.post_deleted", nil)
 	}
-	in.MemberID, in.MessageID = 0, 0
+	in.MemberID, in.MessageID, in.UploadID = 0, 0, 0
+	return p.report(ctx, reporter, in, thread.ID)
+}
+
+const postShowingUpload = `
+SELECT pu.post_id FROM post_uploads pu JOIN posts p ON p.id = pu.post_id JOIN threads t ON t.id = p.thread_id
+WHERE pu.upload_id = $1 AND ($2 = 0 OR pu.post_id = $2) AND p.status = 'published' AND t.status = 'published'
+ORDER BY pu.post_id LIMIT 1`
+
+// ReportUpload reports one upload (an image, an attachment) that a post
+// the member can see shows: the post of in.PostID, or, without one, the
+// first published post showing it. The report joins that post's review
+// item, where moderators see the upload and may remove it alone.
+func (p *Pipeline) ReportUpload(ctx context.Context, in ReportInput) (*Report, error) {
+	reporter, err := forum.RequireMember(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var postID int64
+	if err := p.db.GetContext(ctx, &postID, postShowingUpload, in.UploadID, in.PostID); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, forum.Errorf(forum.ENOTFOUND, "uploads.not_found", nil)
+		}
+		return nil, forum.Internal("finding an upload's post", err)
+	}
+	post, thread, err := p.db.PostByID(ctx, postID)
+	if err != nil {
+		return nil, err
+	}
+	if post.AuthorID != nil && *post.AuthorID == reporter.ID {
+		return nil, forum.Errorf(forum.EFORBIDDEN, "report.own_post", nil)
+	}
+	in.PostID, in.MemberID, in.MessageID = postID, 0, 0
 	return p.report(ctx, reporter, in, thread.ID)
 }
 
@@ -207,9 +260,9 @@ ON CONFLICT (member_id) WHERE status = 'pending' AND member_id IS NOT NULL AND k
 DO UPDATE SET score = review_items.score + EXCLUDED.score, version = review_items.version + 1
 RETURNING id, score`
 	insertReport = `
-INSERT INTO reports (reporter_id, post_id, member_id, review_item_id, reason, rule_id, note, weight, message_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-RETURNING id, review_item_id, reporter_id, post_id, member_id, message_id, reason, rule_id, note, weight, outcome, created_at`
+INSERT INTO reports (reporter_id, post_id, member_id, review_item_id, reason, rule_id, note, weight, message_id, upload_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+RETURNING id, review_item_id, reporter_id, post_id, member_id, message_id, upload_id, reason, rule_id, note, weight, outcome, created_at`
 )
 
 // ReportWeight is what one report weighs: the reporter's trust level's
@@ -265,11 +318,14 @@ func (p *Pipeline) report(ctx context.Context, reporter *forum.Member, in Report
 		if err != nil {
 			return forum.Internal("queueing a report", err)
 		}
-		var messageID *int64
+		var messageID, uploadID *int64
 		if in.MessageID != 0 {
 			messageID = &in.MessageID
 		}
-		err := tx.GetContext(ctx, &out, insertReport, reporter.ID, postID, memberID, item.ID, in.Reason, in.RuleID, in.Note, weight, messageID)
+		if in.UploadID != 0 {
+			uploadID = &in.UploadID
+		}
+		err := tx.GetContext(ctx, &out, insertReport, reporter.ID, postID, memberID, item.ID, in.Reason, in.RuleID, in.Note, weight, messageID, uploadID)
 		var pqErr *pq.Error
 		if errors.As(err, &pqErr) && pqErr.Code == "23505" {
 			return forum.Errorf(forum.ECONFLICT, "report.already_reported", nil)

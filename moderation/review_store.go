@@ -152,10 +152,12 @@ func (p *Pipeline) PendingCount(ctx context.Context) (int, error) {
 
 const selectItemReports = `
 SELECT r.id, r.review_item_id, r.reporter_id, m.username AS reporter_name, r.post_id, r.member_id, r.message_id,
+	r.upload_id, '/uploads/' || u.sha256 || '.' || u.ext AS upload_url, u.kind AS upload_kind,
 	r.reason, r.rule_id, ru.name AS rule_name, r.note, r.weight, r.outcome, r.created_at
 FROM reports r
 JOIN members m ON m.id = r.reporter_id
 LEFT JOIN rules ru ON ru.id = r.rule_id
+LEFT JOIN uploads u ON u.id = r.upload_id
 WHERE r.review_item_id = ANY($1)
 ORDER BY r.created_at, r.id`
 

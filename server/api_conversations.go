@@ -16,12 +16,14 @@ type apiMessage struct {
 	ConversationID int64               `json:"conversation_id"`
 	Number         int                 `json:"number"`
 	Author         forum.MessageAuthor `json:"author"`
-	HTML           string              `json:"html"`
-	Status         string              `json:"status"`
-	CreatedAt      time.Time           `json:"created_at"`
-	EditedAt       *time.Time          `json:"edited_at,omitempty"`
-	LikeCount      int                 `json:"like_count"`
-	Liked          bool                `json:"liked"`
+	// AuthorAvatarURL is the author's avatar ("" for a former member).
+	AuthorAvatarURL string     `json:"author_avatar_url,omitempty"`
+	HTML            string     `json:"html"`
+	Status          string     `json:"status"`
+	CreatedAt       time.Time  `json:"created_at"`
+	EditedAt        *time.Time `json:"edited_at,omitempty"`
+	LikeCount       int        `json:"like_count"`
+	Liked           bool       `json:"liked"`
 }
 
 func toAPIMessage(m *forum.Message) apiMessage {
@@ -104,8 +106,15 @@ func (s *Server) apiConversation(c *gin.Context) {
 		return
 	}
 	msgs := make([]apiMessage, len(page.Messages))
+	ids, names := make([]int64, len(page.Messages)), make([]string, len(page.Messages))
 	for i := range page.Messages {
 		msgs[i] = toAPIMessage(&page.Messages[i])
+		if a := msgs[i].Author; !a.Former {
+			ids[i], names[i] = a.ID, a.Username
+		}
+	}
+	for i, url := range s.avatarURLs(ctx, ids, names) {
+		msgs[i].AuthorAvatarURL = url
 	}
 	var next *int
 	if page.Next > 0 {

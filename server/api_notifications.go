@@ -24,7 +24,19 @@ func (s *Server) apiNotifications(c *gin.Context) {
 		v := strconv.FormatInt(page.Next, 10)
 		next = &v
 	}
-	c.JSON(http.StatusOK, gin.H{"notifications": notificationItems(s.lang(c), page.Notifications), "unread": page.Unread, "next": next})
+	items := notificationItems(s.lang(c), page.Notifications)
+	ids, names := make([]int64, len(items)), make([]string, len(items))
+	for i := range items {
+		if a := items[i].Actor; a != nil {
+			ids[i], names[i] = a.ID, a.Username
+		}
+	}
+	for i, url := range s.avatarURLs(c.Request.Context(), ids, names) {
+		if items[i].Actor != nil {
+			items[i].Actor.AvatarURL = url
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"notifications": items, "unread": page.Unread, "next": next})
 }
 
 type markReadRequest struct {

@@ -34,6 +34,29 @@ func (s *Server) apiReportPost(c *gin.Context) {
 	c.JSON(http.StatusCreated, gin.H{"report": r})
 }
 
+// apiReportUpload reports one upload of a post (an image, an attachment)
+// to the moderators.
+func (s *Server) apiReportUpload(c *gin.Context) {
+	id, ok := s.pathID(c, "id", "uploads.not_found")
+	if !ok {
+		return
+	}
+	var req struct {
+		reportRequest
+		PostID int64 `json:"post_id"`
+	}
+	if !s.bindJSON(c, &req) {
+		return
+	}
+	r, err := s.pipeline.ReportUpload(c.Request.Context(), moderation.ReportInput{UploadID: id, PostID: req.PostID,
+		Reason: req.Reason, RuleID: req.RuleID, Note: req.Note})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"report": r})
+}
+
 // apiReportMember reports a member to the moderators.
 func (s *Server) apiReportMember(c *gin.Context) {
 	ctx := c.Request.Context()

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -39,6 +40,9 @@ func afterNumber(c *gin.Context) (int, error) {
 type apiAuthor struct {
 	ID       int64  `json:"id"`
 	Username string `json:"username"`
+	// AvatarURL is their uploaded avatar, or their generated one
+	// (/avatars/cN-INITIALS.svg), read with the post.
+	AvatarURL string `json:"avatar_url,omitempty"`
 }
 
 // apiPost is a post as the API shows it (shared/API.md).
@@ -70,6 +74,7 @@ func toAPIPost(p *forum.Post) apiPost {
 		out.Author = &apiAuthor{ID: *p.AuthorID}
 		if p.AuthorName != nil {
 			out.Author.Username = *p.AuthorName
+			out.Author.AvatarURL = newAvatarImage(*p.AuthorName, p.AuthorDisplayName, forum.ParseAvatar(p.AuthorAvatar), jsonAvatarSide).Src
 		}
 	}
 	return out
@@ -104,7 +109,24 @@ func (s *Server) apiCategoryThreads(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.writeJSON(c, http.StatusOK, gin.H{"threads": l.Threads, "next": nullable(l.Next)})
+	s.writeJSON(c, http.StatusOK, gin.H{"threads": s.apiThreads(ctx, l.Threads), "next": nullable(l.Next)})
+}
+
+// apiThreadItem is a thread of a list as the API shows it: the thread, and
+// its author's avatar.
+type apiThreadItem struct {
+	*forum.Thread
+	AuthorAvatarURL string `json:"author_avatar_url,omitempty"`
+}
+
+// apiThreads are threads of a list with their authors' avatars (one query
+// for those not in forum.Faces' cache, whatever the list's length).
+func (s *Server) apiThreads(ctx context.Context, threads []forum.Thread) []apiThreadItem {
+	out := make([]apiThreadItem, len(threads))
+	for i, a := range s.threadAvatars(ctx, threads) {
+		out[i] = apiThreadItem{Thread: &threads[i], AuthorAvatarURL: a.Src}
+	}
+	return out
 }
 
 // threadsPerPage is the length of a page of a thread list.

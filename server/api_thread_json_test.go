@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,6 +34,7 @@ func TestThreadJSONKeepsItsShape(t *testing.T) {
 		switch i {
 		case 0:
 			p.AuthorID, p.AuthorName = &authorID, &name
+			p.AuthorDisplayName, p.AuthorAvatar = "Alice A.", "48:"+strings.Repeat("a", 64)+".png 96:"+strings.Repeat("b", 64)+".png"
 		case 1:
 			p.AuthorID, p.AuthorName, p.ReplyTo, p.EditedAt, p.EditCount = &authorID, &odd, &replyTo, &edited, 2
 		case 2:

@@ -159,6 +159,20 @@ func validInitials(s string) bool {
 	return n >= 1 && n <= 2 && utf8.ValidString(s)
 }
 
+// jsonAvatarSide is the side, in pixels, of the avatar the JSON API gives
+// (avatar_url): enough for a client's post or list at twice its size.
+const jsonAvatarSide = 96
+
+// avatarURLs are the avatars' addresses of members by id and username, for
+// the JSON API (see memberAvatars): "" for a former member.
+func (s *Server) avatarURLs(ctx context.Context, ids []int64, usernames []string) []string {
+	out := make([]string, len(ids))
+	for i, a := range s.memberAvatars(ctx, ids, usernames, jsonAvatarSide) {
+		out[i] = a.Src
+	}
+	return out
+}
+
 // listAvatarSide is the side, in CSS pixels, of the avatars in lists
 // (threads, notifications).
 const listAvatarSide = 32

@@ -202,3 +202,74 @@ func TestAvatarPaletteMatchesCSS(t *testing.T) {
 		}
 	}
 }
+
+// TestAvatarsInTheJSONAPI: the API's posts, thread lists, notifications and
+// private messages give their member's avatar URL, uploaded or generated,
+// read with the rows (no query per post).
+func TestAvatarsInTheJSONAPI(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	cat := forumtest.MustCategory(t, db)
+	alice := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	bob := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	ha, hb := bearer(t, db, alice), bearer(t, db, bob)
+	for _, m := range []*forum.Member{alice, bob} {
+		if v, _ := db.RequiredGuidelinesVersion(forumtest.As(m)); v > 0 {
+			if err := db.AcceptGuidelines(forumtest.As(m), v); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	avatar, err := db.SetAvatar(forumtest.As(bob), testPNG(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	aliceURL := generatedAvatarURL(initials(alice.DisplayName, alice.Username), avatarColour(alice.Username))
+	bobURL := avatar.URL(jsonAvatarSide)
+	th := startThread(t, s, ha, cat, "Un sujet à visages")
+	if w := s.do(t, request{method: "POST", path: fmt.Sprintf("/api/v1/threads/%d/posts", th.Thread.ID), header: hb, body: `{"body": "Bonjour Alice."}`}); w.Code != 201 {
+		t.Fatalf("reply: %d %s", w.Code, w.Body)
+	}
+	for _, h := range []map[string]string{nil, ha} {
+		page := decode[struct {
+			Posts []struct {
+				Author struct {
+					Username  string `json:"username"`
+					AvatarURL string `json:"avatar_url"`
+				} `json:"author"`
+			} `json:"posts"`
+		}](t, s.do(t, request{path: fmt.Sprintf("/api/v1/threads/%d", th.Thread.ID), header: h}).Body.Bytes())
+		if len(page.Posts) != 2 || page.Posts[0].Author.AvatarURL != aliceURL || page.Posts[1].Author.AvatarURL != bobURL {
+			t.Fatalf("posts' avatars: %+v, want %s and %s", page.Posts, aliceURL, bobURL)
+		}
+	}
+	list := decode[struct {
+		Threads []struct {
+			ID              int64  `json:"id"`
+			AuthorAvatarURL string `json:"author_avatar_url"`
+		} `json:"threads"`
+	}](t, s.do(t, request{path: fmt.Sprintf("/api/v1/categories/%d/threads", cat.ID)}).Body.Bytes())
+	if len(list.Threads) != 1 || list.Threads[0].ID != th.Thread.ID || list.Threads[0].AuthorAvatarURL != aliceURL {
+		t.Fatalf("the list's avatars: %+v", list.Threads)
+	}
+	notes := decode[struct {
+		Notifications []struct {
+			Actor *struct {
+				Username  string `json:"username"`
+				AvatarURL string `json:"avatar_url"`
+			} `json:"actor"`
+		} `json:"notifications"`
+	}](t, s.do(t, request{path: "/api/v1/notifications", header: ha}).Body.Bytes())
+	if len(notes.Notifications) == 0 || notes.Notifications[0].Actor == nil || notes.Notifications[0].Actor.AvatarURL != bobURL {
+		t.Fatalf("notifications' avatars: %+v", notes.Notifications)
+	}
+	conv := startConversation(t, s, hb, []string{alice.Username}, "Bonjour", "Un message privé.", 201)
+	msgs := decode[struct {
+		Messages []struct {
+			AuthorAvatarURL string `json:"author_avatar_url"`
+		} `json:"messages"`
+	}](t, s.do(t, request{path: fmt.Sprintf("/api/v1/conversations/%d", conv.Conversation.ID), header: ha}).Body.Bytes())
+	if len(msgs.Messages) != 1 || msgs.Messages[0].AuthorAvatarURL != bobURL {
+		t.Fatalf("messages' avatars: %+v", msgs.Messages)
+	}
+}

@@ -61,6 +61,9 @@ type Config struct {
 	// token (PALABRE_METRICS_TOKEN); without one, /metrics answers 404:
 	// the metrics say how busy and how big the forum is.
 	MetricsToken string
+	// UploadsS3 is the S3-compatible object store that keeps uploads'
+	// bytes (PALABRE_UPLOADS_S3_*); nil: PostgreSQL keeps them.
+	UploadsS3 *forum.S3Config
 }
 
 // Secure reports whether the public URL is https (Secure cookies, HSTS).
@@ -108,6 +111,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			c.SMTPURL = u
 		}
 	}
+	c.UploadsS3 = r.uploadsS3()
 	for _, s := range strings.FieldsFunc(r.str("PALABRE_TRUSTED_PROXIES", ""), func(r rune) bool { return r == ',' || r == ' ' }) {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
@@ -122,6 +126,33 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		c.TrustedProxies = append(c.TrustedProxies, p)
 	}
 	return c, errors.Join(r.errs...)
+}
+
+// uploadsS3 reads the object store of uploads' bytes: on when
+// PALABRE_UPLOADS_S3_ENDPOINT is set, which then needs a bucket and keys.
+func (r *envReader) uploadsS3() *forum.S3Config {
+	endpoint := r.str("PALABRE_UPLOADS_S3_ENDPOINT", "")
+	if endpoint == "" {
+		return nil
+	}
+	c := &forum.S3Config{
+		Endpoint:        endpoint,
+		Bucket:          r.str("PALABRE_UPLOADS_S3_BUCKET", ""),
+		AccessKeyID:     r.str("PALABRE_UPLOADS_S3_ACCESS_KEY_ID", ""),
+		SecretAccessKey: r.str("PALABRE_UPLOADS_S3_SECRET_ACCESS_KEY", ""),
+		Region:          r.str("PALABRE_UPLOADS_S3_REGION", ""),
+		PathStyle:       r.oneOf("PALABRE_UPLOADS_S3_PATH_STYLE", "0", "0", "1") == "1",
+	}
+	if u, err := url.Parse(endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		r.fail("PALABRE_UPLOADS_S3_ENDPOINT", endpoint, "want the store's http:// or https:// URL, without a path, for example https://s3.eu-west-3.amazonaws.com")
+	}
+	for name, v := range map[string]string{"PALABRE_UPLOADS_S3_BUCKET": c.Bucket,
+		"PALABRE_UPLOADS_S3_ACCESS_KEY_ID": c.AccessKeyID, "PALABRE_UPLOADS_S3_SECRET_ACCESS_KEY": c.SecretAccessKey} {
+		if v == "" {
+			r.errs = append(r.errs, fmt.Errorf("%s is not set: PALABRE_UPLOADS_S3_ENDPOINT needs it", name))
+		}
+	}
+	return c
 }
 
 // envReader reads variables and collects what is wrong with them.

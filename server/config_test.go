@@ -115,3 +115,29 @@ func TestMemoryLimitFollowsHashSlots(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadConfigReadsTheUploadsObjectStore(t *testing.T) {
+	c, err := LoadConfig(envOf(nil))
+	if err != nil || c.UploadsS3 != nil {
+		t.Fatalf("without an endpoint: %+v %v", c.UploadsS3, err)
+	}
+	c, err = LoadConfig(envOf(map[string]string{
+		"PALABRE_UPLOADS_S3_ENDPOINT": "https://s3.example.org", "PALABRE_UPLOADS_S3_BUCKET": "forum",
+		"PALABRE_UPLOADS_S3_ACCESS_KEY_ID": "id", "PALABRE_UPLOADS_S3_SECRET_ACCESS_KEY": "secret",
+		"PALABRE_UPLOADS_S3_REGION": "eu-west-3", "PALABRE_UPLOADS_S3_PATH_STYLE": "1",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := c.UploadsS3; s == nil || s.Endpoint != "https://s3.example.org" || s.Bucket != "forum" || s.AccessKeyID != "id" ||
+		s.SecretAccessKey != "secret" || s.Region != "eu-west-3" || !s.PathStyle {
+		t.Fatalf("read %+v", c.UploadsS3)
+	}
+	_, err = LoadConfig(envOf(map[string]string{"PALABRE_UPLOADS_S3_ENDPOINT": "s3.example.org/forum", "PALABRE_UPLOADS_S3_PATH_STYLE": "yes"}))
+	for _, name := range []string{"PALABRE_UPLOADS_S3_ENDPOINT", "PALABRE_UPLOADS_S3_BUCKET", "PALABRE_UPLOADS_S3_ACCESS_KEY_ID",
+		"PALABRE_UPLOADS_S3_SECRET_ACCESS_KEY", "PALABRE_UPLOADS_S3_PATH_STYLE"} {
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("the error does not name %s: %v", name, err)
+		}
+	}
+}

@@ -64,8 +64,9 @@ type notificationItem struct {
 }
 
 type memberRef struct {
-	ID       int64  `json:"id"`
-	Username string `json:"username"`
+	ID        int64  `json:"id"`
+	Username  string `json:"username"`
+	AvatarURL string `json:"avatar_url,omitempty"` // in the API's answers
 }
 
 type threadRef struct {

@@ -20,6 +20,9 @@ type reportPage struct {
 	Thread  *forum.Thread
 	Member  *forum.Member  // a reported member
 	Message *forum.Message // a reported private message
+	// Uploads are the post's images and files, each of which may be
+	// reported alone (the form's upload_id).
+	Uploads []forum.Upload
 	Action  string
 	Back    string
 	Reasons []string
@@ -28,7 +31,7 @@ type reportPage struct {
 	Done    bool
 }
 
-var reportFields = []string{"reason", "rule_id", "note"}
+var reportFields = []string{"reason", "rule_id", "note", "upload_id"}
 
 // reportTarget reads what is reported from the path: /p/:id/report or
 // /u/:username/report.
@@ -75,6 +78,16 @@ func (s *Server) reportTarget(c *gin.Context) (*reportPage, bool) {
 		return nil, false
 	}
 	page.Post, page.HTML, page.Thread = p, template.HTML(p.BodyHTML), t
+	uploads, err := s.db.PostUploads(ctx, p.ID)
+	if err != nil {
+		s.fail(c, err)
+		return nil, false
+	}
+	for _, u := range uploads {
+		if u.RemovedAt == nil {
+			page.Uploads = append(page.Uploads, u)
+		}
+	}
 	page.Action, page.Back = "/p/"+strconv.FormatInt(p.ID, 10)+"/report", postURL(t, p.Number)
 	return page, true
 }
@@ -86,6 +99,10 @@ func (s *Server) htmlReportForm(c *gin.Context) {
 		return
 	}
 	page.Form = readForm(c, reportFields...)
+	if v := c.Query("upload"); v != "" {
+		// A link to report one of the post's files: it comes chosen.
+		page.Form.Values["upload_id"] = v
+	}
 	s.render(c, http.StatusOK, "report_form", s.lang(c).T("report.title"), page)
 }
 
@@ -114,6 +131,13 @@ func (s *Server) htmlReport(c *gin.Context) {
 	case page.Member != nil:
 		in.MemberID = page.Member.ID
 		_, err = s.pipeline.ReportMember(c.Request.Context(), in)
+	case page.Form.Get("upload_id") != "":
+		in.PostID = page.Post.ID
+		if in.UploadID, err = strconv.ParseInt(page.Form.Get("upload_id"), 10, 64); err != nil {
+			err = forum.Errorf(forum.EINVALID, "uploads.not_found", nil).OnField("upload_id")
+			break
+		}
+		_, err = s.pipeline.ReportUpload(c.Request.Context(), in)
 	default:
 		in.PostID = page.Post.ID
 		_, err = s.pipeline.ReportPost(c.Request.Context(), in)

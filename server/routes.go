@@ -81,6 +81,7 @@ func (s *Server) routes() {
 	e.POST("/account/avatar", s.htmlSetAvatar)
 	e.POST("/account/avatar/delete", s.htmlDeleteAvatar)
 	api.POST("/uploads", s.apiCreateUpload)
+	api.POST("/uploads/:id/reports", s.apiReportUpload)
 	api.PUT("/me/avatar", s.apiSetAvatar)
 	api.DELETE("/me/avatar", s.apiDeleteAvatar)
 

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"mime"
@@ -79,12 +78,15 @@ func (s *Server) serveUpload(c *gin.Context) {
 		c.Status(http.StatusNotModified)
 		return
 	}
-	data, err := s.db.UploadData(c.Request.Context(), u.ID)
+	// From PostgreSQL or an object store alike: the bytes are seekable,
+	// ServeContent serves the ranges.
+	blob, err := s.db.OpenUpload(c.Request.Context(), &u.Upload)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	http.ServeContent(c.Writer, c.Request, "", u.CreatedAt, bytes.NewReader(data))
+	defer blob.Close()
+	http.ServeContent(c.Writer, c.Request, "", u.CreatedAt, blob)
 }
 
 func isSHA256(s string) bool {

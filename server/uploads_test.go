@@ -11,6 +11,8 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -87,9 +89,44 @@ func decodeUpload(t testing.TB, w *httptest.ResponseRecorder) uploadJSON {
 	return u
 }
 
+// uploadStores are the stores of uploads' bytes the serving tests run
+// against: PostgreSQL (the test server) and an S3-compatible server the
+// test starts, with a server of their own over the same database.
+var uploadStores = []struct {
+	name  string
+	start func(t *testing.T) (*Server, *forum.DB)
+}{
+	{"postgresql", func(t *testing.T) (*Server, *forum.DB) { return newTestServer(t), forumtest.DB(t) }},
+	{"s3", func(t *testing.T) (*Server, *forum.DB) {
+		db, _ := forumtest.WithS3(t)
+		return newServerOver(t, db), db
+	}},
+}
+
+// newServerOver is a server as the test server is, over db.
+func newServerOver(t *testing.T, db *forum.DB) *Server {
+	t.Helper()
+	cfg, err := LoadConfig(envOf(map[string]string{"PALABRE_MAX_BODY_BYTES": "4096", "PALABRE_PAGE_CACHE": "off"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(cfg, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func TestUploadAnImageAndServeIt(t *testing.T) {
-	s := newTestServer(t)
-	db := forumtest.DB(t)
+	for _, store := range uploadStores {
+		t.Run(store.name, func(t *testing.T) {
+			s, db := store.start(t)
+			testUploadAnImageAndServeIt(t, s, db)
+		})
+	}
+}
+
+func testUploadAnImageAndServeIt(t *testing.T, s *Server, db *forum.DB) {
 	m := forumtest.MustMember(t, db, forum.RoleMember, 2)
 	auth := bearer(t, db, m)
 	w := upload(t, s, auth, "vacances.png", testPNG(t))
@@ -258,8 +295,15 @@ func TestAttachmentsAreDownloadsOnlyWhenAllowed(t *testing.T) {
 // TestHeldPostImagesAreNotPublicUntilApproved: a post held by a rule shows
 // its image to its author and staff only; once approved, to everyone.
 func TestHeldPostImagesAreNotPublicUntilApproved(t *testing.T) {
-	s := newTestServer(t)
-	db := forumtest.DB(t)
+	for _, store := range uploadStores {
+		t.Run(store.name, func(t *testing.T) {
+			s, db := store.start(t)
+			testHeldPostImagesAreNotPublicUntilApproved(t, s, db)
+		})
+	}
+}
+
+func testHeldPostImagesAreNotPublicUntilApproved(t *testing.T, s *Server, db *forum.DB) {
 	adminM := forumtest.MustMember(t, db, forum.RoleAdmin, 4)
 	admin := bearer(t, db, adminM)
 	authorM := forumtest.MustMember(t, db, forum.RoleMember, 2)
@@ -350,5 +394,37 @@ func TestAvatarThroughTheAPI(t *testing.T) {
 	}
 	if w := s.do(t, request{method: "PUT", path: "/api/v1/me/avatar", body: `x`, header: auth}); w.Code != 400 {
 		t.Fatalf("no file: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestUnreachableObjectStore: with the object store down, an upload is
+// answered 503 with a message and stores nothing; a file is answered 503,
+// not a broken 200.
+func TestUnreachableObjectStore(t *testing.T) {
+	db := forumtest.DB(t)
+	m := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	auth := bearer(t, db, m)
+	stored := decodeUpload(t, upload(t, newTestServer(t), auth, "avant.png", testPNG(t)))
+
+	store, err := forum.NewS3BlobStore(context.Background(), forum.S3Config{Endpoint: "http://127.0.0.1:1",
+		Bucket: "palabre-uploads", AccessKeyID: "palabre", SecretAccessKey: "secret-de-test", Region: "us-east-1", PathStyle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := forumtest.Instance(t)
+	down.SetBlobStore(store)
+	s := newServerOver(t, down)
+	w := upload(t, s, auth, "photo.png", testPNG(t))
+	if w.Code != http.StatusServiceUnavailable || decodeError(t, w).Code != forum.EUNAVAILABLE || !strings.Contains(w.Body.String(), "nothing was saved") &&
+		!strings.Contains(w.Body.String(), "rien n’a été enregistré") {
+		t.Fatalf("upload with the store down: %d %s", w.Code, w.Body)
+	}
+	var rows int
+	if err := db.GetContext(context.Background(), &rows, `SELECT count(*) FROM upload_owners WHERE member_id = $1`, m.ID); err != nil || rows != 1 {
+		t.Fatalf("uploads of the member: %d %v, want only the first", rows, err)
+	}
+	// A file: the store is asked first, and does not answer.
+	if w := s.do(t, request{path: stored.URL, header: auth}); w.Code != http.StatusServiceUnavailable {
+		t.Fatalf("a file with the store down: %d", w.Code)
 	}
 }

@@ -138,6 +138,7 @@ var writeRoutes = map[string]credentialEffect{
 	"POST /api/v1/members/:username/reports":            changesCredentials,
 	"POST /api/v1/notifications/read":                   changesCredentials,
 	"POST /api/v1/posts/:id/reports":                    changesCredentials,
+	"POST /api/v1/uploads/:id/reports":                  changesCredentials,
 	"POST /api/v1/review/:id/claim":                     changesCredentials,
 	"POST /api/v1/review/:id/notes":                     changesCredentials,
 	"POST /api/v1/review/:id/resolve":                   changesCredentials,

@@ -1,9 +1,11 @@
 // Thread pages: quote what you select, and hear of new replies.
 //
 // Quote on select: selecting text inside a post (one that may be quoted:
-// templates/thread.html marks its body with data-quote and data-author)
-// shows a "Quote" button; it puts [quote=author post=ID] … [/quote] around
-// the selection at the end of the reply and focuses it.
+// the thread page marks its body with data-quote and data-author) shows a
+// "Quote" button; it puts [quote=author post=ID] … [/quote] around the
+// selection at the end of the reply and focuses it. A conversation's page
+// loads this script too: its messages have an empty data-quote, quoted as
+// [quote=author] … [/quote].
 //
 // New replies: on the last page of a thread, while the tab is visible, the
 // script asks GET /api/v1/threads/{id}?after=<last post shown> every 30 s and
@@ -59,7 +61,8 @@
 
   function insertQuote() {
     if (!quoted || !reply) return;
-    var block = "[quote=" + quoted.author + " post=" + quoted.id + "]\n" + quoted.text + "\n[/quote]\n";
+    // A private message (data-quote="") is quoted by its author alone.
+    var block = "[quote=" + quoted.author + (quoted.id ? " post=" + quoted.id : "") + "]\n" + quoted.text + "\n[/quote]\n";
     var before = reply.value;
     if (before && !/\n\n$/.test(before)) before += /\n$/.test(before) ? "\n" : "\n\n";
     reply.value = before + block;
