@@ -109,6 +109,74 @@ WHERE p.created_at >= ($2::date)::timestamp AT TIME ZONE $1 AND p.created_at < (
 	AND p.status = 'published' AND p.author_id IS NOT NULL
 GROUP BY 1, 2`
 
+// The moderation rollups (migrations/0057_health_moderation_rollups.up.sql)
+// for the same days ($1 time zone, $2 and $3 first and last dates): review
+// items by the day they were created, reports likewise.
+const (
+	healthBounds = `($2::date)::timestamp AT TIME ZONE $1 AS lo, ($3::date + 1)::timestamp AT TIME ZONE $1 AS hi`
+
+	rollupHealthReview = `
+INSERT INTO health_review_days (day, items)
+SELECT (i.created_at AT TIME ZONE $1)::date, count(*)
+FROM (SELECT ` + healthBounds + `) b, review_items i
+WHERE i.created_at >= b.lo AND i.created_at < b.hi
+GROUP BY 1`
+
+	// Each latency is counted in its rounded number of seconds: exact
+	// under 100 s, else to two significant digits (a day holds at most a
+	// few hundred rows per stage).
+	rollupHealthLatency = `
+INSERT INTO health_review_latency (day, stage, seconds, items)
+SELECT day, stage, CASE WHEN s < 100 THEN s ELSE round(s, 1 - floor(log(s))::int) END::bigint, count(*)
+FROM (
+	SELECT (i.created_at AT TIME ZONE $1)::date AS day, x.stage, greatest(round(extract(epoch FROM x.at - i.created_at)), 0) AS s
+	FROM (SELECT ` + healthBounds + `) b, review_items i
+	CROSS JOIN LATERAL (VALUES ('seen', i.first_seen_at), ('claimed', i.claimed_at), ('resolved', i.resolved_at)) AS x(stage, at)
+	WHERE i.created_at >= b.lo AND i.created_at < b.hi AND x.at IS NOT NULL
+) l
+GROUP BY 1, 2, 3`
+
+	// A rule fired when a held or flagged item names it among its reasons;
+	// the moderators upheld it when they acted on the item, overturned it
+	// when they approved the post or dismissed the flag.
+	rollupHealthRules = `
+INSERT INTO health_rule_days (day, rule_id, name, fired, upheld, overturned)
+SELECT (i.created_at AT TIME ZONE $1)::date, (r->'rule'->>'id')::bigint, coalesce(max(r->'rule'->>'name'), ''),
+       count(DISTINCT i.id),
+       count(DISTINCT i.id) FILTER (WHERE i.status = 'resolved' AND i.resolution NOT IN ('approve', 'dismiss', 'withdrawn', '')),
+       count(DISTINCT i.id) FILTER (WHERE i.status = 'resolved' AND i.resolution IN ('approve', 'dismiss'))
+FROM (SELECT ` + healthBounds + `) b, review_items i CROSS JOIN LATERAL jsonb_array_elements(i.reasons) AS r
+WHERE i.created_at >= b.lo AND i.created_at < b.hi AND i.kind IN ('held', 'flagged')
+  AND jsonb_typeof(r->'rule') = 'object' AND (r->'rule'->>'id') IS NOT NULL
+GROUP BY 1, 2`
+
+	rollupHealthReports = `
+INSERT INTO health_report_days (day, reason, total, agreed, dismissed)
+SELECT (r.created_at AT TIME ZONE $1)::date, r.reason, count(*),
+       count(*) FILTER (WHERE r.outcome = 'agreed'), count(*) FILTER (WHERE r.outcome = 'dismissed')
+FROM (SELECT ` + healthBounds + `) b, reports r
+WHERE r.created_at >= b.lo AND r.created_at < b.hi
+GROUP BY 1, 2`
+
+	// The published threads of the days that had no response ($4: now)
+	// within their first 24 hours, once those are over. The job computes
+	// every day whose threads may have reached their 24 hours since its
+	// last run.
+	rollupHealthUnanswered = `
+INSERT INTO health_unanswered (thread_id, day, created_at)
+SELECT t.id, (t.created_at AT TIME ZONE $1)::date, t.created_at
+FROM (SELECT ` + healthBounds + `) b, threads t
+WHERE t.created_at >= b.lo AND t.created_at < b.hi AND t.created_at < $4::timestamptz - interval '24 hours'
+  AND t.status = 'published'
+  AND NOT EXISTS (SELECT 1 FROM posts r WHERE r.thread_id = t.id AND r.number > 1 AND r.status = 'published'
+                    AND r.author_id IS DISTINCT FROM t.author_id AND r.created_at <= t.created_at + interval '24 hours')`
+)
+
+// healthTables are the rollups kept by day, all cleared and computed again
+// together for a run of days.
+var healthTables = []string{"health_days", "health_terms", "health_members", "health_review_days",
+	"health_review_latency", "health_rule_days", "health_report_days", "health_unanswered"}
+
 // healthState is the job's bookmark (health_state's one row).
 type healthState struct {
 	TimeZone      string         `db:"time_zone"`
@@ -166,8 +234,10 @@ func (db *DB) RollupHealth(ctx context.Context, now time.Time) error {
 		}
 		if s.TimeZone != tz || !slices.Equal(s.Terms, terms) {
 			// Days cut elsewhere, or other terms: everything is computed again.
-			if _, err := tx.ExecContext(ctx, `DELETE FROM health_days; DELETE FROM health_terms; DELETE FROM health_members`); err != nil {
-				return Internal("clearing the health rollups", err)
+			for _, table := range healthTables {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM `+table); err != nil {
+					return Internal("clearing the health rollups", err)
+				}
 			}
 			var first *time.Time
 			if err := tx.GetContext(ctx, &first, `
@@ -185,6 +255,15 @@ SELECT (least((SELECT min(created_at) FROM posts), (SELECT min(created_at) FROM 
 			days[d] = true
 		}
 		if s.ActivitySince != nil {
+			// The threads whose first 24 hours ended since the last run (of
+			// yesterday or today, unless the job did not run for a while).
+			since := localDay(s.ActivitySince.Add(-24*time.Hour), loc)
+			if oldest := today.AddDate(0, 0, -healthBackfillDays); since.Before(oldest) {
+				since = oldest
+			}
+			for d := since; d.Before(today); d = d.AddDate(0, 0, 1) {
+				days[d] = true
+			}
 			// A margin for the transactions that committed after the last
 			// run had looked.
 			var active []time.Time
@@ -212,17 +291,19 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 		}
 		ranges = append(ranges, dayRanges(days)...)
 		for _, r := range ranges {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM health_days WHERE day BETWEEN $1::date AND $2::date`,
-				r[0].Format(time.DateOnly), r[1].Format(time.DateOnly)); err != nil {
-				return Internal("clearing health rollups", err)
+			from, to := r[0].Format(time.DateOnly), r[1].Format(time.DateOnly)
+			for _, table := range healthTables {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE day BETWEEN $1::date AND $2::date`, from, to); err != nil {
+					return Internal("clearing health rollups", err)
+				}
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM health_terms WHERE day BETWEEN $1::date AND $2::date`,
-				r[0].Format(time.DateOnly), r[1].Format(time.DateOnly)); err != nil {
-				return Internal("clearing health rollups", err)
+			for _, q := range []string{rollupHealthReview, rollupHealthLatency, rollupHealthRules, rollupHealthReports} {
+				if _, err := tx.ExecContext(ctx, q, tz, from, to); err != nil {
+					return Internal("computing the moderation rollups", err)
+				}
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM health_members WHERE day BETWEEN $1::date AND $2::date`,
-				r[0].Format(time.DateOnly), r[1].Format(time.DateOnly)); err != nil {
-				return Internal("clearing health rollups", err)
+			if _, err := tx.ExecContext(ctx, rollupHealthUnanswered, tz, from, to, now); err != nil {
+				return Internal("listing the threads without a response", err)
 			}
 			if _, err := tx.ExecContext(ctx, rollupHealthMembers, tz, r[0].Format(time.DateOnly), r[1].Format(time.DateOnly)); err != nil {
 				return Internal("counting the members' posts", err)
