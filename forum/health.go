@@ -123,11 +123,12 @@ WHERE i.created_at >= b.lo AND i.created_at < b.hi
 GROUP BY 1`
 
 	// Each latency is counted in its rounded number of seconds: exact
-	// under 100 s, else to two significant digits (a day holds at most a
-	// few hundred rows per stage).
+	// under 1000 s, else to three significant digits (within 0.5 %, less
+	// than the minute the dashboard shows under 3 hours), so that items of
+	// close latencies share a row.
 	rollupHealthLatency = `
 INSERT INTO health_review_latency (day, stage, seconds, items)
-SELECT day, stage, CASE WHEN s < 100 THEN s ELSE round(s, 1 - floor(log(s))::int) END::bigint, count(*)
+SELECT day, stage, CASE WHEN s < 1000 THEN s ELSE round(s, 2 - floor(log(s))::int) END::bigint, count(*)
 FROM (
 	SELECT (i.created_at AT TIME ZONE $1)::date AS day, x.stage, greatest(round(extract(epoch FROM x.at - i.created_at)), 0) AS s
 	FROM (SELECT ` + healthBounds + `) b, review_items i

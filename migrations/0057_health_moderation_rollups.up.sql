@@ -11,10 +11,11 @@ CREATE TABLE IF NOT EXISTS health_review_days (
 );
 
 -- Their latencies (first seen, claimed, resolved) as a histogram per day:
--- how many items took each number of seconds, rounded to two significant
--- digits (exact under 100 s, within 5 % above), so that a day holds a
--- bounded number of rows however many items it had, and the medians of any
--- period are computed from the sums of its days.
+-- how many items took each number of seconds, rounded to three significant
+-- digits (exact under 1000 s, within 0.5 % above), so that items of close
+-- latencies share a row (a day holds at most a few thousand rows per stage
+-- however many items it had), and the medians of any period are computed
+-- from the sums of its days.
 CREATE TABLE IF NOT EXISTS health_review_latency (
     day date NOT NULL,
     stage text NOT NULL CHECK (stage IN ('seen', 'claimed', 'resolved')),
