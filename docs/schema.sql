@@ -180,6 +180,17 @@ CREATE TABLE health_dirty (
     CONSTRAINT health_dirty_pkey PRIMARY KEY (at)
 );
 
+CREATE TABLE health_member_windows (
+    days integer NOT NULL,
+    member_id bigint NOT NULL,
+    posts integer NOT NULL,
+    threads integer NOT NULL,
+    likes_received integer NOT NULL,
+    CONSTRAINT health_member_windows_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT health_member_windows_pkey PRIMARY KEY (days, member_id)
+);
+CREATE INDEX health_member_windows_top ON health_member_windows USING btree (days, posts DESC, likes_received DESC, member_id);
+
 CREATE TABLE health_members (
     day date NOT NULL,
     member_id bigint NOT NULL,
@@ -238,6 +249,7 @@ CREATE TABLE health_state (
     activity_since timestamp with time zone,
     backfill_from date,
     computed_at timestamp with time zone,
+    window_to date,
     CONSTRAINT health_state_id_check CHECK (id),
     CONSTRAINT health_state_pkey PRIMARY KEY (id)
 );

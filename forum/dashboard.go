@@ -259,6 +259,15 @@ WHERE h.day BETWEEN $1::date AND $2::date
 GROUP BY m.id
 ORDER BY posts DESC, likes_received DESC, m.id
 LIMIT 10`
+
+	// The same, for a period offered ending on the job's last day ($1: its
+	// number of days), from the windows the job keeps.
+	dashboardContributorsWindow = `
+SELECT m.id, m.username, w.posts, w.threads, w.likes_received
+FROM health_member_windows w JOIN members m ON m.id = w.member_id
+WHERE w.days = $1 AND w.posts > 0
+ORDER BY w.posts DESC, w.likes_received DESC, w.member_id
+LIMIT 10`
 )
 
 // Dashboard computes the community-health figures of period at now
@@ -312,9 +321,14 @@ func (d *Dashboard) load(ctx context.Context, tx *sqlx.Tx) error {
 		return Internal("counting active members", err)
 	}
 	d.Active1, d.Active7, d.Active30 = active.A1, active.A7, active.A30
-	if err := tx.GetContext(ctx, &d.ComputedAt, `SELECT computed_at FROM health_state`); err != nil {
+	var state struct {
+		ComputedAt *time.Time `db:"computed_at"`
+		WindowTo   *time.Time `db:"window_to"`
+	}
+	if err := tx.GetContext(ctx, &state, `SELECT computed_at, window_to FROM health_state`); err != nil {
 		return Internal("reading the health rollups' state", err)
 	}
+	d.ComputedAt = state.ComputedAt
 	settled := localDay(d.Now, d.Location).AddDate(0, 0, -2)
 	if d.ComputedAt != nil {
 		settled = localDay(*d.ComputedAt, d.Location).AddDate(0, 0, -2)
@@ -357,7 +371,11 @@ func (d *Dashboard) load(ctx context.Context, tx *sqlx.Tx) error {
 		d.QueueSize += q.N
 	}
 	d.TopContributors = []Contributor{}
-	if err := tx.SelectContext(ctx, &d.TopContributors, dashboardContributors, date(d.Period.From), date(d.Period.To)); err != nil {
+	if d.Period.Days != 0 && state.WindowTo != nil && state.WindowTo.UTC().Equal(d.Period.To) {
+		if err := tx.SelectContext(ctx, &d.TopContributors, dashboardContributorsWindow, d.Period.Days); err != nil {
+			return Internal("listing top contributors", err)
+		}
+	} else if err := tx.SelectContext(ctx, &d.TopContributors, dashboardContributors, date(d.Period.From), date(d.Period.To)); err != nil {
 		return Internal("listing top contributors", err)
 	}
 	if err := d.loadModeration(ctx, tx); err != nil {

@@ -3,6 +3,7 @@ package forum_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -352,6 +353,27 @@ func TestDashboardFiguresOnAKnownFixture(t *testing.T) {
 	}
 	if len(unanswered) != 3 || unanswered[0] != t4 || unanswered[1] != t3 || unanswered[2] != t1 {
 		t.Errorf("after changes, threads without a response after 24 h: %v, want %d, %d, %d", unanswered, t4, t3, t1)
+	}
+	// The most active members of the 7 days, from the window the job keeps
+	// (b's liked reply is gone, a replied today), and of the same days
+	// chosen as a range, summed from the days.
+	rangeOf, err := forum.ParsePeriod("", period.From.Format(time.DateOnly), period.To.Format(time.DateOnly), forum.TodayIn(later, paris))
+	if err != nil {
+		t.Fatal(err)
+	}
+	asRange, err := db.Dashboard(staff, later, rangeOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []*forum.Dashboard{got, asRange} {
+		names = nil
+		for _, c := range g.TopContributors {
+			names = append(names, fmt.Sprintf("%s:%d", c.Username, c.Posts))
+		}
+		want := fmt.Sprint([]string{a.Username + ":4", b.Username + ":2", c.Username + ":2", d.Username + ":1", e.Username + ":1"})
+		if fmt.Sprint(names) != want {
+			t.Errorf("after changes, top contributors of %d days %v, want %v", g.Period.Days, names, want)
+		}
 	}
 
 	if _, err := db.Dashboard(forumtest.As(a), now, period); forum.ErrorCode(err) != forum.EFORBIDDEN {

@@ -178,12 +178,35 @@ WHERE t.created_at >= b.lo AND t.created_at < b.hi AND t.created_at < $4::timest
 var healthTables = []string{"health_days", "health_terms", "health_members", "health_review_days",
 	"health_review_latency", "health_rule_days", "health_report_days", "health_unanswered"}
 
+// The most active members of each period offered ($2 or $5: the numbers of
+// days) ending today ($1 or $3): built from health_members, or adjusted by
+// the rows of the days from $1 to $2 that fall in each window, subtracted
+// ($4 = -1) before they are computed again and added ($4 = 1) after.
+const (
+	buildHealthWindows = `
+INSERT INTO health_member_windows (days, member_id, posts, threads, likes_received)
+SELECT w.days, h.member_id, sum(h.posts), sum(h.threads), sum(h.likes_received)
+FROM unnest($2::int[]) AS w(days) JOIN health_members h ON h.day BETWEEN $1::date - w.days + 1 AND $1::date
+GROUP BY 1, 2`
+
+	adjustHealthWindows = `
+INSERT INTO health_member_windows AS w (days, member_id, posts, threads, likes_received)
+SELECT x.days, h.member_id, $4 * sum(h.posts), $4 * sum(h.threads), $4 * sum(h.likes_received)
+FROM unnest($5::int[]) AS x(days)
+JOIN health_members h ON h.day BETWEEN greatest($1::date, $3::date - x.days + 1) AND least($2::date, $3::date)
+GROUP BY 1, 2
+ORDER BY 1, 2
+ON CONFLICT (days, member_id) DO UPDATE SET posts = w.posts + EXCLUDED.posts, threads = w.threads + EXCLUDED.threads,
+	likes_received = w.likes_received + EXCLUDED.likes_received`
+)
+
 // healthState is the job's bookmark (health_state's one row).
 type healthState struct {
 	TimeZone      string         `db:"time_zone"`
 	Terms         pq.StringArray `db:"terms"`
 	ActivitySince *time.Time     `db:"activity_since"`
 	BackfillFrom  *time.Time     `db:"backfill_from"`
+	WindowTo      *time.Time     `db:"window_to"`
 }
 
 // HealthRollupJob brings the rollups up to date (the job's handler); while
@@ -226,7 +249,7 @@ func (db *DB) RollupHealth(ctx context.Context, now time.Time) error {
 	today := localDay(now, loc)
 	return db.InTx(ctx, func(tx *sqlx.Tx) error {
 		var s healthState
-		if err := tx.GetContext(ctx, &s, `SELECT time_zone, terms, activity_since, backfill_from FROM health_state FOR UPDATE`); err != nil {
+		if err := tx.GetContext(ctx, &s, `SELECT time_zone, terms, activity_since, backfill_from, window_to FROM health_state FOR UPDATE`); err != nil {
 			return Internal("reading the health rollups' state", err)
 		}
 		terms := st.ReputationTerms
@@ -235,7 +258,7 @@ func (db *DB) RollupHealth(ctx context.Context, now time.Time) error {
 		}
 		if s.TimeZone != tz || !slices.Equal(s.Terms, terms) {
 			// Days cut elsewhere, or other terms: everything is computed again.
-			for _, table := range healthTables {
+			for _, table := range append(healthTables, "health_member_windows") {
 				if _, err := tx.ExecContext(ctx, `DELETE FROM `+table); err != nil {
 					return Internal("clearing the health rollups", err)
 				}
@@ -291,8 +314,17 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 			ranges = append(ranges, [2]time.Time{from, to})
 		}
 		ranges = append(ranges, dayRanges(days)...)
+		// The windows of the most active members end today: built again
+		// when the day changed, else kept as the days are computed again.
+		rebuild := s.WindowTo == nil || !s.WindowTo.UTC().Equal(today)
+		windows := pq.Array(DashboardPeriods)
 		for _, r := range ranges {
 			from, to := r[0].Format(time.DateOnly), r[1].Format(time.DateOnly)
+			if !rebuild {
+				if _, err := tx.ExecContext(ctx, adjustHealthWindows, from, to, today.Format(time.DateOnly), -1, windows); err != nil {
+					return Internal("keeping the most active members", err)
+				}
+			}
 			for _, table := range healthTables {
 				if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE day BETWEEN $1::date AND $2::date`, from, to); err != nil {
 					return Internal("clearing health rollups", err)
@@ -309,6 +341,11 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 			if _, err := tx.ExecContext(ctx, rollupHealthMembers, tz, r[0].Format(time.DateOnly), r[1].Format(time.DateOnly)); err != nil {
 				return Internal("counting the members' posts", err)
 			}
+			if !rebuild {
+				if _, err := tx.ExecContext(ctx, adjustHealthWindows, from, to, today.Format(time.DateOnly), 1, windows); err != nil {
+					return Internal("keeping the most active members", err)
+				}
+			}
 			if len(terms) > 0 {
 				if _, err := tx.ExecContext(ctx, rollupHealthTerms, tz, r[0].Format(time.DateOnly), r[1].Format(time.DateOnly), pq.Array(terms)); err != nil {
 					return Internal("counting the mentions of terms", err)
@@ -318,6 +355,14 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 				return Internal("computing the health rollups", err)
 			}
 		}
+		if rebuild {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM health_member_windows`); err != nil {
+				return Internal("clearing the most active members", err)
+			}
+			if _, err := tx.ExecContext(ctx, buildHealthWindows, today.Format(time.DateOnly), windows); err != nil {
+				return Internal("summing the most active members", err)
+			}
+		}
 		if _, err := tx.ExecContext(ctx, recordHealthQueue, today.Format(time.DateOnly), now); err != nil {
 			return Internal("recording the review queue", err)
 		}
@@ -325,8 +370,8 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `
-UPDATE health_state SET time_zone = $1, activity_since = $2, backfill_from = $3, computed_at = $2, terms = $4`,
-			tz, now, s.BackfillFrom, pq.Array(terms)); err != nil {
+UPDATE health_state SET time_zone = $1, activity_since = $2, backfill_from = $3, computed_at = $2, terms = $4, window_to = $5`,
+			tz, now, s.BackfillFrom, pq.Array(terms), today.Format(time.DateOnly)); err != nil {
 			return Internal("saving the health rollups' state", err)
 		}
 		return nil

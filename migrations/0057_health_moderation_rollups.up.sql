@@ -83,3 +83,20 @@ CREATE TRIGGER reports_health_dirty AFTER UPDATE OF outcome, reason, created_at 
     FOR EACH ROW WHEN (OLD.outcome IS DISTINCT FROM NEW.outcome OR OLD.reason IS DISTINCT FROM NEW.reason
         OR OLD.created_at IS DISTINCT FROM NEW.created_at)
     EXECUTE FUNCTION health_mark_created();
+
+-- The most active members of the periods the dashboard offers (7, 30, 90
+-- and 365 days) ending on the job's last day (health_state.window_to):
+-- health_members summed over each window, kept as the job computes days
+-- again and rebuilt when the day changes, so that the dashboard reads ten
+-- rows through the index instead of summing a row per member and day.
+-- Other ranges still sum health_members.
+ALTER TABLE health_state ADD COLUMN IF NOT EXISTS window_to date;
+CREATE TABLE IF NOT EXISTS health_member_windows (
+    days integer NOT NULL,
+    member_id bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    posts integer NOT NULL,
+    threads integer NOT NULL,
+    likes_received integer NOT NULL,
+    PRIMARY KEY (days, member_id)
+);
+CREATE INDEX IF NOT EXISTS health_member_windows_top ON health_member_windows (days, posts DESC, likes_received DESC, member_id);
