@@ -189,12 +189,26 @@ SELECT w.days, h.member_id, sum(h.posts), sum(h.threads), sum(h.likes_received)
 FROM unnest($2::int[]) AS w(days) JOIN health_members h ON h.day BETWEEN $1::date - w.days + 1 AND $1::date
 GROUP BY 1, 2`
 
+	// The changes are gathered in a temporary table, then only those that
+	// do not cancel out (the members who posted or were liked since the
+	// last run) are applied.
+	prepareHealthWindowChanges = `
+CREATE TEMPORARY TABLE IF NOT EXISTS health_window_changes (
+	days integer, member_id bigint, posts bigint, threads bigint, likes_received bigint
+) ON COMMIT DROP`
+
 	adjustHealthWindows = `
-INSERT INTO health_member_windows AS w (days, member_id, posts, threads, likes_received)
-SELECT x.days, h.member_id, $4 * sum(h.posts), $4 * sum(h.threads), $4 * sum(h.likes_received)
+INSERT INTO health_window_changes (days, member_id, posts, threads, likes_received)
+SELECT x.days, h.member_id, $4 * h.posts, $4 * h.threads, $4 * h.likes_received
 FROM unnest($5::int[]) AS x(days)
-JOIN health_members h ON h.day BETWEEN greatest($1::date, $3::date - x.days + 1) AND least($2::date, $3::date)
+JOIN health_members h ON h.day BETWEEN greatest($1::date, $3::date - x.days + 1) AND least($2::date, $3::date)`
+
+	applyHealthWindowChanges = `
+INSERT INTO health_member_windows AS w (days, member_id, posts, threads, likes_received)
+SELECT c.days, c.member_id, sum(c.posts), sum(c.threads), sum(c.likes_received)
+FROM health_window_changes c JOIN members m ON m.id = c.member_id
 GROUP BY 1, 2
+HAVING sum(c.posts) <> 0 OR sum(c.threads) <> 0 OR sum(c.likes_received) <> 0
 ORDER BY 1, 2
 ON CONFLICT (days, member_id) DO UPDATE SET posts = w.posts + EXCLUDED.posts, threads = w.threads + EXCLUDED.threads,
 	likes_received = w.likes_received + EXCLUDED.likes_received`
@@ -318,6 +332,11 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 		// when the day changed, else kept as the days are computed again.
 		rebuild := s.WindowTo == nil || !s.WindowTo.UTC().Equal(today)
 		windows := pq.Array(DashboardPeriods)
+		if !rebuild {
+			if _, err := tx.ExecContext(ctx, prepareHealthWindowChanges); err != nil {
+				return Internal("keeping the most active members", err)
+			}
+		}
 		for _, r := range ranges {
 			from, to := r[0].Format(time.DateOnly), r[1].Format(time.DateOnly)
 			if !rebuild {
@@ -355,7 +374,11 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 				return Internal("computing the health rollups", err)
 			}
 		}
-		if rebuild {
+		if !rebuild {
+			if _, err := tx.ExecContext(ctx, applyHealthWindowChanges); err != nil {
+				return Internal("keeping the most active members", err)
+			}
+		} else {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM health_member_windows`); err != nil {
 				return Internal("clearing the most active members", err)
 			}
