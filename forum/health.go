@@ -2,6 +2,8 @@ package forum
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"slices"
 	"time"
 
@@ -20,9 +22,14 @@ const JobHealthRollup = "health.rollup"
 // dashboard's figures for today lag at most this much.
 const HealthRollupEvery = 2 * time.Minute
 
-// healthBackfillDays is how many days of history one run computes, oldest
-// first, until the rollups reach today.
+// healthBackfillDays is how many days of history one stretch computes at
+// most, oldest first, until the rollups reach today; healthBackfillPosts
+// bounds the posts of a stretch (but for a single day busier than that),
+// so that no statement runs long on a busy forum (a 90-day stretch of the
+// 1M-post bench forum outlasted the statement timeout).
 const healthBackfillDays = 90
+
+var healthBackfillPosts = 50_000 // tests make it smaller
 
 // rollupHealthDays recomputes the rows of the local days from $2 to $3
 // (dates, inclusive) in the time zone $1, once their rows are deleted. A thread's first response is the
@@ -284,48 +291,72 @@ SELECT (least((SELECT min(created_at) FROM posts), (SELECT min(created_at) FROM 
 			}
 			s = healthState{TimeZone: tz, Terms: terms, BackfillFrom: first}
 		}
-		days := map[time.Time]bool{today: true, today.AddDate(0, 0, -1): true}
-		var marked []time.Time
-		if err := tx.SelectContext(ctx, &marked, `DELETE FROM health_dirty RETURNING (at AT TIME ZONE $1)::date`, tz); err != nil {
-			return Internal("reading the days to compute again", err)
-		}
-		for _, d := range marked {
-			days[d] = true
-		}
-		if s.ActivitySince != nil {
-			// The threads whose first 24 hours ended since the last run (of
-			// yesterday or today, unless the job did not run for a while).
-			since := localDay(s.ActivitySince.Add(-24*time.Hour), loc)
-			if oldest := today.AddDate(0, 0, -healthBackfillDays); since.Before(oldest) {
-				since = oldest
-			}
-			for d := since; d.Before(today); d = d.AddDate(0, 0, 1) {
-				days[d] = true
-			}
-			// A margin for the transactions that committed after the last
-			// run had looked.
-			var active []time.Time
-			if err := tx.SelectContext(ctx, &active, `
-SELECT DISTINCT (created_at AT TIME ZONE $1)::date FROM threads
-WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivitySince); err != nil {
-				return Internal("finding the threads with new replies", err)
-			}
-			for _, d := range active {
-				days[d] = true
-			}
-		}
 		var ranges [][2]time.Time
+		backfilling := false
 		if s.BackfillFrom != nil {
+			// The next stretch of history: the days before the one of the
+			// healthBackfillPosts-th post to come, so that each statement
+			// handles a bounded number of posts however busy the forum.
 			from := s.BackfillFrom.UTC()
 			to := from.AddDate(0, 0, healthBackfillDays-1)
+			var busy *time.Time
+			if err := tx.GetContext(ctx, &busy, `
+SELECT (created_at AT TIME ZONE $1)::date - 1 FROM posts
+WHERE created_at >= ($2::date)::timestamp AT TIME ZONE $1
+ORDER BY created_at OFFSET $3 LIMIT 1`, tz, from.Format(time.DateOnly), healthBackfillPosts); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return Internal("finding the next stretch of history", err)
+			}
+			if busy != nil && busy.UTC().Before(to) {
+				to = busy.UTC()
+			}
+			if to.Before(from) {
+				to = from
+			}
 			if !to.Before(today) {
 				to = today
 				s.BackfillFrom = nil
 			} else {
 				next := to.AddDate(0, 0, 1)
 				s.BackfillFrom = &next
+				backfilling = true
 			}
 			ranges = append(ranges, [2]time.Time{from, to})
+		}
+		// The recent days, those marked and those of the threads with new
+		// replies are computed once the backfill is over (the marks wait
+		// until then).
+		days := map[time.Time]bool{}
+		if !backfilling {
+			days[today], days[today.AddDate(0, 0, -1)] = true, true
+			var marked []time.Time
+			if err := tx.SelectContext(ctx, &marked, `DELETE FROM health_dirty RETURNING (at AT TIME ZONE $1)::date`, tz); err != nil {
+				return Internal("reading the days to compute again", err)
+			}
+			for _, d := range marked {
+				days[d] = true
+			}
+			if s.ActivitySince != nil {
+				// The threads whose first 24 hours ended since the last run (of
+				// yesterday or today, unless the job did not run for a while).
+				since := localDay(s.ActivitySince.Add(-24*time.Hour), loc)
+				if oldest := today.AddDate(0, 0, -healthBackfillDays); since.Before(oldest) {
+					since = oldest
+				}
+				for d := since; d.Before(today); d = d.AddDate(0, 0, 1) {
+					days[d] = true
+				}
+				// A margin for the transactions that committed after the last
+				// run had looked.
+				var active []time.Time
+				if err := tx.SelectContext(ctx, &active, `
+SELECT DISTINCT (created_at AT TIME ZONE $1)::date FROM threads
+WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivitySince); err != nil {
+					return Internal("finding the threads with new replies", err)
+				}
+				for _, d := range active {
+					days[d] = true
+				}
+			}
 		}
 		ranges = append(ranges, dayRanges(days)...)
 		// The windows of the most active members end today: built again
@@ -393,8 +424,9 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `
-UPDATE health_state SET time_zone = $1, activity_since = $2, backfill_from = $3, computed_at = $2, terms = $4, window_to = $5`,
-			tz, now, s.BackfillFrom, pq.Array(terms), today.Format(time.DateOnly)); err != nil {
+UPDATE health_state SET time_zone = $1, activity_since = CASE WHEN $6 THEN activity_since ELSE $2 END, backfill_from = $3,
+	computed_at = $2, terms = $4, window_to = $5`,
+			tz, now, s.BackfillFrom, pq.Array(terms), today.Format(time.DateOnly), backfilling); err != nil {
 			return Internal("saving the health rollups' state", err)
 		}
 		return nil
