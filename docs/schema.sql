@@ -180,6 +180,17 @@ CREATE TABLE health_dirty (
     CONSTRAINT health_dirty_pkey PRIMARY KEY (at)
 );
 
+CREATE TABLE health_member_windows (
+    days integer NOT NULL,
+    member_id bigint NOT NULL,
+    posts integer NOT NULL,
+    threads integer NOT NULL,
+    likes_received integer NOT NULL,
+    CONSTRAINT health_member_windows_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT health_member_windows_pkey PRIMARY KEY (days, member_id)
+);
+CREATE INDEX health_member_windows_top ON health_member_windows USING btree (days, posts DESC, likes_received DESC, member_id);
+
 CREATE TABLE health_members (
     day date NOT NULL,
     member_id bigint NOT NULL,
@@ -197,6 +208,40 @@ CREATE TABLE health_queue (
     CONSTRAINT health_queue_pkey PRIMARY KEY (day)
 );
 
+CREATE TABLE health_report_days (
+    day date NOT NULL,
+    reason text NOT NULL,
+    total integer NOT NULL,
+    agreed integer NOT NULL,
+    dismissed integer NOT NULL,
+    CONSTRAINT health_report_days_pkey PRIMARY KEY (day, reason)
+);
+
+CREATE TABLE health_review_days (
+    day date NOT NULL,
+    items integer NOT NULL,
+    CONSTRAINT health_review_days_pkey PRIMARY KEY (day)
+);
+
+CREATE TABLE health_review_latency (
+    day date NOT NULL,
+    stage text NOT NULL,
+    seconds bigint NOT NULL,
+    items integer NOT NULL,
+    CONSTRAINT health_review_latency_pkey PRIMARY KEY (day, stage, seconds),
+    CONSTRAINT health_review_latency_stage_check CHECK (stage = ANY (ARRAY['seen'::text, 'claimed'::text, 'resolved'::text]))
+);
+
+CREATE TABLE health_rule_days (
+    day date NOT NULL,
+    rule_id bigint NOT NULL,
+    name text NOT NULL,
+    fired integer NOT NULL,
+    upheld integer NOT NULL,
+    overturned integer NOT NULL,
+    CONSTRAINT health_rule_days_pkey PRIMARY KEY (day, rule_id)
+);
+
 CREATE TABLE health_state (
     id boolean DEFAULT true NOT NULL,
     time_zone text DEFAULT ''::text NOT NULL,
@@ -204,6 +249,7 @@ CREATE TABLE health_state (
     activity_since timestamp with time zone,
     backfill_from date,
     computed_at timestamp with time zone,
+    window_to date,
     CONSTRAINT health_state_id_check CHECK (id),
     CONSTRAINT health_state_pkey PRIMARY KEY (id)
 );
@@ -214,6 +260,16 @@ CREATE TABLE health_terms (
     posts integer NOT NULL,
     CONSTRAINT health_terms_pkey PRIMARY KEY (day, term)
 );
+
+CREATE TABLE health_unanswered (
+    thread_id bigint NOT NULL,
+    day date NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT health_unanswered_pkey PRIMARY KEY (thread_id),
+    CONSTRAINT health_unanswered_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES threads(id) ON DELETE CASCADE
+);
+CREATE INDEX health_unanswered_created ON health_unanswered USING btree (created_at DESC, thread_id DESC);
+CREATE INDEX health_unanswered_day ON health_unanswered USING btree (day);
 
 CREATE TABLE ignored_members (
     member_id bigint NOT NULL,
@@ -1078,6 +1134,16 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION health_mark_created()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    INSERT INTO health_dirty (at) SELECT NEW.created_at UNION SELECT OLD.created_at ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END
+$function$;
+
 CREATE OR REPLACE FUNCTION health_mark_post()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -1799,8 +1865,10 @@ CREATE TRIGGER posts_uploads_updated AFTER UPDATE OF body_html ON posts FOR EACH
 CREATE TRIGGER posts_use_drafts AFTER INSERT ON posts REFERENCING NEW TABLE AS stored FOR EACH STATEMENT EXECUTE FUNCTION drafts_used_by_posts();
 CREATE TRIGGER posts_webhooks_status AFTER UPDATE OF status ON posts FOR EACH ROW WHEN (old.status = 'held'::text AND new.status = 'published'::text OR old.status <> 'held'::text AND new.status = 'held'::text) EXECUTE FUNCTION webhook_post_status();
 CREATE TRIGGER posts_webhooks_stored AFTER INSERT ON posts REFERENCING NEW TABLE AS stored FOR EACH STATEMENT EXECUTE FUNCTION webhook_posts_stored();
+CREATE TRIGGER reports_health_dirty AFTER UPDATE OF outcome, reason, created_at ON reports FOR EACH ROW WHEN (old.outcome IS DISTINCT FROM new.outcome OR old.reason IS DISTINCT FROM new.reason OR old.created_at IS DISTINCT FROM new.created_at) EXECUTE FUNCTION health_mark_created();
 CREATE TRIGGER reports_webhooks AFTER INSERT ON reports FOR EACH ROW EXECUTE FUNCTION webhook_report_filed();
 CREATE TRIGGER review_items_changed AFTER INSERT OR UPDATE ON review_items FOR EACH ROW EXECUTE FUNCTION notify_review_changed();
+CREATE TRIGGER review_items_health_dirty AFTER UPDATE OF status, resolution, reasons, first_seen_at, claimed_at, resolved_at, created_at ON review_items FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status OR old.resolution IS DISTINCT FROM new.resolution OR old.reasons IS DISTINCT FROM new.reasons OR old.first_seen_at IS DISTINCT FROM new.first_seen_at OR old.claimed_at IS DISTINCT FROM new.claimed_at OR old.resolved_at IS DISTINCT FROM new.resolved_at OR old.created_at IS DISTINCT FROM new.created_at) EXECUTE FUNCTION health_mark_created();
 CREATE CONSTRAINT TRIGGER review_items_held_invariant AFTER UPDATE OF status, kind, post_id ON review_items DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (old.status = 'pending'::text AND new.post_id IS NOT NULL) EXECUTE FUNCTION check_held_item();
 CREATE TRIGGER review_items_webhooks AFTER UPDATE OF status ON review_items FOR EACH ROW WHEN (old.status = 'pending'::text AND new.status <> 'pending'::text) EXECUTE FUNCTION webhook_review_resolved();
 CREATE TRIGGER rules_changed AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON rules FOR EACH STATEMENT EXECUTE FUNCTION notify_rules_changed();

@@ -239,13 +239,15 @@ FROM generate_series($1::date, $2::date, interval '1 day') AS d
 LEFT JOIN health_days h ON h.day = d::date
 GROUP BY d ORDER BY d`
 
-	dashboardReview = `
-SELECT count(*) AS items,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_seen_at - created_at)) AS seen,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM claimed_at - created_at)) AS claimed,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - created_at)) AS resolved
-FROM review_items
-WHERE created_at >= $1 AND created_at < $2`
+	// The review items of the period and their latencies, from the daily
+	// histograms: each stage's rounded seconds with how many items took
+	// them, shortest first.
+	dashboardReviewItems = `SELECT coalesce(sum(items), 0) FROM health_review_days WHERE day BETWEEN $1::date AND $2::date`
+
+	dashboardReviewLatency = `
+SELECT stage, seconds, sum(items) AS items
+FROM health_review_latency WHERE day BETWEEN $1::date AND $2::date
+GROUP BY stage, seconds ORDER BY stage, seconds`
 
 	dashboardQueue = `SELECT kind, count(*) AS n FROM review_items WHERE status = 'pending' GROUP BY kind`
 
@@ -256,6 +258,15 @@ FROM health_members h JOIN members m ON m.id = h.member_id
 WHERE h.day BETWEEN $1::date AND $2::date
 GROUP BY m.id
 ORDER BY posts DESC, likes_received DESC, m.id
+LIMIT 10`
+
+	// The same, for a period offered ending on the job's last day ($1: its
+	// number of days), from the windows the job keeps.
+	dashboardContributorsWindow = `
+SELECT m.id, m.username, w.posts, w.threads, w.likes_received
+FROM health_member_windows w JOIN members m ON m.id = w.member_id
+WHERE w.days = $1 AND w.posts > 0
+ORDER BY w.posts DESC, w.likes_received DESC, w.member_id
 LIMIT 10`
 )
 
@@ -310,9 +321,14 @@ func (d *Dashboard) load(ctx context.Context, tx *sqlx.Tx) error {
 		return Internal("counting active members", err)
 	}
 	d.Active1, d.Active7, d.Active30 = active.A1, active.A7, active.A30
-	if err := tx.GetContext(ctx, &d.ComputedAt, `SELECT computed_at FROM health_state`); err != nil {
+	var state struct {
+		ComputedAt *time.Time `db:"computed_at"`
+		WindowTo   *time.Time `db:"window_to"`
+	}
+	if err := tx.GetContext(ctx, &state, `SELECT computed_at, window_to FROM health_state`); err != nil {
 		return Internal("reading the health rollups' state", err)
 	}
+	d.ComputedAt = state.ComputedAt
 	settled := localDay(d.Now, d.Location).AddDate(0, 0, -2)
 	if d.ComputedAt != nil {
 		settled = localDay(*d.ComputedAt, d.Location).AddDate(0, 0, -2)
@@ -332,17 +348,16 @@ func (d *Dashboard) load(ctx context.Context, tx *sqlx.Tx) error {
 		return Internal("reading activity per day", err)
 	}
 
-	var review struct {
-		Items    int      `db:"items"`
-		Seen     *float64 `db:"seen"`
-		Claimed  *float64 `db:"claimed"`
-		Resolved *float64 `db:"resolved"`
+	if err := tx.GetContext(ctx, &d.ReviewItems, dashboardReviewItems, date(d.Period.From), date(d.Period.To)); err != nil {
+		return Internal("counting the review items", err)
 	}
-	if err := tx.GetContext(ctx, &review, dashboardReview, d.From, d.To); err != nil {
+	var latencies []latencyCount
+	if err := tx.SelectContext(ctx, &latencies, dashboardReviewLatency, date(d.Period.From), date(d.Period.To)); err != nil {
 		return Internal("measuring the review queue", err)
 	}
-	d.ReviewItems = review.Items
-	d.ReviewSeenMedian, d.ReviewClaimMedian, d.ReviewResolveMedian = seconds(review.Seen), seconds(review.Claimed), seconds(review.Resolved)
+	d.ReviewSeenMedian = histogramMedian(latencies, "seen")
+	d.ReviewClaimMedian = histogramMedian(latencies, "claimed")
+	d.ReviewResolveMedian = histogramMedian(latencies, "resolved")
 
 	var queue []struct {
 		Kind string `db:"kind"`
@@ -356,7 +371,11 @@ func (d *Dashboard) load(ctx context.Context, tx *sqlx.Tx) error {
 		d.QueueSize += q.N
 	}
 	d.TopContributors = []Contributor{}
-	if err := tx.SelectContext(ctx, &d.TopContributors, dashboardContributors, date(d.Period.From), date(d.Period.To)); err != nil {
+	if d.Period.Days != 0 && state.WindowTo != nil && state.WindowTo.UTC().Equal(d.Period.To) {
+		if err := tx.SelectContext(ctx, &d.TopContributors, dashboardContributorsWindow, d.Period.Days); err != nil {
+			return Internal("listing top contributors", err)
+		}
+	} else if err := tx.SelectContext(ctx, &d.TopContributors, dashboardContributors, date(d.Period.From), date(d.Period.To)); err != nil {
 		return Internal("listing top contributors", err)
 	}
 	if err := d.loadModeration(ctx, tx); err != nil {
@@ -365,10 +384,40 @@ func (d *Dashboard) load(ctx context.Context, tx *sqlx.Tx) error {
 	return d.loadTraffic(ctx, tx)
 }
 
-func seconds(s *float64) *time.Duration {
-	if s == nil {
+// latencyCount is a bar of a latency histogram: how many items took
+// Seconds at a stage.
+type latencyCount struct {
+	Stage   string `db:"stage"`
+	Seconds int64  `db:"seconds"`
+	Items   int64  `db:"items"`
+}
+
+// histogramMedian is the median of stage's latencies (as percentile_cont
+// computes it: the middle value, or the mean of the two middle ones), from
+// bars sorted by stage then seconds; nil without any.
+func histogramMedian(bars []latencyCount, stage string) *time.Duration {
+	var own []latencyCount
+	var n int64
+	for _, b := range bars {
+		if b.Stage == stage && b.Items > 0 {
+			own = append(own, b)
+			n += b.Items
+		}
+	}
+	if n == 0 {
 		return nil
 	}
-	d := time.Duration(*s * float64(time.Second)).Round(time.Second)
+	// at is the value of rank k (from 0) in the sorted latencies.
+	at := func(k int64) int64 {
+		for _, b := range own {
+			if k < b.Items {
+				return b.Seconds
+			}
+			k -= b.Items
+		}
+		return own[len(own)-1].Seconds
+	}
+	lo, hi := at((n-1)/2), at(n/2)
+	d := (time.Duration(lo+hi) * time.Second / 2).Round(time.Second)
 	return &d
 }

@@ -8,11 +8,10 @@ import (
 	"github.com/lib/pq"
 )
 
-// The dashboard's response and moderation lists. They read the review
-// items, reports and moderation log of the period (tables a fraction of
-// the posts' size, through their time indexes), the queue's daily rollup,
-// and, for the threads left without a response, the newest threads first
-// until enough are found.
+// The dashboard's response and moderation lists. The rules' and reports'
+// figures, the queue over time and the threads left without a response
+// come from the health job's rollups (forum/health.go); the actions by
+// moderator from the moderation log of the period, through its time index.
 
 // UnansweredThread is a thread of the period without a response after 24
 // hours: the list to act on.
@@ -70,30 +69,27 @@ type ModeratorActions struct {
 }
 
 const (
+	// The newest threads of the period left without a response 24 hours
+	// after they were opened (at now, $3), from the job's list, checked
+	// again against the thread's status.
 	dashboardUnanswered = `
 SELECT t.id, t.title, t.slug, c.name AS category, t.created_at
-FROM threads t JOIN categories c ON c.id = t.category_id
-WHERE t.created_at >= $1 AND t.created_at < least($2, $3::timestamptz - interval '24 hours') AND t.status = 'published'
-  AND NOT EXISTS (SELECT 1 FROM posts r WHERE r.thread_id = t.id AND r.number > 1 AND r.status = 'published'
-                    AND r.author_id IS DISTINCT FROM t.author_id AND r.created_at <= t.created_at + interval '24 hours')
-ORDER BY t.created_at DESC, t.id DESC
+FROM health_unanswered u JOIN threads t ON t.id = u.thread_id JOIN categories c ON c.id = t.category_id
+WHERE u.created_at >= $1 AND u.created_at < least($2, $3::timestamptz - interval '24 hours') AND t.status = 'published'
+ORDER BY u.created_at DESC, u.thread_id DESC
 LIMIT 20`
 
+	// Per rule, with its latest name.
 	dashboardRules = `
-SELECT (r->'rule'->>'id')::bigint AS rule_id, max(r->'rule'->>'name') AS name,
-       count(DISTINCT i.id) AS fired,
-       count(DISTINCT i.id) FILTER (WHERE i.status = 'resolved' AND i.resolution NOT IN ('approve', 'dismiss', 'withdrawn', '')) AS upheld,
-       count(DISTINCT i.id) FILTER (WHERE i.status = 'resolved' AND i.resolution IN ('approve', 'dismiss')) AS overturned
-FROM review_items i CROSS JOIN LATERAL jsonb_array_elements(i.reasons) AS r
-WHERE i.created_at >= $1 AND i.created_at < $2 AND i.kind IN ('held', 'flagged')
-  AND jsonb_typeof(r->'rule') = 'object' AND (r->'rule'->>'id') IS NOT NULL
-GROUP BY 1
+SELECT rule_id, (array_agg(name ORDER BY day DESC))[1] AS name, sum(fired) AS fired,
+       sum(upheld) AS upheld, sum(overturned) AS overturned
+FROM health_rule_days WHERE day BETWEEN $1::date AND $2::date
+GROUP BY rule_id
 ORDER BY fired DESC, rule_id`
 
 	dashboardReportOutcomes = `
-SELECT reason, count(*) AS total, count(*) FILTER (WHERE outcome = 'agreed') AS agreed,
-       count(*) FILTER (WHERE outcome = 'dismissed') AS dismissed
-FROM reports WHERE created_at >= $1 AND created_at < $2
+SELECT reason, sum(total) AS total, sum(agreed) AS agreed, sum(dismissed) AS dismissed
+FROM health_report_days WHERE day BETWEEN $1::date AND $2::date
 GROUP BY reason ORDER BY total DESC, reason`
 
 	dashboardQueueDays = `
@@ -115,10 +111,11 @@ func (d *Dashboard) loadModeration(ctx context.Context, tx *sqlx.Tx) error {
 	if err := tx.SelectContext(ctx, &d.Unanswered, dashboardUnanswered, d.From, d.To, d.Now); err != nil {
 		return Internal("listing the threads without a response", err)
 	}
-	if err := tx.SelectContext(ctx, &d.Rules, dashboardRules, d.From, d.To); err != nil {
+	from, to := d.Period.From.Format(time.DateOnly), d.Period.To.Format(time.DateOnly)
+	if err := tx.SelectContext(ctx, &d.Rules, dashboardRules, from, to); err != nil {
 		return Internal("measuring the rules", err)
 	}
-	if err := tx.SelectContext(ctx, &d.ReportOutcomes, dashboardReportOutcomes, d.From, d.To); err != nil {
+	if err := tx.SelectContext(ctx, &d.ReportOutcomes, dashboardReportOutcomes, from, to); err != nil {
 		return Internal("counting report outcomes", err)
 	}
 	if err := tx.SelectContext(ctx, &d.QueueDays, dashboardQueueDays, d.Period.From.Format(time.DateOnly), d.Period.To.Format(time.DateOnly)); err != nil {

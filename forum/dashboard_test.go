@@ -3,6 +3,7 @@ package forum_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -107,7 +108,7 @@ func TestDashboardFiguresOnAKnownFixture(t *testing.T) {
 	t4 := thread(a, at4)
 	reply(t4, 2, b, at4.Add(30*time.Hour), 0)                      // answered, but after 24 hours
 	thread(d, now.Add(-time.Hour))                                 // too recent to judge
-	thread(e, time.Date(2031, 3, 8, 23, 30, 0, 0, time.UTC))       // 00:30 on the 9th in Paris: in the period, never answered
+	t6 := thread(e, time.Date(2031, 3, 8, 23, 30, 0, 0, time.UTC)) // 00:30 on the 9th in Paris: in the period, never answered
 	t7 := thread(e, time.Date(2031, 3, 8, 22, 30, 0, 0, time.UTC)) // 23:30 on the 8th in Paris: the previous period
 
 	var p3, p4 int64
@@ -139,6 +140,25 @@ func TestDashboardFiguresOnAKnownFixture(t *testing.T) {
 	exec(`INSERT INTO review_items (kind, post_id, status, resolution, created_at, reasons) VALUES ('held', $1, 'resolved', 'approve', $2,
 		'[{"rule": {"id": 901, "name": "Liens"}, "action": "hold", "key": "k"}, {"rule": {"id": 902, "name": "Nouveaux"}, "action": "hold", "key": "k"}]')`,
 		p2, at2.Add(time.Minute))
+	// Rule 903 flagged a post at 23:59 on the 8th in Paris (the previous
+	// period) and another at 00:01 on the 9th (this one), both dismissed;
+	// their reports fall on the same days. Rule 904 flagged p3 on the 12th,
+	// still pending, with a report not decided yet.
+	rule903 := `[{"rule": {"id": 903, "name": "Majuscules"}, "action": "flag", "key": "k"}]`
+	for _, at := range []time.Time{time.Date(2031, 3, 8, 22, 59, 0, 0, time.UTC), time.Date(2031, 3, 8, 23, 1, 0, 0, time.UTC)} {
+		var id int64
+		if err := db.SQL().GetContext(ctx, &id, `INSERT INTO review_items (kind, post_id, status, resolution, created_at, resolved_at, reasons)
+			VALUES ('flagged', $1, 'resolved', 'dismiss', $2, $3, $4) RETURNING id`, p2, at, at.Add(3*time.Hour), rule903); err != nil {
+			t.Fatal(err)
+		}
+		exec(`INSERT INTO reports (reporter_id, post_id, review_item_id, reason, weight, created_at, outcome) VALUES ($1, $2, $3, 'illegal', 1, $4, 'dismissed')`, a.ID, p2, id, at)
+	}
+	var pending int64
+	if err := db.SQL().GetContext(ctx, &pending, `INSERT INTO review_items (kind, post_id, created_at, reasons)
+		VALUES ('flagged', $1, $2, '[{"rule": {"id": 904, "name": "Mots"}, "action": "flag", "key": "k"}]') RETURNING id`, p3, at3); err != nil {
+		t.Fatal(err)
+	}
+	exec(`INSERT INTO reports (reporter_id, post_id, review_item_id, reason, weight, created_at) VALUES ($1, $2, $3, 'inappropriate', 1, $4)`, a.ID, p3, pending, at3)
 	exec(`INSERT INTO mod_log (at, actor_id, action, target_type) VALUES ($1, $2, 'review.resolve', 'review_item'), ($1, $2, 'post.hide', 'post')`,
 		now.Add(-time.Hour), moderator.ID)
 
@@ -155,6 +175,9 @@ func TestDashboardFiguresOnAKnownFixture(t *testing.T) {
 	exec(`UPDATE posts SET body_markdown = 'Vive PALABRE !' WHERE id IN ($1, $2)`, p2, p3)
 	exec(`UPDATE posts SET body_markdown = 'palabre, agora' WHERE thread_id = $1`, t7)
 
+	// History is computed in stretches of a few posts (50,000 on a live
+	// forum): the days of a stretch's edges count once.
+	forum.SetHealthBackfillPosts(t, 2)
 	rollupUntilDone(t, db, now)
 	got, err := db.Dashboard(staff, now, period)
 	if err != nil {
@@ -194,17 +217,17 @@ func TestDashboardFiguresOnAKnownFixture(t *testing.T) {
 		{"unanswered share", cur.UnansweredShare(), 0.6},
 		{"staff answered", cur.StaffAnswered, 1},
 		{"mean staff response", dur(cur.MeanStaffResponse()), 6 * time.Hour},
-		{"reports", cur.Reports, 3},
+		{"reports", cur.Reports, 5},
 		{"held", cur.Held, 2},
 		{"removed", cur.Removed, 1},
 		{"days", len(got.Days), 7},
 		{"categories", len(got.Categories), 1},
-		{"review items", got.ReviewItems, 3},
+		{"review items", got.ReviewItems, 5},
 		{"seen median", dur(got.ReviewSeenMedian), 20 * time.Minute},
 		{"claim median", dur(got.ReviewClaimMedian), 20 * time.Minute},
-		{"resolve median", dur(got.ReviewResolveMedian), time.Hour},
+		{"resolve median", dur(got.ReviewResolveMedian), 2 * time.Hour}, // 1 h and 3 h
 		{"held in the queue", got.Queue["held"] - before.Queue["held"], 1},
-		{"queue size", got.QueueSize - before.QueueSize, 1},
+		{"queue size", got.QueueSize - before.QueueSize, 2},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
@@ -237,6 +260,12 @@ func TestDashboardFiguresOnAKnownFixture(t *testing.T) {
 	if r := rules[902]; r.Fired != 1 || r.Overturned != 1 || r.Precision() != 0 {
 		t.Errorf("rule 902: %+v", r)
 	}
+	if r := rules[903]; r.Fired != 1 || r.Overturned != 1 || r.Upheld != 0 || r.Name != "Majuscules" {
+		t.Errorf("rule 903 (once on each side of midnight in Paris): %+v", r)
+	}
+	if r := rules[904]; r.Fired != 1 || r.Overturned != 0 || r.Upheld != 0 || r.Precision() != -1 {
+		t.Errorf("rule 904 (pending): %+v", r)
+	}
 	outcomes := map[string]forum.ReportOutcomes{}
 	for _, o := range got.ReportOutcomes {
 		outcomes[o.Reason] = o
@@ -246,6 +275,12 @@ func TestDashboardFiguresOnAKnownFixture(t *testing.T) {
 	}
 	if o := outcomes["off_topic"]; o.Total != 1 || o.Dismissed != 1 {
 		t.Errorf("off-topic reports: %+v", o)
+	}
+	if o := outcomes["illegal"]; o.Total != 1 || o.Dismissed != 1 {
+		t.Errorf("illegal reports (once on each side of midnight in Paris): %+v", o)
+	}
+	if o := outcomes["inappropriate"]; o.Total != 1 || o.Agreed != 0 || o.Dismissed != 0 {
+		t.Errorf("inappropriate reports (pending): %+v", o)
 	}
 	if len(got.QueueDays) != 7 || got.QueueDays[6].Size < 1 || got.QueueDays[6].OldestSeconds < 24*3600 || got.QueueDays[5].Size != 0 {
 		t.Errorf("queue over time: %+v", got.QueueDays)
@@ -280,10 +315,15 @@ func TestDashboardFiguresOnAKnownFixture(t *testing.T) {
 
 	// The job keeps the rollups incrementally: the first response of
 	// thread 1 (the 10th) is deleted, which marks its day; thread 3 (the
-	// 12th) is answered late, which its activity tells. Neither day is
-	// today's nor yesterday's, which every run computes.
+	// 12th) is answered late, which its activity tells; the thread of the
+	// 9th is deleted; rule 904's item (the 12th) is dismissed 5 hours after
+	// it was raised, and its report with it. None of these days is today's
+	// nor yesterday's, which every run computes.
 	exec(`UPDATE posts SET status = 'deleted', removal = 'author' WHERE id = $1`, bReply)
 	reply(t3, 3, a, now.Add(time.Hour), 0)
+	exec(`UPDATE threads SET status = 'deleted' WHERE id = $1`, t6)
+	exec(`UPDATE review_items SET status = 'resolved', resolution = 'dismiss', resolved_at = created_at + interval '5 hours' WHERE id = $1`, pending)
+	exec(`UPDATE reports SET outcome = 'dismissed' WHERE review_item_id = $1`, pending)
 	later := now.Add(2 * time.Hour)
 	if err := db.RollupHealth(ctx, later); err != nil {
 		t.Fatal(err)
@@ -300,10 +340,42 @@ func TestDashboardFiguresOnAKnownFixture(t *testing.T) {
 		{"posts", cur.Posts, 10},
 		{"answered threads", cur.Answered, 3},
 		{"mean first response", dur(cur.MeanFirstResponse()), (6 + 73 + 30) * time.Hour / 3},
-		{"unanswered after 24 h", cur.Unanswered24h(), 4},
+		{"unanswered after 24 h", cur.Unanswered24h(), 3},
+		{"resolve median", dur(got.ReviewResolveMedian), 3 * time.Hour}, // 1 h, 3 h and 5 h
+		{"rule 904 overturned", ruleOf(got, 904).Overturned, 1},
+		{"rule 904 precision", ruleOf(got, 904).Precision(), 0.0},
+		{"inappropriate reports dismissed", reasonOf(got, "inappropriate").Dismissed, 1},
 	} {
 		if c.got != c.want {
 			t.Errorf("after changes: %s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	unanswered = nil
+	for _, u := range got.Unanswered {
+		unanswered = append(unanswered, u.ID)
+	}
+	if len(unanswered) != 3 || unanswered[0] != t4 || unanswered[1] != t3 || unanswered[2] != t1 {
+		t.Errorf("after changes, threads without a response after 24 h: %v, want %d, %d, %d", unanswered, t4, t3, t1)
+	}
+	// The most active members of the 7 days, from the window the job keeps
+	// (b's liked reply is gone, a replied today), and of the same days
+	// chosen as a range, summed from the days.
+	rangeOf, err := forum.ParsePeriod("", period.From.Format(time.DateOnly), period.To.Format(time.DateOnly), forum.TodayIn(later, paris))
+	if err != nil {
+		t.Fatal(err)
+	}
+	asRange, err := db.Dashboard(staff, later, rangeOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []*forum.Dashboard{got, asRange} {
+		names = nil
+		for _, c := range g.TopContributors {
+			names = append(names, fmt.Sprintf("%s:%d", c.Username, c.Posts))
+		}
+		want := fmt.Sprint([]string{a.Username + ":4", b.Username + ":2", c.Username + ":2", d.Username + ":1", e.Username + ":1"})
+		if fmt.Sprint(names) != want {
+			t.Errorf("after changes, top contributors of %d days %v, want %v", g.Period.Days, names, want)
 		}
 	}
 
@@ -346,4 +418,22 @@ func TestParseDashboardPeriod(t *testing.T) {
 			t.Errorf("%q %q %q: %s then %s, want %s then %s", c.days, c.from, c.to, span(p), span(p.Previous()), c.want, c.prev)
 		}
 	}
+}
+
+func ruleOf(d *forum.Dashboard, id int64) forum.RuleFiring {
+	for _, r := range d.Rules {
+		if r.RuleID == id {
+			return r
+		}
+	}
+	return forum.RuleFiring{}
+}
+
+func reasonOf(d *forum.Dashboard, reason string) forum.ReportOutcomes {
+	for _, o := range d.ReportOutcomes {
+		if o.Reason == reason {
+			return o
+		}
+	}
+	return forum.ReportOutcomes{}
 }

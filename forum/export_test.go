@@ -92,3 +92,11 @@ func StoreRepliesTx(tx *sqlx.Tx, ctxs []context.Context, replies []Reply) ([]*Po
 	}
 	return posts, errs, nil
 }
+
+// SetHealthBackfillPosts bounds the posts of a stretch of the health
+// backfill to n for the rest of the test (not parallel).
+func SetHealthBackfillPosts(t testing.TB, n int) {
+	old := healthBackfillPosts
+	healthBackfillPosts = n
+	t.Cleanup(func() { healthBackfillPosts = old })
+}

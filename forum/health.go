@@ -2,6 +2,8 @@ package forum
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"slices"
 	"time"
 
@@ -20,9 +22,14 @@ const JobHealthRollup = "health.rollup"
 // dashboard's figures for today lag at most this much.
 const HealthRollupEvery = 2 * time.Minute
 
-// healthBackfillDays is how many days of history one run computes, oldest
-// first, until the rollups reach today.
+// healthBackfillDays is how many days of history one stretch computes at
+// most, oldest first, until the rollups reach today; healthBackfillPosts
+// bounds the posts of a stretch (but for a single day busier than that),
+// so that no statement runs long on a busy forum (a 90-day stretch of the
+// 1M-post bench forum outlasted the statement timeout).
 const healthBackfillDays = 90
+
+var healthBackfillPosts = 50_000 // tests make it smaller
 
 // rollupHealthDays recomputes the rows of the local days from $2 to $3
 // (dates, inclusive) in the time zone $1, once their rows are deleted. A thread's first response is the
@@ -109,12 +116,118 @@ WHERE p.created_at >= ($2::date)::timestamp AT TIME ZONE $1 AND p.created_at < (
 	AND p.status = 'published' AND p.author_id IS NOT NULL
 GROUP BY 1, 2`
 
+// The moderation rollups (migrations/0057_health_moderation_rollups.up.sql)
+// for the same days ($1 time zone, $2 and $3 first and last dates): review
+// items by the day they were created, reports likewise.
+const (
+	healthBounds = `($2::date)::timestamp AT TIME ZONE $1 AS lo, ($3::date + 1)::timestamp AT TIME ZONE $1 AS hi`
+
+	rollupHealthReview = `
+INSERT INTO health_review_days (day, items)
+SELECT (i.created_at AT TIME ZONE $1)::date, count(*)
+FROM (SELECT ` + healthBounds + `) b, review_items i
+WHERE i.created_at >= b.lo AND i.created_at < b.hi
+GROUP BY 1`
+
+	// Each latency is counted in its rounded number of seconds: exact
+	// under 1000 s, else to three significant digits (within 0.5 %, less
+	// than the minute the dashboard shows under 3 hours), so that items of
+	// close latencies share a row.
+	rollupHealthLatency = `
+INSERT INTO health_review_latency (day, stage, seconds, items)
+SELECT day, stage, CASE WHEN s < 1000 THEN s ELSE round(s, 2 - floor(log(s))::int) END::bigint, count(*)
+FROM (
+	SELECT (i.created_at AT TIME ZONE $1)::date AS day, x.stage, greatest(round(extract(epoch FROM x.at - i.created_at)), 0) AS s
+	FROM (SELECT ` + healthBounds + `) b, review_items i
+	CROSS JOIN LATERAL (VALUES ('seen', i.first_seen_at), ('claimed', i.claimed_at), ('resolved', i.resolved_at)) AS x(stage, at)
+	WHERE i.created_at >= b.lo AND i.created_at < b.hi AND x.at IS NOT NULL
+) l
+GROUP BY 1, 2, 3`
+
+	// A rule fired when a held or flagged item names it among its reasons;
+	// the moderators upheld it when they acted on the item, overturned it
+	// when they approved the post or dismissed the flag.
+	rollupHealthRules = `
+INSERT INTO health_rule_days (day, rule_id, name, fired, upheld, overturned)
+SELECT (i.created_at AT TIME ZONE $1)::date, (r->'rule'->>'id')::bigint, coalesce(max(r->'rule'->>'name'), ''),
+       count(DISTINCT i.id),
+       count(DISTINCT i.id) FILTER (WHERE i.status = 'resolved' AND i.resolution NOT IN ('approve', 'dismiss', 'withdrawn', '')),
+       count(DISTINCT i.id) FILTER (WHERE i.status = 'resolved' AND i.resolution IN ('approve', 'dismiss'))
+FROM (SELECT ` + healthBounds + `) b, review_items i CROSS JOIN LATERAL jsonb_array_elements(i.reasons) AS r
+WHERE i.created_at >= b.lo AND i.created_at < b.hi AND i.kind IN ('held', 'flagged')
+  AND jsonb_typeof(r->'rule') = 'object' AND (r->'rule'->>'id') IS NOT NULL
+GROUP BY 1, 2`
+
+	rollupHealthReports = `
+INSERT INTO health_report_days (day, reason, total, agreed, dismissed)
+SELECT (r.created_at AT TIME ZONE $1)::date, r.reason, count(*),
+       count(*) FILTER (WHERE r.outcome = 'agreed'), count(*) FILTER (WHERE r.outcome = 'dismissed')
+FROM (SELECT ` + healthBounds + `) b, reports r
+WHERE r.created_at >= b.lo AND r.created_at < b.hi
+GROUP BY 1, 2`
+
+	// The published threads of the days that had no response ($4: now)
+	// within their first 24 hours, once those are over. The job computes
+	// every day whose threads may have reached their 24 hours since its
+	// last run.
+	rollupHealthUnanswered = `
+INSERT INTO health_unanswered (thread_id, day, created_at)
+SELECT t.id, (t.created_at AT TIME ZONE $1)::date, t.created_at
+FROM (SELECT ` + healthBounds + `) b, threads t
+WHERE t.created_at >= b.lo AND t.created_at < b.hi AND t.created_at < $4::timestamptz - interval '24 hours'
+  AND t.status = 'published'
+  AND NOT EXISTS (SELECT 1 FROM posts r WHERE r.thread_id = t.id AND r.number > 1 AND r.status = 'published'
+                    AND r.author_id IS DISTINCT FROM t.author_id AND r.created_at <= t.created_at + interval '24 hours')`
+)
+
+// healthTables are the rollups kept by day, all cleared and computed again
+// together for a run of days.
+var healthTables = []string{"health_days", "health_terms", "health_members", "health_review_days",
+	"health_review_latency", "health_rule_days", "health_report_days", "health_unanswered"}
+
+// The most active members of each period offered ($2 or $5: the numbers of
+// days) ending today ($1 or $3): built from health_members, or adjusted by
+// the rows of the days from $1 to $2 that fall in each window, subtracted
+// ($4 = -1) before they are computed again and added ($4 = 1) after.
+const (
+	buildHealthWindows = `
+INSERT INTO health_member_windows (days, member_id, posts, threads, likes_received)
+SELECT w.days, h.member_id, sum(h.posts), sum(h.threads), sum(h.likes_received)
+FROM unnest($2::int[]) AS w(days) JOIN health_members h ON h.day BETWEEN $1::date - w.days + 1 AND $1::date
+GROUP BY 1, 2`
+
+	// The changes are gathered in a temporary table, then only those that
+	// do not cancel out (the members who posted or were liked since the
+	// last run) are applied.
+	prepareHealthWindowChanges = `
+CREATE TEMPORARY TABLE IF NOT EXISTS health_window_changes (
+	days integer, member_id bigint, posts bigint, threads bigint, likes_received bigint
+) ON COMMIT DROP`
+
+	adjustHealthWindows = `
+INSERT INTO health_window_changes (days, member_id, posts, threads, likes_received)
+SELECT x.days, h.member_id, $4 * h.posts, $4 * h.threads, $4 * h.likes_received
+FROM unnest($5::int[]) AS x(days)
+JOIN health_members h ON h.day BETWEEN greatest($1::date, $3::date - x.days + 1) AND least($2::date, $3::date)`
+
+	applyHealthWindowChanges = `
+INSERT INTO health_member_windows AS w (days, member_id, posts, threads, likes_received)
+SELECT c.days, c.member_id, sum(c.posts), sum(c.threads), sum(c.likes_received)
+FROM health_window_changes c JOIN members m ON m.id = c.member_id
+GROUP BY 1, 2
+HAVING sum(c.posts) <> 0 OR sum(c.threads) <> 0 OR sum(c.likes_received) <> 0
+ORDER BY 1, 2
+ON CONFLICT (days, member_id) DO UPDATE SET posts = w.posts + EXCLUDED.posts, threads = w.threads + EXCLUDED.threads,
+	likes_received = w.likes_received + EXCLUDED.likes_received`
+)
+
 // healthState is the job's bookmark (health_state's one row).
 type healthState struct {
 	TimeZone      string         `db:"time_zone"`
 	Terms         pq.StringArray `db:"terms"`
 	ActivitySince *time.Time     `db:"activity_since"`
 	BackfillFrom  *time.Time     `db:"backfill_from"`
+	WindowTo      *time.Time     `db:"window_to"`
 }
 
 // HealthRollupJob brings the rollups up to date (the job's handler); while
@@ -157,7 +270,7 @@ func (db *DB) RollupHealth(ctx context.Context, now time.Time) error {
 	today := localDay(now, loc)
 	return db.InTx(ctx, func(tx *sqlx.Tx) error {
 		var s healthState
-		if err := tx.GetContext(ctx, &s, `SELECT time_zone, terms, activity_since, backfill_from FROM health_state FOR UPDATE`); err != nil {
+		if err := tx.GetContext(ctx, &s, `SELECT time_zone, terms, activity_since, backfill_from, window_to FROM health_state FOR UPDATE`); err != nil {
 			return Internal("reading the health rollups' state", err)
 		}
 		terms := st.ReputationTerms
@@ -166,8 +279,10 @@ func (db *DB) RollupHealth(ctx context.Context, now time.Time) error {
 		}
 		if s.TimeZone != tz || !slices.Equal(s.Terms, terms) {
 			// Days cut elsewhere, or other terms: everything is computed again.
-			if _, err := tx.ExecContext(ctx, `DELETE FROM health_days; DELETE FROM health_terms; DELETE FROM health_members`); err != nil {
-				return Internal("clearing the health rollups", err)
+			for _, table := range append(healthTables, "health_member_windows") {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM `+table); err != nil {
+					return Internal("clearing the health rollups", err)
+				}
 			}
 			var first *time.Time
 			if err := tx.GetContext(ctx, &first, `
@@ -176,56 +291,110 @@ SELECT (least((SELECT min(created_at) FROM posts), (SELECT min(created_at) FROM 
 			}
 			s = healthState{TimeZone: tz, Terms: terms, BackfillFrom: first}
 		}
-		days := map[time.Time]bool{today: true, today.AddDate(0, 0, -1): true}
-		var marked []time.Time
-		if err := tx.SelectContext(ctx, &marked, `DELETE FROM health_dirty RETURNING (at AT TIME ZONE $1)::date`, tz); err != nil {
-			return Internal("reading the days to compute again", err)
-		}
-		for _, d := range marked {
-			days[d] = true
-		}
-		if s.ActivitySince != nil {
-			// A margin for the transactions that committed after the last
-			// run had looked.
-			var active []time.Time
-			if err := tx.SelectContext(ctx, &active, `
-SELECT DISTINCT (created_at AT TIME ZONE $1)::date FROM threads
-WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivitySince); err != nil {
-				return Internal("finding the threads with new replies", err)
-			}
-			for _, d := range active {
-				days[d] = true
-			}
-		}
 		var ranges [][2]time.Time
+		backfilling := false
 		if s.BackfillFrom != nil {
+			// The next stretch of history: the days before the one of the
+			// healthBackfillPosts-th post to come, so that each statement
+			// handles a bounded number of posts however busy the forum.
 			from := s.BackfillFrom.UTC()
 			to := from.AddDate(0, 0, healthBackfillDays-1)
+			var busy *time.Time
+			if err := tx.GetContext(ctx, &busy, `
+SELECT (created_at AT TIME ZONE $1)::date - 1 FROM posts
+WHERE created_at >= ($2::date)::timestamp AT TIME ZONE $1
+ORDER BY created_at OFFSET $3 LIMIT 1`, tz, from.Format(time.DateOnly), healthBackfillPosts); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return Internal("finding the next stretch of history", err)
+			}
+			if busy != nil && busy.UTC().Before(to) {
+				to = busy.UTC()
+			}
+			if to.Before(from) {
+				to = from
+			}
 			if !to.Before(today) {
 				to = today
 				s.BackfillFrom = nil
 			} else {
 				next := to.AddDate(0, 0, 1)
 				s.BackfillFrom = &next
+				backfilling = true
 			}
 			ranges = append(ranges, [2]time.Time{from, to})
 		}
+		// The recent days, those marked and those of the threads with new
+		// replies are computed once the backfill is over (the marks wait
+		// until then).
+		days := map[time.Time]bool{}
+		if !backfilling {
+			days[today], days[today.AddDate(0, 0, -1)] = true, true
+			var marked []time.Time
+			if err := tx.SelectContext(ctx, &marked, `DELETE FROM health_dirty RETURNING (at AT TIME ZONE $1)::date`, tz); err != nil {
+				return Internal("reading the days to compute again", err)
+			}
+			for _, d := range marked {
+				days[d] = true
+			}
+			if s.ActivitySince != nil {
+				// The threads whose first 24 hours ended since the last run (of
+				// yesterday or today, unless the job did not run for a while).
+				since := localDay(s.ActivitySince.Add(-24*time.Hour), loc)
+				if oldest := today.AddDate(0, 0, -healthBackfillDays); since.Before(oldest) {
+					since = oldest
+				}
+				for d := since; d.Before(today); d = d.AddDate(0, 0, 1) {
+					days[d] = true
+				}
+				// A margin for the transactions that committed after the last
+				// run had looked.
+				var active []time.Time
+				if err := tx.SelectContext(ctx, &active, `
+SELECT DISTINCT (created_at AT TIME ZONE $1)::date FROM threads
+WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivitySince); err != nil {
+					return Internal("finding the threads with new replies", err)
+				}
+				for _, d := range active {
+					days[d] = true
+				}
+			}
+		}
 		ranges = append(ranges, dayRanges(days)...)
+		// The windows of the most active members end today: built again
+		// when the day changed, else kept as the days are computed again.
+		rebuild := s.WindowTo == nil || !s.WindowTo.UTC().Equal(today)
+		windows := pq.Array(DashboardPeriods)
+		if !rebuild {
+			if _, err := tx.ExecContext(ctx, prepareHealthWindowChanges); err != nil {
+				return Internal("keeping the most active members", err)
+			}
+		}
 		for _, r := range ranges {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM health_days WHERE day BETWEEN $1::date AND $2::date`,
-				r[0].Format(time.DateOnly), r[1].Format(time.DateOnly)); err != nil {
-				return Internal("clearing health rollups", err)
+			from, to := r[0].Format(time.DateOnly), r[1].Format(time.DateOnly)
+			if !rebuild {
+				if _, err := tx.ExecContext(ctx, adjustHealthWindows, from, to, today.Format(time.DateOnly), -1, windows); err != nil {
+					return Internal("keeping the most active members", err)
+				}
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM health_terms WHERE day BETWEEN $1::date AND $2::date`,
-				r[0].Format(time.DateOnly), r[1].Format(time.DateOnly)); err != nil {
-				return Internal("clearing health rollups", err)
+			for _, table := range healthTables {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE day BETWEEN $1::date AND $2::date`, from, to); err != nil {
+					return Internal("clearing health rollups", err)
+				}
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM health_members WHERE day BETWEEN $1::date AND $2::date`,
-				r[0].Format(time.DateOnly), r[1].Format(time.DateOnly)); err != nil {
-				return Internal("clearing health rollups", err)
+			for _, q := range []string{rollupHealthReview, rollupHealthLatency, rollupHealthRules, rollupHealthReports} {
+				if _, err := tx.ExecContext(ctx, q, tz, from, to); err != nil {
+					return Internal("computing the moderation rollups", err)
+				}
+			}
+			if _, err := tx.ExecContext(ctx, rollupHealthUnanswered, tz, from, to, now); err != nil {
+				return Internal("listing the threads without a response", err)
 			}
 			if _, err := tx.ExecContext(ctx, rollupHealthMembers, tz, r[0].Format(time.DateOnly), r[1].Format(time.DateOnly)); err != nil {
 				return Internal("counting the members' posts", err)
+			}
+			if !rebuild {
+				if _, err := tx.ExecContext(ctx, adjustHealthWindows, from, to, today.Format(time.DateOnly), 1, windows); err != nil {
+					return Internal("keeping the most active members", err)
+				}
 			}
 			if len(terms) > 0 {
 				if _, err := tx.ExecContext(ctx, rollupHealthTerms, tz, r[0].Format(time.DateOnly), r[1].Format(time.DateOnly), pq.Array(terms)); err != nil {
@@ -236,6 +405,18 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 				return Internal("computing the health rollups", err)
 			}
 		}
+		if !rebuild {
+			if _, err := tx.ExecContext(ctx, applyHealthWindowChanges); err != nil {
+				return Internal("keeping the most active members", err)
+			}
+		} else {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM health_member_windows`); err != nil {
+				return Internal("clearing the most active members", err)
+			}
+			if _, err := tx.ExecContext(ctx, buildHealthWindows, today.Format(time.DateOnly), windows); err != nil {
+				return Internal("summing the most active members", err)
+			}
+		}
 		if _, err := tx.ExecContext(ctx, recordHealthQueue, today.Format(time.DateOnly), now); err != nil {
 			return Internal("recording the review queue", err)
 		}
@@ -243,8 +424,9 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `
-UPDATE health_state SET time_zone = $1, activity_since = $2, backfill_from = $3, computed_at = $2, terms = $4`,
-			tz, now, s.BackfillFrom, pq.Array(terms)); err != nil {
+UPDATE health_state SET time_zone = $1, activity_since = CASE WHEN $6 THEN activity_since ELSE $2 END, backfill_from = $3,
+	computed_at = $2, terms = $4, window_to = $5`,
+			tz, now, s.BackfillFrom, pq.Array(terms), today.Format(time.DateOnly), backfilling); err != nil {
 			return Internal("saving the health rollups' state", err)
 		}
 		return nil
