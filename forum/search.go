@@ -120,10 +120,11 @@ WITH hits AS (
 	ORDER BY p.id DESC
 	LIMIT ` + searchCandidates + ` + 1
 ), page AS (
+	SELECT q.*, row_number() OVER (ORDER BY q.rank DESC, q.id DESC) AS n FROM (
 	SELECT * FROM hits
 	WHERE $6::real IS NULL OR (rank, id) < ($6::real, $7::bigint)
 	ORDER BY rank DESC, id DESC
-	LIMIT $8
+	LIMIT $8) q
 )
 SELECT page.id AS post_id, page.number AS post_number, page.created_at, page.rank,
 	(SELECT count(*) FROM hits) AS total,` + searchShown + `
@@ -132,31 +133,35 @@ ORDER BY page.rank DESC, page.id DESC`
 	// stops at searchCandidates + 1.
 	searchByDate = `
 WITH page AS (
+	SELECT q.*, row_number() OVER (ORDER BY q.created_at DESC, q.id DESC) AS n FROM (
 	SELECT p.id, p.thread_id, p.number, p.author_id, p.created_at, p.search_config` + searchFrom + `%[1]s
 		AND ($6::timestamptz IS NULL OR (p.created_at, p.id) < ($6::timestamptz, $7::bigint))
 	ORDER BY p.created_at DESC, p.id DESC
-	LIMIT $8
+	LIMIT $8) q
 )
 SELECT page.id AS post_id, page.number AS post_number, page.created_at, 0 AS rank,
 	(SELECT count(*) FROM (SELECT 1` + searchFrom + `%[1]s LIMIT ` + searchCandidates + ` + 1) matches) AS total,` + searchShown + `
 ORDER BY page.created_at DESC, page.id DESC`
 	// searchShown is what the page shows of each post: its thread, category
 	// and author, its title and snippet with the matches marked ({query}:
-	// the query as ts_headline takes it, set by searchStatement).
+	// the query as ts_headline takes it, set by searchStatement). The page
+	// holds one post more than it shows, to know whether a next page
+	// exists: that one (n = $8) gets no title or snippet, ts_headline being
+	// most of the statement's time after the ranking.
 	searchShown = `
 	t.id AS thread_id, t.title AS thread_title, t.slug AS thread_slug,
 	c.slug AS category_slug, c.name AS category_name, a.username AS author_name,
-	ts_headline(page.search_config, translate(t.title, E'\uE000\uE001', ''), {query},
-		'HighlightAll=true, StartSel=' || chr(57344) || ', StopSel=' || chr(57345)) AS raw_title,
+	CASE WHEN page.n < $8 THEN ts_headline(page.search_config, translate(t.title, E'\uE000\uE001', ''), {query},
+		'HighlightAll=true, StartSel=' || chr(57344) || ', StopSel=' || chr(57345)) ELSE '' END AS raw_title,
 	-- The snippet marks any word of the query: ts_headline's fragments
 	-- for a query of ANDs and phrases cost a cube of the matches (a phrase
 	-- found 500 times in 1,000 characters: 1.8 s), for ORs about their
 	-- number. The query's text form has its operators replaced: AND and
 	-- FOLLOWED BY become OR, NOT goes (an excluded word is not in the post).
-	ts_headline(page.search_config,
+	CASE WHEN page.n < $8 THEN ts_headline(page.search_config,
 		translate(left(palabre_search_text(b.body_html), ` + searchSnippetSource + `), E'\uE000\uE001', ''),
 		regexp_replace(replace({query}::text, '!', ''), '<[0-9-]+>|&', '|', 'g')::tsquery,
-		'MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … ", StartSel=' || chr(57344) || ', StopSel=' || chr(57345)) AS raw_snippet
+		'MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … ", StartSel=' || chr(57344) || ', StopSel=' || chr(57345)) ELSE '' END AS raw_snippet
 FROM page
 JOIN posts b ON b.id = page.id
 JOIN threads t ON t.id = page.thread_id
