@@ -556,6 +556,7 @@ CREATE TABLE posts (
     search_vector tsvector,
     removal text DEFAULT ''::text NOT NULL,
     removal_rule text DEFAULT ''::text NOT NULL,
+    body_key_hash uuid,
     CONSTRAINT posts_author_id_fkey FOREIGN KEY (author_id) REFERENCES members(id) ON DELETE SET NULL,
     CONSTRAINT posts_held_invariant TRIGGER DEFERRABLE INITIALLY DEFERRED,
     CONSTRAINT posts_pkey PRIMARY KEY (id),
@@ -565,6 +566,7 @@ CREATE TABLE posts (
     CONSTRAINT posts_thread_id_number_key UNIQUE (thread_id, number)
 );
 CREATE INDEX posts_author ON posts USING btree (author_id, created_at DESC);
+CREATE INDEX posts_author_body_key ON posts USING btree (author_id, body_key_hash, created_at) WHERE (body_key_hash IS NOT NULL);
 CREATE INDEX posts_created ON posts USING btree (created_at DESC);
 CREATE INDEX posts_held ON posts USING btree (thread_id, author_id) WHERE (status = 'held'::text);
 CREATE INDEX posts_search ON posts USING gin (search_vector) WITH (gin_pending_list_limit='512');
@@ -1484,6 +1486,7 @@ CREATE OR REPLACE FUNCTION posting_history(p_member bigint, p_recent_posts boole
 AS $function$
 DECLARE
     body_key text;
+    body_hash uuid;
 BEGIN
     -- Serialises one member's submissions across instances, so that two
     -- posts sent at once cannot both slip under a limit.
@@ -1498,9 +1501,11 @@ BEGIN
     END IF;
     IF p_duplicate_minutes > 0 THEN
         body_key := duplicate_key(p_body);
+        body_hash := md5(body_key)::uuid;
         duplicate := EXISTS (
             SELECT 1 FROM posts p
-            WHERE p.author_id = p_member AND p.created_at > now() - make_interval(mins => p_duplicate_minutes)
+            WHERE p.author_id = p_member AND p.body_key_hash = body_hash
+              AND p.created_at > now() - make_interval(mins => p_duplicate_minutes)
               AND p.status <> 'deleted'
               AND (p.body_markdown = p_body OR body_key <> '' AND duplicate_key(p.body_markdown) = body_key));
     END IF;
@@ -1509,6 +1514,16 @@ BEGIN
             SELECT 1 FROM posts p WHERE p.author_id = p_member AND p.status = 'published' LIMIT p_published_limit) x;
     END IF;
     RETURN NEXT;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION posts_body_key_hash()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    NEW.body_key_hash := md5(duplicate_key(NEW.body_markdown))::uuid;
+    RETURN NEW;
 END;
 $function$;
 
@@ -1855,6 +1870,7 @@ CREATE TRIGGER notifications_deleted_announce AFTER DELETE ON notifications REFE
 CREATE TRIGGER notifications_inserted_announce AFTER INSERT ON notifications REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION member_rows_announce();
 CREATE TRIGGER notifications_updated_announce AFTER UPDATE ON notifications REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION member_rows_announce();
 CREATE CONSTRAINT TRIGGER post_pending_edits_held_invariant AFTER INSERT OR DELETE ON post_pending_edits DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION check_pending_edit_row();
+CREATE TRIGGER posts_body_key_hash BEFORE INSERT OR UPDATE OF body_markdown ON posts FOR EACH ROW EXECUTE FUNCTION posts_body_key_hash();
 CREATE TRIGGER posts_content_changed AFTER INSERT OR DELETE OR UPDATE ON posts FOR EACH STATEMENT EXECUTE FUNCTION notify_content_changed();
 CREATE TRIGGER posts_health_dirty AFTER UPDATE OF status, removal ON posts FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status OR old.removal IS DISTINCT FROM new.removal) EXECUTE FUNCTION health_mark_post();
 CREATE CONSTRAINT TRIGGER posts_held_invariant AFTER UPDATE OF status ON posts DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (old.status = 'held'::text AND new.status <> 'held'::text) EXECUTE FUNCTION check_held_post_row();

@@ -145,7 +145,8 @@ func TestDuplicatesSeeThroughCaseSpacingPunctuation(t *testing.T) {
 	p := NewPipeline(db)
 	mustRule(t, p, RuleInput{Kind: KindDuplicates, Action: ActionBlock})
 	th := mustThread(t, p)
-	as := forumtest.As(forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember))
+	author := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	as := forumtest.As(author)
 	tag := forumtest.Unique("z")
 	if _, err := p.SubmitReply(as, ReplySubmission{ThreadID: th.ID, Body: "Le même message, à nouveau " + tag + "."}); err != nil {
 		t.Fatal(err)
@@ -162,6 +163,22 @@ func TestDuplicatesSeeThroughCaseSpacingPunctuation(t *testing.T) {
 	}
 	if _, err := p.SubmitReply(as, ReplySubmission{ThreadID: th.ID, Body: "Le même message, à nouveau " + tag + " ? Non."}); err != nil {
 		t.Errorf("another text: %v", err)
+	}
+	// A text without a letter or a digit is a duplicate only of itself.
+	if _, err := p.SubmitReply(as, ReplySubmission{ThreadID: th.ID, Body: "!!! ???"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.SubmitReply(as, ReplySubmission{ThreadID: th.ID, Body: "... ???"}); err != nil {
+		t.Errorf("another text without letters: %v", err)
+	}
+	if _, err := p.SubmitReply(as, ReplySubmission{ThreadID: th.ID, Body: "!!! ???"}); forum.AsError(err).Key != "rules.duplicate_block" {
+		t.Errorf("the same text without letters: %v, want a duplicate", err)
+	}
+	// Each post keeps the hash of its key, which the rule looks up
+	// (migration 0060).
+	var hashed, all int
+	if err := db.SQL().QueryRow(`SELECT count(body_key_hash), count(*) FROM posts WHERE author_id = $1`, author.ID).Scan(&hashed, &all); err != nil || hashed != all || all == 0 {
+		t.Fatalf("%d of %d posts hashed, %v", hashed, all, err)
 	}
 }
 
