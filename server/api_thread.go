@@ -80,6 +80,17 @@ func toAPIPost(p *forum.Post) apiPost {
 	return out
 }
 
+// newAPIPost is a post just stored, as the API shows it: without its
+// author's avatar, which storing it does not read (a generated one would
+// be wrong for an author who uploaded theirs).
+func newAPIPost(p *forum.Post) apiPost {
+	out := toAPIPost(p)
+	if out.Author != nil {
+		out.Author.AvatarURL = ""
+	}
+	return out
+}
+
 // submittedStatus is 201 for a published submission, 202 for one held for
 // approval.
 func submittedStatus(p *forum.Post) int {
@@ -163,7 +174,7 @@ func (s *Server) apiCreateThread(c *gin.Context) {
 	if t, err := s.db.ThreadByID(ctx, out.Thread.ID); err == nil {
 		out.Thread = t // with its category's name and slug
 	}
-	c.JSON(submittedStatus(out.Post), gin.H{"thread": out.Thread, "post": toAPIPost(out.Post), "reasons": s.verdictReasons(c, out.Verdict)})
+	c.JSON(submittedStatus(out.Post), gin.H{"thread": out.Thread, "post": newAPIPost(out.Post), "reasons": s.verdictReasons(c, out.Verdict)})
 }
 
 func (s *Server) apiThread(c *gin.Context) {
@@ -226,7 +237,7 @@ func (s *Server) apiCreateReply(c *gin.Context) {
 	if m := forum.MemberFrom(c.Request.Context()); m != nil {
 		out.Post.AuthorName = &m.Username
 	}
-	c.JSON(submittedStatus(out.Post), gin.H{"post": toAPIPost(out.Post), "reasons": s.verdictReasons(c, out.Verdict)})
+	c.JSON(submittedStatus(out.Post), gin.H{"post": newAPIPost(out.Post), "reasons": s.verdictReasons(c, out.Verdict)})
 }
 
 func (s *Server) apiThreadFlags(c *gin.Context) {

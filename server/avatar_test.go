@@ -116,6 +116,10 @@ func TestAvatarsBesidePostsListsAndNotifications(t *testing.T) {
 	th := startThread(t, s, ha, cat, "Un sujet illustré")
 	if w := s.do(t, request{method: "POST", path: fmt.Sprintf("/api/v1/threads/%d/posts", th.Thread.ID), header: hb, body: `{"body": "Bonjour Alice."}`}); w.Code != 201 {
 		t.Fatalf("reply: %d %s", w.Code, w.Body)
+	} else if strings.Contains(w.Body.String(), `"avatar_url"`) {
+		// Storing a reply reads no avatar: a generated one would be wrong
+		// for Bob, who uploaded his.
+		t.Errorf("the new reply carries an avatar: %s", w.Body)
 	}
 	threadURL := fmt.Sprintf("/t/%d/%s", th.Thread.ID, th.Thread.Slug)
 	get := func(path string, h map[string]string) string {
@@ -229,6 +233,10 @@ func TestAvatarsInTheJSONAPI(t *testing.T) {
 	th := startThread(t, s, ha, cat, "Un sujet à visages")
 	if w := s.do(t, request{method: "POST", path: fmt.Sprintf("/api/v1/threads/%d/posts", th.Thread.ID), header: hb, body: `{"body": "Bonjour Alice."}`}); w.Code != 201 {
 		t.Fatalf("reply: %d %s", w.Code, w.Body)
+	} else if strings.Contains(w.Body.String(), `"avatar_url"`) {
+		// Storing a reply reads no avatar: a generated one would be wrong
+		// for Bob, who uploaded his.
+		t.Errorf("the new reply carries an avatar: %s", w.Body)
 	}
 	for _, h := range []map[string]string{nil, ha} {
 		page := decode[struct {
