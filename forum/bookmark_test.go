@@ -2,7 +2,6 @@ package forum_test
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -117,21 +116,18 @@ func TestBookmarksAndTheirReminders(t *testing.T) {
 	if err != nil || b.RemindedAt != nil {
 		t.Errorf("a new reminder keeps the old one sent: %+v, %v", b, err)
 	}
-	// A preset falls in the forum's time zone; "keep" leaves it; "none"
-	// removes it.
-	admin := forumtest.As(forumtest.MustMember(t, db, forum.RoleAdmin, 4))
-	if _, err := db.UpdateSettings(admin, map[string]json.RawMessage{"time_zone": json.RawMessage(`"America/Montreal"`)}); err != nil {
-		t.Fatal(err)
-	}
-	montreal, _ := time.LoadLocation("America/Montreal")
+	// A preset falls in the forum's time zone (the default, Europe/Paris:
+	// the setting is the whole package database's, which other tests
+	// read); "keep" leaves it; "none" removes it.
+	paris, _ := time.LoadLocation(forum.DefaultTimeZone)
 	b, err = db.BookmarkPost(ctx, first, forum.BookmarkInput{Remind: forum.RemindTomorrow})
 	if err != nil || b.RemindAt == nil {
 		t.Fatalf("a reminder for tomorrow: %+v, %v", b, err)
 	}
-	at := b.RemindAt.In(montreal)
-	tomorrow := time.Now().In(montreal).AddDate(0, 0, 1)
+	at := b.RemindAt.In(paris)
+	tomorrow := time.Now().In(paris).AddDate(0, 0, 1)
 	if at.Hour() != 8 || at.Minute() != 0 || at.Day() != tomorrow.Day() {
-		t.Errorf("tomorrow's reminder falls at %v in Montréal", at)
+		t.Errorf("tomorrow's reminder falls at %v in the forum's time zone", at)
 	}
 	if b, err = db.BookmarkPost(ctx, first, forum.BookmarkInput{Note: "autre note", Remind: forum.RemindKeep}); err != nil || b.RemindAt == nil || !b.RemindAt.Equal(at) {
 		t.Errorf("keeping the reminder: %+v, %v", b, err)

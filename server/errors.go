@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/lib/pq"
 
 	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/moderation"
@@ -81,6 +82,14 @@ func (s *Server) verdictReasons(c *gin.Context, v *moderation.Verdict) []apiReas
 	return out
 }
 
+// cancelled reports whether err is what work stops with when its context
+// is cancelled: the context's error, or PostgreSQL's answer to the cancel
+// of a statement (57014).
+func cancelled(err error) bool {
+	var pqErr *pq.Error
+	return errors.Is(err, context.Canceled) || errors.As(err, &pqErr) && pqErr.Code == "57014"
+}
+
 // statusClientClosed is the status logged for a request whose client left
 // before its answer (nginx's 499).
 const statusClientClosed = 499
@@ -99,7 +108,7 @@ func domainError(err error) *forum.Error {
 // elsewhere. The client sees a safe message in its language; the log gets the
 // cause of internal errors, once.
 func (s *Server) fail(c *gin.Context, err error) {
-	if errors.Is(c.Request.Context().Err(), context.Canceled) {
+	if errors.Is(c.Request.Context().Err(), context.Canceled) && cancelled(err) {
 		// The client left before the answer: nothing went wrong here, and
 		// nobody reads the answer. 499 is what proxies log for it. The
 		// error is whatever the work stopped with (a context error, the
