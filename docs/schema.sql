@@ -868,6 +868,7 @@ CREATE TABLE uploads (
     uploader_id bigint,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     removed_at timestamp with time zone,
+    purged_at timestamp with time zone,
     CONSTRAINT uploads_ext_check CHECK (ext ~ '^[a-z0-9]{1,10}$'::text),
     CONSTRAINT uploads_kind_check CHECK (kind = ANY (ARRAY['image'::text, 'attachment'::text, 'avatar'::text])),
     CONSTRAINT uploads_pkey PRIMARY KEY (id),
@@ -877,6 +878,7 @@ CREATE TABLE uploads (
     CONSTRAINT uploads_uploader_id_fkey FOREIGN KEY (uploader_id) REFERENCES members(id) ON DELETE SET NULL
 );
 CREATE INDEX uploads_created ON uploads USING btree (created_at);
+CREATE INDEX uploads_removed_unpurged ON uploads USING btree (removed_at) WHERE ((removed_at IS NOT NULL) AND (purged_at IS NULL));
 
 CREATE TABLE watches (
     member_id bigint NOT NULL,

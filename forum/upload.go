@@ -32,6 +32,9 @@ type Upload struct {
 	// RemovedAt is when a moderator removed the upload (a report): served
 	// to staff only from then on.
 	RemovedAt *time.Time `db:"removed_at" json:"-"`
+	// PurgedAt is when the bytes of a removed upload were erased
+	// (UploadRemovedRetention after its removal): served to no one.
+	PurgedAt *time.Time `db:"purged_at" json:"-"`
 }
 
 // Upload kinds.

@@ -22,10 +22,11 @@ type BlobStore interface {
 	put(ctx context.Context, db *DB, tx *sqlx.Tx, u *Upload, data []byte) error
 	// open returns the bytes of u, to be read from any offset.
 	open(ctx context.Context, db *DB, u *Upload) (Blob, error)
-	// remove removes the bytes of contents whose rows were removed
-	// (committed), unless a row came back for them meanwhile.
+	// remove removes the bytes of contents whose rows were removed or
+	// purged (committed), unless a row that keeps its bytes came back for
+	// them meanwhile.
 	remove(ctx context.Context, db *DB, shas []string) error
-	// sweep removes the bytes older than age that no row names (left by a
+	// sweep removes the bytes older than age that no row keeps (left by a
 	// crash between two writes), and returns how many.
 	sweep(ctx context.Context, db *DB, age time.Duration) (int, error)
 }

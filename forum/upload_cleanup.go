@@ -3,6 +3,9 @@ package forum
 import (
 	"context"
 	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 // JobUploadCleanup removes the uploads nothing shows any more.
@@ -51,8 +54,62 @@ func (db *DB) CleanOrphanUploads(ctx context.Context, age time.Duration) (int64,
 	}
 }
 
+// UploadRemovedRetention is how long the bytes of an upload a moderator
+// removed are kept, served to staff only: time for an appeal, or for the
+// evidence the forum may be asked for. Then they are erased; the row
+// stays, so that the same content is still refused.
+const UploadRemovedRetention = 30 * 24 * time.Hour
+
+const purgeRemovedUploads = `
+UPDATE uploads SET purged_at = now() WHERE id IN (
+	SELECT id FROM uploads
+	WHERE removed_at < now() - $1 * interval '1 second' AND purged_at IS NULL
+	ORDER BY id
+	LIMIT 100
+	FOR UPDATE SKIP LOCKED)
+RETURNING id, sha256`
+
+// PurgeRemovedUploads erases, in batches of 100, the bytes of the uploads
+// a moderator removed more than age ago (in an object store, once the
+// purge has committed; a failure there leaves bytes without a row that
+// keeps them, which the sweep removes). It returns how many it purged.
+func (db *DB) PurgeRemovedUploads(ctx context.Context, age time.Duration) (int64, error) {
+	var total int64
+	for {
+		var purged []struct {
+			ID     int64  `db:"id"`
+			SHA256 string `db:"sha256"`
+		}
+		err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+			if err := tx.SelectContext(ctx, &purged, purgeRemovedUploads, int64(age.Seconds())); err != nil {
+				return Internal("purging removed uploads", err)
+			}
+			ids := make([]int64, len(purged))
+			for i, u := range purged {
+				ids[i] = u.ID
+			}
+			_, err := tx.ExecContext(ctx, `DELETE FROM upload_blobs WHERE upload_id = ANY($1)`, pq.Int64Array(ids))
+			return Internal("erasing removed uploads' bytes", err)
+		})
+		if err != nil {
+			return total, err
+		}
+		total += int64(len(purged))
+		shas := make([]string, len(purged))
+		for i, u := range purged {
+			shas[i] = u.SHA256
+		}
+		if err := db.blobStore().remove(ctx, db, shas); err != nil {
+			return total, err
+		}
+		if len(purged) < 100 || ctx.Err() != nil {
+			return total, nil
+		}
+	}
+}
+
 // SweepUploadBlobs removes the bytes older than age that no upload's row
-// names: left in an object store by a server stopped between the removal
+// keeps (none names them, or it was purged): left in an object store by a server stopped between the removal
 // of rows and of their bytes, or between storing bytes and a commit that
 // failed. It returns how many it removed.
 func (db *DB) SweepUploadBlobs(ctx context.Context, age time.Duration) (int, error) {
@@ -64,6 +121,13 @@ func (db *DB) UploadCleanupJob(ctx context.Context, _ *Job) error {
 	n, err := db.CleanOrphanUploads(ctx, UploadOrphanAge)
 	if n > 0 && db.log != nil {
 		db.log.Info("orphan uploads removed", "count", n)
+	}
+	if err != nil {
+		return err
+	}
+	purged, err := db.PurgeRemovedUploads(ctx, UploadRemovedRetention)
+	if purged > 0 && db.log != nil {
+		db.log.Info("removed uploads' bytes erased", "count", purged)
 	}
 	if err != nil {
 		return err

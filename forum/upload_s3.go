@@ -122,7 +122,7 @@ func (s *s3Blobs) remove(ctx context.Context, db *DB, shas []string) error {
 				return err
 			}
 			var back bool
-			if err := tx.GetContext(ctx, &back, `SELECT EXISTS (SELECT 1 FROM uploads WHERE sha256 = $1)`, sha); err != nil {
+			if err := tx.GetContext(ctx, &back, `SELECT EXISTS (SELECT 1 FROM uploads WHERE sha256 = $1 AND purged_at IS NULL)`, sha); err != nil {
 				return Internal("looking for an upload", err)
 			}
 			if back {
@@ -146,7 +146,7 @@ func (s *s3Blobs) sweep(ctx context.Context, db *DB, age time.Duration) (int, er
 	var batch []string
 	flush := func() error {
 		var kept pq.StringArray
-		if err := db.SelectContext(ctx, &kept, `SELECT sha256 FROM uploads WHERE sha256 = ANY($1)`, pq.StringArray(batch)); err != nil {
+		if err := db.SelectContext(ctx, &kept, `SELECT sha256 FROM uploads WHERE sha256 = ANY($1) AND purged_at IS NULL`, pq.StringArray(batch)); err != nil {
 			return Internal("looking for uploads", err)
 		}
 		var gone []string

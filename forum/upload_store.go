@@ -11,7 +11,7 @@ import (
 	"github.com/palabre/palabre/forum/upload"
 )
 
-const uploadColumns = `id, sha256, kind, content_type, ext, size, width, height, original_name, uploader_id, created_at, removed_at`
+const uploadColumns = `id, sha256, kind, content_type, ext, size, width, height, original_name, uploader_id, created_at, removed_at, purged_at`
 
 // StoreUpload stores a file the member of ctx uploads for their posts. Its
 // type is decided by its bytes: an image (JPEG, PNG, GIF, WebP) is decoded
@@ -178,7 +178,8 @@ type ServedUpload struct {
 // UploadBySHA returns the upload at sha256 when the reader of ctx may see
 // it: everyone once a published post or an avatar shows it; before (an
 // upload not yet in a post, or in a held or hidden post only), the members
-// who uploaded it and staff; once a moderator removed it, staff only.
+// who uploaded it and staff; once a moderator removed it, staff only, and
+// no one once its bytes were erased (PurgeRemovedUploads).
 // ENOTFOUND otherwise.
 func (db *DB) UploadBySHA(ctx context.Context, sha256 string) (*ServedUpload, error) {
 	var u ServedUpload
@@ -190,7 +191,7 @@ func (db *DB) UploadBySHA(ctx context.Context, sha256 string) (*ServedUpload, er
 	if err := db.GetContext(ctx, &u, selectServedUpload, sha256, reader); err != nil {
 		return nil, notFound(err, "uploads.not_found", "reading an upload")
 	}
-	if u.RemovedAt != nil && !m.IsStaff() {
+	if u.PurgedAt != nil || u.RemovedAt != nil && !m.IsStaff() {
 		return nil, Errorf(ENOTFOUND, "uploads.removed", nil)
 	}
 	if !u.Public && !u.Owned && !m.IsStaff() {

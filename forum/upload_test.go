@@ -421,6 +421,71 @@ func testOrphanUploadsAreCleaned(t *testing.T, b blobBackend) {
 	}
 }
 
+// TestRemovedUploadsAreErasedAfterTheirRetention: a file a moderator
+// removed is kept for staff during UploadRemovedRetention (an appeal,
+// evidence), then its bytes are erased; its row stays, so that the same
+// content is still refused.
+func TestRemovedUploadsAreErasedAfterTheirRetention(t *testing.T) {
+	eachBlobBackend(t, func(t *testing.T, b blobBackend) { testRemovedUploadsAreErased(t, b) })
+}
+
+func testRemovedUploadsAreErased(t *testing.T, b blobBackend) {
+	db := b.db
+	ctx := context.Background()
+	author := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	moderator := forumtest.MustMember(t, db, forum.RoleModerator, 2)
+	var uploads [3]*forum.Upload // removed long ago, removed lately, never removed
+	var contents [3][]byte
+	for i := range uploads {
+		contents[i] = newContent(t)
+		u, err := db.StoreUpload(forumtest.As(author), contents[i], "photo.png")
+		if err != nil {
+			t.Fatal(err)
+		}
+		postWithImage(t, db, author, u, forum.StatusPublished)
+		uploads[i] = u
+	}
+	if err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		_, err := forum.RemoveUploadsTx(ctx, tx, []int64{uploads[0].ID, uploads[1].ID})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `UPDATE uploads SET removed_at = now() - $2 * interval '1 second' - interval '1 hour' WHERE id = $1`,
+		uploads[0].ID, int64(forum.UploadRemovedRetention.Seconds())); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.UploadCleanupJob(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if b.stored(t, uploads[0].SHA256) || !b.stored(t, uploads[1].SHA256) || !b.stored(t, uploads[2].SHA256) {
+		t.Fatalf("bytes after the cleaning: removed long ago %v, lately %v, never %v",
+			b.stored(t, uploads[0].SHA256), b.stored(t, uploads[1].SHA256), b.stored(t, uploads[2].SHA256))
+	}
+	var rows int
+	if err := db.GetContext(ctx, &rows, `SELECT count(*) FROM uploads WHERE id = $1 AND purged_at IS NOT NULL`, uploads[0].ID); err != nil || rows != 1 {
+		t.Fatalf("the purged upload's row: %d %v", rows, err)
+	}
+	if _, err := db.UploadBySHA(forumtest.As(moderator), uploads[0].SHA256); forum.ErrorCode(err) != forum.ENOTFOUND {
+		t.Fatalf("staff asking for erased bytes: %v", err)
+	}
+	if u, err := db.UploadBySHA(forumtest.As(moderator), uploads[1].SHA256); err != nil {
+		t.Fatalf("staff asking for a file removed lately: %v", err)
+	} else if data, err := db.UploadData(ctx, &u.Upload); err != nil || len(data) == 0 {
+		t.Fatalf("the bytes of a file removed lately: %d %v", len(data), err)
+	}
+	if _, err := db.UploadBySHA(forumtest.As(moderator), uploads[2].SHA256); err != nil {
+		t.Fatalf("a file never removed: %v", err)
+	}
+	if _, err := db.StoreUpload(forumtest.As(author), contents[0], "again.png"); forum.AsError(err).Key != "uploads.removed_refused" {
+		t.Fatalf("the erased content uploaded again: %v", err)
+	}
+	// A second run finds nothing more to erase.
+	if n, err := db.PurgeRemovedUploads(ctx, forum.UploadRemovedRetention); err != nil || n != 0 {
+		t.Fatalf("purging again: %d %v", n, err)
+	}
+}
+
 // TestDeletedAccountLosesItsAvatar: a picture of oneself is personal data;
 // the images of one's posts stay with the posts.
 func TestDeletedAccountLosesItsAvatar(t *testing.T) {
