@@ -36,6 +36,8 @@ func cmdAdmin(ctx context.Context, cfg server.Config, log *slog.Logger, args []s
 		return cmdExportRules(ctx, cfg, log, args[1:], stdout)
 	case "import-rules":
 		return cmdImportRules(ctx, cfg, log, args[1:], stdin, stdout)
+	case "move-uploads":
+		return cmdMoveUploads(ctx, cfg, log, args[1:], stdout)
 	}
 	return usageError{fmt.Sprintf("unknown admin subcommand %q", args[0])}
 }

@@ -21,7 +21,7 @@ import (
 // each change is checked and written to the moderation log as theirs are.
 
 var adminSubcommands = []string{"create-member", "token", "set-role", "lift-sanction", "reset-password",
-	"reindex-search", "export-rules", "import-rules"}
+	"reindex-search", "export-rules", "import-rules", "move-uploads"}
 
 // withDB opens the database, checks its schema is current, and runs fn as
 // the system.
@@ -197,5 +197,34 @@ func cmdImportRules(ctx context.Context, cfg server.Config, log *slog.Logger, ar
 		}
 		fmt.Fprintf(stdout, "rules: %d added, %d replaced, %d unchanged\n", res.Created, res.Replaced, res.Unchanged)
 		return nil
+	})
+}
+
+// cmdMoveUploads moves the uploads' bytes a forum kept in PostgreSQL
+// before it was given an object store into that store: the database
+// shrinks by as much (after a VACUUM), the files stay at their addresses.
+func cmdMoveUploads(ctx context.Context, cfg server.Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	fs := newFlagSet("admin move-uploads")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if cfg.UploadsS3 == nil {
+		return usageError{"admin move-uploads: PALABRE_UPLOADS_S3_ENDPOINT (and its bucket and keys) must name the object store to move the files to"}
+	}
+	return withDB(ctx, cfg, log, func(ctx context.Context, db *forum.DB) error {
+		store, err := forum.NewS3BlobStore(ctx, *cfg.UploadsS3)
+		if err != nil {
+			return err
+		}
+		db.SetBlobStore(store)
+		var size int64
+		n, err := db.MoveUploadsToStore(ctx, func(u forum.Upload) {
+			size += u.Size
+			if log != nil {
+				log.Debug("upload moved", "sha256", u.SHA256, "size", u.Size)
+			}
+		})
+		fmt.Fprintf(stdout, "moved %d files (%d bytes) to the bucket %s\n", n, size, cfg.UploadsS3.Bucket)
+		return err
 	})
 }

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,6 +18,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/minio/minio-go/v7"
 
 	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/forum/forumtest"
@@ -242,5 +248,71 @@ func TestResetPasswordLinkOpensTheForm(t *testing.T) {
 	srv.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/password/reset?token="+token[1], nil))
 	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `name="token" value="`+token[1]+`"`) {
 		t.Errorf("the link opens: %d", w.Code)
+	}
+}
+
+// TestAdminMovesUploadsToTheBucket: a forum given an object store after it
+// kept its files in PostgreSQL moves them there with one command; the
+// files keep their addresses and bytes, and a second run has nothing to do.
+func TestAdminMovesUploadsToTheBucket(t *testing.T) {
+	env, db := demoDatabase(t)
+	ctx := context.Background()
+	if code, _, errOut := runCLI(t, env, "admin", "move-uploads"); code != 2 || !strings.Contains(errOut, "PALABRE_UPLOADS_S3_ENDPOINT") {
+		t.Fatalf("move-uploads without an object store: exit %d, %q", code, errOut)
+	}
+	m := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	var uploads []*forum.Upload
+	var contents [][]byte
+	for i := range 3 {
+		img := image.NewRGBA(image.Rect(0, 0, 16, 16))
+		img.Set(i, i, color.RGBA{uint8(40 * i), 200, 10, 255})
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			t.Fatal(err)
+		}
+		u, err := db.StoreUpload(forumtest.As(m), buf.Bytes(), "photo.png")
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := db.UploadData(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		uploads, contents = append(uploads, u), append(contents, data)
+	}
+	var inDatabase int
+	if err := db.SQL().Get(&inDatabase, `SELECT count(*) FROM upload_blobs`); err != nil || inDatabase < len(uploads) {
+		t.Fatalf("files in PostgreSQL before the move: %d %v", inDatabase, err)
+	}
+	cfg := forumtest.S3(t)
+	env["PALABRE_UPLOADS_S3_ENDPOINT"] = cfg.Endpoint
+	env["PALABRE_UPLOADS_S3_BUCKET"] = cfg.Bucket
+	env["PALABRE_UPLOADS_S3_ACCESS_KEY_ID"] = cfg.AccessKeyID
+	env["PALABRE_UPLOADS_S3_SECRET_ACCESS_KEY"] = cfg.SecretAccessKey
+	env["PALABRE_UPLOADS_S3_REGION"] = cfg.Region
+	env["PALABRE_UPLOADS_S3_PATH_STYLE"] = "1"
+	code, out, errOut := runCLI(t, env, "admin", "move-uploads")
+	if code != 0 || !strings.HasPrefix(out, "moved "+strconv.Itoa(inDatabase)+" files (") {
+		t.Fatalf("move-uploads: exit %d, %q %q", code, out, errOut)
+	}
+	if err := db.SQL().Get(&inDatabase, `SELECT count(*) FROM upload_blobs`); err != nil || inDatabase != 0 {
+		t.Fatalf("files left in PostgreSQL: %d %v", inDatabase, err)
+	}
+	client, err := forumtest.S3Client(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, u := range uploads {
+		obj, err := client.GetObject(ctx, cfg.Bucket, u.SHA256, minio.GetObjectOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(obj)
+		if err != nil || !bytes.Equal(got, contents[i]) {
+			t.Fatalf("upload %d in the bucket: %d bytes, %v", i, len(got), err)
+		}
+	}
+	if code, out, _ := runCLI(t, env, "admin", "move-uploads"); code != 0 || !strings.HasPrefix(out, "moved 0 files") {
+		t.Fatalf("move-uploads again: exit %d, %q", code, out)
 	}
 }

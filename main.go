@@ -55,6 +55,8 @@ const usage = `usage:
   palabre admin reindex-search                   queues the rebuild of every post's search vector
   palabre admin export-rules [--file F]          the guideline rules as JSON (stdout by default)
   palabre admin import-rules --file F|-          adds or replaces rules by name, all or nothing
+  palabre admin move-uploads                     moves the files kept in PostgreSQL to the object store
+                                                 (PALABRE_UPLOADS_S3_*); a server may run meanwhile
   palabre demo [--if-empty]             seeds a small demo community into an empty database
   palabre healthcheck [--timeout 3s]    exits 0 when the server on PALABRE_LISTEN is ready (GET /readyz)
   palabre version
