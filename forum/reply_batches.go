@@ -43,7 +43,7 @@ const (
 func (db *DB) SubmitReply(ctx context.Context, r Reply) (*Post, error) {
 	req := &replyRequest{reply: pendingReply{Reply: r, actor: ActorFrom(ctx)}, gone: ctx.Done(), out: make(chan replyAnswer, 1)}
 	// From here the request waits for its batch and its fan-out.
-	yieldTurn(ctx)
+	YieldTurn(ctx)
 	var ans replyAnswer
 	if db.replies.work.give(func() { db.replies.pending = append(db.replies.pending, req) }) {
 		select {
@@ -233,8 +233,9 @@ func WithYield(ctx context.Context, yield func()) context.Context {
 	return context.WithValue(ctx, yieldKey{}, yield)
 }
 
-// yieldTurn calls the yield of ctx, if any.
-func yieldTurn(ctx context.Context) {
+// YieldTurn calls the yield of ctx, if any: its request is about to wait
+// for something other than the processor and the database.
+func YieldTurn(ctx context.Context) {
 	if yield, _ := ctx.Value(yieldKey{}).(func()); yield != nil {
 		yield()
 	}

@@ -43,6 +43,11 @@ func (db *DB) SetAvatar(ctx context.Context, data []byte) (Avatar, error) {
 	if err != nil {
 		return nil, uploadError(err)
 	}
+	release, err := db.blobStore().reserve(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	out := Avatar{}
 	err = db.InTx(ctx, func(tx *sqlx.Tx) error {
 		if err := lockUploads(ctx, tx, m); err != nil {

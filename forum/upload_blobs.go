@@ -18,6 +18,12 @@ import (
 // after the row's removal has committed. A crash in between leaves bytes
 // without a row, garbage that sweep removes, never a broken image.
 type BlobStore interface {
+	// reserve waits, before a transaction that will put bytes begins, for
+	// the right to do so: a store over the network takes a few at once,
+	// so that a store that answers slowly, or not at all, holds a few of
+	// the database's connections (each put waits inside its
+	// transaction), never all of them. release ends the right.
+	reserve(ctx context.Context) (release func(), err error)
 	// put stores the bytes of u, whose row tx has just inserted.
 	put(ctx context.Context, db *DB, tx *sqlx.Tx, u *Upload, data []byte) error
 	// open returns the bytes of u, to be read from any offset.
@@ -86,6 +92,8 @@ func blobUnavailable(op string, err error, db *DB) error {
 // transaction of their row, removed with it (ON DELETE CASCADE): several
 // instances share them with nothing more to run.
 type databaseBlobs struct{}
+
+func (databaseBlobs) reserve(context.Context) (func(), error) { return func() {}, nil }
 
 func (databaseBlobs) put(ctx context.Context, _ *DB, tx *sqlx.Tx, u *Upload, data []byte) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO upload_blobs (upload_id, data) VALUES ($1, $2)`, u.ID, data); err != nil {

@@ -43,7 +43,11 @@ SELECT upload_id FROM upload_blobs WHERE upload_id > $1 ORDER BY upload_id LIMIT
 		for _, id := range ids {
 			var u Upload
 			done := false
-			err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+			release, err := store.reserve(ctx)
+			if err != nil {
+				return total, err
+			}
+			err = db.InTx(ctx, func(tx *sqlx.Tx) error {
 				var data []byte
 				err := tx.GetContext(ctx, &data, `SELECT data FROM upload_blobs WHERE upload_id = $1 FOR UPDATE`, id)
 				if errors.Is(err, sql.ErrNoRows) {
@@ -64,6 +68,7 @@ SELECT upload_id FROM upload_blobs WHERE upload_id > $1 ORDER BY upload_id LIMIT
 				done = true
 				return nil
 			})
+			release()
 			if err != nil {
 				return total, err
 			}

@@ -35,6 +35,28 @@ type S3Config struct {
 type s3Blobs struct {
 	client *minio.Client
 	bucket string
+	puts   chan struct{} // the puts under way (reserve)
+}
+
+// s3PutsAtOnce is how many transactions may wait on the object store at
+// once, each holding one of the database's connections (16 by default).
+const s3PutsAtOnce = 4
+
+func (s *s3Blobs) reserve(ctx context.Context) (func(), error) {
+	select {
+	case s.puts <- struct{}{}:
+		return func() { <-s.puts }, nil
+	default:
+	}
+	// Waiting for the store is not work: the request's turn goes to
+	// another (server/admission.go).
+	YieldTurn(ctx)
+	select {
+	case s.puts <- struct{}{}:
+		return func() { <-s.puts }, nil
+	case <-ctx.Done():
+		return nil, blobUnavailable("waiting to store an upload's bytes", ctx.Err(), nil)
+	}
 }
 
 // NewS3BlobStore connects to the bucket of cfg (forum.DB.SetBlobStore). A
@@ -69,7 +91,7 @@ func NewS3BlobStore(ctx context.Context, cfg S3Config) (BlobStore, error) {
 	case code == minio.AccessDenied || code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch":
 		return nil, fmt.Errorf("uploads' S3 store: bucket %q: %w", cfg.Bucket, err)
 	}
-	return &s3Blobs{client: client, bucket: cfg.Bucket}, nil
+	return &s3Blobs{client: client, bucket: cfg.Bucket, puts: make(chan struct{}, s3PutsAtOnce)}, nil
 }
 
 // lockContent serialises, for one content, the storing of its bytes and

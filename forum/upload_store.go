@@ -37,6 +37,11 @@ func (db *DB) StoreUpload(ctx context.Context, data []byte, name string) (*Uploa
 	if !f.Image {
 		kind = UploadAttachment
 	}
+	release, err := db.blobStore().reserve(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	var out *Upload
 	err = db.InTx(ctx, func(tx *sqlx.Tx) error {
 		if err := lockUploads(ctx, tx, m); err != nil {

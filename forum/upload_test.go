@@ -9,8 +9,12 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -641,5 +645,70 @@ func TestUploadsStoredBeforeTheMoveToS3StillShow(t *testing.T) {
 	got, err := s3db.UploadData(context.Background(), before)
 	if err != nil || int64(len(got)) != before.Size {
 		t.Fatalf("bytes kept in PostgreSQL, read through the object store: %d %v", len(got), err)
+	}
+}
+
+// TestAStalledObjectStoreHoldsAFewConnections: an object store that stops
+// answering holds the uploads waiting on it, never the database's whole
+// pool: the rest of the forum goes on reading and writing.
+func TestAStalledObjectStoreHoldsAFewConnections(t *testing.T) {
+	release := make(chan struct{})
+	puts := make(chan struct{}, 100)
+	stalled := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			puts <- struct{}{}
+			<-release
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK) // the bucket exists
+	}))
+	defer stalled.Close()
+	store, err := forum.NewS3BlobStore(context.Background(), forum.S3Config{Endpoint: stalled.URL, Bucket: "palabre-uploads",
+		AccessKeyID: "palabre", SecretAccessKey: "secret-de-test", Region: "us-east-1", PathStyle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const conns = 6
+	db, err := forum.Open(context.Background(), forumtest.URL(t), forum.PoolOptions{MaxConns: conns, WaitFor: 10 * time.Second},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Prepare(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	db.SetBlobStore(store)
+	var wg sync.WaitGroup
+	defer wg.Wait() // after the store answers (deferred later, run first)
+	defer func() { close(release) }()
+	var members []*forum.Member
+	for range conns + 2 {
+		members = append(members, forumtest.MustMember(t, forumtest.DB(t), forum.RoleMember, 2))
+	}
+	for _, m := range members {
+		wg.Go(func() {
+			if _, err := db.StoreUpload(forumtest.As(m), newContent(t), "bloque.png"); forum.ErrorCode(err) != forum.EUNAVAILABLE {
+				t.Errorf("an upload to a store that fails: %v", err)
+			}
+		})
+	}
+	for range 4 {
+		<-puts
+	}
+	// The uploads hold at most 4 connections: a member's request still
+	// gets one, at once.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for range conns - 4 {
+		if _, err := db.Categories(ctx); err != nil {
+			t.Fatalf("reading while uploads wait on the store: %v", err)
+		}
+	}
+	select {
+	case <-puts:
+		t.Fatal("more puts at once than the store is given")
+	default:
 	}
 }

@@ -83,20 +83,49 @@ func (s *Server) admit() gin.HandlerFunc {
 				return
 			}
 		}
-		if c.Request.Method != http.MethodPost {
-			defer func() { <-turns }()
-			c.Next()
-			return
-		}
-		// The turn is given back when the request ends, or earlier when a
-		// reply only waits for its batch (forum.WithYield); what it does
-		// after that (writing its answer) is short.
+		// The turn is given back when the request ends, or as soon as its
+		// answer starts to go out: a client reading it slowly (a large
+		// file, a slow link, or on purpose) holds a connection, never a
+		// turn, however long the writing lasts. Or earlier still, when a
+		// request waits for something else than the processor and the
+		// database: a reply for its batch, a file for the object store
+		// (forum.WithYield).
 		var given sync.Once
 		giveBack := func() { given.Do(func() { <-turns }) }
 		defer giveBack()
+		w := c.Writer
+		defer func() { c.Writer = w }()
+		c.Writer = &yieldingWriter{ResponseWriter: w, yield: giveBack}
 		c.Request = c.Request.WithContext(forum.WithYield(c.Request.Context(), giveBack))
 		c.Next()
 	}
+}
+
+// yieldingWriter gives its request's turn back before anything of the
+// answer is written to the client.
+type yieldingWriter struct {
+	gin.ResponseWriter
+	yield func()
+}
+
+func (w *yieldingWriter) Write(b []byte) (int, error) {
+	w.yield()
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *yieldingWriter) WriteString(s string) (int, error) {
+	w.yield()
+	return w.ResponseWriter.WriteString(s)
+}
+
+func (w *yieldingWriter) WriteHeaderNow() {
+	w.yield()
+	w.ResponseWriter.WriteHeaderNow()
+}
+
+func (w *yieldingWriter) Flush() {
+	w.yield()
+	w.ResponseWriter.Flush()
 }
 
 // readBodyFirst reads the request's body into memory; false when it

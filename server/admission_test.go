@@ -218,3 +218,45 @@ func TestAReplyWaitingForItsBatchGivesItsTurnBack(t *testing.T) {
 		t.Errorf("the reply: %d %s", w.Code, w.Body)
 	}
 }
+
+// stalledClient is a client that does not read its answer: the first
+// write to it blocks until the test lets it go.
+type stalledClient struct {
+	header  http.Header
+	writing chan struct{} // closed at the first write
+	release chan struct{}
+	once    sync.Once
+}
+
+func (c *stalledClient) Header() http.Header { return c.header }
+func (c *stalledClient) WriteHeader(int)     {}
+func (c *stalledClient) Write(b []byte) (int, error) {
+	c.once.Do(func() { close(c.writing) })
+	<-c.release
+	return len(b), nil
+}
+
+// A client that reads its answer slowly holds a connection, not a turn:
+// the turn goes back as the answer starts to go out, and the forum serves
+// the others meanwhile.
+func TestASlowReaderDoesNotHoldATurn(t *testing.T) {
+	s, _, _ := oneAtATime(t)
+	defer func(d time.Duration) { admissionWait = d }(admissionWait)
+	admissionWait = 50 * time.Millisecond
+	client := &stalledClient{header: http.Header{}, writing: make(chan struct{}), release: make(chan struct{})}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.engine.ServeHTTP(client, httptest.NewRequest(http.MethodGet, "/api/v1/categories", nil))
+	}()
+	select {
+	case <-client.writing:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first answer was never written")
+	}
+	if w := s.do(t, request{path: "/api/v1/categories"}); w.Code != http.StatusOK {
+		t.Errorf("a request while another's answer is stuck going out: %d %s", w.Code, w.Body)
+	}
+	close(client.release)
+	<-done
+}

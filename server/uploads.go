@@ -79,7 +79,10 @@ func (s *Server) serveUpload(c *gin.Context) {
 		return
 	}
 	// From PostgreSQL or an object store alike: the bytes are seekable,
-	// ServeContent serves the ranges.
+	// ServeContent serves the ranges. The request's turn goes back first:
+	// an object store that answers slowly, or a client that reads slowly,
+	// must not keep the forum's pages waiting.
+	forum.YieldTurn(c.Request.Context())
 	blob, err := s.db.OpenUpload(c.Request.Context(), &u.Upload)
 	if err != nil {
 		s.fail(c, err)
