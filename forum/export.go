@@ -34,7 +34,8 @@ type AccountExport struct {
 type ExportedUpload struct {
 	SHA256      string    `db:"sha256" json:"sha256"`
 	Ext         string    `db:"ext" json:"-"`
-	URL         string    `db:"-" json:"url"`
+	URL         string    `db:"-" json:"url,omitempty"` // none once a moderator removed it
+	Removed     bool      `db:"removed" json:"removed,omitempty"`
 	Kind        string    `db:"kind" json:"kind"`
 	ContentType string    `db:"content_type" json:"content_type"`
 	Size        int64     `db:"size" json:"size"`
@@ -176,7 +177,8 @@ SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE memb
 SELECT to_char(day, 'YYYY-MM-DD') AS day, active_seconds FROM member_visits WHERE member_id = $1 ORDER BY day`
 	exportDrafts  = selectDrafts
 	exportUploads = `
-SELECT u.sha256, u.ext, u.kind, u.content_type, u.size, u.width, u.height, u.original_name, o.created_at
+SELECT u.sha256, u.ext, u.kind, u.content_type, u.size, u.width, u.height, u.original_name, o.created_at,
+	u.removed_at IS NOT NULL AS removed
 FROM upload_owners o JOIN uploads u ON u.id = o.upload_id
 WHERE o.member_id = $1 ORDER BY o.created_at, u.id`
 )
@@ -214,8 +216,10 @@ func (db *DB) ExportAccount(ctx context.Context) (*AccountExport, error) {
 			return nil, Internal("exporting an account", err)
 		}
 	}
-	for i := range out.Uploads {
-		out.Uploads[i].URL = UploadURL(out.Uploads[i].SHA256, out.Uploads[i].Ext)
+	for i, u := range out.Uploads {
+		if !u.Removed { // removed: served to staff only
+			out.Uploads[i].URL = UploadURL(u.SHA256, u.Ext)
+		}
 	}
 	if out.Sanctions, err = db.MemberSanctions(ctx, m.ID); err != nil {
 		return nil, err

@@ -535,8 +535,19 @@ func TestExportListsTheMembersUploads(t *testing.T) {
 		t.Fatalf("uploads in the export: %+v", exp.Uploads)
 	}
 	u := exp.Uploads[0]
-	if u.URL != mine.URL() || u.Kind != "image" || u.Width != 21 || u.Height != 13 || u.Name != "jardin.png" || u.Size != mine.Size {
+	if u.URL != mine.URL() || u.Kind != "image" || u.Width != 21 || u.Height != 13 || u.Name != "jardin.png" || u.Size != mine.Size || u.Removed {
 		t.Fatalf("exported upload %+v, stored %+v", u, mine)
+	}
+	// A file a moderator removed is listed without an address the member
+	// could not open.
+	if err := db.InTx(context.Background(), func(tx *sqlx.Tx) error {
+		_, err := forum.RemoveUploadsTx(context.Background(), tx, []int64{mine.ID})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if exp, err = db.ExportAccount(forumtest.As(m)); err != nil || len(exp.Uploads) != 1 || !exp.Uploads[0].Removed || exp.Uploads[0].URL != "" {
+		t.Fatalf("a removed upload in the export: %+v %v", exp.Uploads, err)
 	}
 }
 
