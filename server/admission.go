@@ -148,6 +148,12 @@ func (s *Server) readBodyFirst(c *gin.Context) bool {
 	return true
 }
 
+// boundedByHandler are the routes whose handler bounds its own work with
+// RequestTimeout: the work before the answer, not the sending of the
+// answer, which may be a large file for a slow client (read from the
+// object store as it goes out).
+var boundedByHandler = map[string]bool{"/uploads/:file": true}
+
 // deadline bounds a request's work once it has its turn (RequestTimeout):
 // waiting for one of the database's connections, and each statement, end
 // with its context, so that a database that stopped answering (a stalled
@@ -159,7 +165,7 @@ func (s *Server) deadline() gin.HandlerFunc {
 		return func(c *gin.Context) { c.Next() }
 	}
 	return func(c *gin.Context) {
-		if unlimited[c.FullPath()] {
+		if unlimited[c.FullPath()] || boundedByHandler[c.FullPath()] {
 			c.Next()
 			return
 		}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -226,6 +227,11 @@ type stalledClient struct {
 	writing chan struct{} // closed at the first write
 	release chan struct{}
 	once    sync.Once
+	got     bytes.Buffer // what it read once released
+}
+
+func newStalledClient() *stalledClient {
+	return &stalledClient{header: http.Header{}, writing: make(chan struct{}), release: make(chan struct{})}
 }
 
 func (c *stalledClient) Header() http.Header { return c.header }
@@ -233,7 +239,17 @@ func (c *stalledClient) WriteHeader(int)     {}
 func (c *stalledClient) Write(b []byte) (int, error) {
 	c.once.Do(func() { close(c.writing) })
 	<-c.release
-	return len(b), nil
+	return c.got.Write(b)
+}
+
+// firstWrite waits until the client's answer starts to go out.
+func (c *stalledClient) firstWrite(t *testing.T) {
+	t.Helper()
+	select {
+	case <-c.writing:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the answer was never written")
+	}
 }
 
 // A client that reads its answer slowly holds a connection, not a turn:
@@ -243,17 +259,13 @@ func TestASlowReaderDoesNotHoldATurn(t *testing.T) {
 	s, _, _ := oneAtATime(t)
 	defer func(d time.Duration) { admissionWait = d }(admissionWait)
 	admissionWait = 50 * time.Millisecond
-	client := &stalledClient{header: http.Header{}, writing: make(chan struct{}), release: make(chan struct{})}
+	client := newStalledClient()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		s.engine.ServeHTTP(client, httptest.NewRequest(http.MethodGet, "/api/v1/categories", nil))
 	}()
-	select {
-	case <-client.writing:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the first answer was never written")
-	}
+	client.firstWrite(t)
 	if w := s.do(t, request{path: "/api/v1/categories"}); w.Code != http.StatusOK {
 		t.Errorf("a request while another's answer is stuck going out: %d %s", w.Code, w.Body)
 	}

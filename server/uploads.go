@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -46,7 +48,18 @@ func (s *Server) serveUpload(c *gin.Context) {
 		s.fail(c, forum.Errorf(forum.ENOTFOUND, "uploads.not_found", nil))
 		return
 	}
-	u, err := s.db.UploadBySHA(c.Request.Context(), sha)
+	// RequestTimeout bounds the work before the answer (deadline leaves
+	// this route to it), not the sending of the file, which ends with the
+	// client or the server's WriteTimeout: a file read from the object store
+	// as it goes out must not be cut at the deadline.
+	ctx, cancel := context.WithCancel(c.Request.Context())
+	defer cancel()
+	var timer *time.Timer
+	if s.cfg.RequestTimeout > 0 {
+		timer = time.AfterFunc(s.cfg.RequestTimeout, cancel)
+		defer timer.Stop()
+	}
+	u, err := s.db.UploadBySHA(ctx, sha)
 	if err == nil && u.Ext != ext {
 		err = forum.Errorf(forum.ENOTFOUND, "uploads.not_found", nil)
 	}
@@ -82,8 +95,13 @@ func (s *Server) serveUpload(c *gin.Context) {
 	// ServeContent serves the ranges. The request's turn goes back first:
 	// an object store that answers slowly, or a client that reads slowly,
 	// must not keep the forum's pages waiting.
-	forum.YieldTurn(c.Request.Context())
-	blob, err := s.db.OpenUpload(c.Request.Context(), &u.Upload)
+	forum.YieldTurn(ctx)
+	blob, err := s.db.OpenUpload(ctx, &u.Upload)
+	if timer != nil && !timer.Stop() && err == nil {
+		// The deadline passed as the file opened.
+		blob.Close()
+		err = forum.Errorf(forum.EUNAVAILABLE, "uploads.store_unavailable", nil)
+	}
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/forum/forumtest"
@@ -426,5 +427,60 @@ func TestUnreachableObjectStore(t *testing.T) {
 	// A file: the store is asked first, and does not answer.
 	if w := s.do(t, request{path: stored.URL, header: auth}); w.Code != http.StatusServiceUnavailable {
 		t.Fatalf("a file with the store down: %d", w.Code)
+	}
+}
+
+// TestAFileGoingOutIsNotCutAtTheDeadline: PALABRE_REQUEST_TIMEOUT bounds
+// the work before a file's answer, not its sending to a slow client, while
+// the file is read from the object store as it goes out.
+func TestAFileGoingOutIsNotCutAtTheDeadline(t *testing.T) {
+	db, _ := forumtest.WithS3(t)
+	cfg, err := LoadConfig(envOf(map[string]string{"PALABRE_REQUEST_TIMEOUT": "100ms", "PALABRE_PAGE_CACHE": "off"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(cfg, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	// Noise: a PNG of several hundred kilobytes, read in many pieces.
+	img := image.NewRGBA(image.Rect(0, 0, 300, 300))
+	if _, err := rand.Read(img.Pix); err != nil {
+		t.Fatal(err)
+	}
+	for i := 3; i < len(img.Pix); i += 4 {
+		img.Pix[i] = 255
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	u, err := db.StoreUpload(forumtest.As(m), buf.Bytes(), "bruit.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := db.UploadData(context.Background(), u)
+	if err != nil || len(want) < 200_000 {
+		t.Fatalf("the stored file: %d bytes, %v", len(want), err)
+	}
+	client := newStalledClient()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r := httptest.NewRequest(http.MethodGet, u.URL(), nil)
+		for k, v := range bearer(t, db, m) {
+			r.Header.Set(k, v)
+		}
+		s.engine.ServeHTTP(client, r)
+	}()
+	client.firstWrite(t)
+	// Past the deadline while the client reads nothing (not a
+	// synchronisation: with a cut, the answer is short whatever the wait).
+	time.Sleep(3 * cfg.RequestTimeout)
+	close(client.release)
+	<-done
+	if !bytes.Equal(client.got.Bytes(), want) {
+		t.Fatalf("the file as the client got it: %d bytes of %d", client.got.Len(), len(want))
 	}
 }
