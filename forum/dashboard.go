@@ -251,17 +251,10 @@ GROUP BY stage, seconds ORDER BY stage, seconds`
 
 	dashboardQueue = `SELECT kind, count(*) AS n FROM review_items WHERE status = 'pending' GROUP BY kind`
 
-	// The most active members, from their daily rollup.
-	dashboardContributors = `
-SELECT m.id, m.username, sum(h.posts) AS posts, sum(h.threads) AS threads, sum(h.likes_received) AS likes_received
-FROM health_members h JOIN members m ON m.id = h.member_id
-WHERE h.day BETWEEN $1::date AND $2::date
-GROUP BY m.id
-ORDER BY posts DESC, likes_received DESC, m.id
-LIMIT 10`
-
-	// The same, for a period offered ending on the job's last day ($1: its
-	// number of days), from the windows the job keeps.
+	// The most active members of a period offered ending on the job's
+	// last day ($1: its number of days), from the windows the job keeps;
+	// those of other periods are summed from pieces
+	// (forum/dashboard_ranges.go).
 	dashboardContributorsWindow = `
 SELECT m.id, m.username, w.posts, w.threads, w.likes_received
 FROM health_member_windows w JOIN members m ON m.id = w.member_id
@@ -375,8 +368,12 @@ func (d *Dashboard) load(ctx context.Context, tx *sqlx.Tx) error {
 		if err := tx.SelectContext(ctx, &d.TopContributors, dashboardContributorsWindow, d.Period.Days); err != nil {
 			return Internal("listing top contributors", err)
 		}
-	} else if err := tx.SelectContext(ctx, &d.TopContributors, dashboardContributors, date(d.Period.From), date(d.Period.To)); err != nil {
-		return Internal("listing top contributors", err)
+	} else {
+		top, err := rangeContributors(ctx, tx, d.Period.From, d.Period.To)
+		if err != nil {
+			return err
+		}
+		d.TopContributors = top
 	}
 	if err := d.loadModeration(ctx, tx); err != nil {
 		return err

@@ -100,3 +100,29 @@ func SetHealthBackfillPosts(t testing.TB, n int) {
 	healthBackfillPosts = n
 	t.Cleanup(func() { healthBackfillPosts = old })
 }
+
+// RangePlan plans the pieces of the days from f to t, as the dashboard
+// does for the most active members of a range, and returns each day's
+// weight in their signed sum (from lo to hi, the days that have rows),
+// how many runs of days and which window it used, and its cost.
+func RangePlan(f, t, lo, hi time.Time, end *time.Time, months bool) (weights map[time.Time]int, runs, window, cost int) {
+	p := planRange(f, t, lo, hi, end, months)
+	weights = map[time.Time]int{}
+	in := func(d, a, b time.Time) bool { return !d.Before(a) && !d.After(b) }
+	for d := lo; !d.After(hi); d = d.AddDate(0, 0, 1) {
+		w := 0
+		for _, r := range p.Runs {
+			if !p.Daily && (r.From.Month() != r.To.Month() || r.From.Year() != r.To.Year()) {
+				panic("a run of a month's running totals crosses months")
+			}
+			if in(d, r.From, r.To) {
+				w += r.Sign
+			}
+		}
+		if p.Window > 0 && in(d, end.AddDate(0, 0, -(p.Window-1)), *end) {
+			w += p.WindowSign
+		}
+		weights[d] = w
+	}
+	return weights, len(p.Runs), p.Window, p.Cost
+}

@@ -180,6 +180,55 @@ WHERE t.created_at >= b.lo AND t.created_at < b.hi AND t.created_at < $4::timest
                     AND r.author_id IS DISTINCT FROM t.author_id AND r.created_at <= t.created_at + interval '24 hours')`
 )
 
+// The most active members by month (migrations/0061_health_ranges.up.sql):
+// running totals over each month's days, kept like the windows: the rows
+// of the days computed again are subtracted ($3 = -1) before and added
+// ($3 = 1) after, and the changes that do not cancel out applied; or
+// summed again from health_members when a job that does not know them
+// (the previous release's) ran since (months_at).
+const (
+	prepareHealthMonthChanges = `
+CREATE TEMPORARY TABLE IF NOT EXISTS health_month_changes (
+	month date, member_id bigint, day integer, posts bigint, threads bigint, likes_received bigint
+) ON COMMIT DROP`
+
+	adjustHealthMonths = `
+INSERT INTO health_month_changes (month, member_id, day, posts, threads, likes_received)
+SELECT date_trunc('month', h.day::timestamp)::date, h.member_id, extract(day FROM h.day)::int,
+       $3 * h.posts, $3 * h.threads, $3 * h.likes_received
+FROM health_members h WHERE h.day BETWEEN $1::date AND $2::date`
+
+	applyHealthMonthChanges = `
+INSERT INTO health_member_months AS w (month, member_id, posts, threads, likes_received)
+SELECT month, member_id, health_running(NULL, array_agg(day), array_agg(posts)),
+       health_running(NULL, array_agg(day), array_agg(threads)), health_running(NULL, array_agg(day), array_agg(likes_received))
+FROM (
+	SELECT c.month, c.member_id, c.day, sum(c.posts)::bigint AS posts, sum(c.threads)::bigint AS threads,
+	       sum(c.likes_received)::bigint AS likes_received
+	FROM health_month_changes c JOIN members m ON m.id = c.member_id
+	GROUP BY 1, 2, 3
+	HAVING sum(c.posts) <> 0 OR sum(c.threads) <> 0 OR sum(c.likes_received) <> 0
+) c
+GROUP BY 1, 2
+ORDER BY 1, 2
+ON CONFLICT (month, member_id) DO UPDATE SET posts = health_plus(w.posts, EXCLUDED.posts),
+	threads = health_plus(w.threads, EXCLUDED.threads), likes_received = health_plus(w.likes_received, EXCLUDED.likes_received)`
+
+	// A member's month without a published post is no row (as in
+	// health_members, where every row has posts).
+	pruneHealthMonths = `
+DELETE FROM health_member_months WHERE posts[31] = 0 AND month IN (SELECT DISTINCT month FROM health_month_changes)`
+
+	buildHealthMonths = `
+INSERT INTO health_member_months (month, member_id, posts, threads, likes_received)
+SELECT date_trunc('month', h.day::timestamp)::date, h.member_id,
+       health_running(NULL, array_agg(extract(day FROM h.day)::int), array_agg(h.posts::bigint)),
+       health_running(NULL, array_agg(extract(day FROM h.day)::int), array_agg(h.threads::bigint)),
+       health_running(NULL, array_agg(extract(day FROM h.day)::int), array_agg(h.likes_received::bigint))
+FROM health_members h
+GROUP BY 1, 2`
+)
+
 // healthTables are the rollups kept by day, all cleared and computed again
 // together for a run of days.
 var healthTables = []string{"health_days", "health_terms", "health_members", "health_review_days",
@@ -228,6 +277,9 @@ type healthState struct {
 	ActivitySince *time.Time     `db:"activity_since"`
 	BackfillFrom  *time.Time     `db:"backfill_from"`
 	WindowTo      *time.Time     `db:"window_to"`
+	// MonthsKept is whether health_member_months is up to date with the
+	// days: this release's job ran last (months_at = computed_at).
+	MonthsKept bool `db:"months_kept"`
 }
 
 // HealthRollupJob brings the rollups up to date (the job's handler); while
@@ -270,7 +322,10 @@ func (db *DB) RollupHealth(ctx context.Context, now time.Time) error {
 	today := localDay(now, loc)
 	return db.InTx(ctx, func(tx *sqlx.Tx) error {
 		var s healthState
-		if err := tx.GetContext(ctx, &s, `SELECT time_zone, terms, activity_since, backfill_from, window_to FROM health_state FOR UPDATE`); err != nil {
+		if err := tx.GetContext(ctx, &s, `
+SELECT time_zone, terms, activity_since, backfill_from, window_to,
+       coalesce(months_at = computed_at, false) AS months_kept
+FROM health_state FOR UPDATE`); err != nil {
 			return Internal("reading the health rollups' state", err)
 		}
 		terms := st.ReputationTerms
@@ -279,7 +334,7 @@ func (db *DB) RollupHealth(ctx context.Context, now time.Time) error {
 		}
 		if s.TimeZone != tz || !slices.Equal(s.Terms, terms) {
 			// Days cut elsewhere, or other terms: everything is computed again.
-			for _, table := range append(healthTables, "health_member_windows") {
+			for _, table := range append(healthTables, "health_member_windows", "health_member_months") {
 				if _, err := tx.ExecContext(ctx, `DELETE FROM `+table); err != nil {
 					return Internal("clearing the health rollups", err)
 				}
@@ -289,7 +344,7 @@ func (db *DB) RollupHealth(ctx context.Context, now time.Time) error {
 SELECT (least((SELECT min(created_at) FROM posts), (SELECT min(created_at) FROM members)) AT TIME ZONE $1)::date`, tz); err != nil {
 				return Internal("finding the forum's first day", err)
 			}
-			s = healthState{TimeZone: tz, Terms: terms, BackfillFrom: first}
+			s = healthState{TimeZone: tz, Terms: terms, BackfillFrom: first, MonthsKept: true}
 		}
 		var ranges [][2]time.Time
 		backfilling := false
@@ -329,7 +384,12 @@ ORDER BY created_at OFFSET $3 LIMIT 1`, tz, from.Format(time.DateOnly), healthBa
 		if !backfilling {
 			days[today], days[today.AddDate(0, 0, -1)] = true, true
 			var marked []time.Time
-			if err := tx.SelectContext(ctx, &marked, `DELETE FROM health_dirty RETURNING (at AT TIME ZONE $1)::date`, tz); err != nil {
+			// The marks of health_redo are those of health_dirty too, unless
+			// a job that does not know every table (the previous release's)
+			// cleared health_dirty meanwhile.
+			if err := tx.SelectContext(ctx, &marked, `
+WITH d AS (DELETE FROM health_dirty RETURNING at), r AS (DELETE FROM health_redo RETURNING at)
+SELECT DISTINCT (at AT TIME ZONE $1)::date FROM (SELECT at FROM d UNION ALL SELECT at FROM r) x`, tz); err != nil {
 				return Internal("reading the days to compute again", err)
 			}
 			for _, d := range marked {
@@ -368,11 +428,23 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 				return Internal("keeping the most active members", err)
 			}
 		}
+		// The months are kept as the days change, or summed again at the
+		// end when another job changed days without them.
+		if s.MonthsKept {
+			if _, err := tx.ExecContext(ctx, prepareHealthMonthChanges); err != nil {
+				return Internal("keeping the most active members by month", err)
+			}
+		}
 		for _, r := range ranges {
 			from, to := r[0].Format(time.DateOnly), r[1].Format(time.DateOnly)
 			if !rebuild {
 				if _, err := tx.ExecContext(ctx, adjustHealthWindows, from, to, today.Format(time.DateOnly), -1, windows); err != nil {
 					return Internal("keeping the most active members", err)
+				}
+			}
+			if s.MonthsKept {
+				if _, err := tx.ExecContext(ctx, adjustHealthMonths, from, to, -1); err != nil {
+					return Internal("keeping the most active members by month", err)
 				}
 			}
 			for _, table := range healthTables {
@@ -396,6 +468,11 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 					return Internal("keeping the most active members", err)
 				}
 			}
+			if s.MonthsKept {
+				if _, err := tx.ExecContext(ctx, adjustHealthMonths, from, to, 1); err != nil {
+					return Internal("keeping the most active members by month", err)
+				}
+			}
 			if len(terms) > 0 {
 				if _, err := tx.ExecContext(ctx, rollupHealthTerms, tz, r[0].Format(time.DateOnly), r[1].Format(time.DateOnly), pq.Array(terms)); err != nil {
 					return Internal("counting the mentions of terms", err)
@@ -417,6 +494,19 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 				return Internal("summing the most active members", err)
 			}
 		}
+		if s.MonthsKept {
+			for _, q := range []string{applyHealthMonthChanges, pruneHealthMonths} {
+				if _, err := tx.ExecContext(ctx, q); err != nil {
+					return Internal("keeping the most active members by month", err)
+				}
+			}
+		} else {
+			for _, q := range []string{`DELETE FROM health_member_months`, buildHealthMonths} {
+				if _, err := tx.ExecContext(ctx, q); err != nil {
+					return Internal("summing the most active members by month", err)
+				}
+			}
+		}
 		if _, err := tx.ExecContext(ctx, recordHealthQueue, today.Format(time.DateOnly), now); err != nil {
 			return Internal("recording the review queue", err)
 		}
@@ -425,7 +515,7 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 		}
 		if _, err := tx.ExecContext(ctx, `
 UPDATE health_state SET time_zone = $1, activity_since = CASE WHEN $6 THEN activity_since ELSE $2 END, backfill_from = $3,
-	computed_at = $2, terms = $4, window_to = $5`,
+	computed_at = $2, months_at = $2, terms = $4, window_to = $5`,
 			tz, now, s.BackfillFrom, pq.Array(terms), today.Format(time.DateOnly), backfilling); err != nil {
 			return Internal("saving the health rollups' state", err)
 		}
