@@ -16,8 +16,8 @@ import (
 //
 //   - the runs of days it has in each month it touches, each one row per
 //     member of health_member_months (running totals over the month's
-//     days, so that 15 to 31 October is October's total to the 31st less
-//     its total to the 14th);
+//     days, so that 15 to 31 October is the member's October total to the
+//     31st less that to the 14th);
 //   - or one of the windows ending on the job's last day
 //     (health_member_windows: 7, 30, 90 or 365 days), with the runs of
 //     days between its edges and the range's added or taken away: the
@@ -122,18 +122,21 @@ FROM health_state`
 	// The pieces' rows, signed, summed per member: $1–$3 runs of days
 	// (first, last, sign) of health_members, $4–$7 runs of days within a
 	// month (its first day, first and last day of the month, sign) of
-	// health_member_months, $8–$9 a window (days, sign).
+	// health_member_months: the running total to the last day on or before
+	// the run's last, less that to the last day before its first (0 when
+	// none, element 0 being NULL), and $8–$9 a window (days, sign).
 	dashboardContributorsRange = `
 WITH s AS (
 	SELECT h.member_id, x.sign * h.posts AS posts, x.sign * h.threads AS threads, x.sign * h.likes_received AS likes_received
 	FROM unnest($1::date[], $2::date[], $3::int[]) AS x(lo, hi, sign)
 	JOIN health_members h ON h.day BETWEEN x.lo AND x.hi
 	UNION ALL
-	SELECT h.member_id, x.sign * (h.posts[x.hi] - coalesce(h.posts[x.lo - 1], 0)),
-	       x.sign * (h.threads[x.hi] - coalesce(h.threads[x.lo - 1], 0)),
-	       x.sign * (h.likes_received[x.hi] - coalesce(h.likes_received[x.lo - 1], 0))
-	FROM unnest($4::date[], $5::int[], $6::int[], $7::int[]) AS x(month, lo, hi, sign)
+	SELECT h.member_id, x.sign * (coalesce(h.posts[b.hi], 0) - coalesce(h.posts[b.lo], 0)),
+	       x.sign * (coalesce(h.threads[b.hi], 0) - coalesce(h.threads[b.lo], 0)),
+	       x.sign * (coalesce(h.likes_received[b.hi], 0) - coalesce(h.likes_received[b.lo], 0))
+	FROM unnest($4::date[], $5::smallint[], $6::smallint[], $7::int[]) AS x(month, lo, hi, sign)
 	JOIN health_member_months h ON h.month = x.month
+	CROSS JOIN LATERAL (SELECT width_bucket(x.lo - 1::smallint, h.days) AS lo, width_bucket(x.hi, h.days) AS hi) b
 	UNION ALL
 	SELECT w.member_id, $9 * w.posts, $9 * w.threads, $9 * w.likes_received
 	FROM health_member_windows w WHERE w.days = $8

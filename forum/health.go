@@ -186,51 +186,51 @@ WHERE t.created_at >= b.lo AND t.created_at < b.hi AND t.created_at < $4::timest
 )
 
 // The most active members by month (migrations/0061_health_ranges.up.sql):
-// running totals over each month's days, kept like the windows: the rows
-// of the days computed again are subtracted ($3 = -1) before and added
-// ($3 = 1) after, and the changes that do not cancel out applied; or
-// summed again from health_members when a job that does not know them
+// the running totals of each member over each month's days. The (month,
+// member) pairs that the days computed again had ($3 = -1, before) or have
+// ($3 = 1, after) are gathered, then their rows summed again from
+// health_members; all of them are when a job that does not know the table
 // (the previous release's) ran since (months_at).
 const (
 	prepareHealthMonthChanges = `
-CREATE TEMPORARY TABLE IF NOT EXISTS health_month_changes (
-	month date, member_id bigint, day integer, posts bigint, threads bigint, likes_received bigint
-) ON COMMIT DROP`
+CREATE TEMPORARY TABLE IF NOT EXISTS health_month_changes (month date, member_id bigint) ON COMMIT DROP`
 
 	adjustHealthMonths = `
-INSERT INTO health_month_changes (month, member_id, day, posts, threads, likes_received)
-SELECT date_trunc('month', h.day::timestamp)::date, h.member_id, extract(day FROM h.day)::int,
-       $3 * h.posts, $3 * h.threads, $3 * h.likes_received
+INSERT INTO health_month_changes (month, member_id)
+SELECT DISTINCT date_trunc('month', h.day::timestamp)::date, h.member_id
 FROM health_members h WHERE h.day BETWEEN $1::date AND $2::date`
 
-	applyHealthMonthChanges = `
-INSERT INTO health_member_months AS w (month, member_id, posts, threads, likes_received)
-SELECT month, member_id, health_running(NULL, array_agg(day), array_agg(posts)),
-       health_running(NULL, array_agg(day), array_agg(threads)), health_running(NULL, array_agg(day), array_agg(likes_received))
+	// sumHealthMonths sums the rows of health_members of the pairs.
+	sumHealthMonths = `
+INSERT INTO health_member_months (month, member_id, days, posts, threads, likes_received)
+SELECT month, member_id, array_agg(extract(day FROM day)::smallint ORDER BY day),
+       array_agg(posts ORDER BY day), array_agg(threads ORDER BY day), array_agg(likes_received ORDER BY day)
 FROM (
-	SELECT c.month, c.member_id, c.day, sum(c.posts)::bigint AS posts, sum(c.threads)::bigint AS threads,
-	       sum(c.likes_received)::bigint AS likes_received
-	FROM health_month_changes c JOIN members m ON m.id = c.member_id
-	GROUP BY 1, 2, 3
-	HAVING sum(c.posts) <> 0 OR sum(c.threads) <> 0 OR sum(c.likes_received) <> 0
-) c
-GROUP BY 1, 2
-ORDER BY 1, 2
-ON CONFLICT (month, member_id) DO UPDATE SET posts = health_plus(w.posts, EXCLUDED.posts),
-	threads = health_plus(w.threads, EXCLUDED.threads), likes_received = health_plus(w.likes_received, EXCLUDED.likes_received)`
+	SELECT c.month, h.member_id, h.day,
+	       sum(h.posts) OVER w AS posts, sum(h.threads) OVER w AS threads, sum(h.likes_received) OVER w AS likes_received
+	FROM (SELECT DISTINCT month, member_id FROM health_month_changes) c
+	JOIN health_members h ON h.member_id = c.member_id AND date_trunc('month', h.day::timestamp)::date = c.month
+	WHERE h.day >= (SELECT min(month) FROM health_month_changes)
+	  AND h.day < (SELECT max(month) FROM health_month_changes) + interval '1 month'
+	WINDOW w AS (PARTITION BY c.month, h.member_id ORDER BY h.day)
+) r
+GROUP BY 1, 2`
 
-	// A member's month without a published post is no row (as in
-	// health_members, where every row has posts).
-	pruneHealthMonths = `
-DELETE FROM health_member_months WHERE posts[31] = 0 AND month IN (SELECT DISTINCT month FROM health_month_changes)`
+	applyHealthMonthChanges = `
+WITH c AS (SELECT DISTINCT month, member_id FROM health_month_changes)
+DELETE FROM health_member_months w USING c WHERE w.month = c.month AND w.member_id = c.member_id`
 
+	// buildHealthMonths sums every month.
 	buildHealthMonths = `
-INSERT INTO health_member_months (month, member_id, posts, threads, likes_received)
-SELECT date_trunc('month', h.day::timestamp)::date, h.member_id,
-       health_running(NULL, array_agg(extract(day FROM h.day)::int), array_agg(h.posts::bigint)),
-       health_running(NULL, array_agg(extract(day FROM h.day)::int), array_agg(h.threads::bigint)),
-       health_running(NULL, array_agg(extract(day FROM h.day)::int), array_agg(h.likes_received::bigint))
-FROM health_members h
+INSERT INTO health_member_months (month, member_id, days, posts, threads, likes_received)
+SELECT month, member_id, array_agg(extract(day FROM day)::smallint ORDER BY day),
+       array_agg(posts ORDER BY day), array_agg(threads ORDER BY day), array_agg(likes_received ORDER BY day)
+FROM (
+	SELECT date_trunc('month', h.day::timestamp)::date AS month, h.member_id, h.day,
+	       sum(h.posts) OVER w AS posts, sum(h.threads) OVER w AS threads, sum(h.likes_received) OVER w AS likes_received
+	FROM health_members h
+	WINDOW w AS (PARTITION BY date_trunc('month', h.day::timestamp), h.member_id ORDER BY h.day)
+) r
 GROUP BY 1, 2`
 )
 
@@ -456,7 +456,7 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 				}
 			}
 			if keepMonths {
-				if _, err := tx.ExecContext(ctx, adjustHealthMonths, from, to, -1); err != nil {
+				if _, err := tx.ExecContext(ctx, adjustHealthMonths, from, to); err != nil {
 					return Internal("keeping the most active members by month", err)
 				}
 			}
@@ -482,7 +482,7 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 				}
 			}
 			if keepMonths {
-				if _, err := tx.ExecContext(ctx, adjustHealthMonths, from, to, 1); err != nil {
+				if _, err := tx.ExecContext(ctx, adjustHealthMonths, from, to); err != nil {
 					return Internal("keeping the most active members by month", err)
 				}
 			}
@@ -508,7 +508,7 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 			}
 		}
 		if keepMonths {
-			for _, q := range []string{applyHealthMonthChanges, pruneHealthMonths} {
+			for _, q := range []string{applyHealthMonthChanges, sumHealthMonths} {
 				if _, err := tx.ExecContext(ctx, q); err != nil {
 					return Internal("keeping the most active members by month", err)
 				}

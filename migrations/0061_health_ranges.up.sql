@@ -6,46 +6,23 @@
 --
 -- health_members by local month (month: its first day), kept by the
 -- health.rollup job (forum/health.go) from the days it computes: one row
--- per member and month, whose arrays are running totals over the month's
--- days (element i: the posts, threads and likes received of days 1 to i;
--- 31 elements whatever the month). Any run of days within a month is then
--- one subtraction on one row, and a range reads a row per member and month
--- it touches, or one of health_member_windows plus or minus months
--- (forum/dashboard_ranges.go), instead of a row per member and day.
+-- per member and month, with the days of the month they posted (days,
+-- ascending) and their running totals on each of those days (element i:
+-- the posts, threads and likes received of the month's days up to
+-- days[i]). Any run of days within a month is then two look-ups in one row
+-- (width_bucket finds the last day on or before a date), and a range reads
+-- a row per member and month it touches, or one of health_member_windows
+-- plus or minus months (forum/dashboard_ranges.go), instead of a row per
+-- member and day.
 CREATE TABLE IF NOT EXISTS health_member_months (
     month date NOT NULL,
     member_id bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    days smallint[] NOT NULL,
     posts integer[] NOT NULL,
     threads integer[] NOT NULL,
     likes_received integer[] NOT NULL,
     PRIMARY KEY (month, member_id)
 );
-
--- health_running(base, days, amounts): base (NULL: zeros) plus the
--- running totals of amounts added on days (1 to 31) of a month.
-CREATE OR REPLACE FUNCTION health_running(base integer[], days integer[], amounts bigint[]) RETURNS integer[]
-LANGUAGE plpgsql IMMUTABLE
-AS $$
-DECLARE
-    added bigint[] := array_fill(0::bigint, ARRAY[31]);
-    result integer[] := array_fill(0, ARRAY[31]);
-    total bigint := 0;
-BEGIN
-    FOR k IN 1 .. coalesce(array_length(days, 1), 0) LOOP
-        added[days[k]] := added[days[k]] + amounts[k];
-    END LOOP;
-    FOR i IN 1 .. 31 LOOP
-        total := total + added[i];
-        result[i] := coalesce(base[i], 0) + total;
-    END LOOP;
-    RETURN result;
-END
-$$;
-
--- health_plus(a, b): the arrays added element by element.
-CREATE OR REPLACE FUNCTION health_plus(a integer[], b integer[]) RETURNS integer[]
-LANGUAGE sql IMMUTABLE
-AS $$ SELECT array_agg(coalesce(x, 0) + coalesce(y, 0) ORDER BY i) FROM unnest(a, b) WITH ORDINALITY AS u(x, y, i) $$;
 
 -- When this release's job last brought health_member_months up to date:
 -- equal to computed_at unless a job that does not know the table (the
