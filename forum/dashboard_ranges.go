@@ -23,29 +23,41 @@ import (
 //     days between its edges and the range's added or taken away: the
 //     year to yesterday is a window that holds it less today.
 //
-// Each piece reads about the members who posted over it, a month's or a
-// window's alike, so the plan with the fewest pieces is kept. Days without
+// A month's row, or a window's, is read for each member who posted over
+// it, a day's for those who posted that day (a quarter as many on the
+// bench forums, where most members post every week): a run of up to three
+// days is read from health_members, a longer one from the months, and the
+// plan that reads the fewest rows is kept. Days without
 // any rollup (before the forum's first post, after the job's last run)
 // count for nothing: the pieces are clamped to the days that have rows.
 // Every figure stays exact, as counts are summed and subtracted. When the
 // months are not up to date (a job that does not know them ran last, in a
 // rolling upgrade), the runs of days are read from health_members.
 
-// rangeDays is a run of days, From and To included, within one month
-// (unless read from health_members), added (Sign 1) or taken away (-1).
+// rangeDayCost and rangeBlockCost weigh the rows a piece reads: a day's
+// (of health_members), a month's or a window's.
+const (
+	rangeDayCost   = 1
+	rangeBlockCost = 4
+)
+
+// rangeDays is a run of days, From and To included, added (Sign 1) or
+// taken away (-1): of health_members, or within one month of
+// health_member_months (Monthly).
 type rangeDays struct {
 	From, To time.Time
 	Sign     int
+	Monthly  bool
 }
 
 // rangePieces is a range written as a signed sum of rollups: runs of days
-// (of health_member_months, or of health_members when Daily) and a window.
+// and a window. Daily plans read no month (they are not up to date).
 type rangePieces struct {
 	Runs       []rangeDays
 	Daily      bool
 	Window     int // a window's number of days, 0 for none
 	WindowSign int
-	Cost       int // rows read, in days' rows (daily) or in months' and windows'
+	Cost       int // rows read, in days' rows
 }
 
 func daysBetween(a, b time.Time) int { return int(b.Sub(a)/(24*time.Hour)) + 1 }
@@ -65,28 +77,33 @@ func minDay(a, b time.Time) time.Time {
 }
 
 // add writes the days from a to b with sign, those from lo to hi only
-// (the others have no rows): a run per month they touch, or one run of
-// days when daily.
+// (the others have no rows): in each month they touch, a run of the month
+// or of its days, whichever reads fewer rows; days only when daily.
 func (p *rangePieces) add(a, b, lo, hi time.Time, sign int) {
 	a, b = maxDay(a, lo), minDay(b, hi)
 	if a.After(b) {
 		return
 	}
 	if p.Daily {
-		p.Runs = append(p.Runs, rangeDays{a, b, sign})
-		p.Cost += daysBetween(a, b)
+		p.Runs = append(p.Runs, rangeDays{From: a, To: b, Sign: sign})
+		p.Cost += daysBetween(a, b) * rangeDayCost
 		return
 	}
 	for ms := time.Date(a.Year(), a.Month(), 1, 0, 0, 0, 0, time.UTC); !ms.After(b); ms = ms.AddDate(0, 1, 0) {
-		p.Runs = append(p.Runs, rangeDays{maxDay(ms, a), minDay(ms.AddDate(0, 1, -1), b), sign})
-		p.Cost++
+		r := rangeDays{From: maxDay(ms, a), To: minDay(ms.AddDate(0, 1, -1), b), Sign: sign}
+		if days := daysBetween(r.From, r.To) * rangeDayCost; days < rangeBlockCost {
+			p.Cost += days
+		} else {
+			r.Monthly = true
+			p.Cost += rangeBlockCost
+		}
+		p.Runs = append(p.Runs, r)
 	}
 }
 
 // planRange writes the days from f to t (a period), knowing that rows
 // exist from lo to hi only, that the windows end on end (nil: none kept)
-// and whether the months are kept (else days are read). A window costs a
-// month's rows, or a month of days'.
+// and whether the months are kept (else days are read).
 func planRange(f, t, lo, hi time.Time, end *time.Time, months bool) rangePieces {
 	best := rangePieces{Daily: !months}
 	best.add(f, t, lo, hi, 1)
@@ -96,10 +113,7 @@ func planRange(f, t, lo, hi time.Time, end *time.Time, months bool) rangePieces 
 	e := end.UTC()
 	for _, w := range DashboardPeriods {
 		ws := e.AddDate(0, 0, -(w - 1))
-		p := rangePieces{Daily: !months, Window: w, WindowSign: 1, Cost: 1}
-		if p.Daily {
-			p.Cost = 30
-		}
+		p := rangePieces{Daily: !months, Window: w, WindowSign: 1, Cost: rangeBlockCost}
 		p.add(f, ws.AddDate(0, 0, -1), lo, hi, 1)
 		p.add(ws, f.AddDate(0, 0, -1), lo, hi, -1)
 		p.add(t.AddDate(0, 0, 1), e, lo, hi, -1)
@@ -172,7 +186,7 @@ func rangeContributors(ctx context.Context, tx *sqlx.Tx, f, t time.Time) ([]Cont
 	var dayFrom, dayTo, months []string
 	var daySign, lo, hi, monthSign []int64
 	for _, r := range p.Runs {
-		if p.Daily {
+		if !r.Monthly {
 			dayFrom = append(dayFrom, r.From.Format(time.DateOnly))
 			dayTo = append(dayTo, r.To.Format(time.DateOnly))
 			daySign = append(daySign, int64(r.Sign))

@@ -43,17 +43,17 @@ func TestRangePiecesCoverEachDayOnce(t *testing.T) {
 	lo, hi := day("2026-09-28"), day("2026-12-07")
 	end := hi
 	// The bench forum's 365-day range to yesterday: a window that holds
-	// all its rows (the smallest: 90 days) less today.
-	if runs, w, cost := check(day("2025-12-08"), day("2026-12-06"), lo, hi, &end, true); w != 90 || runs != 1 || cost != 2 {
+	// all its rows (the smallest: 90 days) less today's day.
+	if runs, w, cost := check(day("2025-12-08"), day("2026-12-06"), lo, hi, &end, true); w != 90 || runs != 1 || cost != 4+1 {
 		t.Errorf("365 days to yesterday: %d runs of days, window %d, cost %d", runs, w, cost)
 	}
-	// 15 October to 20 November: a run in each month.
-	if runs, w, cost := check(day("2026-10-15"), day("2026-11-20"), lo, hi, &end, true); w != 0 || runs != 2 || cost != 2 {
+	// 15 October to 20 November: a run of each month.
+	if runs, w, cost := check(day("2026-10-15"), day("2026-11-20"), lo, hi, &end, true); w != 0 || runs != 2 || cost != 4+4 {
 		t.Errorf("15 October to 20 November: %d runs of days, window %d, cost %d", runs, w, cost)
 	}
-	// 30 September to 1 December: the 90 days less two runs (28…29
-	// September, 2…7 December) rather than four months' runs.
-	if runs, w, cost := check(day("2026-09-30"), day("2026-12-01"), lo, hi, &end, true); w != 90 || runs != 2 || cost != 3 {
+	// 30 September to 1 December: a day, two months and a day, as many
+	// rows as the 90 days less 28…29 September and December's 2…7.
+	if runs, w, cost := check(day("2026-09-30"), day("2026-12-01"), lo, hi, &end, true); w != 0 || runs != 4 || cost != 1+4+4+1 {
 		t.Errorf("30 September to 1 December: %d runs of days, window %d, cost %d", runs, w, cost)
 	}
 	// Without the months (another job ran last), days, or a window less
@@ -61,7 +61,7 @@ func TestRangePiecesCoverEachDayOnce(t *testing.T) {
 	if runs, w, cost := check(day("2026-10-15"), day("2026-11-20"), lo, hi, nil, false); w != 0 || runs != 1 || cost != 37 {
 		t.Errorf("15 October to 20 November, days only: %d runs of days, window %d, cost %d", runs, w, cost)
 	}
-	if runs, w, cost := check(day("2026-10-01"), day("2026-12-06"), lo, hi, &end, false); w != 90 || runs != 2 || cost != 30+3+1 {
+	if runs, w, cost := check(day("2026-10-01"), day("2026-12-06"), lo, hi, &end, false); w != 90 || runs != 2 || cost != 4+3+1 {
 		t.Errorf("1 October to 6 December, days only: %d runs of days, window %d, cost %d", runs, w, cost)
 	}
 	rng := rand.New(rand.NewPCG(25, 61))
@@ -173,6 +173,9 @@ func TestDashboardRangesOnAKnownFixture(t *testing.T) {
 		{"2032-03-06", "2033-03-04", "y:5/1/2 x:3/0/1 z:2/0/0"},
 		// A single day, the edge of a month.
 		{"2033-02-28", "2033-02-28", "z:1/0/0"},
+		// Within a month, from its 10th (a month's row less its days
+		// before): 1 February is out.
+		{"2033-02-10", "2033-02-27", "y:3/0/2 x:1/0/1"},
 	}
 	check := func(when string, at time.Time, want func(i int) string) {
 		t.Helper()

@@ -112,7 +112,7 @@ func RangePlan(f, t, lo, hi time.Time, end *time.Time, months bool) (weights map
 	for d := lo; !d.After(hi); d = d.AddDate(0, 0, 1) {
 		w := 0
 		for _, r := range p.Runs {
-			if !p.Daily && (r.From.Month() != r.To.Month() || r.From.Year() != r.To.Year()) {
+			if r.Monthly && (p.Daily || r.From.Month() != r.To.Month() || r.From.Year() != r.To.Year()) {
 				panic("a run of a month's running totals crosses months")
 			}
 			if in(d, r.From, r.To) {
