@@ -124,17 +124,18 @@ func TestDashboardRangesOnAKnownFixture(t *testing.T) {
 	utc := func(month time.Month, day, hour, minute int) time.Time {
 		return time.Date(2033, month, day, hour, minute, 0, 0, time.UTC)
 	}
-	post(y, utc(1, 31, 22, 50), 0)      // 23:50 on 31 January in Paris (y opens the thread)
-	post(x, utc(1, 31, 23, 30), 0)      // 00:30 on 1 February in Paris
-	post(y, utc(2, 15, 10, 0), 2)       // 15 February
-	post(y, utc(2, 15, 11, 0), 0)       //
-	post(y, utc(2, 15, 12, 0), 0)       //
-	post(x, utc(2, 27, 22, 30), 1)      // 23:30 on 27 February in Paris
-	post(z, utc(2, 28, 10, 0), 0)       // 28 February
-	post(x, utc(2, 28, 23, 10), 0)      // 00:10 on 1 March in Paris
-	post(y, utc(3, 2, 9, 0), 0)         // 2 March
-	late := post(z, utc(3, 3, 9, 0), 0) // 3 March, deleted later
-	post(z, utc(3, 5, 9, 0), 0)         // today, 5 March
+	post(y, utc(1, 31, 22, 50), 0)           // 23:50 on 31 January in Paris (y opens the thread)
+	post(x, utc(1, 31, 23, 30), 0)           // 00:30 on 1 February in Paris
+	post(y, utc(2, 3, 10, 0), 0)             // 3 February
+	post(y, utc(2, 15, 10, 0), 2)            // 15 February
+	deleted := post(y, utc(2, 15, 11, 0), 0) // deleted later
+	post(y, utc(2, 15, 12, 0), 0)            //
+	post(x, utc(2, 27, 22, 30), 1)           // 23:30 on 27 February in Paris
+	post(z, utc(2, 28, 10, 0), 0)            // 28 February
+	post(x, utc(2, 28, 23, 10), 0)           // 00:10 on 1 March in Paris
+	post(y, utc(3, 2, 9, 0), 0)              // 2 March
+	late := post(z, utc(3, 3, 9, 0), 0)      // 3 March, deleted later
+	post(z, utc(3, 5, 9, 0), 0)              // today, 5 March
 
 	// The previous release's job may have run: the whole history is
 	// computed again, as the months are summed again.
@@ -162,30 +163,42 @@ func TestDashboardRangesOnAKnownFixture(t *testing.T) {
 		}
 		return strings.Join(out, " ")
 	}
-	ranges := []struct{ from, to, want string }{
-		// January's last day and February but its last day.
-		{"2033-01-31", "2033-02-27", "y:4/1/2 x:2/0/1"},
-		// February and 1 March: x and y tie on posts, y has more likes.
-		{"2033-02-01", "2033-03-01", "y:3/0/2 x:3/0/1 z:1/0/0"},
-		// 28 February to 4 March.
-		{"2033-02-28", "2033-03-04", "z:2/0/0 x:1/0/0 y:1/0/0"},
-		// 365 days to yesterday: a window less today.
-		{"2032-03-06", "2033-03-04", "y:5/1/2 x:3/0/1 z:2/0/0"},
-		// A single day, the edge of a month.
-		{"2033-02-28", "2033-02-28", "z:1/0/0"},
-		// Within a month, from its 10th (a month's row less its days
-		// before): 1 February is out.
-		{"2033-02-10", "2033-02-27", "y:3/0/2 x:1/0/1"},
+	// The ranges and their most active members: posts/threads/likes.
+	ranges := [][2]string{
+		{"2033-01-31", "2033-02-27"}, // January's last day, February but its last
+		{"2033-02-01", "2033-03-01"}, // February and 1 March (a tie on posts: likes)
+		{"2033-02-28", "2033-03-04"}, // 28 February to 4 March
+		{"2032-03-06", "2033-03-04"}, // 365 days to yesterday: a window less today
+		{"2033-02-28", "2033-02-28"}, // a single day, a month's last
+		{"2033-02-10", "2033-02-27"}, // a month's row less its days before the 10th
 	}
-	check := func(when string, at time.Time, want func(i int) string) {
+	check := func(when string, at time.Time, want ...string) {
 		t.Helper()
 		for i, r := range ranges {
-			if got := top(r.from, r.to, at); got != want(i) {
-				t.Errorf("%s, %s…%s: %s, want %s", when, r.from, r.to, got, want(i))
+			if got := top(r[0], r[1], at); got != want[i] {
+				t.Errorf("%s, %s…%s: %s, want %s", when, r[0], r[1], got, want[i])
 			}
 		}
 	}
-	check("from the months and windows", now, func(i int) string { return ranges[i].want })
+	kept := func(when string) {
+		t.Helper()
+		if n := forum.HealthMonthsDiffer(t, db); n != 0 {
+			t.Errorf("%s: %d rows of the months differ from the days", when, n)
+		}
+	}
+	check("from the months and windows", now,
+		"y:5/1/2 x:2/0/1", "y:4/0/2 x:3/0/1 z:1/0/0", "z:2/0/0 x:1/0/0 y:1/0/0", "y:6/1/2 x:3/0/1 z:2/0/0", "z:1/0/0", "y:3/0/2 x:1/0/1")
+	kept("summed")
+
+	// y's post of 15 February is deleted: the job computes that day again
+	// and y's February keeps its 3rd.
+	exec(`UPDATE posts SET status = 'deleted', removal = 'author' WHERE id = $1`, deleted)
+	if err := db.RollupHealth(ctx, now.Add(5*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	check("after a deletion", now.Add(5*time.Minute),
+		"y:4/1/2 x:2/0/1", "y:3/0/2 x:3/0/1 z:1/0/0", "z:2/0/0 x:1/0/0 y:1/0/0", "y:5/1/2 x:3/0/1 z:2/0/0", "z:1/0/0", "y:2/0/2 x:1/0/1")
+	kept("after a deletion")
 
 	// The previous release's job runs (as in a rolling upgrade): z's post
 	// of 3 March is deleted, it computes that day again without the
@@ -198,20 +211,13 @@ func TestDashboardRangesOnAKnownFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	forum.RunHealthAsPreviousRelease(t, false)
-	after := func(i int) string {
-		switch i {
-		case 2:
-			return "x:1/0/0 y:1/0/0 z:1/0/0"
-		case 3:
-			return "y:5/1/2 x:3/0/1 z:1/0/0"
-		}
-		return ranges[i].want
-	}
-	check("after the previous release's job, from the days", later, after)
+	after := []string{"y:4/1/2 x:2/0/1", "y:3/0/2 x:3/0/1 z:1/0/0", "x:1/0/0 y:1/0/0 z:1/0/0", "y:5/1/2 x:3/0/1 z:1/0/0", "z:1/0/0", "y:2/0/2 x:1/0/1"}
+	check("after the previous release's job, from the days", later, after...)
 	if err := db.RollupHealth(ctx, later.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	check("after this release's job again", later.Add(time.Minute), after)
+	check("after this release's job again", later.Add(time.Minute), after...)
+	kept("after this release's job again")
 	var months int
 	if err := db.SQL().GetContext(ctx, &months, `SELECT count(*) FROM health_member_months WHERE member_id IN ($1, $2, $3)`, x.ID, y.ID, z.ID); err != nil {
 		t.Fatal(err)

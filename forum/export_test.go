@@ -2,6 +2,7 @@ package forum
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -134,4 +135,18 @@ func RunHealthAsPreviousRelease(t testing.TB, on bool) {
 	old := healthAsPreviousRelease
 	healthAsPreviousRelease = on
 	t.Cleanup(func() { healthAsPreviousRelease = old })
+}
+
+// HealthMonthsDiffer counts the rows of health_member_months that differ
+// from those summed again from health_members (0 when kept right).
+func HealthMonthsDiffer(t testing.TB, db *DB) int {
+	t.Helper()
+	sum := buildHealthMonths[strings.Index(buildHealthMonths, "SELECT"):]
+	var n int
+	if err := db.pool.Get(&n, `
+WITH s AS (`+sum+`), k AS (SELECT month, member_id, days, posts, threads, likes_received FROM health_member_months)
+SELECT (SELECT count(*) FROM (SELECT * FROM s EXCEPT SELECT * FROM k) a) + (SELECT count(*) FROM (SELECT * FROM k EXCEPT SELECT * FROM s) b)`); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

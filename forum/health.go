@@ -187,38 +187,66 @@ WHERE t.created_at >= b.lo AND t.created_at < b.hi AND t.created_at < $4::timest
 
 // The most active members by month (migrations/0061_health_ranges.up.sql):
 // the running totals of each member over each month's days. The (month,
-// member) pairs that the days computed again had ($3 = -1, before) or have
-// ($3 = 1, after) are gathered, then their rows summed again from
-// health_members; all of them are when a job that does not know the table
-// (the previous release's) ran since (months_at).
+// member) pairs that the days computed again had (before) or have (after)
+// are gathered with the first day computed again in their month; each row
+// keeps its days before that one and takes the others again from
+// health_members, added to the running totals it kept, so that a run of
+// the job reads the days it computed, not whole months. All the months
+// are summed again when a job that does not know them (the previous
+// release's) ran since (months_at).
 const (
 	prepareHealthMonthChanges = `
-CREATE TEMPORARY TABLE IF NOT EXISTS health_month_changes (month date, member_id bigint) ON COMMIT DROP`
+CREATE TEMPORARY TABLE IF NOT EXISTS health_month_changes (month date, member_id bigint, first_day integer) ON COMMIT DROP`
 
 	adjustHealthMonths = `
-INSERT INTO health_month_changes (month, member_id)
-SELECT DISTINCT date_trunc('month', h.day::timestamp)::date, h.member_id
+INSERT INTO health_month_changes (month, member_id, first_day)
+SELECT DISTINCT date_trunc('month', h.day::timestamp)::date, h.member_id,
+       extract(day FROM greatest($1::date, date_trunc('month', h.day::timestamp)::date))::int
 FROM health_members h WHERE h.day BETWEEN $1::date AND $2::date`
 
-	// sumHealthMonths sums the rows of health_members of the pairs.
-	sumHealthMonths = `
-INSERT INTO health_member_months (month, member_id, days, posts, threads, likes_received)
-SELECT month, member_id, array_agg(extract(day FROM day)::smallint ORDER BY day),
-       array_agg(posts ORDER BY day), array_agg(threads ORDER BY day), array_agg(likes_received ORDER BY day)
-FROM (
-	SELECT c.month, h.member_id, h.day,
-	       sum(h.posts) OVER w AS posts, sum(h.threads) OVER w AS threads, sum(h.likes_received) OVER w AS likes_received
-	FROM (SELECT DISTINCT month, member_id FROM health_month_changes) c
-	JOIN health_members h ON h.member_id = c.member_id AND date_trunc('month', h.day::timestamp)::date = c.month
-	WHERE h.day >= (SELECT min(month) FROM health_month_changes)
-	  AND h.day < (SELECT max(month) FROM health_month_changes) + interval '1 month'
-	WINDOW w AS (PARTITION BY c.month, h.member_id ORDER BY h.day)
-) r
-GROUP BY 1, 2`
-
+	// o: each pair's row, kept up to k (its last day before the first
+	// computed again); t: the days from then on, their running totals
+	// starting from the row's at k; the row is both, or nothing (removed
+	// below) when it has neither.
 	applyHealthMonthChanges = `
-WITH c AS (SELECT DISTINCT month, member_id FROM health_month_changes)
-DELETE FROM health_member_months w USING c WHERE w.month = c.month AND w.member_id = c.member_id`
+WITH c AS (
+	SELECT month, member_id, min(first_day) AS first_day FROM health_month_changes GROUP BY 1, 2
+), o AS (
+	SELECT c.month, c.member_id, c.first_day, w.days, w.posts, w.threads, w.likes_received,
+	       coalesce(width_bucket(c.first_day - 1, w.days), 0) AS k
+	FROM c LEFT JOIN health_member_months w ON w.month = c.month AND w.member_id = c.member_id
+), t AS (
+	SELECT o.month, o.member_id, h.day,
+	       coalesce(o.posts[o.k], 0) + sum(h.posts) OVER w AS posts,
+	       coalesce(o.threads[o.k], 0) + sum(h.threads) OVER w AS threads,
+	       coalesce(o.likes_received[o.k], 0) + sum(h.likes_received) OVER w AS likes_received
+	FROM o JOIN health_members h ON h.member_id = o.member_id
+		AND h.day >= o.month + o.first_day - 1 AND h.day < (o.month + interval '1 month')::date
+	WHERE h.day >= (SELECT min(month + first_day - 1) FROM c)
+	  AND h.day < (SELECT max(month) FROM c) + interval '1 month'
+	WINDOW w AS (PARTITION BY o.month, o.member_id ORDER BY h.day)
+), tail AS (
+	SELECT month, member_id, array_agg(extract(day FROM day)::smallint ORDER BY day) AS days,
+	       array_agg(posts ORDER BY day) AS posts, array_agg(threads ORDER BY day) AS threads,
+	       array_agg(likes_received ORDER BY day) AS likes_received
+	FROM t GROUP BY 1, 2
+)
+INSERT INTO health_member_months AS w (month, member_id, days, posts, threads, likes_received)
+SELECT o.month, o.member_id,
+       coalesce(o.days[1:o.k], '{}') || coalesce(tail.days, '{}'),
+       coalesce(o.posts[1:o.k], '{}') || coalesce(tail.posts::int[], '{}'),
+       coalesce(o.threads[1:o.k], '{}') || coalesce(tail.threads::int[], '{}'),
+       coalesce(o.likes_received[1:o.k], '{}') || coalesce(tail.likes_received::int[], '{}')
+FROM o LEFT JOIN tail ON tail.month = o.month AND tail.member_id = o.member_id
+WHERE o.days IS NOT NULL OR tail.days IS NOT NULL
+ORDER BY 1, 2
+ON CONFLICT (month, member_id) DO UPDATE SET days = EXCLUDED.days, posts = EXCLUDED.posts,
+	threads = EXCLUDED.threads, likes_received = EXCLUDED.likes_received`
+
+	// A member's month without a published post is no row.
+	pruneHealthMonths = `
+DELETE FROM health_member_months
+WHERE cardinality(days) = 0 AND month IN (SELECT DISTINCT month FROM health_month_changes)`
 
 	// buildHealthMonths sums every month.
 	buildHealthMonths = `
@@ -508,7 +536,7 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 			}
 		}
 		if keepMonths {
-			for _, q := range []string{applyHealthMonthChanges, sumHealthMonths} {
+			for _, q := range []string{applyHealthMonthChanges, pruneHealthMonths} {
 				if _, err := tx.ExecContext(ctx, q); err != nil {
 					return Internal("keeping the most active members by month", err)
 				}
