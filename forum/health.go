@@ -245,8 +245,8 @@ ON CONFLICT (month, member_id) DO UPDATE SET days = EXCLUDED.days, posts = EXCLU
 
 	// A member's month without a published post is no row.
 	pruneHealthMonths = `
-DELETE FROM health_member_months
-WHERE cardinality(days) = 0 AND month IN (SELECT DISTINCT month FROM health_month_changes)`
+DELETE FROM health_member_months w USING (SELECT DISTINCT month, member_id FROM health_month_changes) c
+WHERE w.month = c.month AND w.member_id = c.member_id AND cardinality(w.days) = 0`
 
 	// buildHealthMonths sums every month.
 	buildHealthMonths = `
