@@ -180,6 +180,17 @@ CREATE TABLE health_dirty (
     CONSTRAINT health_dirty_pkey PRIMARY KEY (at)
 );
 
+CREATE TABLE health_member_months (
+    month date NOT NULL,
+    member_id bigint NOT NULL,
+    days smallint[] NOT NULL,
+    posts integer[] NOT NULL,
+    threads integer[] NOT NULL,
+    likes_received integer[] NOT NULL,
+    CONSTRAINT health_member_months_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
+    CONSTRAINT health_member_months_pkey PRIMARY KEY (month, member_id)
+);
+
 CREATE TABLE health_member_windows (
     days integer NOT NULL,
     member_id bigint NOT NULL,
@@ -206,6 +217,11 @@ CREATE TABLE health_queue (
     size_max integer NOT NULL,
     oldest_seconds_max bigint NOT NULL,
     CONSTRAINT health_queue_pkey PRIMARY KEY (day)
+);
+
+CREATE TABLE health_redo (
+    at timestamp with time zone NOT NULL,
+    CONSTRAINT health_redo_pkey PRIMARY KEY (at)
 );
 
 CREATE TABLE health_report_days (
@@ -250,6 +266,7 @@ CREATE TABLE health_state (
     backfill_from date,
     computed_at timestamp with time zone,
     window_to date,
+    months_at timestamp with time zone,
     CONSTRAINT health_state_id_check CHECK (id),
     CONSTRAINT health_state_pkey PRIMARY KEY (id)
 );
@@ -1144,6 +1161,7 @@ CREATE OR REPLACE FUNCTION health_mark_created()
 AS $function$
 BEGIN
     INSERT INTO health_dirty (at) SELECT NEW.created_at UNION SELECT OLD.created_at ON CONFLICT DO NOTHING;
+    INSERT INTO health_redo (at) SELECT NEW.created_at UNION SELECT OLD.created_at ON CONFLICT DO NOTHING;
     RETURN NULL;
 END
 $function$;
@@ -1157,6 +1175,10 @@ BEGIN
     SELECT NEW.created_at
     UNION SELECT t.created_at FROM threads t WHERE t.id = NEW.thread_id
     ON CONFLICT DO NOTHING;
+    INSERT INTO health_redo (at)
+    SELECT NEW.created_at
+    UNION SELECT t.created_at FROM threads t WHERE t.id = NEW.thread_id
+    ON CONFLICT DO NOTHING;
     RETURN NULL;
 END
 $function$;
@@ -1167,6 +1189,10 @@ CREATE OR REPLACE FUNCTION health_mark_thread()
 AS $function$
 BEGIN
     INSERT INTO health_dirty (at)
+    SELECT NEW.created_at
+    UNION SELECT DISTINCT date_trunc('hour', p.created_at) FROM posts p WHERE p.thread_id = NEW.id
+    ON CONFLICT DO NOTHING;
+    INSERT INTO health_redo (at)
     SELECT NEW.created_at
     UNION SELECT DISTINCT date_trunc('hour', p.created_at) FROM posts p WHERE p.thread_id = NEW.id
     ON CONFLICT DO NOTHING;

@@ -231,13 +231,13 @@ WHERE h.day BETWEEN $1::date AND $2::date
 GROUP BY c.id
 ORDER BY posts DESC, c.position, c.name`
 
+	// The days that have rows: the others are added as zeros (fillDays),
+	// so that a long period reads what it holds, not a row per day.
 	dashboardDays = `
-SELECT d::timestamp AT TIME ZONE 'UTC' AS day, coalesce(sum(h.posts), 0) AS posts, coalesce(sum(h.threads), 0) AS threads,
-       coalesce(sum(h.signups), 0) AS new_members, coalesce(sum(h.reports), 0) AS reports,
-       coalesce(sum(h.held), 0) AS held, coalesce(sum(h.removed), 0) AS removed
-FROM generate_series($1::date, $2::date, interval '1 day') AS d
-LEFT JOIN health_days h ON h.day = d::date
-GROUP BY d ORDER BY d`
+SELECT h.day::timestamp AT TIME ZONE 'UTC' AS day, sum(h.posts) AS posts, sum(h.threads) AS threads,
+       sum(h.signups) AS new_members, sum(h.reports) AS reports, sum(h.held) AS held, sum(h.removed) AS removed
+FROM health_days h WHERE h.day BETWEEN $1::date AND $2::date
+GROUP BY h.day ORDER BY h.day`
 
 	// The review items of the period and their latencies, from the daily
 	// histograms: each stage's rounded seconds with how many items took
@@ -251,17 +251,10 @@ GROUP BY stage, seconds ORDER BY stage, seconds`
 
 	dashboardQueue = `SELECT kind, count(*) AS n FROM review_items WHERE status = 'pending' GROUP BY kind`
 
-	// The most active members, from their daily rollup.
-	dashboardContributors = `
-SELECT m.id, m.username, sum(h.posts) AS posts, sum(h.threads) AS threads, sum(h.likes_received) AS likes_received
-FROM health_members h JOIN members m ON m.id = h.member_id
-WHERE h.day BETWEEN $1::date AND $2::date
-GROUP BY m.id
-ORDER BY posts DESC, likes_received DESC, m.id
-LIMIT 10`
-
-	// The same, for a period offered ending on the job's last day ($1: its
-	// number of days), from the windows the job keeps.
+	// The most active members of a period offered ending on the job's
+	// last day ($1: its number of days), from the windows the job keeps;
+	// those of other periods are summed from pieces
+	// (forum/dashboard_ranges.go).
 	dashboardContributorsWindow = `
 SELECT m.id, m.username, w.posts, w.threads, w.likes_received
 FROM health_member_windows w JOIN members m ON m.id = w.member_id
@@ -347,6 +340,7 @@ func (d *Dashboard) load(ctx context.Context, tx *sqlx.Tx) error {
 	if err := tx.SelectContext(ctx, &d.Days, dashboardDays, date(d.Period.From), date(d.Period.To)); err != nil {
 		return Internal("reading activity per day", err)
 	}
+	d.Days = fillDays(d.Period, d.Days, func(a DayActivity) time.Time { return a.Day }, func(t time.Time) DayActivity { return DayActivity{Day: t} })
 
 	if err := tx.GetContext(ctx, &d.ReviewItems, dashboardReviewItems, date(d.Period.From), date(d.Period.To)); err != nil {
 		return Internal("counting the review items", err)
@@ -375,13 +369,35 @@ func (d *Dashboard) load(ctx context.Context, tx *sqlx.Tx) error {
 		if err := tx.SelectContext(ctx, &d.TopContributors, dashboardContributorsWindow, d.Period.Days); err != nil {
 			return Internal("listing top contributors", err)
 		}
-	} else if err := tx.SelectContext(ctx, &d.TopContributors, dashboardContributors, date(d.Period.From), date(d.Period.To)); err != nil {
-		return Internal("listing top contributors", err)
+	} else {
+		top, err := rangeContributors(ctx, tx, d.Period.From, d.Period.To)
+		if err != nil {
+			return err
+		}
+		d.TopContributors = top
 	}
 	if err := d.loadModeration(ctx, tx); err != nil {
 		return err
 	}
 	return d.loadTraffic(ctx, tx)
+}
+
+// fillDays gives a value to each day of p, oldest first: the row of rows
+// (sorted by day) of that day, or empty's.
+func fillDays[T any](p Period, rows []T, day func(T) time.Time, empty func(time.Time) T) []T {
+	out := make([]T, 0, p.Len())
+	i := 0
+	for t := p.From; !t.After(p.To); t = t.AddDate(0, 0, 1) {
+		for i < len(rows) && day(rows[i]).Before(t) {
+			i++
+		}
+		if i < len(rows) && day(rows[i]).Equal(t) {
+			out = append(out, rows[i])
+			continue
+		}
+		out = append(out, empty(t))
+	}
+	return out
 }
 
 // latencyCount is a bar of a latency histogram: how many items took

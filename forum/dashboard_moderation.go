@@ -92,11 +92,11 @@ SELECT reason, sum(total) AS total, sum(agreed) AS agreed, sum(dismissed) AS dis
 FROM health_report_days WHERE day BETWEEN $1::date AND $2::date
 GROUP BY reason ORDER BY total DESC, reason`
 
+	// The days that have rows (fillDays adds the others).
 	dashboardQueueDays = `
-SELECT d::timestamp AT TIME ZONE 'UTC' AS day, coalesce(q.size_max, 0) AS size_max, coalesce(q.oldest_seconds_max, 0) AS oldest_seconds_max
-FROM generate_series($1::date, $2::date, interval '1 day') AS d
-LEFT JOIN health_queue q ON q.day = d::date
-ORDER BY d`
+SELECT day::timestamp AT TIME ZONE 'UTC' AS day, size_max, oldest_seconds_max
+FROM health_queue WHERE day BETWEEN $1::date AND $2::date
+ORDER BY day`
 
 	dashboardModerators = `
 SELECT m.id, m.username, count(*) AS actions, count(*) FILTER (WHERE l.action = $3) AS reviews
@@ -121,6 +121,7 @@ func (d *Dashboard) loadModeration(ctx context.Context, tx *sqlx.Tx) error {
 	if err := tx.SelectContext(ctx, &d.QueueDays, dashboardQueueDays, d.Period.From.Format(time.DateOnly), d.Period.To.Format(time.DateOnly)); err != nil {
 		return Internal("reading the queue over time", err)
 	}
+	d.QueueDays = fillDays(d.Period, d.QueueDays, func(q QueueDay) time.Time { return q.Day }, func(t time.Time) QueueDay { return QueueDay{Day: t} })
 	if err := tx.SelectContext(ctx, &d.Moderators, dashboardModerators, d.From, d.To, LogReviewResolve); err != nil {
 		return Internal("counting the moderators' actions", err)
 	}
@@ -152,10 +153,9 @@ FROM unnest($1::text[]) WITH ORDINALITY AS x(term, n)
 ORDER BY x.n`
 
 	dashboardTermDays = `
-SELECT d::timestamp AT TIME ZONE 'UTC' AS day, coalesce(sum(h.posts), 0) AS posts
-FROM generate_series($1::date, $2::date, interval '1 day') AS d
-LEFT JOIN health_terms h ON h.day = d::date
-GROUP BY d ORDER BY d`
+SELECT day::timestamp AT TIME ZONE 'UTC' AS day, sum(posts) AS posts
+FROM health_terms WHERE day BETWEEN $1::date AND $2::date
+GROUP BY day ORDER BY day`
 )
 
 // HeldShare and RemovedShare are the shares (0–1) of the posts written
@@ -181,5 +181,6 @@ func (d *Dashboard) loadReputation(ctx context.Context, tx *sqlx.Tx, terms []str
 	if err := tx.SelectContext(ctx, &d.TermDays, dashboardTermDays, date(d.Period.From), date(d.Period.To)); err != nil {
 		return Internal("counting the mentions of terms", err)
 	}
+	d.TermDays = fillDays(d.Period, d.TermDays, func(t TermDay) time.Time { return t.Day }, func(t time.Time) TermDay { return TermDay{Day: t} })
 	return nil
 }

@@ -2,6 +2,7 @@ package forum
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,4 +100,53 @@ func SetHealthBackfillPosts(t testing.TB, n int) {
 	old := healthBackfillPosts
 	healthBackfillPosts = n
 	t.Cleanup(func() { healthBackfillPosts = old })
+}
+
+// RangePlan plans the pieces of the days from f to t, as the dashboard
+// does for the most active members of a range, and returns each day's
+// weight in their signed sum (from lo to hi, the days that have rows),
+// how many runs of days and which window it used, and its cost.
+func RangePlan(f, t, lo, hi time.Time, end *time.Time, months bool) (weights map[time.Time]int, runs, window, cost int) {
+	p := planRange(f, t, lo, hi, end, months)
+	weights = map[time.Time]int{}
+	in := func(d, a, b time.Time) bool { return !d.Before(a) && !d.After(b) }
+	for d := lo; !d.After(hi); d = d.AddDate(0, 0, 1) {
+		w := 0
+		for _, r := range p.Runs {
+			if r.Monthly && (p.Daily || r.From.Month() != r.To.Month() || r.From.Year() != r.To.Year()) {
+				panic("a run of a month's running totals crosses months")
+			}
+			if in(d, r.From, r.To) {
+				w += r.Sign
+			}
+		}
+		if p.Window > 0 && in(d, end.AddDate(0, 0, -(p.Window-1)), *end) {
+			w += p.WindowSign
+		}
+		weights[d] = w
+	}
+	return weights, len(p.Runs), p.Window, p.Cost
+}
+
+// RunHealthAsPreviousRelease makes the health job run as the previous
+// release's did for the rest of the test (not parallel): it clears the
+// marks it knows only, and keeps neither health_redo nor the months.
+func RunHealthAsPreviousRelease(t testing.TB, on bool) {
+	old := healthAsPreviousRelease
+	healthAsPreviousRelease = on
+	t.Cleanup(func() { healthAsPreviousRelease = old })
+}
+
+// HealthMonthsDiffer counts the rows of health_member_months that differ
+// from those summed again from health_members (0 when kept right).
+func HealthMonthsDiffer(t testing.TB, db *DB) int {
+	t.Helper()
+	sum := buildHealthMonths[strings.Index(buildHealthMonths, "SELECT"):]
+	var n int
+	if err := db.pool.Get(&n, `
+WITH s AS (`+sum+`), k AS (SELECT month, member_id, days, posts, threads, likes_received FROM health_member_months)
+SELECT (SELECT count(*) FROM (SELECT * FROM s EXCEPT SELECT * FROM k) a) + (SELECT count(*) FROM (SELECT * FROM k EXCEPT SELECT * FROM s) b)`); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -31,6 +31,11 @@ const healthBackfillDays = 90
 
 var healthBackfillPosts = 50_000 // tests make it smaller
 
+// healthAsPreviousRelease makes the job run as the previous release's did
+// (tests of a rolling upgrade): it clears health_dirty only, and knows
+// neither health_redo nor health_member_months.
+var healthAsPreviousRelease = false
+
 // rollupHealthDays recomputes the rows of the local days from $2 to $3
 // (dates, inclusive) in the time zone $1, once their rows are deleted. A thread's first response is the
 // earliest published reply of someone other than its author; only
@@ -180,6 +185,83 @@ WHERE t.created_at >= b.lo AND t.created_at < b.hi AND t.created_at < $4::timest
                     AND r.author_id IS DISTINCT FROM t.author_id AND r.created_at <= t.created_at + interval '24 hours')`
 )
 
+// The most active members by month (migrations/0061_health_ranges.up.sql):
+// the running totals of each member over each month's days. The (month,
+// member) pairs that the days computed again had (before) or have (after)
+// are gathered with the first day computed again in their month; each row
+// keeps its days before that one and takes the others again from
+// health_members, added to the running totals it kept, so that a run of
+// the job reads the days it computed, not whole months. All the months
+// are summed again when a job that does not know them (the previous
+// release's) ran since (months_at).
+const (
+	prepareHealthMonthChanges = `
+CREATE TEMPORARY TABLE IF NOT EXISTS health_month_changes (month date, member_id bigint, first_day integer) ON COMMIT DROP`
+
+	adjustHealthMonths = `
+INSERT INTO health_month_changes (month, member_id, first_day)
+SELECT DISTINCT date_trunc('month', h.day::timestamp)::date, h.member_id,
+       extract(day FROM greatest($1::date, date_trunc('month', h.day::timestamp)::date))::int
+FROM health_members h WHERE h.day BETWEEN $1::date AND $2::date`
+
+	// o: each pair's row, kept up to k (its last day before the first
+	// computed again); t: the days from then on, their running totals
+	// starting from the row's at k; the row is both, or nothing (removed
+	// below) when it has neither.
+	applyHealthMonthChanges = `
+WITH c AS (
+	SELECT month, member_id, min(first_day) AS first_day FROM health_month_changes GROUP BY 1, 2
+), o AS (
+	SELECT c.month, c.member_id, c.first_day, w.days, w.posts, w.threads, w.likes_received,
+	       coalesce(width_bucket(c.first_day - 1, w.days), 0) AS k
+	FROM c LEFT JOIN health_member_months w ON w.month = c.month AND w.member_id = c.member_id
+), t AS (
+	SELECT o.month, o.member_id, h.day,
+	       coalesce(o.posts[o.k], 0) + sum(h.posts) OVER w AS posts,
+	       coalesce(o.threads[o.k], 0) + sum(h.threads) OVER w AS threads,
+	       coalesce(o.likes_received[o.k], 0) + sum(h.likes_received) OVER w AS likes_received
+	FROM o JOIN health_members h ON h.member_id = o.member_id
+		AND h.day >= o.month + o.first_day - 1 AND h.day < (o.month + interval '1 month')::date
+	WHERE h.day >= (SELECT min(month + first_day - 1) FROM c)
+	  AND h.day < (SELECT max(month) FROM c) + interval '1 month'
+	WINDOW w AS (PARTITION BY o.month, o.member_id ORDER BY h.day)
+), tail AS (
+	SELECT month, member_id, array_agg(extract(day FROM day)::smallint ORDER BY day) AS days,
+	       array_agg(posts ORDER BY day) AS posts, array_agg(threads ORDER BY day) AS threads,
+	       array_agg(likes_received ORDER BY day) AS likes_received
+	FROM t GROUP BY 1, 2
+)
+INSERT INTO health_member_months AS w (month, member_id, days, posts, threads, likes_received)
+SELECT o.month, o.member_id,
+       coalesce(o.days[1:o.k], '{}') || coalesce(tail.days, '{}'),
+       coalesce(o.posts[1:o.k], '{}') || coalesce(tail.posts::int[], '{}'),
+       coalesce(o.threads[1:o.k], '{}') || coalesce(tail.threads::int[], '{}'),
+       coalesce(o.likes_received[1:o.k], '{}') || coalesce(tail.likes_received::int[], '{}')
+FROM o LEFT JOIN tail ON tail.month = o.month AND tail.member_id = o.member_id
+WHERE o.days IS NOT NULL OR tail.days IS NOT NULL
+ORDER BY 1, 2
+ON CONFLICT (month, member_id) DO UPDATE SET days = EXCLUDED.days, posts = EXCLUDED.posts,
+	threads = EXCLUDED.threads, likes_received = EXCLUDED.likes_received`
+
+	// A member's month without a published post is no row.
+	pruneHealthMonths = `
+DELETE FROM health_member_months w USING (SELECT DISTINCT month, member_id FROM health_month_changes) c
+WHERE w.month = c.month AND w.member_id = c.member_id AND cardinality(w.days) = 0`
+
+	// buildHealthMonths sums every month.
+	buildHealthMonths = `
+INSERT INTO health_member_months (month, member_id, days, posts, threads, likes_received)
+SELECT month, member_id, array_agg(extract(day FROM day)::smallint ORDER BY day),
+       array_agg(posts ORDER BY day), array_agg(threads ORDER BY day), array_agg(likes_received ORDER BY day)
+FROM (
+	SELECT date_trunc('month', h.day::timestamp)::date AS month, h.member_id, h.day,
+	       sum(h.posts) OVER w AS posts, sum(h.threads) OVER w AS threads, sum(h.likes_received) OVER w AS likes_received
+	FROM health_members h
+	WINDOW w AS (PARTITION BY date_trunc('month', h.day::timestamp), h.member_id ORDER BY h.day)
+) r
+GROUP BY 1, 2`
+)
+
 // healthTables are the rollups kept by day, all cleared and computed again
 // together for a run of days.
 var healthTables = []string{"health_days", "health_terms", "health_members", "health_review_days",
@@ -228,6 +310,9 @@ type healthState struct {
 	ActivitySince *time.Time     `db:"activity_since"`
 	BackfillFrom  *time.Time     `db:"backfill_from"`
 	WindowTo      *time.Time     `db:"window_to"`
+	// MonthsKept is whether health_member_months is up to date with the
+	// days: this release's job ran last (months_at = computed_at).
+	MonthsKept bool `db:"months_kept"`
 }
 
 // HealthRollupJob brings the rollups up to date (the job's handler); while
@@ -270,7 +355,10 @@ func (db *DB) RollupHealth(ctx context.Context, now time.Time) error {
 	today := localDay(now, loc)
 	return db.InTx(ctx, func(tx *sqlx.Tx) error {
 		var s healthState
-		if err := tx.GetContext(ctx, &s, `SELECT time_zone, terms, activity_since, backfill_from, window_to FROM health_state FOR UPDATE`); err != nil {
+		if err := tx.GetContext(ctx, &s, `
+SELECT time_zone, terms, activity_since, backfill_from, window_to,
+       coalesce(months_at = computed_at, false) AS months_kept
+FROM health_state FOR UPDATE`); err != nil {
 			return Internal("reading the health rollups' state", err)
 		}
 		terms := st.ReputationTerms
@@ -279,7 +367,7 @@ func (db *DB) RollupHealth(ctx context.Context, now time.Time) error {
 		}
 		if s.TimeZone != tz || !slices.Equal(s.Terms, terms) {
 			// Days cut elsewhere, or other terms: everything is computed again.
-			for _, table := range append(healthTables, "health_member_windows") {
+			for _, table := range append(healthTables, "health_member_windows", "health_member_months") {
 				if _, err := tx.ExecContext(ctx, `DELETE FROM `+table); err != nil {
 					return Internal("clearing the health rollups", err)
 				}
@@ -289,7 +377,7 @@ func (db *DB) RollupHealth(ctx context.Context, now time.Time) error {
 SELECT (least((SELECT min(created_at) FROM posts), (SELECT min(created_at) FROM members)) AT TIME ZONE $1)::date`, tz); err != nil {
 				return Internal("finding the forum's first day", err)
 			}
-			s = healthState{TimeZone: tz, Terms: terms, BackfillFrom: first}
+			s = healthState{TimeZone: tz, Terms: terms, BackfillFrom: first, MonthsKept: true}
 		}
 		var ranges [][2]time.Time
 		backfilling := false
@@ -329,7 +417,16 @@ ORDER BY created_at OFFSET $3 LIMIT 1`, tz, from.Format(time.DateOnly), healthBa
 		if !backfilling {
 			days[today], days[today.AddDate(0, 0, -1)] = true, true
 			var marked []time.Time
-			if err := tx.SelectContext(ctx, &marked, `DELETE FROM health_dirty RETURNING (at AT TIME ZONE $1)::date`, tz); err != nil {
+			// The marks of health_redo are those of health_dirty too, unless
+			// a job that does not know every table (the previous release's)
+			// cleared health_dirty meanwhile.
+			marks := `
+WITH d AS (DELETE FROM health_dirty RETURNING at), r AS (DELETE FROM health_redo RETURNING at)
+SELECT DISTINCT (at AT TIME ZONE $1)::date FROM (SELECT at FROM d UNION ALL SELECT at FROM r) x`
+			if healthAsPreviousRelease {
+				marks = `DELETE FROM health_dirty RETURNING (at AT TIME ZONE $1)::date`
+			}
+			if err := tx.SelectContext(ctx, &marked, marks, tz); err != nil {
 				return Internal("reading the days to compute again", err)
 			}
 			for _, d := range marked {
@@ -368,11 +465,27 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 				return Internal("keeping the most active members", err)
 			}
 		}
+		// The months are kept as the days change, or summed again at the
+		// end when another job changed days without them.
+		keepMonths, sumMonths := s.MonthsKept, !s.MonthsKept
+		if healthAsPreviousRelease {
+			keepMonths, sumMonths = false, false
+		}
+		if keepMonths {
+			if _, err := tx.ExecContext(ctx, prepareHealthMonthChanges); err != nil {
+				return Internal("keeping the most active members by month", err)
+			}
+		}
 		for _, r := range ranges {
 			from, to := r[0].Format(time.DateOnly), r[1].Format(time.DateOnly)
 			if !rebuild {
 				if _, err := tx.ExecContext(ctx, adjustHealthWindows, from, to, today.Format(time.DateOnly), -1, windows); err != nil {
 					return Internal("keeping the most active members", err)
+				}
+			}
+			if keepMonths {
+				if _, err := tx.ExecContext(ctx, adjustHealthMonths, from, to); err != nil {
+					return Internal("keeping the most active members by month", err)
 				}
 			}
 			for _, table := range healthTables {
@@ -396,6 +509,11 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 					return Internal("keeping the most active members", err)
 				}
 			}
+			if keepMonths {
+				if _, err := tx.ExecContext(ctx, adjustHealthMonths, from, to); err != nil {
+					return Internal("keeping the most active members by month", err)
+				}
+			}
 			if len(terms) > 0 {
 				if _, err := tx.ExecContext(ctx, rollupHealthTerms, tz, r[0].Format(time.DateOnly), r[1].Format(time.DateOnly), pq.Array(terms)); err != nil {
 					return Internal("counting the mentions of terms", err)
@@ -417,6 +535,19 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 				return Internal("summing the most active members", err)
 			}
 		}
+		if keepMonths {
+			for _, q := range []string{applyHealthMonthChanges, pruneHealthMonths} {
+				if _, err := tx.ExecContext(ctx, q); err != nil {
+					return Internal("keeping the most active members by month", err)
+				}
+			}
+		} else if sumMonths {
+			for _, q := range []string{`DELETE FROM health_member_months`, buildHealthMonths} {
+				if _, err := tx.ExecContext(ctx, q); err != nil {
+					return Internal("summing the most active members by month", err)
+				}
+			}
+		}
 		if _, err := tx.ExecContext(ctx, recordHealthQueue, today.Format(time.DateOnly), now); err != nil {
 			return Internal("recording the review queue", err)
 		}
@@ -425,8 +556,8 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 		}
 		if _, err := tx.ExecContext(ctx, `
 UPDATE health_state SET time_zone = $1, activity_since = CASE WHEN $6 THEN activity_since ELSE $2 END, backfill_from = $3,
-	computed_at = $2, terms = $4, window_to = $5`,
-			tz, now, s.BackfillFrom, pq.Array(terms), today.Format(time.DateOnly), backfilling); err != nil {
+	computed_at = $2, months_at = CASE WHEN $7 THEN months_at ELSE $2 END, terms = $4, window_to = $5`,
+			tz, now, s.BackfillFrom, pq.Array(terms), today.Format(time.DateOnly), backfilling, healthAsPreviousRelease); err != nil {
 			return Internal("saving the health rollups' state", err)
 		}
 		return nil

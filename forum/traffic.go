@@ -229,17 +229,23 @@ type Referrer struct {
 
 // The traffic queries take the period's first and last days.
 const (
+	// The days that have rows (fillDays adds the others); the unique
+	// readers of a day not counted yet (today's) are those of its hashes.
 	dashboardTraffic = `
-SELECT d::timestamp AT TIME ZONE 'UTC' AS day,
-       coalesce(sum(t.views) FILTER (WHERE t.kind = 'member'), 0) AS member,
-       coalesce(sum(t.views) FILTER (WHERE t.kind = 'anonymous'), 0) AS anonymous,
-       coalesce(sum(t.views) FILTER (WHERE t.kind = 'crawler'), 0) AS crawler,
-       coalesce(sum(t.search_views), 0) AS search,
-       coalesce(max(r.readers), (SELECT count(*) FROM traffic_readers l WHERE l.day = d::date)) AS readers
-FROM generate_series($1::date, $2::date, interval '1 day') AS d
-LEFT JOIN traffic_days t ON t.day = d::date
-LEFT JOIN traffic_readers_days r ON r.day = d::date
-GROUP BY d ORDER BY d`
+WITH t AS (
+	SELECT day, coalesce(sum(views) FILTER (WHERE kind = 'member'), 0) AS member,
+	       coalesce(sum(views) FILTER (WHERE kind = 'anonymous'), 0) AS anonymous,
+	       coalesce(sum(views) FILTER (WHERE kind = 'crawler'), 0) AS crawler, sum(search_views) AS search
+	FROM traffic_days WHERE day BETWEEN $1::date AND $2::date GROUP BY day
+), r AS (
+	SELECT day, readers FROM traffic_readers_days WHERE day BETWEEN $1::date AND $2::date
+), l AS (
+	SELECT day, count(*) AS readers FROM traffic_readers WHERE day BETWEEN $1::date AND $2::date GROUP BY day
+)
+SELECT day::timestamp AT TIME ZONE 'UTC' AS day, coalesce(t.member, 0) AS member, coalesce(t.anonymous, 0) AS anonymous,
+       coalesce(t.crawler, 0) AS crawler, coalesce(t.search, 0) AS search, coalesce(r.readers, l.readers, 0) AS readers
+FROM t FULL JOIN r USING (day) FULL JOIN l USING (day)
+ORDER BY day`
 
 	dashboardTopThreads = `
 SELECT t.id, t.title, t.slug, sum(v.views) AS views
@@ -265,6 +271,7 @@ func (d *Dashboard) loadTraffic(ctx context.Context, tx *sqlx.Tx) error {
 	if err := tx.SelectContext(ctx, &d.TrafficDays, dashboardTraffic, from, to); err != nil {
 		return Internal("reading page views", err)
 	}
+	d.TrafficDays = fillDays(d.Period, d.TrafficDays, func(t TrafficDay) time.Time { return t.Day }, func(t time.Time) TrafficDay { return TrafficDay{Day: t} })
 	var prev []TrafficDay
 	if err := tx.SelectContext(ctx, &prev, dashboardTraffic, date(d.Prior.From), date(d.Prior.To)); err != nil {
 		return Internal("reading page views", err)

@@ -115,6 +115,10 @@ until curl -fsS http://127.0.0.1:18079/ >/dev/null 2>&1; do sleep 0.02; done
 # The dashboard reads the rollups the health job computes when the server
 # starts (the whole history in its first run), one client at a time: its
 # latency is what an admin waits, for each period (issue 25: < 200 ms).
+# The dashboard's chosen ranges (no window of the job ends on them) are
+# summed from months' running totals and windows: the 365 days to
+# yesterday, and 31 days across a month's end, a fortnight ago, in the
+# forum's time zone (RANGE_* below).
 # A path is expanded with the scale's seed (THREAD_ID…) when measured. Kind
 # "post" creates replies (scripts/bench_post.lua); "alongside" measures the
 # page while 4 connections post, as a forum is read while it is written;
@@ -136,9 +140,19 @@ dashboard, 30 days, 1 client|/admin/dashboard?period=30|admin|1|
 dashboard, 90 days, 1 client|/admin/dashboard?period=90|admin|1|
 dashboard, 365 days, 1 client|/admin/dashboard?period=365|admin|1|
 dashboard JSON, 365 days, 1 client|/api/v1/admin/dashboard?period=365|admin|1|
+dashboard, 365-day range to yesterday, 1 client|/admin/dashboard?from=$RANGE_YEAR_FROM&to=$RANGE_YEAR_TO|admin|1|
+dashboard, 31-day range across months, 1 client|/admin/dashboard?from=$RANGE_MONTH_FROM&to=$RANGE_MONTH_TO|admin|1|
 post creation (durable)|/api/v1/threads/$THREAD_ID/posts|anonymous||post
 image upload (1600×1200 JPEG)|/api/v1/uploads|anonymous|8|upload
 thread page, signed in, while 4 connections post|/t/$THREAD_ID/$THREAD_SLUG|member||alongside'
+
+# The ranges of the dashboard's scenarios, in the forum's time zone (the
+# seed's default): the month's end of a fortnight ago, 15 days on each side.
+RANGE_YEAR_TO=$(TZ=Europe/Paris date -d yesterday +%F)
+RANGE_YEAR_FROM=$(TZ=Europe/Paris date -d '365 days ago' +%F)
+month_end=$(TZ=Europe/Paris date -d "$(TZ=Europe/Paris date -d '14 days ago' +%Y-%m-01) -1 day" +%F)
+RANGE_MONTH_FROM=$(date -d "$month_end -15 days" +%F)
+RANGE_MONTH_TO=$(date -d "$month_end +15 days" +%F)
 
 # BENCH_ONLY: an extended regular expression; only the scenarios whose name
 # it matches are measured (the baseline always is).

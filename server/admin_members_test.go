@@ -3,11 +3,13 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/forum/forumtest"
@@ -187,6 +189,13 @@ func TestDashboardPageForStaff(t *testing.T) {
 		!strings.Contains(body, "2025-12-22") {
 		t.Errorf("a range: %d (the previous period is 2025-12-22 to 2025-12-31)", w.Code)
 	}
+	// A long range has a bar a month (24 here), whose titles say so.
+	w = b.do(t, "GET", "/admin/dashboard?from=2024-01-01&to=2025-12-31", nil, nil)
+	if body := w.Body.String(); w.Code != 200 || strings.Count(body, "<rect ") != 8*24 || !strings.Contains(body, "Posts per month") ||
+		!strings.Contains(body, `<desc id="chart-posts-desc">A bar for each of 24 months`) || !strings.Contains(body, "<td>2024-02</td>") ||
+		strings.Contains(body, "<td>2024-02-01</td>") {
+		t.Errorf("two years: %d, want a bar a month", w.Code)
+	}
 	for _, q := range []string{"period=12", "from=2026-01-10&to=2026-01-01", "from=2026-01-10", "from=3000-01-01&to=3000-01-02"} {
 		if w := b.do(t, "GET", "/admin/dashboard?"+q, nil, nil); w.Code != http.StatusBadRequest {
 			t.Errorf("%s: %d", q, w.Code)
@@ -326,5 +335,27 @@ func TestDashboardCSVDefusesFormulas(t *testing.T) {
 		if got := csvSafe(in); got != want {
 			t.Errorf("%q: %q, want %q", in, got, want)
 		}
+	}
+}
+
+// A long period's bars are months: the days' total, highest value or
+// rounded mean (unique readers a day), whatever day the period starts on.
+func TestDashboardMonthsOfDays(t *testing.T) {
+	var days []chartPoint
+	for d := time.Date(2026, 1, 30, 0, 0, 0, 0, time.UTC); d.Before(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)); d = d.AddDate(0, 0, 1) {
+		days = append(days, chartPoint{d, d.Day()})
+	}
+	// 30 and 31 January; 1…28 February; 1 March.
+	for how, want := range map[monthBar]string{monthSum: "[61 406 1]", monthMax: "[31 28 1]", monthMean: "[31 15 1]"} {
+		var got []int
+		for _, p := range byMonth(days, how) {
+			got = append(got, p.Value)
+		}
+		if fmt.Sprint(got) != want {
+			t.Errorf("months %d: %v, want %s", how, got, want)
+		}
+	}
+	if m := byMonth(days, monthSum); len(m) != 3 || !m[1].Day.Equal(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("months dated %v", m)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -17,18 +18,21 @@ import (
 // computed here, the template writes rect elements with SVG attributes (no
 // style attribute, no script: the CSP stays strict).
 type barChart struct {
-	ID     string // for the caption's id
-	Title  string
-	Width  int
-	Height int
-	Max    int
-	Total  int
-	Bars   []chartBar
+	ID    string // for the caption's id
+	Title string
+	// The catalogue keys of a bar's heading (a day or a month), of the
+	// summary, the description and the table's title.
+	Unit, Summary, Desc, Table string
+	Width                      int
+	Height                     int
+	Max                        int
+	Total                      int
+	Bars                       []chartBar
 }
 
 type chartBar struct {
 	X, Y, W, H int
-	Day        string // YYYY-MM-DD
+	Day        string // YYYY-MM-DD, or YYYY-MM for a month
 	Value      int
 }
 
@@ -38,20 +42,36 @@ const (
 	chartGap    = 2
 )
 
-func newBarChart(id, title string, days []forum.DayActivity, value func(forum.DayActivity) int) barChart {
+// dashboardMonthlyAfter is the longest period whose charts have a bar a
+// day: a longer one (up to ten years) has a bar a month, so that a page
+// draws a few hundred bars whatever the period, as Discourse's reports
+// group long ranges.
+const dashboardMonthlyAfter = 400
+
+// How a month's bar sums its days: their total, their highest value or
+// their mean (rounded).
+type monthBar int
+
+const (
+	monthSum monthBar = iota
+	monthMax
+	monthMean
+)
+
+func newBarChart(id, title string, days []forum.DayActivity, value func(forum.DayActivity) int, monthly bool) barChart {
 	points := make([]chartPoint, len(days))
 	for i, d := range days {
 		points[i] = chartPoint{d.Day, value(d)}
 	}
-	return drawBarChart(id, title, points)
+	return drawBarChart(id, title, points, monthly, monthSum)
 }
 
-func newTrafficChart(id, title string, days []forum.TrafficDay, value func(forum.TrafficDay) int64) barChart {
+func newTrafficChart(id, title string, days []forum.TrafficDay, value func(forum.TrafficDay) int64, monthly bool, how monthBar) barChart {
 	points := make([]chartPoint, len(days))
 	for i, d := range days {
 		points[i] = chartPoint{d.Day, int(value(d))}
 	}
-	return drawBarChart(id, title, points)
+	return drawBarChart(id, title, points, monthly, how)
 }
 
 type chartPoint struct {
@@ -59,8 +79,45 @@ type chartPoint struct {
 	Value int
 }
 
-func drawBarChart(id, title string, points []chartPoint) barChart {
-	ch := barChart{ID: id, Title: title, Height: chartHeight, Width: len(points) * (chartBarW + chartGap)}
+// byMonth groups days (oldest first) into months, each dated on its
+// first day.
+func byMonth(points []chartPoint, how monthBar) []chartPoint {
+	var out []chartPoint
+	days := 0
+	for _, p := range points {
+		first := time.Date(p.Day.Year(), p.Day.Month(), 1, 0, 0, 0, 0, time.UTC)
+		if n := len(out); n == 0 || !out[n-1].Day.Equal(first) {
+			if n > 0 && how == monthMean {
+				out[n-1].Value = (out[n-1].Value + days/2) / days
+			}
+			out = append(out, chartPoint{Day: first})
+			days = 0
+		}
+		last := &out[len(out)-1]
+		days++
+		switch how {
+		case monthMax:
+			last.Value = max(last.Value, p.Value)
+		default:
+			last.Value += p.Value
+		}
+	}
+	if n := len(out); n > 0 && how == monthMean {
+		out[n-1].Value = (out[n-1].Value + days/2) / days
+	}
+	return out
+}
+
+func drawBarChart(id, title string, points []chartPoint, monthly bool, how monthBar) barChart {
+	label := time.DateOnly
+	ch := barChart{ID: id, Title: title, Unit: "admin.dashboard_day", Summary: "admin.dashboard_chart_summary",
+		Desc: "admin.dashboard_chart_desc", Table: "admin.dashboard_chart_table", Height: chartHeight}
+	if monthly {
+		points, label = byMonth(points, how), "2006-01"
+		ch.Unit, ch.Summary, ch.Desc, ch.Table = "admin.dashboard_month", "admin.dashboard_chart_summary_month",
+			"admin.dashboard_chart_desc_month", "admin.dashboard_chart_table_month"
+	}
+	ch.Width = len(points) * (chartBarW + chartGap)
 	for _, p := range points {
 		ch.Max = max(ch.Max, p.Value)
 	}
@@ -74,7 +131,7 @@ func drawBarChart(id, title string, points []chartPoint) barChart {
 			h = 2 // a day with activity is never invisible
 		}
 		ch.Total += v
-		ch.Bars = append(ch.Bars, chartBar{X: i * (chartBarW + chartGap), Y: chartHeight - h, W: chartBarW, H: h, Day: p.Day.Format(time.DateOnly), Value: v})
+		ch.Bars = append(ch.Bars, chartBar{X: i * (chartBarW + chartGap), Y: chartHeight - h, W: chartBarW, H: h, Day: p.Day.Format(label), Value: v})
 	}
 	return ch
 }
@@ -162,6 +219,7 @@ type dashboardPage struct {
 	TermCharts    []barChart
 	Rules         []ruleRow
 	Oldest        []queueAge
+	Unit          string // the catalogue key of Oldest's first heading: a day or a month
 	TrafficCharts []barChart
 	Categories    []categoryRow
 	ReviewSeen    string
@@ -281,7 +339,16 @@ var reportMonthKeys = [12]string{"admin.report_month_1", "admin.report_month_2",
 // newDashboardPage lays out the dashboard's figures for people.
 func newDashboardPage(lang *Lang, d *forum.Dashboard) dashboardPage {
 	cur, prev := d.Current, d.Previous
+	// A long period has a bar a month, whose titles say so.
+	monthly := d.Period.Len() > dashboardMonthlyAfter
+	per := func(key string) string {
+		if monthly {
+			return lang.T(strings.TrimSuffix(key, "_per_day") + "_per_month")
+		}
+		return lang.T(key)
+	}
 	page := dashboardPage{
+		Unit:          "admin.dashboard_day",
 		D:             d,
 		From:          d.Period.From.Format(time.DateOnly),
 		To:            d.Period.To.Format(time.DateOnly),
@@ -307,10 +374,10 @@ func newDashboardPage(lang *Lang, d *forum.Dashboard) dashboardPage {
 			countFigure(lang, "admin.dashboard_removed", cur.Removed, prev.Removed),
 		},
 		Charts: []barChart{
-			newBarChart("posts", lang.T("admin.dashboard_posts_per_day"), d.Days, func(a forum.DayActivity) int { return a.Posts }),
-			newBarChart("threads", lang.T("admin.dashboard_threads_per_day"), d.Days, func(a forum.DayActivity) int { return a.Threads }),
-			newBarChart("members", lang.T("admin.dashboard_members_per_day"), d.Days, func(a forum.DayActivity) int { return a.NewMembers }),
-			newBarChart("reports", lang.T("admin.dashboard_reports_per_day"), d.Days, func(a forum.DayActivity) int { return a.Reports }),
+			newBarChart("posts", per("admin.dashboard_posts_per_day"), d.Days, func(a forum.DayActivity) int { return a.Posts }, monthly),
+			newBarChart("threads", per("admin.dashboard_threads_per_day"), d.Days, func(a forum.DayActivity) int { return a.Threads }, monthly),
+			newBarChart("members", per("admin.dashboard_members_per_day"), d.Days, func(a forum.DayActivity) int { return a.NewMembers }, monthly),
+			newBarChart("reports", per("admin.dashboard_reports_per_day"), d.Days, func(a forum.DayActivity) int { return a.Reports }, monthly),
 		},
 	}
 	tr, ptr := d.Traffic, d.PreviousTraffic
@@ -322,9 +389,9 @@ func newDashboardPage(lang *Lang, d *forum.Dashboard) dashboardPage {
 		countFigure64(lang, "admin.dashboard_views_search", tr.Search, ptr.Search),
 	}
 	page.TrafficCharts = []barChart{
-		newTrafficChart("views", lang.T("admin.dashboard_views_per_day"), d.TrafficDays, func(t forum.TrafficDay) int64 { return t.Member + t.Anonymous }),
-		newTrafficChart("readers", lang.T("admin.dashboard_readers_per_day"), d.TrafficDays, func(t forum.TrafficDay) int64 { return t.Readers }),
-		newTrafficChart("crawlers", lang.T("admin.dashboard_crawlers_per_day"), d.TrafficDays, func(t forum.TrafficDay) int64 { return t.Crawler }),
+		newTrafficChart("views", per("admin.dashboard_views_per_day"), d.TrafficDays, func(t forum.TrafficDay) int64 { return t.Member + t.Anonymous }, monthly, monthSum),
+		newTrafficChart("readers", per("admin.dashboard_readers_per_day"), d.TrafficDays, func(t forum.TrafficDay) int64 { return t.Readers }, monthly, monthMean),
+		newTrafficChart("crawlers", per("admin.dashboard_crawlers_per_day"), d.TrafficDays, func(t forum.TrafficDay) int64 { return t.Crawler }, monthly, monthSum),
 	}
 	page.Reputation = []figure{
 		shareFigure(lang, "admin.dashboard_held_share", cur.HeldShare(), prev.HeldShare()),
@@ -340,15 +407,23 @@ func newDashboardPage(lang *Lang, d *forum.Dashboard) dashboardPage {
 		for i, td := range d.TermDays {
 			points[i] = chartPoint{td.Day, td.Posts}
 		}
-		page.TermCharts = []barChart{drawBarChart("mentions", lang.T("admin.dashboard_mentions_per_day"), points)}
+		page.TermCharts = []barChart{drawBarChart("mentions", per("admin.dashboard_mentions_per_day"), points, monthly, monthSum)}
 	}
 	sizes := make([]chartPoint, len(d.QueueDays))
+	ages := make([]chartPoint, len(d.QueueDays))
 	for i, q := range d.QueueDays {
 		sizes[i] = chartPoint{q.Day, q.Size}
-		age := time.Duration(q.OldestSeconds) * time.Second
-		page.Oldest = append(page.Oldest, queueAge{Day: q.Day.Format(time.DateOnly), Age: formatDuration(lang, &age)})
+		ages[i] = chartPoint{q.Day, int(q.OldestSeconds)}
 	}
-	page.QueueCharts = []barChart{drawBarChart("queue", lang.T("admin.dashboard_queue_per_day"), sizes)}
+	label := time.DateOnly
+	if monthly {
+		ages, label, page.Unit = byMonth(ages, monthMax), "2006-01", "admin.dashboard_month"
+	}
+	for _, a := range ages {
+		age := time.Duration(a.Value) * time.Second
+		page.Oldest = append(page.Oldest, queueAge{Day: a.Day.Format(label), Age: formatDuration(lang, &age)})
+	}
+	page.QueueCharts = []barChart{drawBarChart("queue", per("admin.dashboard_queue_per_day"), sizes, monthly, monthMax)}
 	for _, r := range d.Rules {
 		row := ruleRow{RuleFiring: r, Precision: "—"}
 		if p := r.Precision(); p >= 0 {

@@ -1,0 +1,285 @@
+package forum_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/palabre/palabre/forum"
+	"github.com/palabre/palabre/forum/forumtest"
+)
+
+// A range's pieces (whole months, windows, days added or taken away) sum
+// to each of its days once and to no other day that has rows, whatever
+// its edges: month ends, leap days, before the first rollup or after the
+// last, around the windows' end. The cheapest plan is kept.
+func TestRangePiecesCoverEachDayOnce(t *testing.T) {
+	day := func(s string) time.Time {
+		d, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	check := func(f, t0, lo, hi time.Time, end *time.Time, months bool) (int, int, int) {
+		t.Helper()
+		weights, runs, w, cost := forum.RangePlan(f, t0, lo, hi, end, months)
+		for x, got := range weights {
+			want := 0
+			if !x.Before(f) && !x.After(t0) {
+				want = 1
+			}
+			if got != want {
+				t.Fatalf("range %s…%s (rows %s…%s, windows to %v, months %v): day %s weighs %d, want %d",
+					f.Format(time.DateOnly), t0.Format(time.DateOnly), lo.Format(time.DateOnly), hi.Format(time.DateOnly),
+					end, months, x.Format(time.DateOnly), got, want)
+			}
+		}
+		return runs, w, cost
+	}
+	lo, hi := day("2026-09-28"), day("2026-12-07")
+	end := hi
+	// The bench forum's 365-day range to yesterday: a window that holds
+	// all its rows (the smallest: 90 days) less today's day.
+	if runs, w, cost := check(day("2025-12-08"), day("2026-12-06"), lo, hi, &end, true); w != 90 || runs != 1 || cost != 6+1 {
+		t.Errorf("365 days to yesterday: %d runs of days, window %d, cost %d", runs, w, cost)
+	}
+	// 15 October to 20 November: a run of each month.
+	if runs, w, cost := check(day("2026-10-15"), day("2026-11-20"), lo, hi, &end, true); w != 0 || runs != 2 || cost != 8+8 {
+		t.Errorf("15 October to 20 November: %d runs of days, window %d, cost %d", runs, w, cost)
+	}
+	// 30 September to 1 December: the 90 days less 28…29 September and
+	// 2…7 December rather than a day, two months and a day.
+	if runs, w, cost := check(day("2026-09-30"), day("2026-12-01"), lo, hi, &end, true); w != 90 || runs != 2 || cost != 6+2+6 {
+		t.Errorf("30 September to 1 December: %d runs of days, window %d, cost %d", runs, w, cost)
+	}
+	// Without the months (another job ran last), days, or a window less
+	// days.
+	if runs, w, cost := check(day("2026-10-15"), day("2026-11-20"), lo, hi, nil, false); w != 0 || runs != 1 || cost != 37 {
+		t.Errorf("15 October to 20 November, days only: %d runs of days, window %d, cost %d", runs, w, cost)
+	}
+	if runs, w, cost := check(day("2026-10-01"), day("2026-12-06"), lo, hi, &end, false); w != 90 || runs != 2 || cost != 6+3+1 {
+		t.Errorf("1 October to 6 December, days only: %d runs of days, window %d, cost %d", runs, w, cost)
+	}
+	rng := rand.New(rand.NewPCG(25, 61))
+	base := day("2023-01-01")
+	for range 3000 {
+		lo := base.AddDate(0, 0, rng.IntN(800))
+		hi := lo.AddDate(0, 0, rng.IntN(800))
+		f := base.AddDate(0, 0, rng.IntN(1800))
+		t0 := f.AddDate(0, 0, rng.IntN(400))
+		var e *time.Time
+		if rng.IntN(4) > 0 {
+			x := hi.AddDate(0, 0, rng.IntN(3)-1)
+			e = &x
+		}
+		check(f, t0, lo, hi, e, rng.IntN(5) > 0)
+	}
+}
+
+// The most active members of chosen ranges, on a fixture with known
+// numbers, whose days are cut at midnight in Paris (the forum's time
+// zone, UTC+1 in winter 2033) and whose ranges cross months: a post at
+// 23:30 UTC on 31 January is one of 1 February. Each range is read from
+// the pieces the dashboard chooses (months' running totals, a window), and
+// again from the days alone, as while another job ran last.
+func TestDashboardRangesOnAKnownFixture(t *testing.T) {
+	db := forumtest.DB(t)
+	ctx := context.Background()
+	now := time.Date(2033, 3, 5, 12, 0, 0, 0, time.UTC)
+	paris, _ := time.LoadLocation("Europe/Paris")
+	staff := forumtest.As(forumtest.MustMember(t, db, forum.RoleModerator, 2))
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := db.SQL().ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	cat := forumtest.MustCategory(t, db)
+	var thread int64
+	number := 0
+	post := func(author *forum.Member, at time.Time, likes int) int64 {
+		t.Helper()
+		number++
+		var id int64
+		if number == 1 {
+			if err := db.SQL().GetContext(ctx, &thread, `INSERT INTO threads (category_id, author_id, title, slug, created_at, last_post_at)
+				VALUES ($1, $2, 'Fil', 'fil', $3, $3) RETURNING id`, cat.ID, author.ID, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.SQL().GetContext(ctx, &id, `INSERT INTO posts (thread_id, number, author_id, body_markdown, body_html, created_at, like_count)
+			VALUES ($1, $2, $3, 'x', '<p>x</p>', $4, $5) RETURNING id`, thread, number, author.ID, at, likes); err != nil {
+			t.Fatal(err)
+		}
+		exec(`UPDATE threads SET last_post_at = greatest(last_post_at, $2), post_count = $3 WHERE id = $1`, thread, at, number)
+		return id
+	}
+	x := forumtest.MustMember(t, db, forum.RoleMember, 1)
+	y := forumtest.MustMember(t, db, forum.RoleMember, 1)
+	z := forumtest.MustMember(t, db, forum.RoleMember, 1)
+	utc := func(month time.Month, day, hour, minute int) time.Time {
+		return time.Date(2033, month, day, hour, minute, 0, 0, time.UTC)
+	}
+	post(y, utc(1, 31, 22, 50), 0)           // 23:50 on 31 January in Paris (y opens the thread)
+	post(x, utc(1, 31, 23, 30), 0)           // 00:30 on 1 February in Paris
+	post(y, utc(2, 3, 10, 0), 0)             // 3 February
+	post(y, utc(2, 15, 10, 0), 2)            // 15 February
+	deleted := post(y, utc(2, 15, 11, 0), 0) // deleted later
+	post(y, utc(2, 15, 12, 0), 0)            //
+	post(x, utc(2, 27, 22, 30), 1)           // 23:30 on 27 February in Paris
+	post(z, utc(2, 28, 10, 0), 0)            // 28 February
+	post(x, utc(2, 28, 23, 10), 0)           // 00:10 on 1 March in Paris
+	post(y, utc(3, 2, 9, 0), 0)              // 2 March
+	late := post(z, utc(3, 3, 9, 0), 0)      // 3 March, deleted later
+	post(z, utc(3, 5, 9, 0), 0)              // today, 5 March
+
+	// The previous release's job may have run: the whole history is
+	// computed again, as the months are summed again.
+	rollupUntilDone(t, db, now)
+	top := func(from, to string, at time.Time) string {
+		t.Helper()
+		p, err := forum.ParsePeriod("", from, to, forum.TodayIn(at, paris))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := db.Dashboard(staff, at, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, c := range d.TopContributors {
+			switch c.ID {
+			case x.ID:
+				out = append(out, fmt.Sprintf("x:%d/%d/%d", c.Posts, c.Threads, c.LikesReceived))
+			case y.ID:
+				out = append(out, fmt.Sprintf("y:%d/%d/%d", c.Posts, c.Threads, c.LikesReceived))
+			case z.ID:
+				out = append(out, fmt.Sprintf("z:%d/%d/%d", c.Posts, c.Threads, c.LikesReceived))
+			}
+		}
+		return strings.Join(out, " ")
+	}
+	// The ranges and their most active members: posts/threads/likes.
+	ranges := [][2]string{
+		{"2033-01-31", "2033-02-27"}, // January's last day, February but its last
+		{"2033-02-01", "2033-03-01"}, // February and 1 March (a tie on posts: likes)
+		{"2033-02-28", "2033-03-04"}, // 28 February to 4 March
+		{"2032-03-06", "2033-03-04"}, // 365 days to yesterday: a window less today
+		{"2033-02-28", "2033-02-28"}, // a single day, a month's last
+		{"2033-02-10", "2033-02-27"}, // a month's row less its days before the 10th
+	}
+	check := func(when string, at time.Time, want ...string) {
+		t.Helper()
+		for i, r := range ranges {
+			if got := top(r[0], r[1], at); got != want[i] {
+				t.Errorf("%s, %s…%s: %s, want %s", when, r[0], r[1], got, want[i])
+			}
+		}
+	}
+	kept := func(when string) {
+		t.Helper()
+		if n := forum.HealthMonthsDiffer(t, db); n != 0 {
+			t.Errorf("%s: %d rows of the months differ from the days", when, n)
+		}
+	}
+	check("from the months and windows", now,
+		"y:5/1/2 x:2/0/1", "y:4/0/2 x:3/0/1 z:1/0/0", "z:2/0/0 x:1/0/0 y:1/0/0", "y:6/1/2 x:3/0/1 z:2/0/0", "z:1/0/0", "y:3/0/2 x:1/0/1")
+	kept("summed")
+
+	// y's post of 15 February is deleted: the job computes that day again
+	// and y's February keeps its 3rd.
+	exec(`UPDATE posts SET status = 'deleted', removal = 'author' WHERE id = $1`, deleted)
+	if err := db.RollupHealth(ctx, now.Add(5*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	check("after a deletion", now.Add(5*time.Minute),
+		"y:4/1/2 x:2/0/1", "y:3/0/2 x:3/0/1 z:1/0/0", "z:2/0/0 x:1/0/0 y:1/0/0", "y:5/1/2 x:3/0/1 z:2/0/0", "z:1/0/0", "y:2/0/2 x:1/0/1")
+	kept("after a deletion")
+
+	// The previous release's job runs (as in a rolling upgrade): z's post
+	// of 3 March is deleted, it computes that day again without the
+	// months and clears the marks it knows. Until this release's job runs
+	// again, the dashboard reads days; then the months are summed again.
+	exec(`UPDATE posts SET status = 'deleted', removal = 'author' WHERE id = $1`, late)
+	later := now.Add(10 * time.Minute)
+	forum.RunHealthAsPreviousRelease(t, true)
+	if err := db.RollupHealth(ctx, later); err != nil {
+		t.Fatal(err)
+	}
+	forum.RunHealthAsPreviousRelease(t, false)
+	after := []string{"y:4/1/2 x:2/0/1", "y:3/0/2 x:3/0/1 z:1/0/0", "x:1/0/0 y:1/0/0 z:1/0/0", "y:5/1/2 x:3/0/1 z:1/0/0", "z:1/0/0", "y:2/0/2 x:1/0/1"}
+	check("after the previous release's job, from the days", later, after...)
+	if err := db.RollupHealth(ctx, later.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	check("after this release's job again", later.Add(time.Minute), after...)
+	kept("after this release's job again")
+	var months int
+	if err := db.SQL().GetContext(ctx, &months, `SELECT count(*) FROM health_member_months WHERE member_id IN ($1, $2, $3)`, x.ID, y.ID, z.ID); err != nil {
+		t.Fatal(err)
+	}
+	if months != 7 { // x: Feb, Mar; y: Jan, Feb, Mar; z: Feb, Mar
+		t.Errorf("%d months of x, y and z kept, want 7", months)
+	}
+}
+
+// A change marked while the previous release's job runs (a rolling
+// upgrade) is computed again by this release's in every table, those the
+// previous release does not know included: that job clears the marks it
+// knows (health_dirty), not those of health_redo.
+func TestHealthMarksSurviveThePreviousReleasesJob(t *testing.T) {
+	db := forumtest.DB(t)
+	ctx := context.Background()
+	now := time.Date(2034, 6, 20, 12, 0, 0, 0, time.UTC)
+	rollupUntilDone(t, db, now)
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := db.SQL().ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	author := forumtest.MustMember(t, db, forum.RoleMember, 1)
+	cat := forumtest.MustCategory(t, db)
+	at := time.Date(2034, 6, 10, 10, 0, 0, 0, time.UTC)
+	var thread, post int64
+	if err := db.SQL().GetContext(ctx, &thread, `INSERT INTO threads (category_id, author_id, title, slug, created_at, last_post_at)
+		VALUES ($1, $2, 'Fil', 'fil', $3, $3) RETURNING id`, cat.ID, author.ID, at); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SQL().GetContext(ctx, &post, `INSERT INTO posts (thread_id, number, author_id, body_markdown, body_html, created_at)
+		VALUES ($1, 1, $2, 'x', '<p>x</p>', $3) RETURNING id`, thread, author.ID, at); err != nil {
+		t.Fatal(err)
+	}
+	var item int64
+	if err := db.SQL().GetContext(ctx, &item, `INSERT INTO review_items (kind, post_id, created_at, reasons)
+		VALUES ('flagged', $1, $2, '[{"rule": {"id": 951, "name": "Liens"}, "action": "flag", "key": "k"}]') RETURNING id`, post, at); err != nil {
+		t.Fatal(err)
+	}
+	// The 10th is computed (a stretch of history the job is told to redo).
+	exec(`INSERT INTO health_redo (at) VALUES ($1)`, at)
+	if err := db.RollupHealth(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	// The item is dismissed, the previous release's job runs, then this
+	// release's.
+	exec(`UPDATE review_items SET status = 'resolved', resolution = 'dismiss', resolved_at = created_at + interval '2 hours' WHERE id = $1`, item)
+	forum.RunHealthAsPreviousRelease(t, true)
+	if err := db.RollupHealth(ctx, now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	forum.RunHealthAsPreviousRelease(t, false)
+	if err := db.RollupHealth(ctx, now.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	var overturned int
+	if err := db.SQL().GetContext(ctx, &overturned, `SELECT coalesce(sum(overturned), 0) FROM health_rule_days WHERE rule_id = 951`); err != nil {
+		t.Fatal(err)
+	}
+	if overturned != 1 {
+		t.Errorf("rule 951 overturned %d times, want 1 (the dismissal marked while the previous release's job ran)", overturned)
+	}
+}
