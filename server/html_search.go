@@ -1,10 +1,10 @@
 package server
 
 import (
-	"html/template"
 	"net/http"
 	"net/url"
 
+	"github.com/a-h/templ"
 	"github.com/gin-gonic/gin"
 
 	"github.com/palabre/palabre/forum"
@@ -18,21 +18,12 @@ func searchQueryOf(c *gin.Context) forum.SearchQuery {
 		From: c.Query("from"), To: c.Query("to"), Order: c.Query("order"), After: c.Query("after")}
 }
 
-type searchHitView struct {
-	forum.SearchHit
-	Title   template.HTML // escaped by forum.Search, matches in <mark>
-	Snippet template.HTML
-}
-
-// Author is the post's author's name, "" when the account is gone.
-func (h searchHitView) Author() string { return deref(h.AuthorName) }
-
 type searchPageView struct {
 	Form       *Form
 	Categories []forum.Category
 	Searched   bool
 	Page       *forum.SearchPage
-	Hits       []searchHitView
+	Hits       []forum.SearchHit // TitleHTML, SnippetHTML: escaped by forum.Search, matches in <mark>
 	NextURL    string
 }
 
@@ -56,12 +47,7 @@ func (s *Server) htmlSearch(c *gin.Context) {
 		if err != nil {
 			status = s.setError(c, form, err)
 		} else {
-			view.Searched, view.Page = true, page
-			for _, h := range page.Hits {
-				// forum.Search escaped everything but its own <mark> tags.
-				view.Hits = append(view.Hits, searchHitView{SearchHit: h,
-					Title: template.HTML(h.TitleHTML), Snippet: template.HTML(h.SnippetHTML)})
-			}
+			view.Searched, view.Page, view.Hits = true, page, page.Hits
 			if page.Next != "" {
 				q := url.Values{"after": {page.Next}}
 				for _, f := range searchFields {
@@ -73,5 +59,5 @@ func (s *Server) htmlSearch(c *gin.Context) {
 			}
 		}
 	}
-	s.render(c, status, "search", s.lang(c).T("search.title"), view)
+	s.respond(c, status, s.lang(c).T("search.title"), &view, func(v *View) templ.Component { return searchContent(v, &view) })
 }

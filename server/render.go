@@ -43,7 +43,6 @@ var pageNames = []string{
 	"suspended",
 	// forum (a thread's page is the templ component threadContent)
 	"notifications",
-	"search",
 	"category",
 	"latest",
 	"thread_new",
