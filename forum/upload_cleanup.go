@@ -3,9 +3,6 @@ package forum
 import (
 	"context"
 	"time"
-
-	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 )
 
 // JobUploadCleanup removes the uploads nothing shows any more.
@@ -37,15 +34,23 @@ RETURNING sha256`
 // uploaded again within age; their bytes go with them (in an object store,
 // once their rows' removal has committed). It returns how many it removed.
 func (db *DB) CleanOrphanUploads(ctx context.Context, age time.Duration) (int64, error) {
+	return db.eraseUploadBytes(ctx, deleteOrphanUploads, age, "removing orphan uploads")
+}
+
+// eraseUploadBytes runs query, which takes at most 100 uploads older than
+// age ($1, in seconds) out of the rows that keep their bytes and returns
+// their contents' sha256, until it takes fewer; the bytes in an object
+// store go once each batch has committed (a failure there leaves bytes no
+// row keeps, which the sweep removes later). It returns how many it took.
+func (db *DB) eraseUploadBytes(ctx context.Context, query string, age time.Duration, op string) (int64, error) {
 	var total int64
 	for {
 		var shas []string
-		if err := db.SelectContext(ctx, &shas, deleteOrphanUploads, int64(age.Seconds())); err != nil {
-			return total, Internal("removing orphan uploads", err)
+		if err := db.SelectContext(ctx, &shas, query, int64(age.Seconds())); err != nil {
+			return total, Internal(op, err)
 		}
 		total += int64(len(shas))
 		if err := db.blobStore().remove(ctx, db, shas); err != nil {
-			// Bytes without a row: the sweep removes them later.
 			return total, err
 		}
 		if len(shas) < 100 || ctx.Err() != nil {
@@ -60,52 +65,28 @@ func (db *DB) CleanOrphanUploads(ctx context.Context, age time.Duration) (int64,
 // stays, so that the same content is still refused.
 const UploadRemovedRetention = 30 * 24 * time.Hour
 
+// purgeRemovedUploads marks at most 100 uploads removed more than $1
+// seconds ago purged and erases their bytes kept in PostgreSQL, in one
+// statement.
 const purgeRemovedUploads = `
-UPDATE uploads SET purged_at = now() WHERE id IN (
-	SELECT id FROM uploads
-	WHERE removed_at < now() - $1 * interval '1 second' AND purged_at IS NULL
-	ORDER BY id
-	LIMIT 100
-	FOR UPDATE SKIP LOCKED)
-RETURNING id, sha256`
+WITH purged AS (
+	UPDATE uploads SET purged_at = now() WHERE id IN (
+		SELECT id FROM uploads
+		WHERE removed_at < now() - $1 * interval '1 second' AND purged_at IS NULL
+		ORDER BY id
+		LIMIT 100
+		FOR UPDATE SKIP LOCKED)
+	RETURNING id, sha256
+), erased AS (
+	DELETE FROM upload_blobs b USING purged p WHERE b.upload_id = p.id
+)
+SELECT sha256 FROM purged`
 
 // PurgeRemovedUploads erases, in batches of 100, the bytes of the uploads
-// a moderator removed more than age ago (in an object store, once the
-// purge has committed; a failure there leaves bytes without a row that
-// keeps them, which the sweep removes). It returns how many it purged.
+// a moderator removed more than age ago, wherever they are stored, and
+// keeps their rows (purged_at). It returns how many it purged.
 func (db *DB) PurgeRemovedUploads(ctx context.Context, age time.Duration) (int64, error) {
-	var total int64
-	for {
-		var purged []struct {
-			ID     int64  `db:"id"`
-			SHA256 string `db:"sha256"`
-		}
-		err := db.InTx(ctx, func(tx *sqlx.Tx) error {
-			if err := tx.SelectContext(ctx, &purged, purgeRemovedUploads, int64(age.Seconds())); err != nil {
-				return Internal("purging removed uploads", err)
-			}
-			ids := make([]int64, len(purged))
-			for i, u := range purged {
-				ids[i] = u.ID
-			}
-			_, err := tx.ExecContext(ctx, `DELETE FROM upload_blobs WHERE upload_id = ANY($1)`, pq.Int64Array(ids))
-			return Internal("erasing removed uploads' bytes", err)
-		})
-		if err != nil {
-			return total, err
-		}
-		total += int64(len(purged))
-		shas := make([]string, len(purged))
-		for i, u := range purged {
-			shas[i] = u.SHA256
-		}
-		if err := db.blobStore().remove(ctx, db, shas); err != nil {
-			return total, err
-		}
-		if len(purged) < 100 || ctx.Err() != nil {
-			return total, nil
-		}
-	}
+	return db.eraseUploadBytes(ctx, purgeRemovedUploads, age, "purging removed uploads")
 }
 
 // SweepUploadBlobs removes the bytes older than age that no upload's row

@@ -48,18 +48,21 @@ SELECT upload_id FROM upload_blobs WHERE upload_id > $1 ORDER BY upload_id LIMIT
 				return total, err
 			}
 			err = db.InTx(ctx, func(tx *sqlx.Tx) error {
-				var data []byte
-				err := tx.GetContext(ctx, &data, `SELECT data FROM upload_blobs WHERE upload_id = $1 FOR UPDATE`, id)
+				var row struct {
+					Upload
+					Data []byte `db:"data"`
+				}
+				err := tx.GetContext(ctx, &row, `
+SELECT `+prefixColumns("u.", uploadColumns)+`, b.data FROM upload_blobs b JOIN uploads u ON u.id = b.upload_id
+WHERE b.upload_id = $1 FOR UPDATE OF b`, id)
 				if errors.Is(err, sql.ErrNoRows) {
 					return nil // removed meanwhile
 				}
 				if err != nil {
 					return Internal("reading an upload's bytes", err)
 				}
-				if err := tx.GetContext(ctx, &u, `SELECT `+uploadColumns+` FROM uploads WHERE id = $1`, id); err != nil {
-					return Internal("reading an upload", err)
-				}
-				if err := store.put(ctx, db, tx, &u, data); err != nil {
+				u = row.Upload
+				if err := store.put(ctx, db, tx, &u, row.Data); err != nil {
 					return err
 				}
 				if _, err := tx.ExecContext(ctx, `DELETE FROM upload_blobs WHERE upload_id = $1`, id); err != nil {
