@@ -79,21 +79,33 @@ type postView struct {
 }
 
 // postLabels are the texts the same on every post of a page, translated
-// once for the page.
+// and escaped once for the page (label): templ escapes each { text } it
+// writes, with a copy of the text, and twenty posts wrote these a hundred
+// times.
 type postLabels struct {
-	FormerMember, HeldNotice, PendingEdit, HiddenPlaceholder, DeletedStaff, HiddenStaff string
-	Like, Unlike, Reply, Quote, Edit, Delete, Restore, Report                           string
-	Bookmark, Bookmarked, IgnoredPost                                                   string
+	FormerMember, HeldNotice, PendingEdit, HiddenPlaceholder, DeletedStaff, HiddenStaff templ.Component
+	Like, Unlike, Reply, Quote, Edit, Delete, Restore, Report                           templ.Component
+	Bookmark, Bookmarked, IgnoredPost                                                   templ.Component
 }
 
 func newPostLabels(l *Lang) *postLabels {
-	return &postLabels{FormerMember: l.T("post.former_member"), HeldNotice: l.T("post.held_notice"),
-		PendingEdit: l.T("post.pending_edit_notice"), HiddenPlaceholder: l.T("post.hidden_placeholder"),
-		DeletedStaff: l.T("post.deleted_staff"), HiddenStaff: l.T("post.hidden_staff"),
-		Like: l.T("post.like"), Unlike: l.T("post.unlike"), Reply: l.T("post.reply"), Quote: l.T("post.quote"),
-		Edit: l.T("post.edit"), Delete: l.T("post.delete"), Restore: l.T("post.restore"), Report: l.T("review.report_link"),
-		Bookmark: l.T("bookmark.add"), Bookmarked: l.T("bookmark.edit"), IgnoredPost: l.T("post.ignored_author")}
+	t := func(id string) templ.Component { return label(l.T(id)) }
+	return &postLabels{FormerMember: t("post.former_member"), HeldNotice: t("post.held_notice"),
+		PendingEdit: t("post.pending_edit_notice"), HiddenPlaceholder: t("post.hidden_placeholder"),
+		DeletedStaff: t("post.deleted_staff"), HiddenStaff: t("post.hidden_staff"),
+		Like: t("post.like"), Unlike: t("post.unlike"), Reply: t("post.reply"), Quote: t("post.quote"),
+		Edit: t("post.edit"), Delete: t("post.delete"), Restore: t("post.restore"), Report: t("review.report_link"),
+		Bookmark: t("bookmark.add"), Bookmarked: t("bookmark.edit"), IgnoredPost: t("post.ignored_author")}
 }
+
+// label is text escaped once, as templ escapes { text } in an element's
+// content, for a page that writes it many times. A component stands only
+// in an element's content, the one context this escaping is for.
+func label(text string) templ.Component { return templ.Raw(templ.EscapeString(text)) }
+
+// space and separator stand between the inline elements of a post, where
+// templ drops the source's white space.
+var space, separator = label(" "), label(" · ")
 
 type threadPage struct {
 	Thread  *forum.Thread
@@ -164,6 +176,9 @@ func (s *Server) postViews(c *gin.Context, t *forum.Thread, posts []forum.Post, 
 		s.log.Warn("reading why posts are held", "error", err)
 	}
 	lang := s.lang(c)
+	// The page's addresses, which each post's links extend.
+	page := d.URL() + "?after=" + strconv.Itoa(d.After)
+	here := pageURL(d.URL(), d.After) + "#p"
 	out := make([]postView, len(posts))
 	for i := range posts {
 		p := &posts[i]
@@ -183,7 +198,6 @@ func (s *Server) postViews(c *gin.Context, t *forum.Thread, posts []forum.Post, 
 			v.CanLike = !mine && p.Status == forum.StatusPublished
 			canQuote := p.Status == forum.StatusPublished && (!locked || a.IsStaff())
 			if d.CanReply && canQuote {
-				page := d.URL() + "?after=" + strconv.Itoa(d.After)
 				v.ReplyHref = page + "&reply_to=" + strconv.Itoa(p.Number) + "#reply"
 				v.QuoteHref = page + "&quote=" + strconv.FormatInt(p.ID, 10) + "#reply"
 				v.QuoteFrom = v.Author != "" && !v.Redacted
@@ -191,7 +205,7 @@ func (s *Server) postViews(c *gin.Context, t *forum.Thread, posts []forum.Post, 
 			v.CanReport = v.Author != m.Username && !v.Deleted
 			v.CanBookmark, v.Bookmarked = true, p.Bookmarked
 			v.AuthorIgnored = p.AuthorIgnored && !v.Redacted
-			v.Here = pageURL(d.URL(), d.After) + "#p" + strconv.Itoa(p.Number)
+			v.Here = here + strconv.Itoa(p.Number)
 		}
 		v.CanRestore = v.Deleted && (d.IsStaff || d.Moderates)
 		if p.ReplyTo != nil {
