@@ -53,6 +53,9 @@ type Config struct {
 	// MemoryLimit is the Go runtime's soft memory limit (bytes) that
 	// palabre serve sets (ApplyMemoryLimit); 0: the runtime's own.
 	MemoryLimit int64
+	// GCPercent is the collector's pacing palabre serve sets with it
+	// (defaultGCPercent); 0: the runtime's own (GOGC, or 100).
+	GCPercent int
 	// WebhooksAllowPrivate lets webhooks send to loopback and private
 	// addresses (PALABRE_WEBHOOKS_ALLOW_PRIVATE=1): for a receiver on the
 	// forum's own network, and tests.
@@ -94,6 +97,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		HashWait:             r.duration("PALABRE_HASH_WAIT", forum.DefaultHashWait),
 	}
 	c.MemoryLimit = r.memoryLimit(c.HashSlots)
+	c.GCPercent = r.gcPercent(c.MemoryLimit)
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		r.fail("PALABRE_LISTEN", c.Listen, "want host:port, for example 127.0.0.1:8080")
 	}

@@ -116,6 +116,31 @@ func TestMemoryLimitFollowsHashSlots(t *testing.T) {
 	}
 }
 
+// The collector runs less often than Go's default only where a memory
+// limit bounds the heap, and never against an operator's GOGC.
+func TestGCPacingNeedsAMemoryLimit(t *testing.T) {
+	for _, c := range []struct {
+		env  map[string]string
+		want int
+	}{
+		{nil, defaultGCPercent},
+		{map[string]string{"PALABRE_MEMORY_LIMIT": "512MiB"}, defaultGCPercent},
+		{map[string]string{"GOMEMLIMIT": "300MiB"}, defaultGCPercent},
+		{map[string]string{"PALABRE_MEMORY_LIMIT": "off"}, 0},
+		{map[string]string{"GOMEMLIMIT": "off"}, 0},
+		{map[string]string{"GOGC": "100"}, 0},
+		{map[string]string{"GOGC": "off", "PALABRE_MEMORY_LIMIT": "1GiB"}, 0},
+	} {
+		cfg, err := LoadConfig(envOf(c.env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.GCPercent != c.want {
+			t.Errorf("%v: GC percent %d, want %d", c.env, cfg.GCPercent, c.want)
+		}
+	}
+}
+
 func TestLoadConfigReadsTheUploadsObjectStore(t *testing.T) {
 	c, err := LoadConfig(envOf(nil))
 	if err != nil || c.UploadsS3 != nil {

@@ -21,7 +21,8 @@ import (
 // a hash) and reports the process's peak resident memory (VmHWM): with
 // hashing bounded (PALABRE_HASH_SLOTS=2, the default) and, for comparison,
 // with 64 slots, as before the bound. The process's memory limit is the
-// one palabre serve sets for that configuration (Config.ApplyMemoryLimit).
+// one palabre serve sets for that configuration, with its pacing
+// (Config.ApplyMemoryLimit).
 // Run it alone, bounded first, since the peak of a process only grows:
 //
 //	go test -run '^$' -bench 'LoginBurst/bounded' -benchtime 5x ./server/
@@ -72,9 +73,10 @@ func loginBenchInstance(b *testing.B, slots string) *Server {
 	if err != nil {
 		b.Fatal(err)
 	}
-	prev := debug.SetMemoryLimit(-1)
+	prev, prevGC := debug.SetMemoryLimit(-1), debug.SetGCPercent(100)
+	debug.SetGCPercent(prevGC)
 	cfg.ApplyMemoryLimit()
-	b.Cleanup(func() { debug.SetMemoryLimit(prev) })
+	b.Cleanup(func() { debug.SetMemoryLimit(prev); debug.SetGCPercent(prevGC) })
 	s := loginInstance(b, env)
 	runtime.GC()
 	b.Logf("GOMAXPROCS %d, memory limit %d MiB, peak RSS before the bursts: %d MB", runtime.GOMAXPROCS(0), debug.SetMemoryLimit(-1)>>20, peakRSS(b)>>20)
