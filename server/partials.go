@@ -99,6 +99,7 @@ var partialFuncs = template.FuncMap{
 	"composeScriptPartial": func(v *View, src string) (template.HTML, error) { return goHTML(composeScript(v, src)) },
 	"uploadScriptPartial":  func(v *View, src string) (template.HTML, error) { return goHTML(uploadScript(v, src)) },
 	"uploadFieldPartial":   func(v *View, f *Form) (template.HTML, error) { return goHTML(uploadField(v, f)) },
+	"avatarImgPartial":     func(a avatarImage) (template.HTML, error) { return goHTML(avatarImg(&a)) },
 }
 
 // goHTML renders a component for an html/template page.
