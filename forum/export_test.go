@@ -150,3 +150,14 @@ SELECT (SELECT count(*) FROM (SELECT * FROM s EXCEPT SELECT * FROM k) a) + (SELE
 	}
 	return n
 }
+
+// TopViewedFirstDepth is the first depth of the most read lists.
+var TopViewedFirstDepth = topViewedFirstDepth
+
+// SetTopViewedFirstDepth makes the first depth of the most read lists n
+// until the test ends.
+func SetTopViewedFirstDepth(t testing.TB, n int) {
+	old := topViewedFirstDepth
+	topViewedFirstDepth = n
+	t.Cleanup(func() { topViewedFirstDepth = old })
+}
