@@ -50,11 +50,15 @@ WITH m AS (
 ), b AS (
 	SELECT coalesce(sum(CASE WHEN n < $5 THEN 0 ELSE least_views END), 0) AS views
 	FROM (SELECT m.month, count(top.key) AS n, min(top.views) AS least_views FROM m LEFT JOIN top USING (month) GROUP BY m.month) l
-), e AS (
-	SELECT c.key,
-	       coalesce((SELECT sum(t.views) FROM m JOIN {{months}} t ON t.month = m.month AND t.{{key}} = c.key WHERE m.whole), 0)
-	     + coalesce((SELECT sum(v.views) FROM m JOIN {{days}} v ON v.{{key}} = c.key AND v.day BETWEEN m.lo AND m.hi WHERE NOT m.whole), 0) AS views
+), e AS MATERIALIZED (
+	SELECT c.key, coalesce(sum(v.views), 0) AS views
 	FROM (SELECT DISTINCT key FROM top) c
+	LEFT JOIN LATERAL (
+		SELECT t.views FROM m JOIN {{months}} t ON t.month = m.month AND t.{{key}} = c.key WHERE m.whole
+		UNION ALL
+		SELECT v.views FROM m JOIN {{days}} v ON v.{{key}} = c.key AND v.day BETWEEN m.lo AND m.hi WHERE NOT m.whole
+	) v ON true
+	GROUP BY c.key
 )`
 
 // The top ten and the bound of the threads not among the candidates:
