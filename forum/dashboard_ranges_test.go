@@ -309,8 +309,10 @@ func TestRangeContributorsEqualADirectSum(t *testing.T) {
 	for at := first.Add(9 * time.Hour); at.Before(now); at = at.Add(time.Duration(2+rng.IntN(6)) * time.Hour) {
 		author := members[rng.IntN(len(members))]
 		if number == 0 || rng.IntN(12) == 0 {
+			// Their last activity is left long past: threads active in 2036
+			// would head the latest lists other tests read.
 			if err := db.SQL().GetContext(ctx, &thread, `INSERT INTO threads (category_id, author_id, title, slug, created_at, last_post_at)
-				VALUES ($1, $2, 'Fil', 'fil', $3, $3) RETURNING id`, cat.ID, author, at); err != nil {
+				VALUES ($1, $2, 'Fil', 'fil', $3, '2000-01-01') RETURNING id`, cat.ID, author, at); err != nil {
 				t.Fatal(err)
 			}
 			number = 0
@@ -320,7 +322,7 @@ func TestRangeContributorsEqualADirectSum(t *testing.T) {
 			VALUES ($1, $2, $3, 'x', '<p>x</p>', $4, $5)`, thread, number, author, at, rng.IntN(3)); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.SQL().ExecContext(ctx, `UPDATE threads SET last_post_at = $2, post_count = $3 WHERE id = $1`, thread, at, number); err != nil {
+		if _, err := db.SQL().ExecContext(ctx, `UPDATE threads SET post_count = $2 WHERE id = $1`, thread, number); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -25,6 +25,8 @@ func TestTopViewedEqualsADirectSum(t *testing.T) {
 	staff := forumtest.As(forumtest.MustMember(t, db, forum.RoleModerator, 2))
 	cat := forumtest.MustCategory(t, db)
 	author := forumtest.MustMember(t, db, forum.RoleMember, 1)
+	// Their last activity is left long past, out of the latest lists
+	// other tests read.
 	var threads []int64
 	for i := range 1000 {
 		status := "published"
@@ -33,7 +35,7 @@ func TestTopViewedEqualsADirectSum(t *testing.T) {
 		}
 		var id int64
 		if err := db.SQL().GetContext(ctx, &id, `INSERT INTO threads (category_id, author_id, title, slug, status, created_at, last_post_at)
-			VALUES ($1, $2, $3, 'fil', $4, now(), now()) RETURNING id`, cat.ID, author.ID, fmt.Sprintf("Fil %d", i), status); err != nil {
+			VALUES ($1, $2, $3, 'fil', $4, now(), '2000-01-01') RETURNING id`, cat.ID, author.ID, fmt.Sprintf("Fil %d", i), status); err != nil {
 			t.Fatal(err)
 		}
 		threads = append(threads, id)
