@@ -370,6 +370,13 @@ func TestRangeContributorsEqualADirectSum(t *testing.T) {
 	for _, r := range ranges {
 		check("from the months and windows", r[0], r[1])
 	}
+	// A window less days read from a depth of 1, certain only once it
+	// grew.
+	forum.SetWindowLessFirstDepth(t, 1)
+	for _, r := range ranges {
+		check("from the months and windows, depth 1", r[0], r[1])
+	}
+	forum.SetWindowLessFirstDepth(t, forum.WindowLessFirstDepth)
 	// The previous release's job ran last: the ranges are read from days.
 	forum.RunHealthAsPreviousRelease(t, true)
 	if err := db.RollupHealth(ctx, now.Add(time.Minute)); err != nil {
