@@ -833,18 +833,36 @@ CREATE TABLE traffic_readers_days (
     CONSTRAINT traffic_readers_days_pkey PRIMARY KEY (day)
 );
 
+CREATE TABLE traffic_referrer_months (
+    month date NOT NULL,
+    domain text NOT NULL,
+    views bigint NOT NULL,
+    CONSTRAINT traffic_referrer_months_pkey PRIMARY KEY (month, domain)
+);
+CREATE INDEX traffic_referrer_months_top ON traffic_referrer_months USING btree (month, views DESC, domain);
+
 CREATE TABLE traffic_referrers (
     day date NOT NULL,
     domain text NOT NULL,
     views bigint DEFAULT 0 NOT NULL,
     CONSTRAINT traffic_referrers_pkey PRIMARY KEY (day, domain)
 );
+CREATE INDEX traffic_referrers_domain ON traffic_referrers USING btree (domain, day) INCLUDE (views);
 
 CREATE TABLE traffic_salts (
     day date NOT NULL,
     salt bytea NOT NULL,
     CONSTRAINT traffic_salts_pkey PRIMARY KEY (day)
 );
+
+CREATE TABLE traffic_thread_months (
+    month date NOT NULL,
+    thread_id bigint NOT NULL,
+    views bigint NOT NULL,
+    CONSTRAINT traffic_thread_months_pkey PRIMARY KEY (month, thread_id),
+    CONSTRAINT traffic_thread_months_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES threads(id) ON DELETE CASCADE
+);
+CREATE INDEX traffic_thread_months_top ON traffic_thread_months USING btree (month, views DESC, thread_id);
 
 CREATE TABLE traffic_threads (
     day date NOT NULL,
@@ -853,6 +871,7 @@ CREATE TABLE traffic_threads (
     CONSTRAINT traffic_threads_pkey PRIMARY KEY (day, thread_id),
     CONSTRAINT traffic_threads_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES threads(id) ON DELETE CASCADE
 );
+CREATE INDEX traffic_threads_thread ON traffic_threads USING btree (thread_id, day) INCLUDE (views);
 
 CREATE TABLE upload_blobs (
     upload_id bigint NOT NULL,
@@ -1739,6 +1758,46 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION traffic_referrer_months_add()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO traffic_referrer_months AS m (month, domain, views)
+        SELECT date_trunc('month', n.day::timestamp)::date, n.domain, sum(n.views) FROM new_rows n GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (month, domain) DO UPDATE SET views = m.views + EXCLUDED.views;
+    ELSE
+        INSERT INTO traffic_referrer_months AS m (month, domain, views)
+        SELECT date_trunc('month', n.day::timestamp)::date, n.domain, sum(n.views - o.views)
+        FROM new_rows n JOIN old_rows o ON o.day = n.day AND o.domain = n.domain
+        GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (month, domain) DO UPDATE SET views = m.views + EXCLUDED.views;
+    END IF;
+    RETURN NULL;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION traffic_thread_months_add()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO traffic_thread_months AS m (month, thread_id, views)
+        SELECT date_trunc('month', n.day::timestamp)::date, n.thread_id, sum(n.views) FROM new_rows n GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (month, thread_id) DO UPDATE SET views = m.views + EXCLUDED.views;
+    ELSE
+        INSERT INTO traffic_thread_months AS m (month, thread_id, views)
+        SELECT date_trunc('month', n.day::timestamp)::date, n.thread_id, sum(n.views - o.views)
+        FROM new_rows n JOIN old_rows o ON o.day = n.day AND o.thread_id = n.thread_id
+        GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (month, thread_id) DO UPDATE SET views = m.views + EXCLUDED.views;
+    END IF;
+    RETURN NULL;
+END
+$function$;
+
 CREATE OR REPLACE FUNCTION unsubscribe_path(p_member bigint, p_key text, p_list text)
  RETURNS text
  LANGUAGE sql
@@ -1928,3 +1987,7 @@ CREATE TRIGGER threads_count_update AFTER UPDATE OF status, category_id ON threa
 CREATE TRIGGER threads_health_dirty AFTER UPDATE OF status, category_id ON threads FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status OR old.category_id IS DISTINCT FROM new.category_id) EXECUTE FUNCTION health_mark_thread();
 CREATE TRIGGER threads_notifications_hidden AFTER UPDATE OF status ON threads FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION notifications_follow_thread();
 CREATE TRIGGER threads_search_title AFTER UPDATE OF title ON threads FOR EACH ROW WHEN (old.title IS DISTINCT FROM new.title) EXECUTE FUNCTION threads_search_title();
+CREATE TRIGGER traffic_referrers_months_insert AFTER INSERT ON traffic_referrers REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION traffic_referrer_months_add();
+CREATE TRIGGER traffic_referrers_months_update AFTER UPDATE ON traffic_referrers REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION traffic_referrer_months_add();
+CREATE TRIGGER traffic_threads_months_insert AFTER INSERT ON traffic_threads REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION traffic_thread_months_add();
+CREATE TRIGGER traffic_threads_months_update AFTER UPDATE ON traffic_threads REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION traffic_thread_months_add();

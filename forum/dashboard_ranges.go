@@ -141,32 +141,96 @@ FROM health_state`
 	// month (its first day, first and last day of the month, sign) of
 	// health_member_months: the running total to the last day on or before
 	// the run's last, less that to the last day before its first (0 when
-	// none, element 0 being NULL), and $8–$9 a window (days, sign).
+	// none, element 0 being NULL), and $8–$9 a window (days, sign). The
+	// posts of every member first (p); then, for the members with as many
+	// posts as the tenth or more (c: the ten are among them whatever their
+	// likes), the threads and likes that order them, from their own rows.
+	// Reading a month's arrays costs more than its row: one of the three
+	// for each member instead of all, the list is found in a third of the
+	// time. The months are named to the planner (ANY), so that it reads
+	// theirs alone, not every month to join them.
 	dashboardContributorsRange = `
-WITH s AS (
-	SELECT h.member_id, x.sign * h.posts AS posts, x.sign * h.threads AS threads, x.sign * h.likes_received AS likes_received
-	FROM unnest($1::date[], $2::date[], $3::int[]) AS x(lo, hi, sign)
-	JOIN health_members h ON h.day BETWEEN x.lo AND x.hi
-	UNION ALL
-	SELECT h.member_id, x.sign * (coalesce(h.posts[b.hi], 0) - coalesce(h.posts[b.lo], 0)),
-	       x.sign * (coalesce(h.threads[b.hi], 0) - coalesce(h.threads[b.lo], 0)),
-	       x.sign * (coalesce(h.likes_received[b.hi], 0) - coalesce(h.likes_received[b.lo], 0))
-	FROM unnest($4::date[], $5::smallint[], $6::smallint[], $7::int[]) AS x(month, lo, hi, sign)
-	JOIN health_member_months h ON h.month = x.month
-	CROSS JOIN LATERAL (SELECT width_bucket(x.lo - 1::smallint, h.days) AS lo, width_bucket(x.hi, h.days) AS hi) b
-	UNION ALL
-	SELECT w.member_id, $9 * w.posts, $9 * w.threads, $9 * w.likes_received
-	FROM health_member_windows w WHERE w.days = $8
-), t AS (
-	SELECT member_id, sum(posts) AS posts, sum(threads) AS threads, sum(likes_received) AS likes_received
-	FROM s GROUP BY member_id
+WITH d AS (
+	SELECT * FROM unnest($1::date[], $2::date[], $3::int[]) AS d(lo, hi, sign)
+), x AS (
+	SELECT * FROM unnest($4::date[], $5::smallint[], $6::smallint[], $7::int[]) AS x(month, lo, hi, sign)
+), p AS MATERIALIZED (
+	SELECT member_id, sum(posts) AS posts FROM (
+		SELECT h.member_id, d.sign * h.posts AS posts
+		FROM d JOIN health_members h ON h.day BETWEEN d.lo AND d.hi
+		UNION ALL
+		SELECT h.member_id, x.sign * (coalesce(h.posts[width_bucket(x.hi, h.days)], 0) - coalesce(h.posts[width_bucket(x.lo - 1::smallint, h.days)], 0))
+		FROM x JOIN health_member_months h ON h.month = x.month
+		WHERE h.month = ANY ($4::date[])
+		UNION ALL
+		SELECT w.member_id, $9 * w.posts FROM health_member_windows w WHERE w.days = $8
+	) s
+	GROUP BY member_id
 	HAVING sum(posts) > 0
-	ORDER BY posts DESC, likes_received DESC, member_id
+), c AS (
+	SELECT member_id, posts FROM p
+	WHERE posts >= coalesce((SELECT posts FROM p ORDER BY posts DESC LIMIT 1 OFFSET 9), 1)
+), t AS (
+	SELECT c.member_id, c.posts, coalesce(sum(e.threads), 0) AS threads, coalesce(sum(e.likes_received), 0) AS likes_received
+	FROM c LEFT JOIN LATERAL (
+		SELECT d.sign * h.threads AS threads, d.sign * h.likes_received AS likes_received
+		FROM d CROSS JOIN generate_series(d.lo, d.hi, interval '1 day') AS g(day)
+		JOIN health_members h ON h.day = g.day::date AND h.member_id = c.member_id
+		UNION ALL
+		SELECT x.sign * (coalesce(h.threads[b.hi], 0) - coalesce(h.threads[b.lo], 0)),
+		       x.sign * (coalesce(h.likes_received[b.hi], 0) - coalesce(h.likes_received[b.lo], 0))
+		FROM x JOIN health_member_months h ON h.month = x.month AND h.member_id = c.member_id
+		CROSS JOIN LATERAL (SELECT width_bucket(x.lo - 1::smallint, h.days) AS lo, width_bucket(x.hi, h.days) AS hi) b
+		UNION ALL
+		SELECT $9 * w.threads, $9 * w.likes_received FROM health_member_windows w WHERE w.days = $8 AND w.member_id = c.member_id
+	) e ON true
+	GROUP BY c.member_id, c.posts
+	ORDER BY c.posts DESC, likes_received DESC, c.member_id
 	LIMIT 10
 )
 SELECT m.id, m.username, t.posts, t.threads, t.likes_received
 FROM t JOIN members m ON m.id = t.member_id
 ORDER BY t.posts DESC, t.likes_received DESC, m.id`
+	// A window less runs of days ($1–$9 as above; $10: a depth): the
+	// window's first members by posts (c), the posts of the last (b.bound,
+	// 0 when the window has fewer), and their exact figures, from their
+	// own rows (t). One row with the bound alone when none qualifies.
+	dashboardContributorsWindowLess = `
+WITH d AS (
+	SELECT * FROM unnest($1::date[], $2::date[], $3::int[]) AS d(lo, hi, sign)
+), x AS (
+	SELECT * FROM unnest($4::date[], $5::smallint[], $6::smallint[], $7::int[]) AS x(month, lo, hi, sign)
+), c AS MATERIALIZED (
+	SELECT member_id, posts FROM health_member_windows WHERE days = $8
+	ORDER BY posts DESC, likes_received DESC, member_id LIMIT $10
+), b AS (
+	SELECT CASE WHEN count(*) < $10 THEN 0 ELSE min(posts) END AS bound FROM c
+), t AS (
+	SELECT c.member_id, sum(e.posts) AS posts, sum(e.threads) AS threads, sum(e.likes_received) AS likes_received
+	FROM c CROSS JOIN LATERAL (
+		SELECT $9 * w.posts AS posts, $9 * w.threads AS threads, $9 * w.likes_received AS likes_received
+		FROM health_member_windows w WHERE w.days = $8 AND w.member_id = c.member_id
+		UNION ALL
+		SELECT d.sign * h.posts, d.sign * h.threads, d.sign * h.likes_received
+		FROM d CROSS JOIN generate_series(d.lo, d.hi, interval '1 day') AS g(day)
+		JOIN health_members h ON h.day = g.day::date AND h.member_id = c.member_id
+		UNION ALL
+		SELECT x.sign * (coalesce(h.posts[b.hi], 0) - coalesce(h.posts[b.lo], 0)),
+		       x.sign * (coalesce(h.threads[b.hi], 0) - coalesce(h.threads[b.lo], 0)),
+		       x.sign * (coalesce(h.likes_received[b.hi], 0) - coalesce(h.likes_received[b.lo], 0))
+		FROM x JOIN health_member_months h ON h.month = x.month AND h.member_id = c.member_id
+		CROSS JOIN LATERAL (SELECT width_bucket(x.lo - 1::smallint, h.days) AS lo, width_bucket(x.hi, h.days) AS hi) b
+	) e
+	GROUP BY c.member_id
+	HAVING sum(e.posts) > 0
+	ORDER BY posts DESC, likes_received DESC, c.member_id
+	LIMIT 10
+)
+SELECT b.bound, r.id, r.username, r.posts, r.threads, r.likes_received
+FROM b LEFT JOIN LATERAL (
+	SELECT m.id, m.username, t.posts, t.threads, t.likes_received FROM t JOIN members m ON m.id = t.member_id
+) r ON true
+ORDER BY r.posts DESC, r.likes_received DESC, r.id`
 )
 
 // rangeContributors lists the most active members of the days from f to
@@ -199,9 +263,62 @@ func rangeContributors(ctx context.Context, tx *sqlx.Tx, f, t time.Time) ([]Cont
 		lo, hi = append(lo, int64(r.From.Day())), append(hi, int64(r.To.Day()))
 		monthSign = append(monthSign, int64(r.Sign))
 	}
-	if err := tx.SelectContext(ctx, &out, dashboardContributorsRange, pq.Array(dayFrom), pq.Array(dayTo), pq.Array(daySign),
-		pq.Array(months), pq.Array(lo), pq.Array(hi), pq.Array(monthSign), p.Window, p.WindowSign); err != nil {
+	args := []any{pq.Array(dayFrom), pq.Array(dayTo), pq.Array(daySign),
+		pq.Array(months), pq.Array(lo), pq.Array(hi), pq.Array(monthSign), p.Window, p.WindowSign}
+	if p.subtractsFromWindow() {
+		return windowLessContributors(ctx, tx, args)
+	}
+	if err := tx.SelectContext(ctx, &out, dashboardContributorsRange, args...); err != nil {
 		return nil, Internal("listing top contributors", err)
 	}
 	return out, nil
 }
+
+// subtractsFromWindow reports whether the plan is a window less runs of
+// days: a member has then at most their window's posts.
+func (p rangePieces) subtractsFromWindow() bool {
+	if p.Window == 0 || p.WindowSign != 1 {
+		return false
+	}
+	for _, r := range p.Runs {
+		if r.Sign != -1 {
+			return false
+		}
+	}
+	return true
+}
+
+// windowLessContributors lists the most active members of a window less
+// runs of days (the year to yesterday: a window less today), reading the
+// window's members by their posts through its index, down to a depth:
+// those read have their exact figures computed; one not read has at most
+// the posts of the last read, so when the tenth has more, the list is
+// certain, else the depth grows. Exact whatever the depth.
+func windowLessContributors(ctx context.Context, tx *sqlx.Tx, args []any) ([]Contributor, error) {
+	for depth := windowLessFirstDepth; ; depth *= 4 {
+		var rows []struct {
+			Bound         int64   `db:"bound"`
+			ID            *int64  `db:"id"`
+			Username      *string `db:"username"`
+			Posts         *int    `db:"posts"`
+			Threads       *int    `db:"threads"`
+			LikesReceived *int    `db:"likes_received"`
+		}
+		if err := tx.SelectContext(ctx, &rows, dashboardContributorsWindowLess, append(args, depth)...); err != nil {
+			return nil, Internal("listing top contributors", err)
+		}
+		out := []Contributor{}
+		for _, r := range rows {
+			if r.ID != nil {
+				out = append(out, Contributor{ID: *r.ID, Username: *r.Username, Posts: *r.Posts, Threads: *r.Threads, LikesReceived: *r.LikesReceived})
+			}
+		}
+		if bound := rows[0].Bound; bound == 0 || (len(out) == 10 && int64(out[9].Posts) > bound) {
+			return out, nil
+		}
+	}
+}
+
+// windowLessFirstDepth is the first depth read in the window (tests make
+// it smaller).
+var windowLessFirstDepth = 40

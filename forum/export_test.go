@@ -150,3 +150,26 @@ SELECT (SELECT count(*) FROM (SELECT * FROM s EXCEPT SELECT * FROM k) a) + (SELE
 	}
 	return n
 }
+
+// WindowLessFirstDepth is the first depth read in a window for the most
+// active members.
+var WindowLessFirstDepth = windowLessFirstDepth
+
+// SetWindowLessFirstDepth makes the first depth read in a window for the
+// most active members n until the test ends.
+func SetWindowLessFirstDepth(t testing.TB, n int) {
+	old := windowLessFirstDepth
+	windowLessFirstDepth = n
+	t.Cleanup(func() { windowLessFirstDepth = old })
+}
+
+// TopViewedFirstDepth is the first depth of the most read lists.
+var TopViewedFirstDepth = topViewedFirstDepth
+
+// SetTopViewedFirstDepth makes the first depth of the most read lists n
+// until the test ends.
+func SetTopViewedFirstDepth(t testing.TB, n int) {
+	old := topViewedFirstDepth
+	topViewedFirstDepth = n
+	t.Cleanup(func() { topViewedFirstDepth = old })
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -80,8 +81,12 @@ SELECT $1::date, r FROM unnest($2::bytea[]) AS r
 ON CONFLICT DO NOTHING`
 )
 
-// FlushTraffic adds the batches to the rollups, in one transaction.
+// FlushTraffic adds the batches to the rollups, in one transaction, oldest
+// day first (instances flushing at once lock the rows, the months' too, in
+// the same order).
 func (db *DB) FlushTraffic(ctx context.Context, batches ...*TrafficBatch) error {
+	batches = slices.Clone(batches)
+	slices.SortFunc(batches, func(a, b *TrafficBatch) int { return a.Day.Compare(b.Day) })
 	return db.InTx(ctx, func(tx *sqlx.Tx) error {
 		for _, b := range batches {
 			if b.Empty() {
@@ -247,22 +252,11 @@ SELECT day::timestamp AT TIME ZONE 'UTC' AS day, coalesce(t.member, 0) AS member
 FROM t FULL JOIN r USING (day) FULL JOIN l USING (day)
 ORDER BY day`
 
-	dashboardTopThreads = `
-SELECT t.id, t.title, t.slug, sum(v.views) AS views
-FROM traffic_threads v JOIN threads t ON t.id = v.thread_id
-WHERE v.day BETWEEN $1::date AND $2::date AND t.status = 'published'
-GROUP BY t.id ORDER BY views DESC, t.id LIMIT 10`
-
 	dashboardTopCategories = `
 SELECT c.id, c.name AS title, c.slug, sum(v.views) AS views
 FROM traffic_categories v JOIN categories c ON c.id = v.category_id
 WHERE v.day BETWEEN $1::date AND $2::date
 GROUP BY c.id ORDER BY views DESC, c.id LIMIT 10`
-
-	dashboardReferrers = `
-SELECT domain, sum(views) AS views FROM traffic_referrers
-WHERE day BETWEEN $1::date AND $2::date
-GROUP BY domain ORDER BY views DESC, domain LIMIT 10`
 )
 
 func (d *Dashboard) loadTraffic(ctx context.Context, tx *sqlx.Tx) error {
@@ -277,15 +271,9 @@ func (d *Dashboard) loadTraffic(ctx context.Context, tx *sqlx.Tx) error {
 		return Internal("reading page views", err)
 	}
 	d.Traffic, d.PreviousTraffic = sumTraffic(d.TrafficDays), sumTraffic(prev)
-	d.TopThreads, d.TopCategories, d.Referrers = []Viewed{}, []Viewed{}, []Referrer{}
-	if err := tx.SelectContext(ctx, &d.TopThreads, dashboardTopThreads, from, to); err != nil {
-		return Internal("listing the most read threads", err)
-	}
+	d.TopCategories = []Viewed{}
 	if err := tx.SelectContext(ctx, &d.TopCategories, dashboardTopCategories, from, to); err != nil {
 		return Internal("listing the most read categories", err)
 	}
-	if err := tx.SelectContext(ctx, &d.Referrers, dashboardReferrers, from, to); err != nil {
-		return Internal("listing referrers", err)
-	}
-	return nil
+	return d.loadTopViewed(ctx, tx)
 }

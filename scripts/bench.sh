@@ -119,6 +119,10 @@ until curl -fsS http://127.0.0.1:18079/ >/dev/null 2>&1; do sleep 0.02; done
 # summed from months' running totals and windows: the 365 days to
 # yesterday, and 31 days across a month's end, a fortnight ago, in the
 # forum's time zone (RANGE_* below).
+# The seed gives the forum a year of page views to yesterday (threads on
+# a long tail, referrers, readers) and a moderation history (review items,
+# reports, the log of a year), so that the dashboard's traffic and
+# moderation figures are measured at scale too (scripts/benchseed).
 # A path is expanded with the scale's seed (THREAD_ID…) when measured. Kind
 # "post" creates replies (scripts/bench_post.lua); "alongside" measures the
 # page while 4 connections post, as a forum is read while it is written;

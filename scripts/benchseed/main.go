@@ -74,6 +74,12 @@ func run(nMembers, nThreads, nPosts int) error {
 	if err := seedHistory(ctx, db); err != nil {
 		return err
 	}
+	if err := seedModeration(ctx, db); err != nil {
+		return err
+	}
+	if err := seedTraffic(ctx, db); err != nil {
+		return err
+	}
 	// The replies of earlier runs queued their emails: the mail worker would
 	// send that backlog while the next run measures.
 	if _, err := db.ExecContext(ctx, `DELETE FROM outbox`); err != nil {
