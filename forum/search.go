@@ -3,7 +3,6 @@ package forum
 import (
 	"context"
 	"fmt"
-	"html"
 	"strconv"
 	"strings"
 	"time"
@@ -38,8 +37,10 @@ type SearchHit struct {
 	CreatedAt    time.Time `db:"created_at"`
 	Rank         float32   `db:"rank"`
 	Total        int       `db:"total"`
-	RawTitle     string    `db:"raw_title"`
-	RawSnippet   string    `db:"raw_snippet"`
+	// What the title and snippet are made from (search_snippet.go).
+	SearchConfig string `db:"search_config"`
+	QueryLexemes string `db:"query_lexemes"` // the tsquery's text
+	BodyHTML     string `db:"body_html"`
 	// TitleHTML and SnippetHTML are escaped text in which only the matched
 	// words are wrapped in <mark>: safe to insert in a page as they are.
 	TitleHTML   string `db:"-"`
@@ -79,22 +80,6 @@ const (
 // (scripts/searchrelevance); the other candidates follow the finalists, by
 // ts_rank.
 const searchFinalists = "200"
-
-// searchSnippetSource is how many characters of a post's text its snippet
-// is taken from: ts_headline parses all it is given, for each post of the
-// page (a post of 10,000 characters where every word matched took 90 ms,
-// 20 of them would take 2 s). A post matched only further on gets a snippet
-// of its beginning.
-const searchSnippetSource = "4000"
-
-// Highlight markers: private-use characters that ts_headline puts around
-// matches in plain text; the text is then escaped and only they become
-// <mark>. Members' own private-use characters are removed beforehand, so
-// nothing a member writes can turn into markup.
-const (
-	markStart = "\ue000"
-	markStop  = "\ue001"
-)
 
 // The parts of a search statement. $1 is the query's text, $2 the
 // category, $3 the author, $4 and $5 the dates (from, inclusive; to,
@@ -168,25 +153,17 @@ SELECT page.id AS post_id, page.number AS post_number, page.created_at, 0 AS ran
 	(SELECT count(*) FROM (SELECT 1` + searchFrom + `%[1]s LIMIT ` + searchCandidates + ` + 1) matches) AS total,` + searchShown + `
 ORDER BY page.created_at DESC, page.id DESC`
 	// searchShown is what the page shows of each post: its thread, category
-	// and author, its title and snippet with the matches marked ({query}:
-	// the query as ts_headline takes it, set by searchStatement). The page
-	// holds one post more than it shows, to know whether a next page
-	// exists: that one (n = $8) gets no title or snippet, ts_headline being
-	// most of the statement's time after the ranking.
+	// and author, and for its title and snippet (search_snippet.go) its HTML
+	// and the query's lexemes in its language ({query}: the query as the
+	// post is matched, set by searchStatement). The page holds one post more
+	// than it shows, to know whether a next page exists: that one (n = $8)
+	// gets neither.
 	searchShown = `
 	t.id AS thread_id, t.title AS thread_title, t.slug AS thread_slug,
 	c.slug AS category_slug, c.name AS category_name, a.username AS author_name,
-	CASE WHEN page.n < $8 THEN ts_headline(page.search_config, translate(t.title, E'\uE000\uE001', ''), {query},
-		'HighlightAll=true, StartSel=' || chr(57344) || ', StopSel=' || chr(57345)) ELSE '' END AS raw_title,
-	-- The snippet marks any word of the query: ts_headline's fragments
-	-- for a query of ANDs and phrases cost a cube of the matches (a phrase
-	-- found 500 times in 1,000 characters: 1.8 s), for ORs about their
-	-- number. The query's text form has its operators replaced: AND and
-	-- FOLLOWED BY become OR, NOT goes (an excluded word is not in the post).
-	CASE WHEN page.n < $8 THEN ts_headline(page.search_config,
-		translate(left(palabre_search_text(b.body_html), ` + searchSnippetSource + `), E'\uE000\uE001', ''),
-		regexp_replace(replace({query}::text, '!', ''), '<[0-9-]+>|&', '|', 'g')::tsquery,
-		'MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … ", StartSel=' || chr(57344) || ', StopSel=' || chr(57345)) ELSE '' END AS raw_snippet
+	page.search_config::text AS search_config,
+	CASE WHEN page.n < $8 THEN {query}::text ELSE '' END AS query_lexemes,
+	CASE WHEN page.n < $8 THEN b.body_html ELSE '' END AS body_html
 FROM page
 JOIN posts b ON b.id = page.id
 JOIN threads t ON t.id = page.thread_id
@@ -211,7 +188,7 @@ func searchStatement(order string, words, inTitle bool) string {
 	}
 	query := strings.ReplaceAll(searchQueryOfPost, "p.search_config", "page.search_config")
 	if !words {
-		// ts_headline then marks nothing.
+		// The snippets then mark nothing.
 		query = "''::tsquery"
 	}
 	if order == SearchByRelevance {
@@ -303,10 +280,18 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) (*SearchPage, error) {
 			page.Next = strconv.FormatFloat(float64(last.Rank), 'g', -1, 32) + "_" + strconv.FormatInt(last.PostID, 10)
 		}
 	}
+	matchers := map[[2]string]*snippetMatcher{} // by language and query
 	for i := range page.Hits {
 		h := &page.Hits[i]
-		h.TitleHTML = highlight(h.RawTitle, false)
-		h.SnippetHTML = highlight(h.RawSnippet, true)
+		key := [2]string{h.SearchConfig, h.QueryLexemes}
+		m := matchers[key]
+		if m == nil {
+			m = newSnippetMatcher(h.QueryLexemes, h.SearchConfig)
+			matchers[key] = m
+		}
+		h.TitleHTML = highlightTitle(h.ThreadTitle, m)
+		h.SnippetHTML = snippet(h.BodyHTML, m)
+		h.BodyHTML = ""
 	}
 	return page, nil
 }
@@ -432,42 +417,6 @@ func parseDateCursor(s string) (time.Time, int64, bool) {
 	us, err1 := strconv.ParseInt(t, 10, 64)
 	n, err2 := strconv.ParseInt(id, 10, 64)
 	return time.UnixMicro(us).UTC(), n, err1 == nil && err2 == nil && n > 0
-}
-
-// highlight turns ts_headline's output into safe HTML: entities of the HTML
-// source are decoded (fromHTML) and everything is escaped again, then only
-// the markers become <mark>. A marker left open by a cut is closed.
-func highlight(s string, fromHTML bool) string {
-	var b strings.Builder
-	open := false
-	for len(s) > 0 {
-		i := strings.IndexAny(s, markStart+markStop)
-		chunk := s
-		if i >= 0 {
-			chunk = s[:i]
-		}
-		if fromHTML {
-			chunk = html.UnescapeString(chunk)
-		}
-		b.WriteString(html.EscapeString(chunk))
-		if i < 0 {
-			break
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case string(r) == markStart && !open:
-			b.WriteString("<mark>")
-			open = true
-		case string(r) == markStop && open:
-			b.WriteString("</mark>")
-			open = false
-		}
-		s = s[i+size:]
-	}
-	if open {
-		b.WriteString("</mark>")
-	}
-	return b.String()
 }
 
 // RecordServerLocale records the server's default language (PALABRE_LOCALE),
