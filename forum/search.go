@@ -115,20 +115,25 @@ const (
 	// posts would otherwise rank the whole forum (the planner then walks the
 	// primary key backwards and stops early; rare words use the GIN index).
 	// The candidates are scored by ts_rank, the searchFinalists best ranked
-	// by ts_rank_cd; the others come after them by their score, mapped below
-	// zero (ts_rank_cd is never negative) so that one number orders them all
-	// and the cursor holds it.
+	// by ts_rank_cd, their vectors read again by id (carried through a sort
+	// of all the candidates, the vectors cost more); the others come after
+	// them by their score, mapped below zero (ts_rank_cd is never negative)
+	// so that one number orders them all and the cursor holds it.
 	searchByRelevance = `
-WITH hits AS (
+WITH candidates AS (
 	SELECT p.id, p.thread_id, p.number, p.author_id, p.created_at, p.search_config,
-		CASE WHEN row_number() OVER (ORDER BY p.pre DESC, p.id DESC) <= ` + searchFinalists + `
-			THEN ts_rank_cd(p.search_vector, ` + searchQueryOfPost + `)
-			ELSE (-1 / (1 + p.pre))::real END AS rank
-	FROM (
-	SELECT p.id, p.thread_id, p.number, p.author_id, p.created_at, p.search_config, p.search_vector,
 		ts_rank(p.search_vector, ` + searchPreQueryOfPost + `) AS pre` + searchFrom + ` AND ` + searchMatch + `%s
 	ORDER BY p.id DESC
-	LIMIT ` + searchCandidates + ` + 1) p
+	LIMIT ` + searchCandidates + ` + 1
+), hits AS (
+	SELECT h.id, h.thread_id, h.number, h.author_id, h.created_at, h.search_config,
+		coalesce(f.rank, (-1 / (1 + h.pre))::real) AS rank
+	FROM candidates h
+	LEFT JOIN (
+		SELECT p.id, ts_rank_cd(p.search_vector, ` + searchQueryOfPost + `) AS rank
+		FROM posts p
+		WHERE p.id IN (SELECT id FROM candidates ORDER BY pre DESC, id DESC LIMIT ` + searchFinalists + `)
+	) f ON f.id = h.id
 ), page AS (
 	SELECT q.*, row_number() OVER (ORDER BY q.rank DESC, q.id DESC) AS n FROM (
 	SELECT * FROM hits
