@@ -251,7 +251,6 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) (*SearchPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer release()
 	cursor := cursorRank
 	if f.order == SearchByLatest {
 		cursor = cursorTime
@@ -268,6 +267,7 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) (*SearchPage, error) {
 		didYouMean, err = suggest(ctx, tx, syn.Text)
 		return err
 	})
+	release() // the titles and snippets are made without the database
 	if err != nil {
 		return nil, err
 	}
