@@ -116,18 +116,17 @@ const (
 	// primary key backwards and stops early; rare words use the GIN index).
 	// The candidates are scored by ts_rank, the searchFinalists best ranked
 	// by ts_rank_cd, their vectors read again by id (carried through a sort
-	// of all the candidates, the vectors cost more); the others come after
+	// of all the candidates, the vectors cost more; the candidates carry
+	// only their id, the page's posts are read whole once); the others come after
 	// them by their score, mapped below zero (ts_rank_cd is never negative)
 	// so that one number orders them all and the cursor holds it.
 	searchByRelevance = `
 WITH candidates AS (
-	SELECT p.id, p.thread_id, p.number, p.author_id, p.created_at, p.search_config,
-		ts_rank(p.search_vector, ` + searchPreQueryOfPost + `) AS pre` + searchFrom + ` AND ` + searchMatch + `%s
+	SELECT p.id, ts_rank(p.search_vector, ` + searchPreQueryOfPost + `) AS pre` + searchFrom + ` AND ` + searchMatch + `%s
 	ORDER BY p.id DESC
 	LIMIT ` + searchCandidates + ` + 1
 ), hits AS (
-	SELECT h.id, h.thread_id, h.number, h.author_id, h.created_at, h.search_config,
-		coalesce(f.rank, (-1 / (1 + h.pre))::real) AS rank
+	SELECT h.id, coalesce(f.rank, (-1 / (1 + h.pre))::real) AS rank
 	FROM candidates h
 	LEFT JOIN (
 		SELECT p.id, ts_rank_cd(p.search_vector, ` + searchQueryOfPost + `) AS rank
@@ -141,7 +140,7 @@ WITH candidates AS (
 	ORDER BY rank DESC, id DESC
 	LIMIT $8) q
 )
-SELECT page.id AS post_id, page.number AS post_number, page.created_at, page.rank,
+SELECT page.id AS post_id, b.number AS post_number, b.created_at, page.rank,
 	(SELECT count(*) FROM hits) AS total,` + searchShown + `
 ORDER BY page.rank DESC, page.id DESC`
 	// Newest first, the page is read along posts_created; the count
@@ -149,12 +148,12 @@ ORDER BY page.rank DESC, page.id DESC`
 	searchByDate = `
 WITH page AS (
 	SELECT q.*, row_number() OVER (ORDER BY q.created_at DESC, q.id DESC) AS n FROM (
-	SELECT p.id, p.thread_id, p.number, p.author_id, p.created_at, p.search_config` + searchFrom + `%[1]s
+	SELECT p.id, p.created_at` + searchFrom + `%[1]s
 		AND ($6::timestamptz IS NULL OR (p.created_at, p.id) < ($6::timestamptz, $7::bigint))
 	ORDER BY p.created_at DESC, p.id DESC
 	LIMIT $8) q
 )
-SELECT page.id AS post_id, page.number AS post_number, page.created_at, 0 AS rank,
+SELECT page.id AS post_id, b.number AS post_number, b.created_at, 0 AS rank,
 	(SELECT count(*) FROM (SELECT 1` + searchFrom + `%[1]s LIMIT ` + searchCandidates + ` + 1) matches) AS total,` + searchShown + `
 ORDER BY page.created_at DESC, page.id DESC`
 	// searchShown is what the page shows of each post: its thread, category
@@ -166,14 +165,14 @@ ORDER BY page.created_at DESC, page.id DESC`
 	searchShown = `
 	t.id AS thread_id, t.title AS thread_title, t.slug AS thread_slug,
 	c.slug AS category_slug, c.name AS category_name, a.username AS author_name,
-	page.search_config::text AS search_config,
+	b.search_config::text AS search_config,
 	CASE WHEN page.n < $8 THEN {query}::text ELSE '' END AS query_lexemes,
 	CASE WHEN page.n < $8 THEN b.body_html ELSE '' END AS body_html
 FROM page
 JOIN posts b ON b.id = page.id
-JOIN threads t ON t.id = page.thread_id
+JOIN threads t ON t.id = b.thread_id
 JOIN categories c ON c.id = t.category_id
-LEFT JOIN members a ON a.id = page.author_id`
+LEFT JOIN members a ON a.id = b.author_id`
 )
 
 // searchStatement is the statement of a search: by relevance or date, with
@@ -191,7 +190,7 @@ func searchStatement(order string, words, inTitle bool) string {
 			cond += " AND p.number = 1"
 		}
 	}
-	query := strings.ReplaceAll(searchQueryOfPost, "p.search_config", "page.search_config")
+	query := strings.ReplaceAll(searchQueryOfPost, "p.search_config", "b.search_config")
 	if !words {
 		// The snippets then mark nothing.
 		query = "''::tsquery"
