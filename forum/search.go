@@ -256,14 +256,14 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) (*SearchPage, error) {
 	}
 	var hits []SearchHit
 	var didYouMean []SearchSuggestion
-	err = db.boundedRead(ctx, db.searchLimits.statementTimeout(), "search.too_slow", func(tx *sqlx.Tx) error {
+	err = db.boundedRead(ctx, db.searchLimits.statementTimeout(), "search.too_slow", func(ctx context.Context, from sqlx.QueryerContext) error {
 		hits, didYouMean = nil, nil // again on the primary if the replica failed
-		err := tx.SelectContext(ctx, &hits, searchStatement(f.order, words, syn.InTitle),
+		err := sqlx.SelectContext(ctx, from, &hits, searchStatement(f.order, words, syn.InTitle),
 			syn.Text, f.categoryID, f.authorID, f.from, f.to, cursor, cursorID, SearchPageSize+1)
 		if err != nil || len(hits) > 0 || !words || q.After != "" {
 			return Internal("searching", err)
 		}
-		didYouMean, err = suggest(ctx, tx, syn.Text)
+		didYouMean, err = suggest(ctx, from, syn.Text)
 		return err
 	})
 	release() // the titles and snippets are made without the database
