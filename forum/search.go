@@ -162,18 +162,22 @@ ORDER BY page.created_at DESC, page.id DESC`
 	// and the query's lexemes in its language ({query}: the query as the
 	// post is matched, set by searchStatement). The page holds one post more
 	// than it shows, to know whether a next page exists: that one (n = $8)
-	// gets neither.
+	// gets neither. The thread and category are a lateral subquery kept
+	// apart (OFFSET 0) and the author a scalar one: a join of five tables
+	// took the planner 0.3 ms more, at every search.
 	searchShown = `
-	t.id AS thread_id, t.title AS thread_title, t.slug AS thread_slug,
-	c.slug AS category_slug, c.name AS category_name, a.username AS author_name,
+	b.thread_id, d.title AS thread_title, d.slug AS thread_slug, d.category_slug, d.category_name,
+	(SELECT a.username FROM members a WHERE a.id = b.author_id) AS author_name,
 	b.search_config::text AS search_config,
 	CASE WHEN page.n < $8 THEN {query}::text ELSE '' END AS query_lexemes,
 	CASE WHEN page.n < $8 THEN b.body_html ELSE '' END AS body_html
 FROM page
 JOIN posts b ON b.id = page.id
-JOIN threads t ON t.id = b.thread_id
-JOIN categories c ON c.id = t.category_id
-LEFT JOIN members a ON a.id = b.author_id`
+CROSS JOIN LATERAL (
+	SELECT t.title, t.slug, c.slug AS category_slug, c.name AS category_name
+	FROM threads t JOIN categories c ON c.id = t.category_id
+	WHERE t.id = b.thread_id
+	OFFSET 0) d`
 )
 
 // searchStatement is the statement of a search: by relevance or date, with
