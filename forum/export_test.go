@@ -150,9 +150,3 @@ SELECT (SELECT count(*) FROM (SELECT * FROM s EXCEPT SELECT * FROM k) a) + (SELE
 	}
 	return n
 }
-
-// SnippetMatches reports whether a search snippet marks word for a query
-// whose tsquery text is tsquery, in the search configuration config.
-func SnippetMatches(tsquery, config, word string) bool {
-	return newSnippetMatcher(tsquery, config).matches(word)
-}
