@@ -2,8 +2,8 @@ package forum
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
-	"html"
 	"strconv"
 	"strings"
 	"time"
@@ -38,8 +38,10 @@ type SearchHit struct {
 	CreatedAt    time.Time `db:"created_at"`
 	Rank         float32   `db:"rank"`
 	Total        int       `db:"total"`
-	RawTitle     string    `db:"raw_title"`
-	RawSnippet   string    `db:"raw_snippet"`
+	// What the title and snippet are made from (search_snippet.go).
+	SearchConfig string `db:"search_config"`
+	QueryLexemes string `db:"query_lexemes"` // the tsquery's text
+	BodyHTML     string `db:"body_html"`
 	// TitleHTML and SnippetHTML are escaped text in which only the matched
 	// words are wrapped in <mark>: safe to insert in a page as they are.
 	TitleHTML   string `db:"-"`
@@ -70,21 +72,15 @@ const (
 	SearchCountLimit = 2000
 )
 
-// searchSnippetSource is how many characters of a post's text its snippet
-// is taken from: ts_headline parses all it is given, for each post of the
-// page (a post of 10,000 characters where every word matched took 90 ms,
-// 20 of them would take 2 s). A post matched only further on gets a snippet
-// of its beginning.
-const searchSnippetSource = "4000"
-
-// Highlight markers: private-use characters that ts_headline puts around
-// matches in plain text; the text is then escaped and only they become
-// <mark>. Members' own private-use characters are removed beforehand, so
-// nothing a member writes can turn into markup.
-const (
-	markStart = "\ue000"
-	markStop  = "\ue001"
-)
+// searchFinalists is how many of the candidates, the best by ts_rank, are
+// ranked again by ts_rank_cd, whose order the results follow. ts_rank_cd
+// weighs how close the words are (its covers) and costs three to four
+// times ts_rank: on all 2,000 candidates it was the larger half of a
+// common-word search's time. On the bench forum the best ten by ts_rank_cd
+// of the 2,000 were always among the best 100 by ts_rank
+// (scripts/searchrelevance); the other candidates follow the finalists, by
+// ts_rank.
+const searchFinalists = "200"
 
 // The parts of a search statement. $1 is the query's text, $2 the
 // category, $3 the author, $4 and $5 the dates (from, inclusive; to,
@@ -94,6 +90,12 @@ const (
 const (
 	searchQueryOfPost = `(CASE WHEN p.search_config = 'palabre_english'::regconfig
 		THEN websearch_to_tsquery('palabre_english', $1) ELSE websearch_to_tsquery('palabre_french', $1) END)`
+	// The words the candidates are first scored by: querytree leaves out
+	// the excluded ones (an excluded word is in no candidate, and ts_rank
+	// would score an AND with it as if half the words were missing).
+	searchPreQueryOfPost = `(CASE WHEN p.search_config = 'palabre_english'::regconfig
+		THEN querytree(websearch_to_tsquery('palabre_english', $1))::tsquery
+		ELSE querytree(websearch_to_tsquery('palabre_french', $1))::tsquery END)`
 	searchMatch = `((p.search_config = 'palabre_french'::regconfig AND p.search_vector @@ websearch_to_tsquery('palabre_french', $1))
 		OR (p.search_config = 'palabre_english'::regconfig AND p.search_vector @@ websearch_to_tsquery('palabre_english', $1)))`
 	// The thread's title is in its first post's vector with weight A.
@@ -113,12 +115,25 @@ const (
 	// Ranking is bounded to the most recent matches: a word found in most
 	// posts would otherwise rank the whole forum (the planner then walks the
 	// primary key backwards and stops early; rare words use the GIN index).
+	// The candidates are scored by ts_rank, the searchFinalists best ranked
+	// by ts_rank_cd, their vectors read again by id (carried through a sort
+	// of all the candidates, the vectors cost more; the candidates carry
+	// only their id, the page's posts are read whole once); the others come after
+	// them by their score, mapped below zero (ts_rank_cd is never negative)
+	// so that one number orders them all and the cursor holds it.
 	searchByRelevance = `
-WITH hits AS (
-	SELECT p.id, p.thread_id, p.number, p.author_id, p.created_at, p.search_config,
-		ts_rank_cd(p.search_vector, ` + searchQueryOfPost + `) AS rank` + searchFrom + ` AND ` + searchMatch + `%s
+WITH candidates AS (
+	SELECT p.id, ts_rank(p.search_vector, ` + searchPreQueryOfPost + `) AS pre` + searchFrom + ` AND ` + searchMatch + `%s
 	ORDER BY p.id DESC
 	LIMIT ` + searchCandidates + ` + 1
+), hits AS (
+	SELECT h.id, coalesce(f.rank, (-1 / (1 + h.pre))::real) AS rank
+	FROM candidates h
+	LEFT JOIN (
+		SELECT p.id, ts_rank_cd(p.search_vector, ` + searchQueryOfPost + `) AS rank
+		FROM posts p
+		WHERE p.id IN (SELECT id FROM candidates ORDER BY pre DESC, id DESC LIMIT ` + searchFinalists + `)
+	) f ON f.id = h.id
 ), page AS (
 	SELECT q.*, row_number() OVER (ORDER BY q.rank DESC, q.id DESC) AS n FROM (
 	SELECT * FROM hits
@@ -126,7 +141,7 @@ WITH hits AS (
 	ORDER BY rank DESC, id DESC
 	LIMIT $8) q
 )
-SELECT page.id AS post_id, page.number AS post_number, page.created_at, page.rank,
+SELECT page.id AS post_id, b.number AS post_number, b.created_at, page.rank,
 	(SELECT count(*) FROM hits) AS total,` + searchShown + `
 ORDER BY page.rank DESC, page.id DESC`
 	// Newest first, the page is read along posts_created; the count
@@ -134,39 +149,35 @@ ORDER BY page.rank DESC, page.id DESC`
 	searchByDate = `
 WITH page AS (
 	SELECT q.*, row_number() OVER (ORDER BY q.created_at DESC, q.id DESC) AS n FROM (
-	SELECT p.id, p.thread_id, p.number, p.author_id, p.created_at, p.search_config` + searchFrom + `%[1]s
+	SELECT p.id, p.created_at` + searchFrom + `%[1]s
 		AND ($6::timestamptz IS NULL OR (p.created_at, p.id) < ($6::timestamptz, $7::bigint))
 	ORDER BY p.created_at DESC, p.id DESC
 	LIMIT $8) q
 )
-SELECT page.id AS post_id, page.number AS post_number, page.created_at, 0 AS rank,
+SELECT page.id AS post_id, b.number AS post_number, b.created_at, 0 AS rank,
 	(SELECT count(*) FROM (SELECT 1` + searchFrom + `%[1]s LIMIT ` + searchCandidates + ` + 1) matches) AS total,` + searchShown + `
 ORDER BY page.created_at DESC, page.id DESC`
 	// searchShown is what the page shows of each post: its thread, category
-	// and author, its title and snippet with the matches marked ({query}:
-	// the query as ts_headline takes it, set by searchStatement). The page
-	// holds one post more than it shows, to know whether a next page
-	// exists: that one (n = $8) gets no title or snippet, ts_headline being
-	// most of the statement's time after the ranking.
+	// and author, and for its title and snippet (search_snippet.go) its HTML
+	// and the query's lexemes in its language ({query}: the query as the
+	// post is matched, set by searchStatement). The page holds one post more
+	// than it shows, to know whether a next page exists: that one (n = $8)
+	// gets neither. The thread and category are a lateral subquery kept
+	// apart (OFFSET 0) and the author a scalar one: a join of five tables
+	// took the planner 0.3 ms more, at every search.
 	searchShown = `
-	t.id AS thread_id, t.title AS thread_title, t.slug AS thread_slug,
-	c.slug AS category_slug, c.name AS category_name, a.username AS author_name,
-	CASE WHEN page.n < $8 THEN ts_headline(page.search_config, translate(t.title, E'\uE000\uE001', ''), {query},
-		'HighlightAll=true, StartSel=' || chr(57344) || ', StopSel=' || chr(57345)) ELSE '' END AS raw_title,
-	-- The snippet marks any word of the query: ts_headline's fragments
-	-- for a query of ANDs and phrases cost a cube of the matches (a phrase
-	-- found 500 times in 1,000 characters: 1.8 s), for ORs about their
-	-- number. The query's text form has its operators replaced: AND and
-	-- FOLLOWED BY become OR, NOT goes (an excluded word is not in the post).
-	CASE WHEN page.n < $8 THEN ts_headline(page.search_config,
-		translate(left(palabre_search_text(b.body_html), ` + searchSnippetSource + `), E'\uE000\uE001', ''),
-		regexp_replace(replace({query}::text, '!', ''), '<[0-9-]+>|&', '|', 'g')::tsquery,
-		'MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … ", StartSel=' || chr(57344) || ', StopSel=' || chr(57345)) ELSE '' END AS raw_snippet
+	b.thread_id, d.title AS thread_title, d.slug AS thread_slug, d.category_slug, d.category_name,
+	(SELECT a.username FROM members a WHERE a.id = b.author_id) AS author_name,
+	b.search_config::text AS search_config,
+	CASE WHEN page.n < $8 THEN {query}::text ELSE '' END AS query_lexemes,
+	CASE WHEN page.n < $8 THEN b.body_html ELSE '' END AS body_html
 FROM page
 JOIN posts b ON b.id = page.id
-JOIN threads t ON t.id = page.thread_id
-JOIN categories c ON c.id = t.category_id
-LEFT JOIN members a ON a.id = page.author_id`
+CROSS JOIN LATERAL (
+	SELECT t.title, t.slug, c.slug AS category_slug, c.name AS category_name
+	FROM threads t JOIN categories c ON c.id = t.category_id
+	WHERE t.id = b.thread_id
+	OFFSET 0) d`
 )
 
 // searchStatement is the statement of a search: by relevance or date, with
@@ -184,15 +195,50 @@ func searchStatement(order string, words, inTitle bool) string {
 			cond += " AND p.number = 1"
 		}
 	}
-	query := strings.ReplaceAll(searchQueryOfPost, "p.search_config", "page.search_config")
+	query := strings.ReplaceAll(searchQueryOfPost, "p.search_config", "b.search_config")
 	if !words {
-		// ts_headline then marks nothing.
+		// The snippets then mark nothing.
 		query = "''::tsquery"
 	}
 	if order == SearchByRelevance {
 		return strings.ReplaceAll(fmt.Sprintf(searchByRelevance, strings.TrimPrefix(cond, " AND "+searchMatch)), "{query}", query)
 	}
 	return strings.ReplaceAll(fmt.Sprintf(searchByDate, cond), "{query}", query)
+}
+
+// searchShape is what a search's statement depends on.
+type searchShape struct {
+	order          string
+	words, inTitle bool
+}
+
+// searchStatements are the statements of every shape, made once.
+var searchStatements = func() map[searchShape]string {
+	m := map[searchShape]string{}
+	for _, order := range []string{SearchByRelevance, SearchByLatest} {
+		for _, words := range []bool{false, true} {
+			for _, inTitle := range []bool{false, true} {
+				m[searchShape{order, words, inTitle}] = searchStatement(order, words, inTitle)
+			}
+		}
+	}
+	return m
+}()
+
+// scanSearchHits reads the rows of a search statement, in the order of its
+// columns (no reflection: twenty rows of fourteen columns a search).
+func scanSearchHits(rows *sql.Rows) ([]SearchHit, error) {
+	defer rows.Close()
+	var hits []SearchHit
+	for rows.Next() {
+		var h SearchHit
+		if err := rows.Scan(&h.PostID, &h.PostNumber, &h.CreatedAt, &h.Rank, &h.Total, &h.ThreadID, &h.ThreadTitle,
+			&h.ThreadSlug, &h.CategorySlug, &h.CategoryName, &h.AuthorName, &h.SearchConfig, &h.QueryLexemes, &h.BodyHTML); err != nil {
+			return nil, err
+		}
+		hits = append(hits, h)
+	}
+	return hits, rows.Err()
 }
 
 // Search runs a full-text search over what anyone may read.
@@ -244,23 +290,26 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) (*SearchPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer release()
 	cursor := cursorRank
 	if f.order == SearchByLatest {
 		cursor = cursorTime
 	}
 	var hits []SearchHit
 	var didYouMean []SearchSuggestion
-	err = db.boundedRead(ctx, db.searchLimits.statementTimeout(), "search.too_slow", func(tx *sqlx.Tx) error {
+	err = db.boundedRead(ctx, db.searchLimits.statementTimeout(), "search.too_slow", func(ctx context.Context, from sqlx.QueryerContext) error {
 		hits, didYouMean = nil, nil // again on the primary if the replica failed
-		err := tx.SelectContext(ctx, &hits, searchStatement(f.order, words, syn.InTitle),
+		rows, err := from.QueryContext(ctx, searchStatements[searchShape{f.order, words, syn.InTitle}],
 			syn.Text, f.categoryID, f.authorID, f.from, f.to, cursor, cursorID, SearchPageSize+1)
+		if err == nil {
+			hits, err = scanSearchHits(rows)
+		}
 		if err != nil || len(hits) > 0 || !words || q.After != "" {
 			return Internal("searching", err)
 		}
-		didYouMean, err = suggest(ctx, tx, syn.Text)
+		didYouMean, err = suggest(ctx, from, syn.Text)
 		return err
 	})
+	release() // the titles and snippets are made without the database
 	if err != nil {
 		return nil, err
 	}
@@ -278,10 +327,18 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) (*SearchPage, error) {
 			page.Next = strconv.FormatFloat(float64(last.Rank), 'g', -1, 32) + "_" + strconv.FormatInt(last.PostID, 10)
 		}
 	}
+	matchers := map[[2]string]*snippetMatcher{} // by language and query
 	for i := range page.Hits {
 		h := &page.Hits[i]
-		h.TitleHTML = highlight(h.RawTitle, false)
-		h.SnippetHTML = highlight(h.RawSnippet, true)
+		key := [2]string{h.SearchConfig, h.QueryLexemes}
+		m := matchers[key]
+		if m == nil {
+			m = newSnippetMatcher(h.QueryLexemes, h.SearchConfig)
+			matchers[key] = m
+		}
+		h.TitleHTML = highlightTitle(h.ThreadTitle, m)
+		h.SnippetHTML = snippet(h.BodyHTML, m)
+		h.BodyHTML = ""
 	}
 	return page, nil
 }
@@ -407,42 +464,6 @@ func parseDateCursor(s string) (time.Time, int64, bool) {
 	us, err1 := strconv.ParseInt(t, 10, 64)
 	n, err2 := strconv.ParseInt(id, 10, 64)
 	return time.UnixMicro(us).UTC(), n, err1 == nil && err2 == nil && n > 0
-}
-
-// highlight turns ts_headline's output into safe HTML: entities of the HTML
-// source are decoded (fromHTML) and everything is escaped again, then only
-// the markers become <mark>. A marker left open by a cut is closed.
-func highlight(s string, fromHTML bool) string {
-	var b strings.Builder
-	open := false
-	for len(s) > 0 {
-		i := strings.IndexAny(s, markStart+markStop)
-		chunk := s
-		if i >= 0 {
-			chunk = s[:i]
-		}
-		if fromHTML {
-			chunk = html.UnescapeString(chunk)
-		}
-		b.WriteString(html.EscapeString(chunk))
-		if i < 0 {
-			break
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case string(r) == markStart && !open:
-			b.WriteString("<mark>")
-			open = true
-		case string(r) == markStop && open:
-			b.WriteString("</mark>")
-			open = false
-		}
-		s = s[i+size:]
-	}
-	if open {
-		b.WriteString("</mark>")
-	}
-	return b.String()
 }
 
 // RecordServerLocale records the server's default language (PALABRE_LOCALE),

@@ -88,19 +88,19 @@ func TestSearchTextKeepsWordsAndBoundsRuns(t *testing.T) {
 
 // A statement that runs past its purpose's timeout is cancelled by
 // PostgreSQL and answered as the purpose's "unavailable", not as an
-// internal error; the connection then serves the next statement.
+// internal error; the pool then serves the next statement.
 func TestABoundedReadIsCutByItsTimeout(t *testing.T) {
 	db := forumtest.DB(t)
-	err := db.BoundedRead(context.Background(), 50_000_000, "search.too_slow", func(tx *sqlx.Tx) error {
-		_, err := tx.Exec(`SELECT pg_sleep(30)`)
+	err := db.BoundedRead(context.Background(), 50_000_000, "search.too_slow", func(ctx context.Context, q sqlx.QueryerContext) error {
+		_, err := q.QueryContext(ctx, `SELECT pg_sleep(30)`)
 		return forum.Internal("sleeping", err)
 	})
 	if fe := forum.AsError(err); forum.ErrorCode(err) != forum.EUNAVAILABLE || fe.Key != "search.too_slow" {
 		t.Fatalf("a statement past its timeout: %v (%s), want unavailable search.too_slow", err, forum.ErrorCode(err))
 	}
 	var ok bool
-	if err := db.BoundedRead(context.Background(), 50_000_000, "search.too_slow", func(tx *sqlx.Tx) error {
-		return tx.Get(&ok, `SELECT true`)
+	if err := db.BoundedRead(context.Background(), 50_000_000, "search.too_slow", func(ctx context.Context, q sqlx.QueryerContext) error {
+		return sqlx.GetContext(ctx, q, &ok, `SELECT true`)
 	}); err != nil || !ok {
 		t.Fatalf("a quick statement after: %v", err)
 	}

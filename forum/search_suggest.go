@@ -54,13 +54,13 @@ func suggestionWords(text string) string {
 }
 
 // suggest finds what a search that found nothing may have meant.
-func suggest(ctx context.Context, tx *sqlx.Tx, text string) ([]SearchSuggestion, error) {
+func suggest(ctx context.Context, q sqlx.QueryerContext, text string) ([]SearchSuggestion, error) {
 	words := suggestionWords(text)
 	if len([]rune(words)) < 3 {
 		return nil, nil
 	}
 	var out []SearchSuggestion
-	err := tx.SelectContext(ctx, &out, searchSuggestions, words)
+	err := sqlx.SelectContext(ctx, q, &out, searchSuggestions, words)
 	return out, Internal("suggesting titles and names", err)
 }
 
