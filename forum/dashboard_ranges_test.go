@@ -331,15 +331,8 @@ func TestRangeContributorsEqualADirectSum(t *testing.T) {
 	today := forum.TodayIn(now, paris)
 	check := func(when string, from, to time.Time) {
 		t.Helper()
+		d := dashboardBetween(t, db, staff, now, today, from, to)
 		f, l := from.Format(time.DateOnly), to.Format(time.DateOnly)
-		p, err := forum.ParsePeriod("", f, l, today)
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, err := db.Dashboard(staff, now, p)
-		if err != nil {
-			t.Fatal(err)
-		}
 		want := []forum.Contributor{}
 		if err := db.SQL().SelectContext(ctx, &want, `
 			SELECT m.id, m.username, sum(h.posts) AS posts, sum(h.threads) AS threads, sum(h.likes_received) AS likes_received
@@ -386,4 +379,19 @@ func TestRangeContributorsEqualADirectSum(t *testing.T) {
 	for _, r := range ranges[:8] {
 		check("from the days", r[0], r[1])
 	}
+}
+
+// dashboardBetween is the dashboard of the days from to to (inclusive), as
+// staff reads it at now.
+func dashboardBetween(t *testing.T, db *forum.DB, staff context.Context, now, today, from, to time.Time) *forum.Dashboard {
+	t.Helper()
+	p, err := forum.ParsePeriod("", from.Format(time.DateOnly), to.Format(time.DateOnly), today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := db.Dashboard(staff, now, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
