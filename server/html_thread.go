@@ -176,9 +176,14 @@ func (s *Server) postViews(c *gin.Context, t *forum.Thread, posts []forum.Post, 
 		s.log.Warn("reading why posts are held", "error", err)
 	}
 	lang := s.lang(c)
-	// The page's addresses, which each post's links extend.
-	page := d.URL() + "?after=" + strconv.Itoa(d.After)
-	here := pageURL(d.URL(), d.After) + "#p"
+	// The page's address, which each post's links extend: the first page's
+	// has no query, and its links then no "&" to escape.
+	page := pageURL(d.URL(), d.After)
+	query := "?"
+	if d.After != 0 {
+		query = "&"
+	}
+	here := page + "#p"
 	out := make([]postView, len(posts))
 	for i := range posts {
 		p := &posts[i]
@@ -198,8 +203,8 @@ func (s *Server) postViews(c *gin.Context, t *forum.Thread, posts []forum.Post, 
 			v.CanLike = !mine && p.Status == forum.StatusPublished
 			canQuote := p.Status == forum.StatusPublished && (!locked || a.IsStaff())
 			if d.CanReply && canQuote {
-				v.ReplyHref = page + "&reply_to=" + strconv.Itoa(p.Number) + "#reply"
-				v.QuoteHref = page + "&quote=" + strconv.FormatInt(p.ID, 10) + "#reply"
+				v.ReplyHref = page + query + "reply_to=" + strconv.Itoa(p.Number) + "#reply"
+				v.QuoteHref = page + query + "quote=" + strconv.FormatInt(p.ID, 10) + "#reply"
 				v.QuoteFrom = v.Author != "" && !v.Redacted
 			}
 			v.CanReport = v.Author != m.Username && !v.Deleted

@@ -146,7 +146,7 @@ func BenchmarkThreadPageTemplate(b *testing.B) {
 		created := now.Add(-time.Duration(20-i) * time.Hour)
 		d.Posts = append(d.Posts, postView{ID: int64(100 + i), Number: i + 1, Status: forum.StatusPublished, HTML: html,
 			Author: []string{"alice", "bob"}[i%2], Created: timeElement(created, "", lang.DateTime(created), lang.Relative(created, now)),
-			ReplyHref: "/t/7/x?after=0&reply_to=1#reply", QuoteHref: "/t/7/x?after=0&quote=100#reply", QuoteFrom: true,
+			ReplyHref: "/t/7/x?reply_to=1#reply", QuoteHref: "/t/7/x?quote=100#reply", QuoteFrom: true,
 			CanLike: true, Liked: i%3 == 0, LikeCount: i % 4, CanReport: true})
 	}
 	v := &View{Lang: lang, Title: th.Title, SiteName: "Palabre", Member: &forum.Member{ID: 1, Username: "zoe", Role: forum.RoleMember},
