@@ -27,6 +27,23 @@ type searchPageView struct {
 	NextURL    string
 }
 
+// categoryOptions are the category filter's choices: any (all), then
+// each category.
+func (d *searchPageView) categoryOptions(all string) []fieldOption {
+	out := make([]fieldOption, 0, len(d.Categories)+1)
+	out = append(out, fieldOption{Value: "", Label: all})
+	for _, c := range d.Categories {
+		out = append(out, fieldOption{Value: c.Slug, Label: c.Name})
+	}
+	return out
+}
+
+// orderOptions are the orders of results: by relevance (the default),
+// newest first.
+func orderOptions(v *View) []fieldOption {
+	return []fieldOption{{Value: "", Label: v.T("search.order_relevance")}, {Value: forum.SearchByLatest, Label: v.T("search.order_latest")}}
+}
+
 // htmlSearch shows the search form and, with a query, the results; a bad
 // query comes back filled with its error.
 func (s *Server) htmlSearch(c *gin.Context) {

@@ -18,7 +18,13 @@ type fieldArgs struct {
 	Hint, Autocomplete string
 	Required           bool
 	Rows               int
+	// Options are a select's (Type "select"); the one whose value the form
+	// holds is selected, the first ("" for none, any) when it holds none.
+	Options []fieldOption
 }
+
+// fieldOption is an option of a select field.
+type fieldOption struct{ Value, Label string }
 
 func (f fieldArgs) rows() int {
 	if f.Rows > 0 {
