@@ -58,20 +58,13 @@ const (
 	monthMean
 )
 
-func newBarChart(id, title string, days []forum.DayActivity, value func(forum.DayActivity) int, monthly bool) barChart {
-	points := make([]chartPoint, len(days))
-	for i, d := range days {
-		points[i] = chartPoint{d.Day, value(d)}
+// pointsOf are the chart's points of rows, each dated and valued by point.
+func pointsOf[T any](rows []T, point func(T) chartPoint) []chartPoint {
+	out := make([]chartPoint, len(rows))
+	for i, r := range rows {
+		out[i] = point(r)
 	}
-	return drawBarChart(id, title, points, monthly, monthSum)
-}
-
-func newTrafficChart(id, title string, days []forum.TrafficDay, value func(forum.TrafficDay) int64, monthly bool, how monthBar) barChart {
-	points := make([]chartPoint, len(days))
-	for i, d := range days {
-		points[i] = chartPoint{d.Day, int(value(d))}
-	}
-	return drawBarChart(id, title, points, monthly, how)
+	return out
 }
 
 type chartPoint struct {
@@ -374,10 +367,14 @@ func newDashboardPage(lang *Lang, d *forum.Dashboard) dashboardPage {
 			countFigure(lang, "admin.dashboard_removed", cur.Removed, prev.Removed),
 		},
 		Charts: []barChart{
-			newBarChart("posts", per("admin.dashboard_posts_per_day"), d.Days, func(a forum.DayActivity) int { return a.Posts }, monthly),
-			newBarChart("threads", per("admin.dashboard_threads_per_day"), d.Days, func(a forum.DayActivity) int { return a.Threads }, monthly),
-			newBarChart("members", per("admin.dashboard_members_per_day"), d.Days, func(a forum.DayActivity) int { return a.NewMembers }, monthly),
-			newBarChart("reports", per("admin.dashboard_reports_per_day"), d.Days, func(a forum.DayActivity) int { return a.Reports }, monthly),
+			drawBarChart("posts", per("admin.dashboard_posts_per_day"),
+				pointsOf(d.Days, func(a forum.DayActivity) chartPoint { return chartPoint{a.Day, a.Posts} }), monthly, monthSum),
+			drawBarChart("threads", per("admin.dashboard_threads_per_day"),
+				pointsOf(d.Days, func(a forum.DayActivity) chartPoint { return chartPoint{a.Day, a.Threads} }), monthly, monthSum),
+			drawBarChart("members", per("admin.dashboard_members_per_day"),
+				pointsOf(d.Days, func(a forum.DayActivity) chartPoint { return chartPoint{a.Day, a.NewMembers} }), monthly, monthSum),
+			drawBarChart("reports", per("admin.dashboard_reports_per_day"),
+				pointsOf(d.Days, func(a forum.DayActivity) chartPoint { return chartPoint{a.Day, a.Reports} }), monthly, monthSum),
 		},
 	}
 	tr, ptr := d.Traffic, d.PreviousTraffic
@@ -389,9 +386,12 @@ func newDashboardPage(lang *Lang, d *forum.Dashboard) dashboardPage {
 		countFigure64(lang, "admin.dashboard_views_search", tr.Search, ptr.Search),
 	}
 	page.TrafficCharts = []barChart{
-		newTrafficChart("views", per("admin.dashboard_views_per_day"), d.TrafficDays, func(t forum.TrafficDay) int64 { return t.Member + t.Anonymous }, monthly, monthSum),
-		newTrafficChart("readers", per("admin.dashboard_readers_per_day"), d.TrafficDays, func(t forum.TrafficDay) int64 { return t.Readers }, monthly, monthMean),
-		newTrafficChart("crawlers", per("admin.dashboard_crawlers_per_day"), d.TrafficDays, func(t forum.TrafficDay) int64 { return t.Crawler }, monthly, monthSum),
+		drawBarChart("views", per("admin.dashboard_views_per_day"),
+			pointsOf(d.TrafficDays, func(t forum.TrafficDay) chartPoint { return chartPoint{t.Day, int(t.Member + t.Anonymous)} }), monthly, monthSum),
+		drawBarChart("readers", per("admin.dashboard_readers_per_day"),
+			pointsOf(d.TrafficDays, func(t forum.TrafficDay) chartPoint { return chartPoint{t.Day, int(t.Readers)} }), monthly, monthMean),
+		drawBarChart("crawlers", per("admin.dashboard_crawlers_per_day"),
+			pointsOf(d.TrafficDays, func(t forum.TrafficDay) chartPoint { return chartPoint{t.Day, int(t.Crawler)} }), monthly, monthSum),
 	}
 	page.Reputation = []figure{
 		shareFigure(lang, "admin.dashboard_held_share", cur.HeldShare(), prev.HeldShare()),
@@ -403,18 +403,11 @@ func newDashboardPage(lang *Lang, d *forum.Dashboard) dashboardPage {
 		page.Terms = append(page.Terms, f)
 	}
 	if len(d.Terms) > 0 {
-		points := make([]chartPoint, len(d.TermDays))
-		for i, td := range d.TermDays {
-			points[i] = chartPoint{td.Day, td.Posts}
-		}
+		points := pointsOf(d.TermDays, func(td forum.TermDay) chartPoint { return chartPoint{td.Day, td.Posts} })
 		page.TermCharts = []barChart{drawBarChart("mentions", per("admin.dashboard_mentions_per_day"), points, monthly, monthSum)}
 	}
-	sizes := make([]chartPoint, len(d.QueueDays))
-	ages := make([]chartPoint, len(d.QueueDays))
-	for i, q := range d.QueueDays {
-		sizes[i] = chartPoint{q.Day, q.Size}
-		ages[i] = chartPoint{q.Day, int(q.OldestSeconds)}
-	}
+	sizes := pointsOf(d.QueueDays, func(q forum.QueueDay) chartPoint { return chartPoint{q.Day, q.Size} })
+	ages := pointsOf(d.QueueDays, func(q forum.QueueDay) chartPoint { return chartPoint{q.Day, int(q.OldestSeconds)} })
 	label := time.DateOnly
 	if monthly {
 		ages, label, page.Unit = byMonth(ages, monthMax), "2006-01", "admin.dashboard_month"
