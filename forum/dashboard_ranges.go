@@ -92,8 +92,8 @@ func (p *rangePieces) add(a, b, lo, hi time.Time, sign int) {
 		p.Cost += daysBetween(a, b) * rangeDayCost
 		return
 	}
-	for ms := time.Date(a.Year(), a.Month(), 1, 0, 0, 0, 0, time.UTC); !ms.After(b); ms = ms.AddDate(0, 1, 0) {
-		r := rangeDays{From: maxDay(ms, a), To: minDay(ms.AddDate(0, 1, -1), b), Sign: sign}
+	eachMonth(a, b, func(_, from, to time.Time) {
+		r := rangeDays{From: from, To: to, Sign: sign}
 		if days := daysBetween(r.From, r.To) * rangeDayCost; days <= rangeMonthCost {
 			p.Cost += days
 		} else {
@@ -101,6 +101,14 @@ func (p *rangePieces) add(a, b, lo, hi time.Time, sign int) {
 			p.Cost += rangeMonthCost
 		}
 		p.Runs = append(p.Runs, r)
+	})
+}
+
+// eachMonth calls fn for each month the days from a to b touch, oldest
+// first, with the month's first day and the days of the span within it.
+func eachMonth(a, b time.Time, fn func(month, from, to time.Time)) {
+	for ms := time.Date(a.Year(), a.Month(), 1, 0, 0, 0, 0, time.UTC); !ms.After(b); ms = ms.AddDate(0, 1, 0) {
+		fn(ms, maxDay(ms, a), minDay(ms.AddDate(0, 1, -1), b))
 	}
 }
 

@@ -102,13 +102,11 @@ type topViewedRow struct {
 // each month's first day, the days of the period within it, and whether
 // those are the whole month.
 func periodMonths(f, t time.Time) (months, lo, hi []string, whole []bool) {
-	for ms := time.Date(f.Year(), f.Month(), 1, 0, 0, 0, 0, time.UTC); !ms.After(t); ms = ms.AddDate(0, 1, 0) {
-		me := ms.AddDate(0, 1, -1)
-		a, b := maxDay(ms, f), minDay(me, t)
+	eachMonth(f, t, func(ms, a, b time.Time) {
 		months = append(months, ms.Format(time.DateOnly))
 		lo, hi = append(lo, a.Format(time.DateOnly)), append(hi, b.Format(time.DateOnly))
-		whole = append(whole, a.Equal(ms) && b.Equal(me))
-	}
+		whole = append(whole, a.Equal(ms) && b.Equal(ms.AddDate(0, 1, -1)))
+	})
 	return months, lo, hi, whole
 }
 
