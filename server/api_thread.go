@@ -66,7 +66,11 @@ type apiPost struct {
 	Liked       bool       `json:"liked"`
 }
 
-func toAPIPost(p *forum.Post) apiPost {
+func toAPIPost(p *forum.Post) apiPost { return pagePost(p, &pageAvatars{side: jsonAvatarSide}) }
+
+// pagePost is a post of a page of posts, whose authors' avatars are made
+// once for the page.
+func pagePost(p *forum.Post, avatars *pageAvatars) apiPost {
 	out := apiPost{ID: p.ID, ThreadID: p.ThreadID, Number: p.Number, ReplyTo: p.ReplyTo, HTML: p.BodyHTML,
 		Status: p.Status, Redacted: p.Redacted, RemovedBy: p.Removal, RemovedRule: p.RemovalRule, CreatedAt: p.CreatedAt, EditedAt: p.EditedAt,
 		EditCount: p.EditCount, LikeCount: p.LikeCount, Liked: p.Liked}
@@ -74,7 +78,7 @@ func toAPIPost(p *forum.Post) apiPost {
 		out.Author = &apiAuthor{ID: *p.AuthorID}
 		if p.AuthorName != nil {
 			out.Author.Username = *p.AuthorName
-			out.Author.AvatarURL = newAvatarImage(*p.AuthorName, p.AuthorDisplayName, forum.ParseAvatar(p.AuthorAvatar), jsonAvatarSide).Src
+			out.Author.AvatarURL = avatars.of(p, *p.AuthorName).Src
 		}
 	}
 	return out

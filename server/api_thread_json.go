@@ -24,8 +24,9 @@ func (s *Server) writeThreadJSON(c *gin.Context, t *forum.Thread, page *forum.Po
 	if page.Next > 0 {
 		out.Next = &page.Next
 	}
+	avatars := newPageAvatars(jsonAvatarSide)
 	for i := range page.Posts {
-		out.Posts[i] = toAPIPost(&page.Posts[i])
+		out.Posts[i] = pagePost(&page.Posts[i], avatars)
 	}
 	s.writeJSON(c, http.StatusOK, out)
 }

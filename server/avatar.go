@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"hash/fnv"
 	"html"
 	"net/http"
 	"net/url"
@@ -50,33 +49,45 @@ func newAvatarView(username, name string, a forum.Avatar, side int) avatarView {
 // initials are the first letters of the first two words of name (of the
 // username when the name has none), upper-case.
 func initials(name, username string) string {
-	pick := func(s string) string {
-		words := strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-		var out []rune
-		for _, w := range words {
-			r, _ := utf8.DecodeRuneInString(w)
-			out = append(out, unicode.ToUpper(r))
-			if len(out) == 2 {
-				break
-			}
-		}
-		return string(out)
-	}
-	if s := pick(name); s != "" {
+	if s := firstLetters(name); s != "" {
 		return s
 	}
-	if s := pick(username); s != "" {
+	if s := firstLetters(username); s != "" {
 		return s
 	}
 	return "?"
 }
 
+// firstLetters is the first character of each of the first two words of s
+// (runs of letters and digits), upper-case; read in one pass, as every post
+// of a page asks for its author's.
+func firstLetters(s string) string {
+	var out [2]rune
+	n, inWord := 0, false
+	for _, r := range s {
+		word := unicode.IsLetter(r) || unicode.IsDigit(r)
+		if word && !inWord {
+			out[n] = unicode.ToUpper(r)
+			if n++; n == len(out) {
+				break
+			}
+		}
+		inWord = word
+	}
+	return string(out[:n])
+}
+
 // avatarColour derives a colour from the username, the same on every page
-// and instance.
+// and instance: the 32-bit FNV-1a hash of the lower-cased username (as
+// hash/fnv's New32a, computed in place).
 func avatarColour(username string) int {
-	h := fnv.New32a()
-	h.Write([]byte(strings.ToLower(username)))
-	return int(h.Sum32() % avatarColours)
+	const offset32, prime32 = 2166136261, 16777619
+	h := uint32(offset32)
+	for _, c := range []byte(strings.ToLower(username)) {
+		h ^= uint32(c)
+		h *= prime32
+	}
+	return int(h % avatarColours)
 }
 
 // avatarPalette are the generated avatars' colours, the same as the
@@ -108,6 +119,31 @@ func newAvatarImage(username, name string, a forum.Avatar, side int) avatarImage
 	}
 	v.Src = generatedAvatarURL(initials(name, username), avatarColour(username))
 	return v
+}
+
+// pageAvatars makes the avatars of a page's post authors, each author's
+// once: a page shows a few authors many times, and an uploaded avatar is
+// parsed from the post's row each time it is asked for.
+type pageAvatars struct {
+	side  int
+	names []string
+	imgs  []avatarImage
+}
+
+func newPageAvatars(side int) *pageAvatars {
+	return &pageAvatars{side: side, names: make([]string, 0, 8), imgs: make([]avatarImage, 0, 8)}
+}
+
+// of is the avatar of a post's author (username: AuthorName).
+func (a *pageAvatars) of(p *forum.Post, username string) avatarImage {
+	for i, n := range a.names {
+		if n == username {
+			return a.imgs[i]
+		}
+	}
+	img := newAvatarImage(username, p.AuthorDisplayName, forum.ParseAvatar(p.AuthorAvatar), a.side)
+	a.names, a.imgs = append(a.names, username), append(a.imgs, img)
+	return img
 }
 
 // generatedAvatarURL is the address of a generated avatar (serveGeneratedAvatar).

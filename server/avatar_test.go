@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"hash/fnv"
 	"net/http"
 	"os"
 	"strings"
@@ -18,6 +19,9 @@ func TestInitialsAndColourOfGeneratedAvatars(t *testing.T) {
 		{"élodie", "x", "É"},
 		{"  ", "42", "4"},
 		{"", "__", "?"},
+		{"ada-lovelace byron", "x", "AL"},
+		{"Ünal 3e Örs", "x", "Ü3"},
+		{"\xff\xfeabc", "x", "A"},
 	} {
 		if got := initials(c.name, c.username); got != c.want {
 			t.Errorf("initials(%q, %q) = %q, want %q", c.name, c.username, got, c.want)
@@ -25,6 +29,16 @@ func TestInitialsAndColourOfGeneratedAvatars(t *testing.T) {
 	}
 	if avatarColour("Alice") != avatarColour("alice") {
 		t.Error("the colour depends on the username's case")
+	}
+	// A member's colour never changes between releases: it is the FNV-1a
+	// hash of hash/fnv, which the generated avatars' addresses (cached for
+	// good) were first derived from.
+	for _, u := range []string{"alice", "Bob_42", "Élodie", "jeanne-d-arc", "", "membre06069", "ÇA"} {
+		h := fnv.New32a()
+		h.Write([]byte(strings.ToLower(u)))
+		if got, want := avatarColour(u), int(h.Sum32()%avatarColours); got != want {
+			t.Errorf("avatarColour(%q) = %d, hash/fnv gives %d", u, got, want)
+		}
 	}
 	seen := map[int]bool{}
 	for _, u := range []string{"alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy"} {

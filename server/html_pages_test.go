@@ -42,6 +42,17 @@ func testLayoutAssets(t testing.TB) *layoutAssets {
 	return la
 }
 
+// testThreadStatic is a thread page's parts of a language, as New makes
+// them.
+func testThreadStatic(t testing.TB, c *Catalog, la *layoutAssets, code string) *threadStatic {
+	t.Helper()
+	statics, err := newThreadStatics(c, la)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return statics[c.Lang(code)]
+}
+
 // render renders component c.
 func render(t *testing.T, c templ.Component) string {
 	t.Helper()
@@ -223,8 +234,8 @@ func TestThreadPageEscapesWhatMembersWrote(t *testing.T) {
 	author := "alice"
 	d := &threadPage{Thread: &forum.Thread{ID: 7, CategorySlug: "vie", CategoryName: `<img src=y>`, Title: "<script>x</script>", Slug: "x",
 		Status: forum.StatusPublished, PostCount: 2, AuthorName: &author},
-		Posts:    []postView{{ID: 3, Number: 1, Status: forum.StatusPublished, Author: `<i>bob</i>`, HTML: "<p>ok</p>", QuoteFrom: true}},
-		Labels:   newPostLabels(catalog.Lang("fr")),
+		Posts:    []postView{{ID: 3, Number: 1, Path: "/p/3", Anchor: "p1", HeadingID: "h-p1", Status: forum.StatusPublished, Author: `<i>bob</i>`, HTML: "<p>ok</p>", QuoteFrom: true}},
+		Static:   testThreadStatic(t, catalog, testLayoutAssets(t), "fr"),
 		CanReply: true, Form: &Form{Error: "Réessayez <plus tard>", Values: map[string]string{"reply_to": "3", "body": "Mon texte <b>gras</b>"},
 			Errors: map[string]string{"body": "Trop <long>"}}}
 	v := &View{Lang: catalog.Lang("fr"), Now: time.Now(), Member: &forum.Member{ID: 1, Username: "zoe"}, Data: d}

@@ -28,10 +28,13 @@ const postAvatarSide = 48
 type postView struct {
 	ID     int64
 	Number int
-	Status string        // published, held, hidden, deleted: the post's class
-	HTML   template.HTML // sanitized at write time by the pipeline
-	Author string        // "" for a former member
-	Avatar avatarImage   // the author's, none (Src "") for a former member
+	// Path is the post's address, "/p/ID", which its actions extend;
+	// Anchor ("pN") and HeadingID ("h-pN") name its element and heading.
+	Path, Anchor, HeadingID string
+	Status                  string        // published, held, hidden, deleted: the post's class
+	HTML                    template.HTML // sanitized at write time by the pipeline
+	Author                  string        // "" for a former member
+	Avatar                  avatarImage   // the author's, none (Src "") for a former member
 	// Created is the <time> of its creation.
 	Created template.HTML
 	ReplyTo int // the number of the post it answers, 0 for none
@@ -79,23 +82,52 @@ type postView struct {
 }
 
 // postLabels are the texts the same on every post of a page, translated
-// and escaped once for the page (label): templ escapes each { text } it
-// writes, with a copy of the text, and twenty posts wrote these a hundred
-// times.
+// and escaped once (label): templ escapes each { text } it writes, with a
+// copy of the text, and twenty posts wrote these a hundred times.
 type postLabels struct {
 	FormerMember, HeldNotice, PendingEdit, HiddenPlaceholder, DeletedStaff, HiddenStaff templ.Component
 	Like, Unlike, Reply, Quote, Edit, Delete, Restore, Report                           templ.Component
 	Bookmark, Bookmarked, IgnoredPost                                                   templ.Component
 }
 
-func newPostLabels(l *Lang) *postLabels {
+func newPostLabels(l *Lang) postLabels {
 	t := func(id string) templ.Component { return label(l.T(id)) }
-	return &postLabels{FormerMember: t("post.former_member"), HeldNotice: t("post.held_notice"),
+	return postLabels{FormerMember: t("post.former_member"), HeldNotice: t("post.held_notice"),
 		PendingEdit: t("post.pending_edit_notice"), HiddenPlaceholder: t("post.hidden_placeholder"),
 		DeletedStaff: t("post.deleted_staff"), HiddenStaff: t("post.hidden_staff"),
 		Like: t("post.like"), Unlike: t("post.unlike"), Reply: t("post.reply"), Quote: t("post.quote"),
 		Edit: t("post.edit"), Delete: t("post.delete"), Restore: t("post.restore"), Report: t("review.report_link"),
 		Bookmark: t("bookmark.add"), Bookmarked: t("bookmark.edit"), IgnoredPost: t("post.ignored_author")}
+}
+
+// threadStatic is what a thread page writes the same for every reader of a
+// language, made once per language when the server starts (the catalogue
+// and the assets do not change while it runs): the posts' labels, and the
+// page's scripts with their texts (threadScripts), for a reader and for a
+// member who may reply. The scripts are rendered by their templ components;
+// their texts are plural messages and a 2 KB attribute of the composer's
+// labels, which each page escaped again.
+type threadStatic struct {
+	labels                      postLabels
+	readerScripts, replyScripts templ.Component
+}
+
+// newThreadStatics makes a threadStatic for each language of the catalogue.
+func newThreadStatics(c *Catalog, a *layoutAssets) (map[*Lang]*threadStatic, error) {
+	out := make(map[*Lang]*threadStatic, len(c.langs))
+	for _, l := range c.langs {
+		v := &View{Lang: l}
+		reader, err := goHTML(threadScripts(v, a, false))
+		if err != nil {
+			return nil, err
+		}
+		reply, err := goHTML(threadScripts(v, a, true))
+		if err != nil {
+			return nil, err
+		}
+		out[l] = &threadStatic{labels: newPostLabels(l), readerScripts: templ.Raw(reader), replyScripts: templ.Raw(reply)}
+	}
+	return out, nil
 }
 
 // label is text escaped once, as templ escapes { text } in an element's
@@ -136,7 +168,7 @@ type threadPage struct {
 	Last          int
 	LatestHref    string
 	Watch         forum.WatchLevels // the member's watching of the thread
-	Labels        *postLabels       // the posts' labels
+	Static        *threadStatic     // the posts' labels and the page's scripts, in the reader's language
 }
 
 // URL is the canonical address of the thread.
@@ -183,17 +215,20 @@ func (s *Server) postViews(c *gin.Context, t *forum.Thread, posts []forum.Post, 
 	if d.After != 0 {
 		query = "&"
 	}
-	here := page + "#p"
+	here := page + "#"
 	out := make([]postView, len(posts))
+	avatars := newPageAvatars(postAvatarSide)
 	for i := range posts {
 		p := &posts[i]
-		v := postView{ID: p.ID, Number: p.Number, Status: p.Status, HTML: template.HTML(p.BodyHTML),
+		anchor := "p" + strconv.Itoa(p.Number)
+		v := postView{ID: p.ID, Number: p.Number, Path: "/p/" + strconv.FormatInt(p.ID, 10), Anchor: anchor, HeadingID: "h-" + anchor,
+			Status: p.Status, HTML: template.HTML(p.BodyHTML),
 			Created: timeElement(p.CreatedAt, "", lang.DateTime(p.CreatedAt), lang.Relative(p.CreatedAt, now)),
 			Held:    p.Status == forum.StatusHeld, Redacted: p.Redacted, Deleted: p.Status == forum.StatusDeleted,
 			Hidden: p.Status == forum.StatusHidden, Liked: p.Liked, LikeCount: p.LikeCount}
 		if p.AuthorName != nil {
 			v.Author = *p.AuthorName
-			v.Avatar = newAvatarImage(v.Author, p.AuthorDisplayName, forum.ParseAvatar(p.AuthorAvatar), postAvatarSide)
+			v.Avatar = avatars.of(p, v.Author)
 		}
 		if m != nil {
 			mine := p.AuthorID != nil && *p.AuthorID == m.ID
@@ -210,7 +245,7 @@ func (s *Server) postViews(c *gin.Context, t *forum.Thread, posts []forum.Post, 
 			v.CanReport = v.Author != m.Username && !v.Deleted
 			v.CanBookmark, v.Bookmarked = true, p.Bookmarked
 			v.AuthorIgnored = p.AuthorIgnored && !v.Redacted
-			v.Here = here + strconv.Itoa(p.Number)
+			v.Here = here + anchor
 		}
 		v.CanRestore = v.Deleted && (d.IsStaff || d.Moderates)
 		if p.ReplyTo != nil {
@@ -386,7 +421,7 @@ func (s *Server) renderThread(c *gin.Context, status int, t *forum.Thread, page 
 		// locked while they wrote: the form comes back with the reason.
 		v.CanReply, v.ReplyClosed = true, ""
 	}
-	v.Posts, v.Labels = s.postViews(c, t, page.Posts, v), newPostLabels(lang)
+	v.Posts, v.Static = s.postViews(c, t, page.Posts, v), s.threadStatic[lang]
 	s.respond(c, status, t.Title, v, func(view *View) templ.Component { return threadContent(view, v, s.layout) })
 }
 

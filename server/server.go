@@ -20,20 +20,23 @@ import (
 
 // Server is Palabre's HTTP server.
 type Server struct {
-	cfg       Config
-	db        *forum.DB
-	pipeline  *moderation.Pipeline
-	log       *slog.Logger
-	catalog   *Catalog
-	assets    *Assets
-	pages     *Pages
-	layout    *layoutAssets
-	openAPI   []byte
-	pageCache *pageCache
-	metrics   *metrics
-	traffic   *trafficCounter
-	engine    *gin.Engine
-	http      *http.Server
+	cfg      Config
+	db       *forum.DB
+	pipeline *moderation.Pipeline
+	log      *slog.Logger
+	catalog  *Catalog
+	// threadStatic: a thread page's parts that depend on the language
+	// alone, made once per language (html_thread.go).
+	threadStatic map[*Lang]*threadStatic
+	assets       *Assets
+	pages        *Pages
+	layout       *layoutAssets
+	openAPI      []byte
+	pageCache    *pageCache
+	metrics      *metrics
+	traffic      *trafficCounter
+	engine       *gin.Engine
+	http         *http.Server
 	// streams ends when the server starts shutting down: long-lived
 	// answers (the review queue's event stream) end at once instead of
 	// holding the shutdown for its whole timeout.
@@ -61,6 +64,9 @@ func New(cfg Config, db *forum.DB, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	if s.layout, err = newLayoutAssets(s.assets); err != nil {
+		return nil, err
+	}
+	if s.threadStatic, err = newThreadStatics(s.catalog, s.layout); err != nil {
 		return nil, err
 	}
 	if s.pages, err = LoadPages(templates.FS, s.templateFuncs()); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"html/template"
+	"strconv"
 	"testing"
 	"time"
 
@@ -140,11 +141,12 @@ func BenchmarkThreadPageTemplate(b *testing.B) {
 	th := &forum.Thread{ID: 7, CategorySlug: "vie-du-quartier", CategoryName: "Vie du quartier", Title: "Réunion de quartier : les propositions",
 		Slug: "reunion-de-quartier-les-propositions", Status: forum.StatusPublished, PostCount: 20, AuthorName: &author}
 	d := &threadPage{Thread: th, CanReply: true, Form: &Form{Values: map[string]string{}, Errors: map[string]string{}},
-		Watch: forum.WatchLevels{Effective: forum.WatchWatching}, Labels: newPostLabels(lang)}
+		Watch: forum.WatchLevels{Effective: forum.WatchWatching}, Static: testThreadStatic(b, catalog, la, "fr")}
 	now := time.Now()
 	for i := range forum.PostsPerPage {
 		created := now.Add(-time.Duration(20-i) * time.Hour)
-		d.Posts = append(d.Posts, postView{ID: int64(100 + i), Number: i + 1, Status: forum.StatusPublished, HTML: html,
+		d.Posts = append(d.Posts, postView{ID: int64(100 + i), Number: i + 1,
+			Path: "/p/" + strconv.Itoa(100+i), Anchor: "p" + strconv.Itoa(i+1), HeadingID: "h-p" + strconv.Itoa(i+1), Status: forum.StatusPublished, HTML: html,
 			Author: []string{"alice", "bob"}[i%2], Created: timeElement(created, "", lang.DateTime(created), lang.Relative(created, now)),
 			ReplyHref: "/t/7/x?reply_to=1#reply", QuoteHref: "/t/7/x?quote=100#reply", QuoteFrom: true,
 			CanLike: true, Liked: i%3 == 0, LikeCount: i % 4, CanReport: true})
