@@ -128,15 +128,6 @@ func RangePlan(f, t, lo, hi time.Time, end *time.Time, months bool) (weights map
 	return weights, len(p.Runs), p.Window, p.Cost
 }
 
-// RunHealthAsPreviousRelease makes the health job run as the previous
-// release's did for the rest of the test (not parallel): it clears the
-// marks it knows only, and keeps neither health_redo nor the months.
-func RunHealthAsPreviousRelease(t testing.TB, on bool) {
-	old := healthAsPreviousRelease
-	healthAsPreviousRelease = on
-	t.Cleanup(func() { healthAsPreviousRelease = old })
-}
-
 // HealthMonthsDiffer counts the rows of health_member_months that differ
 // from those summed again from health_members (0 when kept right).
 func HealthMonthsDiffer(t testing.TB, db *DB) int {
