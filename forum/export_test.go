@@ -28,16 +28,12 @@ func ExpireRememberedSessions(db *DB) {
 	}
 }
 
-// ReplyBatches reports how many reply batches of db run, how many replies
-// wait for one, and how many replies batches of more than one stored.
-func ReplyBatches(db *DB) (running, pending int) {
+// RepliesWaiting reports how many replies of db wait for a batch.
+func RepliesWaiting(db *DB) int {
 	db.replies.work.mu.Lock()
 	defer db.replies.work.mu.Unlock()
-	return db.replies.running, len(db.replies.pending)
+	return len(db.replies.pending)
 }
-
-// ReplyBatchesRunning is how many reply batches may run at once.
-const ReplyBatchesRunning = replyBatchesRunning
 
 // SearchIndexCleanerBusy reports whether the search index's cleaner of db
 // has posts published since its last cleaning, or is cleaning.
