@@ -25,13 +25,13 @@ func TestBrowserAdminWatchedWordHoldsANewMembersPost(t *testing.T) {
 	admin := &journey{t: t, ctx: newBrowser(t), base: ts.URL}
 	admin.logIn("camille", ts.Accounts["camille"])
 	admin.do("opening the administration",
-		chromedp.Click(chromedp.CSS(`.site-header a[href="/admin"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`.site-header a[href="/admin"]`))),
 		chromedp.WaitVisible(chromedp.CSS(`.admin-sections a[href="/admin/rules"]`)))
 	admin.checkPage("the administration home", "admin-home")
 	admin.do("opening a new rule",
-		chromedp.Click(chromedp.CSS(`.admin-sections a[href="/admin/rules"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`.admin-sections a[href="/admin/rules"]`))),
 		chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/rules/new"]`)),
-		chromedp.Click(chromedp.CSS(`a.button[href="/admin/rules/new"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`a.button[href="/admin/rules/new"]`))),
 		chromedp.WaitVisible(chromedp.CSS("#f-name")))
 	admin.checkPage("the rule form", "admin-rule-new")
 	admin.do("writing the rule and previewing it",
@@ -39,14 +39,14 @@ func TestBrowserAdminWatchedWordHoldsANewMembersPost(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#f-description"), "Ce mot attend la relecture d’un modérateur."),
 		chromedp.SetValue(chromedp.CSS("#f-action"), "hold"),
 		chromedp.SendKeys(chromedp.CSS("#f-patterns"), word),
-		chromedp.Click(chromedp.CSS(`button[name="op"][value="preview"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`button[name="op"][value="preview"]`))),
 		chromedp.WaitVisible(chromedp.CSS(".impact")))
 	if v := eval[string](admin, `document.querySelector("#f-patterns").value`); v != word {
 		t.Errorf("the previewed form lost the words: %q", v)
 	}
 	admin.checkPage("the impact preview", "admin-rule-preview")
 	admin.do("saving the rule",
-		chromedp.Click(chromedp.CSS(`button[name="op"][value="save"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`button[name="op"][value="save"]`))),
 		chromedp.WaitVisible(chromedp.CSS(".notice.ok")))
 	if got := admin.text(".rules-table"); !strings.Contains(got, ruleName) {
 		t.Errorf("the rules list lacks the new rule: %q", got)
@@ -55,7 +55,7 @@ func TestBrowserAdminWatchedWordHoldsANewMembersPost(t *testing.T) {
 		chromedp.Navigate(ts.URL+"/admin/rules/test"),
 		chromedp.WaitVisible(chromedp.CSS("#f-text")),
 		chromedp.SendKeys(chromedp.CSS("#f-text"), "Bonjour, "+strings.ToUpper(word)+" !"),
-		chromedp.Click(chromedp.CSS(`form[action="/admin/rules/test"] button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`form[action="/admin/rules/test"] button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS(".tester-result")))
 	if got := admin.text(".tested-text mark"); got != strings.ToUpper(word) {
 		t.Errorf("the tester highlights %q", got)
@@ -84,7 +84,7 @@ func TestBrowserAdminWatchedWordHoldsANewMembersPost(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#f-title")),
 		chromedp.SendKeys(chromedp.CSS("#f-title"), title),
 		chromedp.SendKeys(chromedp.CSS("#f-body"), "Je me demande ce qu’est un "+word+", quelqu’un sait ?"),
-		chromedp.Click(chromedp.CSS(`form[action="/new"] button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`form[action="/new"] button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS(".notice.held")))
 	if got := member.text("#p1"); !strings.Contains(got, "approbation") {
 		t.Errorf("the author is not told that the thread waits: %q", got)
@@ -128,7 +128,7 @@ func TestBrowserAdminPublishesGuidelinesMembersAccept(t *testing.T) {
 	admin.typeAtEnd("#f-body_markdown", "\n\n"+added+"\n")
 	admin.do("publishing a version to accept",
 		chromedp.Click(chromedp.CSS(`input[name="requires_acceptance"]`)),
-		chromedp.Click(chromedp.CSS(`form[action="/admin/guidelines"] button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`form[action="/admin/guidelines"] button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS(".guidelines .prose")),
 		chromedp.Click(chromedp.CSS(".diff summary")),
 		chromedp.WaitVisible(chromedp.CSS(".diff-lines .ins")))
@@ -150,7 +150,7 @@ func TestBrowserAdminPublishesGuidelinesMembersAccept(t *testing.T) {
 	member.checkPage("accepting the guidelines", "guidelines-accept")
 	member.do("accepting",
 		chromedp.Click(chromedp.CSS(`input[name="accept"]`)),
-		chromedp.Click(chromedp.CSS(`form[action="/guidelines/accept"] button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`form[action="/guidelines/accept"] button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS(".thread-list, .empty")))
 	if loc := member.location(); !strings.HasSuffix(loc, "/c/entraide") {
 		t.Errorf("after accepting, the member is at %s, not where they were going", loc)
@@ -170,13 +170,13 @@ func TestBrowserAdminWebhooks(t *testing.T) {
 	admin.logIn("camille", ts.Accounts["camille"])
 	admin.do("opening the webhooks",
 		chromedp.Navigate(ts.URL+"/admin"),
-		chromedp.Click(chromedp.CSS(`.admin-sections a[href="/admin/webhooks"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`.admin-sections a[href="/admin/webhooks"]`))),
 		chromedp.WaitVisible(chromedp.CSS("#f-url")))
 	admin.checkPage("the webhooks page", "admin-webhooks")
 	admin.do("registering one without an event",
 		chromedp.SendKeys(chromedp.CSS("#f-url"), url),
 		chromedp.Click(chromedp.CSS(`input[name="events"][value="post.published"]`)), // ticked by default: now none
-		chromedp.Click(chromedp.CSS(`form[action="/admin/webhooks"] button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`form[action="/admin/webhooks"] button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS("#e-events")))
 	if got := admin.text("#e-events"); got != "Choisissez au moins un événement." {
 		t.Errorf("no event: %q", got)
@@ -187,7 +187,7 @@ func TestBrowserAdminWebhooks(t *testing.T) {
 	forgetExpectedErrors(t, admin.ctx, "status of 400 (Bad Request) ("+ts.URL+"/admin/webhooks)")
 	admin.do("ticking an event and registering",
 		chromedp.Click(chromedp.CSS(`input[name="events"][value="post.published"]`)),
-		chromedp.Click(chromedp.CSS(`form[action="/admin/webhooks"] button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`form[action="/admin/webhooks"] button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS(".notice.held code.token")))
 	secret := admin.text(".notice.held code.token")
 	if len(secret) < 16 {
@@ -200,7 +200,7 @@ func TestBrowserAdminWebhooks(t *testing.T) {
 	th := jeanne.startThread(forumtest.Unique("Un sujet pour le webhook "), "Ce sujet part vers un autre système.")
 	admin.do("opening the delivery log",
 		chromedp.Navigate(ts.URL+"/admin/webhooks"),
-		chromedp.Click(chromedp.CSS(`article.webhook:first-of-type a[href^="/admin/webhooks/"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`article.webhook:first-of-type a[href^="/admin/webhooks/"]`))),
 		chromedp.WaitVisible(chromedp.CSS("ol.deliveries li")))
 	if got := admin.text("ol.deliveries li strong"); got != "post.published" {
 		t.Errorf("the first delivery is %q", got)
@@ -209,7 +209,7 @@ func TestBrowserAdminWebhooks(t *testing.T) {
 		t.Errorf("the delivery's data: %s", got)
 	}
 	admin.do("sending it again",
-		chromedp.Click(chromedp.CSS(`ol.deliveries li form button`)),
+		loadBy(chromedp.Click(chromedp.CSS(`ol.deliveries li form button`))),
 		chromedp.WaitVisible(chromedp.CSS(".notice.ok")))
 	if n := eval[int](admin, `document.querySelectorAll("ol.deliveries li").length`); n != 2 {
 		t.Errorf("%d deliveries after sending again, want 2", n)
@@ -222,7 +222,7 @@ func TestBrowserAdminWebhooks(t *testing.T) {
 	admin.do("back to a desktop", emulateDesktop())
 	// Deleted, so that later tests' events go nowhere.
 	admin.do("deleting it",
-		chromedp.Click(chromedp.CSS(`article.webhook:first-of-type form[action$="/delete"] button`)),
+		loadBy(chromedp.Click(chromedp.CSS(`article.webhook:first-of-type form[action$="/delete"] button`))),
 		chromedp.WaitVisible(chromedp.CSS(".notice.ok")))
 }
 

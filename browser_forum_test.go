@@ -125,7 +125,7 @@ func (j *journey) logIn(username, password string) {
 	j.do("logging in as "+username,
 		chromedp.SendKeys(chromedp.CSS("#f-login"), username),
 		chromedp.SendKeys(chromedp.CSS("#f-password"), password),
-		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS(`.site-header a[href="/u/`+username+`"]`)))
 }
 
@@ -133,7 +133,7 @@ func (j *journey) logIn(username, password string) {
 func (j *journey) logOut() {
 	j.t.Helper()
 	j.do("logging out",
-		chromedp.Click(chromedp.CSS(`.site-header form.logout button`)),
+		loadBy(chromedp.Click(chromedp.CSS(`.site-header form.logout button`))),
 		chromedp.WaitVisible(chromedp.CSS(`.site-header a[href="/login"]`)))
 }
 
@@ -188,7 +188,7 @@ func TestBrowserForumJourneyFrench(t *testing.T) {
 	// She opens a category from the home page and starts a thread there.
 	j.do("opening a category",
 		chromedp.Navigate(ts.URL+"/"),
-		chromedp.Click(chromedp.CSS(`.category-list a[href="/c/discussions-libres"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`.category-list a[href="/c/discussions-libres"]`))),
 		chromedp.WaitVisible(chromedp.CSS(`.page-header a[href="/c/discussions-libres/new"]`)))
 	if got := j.text("main h1"); got != "Discussions libres" {
 		t.Errorf("category page heading = %q", got)
@@ -199,7 +199,7 @@ func TestBrowserForumJourneyFrench(t *testing.T) {
 	j.checkPage("the category page", "fr-category")
 
 	j.do("opening the new thread form",
-		chromedp.Click(chromedp.CSS(`.page-header a[href="/c/discussions-libres/new"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`.page-header a[href="/c/discussions-libres/new"]`))),
 		chromedp.WaitVisible(chromedp.CSS("#f-title")))
 	if got := eval[string](j, `document.querySelector("#f-category_id").selectedOptions[0].text`); got != "Discussions libres" {
 		t.Errorf("the new thread form has category %q selected, want the one it was opened from", got)
@@ -208,7 +208,7 @@ func TestBrowserForumJourneyFrench(t *testing.T) {
 	j.do("writing the thread",
 		chromedp.SendKeys(chromedp.CSS("#f-title"), title),
 		chromedp.SendKeys(chromedp.CSS("#f-body"), body),
-		chromedp.Click(chromedp.CSS(`form[action="/new"] button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`form[action="/new"] button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS(".thread-header h1")))
 	threadURL := strings.SplitN(j.location(), "#", 2)[0]
 	if got := j.text(".thread-header h1"); got != title {
@@ -232,7 +232,7 @@ func TestBrowserForumJourneyFrench(t *testing.T) {
 	j.logIn("karim", ts.Accounts["karim"])
 	j.do("opening the thread", chromedp.Navigate(threadURL), chromedp.WaitVisible(chromedp.CSS("#p1")))
 	j.do("quoting the first post",
-		chromedp.Click(chromedp.CSS(`#p1 .post-actions a[href*="quote="]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`#p1 .post-actions a[href*="quote="]`))),
 		chromedp.WaitReady(chromedp.CSS(`#reply form input[type="hidden"][name="reply_to"][value="1"]`)))
 	prefilled := eval[string](j, `document.querySelector("#f-body").value`)
 	if !strings.HasPrefix(prefilled, "[quote=jeanne post=") || !strings.Contains(prefilled, "**bénévole**") {
@@ -243,7 +243,7 @@ func TestBrowserForumJourneyFrench(t *testing.T) {
 	}
 	j.typeAtEnd("#f-body", "Je peux venir le mardi. @sophie, tu nous rejoins ?")
 	j.do("posting the reply",
-		chromedp.Click(chromedp.CSS(`#reply button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`#reply button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS("#p2")))
 	if loc := j.location(); !strings.HasPrefix(loc, threadURL) || !strings.HasSuffix(loc, "#p2") {
 		t.Errorf("after replying the browser is at %s, want %s…#p2", loc, threadURL)
@@ -269,7 +269,7 @@ func TestBrowserForumJourneyFrench(t *testing.T) {
 		t.Errorf("the header's notification badge reads %q, want the number of unread notifications", badge)
 	}
 	j.do("opening the notifications",
-		chromedp.Click(chromedp.CSS(".site-header .notifications-link")),
+		loadBy(chromedp.Click(chromedp.CSS(".site-header .notifications-link"))),
 		chromedp.WaitVisible(chromedp.CSS(".notification-list")))
 	want := "karim vous a mentionné dans « " + title + " »"
 	found := eval[[]string](j, `[...document.querySelectorAll(".notification.unread .notification-text")].map(e => e.textContent.trim())`)
@@ -279,7 +279,7 @@ func TestBrowserForumJourneyFrench(t *testing.T) {
 	j.checkPage("the notifications page", "fr-notifications")
 	wantJSON, _ := json.Marshal(want)
 	j.do("following the notification",
-		chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll(".notification-text")].find(e => e.textContent.trim() === `+string(wantJSON)+`).click()`),
+		loadBy(chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll(".notification-text")].find(e => e.textContent.trim() === `+string(wantJSON)+`).click()`)),
 		chromedp.WaitVisible(chromedp.CSS("#p2 .post-body")))
 	if loc := j.location(); !strings.HasPrefix(loc, threadURL) || !strings.HasSuffix(loc, "#p2") {
 		t.Errorf("the notification led to %s, want %s…#p2", loc, threadURL)
@@ -290,7 +290,7 @@ func TestBrowserForumJourneyFrench(t *testing.T) {
 		t.Errorf("like button reads %q before liking", got)
 	}
 	j.do("liking the reply",
-		chromedp.Click(chromedp.CSS("#p2 button.like")),
+		loadBy(chromedp.Click(chromedp.CSS("#p2 button.like"))),
 		chromedp.WaitVisible(chromedp.CSS(`#p2 button.like.liked[aria-pressed="true"]`)))
 	if got := j.text("#p2 button.like"); got != "Je n’aime plus · 1" {
 		t.Errorf("like button reads %q after liking, want «Je n’aime plus · 1»", got)
@@ -303,10 +303,10 @@ func TestBrowserForumJourneyFrench(t *testing.T) {
 
 	// The thread is found by a plural of a singular word of its body.
 	j.do("searching",
-		chromedp.Click(chromedp.CSS(`.site-header a[href="/search"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`.site-header a[href="/search"]`))),
 		chromedp.WaitVisible(chromedp.CSS("#f-q")),
 		chromedp.SendKeys(chromedp.CSS("#f-q"), "citrouilles"),
-		chromedp.Click(chromedp.CSS(`form.search-form button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`form.search-form button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS(".search-results")))
 	if loc := j.location(); !strings.Contains(loc, "q=citrouilles") {
 		t.Errorf("the search form went to %s", loc)
@@ -344,7 +344,7 @@ func TestBrowserForumJourneyEnglishOnPhone(t *testing.T) {
 		t.Errorf(`<html lang> = %q before switching, want "fr" (the browser asks for French)`, lang)
 	}
 	j.do("switching to English",
-		chromedp.Click(chromedp.CSS(`.site-footer a[hreflang="en"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`.site-footer a[hreflang="en"]`))),
 		chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] .category-list`)))
 	if got := j.text("#categories-title"); got != "Categories" {
 		t.Errorf("home heading in English = %q", got)
@@ -355,7 +355,7 @@ func TestBrowserForumJourneyEnglishOnPhone(t *testing.T) {
 	j.checkPage("the home page on a phone, in English", "en-phone-home")
 
 	j.do("opening the login page",
-		chromedp.Click(chromedp.CSS(`.site-header a[href="/login"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`.site-header a[href="/login"]`))),
 		chromedp.WaitVisible(chromedp.CSS("#f-login")))
 	if got := j.text("main h1"); got != "Log in" {
 		t.Errorf("login heading = %q", got)
@@ -367,7 +367,7 @@ func TestBrowserForumJourneyEnglishOnPhone(t *testing.T) {
 	j.do("logging in",
 		chromedp.SendKeys(chromedp.CSS("#f-login"), name),
 		chromedp.SendKeys(chromedp.CSS("#f-password"), password),
-		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS(`.site-header a[href="/u/`+name+`"]`)))
 	if got := j.text(".site-header form.logout button"); got != "Log out" {
 		t.Errorf("logout button = %q, want English", got)
@@ -375,15 +375,15 @@ func TestBrowserForumJourneyEnglishOnPhone(t *testing.T) {
 	j.assertNoSideScroll("the home page of a member, on a phone")
 
 	j.do("opening a category",
-		chromedp.Click(chromedp.CSS(`.category-list a[href="/c/discussions-libres"]`)),
-		chromedp.WaitVisible(chromedp.CSS(".thread-list")))
+		loadBy(chromedp.Click(chromedp.CSS(`.category-list a[href="/c/discussions-libres"]`))),
+		chromedp.WaitVisible(chromedp.CSS(`.page-header a[href="/c/discussions-libres/new"]`)))
 	if got := j.text(`.page-header a[href="/c/discussions-libres/new"]`); got != "New thread" {
 		t.Errorf("new thread button = %q", got)
 	}
 	j.checkPage("the category page on a phone, in English", "en-phone-category")
 
 	j.do("opening a thread",
-		chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll(".thread-list .thread-title")].find(a => a.textContent === "Vos lectures du moment ?").click()`),
+		loadBy(chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll(".thread-list .thread-title")].find(a => a.textContent === "Vos lectures du moment ?").click()`)),
 		chromedp.WaitVisible(chromedp.CSS(".thread-header h1")))
 	if got := j.text("#reply-title"); got != "Reply" {
 		t.Errorf("reply heading = %q", got)
@@ -403,7 +403,7 @@ func TestBrowserForumJourneyEnglishOnPhone(t *testing.T) {
 	next := "#p" + strconv.Itoa(posts+1)
 	j.do("replying",
 		chromedp.SendKeys(chromedp.CSS("#f-body"), reply),
-		chromedp.Click(chromedp.CSS(`#reply button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`#reply button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS(next+" .post-body")))
 	if got := j.text(next + " .post-body"); got != reply {
 		t.Errorf("the reply shows %q, want %q", got, reply)
@@ -445,7 +445,7 @@ func TestBrowserForumJourneyWithoutJavaScript(t *testing.T) {
 	j.do("opening a thread",
 		chromedp.Navigate(ts.URL+"/c/suggestions"),
 		chromedp.WaitVisible(chromedp.CSS(".thread-list")),
-		chromedp.Click(chromedp.CSS(".thread-list .thread-title")),
+		loadBy(chromedp.Click(chromedp.CSS(".thread-list .thread-title"))),
 		chromedp.WaitVisible(chromedp.CSS(".thread-header h1")))
 	// palabre.js did not run: dates are as the server wrote them.
 	if got := j.text("#p1 time"); !absoluteDate.MatchString(got) {
@@ -455,7 +455,7 @@ func TestBrowserForumJourneyWithoutJavaScript(t *testing.T) {
 	posts := eval[int](j, `document.querySelectorAll(".posts > .post").length`)
 	j.do("sending a reply too short",
 		chromedp.SendKeys(chromedp.CSS("#f-body"), "!"),
-		chromedp.Click(chromedp.CSS(`#reply button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`#reply button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS("#e-body")))
 	if got := eval[string](j, `document.querySelector("#f-body").value`); got != "!" {
 		t.Errorf("the refused reply came back with %q, want what was typed", got)
@@ -467,7 +467,7 @@ func TestBrowserForumJourneyWithoutJavaScript(t *testing.T) {
 	next := "#p" + strconv.Itoa(posts+1)
 	j.typeAtEnd("#f-body", " "+reply)
 	j.do("posting the reply",
-		chromedp.Click(chromedp.CSS(`#reply button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`#reply button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS(next+" .post-body")))
 	if got := j.text(next + " .post-body"); got != "! "+reply {
 		t.Errorf("the reply shows %q, want %q", got, "! "+reply)
@@ -501,12 +501,12 @@ func TestBrowserOwnReplyIsNotUnread(t *testing.T) {
 	j.logIn(name, password)
 	j.do("opening a thread",
 		chromedp.Navigate(ts.URL+"/c/entraide"),
-		chromedp.Click(chromedp.CSS(".thread-list .thread-title")),
+		loadBy(chromedp.Click(chromedp.CSS(".thread-list .thread-title"))),
 		chromedp.WaitVisible(chromedp.CSS(".thread-header h1")))
 	next := "#p" + strconv.Itoa(eval[int](j, `document.querySelectorAll(".posts > .post").length`)+1)
 	j.do("replying",
 		chromedp.SendKeys(chromedp.CSS("#f-body"), "Merci, c’est très clair. "+forumtest.Unique("Réf. ")),
-		chromedp.Click(chromedp.CSS(`#reply button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`#reply button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS(next+" .post-body")))
 	if got := j.text(".thread-header a.unread"); got != "" {
 		t.Errorf("after posting %s the thread offers %q, which leads to the member's own reply", next, got)

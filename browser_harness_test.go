@@ -8,6 +8,7 @@ package main
 //
 //	ctx := newBrowser(t)                 // a tab in a fresh headless Chromium, 60 s budget
 //	chromedp.Do(ctx, chromedp.Navigate(url), …)
+//	chromedp.Do(ctx, loadBy(chromedp.Click(link)), …) // a click that loads a page: wait for it
 //	chromedp.Do(ctx, emulatePhone())     // 390×844 mobile viewport, device scale 3 (emulateDesktop: back to 1280×900)
 //	assertCleanConsole(t, ctx)           // no console error, exception or CSP violation so far
 //	saveScreenshot(t, ctx, path)         // full-page PNG
@@ -330,6 +331,28 @@ func writeScreenshot(ctx context.Context, path string) error {
 		return err
 	}
 	return os.WriteFile(path, png, 0o644)
+}
+
+// loadBy runs steps that make the tab load another document (a click on a
+// link or on a form's button, a key that submits, a script's click) and
+// returns once that document has loaded: its load event has fired. A step
+// that queries the page after such a click must come after loadBy, or it
+// races the navigation: it finds an element of the page being left (the
+// home page's thread list, a preview's picture in the form just sent), or
+// the page goes away under it ("Could not find node with given id",
+// "Cannot find context with specified id").
+//
+// chromedp.RunResponse listens to the tab before the steps run, so no load
+// is missed however fast it comes, and counts only the load event of a
+// document the steps started (after its "init" lifecycle event): not one of
+// the page left. A same-document navigation (to an anchor of the page)
+// counts too. It waits for as long as the tab's context allows: no timing
+// is assumed.
+func loadBy(steps ...chromedp.Action[chromedp.Void]) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.RunResponse(ctx, steps...)
+		return err
+	})
 }
 
 // emulateDesktop gives the tab a 1280×900 CSS-pixel viewport at scale 1,

@@ -220,7 +220,7 @@ func TestBrowserMainPagesFitBothWidths(t *testing.T) {
 					}
 					// A thread, from the category page.
 					j.do("opening a thread", chromedp.Navigate(ts.URL+"/c/entraide"),
-						chromedp.Click(chromedp.CSS(".thread-list .thread-title")), chromedp.WaitVisible(chromedp.CSS("#p1")))
+						loadBy(chromedp.Click(chromedp.CSS(".thread-list .thread-title"))), chromedp.WaitVisible(chromedp.CSS("#p1")))
 					j.checkPage("a thread ("+width.name+", "+who.name+")", fmt.Sprintf("%s-thread-%s", width.name, who.name))
 				})
 			}

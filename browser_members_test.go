@@ -38,7 +38,7 @@ func TestBrowserSignUpEditProfileLogOut(t *testing.T) {
 		}
 	}
 	if err := chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`form[action="/signup"] button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`form[action="/signup"] button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS(".auth-page .notice.ok")),
 	); err != nil {
 		t.Fatalf("signing up: %v", err)
@@ -49,7 +49,7 @@ func TestBrowserSignUpEditProfileLogOut(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#f-login")),
 		chromedp.SendKeys(chromedp.CSS("#f-login"), name),
 		chromedp.SendKeys(chromedp.CSS("#f-password"), password),
-		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS(`.site-header a[href="/u/`+name+`"]`)),
 	); err != nil {
 		t.Fatalf("logging in: %v", err)
@@ -63,7 +63,7 @@ func TestBrowserSignUpEditProfileLogOut(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#f-display_name")),
 		chromedp.SendKeys(chromedp.CSS("#f-display_name"), strings.Repeat("J", 60)),
 		chromedp.SendKeys(chromedp.CSS("#f-bio"), bio),
-		chromedp.Click(chromedp.CSS(`form[action="/account"] button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`form[action="/account"] button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS("#e-display_name")),
 	); err != nil {
 		t.Fatalf("refused profile: %v", err)
@@ -74,7 +74,7 @@ func TestBrowserSignUpEditProfileLogOut(t *testing.T) {
 	}
 	if err := chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.CSS("#f-display_name"), "Jeanne des Jardins"),
-		chromedp.Click(chromedp.CSS(`form[action="/account"] button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`form[action="/account"] button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS(".account-page .notice.ok")),
 	); err != nil {
 		t.Fatalf("saving the profile: %v", err)
@@ -106,7 +106,7 @@ func TestBrowserSignUpEditProfileLogOut(t *testing.T) {
 	}
 
 	if err := chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`form.logout button`)),
+		loadBy(chromedp.Click(chromedp.CSS(`form.logout button`))),
 		chromedp.WaitVisible(chromedp.CSS(`.site-header a[href="/login"]`)),
 	); err != nil {
 		t.Fatalf("logging out: %v", err)

@@ -25,7 +25,7 @@ func TestBrowserPrivateMessageJourney(t *testing.T) {
 	a.do("opening bob's profile",
 		chromedp.Navigate(ts.URL+"/u/"+bob),
 		chromedp.WaitVisible(chromedp.CSS(`a[href="/messages/new?to=`+bob+`"]`)),
-		chromedp.Click(chromedp.CSS(`a[href="/messages/new?to=`+bob+`"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`a[href="/messages/new?to=`+bob+`"]`))),
 		chromedp.WaitVisible(chromedp.CSS("#f-title")))
 	if got := eval[string](a, `document.querySelector("#f-recipients").value`); got != bob {
 		t.Errorf("recipients = %q, want %q", got, bob)
@@ -34,7 +34,7 @@ func TestBrowserPrivateMessageJourney(t *testing.T) {
 	a.do("writing to bob",
 		chromedp.SendKeys(chromedp.CSS("#f-title"), title),
 		chromedp.SendKeys(chromedp.CSS("#f-body"), body),
-		chromedp.Click(chromedp.CSS(`form[action="/messages/new"] button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`form[action="/messages/new"] button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS(".conversation-messages #m-1")))
 	if got := a.text("#m-1 .post-body strong"); got != "arroser" {
 		t.Errorf("the message as sent: %q", got)
@@ -44,14 +44,14 @@ func TestBrowserPrivateMessageJourney(t *testing.T) {
 	b := &journey{t: t, ctx: newBrowser(t), base: ts.URL}
 	b.logIn(bob, bobPw)
 	b.do("opening the messages",
-		chromedp.Click(chromedp.CSS(`.site-header a.messages-link`)),
+		loadBy(chromedp.Click(chromedp.CSS(`.site-header a.messages-link`))),
 		chromedp.WaitVisible(chromedp.CSS(".conversation-list")))
 	if got := b.text(".conversation.unread .thread-title"); got != title {
 		t.Errorf("bob's unread conversation: %q", got)
 	}
 	b.checkPage("the list of conversations", "messages")
 	b.do("reading alice's message",
-		chromedp.Click(chromedp.CSS(".conversation.unread .thread-title")),
+		loadBy(chromedp.Click(chromedp.CSS(".conversation.unread .thread-title"))),
 		chromedp.WaitVisible(chromedp.CSS("#m-1")))
 	if got := b.text("#m-1 .post-body"); !strings.Contains(got, "arroser les tomates") {
 		t.Errorf("bob reads %q", got)
@@ -69,7 +69,7 @@ func TestBrowserPrivateMessageJourney(t *testing.T) {
 	b.do("emptying the reply", chromedp.Evaluate[chromedp.Void](`document.querySelector("#f-body").value = ""`))
 	b.do("replying",
 		chromedp.SendKeys(chromedp.CSS("#f-body"), answer),
-		chromedp.Click(chromedp.CSS(`form[action$="/reply"] button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`form[action$="/reply"] button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS("#m-2")))
 	b.checkPage("a conversation", "conversation")
 

@@ -86,12 +86,12 @@ func TestBrowserReportSilenceAppealJourney(t *testing.T) {
 	member.do("opening the post",
 		chromedp.Navigate(fmt.Sprintf("%s/p/%d", ts.URL, postID)),
 		chromedp.WaitVisible(chromedp.CSS("#p1 .report-link")),
-		chromedp.Click(chromedp.CSS("#p1 .report-link")),
+		loadBy(chromedp.Click(chromedp.CSS("#p1 .report-link"))),
 		chromedp.WaitVisible(chromedp.CSS(".report-form")))
 	member.do("reporting it as spam",
 		chromedp.Click(chromedp.CSS(`input[name="reason"][value="spam"]`)),
 		chromedp.SendKeys(chromedp.CSS("#f-note"), "Publicité pour des montres"),
-		chromedp.Click(chromedp.CSS(`.report-form button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`.report-form button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS(".notice.ok")))
 
 	// It arrives in the moderator's queue without a reload.
@@ -112,11 +112,11 @@ func TestBrowserReportSilenceAppealJourney(t *testing.T) {
 
 	// The moderator opens it and silences the author for 24 hours.
 	mod.do("opening the item",
-		chromedp.Click(chromedp.CSS(`#review-items li.arrived a.review-link`)),
+		loadBy(chromedp.Click(chromedp.CSS(`#review-items li.arrived a.review-link`))),
 		chromedp.WaitVisible(chromedp.CSS(".review-decide form")))
 	mod.checkPage("a review item", "review-item")
 	mod.do("claiming the item",
-		chromedp.Click(chromedp.CSS(`form[action$="/claim"] button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`form[action$="/claim"] button[type="submit"]`))),
 		chromedp.WaitReady(chromedp.CSS(`form[action$="/claim"] input[name="release"]`)))
 	if got := mod.text(".review-item-header, main"); !strings.Contains(got, "lea_modo") {
 		t.Errorf("the item does not say who claimed it: %q", got)
@@ -125,7 +125,7 @@ func TestBrowserReportSilenceAppealJourney(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`input[name="action"][value="silence"]`)),
 		chromedp.SetValue(chromedp.CSS("#f-duration"), "24h"),
 		chromedp.SendKeys(chromedp.CSS("#f-message"), "Pas de publicité commerciale ici."),
-		chromedp.Click(chromedp.CSS(`.review-decide button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`.review-decide button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS(".notice.ok")))
 
 	// The author is told, cannot post, and appeals.
@@ -142,7 +142,7 @@ func TestBrowserReportSilenceAppealJourney(t *testing.T) {
 		chromedp.Navigate(fmt.Sprintf("%s/p/%d", ts.URL, postID)),
 		chromedp.WaitVisible(chromedp.CSS("#f-body")),
 		chromedp.SendKeys(chromedp.CSS("#f-body"), "Je réponds quand même"),
-		chromedp.Click(chromedp.CSS(`form[action$="/reply"] button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`form[action$="/reply"] button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS(".reply .notice.error, .reply .field-error")))
 	if n := eval[int](member, `document.querySelectorAll(".posts > li").length`); n != 1 {
 		t.Errorf("the silenced author's reply was published: %d posts", n)
@@ -151,7 +151,7 @@ func TestBrowserReportSilenceAppealJourney(t *testing.T) {
 		chromedp.Navigate(ts.URL+"/account#sanctions"),
 		chromedp.WaitVisible(chromedp.CSS("#f-appeal")),
 		chromedp.SendKeys(chromedp.CSS("#f-appeal"), "Je vends vraiment ces montres, ce n’est pas du spam."),
-		chromedp.Click(chromedp.CSS(`form[action$="/appeal"] button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`form[action$="/appeal"] button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS(".notice.ok")))
 
 	// The appeal is an item of the queue, and the log shows everything.

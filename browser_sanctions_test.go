@@ -27,7 +27,7 @@ func TestBrowserSuspendedMemberReadsWhyAndAppeals(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#f-login")),
 		chromedp.SendKeys(chromedp.CSS("#f-login"), m.Username),
 		chromedp.SendKeys(chromedp.CSS("#f-password"), forumtest.Password),
-		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS(".appeal-form")),
 	); err != nil {
 		t.Fatalf("logging in while suspended: %v", err)
@@ -40,7 +40,7 @@ func TestBrowserSuspendedMemberReadsWhyAndAppeals(t *testing.T) {
 	auditAccessibility(t, ctx, "the suspension notice")
 	if err := chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS("#f-appeal"), "Je me suis emporté, je présente mes excuses."),
-		chromedp.Click(chromedp.CSS(`.appeal-form button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`.appeal-form button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS(".suspended-page .notice.ok")),
 	); err != nil {
 		t.Fatalf("appealing: %v", err)

@@ -47,7 +47,7 @@ func TestBrowserLongThreadPosition(t *testing.T) {
 	j.logIn(reader.Username, forumtest.Password)
 	j.do("opening the thread", chromedp.Navigate(thread), chromedp.WaitVisible(chromedp.CSS(".thread-header a.unread")))
 	j.do("jumping to the first unread post",
-		chromedp.Click(chromedp.CSS(".thread-header a.unread")),
+		loadBy(chromedp.Click(chromedp.CSS(".thread-header a.unread"))),
 		chromedp.WaitVisible(chromedp.CSS("#p21")),
 		chromedp.Poll[chromedp.Void](`location.hash === "#p21" && Math.abs(document.querySelector("#p21").getBoundingClientRect().top) < 2`))
 	if got := j.text(".reading-position"); got != "21 / 45" {

@@ -183,7 +183,7 @@ func TestBrowserPreview(t *testing.T) {
 	// The reply form of a thread has it too.
 	j.do("opening a thread",
 		chromedp.Navigate(ts.URL+"/c/entraide"),
-		chromedp.Click(chromedp.CSS(".thread-list .thread-title")),
+		loadBy(chromedp.Click(chromedp.CSS(".thread-list .thread-title"))),
 		chromedp.WaitVisible(chromedp.CSS("#reply .preview-button")))
 	assertCleanConsole(t, j.ctx)
 }
@@ -281,7 +281,7 @@ func TestBrowserComposer(t *testing.T) {
 
 	// Sent, the reply uses the draft up: the first device finds an empty form.
 	other.do("sending",
-		chromedp.Click(chromedp.CSS(`#reply button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`#reply button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS("#p2")))
 	j.do("reopening the thread", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#p2")))
 	if got := eval[string](j, `document.querySelector("#f-body").value`); got != "" {
@@ -327,7 +327,7 @@ func TestBrowserQuoteOnSelect(t *testing.T) {
 	}
 	j.typeAtEnd("#f-body", "Et il faut l’arroser un peu en été.")
 	j.do("posting the reply",
-		chromedp.Click(chromedp.CSS(`#reply button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`#reply button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS("#p2 blockquote.quote")))
 	if got := j.text("#p2 blockquote.quote"); !strings.Contains(got, "Le compost se retourne") {
 		t.Errorf("the posted quote reads %q", got)
@@ -382,7 +382,7 @@ func TestBrowserNewRepliesNotice(t *testing.T) {
 
 	// The notice leads to the first new reply, on its page.
 	j.do("following the notice",
-		chromedp.Click(chromedp.CSS(".new-replies a")),
+		loadBy(chromedp.Click(chromedp.CSS(".new-replies a"))),
 		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#p%d .post-body", first.Post.Number))))
 	if loc := j.location(); !strings.HasSuffix(loc, fmt.Sprintf("#p%d", first.Post.Number)) {
 		t.Errorf("the notice led to %s, want the first new reply", loc)
@@ -451,7 +451,7 @@ func TestBrowserDatesInBothLanguages(t *testing.T) {
 	} {
 		if lang.code == "en" {
 			j.do("switching to English",
-				chromedp.Click(chromedp.CSS(`.site-footer a[hreflang="en"]`)),
+				loadBy(chromedp.Click(chromedp.CSS(`.site-footer a[hreflang="en"]`))),
 				chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] .thread-header`)))
 		} else {
 			j.do("opening the thread", chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS("#p3")))
@@ -493,7 +493,7 @@ func TestBrowserCtrlEnterSendsAReply(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#f-body")))
 	j.typeAtEnd("#f-body", "Réponse envoyée avec Ctrl+Entrée.")
 	j.do("pressing Ctrl+Enter",
-		chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+		loadBy(chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl))),
 		chromedp.WaitVisible(chromedp.CSS("#p2")))
 	if got := j.text("#p2 .post-body"); got != "Réponse envoyée avec Ctrl+Entrée." {
 		t.Errorf("the second post reads %q", got)

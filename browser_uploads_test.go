@@ -79,7 +79,7 @@ func TestBrowserUploadPicturesIntoAPost(t *testing.T) {
 	title := forumtest.Unique("Photos du potager n° ")
 	j.do("publishing",
 		chromedp.SendKeys(chromedp.CSS("#f-title"), title),
-		chromedp.Click(chromedp.CSS(`form[action="/new"] button[type="submit"]`)),
+		loadBy(chromedp.Click(chromedp.CSS(`form[action="/new"] button[type="submit"]`))),
 		chromedp.WaitVisible(chromedp.CSS(".post-body img")),
 		chromedp.Poll[chromedp.Void](`[...document.querySelectorAll(".post-body img")].every(i => i.complete && i.naturalWidth > 0)`))
 	sizes := eval[[]int](j, `[...document.querySelectorAll(".post-body img")].map(i => i.naturalWidth)`)

@@ -56,14 +56,14 @@ func TestBrowserWithdrawAndRestoreJourney(t *testing.T) {
 	a.do("opening the thread",
 		chromedp.Navigate(fmt.Sprintf("%s/p/%d", ts.URL, postID)),
 		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#p1 a[href="/p/%d/delete"]`, postID))),
-		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#p1 a[href="/p/%d/delete"]`, postID))),
+		loadBy(chromedp.Click(chromedp.CSS(fmt.Sprintf(`#p1 a[href="/p/%d/delete"]`, postID)))),
 		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`form[action="/p/%d/delete"] button`, postID))))
 	if got := a.text("main"); !strings.Contains(got, "leurs réponses restent") {
 		t.Errorf("the confirmation does not say the thread stays: %q", got)
 	}
 	a.checkPage("the withdrawal confirmation", "post-withdraw")
 	a.do("withdrawing the text",
-		chromedp.Click(chromedp.CSS(fmt.Sprintf(`form[action="/p/%d/delete"] button`, postID))),
+		loadBy(chromedp.Click(chromedp.CSS(fmt.Sprintf(`form[action="/p/%d/delete"] button`, postID)))),
 		chromedp.WaitVisible(chromedp.CSS("#p1 .placeholder")))
 	if got := a.text("#p1 .placeholder"); got != "Message retiré par son auteur." {
 		t.Errorf("the withdrawn post reads %q", got)
@@ -80,7 +80,7 @@ func TestBrowserWithdrawAndRestoreJourney(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(restore)))
 	mod.checkPage("a thread with a deleted post, staff view", "thread-restore")
 	mod.do("restoring the post",
-		chromedp.Click(chromedp.CSS(restore)),
+		loadBy(chromedp.Click(chromedp.CSS(restore))),
 		chromedp.WaitVisible(chromedp.CSS("#p1 .post-body")),
 		chromedp.WaitNotPresent(chromedp.CSS(restore)))
 	if got := mod.text("#p1 .post-body"); !strings.Contains(got, "compost en appartement") {

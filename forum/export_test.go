@@ -28,16 +28,12 @@ func ExpireRememberedSessions(db *DB) {
 	}
 }
 
-// ReplyBatches reports how many reply batches of db run, how many replies
-// wait for one, and how many replies batches of more than one stored.
-func ReplyBatches(db *DB) (running, pending int) {
+// RepliesWaiting reports how many replies of db wait for a batch.
+func RepliesWaiting(db *DB) int {
 	db.replies.work.mu.Lock()
 	defer db.replies.work.mu.Unlock()
-	return db.replies.running, len(db.replies.pending)
+	return len(db.replies.pending)
 }
-
-// ReplyBatchesRunning is how many reply batches may run at once.
-const ReplyBatchesRunning = replyBatchesRunning
 
 // SearchIndexCleanerBusy reports whether the search index's cleaner of db
 // has posts published since its last cleaning, or is cleaning.
@@ -126,15 +122,6 @@ func RangePlan(f, t, lo, hi time.Time, end *time.Time, months bool) (weights map
 		weights[d] = w
 	}
 	return weights, len(p.Runs), p.Window, p.Cost
-}
-
-// RunHealthAsPreviousRelease makes the health job run as the previous
-// release's did for the rest of the test (not parallel): it clears the
-// marks it knows only, and keeps neither health_redo nor the months.
-func RunHealthAsPreviousRelease(t testing.TB, on bool) {
-	old := healthAsPreviousRelease
-	healthAsPreviousRelease = on
-	t.Cleanup(func() { healthAsPreviousRelease = old })
 }
 
 // HealthMonthsDiffer counts the rows of health_member_months that differ

@@ -31,11 +31,6 @@ const healthBackfillDays = 90
 
 var healthBackfillPosts = 50_000 // tests make it smaller
 
-// healthAsPreviousRelease makes the job run as the previous release's did
-// (tests of a rolling upgrade): it clears health_dirty only, and knows
-// neither health_redo nor health_member_months.
-var healthAsPreviousRelease = false
-
 // rollupHealthDays recomputes the rows of the local days from $2 to $3
 // (dates, inclusive) in the time zone $1, once their rows are deleted. A thread's first response is the
 // earliest published reply of someone other than its author; only
@@ -420,13 +415,9 @@ ORDER BY created_at OFFSET $3 LIMIT 1`, tz, from.Format(time.DateOnly), healthBa
 			// The marks of health_redo are those of health_dirty too, unless
 			// a job that does not know every table (the previous release's)
 			// cleared health_dirty meanwhile.
-			marks := `
+			if err := tx.SelectContext(ctx, &marked, `
 WITH d AS (DELETE FROM health_dirty RETURNING at), r AS (DELETE FROM health_redo RETURNING at)
-SELECT DISTINCT (at AT TIME ZONE $1)::date FROM (SELECT at FROM d UNION ALL SELECT at FROM r) x`
-			if healthAsPreviousRelease {
-				marks = `DELETE FROM health_dirty RETURNING (at AT TIME ZONE $1)::date`
-			}
-			if err := tx.SelectContext(ctx, &marked, marks, tz); err != nil {
+SELECT DISTINCT (at AT TIME ZONE $1)::date FROM (SELECT at FROM d UNION ALL SELECT at FROM r) x`, tz); err != nil {
 				return Internal("reading the days to compute again", err)
 			}
 			for _, d := range marked {
@@ -468,9 +459,6 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 		// The months are kept as the days change, or summed again at the
 		// end when another job changed days without them.
 		keepMonths, sumMonths := s.MonthsKept, !s.MonthsKept
-		if healthAsPreviousRelease {
-			keepMonths, sumMonths = false, false
-		}
 		if keepMonths {
 			if _, err := tx.ExecContext(ctx, prepareHealthMonthChanges); err != nil {
 				return Internal("keeping the most active members by month", err)
@@ -556,8 +544,8 @@ WHERE last_post_at >= $2::timestamptz - interval '10 minutes'`, tz, *s.ActivityS
 		}
 		if _, err := tx.ExecContext(ctx, `
 UPDATE health_state SET time_zone = $1, activity_since = CASE WHEN $6 THEN activity_since ELSE $2 END, backfill_from = $3,
-	computed_at = $2, months_at = CASE WHEN $7 THEN months_at ELSE $2 END, terms = $4, window_to = $5`,
-			tz, now, s.BackfillFrom, pq.Array(terms), today.Format(time.DateOnly), backfilling, healthAsPreviousRelease); err != nil {
+	computed_at = $2, months_at = $2, terms = $4, window_to = $5`,
+			tz, now, s.BackfillFrom, pq.Array(terms), today.Format(time.DateOnly), backfilling); err != nil {
 			return Internal("saving the health rollups' state", err)
 		}
 		return nil

@@ -21,14 +21,13 @@ import (
 // it would have got alone, decided in the order of the replies' threads,
 // and a batch that fails as a whole sends each of its replies back to be
 // submitted alone.
+//
+// One batch runs at a time, the worker's: while it runs, the next gathers,
+// and the notifications of the last one are written beside it (two at once
+// made smaller batches and a higher p99: bench/results.md). A batch waits
+// only on short transactions (the thread's and the member's locks).
 
 const (
-	// replyBatchesRunning is how many batches may run at once: one, the
-	// worker's. While it runs, the next gathers, and the notifications of
-	// the last one are written beside it (two at once made smaller batches
-	// and a higher p99: bench/results.md). A batch waits only on short
-	// transactions (the thread's and the member's locks).
-	replyBatchesRunning = 1
 	// replyBatchLimit is the most replies one transaction stores.
 	replyBatchLimit = 64
 	// replyBatchTimeout bounds a batch's transaction, which no request's
@@ -101,9 +100,8 @@ type replyAnswer struct {
 
 // replyBatches gathers the replies waiting for a batch.
 type replyBatches struct {
-	work    worker // guards pending and running
+	work    worker // guards pending
 	pending []*replyRequest
-	running int // batches being stored
 }
 
 // storeWaitingReplies, the worker's work, runs batches until no reply
@@ -119,12 +117,8 @@ func (db *DB) storeWaitingReplies(context.Context) {
 		}
 		batch := b.pending[:n:n]
 		b.pending = b.pending[n:]
-		b.running++
 		b.work.mu.Unlock()
 		db.runReplyBatch(batch)
-		b.work.mu.Lock()
-		b.running--
-		b.work.mu.Unlock()
 	}
 }
 

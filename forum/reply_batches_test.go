@@ -57,9 +57,9 @@ type replyResult struct {
 }
 
 // submitTogether submits replies so that they are stored by one batch: it
-// first keeps every batch runner busy on a thread it holds locked, then
+// first keeps the worker's batch busy on a thread it holds locked, then
 // submits the replies, which wait together in the order given, and lets
-// the runners go.
+// the batch go.
 func submitTogether(t *testing.T, db *forum.DB, replies []submission) []replyResult {
 	t.Helper()
 	cat := forumtest.MustCategory(t, db)
@@ -82,19 +82,19 @@ func submitTogether(t *testing.T, db *forum.DB, replies []submission) []replyRes
 		}
 	}
 	var wg sync.WaitGroup
-	for i := range forum.ReplyBatchesRunning {
-		m := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
-		wg.Go(func() {
-			if _, err := db.SubmitReply(forumtest.As(m), forum.Reply{
-				ThreadID: held.ID, AuthorID: m.ID, BodyMarkdown: "En attente.", BodyHTML: "<p>En attente.</p>", Status: forum.StatusPublished,
-			}); err != nil {
-				t.Errorf("a reply to the held thread: %v", err)
-			}
-		})
-		forumtest.WaitForRepliesOnLocks(t, db, i+1)
-	}
-	if running, pending := forum.ReplyBatches(db); running != forum.ReplyBatchesRunning || pending != 0 {
-		t.Fatalf("%d batches run and %d replies wait, before the replies", running, pending)
+	m := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	wg.Go(func() {
+		if _, err := db.SubmitReply(forumtest.As(m), forum.Reply{
+			ThreadID: held.ID, AuthorID: m.ID, BodyMarkdown: "En attente.", BodyHTML: "<p>En attente.</p>", Status: forum.StatusPublished,
+		}); err != nil {
+			t.Errorf("a reply to the held thread: %v", err)
+		}
+	})
+	// The worker's batch took it and waits for the lock: the replies
+	// below wait for the next batch (as they must for the test to go on).
+	forumtest.WaitForRepliesOnLocks(t, db, 1)
+	if pending := forum.RepliesWaiting(db); pending != 0 {
+		t.Fatalf("%d replies wait, before the replies", pending)
 	}
 
 	// One after the other, so that they wait in the order given.
@@ -107,8 +107,7 @@ func submitTogether(t *testing.T, db *forum.DB, replies []submission) []replyRes
 			}
 		})
 		waitFor("the reply to wait", func() bool {
-			_, pending := forum.ReplyBatches(db)
-			return pending == i+1
+			return forum.RepliesWaiting(db) == i+1
 		})
 	}
 	if err := blocker.Commit(); err != nil {

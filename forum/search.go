@@ -296,7 +296,7 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) (*SearchPage, error) {
 	}
 	var hits []SearchHit
 	var didYouMean []SearchSuggestion
-	err = db.boundedRead(ctx, db.searchLimits.statementTimeout(), "search.too_slow", func(ctx context.Context, from sqlx.QueryerContext) error {
+	err = db.boundedRead(ctx, searchStatementTimeout, "search.too_slow", func(ctx context.Context, from sqlx.QueryerContext) error {
 		hits, didYouMean = nil, nil // again on the primary if the replica failed
 		rows, err := from.QueryContext(ctx, searchStatements[searchShape{f.order, words, syn.InTitle}],
 			syn.Text, f.categoryID, f.authorID, f.from, f.to, cursor, cursorID, SearchPageSize+1)

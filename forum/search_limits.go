@@ -22,9 +22,8 @@ const (
 
 // searchLimits holds the slots of the searches running.
 type searchLimits struct {
-	once    sync.Once
-	slots   chan struct{}
-	timeout time.Duration // searchStatementTimeout unless a test shortens it
+	once  sync.Once
+	slots chan struct{}
 }
 
 // searchSlots is how many searches run at once: two per core, at most a
@@ -50,11 +49,4 @@ func (db *DB) searchSlot(ctx context.Context) (func(), error) {
 	case <-ctx.Done():
 		return nil, Errorf(EUNAVAILABLE, "search.busy", nil)
 	}
-}
-
-func (l *searchLimits) statementTimeout() time.Duration {
-	if l.timeout > 0 {
-		return l.timeout
-	}
-	return searchStatementTimeout
 }
