@@ -68,10 +68,9 @@ func (db *DB) Unavailable(err error) *Error {
 // probe is a worker (StartWorkers): without it (a command), a request
 // refused logs its cause itself.
 type outage struct {
-	work     worker    // guards the fields below
-	cause    error     // the failure the probe is to check next
-	checking bool      // a check or the outage's probe is running
-	since    time.Time // when the outage started; zero when there is none
+	work     worker // guards the fields below
+	cause    error  // the failure the probe is to check next
+	checking bool   // a check or the outage's probe is running
 	refused  atomic.Int64
 }
 
@@ -115,7 +114,6 @@ func (db *DB) checkOutage(ctx context.Context) {
 	defer func() {
 		o.work.mu.Lock()
 		o.checking = false
-		o.since = time.Time{}
 		o.work.mu.Unlock()
 	}()
 	pingErr := db.pingWithin(outagePingTimeout)
@@ -125,9 +123,6 @@ func (db *DB) checkOutage(ctx context.Context) {
 		return
 	}
 	start := time.Now()
-	o.work.mu.Lock()
-	o.since = start
-	o.work.mu.Unlock()
 	db.log.Error("database unavailable: requests are answered 503 until it answers again",
 		"error", RedactSecrets(cause.Error()), "ping", RedactSecrets(pingErr.Error()))
 	t := time.NewTicker(outageProbeEvery)
@@ -143,13 +138,6 @@ func (db *DB) checkOutage(ctx context.Context) {
 			return
 		}
 	}
-}
-
-// InOutage reports whether the database is known to be down (since when).
-func (db *DB) InOutage() (time.Time, bool) {
-	db.outage.work.mu.Lock()
-	defer db.outage.work.mu.Unlock()
-	return db.outage.since, !db.outage.since.IsZero()
 }
 
 func (db *DB) pingWithin(d time.Duration) error {

@@ -68,16 +68,3 @@ func proposeTx(ctx context.Context, q sqlx.QueryerContext, s *forum.Settings, me
 	return &Proposal{Kind: step.Kind, Action: actionOfKind[step.Kind], Duration: FormatDuration(step.Duration),
 		Previous: n, length: step.Duration}, nil
 }
-
-// ProposeSanction is the next step of the escalation ladder for a member,
-// for the moderator who reviews them (staff and category moderators).
-func (p *Pipeline) ProposeSanction(ctx context.Context, memberID int64) (*Proposal, error) {
-	if _, err := p.reviewScope(ctx); err != nil {
-		return nil, err
-	}
-	s, err := p.db.Settings(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return proposeTx(ctx, p.db.Queryer(), s, memberID)
-}

@@ -178,12 +178,6 @@ func (p *Pipeline) reviewScope(ctx context.Context) (*reviewScope, error) {
 	return &reviewScope{categories: ids}, nil
 }
 
-// CanReview reports whether the actor of ctx may open the review queue.
-func (p *Pipeline) CanReview(ctx context.Context) bool {
-	_, err := p.reviewScope(ctx)
-	return err == nil
-}
-
 // allows reports whether the scope covers an item.
 func (s *reviewScope) allows(it *ReviewItem) bool {
 	if s.all {
