@@ -72,8 +72,11 @@ var quarterTotals = [5]string{"0", "h.posts_to_7", "h.posts_to_14", "h.posts_to_
 // b of each month of $1 in turn (the quarters that hold them): a branch a
 // month, each written with the columns it needs, joined by member (a
 // hash join per month, where a CASE on every row and a grouping made the
-// statement half as long again). The text is made of quarterTotals alone.
+// statement half as long again), or grouped by member past
+// boundJoinedMonths months (a hash table for each join would hold every
+// member again). The text is made of quarterTotals alone.
 func boundsOfMonths(days [][2]int) string {
+	joined := len(days) <= boundJoinedMonths
 	var sum, from strings.Builder
 	for i, d := range days {
 		before, last := quartersAround(d[0], d[1])
@@ -81,18 +84,30 @@ func boundsOfMonths(days [][2]int) string {
 		if before > 0 {
 			bound += " - " + quarterTotals[before]
 		}
-		if i > 0 {
-			sum.WriteString(" + ")
-			from.WriteString(" FULL JOIN ")
+		branch := fmt.Sprintf("SELECT h.member_id, %s AS bound FROM health_member_months h WHERE h.month = ($1::date[])[%d]", bound, i+1)
+		switch {
+		case !joined && i > 0:
+			from.WriteString(" UNION ALL ")
+			fallthrough
+		case !joined:
+			from.WriteString(branch)
+		case i > 0:
+			fmt.Fprintf(&sum, " + coalesce(m%d.bound, 0)", i+1)
+			fmt.Fprintf(&from, " FULL JOIN (%s) m%d USING (member_id)", branch, i+1)
+		default:
+			sum.WriteString("coalesce(m1.bound, 0)")
+			fmt.Fprintf(&from, "(%s) m1", branch)
 		}
-		fmt.Fprintf(&sum, "coalesce(m%d.bound, 0)", i+1)
-		fmt.Fprintf(&from, "(SELECT h.member_id, %s AS bound FROM health_member_months h WHERE h.month = ($1::date[])[%d]) m%d", bound, i+1, i+1)
-		if i > 0 {
-			from.WriteString(" USING (member_id)")
-		}
+	}
+	if !joined {
+		return "SELECT member_id, sum(bound) AS bound FROM (" + from.String() + ") s GROUP BY member_id"
 	}
 	return "SELECT member_id, " + sum.String() + " AS bound FROM " + from.String()
 }
+
+// boundJoinedMonths is how many months' bounds are joined at most (tests
+// make it smaller): a range of up to 31 days touches three.
+var boundJoinedMonths = 3
 
 // monthQuarters are the days that end a month's first three quarters.
 var monthQuarters = [3]int{7, 14, 21}

@@ -442,6 +442,12 @@ func TestRangeContributorsEqualADirectSum(t *testing.T) {
 		}
 	}
 	forum.SetRangeBoundDepth(t, forum.RangeBoundDepth)
+	// The bounds of every month grouped by member, as past three months.
+	forum.SetBoundJoinedMonths(t, 0)
+	for _, r := range ranges {
+		check("from the months' bounds, grouped", r[0], r[1])
+	}
+	forum.SetBoundJoinedMonths(t, 3)
 	// The previous release's job ran last: the ranges are read from days.
 	if err := db.RollupHealthAsPreviousRelease(ctx, now.Add(time.Minute)); err != nil {
 		t.Fatal(err)

@@ -146,6 +146,14 @@ func SetRangeBoundDepth(t testing.TB, n int) {
 	t.Cleanup(func() { rangeBoundDepth = old })
 }
 
+// SetBoundJoinedMonths makes the most months whose bounds are joined by
+// member, rather than grouped, n until the test ends.
+func SetBoundJoinedMonths(t testing.TB, n int) {
+	old := boundJoinedMonths
+	boundJoinedMonths = n
+	t.Cleanup(func() { boundJoinedMonths = old })
+}
+
 // HealthMonthsDiffer counts the rows of health_member_months that differ
 // from those summed again from health_members (0 when kept right).
 func HealthMonthsDiffer(t testing.TB, db *DB) int {
