@@ -187,9 +187,14 @@ CREATE TABLE health_member_months (
     posts integer[] NOT NULL,
     threads integer[] NOT NULL,
     likes_received integer[] NOT NULL,
+    posts_to_7 integer GENERATED ALWAYS AS (COALESCE(posts[width_bucket((7)::smallint, days)], 0)) STORED,
+    posts_to_14 integer GENERATED ALWAYS AS (COALESCE(posts[width_bucket((14)::smallint, days)], 0)) STORED,
+    posts_to_21 integer GENERATED ALWAYS AS (COALESCE(posts[width_bucket((21)::smallint, days)], 0)) STORED,
+    posts_total integer GENERATED ALWAYS AS (COALESCE(posts[cardinality(posts)], 0)) STORED,
     CONSTRAINT health_member_months_member_id_fkey FOREIGN KEY (member_id) REFERENCES members(id) ON DELETE CASCADE,
     CONSTRAINT health_member_months_pkey PRIMARY KEY (month, member_id)
 );
+CREATE INDEX health_member_months_quarters ON health_member_months USING btree (month, member_id) INCLUDE (posts_to_7, posts_to_14, posts_to_21, posts_total);
 
 CREATE TABLE health_member_windows (
     days integer NOT NULL,

@@ -258,6 +258,9 @@ func rangeContributors(ctx context.Context, tx *sqlx.Tx, f, t time.Time) ([]Cont
 		return out, nil
 	}
 	p := planRange(f, t, b.Lo.UTC(), b.Hi.UTC(), b.WindowTo, b.MonthsKept)
+	if p.readsBounds() {
+		return boundedContributors(ctx, tx, maxDay(f, b.Lo.UTC()), minDay(t, b.Hi.UTC()))
+	}
 	var dayFrom, dayTo, months []string
 	var daySign, lo, hi, monthSign []int64
 	for _, r := range p.Runs {
@@ -280,6 +283,22 @@ func rangeContributors(ctx context.Context, tx *sqlx.Tx, f, t time.Time) ([]Cont
 		return nil, Internal("listing top contributors", err)
 	}
 	return out, nil
+}
+
+// readsBounds reports whether the plan reads months alone, one of them
+// at least for a run longer than a week: the months' bounds then find the
+// list in less (forum/dashboard_bounded.go). Runs of a few days read
+// fewer rows of days than of months.
+func (p rangePieces) readsBounds() bool {
+	if p.Daily || p.Window != 0 {
+		return false
+	}
+	for _, r := range p.Runs {
+		if r.Monthly {
+			return true
+		}
+	}
+	return false
 }
 
 // subtractsFromWindow reports whether the plan is a window less runs of

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lib/pq"
+
 	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/forum/forumtest"
 )
@@ -358,6 +360,25 @@ func TestRangeContributorsEqualADirectSum(t *testing.T) {
 		}
 		ranges = append(ranges, [2]time.Time{from, to})
 	}
+	// Ranges whose edges fall next to the ends of the months' quarters
+	// (days 7, 14 and 21), where their bounds change.
+	for _, day := range []int{6, 7, 8, 13, 14, 15, 20, 21, 22, 23} {
+		from := time.Date(2036, time.Month(1+rng.IntN(3)), day, 0, 0, 0, 0, time.UTC)
+		to := from.AddDate(0, 0, 9+rng.IntN(40))
+		if to.After(today) {
+			to = today
+		}
+		ranges = append(ranges, [2]time.Time{from, to})
+		to = time.Date(2036, time.Month(2+rng.IntN(2)), day, 0, 0, 0, 0, time.UTC)
+		ranges = append(ranges, [2]time.Time{to.AddDate(0, 0, -(9 + rng.IntN(40))), to})
+	}
+	// Ranges of whole quarters, whose bounds are the posts themselves:
+	// the members are told apart by their exact posts alone.
+	for _, q := range [][4]int{{1, 1, 1, 14}, {1, 8, 1, 31}, {1, 15, 2, 7}, {1, 22, 2, 21}, {2, 1, 2, 21}, {2, 8, 3, 14},
+		{2, 15, 3, 7}, {2, 22, 3, 31}, {3, 1, 3, 14}, {3, 8, 4, 7}, {3, 15, 3, 31}, {1, 1, 3, 31}} {
+		ranges = append(ranges, [2]time.Time{time.Date(2036, time.Month(q[0]), q[1], 0, 0, 0, 0, time.UTC),
+			time.Date(2036, time.Month(q[2]), q[3], 0, 0, 0, 0, time.UTC)})
+	}
 	for _, r := range ranges {
 		check("from the months and windows", r[0], r[1])
 	}
@@ -368,6 +389,65 @@ func TestRangeContributorsEqualADirectSum(t *testing.T) {
 		check("from the months and windows, depth 1", r[0], r[1])
 	}
 	forum.SetWindowLessFirstDepth(t, forum.WindowLessFirstDepth)
+	// Ranges read from the months' bounds (no window near them): most of
+	// the random ones. L found from the exact posts of ten members, the
+	// fewest that give one, and of every member.
+	var lo, hi, end time.Time
+	if err := db.SQL().QueryRowContext(ctx, `SELECT (SELECT min(day) FROM health_members), (SELECT max(day) FROM health_members), window_to FROM health_state`).Scan(&lo, &hi, &end); err != nil {
+		t.Fatal(err)
+	}
+	bounded := 0
+	for _, r := range ranges {
+		if forum.RangeReadsBounds(r[0], r[1], lo.UTC(), hi.UTC(), &end, true) {
+			bounded++
+		}
+	}
+	if bounded < 30 {
+		t.Errorf("%d of %d ranges read from the months' bounds, want 30 or more", bounded, len(ranges))
+	}
+	// Each month's bounds hold the posts of every run of its days.
+	var rows []struct {
+		Days   pq.Int64Array `db:"days"`
+		Posts  pq.Int64Array `db:"posts"`
+		Bounds pq.Int64Array `db:"bounds"`
+	}
+	if err := db.SQL().SelectContext(ctx, &rows, `
+		SELECT days, posts, ARRAY[0, posts_to_7, posts_to_14, posts_to_21, posts_total] AS bounds
+		FROM health_member_months WHERE month >= '2036-01-01'`); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		for a := 1; a <= 31; a++ {
+			for b := a; b <= 31; b++ {
+				exact := int64(0)
+				for i, d := range r.Days {
+					if int(d) >= a && int(d) <= b {
+						exact += r.Posts[i]
+						if i > 0 {
+							exact -= r.Posts[i-1]
+						}
+					}
+				}
+				before, last := forum.QuartersAround(a, b)
+				if bound := r.Bounds[last] - r.Bounds[before]; bound < exact {
+					t.Fatalf("days %d to %d of %v: bound %d, posts %d", a, b, r, bound, exact)
+				}
+			}
+		}
+	}
+	for _, depth := range []int{10, len(members) + 10} {
+		forum.SetRangeBoundDepth(t, depth)
+		for _, r := range ranges {
+			check(fmt.Sprintf("from the months' bounds, depth %d", depth), r[0], r[1])
+		}
+	}
+	forum.SetRangeBoundDepth(t, forum.RangeBoundDepth)
+	// The bounds of every month grouped by member, as past three months.
+	forum.SetBoundJoinedMonths(t, 0)
+	for _, r := range ranges {
+		check("from the months' bounds, grouped", r[0], r[1])
+	}
+	forum.SetBoundJoinedMonths(t, 3)
 	// The previous release's job ran last: the ranges are read from days.
 	if err := db.RollupHealthAsPreviousRelease(ctx, now.Add(time.Minute)); err != nil {
 		t.Fatal(err)

@@ -124,6 +124,36 @@ func RangePlan(f, t, lo, hi time.Time, end *time.Time, months bool) (weights map
 	return weights, len(p.Runs), p.Window, p.Cost
 }
 
+// RangeReadsBounds reports whether the most active members of the days
+// from f to t are read from the months' bounds.
+func RangeReadsBounds(f, t, lo, hi time.Time, end *time.Time, months bool) bool {
+	return planRange(f, t, lo, hi, end, months).readsBounds()
+}
+
+// QuartersAround gives the quarters of a month that hold the days from a
+// to b: how many end before a, and the one b is in.
+func QuartersAround(a, b int) (before, last int) { return quartersAround(a, b) }
+
+// RangeBoundDepth is how many members of the highest bounds have their
+// exact posts read.
+var RangeBoundDepth = rangeBoundDepth
+
+// SetRangeBoundDepth makes the members of the highest bounds whose exact
+// posts are read n until the test ends.
+func SetRangeBoundDepth(t testing.TB, n int) {
+	old := rangeBoundDepth
+	rangeBoundDepth = n
+	t.Cleanup(func() { rangeBoundDepth = old })
+}
+
+// SetBoundJoinedMonths makes the most months whose bounds are joined by
+// member, rather than grouped, n until the test ends.
+func SetBoundJoinedMonths(t testing.TB, n int) {
+	old := boundJoinedMonths
+	boundJoinedMonths = n
+	t.Cleanup(func() { boundJoinedMonths = old })
+}
+
 // HealthMonthsDiffer counts the rows of health_member_months that differ
 // from those summed again from health_members (0 when kept right).
 func HealthMonthsDiffer(t testing.TB, db *DB) int {

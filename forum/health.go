@@ -202,7 +202,11 @@ FROM health_members h WHERE h.day BETWEEN $1::date AND $2::date`
 	// o: each pair's row, kept up to k (its last day before the first
 	// computed again); t: the days from then on, their running totals
 	// starting from the row's at k; the row is both, or nothing (removed
-	// below) when it has neither.
+	// below) when it has neither. A row that stays the same is not
+	// written again: the dashboard reads the months' bounds from an index
+	// alone (forum/dashboard_bounded.go), which needs their pages left
+	// all-visible, and a run computes again the days of every thread with
+	// new replies, most of them unchanged.
 	applyHealthMonthChanges = `
 WITH c AS (
 	SELECT month, member_id, min(first_day) AS first_day FROM health_month_changes GROUP BY 1, 2
@@ -236,7 +240,8 @@ FROM o LEFT JOIN tail ON tail.month = o.month AND tail.member_id = o.member_id
 WHERE o.days IS NOT NULL OR tail.days IS NOT NULL
 ORDER BY 1, 2
 ON CONFLICT (month, member_id) DO UPDATE SET days = EXCLUDED.days, posts = EXCLUDED.posts,
-	threads = EXCLUDED.threads, likes_received = EXCLUDED.likes_received`
+	threads = EXCLUDED.threads, likes_received = EXCLUDED.likes_received
+WHERE (w.days, w.posts, w.threads, w.likes_received) IS DISTINCT FROM (EXCLUDED.days, EXCLUDED.posts, EXCLUDED.threads, EXCLUDED.likes_received)`
 
 	// A member's month without a published post is no row.
 	pruneHealthMonths = `

@@ -106,6 +106,7 @@ var partialFuncs = template.FuncMap{
 	"uploadScriptPartial":  func(v *View, src string) (template.HTML, error) { return goHTML(uploadScript(v, src)) },
 	"uploadFieldPartial":   func(v *View, f *Form) (template.HTML, error) { return goHTML(uploadField(v, f)) },
 	"avatarImgPartial":     func(a avatarImage) (template.HTML, error) { return goHTML(avatarImg(&a)) },
+	"barChartPartial":      func(v *View, ch barChart) (template.HTML, error) { return goHTML(barChartFigure(v, &ch)) },
 }
 
 // goHTML renders a component for an html/template page.
