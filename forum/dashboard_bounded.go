@@ -2,7 +2,6 @@ package forum
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -32,8 +31,8 @@ var rangeBoundDepth = 50
 
 // dashboardContributorsBounded lists the most active members of runs of
 // days within months ($1: each month's first day; $2, $3: the run's first
-// and last days of the month), from the $4 highest bounds (b, written by
-// boundsOfMonths).
+// and last days of the month), from the $4 highest bounds (b: boundsJoined
+// or boundsGrouped, with their parameters $5 to $7).
 const dashboardContributorsBounded = `
 WITH x AS (
 	SELECT * FROM unnest($1::date[], $2::smallint[], $3::smallint[]) AS x(month, lo, hi)
@@ -64,50 +63,65 @@ SELECT m.id, m.username, t.posts, t.threads, t.likes_received
 FROM t JOIN members m ON m.id = t.member_id
 ORDER BY t.posts DESC, t.likes_received DESC, m.id`
 
-// quarterTotals are the columns of a member's running total at the end of
-// none, one, two, three or four of the month's quarters.
-var quarterTotals = [5]string{"0", "h.posts_to_7", "h.posts_to_14", "h.posts_to_21", "h.posts_total"}
+// A member's bound over the days of one month is their running total at
+// the end of the last quarter the days reach, less the total at the end of
+// the quarters before them (quartersAround): $5 and $6 hold, for each
+// month of $1, the number of quarters before and the last quarter. The
+// statements are planned with their parameters' values, to which
+// PostgreSQL reduces each CASE below: each month's branch reads the two
+// index columns it needs, where a CASE evaluated on every row made the
+// statement half as long again.
 
-// boundsOfMonths sums the bounds of every member over the days from a to
-// b of each month of $1 in turn (the quarters that hold them): a branch a
-// month, each written with the columns it needs, joined by member (a
-// hash join per month, where a CASE on every row and a grouping made the
-// statement half as long again), or grouped by member past
-// boundJoinedMonths months (a hash table for each join would hold every
-// member again). The text is made of quarterTotals alone.
-func boundsOfMonths(days [][2]int) string {
-	joined := len(days) <= boundJoinedMonths
-	var sum, from strings.Builder
-	for i, d := range days {
-		before, last := quartersAround(d[0], d[1])
-		bound := quarterTotals[last]
-		if before > 0 {
-			bound += " - " + quarterTotals[before]
-		}
-		branch := fmt.Sprintf("SELECT h.member_id, %s AS bound FROM health_member_months h WHERE h.month = ($1::date[])[%d]", bound, i+1)
-		switch {
-		case !joined && i > 0:
-			from.WriteString(" UNION ALL ")
-			fallthrough
-		case !joined:
-			from.WriteString(branch)
-		case i > 0:
-			fmt.Fprintf(&sum, " + coalesce(m%d.bound, 0)", i+1)
-			fmt.Fprintf(&from, " FULL JOIN (%s) m%d USING (member_id)", branch, i+1)
-		default:
-			sum.WriteString("coalesce(m1.bound, 0)")
-			fmt.Fprintf(&from, "(%s) m1", branch)
-		}
-	}
-	if !joined {
-		return "SELECT member_id, sum(bound) AS bound FROM (" + from.String() + ") s GROUP BY member_id"
-	}
-	return "SELECT member_id, " + sum.String() + " AS bound FROM " + from.String()
-}
+// boundsJoined sums the bounds of up to three months ($1[1] to $1[3], a
+// missing month reading nothing) joined by member: a hash join per month.
+const boundsJoined = `
+SELECT member_id, coalesce(m1.bound, 0) + coalesce(m2.bound, 0) + coalesce(m3.bound, 0) AS bound
+FROM (
+	SELECT h.member_id,
+		CASE ($6::int[])[1] WHEN 1 THEN h.posts_to_7 WHEN 2 THEN h.posts_to_14 WHEN 3 THEN h.posts_to_21 ELSE h.posts_total END
+		- CASE ($5::int[])[1] WHEN 1 THEN h.posts_to_7 WHEN 2 THEN h.posts_to_14 WHEN 3 THEN h.posts_to_21 ELSE 0 END AS bound
+	FROM health_member_months h WHERE h.month = ($1::date[])[1]
+) m1 FULL JOIN (
+	SELECT h.member_id,
+		CASE ($6::int[])[2] WHEN 1 THEN h.posts_to_7 WHEN 2 THEN h.posts_to_14 WHEN 3 THEN h.posts_to_21 ELSE h.posts_total END
+		- CASE ($5::int[])[2] WHEN 1 THEN h.posts_to_7 WHEN 2 THEN h.posts_to_14 WHEN 3 THEN h.posts_to_21 ELSE 0 END AS bound
+	FROM health_member_months h WHERE h.month = ($1::date[])[2]
+) m2 USING (member_id) FULL JOIN (
+	SELECT h.member_id,
+		CASE ($6::int[])[3] WHEN 1 THEN h.posts_to_7 WHEN 2 THEN h.posts_to_14 WHEN 3 THEN h.posts_to_21 ELSE h.posts_total END
+		- CASE ($5::int[])[3] WHEN 1 THEN h.posts_to_7 WHEN 2 THEN h.posts_to_14 WHEN 3 THEN h.posts_to_21 ELSE 0 END AS bound
+	FROM health_member_months h WHERE h.month = ($1::date[])[3]
+) m3 USING (member_id)`
 
-// boundJoinedMonths is how many months' bounds are joined at most (tests
-// make it smaller): a range of up to 31 days touches three.
+// boundsGrouped sums the bounds of any number of months grouped by
+// member (a hash table for each join would hold every member again): the
+// first and the last month by their quarters, and the whole months between
+// them ($7) by their totals.
+const boundsGrouped = `
+SELECT member_id, sum(bound) AS bound FROM (
+	SELECT h.member_id,
+		CASE ($6::int[])[1] WHEN 1 THEN h.posts_to_7 WHEN 2 THEN h.posts_to_14 WHEN 3 THEN h.posts_to_21 ELSE h.posts_total END
+		- CASE ($5::int[])[1] WHEN 1 THEN h.posts_to_7 WHEN 2 THEN h.posts_to_14 WHEN 3 THEN h.posts_to_21 ELSE 0 END AS bound
+	FROM health_member_months h WHERE h.month = ($1::date[])[1]
+	UNION ALL
+	SELECT h.member_id,
+		CASE ($6::int[])[cardinality($6::int[])] WHEN 1 THEN h.posts_to_7 WHEN 2 THEN h.posts_to_14 WHEN 3 THEN h.posts_to_21 ELSE h.posts_total END
+		- CASE ($5::int[])[cardinality($5::int[])] WHEN 1 THEN h.posts_to_7 WHEN 2 THEN h.posts_to_14 WHEN 3 THEN h.posts_to_21 ELSE 0 END AS bound
+	FROM health_member_months h WHERE h.month = ($1::date[])[cardinality($1::date[])] AND cardinality($1::date[]) > 1
+	UNION ALL
+	SELECT h.member_id, h.posts_total FROM health_member_months h WHERE h.month = ANY ($7::date[])
+) s GROUP BY member_id`
+
+// boundJoinedMonths is how many months' bounds are joined at most, up to
+// the three boundsJoined holds (tests make it smaller): a range of up to 31
+// days touches three.
 var boundJoinedMonths = 3
+
+// The statement in its two forms.
+var (
+	dashboardContributorsBoundsJoined  = strings.Replace(dashboardContributorsBounded, "{{bounds}}", boundsJoined, 1)
+	dashboardContributorsBoundsGrouped = strings.Replace(dashboardContributorsBounded, "{{bounds}}", boundsGrouped, 1)
+)
 
 // monthQuarters are the days that end a month's first three quarters.
 var monthQuarters = [3]int{7, 14, 21}
@@ -132,16 +146,25 @@ func quartersAround(a, b int) (before, last int) {
 // t, which have rows, from the months they touch.
 func boundedContributors(ctx context.Context, tx *sqlx.Tx, f, t time.Time) ([]Contributor, error) {
 	var months []string
-	var lo, hi []int64
-	var days [][2]int
+	var lo, hi, before, last []int64
 	eachMonth(f, t, func(ms, a, b time.Time) {
 		months = append(months, ms.Format(time.DateOnly))
 		lo, hi = append(lo, int64(a.Day())), append(hi, int64(b.Day()))
-		days = append(days, [2]int{a.Day(), b.Day()})
+		q, r := quartersAround(a.Day(), b.Day())
+		before, last = append(before, int64(q)), append(last, int64(r))
 	})
-	q := strings.Replace(dashboardContributorsBounded, "{{bounds}}", boundsOfMonths(days), 1)
+	args := []any{pq.Array(months), pq.Array(lo), pq.Array(hi), rangeBoundDepth, pq.Array(before), pq.Array(last)}
+	q := dashboardContributorsBoundsJoined
+	if len(months) > boundJoinedMonths {
+		// The whole months between the first and the last.
+		middle := []string{}
+		if len(months) > 2 {
+			middle = months[1 : len(months)-1]
+		}
+		q, args = dashboardContributorsBoundsGrouped, append(args, pq.Array(middle))
+	}
 	out := []Contributor{}
-	if err := tx.SelectContext(ctx, &out, q, pq.Array(months), pq.Array(lo), pq.Array(hi), rangeBoundDepth); err != nil {
+	if err := tx.SelectContext(ctx, &out, q, args...); err != nil {
 		return nil, Internal("listing top contributors", err)
 	}
 	return out, nil
