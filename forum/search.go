@@ -76,11 +76,13 @@ const (
 // ranked again by ts_rank_cd, whose order the results follow. ts_rank_cd
 // weighs how close the words are (its covers) and costs three to four
 // times ts_rank: on all 2,000 candidates it was the larger half of a
-// common-word search's time. On the bench forum the best ten by ts_rank_cd
-// of the 2,000 were always among the best 100 by ts_rank
-// (scripts/searchrelevance); the other candidates follow the finalists, by
+// common-word search's time, on 200 of them still 0.7 ms of the
+// database's CPU more than on 100. On the bench forum the best ten by
+// ts_rank_cd of the 2,000 were always among the best 50 by ts_rank
+// (scripts/searchrelevance, bench/results.md), so the first five pages
+// follow ts_rank_cd; the other candidates follow the finalists, by
 // ts_rank.
-const searchFinalists = "200"
+const searchFinalists = "100"
 
 // The parts of a search statement. $1 is the query's text, $2 the
 // category, $3 the author, $4 and $5 the dates (from, inclusive; to,

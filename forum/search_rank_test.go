@@ -86,13 +86,13 @@ ORDER BY ts_rank_cd(p.search_vector, websearch_to_tsquery('palabre_french', $1))
 	if len(got) != len(want) {
 		t.Fatalf("%d posts over the pages, want %d", len(got), len(want))
 	}
-	// The finalists (200) hold the 50 best by ts_rank_cd, in its order.
+	// The finalists hold the 50 best by ts_rank_cd, in its order.
 	if fmt.Sprint(got[:50]) != fmt.Sprint(want[:50]) {
 		t.Errorf("the first 50:\n got %v\nwant %v", got[:50], want[:50])
 	}
 	for i, r := range ranks {
-		if (i < 200) != (r >= 0) {
-			t.Errorf("result %d has rank %g: the 200 finalists rank from 0 up, the others below", i, r)
+		if (i < forum.SearchFinalists) != (r >= 0) {
+			t.Errorf("result %d has rank %g: the %d finalists rank from 0 up, the others below", i, r, forum.SearchFinalists)
 			break
 		}
 		if i > 0 && r > ranks[i-1] {
