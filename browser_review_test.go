@@ -221,10 +221,12 @@ type headerState struct {
 // later moves nothing either.
 func TestBrowserReviewBadgeIsThereBeforeTheStream(t *testing.T) {
 	ts := startServer(t)
-	// An item waits: a report of a member's post.
-	author, _ := newMember(t, "badge")
-	created := newAPIClient(t, ts.URL, author).startThread(forumtest.Unique("Un sujet signalé n° "), "Un message que quelqu’un signale.")
-	apiSend(t, ts.URL, newAPIClient(t, ts.URL, "jeanne").token, "POST", fmt.Sprintf("/api/v1/posts/%d/reports", created.Post.ID), `{"reason": "off_topic"}`, http.StatusCreated, nil)
+	// An item waits: a newcomer's thread held for its shortened link (held,
+	// it changes no page the other tests read).
+	newcomer, _ := newMemberAt(t, "badge", 0)
+	apiSend(t, ts.URL, newAPIClient(t, ts.URL, newcomer).token, "POST", "/api/v1/threads",
+		fmt.Sprintf(`{"category_id": %d, "title": %q, "body": "Bonjour, voici mon jardin : https://bit.ly/jardin-en-fleurs"}`,
+			categoryID(t, ts.URL, "entraide"), forumtest.Unique("Mon jardin n° ")), http.StatusAccepted, nil)
 
 	j := &journey{t: t, ctx: newBrowser(t), base: ts.URL}
 	j.logIn("camille", ts.Accounts["camille"])
