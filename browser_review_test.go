@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/palabre/palabre/forum/forumtest"
@@ -171,4 +174,110 @@ func TestBrowserReportSilenceAppealJourney(t *testing.T) {
 		}
 	}
 	mod.checkPage("the moderation log", "modlog")
+}
+
+// watchQueueEvents runs in every new document before its scripts: it notes
+// the header when review.js hears the first "queue" event of /mod/events,
+// just before its handler runs and just after, and resolves
+// window.firstQueueEvent with both and the event's count.
+const watchQueueEvents = `(() => {
+  let heard;
+  window.firstQueueEvent = new Promise(resolve => { heard = resolve; });
+  const add = EventSource.prototype.addEventListener;
+  EventSource.prototype.addEventListener = function (type, handler, options) {
+    if (type !== "queue") {
+      return add.call(this, type, handler, options);
+    }
+    return add.call(this, type, function (e) {
+      const badge = document.querySelector("[data-review-badge]");
+      const seen = () => ({
+        shown: badge.checkVisibility({visibilityProperty: true}),
+        text: badge.textContent.replace(/\s+/g, " ").trim(),
+        header: document.querySelector(".site-header").getBoundingClientRect().height,
+        main: document.querySelector("main").getBoundingClientRect().top,
+      });
+      const before = seen();
+      handler.call(this, e);
+      heard({count: JSON.parse(e.data).count, before: before, after: seen()});
+    }, options);
+  };
+})()`
+
+// headerState is the review badge and the header's room, as the page
+// draws them.
+type headerState struct {
+	Shown  bool    `json:"shown"`
+	Text   string  `json:"text"`
+	Header float64 `json:"header"`
+	Main   float64 `json:"main"`
+}
+
+// The staff's review badge is in the page as it is first drawn, with the
+// number the event stream then sends: nothing moves when review.js hears
+// it, so that a click aimed at a card of /admin lands on it (when the
+// badge appeared only then, the header grew by a line under
+// TestBrowserAdminWebhooks's click, which missed). Shown or hidden, the
+// badge keeps the header's height, at both widths: an item that arrives
+// later moves nothing either.
+func TestBrowserReviewBadgeIsThereBeforeTheStream(t *testing.T) {
+	ts := startServer(t)
+	// An item waits: a newcomer's thread held for its shortened link (held,
+	// it changes no page the other tests read).
+	newcomer, _ := newMemberAt(t, "badge", 0)
+	apiSend(t, ts.URL, newAPIClient(t, ts.URL, newcomer).token, "POST", "/api/v1/threads",
+		fmt.Sprintf(`{"category_id": %d, "title": %q, "body": "Bonjour, voici mon jardin : https://bit.ly/jardin-en-fleurs"}`,
+			categoryID(t, ts.URL, "entraide"), forumtest.Unique("Mon jardin n° ")), http.StatusAccepted, nil)
+
+	j := &journey{t: t, ctx: newBrowser(t), base: ts.URL}
+	j.logIn("camille", ts.Accounts["camille"])
+	j.do("watching the event stream", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: watchQueueEvents})
+		return err
+	}))
+	for _, width := range []struct {
+		name    string
+		emulate chromedp.Action[chromedp.Void]
+	}{{"desktop", emulateDesktop()}, {"phone", emulatePhone()}} {
+		j.do("opening /admin on a "+width.name, width.emulate,
+			chromedp.Navigate(ts.URL+"/admin"),
+			chromedp.WaitVisible(chromedp.CSS(`.admin-sections a[href="/admin/webhooks"]`)))
+		first, err := chromedp.Run(j.ctx, chromedp.Evaluate[struct {
+			Count  int         `json:"count"`
+			Before headerState `json:"before"`
+			After  headerState `json:"after"`
+		}](`window.firstQueueEvent`, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("waiting for the first event on a %s: %v", width.name, err)
+		}
+		if first.Count < 1 {
+			t.Fatalf("the stream counts %d items with one waiting", first.Count)
+		}
+		want := fmt.Sprintf("%d éléments en attente de décision", first.Count)
+		if first.Count == 1 {
+			want = "1 élément en attente de décision"
+		}
+		if !first.Before.Shown || first.Before.Text != want {
+			t.Errorf("on a %s, before the stream's first event the badge is %+v, want shown, reading %q", width.name, first.Before, want)
+		}
+		if first.After != first.Before {
+			t.Errorf("on a %s, the stream's first event changed the header: %+v, then %+v", width.name, first.Before, first.After)
+		}
+		// Hidden (nothing waits), the badge keeps its room.
+		rooms := eval[[]float64](j, `(() => {
+			const badge = document.querySelector("[data-review-badge]");
+			const room = () => [document.querySelector(".site-header").getBoundingClientRect().height,
+				document.querySelector("main").getBoundingClientRect().top,
+				document.querySelector('.site-header a[href="/admin"]').getBoundingClientRect().left];
+			const shown = room();
+			badge.hidden = true;
+			const hidden = room();
+			badge.hidden = false;
+			return shown.concat(hidden);
+		})()`)
+		if rooms[0] != rooms[3] || rooms[1] != rooms[4] || rooms[2] != rooms[5] {
+			t.Errorf("on a %s, hiding the badge moves the header (height, main's top, the next link's left): %v, then %v", width.name, rooms[:3], rooms[3:])
+		}
+	}
+	j.do("back to a desktop", emulateDesktop())
+	assertCleanConsole(t, j.ctx)
 }

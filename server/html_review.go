@@ -28,6 +28,26 @@ type queueItem struct {
 	HTML template.HTML
 }
 
+// reviewBadge is the count of the header's review badge, in the page as
+// it is first drawn: the badge appearing only when review.js heard the
+// event stream moved everything below the header once the page had loaded
+// (a click aimed before landed elsewhere). Staff only, who see the badge:
+// one count through the index of pending items, the same as the stream's;
+// visitors and members cost no query. An error page (5xx: the database may
+// be what failed) and a failed count leave the badge hidden, for the
+// stream to fill.
+func (s *Server) reviewBadge(c *gin.Context, status int) int {
+	if !forum.MemberFrom(c.Request.Context()).IsStaff() || status >= http.StatusInternalServerError {
+		return 0
+	}
+	n, err := s.pipeline.PendingCount(c.Request.Context())
+	if err != nil {
+		s.log.Warn("counting the review queue", "request_id", c.GetString(ctxRequestID), "error", err)
+		return 0
+	}
+	return n
+}
+
 // htmlQueue shows the review queue (staff and category moderators).
 func (s *Server) htmlQueue(c *gin.Context) {
 	ctx := c.Request.Context()

@@ -168,6 +168,10 @@ type View struct {
 	// UnreadMessages is how many of the member's conversations hold an
 	// unread message (the Messages badge).
 	UnreadMessages int
+	// ReviewPending is how many review items wait for the staff member
+	// (the review queue's badge, which review.js then keeps up to date);
+	// 0 for everyone else.
+	ReviewPending int
 }
 
 var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -185,7 +189,7 @@ func (s *Server) render(c *gin.Context, status int, page, title string, data any
 // respond writes content in the layout into a buffer first, so that an
 // error becomes a clean 500 and never half a page, then answers it.
 func (s *Server) respond(c *gin.Context, status int, title string, data any, content func(*View) templ.Component) {
-	v := s.view(c, title, data)
+	v := s.view(c, status, title, data)
 	buf := bufferPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer func() {
@@ -206,7 +210,7 @@ func (s *Server) respond(c *gin.Context, status int, title string, data any, con
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
-func (s *Server) view(c *gin.Context, title string, data any) *View {
+func (s *Server) view(c *gin.Context, status int, title string, data any) *View {
 	return &View{
 		Lang:      s.lang(c),
 		Title:     title,
@@ -219,6 +223,7 @@ func (s *Server) view(c *gin.Context, title string, data any) *View {
 		Unread:    s.unreadBadge(c),
 		// Members only: an anonymous page, which the cache keeps, has none.
 		UnreadMessages: s.unreadMessagesBadge(c),
+		ReviewPending:  s.reviewBadge(c, status),
 	}
 }
 

@@ -1,7 +1,8 @@
 // Live review queue: the header badge of the moderators and the queue page
 // follow the queue without a reload, through Server-Sent Events
-// (/mod/events). Without JavaScript the badge stays hidden and the queue is
-// up to date at each visit.
+// (/mod/events). The page comes with the badge's count (server/layout.templ):
+// this only updates it. Without JavaScript the badge and the queue are up to
+// date at each visit.
 (function () {
   "use strict";
   var badge = document.querySelector("[data-review-badge]");
