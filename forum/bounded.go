@@ -25,7 +25,7 @@ import (
 // EUNAVAILABLE with key, which the person reads instead of an internal
 // error; fn's other errors are returned as they are. A connection whose
 // statement was cancelled this way is closed, not reused (lib/pq).
-func (db *DB) boundedRead(ctx context.Context, timeout time.Duration, key string, fn func(ctx context.Context, q sqlx.QueryerContext) error) error {
+func (db *DB) boundedRead(ctx context.Context, timeout time.Duration, key string, fn func(ctx context.Context, q *sqlx.DB) error) error {
 	return db.readPage(ctx, func(q *sqlx.DB) error {
 		bounded, cancel := context.WithTimeout(ctx, max(timeout, time.Millisecond))
 		defer cancel()

@@ -44,7 +44,7 @@ func SearchIndexCleanerBusy(db *DB) bool {
 }
 
 // BoundedRead is db.boundedRead, for the tests of statement timeouts.
-func (db *DB) BoundedRead(ctx context.Context, timeout time.Duration, key string, fn func(ctx context.Context, q sqlx.QueryerContext) error) error {
+func (db *DB) BoundedRead(ctx context.Context, timeout time.Duration, key string, fn func(ctx context.Context, q *sqlx.DB) error) error {
 	return db.boundedRead(ctx, timeout, key, fn)
 }
 

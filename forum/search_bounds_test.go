@@ -91,7 +91,7 @@ func TestSearchTextKeepsWordsAndBoundsRuns(t *testing.T) {
 // internal error; the pool then serves the next statement.
 func TestABoundedReadIsCutByItsTimeout(t *testing.T) {
 	db := forumtest.DB(t)
-	err := db.BoundedRead(context.Background(), 50_000_000, "search.too_slow", func(ctx context.Context, q sqlx.QueryerContext) error {
+	err := db.BoundedRead(context.Background(), 50_000_000, "search.too_slow", func(ctx context.Context, q *sqlx.DB) error {
 		_, err := q.QueryContext(ctx, `SELECT pg_sleep(30)`)
 		return forum.Internal("sleeping", err)
 	})
@@ -102,7 +102,7 @@ func TestABoundedReadIsCutByItsTimeout(t *testing.T) {
 	// bound is far above any wait on a loaded machine: the test is about the
 	// connection, not about speed.
 	var ok bool
-	if err := db.BoundedRead(context.Background(), 30*time.Second, "search.too_slow", func(ctx context.Context, q sqlx.QueryerContext) error {
+	if err := db.BoundedRead(context.Background(), 30*time.Second, "search.too_slow", func(ctx context.Context, q *sqlx.DB) error {
 		return sqlx.GetContext(ctx, q, &ok, `SELECT true`)
 	}); err != nil || !ok {
 		t.Fatalf("a quick statement after: %v", err)

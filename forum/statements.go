@@ -85,11 +85,17 @@ func (s *preparedStatements) close() {
 	}
 }
 
-// otherStatements are the statements other packages prepare on this handle
-// (DB.Prepared), by query.
+// otherStatements are the statements prepared on demand, by pool and
+// query: other packages' (DB.Prepared), and those of searches, which run
+// on the replica when there is one (preparedOn).
 type otherStatements struct {
 	mu    sync.RWMutex
-	stmts map[string]*sqlx.Stmt
+	stmts map[preparedKey]*sqlx.Stmt
+}
+
+type preparedKey struct {
+	pool  *sqlx.DB
+	query string
 }
 
 // Prepared returns query prepared on this handle, preparing it the first
@@ -97,26 +103,34 @@ type otherStatements struct {
 // like the review queue's seven joins (2.4 ms to plan, 0.1 ms to run; a
 // prepared statement is planned once per connection after five runs).
 func (db *DB) Prepared(ctx context.Context, query string) (*sqlx.Stmt, error) {
+	return db.preparedOn(ctx, db.pool, query)
+}
+
+// preparedOn returns query prepared on pool (the primary's or the
+// replica's), preparing it the first time; database/sql prepares it again
+// on each connection that runs it.
+func (db *DB) preparedOn(ctx context.Context, pool *sqlx.DB, query string) (*sqlx.Stmt, error) {
 	o := &db.others
+	key := preparedKey{pool, query}
 	o.mu.RLock()
-	st := o.stmts[query]
+	st := o.stmts[key]
 	o.mu.RUnlock()
 	if st != nil {
 		return st, nil
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if st := o.stmts[query]; st != nil {
+	if st := o.stmts[key]; st != nil {
 		return st, nil
 	}
-	st, err := db.pool.PreparexContext(ctx, query)
+	st, err := pool.PreparexContext(ctx, query)
 	if err != nil {
 		return nil, Internal("preparing "+firstLine(query), err)
 	}
 	if o.stmts == nil {
-		o.stmts = map[string]*sqlx.Stmt{}
+		o.stmts = map[preparedKey]*sqlx.Stmt{}
 	}
-	o.stmts[query] = st
+	o.stmts[key] = st
 	return st, nil
 }
 
