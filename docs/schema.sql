@@ -590,6 +590,8 @@ CREATE TABLE posts (
 CREATE INDEX posts_author ON posts USING btree (author_id, created_at DESC);
 CREATE INDEX posts_author_body_key ON posts USING btree (author_id, body_key_hash, created_at) WHERE (body_key_hash IS NOT NULL);
 CREATE INDEX posts_created ON posts USING btree (created_at DESC);
+CREATE INDEX posts_first ON posts USING btree (id) WHERE (number = 1);
+CREATE INDEX posts_first_created ON posts USING btree (created_at DESC) WHERE (number = 1);
 CREATE INDEX posts_held ON posts USING btree (thread_id, author_id) WHERE (status = 'held'::text);
 CREATE INDEX posts_search ON posts USING gin (search_vector) WITH (gin_pending_list_limit='512');
 

@@ -138,6 +138,7 @@ thread JSON|/api/v1/threads/$THREAD_ID|anonymous||
 search|/search?q=communaut%C3%A9+charte|anonymous||
 search latency, 1 client, common words|/search?q=communaut%C3%A9+charte|anonymous|1|
 search latency, 1 client, rare word|/search?q=montres|anonymous|1|
+search latency, 1 client, common word in titles|/search?q=charte+in%3Atitle|anonymous|1|
 review queue page|/mod/queue|admin||
 dashboard, 7 days, 1 client|/admin/dashboard?period=7|admin|1|
 dashboard, 30 days, 1 client|/admin/dashboard?period=30|admin|1|
