@@ -92,13 +92,14 @@ LIMIT $3`
 // for a visitor) — reading state, likes, bookmarks, held posts, watching,
 // the members they ignore — with the fingerprint of the rows a snapshot of it holds:
 // served by primary keys, the posts' (thread_id, number) index and the
-// small index of held posts.
+// small index of held posts. The fingerprint is an ARRAY of the page's rows
+// in the index's order, joined: an ordered aggregate (string_agg … ORDER BY)
+// sorts its input again at every call, though it comes in order.
 const selectThreadReader = `
-SELECT t.xmin::text || coalesce((
-		SELECT string_agg(',' || p.id::text || ':' || p.xmin::text, '' ORDER BY p.number)
-		FROM (SELECT id, xmin, number FROM posts
-		      WHERE thread_id = $1 AND number > $3 AND status <> 'held' AND removal <> 'unpublished'
-		      ORDER BY number LIMIT $4) p), '') AS stamp,
+SELECT t.xmin::text || array_to_string(ARRAY(
+		SELECT ',' || id::text || ':' || xmin::text FROM posts
+		WHERE thread_id = $1 AND number > $3 AND status <> 'held' AND removal <> 'unpublished'
+		ORDER BY number LIMIT $4), '') AS stamp,
 	rs.last_read_number AS last_read,
 	ARRAY(SELECT l.post_id FROM likes l WHERE l.member_id = $2 AND l.post_id = ANY($5::bigint[])) AS liked,
 	(EXISTS (SELECT 1 FROM posts h WHERE h.thread_id = $1 AND h.author_id = $2 AND h.status = 'held')

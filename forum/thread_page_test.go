@@ -165,3 +165,53 @@ func TestThreadPagesShowEveryCommittedChangeAtOnce(t *testing.T) {
 		t.Errorf("a missing thread: %v", err)
 	}
 }
+
+// A member's page is served from the snapshot when nothing changed since it
+// was made: the fingerprint read with the reader's part (in SQL) is the one
+// made of the snapshot's rows (in Go), on the first page, a later one, the
+// last one and one past the end, around held and unpublished posts.
+func TestThreadPagesAreServedFromTheirSnapshot(t *testing.T) {
+	db := forumtest.DB(t)
+	cat := forumtest.MustCategory(t, db)
+	alice := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	bob := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	ctx := forumtest.As(alice)
+	var th *forum.Thread
+	if err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		th, _, err = forum.CreateThreadTx(ctx, tx, forum.NewThread{CategoryID: cat.ID, AuthorID: alice.ID, Title: "Empreinte",
+			BodyMarkdown: "premier", BodyHTML: "<p>premier</p>", Status: forum.StatusPublished})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var unpublished int64
+	for i := range forum.PostsPerPage + 5 {
+		status := forum.StatusPublished
+		if i == 3 {
+			status = forum.StatusHeld // left out of every snapshot
+		}
+		if err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+			p, err := forum.CreateReplyTx(ctx, tx, forum.NewReply{ThreadID: th.ID, AuthorID: alice.ID,
+				BodyMarkdown: "réponse", BodyHTML: "<p>réponse</p>", Status: status})
+			if i == 5 {
+				unpublished = p.ID
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.SQL().Exec(`UPDATE posts SET status = 'deleted', removal = 'unpublished' WHERE id = $1`, unpublished); err != nil {
+		t.Fatal(err)
+	}
+	for _, after := range []int{0, 2, forum.PostsPerPage, forum.PostsPerPage + 10} {
+		ok, err := db.ThreadPageFromSnapshot(forumtest.As(bob), th.ID, after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			t.Errorf("after %d: the page is not served from its snapshot (its fingerprint differs)", after)
+		}
+	}
+}
