@@ -66,16 +66,20 @@ type apiPost struct {
 	Liked       bool       `json:"liked"`
 }
 
-func toAPIPost(p *forum.Post) apiPost { return pagePost(p, &pageAvatars{side: jsonAvatarSide}) }
+func toAPIPost(p *forum.Post) apiPost {
+	return pagePost(p, &pageAvatars{side: jsonAvatarSide}, new(apiAuthor))
+}
 
 // pagePost is a post of a page of posts, whose authors' avatars are made
-// once for the page.
-func pagePost(p *forum.Post, avatars *pageAvatars) apiPost {
+// once for the page; author is where its author goes (the page's authors
+// are allocated together).
+func pagePost(p *forum.Post, avatars *pageAvatars, author *apiAuthor) apiPost {
 	out := apiPost{ID: p.ID, ThreadID: p.ThreadID, Number: p.Number, ReplyTo: p.ReplyTo, HTML: p.BodyHTML,
 		Status: p.Status, Redacted: p.Redacted, RemovedBy: p.Removal, RemovedRule: p.RemovalRule, CreatedAt: p.CreatedAt, EditedAt: p.EditedAt,
 		EditCount: p.EditCount, LikeCount: p.LikeCount, Liked: p.Liked}
 	if p.AuthorID != nil {
-		out.Author = &apiAuthor{ID: *p.AuthorID}
+		*author = apiAuthor{ID: *p.AuthorID}
+		out.Author = author
 		if p.AuthorName != nil {
 			out.Author.Username = *p.AuthorName
 			out.Author.AvatarURL = avatars.of(p, *p.AuthorName).Src

@@ -217,7 +217,7 @@ func (s *Server) postViews(c *gin.Context, t *forum.Thread, posts []forum.Post, 
 	}
 	here := page + "#"
 	out := make([]postView, len(posts))
-	avatars := newPageAvatars(postAvatarSide)
+	avatars := newPageAvatars(postAvatarSide, len(posts))
 	for i := range posts {
 		p := &posts[i]
 		anchor := "p" + strconv.Itoa(p.Number)
