@@ -17,16 +17,17 @@ func (db *DB) LatestServedFromSnapshot(ctx context.Context, limit int) (bool, er
 }
 
 // ThreadPageFromSnapshot reports whether the page of thread id after the
-// number after is served from its snapshot to the actor of ctx: whether the
-// fingerprint selectThreadReader reads is the one snapshotStamp made of the
+// number after is served from its snapshot to the actor of ctx, by
+// ThreadPage when whole, by ThreadPagePosts otherwise: whether the
+// fingerprint its statement reads is the one snapshotStamp made of the
 // snapshot's rows.
-func (db *DB) ThreadPageFromSnapshot(ctx context.Context, id int64, after int) (bool, error) {
+func (db *DB) ThreadPageFromSnapshot(ctx context.Context, id int64, after int, whole bool) (bool, error) {
 	snap, err := db.snapshot(ctx, snapshotKey{id, after})
 	if err != nil || snap == nil {
 		return false, err
 	}
 	var r threadReader
-	if err := r.read(ctx, db, id, ActorFrom(ctx).viewerID(), after, snap.postIDs()); err != nil {
+	if err := r.read(ctx, db, id, ActorFrom(ctx).viewerID(), after, snap.postIDs(), whole); err != nil {
 		return false, err
 	}
 	return r.Stamp == snap.stamp, nil

@@ -2,6 +2,8 @@ package forum_test
 
 import (
 	"context"
+	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
@@ -45,11 +47,26 @@ func TestThreadPagesShowEveryCommittedChangeAtOnce(t *testing.T) {
 		}
 		return p.ID
 	}
+	// read reads the page whole, and checks that the page of posts alone
+	// (ThreadPagePosts) is the same without what it does not read.
 	read := func(ctx context.Context) (*forum.Thread, []forum.Post) {
 		t.Helper()
 		th, page, err := db.ThreadPage(ctx, th.ID, 0)
 		if err != nil {
 			t.Fatal(err)
+		}
+		pth, ppage, err := db.ThreadPagePosts(ctx, th.ID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := *th
+		want.Watch, want.Moderates = nil, false
+		posts := slices.Clone(page.Posts)
+		for i := range posts {
+			posts[i].Bookmarked, posts[i].AuthorIgnored = false, false
+		}
+		if !reflect.DeepEqual(*pth, want) || !reflect.DeepEqual(ppage.Posts, posts) || ppage.Next != page.Next {
+			t.Errorf("the page of posts alone differs from the whole page:\n%+v %+v\nwant\n%+v %+v", *pth, ppage.Posts, want, posts)
 		}
 		return th, page.Posts
 	}
@@ -167,9 +184,10 @@ func TestThreadPagesShowEveryCommittedChangeAtOnce(t *testing.T) {
 }
 
 // A member's page is served from the snapshot when nothing changed since it
-// was made: the fingerprint read with the reader's part (in SQL) is the one
-// made of the snapshot's rows (in Go), on the first page, a later one, the
-// last one and one past the end, around held and unpublished posts.
+// was made: the fingerprint read with the reader's part (in SQL, by
+// ThreadPage and by ThreadPagePosts) is the one made of the snapshot's rows
+// (in Go), on the first page, a later one, the last one and one past the
+// end, around held and unpublished posts.
 func TestThreadPagesAreServedFromTheirSnapshot(t *testing.T) {
 	db := forumtest.DB(t)
 	cat := forumtest.MustCategory(t, db)
@@ -206,12 +224,14 @@ func TestThreadPagesAreServedFromTheirSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, after := range []int{0, 2, forum.PostsPerPage, forum.PostsPerPage + 10} {
-		ok, err := db.ThreadPageFromSnapshot(forumtest.As(bob), th.ID, after)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !ok {
-			t.Errorf("after %d: the page is not served from its snapshot (its fingerprint differs)", after)
+		for _, whole := range []bool{true, false} {
+			ok, err := db.ThreadPageFromSnapshot(forumtest.As(bob), th.ID, after, whole)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
+				t.Errorf("after %d (whole page %v): the page is not served from its snapshot (its fingerprint differs)", after, whole)
+			}
 		}
 	}
 }

@@ -186,17 +186,21 @@ func (s *Server) apiCreateThread(c *gin.Context) {
 }
 
 func (s *Server) apiThread(c *gin.Context) {
-	t, page, _, ok := s.readThread(c)
+	t, page, _, ok := s.readThread(c, s.db.ThreadPagePosts)
 	if !ok {
 		return
 	}
 	s.writeThreadJSON(c, t, page)
 }
 
+// threadPageReader reads a page of a thread: DB.ThreadPage for the page in
+// HTML, DB.ThreadPagePosts for the JSON, which shows less of its reader.
+type threadPageReader func(ctx context.Context, id int64, after int) (*forum.Thread, *forum.PostPage, error)
+
 // readThread reads the thread of the request's path and the page of its
-// posts its ?after= asks for, and records that the member has read them;
-// ok is false when it has answered an error.
-func (s *Server) readThread(c *gin.Context) (t *forum.Thread, page *forum.PostPage, after int, ok bool) {
+// posts its ?after= asks for, with read, and records that the member has
+// read them; ok is false when it has answered an error.
+func (s *Server) readThread(c *gin.Context, read threadPageReader) (t *forum.Thread, page *forum.PostPage, after int, ok bool) {
 	id, ok := s.pathID(c, "id", "thread.not_found")
 	if !ok {
 		return nil, nil, 0, false
@@ -207,7 +211,7 @@ func (s *Server) readThread(c *gin.Context) (t *forum.Thread, page *forum.PostPa
 		return nil, nil, 0, false
 	}
 	ctx := c.Request.Context()
-	t, page, err = s.db.ThreadPage(ctx, id, after)
+	t, page, err = read(ctx, id, after)
 	if err != nil {
 		s.fail(c, err)
 		return nil, nil, 0, false

@@ -326,7 +326,7 @@ func (s *Server) redirectCanonical(c *gin.Context, t *forum.Thread) {
 
 // htmlThread shows a page of a thread with the reply form.
 func (s *Server) htmlThread(c *gin.Context) {
-	t, page, after, ok := s.readThread(c)
+	t, page, after, ok := s.readThread(c, s.db.ThreadPage)
 	if !ok {
 		return
 	}
