@@ -16,6 +16,23 @@ func (db *DB) LatestServedFromSnapshot(ctx context.Context, limit int) (bool, er
 	return ok, err
 }
 
+// ThreadPageFromSnapshot reports whether the page of thread id after the
+// number after is served from its snapshot to the actor of ctx, by
+// ThreadPage when whole, by ThreadPagePosts otherwise: whether the
+// fingerprint its statement reads is the one snapshotStamp made of the
+// snapshot's rows.
+func (db *DB) ThreadPageFromSnapshot(ctx context.Context, id int64, after int, whole bool) (bool, error) {
+	snap, err := db.snapshot(ctx, snapshotKey{id, after})
+	if err != nil || snap == nil {
+		return false, err
+	}
+	var r threadReader
+	if err := r.read(ctx, db, id, ActorFrom(ctx).viewerID(), after, snap.postIDs(), whole); err != nil {
+		return false, err
+	}
+	return r.Stamp == snap.stamp, nil
+}
+
 // ExpireRememberedSessions makes every session the credential cache of db
 // remembers look expired to it, as if their lifetime had passed since.
 func ExpireRememberedSessions(db *DB) {

@@ -27,9 +27,10 @@ type preparedStatements struct {
 	// a member's notifications (0.5 ms to plan, 0.01 ms to run)
 	notifications *sqlx.Stmt
 	// thread pages from snapshots (thread_page.go)
-	threadReader   *sqlx.Stmt
-	snapshotThread *sqlx.Stmt
-	snapshotPosts  *sqlx.Stmt
+	threadReader      *sqlx.Stmt
+	threadPostsReader *sqlx.Stmt
+	snapshotThread    *sqlx.Stmt
+	snapshotPosts     *sqlx.Stmt
 	// the latest threads from snapshots (latest_page.go)
 	latestReader *sqlx.Stmt
 	// replies, alone or with others, and the fan-out of their
@@ -58,6 +59,7 @@ func (s *preparedStatements) prepare(ctx context.Context, db *sqlx.DB) error {
 		{&s.watchLevels, selectWatchLevels},
 		{&s.notifications, selectNotifications},
 		{&s.threadReader, selectThreadReader},
+		{&s.threadPostsReader, selectThreadPostsReader},
 		{&s.snapshotThread, selectSnapshotThread},
 		{&s.snapshotPosts, selectSnapshotPosts},
 		{&s.replyFacts, selectReplyFacts},
@@ -77,7 +79,7 @@ func (s *preparedStatements) prepare(ctx context.Context, db *sqlx.DB) error {
 func (s *preparedStatements) close() {
 	for _, st := range []*sqlx.Stmt{s.memberByAPIToken, s.categories, s.categoryBySlug, s.sessionMember,
 		s.thread, s.threadPosts, s.categoryThreads, s.latestThreads,
-		s.unreadNotifications, s.watchLevels, s.notifications, s.threadReader, s.snapshotThread, s.snapshotPosts, s.latestReader,
+		s.unreadNotifications, s.watchLevels, s.notifications, s.threadReader, s.threadPostsReader, s.snapshotThread, s.snapshotPosts, s.latestReader,
 		s.replyFacts, s.storeReplies, s.fanOutPosts} {
 		if st != nil {
 			st.Close()

@@ -88,29 +88,41 @@ WHERE p.thread_id = $1 AND p.number > $2 AND p.status <> 'held' AND p.removal <>
 ORDER BY p.number
 LIMIT $3`
 
-// selectThreadReader is what a page of a thread needs of its reader ($2, 0
-// for a visitor) — reading state, likes, bookmarks, held posts, watching,
-// the members they ignore — with the fingerprint of the rows a snapshot of it holds:
-// served by primary keys, the posts' (thread_id, number) index and the
-// small index of held posts.
-const selectThreadReader = `
-SELECT t.xmin::text || coalesce((
-		SELECT string_agg(',' || p.id::text || ':' || p.xmin::text, '' ORDER BY p.number)
-		FROM (SELECT id, xmin, number FROM posts
-		      WHERE thread_id = $1 AND number > $3 AND status <> 'held' AND removal <> 'unpublished'
-		      ORDER BY number LIMIT $4) p), '') AS stamp,
+// threadReaderColumns is what every page of a thread needs of its reader
+// ($2, 0 for a visitor) — reading state, likes, held posts — with the
+// fingerprint of the rows a snapshot of it holds: served by primary keys,
+// the posts' (thread_id, number) index and the small index of held posts.
+// The fingerprint is an ARRAY of the page's rows in the index's order,
+// joined: an ordered aggregate (string_agg … ORDER BY) sorts its input again
+// at every call, though it comes in order.
+const threadReaderColumns = `
+SELECT t.xmin::text || array_to_string(ARRAY(
+		SELECT ',' || id::text || ':' || xmin::text FROM posts
+		WHERE thread_id = $1 AND number > $3 AND status <> 'held' AND removal <> 'unpublished'
+		ORDER BY number LIMIT $4), '') AS stamp,
 	rs.last_read_number AS last_read,
 	ARRAY(SELECT l.post_id FROM likes l WHERE l.member_id = $2 AND l.post_id = ANY($5::bigint[])) AS liked,
 	(EXISTS (SELECT 1 FROM posts h WHERE h.thread_id = $1 AND h.author_id = $2 AND h.status = 'held')
-		OR EXISTS (SELECT 1 FROM post_pending_edits pe WHERE pe.thread_id = $1 AND pe.author_id = $2)) AS has_held,
+		OR EXISTS (SELECT 1 FROM post_pending_edits pe WHERE pe.thread_id = $1 AND pe.author_id = $2)) AS has_held`
+
+const threadReaderFrom = `
+FROM threads t
+LEFT JOIN read_states rs ON rs.thread_id = t.id AND rs.member_id = $2
+WHERE t.id = $1`
+
+// selectThreadReader is what the page of a thread in HTML needs of its
+// reader: threadReaderColumns, their watching, whether they moderate the
+// category, their bookmarks and the members they ignore.
+const selectThreadReader = threadReaderColumns + `,
 	coalesce((SELECT w.level FROM watches w WHERE w.member_id = $2 AND w.thread_id = $1), '') AS thread_level,
 	coalesce((SELECT w.level FROM watches w WHERE w.member_id = $2 AND w.category_id = t.category_id), '') AS category_level,
 	EXISTS (SELECT 1 FROM category_moderators cm WHERE cm.member_id = $2 AND cm.category_id = t.category_id) AS moderates,
 	ARRAY(SELECT b.post_id FROM bookmarks b WHERE b.member_id = $2 AND b.post_id = ANY($5::bigint[])) AS bookmarked,
-	ARRAY(SELECT i.ignored_id FROM ignored_members i WHERE i.member_id = $2) AS ignored
-FROM threads t
-LEFT JOIN read_states rs ON rs.thread_id = t.id AND rs.member_id = $2
-WHERE t.id = $1`
+	ARRAY(SELECT i.ignored_id FROM ignored_members i WHERE i.member_id = $2) AS ignored` + threadReaderFrom
+
+// selectThreadPostsReader is what a page of posts alone needs of its reader
+// (ThreadPagePosts): threadReaderColumns.
+const selectThreadPostsReader = threadReaderColumns + threadReaderFrom
 
 type threadReader struct {
 	Stamp    string
@@ -123,9 +135,13 @@ type threadReader struct {
 	Ignored    pq.Int64Array
 }
 
-// read runs selectThreadReader (scanned without reflection: every member's
-// page view runs it).
-func (r *threadReader) read(ctx context.Context, db *DB, id, viewer int64, after int, ids pq.Int64Array) error {
+// read runs selectThreadReader, or selectThreadPostsReader when not whole
+// (scanned without reflection: every member's page view runs it).
+func (r *threadReader) read(ctx context.Context, db *DB, id, viewer int64, after int, ids pq.Int64Array, whole bool) error {
+	if !whole {
+		return db.stmts.threadPostsReader.QueryRowContext(ctx, id, viewer, after, PostsPerPage+1, ids).
+			Scan(&r.Stamp, &r.LastRead, &r.Liked, &r.HasHeld)
+	}
 	return db.stmts.threadReader.QueryRowContext(ctx, id, viewer, after, PostsPerPage+1, ids).
 		Scan(&r.Stamp, &r.LastRead, &r.Liked, &r.HasHeld, &r.Thread, &r.Category, &r.Moderates, &r.Bookmarked, &r.Ignored)
 }
@@ -135,10 +151,24 @@ func (r *threadReader) read(ctx context.Context, db *DB, id, viewer int64, after
 // member's watching of the thread (Thread.Watch), from a snapshot when one
 // is current.
 func (db *DB) ThreadPage(ctx context.Context, id int64, after int) (*Thread, *PostPage, error) {
+	return db.threadPage(ctx, id, after, true)
+}
+
+// ThreadPagePosts is ThreadPage without what only the page in HTML shows of
+// its reader, which it does not read: their watching (Thread.Watch is nil),
+// whether they moderate the category (Thread.Moderates), their bookmarks and
+// the members they ignore (Post.Bookmarked, Post.AuthorIgnored: false). The
+// thread's page as JSON shows none of them.
+func (db *DB) ThreadPagePosts(ctx context.Context, id int64, after int) (*Thread, *PostPage, error) {
+	return db.threadPage(ctx, id, after, false)
+}
+
+// threadPage is ThreadPage when whole, ThreadPagePosts otherwise.
+func (db *DB) threadPage(ctx context.Context, id int64, after int, whole bool) (*Thread, *PostPage, error) {
 	a := ActorFrom(ctx)
 	after = max(after, 0)
 	if a.IsStaff() {
-		return db.threadPageUncached(ctx, id, after)
+		return db.threadPageUncached(ctx, id, after, whole)
 	}
 	key := snapshotKey{id, after}
 	snap, _ := db.snapshots.Get(key)
@@ -147,14 +177,14 @@ func (db *DB) ThreadPage(ctx context.Context, id int64, after int) (*Thread, *Po
 		ids = snap.postIDs()
 	}
 	var r threadReader
-	err := r.read(ctx, db, id, a.viewerID(), after, ids)
+	err := r.read(ctx, db, id, a.viewerID(), after, ids, whole)
 	if err != nil {
 		return nil, nil, notFound(err, "thread.not_found", "reading a thread")
 	}
 	if r.HasHeld {
 		// Their own held post (or pending edit) shows to its author, in
 		// its place.
-		return db.threadPageUncached(ctx, id, after)
+		return db.threadPageUncached(ctx, id, after, whole)
 	}
 	if snap == nil || snap.stamp != r.Stamp {
 		unlock := db.snapshots.Loading(key)
@@ -168,22 +198,22 @@ func (db *DB) ThreadPage(ctx context.Context, id int64, after int) (*Thread, *Po
 		if snap == nil || snap.stamp != r.Stamp {
 			// Written between the two reads, or not published: read it
 			// the ordinary way.
-			return db.threadPageUncached(ctx, id, after)
+			return db.threadPageUncached(ctx, id, after, whole)
 		}
 		// The likes were asked about no post: ask again.
 		if a.Member != nil && len(snap.posts) > 0 {
-			if err := r.read(ctx, db, id, a.viewerID(), after, snap.postIDs()); err != nil {
+			if err := r.read(ctx, db, id, a.viewerID(), after, snap.postIDs(), whole); err != nil {
 				return nil, nil, notFound(err, "thread.not_found", "reading a thread")
 			}
 			if r.HasHeld || snap.stamp != r.Stamp {
-				return db.threadPageUncached(ctx, id, after)
+				return db.threadPageUncached(ctx, id, after, whole)
 			}
 		}
 	}
 	t := snap.thread
 	t.LastRead = r.LastRead
 	t.Moderates = r.Moderates
-	if a.Member != nil {
+	if whole && a.Member != nil {
 		w := r.WatchLevels.settle(true)
 		t.Watch = &w
 	}
@@ -237,7 +267,7 @@ func (db *DB) snapshot(ctx context.Context, key snapshotKey) (*threadSnapshot, e
 
 // threadPageUncached reads a page for readers whose view no snapshot holds:
 // the staff, and authors of held posts.
-func (db *DB) threadPageUncached(ctx context.Context, id int64, after int) (*Thread, *PostPage, error) {
+func (db *DB) threadPageUncached(ctx context.Context, id int64, after int, whole bool) (*Thread, *PostPage, error) {
 	t, err := db.ThreadByID(ctx, id)
 	if err != nil {
 		return nil, nil, err
@@ -245,6 +275,12 @@ func (db *DB) threadPageUncached(ctx context.Context, id int64, after int) (*Thr
 	page, err := db.ThreadPosts(ctx, id, after)
 	if err != nil {
 		return nil, nil, err
+	}
+	if !whole {
+		for i := range page.Posts {
+			page.Posts[i].Bookmarked, page.Posts[i].AuthorIgnored = false, false
+		}
+		return t, page, nil
 	}
 	if t.Moderates, err = db.CanModerateCategory(ctx, t.CategoryID); err != nil {
 		return nil, nil, err

@@ -2,6 +2,8 @@ package forum_test
 
 import (
 	"context"
+	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
@@ -45,11 +47,26 @@ func TestThreadPagesShowEveryCommittedChangeAtOnce(t *testing.T) {
 		}
 		return p.ID
 	}
+	// read reads the page whole, and checks that the page of posts alone
+	// (ThreadPagePosts) is the same without what it does not read.
 	read := func(ctx context.Context) (*forum.Thread, []forum.Post) {
 		t.Helper()
 		th, page, err := db.ThreadPage(ctx, th.ID, 0)
 		if err != nil {
 			t.Fatal(err)
+		}
+		pth, ppage, err := db.ThreadPagePosts(ctx, th.ID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := *th
+		want.Watch, want.Moderates = nil, false
+		posts := slices.Clone(page.Posts)
+		for i := range posts {
+			posts[i].Bookmarked, posts[i].AuthorIgnored = false, false
+		}
+		if !reflect.DeepEqual(*pth, want) || !reflect.DeepEqual(ppage.Posts, posts) || ppage.Next != page.Next {
+			t.Errorf("the page of posts alone differs from the whole page:\n%+v %+v\nwant\n%+v %+v", *pth, ppage.Posts, want, posts)
 		}
 		return th, page.Posts
 	}
@@ -163,5 +180,58 @@ func TestThreadPagesShowEveryCommittedChangeAtOnce(t *testing.T) {
 	}
 	if _, _, err := db.ThreadPage(bobCtx, th.ID+1000, 0); forum.ErrorCode(err) != forum.ENOTFOUND {
 		t.Errorf("a missing thread: %v", err)
+	}
+}
+
+// A member's page is served from the snapshot when nothing changed since it
+// was made: the fingerprint read with the reader's part (in SQL, by
+// ThreadPage and by ThreadPagePosts) is the one made of the snapshot's rows
+// (in Go), on the first page, a later one, the last one and one past the
+// end, around held and unpublished posts.
+func TestThreadPagesAreServedFromTheirSnapshot(t *testing.T) {
+	db := forumtest.DB(t)
+	cat := forumtest.MustCategory(t, db)
+	alice := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	bob := forumtest.MustMember(t, db, forum.RoleMember, 2)
+	ctx := forumtest.As(alice)
+	var th *forum.Thread
+	if err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		th, _, err = forum.CreateThreadTx(ctx, tx, forum.NewThread{CategoryID: cat.ID, AuthorID: alice.ID, Title: "Empreinte",
+			BodyMarkdown: "premier", BodyHTML: "<p>premier</p>", Status: forum.StatusPublished})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var unpublished int64
+	for i := range forum.PostsPerPage + 5 {
+		status := forum.StatusPublished
+		if i == 3 {
+			status = forum.StatusHeld // left out of every snapshot
+		}
+		if err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+			p, err := forum.CreateReplyTx(ctx, tx, forum.NewReply{ThreadID: th.ID, AuthorID: alice.ID,
+				BodyMarkdown: "réponse", BodyHTML: "<p>réponse</p>", Status: status})
+			if i == 5 {
+				unpublished = p.ID
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.SQL().Exec(`UPDATE posts SET status = 'deleted', removal = 'unpublished' WHERE id = $1`, unpublished); err != nil {
+		t.Fatal(err)
+	}
+	for _, after := range []int{0, 2, forum.PostsPerPage, forum.PostsPerPage + 10} {
+		for _, whole := range []bool{true, false} {
+			ok, err := db.ThreadPageFromSnapshot(forumtest.As(bob), th.ID, after, whole)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
+				t.Errorf("after %d (whole page %v): the page is not served from its snapshot (its fingerprint differs)", after, whole)
+			}
+		}
 	}
 }

@@ -66,16 +66,20 @@ type apiPost struct {
 	Liked       bool       `json:"liked"`
 }
 
-func toAPIPost(p *forum.Post) apiPost { return pagePost(p, &pageAvatars{side: jsonAvatarSide}) }
+func toAPIPost(p *forum.Post) apiPost {
+	return pagePost(p, &pageAvatars{side: jsonAvatarSide}, new(apiAuthor))
+}
 
 // pagePost is a post of a page of posts, whose authors' avatars are made
-// once for the page.
-func pagePost(p *forum.Post, avatars *pageAvatars) apiPost {
+// once for the page; author is where its author goes (the page's authors
+// are allocated together).
+func pagePost(p *forum.Post, avatars *pageAvatars, author *apiAuthor) apiPost {
 	out := apiPost{ID: p.ID, ThreadID: p.ThreadID, Number: p.Number, ReplyTo: p.ReplyTo, HTML: p.BodyHTML,
 		Status: p.Status, Redacted: p.Redacted, RemovedBy: p.Removal, RemovedRule: p.RemovalRule, CreatedAt: p.CreatedAt, EditedAt: p.EditedAt,
 		EditCount: p.EditCount, LikeCount: p.LikeCount, Liked: p.Liked}
 	if p.AuthorID != nil {
-		out.Author = &apiAuthor{ID: *p.AuthorID}
+		*author = apiAuthor{ID: *p.AuthorID}
+		out.Author = author
 		if p.AuthorName != nil {
 			out.Author.Username = *p.AuthorName
 			out.Author.AvatarURL = avatars.of(p, *p.AuthorName).Src
@@ -182,17 +186,21 @@ func (s *Server) apiCreateThread(c *gin.Context) {
 }
 
 func (s *Server) apiThread(c *gin.Context) {
-	t, page, _, ok := s.readThread(c)
+	t, page, _, ok := s.readThread(c, s.db.ThreadPagePosts)
 	if !ok {
 		return
 	}
 	s.writeThreadJSON(c, t, page)
 }
 
+// threadPageReader reads a page of a thread: DB.ThreadPage for the page in
+// HTML, DB.ThreadPagePosts for the JSON, which shows less of its reader.
+type threadPageReader func(ctx context.Context, id int64, after int) (*forum.Thread, *forum.PostPage, error)
+
 // readThread reads the thread of the request's path and the page of its
-// posts its ?after= asks for, and records that the member has read them;
-// ok is false when it has answered an error.
-func (s *Server) readThread(c *gin.Context) (t *forum.Thread, page *forum.PostPage, after int, ok bool) {
+// posts its ?after= asks for, with read, and records that the member has
+// read them; ok is false when it has answered an error.
+func (s *Server) readThread(c *gin.Context, read threadPageReader) (t *forum.Thread, page *forum.PostPage, after int, ok bool) {
 	id, ok := s.pathID(c, "id", "thread.not_found")
 	if !ok {
 		return nil, nil, 0, false
@@ -203,7 +211,7 @@ func (s *Server) readThread(c *gin.Context) (t *forum.Thread, page *forum.PostPa
 		return nil, nil, 0, false
 	}
 	ctx := c.Request.Context()
-	t, page, err = s.db.ThreadPage(ctx, id, after)
+	t, page, err = read(ctx, id, after)
 	if err != nil {
 		s.fail(c, err)
 		return nil, nil, 0, false

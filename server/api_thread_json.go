@@ -24,9 +24,10 @@ func (s *Server) writeThreadJSON(c *gin.Context, t *forum.Thread, page *forum.Po
 	if page.Next > 0 {
 		out.Next = &page.Next
 	}
-	avatars := newPageAvatars(jsonAvatarSide)
+	avatars := newPageAvatars(jsonAvatarSide, len(page.Posts))
+	authors := make([]apiAuthor, len(page.Posts))
 	for i := range page.Posts {
-		out.Posts[i] = pagePost(&page.Posts[i], avatars)
+		out.Posts[i] = pagePost(&page.Posts[i], avatars, &authors[i])
 	}
 	s.writeJSON(c, http.StatusOK, out)
 }

@@ -130,8 +130,10 @@ type pageAvatars struct {
 	imgs  []avatarImage
 }
 
-func newPageAvatars(side int) *pageAvatars {
-	return &pageAvatars{side: side, names: make([]string, 0, 8), imgs: make([]avatarImage, 0, 8)}
+// newPageAvatars makes the avatars of a page of posts, room for one author
+// each (a page by as many authors as posts grows nothing).
+func newPageAvatars(side, posts int) *pageAvatars {
+	return &pageAvatars{side: side, names: make([]string, 0, posts), imgs: make([]avatarImage, 0, posts)}
 }
 
 // of is the avatar of a post's author (username: AuthorName).

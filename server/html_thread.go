@@ -217,7 +217,7 @@ func (s *Server) postViews(c *gin.Context, t *forum.Thread, posts []forum.Post, 
 	}
 	here := page + "#"
 	out := make([]postView, len(posts))
-	avatars := newPageAvatars(postAvatarSide)
+	avatars := newPageAvatars(postAvatarSide, len(posts))
 	for i := range posts {
 		p := &posts[i]
 		anchor := "p" + strconv.Itoa(p.Number)
@@ -326,7 +326,7 @@ func (s *Server) redirectCanonical(c *gin.Context, t *forum.Thread) {
 
 // htmlThread shows a page of a thread with the reply form.
 func (s *Server) htmlThread(c *gin.Context) {
-	t, page, after, ok := s.readThread(c)
+	t, page, after, ok := s.readThread(c, s.db.ThreadPage)
 	if !ok {
 		return
 	}
