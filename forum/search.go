@@ -116,9 +116,16 @@ const (
 	// The candidates are scored by ts_rank, the searchFinalists best ranked
 	// by ts_rank_cd, their vectors read again by id (carried through a sort
 	// of all the candidates, the vectors cost more; the candidates carry
-	// only their id, the page's posts are read whole once); the others come after
-	// them by their score, mapped below zero (ts_rank_cd is never negative)
-	// so that one number orders them all and the cursor holds it.
+	// only their id); the others come after them by their score, mapped
+	// below zero (ts_rank_cd is never negative) so that one number orders
+	// them all and the cursor holds it.
+	//
+	// The ranking statements end with the page's posts (one more than it
+	// shows, to know whether a next page exists), their rank or date, how
+	// many match, and the query's lexemes in each language, which the
+	// titles and snippets mark (search_snippet.go; {lexemes}, set by
+	// searchStatement). What the page shows of its posts is read by
+	// selectSearchShown.
 	searchByRelevance = `
 WITH candidates AS (
 	SELECT p.id, ts_rank(p.search_vector, ` + searchPreQueryOfPost + `) AS pre` + searchFrom + ` AND ` + searchMatch + `%s
@@ -133,11 +140,10 @@ WITH candidates AS (
 		WHERE p.id IN (SELECT id FROM candidates ORDER BY pre DESC, id DESC LIMIT ` + searchFinalists + `)
 	) f ON f.id = h.id
 ), page AS (
-	SELECT q.*, row_number() OVER (ORDER BY q.rank DESC, q.id DESC) AS n FROM (
 	SELECT * FROM hits
 	WHERE $6::real IS NULL OR (rank, id) < ($6::real, $7::bigint)
 	ORDER BY rank DESC, id DESC
-	LIMIT $8) q
+	LIMIT $8
 )
 SELECT page.id, page.rank, NULL::timestamptz AS created_at, (SELECT count(*) FROM hits) AS total, {lexemes}
 FROM page
@@ -146,41 +152,30 @@ ORDER BY page.rank DESC, page.id DESC`
 	// stops at searchCandidates + 1.
 	searchByDate = `
 WITH page AS (
-	SELECT q.*, row_number() OVER (ORDER BY q.created_at DESC, q.id DESC) AS n FROM (
 	SELECT p.id, p.created_at` + searchFrom + `%[1]s
 		AND ($6::timestamptz IS NULL OR (p.created_at, p.id) < ($6::timestamptz, $7::bigint))
 	ORDER BY p.created_at DESC, p.id DESC
-	LIMIT $8) q
+	LIMIT $8
 )
 SELECT page.id, 0::real AS rank, page.created_at,
 	(SELECT count(*) FROM (SELECT 1` + searchFrom + `%[1]s LIMIT ` + searchCandidates + ` + 1) matches) AS total, {lexemes}
 FROM page
 ORDER BY page.created_at DESC, page.id DESC`
-	// The ranking statements end with the page's posts (one more than it
-	// shows, to know whether a next page exists), their rank or date and
-	// how many match, and the query's lexemes in each language, which the
-	// titles and snippets mark (search_snippet.go; {lexemes}, set by
-	// searchStatement). What the page shows of its posts is read by
-	// selectSearchShown.
-
 )
 
-// selectSearchShown reads what a page of results shows of its posts,
-// given in their order: their thread, category and author, and their HTML
-// for the snippets. A prepared statement of its own: joined to the ranking
+// selectSearchShown reads what a page of results shows of its posts: their
+// thread, category and author, and their HTML for the snippets. A prepared statement of its own: joined to the ranking
 // statement, these five tables took the planner 0.4 ms more at every
 // search, where a prepared statement is planned once per connection. A
 // post or thread hidden since it was ranked is left out.
 const selectSearchShown = `
 SELECT b.id, b.number, b.created_at, b.thread_id, t.title, t.slug, c.slug AS category_slug, c.name AS category_name,
 	a.username AS author_name, b.search_config::text AS search_config, b.body_html
-FROM unnest($1::bigint[]) WITH ORDINALITY AS u(id, n)
-JOIN posts b ON b.id = u.id
+FROM posts b
 JOIN threads t ON t.id = b.thread_id
 JOIN categories c ON c.id = t.category_id
 LEFT JOIN members a ON a.id = b.author_id
-WHERE b.status = 'published' AND t.status = 'published'
-ORDER BY u.n`
+WHERE b.id = ANY($1::bigint[]) AND b.status = 'published' AND t.status = 'published'`
 
 // searchStatement is the statement of a search: by relevance or date, with
 // words or filters only, in titles only or everywhere.
@@ -257,7 +252,8 @@ type searchShown struct {
 	bodyHTML     string
 }
 
-// readSearchShown reads what the page shows of the posts ranked, by id.
+// readSearchShown reads what the page shows of the posts ranked, by id
+// (their order is the ranking's).
 func (db *DB) readSearchShown(ctx context.Context, from *sqlx.DB, ranked []searchRanked) (map[int64]*searchShown, error) {
 	ids := make(pq.Int64Array, len(ranked))
 	for i, r := range ranked {
