@@ -152,6 +152,20 @@ func TestSearchInMessagesReadsOnlyTheReadersConversations(t *testing.T) {
 		t.Errorf("the hit: %+v", h)
 	}
 
+	// An edited message is found by its new words only (the trigger).
+	if err := db.InTx(forumtest.As(bob), func(tx *sqlx.Tx) error {
+		_, err := forum.EditMessageTx(forumtest.As(bob), tx, second.ID, "x", "<p>Pensez aux parapluies, "+tag+".</p>", forum.MessagePublished)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := messageHits(t, db, alice, "parapluie "+tag+" in:messages"); !slices.Equal(got, []int64{second.ID}) {
+		t.Errorf("the edited message by its new words: %v", got)
+	}
+	if got := messageHits(t, db, alice, "spectacle "+tag+" in:messages"); len(got) != 0 {
+		t.Errorf("the edited message by its old words: %v", got)
+	}
+
 	// The public search never returns a message, whoever searches.
 	for _, who := range []context.Context{context.Background(), forumtest.As(alice), forumtest.As(mod)} {
 		page, err := db.Search(who, forum.SearchQuery{Text: "eleve " + tag})

@@ -121,9 +121,13 @@ func TestSearchInMessagesThroughThePageAndTheAPI(t *testing.T) {
 		t.Errorf("the public search: %+v", got.Results)
 	}
 	// The page offers the member the same words in their messages.
-	if w := s.do(t, request{path: "/search?q=" + url.QueryEscape("carton "+tag), header: hb}); !strings.Contains(w.Body.String(),
-		`href="/search?q=`+url.QueryEscape("carton "+tag+" in:messages")+`"`) {
-		t.Errorf("no link to search the member's messages")
+	if w := s.do(t, request{path: "/search?q=" + url.QueryEscape("carton "+tag), header: hb}); !slices.Contains(searchLinks(t, w.Body.String()), "carton "+tag+" in:messages") {
+		t.Errorf("no link to search the member's messages: %v", searchLinks(t, w.Body.String()))
+	}
+
+	// The conversation list's search box leads there too.
+	if w := s.do(t, request{path: "/messages?q=" + url.QueryEscape("carton "+tag), header: hb}); !slices.Contains(searchLinks(t, w.Body.String()), "carton "+tag+" in:messages") {
+		t.Errorf("no link from the conversation list to the full search of messages: %v", searchLinks(t, w.Body.String()))
 	}
 
 	// A visitor: the page asks to sign in, the API answers 401.
@@ -143,6 +147,20 @@ func TestSearchInMessagesThroughThePageAndTheAPI(t *testing.T) {
 	if w := s.do(t, request{path: "/search?q=" + url.QueryEscape(bad), header: hb}); w.Code != 400 || !strings.Contains(w.Body.String(), "in:messages") {
 		t.Errorf("#category in:messages on the page: %d", w.Code)
 	}
+}
+
+// searchLinks are the queries of a page's links to the search page.
+func searchLinks(t *testing.T, page string) []string {
+	t.Helper()
+	var out []string
+	for _, m := range regexp.MustCompile(`href="/search\?([^"#]*)"`).FindAllStringSubmatch(page, -1) {
+		v, err := url.ParseQuery(strings.ReplaceAll(m[1], "&amp;", "&"))
+		if err != nil {
+			t.Fatalf("%s: %v", m[1], err)
+		}
+		out = append(out, v.Get("q"))
+	}
+	return out
 }
 
 // messageSearchAnswer is an API search's answer as a client reading
