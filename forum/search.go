@@ -124,7 +124,7 @@ const (
 	// With in:messages: the messages of the conversations the reader ($9)
 	// takes part in and has not left, as their page shows them to a
 	// participant (selectMessages): published, and the reader's own held
-	// ones; never another's held or removed one, staff included. No
+	// ones; never another's held or removed one, even for staff. No
 	// category ($2 is always NULL: Search refuses one).
 	searchFromMessages = `
 	FROM conversation_messages p
@@ -359,7 +359,8 @@ func (db *DB) readMessageSearchShown(ctx context.Context, from *sqlx.DB, ids pq.
 
 // Search runs a full-text search over what anyone may read; with
 // in:messages (or in:personal), over the conversations of the member
-// acting in ctx only (EUNAUTHORIZED for a visitor), staff included.
+// acting in ctx only, a moderator's or an admin's as anyone's
+// (EUNAUTHORIZED for a visitor).
 func (db *DB) Search(ctx context.Context, q SearchQuery) (*SearchPage, error) {
 	// PostgreSQL refuses NUL and invalid UTF-8 in text: say which field
 	// rather than fail.
