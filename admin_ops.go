@@ -130,7 +130,7 @@ func cmdReindexSearch(ctx context.Context, cfg server.Config, log *slog.Logger, 
 		return err
 	}
 	return withDB(ctx, cfg, log, func(ctx context.Context, db *forum.DB) error {
-		upto, queued, err := db.QueueSearchRebuild(ctx)
+		r, queued, err := db.QueueSearchRebuild(ctx)
 		if err != nil {
 			return err
 		}
@@ -138,7 +138,8 @@ func cmdReindexSearch(ctx context.Context, cfg server.Config, log *slog.Logger, 
 			fmt.Fprintln(stdout, "a search rebuild is already waiting: nothing added")
 			return nil
 		}
-		fmt.Fprintf(stdout, "queued the search rebuild of the posts up to #%d: a running server does it in the background (its log says when it is done)\n", upto)
+		fmt.Fprintf(stdout, "queued the search rebuild of the posts up to #%d and the messages up to #%d: a running server does it in the background (its log says when it is done)\n",
+			r.PostsUpto, r.MessagesUpto)
 		return nil
 	})
 }

@@ -133,6 +133,9 @@ func TestAdminCommandsForOperators(t *testing.T) {
 	if err := db.SQL().Get(&pending, `SELECT count(*) FROM jobs WHERE kind = 'search.backfill' AND done_at IS NULL`); err != nil || pending != 1 {
 		t.Errorf("search jobs pending: %d, %v", pending, err)
 	}
+	if err := db.SQL().Get(&pending, `SELECT count(*) FROM jobs WHERE kind = 'search.backfill_messages' AND done_at IS NULL`); err != nil || pending != 1 || !strings.Contains(out, "and the messages up to") {
+		t.Errorf("message search jobs pending: %d, %v (%q)", pending, err, out)
+	}
 	if code, out, _ := runCLI(t, env, "admin", "reindex-search"); code != 0 || !strings.Contains(out, "already waiting") {
 		t.Errorf("reindex-search again: exit %d, %q", code, out)
 	}

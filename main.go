@@ -52,7 +52,7 @@ const usage = `usage:
   palabre admin set-role --username U --role member|moderator|admin
   palabre admin lift-sanction --username U --kind silence|suspension|ban --reason R
   palabre admin reset-password --username U      prints a one-hour password-reset link
-  palabre admin reindex-search                   queues the rebuild of every post's search vector
+  palabre admin reindex-search                   queues the rebuild of every post's and message's search vector
   palabre admin export-rules [--file F]          the guideline rules as JSON (stdout by default)
   palabre admin import-rules --file F|-          adds or replaces rules by name, all or nothing
   palabre admin move-uploads                     moves the files kept in PostgreSQL to the object store
@@ -254,14 +254,15 @@ func (m *Main) jobRunner() *forum.JobRunner {
 		// Short in tests, which stop the database and wait for the jobs to fail.
 		Poll: m.JobPoll,
 		Handlers: map[string]forum.JobHandler{
-			forum.JobTrustPromotion:    m.db.TrustPromotionJob,
-			forum.JobNotificationSweep: m.db.NotificationSweepJob,
-			forum.JobSearchBackfill:    m.db.SearchBackfillJob,
-			forum.JobUploadCleanup:     m.db.UploadCleanupJob,
-			forum.JobWebhookDelivery:   server.NewWebhookSender(m.Config, m.db, m.Log).Deliver,
-			forum.JobBookmarkReminders: m.db.BookmarkRemindersJob,
-			forum.JobHealthRollup:      m.db.HealthRollupJob,
-			forum.JobEmailDigests:      m.db.EmailDigestsJob,
+			forum.JobTrustPromotion:        m.db.TrustPromotionJob,
+			forum.JobNotificationSweep:     m.db.NotificationSweepJob,
+			forum.JobSearchBackfill:        m.db.SearchBackfillJob,
+			forum.JobMessageSearchBackfill: m.db.MessageSearchBackfillJob,
+			forum.JobUploadCleanup:         m.db.UploadCleanupJob,
+			forum.JobWebhookDelivery:       server.NewWebhookSender(m.Config, m.db, m.Log).Deliver,
+			forum.JobBookmarkReminders:     m.db.BookmarkRemindersJob,
+			forum.JobHealthRollup:          m.db.HealthRollupJob,
+			forum.JobEmailDigests:          m.db.EmailDigestsJob,
 		},
 		Periodic: []forum.PeriodicJob{
 			{Kind: forum.JobTrustPromotion, Every: forum.TrustPromotionEvery},

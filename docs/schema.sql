@@ -83,6 +83,8 @@ CREATE TABLE conversation_messages (
     review_item_id bigint,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     edited_at timestamp with time zone,
+    search_config regconfig,
+    search_vector tsvector,
     CONSTRAINT conversation_messages_author_id_fkey FOREIGN KEY (author_id) REFERENCES members(id) ON DELETE SET NULL,
     CONSTRAINT conversation_messages_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES conversations(id) ON DELETE CASCADE,
     CONSTRAINT conversation_messages_number_key UNIQUE (conversation_id, number),
@@ -92,6 +94,7 @@ CREATE TABLE conversation_messages (
 );
 CREATE INDEX conversation_messages_author ON conversation_messages USING btree (author_id, created_at DESC);
 CREATE INDEX conversation_messages_review_item ON conversation_messages USING btree (review_item_id) WHERE (review_item_id IS NOT NULL);
+CREATE INDEX conversation_messages_search ON conversation_messages USING gin (search_vector);
 
 CREATE TABLE conversation_participants (
     conversation_id bigint NOT NULL,
@@ -1118,6 +1121,24 @@ BEGIN
 END
 $function$;
 
+CREATE OR REPLACE FUNCTION conversation_messages_search_vector()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    title text := '';
+BEGIN
+    IF NEW.search_config IS NULL THEN
+        NEW.search_config := palabre_search_config();
+    END IF;
+    IF NEW.number = 1 THEN
+        SELECT c.title INTO title FROM conversations c WHERE c.id = NEW.conversation_id;
+    END IF;
+    NEW.search_vector := palabre_post_search_vector(NEW.search_config, title, NEW.body_html);
+    RETURN NEW;
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION conversation_participants_announce()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -1948,6 +1969,7 @@ CREATE TRIGGER api_tokens_updated_announce AFTER UPDATE ON api_tokens REFERENCIN
 CREATE TRIGGER categories_content_changed AFTER INSERT OR DELETE OR UPDATE ON categories FOR EACH STATEMENT EXECUTE FUNCTION notify_content_changed();
 CREATE TRIGGER conversation_messages_deleted_announce AFTER DELETE ON conversation_messages REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION conversation_messages_announce();
 CREATE TRIGGER conversation_messages_inserted_announce AFTER INSERT ON conversation_messages REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION conversation_messages_announce();
+CREATE TRIGGER conversation_messages_search_vector BEFORE INSERT OR UPDATE OF body_html, search_config ON conversation_messages FOR EACH ROW EXECUTE FUNCTION conversation_messages_search_vector();
 CREATE TRIGGER conversation_messages_updated_announce AFTER UPDATE ON conversation_messages REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION conversation_messages_announce();
 CREATE TRIGGER conversation_participants_deleted_announce AFTER DELETE ON conversation_participants REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION conversation_participants_announce();
 CREATE TRIGGER conversation_participants_inserted_announce AFTER INSERT ON conversation_participants REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION conversation_participants_announce();

@@ -168,8 +168,11 @@ ORDER BY c.last_message_at DESC, c.id DESC
 LIMIT $2`
 
 // Conversations lists the conversations of the member acting in ctx; with
-// a query, those whose title or a message they may read holds its words
-// (their own conversations only: public search never reads messages).
+// a query, those where a message they may read (its first one holding the
+// title) matches its words as a search with in:messages matches them: the
+// same vectors and match (search.go), words, "phrases" and -exclusion, in
+// the language each message was indexed in. Their own conversations only:
+// public search never reads messages.
 func (db *DB) Conversations(ctx context.Context, query ...string) ([]Conversation, error) {
 	m, err := RequireMember(ctx)
 	if err != nil {
@@ -179,11 +182,14 @@ func (db *DB) Conversations(ctx context.Context, query ...string) ([]Conversatio
 	if len(query) > 0 {
 		q = strings.TrimSpace(query[0])
 	}
+	if !validSearchText(q) {
+		return nil, Errorf(EINVALID, "search.text_invalid", nil).OnField("q")
+	}
 	out := []Conversation{}
 	if q == "" {
 		err = db.SelectContext(ctx, &out, selectConversations, m.ID, ConversationsPerPage)
 	} else {
-		err = db.SelectContext(ctx, &out, searchConversations, m.ID, ConversationsPerPage, likePattern(q))
+		err = db.SelectContext(ctx, &out, searchConversations, m.ID, ConversationsPerPage, q)
 	}
 	if err != nil {
 		return nil, Internal("listing conversations", err)
@@ -191,18 +197,15 @@ func (db *DB) Conversations(ctx context.Context, query ...string) ([]Conversatio
 	return out, nil
 }
 
-// searchConversations is selectConversations for the conversations whose
-// title or a published message (or one of the reader's own) holds $3.
+// searchConversations is selectConversations for the conversations where
+// a message the reader $1 may read matches the words $3: the search's
+// match and visibility (searchMatch, messageVisibleToP9), their parameters
+// renumbered, the messages aliased p inside the subquery as in search.go.
 var searchConversations = strings.Replace(selectConversations, `WHERE p.member_id = $1 AND p.left_at IS NULL`,
-	`WHERE p.member_id = $1 AND p.left_at IS NULL AND (c.title ILIKE $3 OR EXISTS (
-	SELECT 1 FROM conversation_messages sm WHERE sm.conversation_id = c.id AND sm.body_markdown ILIKE $3
-	  AND (sm.status = 'published' OR sm.author_id = p.member_id)))`, 1)
-
-// likePattern is a LIKE pattern matching s anywhere, its wildcards taken
-// literally.
-func likePattern(s string) string {
-	return "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s) + "%"
-}
+	`WHERE p.member_id = $1 AND p.left_at IS NULL AND c.id IN (
+	SELECT p.conversation_id FROM conversation_messages p
+	WHERE `+strings.ReplaceAll(messageVisibleToP9, "$9", "$1")+`
+	  AND `+strings.ReplaceAll(searchMatch, "$1", "$3")+`)`, 1)
 
 // selectUnreadConversations counts the reader's conversations with a
 // message of someone else they have not read.

@@ -26,7 +26,11 @@ type SearchQuery struct {
 	After    string // cursor of the next page, from SearchPage.Next
 }
 
-// SearchHit is one post found, with its thread and a highlighted snippet.
+// SearchHit is one post found, with its thread and a highlighted snippet;
+// or, with in:messages, one message of the reader's conversations: then
+// ConversationID is set, PostID and PostNumber are the message's id and
+// number, ThreadTitle is the conversation's title, and the thread's and
+// category's other fields are empty.
 type SearchHit struct {
 	ThreadID     int64
 	ThreadTitle  string
@@ -35,9 +39,11 @@ type SearchHit struct {
 	CategoryName string
 	PostID       int64
 	PostNumber   int
-	AuthorName   *string
-	CreatedAt    time.Time
-	Rank         float32
+	// ConversationID is the conversation of a message (0 for a post).
+	ConversationID int64
+	AuthorName     *string
+	CreatedAt      time.Time
+	Rank           float32
 	// TitleHTML and SnippetHTML are escaped text in which only the matched
 	// words are wrapped in <mark>: safe to insert in a page as they are.
 	TitleHTML   string
@@ -53,6 +59,8 @@ type SearchPage struct {
 	Total       int
 	TotalCapped bool
 	Order       string // the order the results are in
+	// InMessages: the results are messages of the reader's conversations.
+	InMessages bool
 	// DidYouMean are threads and members whose title or name looks like
 	// the words, when they found nothing.
 	DidYouMean []SearchSuggestion
@@ -82,9 +90,11 @@ const searchFinalists = "100"
 
 // The parts of a search statement. $1 is the query's text, $2 the
 // category, $3 the author, $4 and $5 the dates (from, inclusive; to,
-// exclusive), $6 and $7 the cursor, $8 the page's size. A post is matched
-// in the language it was indexed in: the GIN index on search_vector
-// answers each branch of the OR.
+// exclusive), $6 and $7 the cursor, $8 the page's size; with in:messages,
+// $9 the reader. A post (or message) is matched in the language it was
+// indexed in: the GIN index on search_vector answers each branch of the
+// OR. The statements read posts or messages alike, both aliased p:
+// {table} and {from} are set by searchStatement.
 const (
 	searchQueryOfPost = `(CASE WHEN p.search_config = 'palabre_english'::regconfig
 		THEN websearch_to_tsquery('palabre_english', $1) ELSE websearch_to_tsquery('palabre_french', $1) END)`
@@ -96,7 +106,8 @@ const (
 		ELSE querytree(websearch_to_tsquery('palabre_french', $1))::tsquery END)`
 	searchMatch = `((p.search_config = 'palabre_french'::regconfig AND p.search_vector @@ websearch_to_tsquery('palabre_french', $1))
 		OR (p.search_config = 'palabre_english'::regconfig AND p.search_vector @@ websearch_to_tsquery('palabre_english', $1)))`
-	// The thread's title is in its first post's vector with weight A.
+	// The thread's title is in its first post's vector with weight A; a
+	// conversation's in its first message's (migration 0070).
 	searchInTitle = ` AND p.number = 1 AND ts_filter(p.search_vector, '{a}') @@ ` + searchQueryOfPost
 	// A post's thread is published unless it is among the few that are not
 	// (threads_unpublished, migration 0052): a hashed list read once, where a
@@ -110,6 +121,22 @@ const (
 		AND ($3::bigint IS NULL OR p.author_id = $3)
 		AND ($4::timestamptz IS NULL OR p.created_at >= $4)
 		AND ($5::timestamptz IS NULL OR p.created_at < $5)`
+	// With in:messages: the messages of the conversations the reader ($9)
+	// takes part in and has not left, as their page shows them to a
+	// participant (selectMessages): published, and the reader's own held
+	// ones; never another's held or removed one, even for staff. No
+	// category ($2 is always NULL: Search refuses one).
+	searchFromMessages = `
+	FROM conversation_messages p
+	WHERE p.conversation_id IN (SELECT r.conversation_id FROM conversation_participants r WHERE r.member_id = $9 AND r.left_at IS NULL)
+		AND ` + messageVisibleToP9 + `
+		AND $2::bigint IS NULL
+		AND ($3::bigint IS NULL OR p.author_id = $3)
+		AND ($4::timestamptz IS NULL OR p.created_at >= $4)
+		AND ($5::timestamptz IS NULL OR p.created_at < $5)`
+	// messageVisibleToP9: message p shows on its conversation's page to
+	// participant $9.
+	messageVisibleToP9 = `(p.status = 'published' OR (p.status = 'held' AND p.author_id = $9))`
 	// Ranking is bounded to the most recent matches: a word found in most
 	// posts would otherwise rank the whole forum (the planner then walks the
 	// primary key backwards and stops early; rare words use the GIN index).
@@ -128,7 +155,7 @@ const (
 	// selectSearchShown.
 	searchByRelevance = `
 WITH candidates AS (
-	SELECT p.id, ts_rank(p.search_vector, ` + searchPreQueryOfPost + `) AS pre` + searchFrom + ` AND ` + searchMatch + `%s
+	SELECT p.id, ts_rank(p.search_vector, ` + searchPreQueryOfPost + `) AS pre{from} AND ` + searchMatch + `%s
 	ORDER BY p.id DESC
 	LIMIT ` + searchCandidates + ` + 1
 ), hits AS (
@@ -136,7 +163,7 @@ WITH candidates AS (
 	FROM candidates h
 	LEFT JOIN (
 		SELECT p.id, ts_rank_cd(p.search_vector, ` + searchQueryOfPost + `) AS rank
-		FROM posts p
+		FROM {table} p
 		WHERE p.id IN (SELECT id FROM candidates ORDER BY pre DESC, id DESC LIMIT ` + searchFinalists + `)
 	) f ON f.id = h.id
 ), page AS (
@@ -152,13 +179,13 @@ ORDER BY page.rank DESC, page.id DESC`
 	// stops at searchCandidates + 1.
 	searchByDate = `
 WITH page AS (
-	SELECT p.id, p.created_at` + searchFrom + `%[1]s
+	SELECT p.id, p.created_at{from}%[1]s
 		AND ($6::timestamptz IS NULL OR (p.created_at, p.id) < ($6::timestamptz, $7::bigint))
 	ORDER BY p.created_at DESC, p.id DESC
 	LIMIT $8
 )
 SELECT page.id, 0::real AS rank, page.created_at,
-	(SELECT count(*) FROM (SELECT 1` + searchFrom + `%[1]s LIMIT ` + searchCandidates + ` + 1) matches) AS total, {lexemes}
+	(SELECT count(*) FROM (SELECT 1{from}%[1]s LIMIT ` + searchCandidates + ` + 1) matches) AS total, {lexemes}
 FROM page
 ORDER BY page.created_at DESC, page.id DESC`
 )
@@ -177,9 +204,24 @@ JOIN categories c ON c.id = t.category_id
 LEFT JOIN members a ON a.id = b.author_id
 WHERE b.id = ANY($1::bigint[]) AND b.status = 'published' AND t.status = 'published'`
 
+// selectMessageSearchShown is selectSearchShown for messages: their
+// conversation's title and their author (none for a deleted member, as
+// their page shows a former member). A message hidden since it was
+// ranked, or a conversation the reader ($2) left since, is left out.
+const selectMessageSearchShown = `
+SELECT b.id, b.number, b.created_at, b.conversation_id, c.title,
+	CASE WHEN a.status <> 'deleted' THEN a.username END AS author_name, b.search_config::text AS search_config, b.body_html
+FROM conversation_messages b
+JOIN conversations c ON c.id = b.conversation_id
+LEFT JOIN members a ON a.id = b.author_id
+WHERE b.id = ANY($1::bigint[]) AND (b.status = 'published' OR (b.status = 'held' AND b.author_id = $2))
+	AND EXISTS (SELECT 1 FROM conversation_participants r
+	            WHERE r.conversation_id = b.conversation_id AND r.member_id = $2 AND r.left_at IS NULL)`
+
 // searchStatement is the statement of a search: by relevance or date, with
-// words or filters only, in titles only or everywhere.
-func searchStatement(order string, words, inTitle bool) string {
+// words or filters only, in titles only or everywhere, over posts or the
+// reader's messages.
+func searchStatement(order string, words, inTitle, messages bool) string {
 	cond := ""
 	if words {
 		cond = " AND " + searchMatch
@@ -197,16 +239,21 @@ func searchStatement(order string, words, inTitle bool) string {
 		// The snippets then mark nothing.
 		lexemes = `'' AS french, '' AS english`
 	}
-	if order == SearchByRelevance {
-		return strings.ReplaceAll(fmt.Sprintf(searchByRelevance, strings.TrimPrefix(cond, " AND "+searchMatch)), "{lexemes}", lexemes)
+	table, from := "posts", searchFrom
+	if messages {
+		table, from = "conversation_messages", searchFromMessages
 	}
-	return strings.ReplaceAll(fmt.Sprintf(searchByDate, cond), "{lexemes}", lexemes)
+	fill := strings.NewReplacer("{lexemes}", lexemes, "{table}", table, "{from}", from)
+	if order == SearchByRelevance {
+		return fill.Replace(fmt.Sprintf(searchByRelevance, strings.TrimPrefix(cond, " AND "+searchMatch)))
+	}
+	return fill.Replace(fmt.Sprintf(searchByDate, cond))
 }
 
 // searchShape is what a search's statement depends on.
 type searchShape struct {
-	order          string
-	words, inTitle bool
+	order                    string
+	words, inTitle, messages bool
 }
 
 // searchStatements are the statements of every shape, made once.
@@ -215,7 +262,9 @@ var searchStatements = func() map[searchShape]string {
 	for _, order := range []string{SearchByRelevance, SearchByLatest} {
 		for _, words := range []bool{false, true} {
 			for _, inTitle := range []bool{false, true} {
-				m[searchShape{order, words, inTitle}] = searchStatement(order, words, inTitle)
+				for _, messages := range []bool{false, true} {
+					m[searchShape{order, words, inTitle, messages}] = searchStatement(order, words, inTitle, messages)
+				}
 			}
 		}
 	}
@@ -253,11 +302,14 @@ type searchShown struct {
 }
 
 // readSearchShown reads what the page shows of the posts ranked, by id
-// (their order is the ranking's).
-func (db *DB) readSearchShown(ctx context.Context, from *sqlx.DB, ranked []searchRanked) (map[int64]*searchShown, error) {
+// (their order is the ranking's); with reader, of reader's messages.
+func (db *DB) readSearchShown(ctx context.Context, from *sqlx.DB, ranked []searchRanked, reader *Member) (map[int64]*searchShown, error) {
 	ids := make(pq.Int64Array, len(ranked))
 	for i, r := range ranked {
 		ids[i] = r.id
+	}
+	if reader != nil {
+		return db.readMessageSearchShown(ctx, from, ids, reader.ID)
 	}
 	st, err := db.preparedOn(ctx, from, selectSearchShown)
 	if err != nil {
@@ -281,7 +333,34 @@ func (db *DB) readSearchShown(ctx context.Context, from *sqlx.DB, ranked []searc
 	return shown, rows.Err()
 }
 
-// Search runs a full-text search over what anyone may read.
+// readMessageSearchShown is readSearchShown for the messages of reader.
+func (db *DB) readMessageSearchShown(ctx context.Context, from *sqlx.DB, ids pq.Int64Array, reader int64) (map[int64]*searchShown, error) {
+	st, err := db.preparedOn(ctx, from, selectMessageSearchShown)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, ids, reader)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	shown := make(map[int64]*searchShown, len(ids))
+	for rows.Next() {
+		s := &searchShown{}
+		h := &s.hit
+		if err := rows.Scan(&h.PostID, &h.PostNumber, &h.CreatedAt, &h.ConversationID, &h.ThreadTitle,
+			&h.AuthorName, &s.searchConfig, &s.bodyHTML); err != nil {
+			return nil, err
+		}
+		shown[h.PostID] = s
+	}
+	return shown, rows.Err()
+}
+
+// Search runs a full-text search over what anyone may read; with
+// in:messages (or in:personal), over the conversations of the member
+// acting in ctx only, a moderator's or an admin's as anyone's
+// (EUNAUTHORIZED for a visitor).
 func (db *DB) Search(ctx context.Context, q SearchQuery) (*SearchPage, error) {
 	// PostgreSQL refuses NUL and invalid UTF-8 in text: say which field
 	// rather than fail.
@@ -298,12 +377,26 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) (*SearchPage, error) {
 	if err != nil {
 		return nil, err
 	}
+	var reader *Member // with in:messages
+	if syn.InMessages {
+		if reader, err = RequireMember(ctx); err != nil {
+			return nil, err
+		}
+		// Conversations are in no category.
+		if syn.Category != "" {
+			return nil, Errorf(EINVALID, "search.messages_category", nil).OnField("q")
+		}
+		if strings.TrimSpace(q.Category) != "" {
+			return nil, Errorf(EINVALID, "search.messages_category", nil).OnField("category")
+		}
+	}
 	f, err := db.searchFilters(ctx, q, syn)
 	if err != nil {
 		return nil, err
 	}
 	words := syn.Text != ""
-	if n := utf8.RuneCountInString(syn.Text); (words || !f.any) && n < 2 {
+	// in:messages alone lists the reader's messages, newest first.
+	if n := utf8.RuneCountInString(syn.Text); (words || !(f.any || reader != nil)) && n < 2 {
 		return nil, Errorf(EINVALID, "search.query_too_short", map[string]any{"Min": 2}).OnField("q")
 	}
 	if !words {
@@ -339,8 +432,11 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) (*SearchPage, error) {
 	var didYouMean []SearchSuggestion
 	err = db.boundedRead(ctx, searchStatementTimeout, "search.too_slow", func(ctx context.Context, from *sqlx.DB) error {
 		ranked, shown, didYouMean = nil, nil, nil // again on the primary if the replica failed
-		rows, err := from.QueryContext(ctx, searchStatements[searchShape{f.order, words, syn.InTitle}],
-			syn.Text, f.categoryID, f.authorID, f.from, f.to, cursor, cursorID, SearchPageSize+1)
+		args := []any{syn.Text, f.categoryID, f.authorID, f.from, f.to, cursor, cursorID, SearchPageSize + 1}
+		if reader != nil {
+			args = append(args, reader.ID)
+		}
+		rows, err := from.QueryContext(ctx, searchStatements[searchShape{f.order, words, syn.InTitle, reader != nil}], args...)
 		if err == nil {
 			ranked, err = scanSearchRanked(rows)
 		}
@@ -348,10 +444,12 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) (*SearchPage, error) {
 			return Internal("searching", err)
 		}
 		if len(ranked) > 0 {
-			shown, err = db.readSearchShown(ctx, from, ranked[:min(len(ranked), SearchPageSize)])
+			shown, err = db.readSearchShown(ctx, from, ranked[:min(len(ranked), SearchPageSize)], reader)
 			return Internal("reading the results", err)
 		}
-		if !words || q.After != "" {
+		// Titles and names of the forum are no suggestion for words of
+		// one's messages.
+		if !words || q.After != "" || reader != nil {
 			return nil
 		}
 		didYouMean, err = suggest(ctx, from, syn.Text)
@@ -361,7 +459,7 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) (*SearchPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	page := &SearchPage{Order: f.order, DidYouMean: didYouMean}
+	page := &SearchPage{Order: f.order, DidYouMean: didYouMean, InMessages: reader != nil}
 	if len(ranked) > 0 {
 		page.Total = min(ranked[0].total, SearchCountLimit)
 		page.TotalCapped = ranked[0].total > SearchCountLimit

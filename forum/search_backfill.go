@@ -14,6 +14,12 @@ import (
 // existed then.
 const JobSearchBackfill = "search.backfill"
 
+// JobMessageSearchBackfill is JobSearchBackfill for the messages of
+// conversations (migration 0070), queued with it by QueueSearchRebuild: a
+// kind of its own, which an instance of a release before 0070 never
+// claims.
+const JobMessageSearchBackfill = "search.backfill_messages"
+
 // searchBackfillBatch is how many posts one transaction looks at: a few
 // milliseconds of locks on ordinary posts, and at most about 25 s of work
 // (100 posts at the 0.25 s the longest allowed post costs) under the
@@ -55,10 +61,41 @@ WITH batch AS (
 )
 SELECT coalesce((SELECT max(id) FROM batch), $2) AS last, (SELECT count(*) FROM changed) AS changed`
 
+// backfillMessageSearchBatch is backfillSearchBatch for messages, the
+// conversation's title in the first one's vector as the trigger of
+// migration 0070 puts it.
+const backfillMessageSearchBatch = `
+WITH batch AS (
+	SELECT id FROM conversation_messages WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3
+), fresh AS (
+	SELECT m.id, palabre_post_search_vector(coalesce(m.search_config, palabre_search_config()),
+		CASE WHEN m.number = 1 THEN c.title END, m.body_html) AS vector
+	FROM conversation_messages m JOIN batch USING (id) LEFT JOIN conversations c ON c.id = m.conversation_id
+), changed AS (
+	UPDATE conversation_messages m SET search_vector = f.vector FROM fresh f
+	WHERE m.id = f.id AND m.search_vector IS DISTINCT FROM f.vector
+	RETURNING m.id
+), moved AS (
+	UPDATE jobs SET payload = jsonb_set(payload, '{after}', to_jsonb(coalesce((SELECT max(id) FROM batch), $2)))
+	WHERE id = $4
+)
+SELECT coalesce((SELECT max(id) FROM batch), $2) AS last, (SELECT count(*) FROM changed) AS changed`
+
 // SearchBackfillJob is the JobHandler of JobSearchBackfill: it rewrites
 // stale vectors batch by batch for at most searchBackfillRun, then queues
 // its continuation. Idempotent: a batch done again writes nothing.
 func (db *DB) SearchBackfillJob(ctx context.Context, j *Job) error {
+	return db.searchBackfill(ctx, j, JobSearchBackfill, backfillSearchBatch)
+}
+
+// MessageSearchBackfillJob is the JobHandler of JobMessageSearchBackfill,
+// the same over messages.
+func (db *DB) MessageSearchBackfillJob(ctx context.Context, j *Job) error {
+	return db.searchBackfill(ctx, j, JobMessageSearchBackfill, backfillMessageSearchBatch)
+}
+
+// searchBackfill runs job j of kind, batch being its statement.
+func (db *DB) searchBackfill(ctx context.Context, j *Job, kind, batch string) error {
 	var cur searchBackfillCursor
 	if err := json.Unmarshal(j.Payload, &cur); err != nil {
 		return Internal("reading the search backfill's cursor", err)
@@ -79,37 +116,50 @@ func (db *DB) SearchBackfillJob(ctx context.Context, j *Job) error {
 			if _, err := tx.ExecContext(ctx, `SELECT set_config('palabre.notify', 'after_commit', true)`); err != nil {
 				return err
 			}
-			return tx.GetContext(ctx, &res, backfillSearchBatch, cur.After, cur.Upto, searchBackfillBatch, j.ID)
+			return tx.GetContext(ctx, &res, batch, cur.After, cur.Upto, searchBackfillBatch, j.ID)
 		})
 		if err != nil {
 			return Internal("recomputing search vectors", err)
 		}
 		cur.After, rewritten = res.Last, rewritten+res.Changed
 		if cur.After < cur.Upto && time.Now().After(deadline) {
-			db.log.Info("search backfill: continuing in a next run", "after", cur.After, "upto", cur.Upto, "rewritten", rewritten)
-			_, err := db.EnqueueJob(ctx, NewJob{Kind: JobSearchBackfill, Payload: cur, MaxAttempts: 10})
+			db.log.Info("search backfill: continuing in a next run", "kind", kind, "after", cur.After, "upto", cur.Upto, "rewritten", rewritten)
+			_, err := db.EnqueueJob(ctx, NewJob{Kind: kind, Payload: cur, MaxAttempts: 10})
 			return err
 		}
 	}
-	db.log.Info("search backfill: done", "upto", cur.Upto, "rewritten", rewritten)
+	db.log.Info("search backfill: done", "kind", kind, "upto", cur.Upto, "rewritten", rewritten)
 	return nil
 }
 
-// QueueSearchRebuild queues JobSearchBackfill over every post (admins only:
-// `palabre admin reindex-search`), after a change of the search
-// configuration or to repair vectors; a running server's jobs runner does
-// the work in batches. It returns the id of the last post the job covers
-// (later ones are indexed as they are written), and false when a rebuild is
-// already waiting (the unique key): this call then adds nothing.
-func (db *DB) QueueSearchRebuild(ctx context.Context) (int64, bool, error) {
+// SearchRebuild is what QueueSearchRebuild queued: the rebuild of the
+// posts and of the messages up to these ids (later ones are indexed as
+// they are written).
+type SearchRebuild struct {
+	PostsUpto, MessagesUpto int64
+}
+
+// QueueSearchRebuild queues JobSearchBackfill over every post, and
+// JobMessageSearchBackfill over every message (admins only: `palabre admin
+// reindex-search`), after a change of the search configuration or to
+// repair vectors; a running server's jobs runner does the work in
+// batches. It returns false when both rebuilds are already waiting (their
+// unique keys): this call then adds nothing.
+func (db *DB) QueueSearchRebuild(ctx context.Context) (SearchRebuild, bool, error) {
+	var r SearchRebuild
 	if err := RequireAdmin(ctx); err != nil {
-		return 0, false, err
+		return r, false, err
 	}
-	var upto int64
-	if err := db.GetContext(ctx, &upto, `SELECT coalesce(max(id), 0) FROM posts`); err != nil {
-		return 0, false, Internal("reading the posts", err)
+	if err := db.pool.QueryRowContext(ctx, `SELECT (SELECT coalesce(max(id), 0) FROM posts), (SELECT coalesce(max(id), 0) FROM conversation_messages)`).
+		Scan(&r.PostsUpto, &r.MessagesUpto); err != nil {
+		return r, false, Internal("reading the posts and messages", err)
 	}
-	queued, err := db.EnqueueJob(ctx, NewJob{Kind: JobSearchBackfill, UniqueKey: JobSearchBackfill,
-		Payload: searchBackfillCursor{After: 0, Upto: upto}, MaxAttempts: 10})
-	return upto, queued, err
+	posts, err := db.EnqueueJob(ctx, NewJob{Kind: JobSearchBackfill, UniqueKey: JobSearchBackfill,
+		Payload: searchBackfillCursor{After: 0, Upto: r.PostsUpto}, MaxAttempts: 10})
+	if err != nil {
+		return r, false, err
+	}
+	messages, err := db.EnqueueJob(ctx, NewJob{Kind: JobMessageSearchBackfill, UniqueKey: JobMessageSearchBackfill,
+		Payload: searchBackfillCursor{After: 0, Upto: r.MessagesUpto}, MaxAttempts: 10})
+	return r, posts || messages, err
 }

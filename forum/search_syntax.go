@@ -18,6 +18,8 @@ const (
 // websearch_to_tsquery reads), and the operators
 //
 //	in:title          titles only
+//	in:messages       the reader's own conversations, not the forum
+//	                  (in:personal, as Discourse also spells it)
 //	@name, user:name  posts by that member
 //	#slug, category:slug
 //	after:2026-01-31  posts of that day or later
@@ -26,13 +28,15 @@ const (
 //
 // Any other word with a colon is a word. Operators inside quotes are words.
 type searchSyntax struct {
-	Text     string // the words and phrases, operators taken out
-	InTitle  bool
-	Author   string
-	Category string
-	After    string // YYYY-MM-DD, inclusive
-	Before   string // YYYY-MM-DD, exclusive
-	Order    string // "" when not given
+	Text    string // the words and phrases, operators taken out
+	InTitle bool
+	// InMessages: the signed-in member's conversations instead of posts.
+	InMessages bool
+	Author     string
+	Category   string
+	After      string // YYYY-MM-DD, inclusive
+	Before     string // YYYY-MM-DD, exclusive
+	Order      string // "" when not given
 }
 
 // parseSearchSyntax splits text into its words and its operators. An
@@ -111,10 +115,14 @@ func (s *searchSyntax) operator(tok string) (bool, error) {
 	}
 	switch name {
 	case "in":
-		if !strings.EqualFold(value, "title") {
+		switch strings.ToLower(value) {
+		case "title":
+			s.InTitle = true
+		case "messages", "personal":
+			s.InMessages = true
+		default:
 			return bad()
 		}
-		s.InTitle = true
 		return true, nil
 	case "user":
 		return set(&s.Author, value)

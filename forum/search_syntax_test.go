@@ -17,6 +17,9 @@ func TestParseSearchSyntax(t *testing.T) {
 		{`pré"fixe avec espace" fin`, searchSyntax{Text: `pré"fixe avec espace" fin`}},
 		{"in:title chevaux", searchSyntax{Text: "chevaux", InTitle: true}},
 		{"IN:Title chevaux", searchSyntax{Text: "chevaux", InTitle: true}},
+		{"in:messages chevaux", searchSyntax{Text: "chevaux", InMessages: true}},
+		{"IN:Personal in:title @alice chevaux", searchSyntax{Text: "chevaux", InMessages: true, InTitle: true, Author: "alice"}},
+		{`"in:messages" x`, searchSyntax{Text: `"in:messages" x`}},
 		{"@alice chevaux", searchSyntax{Text: "chevaux", Author: "alice"}},
 		{"user:alice @Alice", searchSyntax{Author: "alice"}},
 		{"#annonces chevaux", searchSyntax{Text: "chevaux", Category: "annonces"}},
@@ -45,6 +48,7 @@ func TestParseSearchSyntaxErrors(t *testing.T) {
 		{`mot "a" "b`, "search.quote_unclosed"},
 		{"in:body chevaux", "search.operator_invalid"},
 		{"in: chevaux", "search.operator_invalid"},
+		{"in:message chevaux", "search.operator_invalid"},
 		{"@ chevaux", "search.operator_invalid"},
 		{"# chevaux", "search.operator_invalid"},
 		{"user: chevaux", "search.operator_invalid"},
@@ -78,7 +82,7 @@ func FuzzParseSearchSyntax(f *testing.F) {
 			return
 		}
 		again, err := parseSearchSyntax(got.Text)
-		if err != nil || again.Text != got.Text || again.InTitle || again.Author != "" || again.Category != "" ||
+		if err != nil || again.Text != got.Text || again.InTitle || again.InMessages || again.Author != "" || again.Category != "" ||
 			again.After != "" || again.Before != "" || again.Order != "" {
 			t.Fatalf("%q: text %q parses again as %+v, %v", s, got.Text, again, err)
 		}

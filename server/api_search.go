@@ -1,17 +1,58 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/palabre/palabre/forum"
 )
 
+// searchResult is a post found, or with in:messages a message of the
+// caller's conversations: Kind says which of thread and post, or
+// conversation and message, it has.
 type searchResult struct {
-	Thread  searchThreadRef `json:"thread"`
-	Post    searchPostRef   `json:"post"`
-	Snippet string          `json:"snippet"`
+	Kind         string                 `json:"kind"` // post or message
+	Thread       *searchThreadRef       `json:"thread,omitempty"`
+	Post         *searchPostRef         `json:"post,omitempty"`
+	Conversation *searchConversationRef `json:"conversation,omitempty"`
+	Message      *searchMessageRef      `json:"message,omitempty"`
+	Snippet      string                 `json:"snippet"`
+}
+
+type searchConversationRef struct {
+	ID        int64  `json:"id"`
+	Title     string `json:"title"`
+	TitleHTML string `json:"title_html"`
+}
+
+type searchMessageRef struct {
+	ID        int64     `json:"id"`
+	Number    int       `json:"number"`
+	Author    *string   `json:"author"`
+	CreatedAt time.Time `json:"created_at"`
+	URL       string    `json:"url"`
+}
+
+// messageURL is the address of message number n on its conversation's
+// page: the page that starts with it, at its anchor.
+func messageURL(conversationID int64, n int) string {
+	if n <= 1 {
+		return fmt.Sprintf("/messages/%d#m-%d", conversationID, n)
+	}
+	return fmt.Sprintf("/messages/%d?after=%d#m-%d", conversationID, n-1, n)
+}
+
+// searchHitURL is where a result leads: the post, or the message in its
+// conversation.
+func searchHitURL(h *forum.SearchHit) string {
+	if h.ConversationID != 0 {
+		return messageURL(h.ConversationID, h.PostNumber)
+	}
+	return "/p/" + idString(h.PostID)
 }
 
 // searchSuggestion is a thread or member whose title or name looks like the
@@ -41,9 +82,10 @@ type searchPostRef struct {
 	URL       string    `json:"url"`
 }
 
-// apiSearch answers {results: [{thread, post, snippet}], next, total,
+// apiSearch answers {results: [{kind, thread, post, snippet}], next, total,
 // total_capped, order, did_you_mean}; snippet is escaped HTML where only the matched
-// words are in <mark>.
+// words are in <mark>. A message found with in:messages has conversation
+// and message instead of thread and post.
 func (s *Server) apiSearch(c *gin.Context) {
 	page, err := s.db.Search(c.Request.Context(), searchQueryOf(c))
 	if err != nil {
@@ -51,12 +93,22 @@ func (s *Server) apiSearch(c *gin.Context) {
 		return
 	}
 	out := make([]searchResult, len(page.Hits))
-	for i, h := range page.Hits {
-		out[i] = searchResult{
-			Thread: searchThreadRef{ID: h.ThreadID, Title: h.ThreadTitle, TitleHTML: h.TitleHTML, Slug: h.ThreadSlug,
+	for i := range page.Hits {
+		h := &page.Hits[i]
+		if h.ConversationID != 0 {
+			out[i] = searchResult{Kind: "message",
+				Conversation: &searchConversationRef{ID: h.ConversationID, Title: h.ThreadTitle, TitleHTML: h.TitleHTML},
+				Message: &searchMessageRef{ID: h.PostID, Number: h.PostNumber, Author: h.AuthorName, CreatedAt: h.CreatedAt,
+					URL: searchHitURL(h)},
+				Snippet: h.SnippetHTML,
+			}
+			continue
+		}
+		out[i] = searchResult{Kind: "post",
+			Thread: &searchThreadRef{ID: h.ThreadID, Title: h.ThreadTitle, TitleHTML: h.TitleHTML, Slug: h.ThreadSlug,
 				CategorySlug: h.CategorySlug, CategoryName: h.CategoryName},
-			Post: searchPostRef{ID: h.PostID, Number: h.PostNumber, Author: h.AuthorName, CreatedAt: h.CreatedAt,
-				URL: "/p/" + idString(h.PostID)},
+			Post: &searchPostRef{ID: h.PostID, Number: h.PostNumber, Author: h.AuthorName, CreatedAt: h.CreatedAt,
+				URL: searchHitURL(h)},
 			Snippet: h.SnippetHTML,
 		}
 	}

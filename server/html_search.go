@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/a-h/templ"
 	"github.com/gin-gonic/gin"
@@ -25,6 +26,9 @@ type searchPageView struct {
 	Page       *forum.SearchPage
 	Hits       []forum.SearchHit // TitleHTML, SnippetHTML: escaped by forum.Search, matches in <mark>
 	NextURL    string
+	// MessagesURL searches the same words in the member's conversations
+	// (in:messages); "" for a visitor or a search already there.
+	MessagesURL string
 }
 
 // categoryOptions are the category filter's choices: any (all), then
@@ -58,9 +62,17 @@ func (s *Server) htmlSearch(c *gin.Context) {
 		return
 	}
 	view := searchPageView{Form: form, Categories: cats}
+	if forum.MemberFrom(ctx) != nil && !strings.Contains(strings.ToLower(form.Values["q"]), "in:messages") &&
+		!strings.Contains(strings.ToLower(form.Values["q"]), "in:personal") {
+		view.MessagesURL = "/search?" + url.Values{"q": {strings.TrimSpace(form.Values["q"] + " in:messages")}}.Encode()
+	}
 	status := http.StatusOK
 	if form.Values["q"] != "" {
 		page, err := s.db.Search(ctx, searchQueryOf(c))
+		if forum.ErrorCode(err) == forum.EUNAUTHORIZED {
+			s.fail(c, err) // in:messages: sign in first
+			return
+		}
 		if err != nil {
 			status = s.setError(c, form, err)
 		} else {
