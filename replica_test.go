@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -233,6 +234,21 @@ func TestReadReplica(t *testing.T) {
 	// what the replica has not replayed.
 	if !sees("a visitor (cached list)", client, listPath, "", title) {
 		t.Errorf("a visitor's cached category list was read from the paused replica")
+	}
+	// Private messages are searched where their pages read them, on the
+	// primary: the recipient finds the message just sent, which the paused
+	// replica does not have.
+	word := forumtest.Unique("zreplique")
+	if resp, body := do(client, "POST", "/api/v1/conversations", authorToken,
+		fmt.Sprintf(`{"recipients": [%q], "title": "Message privé", "body": "Le mot %s."}`, other.Username, word)); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("starting a conversation: %d %s", resp.StatusCode, body)
+	}
+	readsBefore = m.db.ReplicaStats().Reads
+	if !sees("the recipient (in:messages)", client, "/api/v1/search?q="+url.QueryEscape(word+" in:messages"), otherToken, word) {
+		t.Errorf("the recipient's in:messages search misses the message just sent: it was read from the paused replica")
+	}
+	if got := m.db.ReplicaStats().Reads; got != readsBefore {
+		t.Errorf("an in:messages search read the replica (%d reads, %d before)", got, readsBefore)
 	}
 
 	if _, err := replica.Exec(`SELECT pg_wal_replay_resume()`); err != nil {

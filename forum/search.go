@@ -382,6 +382,10 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) (*SearchPage, error) {
 		if reader, err = RequireMember(ctx); err != nil {
 			return nil, err
 		}
+		// Private messages are read where their pages read them, on the
+		// primary: a replica behind would still show a conversation the
+		// reader just left, and miss the message just received.
+		ctx = PrimaryReads(ctx)
 		// Conversations are in no category.
 		if syn.Category != "" {
 			return nil, Errorf(EINVALID, "search.messages_category", nil).OnField("q")

@@ -78,9 +78,19 @@ func (s *Server) authenticate() gin.HandlerFunc {
 			}
 		}
 		c.Request = c.Request.WithContext(forum.WithMember(ctx, member))
+		if member != nil {
+			// What a member is answered is theirs (their messages, their
+			// notifications, what they may see): no shared cache keeps it.
+			// A handler may ask for less (no-store) or for more (an
+			// uploaded file's own policy).
+			c.Header("Cache-Control", memberCacheControl)
+		}
 		c.Next()
 	}
 }
+
+// memberCacheControl is the Cache-Control of what is answered to a member.
+const memberCacheControl = "private, no-cache"
 
 // writeBarrier keeps a request that may write (anything but GET, HEAD and
 // OPTIONS) from being answered before what it changed of the credentials

@@ -62,10 +62,6 @@ func (s *Server) htmlSearch(c *gin.Context) {
 		return
 	}
 	view := searchPageView{Form: form, Categories: cats}
-	if forum.MemberFrom(ctx) != nil && !strings.Contains(strings.ToLower(form.Values["q"]), "in:messages") &&
-		!strings.Contains(strings.ToLower(form.Values["q"]), "in:personal") {
-		view.MessagesURL = "/search?" + url.Values{"q": {strings.TrimSpace(form.Values["q"] + " in:messages")}}.Encode()
-	}
 	status := http.StatusOK
 	if form.Values["q"] != "" {
 		page, err := s.db.Search(ctx, searchQueryOf(c))
@@ -87,6 +83,11 @@ func (s *Server) htmlSearch(c *gin.Context) {
 				view.NextURL = "/search?" + q.Encode()
 			}
 		}
+	}
+	// A member is offered the same words in their messages, unless the
+	// search (as the parser read it) was already there or was refused.
+	if forum.MemberFrom(ctx) != nil && status == http.StatusOK && (view.Page == nil || !view.Page.InMessages) {
+		view.MessagesURL = "/search?" + url.Values{"q": {strings.TrimSpace(form.Values["q"] + " in:messages")}}.Encode()
 	}
 	s.respond(c, status, s.lang(c).T("search.title"), &view, func(v *View) templ.Component { return searchContent(v, &view) })
 }

@@ -204,7 +204,11 @@ func (s *Server) respond(c *gin.Context, status int, title string, data any, con
 		s.internalError(c, fmt.Errorf("rendering %s: %w", c.FullPath(), err))
 		return
 	}
-	c.Header("Cache-Control", "no-cache")
+	if forum.MemberFrom(c.Request.Context()) != nil {
+		c.Header("Cache-Control", memberCacheControl)
+	} else {
+		c.Header("Cache-Control", "no-cache")
+	}
 	c.Header("Vary", "Accept-Encoding, Accept-Language, Cookie")
 	s.pageCache.store(c, status, buf.Bytes())
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())

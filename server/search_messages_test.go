@@ -100,6 +100,16 @@ func TestSearchInMessagesThroughThePageAndTheAPI(t *testing.T) {
 	if w.Code != 200 || !slices.Equal(htmlLinks, apiLinks) {
 		t.Errorf("the page: %d, links %v, want the API's %v", w.Code, htmlLinks, apiLinks)
 	}
+	// A member's answers are kept by no shared cache; a visitor's page may be.
+	if cc := w.Header().Get("Cache-Control"); cc != "private, no-cache" {
+		t.Errorf("the member's page: Cache-Control %q", cc)
+	}
+	if cc := s.do(t, request{path: "/api/v1/search?q=" + url.QueryEscape(q), header: hb}).Header().Get("Cache-Control"); cc != "private, no-cache" {
+		t.Errorf("the member's API answer: Cache-Control %q", cc)
+	}
+	if cc := s.do(t, request{path: "/search?q=" + url.QueryEscape("carton "+tag)}).Header().Get("Cache-Control"); cc != "no-cache" {
+		t.Errorf("a visitor's page: Cache-Control %q", cc)
+	}
 
 	// Somebody else's conversation: nothing, in both.
 	hc := bearer(t, db, carol)
