@@ -196,6 +196,14 @@ func TestDashboardPageForStaff(t *testing.T) {
 		strings.Contains(body, "<td>2024-02-01</td>") {
 		t.Errorf("two years: %d, want a bar a month", w.Code)
 	}
+	// A bar's tooltip: its month and figure, with each language's colon.
+	if body := w.Body.String(); !strings.Contains(body, `class="bar"><title>2024-02: `) || strings.Contains(body, "2024-02 :") {
+		t.Error("an English bar's title is not \"2024-02: N\"")
+	}
+	w = b.do(t, "GET", "/admin/dashboard?from=2024-01-01&to=2025-12-31", nil, map[string]string{"Accept-Language": "fr"})
+	if body := w.Body.String(); !strings.Contains(body, "class=\"bar\"><title>2024-02\u00a0: ") {
+		t.Error("a French bar's title is not \"2024-02\u00a0: N\"")
+	}
 	for _, q := range []string{"period=12", "from=2026-01-10&to=2026-01-01", "from=2026-01-10", "from=3000-01-01&to=3000-01-02"} {
 		if w := b.do(t, "GET", "/admin/dashboard?"+q, nil, nil); w.Code != http.StatusBadRequest {
 			t.Errorf("%s: %d", q, w.Code)
