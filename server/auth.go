@@ -81,8 +81,8 @@ func (s *Server) authenticate() gin.HandlerFunc {
 		if member != nil {
 			// What a member is answered is theirs (their messages, their
 			// notifications, what they may see): no shared cache keeps it.
-			// A handler may ask for less (no-store) or for more (an
-			// uploaded file's own policy).
+			// A handler may set its own (no-store for a secret, an
+			// uploaded file's long private caching).
 			c.Header("Cache-Control", memberCacheControl)
 		}
 		c.Next()
