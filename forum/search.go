@@ -197,26 +197,28 @@ ORDER BY page.created_at DESC, page.id DESC`
 // post or thread hidden since it was ranked is left out.
 const selectSearchShown = `
 SELECT b.id, b.number, b.created_at, b.thread_id, t.title, t.slug, c.slug AS category_slug, c.name AS category_name,
-	a.username AS author_name, b.search_config::text AS search_config, b.body_html
+	a.username AS author_name, b.search_config::text AS search_config, b.body_html, 0::bigint AS conversation_id
 FROM posts b
 JOIN threads t ON t.id = b.thread_id
 JOIN categories c ON c.id = t.category_id
 LEFT JOIN members a ON a.id = b.author_id
 WHERE b.id = ANY($1::bigint[]) AND b.status = 'published' AND t.status = 'published'`
 
-// selectMessageSearchShown is selectSearchShown for messages: their
-// conversation's title and their author (none for a deleted member, as
-// their page shows a former member). A message hidden since it was
-// ranked, or a conversation the reader ($2) left since, is left out.
-const selectMessageSearchShown = `
-SELECT b.id, b.number, b.created_at, b.conversation_id, c.title,
-	CASE WHEN a.status <> 'deleted' THEN a.username END AS author_name, b.search_config::text AS search_config, b.body_html
-FROM conversation_messages b
-JOIN conversations c ON c.id = b.conversation_id
-LEFT JOIN members a ON a.id = b.author_id
-WHERE b.id = ANY($1::bigint[]) AND (b.status = 'published' OR (b.status = 'held' AND b.author_id = $2))
+// selectMessageSearchShown is selectSearchShown for messages, in the same
+// columns (a message has no thread or category): their conversation's
+// title and their author (none for a deleted member, as their page shows
+// a former member). A message hidden since it was ranked, or a
+// conversation the reader ($2) left since, is left out.
+var selectMessageSearchShown = `
+SELECT p.id, p.number, p.created_at, 0::bigint AS thread_id, c.title, '' AS slug, '' AS category_slug, '' AS category_name,
+	CASE WHEN a.status <> 'deleted' THEN a.username END AS author_name, p.search_config::text AS search_config, p.body_html,
+	p.conversation_id
+FROM conversation_messages p
+JOIN conversations c ON c.id = p.conversation_id
+LEFT JOIN members a ON a.id = p.author_id
+WHERE p.id = ANY($1::bigint[]) AND ` + strings.ReplaceAll(messageVisibleToP9, "$9", "$2") + `
 	AND EXISTS (SELECT 1 FROM conversation_participants r
-	            WHERE r.conversation_id = b.conversation_id AND r.member_id = $2 AND r.left_at IS NULL)`
+	            WHERE r.conversation_id = p.conversation_id AND r.member_id = $2 AND r.left_at IS NULL)`
 
 // searchStatement is the statement of a search: by relevance or date, with
 // words or filters only, in titles only or everywhere, over posts or the
@@ -308,14 +310,15 @@ func (db *DB) readSearchShown(ctx context.Context, from *sqlx.DB, ranked []searc
 	for i, r := range ranked {
 		ids[i] = r.id
 	}
+	query, args := selectSearchShown, []any{ids}
 	if reader != nil {
-		return db.readMessageSearchShown(ctx, from, ids, reader.ID)
+		query, args = selectMessageSearchShown, []any{ids, reader.ID}
 	}
-	st, err := db.preparedOn(ctx, from, selectSearchShown)
+	st, err := db.preparedOn(ctx, from, query)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := st.QueryContext(ctx, ids)
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -325,31 +328,7 @@ func (db *DB) readSearchShown(ctx context.Context, from *sqlx.DB, ranked []searc
 		s := &searchShown{}
 		h := &s.hit
 		if err := rows.Scan(&h.PostID, &h.PostNumber, &h.CreatedAt, &h.ThreadID, &h.ThreadTitle, &h.ThreadSlug,
-			&h.CategorySlug, &h.CategoryName, &h.AuthorName, &s.searchConfig, &s.bodyHTML); err != nil {
-			return nil, err
-		}
-		shown[h.PostID] = s
-	}
-	return shown, rows.Err()
-}
-
-// readMessageSearchShown is readSearchShown for the messages of reader.
-func (db *DB) readMessageSearchShown(ctx context.Context, from *sqlx.DB, ids pq.Int64Array, reader int64) (map[int64]*searchShown, error) {
-	st, err := db.preparedOn(ctx, from, selectMessageSearchShown)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := st.QueryContext(ctx, ids, reader)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	shown := make(map[int64]*searchShown, len(ids))
-	for rows.Next() {
-		s := &searchShown{}
-		h := &s.hit
-		if err := rows.Scan(&h.PostID, &h.PostNumber, &h.CreatedAt, &h.ConversationID, &h.ThreadTitle,
-			&h.AuthorName, &s.searchConfig, &s.bodyHTML); err != nil {
+			&h.CategorySlug, &h.CategoryName, &h.AuthorName, &s.searchConfig, &s.bodyHTML, &h.ConversationID); err != nil {
 			return nil, err
 		}
 		shown[h.PostID] = s
