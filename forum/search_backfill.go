@@ -3,6 +3,7 @@ package forum
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -38,21 +39,23 @@ type searchBackfillCursor struct {
 	Upto  int64 `json:"upto"`
 }
 
-// backfillSearchBatch compares the vectors of the next posts with what
-// palabre_post_search_vector computes now and rewrites those that differ
-// (setting search_vector alone does not fire the trigger), then moves the
-// job's cursor, in the same transaction: a run cut short resumes after the
-// last batch committed. The change is not announced (palabre.notify): no
-// page shows a vector.
-const backfillSearchBatch = `
+// backfillSearchBatchOf compares the vectors of the next rows of {table}
+// (posts, or messages) with what palabre_post_search_vector computes now,
+// the title of their {parents} (a thread's, a conversation's) in the first
+// one's as the triggers put it, and rewrites those that differ (setting
+// search_vector alone does not fire the trigger), then moves the job's
+// cursor, in the same transaction: a run cut short resumes after the last
+// batch committed. The change is not announced (palabre.notify): no page
+// shows a vector.
+const backfillSearchBatchOf = `
 WITH batch AS (
-	SELECT id FROM posts WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3
+	SELECT id FROM {table} WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3
 ), fresh AS (
 	SELECT p.id, palabre_post_search_vector(coalesce(p.search_config, palabre_search_config()),
 		CASE WHEN p.number = 1 THEN t.title END, p.body_html) AS vector
-	FROM posts p JOIN batch USING (id) LEFT JOIN threads t ON t.id = p.thread_id
+	FROM {table} p JOIN batch USING (id) LEFT JOIN {parents} t ON t.id = p.{parent_id}
 ), changed AS (
-	UPDATE posts p SET search_vector = f.vector FROM fresh f
+	UPDATE {table} p SET search_vector = f.vector FROM fresh f
 	WHERE p.id = f.id AND p.search_vector IS DISTINCT FROM f.vector
 	RETURNING p.id
 ), moved AS (
@@ -61,25 +64,17 @@ WITH batch AS (
 )
 SELECT coalesce((SELECT max(id) FROM batch), $2) AS last, (SELECT count(*) FROM changed) AS changed`
 
-// backfillMessageSearchBatch is backfillSearchBatch for messages, the
-// conversation's title in the first one's vector as the trigger of
-// migration 0070 puts it.
-const backfillMessageSearchBatch = `
-WITH batch AS (
-	SELECT id FROM conversation_messages WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3
-), fresh AS (
-	SELECT m.id, palabre_post_search_vector(coalesce(m.search_config, palabre_search_config()),
-		CASE WHEN m.number = 1 THEN c.title END, m.body_html) AS vector
-	FROM conversation_messages m JOIN batch USING (id) LEFT JOIN conversations c ON c.id = m.conversation_id
-), changed AS (
-	UPDATE conversation_messages m SET search_vector = f.vector FROM fresh f
-	WHERE m.id = f.id AND m.search_vector IS DISTINCT FROM f.vector
-	RETURNING m.id
-), moved AS (
-	UPDATE jobs SET payload = jsonb_set(payload, '{after}', to_jsonb(coalesce((SELECT max(id) FROM batch), $2)))
-	WHERE id = $4
+// The batches of posts (migration 0044) and of messages (0070).
+var (
+	backfillSearchBatch        = backfillSearchBatchFor("posts", "threads", "thread_id")
+	backfillMessageSearchBatch = backfillSearchBatchFor("conversation_messages", "conversations", "conversation_id")
 )
-SELECT coalesce((SELECT max(id) FROM batch), $2) AS last, (SELECT count(*) FROM changed) AS changed`
+
+// backfillSearchBatchFor is backfillSearchBatchOf over table, whose rows'
+// titles are in parents, by parentID.
+func backfillSearchBatchFor(table, parents, parentID string) string {
+	return strings.NewReplacer("{table}", table, "{parents}", parents, "{parent_id}", parentID).Replace(backfillSearchBatchOf)
+}
 
 // SearchBackfillJob is the JobHandler of JobSearchBackfill: it rewrites
 // stale vectors batch by batch for at most searchBackfillRun, then queues
