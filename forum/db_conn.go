@@ -33,8 +33,61 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	pc.Dialer(&connDialer{})
-	return pc.Connect(ctx)
+	d := &connDialer{}
+	pc.Dialer(d)
+	cn, err := pc.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pqc, ok := cn.(pqConn)
+	d.mu.Lock()
+	net := d.conn
+	d.mu.Unlock()
+	if !ok || net == nil {
+		_ = cn.Close()
+		return nil, errors.New("palabre: lib/pq's connection is not what the pool expects")
+	}
+	return &poolConn{pqConn: pqc, net: net}, nil
+}
+
+// pqConn is what lib/pq's connection implements and database/sql uses.
+type pqConn interface {
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.ExecerContext
+	driver.Pinger
+	driver.NamedValueChecker
+	driver.SessionResetter
+	driver.Validator
+}
+
+// poolConn is a pool connection that database/sql closes, rather than
+// keeps, once one of its queries was cancelled (deadlineConn.aborted).
+// lib/pq itself marks a connection bad for a cancelled query but not for a
+// cancelled prepared statement: that connection went back to the pool,
+// where it refused the next query (errAborted, driver.ErrBadConn) and
+// database/sql tried another. After a burst of cancelled requests (clients
+// that left), a request could draw three such connections in a row, the
+// most database/sql tries, and answer 503 "driver: bad connection" to a
+// client that had done nothing wrong.
+type poolConn struct {
+	pqConn
+	net *deadlineConn
+}
+
+// IsValid is asked when the connection goes back to the pool.
+func (c *poolConn) IsValid() bool {
+	return !c.net.aborted.Load() && c.pqConn.IsValid()
+}
+
+// ResetSession is asked before the connection is used again.
+func (c *poolConn) ResetSession(ctx context.Context) error {
+	if c.net.aborted.Load() {
+		return driver.ErrBadConn
+	}
+	return c.pqConn.ResetSession(ctx)
 }
 
 func (c *connector) Driver() driver.Driver { return &pq.Driver{} }

@@ -96,3 +96,56 @@ func TestACancelledPreparedStatementDoesNotBreakTheNextQuery(t *testing.T) {
 		}
 	}
 }
+
+// A connection whose prepared statement was cancelled (a client that left)
+// is closed, not kept in the pool: the next one to take a connection gets
+// a working one. Kept, it refused its next query with "driver: bad
+// connection", which database/sql tries again on another connection only
+// so many times: after a burst of cancelled requests, a request that drew
+// three such connections answered 503 to a client that had done nothing
+// wrong.
+func TestAConnectionWhosePreparedStatementWasCancelledLeavesThePool(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	db, err := forum.Open(context.Background(), forumtest.URL(t), forum.PoolOptions{MaxConns: 3, WaitFor: 10 * time.Second}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	stmt, err := db.SQL().Preparex(`SELECT pg_sleep($1)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stmt.Close()
+	// Three at once, each on a connection of its own.
+	errs := make(chan error, 3)
+	for range 3 {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			defer cancel()
+			_, err := stmt.ExecContext(ctx, 30)
+			errs <- err
+		}()
+	}
+	for range 3 {
+		if err := <-errs; err == nil {
+			t.Fatal("a 30-second sleep ended within its 50 ms context")
+		}
+	}
+	if idle := db.SQL().Stats().Idle; idle != 0 {
+		t.Errorf("%d connections of cancelled statements kept in the pool", idle)
+	}
+	// A connection taken from the pool is used as it is, without the
+	// retries of a query on the pool: each must work.
+	ctx := context.Background()
+	for i := range 3 {
+		c, err := db.SQL().Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.ExecContext(ctx, `SELECT 1`)
+		c.Close()
+		if err != nil {
+			t.Fatalf("a connection taken after the cancels (%d): %v", i, err)
+		}
+	}
+}
