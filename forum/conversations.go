@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -189,7 +190,7 @@ func (db *DB) Conversations(ctx context.Context, query ...string) ([]Conversatio
 	if q == "" {
 		err = db.SelectContext(ctx, &out, selectConversations, m.ID, ConversationsPerPage)
 	} else {
-		err = db.SelectContext(ctx, &out, searchConversations, m.ID, ConversationsPerPage, q)
+		err = db.SelectContext(ctx, &out, searchConversations, m.ID, ConversationsPerPage, q, prefixQuery(q))
 	}
 	if err != nil {
 		return nil, Internal("listing conversations", err)
@@ -200,12 +201,41 @@ func (db *DB) Conversations(ctx context.Context, query ...string) ([]Conversatio
 // searchConversations is selectConversations for the conversations where
 // a message the reader $1 may read matches the words $3: the search's
 // match and visibility (searchMatch, messageVisibleToP9), their parameters
-// renumbered, the messages aliased p inside the subquery as in search.go.
+// renumbered, the messages aliased p inside the subquery as in search.go;
+// or, the list's box being typed into as a filter, where it holds words
+// beginning with them ($4, prefixQuery).
 var searchConversations = strings.Replace(selectConversations, `WHERE p.member_id = $1 AND p.left_at IS NULL`,
 	`WHERE p.member_id = $1 AND p.left_at IS NULL AND c.id IN (
 	SELECT p.conversation_id FROM conversation_messages p
 	WHERE `+strings.ReplaceAll(messageVisibleToP9, "$9", "$1")+`
-	  AND `+strings.ReplaceAll(searchMatch, "$1", "$3")+`)`, 1)
+	  AND (`+strings.ReplaceAll(searchMatch, "$1", "$3")+`
+	       OR $4 <> '' AND `+strings.NewReplacer("websearch_to_tsquery", "to_tsquery", "$1", "$4").Replace(searchMatch)+`))`, 1)
+
+// prefixQuery is the tsquery text in which each word of q is the
+// beginning of a word: "citrou" finds "citrouille", "ren jul" a message
+// about "rendez-vous en juillet", as one expects of a box that filters a
+// list while one types. Each word goes through the message's language
+// as the whole words do (stemmed, accents folded; a stop word is left
+// out). "" when q uses the search's syntax (a "phrase", an -exclusion,
+// or) or holds no word: then only the whole words match.
+func prefixQuery(q string) string {
+	if strings.Contains(q, `"`) {
+		return ""
+	}
+	for _, f := range strings.Fields(q) {
+		if strings.HasPrefix(f, "-") || strings.EqualFold(f, "or") {
+			return ""
+		}
+	}
+	var words []string
+	for _, w := range strings.FieldsFunc(q, func(r rune) bool { return !isWordRune(r) }) {
+		// One letter (the l of l'été) would begin half the words.
+		if utf8.RuneCountInString(w) > 1 {
+			words = append(words, "'"+w+"':*")
+		}
+	}
+	return strings.Join(words, " & ")
+}
 
 // selectUnreadConversations counts the reader's conversations with a
 // message of someone else they have not read.

@@ -237,6 +237,18 @@ func TestConversationListSearchIsFullText(t *testing.T) {
 		{alice, "eleve " + tag, []int64{}},
 		{bob, "eleve " + tag, []int64{c2.ID}},
 		{bob, tag + " -cheval", []int64{c2.ID}},
+		// Typed into as a filter: words are matched by their beginning,
+		// stemmed in each message's language as whole words are ("cheva"
+		// finds chevaux, stemmed cheval; "chevau" would not).
+		{alice, "cheva " + tag, []int64{c1.ID}},
+		{alice, "Chev " + tag[:len(tag)-2], []int64{c1.ID}},
+		{alice, "l'élè " + tag, []int64{}},
+		{bob, "l'élè " + tag, []int64{c2.ID}},
+		// Not with the search's syntax: a phrase, an exclusion.
+		{alice, `"cheva" ` + tag, []int64{}},
+		{alice, "cheva -autre " + tag, []int64{}},
+		// Nor from another's conversations.
+		{member(t, db), "cheva " + tag, []int64{}},
 	} {
 		if got := list(c.who, c.q); !slices.Equal(got, c.want) {
 			t.Errorf("%s lists %q: %v, want %v", c.who.Username, c.q, got, c.want)
