@@ -203,13 +203,19 @@ func (db *DB) Conversations(ctx context.Context, query ...string) ([]Conversatio
 // match and visibility (searchMatch, messageVisibleToP9), their parameters
 // renumbered, the messages aliased p inside the subquery as in search.go;
 // or, the list's box being typed into as a filter, where it holds words
-// beginning with them ($4, prefixQuery).
-var searchConversations = strings.Replace(selectConversations, `WHERE p.member_id = $1 AND p.left_at IS NULL`,
-	`WHERE p.member_id = $1 AND p.left_at IS NULL AND c.id IN (
+// beginning with them ($4, prefixQuery). The title, which the list shows
+// every participant, is matched even when the first message, whose vector
+// holds it (weight A), is held: its words only, not the message's.
+var searchConversations = func() string {
+	match := `(` + strings.ReplaceAll(searchMatch, "$1", "$3") + `
+	       OR $4 <> '' AND ` + strings.NewReplacer("websearch_to_tsquery", "to_tsquery", "$1", "$4").Replace(searchMatch) + `)`
+	inTitle := strings.ReplaceAll(match, "p.search_vector", "ts_filter(p.search_vector, '{a}')")
+	return strings.Replace(selectConversations, `WHERE p.member_id = $1 AND p.left_at IS NULL`,
+		`WHERE p.member_id = $1 AND p.left_at IS NULL AND c.id IN (
 	SELECT p.conversation_id FROM conversation_messages p
-	WHERE `+strings.ReplaceAll(messageVisibleToP9, "$9", "$1")+`
-	  AND (`+strings.ReplaceAll(searchMatch, "$1", "$3")+`
-	       OR $4 <> '' AND `+strings.NewReplacer("websearch_to_tsquery", "to_tsquery", "$1", "$4").Replace(searchMatch)+`))`, 1)
+	WHERE `+strings.ReplaceAll(messageVisibleToP9, "$9", "$1")+` AND `+match+`
+	   OR p.number = 1 AND `+inTitle+`)`, 1)
+}()
 
 // prefixQuery is the tsquery text in which each word of q is the
 // beginning of a word: "citrou" finds "citrouille", "ren jul" a message

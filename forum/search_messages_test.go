@@ -255,3 +255,40 @@ func TestConversationListSearchIsFullText(t *testing.T) {
 		}
 	}
 }
+
+// The list shows every participant a conversation's title, even while its
+// first message waits for a moderator: the box finds it by its title's
+// words, never by the held message's.
+func TestConversationListSearchFindsTheTitleOfAHeldFirstMessage(t *testing.T) {
+	db := forumtest.DB(t)
+	alice, bob := member(t, db), member(t, db)
+	tag, secret := forumtest.Unique("ztitre"), forumtest.Unique("zsecret")
+	ctx := forumtest.As(alice)
+	var c *forum.Conversation
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		c, _, err = forum.CreateConversationTx(ctx, tx, forum.NewConversation{Title: "Les citrouilles " + tag, AuthorID: alice.ID,
+			RecipientIDs: []int64{bob.ID}, BodyMarkdown: "Mot " + secret, BodyHTML: "<p>Mot " + secret + "</p>", Status: forum.MessageHeld})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []struct {
+		q    string
+		want bool
+	}{
+		{"citrouille " + tag, true},
+		{"citrou " + tag, true},
+		{secret, false},
+		{tag + " " + secret, false},
+	} {
+		got, err := db.Conversations(forumtest.As(bob), x.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if found := len(got) == 1 && got[0].ID == c.ID; found != x.want || len(got) > 1 {
+			t.Errorf("bob lists %q: %d conversations, want the held one: %v", x.q, len(got), x.want)
+		}
+	}
+}
