@@ -186,6 +186,9 @@ func (db *DB) Conversations(ctx context.Context, query ...string) ([]Conversatio
 	if !validSearchText(q) {
 		return nil, Errorf(EINVALID, "search.text_invalid", nil).OnField("q")
 	}
+	if n := utf8.RuneCountInString(q); n > SearchMaxRunes {
+		return nil, Errorf(EINVALID, "search.query_too_long", map[string]any{"Max": SearchMaxRunes}).OnField("q")
+	}
 	out := []Conversation{}
 	if q == "" {
 		err = db.SelectContext(ctx, &out, selectConversations, m.ID, ConversationsPerPage)

@@ -66,6 +66,11 @@ type SearchPage struct {
 	DidYouMean []SearchSuggestion
 }
 
+// SearchMaxRunes is the longest text a search, or the conversation list's
+// box, reads: a query of thousands of words would be matched against
+// every candidate.
+const SearchMaxRunes = 200
+
 // SearchPageSize is how many results a page holds.
 const SearchPageSize = 20
 
@@ -349,8 +354,8 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) (*SearchPage, error) {
 			return nil, Errorf(EINVALID, "search.text_invalid", nil).OnField(f.name)
 		}
 	}
-	if n := utf8.RuneCountInString(strings.TrimSpace(q.Text)); n > 200 {
-		return nil, Errorf(EINVALID, "search.query_too_long", map[string]any{"Max": 200}).OnField("q")
+	if n := utf8.RuneCountInString(strings.TrimSpace(q.Text)); n > SearchMaxRunes {
+		return nil, Errorf(EINVALID, "search.query_too_long", map[string]any{"Max": SearchMaxRunes}).OnField("q")
 	}
 	syn, err := parseSearchSyntax(q.Text)
 	if err != nil {

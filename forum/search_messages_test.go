@@ -254,6 +254,14 @@ func TestConversationListSearchIsFullText(t *testing.T) {
 			t.Errorf("%s lists %q: %v, want %v", c.who.Username, c.q, got, c.want)
 		}
 	}
+	// As long a text as a search reads, no longer.
+	if _, err := db.Conversations(forumtest.As(alice), strings.Repeat("é", forum.SearchMaxRunes)); err != nil {
+		t.Errorf("a text of %d letters: %v", forum.SearchMaxRunes, err)
+	}
+	_, err := db.Conversations(forumtest.As(alice), strings.Repeat("é", forum.SearchMaxRunes+1))
+	if e := forum.AsError(err); err == nil || e.Code != forum.EINVALID || e.Field != "q" || e.Key != "search.query_too_long" {
+		t.Errorf("a text of %d letters: %v", forum.SearchMaxRunes+1, err)
+	}
 }
 
 // The list shows every participant a conversation's title, even while its

@@ -668,6 +668,17 @@ func TestSearchingOnesOwnConversations(t *testing.T) {
 	if w := s.do(t, request{path: "/messages?q=" + word, header: bearer(t, db, bob)}); w.Code != 200 || !strings.Contains(w.Body.String(), "Le potager") || strings.Contains(w.Body.String(), "Autre chose") {
 		t.Errorf("the search on the messages page: %d", w.Code)
 	}
+	// A text too long for the box comes back in it, with why, on the
+	// page (400), and the API answers 400 on q.
+	long := strings.Repeat("mot", forum.SearchMaxRunes)
+	w := s.do(t, request{path: "/messages?q=" + long, header: bearer(t, db, bob)})
+	if body := w.Body.String(); w.Code != 400 || !strings.Contains(body, `value="`+long+`" aria-invalid="true" aria-describedby="e-q"`) ||
+		!strings.Contains(body, `<p class="field-error" id="e-q">`) || !strings.Contains(body, `action="/messages"`) {
+		t.Errorf("a text too long for the box: %d", w.Code)
+	}
+	if w := s.do(t, request{path: "/api/v1/conversations?q=" + long, header: bearer(t, db, bob)}); w.Code != 400 || !strings.Contains(w.Body.String(), `"field":"q"`) {
+		t.Errorf("a text too long for the API: %d %s", w.Code, w.Body.String())
+	}
 }
 
 // The header's Messages entry counts the member's conversations with an

@@ -27,14 +27,21 @@ type conversationListPage struct {
 	Saved   bool
 	EmailOn bool
 	Query   string
+	// QueryForm holds why the box refused Query.
+	QueryForm *Form
 }
 
 // htmlConversations lists the member's conversations, with whom they
 // accept messages from.
 func (s *Server) htmlConversations(c *gin.Context) {
 	ctx := c.Request.Context()
+	status := http.StatusOK
+	// A text the box refuses comes back in it, with why.
+	form := &Form{Values: map[string]string{"q": c.Query("q")}, Errors: map[string]string{}}
 	list, err := s.db.Conversations(ctx, c.Query("q"))
-	if err != nil {
+	if forum.ErrorCode(err) == forum.EINVALID {
+		status, list = s.setError(c, form, err), []forum.Conversation{}
+	} else if err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -44,12 +51,12 @@ func (s *Server) htmlConversations(c *gin.Context) {
 		return
 	}
 	page := &conversationListPage{Conversations: list, Prefs: prefs, From: fmt.Sprint(prefs.MinTrustLevel),
-		Levels: []int{0, 1, 2, 3, 4}, Saved: c.Query("saved") == "1", Query: c.Query("q")}
+		Levels: []int{0, 1, 2, 3, 4}, Saved: c.Query("saved") == "1", Query: c.Query("q"), QueryForm: form}
 	if prefs.StaffOnly {
 		page.From = "staff"
 	}
 	page.EmailOn = prefs.EmailOnMessage != nil && *prefs.EmailOnMessage
-	s.render(c, http.StatusOK, "messages", s.lang(c).T("messages.title"), page)
+	s.render(c, status, "messages", s.lang(c).T("messages.title"), page)
 }
 
 // htmlSaveMessagePreferences saves whom the member accepts messages from.
