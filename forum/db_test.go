@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/forum/forumtest"
 )
@@ -63,23 +65,31 @@ func TestStatementsPreparedForOtherPackages(t *testing.T) {
 	}
 }
 
+// sleepingPool opens a pool of maxConns connections with pg_sleep($1)
+// prepared on it, both closed at the test's end.
+func sleepingPool(t *testing.T, maxConns int) (*forum.DB, *sqlx.Stmt) {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	db, err := forum.Open(context.Background(), forumtest.URL(t), forum.PoolOptions{MaxConns: maxConns, WaitFor: 10 * time.Second}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	stmt, err := db.SQL().Preparex(`SELECT pg_sleep($1)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stmt.Close() })
+	return db, stmt
+}
+
 // A prepared statement cancelled by its context (a client that left) does
 // not leave its connection in the pool with the deadline of the cancel:
 // the next query, even a long one, runs to its end (on a fresh
 // connection). It was cut by an i/o timeout half a second after the
 // cancel, answered 503 and taken for an outage of the database.
 func TestACancelledPreparedStatementDoesNotBreakTheNextQuery(t *testing.T) {
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := forum.Open(context.Background(), forumtest.URL(t), forum.PoolOptions{MaxConns: 1, WaitFor: 10 * time.Second}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	stmt, err := db.SQL().Preparex(`SELECT pg_sleep($1)`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stmt.Close()
+	db, stmt := sleepingPool(t, 1)
 	for i := range 2 {
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		_, err := stmt.ExecContext(ctx, 30)
@@ -105,17 +115,7 @@ func TestACancelledPreparedStatementDoesNotBreakTheNextQuery(t *testing.T) {
 // three such connections answered 503 to a client that had done nothing
 // wrong.
 func TestAConnectionWhosePreparedStatementWasCancelledLeavesThePool(t *testing.T) {
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := forum.Open(context.Background(), forumtest.URL(t), forum.PoolOptions{MaxConns: 3, WaitFor: 10 * time.Second}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	stmt, err := db.SQL().Preparex(`SELECT pg_sleep($1)`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stmt.Close()
+	db, stmt := sleepingPool(t, 3)
 	// Three at once, each on a connection of its own.
 	errs := make(chan error, 3)
 	for range 3 {
