@@ -221,7 +221,7 @@ var searchConversations = func() string {
 }()
 
 // prefixQuery is the tsquery text in which each word of q is the
-// beginning of a word: "citrou" finds "citrouille", "ren jul" a message
+// beginning of a word: "citrou" finds "citrouille", "ren juil" a message
 // about "rendez-vous en juillet", as one expects of a box that filters a
 // list while one types. Each word goes through the message's language
 // as the whole words do (stemmed, accents folded; a stop word is left

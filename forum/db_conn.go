@@ -41,13 +41,13 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 	}
 	pqc, ok := cn.(pqConn)
 	d.mu.Lock()
-	net := d.conn
+	dc := d.conn
 	d.mu.Unlock()
-	if !ok || net == nil {
+	if !ok || dc == nil {
 		_ = cn.Close()
 		return nil, errors.New("palabre: lib/pq's connection is not what the pool expects")
 	}
-	return &poolConn{pqConn: pqc, net: net}, nil
+	return &poolConn{pqConn: pqc, net: dc}, nil
 }
 
 // pqConn is what lib/pq's connection implements and database/sql uses.
