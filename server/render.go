@@ -204,9 +204,10 @@ func (s *Server) respond(c *gin.Context, status int, title string, data any, con
 		s.internalError(c, fmt.Errorf("rendering %s: %w", c.FullPath(), err))
 		return
 	}
-	if forum.MemberFrom(c.Request.Context()) != nil {
-		c.Header("Cache-Control", memberCacheControl)
-	} else {
+	// A member's pages keep authenticate's private Cache-Control, and a
+	// page that set its own (no-store for a notice reached by a secret
+	// link) keeps it; the others may be stored and are checked again.
+	if c.Writer.Header().Get("Cache-Control") == "" {
 		c.Header("Cache-Control", "no-cache")
 	}
 	c.Header("Vary", "Accept-Encoding, Accept-Language, Cookie")

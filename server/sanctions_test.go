@@ -252,6 +252,10 @@ func TestSuspendedMemberReadsWhyAndAppealsWithoutASession(t *testing.T) {
 		!strings.Contains(body, `name="appeal"`) {
 		t.Fatalf("notice page: %d %s", w.Code, body)
 	}
+	// Reached by a secret link: no cache keeps it.
+	if cc := w.Header().Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("notice page's Cache-Control: %q", cc)
+	}
 	token, _ := url.ParseQuery(strings.TrimPrefix(loc, "/suspended?"))
 	// A made-up link shows nothing.
 	if w := b.do(t, "GET", "/suspended?token=made-up", nil, nil); w.Code != 400 || strings.Contains(w.Body.String(), "idiots") {
