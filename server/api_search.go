@@ -1,7 +1,6 @@
 package server
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -35,15 +34,6 @@ type searchMessageRef struct {
 	Author    *string   `json:"author"`
 	CreatedAt time.Time `json:"created_at"`
 	URL       string    `json:"url"`
-}
-
-// messageURL is the address of message number n on its conversation's
-// page: the page that starts with it, at its anchor.
-func messageURL(conversationID int64, n int) string {
-	if n <= 1 {
-		return fmt.Sprintf("/messages/%d#m-%d", conversationID, n)
-	}
-	return fmt.Sprintf("/messages/%d?after=%d#m-%d", conversationID, n-1, n)
 }
 
 // searchHitURL is where a result leads: the post, or the message in its

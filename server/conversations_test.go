@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/palabre/palabre/forum"
 	"github.com/palabre/palabre/forum/forumtest"
@@ -901,4 +905,54 @@ func TestMessagesAreLiked(t *testing.T) {
 	if got := state(s.do(t, request{method: "DELETE", path: like, header: hb})); got.Count != 0 || got.Liked {
 		t.Errorf("after taking it back: %+v", got)
 	}
+}
+
+// A message past a conversation's first page is reached where it is: the
+// reply form, the message's permanent link and the report form's way back
+// lead to the page that holds it, not to the first one at an anchor it
+// does not have.
+func TestLinksToAMessageLeadToItsPage(t *testing.T) {
+	s := newTestServer(t)
+	db := forumtest.DB(t)
+	alice := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	bob := forumtest.MustMember(t, db, forum.RoleMember, forum.TrustMember)
+	ha, hb := bearer(t, db, alice), bearer(t, db, bob)
+	conv := startConversation(t, s, ha, []string{bob.Username}, "Une longue conversation", "Le premier message.", 201)
+	var last *forum.Message
+	for i := 2; i <= forum.MessagesPerPage+1; i++ {
+		ctx := forumtest.As(alice)
+		err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+			var err error
+			last, err = forum.AddMessageTx(ctx, tx, forum.NewMessage{ConversationID: conv.Conversation.ID, AuthorID: alice.ID,
+				BodyMarkdown: fmt.Sprint("Message ", i), BodyHTML: fmt.Sprintf("<p>Message %d</p>", i), Status: forum.MessagePublished})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	shows := func(h map[string]string, location string, number int) {
+		t.Helper()
+		path, anchor, _ := strings.Cut(location, "#")
+		w := s.do(t, request{path: path, header: h})
+		if w.Code != 200 || anchor != fmt.Sprintf("m-%d", number) || !strings.Contains(w.Body.String(), fmt.Sprintf(`id="m-%d"`, number)) {
+			t.Errorf("%s: %d, no message %d", location, w.Code, number)
+		}
+	}
+	w := s.do(t, formRequest(fmt.Sprintf("/messages/%d/reply", conv.Conversation.ID), hb, url.Values{"body": {"Une réponse, enfin."}}))
+	if w.Code != 303 {
+		t.Fatalf("reply: %d %s", w.Code, w.Body)
+	}
+	shows(hb, w.Header().Get("Location"), forum.MessagesPerPage+2)
+	w = s.do(t, request{path: fmt.Sprintf("/m/%d", last.ID), header: hb})
+	if w.Code != 303 {
+		t.Fatalf("permanent link: %d", w.Code)
+	}
+	shows(hb, w.Header().Get("Location"), last.Number)
+	w = s.do(t, request{path: fmt.Sprintf("/m/%d/report", last.ID), header: hb})
+	back := regexp.MustCompile(`href="(/messages/[^"]+)"`).FindAllStringSubmatch(w.Body.String(), -1)
+	if w.Code != 200 || len(back) == 0 {
+		t.Fatalf("report form: %d", w.Code)
+	}
+	shows(hb, html.UnescapeString(back[len(back)-1][1]), last.Number)
 }

@@ -202,10 +202,20 @@ func (s *Server) htmlReplyMessage(c *gin.Context) {
 	s.afterMessage(c, out)
 }
 
+// messageURL is the address of message number n on its conversation's
+// page: the page that starts with it, at its anchor (a conversation's
+// address alone shows its first page).
+func messageURL(conversationID int64, n int) string {
+	if n <= 1 {
+		return fmt.Sprintf("/messages/%d#m-%d", conversationID, n)
+	}
+	return fmt.Sprintf("/messages/%d?after=%d#m-%d", conversationID, n-1, n)
+}
+
 // afterMessage goes to the message written, or shows why it is held.
 func (s *Server) afterMessage(c *gin.Context, out *moderation.MessageSubmitted) {
 	if out.Message.Status != forum.MessageHeld {
-		c.Redirect(http.StatusSeeOther, fmt.Sprintf("/messages/%d#m-%d", out.Message.ConversationID, out.Message.Number))
+		c.Redirect(http.StatusSeeOther, messageURL(out.Message.ConversationID, out.Message.Number))
 		return
 	}
 	c.Params = append(c.Params[:0:0], gin.Param{Key: "id", Value: fmt.Sprint(out.Message.ConversationID)})
@@ -401,5 +411,5 @@ func (s *Server) htmlMessagePermalink(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/messages/%d#m-%d", conv.ID, m.Number))
+	c.Redirect(http.StatusSeeOther, messageURL(conv.ID, m.Number))
 }

@@ -70,7 +70,7 @@ func (s *Server) reportTarget(c *gin.Context) (*reportPage, bool) {
 			return nil, false
 		}
 		page.Message, page.HTML = m, template.HTML(m.BodyHTML)
-		page.Action, page.Back = fmt.Sprintf("/m/%d/report", m.ID), fmt.Sprintf("/messages/%d#m-%d", conv.ID, m.Number)
+		page.Action, page.Back = fmt.Sprintf("/m/%d/report", m.ID), messageURL(conv.ID, m.Number)
 		return page, true
 	}
 	p, t, ok := s.postForPage(c)
