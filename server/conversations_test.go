@@ -909,8 +909,9 @@ func TestMessagesAreLiked(t *testing.T) {
 
 // A message past a conversation's first page is reached where it is: the
 // reply form, the message's permanent link and the report form's way back
-// lead to the page that holds it, not to the first one at an anchor it
-// does not have.
+// lead to the page that holds it (the second, as its "more" link opens
+// it), not to the first one at an anchor it does not have; a message of
+// the first page is reached there.
 func TestLinksToAMessageLeadToItsPage(t *testing.T) {
 	s := newTestServer(t)
 	db := forumtest.DB(t)
@@ -955,4 +956,11 @@ func TestLinksToAMessageLeadToItsPage(t *testing.T) {
 		t.Fatalf("report form: %d", w.Code)
 	}
 	shows(hb, html.UnescapeString(back[len(back)-1][1]), last.Number)
+	if got, want := messageURL(conv.Conversation.ID, last.Number), fmt.Sprintf("/messages/%d?after=%d#m-%d", conv.Conversation.ID, forum.MessagesPerPage, last.Number); got != want {
+		t.Errorf("message %d at %s, want %s", last.Number, got, want)
+	}
+	w = s.do(t, request{path: fmt.Sprintf("/m/%d", conv.Message.ID), header: hb})
+	if loc := w.Header().Get("Location"); loc != fmt.Sprintf("/messages/%d#m-1", conv.Conversation.ID) {
+		t.Errorf("the first message's link: %s", loc)
+	}
 }

@@ -202,14 +202,18 @@ func (s *Server) htmlReplyMessage(c *gin.Context) {
 	s.afterMessage(c, out)
 }
 
-// messageURL is the address of message number n on its conversation's
-// page: the page that starts with it, at its anchor (a conversation's
-// address alone shows its first page).
+// messageURL is the address of message number n at its anchor, on the
+// page of its conversation that holds it: the pages of MessagesPerPage
+// numbers (a conversation's address alone shows its first page), with
+// the messages before it on the same page for context. A page shows the
+// MessagesPerPage first messages after its start that the reader may
+// see, so message n is among them.
 func messageURL(conversationID int64, n int) string {
-	if n <= 1 {
+	after := (max(n, 1) - 1) / forum.MessagesPerPage * forum.MessagesPerPage
+	if after == 0 {
 		return fmt.Sprintf("/messages/%d#m-%d", conversationID, n)
 	}
-	return fmt.Sprintf("/messages/%d?after=%d#m-%d", conversationID, n-1, n)
+	return fmt.Sprintf("/messages/%d?after=%d#m-%d", conversationID, after, n)
 }
 
 // afterMessage goes to the message written, or shows why it is held.

@@ -81,7 +81,8 @@ func TestSearchInMessagesThroughThePageAndTheAPI(t *testing.T) {
 		}
 		apiLinks = append(apiLinks, r.Message.URL)
 	}
-	want := []string{fmt.Sprintf("/messages/%d?after=2#m-3", conv), fmt.Sprintf("/messages/%d?after=1#m-2", conv), fmt.Sprintf("/messages/%d#m-1", conv)}
+	// Three messages: all on the conversation's first page.
+	want := []string{fmt.Sprintf("/messages/%d#m-3", conv), fmt.Sprintf("/messages/%d#m-2", conv), fmt.Sprintf("/messages/%d#m-1", conv)}
 	if !slices.Equal(apiLinks, want) || api.Total != 3 {
 		t.Errorf("API links %v (total %d), want %v", apiLinks, api.Total, want)
 	}
