@@ -186,8 +186,8 @@ func (db *DB) Conversations(ctx context.Context, query ...string) ([]Conversatio
 	if !validSearchText(q) {
 		return nil, Errorf(EINVALID, "search.text_invalid", nil).OnField("q")
 	}
-	if n := utf8.RuneCountInString(q); n > SearchMaxRunes {
-		return nil, Errorf(EINVALID, "search.query_too_long", map[string]any{"Max": SearchMaxRunes}).OnField("q")
+	if err := checkSearchLength(q); err != nil {
+		return nil, err
 	}
 	out := []Conversation{}
 	if q == "" {

@@ -71,6 +71,14 @@ type SearchPage struct {
 // every candidate.
 const SearchMaxRunes = 200
 
+// checkSearchLength refuses, on q, a text longer than SearchMaxRunes.
+func checkSearchLength(text string) error {
+	if utf8.RuneCountInString(strings.TrimSpace(text)) > SearchMaxRunes {
+		return Errorf(EINVALID, "search.query_too_long", map[string]any{"Max": SearchMaxRunes}).OnField("q")
+	}
+	return nil
+}
+
 // SearchPageSize is how many results a page holds.
 const SearchPageSize = 20
 
@@ -354,8 +362,8 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) (*SearchPage, error) {
 			return nil, Errorf(EINVALID, "search.text_invalid", nil).OnField(f.name)
 		}
 	}
-	if n := utf8.RuneCountInString(strings.TrimSpace(q.Text)); n > SearchMaxRunes {
-		return nil, Errorf(EINVALID, "search.query_too_long", map[string]any{"Max": SearchMaxRunes}).OnField("q")
+	if err := checkSearchLength(q.Text); err != nil {
+		return nil, err
 	}
 	syn, err := parseSearchSyntax(q.Text)
 	if err != nil {
