@@ -963,4 +963,22 @@ func TestLinksToAMessageLeadToItsPage(t *testing.T) {
 	if loc := w.Header().Get("Location"); loc != fmt.Sprintf("/messages/%d#m-1", conv.Conversation.ID) {
 		t.Errorf("the first message's link: %s", loc)
 	}
+	// The list leads alice, who has read all but bob's reply, to it, and
+	// bob, who read everything, to the conversation's first page.
+	listLink := func(h map[string]string) string {
+		t.Helper()
+		w := s.do(t, request{path: "/messages", header: h})
+		m := regexp.MustCompile(`<a class="thread-title" href="([^"]+)">Une longue conversation</a>`).FindStringSubmatch(w.Body.String())
+		if w.Code != 200 || m == nil {
+			t.Fatalf("the list: %d", w.Code)
+		}
+		return html.UnescapeString(m[1])
+	}
+	if got, want := listLink(ha), messageURL(conv.Conversation.ID, forum.MessagesPerPage+2); got != want {
+		t.Errorf("alice's list leads to %s, want %s", got, want)
+	}
+	shows(ha, listLink(ha), forum.MessagesPerPage+2)
+	if got, want := listLink(hb), fmt.Sprintf("/messages/%d", conv.Conversation.ID); got != want {
+		t.Errorf("bob's list leads to %s, want %s", got, want)
+	}
 }

@@ -31,6 +31,16 @@ type conversationListPage struct {
 	QueryForm *Form
 }
 
+// Link is where a conversation of the list leads: its first message the
+// reader has not read, on the page that holds it, when there is one; its
+// first page otherwise.
+func (p *conversationListPage) Link(c forum.Conversation) string {
+	if c.Unread > 0 {
+		return messageURL(c.ID, c.LastRead+1)
+	}
+	return fmt.Sprintf("/messages/%d", c.ID)
+}
+
 // htmlConversations lists the member's conversations, with whom they
 // accept messages from.
 func (s *Server) htmlConversations(c *gin.Context) {
