@@ -1,9 +1,12 @@
 package forum
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -99,7 +102,7 @@ const (
 // (scripts/searchrelevance, bench/results.md), so the first five pages
 // follow ts_rank_cd; the other candidates follow the finalists, by
 // ts_rank.
-const searchFinalists = "100"
+const searchFinalists = 100
 
 // The parts of a search statement. $1 is the query's text, $2 the
 // category, $3 the author, $4 and $5 the dates (from, inclusive; to,
@@ -153,41 +156,27 @@ const (
 	// Ranking is bounded to the most recent matches: a word found in most
 	// posts would otherwise rank the whole forum (the planner then walks the
 	// primary key backwards and stops early; rare words use the GIN index).
-	// The candidates are scored by ts_rank, the searchFinalists best ranked
-	// by ts_rank_cd, their vectors read again by id (carried through a sort
-	// of all the candidates, the vectors cost more; the candidates carry
-	// only their id); the others come after them by their score, mapped
-	// below zero (ts_rank_cd is never negative) so that one number orders
-	// them all and the cursor holds it.
-	//
-	// The ranking statements end with the page's posts (one more than it
-	// shows, to know whether a next page exists), their rank or date, how
-	// many match, and the query's lexemes in each language, which the
-	// titles and snippets mark (search_snippet.go; {lexemes}, set by
-	// searchStatement). What the page shows of its posts is read by
-	// selectSearchShown.
+	// The candidates are scored by ts_rank; the statement returns the best
+	// of them, in that order ($8 of them: the searchFinalists and a page
+	// more, or past the finalists the page after the cursor $6, $7, a
+	// score and an id), how many match, and the query's lexemes in each
+	// language, which the titles and snippets mark (search_snippet.go;
+	// {lexemes}, set by searchStatement). The finalists are then ranked by
+	// ts_rank_cd (selectFinalistRanks) and ordered in Go: one statement that
+	// did it all, joining the finalists' ranks back to the candidates,
+	// spent as much of the database's time on that join, its sorts and its
+	// planning as on the walk itself (bench/results.md, 2026-12-08).
 	searchByRelevance = `
 WITH candidates AS (
 	SELECT p.id, ts_rank(p.search_vector, ` + searchPreQueryOfPost + `) AS pre{from} AND ` + searchMatch + `%s
 	ORDER BY p.id DESC
 	LIMIT ` + searchCandidates + ` + 1
-), hits AS (
-	SELECT h.id, coalesce(f.rank, (-1 / (1 + h.pre))::real) AS rank
-	FROM candidates h
-	LEFT JOIN (
-		SELECT p.id, ts_rank_cd(p.search_vector, ` + searchQueryOfPost + `) AS rank
-		FROM {table} p
-		WHERE p.id IN (SELECT id FROM candidates ORDER BY pre DESC, id DESC LIMIT ` + searchFinalists + `)
-	) f ON f.id = h.id
-), page AS (
-	SELECT * FROM hits
-	WHERE $6::real IS NULL OR (rank, id) < ($6::real, $7::bigint)
-	ORDER BY rank DESC, id DESC
-	LIMIT $8
 )
-SELECT page.id, page.rank, NULL::timestamptz AS created_at, (SELECT count(*) FROM hits) AS total, {lexemes}
-FROM page
-ORDER BY page.rank DESC, page.id DESC`
+SELECT c.id, c.pre, NULL::timestamptz AS created_at, (SELECT count(*) FROM candidates) AS total, {lexemes}
+FROM candidates c
+WHERE $6::real IS NULL OR (c.pre, c.id) < ($6::real, $7::bigint)
+ORDER BY c.pre DESC, c.id DESC
+LIMIT $8`
 	// Newest first, the page is read along posts_created; the count
 	// stops at searchCandidates + 1.
 	searchByDate = `
@@ -232,6 +221,26 @@ LEFT JOIN members a ON a.id = p.author_id
 WHERE p.id = ANY($1::bigint[]) AND ` + strings.ReplaceAll(messageVisibleToP9, "$9", "$2") + `
 	AND EXISTS (SELECT 1 FROM conversation_participants r
 	            WHERE r.conversation_id = p.conversation_id AND r.member_id = $2 AND r.left_at IS NULL)`
+
+// selectFinalistRanks ranks the finalists ($2, ids of posts or messages:
+// {table}) by ts_rank_cd for the query $1, each in the language it was
+// indexed in. A prepared statement: its plan, by id, is the same for every
+// query, and the query is parsed once (a materialized row), not at each
+// row as a parameter of a generic plan would be.
+const selectFinalistRanks = `
+WITH q AS MATERIALIZED (
+	SELECT websearch_to_tsquery('palabre_french', $1) AS french, websearch_to_tsquery('palabre_english', $1) AS english
+)
+SELECT p.id, ts_rank_cd(p.search_vector, CASE WHEN p.search_config = 'palabre_english'::regconfig THEN q.english ELSE q.french END)
+FROM {table} p, q
+WHERE p.id = ANY($2::bigint[])`
+
+// finalistRanks is selectFinalistRanks over posts, or with true over
+// messages.
+var finalistRanks = map[bool]string{
+	false: strings.ReplaceAll(selectFinalistRanks, "{table}", "posts"),
+	true:  strings.ReplaceAll(selectFinalistRanks, "{table}", "conversation_messages"),
+}
 
 // searchStatement is the statement of a search: by relevance or date, with
 // words or filters only, in titles only or everywhere, over posts or the
@@ -289,11 +298,116 @@ var searchStatements = func() map[searchShape]string {
 // searchRanked is a row of a ranking statement: a post of the page, its
 // rank or date, how many posts match, and the query's lexemes.
 type searchRanked struct {
-	id              int64
-	rank            float32
+	id int64
+	// rank orders the page by relevance: a finalist's ts_rank_cd, or
+	// below zero, the other candidates' pre (belowZero).
+	rank float32
+	// pre is a candidate's ts_rank, and finalist says it is one of the
+	// searchFinalists ranked by ts_rank_cd.
+	pre             float32
+	finalist        bool
 	createdAt       *time.Time
 	total           int
 	french, english string
+}
+
+// belowZero maps a candidate's ts_rank to a rank below every finalist's
+// (ts_rank_cd is never negative), in the same order.
+func belowZero(pre float32) float32 {
+	return float32(-1 / (1 + float64(pre)))
+}
+
+// relevanceCursor is where a page by relevance starts: after a finalist
+// (its ts_rank_cd and id), or past the finalists, after a candidate (its
+// ts_rank and id).
+type relevanceCursor struct {
+	rank          float32
+	pastFinalists bool
+	id            int64
+}
+
+// rankByRelevance returns a page of posts (or messages) by relevance, one
+// more than it shows: the finalists by ts_rank_cd, then the other
+// candidates by ts_rank. args are the statement's, whose cursor ($6, $7)
+// and size ($8) are set here.
+func (db *DB) rankByRelevance(ctx context.Context, from *sqlx.DB, statement string, args []any, after *relevanceCursor, messages bool) ([]searchRanked, error) {
+	if after != nil && after.pastFinalists {
+		// The finalists are the first candidates by ts_rank: every
+		// candidate after this one is past them.
+		args[5], args[6], args[7] = after.rank, after.id, SearchPageSize+1
+		rows, err := from.QueryContext(ctx, statement, args...)
+		if err != nil {
+			return nil, err
+		}
+		page, err := scanSearchRanked(rows)
+		for i := range page {
+			page[i].pre = page[i].rank
+			page[i].rank = belowZero(page[i].pre)
+		}
+		return page, err
+	}
+	args[5], args[6], args[7] = nil, nil, searchFinalists+SearchPageSize+1
+	rows, err := from.QueryContext(ctx, statement, args...)
+	if err != nil {
+		return nil, err
+	}
+	candidates, err := scanSearchRanked(rows)
+	if err != nil {
+		return nil, err
+	}
+	n := min(len(candidates), searchFinalists)
+	ids := make(pq.Int64Array, n)
+	for i := range candidates {
+		c := &candidates[i]
+		c.pre = c.rank
+		c.rank = belowZero(c.pre)
+		if i < n {
+			c.finalist, ids[i] = true, c.id
+		}
+	}
+	if n > 0 {
+		st, err := db.preparedOn(ctx, from, finalistRanks[messages])
+		if err != nil {
+			return nil, err
+		}
+		rows, err := st.QueryContext(ctx, args[0], ids)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		cd := make(map[int64]float32, n)
+		for rows.Next() {
+			var id int64
+			var rank float32
+			if err := rows.Scan(&id, &rank); err != nil {
+				return nil, err
+			}
+			cd[id] = rank
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		// A finalist deleted since it was found ranks 0; the page leaves
+		// it out (readSearchShown).
+		for i := range candidates[:n] {
+			candidates[i].rank = cd[candidates[i].id]
+		}
+		slices.SortFunc(candidates[:n], func(a, b searchRanked) int {
+			if c := cmp.Compare(b.rank, a.rank); c != 0 {
+				return c
+			}
+			return cmp.Compare(b.id, a.id)
+		})
+	}
+	page := candidates
+	if after != nil { // after a finalist
+		i := 0
+		for i < len(page) && page[i].finalist && (page[i].rank > after.rank || page[i].rank == after.rank && page[i].id >= after.id) {
+			i++
+		}
+		page = page[i:]
+	}
+	return page[:min(len(page), SearchPageSize+1)], nil
 }
 
 func scanSearchRanked(rows *sql.Rows) ([]searchRanked, error) {
@@ -398,8 +512,9 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) (*SearchPage, error) {
 	if !words {
 		f.order = SearchByLatest // nothing to rank
 	}
-	var cursorRank, cursorTime any
+	var cursorTime any
 	var cursorID int64
+	var after *relevanceCursor
 	if q.After != "" {
 		var ok bool
 		if f.order == SearchByLatest {
@@ -407,9 +522,7 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) (*SearchPage, error) {
 			t, cursorID, ok = parseDateCursor(q.After)
 			cursorTime = t
 		} else {
-			var r float32
-			r, cursorID, ok = parseSearchCursor(q.After)
-			cursorRank = r
+			after, ok = parseSearchCursor(q.After)
 		}
 		if !ok {
 			return nil, Errorf(EINVALID, "search.cursor_invalid", nil).OnField("after")
@@ -419,22 +532,23 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) (*SearchPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	cursor := cursorRank
-	if f.order == SearchByLatest {
-		cursor = cursorTime
-	}
 	var ranked []searchRanked
 	var shown map[int64]*searchShown
 	var didYouMean []SearchSuggestion
 	err = db.boundedRead(ctx, searchStatementTimeout, "search.too_slow", func(ctx context.Context, from *sqlx.DB) error {
 		ranked, shown, didYouMean = nil, nil, nil // again on the primary if the replica failed
-		args := []any{syn.Text, f.categoryID, f.authorID, f.from, f.to, cursor, cursorID, SearchPageSize + 1}
+		args := []any{syn.Text, f.categoryID, f.authorID, f.from, f.to, cursorTime, cursorID, SearchPageSize + 1}
 		if reader != nil {
 			args = append(args, reader.ID)
 		}
-		rows, err := from.QueryContext(ctx, searchStatements[searchShape{f.order, words, syn.InTitle, reader != nil}], args...)
-		if err == nil {
-			ranked, err = scanSearchRanked(rows)
+		statement := searchStatements[searchShape{f.order, words, syn.InTitle, reader != nil}]
+		if f.order == SearchByRelevance {
+			ranked, err = db.rankByRelevance(ctx, from, statement, args, after, reader != nil)
+		} else {
+			var rows *sql.Rows
+			if rows, err = from.QueryContext(ctx, statement, args...); err == nil {
+				ranked, err = scanSearchRanked(rows)
+			}
 		}
 		if err != nil {
 			return Internal("searching", err)
@@ -462,10 +576,13 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) (*SearchPage, error) {
 	}
 	if len(ranked) > SearchPageSize {
 		last := ranked[SearchPageSize-1]
-		if f.order == SearchByLatest && last.createdAt != nil {
+		switch {
+		case f.order == SearchByLatest && last.createdAt != nil:
 			page.Next = "t" + strconv.FormatInt(last.createdAt.UnixMicro(), 10) + "_" + strconv.FormatInt(last.id, 10)
-		} else {
+		case last.finalist:
 			page.Next = strconv.FormatFloat(float64(last.rank), 'g', -1, 32) + "_" + strconv.FormatInt(last.id, 10)
+		default:
+			page.Next = "p" + strconv.FormatFloat(float64(last.pre), 'g', -1, 32) + "_" + strconv.FormatInt(last.id, 10)
 		}
 		ranked = ranked[:SearchPageSize]
 	}
@@ -594,14 +711,24 @@ func searchDate(s, field string, shift time.Duration) (*time.Time, error) {
 	return &d, nil
 }
 
-func parseSearchCursor(s string) (float32, int64, bool) {
-	r, id, ok := strings.Cut(s, "_")
+// parseSearchCursor reads the cursor of a page by relevance: a finalist's
+// rank, "_" and its id; or past the finalists "p", a candidate's ts_rank,
+// "_" and its id. Both are never negative. (Before 2026-12-08 a cursor
+// past the finalists was a rank below zero, which merged close scores:
+// such a link is refused as any invalid one, rather than lose or repeat
+// results.)
+func parseSearchCursor(s string) (*relevanceCursor, bool) {
+	value, id, ok := strings.Cut(s, "_")
 	if !ok {
-		return 0, 0, false
+		return nil, false
 	}
-	rank, err1 := strconv.ParseFloat(r, 32)
+	past := strings.HasPrefix(value, "p")
+	r, err1 := strconv.ParseFloat(strings.TrimPrefix(value, "p"), 32)
 	n, err2 := strconv.ParseInt(id, 10, 64)
-	return float32(rank), n, err1 == nil && err2 == nil && n > 0
+	if err1 != nil || err2 != nil || n <= 0 || !(r >= 0) || math.IsInf(r, 0) {
+		return nil, false
+	}
+	return &relevanceCursor{rank: float32(r), pastFinalists: past, id: n}, true
 }
 
 // parseDateCursor reads the cursor of a page by date: "t", the last post's

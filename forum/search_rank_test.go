@@ -64,11 +64,15 @@ ORDER BY ts_rank_cd(p.search_vector, websearch_to_tsquery('palabre_french', $1))
 	seen := map[int64]bool{}
 	var got []int64
 	var ranks []float32
+	var pastFinalists []string // the cursors of the pages past the finalists
 	query := forum.SearchQuery{Text: q}
 	for {
 		page, err := db.Search(context.Background(), query)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if strings.HasPrefix(query.After, "p") {
+			pastFinalists = append(pastFinalists, query.After)
 		}
 		for _, h := range page.Hits {
 			if seen[h.PostID] {
@@ -85,6 +89,18 @@ ORDER BY ts_rank_cd(p.search_vector, websearch_to_tsquery('palabre_french', $1))
 	}
 	if len(got) != len(want) {
 		t.Fatalf("%d posts over the pages, want %d", len(got), len(want))
+	}
+	// The pages past the finalists follow ts_rank: 280 posts, 100
+	// finalists (5 pages) and 9 pages more, of which the first starts
+	// after the last finalist.
+	if len(pastFinalists) != 8 {
+		t.Errorf("%d pages start past the finalists, want 8: %v", len(pastFinalists), pastFinalists)
+	}
+	// A cursor past the finalists as pages wrote it before they carried
+	// ts_rank, its rank below zero, is refused as any invalid one.
+	old := forum.SearchQuery{Text: q, After: fmt.Sprintf("%g_%d", ranks[len(ranks)-2], got[len(got)-2])}
+	if _, err := db.Search(context.Background(), old); forum.ErrorCode(err) != forum.EINVALID {
+		t.Errorf("after an old cursor %q: %v, want invalid", old.After, err)
 	}
 	// The finalists hold the 50 best by ts_rank_cd, in its order.
 	if fmt.Sprint(got[:50]) != fmt.Sprint(want[:50]) {

@@ -1,9 +1,7 @@
 package forum
 
-import "strconv"
-
 // SearchFinalists is how many candidates a search ranks by ts_rank_cd.
-var SearchFinalists, _ = strconv.Atoi(searchFinalists)
+const SearchFinalists = searchFinalists
 
 // SnippetMatches reports whether a search snippet marks word for a query
 // whose tsquery text is tsquery, in the search configuration config.

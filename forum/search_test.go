@@ -319,6 +319,10 @@ func TestSearchOperators(t *testing.T) {
 		{forum.SearchQuery{Text: "in:title"}, "q"},
 		{forum.SearchQuery{Text: "order:latest"}, "q"},
 		{forum.SearchQuery{Text: tag, Order: "latest", After: "12_34"}, "after"},
+		{forum.SearchQuery{Text: tag, After: "p-0.5_34"}, "after"},
+		{forum.SearchQuery{Text: tag, After: "pNaN_34"}, "after"},
+		{forum.SearchQuery{Text: tag, After: "Inf_34"}, "after"},
+		{forum.SearchQuery{Text: tag, After: "0.5_0"}, "after"},
 	} {
 		_, err := db.Search(context.Background(), c.q)
 		if e, ok := err.(*forum.Error); !ok || e.Code != forum.EINVALID || e.Field != c.field {
