@@ -2,6 +2,7 @@ package forum_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -115,9 +116,17 @@ func TestSearchesBeyondTheirSlotsAreTurnedAway(t *testing.T) {
 	db := forumtest.DB(t)
 	release := forum.HoldSearchSlots(t, db)
 	_, err := db.Search(context.Background(), forum.SearchQuery{Text: "bonjour"})
+	// A search whose client leaves while it waits says so: the server
+	// answers 499, not 503, to a client that is no longer there.
+	gone, leave := context.WithCancel(context.Background())
+	leave()
+	_, errGone := db.Search(gone, forum.SearchQuery{Text: "bonjour"})
 	release()
-	if fe := forum.AsError(err); forum.ErrorCode(err) != forum.EUNAVAILABLE || fe.Key != "search.busy" {
+	if fe := forum.AsError(err); forum.ErrorCode(err) != forum.EUNAVAILABLE || fe.Key != "search.busy" || errors.Is(err, context.Canceled) {
 		t.Fatalf("a search without a slot: %v, want unavailable search.busy", err)
+	}
+	if !errors.Is(errGone, context.Canceled) || forum.ErrorCode(errGone) != forum.EUNAVAILABLE {
+		t.Errorf("a search whose client left while it waited: %v, want context.Canceled", errGone)
 	}
 	if _, err := db.Search(context.Background(), forum.SearchQuery{Text: "bonjour"}); err != nil {
 		t.Fatalf("a search once slots are free: %v", err)

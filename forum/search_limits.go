@@ -47,6 +47,9 @@ func (db *DB) searchSlot(ctx context.Context) (func(), error) {
 	case <-wait.C:
 		return nil, Errorf(EUNAVAILABLE, "search.busy", nil)
 	case <-ctx.Done():
-		return nil, Errorf(EUNAVAILABLE, "search.busy", nil)
+		// The request went away (or ran out of time) while it waited: the
+		// context's error says which, so that a client who left is not
+		// counted as turned away (server.fail answers 499).
+		return nil, &Error{Code: EUNAVAILABLE, Key: "search.busy", Err: ctx.Err()}
 	}
 }

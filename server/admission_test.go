@@ -182,6 +182,18 @@ func TestAClientThatLeftIsNotAnError(t *testing.T) {
 	if w.Code != statusClientClosed || strings.Contains(logged.String(), "database") || strings.Contains(logged.String(), "request failed") {
 		t.Errorf("a statement cancelled as its client left: %d, logged %q", w.Code, logged.String())
 	}
+	// Nor on a page that shows its errors in its form (a search, whose
+	// statement or wait for a slot stops as its client leaves): its status
+	// is 499, not the 503 or 500 of the error.
+	s.engine.GET("/test-form", func(c *gin.Context) {
+		f := &Form{Values: map[string]string{"q": "x"}, Errors: map[string]string{}}
+		c.Status(s.setError(c, f, forum.Internal("searching", context.Canceled)))
+	})
+	w = httptest.NewRecorder()
+	s.engine.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/test-form", nil).WithContext(ctx))
+	if w.Code != statusClientClosed || strings.Contains(logged.String(), "request failed") {
+		t.Errorf("a form whose client left: %d, logged %q", w.Code, logged.String())
+	}
 }
 
 // A reply that waits for its batch gives its turn back: the next request

@@ -94,6 +94,15 @@ func cancelled(err error) bool {
 // before its answer (nginx's 499).
 const statusClientClosed = 499
 
+// clientLeft reports whether err is the work's stopping because the client
+// left before the answer: nothing went wrong here, and nobody reads the
+// answer. The error is whatever the work stopped with (a context error,
+// the database's answer to the cancel of a statement): not an outage, and
+// not logged as one (statusClientClosed).
+func clientLeft(c *gin.Context, err error) bool {
+	return errors.Is(c.Request.Context().Err(), context.Canceled) && cancelled(err)
+}
+
 // domainError turns any error into a domain error, recognising the
 // transport's own failures (an oversized body).
 func domainError(err error) *forum.Error {
@@ -108,11 +117,7 @@ func domainError(err error) *forum.Error {
 // elsewhere. The client sees a safe message in its language; the log gets the
 // cause of internal errors, once.
 func (s *Server) fail(c *gin.Context, err error) {
-	if errors.Is(c.Request.Context().Err(), context.Canceled) && cancelled(err) {
-		// The client left before the answer: nothing went wrong here, and
-		// nobody reads the answer. 499 is what proxies log for it. The
-		// error is whatever the work stopped with (a context error, the
-		// database's answer to the cancel of a statement): not an outage.
+	if clientLeft(c, err) {
 		c.AbortWithStatus(statusClientClosed)
 		return
 	}

@@ -72,6 +72,9 @@ func (f *Form) HasErrors() bool { return f != nil && (f.Error != "" || len(f.Err
 // reader's language and returns the HTTP status the page should answer
 // with. Internal errors are logged and shown as a general message.
 func (s *Server) setError(c *gin.Context, f *Form, err error) int {
+	if clientLeft(c, err) {
+		return statusClientClosed // the page goes to nobody
+	}
 	fe, status := s.answerFor(c, err)
 	if status >= 500 && fe.Code != forum.EUNAVAILABLE {
 		fe = forum.AsError(forum.Errorf(forum.EINTERNAL, "error.internal", nil))
