@@ -34,7 +34,7 @@ WITH msg AS (
 	INSERT INTO outbox (recipient, kind, locale, data)
 	SELECT c.email, 'notify_message', c.locale,
 		jsonb_build_object('Username', c.username, 'Actor', coalesce(a.username, ''), 'Title', c.title,
-			'Path', '/messages/' || c.conversation_id, 'Unsubscribe', c.unsubscribe)
+			'Path', '/m/' || c.id, 'Unsubscribe', c.unsubscribe)
 	FROM chosen c LEFT JOIN members a ON a.id = c.author_id
 	WHERE c.wants_email
 	RETURNING 1

@@ -52,10 +52,20 @@ type NotificationData struct {
 	// Sanctions: the kind of sanction and its end (none for warnings and bans).
 	Kind  string     `json:"kind,omitempty"`
 	Until *time.Time `json:"until,omitempty"`
+	// MessageID is the private message notified (NotifyMessage).
+	MessageID int64 `json:"message_id,omitempty"`
 }
 
 // LikeCount is how many members liked the post (like notifications).
 func (n *Notification) LikeCount() int { return max(len(n.Data.Likers), 1) }
+
+// decode reads the notification's kind-specific part (Data) from its row.
+func (n *Notification) decode() error {
+	if len(n.RawData) == 0 {
+		return nil
+	}
+	return Internal("decoding a notification", json.Unmarshal(n.RawData, &n.Data))
+}
 
 // Unread reports whether the member has not read the notification yet.
 func (n *Notification) Unread() bool { return n.ReadAt == nil }
@@ -124,11 +134,8 @@ func (db *DB) Notifications(ctx context.Context, before int64, limit int) (*Noti
 		page.Next = rows[limit-1].ID
 	}
 	for i := range page.Notifications {
-		n := &page.Notifications[i]
-		if len(n.RawData) > 0 {
-			if err := json.Unmarshal(n.RawData, &n.Data); err != nil {
-				return nil, Internal("decoding a notification", err)
-			}
+		if err := page.Notifications[i].decode(); err != nil {
+			return nil, err
 		}
 	}
 	if page.Unread, err = db.UnreadNotifications(ctx); err != nil {
@@ -185,6 +192,9 @@ RETURNING id, kind, actor_id, NULL::text AS actor_name, thread_id, NULL::text AS
 	NULL::text AS thread_slug, post_id, NULL::integer AS post_number, data, created_at, read_at, conversation_id`, id, m.ID)
 	if err != nil {
 		return nil, notFound(err, "notify.not_found", "opening a notification")
+	}
+	if err := n.decode(); err != nil {
+		return nil, err
 	}
 	// A link (GET) changes the badge: the page it leads to must not show
 	// the remembered count (credential_cache.go).

@@ -980,5 +980,27 @@ func TestLinksToAMessageLeadToItsPage(t *testing.T) {
 	shows(ha, listLink(ha), forum.MessagesPerPage+2)
 	if got, want := listLink(hb), fmt.Sprintf("/messages/%d", conv.Conversation.ID); got != want {
 		t.Errorf("bob's list leads to %s, want %s", got, want)
+	} // Alice's notification of the reply, and its email, lead to it too.
+	var reply, notification int64
+	var mailed string
+	if err := db.SQL().QueryRow(`SELECT id FROM conversation_messages WHERE conversation_id = $1 AND number = $2`,
+		conv.Conversation.ID, forum.MessagesPerPage+2).Scan(&reply); err != nil {
+		t.Fatal(err)
 	}
+	if err := db.SQL().QueryRow(`SELECT id FROM notifications WHERE member_id = $1 AND kind = 'message'`, alice.ID).Scan(&notification); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SQL().QueryRow(`SELECT data->>'Path' FROM outbox WHERE kind = 'notify_message' AND recipient = $1`, alice.Email).Scan(&mailed); err != nil {
+		t.Fatal(err)
+	}
+	listed := decode[struct {
+		Notifications []struct{ URL string } `json:"notifications"`
+	}](t, s.do(t, request{path: "/api/v1/notifications", header: ha}).Body.Bytes())
+	permalink := fmt.Sprintf("/m/%d", reply)
+	opened := s.do(t, request{path: fmt.Sprintf("/notifications/%d/open", notification), header: ha}).Header().Get("Location")
+	if len(listed.Notifications) != 1 || listed.Notifications[0].URL != permalink || opened != permalink || mailed != permalink {
+		t.Errorf("the notification leads to %+v and opens %q, its email %q; want %s", listed.Notifications, opened, mailed, permalink)
+	}
+	w = s.do(t, request{path: permalink, header: ha})
+	shows(ha, w.Header().Get("Location"), forum.MessagesPerPage+2)
 }

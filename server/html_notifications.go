@@ -100,7 +100,7 @@ func notificationItems(l *Lang, ns []forum.Notification) []notificationItem {
 			it.URL = "/p/" + strconv.FormatInt(*n.PostID, 10)
 		}
 		if n.ConversationID != nil {
-			it.URL = "/messages/" + strconv.FormatInt(*n.ConversationID, 10)
+			it.URL = notificationMessageURL(n)
 		}
 		if n.Kind == forum.NotifyLike {
 			it.LikeCount = n.LikeCount()
@@ -108,6 +108,17 @@ func notificationItems(l *Lang, ns []forum.Notification) []notificationItem {
 		out[i] = it
 	}
 	return out
+}
+
+// notificationMessageURL is where a notification of a private message
+// leads: the message's permanent link, which opens the page of the
+// conversation that holds it (as a post's notification opens the post), or
+// the conversation for one that names no message.
+func notificationMessageURL(n *forum.Notification) string {
+	if n.Data.MessageID != 0 {
+		return "/m/" + strconv.FormatInt(n.Data.MessageID, 10)
+	}
+	return "/messages/" + strconv.FormatInt(*n.ConversationID, 10)
 }
 
 // notificationText says what happened, in the reader's language.
@@ -246,7 +257,7 @@ func (s *Server) htmlOpenNotification(c *gin.Context) {
 	}
 	switch {
 	case n.ConversationID != nil:
-		c.Redirect(http.StatusSeeOther, "/messages/"+strconv.FormatInt(*n.ConversationID, 10))
+		c.Redirect(http.StatusSeeOther, notificationMessageURL(n))
 	case n.PostID != nil:
 		c.Redirect(http.StatusSeeOther, "/p/"+strconv.FormatInt(*n.PostID, 10))
 	case n.ThreadID != nil:
