@@ -1003,4 +1003,17 @@ func TestLinksToAMessageLeadToItsPage(t *testing.T) {
 	}
 	w = s.do(t, request{path: permalink, header: ha})
 	shows(ha, w.Header().Get("Location"), forum.MessagesPerPage+2)
+	// The second page leads back to the first, a page further on to the
+	// numbers before it; the first to none.
+	prev := regexp.MustCompile(`<a rel="prev" href="([^"]+)">`)
+	first := fmt.Sprintf("/messages/%d", conv.Conversation.ID)
+	for after, want := range map[int]string{forum.MessagesPerPage: first, forum.MessagesPerPage + 1: first + "?after=1"} {
+		m := prev.FindStringSubmatch(s.do(t, request{path: fmt.Sprintf("%s?after=%d", first, after), header: ha}).Body.String())
+		if m == nil || html.UnescapeString(m[1]) != want {
+			t.Errorf("the way back from after=%d: %v, want %s", after, m, want)
+		}
+	}
+	if m := prev.FindStringSubmatch(s.do(t, request{path: first, header: ha}).Body.String()); m != nil {
+		t.Errorf("the first page leads back to %s", m[1])
+	}
 }

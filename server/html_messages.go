@@ -107,6 +107,18 @@ type conversationPage struct {
 	After        int // ?after= of this page
 }
 
+// Prev is the address of the page before this one ("" on the first): the
+// MessagesPerPage numbers before its start, as messageURL cuts them.
+func (p *conversationPage) Prev() string {
+	if p.After <= 0 {
+		return ""
+	}
+	if after := p.After - forum.MessagesPerPage; after > 0 {
+		return fmt.Sprintf("%s?after=%d", p.URL(), after)
+	}
+	return p.URL()
+}
+
 // prefillMessageQuote puts a quote of message ?quote=ID of the same
 // conversation in the reply form, attributed to its author (the
 // [quote=name] of posts, which links to the member: a message has no
