@@ -110,7 +110,7 @@ const searchFinalists = 100
 // $9 the reader. A post (or message) is matched in the language it was
 // indexed in: the GIN index on search_vector answers each branch of the
 // OR. The statements read posts or messages alike, both aliased p:
-// {table} and {from} are set by searchStatement.
+// {from} is set by searchStatement.
 const (
 	searchQueryOfPost = `(CASE WHEN p.search_config = 'palabre_english'::regconfig
 		THEN websearch_to_tsquery('palabre_english', $1) ELSE websearch_to_tsquery('palabre_french', $1) END)`
@@ -263,11 +263,11 @@ func searchStatement(order string, words, inTitle, messages bool) string {
 		// The snippets then mark nothing.
 		lexemes = `'' AS french, '' AS english`
 	}
-	table, from := "posts", searchFrom
+	from := searchFrom
 	if messages {
-		table, from = "conversation_messages", searchFromMessages
+		from = searchFromMessages
 	}
-	fill := strings.NewReplacer("{lexemes}", lexemes, "{table}", table, "{from}", from)
+	fill := strings.NewReplacer("{lexemes}", lexemes, "{from}", from)
 	if order == SearchByRelevance {
 		return fill.Replace(fmt.Sprintf(searchByRelevance, strings.TrimPrefix(cond, " AND "+searchMatch)))
 	}
@@ -299,13 +299,11 @@ var searchStatements = func() map[searchShape]string {
 // rank or date, how many posts match, and the query's lexemes.
 type searchRanked struct {
 	id int64
-	// rank orders the page by relevance: a finalist's ts_rank_cd, or
-	// below zero, the other candidates' pre (belowZero).
+	// rank orders the page by relevance: a finalist's ts_rank_cd (never
+	// negative), or below zero, the other candidates' pre (belowZero).
 	rank float32
-	// pre is a candidate's ts_rank, and finalist says it is one of the
-	// searchFinalists ranked by ts_rank_cd.
+	// pre is a candidate's ts_rank.
 	pre             float32
-	finalist        bool
 	createdAt       *time.Time
 	total           int
 	french, english string
@@ -331,83 +329,86 @@ type relevanceCursor struct {
 // candidates by ts_rank. args are the statement's, whose cursor ($6, $7)
 // and size ($8) are set here.
 func (db *DB) rankByRelevance(ctx context.Context, from *sqlx.DB, statement string, args []any, after *relevanceCursor, messages bool) ([]searchRanked, error) {
-	if after != nil && after.pastFinalists {
-		// The finalists are the first candidates by ts_rank: every
-		// candidate after this one is past them.
+	// Past the finalists, the page is the candidates after the cursor by
+	// ts_rank (the finalists are the first by it); before, the finalists
+	// and a page more, ranked here.
+	past := after != nil && after.pastFinalists
+	if past {
 		args[5], args[6], args[7] = after.rank, after.id, SearchPageSize+1
-		rows, err := from.QueryContext(ctx, statement, args...)
-		if err != nil {
-			return nil, err
-		}
-		page, err := scanSearchRanked(rows)
-		for i := range page {
-			page[i].pre = page[i].rank
-			page[i].rank = belowZero(page[i].pre)
-		}
-		return page, err
+	} else {
+		args[5], args[6], args[7] = nil, nil, searchFinalists+SearchPageSize+1
 	}
-	args[5], args[6], args[7] = nil, nil, searchFinalists+SearchPageSize+1
 	rows, err := from.QueryContext(ctx, statement, args...)
 	if err != nil {
 		return nil, err
 	}
-	candidates, err := scanSearchRanked(rows)
+	page, err := scanSearchRanked(rows)
 	if err != nil {
 		return nil, err
 	}
-	n := min(len(candidates), searchFinalists)
-	ids := make(pq.Int64Array, n)
-	for i := range candidates {
-		c := &candidates[i]
-		c.pre = c.rank
-		c.rank = belowZero(c.pre)
-		if i < n {
-			c.finalist, ids[i] = true, c.id
-		}
+	for i := range page {
+		page[i].pre = page[i].rank
+		page[i].rank = belowZero(page[i].pre)
 	}
-	if n > 0 {
-		st, err := db.preparedOn(ctx, from, finalistRanks[messages])
-		if err != nil {
-			return nil, err
-		}
-		rows, err := st.QueryContext(ctx, args[0], ids)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		cd := make(map[int64]float32, n)
-		for rows.Next() {
-			var id int64
-			var rank float32
-			if err := rows.Scan(&id, &rank); err != nil {
-				return nil, err
-			}
-			cd[id] = rank
-		}
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		// A finalist deleted since it was found ranks 0; the page leaves
-		// it out (readSearchShown).
-		for i := range candidates[:n] {
-			candidates[i].rank = cd[candidates[i].id]
-		}
-		slices.SortFunc(candidates[:n], func(a, b searchRanked) int {
-			if c := cmp.Compare(b.rank, a.rank); c != 0 {
-				return c
-			}
-			return cmp.Compare(b.id, a.id)
-		})
+	if past {
+		return page, nil
 	}
-	page := candidates
+	if err := db.rankFinalists(ctx, from, args[0], page[:min(len(page), searchFinalists)], messages); err != nil {
+		return nil, err
+	}
 	if after != nil { // after a finalist
 		i := 0
-		for i < len(page) && page[i].finalist && (page[i].rank > after.rank || page[i].rank == after.rank && page[i].id >= after.id) {
+		for i < len(page) && page[i].rank >= 0 && (page[i].rank > after.rank || page[i].rank == after.rank && page[i].id >= after.id) {
 			i++
 		}
 		page = page[i:]
 	}
 	return page[:min(len(page), SearchPageSize+1)], nil
+}
+
+// rankFinalists ranks the finalists by ts_rank_cd for the query text
+// (selectFinalistRanks) and orders them by it, then id.
+func (db *DB) rankFinalists(ctx context.Context, from *sqlx.DB, text any, finalists []searchRanked, messages bool) error {
+	if len(finalists) == 0 {
+		return nil
+	}
+	ids := make(pq.Int64Array, len(finalists))
+	for i := range finalists {
+		ids[i] = finalists[i].id
+	}
+	st, err := db.preparedOn(ctx, from, finalistRanks[messages])
+	if err != nil {
+		return err
+	}
+	rows, err := st.QueryContext(ctx, text, ids)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cd := make(map[int64]float32, len(finalists))
+	for rows.Next() {
+		var id int64
+		var rank float32
+		if err := rows.Scan(&id, &rank); err != nil {
+			return err
+		}
+		cd[id] = rank
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// A finalist deleted since it was found ranks 0; the page leaves it
+	// out (readSearchShown).
+	for i := range finalists {
+		finalists[i].rank = cd[finalists[i].id]
+	}
+	slices.SortFunc(finalists, func(a, b searchRanked) int {
+		if c := cmp.Compare(b.rank, a.rank); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.id, a.id)
+	})
+	return nil
 }
 
 func scanSearchRanked(rows *sql.Rows) ([]searchRanked, error) {
@@ -579,7 +580,7 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) (*SearchPage, error) {
 		switch {
 		case f.order == SearchByLatest && last.createdAt != nil:
 			page.Next = "t" + strconv.FormatInt(last.createdAt.UnixMicro(), 10) + "_" + strconv.FormatInt(last.id, 10)
-		case last.finalist:
+		case last.rank >= 0: // a finalist
 			page.Next = strconv.FormatFloat(float64(last.rank), 'g', -1, 32) + "_" + strconv.FormatInt(last.id, 10)
 		default:
 			page.Next = "p" + strconv.FormatFloat(float64(last.pre), 'g', -1, 32) + "_" + strconv.FormatInt(last.id, 10)
