@@ -38,7 +38,7 @@ func (p *conversationListPage) Link(c forum.Conversation) string {
 	if c.Unread > 0 {
 		return messageURL(c.ID, c.LastRead+1)
 	}
-	return fmt.Sprintf("/messages/%d", c.ID)
+	return conversationURL(c.ID)
 }
 
 // htmlConversations lists the member's conversations, with whom they
@@ -139,7 +139,10 @@ func (s *Server) prefillMessageQuote(c *gin.Context, conv *forum.Conversation, f
 	form.Values["body"] = fmt.Sprintf("[quote=%s]\n%s\n[/quote]\n\n", name, strings.TrimSpace(m.BodyMarkdown))
 }
 
-func (p *conversationPage) URL() string { return fmt.Sprintf("/messages/%d", p.Conversation.ID) }
+func (p *conversationPage) URL() string { return conversationURL(p.Conversation.ID) }
+
+// conversationURL is the address of a conversation, its first page.
+func conversationURL(id int64) string { return fmt.Sprintf("/messages/%d", id) }
 
 // conversationView reads the conversation of the path and a page of its
 // messages; ok is false when it has answered an error (404 for anyone who
@@ -233,9 +236,9 @@ func (s *Server) htmlReplyMessage(c *gin.Context) {
 func messageURL(conversationID int64, n int) string {
 	after := (max(n, 1) - 1) / forum.MessagesPerPage * forum.MessagesPerPage
 	if after == 0 {
-		return fmt.Sprintf("/messages/%d#m-%d", conversationID, n)
+		return fmt.Sprintf("%s#m-%d", conversationURL(conversationID), n)
 	}
-	return fmt.Sprintf("/messages/%d?after=%d#m-%d", conversationID, after, n)
+	return fmt.Sprintf("%s?after=%d#m-%d", conversationURL(conversationID), after, n)
 }
 
 // afterMessage goes to the message written, or shows why it is held.
@@ -291,7 +294,7 @@ func (s *Server) htmlAddParticipant(c *gin.Context) {
 		s.render(c, s.setError(c, form, forum.AsError(err).OnField("username")), "conversation", page.Conversation.Title, page)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/messages/%d", id))
+	c.Redirect(http.StatusSeeOther, conversationURL(id))
 }
 
 type newConversationPage struct {

@@ -118,7 +118,7 @@ func notificationMessageURL(n *forum.Notification) string {
 	if n.Data.MessageID != 0 {
 		return "/m/" + strconv.FormatInt(n.Data.MessageID, 10)
 	}
-	return "/messages/" + strconv.FormatInt(*n.ConversationID, 10)
+	return conversationURL(*n.ConversationID)
 }
 
 // notificationText says what happened, in the reader's language.
